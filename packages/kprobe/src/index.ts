@@ -1,0 +1,2 @@
+// @axebpf/kprobe: not implemented yet (see README.md). The public API is exported from here.
+export {};

@@ -1,0 +1,6 @@
+/** Shared vitest reporter settings (see vitest-reporters.js). */
+export declare function testResultsReporters(): {
+  reporters: string[];
+  outputFile: { json: string };
+  passWithNoTests: boolean;
+};
