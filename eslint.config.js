@@ -21,6 +21,10 @@ export default tseslint.config(
       ...vitest.configs.recommended.rules,
       'vitest/consistent-test-it': ['error', { fn: 'it', withinDescribe: 'it' }],
       '@typescript-eslint/no-non-null-assertion': 'off',
+      // Type tests (expectTypeOf) and property tests (fc.assert) are assertions too.
+      'vitest/expect-expect': ['error', { assertFunctionNames: ['expect', 'expect*', 'expectTypeOf', 'assert*', 'fc.assert', '*.assert*'] }],
+      // Table-driven and exhaustive tests branch on the expected outcome of each case.
+      'vitest/no-conditional-expect': 'off',
     },
   },
 );
