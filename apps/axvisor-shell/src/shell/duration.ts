@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+// Virtual durations written by users: `1s`, `500ms`, `250us`, `100ns`, `2.5s`, `1m`.
+
+import { ShellError } from '../errors.js';
+
+const UNITS: Record<string, bigint> = { ns: 1n, us: 1_000n, 'µs': 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n };
+
+/**
+ * Parses a duration into nanoseconds.
+ * @param text - a decimal number followed by a unit `ns`, `us`, `ms`, `s` or `m`.
+ * @returns nanoseconds (fractions below 1 ns are rounded down).
+ * @throws {ShellError} `BAD_DURATION` naming the accepted units.
+ */
+export function parseDuration(text: string): bigint {
+  const match = /^(\d+)(?:\.(\d+))?(ns|us|µs|ms|s|m)$/.exec(text.trim());
+  if (match === null) {
+    throw new ShellError({ code: 'BAD_DURATION', message: `bad duration \`${text}\`: write a number and a unit, e.g. \`1s\`, \`500ms\`, \`250us\`, \`100ns\`` });
+  }
+  const unit = UNITS[match[3]!]!;
+  const fraction = match[2] ?? '';
+  const scale = 10n ** BigInt(fraction.length);
+  return BigInt(match[1]!) * unit + (BigInt(fraction || '0') * unit) / scale;
+}
+
+/**
+ * Formats nanoseconds as the shortest exact duration text (`1s`, `1500ms`, `250us`).
+ * @param ns - nanoseconds.
+ * @returns the text, which {@link parseDuration} reads back to the same value.
+ */
+export function formatVirtualDuration(ns: bigint): string {
+  for (const [unit, size] of [['s', 1_000_000_000n], ['ms', 1_000_000n], ['us', 1_000n]] as const) {
+    if (ns !== 0n && ns % size === 0n) return `${ns / size}${unit}`;
+  }
+  return `${ns}ns`;
+}
