@@ -31,7 +31,7 @@ export interface PrintFormat {
   render(args: readonly PrintValue[]): string;
 }
 
-const SPEC = /%([-+ #0]*)(\d+)?(?:\.(\d+))?(hh|h|ll|l|z|j|t)?([diouxXcsp%])/g;
+const SPEC = /%([-+ #0]*)(\d+)?(?:\.(\d+))?(hh|h|ll|l|z|j|t)?([diouxXcsp%])/y;
 
 /**
  * Parses a printf-style format.
@@ -42,25 +42,31 @@ const SPEC = /%([-+ #0]*)(\d+)?(?:\.(\d+))?(hh|h|ll|l|z|j|t)?([diouxXcsp%])/g;
  */
 export function parsePrintFormat(fmt: string): PrintFormat {
   const specs: Spec[] = [];
-  let last = 0;
-  let tail = '';
-  SPEC.lastIndex = 0;
-  for (let m = SPEC.exec(fmt); m !== null; m = SPEC.exec(fmt)) {
-    const literal = tail + fmt.slice(last, m.index);
-    last = SPEC.lastIndex;
-    if (m[5] === '%') {
-      tail = literal + '%';
+  let literal = '';
+  let i = 0;
+  while (i < fmt.length) {
+    const c = fmt[i]!;
+    if (c !== '%') {
+      literal += c;
+      i++;
       continue;
     }
-    tail = '';
+    SPEC.lastIndex = i;
+    const m = SPEC.exec(fmt);
+    if (m === null) {
+      throw new TracepointError({ code: 'INVALID_DEFINITION', message: `unsupported conversion at offset ${i} of print format \`${fmt}\`` });
+    }
+    i = SPEC.lastIndex;
+    if (m[5] === '%') {
+      literal += '%';
+      continue;
+    }
     const len = m[4];
     const bits = len === 'hh' ? 8 : len === 'h' ? 16 : len === undefined ? 32 : 64;
     specs.push({ literal, conv: m[5]!, flags: m[1] ?? '', width: m[2] === undefined ? 0 : Number(m[2]), precision: m[3] === undefined ? -1 : Number(m[3]), bits });
+    literal = '';
   }
-  const rest = tail + fmt.slice(last);
-  if (/%(?!%)/.test(rest.replace(/%%/g, ''))) {
-    throw new TracepointError({ code: 'INVALID_DEFINITION', message: `unsupported conversion in print format \`${fmt}\`` });
-  }
+  const rest = literal;
   return {
     fmt,
     argCount: specs.length,
