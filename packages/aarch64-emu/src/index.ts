@@ -1,2 +1,17 @@
-// @axebpf/aarch64-emu: not implemented yet (see README.md). The public API is exported from here.
-export {};
+// SPDX-License-Identifier: MIT
+// @axebpf/aarch64-emu public API.
+export { Cpu, EC } from './cpu.js';
+export type { CpuOptions, ExceptionInfo, StopReason } from './cpu.js';
+export { PhysicalMemory } from './memory.js';
+export type { MmioDevice, Region } from './memory.js';
+export { A64Fault, DecodeError, EmuInputError } from './errors.js';
+export type {
+  A64FaultCode, A64FaultOptions, DecodeErrorCode, DecodeErrorOptions, EmuInputErrorCode, EmuInputErrorOptions,
+} from './errors.js';
+export { loadLinuxProgram, runLinuxProgram, signalOf, SYSCALL } from './linux-user.js';
+export type { LinuxProcess, LinuxRunOptions, LinuxRunResult } from './linux-user.js';
+export { decodeBitMasks, bits, signExtend } from './decode.js';
+export type { BitMasks } from './decode.js';
+export { SYS_REGS, SYS_REG_BY_NAME, sysRegKey, sysRegName } from './sysregs.js';
+export type { SysRegInfo } from './sysregs.js';
+export { main } from './cli.js';

@@ -1,0 +1,1177 @@
+// SPDX-License-Identifier: MIT
+// The AArch64 CPU: register file as 32-bit halves, PSTATE, system registers, the predecoded
+// basic-block cache and the executor, exception entry/return. Semantics follow the Arm ARM
+// (DDI 0487) pseudocode; QEMU target/arm was used to check corner cases, not copied.
+
+import { decodeInto, TERMINATES } from './decode.js';
+import type { PhysicalMemory, Region } from './memory.js';
+import { OP, REGFILE_WORDS, SLOT_SP, STRIDE } from './ops.js';
+import { SYS_REGS, sysRegKey } from './sysregs.js';
+import {
+  T, asr64, clz64, fromBig, lsl64, lsr64, mul64, rbit32, rev16x2, rev32, ror64, sdiv32, sdiv64, shift32,
+  shift64, smulh64, smull32, toBig, udiv32, udiv64, umulh64, umull32,
+} from './u64.js';
+
+/** Exception classes (ESR_ELx.EC) used by the emulator. */
+// prettier-ignore
+export const EC = {
+  UNKNOWN: 0x00, WFX: 0x01, SVC64: 0x15, HVC64: 0x16, SMC64: 0x17, SYS64: 0x18,
+  IABT_LOW: 0x20, IABT_CUR: 0x21, PC_ALIGN: 0x22, DABT_LOW: 0x24, DABT_CUR: 0x25, SP_ALIGN: 0x26,
+  SOFTSTEP_LOW: 0x32, SOFTSTEP_CUR: 0x33, BRK64: 0x3c,
+} as const;
+
+/** Why {@link Cpu.run} returned. */
+export type StopReason = 'budget' | 'stopped' | 'exception-el2' | 'wfi';
+
+/** Information about a synchronous exception, given to {@link Cpu.onException}. */
+export interface ExceptionInfo {
+  /** ESR exception class. */
+  ec: number;
+  /** ESR instruction-specific syndrome. */
+  iss: number;
+  /** Preferred return address. */
+  returnAddress: bigint;
+  /** Faulting address for aborts. */
+  far: bigint | undefined;
+  /** The EL the exception would be taken to. */
+  targetEl: number;
+}
+
+interface Block {
+  readonly pa: number;
+  readonly n: number;
+  readonly ops: Int32Array;
+  readonly words: Uint32Array;
+  valid: boolean;
+}
+
+const FAULT = { fault: true };
+const TWO32 = 4294967296;
+
+const K_NZCV = sysRegKey(3, 3, 4, 2, 0);
+const K_DAIF = sysRegKey(3, 3, 4, 2, 1);
+const K_CURRENTEL = sysRegKey(3, 0, 4, 2, 2);
+const K_SPSEL = sysRegKey(3, 0, 4, 2, 0);
+const K_SP_EL0 = sysRegKey(3, 0, 4, 1, 0);
+const K_SP_EL1 = sysRegKey(3, 4, 4, 1, 0);
+const K_CNTVCT = sysRegKey(3, 3, 14, 0, 2);
+const K_CNTPCT = sysRegKey(3, 3, 14, 0, 1);
+const K_DCZID = sysRegKey(3, 3, 0, 0, 7);
+const K_TPIDRRO = sysRegKey(3, 3, 13, 0, 3);
+/** ELR, SPSR, ESR, FAR, VBAR keys per EL (index 1 and 2). */
+const K_ELR = [0, sysRegKey(3, 0, 4, 0, 1), sysRegKey(3, 4, 4, 0, 1)];
+const K_SPSR = [0, sysRegKey(3, 0, 4, 0, 0), sysRegKey(3, 4, 4, 0, 0)];
+const K_ESR = [0, sysRegKey(3, 0, 5, 2, 0), sysRegKey(3, 4, 5, 2, 0)];
+const K_FAR = [0, sysRegKey(3, 0, 6, 0, 0), sysRegKey(3, 4, 6, 0, 0)];
+const K_VBAR = [0, sysRegKey(3, 0, 12, 0, 0), sysRegKey(3, 4, 12, 0, 0)];
+const K_HCR = sysRegKey(3, 4, 1, 1, 0);
+const K_MDCR = sysRegKey(3, 4, 1, 1, 1);
+
+/** Options of the {@link Cpu} constructor. */
+export interface CpuOptions {
+  /** Physical memory. */
+  memory: PhysicalMemory;
+  /** Highest implemented EL (1 or 2); default 2. */
+  highestEl?: number;
+}
+
+/**
+ * An AArch64 processing element (EL0 to EL2, AArch64 only).
+ *
+ * @remarks Registers are kept as int32 halves; use {@link Cpu.getX}/{@link Cpu.setX} with
+ * bigints at the API edge. Unfinished: stage 1/2 translation (the MMU is always off:
+ * VA = PA), software step, IRQs, SP alignment checks.
+ *
+ * @example
+ * ```ts
+ * const mem = new PhysicalMemory(); mem.addRam(0x40000000n, 1 << 20);
+ * const cpu = new Cpu({ memory: mem }); cpu.pc = 0x40000000n; cpu.run(1000);
+ * ```
+ */
+export class Cpu {
+  /** Register file: X0..X30, current SP, zero slot, sink slot; lo at 2i, hi at 2i+1. */
+  readonly R = new Int32Array(REGFILE_WORDS);
+  /** Banked stack pointers SP_EL0, SP_EL1, SP_EL2 as lo/hi pairs. */
+  readonly spBank = new Int32Array(6);
+  /** NZCV flags as 0/1 numbers. */
+  n = 0; z = 0; c = 0; v = 0;
+  /** PSTATE.DAIF as a 4-bit value (D=8, A=4, I=2, F=1). */
+  daif = 0xf;
+  /** PSTATE.SS and PSTATE.IL. */
+  ss = 0; il = 0;
+  /** Current EL (0..2). */
+  el = 2;
+  /** PSTATE.SP: 1 uses SP_ELx, 0 uses SP_EL0. */
+  spsel = 1;
+  /** Program counter halves. */
+  pcLo = 0; pcHi = 0;
+  /** Executed instructions (the faulting ones included). */
+  insnCount = 0;
+  /** The memory. */
+  readonly memory: PhysicalMemory;
+  /** Highest implemented EL. */
+  readonly highestEl: number;
+  /**
+   * Host hook consulted before a synchronous exception is taken. Returning true means the
+   * host handled it (the PC is then the preferred return address unless the hook changed it).
+   */
+  onException: ((cpu: Cpu, info: ExceptionInfo) => boolean) | undefined;
+  /** When true, {@link Cpu.run} returns `exception-el2` after taking an exception to EL2. */
+  stopOnEl2 = false;
+
+  private readonly sys = new Map<number, bigint>();
+  private readonly blocks = new Map<number, Block>();
+  private readonly pageBlocks = new Map<number, Block[]>();
+  private blockDirty = false;
+  private stopFlag = false;
+  private stopReason: StopReason = 'stopped';
+  private last: Region;
+  private monitorValid = false;
+  private monitorPa = 0;
+  // fault details set by the memory path
+  private faultEc = 0;
+  private faultIss = 0;
+  private faultFarLo = 0;
+  private faultFarHi = 0;
+  private faultHasFar = false;
+
+  /** @param options - memory and configuration. */
+  constructor(options: CpuOptions) {
+    this.memory = options.memory;
+    this.highestEl = options.highestEl ?? 2;
+    this.el = this.highestEl;
+    for (const [key, info] of SYS_REGS) this.sys.set(key, info.reset);
+    this.last = { base: -1, size: 0, name: '', bytes: new Uint8Array(0), view: new DataView(new ArrayBuffer(0)), code: new Uint8Array(0), device: undefined };
+    this.memory.onCodeWrite = (page) => this.invalidatePage(page);
+  }
+
+  // ---- API edge -------------------------------------------------------------------------
+
+  /** The program counter. */
+  get pc(): bigint { return toBig(this.pcLo, this.pcHi); }
+  set pc(v: bigint) { fromBig(v); this.pcLo = T[0]!; this.pcHi = T[1]!; }
+
+  /** The current stack pointer (SP_EL0 or SP_ELx by PSTATE.SP). */
+  get sp(): bigint { return toBig(this.R[SLOT_SP]!, this.R[SLOT_SP + 1]!); }
+  set sp(v: bigint) { fromBig(v); this.R[SLOT_SP] = T[0]!; this.R[SLOT_SP + 1] = T[1]!; }
+
+  /**
+   * Reads X0..X30 (31 reads as zero).
+   * @param i - register number.
+   * @returns the value, unsigned.
+   */
+  getX(i: number): bigint {
+    if (i >= 31) return 0n;
+    return toBig(this.R[i * 2]!, this.R[i * 2 + 1]!);
+  }
+
+  /**
+   * Writes X0..X30 (31 is ignored).
+   * @param i - register number.
+   * @param v - value (taken modulo 2^64).
+   */
+  setX(i: number, v: bigint): void {
+    if (i >= 31) return;
+    fromBig(v);
+    this.R[i * 2] = T[0]!;
+    this.R[i * 2 + 1] = T[1]!;
+  }
+
+  /** NZCV as the 4-bit value N<<3|Z<<2|C<<1|V. */
+  get nzcv(): number { return (this.n << 3) | (this.z << 2) | (this.c << 1) | this.v; }
+  set nzcv(x: number) { this.n = (x >> 3) & 1; this.z = (x >> 2) & 1; this.c = (x >> 1) & 1; this.v = x & 1; }
+
+  /**
+   * PSTATE packed as SPSR bits: NZCV[31:28], SS[21], IL[20], DAIF[9:6], M[3:0].
+   * @returns the value.
+   */
+  getPstate(): number {
+    return ((this.nzcv << 28) | (this.ss << 21) | (this.il << 20) | (this.daif << 6) | (this.el << 2) | this.spsel) >>> 0;
+  }
+
+  /**
+   * Sets PSTATE from SPSR bits (see {@link Cpu.getPstate}), switching the banked SP.
+   * @param p - the value.
+   */
+  setPstate(p: number): void {
+    this.saveSp();
+    this.nzcv = p >>> 28;
+    this.ss = (p >>> 21) & 1;
+    this.il = (p >>> 20) & 1;
+    this.daif = (p >>> 6) & 15;
+    this.el = (p >>> 2) & 3;
+    this.spsel = this.el === 0 ? 0 : p & 1;
+    this.loadSp();
+  }
+
+  /**
+   * Reads a system register by key without access checks (host side).
+   * @param key - {@link sysRegKey} value.
+   * @returns the value.
+   */
+  getSysReg(key: number): bigint {
+    return this.readSys(key);
+  }
+
+  /**
+   * Writes a system register by key without access checks (host side).
+   * @param key - {@link sysRegKey} value.
+   * @param value - the value.
+   */
+  setSysReg(key: number, value: bigint): void {
+    this.writeSys(key, BigInt.asUintN(64, value));
+  }
+
+  /** Drops every decoded block (like IC IALLU). */
+  flushCode(): void {
+    for (const b of this.blocks.values()) b.valid = false;
+    this.blocks.clear();
+    this.pageBlocks.clear();
+    for (const r of this.memory.regions) r.code.fill(0);
+    this.blockDirty = true;
+  }
+
+  /** Stops {@link Cpu.run} at the end of the current block. */
+  stop(): void {
+    this.stopFlag = true;
+    this.stopReason = 'stopped';
+  }
+
+  // ---- system registers ------------------------------------------------------------------
+
+  private saveSp(): void {
+    const i = this.spsel ? this.el * 2 : 0;
+    this.spBank[i] = this.R[SLOT_SP]!;
+    this.spBank[i + 1] = this.R[SLOT_SP + 1]!;
+  }
+
+  private loadSp(): void {
+    const i = this.spsel ? this.el * 2 : 0;
+    this.R[SLOT_SP] = this.spBank[i]!;
+    this.R[SLOT_SP + 1] = this.spBank[i + 1]!;
+  }
+
+  private readSys(key: number): bigint {
+    switch (key) {
+      case K_NZCV: return BigInt(this.nzcv << 28 >>> 0);
+      case K_DAIF: return BigInt(this.daif << 6);
+      case K_CURRENTEL: return BigInt(this.el << 2);
+      case K_SPSEL: return BigInt(this.spsel);
+      case K_CNTVCT: case K_CNTPCT: return BigInt(this.insnCount);
+      case K_SP_EL0: case K_SP_EL1: {
+        const i = key === K_SP_EL0 ? 0 : 2;
+        this.saveSp();
+        return toBig(this.spBank[i]!, this.spBank[i + 1]!);
+      }
+      default: return this.sys.get(key) ?? 0n;
+    }
+  }
+
+  private writeSys(key: number, v: bigint): void {
+    switch (key) {
+      case K_NZCV: this.nzcv = Number(v >> 28n) & 15; return;
+      case K_DAIF: this.daif = Number(v >> 6n) & 15; return;
+      case K_SPSEL: this.saveSp(); this.spsel = Number(v & 1n); this.loadSp(); return;
+      case K_SP_EL0: case K_SP_EL1: {
+        const i = key === K_SP_EL0 ? 0 : 2;
+        this.saveSp();
+        fromBig(v);
+        this.spBank[i] = T[0]!; this.spBank[i + 1] = T[1]!;
+        this.loadSp();
+        return;
+      }
+      default: this.sys.set(key, v);
+    }
+  }
+
+  /** Returns true when MRS/MSR of `key` is allowed at the current EL. */
+  private sysAccessible(key: number, write: boolean): boolean {
+    const info = SYS_REGS.get(key);
+    if (!info) return false;
+    if (this.el < info.minEl) return false;
+    if (write && info.readOnly) return false;
+    if (write && key === K_TPIDRRO && this.el === 0) return false;
+    if (this.el === 0 && key === K_DAIF) return false; // SCTLR_EL1.UMA=0
+    if (this.highestEl < 2 && info.minEl === 2) return false;
+    return true;
+  }
+
+  // ---- exceptions ------------------------------------------------------------------------
+
+  /**
+   * Takes a synchronous exception (or lets the host hook handle it).
+   * @param ec - exception class.
+   * @param iss - syndrome.
+   * @param retLo - preferred return address, low half.
+   * @param retHi - preferred return address, high half.
+   * @param hasFar - whether FAR is written.
+   * @param farLo - FAR low half.
+   * @param farHi - FAR high half.
+   */
+  private exception(ec: number, iss: number, retLo: number, retHi: number, hasFar: boolean, farLo: number, farHi: number): void {
+    let target = this.el === 0 ? 1 : this.el;
+    const hcr = this.sys.get(K_HCR) ?? 0n;
+    if (this.el < 2 && this.highestEl === 2) {
+      if (ec === EC.HVC64) target = 2;
+      else if (ec === EC.BRK64 && ((this.sys.get(K_MDCR) ?? 0n) & (1n << 8n))) target = 2; // MDCR_EL2.TDE
+      else if ((hcr & (1n << 27n)) && this.el === 0) target = 2; // HCR_EL2.TGE
+    }
+    this.pcLo = retLo; this.pcHi = retHi;
+    if (this.onException) {
+      const info: ExceptionInfo = {
+        ec, iss, returnAddress: toBig(retLo, retHi), far: hasFar ? toBig(farLo, farHi) : undefined, targetEl: target,
+      };
+      if (this.onException(this, info)) return;
+    }
+    this.enter(target, ec, iss, retLo, retHi, hasFar, farLo, farHi, 0);
+  }
+
+  private enter(target: number, ec: number, iss: number, retLo: number, retHi: number, hasFar: boolean, farLo: number, farHi: number, kind: number): void {
+    const spsr = this.getPstate();
+    this.sys.set(K_ELR[target]!, toBig(retLo, retHi));
+    this.sys.set(K_SPSR[target]!, BigInt(spsr));
+    if (kind === 0) {
+      this.sys.set(K_ESR[target]!, BigInt(((ec << 26) | (1 << 25) | (iss & 0x1ffffff)) >>> 0));
+      if (hasFar) this.sys.set(K_FAR[target]!, toBig(farLo, farHi));
+    }
+    let off = kind;
+    if (target === this.el) off += this.spsel ? 0x200 : 0;
+    else off += 0x400;
+    this.saveSp();
+    this.el = target; this.spsel = 1; this.daif = 0xf; this.ss = 0; this.il = 0;
+    this.loadSp();
+    this.pc = (this.sys.get(K_VBAR[target]!) ?? 0n) + BigInt(off);
+    if (target === 2 && this.stopOnEl2) { this.stopFlag = true; this.stopReason = 'exception-el2'; }
+  }
+
+  private eret(): void {
+    const el = this.el;
+    const spsr = Number(this.sys.get(K_SPSR[el]!) ?? 0n);
+    const target = (spsr >>> 2) & 3;
+    const elr = this.sys.get(K_ELR[el]!) ?? 0n;
+    if (target > el || (spsr & 0x10) || ((spsr >>> 1) & 1)) {
+      // illegal exception return: PSTATE.IL set, EL unchanged
+      this.pc = elr;
+      this.il = 1;
+      return;
+    }
+    this.setPstate(spsr);
+    this.pc = elr;
+  }
+
+  // ---- memory ----------------------------------------------------------------------------
+
+  private dataAbort(lo: number, hi: number, write: boolean, dfsc: number): never {
+    this.faultEc = this.el === 0 ? EC.DABT_LOW : EC.DABT_CUR;
+    this.faultIss = (write ? 1 << 6 : 0) | dfsc;
+    this.faultFarLo = lo; this.faultFarHi = hi; this.faultHasFar = true;
+    throw FAULT;
+  }
+
+  /** Translates a data address; the MMU is off (unfinished): VA = PA below 2^48. */
+  private region(lo: number, hi: number, size: number, write: boolean): number {
+    if (hi >>> 16 !== 0) this.dataAbort(lo, hi, write, 0x00); // address size fault, level 0
+    const pa = hi * TWO32 + (lo >>> 0);
+    const r = this.memory.find(pa, size);
+    if (!r) this.dataAbort(lo, hi, write, 0x10); // synchronous external abort
+    this.last = r;
+    return pa - r.base;
+  }
+
+  private ld8(lo: number, hi: number): number {
+    let r = this.last;
+    let off = (hi === 0 ? lo >>> 0 : hi * TWO32 + (lo >>> 0)) - r.base;
+    if (off < 0 || off + 1 > r.size) { off = this.region(lo, hi, 1, false); r = this.last; }
+    if (r.device) return Number(r.device.read(off, 1) & 0xffn);
+    return r.bytes[off]!;
+  }
+
+  private ld16(lo: number, hi: number): number {
+    let r = this.last;
+    let off = (hi === 0 ? lo >>> 0 : hi * TWO32 + (lo >>> 0)) - r.base;
+    if (off < 0 || off + 2 > r.size) { off = this.region(lo, hi, 2, false); r = this.last; }
+    if (r.device) return Number(r.device.read(off, 2) & 0xffffn);
+    return r.view.getUint16(off, true);
+  }
+
+  private ld32(lo: number, hi: number): number {
+    let r = this.last;
+    let off = (hi === 0 ? lo >>> 0 : hi * TWO32 + (lo >>> 0)) - r.base;
+    if (off < 0 || off + 4 > r.size) { off = this.region(lo, hi, 4, false); r = this.last; }
+    if (r.device) return Number(r.device.read(off, 4) & 0xffffffffn) | 0;
+    return r.view.getInt32(off, true);
+  }
+
+  /** 64-bit load into T. */
+  private ld64(lo: number, hi: number): void {
+    let r = this.last;
+    let off = (hi === 0 ? lo >>> 0 : hi * TWO32 + (lo >>> 0)) - r.base;
+    if (off < 0 || off + 8 > r.size) { off = this.region(lo, hi, 8, false); r = this.last; }
+    if (r.device) { fromBig(r.device.read(off, 8)); return; }
+    T[0] = r.view.getInt32(off, true);
+    T[1] = r.view.getInt32(off + 4, true);
+  }
+
+  private st8(lo: number, hi: number, val: number): void {
+    let r = this.last;
+    let off = (hi === 0 ? lo >>> 0 : hi * TWO32 + (lo >>> 0)) - r.base;
+    if (off < 0 || off + 1 > r.size) { off = this.region(lo, hi, 1, true); r = this.last; }
+    if (r.device) { r.device.write(off, 1, BigInt(val & 0xff)); return; }
+    r.bytes[off] = val;
+    if (r.code[off >>> 12]) this.memory.noteWrite(r, off, 1);
+    this.monitorValid = false;
+  }
+
+  private st16(lo: number, hi: number, val: number): void {
+    let r = this.last;
+    let off = (hi === 0 ? lo >>> 0 : hi * TWO32 + (lo >>> 0)) - r.base;
+    if (off < 0 || off + 2 > r.size) { off = this.region(lo, hi, 2, true); r = this.last; }
+    if (r.device) { r.device.write(off, 2, BigInt(val & 0xffff)); return; }
+    r.view.setUint16(off, val & 0xffff, true);
+    if (r.code[off >>> 12] || r.code[(off + 1) >>> 12]) this.memory.noteWrite(r, off, 2);
+    this.monitorValid = false;
+  }
+
+  private st32(lo: number, hi: number, val: number): void {
+    let r = this.last;
+    let off = (hi === 0 ? lo >>> 0 : hi * TWO32 + (lo >>> 0)) - r.base;
+    if (off < 0 || off + 4 > r.size) { off = this.region(lo, hi, 4, true); r = this.last; }
+    if (r.device) { r.device.write(off, 4, BigInt(val >>> 0)); return; }
+    r.view.setInt32(off, val, true);
+    if (r.code[off >>> 12] || r.code[(off + 3) >>> 12]) this.memory.noteWrite(r, off, 4);
+    this.monitorValid = false;
+  }
+
+  private st64(lo: number, hi: number, vlo: number, vhi: number): void {
+    let r = this.last;
+    let off = (hi === 0 ? lo >>> 0 : hi * TWO32 + (lo >>> 0)) - r.base;
+    if (off < 0 || off + 8 > r.size) { off = this.region(lo, hi, 8, true); r = this.last; }
+    if (r.device) { r.device.write(off, 8, toBig(vlo, vhi)); return; }
+    r.view.setInt32(off, vlo, true);
+    r.view.setInt32(off + 4, vhi, true);
+    if (r.code[off >>> 12] || r.code[(off + 7) >>> 12]) this.memory.noteWrite(r, off, 8);
+    this.monitorValid = false;
+  }
+
+  // ---- block cache -----------------------------------------------------------------------
+
+  private invalidatePage(page: number): void {
+    const list = this.pageBlocks.get(page);
+    if (!list) return;
+    for (const b of list) {
+      b.valid = false;
+      if (this.blocks.get(b.pa) === b) this.blocks.delete(b.pa);
+    }
+    this.pageBlocks.delete(page);
+    this.blockDirty = true;
+  }
+
+  /** Returns the block at the PC, or undefined after taking an instruction abort. */
+  private fetchBlock(): Block | undefined {
+    const lo = this.pcLo, hi = this.pcHi;
+    if (lo & 3) {
+      this.exception(EC.PC_ALIGN, 0, lo, hi, true, lo, hi);
+      return undefined;
+    }
+    let pa = -1;
+    if (hi >>> 16 === 0) pa = hi * TWO32 + (lo >>> 0);
+    const cached = pa >= 0 ? this.blocks.get(pa) : undefined;
+    if (cached) return cached;
+    const r = pa >= 0 ? this.memory.find(pa, 4) : undefined;
+    if (!r || r.device) {
+      this.exception(this.el === 0 ? EC.IABT_LOW : EC.IABT_CUR, pa < 0 ? 0x00 : 0x10, lo, hi, true, lo, hi);
+      return undefined;
+    }
+    let off = pa - r.base;
+    const pageEnd = Math.min((off | 0xfff) + 1, r.size);
+    const max = Math.min(64, (pageEnd - off) >>> 2);
+    const tmp = new Int32Array(max * STRIDE);
+    const words = new Uint32Array(max);
+    let n = 0;
+    while (n < max) {
+      const w = r.view.getUint32(off, true);
+      words[n] = w;
+      const t = decodeInto(w, tmp, n * STRIDE);
+      n++;
+      off += 4;
+      if (t === TERMINATES) break;
+    }
+    const block: Block = { pa, n, ops: tmp.slice(0, n * STRIDE), words: words.slice(0, n), valid: true };
+    this.blocks.set(pa, block);
+    const page = Math.floor(pa / 4096);
+    r.code[(pa - r.base) >>> 12] = 1;
+    let list = this.pageBlocks.get(page);
+    if (!list) { list = []; this.pageBlocks.set(page, list); }
+    list.push(block);
+    return block;
+  }
+
+  // ---- run loop --------------------------------------------------------------------------
+
+  /**
+   * Runs until `budget` instructions have executed, the host stops the CPU, an exception is
+   * taken to EL2 with {@link Cpu.stopOnEl2} set, or a WFI is reached at the highest EL.
+   * @param budget - maximum number of instructions.
+   * @returns why it returned.
+   */
+  run(budget: number): StopReason {
+    const end = this.insnCount + budget;
+    this.stopFlag = false;
+    while (!this.stopFlag) {
+      const left = end - this.insnCount;
+      if (left <= 0) return 'budget';
+      const blk = this.fetchBlock();
+      if (blk === undefined) continue;
+      this.execBlock(blk, left < blk.n ? left : blk.n);
+    }
+    return this.stopReason;
+  }
+
+  private cond(c: number): boolean {
+    let r: boolean;
+    switch (c >> 1) {
+      case 0: r = this.z === 1; break;
+      case 1: r = this.c === 1; break;
+      case 2: r = this.n === 1; break;
+      case 3: r = this.v === 1; break;
+      case 4: r = this.c === 1 && this.z === 0; break;
+      case 5: r = this.n === this.v; break;
+      case 6: r = this.n === this.v && this.z === 0; break;
+      default: return true;
+    }
+    return (c & 1) === 1 ? !r : r;
+  }
+
+  /** Adds with carry-in and optional flags; b must already be inverted for subtraction. */
+  private addc(d: number, aLo: number, aHi: number, bLo: number, bHi: number, cin: number, sf: number, flags: boolean): void {
+    const R = this.R;
+    if (sf) {
+      const l = (aLo >>> 0) + (bLo >>> 0) + cin;
+      const h = (aHi >>> 0) + (bHi >>> 0) + (l > 0xffffffff ? 1 : 0);
+      const rl = l | 0, rh = h | 0;
+      R[d] = rl; R[d + 1] = rh;
+      if (flags) {
+        this.n = rh >>> 31; this.z = (rl | rh) === 0 ? 1 : 0;
+        this.c = h > 0xffffffff ? 1 : 0; this.v = ((aHi ^ rh) & (bHi ^ rh)) >>> 31;
+      }
+    } else {
+      const s = (aLo >>> 0) + (bLo >>> 0) + cin;
+      const r = s | 0;
+      R[d] = r; R[d + 1] = 0;
+      if (flags) {
+        this.n = r >>> 31; this.z = r === 0 ? 1 : 0;
+        this.c = s > 0xffffffff ? 1 : 0; this.v = ((aLo ^ r) & (bLo ^ r)) >>> 31;
+      }
+    }
+  }
+
+  private logicFlags(lo: number, hi: number, sf: number): void {
+    if (sf) { this.n = hi >>> 31; this.z = (lo | hi) === 0 ? 1 : 0; }
+    else { this.n = lo >>> 31; this.z = lo === 0 ? 1 : 0; }
+    this.c = 0; this.v = 0;
+  }
+
+  /** Extended-register operand into T. */
+  private extend(s: number, option: number, amount: number): void {
+    const R = this.R;
+    let lo = R[s]!, hi = 0;
+    switch (option) {
+      case 0: lo &= 0xff; break;
+      case 1: lo &= 0xffff; break;
+      case 2: break;
+      case 3: hi = R[s + 1]!; break;
+      case 4: lo = (lo << 24) >> 24; hi = lo >> 31; break;
+      case 5: lo = (lo << 16) >> 16; hi = lo >> 31; break;
+      case 6: hi = lo >> 31; break;
+      default: hi = R[s + 1]!; break;
+    }
+    lsl64(lo, hi, amount);
+  }
+
+  /** Shifted-register operand into T. */
+  private shifted(s: number, type: number, amount: number, sf: number): void {
+    if (sf) shift64(this.R[s]!, this.R[s + 1]!, type, amount);
+    else { T[0] = shift32(this.R[s]!, type, amount); T[1] = 0; }
+  }
+
+  /** Effective address of a load/store op into T; returns the writeback mode. */
+  private address(ops: Int32Array, o: number): void {
+    const R = this.R;
+    const rn = ops[o + 2]!, mode = ops[o + 5]!;
+    const bLo = R[rn]!, bHi = R[rn + 1]!;
+    if (mode === 2) { T[0] = bLo; T[1] = bHi; return; }
+    let oLo: number, oHi: number;
+    if (mode === 3) { this.extend(ops[o + 3]!, ops[o + 6]!, ops[o + 7]!); oLo = T[0]!; oHi = T[1]!; }
+    else { oLo = ops[o + 4]!; oHi = oLo >> 31; }
+    const l = (bLo >>> 0) + (oLo >>> 0);
+    T[0] = l | 0;
+    T[1] = (bHi + oHi + (l > 0xffffffff ? 1 : 0)) | 0;
+  }
+
+  private writeback(ops: Int32Array, o: number, aLo: number, aHi: number): void {
+    const mode = ops[o + 5]!;
+    if (mode === 1 || mode === 2) {
+      const rn = ops[o + 2]!;
+      if (mode === 1) { this.R[rn] = aLo; this.R[rn + 1] = aHi; return; }
+      const imm = ops[o + 4]!;
+      const l = (aLo >>> 0) + (imm >>> 0);
+      this.R[rn] = l | 0;
+      this.R[rn + 1] = (aHi + (imm >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
+    }
+  }
+
+  private execBlock(blk: Block, count: number): void {
+    const R = this.R;
+    const ops = blk.ops;
+    const baseLo = this.pcLo, baseHi = this.pcHi;
+    let i = 0;
+    let o = 0;
+    try {
+      for (; i < count; i++, o += STRIDE) {
+        const rd = ops[o + 1]!, rn = ops[o + 2]!, rm = ops[o + 3]!;
+        switch (ops[o]!) {
+          case OP.NOP: break;
+          case OP.ADD_I: {
+            const a = ops[o + 4]!;
+            if (ops[o + 6]) { const l = (R[rn]! >>> 0) + a; R[rd + 1] = (R[rn + 1]! + (l > 0xffffffff ? 1 : 0)) | 0; R[rd] = l | 0; }
+            else { R[rd] = (R[rn]! + a) | 0; R[rd + 1] = 0; }
+            break;
+          }
+          case OP.SUB_I: {
+            const a = ops[o + 4]!;
+            if (ops[o + 6]) { const l = (R[rn]! >>> 0) - a; R[rd + 1] = (R[rn + 1]! - (l < 0 ? 1 : 0)) | 0; R[rd] = l | 0; }
+            else { R[rd] = (R[rn]! - a) | 0; R[rd + 1] = 0; }
+            break;
+          }
+          case OP.ADDS_I: this.addc(rd, R[rn]!, R[rn + 1]!, ops[o + 4]!, 0, 0, ops[o + 6]!, true); break;
+          case OP.SUBS_I: this.addc(rd, R[rn]!, R[rn + 1]!, ~ops[o + 4]!, -1, 1, ops[o + 6]!, true); break;
+          case OP.ADD_R: case OP.ADDS_R: case OP.SUB_R: case OP.SUBS_R: {
+            const op = ops[o]!;
+            const sf = ops[o + 6]!;
+            this.shifted(rm, ops[o + 4]!, ops[o + 5]!, sf);
+            if (op === OP.ADD_R || op === OP.ADDS_R) this.addc(rd, R[rn]!, R[rn + 1]!, T[0]!, T[1]!, 0, sf, op === OP.ADDS_R);
+            else this.addc(rd, R[rn]!, R[rn + 1]!, ~T[0]!, ~T[1]!, 1, sf, op === OP.SUBS_R);
+            break;
+          }
+          case OP.ADD_X: case OP.ADDS_X: case OP.SUB_X: case OP.SUBS_X: {
+            const op = ops[o]!;
+            this.extend(rm, ops[o + 4]!, ops[o + 5]!);
+            if (op === OP.ADD_X || op === OP.ADDS_X) this.addc(rd, R[rn]!, R[rn + 1]!, T[0]!, T[1]!, 0, ops[o + 6]!, op === OP.ADDS_X);
+            else this.addc(rd, R[rn]!, R[rn + 1]!, ~T[0]!, ~T[1]!, 1, ops[o + 6]!, op === OP.SUBS_X);
+            break;
+          }
+          case OP.ADC: this.addc(rd, R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!, this.c, ops[o + 6]!, false); break;
+          case OP.ADCS: this.addc(rd, R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!, this.c, ops[o + 6]!, true); break;
+          case OP.SBC: this.addc(rd, R[rn]!, R[rn + 1]!, ~R[rm]!, ~R[rm + 1]!, this.c, ops[o + 6]!, false); break;
+          case OP.SBCS: this.addc(rd, R[rn]!, R[rn + 1]!, ~R[rm]!, ~R[rm + 1]!, this.c, ops[o + 6]!, true); break;
+          case OP.AND_I: case OP.ORR_I: case OP.EOR_I: case OP.ANDS_I: {
+            const op = ops[o]!, sf = ops[o + 6]!;
+            let lo = R[rn]!, hi = sf ? R[rn + 1]! : 0;
+            const ml = ops[o + 4]!, mh = ops[o + 5]!;
+            if (op === OP.ORR_I) { lo |= ml; hi |= mh; }
+            else if (op === OP.EOR_I) { lo ^= ml; hi ^= mh; }
+            else { lo &= ml; hi &= mh; }
+            if (op === OP.ANDS_I) this.logicFlags(lo, hi, sf);
+            R[rd] = lo; R[rd + 1] = hi;
+            break;
+          }
+          case OP.AND_R: case OP.BIC_R: case OP.ORR_R: case OP.ORN_R:
+          case OP.EOR_R: case OP.EON_R: case OP.ANDS_R: case OP.BICS_R: {
+            const op = ops[o]!, sf = ops[o + 6]!;
+            this.shifted(rm, ops[o + 4]!, ops[o + 5]!, sf);
+            let bl = T[0]!, bh = T[1]!;
+            if (op === OP.BIC_R || op === OP.ORN_R || op === OP.EON_R || op === OP.BICS_R) { bl = ~bl; bh = sf ? ~bh : 0; }
+            let lo = R[rn]!, hi = sf ? R[rn + 1]! : 0;
+            if (op === OP.ORR_R || op === OP.ORN_R) { lo |= bl; hi |= bh; }
+            else if (op === OP.EOR_R || op === OP.EON_R) { lo ^= bl; hi ^= bh; }
+            else { lo &= bl; hi &= bh; }
+            if (op === OP.ANDS_R || op === OP.BICS_R) this.logicFlags(lo, hi, sf);
+            R[rd] = lo; R[rd + 1] = hi;
+            break;
+          }
+          case OP.MOV_R: R[rd] = R[rm]!; R[rd + 1] = ops[o + 6] ? R[rm + 1]! : 0; break;
+          case OP.MOVI: R[rd] = ops[o + 4]!; R[rd + 1] = ops[o + 5]!; break;
+          case OP.MOVK: {
+            const pos = ops[o + 4]!, imm = ops[o + 5]!;
+            if (pos === 0) R[rd] = (R[rd]! & ~0xffff) | imm;
+            else if (pos === 16) R[rd] = (R[rd]! & 0xffff) | (imm << 16);
+            else if (pos === 32) R[rd + 1] = (R[rd + 1]! & ~0xffff) | imm;
+            else R[rd + 1] = (R[rd + 1]! & 0xffff) | (imm << 16);
+            if (!ops[o + 6]) R[rd + 1] = 0;
+            break;
+          }
+          case OP.ADR: {
+            let pl = (baseLo + i * 4) >>> 0;
+            if (ops[o + 6]) pl = (pl & ~0xfff) >>> 0;
+            const l = pl + (ops[o + 4]! >>> 0);
+            R[rd + 1] = (baseHi + ops[o + 5]! + (l > 0xffffffff ? 1 : 0)) | 0;
+            R[rd] = l | 0;
+            break;
+          }
+          case OP.LSL_I: {
+            const sh = ops[o + 4]!;
+            if (ops[o + 6]) { lsl64(R[rn]!, R[rn + 1]!, sh); R[rd] = T[0]!; R[rd + 1] = T[1]!; }
+            else { R[rd] = R[rn]! << sh; R[rd + 1] = 0; }
+            break;
+          }
+          case OP.LSR_I: {
+            const sh = ops[o + 4]!;
+            if (ops[o + 6]) { lsr64(R[rn]!, R[rn + 1]!, sh); R[rd] = T[0]!; R[rd + 1] = T[1]!; }
+            else { R[rd] = (R[rn]! >>> sh) | 0; R[rd + 1] = 0; }
+            break;
+          }
+          case OP.ASR_I: {
+            const sh = ops[o + 4]!;
+            if (ops[o + 6]) { asr64(R[rn]!, R[rn + 1]!, sh); R[rd] = T[0]!; R[rd + 1] = T[1]!; }
+            else { R[rd] = R[rn]! >> sh; R[rd + 1] = 0; }
+            break;
+          }
+          case OP.SBFM: case OP.BFM: case OP.UBFM: this.bitfield(ops, o); break;
+          case OP.EXTR: {
+            const lsb = ops[o + 4]!;
+            if (ops[o + 6]) {
+              // (Rn:Rm) >> lsb, low 64 bits
+              if (lsb === 0) { R[rd] = R[rm]!; R[rd + 1] = R[rm + 1]!; break; }
+              lsr64(R[rm]!, R[rm + 1]!, lsb);
+              const ll = T[0]!, lh = T[1]!;
+              lsl64(R[rn]!, R[rn + 1]!, 64 - lsb);
+              R[rd] = ll | T[0]!; R[rd + 1] = lh | T[1]!;
+            } else {
+              R[rd] = lsb === 0 ? R[rm]! : ((R[rm]! >>> lsb) | (R[rn]! << (32 - lsb)));
+              R[rd + 1] = 0;
+            }
+            break;
+          }
+          case OP.CCMP_R: case OP.CCMN_R: case OP.CCMP_I: case OP.CCMN_I: {
+            if (this.cond(ops[o + 5]!)) {
+              const op = ops[o]!;
+              let bl: number, bh: number;
+              if (op === OP.CCMP_I || op === OP.CCMN_I) { bl = ops[o + 4]!; bh = 0; }
+              else { bl = R[rm]!; bh = R[rm + 1]!; }
+              if (op === OP.CCMP_R || op === OP.CCMP_I) this.addc(66, R[rn]!, R[rn + 1]!, ~bl, ~bh, 1, ops[o + 6]!, true);
+              else this.addc(66, R[rn]!, R[rn + 1]!, bl, bh, 0, ops[o + 6]!, true);
+            } else this.nzcv = ops[o + 7]!;
+            break;
+          }
+          case OP.CSEL: case OP.CSINC: case OP.CSINV: case OP.CSNEG: {
+            const sf = ops[o + 6]!;
+            if (this.cond(ops[o + 5]!)) { R[rd] = R[rn]!; R[rd + 1] = sf ? R[rn + 1]! : 0; break; }
+            const op = ops[o]!;
+            let lo = R[rm]!, hi = sf ? R[rm + 1]! : 0;
+            if (op === OP.CSINC) { const l = (lo >>> 0) + 1; lo = l | 0; if (sf) hi = (hi + (l > 0xffffffff ? 1 : 0)) | 0; }
+            else if (op === OP.CSINV) { lo = ~lo; hi = sf ? ~hi : 0; }
+            else if (op === OP.CSNEG) { lo = ~lo; hi = sf ? ~hi : 0; const l = (lo >>> 0) + 1; lo = l | 0; if (sf) hi = (hi + (l > 0xffffffff ? 1 : 0)) | 0; }
+            R[rd] = lo; R[rd + 1] = hi;
+            break;
+          }
+          case OP.RBIT: {
+            if (ops[o + 6]) { const l = R[rn]!, h = R[rn + 1]!; R[rd] = rbit32(h); R[rd + 1] = rbit32(l); }
+            else { R[rd] = rbit32(R[rn]!); R[rd + 1] = 0; }
+            break;
+          }
+          case OP.REV16: {
+            if (ops[o + 6]) { const l = R[rn]!, h = R[rn + 1]!; R[rd] = rev16x2(l); R[rd + 1] = rev16x2(h); }
+            else { R[rd] = rev16x2(R[rn]!); R[rd + 1] = 0; }
+            break;
+          }
+          case OP.REV32: { const l = R[rn]!, h = R[rn + 1]!; R[rd] = rev32(l); R[rd + 1] = rev32(h); break; }
+          case OP.REV: {
+            if (ops[o + 6]) { const l = R[rn]!, h = R[rn + 1]!; R[rd] = rev32(h); R[rd + 1] = rev32(l); }
+            else { R[rd] = rev32(R[rn]!); R[rd + 1] = 0; }
+            break;
+          }
+          case OP.CLZ: {
+            R[rd] = ops[o + 6] ? clz64(R[rn]!, R[rn + 1]!) : Math.clz32(R[rn]!);
+            R[rd + 1] = 0;
+            break;
+          }
+          case OP.CLS: {
+            if (ops[o + 6]) {
+              const l = R[rn]!, h = R[rn + 1]!, s = h >> 31;
+              R[rd] = clz64(l ^ s, h ^ s) - 1;
+            } else { const x = R[rn]!; R[rd] = Math.clz32(x ^ (x >> 31)) - 1; }
+            R[rd + 1] = 0;
+            break;
+          }
+          case OP.UDIV: {
+            if (ops[o + 6]) { udiv64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!); R[rd] = T[0]!; R[rd + 1] = T[1]!; }
+            else { R[rd] = udiv32(R[rn]!, R[rm]!); R[rd + 1] = 0; }
+            break;
+          }
+          case OP.SDIV: {
+            if (ops[o + 6]) { sdiv64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!); R[rd] = T[0]!; R[rd + 1] = T[1]!; }
+            else { R[rd] = sdiv32(R[rn]!, R[rm]!); R[rd + 1] = 0; }
+            break;
+          }
+          case OP.LSLV: case OP.LSRV: case OP.ASRV: case OP.RORV: {
+            const type = ops[o]! - OP.LSLV;
+            if (ops[o + 6]) { shift64(R[rn]!, R[rn + 1]!, type, R[rm]! & 63); R[rd] = T[0]!; R[rd + 1] = T[1]!; }
+            else { R[rd] = shift32(R[rn]!, type, R[rm]! & 31); R[rd + 1] = 0; }
+            break;
+          }
+          case OP.MADD: case OP.MSUB: {
+            const ra = ops[o + 4]!;
+            if (ops[o + 6]) mul64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
+            else { T[0] = Math.imul(R[rn]!, R[rm]!); T[1] = 0; }
+            const pl = T[0]!, ph = T[1]!;
+            if (ops[o] === OP.MADD) this.addc(rd, R[ra]!, R[ra + 1]!, pl, ph, 0, ops[o + 6]!, false);
+            else this.addc(rd, R[ra]!, R[ra + 1]!, ~pl, ~ph, 1, ops[o + 6]!, false);
+            break;
+          }
+          case OP.SMADDL: case OP.SMSUBL: case OP.UMADDL: case OP.UMSUBL: {
+            const op = ops[o]!, ra = ops[o + 4]!;
+            if (op === OP.SMADDL || op === OP.SMSUBL) smull32(R[rn]!, R[rm]!); else umull32(R[rn]!, R[rm]!);
+            const pl = T[0]!, ph = T[1]!;
+            if (op === OP.SMADDL || op === OP.UMADDL) this.addc(rd, R[ra]!, R[ra + 1]!, pl, ph, 0, 1, false);
+            else this.addc(rd, R[ra]!, R[ra + 1]!, ~pl, ~ph, 1, 1, false);
+            break;
+          }
+          case OP.SMULH: smulh64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!); R[rd] = T[0]!; R[rd + 1] = T[1]!; break;
+          case OP.UMULH: umulh64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!); R[rd] = T[0]!; R[rd + 1] = T[1]!; break;
+
+          // ---- loads and stores
+          case OP.LDRX: {
+            this.address(ops, o); const al = T[0]!, ah = T[1]!;
+            this.ld64(al, ah); const vl = T[0]!, vh = T[1]!;
+            this.writeback(ops, o, al, ah);
+            R[rd] = vl; R[rd + 1] = vh;
+            break;
+          }
+          case OP.LDRW: case OP.LDRSW: {
+            this.address(ops, o); const al = T[0]!, ah = T[1]!;
+            const v = this.ld32(al, ah);
+            this.writeback(ops, o, al, ah);
+            R[rd] = v; R[rd + 1] = ops[o] === OP.LDRSW ? v >> 31 : 0;
+            break;
+          }
+          case OP.LDRH: case OP.LDRSH_W: case OP.LDRSH_X: {
+            this.address(ops, o); const al = T[0]!, ah = T[1]!;
+            let v = this.ld16(al, ah);
+            this.writeback(ops, o, al, ah);
+            const op = ops[o]!;
+            if (op !== OP.LDRH) v = (v << 16) >> 16;
+            R[rd] = op === OP.LDRSH_W ? v & 0xffffffff : v; R[rd + 1] = op === OP.LDRSH_X ? v >> 31 : 0;
+            break;
+          }
+          case OP.LDRB: case OP.LDRSB_W: case OP.LDRSB_X: {
+            this.address(ops, o); const al = T[0]!, ah = T[1]!;
+            let v = this.ld8(al, ah);
+            this.writeback(ops, o, al, ah);
+            const op = ops[o]!;
+            if (op !== OP.LDRB) v = (v << 24) >> 24;
+            R[rd] = v; R[rd + 1] = op === OP.LDRSB_X ? v >> 31 : 0;
+            break;
+          }
+          case OP.STRX: {
+            const vl = R[rd]!, vh = R[rd + 1]!;
+            this.address(ops, o); const al = T[0]!, ah = T[1]!;
+            this.st64(al, ah, vl, vh);
+            this.writeback(ops, o, al, ah);
+            if (this.blockDirty) { i++; o += STRIDE; throw FAULT_DIRTY; }
+            break;
+          }
+          case OP.STRW: case OP.STRH: case OP.STRB: {
+            const val = R[rd]!, op = ops[o]!;
+            this.address(ops, o); const al = T[0]!, ah = T[1]!;
+            if (op === OP.STRW) this.st32(al, ah, val); else if (op === OP.STRH) this.st16(al, ah, val); else this.st8(al, ah, val);
+            this.writeback(ops, o, al, ah);
+            if (this.blockDirty) { i++; o += STRIDE; throw FAULT_DIRTY; }
+            break;
+          }
+          case OP.LDP_X: case OP.LDP_W: case OP.LDPSW: {
+            this.address(ops, o); const al = T[0]!, ah = T[1]!;
+            const op = ops[o]!;
+            let l1: number, h1: number, l2: number, h2: number;
+            if (op === OP.LDP_X) {
+              this.ld64(al, ah); l1 = T[0]!; h1 = T[1]!;
+              const l = (al >>> 0) + 8; this.ld64(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0); l2 = T[0]!; h2 = T[1]!;
+            } else {
+              l1 = this.ld32(al, ah);
+              const l = (al >>> 0) + 4; l2 = this.ld32(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0);
+              h1 = op === OP.LDPSW ? l1 >> 31 : 0; h2 = op === OP.LDPSW ? l2 >> 31 : 0;
+            }
+            this.writeback(ops, o, al, ah);
+            R[rd] = l1; R[rd + 1] = h1; R[rm] = l2; R[rm + 1] = h2;
+            break;
+          }
+          case OP.STP_X: case OP.STP_W: {
+            const l1 = R[rd]!, h1 = R[rd + 1]!, l2 = R[rm]!, h2 = R[rm + 1]!;
+            this.address(ops, o); const al = T[0]!, ah = T[1]!;
+            if (ops[o] === OP.STP_X) {
+              this.st64(al, ah, l1, h1);
+              const l = (al >>> 0) + 8; this.st64(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0, l2, h2);
+            } else {
+              this.st32(al, ah, l1);
+              const l = (al >>> 0) + 4; this.st32(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0, l2);
+            }
+            this.writeback(ops, o, al, ah);
+            if (this.blockDirty) { i++; o += STRIDE; throw FAULT_DIRTY; }
+            break;
+          }
+          case OP.LDR_LIT: {
+            const l = ((baseLo + i * 4) >>> 0) + (ops[o + 4]! >>> 0);
+            const al = l | 0, ah = (baseHi + (ops[o + 4]! >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
+            const kind = ops[o + 6]!;
+            if (kind === 1) { this.ld64(al, ah); R[rd] = T[0]!; R[rd + 1] = T[1]!; }
+            else { const v = this.ld32(al, ah); R[rd] = v; R[rd + 1] = kind === 2 ? v >> 31 : 0; }
+            break;
+          }
+          case OP.LDXR: case OP.LDXP: {
+            const al = R[rn]!, ah = R[rn + 1]!, size = ops[o + 6]!;
+            let vl: number, vh = 0;
+            if (size === 3) { this.ld64(al, ah); vl = T[0]!; vh = T[1]!; }
+            else if (size === 2) vl = this.ld32(al, ah);
+            else if (size === 1) vl = this.ld16(al, ah);
+            else vl = this.ld8(al, ah);
+            if (ops[o] === OP.LDXP) {
+              const step = size === 3 ? 8 : 4;
+              const l = (al >>> 0) + step, bl = l | 0, bh = (ah + (l > 0xffffffff ? 1 : 0)) | 0;
+              if (size === 3) { this.ld64(bl, bh); R[rm] = T[0]!; R[rm + 1] = T[1]!; }
+              else { R[rm] = this.ld32(bl, bh); R[rm + 1] = 0; }
+            }
+            R[rd] = vl; R[rd + 1] = vh;
+            this.monitorValid = true;
+            this.monitorPa = ah * TWO32 + (al >>> 0);
+            break;
+          }
+          case OP.STXR: case OP.STXP: {
+            const al = R[rn]!, ah = R[rn + 1]!, size = ops[o + 6]!;
+            const status = ops[o] === OP.STXR ? rm : ops[o + 4]!;
+            const ok = this.monitorValid && this.monitorPa === ah * TWO32 + (al >>> 0);
+            if (ok) {
+              const l1 = R[rd]!, h1 = R[rd + 1]!;
+              if (ops[o] === OP.STXP) {
+                const l2 = R[rm]!, h2 = R[rm + 1]!;
+                const l = (al >>> 0) + (size === 3 ? 8 : 4), bl = l | 0, bh = (ah + (l > 0xffffffff ? 1 : 0)) | 0;
+                if (size === 3) { this.st64(al, ah, l1, h1); this.st64(bl, bh, l2, h2); }
+                else { this.st32(al, ah, l1); this.st32(bl, bh, l2); }
+              } else if (size === 3) this.st64(al, ah, l1, h1);
+              else if (size === 2) this.st32(al, ah, l1);
+              else if (size === 1) this.st16(al, ah, l1);
+              else this.st8(al, ah, l1);
+            }
+            this.monitorValid = false;
+            R[status] = ok ? 0 : 1; R[status + 1] = 0;
+            if (this.blockDirty) { i++; o += STRIDE; throw FAULT_DIRTY; }
+            break;
+          }
+          case OP.CLREX: this.monitorValid = false; break;
+
+          // ---- branches (block terminators)
+          case OP.B: case OP.BL: {
+            const pl = (baseLo + i * 4) >>> 0;
+            if (ops[o] === OP.BL) this.link(rd, pl, baseHi);
+            this.jumpRel(pl, baseHi, ops[o + 4]!);
+            this.insnCount += i + 1;
+            return;
+          }
+          case OP.BCOND: case OP.CBZ: case OP.CBNZ: case OP.TBZ: case OP.TBNZ: {
+            const op = ops[o]!;
+            let taken: boolean;
+            if (op === OP.BCOND) taken = this.cond(ops[o + 5]!);
+            else if (op === OP.CBZ || op === OP.CBNZ) {
+              const zero = ops[o + 6] ? (R[rd]! | R[rd + 1]!) === 0 : R[rd] === 0;
+              taken = op === OP.CBZ ? zero : !zero;
+            } else {
+              const bit = ops[o + 5]!;
+              const set = ((bit >= 32 ? R[rd + 1]! >>> (bit - 32) : R[rd]! >>> bit) & 1) === 1;
+              taken = op === OP.TBNZ ? set : !set;
+            }
+            const pl = (baseLo + i * 4) >>> 0;
+            if (taken) this.jumpRel(pl, baseHi, ops[o + 4]!);
+            else this.jumpRel(pl, baseHi, 4);
+            this.insnCount += i + 1;
+            return;
+          }
+          case OP.BR: case OP.BLR: case OP.RET: {
+            const tl = R[rn]!, th = R[rn + 1]!;
+            if (ops[o] === OP.BLR) this.link(0, (baseLo + i * 4) >>> 0, baseHi);
+            this.pcLo = tl; this.pcHi = th;
+            this.insnCount += i + 1;
+            return;
+          }
+          default: {
+            // system instructions and exceptions: the slow path, always ends the block
+            this.insnCount += i + 1;
+            this.system(ops, o, (baseLo + i * 4) | 0, baseHi, blk.words[i]!);
+            return;
+          }
+        }
+      }
+      this.pcLo = (baseLo + count * 4) | 0;
+      this.pcHi = baseHi;
+      this.insnCount += count;
+    } catch (e) {
+      if (e === FAULT_DIRTY) {
+        // a store wrote to a page holding decoded code: continue with a fresh block
+        this.blockDirty = false;
+        this.pcLo = (baseLo + i * 4) | 0; this.pcHi = baseHi;
+        this.insnCount += i;
+        return;
+      }
+      if (e !== FAULT) throw e;
+      this.insnCount += i + 1;
+      let iss = this.faultIss;
+      if (this.faultEc === EC.DABT_LOW || this.faultEc === EC.DABT_CUR) iss |= this.dataSyndrome(ops, o);
+      this.exception(this.faultEc, iss, (baseLo + i * 4) | 0, baseHi, this.faultHasFar, this.faultFarLo, this.faultFarHi);
+    }
+  }
+
+  /** ISV/SAS/SSE/SRT/SF bits for a data abort on the op at `o`. */
+  private dataSyndrome(ops: Int32Array, o: number): number {
+    const op = ops[o]!;
+    let size = -1, sse = 0, sf = 0;
+    switch (op) {
+      case OP.LDRB: size = 0; break;
+      case OP.LDRSB_W: size = 0; sse = 1; break;
+      case OP.LDRSB_X: size = 0; sse = 1; sf = 1; break;
+      case OP.LDRH: size = 1; break;
+      case OP.LDRSH_W: size = 1; sse = 1; break;
+      case OP.LDRSH_X: size = 1; sse = 1; sf = 1; break;
+      case OP.LDRW: size = 2; break;
+      case OP.LDRSW: size = 2; sse = 1; sf = 1; break;
+      case OP.LDRX: size = 3; sf = 1; break;
+      case OP.STRB: size = 0; break;
+      case OP.STRH: size = 1; break;
+      case OP.STRW: size = 2; break;
+      case OP.STRX: size = 3; sf = 1; break;
+    }
+    const mode = ops[o + 5]!;
+    if (size < 0 || mode === 1 || mode === 2) return 0; // no valid syndrome for pairs, writeback, exclusives
+    const rt = ops[o + 1]! >= 64 ? 31 : ops[o + 1]! >> 1;
+    return (1 << 24) | (size << 22) | (sse << 21) | (rt << 16) | (sf << 15);
+  }
+
+  private link(_unused: number, pl: number, ph: number): void {
+    const l = pl + 4;
+    this.R[60] = l | 0;
+    this.R[61] = (ph + (l > 0xffffffff ? 1 : 0)) | 0;
+  }
+
+  private jumpRel(pl: number, ph: number, off: number): void {
+    const l = pl + off; // pl unsigned, off signed: l in (-2^31, 2^33)
+    this.pcLo = l | 0;
+    this.pcHi = (ph + Math.floor(l / TWO32)) | 0;
+  }
+
+  private bitfield(ops: Int32Array, o: number): void {
+    const R = this.R;
+    const rd = ops[o + 1]!, rn = ops[o + 2]!, packed = ops[o + 3]!;
+    const r = packed & 63, s = (packed >>> 8) & 63, sf = (packed >>> 16) & 1, rdSrc = packed >>> 17;
+    const wl = ops[o + 4]!, wh = ops[o + 5]!, tl = ops[o + 6]!, th = ops[o + 7]!;
+    const op = ops[o]!;
+    let srcL = R[rn]!, srcH = sf ? R[rn + 1]! : 0;
+    let dstL = 0, dstH = 0;
+    if (op === OP.BFM) { dstL = R[rdSrc]!; dstH = sf ? R[rdSrc + 1]! : 0; }
+    let rotL: number, rotH: number;
+    if (sf) { ror64(srcL, srcH, r); rotL = T[0]!; rotH = T[1]!; }
+    else { rotL = r === 0 ? srcL : ((srcL >>> r) | (srcL << (32 - r))); rotH = 0; }
+    const botL = (dstL & ~wl) | (rotL & wl), botH = (dstH & ~wh) | (rotH & wh);
+    let topL = dstL, topH = dstH;
+    if (op === OP.SBFM) {
+      const bit = s >= 32 ? (srcH >>> (s - 32)) & 1 : (srcL >>> s) & 1;
+      topL = bit ? -1 : 0; topH = sf && bit ? -1 : 0;
+    }
+    srcL = (topL & ~tl) | (botL & tl);
+    srcH = (topH & ~th) | (botH & th);
+    R[rd] = srcL; R[rd + 1] = sf ? srcH : 0;
+  }
+
+  /** System instructions and exception generation (slow path). */
+  private system(ops: Int32Array, o: number, pcLo: number, pcHi: number, word: number): void {
+    const nextL = (pcLo >>> 0) + 4;
+    const nLo = nextL | 0, nHi = (pcHi + (nextL > 0xffffffff ? 1 : 0)) | 0;
+    const imm = ops[o + 4]!;
+    const R = this.R;
+    switch (ops[o]!) {
+      case OP.SVC: this.exception(EC.SVC64, imm, nLo, nHi, false, 0, 0); return;
+      case OP.HVC:
+        if (this.el === 0 || this.highestEl < 2 || (this.el === 1 && ((this.sys.get(K_HCR) ?? 0n) & (1n << 29n)))) break; // HCD
+        this.exception(EC.HVC64, imm, nLo, nHi, false, 0, 0); return;
+      case OP.SMC:
+        if (this.el === 0) break;
+        if (this.el === 1 && ((this.sys.get(K_HCR) ?? 0n) & (1n << 19n))) { this.exception(EC.SMC64, imm, pcLo, pcHi, false, 0, 0); return; }
+        break; // no EL3: undefined
+      case OP.BRK: this.exception(EC.BRK64, imm, pcLo, pcHi, false, 0, 0); return;
+      case OP.HLT: break;
+      case OP.WFI: case OP.WFE: {
+        const ti = ops[o] === OP.WFE ? 1 : 0;
+        if (this.el < 2 && this.highestEl === 2 && ((this.sys.get(K_HCR) ?? 0n) & (1n << (ti ? 14n : 13n)))) {
+          this.exceptionTo(2, EC.WFX, (1 << 24) | (0xe << 20) | ti, pcLo, pcHi);
+          return;
+        }
+        this.pcLo = nLo; this.pcHi = nHi;
+        if (!ti) { this.stopFlag = true; this.stopReason = 'wfi'; }
+        return;
+      }
+      case OP.ISB: this.pcLo = nLo; this.pcHi = nHi; return;
+      case OP.ERET:
+        if (this.el === 0) break;
+        this.eret();
+        return;
+      case OP.MRS: {
+        const key = imm;
+        if (!this.sysAccessible(key, false)) break;
+        fromBig(this.readSys(key));
+        R[ops[o + 1]!] = T[0]!; R[ops[o + 1]! + 1] = T[1]!;
+        this.pcLo = nLo; this.pcHi = nHi;
+        return;
+      }
+      case OP.MSR: {
+        const key = imm;
+        if (!this.sysAccessible(key, true)) break;
+        const rt = ops[o + 2]!;
+        this.writeSys(key, toBig(R[rt]!, R[rt + 1]!));
+        this.pcLo = nLo; this.pcHi = nHi;
+        return;
+      }
+      case OP.MSR_IMM: {
+        const field = imm, crm = ops[o + 5]!;
+        if (this.el === 0) break; // UMA=0: DAIFSet/Clr undefined at EL0
+        if (field === 5) { this.saveSp(); this.spsel = crm & 1; this.loadSp(); }
+        else if (field === 30) this.daif |= crm;
+        else this.daif &= ~crm;
+        this.pcLo = nLo; this.pcHi = nHi;
+        return;
+      }
+      case OP.SYS: {
+        const key = imm; // op0=1
+        const op1 = (key >>> 11) & 7, crn = (key >>> 7) & 15, crm = (key >>> 3) & 15, op2 = key & 7;
+        if (crn === 7 && op1 === 3 && crm === 4 && op2 === 1) { // DC ZVA
+          const rt = ops[o + 2]!;
+          const l = R[rt]! & ~63, h = R[rt + 1]!;
+          try {
+            for (let k = 0; k < 64; k += 8) this.st64((l + k) | 0, h, 0, 0);
+          } catch (e) {
+            if (e !== FAULT) throw e;
+            this.exception(this.faultEc, this.faultIss | (1 << 6), pcLo, pcHi, true, R[rt]!, h);
+            return;
+          }
+          this.blockDirty = false;
+        } else if (crn === 7 && op1 === 3) { // DC CVAU/CIVAC/..., IC IVAU at EL0: allowed (SCTLR.UCI=1 in Linux)
+          if (crm === 5) this.flushCode();
+        } else if (this.el === 0) break;
+        else if (crn === 7 && crm === 5 && op2 === 0) this.flushCode(); // IC IALLU
+        else if (crn === 7 && crm === 1 && op2 === 0) this.flushCode(); // IC IALLUIS
+        // TLBI, AT, DC set/way: no translation caches yet (unfinished), so nothing to do
+        this.blockDirty = false;
+        this.pcLo = nLo; this.pcHi = nHi;
+        return;
+      }
+      default: break; // UNDEF
+    }
+    void word;
+    this.exception(EC.UNKNOWN, 0, pcLo, pcHi, false, 0, 0);
+  }
+
+  private exceptionTo(target: number, ec: number, iss: number, lo: number, hi: number): void {
+    this.pcLo = lo; this.pcHi = hi;
+    if (this.onException) {
+      const info: ExceptionInfo = { ec, iss, returnAddress: toBig(lo, hi), far: undefined, targetEl: target };
+      if (this.onException(this, info)) return;
+    }
+    this.enter(target, ec, iss, lo, hi, false, 0, 0, 0);
+  }
+}
+
+const FAULT_DIRTY = { dirty: true };

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+// System register table: encodings (op0, op1, CRn, CRm, op2), names as GNU objdump prints
+// them, the lowest EL that may access them, and reset values. Facts from the Arm ARM.
+
+/**
+ * Encodes a system register as the 16-bit key op0:op1:CRn:CRm:op2 (MRS/MSR bits [20:5]).
+ * @param op0 - 2..3.
+ * @param op1 - 0..7.
+ * @param crn - 0..15.
+ * @param crm - 0..15.
+ * @param op2 - 0..7.
+ * @returns the key.
+ */
+export function sysRegKey(op0: number, op1: number, crn: number, crm: number, op2: number): number {
+  return (op0 << 14) | (op1 << 11) | (crn << 7) | (crm << 3) | op2;
+}
+
+/** One entry of the system register table. */
+export interface SysRegInfo {
+  /** Lower-case name as GNU objdump prints it. */
+  readonly name: string;
+  /** Encoding key ({@link sysRegKey}). */
+  readonly key: number;
+  /** Lowest exception level that may access it. */
+  readonly minEl: number;
+  /** Reset value. */
+  readonly reset: bigint;
+  /** True when MSR to it is not allowed. */
+  readonly readOnly: boolean;
+  /** True when a write changes translation (flushes the soft TLB). */
+  readonly affectsTranslation: boolean;
+}
+
+const k = sysRegKey;
+
+// prettier-ignore
+const TABLE: readonly (readonly [string, number, number, bigint, boolean?, boolean?])[] = [
+  // name, key, minEl, reset, readOnly, affectsTranslation
+  ['midr_el1', k(3, 0, 0, 0, 0), 1, 0x410fd034n, true],
+  ['mpidr_el1', k(3, 0, 0, 0, 5), 1, 0x80000000n, true],
+  ['id_aa64pfr0_el1', k(3, 0, 0, 4, 0), 1, 0x1122n, true],
+  ['id_aa64isar0_el1', k(3, 0, 0, 6, 0), 1, 0n, true],
+  ['id_aa64mmfr0_el1', k(3, 0, 0, 7, 0), 1, 0x1122n, true],
+  ['id_aa64mmfr1_el1', k(3, 0, 0, 7, 1), 1, 0n, true],
+  ['sctlr_el1', k(3, 0, 1, 0, 0), 1, 0x30d00800n, false, true],
+  ['actlr_el1', k(3, 0, 1, 0, 1), 1, 0n],
+  ['cpacr_el1', k(3, 0, 1, 0, 2), 1, 0n],
+  ['ttbr0_el1', k(3, 0, 2, 0, 0), 1, 0n, false, true],
+  ['ttbr1_el1', k(3, 0, 2, 0, 1), 1, 0n, false, true],
+  ['tcr_el1', k(3, 0, 2, 0, 2), 1, 0n, false, true],
+  ['afsr0_el1', k(3, 0, 5, 1, 0), 1, 0n],
+  ['afsr1_el1', k(3, 0, 5, 1, 1), 1, 0n],
+  ['esr_el1', k(3, 0, 5, 2, 0), 1, 0n],
+  ['far_el1', k(3, 0, 6, 0, 0), 1, 0n],
+  ['par_el1', k(3, 0, 7, 4, 0), 1, 0n],
+  ['mair_el1', k(3, 0, 10, 2, 0), 1, 0n],
+  ['amair_el1', k(3, 0, 10, 3, 0), 1, 0n],
+  ['vbar_el1', k(3, 0, 12, 0, 0), 1, 0n],
+  ['contextidr_el1', k(3, 0, 13, 0, 1), 1, 0n],
+  ['tpidr_el1', k(3, 0, 13, 0, 4), 1, 0n],
+  ['cntkctl_el1', k(3, 0, 14, 1, 0), 1, 0n],
+  ['mdscr_el1', k(2, 0, 0, 2, 2), 1, 0n],
+  ['ctr_el0', k(3, 3, 0, 0, 1), 0, 0x8444c004n, true],
+  ['dczid_el0', k(3, 3, 0, 0, 7), 0, 4n, true],
+  ['fpcr', k(3, 3, 4, 4, 0), 0, 0n],
+  ['fpsr', k(3, 3, 4, 4, 1), 0, 0n],
+  ['tpidr_el0', k(3, 3, 13, 0, 2), 0, 0n],
+  ['tpidrro_el0', k(3, 3, 13, 0, 3), 0, 0n],
+  ['cntfrq_el0', k(3, 3, 14, 0, 0), 0, 62500000n],
+  ['cntvct_el0', k(3, 3, 14, 0, 2), 0, 0n, true],
+  ['cntpct_el0', k(3, 3, 14, 0, 1), 1, 0n, true],
+  ['cntv_ctl_el0', k(3, 3, 14, 3, 1), 1, 0n],
+  ['cntv_cval_el0', k(3, 3, 14, 3, 2), 1, 0n],
+  ['cntp_ctl_el0', k(3, 3, 14, 2, 1), 1, 0n],
+  ['cntp_cval_el0', k(3, 3, 14, 2, 2), 1, 0n],
+  ['vpidr_el2', k(3, 4, 0, 0, 0), 2, 0x410fd034n],
+  ['vmpidr_el2', k(3, 4, 0, 0, 5), 2, 0x80000000n],
+  ['sctlr_el2', k(3, 4, 1, 0, 0), 2, 0x30c50830n, false, true],
+  ['hcr_el2', k(3, 4, 1, 1, 0), 2, 0n, false, true],
+  ['mdcr_el2', k(3, 4, 1, 1, 1), 2, 0n],
+  ['cptr_el2', k(3, 4, 1, 1, 2), 2, 0x33ffn],
+  ['hstr_el2', k(3, 4, 1, 1, 3), 2, 0n],
+  ['ttbr0_el2', k(3, 4, 2, 0, 0), 2, 0n, false, true],
+  ['tcr_el2', k(3, 4, 2, 0, 2), 2, 0n, false, true],
+  ['vttbr_el2', k(3, 4, 2, 1, 0), 2, 0n, false, true],
+  ['vtcr_el2', k(3, 4, 2, 1, 2), 2, 0n, false, true],
+  ['esr_el2', k(3, 4, 5, 2, 0), 2, 0n],
+  ['far_el2', k(3, 4, 6, 0, 0), 2, 0n],
+  ['hpfar_el2', k(3, 4, 6, 0, 4), 2, 0n],
+  ['mair_el2', k(3, 4, 10, 2, 0), 2, 0n],
+  ['vbar_el2', k(3, 4, 12, 0, 0), 2, 0n],
+  ['tpidr_el2', k(3, 4, 13, 0, 2), 2, 0n],
+  ['cnthctl_el2', k(3, 4, 14, 1, 0), 2, 0n],
+  ['cntvoff_el2', k(3, 4, 14, 0, 3), 2, 0n],
+  // registers with special behaviour (PSTATE views, banked SPs, exception state)
+  ['nzcv', k(3, 3, 4, 2, 0), 0, 0n],
+  ['daif', k(3, 3, 4, 2, 1), 1, 0n],
+  ['currentel', k(3, 0, 4, 2, 2), 1, 0n, true],
+  ['spsel', k(3, 0, 4, 2, 0), 1, 0n],
+  ['spsr_el1', k(3, 0, 4, 0, 0), 1, 0n],
+  ['elr_el1', k(3, 0, 4, 0, 1), 1, 0n],
+  ['sp_el0', k(3, 0, 4, 1, 0), 1, 0n],
+  ['spsr_el2', k(3, 4, 4, 0, 0), 2, 0n],
+  ['elr_el2', k(3, 4, 4, 0, 1), 2, 0n],
+  ['sp_el1', k(3, 4, 4, 1, 0), 2, 0n],
+];
+
+/** The known system registers, by key. */
+export const SYS_REGS: ReadonlyMap<number, SysRegInfo> = new Map(
+  TABLE.map(([name, key, minEl, reset, readOnly, affectsTranslation]) => [
+    key,
+    { name, key, minEl, reset, readOnly: readOnly ?? false, affectsTranslation: affectsTranslation ?? false },
+  ]),
+);
+
+/** Keys of system registers by name. */
+export const SYS_REG_BY_NAME: ReadonlyMap<string, number> = new Map(TABLE.map(([name, key]) => [name, key]));
+
+/**
+ * The name GNU objdump prints for a system register key: the table name, or the generic
+ * `s<op0>_<op1>_c<n>_c<m>_<op2>` form.
+ * @param key - a {@link sysRegKey} value.
+ * @returns the name.
+ */
+export function sysRegName(key: number): string {
+  const info = SYS_REGS.get(key);
+  if (info) return info.name;
+  return `s${key >>> 14}_${(key >>> 11) & 7}_c${(key >>> 7) & 15}_c${(key >>> 3) & 15}_${key & 7}`;
+}
