@@ -39,6 +39,28 @@ export interface TracePipeOptions {
   readonly mode?: RingMode;
 }
 
+const CHUNK_BYTES = 1 << 16;
+
+/** An entry whose record bytes live in a shared chunk (no typed array per entry on the hot path). */
+class PipeEntry implements TraceEntry {
+  constructor(
+    readonly timeNs: bigint,
+    readonly cpu: number,
+    readonly pid: number,
+    readonly comm: string,
+    readonly flags: number,
+    readonly preemptCount: number,
+    readonly id: number,
+    readonly event: EventDefinition,
+    readonly chunk: Uint8Array,
+    readonly offset: number,
+    readonly size: number,
+  ) {}
+  get record(): Uint8Array {
+    return this.chunk.subarray(this.offset, this.offset + this.size);
+  }
+}
+
 class CpuRing {
   readonly slots: (TraceEntry | undefined)[];
   head = 0;
@@ -101,6 +123,8 @@ export class TracePipe {
   readonly #rings: CpuRing[] = [];
   readonly #capacity: number;
   #mode: RingMode;
+  #chunk = new Uint8Array(CHUNK_BYTES);
+  #chunkPos = 0;
 
   /** @param options - ring size and full-ring policy. */
   constructor(options: TracePipeOptions = {}) {
@@ -153,6 +177,35 @@ export class TracePipe {
     r.slots[(r.head + r.count) % r.capacity] = entry;
     r.count++;
     return true;
+  }
+
+  /**
+   * Copies a record into the pipe's storage and stores an entry for it: the hot path of an
+   * enabled event (no allocation but the entry object).
+   * @param event - the event.
+   * @param id - its id.
+   * @param bytes - buffer holding the record in `[0, size)`.
+   * @param size - record length.
+   * @param timeNs - fire time.
+   * @param cpu - CPU.
+   * @param pid - pid.
+   * @param comm - task name.
+   * @param flags - `common_flags`.
+   * @param preempt - `common_preempt_count`.
+   * @returns false when the entry was dropped.
+   * @internal
+   */
+  pushRecord(event: EventDefinition, id: number, bytes: Uint8Array, size: number, timeNs: bigint, cpu: number, pid: number, comm: string, flags: number, preempt: number): boolean {
+    let chunk = this.#chunk;
+    let pos = this.#chunkPos;
+    if (pos + size > chunk.length) {
+      chunk = new Uint8Array(Math.max(CHUNK_BYTES, size));
+      this.#chunk = chunk;
+      pos = 0;
+    }
+    for (let i = 0; i < size; i++) chunk[pos + i] = bytes[i]!;
+    this.#chunkPos = pos + size;
+    return this.push(new PipeEntry(timeNs, cpu, pid, comm, flags, preempt, id, event, chunk, pos, size));
   }
 
   /** Entries currently stored, over all CPUs. */

@@ -320,17 +320,7 @@ export class Tracepoint<F extends readonly FieldSpec[] = readonly FieldSpec[]> {
     }
     if (this.#recording) {
       counters.pipeRecords++;
-      this.#ctx.pipe.push({
-        timeNs: rec.timeNs,
-        cpu: rec.cpu,
-        pid,
-        comm: host.comm === undefined ? 'axvisor' : host.comm(),
-        flags,
-        preemptCount: preempt,
-        id: this.id,
-        event: this.event,
-        record: this.#bytes.slice(0, size),
-      });
+      this.#ctx.pipe.pushRecord(this.event, this.id, this.#bytes, size, rec.timeNs, rec.cpu, pid, host.comm === undefined ? 'axvisor' : host.comm(), flags, preempt);
     }
   }
 }
