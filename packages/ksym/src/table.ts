@@ -8,7 +8,6 @@ import { KsymError } from './errors.js';
 import type { KsymEntry, KsymInput, KsymLookup } from './types.js';
 import { demangle } from './demangle.js';
 
-const TWO_32 = 0x1_0000_0000;
 const MAX_SYMBOLS = 0x1000_0000;
 const decoder = new TextDecoder('utf-8');
 
@@ -54,7 +53,18 @@ export class KsymTable {
   /** Number of symbols. */
   readonly length: number;
 
-  readonly #addresses: BigUint64Array;
+  /** Addresses as bigints, materialised once so that reads do not allocate. */
+  readonly #addresses: bigint[];
+  /** Addresses minus the first one, as exact doubles (when the span is below 2^53), else empty. */
+  readonly #rel: Float64Array;
+  readonly #base: bigint;
+  /** Fast-path bounds: max(first address, stext) and min(last address, etext). */
+  #fastLow = 0n;
+  #fastHigh = 0n;
+  /** Bucket index over `#rel`: entries of bucket b are `#bucketLow[b]..#bucketLow[b+1]`. */
+  #bucketLow = new Uint32Array(1);
+  #bucketScale = 0;
+  #bucketMax = 0;
   readonly #hi: Uint32Array;
   readonly #lo: Uint32Array;
   readonly #names: string[];
@@ -74,7 +84,11 @@ export class KsymTable {
   private constructor(addresses: BigUint64Array, names: string[], types: string[], byName: Uint32Array, options: KsymTableOptions) {
     const n = addresses.length;
     this.length = n;
-    this.#addresses = addresses;
+    this.#addresses = Array.from(addresses);
+    this.#base = n > 0 ? addresses[0]! : 0n;
+    const span = n > 0 ? addresses[n - 1]! - this.#base : 0n;
+    this.#rel = span <= BigInt(Number.MAX_SAFE_INTEGER) ? new Float64Array(n) : new Float64Array(0);
+    if (this.#rel.length === n) for (let i = 0; i < n; i++) this.#rel[i] = Number(addresses[i]! - this.#base);
     this.#names = names;
     this.#types = types;
     this.#byName = byName;
@@ -94,11 +108,46 @@ export class KsymTable {
     if (this.stext < 0n || this.etext > 1n << 64n || this.etext < this.stext) {
       throw new KsymError({ code: 'INVALID_ARGUMENT', message: `stext/etext \`0x${this.stext.toString(16)}\`..\`0x${this.etext.toString(16)}\` is not a range` });
     }
+    if (this.#rel.length === n && n > 0) {
+      this.#fastLow = this.#base > this.stext ? this.#base : this.stext;
+      this.#fastHigh = addresses[n - 1]! < this.etext ? addresses[n - 1]! : this.etext;
+      let buckets = 1;
+      while (buckets < n) buckets *= 2;
+      const span = this.#rel[n - 1]!;
+      this.#bucketScale = span > 0 ? buckets / span : 0;
+      this.#bucketMax = buckets - 1;
+      const low = new Uint32Array(buckets + 1);
+      let i = 0;
+      for (let b = 0; b <= buckets; b++) {
+        while (i < n && this.#bucketOf(this.#rel[i]!) < b) i++;
+        low[b] = i;
+      }
+      this.#bucketLow = low;
+    }
     this.#stextHi = Number(this.stext >> 32n);
     this.#stextLo = Number(this.stext & 0xffff_ffffn);
     // etext may be 2^64 (exclusive end of the whole space): keep it as hi = 2^32.
     this.#etextHi = Number(this.etext >> 32n);
     this.#etextLo = Number(this.etext & 0xffff_ffffn);
+  }
+
+  #bucketOf(d: number): number {
+    const b = Math.floor(d * this.#bucketScale);
+    return b > this.#bucketMax ? this.#bucketMax : b;
+  }
+
+  /** Last index with relative address ≤ d (d inside the fast range). */
+  #searchRel(d: number): number {
+    const rel = this.#rel;
+    const b = this.#bucketOf(d);
+    let low = this.#bucketLow[b]!;
+    let high = this.#bucketLow[b + 1]!;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (rel[mid]! <= d) low = mid + 1;
+      else high = mid;
+    }
+    return low - 1;
   }
 
   /**
@@ -220,8 +269,17 @@ export class KsymTable {
    * @returns the index, or −1.
    */
   indexOfAddress(addr: bigint): number {
-    if (addr < 0n || addr >= 1n << 64n) return -1;
-    return this.indexOfAddressParts(Number(addr >> 32n), Number(addr & 0xffff_ffffn));
+    if (addr < this.stext || addr >= this.etext) return -1;
+    const rel = this.#rel;
+    const n = this.length;
+    if (rel.length !== n || n === 0) {
+      if (addr < 0n || addr >= 1n << 64n) return -1;
+      return this.indexOfAddressParts(Number(addr >> 32n), Number(addr & 0xffff_ffffn));
+    }
+    if (addr < this.#fastLow) return -1;
+    // Past the last symbol the distance may exceed 2^53; the last symbol (group) owns it.
+    if (addr >= this.#fastHigh) return this.#first[n - 1]!;
+    return this.#first[this.#searchRel(Number(addr - this.#base))]!;
   }
 
   /**
@@ -235,24 +293,21 @@ export class KsymTable {
    *   last alias for addresses inside the range).
    */
   lookupAddress(addr: bigint): KsymLookup | undefined {
-    if (addr < 0n || addr >= 1n << 64n) return undefined;
-    const hi = Number(addr >> 32n);
-    const lo = Number(addr & 0xffff_ffffn);
-    const i = this.indexOfAddressParts(hi, lo);
+    const n = this.length;
+    const rel = this.#rel;
+    if (addr >= this.#fastLow && addr < this.#fastHigh) {
+      // Fast path: one BigInt subtraction, then doubles only.
+      const d = Number(addr - this.#base);
+      const i = this.#first[this.#searchRel(d)]!;
+      const base = rel[i]!;
+      return { index: i, address: this.#addresses[i]!, type: this.#types[i]!, name: this.#names[i]!, offset: d - base, size: rel[this.#next[i]!]! - base };
+    }
+    const i = this.indexOfAddress(addr);
     if (i < 0) return undefined;
     const next = this.#next[i]!;
-    const startHi = this.#hi[i]!;
-    const startLo = this.#lo[i]!;
-    const endHi = next < this.length ? this.#hi[next]! : this.#etextHi;
-    const endLo = next < this.length ? this.#lo[next]! : this.#etextLo;
-    return {
-      index: i,
-      address: this.#addresses[i]!,
-      type: this.#types[i]!,
-      name: this.#names[i]!,
-      offset: (hi - startHi) * TWO_32 + (lo - startLo),
-      size: (endHi - startHi) * TWO_32 + (endLo - startLo),
-    };
+    const start = this.#addresses[i]!;
+    const end = next < n ? this.#addresses[next]! : this.etext;
+    return { index: i, address: start, type: this.#types[i]!, name: this.#names[i]!, offset: Number(addr - start), size: Number(end - start) };
   }
 
   /**

@@ -238,3 +238,52 @@ describe('parseNmText', () => {
     expect(catchKsym(() => parseNmText(`0 T ${'n'.repeat(5000)}\n`)).code).toBe('BAD_NAME');
   });
 });
+
+describe('address lookup against a reference model', () => {
+  /** The kallsyms rule written out plainly: last symbol ≤ addr, then its first alias. */
+  function reference(symbols: KsymInput[], stext: bigint, etext: bigint, addr: bigint): [string, bigint, bigint, bigint] | undefined {
+    if (addr < stext || addr >= etext) return undefined;
+    let i = -1;
+    for (let k = 0; k < symbols.length; k++) if (symbols[k]!.address <= addr) i = k;
+    if (i < 0) return undefined;
+    while (i > 0 && symbols[i - 1]!.address === symbols[i]!.address) i--;
+    const start = symbols[i]!.address;
+    const next = symbols.find((s) => s.address > start);
+    return [symbols[i]!.name, start, addr - start, (next?.address ?? etext) - start];
+  }
+
+  const cases: [string, bigint, bigint][] = [
+    ['kernel addresses', 0xffff_8000_8000_0000n, 0x40n],
+    ['low addresses', 0x1000n, 0x10n],
+    ['a span above 2^53 (slow path)', 0n, 1n << 50n],
+  ];
+  for (const [label, base, stride] of cases) {
+    it(`agrees on ${label}, with aliases and a narrowed text range`, () => {
+      let seed = 5;
+      const next = (n: number): number => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        return seed % n;
+      };
+      const symbols: KsymInput[] = [];
+      let addr = base;
+      for (let i = 0; i < 300; i++) {
+        if (next(5) !== 0) addr += BigInt(1 + next(8)) * stride;
+        symbols.push({ address: addr, type: 'T', name: `s${i}` });
+      }
+      const last = symbols[symbols.length - 1]!.address;
+      for (const [stext, etext] of [[base, last + stride], [base + stride * 50n, last - stride * 50n], [base + 1n, last]] as [bigint, bigint][]) {
+        const table = KsymTable.fromBlob(buildBlob(symbols).blob, { stext, etext });
+        const probes = [stext - 1n, stext, etext - 1n, etext, last, base, ...symbols.map((s) => s.address), ...symbols.map((s) => s.address + stride / 2n)];
+        for (let k = 0; k < 200; k++) probes.push(base + (BigInt(next(1 << 30)) * (last - base + stride)) / BigInt(1 << 30));
+        for (const p of probes) {
+          if (p < 0n) continue;
+          const hit = table.lookupAddress(p);
+          const want = reference(symbols, stext, etext, p);
+          expect(hit === undefined ? undefined : [hit.name, hit.address, BigInt(hit.offset), BigInt(hit.size)]).toEqual(want);
+          expect(table.indexOfAddress(p)).toBe(hit?.index ?? -1);
+          if (p < 1n << 64n) expect(table.indexOfAddressParts(Number(p >> 32n), Number(p & 0xffff_ffffn))).toBe(hit?.index ?? -1);
+        }
+      }
+    });
+  }
+});
