@@ -3,7 +3,7 @@
 // `nm -n` text of the same symbols. Plain loops; every figure is printed next to a baseline
 // measured in the same run (a straightforward BigInt binary search over the addresses).
 import { execFileSync } from 'node:child_process';
-import { buildBlob, formatNmText, isKallsymsSymbol, KsymTable, parseNmText } from '../src/index.js';
+import { buildBlob, compressBlob, formatNmText, isKallsymsSymbol, KsymTable, parseNmText } from '../src/index.js';
 import type { KsymInput } from '../src/index.js';
 
 const COUNT = 100_000;
@@ -93,6 +93,12 @@ function run(label: string, symbols: KsymInput[]): void {
   console.log(`\n## ${label}: ${symbols.length} symbols, average name ${(nameBytes / symbols.length).toFixed(1)} bytes`);
   console.log(`build ${(t1 - t0).toFixed(0)} ms, load+validate ${(t2 - t1).toFixed(0)} ms, ${built.tokenCount} tokens`);
   console.log(`blob ${built.blob.length} bytes, nm -n text ${nmBytes} bytes, ratio ${(built.blob.length / nmBytes).toFixed(3)} (target <= 0.5)`);
+  const t3 = performance.now();
+  const packed = compressBlob(built.blob);
+  const t4 = performance.now();
+  KsymTable.fromBlob(packed);
+  const t5 = performance.now();
+  console.log(`compressed container ${packed.length} bytes, ratio ${(packed.length / nmBytes).toFixed(3)} (compress ${(t4 - t3).toFixed(0)} ms, inflate+load ${(t5 - t4).toFixed(0)} ms)`);
   console.log(`  names array ${built.namesArrayBytes} bytes for ${built.nameBytes} raw name bytes (${(built.namesArrayBytes / built.nameBytes).toFixed(3)})`);
 
   const sorted = table.toInputs();

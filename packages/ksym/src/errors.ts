@@ -26,6 +26,8 @@ export type KsymErrorCode =
   | 'BAD_NAME'
   /** The ELF file has no symbol table (stripped) or no usable symbol. */
   | 'NO_SYMBOLS'
+  /** A compressed container does not inflate to its announced size. */
+  | 'BAD_COMPRESSION'
   /** A value passed to the API is out of range. */
   | 'INVALID_ARGUMENT';
 

@@ -4,6 +4,7 @@
 export { buildBlob } from './blob-builder.js';
 export type { BuildBlobOptions, BuiltBlob } from './blob-builder.js';
 export { KsymTable } from './table.js';
+export { compressBlob, decompressBlob, isCompressedBlob, COMPRESSED_MAGIC } from './compressed.js';
 export type { KsymTableOptions, KsymSearchOptions } from './table.js';
 export { parseNmText, formatNmText, isKallsymsSymbol } from './nm-text.js';
 export { symbolsFromElf, nmTypeLetter } from './elf-symbols.js';

@@ -7,6 +7,7 @@ import { RECORD_HEADER_SIZE, TOKEN_MARKER } from './blob-format.js';
 import { KsymError } from './errors.js';
 import type { KsymEntry, KsymInput, KsymLookup } from './types.js';
 import { demangle } from './demangle.js';
+import { decompressBlob, isCompressedBlob } from './compressed.js';
 
 const MAX_SYMBOLS = 0x1000_0000;
 const decoder = new TextDecoder('utf-8');
@@ -153,13 +154,17 @@ export class KsymTable {
   /**
    * Decodes and validates a blob in the Starry-OS/ksym layout.
    *
-   * @param blob - the blob, at any alignment (padding is counted from the blob's start).
+   * @param input - the blob, at any alignment (padding is counted from the blob's start), or a
+   *   compressed container made by `compressBlob`.
    * @param options - the accepted address range.
    * @returns the table.
    * @throws {KsymError} `TRUNCATED`, `TOO_LARGE`, `BAD_ORDER`, `BAD_OFFSET`, `BAD_TOKEN`,
-   *   `BAD_RECORD`, `BAD_INDEX` (each with the blob `offset`), `INVALID_ARGUMENT`.
+   *   `BAD_RECORD`, `BAD_INDEX` (each with the blob `offset`), `BAD_COMPRESSION`,
+   *   `INVALID_ARGUMENT`.
    */
-  static fromBlob(blob: Uint8Array, options: KsymTableOptions = {}): KsymTable {
+  static fromBlob(input: Uint8Array, options: KsymTableOptions = {}): KsymTable {
+    // Offsets in errors are offsets in the (inflated) blob.
+    const blob = isCompressedBlob(input) ? decompressBlob(input) : input;
     const r = new BlobReader(blob);
     const n = r.count('num_syms', 8);
     r.align(8);

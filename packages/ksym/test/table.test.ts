@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 import { describe, expect, it } from 'vitest';
-import { buildBlob, formatNmText, KsymError, KsymTable, MAX_TOKENS, parseNmText } from '../src/index.js';
+import { buildBlob, compressBlob, decompressBlob, formatNmText, isCompressedBlob, KsymError, KsymTable, MAX_TOKENS, parseNmText } from '../src/index.js';
 import type { KsymInput } from '../src/index.js';
 import { ascii, record, writeRawBlob } from './blob-helpers.js';
 
@@ -286,4 +286,31 @@ describe('address lookup against a reference model', () => {
       }
     });
   }
+});
+
+describe('compressed container', () => {
+  it('round-trips through compressBlob and is read by fromBlob directly', () => {
+    const symbols = syntheticSymbols(5000);
+    const blob = buildBlob(symbols).blob;
+    const packed = compressBlob(blob);
+    expect(isCompressedBlob(packed)).toBe(true);
+    expect(isCompressedBlob(blob)).toBe(false);
+    expect(packed.length).toBeLessThan(blob.length / 2);
+    expect(Buffer.from(decompressBlob(packed)).equals(Buffer.from(blob))).toBe(true);
+    expect(KsymTable.fromBlob(packed).toInputs()).toEqual(symbols);
+  });
+
+  it('rejects truncated, corrupt and oversized containers with typed errors', () => {
+    const packed = compressBlob(buildBlob(syntheticSymbols(300)).blob);
+    for (const n of [8, 12, 16, 40, packed.length - 1]) {
+      const err = catchKsym(() => KsymTable.fromBlob(packed.subarray(0, n)));
+      expect(['TRUNCATED', 'BAD_COMPRESSION', 'TOO_LARGE']).toContain(err.code);
+    }
+    const lying = packed.slice();
+    new DataView(lying.buffer).setBigUint64(8, 5n, true);
+    expect(catchKsym(() => KsymTable.fromBlob(lying)).code).toBe('BAD_COMPRESSION');
+    const huge = packed.slice();
+    new DataView(huge.buffer).setBigUint64(8, 1n << 40n, true);
+    expect(catchKsym(() => KsymTable.fromBlob(huge)).code).toBe('TOO_LARGE');
+  });
 });

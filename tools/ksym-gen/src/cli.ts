@@ -6,6 +6,7 @@ import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync, 
 import { Command, CommanderError } from 'commander';
 import {
   buildBlob,
+  compressBlob,
   formatNmText,
   isKallsymsSymbol,
   KsymError,
@@ -100,11 +101,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     .argument('<input>', 'ELF image or nm text file')
     .requiredOption('-o, --output <file>', 'where to write the blob')
     .option('--all', 'keep mapping symbols ($x, $d) and .L labels')
-    .action((input: string, options: { output: string; all?: boolean }) => {
+    .option('-z, --compress', 'write the DEFLATE container (not readable by the Rust crate)')
+    .action((input: string, options: { output: string; all?: boolean; compress?: boolean }) => {
       const bytes = readInput(input);
       const built = buildBlob(loadSymbols(input, bytes, options.all === true));
-      writeFileSync(options.output, built.blob);
-      io.out(`${built.symbolCount} symbols, ${built.tokenCount} tokens, blob ${built.blob.length} bytes -> ${options.output}\n`);
+      const blob = options.compress === true ? compressBlob(built.blob) : built.blob;
+      writeFileSync(options.output, blob);
+      io.out(`${built.symbolCount} symbols, ${built.tokenCount} tokens, blob ${blob.length} bytes -> ${options.output}\n`);
     });
 
   program
@@ -114,14 +117,16 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     .option('-s, --section <name>', 'the reserved section', '.kallsyms')
     .option('-b, --blob <file>', 'inject this blob instead of building one')
     .option('--all', 'keep mapping symbols ($x, $d) and .L labels')
-    .action((path: string, options: { section: string; blob?: string; all?: boolean }) => {
+    .option('-z, --compress', 'inject the DEFLATE container (not readable by the Rust crate)')
+    .action((path: string, options: { section: string; blob?: string; all?: boolean; compress?: boolean }) => {
       const fd = openFile(path);
       try {
         const size = fstatSync(fd).size;
         const bytes = new Uint8Array(size);
         readSync(fd, bytes, 0, size, 0);
         if (!isElf(bytes)) throw new CliFailure(`\`${path}\` is not an ELF file`);
-        const blob = options.blob !== undefined ? readInput(options.blob) : buildBlob(loadSymbols(path, bytes, options.all === true)).blob;
+        const raw = options.blob !== undefined ? readInput(options.blob) : buildBlob(loadSymbols(path, bytes, options.all === true)).blob;
+        const blob = options.compress === true ? compressBlob(raw) : raw;
         const section = parseElf(bytes).sectionByName(options.section);
         if (section === undefined) throw new CliFailure(`\`${path}\` has no \`${options.section}\` section to inject into`);
         if (blob.length > section.size) {
@@ -190,14 +195,18 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       let blobSize: number;
       let symbols: KsymInput[];
       let tokens: number | undefined;
+      let compressed: number;
       if (isElf(bytes) || looksLikeText(bytes)) {
         symbols = loadSymbols(path, bytes, options.all === true);
         const built = buildBlob(symbols);
         blobSize = built.blob.length;
         tokens = built.tokenCount;
+        compressed = compressBlob(built.blob).length;
       } else {
         symbols = KsymTable.fromBlob(bytes).toInputs();
-        blobSize = bytes.length;
+        const rebuilt = buildBlob(symbols).blob;
+        blobSize = rebuilt.length;
+        compressed = compressBlob(rebuilt).length;
       }
       const nmSize = new TextEncoder().encode(formatNmText(symbols)).length;
       io.out(
@@ -205,7 +214,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
           (tokens === undefined ? '' : `tokens: ${tokens}\n`) +
           `blob: ${blobSize} bytes\n` +
           `nm -n text: ${nmSize} bytes\n` +
-          `blob / nm text: ${(blobSize / nmSize).toFixed(3)}\n`,
+          `blob / nm text: ${(blobSize / nmSize).toFixed(3)}\n` +
+          `compressed container: ${compressed} bytes (${(compressed / nmSize).toFixed(3)} of nm text)\n`,
       );
     });
 

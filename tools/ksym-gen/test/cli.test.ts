@@ -32,6 +32,13 @@ describe('ksym-gen build', () => {
     expect(table.toInputs()).toEqual(expected);
   });
 
+  it('writes a compressed container that lookups read', async () => {
+    const z = join(dir, 'z.bin');
+    expect((await run('build', image, '-o', z, '--compress')).code).toBe(0);
+    expect(readFileSync(z).subarray(0, 5).toString('latin1')).toBe('KSYMZ');
+    expect((await run('lookup', z, 'do_mkdir')).out).toBe('do_mkdir = 0x400120 T\n');
+  });
+
   it('fails with a typed message on non-ELF garbage and on a stripped image', async () => {
     const junk = join(dir, 'junk.txt');
     writeFileSync(junk, 'this is not nm output\n');
