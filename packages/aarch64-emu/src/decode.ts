@@ -403,7 +403,8 @@ function loadStore(w: number, out: Int32Array, o: number): number {
     let op: number;
     if (l) op = opc === 0 ? OP.LDP_W : opc === 1 ? OP.LDPSW : OP.LDP_X;
     else op = opc === 0 ? OP.STP_W : OP.STP_X;
-    if (l && rt === rt2) return -1; // CONSTRAINED UNPREDICTABLE: treat as undefined
+    // CONSTRAINED UNPREDICTABLE (same register twice, or writeback to a loaded register): undefined
+    if (l && (rt === rt2 || ((mode & 1) && rn !== 31 && (rn === rt || rn === rt2)))) return -1;
     return set(out, o, op, l ? wz(rt) : rz(rt), rs(rn), l ? wz(rt2) : rz(rt2), imm, m);
   }
   if (b2927 !== 7) return -1;

@@ -15,3 +15,4 @@ export type { BitMasks } from './decode.js';
 export { SYS_REGS, SYS_REG_BY_NAME, sysRegKey, sysRegName } from './sysregs.js';
 export type { SysRegInfo } from './sysregs.js';
 export { main } from './cli.js';
+export { disassemble } from './disasm.js';
