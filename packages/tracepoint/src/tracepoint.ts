@@ -78,6 +78,11 @@ export interface TracepointCounters {
   errors: number;
   /** Records written to the trace pipe. */
   pipeRecords: number;
+  /**
+   * Events dropped because a consumer fired the same tracepoint while it was being delivered
+   * (the record buffer is in use; Linux drops recursive events the same way).
+   */
+  recursionDrops: number;
 }
 
 type Writer = (...args: unknown[]) => number;
@@ -152,7 +157,7 @@ export class Tracepoint<F extends readonly FieldSpec[] = readonly FieldSpec[]> {
   /** The definition. */
   readonly event: EventDefinition<F>;
   /** Counters, updated in place. */
-  readonly counters: TracepointCounters = { hits: 0, filtered: 0, callbackRuns: 0, programRuns: 0, errors: 0, pipeRecords: 0 };
+  readonly counters: TracepointCounters = { hits: 0, filtered: 0, callbackRuns: 0, programRuns: 0, errors: 0, pipeRecords: 0, recursionDrops: 0 };
   /**
    * Fires the event with one value per field, in field order. Does nothing unless
    * {@link Tracepoint.active}. Integer values wrap to the field width; strings are cut to
@@ -160,6 +165,8 @@ export class Tracepoint<F extends readonly FieldSpec[] = readonly FieldSpec[]> {
    */
   readonly emit: (...args: EmitArgs<F>) => void;
 
+  /** @internal True while a record is being delivered (guards the scratch buffer). */
+  busy = false;
   #enabled = false;
   #recording = true;
   #filter: FilterPredicate | undefined;
@@ -213,7 +220,7 @@ export class Tracepoint<F extends readonly FieldSpec[] = readonly FieldSpec[]> {
     const write = buildWriter(event, bytes, view);
     const params = event.fields.map((_, i) => `a${i}`).join(', ');
     const deliver = (size: number): void => this.#deliver(size);
-    this.emit = new Function('tp', 'write', 'deliver', `return function emit(${params}) {\n  if (!tp.active) return;\n  deliver(write(${params}));\n};`)(this, write, deliver) as (...args: EmitArgs<F>) => void;
+    this.emit = new Function('tp', 'write', 'deliver', `return function emit(${params}) {\n  if (!tp.active) return;\n  if (tp.busy) { tp.counters.recursionDrops++; return; }\n  deliver(write(${params}));\n};`)(this, write, deliver) as (...args: EmitArgs<F>) => void;
   }
 
   /** `system:name`. */
@@ -280,6 +287,15 @@ export class Tracepoint<F extends readonly FieldSpec[] = readonly FieldSpec[]> {
   }
 
   #deliver(size: number): void {
+    this.busy = true;
+    try {
+      this.#deliverRecord(size);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  #deliverRecord(size: number): void {
     const counters = this.counters;
     counters.hits++;
     const host = this.#ctx.host;

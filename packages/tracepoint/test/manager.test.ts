@@ -238,3 +238,29 @@ describe('firing', () => {
     expect(a.mgr.pipe.size).toBe(1);
   });
 });
+
+describe('re-entrancy', () => {
+  it('drops an event fired again from its own consumer and keeps the outer record intact', () => {
+    const { mgr, exit } = setup();
+    const seen: unknown[] = [];
+    mgr.attach('vmm:vcpu_run_exit', (r) => {
+      exit.emit(99, 99, 99, 99);
+      seen.push(r.field('vm_id'));
+    });
+    mgr.enable('vmm:vcpu_run_exit');
+    exit.emit(1, 0, 0, 0);
+    exit.emit(2, 0, 0, 0);
+    expect(seen).toEqual([1, 2]);
+    expect(mgr.counters('vmm:vcpu_run_exit')).toMatchObject({ hits: 2, recursionDrops: 2, errors: 0 });
+  });
+
+  it('lets a consumer fire a different tracepoint', () => {
+    const { mgr, exit, cmd } = setup();
+    mgr.attach('vmm:vcpu_run_exit', () => cmd.emit(7, 8));
+    mgr.enable('vmm:vcpu_run_exit');
+    mgr.enable('shell:shell_command');
+    exit.emit(1, 0, 0, 0);
+    expect(mgr.counters('shell:shell_command').hits).toBe(1);
+    expect(mgr.pipe.size).toBe(2);
+  });
+});
