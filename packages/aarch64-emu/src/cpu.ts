@@ -56,7 +56,6 @@ const K_SP_EL0 = sysRegKey(3, 0, 4, 1, 0);
 const K_SP_EL1 = sysRegKey(3, 4, 4, 1, 0);
 const K_CNTVCT = sysRegKey(3, 3, 14, 0, 2);
 const K_CNTPCT = sysRegKey(3, 3, 14, 0, 1);
-const K_DCZID = sysRegKey(3, 3, 0, 0, 7);
 const K_TPIDRRO = sysRegKey(3, 3, 13, 0, 3);
 /** ELR, SPSR, ESR, FAR, VBAR keys per EL (index 1 and 2). */
 const K_ELR = [0, sysRegKey(3, 0, 4, 0, 1), sysRegKey(3, 4, 4, 0, 1)];

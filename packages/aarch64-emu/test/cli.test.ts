@@ -31,9 +31,14 @@ describe('cli', () => {
   });
 });
 
+function thrown(fn: () => unknown): unknown {
+  try { fn(); } catch (x) { return x; }
+  return undefined;
+}
+
 describe('loader errors', () => {
   it('garbage is BAD_ELF with the byte offset', () => {
-    const e = (() => { try { loadLinuxProgram(new Uint8Array([1, 2, 3, 4, 5])); } catch (x) { return x; } })();
+    const e = thrown(() => loadLinuxProgram(new Uint8Array([1, 2, 3, 4, 5])));
     expect(EmuInputError.isInstance(e)).toBe(true);
     expect((e as EmuInputError).code).toBe('BAD_ELF');
     expect((e as EmuInputError).offset).toBeTypeOf('number');
@@ -41,7 +46,7 @@ describe('loader errors', () => {
   it('a non-AArch64 machine is UNSUPPORTED_ELF at e_machine', () => {
     const img = new Uint8Array(readFileSync(prog));
     img[18] = 62; // EM_X86_64
-    const e = (() => { try { loadLinuxProgram(img); } catch (x) { return x; } })() as EmuInputError;
+    const e = thrown(() => loadLinuxProgram(img)) as EmuInputError;
     expect(e.code).toBe('UNSUPPORTED_ELF');
     expect(e.offset).toBe(18);
   });
@@ -50,7 +55,7 @@ describe('loader errors', () => {
     const entry = Number(new DataView(img.buffer).getBigUint64(24, true)); // e_entry
     // text segment is at file offset 0 mapped to 0x400000
     img.fill(0, entry - 0x400000, entry - 0x400000 + 4);
-    const e = (() => { try { runLinuxProgram(img); } catch (x) { return x; } })() as A64Fault;
+    const e = thrown(() => runLinuxProgram(img)) as A64Fault;
     expect(A64Fault.isInstance(e)).toBe(true);
     expect(e.code).toBe('UNDEFINED_INSTRUCTION');
     expect(e.pc).toBe(BigInt(entry));
