@@ -1,2 +1,17 @@
-// @axebpf/rbpf: not implemented yet (see README.md). The public API is exported from here.
-export {};
+// SPDX-License-Identifier: MIT
+// @axebpf/rbpf: the eBPF instruction set, assembler, disassembler and interpreter.
+export { Program, encodeInsns, VALID_OPCODES } from './program.js';
+export type { Insn } from './program.js';
+export { ProgramError, VmError, AsmError } from './errors.js';
+export type { ProgramErrorCode, VmErrorCode, AsmErrorCode, AccessInfo } from './errors.js';
+export { AddressSpace, MAX_SEGMENTS, SEGMENT_TABLE_OFFSET, SCRATCH_OFFSET } from './memory.js';
+export type { Region, AddressSpaceOptions } from './memory.js';
+export { HelperCall, HelperTable } from './helpers.js';
+export type { HelperFn, HelperEntry } from './helpers.js';
+export { EbpfVm, DEFAULT_MAX_INSTRUCTIONS } from './vm.js';
+export type { VmOptions, RunResult, LddwResolver } from './vm.js';
+export { assemble, assembleInsns } from './assembler.js';
+export { disassemble, formatInsn } from './disassembler.js';
+export type { DisasmOptions, DisasmStyle } from './disassembler.js';
+export { mulHigh32, divMod64, divMod32, toU64, toS64, storeU64, bswap32 } from './u64.js';
+export * as opcodes from './opcodes.js';

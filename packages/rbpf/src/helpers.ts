@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: MIT
+// The calling convention between eBPF programs and host helper functions.
+
+import type { AddressSpace } from './memory.js';
+
+/**
+ * What a helper sees of the call: its five arguments (r1–r5) and the program's memory. One
+ * object per VM is reused for every call, so reading arguments allocates nothing unless you
+ * ask for a `bigint`.
+ */
+export class HelperCall {
+  /**
+   * Register halves: argument `i` (1–5) is `regs[2*i]` (low 32 bits) and `regs[2*i+1]`
+   * (high 32 bits). Set by the engine before each call.
+   */
+  regs: Int32Array;
+  /** Instruction index of the call. */
+  pc = 0;
+  /** Helper id being called. */
+  id = 0;
+  /** The memory the program runs in. */
+  readonly memory: AddressSpace;
+  /** The VM (or whatever owns the run), for helpers that need per-VM state. */
+  owner: unknown;
+
+  /**
+   * @param memory - the address space of the program.
+   * @param regs - the register file the engine keeps (22 int32: r0–r10 as lo/hi pairs).
+   */
+  constructor(memory: AddressSpace, regs: Int32Array = new Int32Array(22)) {
+    this.memory = memory;
+    this.regs = regs;
+  }
+
+  /**
+   * Argument as an unsigned 64-bit bigint.
+   * @param i - argument number 1–5.
+   * @returns its value.
+   */
+  u64(i: number): bigint {
+    return (BigInt(this.regs[2 * i + 1]! >>> 0) << 32n) | BigInt(this.regs[2 * i]! >>> 0);
+  }
+
+  /**
+   * Argument as a signed 64-bit bigint.
+   * @param i - argument number 1–5.
+   * @returns its value.
+   */
+  s64(i: number): bigint {
+    return BigInt.asIntN(64, this.u64(i));
+  }
+
+  /**
+   * Low 32 bits of an argument, unsigned.
+   * @param i - argument number 1–5.
+   * @returns its value.
+   */
+  u32(i: number): number {
+    return this.regs[2 * i]! >>> 0;
+  }
+
+  /**
+   * Low 32 bits of an argument, signed.
+   * @param i - argument number 1–5.
+   * @returns its value.
+   */
+  s32(i: number): number {
+    return this.regs[2 * i]! | 0;
+  }
+
+  /**
+   * High 32 bits of an argument (the segment of a pointer), signed.
+   * @param i - argument number 1–5.
+   * @returns its value.
+   */
+  hi(i: number): number {
+    return this.regs[2 * i + 1]! | 0;
+  }
+
+  /**
+   * Argument as a JavaScript number: exact for values below 2^53 (every pointer is), rounded
+   * above.
+   * @param i - argument number 1–5.
+   * @returns its value.
+   */
+  number(i: number): number {
+    return (this.regs[2 * i + 1]! >>> 0) * 4294967296 + (this.regs[2 * i]! >>> 0);
+  }
+
+  /**
+   * Translates a pointer argument to a byte offset in `memory.bytes`, checking `size` bytes.
+   * @param i - argument number 1–5.
+   * @param size - bytes the helper will touch.
+   * @param access - `load` or `store`.
+   * @returns the byte offset.
+   * @throws {VmError} `ACCESS_VIOLATION` naming the call's pc.
+   */
+  pointer(i: number, size: number, access: 'load' | 'store'): number {
+    const hi = this.regs[2 * i + 1]! | 0;
+    const lo = this.regs[2 * i]! >>> 0;
+    const at = this.memory.offsetOf(hi, lo, size, access === 'store');
+    if (at < 0) throw this.memory.accessError(hi, lo, size, access, this.pc);
+    return at;
+  }
+}
+
+/**
+ * A helper function. It returns r0: a number (an integer; negative values are sign-extended,
+ * so `return -22` gives `-EINVAL` as Linux does), a bigint (taken modulo 2^64), or nothing (0).
+ * Throwing a `VmError` stops the program with that error; any other exception stops it with
+ * `HELPER_ERROR` and the exception as `cause`.
+ */
+export type HelperFn = (call: HelperCall) => number | bigint | void;
+
+/** A registered helper with its name, for disassembly and errors. */
+export interface HelperEntry {
+  /** Linux helper id. */
+  id: number;
+  /** Name without the `bpf_` prefix, as Linux names it (`map_lookup_elem`). */
+  name: string;
+  /** The implementation. */
+  fn: HelperFn;
+}
+
+/**
+ * Helpers by id. A table is handed to each VM; tables are plain data, so many VMs can share
+ * one.
+ */
+export class HelperTable {
+  readonly #byId: (HelperEntry | undefined)[] = [];
+  #functions: (HelperFn | undefined)[] | undefined;
+
+  /**
+   * Registers (or replaces) a helper.
+   * @param id - helper id, 0 to 65535.
+   * @param name - its name.
+   * @param fn - the implementation.
+   * @returns this table.
+   */
+  register(id: number, name: string, fn: HelperFn): this {
+    if (!Number.isInteger(id) || id < 0 || id > 0xffff) throw new RangeError(`helper id \`${id}\` out of range 0..65535`);
+    this.#byId[id] = { id, name, fn };
+    this.#functions = undefined;
+    return this;
+  }
+
+  /**
+   * @param id - helper id.
+   * @returns the helper, if registered.
+   */
+  get(id: number): HelperEntry | undefined {
+    return id >= 0 && id < this.#byId.length ? this.#byId[id] : undefined;
+  }
+
+  /**
+   * @param id - helper id.
+   * @returns whether it is registered.
+   */
+  has(id: number): boolean {
+    return this.get(id) !== undefined;
+  }
+
+  /** @returns every registered helper in id order. */
+  entries(): HelperEntry[] {
+    return this.#byId.filter((h): h is HelperEntry => h !== undefined);
+  }
+
+  /**
+   * The implementations as a sparse array indexed by id (what the engines call).
+   * @returns the functions.
+   */
+  functions(): (HelperFn | undefined)[] {
+    this.#functions ??= Array.from(this.#byId, (h) => h?.fn);
+    return this.#functions;
+  }
+
+  /** @returns a copy that can be extended without changing this table. */
+  clone(): HelperTable {
+    const t = new HelperTable();
+    for (const h of this.entries()) t.register(h.id, h.name, h.fn);
+    return t;
+  }
+}
+
+/**
+ * Stores a helper's return value into a register pair.
+ * @param regs - register halves.
+ * @param index - int32 index of the low half (0 for r0).
+ * @param value - the helper's result.
+ * @internal
+ */
+export function storeResult(regs: Int32Array, index: number, value: number | bigint | void): void {
+  if (typeof value === 'number') {
+    regs[index] = value;
+    regs[index + 1] = Math.floor(value / 4294967296);
+  } else if (typeof value === 'bigint') {
+    regs[index] = Number(BigInt.asIntN(32, value));
+    regs[index + 1] = Number(BigInt.asIntN(32, value >> 32n));
+  } else {
+    regs[index] = 0;
+    regs[index + 1] = 0;
+  }
+}

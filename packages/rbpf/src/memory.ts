@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+// The address space eBPF programs see: named regions (stack, context, map values, read-only
+// data) inside one WebAssembly.Memory, each reachable at its own 4 GiB-aligned base address.
+
+import { VmError } from './errors.js';
+import type { WasmMemory } from './wasm-api.js';
+import { wasm } from './wasm-api.js';
+
+/** Bytes of one WebAssembly page. */
+const WASM_PAGE = 65536;
+/** Most regions one address space holds (segment 0 is the null segment). */
+export const MAX_SEGMENTS = 4096;
+/**
+ * Byte offset of the segment table inside the memory: per segment, four little-endian u32
+ * words `offset, size, writable, 0`. The Wasm engine reads it for its bounds checks.
+ */
+export const SEGMENT_TABLE_OFFSET = 0;
+/** First byte the allocator hands out (after the segment table and a scratch page). */
+const HEAP_START = MAX_SEGMENTS * 16 + WASM_PAGE;
+/** Scratch area (not addressable by programs) engines use to pass registers to helpers. */
+export const SCRATCH_OFFSET = MAX_SEGMENTS * 16;
+
+/** One region of an {@link AddressSpace}. */
+export interface Region {
+  /** Segment number; the region's base address is `segment * 2^32`. */
+  readonly segment: number;
+  /** Base address as programs see it. */
+  readonly address: bigint;
+  /** Byte offset inside the backing memory. */
+  readonly offset: number;
+  /** Size in bytes. */
+  readonly size: number;
+  /** Whether programs may store into it. */
+  readonly writable: boolean;
+  /** Name used in errors (`stack`, `ctx`, `map:counts`, ...). */
+  readonly name: string;
+}
+
+/** Options of {@link AddressSpace}. */
+export interface AddressSpaceOptions {
+  /** Initial size in bytes (rounded up to 64 KiB pages). Default 1 MiB. */
+  initialBytes?: number;
+  /** Largest size in bytes the memory may grow to. Default 1 GiB. */
+  maximumBytes?: number;
+}
+
+/**
+ * The memory that eBPF programs address. Every region lives in one `WebAssembly.Memory`, so the
+ * interpreter, the Wasm engine and the map implementations all read and write the same bytes
+ * (a pointer returned by `map_lookup_elem` is a real address into the map's value storage).
+ *
+ * Addresses are 64-bit: the upper 32 bits select a segment (a region), the lower 32 bits are
+ * the offset inside it. Segment 0 is never mapped, so null and small integers fault.
+ *
+ * @remarks rbpf maps a fixed set of regions per run; here regions can be added at any time (maps
+ * created after a program was loaded are addressable at once). After the memory grows the old
+ * `ArrayBuffer` is detached: always read {@link AddressSpace.bytes} / {@link AddressSpace.view}
+ * afresh rather than keeping them.
+ */
+export class AddressSpace {
+  /** The backing memory. */
+  readonly memory: WasmMemory;
+  /** Offset of each segment inside the memory. */
+  readonly segmentOffset = new Int32Array(MAX_SEGMENTS);
+  /** Size of each segment (0 = unmapped). */
+  readonly segmentSize = new Int32Array(MAX_SEGMENTS);
+  /** 1 when programs may store into the segment. */
+  readonly segmentWritable = new Uint8Array(MAX_SEGMENTS);
+  readonly #regions: (Region | undefined)[] = [undefined];
+  readonly #free: number[] = [];
+  #top = HEAP_START;
+  #bytes!: Uint8Array;
+  #view!: DataView;
+  #generation = 0;
+  readonly #maximumPages: number;
+
+  /** @param options - sizes of the backing memory. */
+  constructor(options: AddressSpaceOptions = {}) {
+    const initial = Math.max(HEAP_START + WASM_PAGE, options.initialBytes ?? 1 << 20);
+    const maximumBytes = options.maximumBytes ?? 1 << 30;
+    this.#maximumPages = Math.ceil(maximumBytes / WASM_PAGE);
+    this.memory = new wasm.Memory({ initial: Math.ceil(initial / WASM_PAGE), maximum: this.#maximumPages });
+    this.#refresh();
+  }
+
+  /** Current bytes of the whole memory (re-read after anything that may allocate). */
+  get bytes(): Uint8Array {
+    return this.#bytes;
+  }
+
+  /** Current little-endian view of the whole memory. */
+  get view(): DataView {
+    return this.#view;
+  }
+
+  /** Increases each time the memory grows (views taken before are detached). */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Number of segment slots in use (highest segment + 1). */
+  get segmentCount(): number {
+    return this.#regions.length;
+  }
+
+  #refresh(): void {
+    this.#bytes = new Uint8Array(this.memory.buffer);
+    this.#view = new DataView(this.memory.buffer);
+    this.#generation++;
+    // The segment table is mirrored into memory for the Wasm engine.
+    for (let s = 0; s < this.#regions.length; s++) this.#writeTableEntry(s);
+  }
+
+  #writeTableEntry(segment: number): void {
+    const at = SEGMENT_TABLE_OFFSET + segment * 16;
+    this.#view.setUint32(at, this.segmentOffset[segment]!, true);
+    this.#view.setUint32(at + 4, this.segmentSize[segment]!, true);
+    this.#view.setUint32(at + 8, this.segmentWritable[segment]!, true);
+    this.#view.setUint32(at + 12, 0, true);
+  }
+
+  /**
+   * Maps a new zero-filled region.
+   * @param name - name shown in access errors.
+   * @param size - size in bytes (0 allowed: any access faults).
+   * @param writable - whether programs may store into it.
+   * @returns the region.
+   * @throws {VmError} `OUT_OF_MEMORY` when the memory cannot grow or all segments are used.
+   */
+  map(name: string, size: number, writable: boolean): Region {
+    if (!Number.isInteger(size) || size < 0 || size > 0x7fffffff) {
+      throw new VmError({ code: 'OUT_OF_MEMORY', pc: -1, message: `region \`${name}\` has an invalid size \`${size}\`` });
+    }
+    const segment = this.#free.pop() ?? this.#regions.length;
+    if (segment >= MAX_SEGMENTS) {
+      throw new VmError({ code: 'OUT_OF_MEMORY', pc: -1, message: `no segment left for region \`${name}\` (at most ${MAX_SEGMENTS - 1})` });
+    }
+    const offset = this.#allocate(name, size);
+    const region: Region = { segment, address: BigInt(segment) << 32n, offset, size, writable, name };
+    this.#regions[segment] = region;
+    this.segmentOffset[segment] = offset;
+    this.segmentSize[segment] = size;
+    this.segmentWritable[segment] = writable ? 1 : 0;
+    this.#bytes.fill(0, offset, offset + size);
+    this.#writeTableEntry(segment);
+    return region;
+  }
+
+  /**
+   * Unmaps a region: later accesses fault. Its bytes are not reused (the allocator only grows),
+   * so stale views never alias a newer region.
+   * @param region - a region of this space.
+   */
+  unmap(region: Region): void {
+    if (this.#regions[region.segment] !== region) return;
+    this.#regions[region.segment] = undefined;
+    this.segmentSize[region.segment] = 0;
+    this.segmentWritable[region.segment] = 0;
+    this.#writeTableEntry(region.segment);
+    this.#free.push(region.segment);
+  }
+
+  #allocate(name: string, size: number): number {
+    const offset = (this.#top + 7) & ~7;
+    const end = offset + size;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      const pages = Math.ceil((end - have) / WASM_PAGE);
+      const current = have / WASM_PAGE;
+      if (current + pages > this.#maximumPages) {
+        throw new VmError({ code: 'OUT_OF_MEMORY', pc: -1, message: `cannot map \`${size}\` bytes for region \`${name}\`: address space limit of ${this.#maximumPages * WASM_PAGE} bytes reached` });
+      }
+      // Grow at least by half again, so repeated small maps do not grow page by page.
+      this.memory.grow(Math.min(this.#maximumPages - current, Math.max(pages, current >> 1)));
+      this.#refresh();
+    }
+    this.#top = end;
+    return offset;
+  }
+
+  /**
+   * The region of a segment.
+   * @param segment - segment number.
+   * @returns the region, or undefined when unmapped.
+   */
+  region(segment: number): Region | undefined {
+    return this.#regions[segment];
+  }
+
+  /** @returns every mapped region. */
+  regions(): Region[] {
+    return this.#regions.filter((r): r is Region => r !== undefined);
+  }
+
+  /**
+   * Translates a program address into a byte offset of the backing memory, checking that
+   * `size` bytes are inside one region and, for stores, that the region is writable.
+   * @param address - the 64-bit address.
+   * @param size - access width in bytes.
+   * @param access - `load` or `store`.
+   * @param pc - instruction index for the error (-1 outside a program).
+   * @returns the byte offset into {@link AddressSpace.bytes}.
+   * @throws {VmError} `ACCESS_VIOLATION` with address, size, access and region.
+   */
+  translate(address: bigint, size: number, access: 'load' | 'store', pc = -1): number {
+    const a = BigInt.asUintN(64, address);
+    const hi = Number(a >> 32n) | 0;
+    const lo = Number(a & 0xffffffffn);
+    const at = this.offsetOf(hi, lo, size, access === 'store');
+    if (at < 0) throw this.accessError(hi, lo, size, access, pc);
+    return at;
+  }
+
+  /**
+   * Fast form of {@link AddressSpace.translate} on the two halves of an address.
+   * @param hi - upper 32 bits (the segment).
+   * @param lo - lower 32 bits, unsigned.
+   * @param size - access width.
+   * @param write - true for a store.
+   * @returns the byte offset, or -1 when the access is not allowed.
+   */
+  offsetOf(hi: number, lo: number, size: number, write: boolean): number {
+    if (hi <= 0 || hi >= this.#regions.length) return -1;
+    if (lo + size > this.segmentSize[hi]!) return -1;
+    if (write && this.segmentWritable[hi] === 0) return -1;
+    return this.segmentOffset[hi]! + lo;
+  }
+
+  /**
+   * Builds the `ACCESS_VIOLATION` error for an access that {@link AddressSpace.offsetOf} refused.
+   * @param hi - upper 32 bits of the address.
+   * @param lo - lower 32 bits, unsigned.
+   * @param size - access width.
+   * @param access - direction.
+   * @param pc - faulting instruction.
+   * @returns the error (not thrown).
+   */
+  accessError(hi: number, lo: number, size: number, access: 'load' | 'store', pc: number): VmError {
+    const address = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+    const region = hi > 0 ? this.#regions[hi] : undefined;
+    const hex = `0x${address.toString(16)}`;
+    let why: string;
+    if (region === undefined) why = `\`${hex}\` is not in any region`;
+    else if (lo + size > region.size) why = `\`${hex}\` is outside region \`${region.name}\` (${region.size} bytes at 0x${region.address.toString(16)})`;
+    else why = `region \`${region.name}\` is read-only`;
+    return new VmError({
+      code: 'ACCESS_VIOLATION',
+      pc,
+      access: { address, size, access, region: region?.name ?? 'none' },
+      message: `invalid ${access} of ${size} byte${size === 1 ? '' : 's'}: ${why}`,
+    });
+  }
+
+  /**
+   * Copies bytes out of program memory.
+   * @param address - start address.
+   * @param length - byte count.
+   * @returns a copy of the bytes.
+   * @throws {VmError} `ACCESS_VIOLATION` when the range is not inside one region.
+   */
+  read(address: bigint, length: number): Uint8Array {
+    const at = this.translate(address, length, 'load');
+    return this.#bytes.slice(at, at + length);
+  }
+
+  /**
+   * Copies bytes into program memory (ignores the region's read-only flag: the host may write
+   * read-only data, programs may not).
+   * @param address - start address.
+   * @param data - bytes to write.
+   * @throws {VmError} `ACCESS_VIOLATION` when the range is not inside one region.
+   */
+  write(address: bigint, data: Uint8Array): void {
+    const at = this.translate(address, data.length, 'load');
+    this.#bytes.set(data, at);
+  }
+
+  /**
+   * The bytes of a region as a view (valid until the memory grows).
+   * @param region - a region of this space.
+   * @returns a view of its bytes.
+   */
+  bytesOf(region: Region): Uint8Array {
+    return this.#bytes.subarray(region.offset, region.offset + region.size);
+  }
+}

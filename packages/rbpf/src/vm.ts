@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+// The public VM: a loaded program, its memory, helpers and engine.
+
+import { ProgramError, VmError } from './errors.js';
+import { HelperCall, HelperTable } from './helpers.js';
+import type { InterpreterState } from './interpreter.js';
+import { interpret } from './interpreter.js';
+import type { Region } from './memory.js';
+import { AddressSpace } from './memory.js';
+import { MAX_CALL_FRAMES, OP, STACK_FRAME_SIZE } from './opcodes.js';
+import { Program } from './program.js';
+
+/** Default instruction budget of one run. */
+export const DEFAULT_MAX_INSTRUCTIONS = 1_000_000;
+
+/**
+ * Resolves a pseudo `lddw` (`src` 1: map by fd, `src` 2: address of a map value) to the 64-bit
+ * value the instruction loads.
+ */
+export type LddwResolver = (insn: { pc: number; src: number; imm: number; imm2: number }) => bigint;
+
+/** Options of {@link EbpfVm}. */
+export interface VmOptions {
+  /** Helpers the program may call. Default: none. */
+  helpers?: HelperTable;
+  /** Memory to run in; share one between VMs to share maps. Default: a new one. */
+  memory?: AddressSpace;
+  /** Instructions one run may execute before `BUDGET_EXHAUSTED`. Default 1,000,000. */
+  maxInstructions?: number;
+  /** Resolver for pseudo `lddw` instructions; required when the program has any. */
+  resolveLddw?: LddwResolver;
+  /** Whether programs may write the context memory. Default true. */
+  ctxWritable?: boolean;
+}
+
+/** Result of {@link EbpfVm.run}. */
+export interface RunResult {
+  /** r0 at exit, unsigned. */
+  value: bigint;
+  /** Instructions executed, the final `exit` included. */
+  insnCount: number;
+}
+
+/**
+ * A loaded eBPF program, ready to run many times.
+ *
+ * Registers at entry: r1 = address of the context (0 without one), r2 = its length in bytes
+ * (the convention of the bpf_conformance suite; programs that expect a context pointer only
+ * ignore it), r10 = top of a 512-byte stack frame. Local calls get fresh 512-byte frames below
+ * the caller's, up to 8 frames.
+ *
+ * @example
+ * ```ts
+ * import { EbpfVm, assemble } from '@axebpf/rbpf';
+ * const vm = new EbpfVm(assemble('mov %r0, 42\nexit'));
+ * vm.run().value; // 42n
+ * ```
+ */
+export class EbpfVm {
+  /** The program. */
+  readonly program: Program;
+  /** The memory it runs in. */
+  readonly memory: AddressSpace;
+  /** The helpers it may call. */
+  readonly helpers: HelperTable;
+  /** Stack region (all frames). */
+  readonly stack: Region;
+  /** Instruction budget per run. */
+  maxInstructions: number;
+  /** Instructions executed by the last run; -1 after a fault. */
+  lastInsnCount = 0;
+  readonly #state: InterpreterState;
+  readonly #ctxWritable: boolean;
+  #ctx: Region | undefined;
+
+  /**
+   * @param program - a decoded program or its bytecode.
+   * @param options - helpers, memory, budget, lddw resolver.
+   * @throws {ProgramError} for invalid bytecode, or `UNRESOLVED_LDDW`-coded `VmError` when a
+   * pseudo `lddw` has no resolver.
+   */
+  constructor(program: Program | Uint8Array, options: VmOptions = {}) {
+    this.program = program instanceof Program ? program : Program.fromBytes(program);
+    this.memory = options.memory ?? new AddressSpace();
+    this.helpers = options.helpers ?? new HelperTable();
+    this.maxInstructions = options.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS;
+    this.#ctxWritable = options.ctxWritable ?? true;
+    this.stack = this.memory.map('stack', STACK_FRAME_SIZE * MAX_CALL_FRAMES, true);
+    const regs = new Int32Array(22);
+    const call = new HelperCall(this.memory, regs);
+    call.owner = this;
+    this.#state = {
+      program: this.program,
+      imm: this.program.imm,
+      imm2: this.program.imm2,
+      regs,
+      memory: this.memory,
+      helpers: [],
+      call,
+      maxInstructions: this.maxInstructions,
+      frames: new Int32Array(MAX_CALL_FRAMES * 11),
+    };
+    this.#resolvePseudo(options.resolveLddw);
+  }
+
+  #resolvePseudo(resolve: LddwResolver | undefined): void {
+    const p = this.program;
+    let imm: Int32Array | undefined;
+    let imm2: Int32Array | undefined;
+    for (let pc = 0; pc < p.length; pc++) {
+      if (p.opcode[pc] !== OP.LDDW) continue;
+      const src = p.src[pc]!;
+      if (src !== 0) {
+        if (resolve === undefined) {
+          throw new VmError({ code: 'UNRESOLVED_LDDW', pc, message: `\`lddw\` with pseudo source \`${src}\` needs a map resolver (load the program through a loader)` });
+        }
+        const v = BigInt.asUintN(64, resolve({ pc, src, imm: p.imm[pc]!, imm2: p.imm2[pc]! }));
+        imm ??= p.imm.slice();
+        imm2 ??= p.imm2.slice();
+        imm[pc] = Number(BigInt.asIntN(32, v));
+        imm2[pc] = Number(BigInt.asIntN(32, v >> 32n));
+      }
+      pc++;
+    }
+    if (imm !== undefined && imm2 !== undefined) {
+      this.#state.imm = imm;
+      this.#state.imm2 = imm2;
+    }
+  }
+
+  /** The region the last context was copied into (undefined before the first run with one). */
+  get ctxRegion(): Region | undefined {
+    return this.#ctx;
+  }
+
+  #prepare(ctx: Uint8Array | Region | undefined): void {
+    const state = this.#state;
+    state.helpers = this.helpers.functions();
+    state.maxInstructions = this.maxInstructions;
+    const R = state.regs;
+    R.fill(0);
+    if (ctx !== undefined) {
+      let region: Region;
+      if (ctx instanceof Uint8Array) {
+        if (this.#ctx === undefined || this.#ctx.size !== ctx.length) {
+          if (this.#ctx !== undefined) this.memory.unmap(this.#ctx);
+          this.#ctx = this.memory.map('ctx', ctx.length, this.#ctxWritable);
+        }
+        region = this.#ctx;
+        this.memory.bytes.set(ctx, region.offset);
+      } else {
+        region = ctx;
+      }
+      R[2] = 0;
+      R[3] = region.segment;
+      R[4] = region.size;
+    }
+    // r10: top of the first frame, at the top of the stack region.
+    R[20] = this.stack.size;
+    R[21] = this.stack.segment;
+  }
+
+  /**
+   * Runs the program once.
+   * @param ctx - context memory: bytes (copied in, and copied back after the run when the
+   * context is writable) or a region of this VM's memory (used in place).
+   * @returns r0 and the instruction count.
+   * @throws {VmError} on a fault: `ACCESS_VIOLATION`, `UNKNOWN_HELPER`, `HELPER_ERROR`,
+   * `BUDGET_EXHAUSTED`, `CALL_DEPTH_EXCEEDED`, `JUMP_OUT_OF_CODE`, `OUT_OF_MEMORY`.
+   */
+  run(ctx?: Uint8Array | Region): RunResult {
+    this.execute(ctx);
+    const R = this.#state.regs;
+    return { value: (BigInt(R[1]! >>> 0) << 32n) | BigInt(R[0]! >>> 0), insnCount: this.lastInsnCount };
+  }
+
+  /**
+   * Runs the program once without allocating: the result is left in {@link EbpfVm.r0Low} /
+   * {@link EbpfVm.r0High}, and r0's low 32 bits are returned (signed).
+   * @param ctx - as for {@link EbpfVm.run}.
+   * @returns r0's low 32 bits as a signed number.
+   * @throws {VmError} as {@link EbpfVm.run}.
+   */
+  execute(ctx?: Uint8Array | Region): number {
+    this.#prepare(ctx);
+    const state = this.#state;
+    try {
+      this.lastInsnCount = interpret(state);
+    } catch (e) {
+      this.lastInsnCount = -1;
+      throw e;
+    } finally {
+      if (ctx instanceof Uint8Array && this.#ctxWritable && this.#ctx !== undefined) {
+        ctx.set(this.memory.bytes.subarray(this.#ctx.offset, this.#ctx.offset + ctx.length));
+      }
+    }
+    return state.regs[0]!;
+  }
+
+  /** r0's low 32 bits after the last run. */
+  get r0Low(): number {
+    return this.#state.regs[0]!;
+  }
+
+  /** r0's high 32 bits after the last run. */
+  get r0High(): number {
+    return this.#state.regs[1]!;
+  }
+
+  /**
+   * Reads a register after a run (or a fault).
+   * @param reg - 0 to 10.
+   * @returns its value, unsigned.
+   */
+  register(reg: number): bigint {
+    if (!Number.isInteger(reg) || reg < 0 || reg > 10) throw new ProgramError({ code: 'INVALID_REGISTER', pc: 0, message: `no register \`r${reg}\`` });
+    const R = this.#state.regs;
+    return (BigInt(R[2 * reg + 1]! >>> 0) << 32n) | BigInt(R[2 * reg]! >>> 0);
+  }
+}
