@@ -17,6 +17,8 @@ const LEX_BRAND = Symbol.for('axebpf.error.LexError');
  * - `NOT_NUMERIC`: a numeric operator (`<`, `&`, ...) or a number on a string field.
  * - `NOT_STRING`: a string operator (`~`) or a string value on a numeric field.
  * - `NUMBER_TOO_WIDE`: a number that does not fit the field's type.
+ * - `INVALID_FIELD`: a field description that is malformed (bad name, offset or size); checked
+ *   before any code is generated from it.
  * - `RECORD_TOO_SHORT`: a compiled filter ran on a record shorter than the event's fields
  *   (or a dynamic string pointing outside the record).
  */
@@ -31,6 +33,7 @@ export type LexErrorCode =
   | 'NOT_NUMERIC'
   | 'NOT_STRING'
   | 'NUMBER_TOO_WIDE'
+  | 'INVALID_FIELD'
   | 'RECORD_TOO_SHORT';
 
 /** Options of the {@link LexError} constructor. */

@@ -52,7 +52,10 @@ export function parseFilter(input: string, fields: readonly FilterField[]): Filt
   const tokens = tokenize(input);
   if (tokens.length === 1) return undefined;
   const byName = new Map<string, FilterField>();
-  for (const f of fields) byName.set(f.name, f);
+  for (const f of fields) {
+    checkField(f);
+    byName.set(f.name, f);
+  }
   const p = new Parser(input, tokens, byName);
   const root = p.parseOr(0);
   const t = p.peek();
@@ -60,6 +63,25 @@ export function parseFilter(input: string, fields: readonly FilterField[]): Filt
     throw p.error('UNEXPECTED_TOKEN', t.kind === ')' ? 'unbalanced `)`' : `extraneous input \`${t.text}\``, t);
   }
   return { source: input, root, fields };
+}
+
+/** Rejects malformed field descriptions (they feed generated code, so they must be plain data). */
+function checkField(f: FilterField): void {
+  const ok =
+    typeof f.name === 'string' &&
+    IDENT.test(f.name) &&
+    Number.isInteger(f.offset) &&
+    f.offset >= 0 &&
+    f.offset <= 0xffff &&
+    typeof f.signed === 'boolean' &&
+    (f.kind === 'integer'
+      ? f.size === 1 || f.size === 2 || f.size === 4 || f.size === 8
+      : f.kind === 'char-array'
+        ? Number.isInteger(f.size) && f.size >= 1 && f.size <= 0xffff
+        : f.kind === 'dynamic-string' && f.size === 4);
+  if (!ok) {
+    throw new LexError({ code: 'INVALID_FIELD', message: `malformed field description \`${String(f.name)}\``, field: String(f.name) });
+  }
 }
 
 class Parser {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LexError, parseFilter } from '../src/index.js';
 import type { FilterNode } from '../src/index.js';
@@ -125,5 +126,43 @@ describe('parseFilter: errors', () => {
   it('fails with a typed error, not a stack overflow, on deep nesting', () => {
     expect(parseError('('.repeat(5000) + 'sig == 1' + ')'.repeat(5000))).toMatchObject({ code: 'UNEXPECTED_TOKEN' });
     expect(parseError('!'.repeat(5000) + 'sig == 1').code).toBe('UNEXPECTED_TOKEN');
+  });
+});
+
+describe('parseFilter: robustness', () => {
+  it('rejects malformed field descriptions before generating code', () => {
+    const bad = [
+      { name: 'x); evil(', kind: 'integer', offset: 0, size: 4, signed: false },
+      { name: 'x', kind: 'integer', offset: '0); evil(' as unknown as number, size: 4, signed: false },
+      { name: 'x', kind: 'integer', offset: 0, size: 3, signed: false },
+      { name: 'x', kind: 'dynamic-string', offset: 0, size: 8, signed: false },
+      { name: 'x', kind: 'float' as 'integer', offset: 0, size: 4, signed: false },
+    ] as const;
+    for (const f of bad) {
+      let err: unknown;
+      try {
+        parseFilter('x == 1', [f]);
+      } catch (e) {
+        err = e;
+      }
+      expect(LexError.isInstance(err) && err.code).toBe('INVALID_FIELD');
+    }
+  });
+
+  it('either parses or throws a LexError on arbitrary input (never crashes or hangs)', () => {
+    const alphabet = fc.constantFrom(...'sigcomm pathbig()!&|=<>~"\'\\x0123-[]*? \t'.split(''));
+    fc.assert(
+      fc.property(fc.array(alphabet, { maxLength: 40 }).map((a) => a.join('')), (input) => {
+        try {
+          parseFilter(input, FIELDS);
+        } catch (e) {
+          expect(LexError.isInstance(e)).toBe(true);
+          const err = e as LexError;
+          expect(err.offset).toBeGreaterThanOrEqual(0);
+          expect(err.offset).toBeLessThanOrEqual(input.length);
+        }
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
