@@ -43,6 +43,9 @@ interface Block {
   readonly ops: Int32Array;
   readonly words: Uint32Array;
   valid: boolean;
+  /** Successor cache (two entries: last taken and last fall-through targets). */
+  s0: Block | undefined; s0Lo: number; s0Hi: number;
+  s1: Block | undefined; s1Lo: number; s1Hi: number;
 }
 
 const FAULT = { fault: true };
@@ -122,6 +125,8 @@ export class Cpu {
   private readonly blocks = new Map<number, Block>();
   private readonly pageBlocks = new Map<number, Block[]>();
   private blockDirty = false;
+  /** Bumped whenever cached VA -> block links may be stale (translation state changes). */
+  private gen = 0;
   private stopFlag = false;
   private stopReason: StopReason = 'stopped';
   private last: Region;
@@ -495,7 +500,10 @@ export class Cpu {
       off += 4;
       if (t === TERMINATES) break;
     }
-    const block: Block = { pa, n, ops: tmp.slice(0, n * STRIDE), words: words.slice(0, n), valid: true };
+    const block: Block = {
+      pa, n, ops: tmp.slice(0, n * STRIDE), words: words.slice(0, n), valid: true,
+      s0: undefined, s0Lo: 0, s0Hi: 0, s1: undefined, s1Lo: 0, s1Hi: 0,
+    };
     this.blocks.set(pa, block);
     const page = Math.floor(pa / 4096);
     r.code[(pa - r.base) >>> 12] = 1;
@@ -516,14 +524,36 @@ export class Cpu {
   run(budget: number): StopReason {
     const end = this.insnCount + budget;
     this.stopFlag = false;
+    let prev: Block | undefined;
+    const gen = this.genAtStart();
     while (!this.stopFlag) {
       const left = end - this.insnCount;
       if (left <= 0) return 'budget';
-      const blk = this.fetchBlock();
-      if (blk === undefined) continue;
+      let blk: Block | undefined;
+      // Successor cache: valid while no translation-affecting state changed (the MMU is off
+      // and EL changes end the chain, so VA -> PA is the identity within a chain).
+      const lo = this.pcLo, hi = this.pcHi;
+      if (prev !== undefined && this.gen === gen) {
+        if (prev.s0 !== undefined && prev.s0Lo === lo && prev.s0Hi === hi && prev.s0.valid) blk = prev.s0;
+        else if (prev.s1 !== undefined && prev.s1Lo === lo && prev.s1Hi === hi && prev.s1.valid) blk = prev.s1;
+      }
+      if (blk === undefined) {
+        blk = this.fetchBlock();
+        if (blk === undefined) { prev = undefined; continue; }
+        if (prev !== undefined) {
+          if (prev.s0 === undefined) { prev.s0 = blk; prev.s0Lo = lo; prev.s0Hi = hi; }
+          else { prev.s1 = blk; prev.s1Lo = lo; prev.s1Hi = hi; }
+        }
+      }
+      const el = this.el;
       this.execBlock(blk, left < blk.n ? left : blk.n);
+      prev = this.el === el ? blk : undefined;
     }
     return this.stopReason;
+  }
+
+  private genAtStart(): number {
+    return this.gen;
   }
 
   private cond(c: number): boolean {
