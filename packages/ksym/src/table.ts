@@ -11,6 +11,8 @@ import { decompressBlob, isCompressedBlob } from './compressed.js';
 
 const MAX_SYMBOLS = 0x1000_0000;
 const decoder = new TextDecoder('utf-8');
+/** One-character strings for every byte, so type letters are stored as bytes. */
+const TYPE_LETTERS = Array.from({ length: 256 }, (_, c) => String.fromCharCode(c));
 
 /** Options of {@link KsymTable.fromBlob}. */
 export interface KsymTableOptions {
@@ -69,7 +71,7 @@ export class KsymTable {
   readonly #hi: Uint32Array;
   readonly #lo: Uint32Array;
   readonly #names: string[];
-  readonly #types: string[];
+  readonly #types: Uint8Array;
   /** Address-order indices in name order. */
   readonly #byName: Uint32Array;
   /** For each index, the index of the next strictly greater address (or length). */
@@ -81,8 +83,10 @@ export class KsymTable {
   readonly #etextHi: number;
   readonly #etextLo: number;
   readonly #demangled = new Map<number, string>();
+  /** Exact-name index (name → first index in name order), built on first use. */
+  #nameIndex: Map<string, number> | undefined;
 
-  private constructor(addresses: BigUint64Array, names: string[], types: string[], byName: Uint32Array, options: KsymTableOptions) {
+  private constructor(addresses: BigUint64Array, names: string[], types: Uint8Array, byName: Uint32Array, options: KsymTableOptions) {
     const n = addresses.length;
     this.length = n;
     this.#addresses = Array.from(addresses);
@@ -211,7 +215,7 @@ export class KsymTable {
     }
 
     const names: string[] = new Array<string>(n);
-    const types: string[] = new Array<string>(n);
+    const types = new Uint8Array(n);
     const scratch = new Uint8Array(65536 + 4096);
     for (let i = 0; i < n; i++) {
       const recordAt = offsetsAt + i * 4;
@@ -220,7 +224,7 @@ export class KsymTable {
         throw new KsymError({ code: 'BAD_OFFSET', message: `name offset of symbol #${i} (${off}) is outside the ${namesLen}-byte names array`, offset: recordAt, symbol: i });
       }
       const at = namesAt + off;
-      types[i] = String.fromCharCode(blob[at]!);
+      types[i] = blob[at]!;
       const len = blob[at + 1]! | (blob[at + 2]! << 8);
       if (off + RECORD_HEADER_SIZE + len > namesLen) {
         throw new KsymError({ code: 'BAD_OFFSET', message: `name record of symbol #${i} runs past the names array`, offset: at + 1, symbol: i });
@@ -305,14 +309,14 @@ export class KsymTable {
       const d = Number(addr - this.#base);
       const i = this.#first[this.#searchRel(d)]!;
       const base = rel[i]!;
-      return { index: i, address: this.#addresses[i]!, type: this.#types[i]!, name: this.#names[i]!, offset: d - base, size: rel[this.#next[i]!]! - base };
+      return { index: i, address: this.#addresses[i]!, type: TYPE_LETTERS[this.#types[i]!]!, name: this.#names[i]!, offset: d - base, size: rel[this.#next[i]!]! - base };
     }
     const i = this.indexOfAddress(addr);
     if (i < 0) return undefined;
     const next = this.#next[i]!;
     const start = this.#addresses[i]!;
     const end = next < n ? this.#addresses[next]! : this.etext;
-    return { index: i, address: start, type: this.#types[i]!, name: this.#names[i]!, offset: Number(addr - start), size: Number(end - start) };
+    return { index: i, address: start, type: TYPE_LETTERS[this.#types[i]!]!, name: this.#names[i]!, offset: Number(addr - start), size: Number(end - start) };
   }
 
   /**
@@ -334,10 +338,17 @@ export class KsymTable {
    * @returns the address of the first symbol with that name in input order, or undefined.
    */
   lookupName(name: string): bigint | undefined {
-    const j = this.#firstNameAtOrAfter(name);
-    if (j >= this.length) return undefined;
-    const i = this.#byName[j]!;
-    return this.#names[i] === name ? this.#addresses[i] : undefined;
+    if (this.#nameIndex === undefined) {
+      const index = new Map<string, number>();
+      for (let j = 0; j < this.length; j++) {
+        const i = this.#byName[j]!;
+        const key = this.#names[i]!;
+        if (!index.has(key)) index.set(key, i);
+      }
+      this.#nameIndex = index;
+    }
+    const i = this.#nameIndex.get(name);
+    return i === undefined ? undefined : this.#addresses[i];
   }
 
   /**
@@ -394,7 +405,7 @@ export class KsymTable {
     if (!Number.isInteger(index) || index < 0 || index >= this.length) {
       throw new KsymError({ code: 'INVALID_ARGUMENT', message: `symbol index \`${index}\` is out of range`, symbol: index });
     }
-    return { index, address: this.#addresses[index]!, type: this.#types[index]!, name: this.#names[index]! };
+    return { index, address: this.#addresses[index]!, type: TYPE_LETTERS[this.#types[index]!]!, name: this.#names[index]! };
   }
 
   /**
@@ -425,7 +436,7 @@ export class KsymTable {
   /** Returns the symbols as builder input (address order), for round trips. @returns the list. */
   toInputs(): KsymInput[] {
     const out: KsymInput[] = [];
-    for (let i = 0; i < this.length; i++) out.push({ address: this.#addresses[i]!, type: this.#types[i]!, name: this.#names[i]! });
+    for (let i = 0; i < this.length; i++) out.push({ address: this.#addresses[i]!, type: TYPE_LETTERS[this.#types[i]!]!, name: this.#names[i]! });
     return out;
   }
 

@@ -2,7 +2,7 @@
 // binutils `nm -n` as the oracle: on the committed fixtures (nm output made by
 // test/fixtures/build.sh) and, when the compilers are installed, on images compiled now.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -121,5 +121,41 @@ describe('images compiled now against live nm -n', () => {
   it.skipIf(!hasCross)('agrees with nm -n on an AArch64 image of 400 functions', () => {
     const { image, nm } = compile('aarch64-linux-gnu-gcc');
     expect(checkAgainstNm(image, nm).inside).toBeGreaterThan(1000);
+  });
+});
+
+/** AArch64 ELF images elsewhere in this repository (the emulator's guest programs and the like). */
+function projectImages(): string[] {
+  const root = join(import.meta.dirname, '../../..');
+  const out: string[] = [];
+  const walk = (dir: string, depth: number): void => {
+    if (depth > 5 || !existsSync(dir)) return;
+    for (const name of readdirSync(dir)) {
+      if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
+      const path = join(dir, name);
+      const st = statSync(path);
+      if (st.isDirectory()) walk(path, depth + 1);
+      else if (name.endsWith('.elf') && st.size < 16 << 20) out.push(path);
+    }
+  };
+  for (const group of ['packages', 'apps']) walk(join(root, group), 0);
+  return out.filter((path) => {
+    const bytes = readFileSync(path);
+    return bytes[4] === 2 && bytes[5] === 1 && bytes.readUInt16LE(18) === 183 && !path.includes('/ksym/test/fixtures/');
+  });
+}
+
+describe('AArch64 guest images of this project against live nm -n', () => {
+  const images = hasGcc ? projectImages() : [];
+  if (images.length === 0) console.warn('nm-oracle.test: no AArch64 project images found (or nm missing), check skipped');
+  it.skipIf(images.length === 0)('agrees with nm -n on every AArch64 image in the repository', () => {
+    let checked = 0;
+    for (const path of images) {
+      const nm = execFileSync('nm', ['-n', path], { env: { ...process.env, LC_ALL: 'C' }, encoding: 'utf8' });
+      if (nm.trim() === '') continue; // stripped
+      checkAgainstNm(readFileSync(path), nm);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(0);
   });
 });
