@@ -217,10 +217,27 @@ export class Tracepoint<F extends readonly FieldSpec[] = readonly FieldSpec[]> {
       },
     };
     this.#record = record;
-    const write = buildWriter(event, bytes, view);
-    const params = event.fields.map((_, i) => `a${i}`).join(', ');
     const deliver = (size: number): void => this.#deliver(size);
-    this.emit = new Function('tp', 'write', 'deliver', `return function emit(${params}) {\n  if (!tp.active) return;\n  if (tp.busy) { tp.counters.recursionDrops++; return; }\n  deliver(write(${params}));\n};`)(this, write, deliver) as (...args: EmitArgs<F>) => void;
+    let emit: ((...args: EmitArgs<F>) => void) | undefined;
+    try {
+      // One generated function per event: exact arity, no argument array, field writes inlined.
+      const write = buildWriter(event, bytes, view);
+      const params = event.fields.map((_, i) => `a${i}`).join(', ');
+      emit = new Function('tp', 'write', 'deliver', `return function emit(${params}) {\n  if (!tp.active) return;\n  if (tp.busy) { tp.counters.recursionDrops++; return; }\n  deliver(write(${params}));\n};`)(this, write, deliver) as (...args: EmitArgs<F>) => void;
+    } catch (e) {
+      // Hosts that forbid code generation (CSP, --disallow-code-generation-from-strings).
+      if (!(e instanceof EvalError)) throw e;
+      const write = closureWriter(event, bytes, view);
+      emit = (...args: EmitArgs<F>): void => {
+        if (!this.active) return;
+        if (this.busy) {
+          this.counters.recursionDrops++;
+          return;
+        }
+        deliver(write(args));
+      };
+    }
+    this.emit = emit;
   }
 
   /** `system:name`. */
@@ -382,4 +399,38 @@ function buildWriter(event: EventDefinition, bytes: Uint8Array, view: DataView):
   const params = event.fields.map((_, i) => `a${i}`).join(', ');
   const src = `return function write(${params}) {\n  let end = ${event.fixedSize};\n  ${lines.join('\n  ')}\n  return end;\n};`;
   return new Function('b', 'v', 'w64', 'wchars', 'wdyn', src)(bytes, view, write64, writeChars, writeDyn) as Writer;
+}
+
+function closureWriter(event: EventDefinition, bytes: Uint8Array, view: DataView): (args: readonly unknown[]) => number {
+  const steps = event.fields.map((f): ((x: unknown, end: number) => number) => {
+    const o = f.offset;
+    switch (f.type) {
+      case 'u8':
+        return (x, end) => (view.setUint8(o, x as number), end);
+      case 's8':
+        return (x, end) => (view.setInt8(o, x as number), end);
+      case 'bool':
+        return (x, end) => (view.setUint8(o, x ? 1 : 0), end);
+      case 'u16':
+        return (x, end) => (view.setUint16(o, x as number, true), end);
+      case 's16':
+        return (x, end) => (view.setInt16(o, x as number, true), end);
+      case 'u32':
+        return (x, end) => (view.setUint32(o, x as number, true), end);
+      case 's32':
+        return (x, end) => (view.setInt32(o, x as number, true), end);
+      case 'u64':
+      case 's64':
+        return (x, end) => (write64(view, o, x as number | bigint), end);
+      case 'string':
+        return (x, end) => writeDyn(bytes, view, o, end, String(x), event.maxStringBytes);
+      default:
+        return (x, end) => (writeChars(bytes, o, f.size, String(x)), end);
+    }
+  });
+  return (args) => {
+    let end = event.fixedSize;
+    for (let i = 0; i < steps.length; i++) end = steps[i]!(args[i], end);
+    return end;
+  };
 }
