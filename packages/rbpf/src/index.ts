@@ -11,6 +11,8 @@ export type { HelperFn, HelperEntry } from './helpers.js';
 export { EbpfVm, DEFAULT_MAX_INSTRUCTIONS } from './vm.js';
 export type { VmOptions, RunResult, LddwResolver } from './vm.js';
 export { assemble, assembleInsns } from './assembler.js';
+export { ProgramBuilder, reg } from './builder.js';
+export type { AluOp, JumpOp, Width, AtomicOp, Reg } from './builder.js';
 export { disassemble, formatInsn } from './disassembler.js';
 export type { DisasmOptions, DisasmStyle } from './disassembler.js';
 export { mulHigh32, divMod64, divMod32, toU64, toS64, storeU64, bswap32 } from './u64.js';

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+// A bpf_conformance plugin: memory as the first argument (hex bytes), the program as hex bytes
+// on stdin, r0 printed in hex on stdout; errors on stderr with a non-zero exit.
+
+import { readFileSync } from 'node:fs';
+import { AsmError, ProgramError, VmError } from '../errors.js';
+import { HelperTable } from '../helpers.js';
+import { EbpfVm } from '../vm.js';
+
+const USAGE = `usage: bpf-conformance-plugin [MEMORY-HEX] [--engine interpreter|wasm] [--elf] [--stats] [--max-insns N]
+  stdin: the program as hex bytes (with --elf: an ELF object)
+  prints r0 in hex; with --stats also "insns=<n> ns=<t>" on stderr`;
+
+/** Exit status and text of one plugin run. @internal */
+export interface PluginOutcome {
+  /** Process exit status. */
+  status: number;
+  /** Text for stdout. */
+  stdout: string;
+  /** Text for stderr. */
+  stderr: string;
+}
+
+function parseHex(text: string, what: string): Uint8Array {
+  // The protocol sends two-digit bytes separated by spaces; longer even-length runs of hex
+  // digits (`b700000001000000`) are accepted too.
+  const parts = text.split(/\s+/).filter((p) => p !== '');
+  const bytes: number[] = [];
+  for (const p of parts) {
+    if (!/^[0-9a-fA-F]+$/.test(p) || (p.length > 2 && p.length % 2 !== 0)) {
+      throw new Error(`${what}: \`${p}\` at byte ${bytes.length} is not hex bytes`);
+    }
+    if (p.length <= 2) bytes.push(parseInt(p, 16));
+    else for (let i = 0; i < p.length; i += 2) bytes.push(parseInt(p.slice(i, i + 2), 16));
+  }
+  return Uint8Array.from(bytes);
+}
+
+/**
+ * The helpers the conformance suite calls: 5 returns its first argument, 0 packs the low bytes
+ * of its five arguments as `(a<<32)|(b<<24)|(c<<16)|(d<<8)|e`.
+ * @returns a new table.
+ */
+export function conformanceHelpers(): HelperTable {
+  return new HelperTable()
+    .register(0, 'gather_bytes', (c) => {
+      const low = (((c.u32(2) & 0xff) << 24) | ((c.u32(3) & 0xff) << 16) | ((c.u32(4) & 0xff) << 8) | (c.u32(5) & 0xff)) >>> 0;
+      return (c.u32(1) & 0xff) * 4294967296 + low;
+    })
+    .register(5, 'identity', (c) => c.u64(1));
+}
+
+/**
+ * Runs the plugin protocol on given arguments and input.
+ * @param argv - arguments after the executable.
+ * @param stdin - standard input text.
+ * @returns what to print and the exit status.
+ * @internal
+ */
+export function runPlugin(argv: readonly string[], stdin: string): PluginOutcome {
+  let memoryHex: string | undefined;
+  let engine = 'interpreter';
+  let elf = false;
+  let stats = false;
+  let maxInsns: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--engine') engine = argv[++i] ?? '';
+    else if (a.startsWith('--engine=')) engine = a.slice('--engine='.length);
+    else if (a === '--elf') elf = true;
+    else if (a === '--stats') stats = true;
+    else if (a === '--max-insns') maxInsns = Number(argv[++i]);
+    else if (a === '--help' || a === '-h') return { status: 0, stdout: `${USAGE}\n`, stderr: '' };
+    else if (!a.startsWith('--') && memoryHex === undefined && i === 0) memoryHex = a;
+    else return { status: 2, stdout: '', stderr: `unknown argument \`${a}\`\n${USAGE}\n` };
+  }
+  if (engine !== 'interpreter') {
+    return { status: 2, stdout: '', stderr: `engine \`${engine}\` is not available (engines: interpreter)\n` };
+  }
+  if (elf) return { status: 2, stdout: '', stderr: '--elf: ELF input is not supported yet (it arrives with @axebpf/obj)\n' };
+  if (maxInsns !== undefined && (!Number.isInteger(maxInsns) || maxInsns <= 0)) {
+    return { status: 2, stdout: '', stderr: '--max-insns takes a positive integer\n' };
+  }
+  try {
+    const memory = memoryHex === undefined ? undefined : parseHex(memoryHex, 'memory');
+    const program = parseHex(stdin, 'program');
+    const vm = new EbpfVm(program, { helpers: conformanceHelpers(), maxInstructions: maxInsns ?? 100_000_000 });
+    const start = process.hrtime.bigint();
+    const result = vm.run(memory);
+    const ns = process.hrtime.bigint() - start;
+    return { status: 0, stdout: `${result.value.toString(16)}\n`, stderr: stats ? `insns=${result.insnCount} ns=${ns}\n` : '' };
+  } catch (e) {
+    if (ProgramError.isInstance(e) || VmError.isInstance(e) || AsmError.isInstance(e)) {
+      return { status: 1, stdout: '', stderr: `${e.message}\n` };
+    }
+    return { status: 1, stdout: '', stderr: `${e instanceof Error ? e.message : String(e)}\n` };
+  }
+}
+
+/**
+ * Entry point of the `bpf-conformance-plugin` executable.
+ * @internal
+ */
+export function main(): void {
+  const outcome = runPlugin(process.argv.slice(2), readFileSync(0, 'utf8'));
+  if (outcome.stdout) process.stdout.write(outcome.stdout);
+  if (outcome.stderr) process.stderr.write(outcome.stderr);
+  process.exitCode = outcome.status;
+}
