@@ -314,3 +314,46 @@ describe('compressed container', () => {
     expect(catchKsym(() => KsymTable.fromBlob(huge)).code).toBe('TOO_LARGE');
   });
 });
+
+describe('compatibility with the upstream decoder', () => {
+  /** Upstream's marker rule (src/lib.rs): `FF id FF` when the third byte is FF, else `FF hi lo FF`. */
+  function upstreamNames(blob: Uint8Array): string[] {
+    const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+    const n = Number(view.getBigUint64(0, true));
+    let pos = 8 + n * 8;
+    const offsetsAt = pos;
+    pos += n * 4;
+    pos += n * 4;
+    pos = Math.ceil(pos / 8) * 8;
+    const namesLen = Number(view.getBigUint64(pos, true));
+    const namesAt = pos + 8;
+    pos = Math.ceil((namesAt + namesLen) / 8) * 8;
+    const tableLen = Number(view.getBigUint64(pos, true));
+    const tableAt = pos + 8;
+    pos = Math.ceil((tableAt + tableLen) / 8) * 8;
+    const count = Number(view.getBigUint64(pos, true));
+    const indexAt = pos + 8;
+    const token = (k: number): Uint8Array => blob.subarray(tableAt + view.getUint32(indexAt + 4 * k, true), tableAt + (k + 1 < count ? view.getUint32(indexAt + 4 * (k + 1), true) : tableLen));
+    const out: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const at = namesAt + view.getUint32(offsetsAt + 4 * i, true);
+      const len = blob[at + 1]! | (blob[at + 2]! << 8);
+      const p = blob.subarray(at + 3, at + 3 + len);
+      let bytes: number[];
+      if (p[0] === 0xff && p[2] === 0xff) bytes = [...token(p[1]!), ...p.subarray(3)];
+      else if (p[0] === 0xff) bytes = [...token((p[1]! << 8) | p[2]!), ...p.subarray(4)];
+      else bytes = [...p];
+      out.push(new TextDecoder().decode(Uint8Array.from(bytes)));
+    }
+    return out;
+  }
+
+  it('gives the same names under the upstream marker rule for blobs with 1- and 2-byte token ids', () => {
+    const symbols: KsymInput[] = [];
+    for (let g = 0; g < 600; g++) for (let k = 0; k < 3; k++) symbols.push({ address: BigInt(g * 16 + k), type: 'T', name: `group_prefix_number_${g}_member${k}` });
+    symbols.push(...syntheticSymbols(3000).map((s, i) => ({ ...s, address: 0x100000n + BigInt(i) })));
+    const built = buildBlob(symbols);
+    expect(upstreamNames(built.blob)).toEqual(KsymTable.fromBlob(built.blob).toInputs().map((s) => s.name));
+    expect(upstreamNames(built.blob)).toEqual(symbols.map((s) => s.name));
+  });
+});

@@ -106,6 +106,29 @@ describe('parseElf header and sections', () => {
   });
 });
 
+describe('files without a section header table', () => {
+  it('reads program headers when e_shoff is 0', () => {
+    const bytes = sampleImage();
+    const view = new DataView(bytes.buffer);
+    view.setBigUint64(40, 0n, true);
+    view.setUint16(60, 0, true);
+    view.setUint16(62, 0, true);
+    const elf = parseElf(bytes);
+    expect(elf.sections).toHaveLength(0);
+    expect(elf.symbols()).toEqual([]);
+    expect(elf.relocationSections()).toEqual([]);
+    expect(elf.loadSegments()).toHaveLength(2);
+    expect(elf.loadSegments()[0]!.data[0]).toBe(0x1f);
+  });
+
+  it('rejects e_shstrndx without a section header table', () => {
+    const bytes = sampleImage();
+    new DataView(bytes.buffer).setBigUint64(40, 0n, true);
+    const err = catchElf(() => parseElf(bytes));
+    expect([err.code, err.offset]).toEqual(['BAD_HEADER', 62]);
+  });
+});
+
 describe('symbols', () => {
   it('decodes name, value, size, type, bind, visibility and shndx', () => {
     const elf = parseElf(sampleImage());
