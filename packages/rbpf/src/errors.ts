@@ -25,7 +25,8 @@ export type VmErrorCode =
   | 'JUMP_OUT_OF_CODE'
   | 'UNKNOWN_OPCODE'
   | 'UNRESOLVED_LDDW'
-  | 'OUT_OF_MEMORY';
+  | 'OUT_OF_MEMORY'
+  | 'INVALID_CALLBACK';
 
 /** Codes of {@link AsmError}. */
 export type AsmErrorCode = 'SYNTAX' | 'UNKNOWN_MNEMONIC' | 'BAD_OPERAND' | 'UNKNOWN_LABEL' | 'DUPLICATE_LABEL' | 'OUT_OF_RANGE';

@@ -22,6 +22,8 @@ export class HelperCall {
   readonly memory: AddressSpace;
   /** The VM (or whatever owns the run), for helpers that need per-VM state. */
   owner: unknown;
+  /** Set by the engine: runs a function of the program (see {@link HelperCall.invoke}). @internal */
+  invoker: ((fnLo: number, fnHi: number, args: readonly (bigint | number)[]) => bigint) | undefined;
 
   /**
    * @param memory - the address space of the program.
@@ -85,6 +87,21 @@ export class HelperCall {
    */
   number(i: number): number {
     return (this.regs[2 * i + 1]! >>> 0) * 4294967296 + (this.regs[2 * i]! >>> 0);
+  }
+
+  /**
+   * Calls a function of the running program, as `bpf_loop` and `bpf_for_each_map_elem` call
+   * their callbacks: the function pointer is an argument the program loaded with
+   * `lddw rX, func` (`BPF_PSEUDO_FUNC`). The callback runs with its own registers and stack.
+   * @param fnArg - argument number (1–5) holding the function pointer.
+   * @param args - r1..r5 for the callback.
+   * @returns the callback's r0.
+   * @throws {VmError} `INVALID_CALLBACK` when the argument is not a function of the program, or
+   * any fault of the callback.
+   */
+  invoke(fnArg: number, args: readonly (bigint | number)[]): bigint {
+    if (this.invoker === undefined) throw new Error('this engine cannot invoke callbacks');
+    return this.invoker(this.regs[2 * fnArg]!, this.regs[2 * fnArg + 1]!, args);
   }
 
   /**

@@ -30,6 +30,8 @@ export interface InterpreterState {
   maxInstructions: number;
   /** Saved registers of the caller frames of local calls. */
   frames: Int32Array;
+  /** Instruction to start at (0, or a callback's first instruction). */
+  startPc: number;
 }
 
 const FRAME_INTS = 11; // r6..r9 lo/hi, r10 lo/hi, return pc
@@ -156,7 +158,7 @@ export function interpret(state: InterpreterState): number {
   const length = prog.length;
   let view = mem.view;
   let depth = 0;
-  let pc = 0;
+  let pc = state.startPc;
   let count = 0;
   let at = 0;
 

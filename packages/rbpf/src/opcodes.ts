@@ -34,6 +34,10 @@ export const BPF_PSEUDO_CALL = 1;
 /** `src` of `lddw`: imm is a map fd / a map fd with a value offset in the second imm. */
 /* prettier-ignore */
 export const BPF_PSEUDO_MAP_FD = 1, BPF_PSEUDO_MAP_VALUE = 2;
+/** `src` of `lddw`: the address of a BPF function at `pc + imm + 1` (callbacks). */
+export const BPF_PSEUDO_FUNC = 4;
+/** High word of a function pointer loaded by `lddw` with `BPF_PSEUDO_FUNC` (never a valid data segment). */
+export const FUNC_POINTER_TAG = -2;
 
 /** Whole opcodes used by the interpreter's switch, named as in rbpf/ubpf. */
 /* prettier-ignore */

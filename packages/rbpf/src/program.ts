@@ -147,7 +147,8 @@ export class Program {
       }
       const srcIsReg = (op & 0x08) !== 0 && (cls === 4 || cls === 7 || cls === 5 || cls === 6);
       if (op === OP.LDDW) {
-        if (src > 2) bad(`unsupported \`lddw\` pseudo source \`${src}\``);
+        if (src !== 0 && src !== 1 && src !== 2 && src !== 4) bad(`unsupported \`lddw\` pseudo source \`${src}\``);
+        if (src === 4) this.#checkTarget(pc, pc + imm + 1, secondHalf, 'INVALID_CALL_TARGET');
         continue;
       }
       if (op === OP.CALL) {

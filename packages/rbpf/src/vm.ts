@@ -7,7 +7,7 @@ import type { InterpreterState } from './interpreter.js';
 import { interpret } from './interpreter.js';
 import type { Region } from './memory.js';
 import { AddressSpace } from './memory.js';
-import { MAX_CALL_FRAMES, OP, STACK_FRAME_SIZE } from './opcodes.js';
+import { BPF_PSEUDO_FUNC, FUNC_POINTER_TAG, MAX_CALL_FRAMES, OP, STACK_FRAME_SIZE } from './opcodes.js';
 import { Program } from './program.js';
 
 /** Default instruction budget of one run. */
@@ -72,6 +72,8 @@ export class EbpfVm {
   readonly #state: InterpreterState;
   readonly #ctxWritable: boolean;
   #ctx: Region | undefined;
+  #callbackDepth = 0;
+  readonly #callbackStacks: Region[] = [];
 
   /**
    * @param program - a decoded program or its bytecode.
@@ -99,7 +101,9 @@ export class EbpfVm {
       call,
       maxInstructions: this.maxInstructions,
       frames: new Int32Array(MAX_CALL_FRAMES * 11),
+      startPc: 0,
     };
+    call.invoker = (fnLo, fnHi, args) => this.#invoke(fnLo, fnHi, args);
     this.#resolvePseudo(options.resolveLddw);
   }
 
@@ -110,7 +114,12 @@ export class EbpfVm {
     for (let pc = 0; pc < p.length; pc++) {
       if (p.opcode[pc] !== OP.LDDW) continue;
       const src = p.src[pc]!;
-      if (src !== 0) {
+      if (src === BPF_PSEUDO_FUNC) {
+        imm ??= p.imm.slice();
+        imm2 ??= p.imm2.slice();
+        imm[pc] = pc + p.imm[pc]! + 1;
+        imm2[pc] = FUNC_POINTER_TAG;
+      } else if (src !== 0) {
         if (resolve === undefined) {
           throw new VmError({ code: 'UNRESOLVED_LDDW', pc, message: `\`lddw\` with pseudo source \`${src}\` needs a map resolver (load the program through a loader)` });
         }
@@ -195,6 +204,36 @@ export class EbpfVm {
       }
     }
     return state.regs[0]!;
+  }
+
+  #invoke(fnLo: number, fnHi: number, args: readonly (bigint | number)[]): bigint {
+    if (fnHi !== FUNC_POINTER_TAG || fnLo < 0 || fnLo >= this.program.length) {
+      throw new VmError({ code: 'INVALID_CALLBACK', pc: this.#state.call.pc, message: `\`0x${((BigInt(fnHi >>> 0) << 32n) | BigInt(fnLo >>> 0)).toString(16)}\` is not a function of this program (load callbacks with \`lddw\` BPF_PSEUDO_FUNC)` });
+    }
+    if (this.#callbackDepth >= MAX_CALL_FRAMES) {
+      throw new VmError({ code: 'CALL_DEPTH_EXCEEDED', pc: this.#state.call.pc, message: `callbacks nested deeper than ${MAX_CALL_FRAMES}` });
+    }
+    // A callback runs on its own registers and stack, like a fresh frame in Linux.
+    const outer = this.#state;
+    this.#callbackDepth++;
+    const stack = (this.#callbackStacks[this.#callbackDepth - 1] ??= this.memory.map(`callback-stack${this.#callbackDepth}`, STACK_FRAME_SIZE * MAX_CALL_FRAMES, true));
+    const regs = new Int32Array(22);
+    const call = new HelperCall(this.memory, regs);
+    call.owner = this;
+    call.invoker = outer.call.invoker;
+    for (let i = 0; i < args.length && i < 5; i++) {
+      const v = BigInt.asUintN(64, BigInt(args[i]!));
+      regs[2 + 2 * i] = Number(BigInt.asIntN(32, v));
+      regs[3 + 2 * i] = Number(BigInt.asIntN(32, v >> 32n));
+    }
+    regs[20] = stack.size;
+    regs[21] = stack.segment;
+    try {
+      interpret({ ...outer, regs, call, frames: new Int32Array(MAX_CALL_FRAMES * 11), startPc: fnLo });
+    } finally {
+      this.#callbackDepth--;
+    }
+    return (BigInt(regs[1]! >>> 0) << 32n) | BigInt(regs[0]! >>> 0);
   }
 
   /** r0's low 32 bits after the last run. */

@@ -167,6 +167,31 @@ describe('EbpfVm.run', () => {
     expect(memory.bytesOf(big)).toHaveLength(4 << 20);
   });
 
+  it('lets a helper call back into a function the program passed (BPF_PSEUDO_FUNC)', () => {
+    // loop(n, cb): calls cb(i) for i in 0..n-1 and sums the results, like bpf_loop.
+    const helpers = new HelperTable().register(181, 'loop', (c) => {
+      let sum = 0n;
+      for (let i = 0; i < c.u32(1); i++) sum += c.invoke(2, [i]);
+      return sum;
+    });
+    const b = new ProgramBuilder()
+      .alu64('mov', 6, 7)
+      .alu64('mov', 1, 4)
+      .lddw(2, 4, 4) // function at pc 2 + 4 + 1 = 7
+      .call(181)
+      .alu64('add', 0, reg(6)) // r6 survives the helper
+      .exit()
+      .alu64('mov', 0, 99) // pc 6: not called
+      .store('dw', 10, -8, reg(1)) // pc 7: the callback, on its own stack
+      .load('dw', 0, 10, -8)
+      .alu64('mul', 0, 10)
+      .exit();
+    const vm = new EbpfVm(b.build(), { helpers });
+    expect(vm.run().value).toBe(0n + 10n + 20n + 30n + 7n);
+    const bad = new HelperTable().register(181, 'loop', (c) => c.invoke(1, []));
+    expect(fault(new EbpfVm(b.build(), { helpers: bad })).code).toBe('INVALID_CALLBACK');
+  });
+
   it('exposes registers after a run', () => {
     const vm = vmOf('mov %r7, -1\nmov %r0, 0\nexit');
     vm.run();
