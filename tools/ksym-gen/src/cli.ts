@@ -57,11 +57,18 @@ function elfEnd(bytes: Uint8Array, symbols: readonly KsymInput[]): bigint {
 }
 
 /** A table from an ELF image (its symbols), a blob, or nm text. */
-function loadTable(path: string, options: { stext?: string; etext?: string; all?: boolean }): KsymTable {
+function loadTable(path: string, options: { stext?: string; etext?: string; all?: boolean; section?: string }): KsymTable {
   const bytes = readInput(path);
   const range: { stext?: bigint; etext?: bigint } = {};
   if (options.stext !== undefined) range.stext = parseAddress(options.stext, '--stext');
   if (options.etext !== undefined) range.etext = parseAddress(options.etext, '--etext');
+  if (options.section !== undefined) {
+    // The blob injected into an image (which may be stripped since).
+    if (!isElf(bytes)) throw new CliFailure(`\`${path}\` is not an ELF file, so it has no \`${options.section}\` section`);
+    const section = parseElf(bytes).sectionByName(options.section);
+    if (section === undefined) throw new CliFailure(`\`${path}\` has no \`${options.section}\` section`);
+    return KsymTable.fromBlob(section.data, range);
+  }
   if (isElf(bytes)) {
     const symbols = loadSymbols(path, bytes, options.all === true);
     return KsymTable.fromBlob(buildBlob(symbols).blob, { etext: elfEnd(bytes, symbols), ...range });
@@ -145,7 +152,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     command
       .option('--stext <addr>', 'lowest address accepted by address lookups')
       .option('--etext <addr>', 'end of the range accepted by address lookups')
-      .option('--all', 'keep mapping symbols ($x, $d) and .L labels (ELF/text input)');
+      .option('--all', 'keep mapping symbols ($x, $d) and .L labels (ELF/text input)')
+      .option('-s, --section <name>', 'read the blob injected into this section of the ELF image (e.g. .kallsyms)');
 
   rangeOptions(
     program
@@ -153,7 +161,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       .description('resolve an address (0x… or hex) to symbol+offset, or a name to its address')
       .argument('<table>', 'blob, ELF image or nm text')
       .argument('<query>', 'address or symbol name'),
-  ).action((path: string, query: string, options: { stext?: string; etext?: string; all?: boolean }) => {
+  ).action((path: string, query: string, options: { stext?: string; etext?: string; all?: boolean; section?: string }) => {
     const table = loadTable(path, options);
     const isHex = /^(0[xX])?[0-9a-fA-F]{1,16}$/.test(query);
     const byName = query.startsWith('0x') || query.startsWith('0X') ? [] : table.lookupNameAll(query);
@@ -177,7 +185,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       .option('-p, --prefix', 'match name prefixes only')
       .option('-d, --demangled', 'also match demangled names')
       .option('-n, --limit <count>', 'most results', '50'),
-  ).action((path: string, pattern: string, options: { prefix?: boolean; demangled?: boolean; limit: string; stext?: string; etext?: string; all?: boolean }) => {
+  ).action((path: string, pattern: string, options: { prefix?: boolean; demangled?: boolean; limit: string; stext?: string; etext?: string; all?: boolean; section?: string }) => {
     const limit = Number(options.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new CliFailure(`--limit: \`${options.limit}\` is not a positive integer`);
     const hits = loadTable(path, options).search(pattern, { mode: options.prefix === true ? 'prefix' : 'substring', limit, demangled: options.demangled === true });

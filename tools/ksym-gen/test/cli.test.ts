@@ -72,6 +72,17 @@ describe('ksym-gen inject', () => {
       }
     }
     expect(after.subarray(section.offset, section.offset + section.size).equals(before.subarray(section.offset, section.offset + section.size))).toBe(false);
+    // The injected blob answers lookups from the section, also after stripping the symbols.
+    expect((await run('lookup', target, 'do_fork', '--section', '.kallsyms')).out).toBe('do_fork = 0x4001b0 T\n');
+    const strippedCopy = join(dir, 'kernel-stripped.elf');
+    writeFileSync(strippedCopy, after);
+    const noSymtab = readFileSync(strippedCopy);
+    const symtab = parseElf(noSymtab).sectionByName('.symtab')!;
+    noSymtab.writeUInt32LE(1, symtab.headerOffset + 4); // SHT_PROGBITS: no symbol table any more
+    writeFileSync(strippedCopy, noSymtab);
+    expect((await run('lookup', strippedCopy, 'do_fork')).err).toContain('NO_SYMBOLS');
+    expect((await run('search', strippedCopy, 'fork', '--section', '.kallsyms')).out.split('\n')).toHaveLength(4);
+    expect((await run('lookup', strippedCopy, 'x', '--section', '.nope')).err).toContain('no `.nope` section');
     // Injecting again gives the same bytes (deterministic).
     await run('inject', target);
     expect(readFileSync(target).equals(after)).toBe(true);
