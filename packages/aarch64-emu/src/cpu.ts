@@ -118,6 +118,13 @@ export class Cpu {
    * host handled it (the PC is then the preferred return address unless the hook changed it).
    */
   onException: ((cpu: Cpu, info: ExceptionInfo) => boolean) | undefined;
+  /**
+   * Firmware hook for SMC with no EL3 (and HVC with no EL2), like QEMU's built-in PSCI.
+   * Returning true means handled: execution continues after the instruction.
+   */
+  onFirmwareCall: ((cpu: Cpu, kind: 'smc' | 'hvc', imm: number) => boolean) | undefined;
+  /** Receives exception log lines in the format of `qemu-system-aarch64 -d int`. */
+  intLog: ((line: string) => void) | undefined;
   /** When true, {@link Cpu.run} returns `exception-el2` after taking an exception to EL2. */
   stopOnEl2 = false;
 
@@ -138,6 +145,7 @@ export class Cpu {
   private faultFarLo = 0;
   private faultFarHi = 0;
   private faultHasFar = false;
+  private pendingDataSyn = 0;
 
   /** @param options - memory and configuration. */
   constructor(options: CpuOptions) {
@@ -320,6 +328,9 @@ export class Cpu {
       else if (ec === EC.BRK64 && ((this.sys.get(K_MDCR) ?? 0n) & (1n << 8n))) target = 2; // MDCR_EL2.TDE
       else if ((hcr & (1n << 27n)) && this.el === 0) target = 2; // HCR_EL2.TGE
     }
+    // ISV and the access description are only reported to EL2 (as QEMU does for ARMv8.0)
+    if (target === 2) iss |= this.pendingDataSyn;
+    this.pendingDataSyn = 0;
     this.pcLo = retLo; this.pcHi = retHi;
     if (this.onException) {
       const info: ExceptionInfo = {
@@ -341,10 +352,21 @@ export class Cpu {
     let off = kind;
     if (target === this.el) off += this.spsel ? 0x200 : 0;
     else off += 0x400;
+    const fromEl = this.el;
     this.saveSp();
     this.el = target; this.spsel = 1; this.daif = 0xf; this.ss = 0; this.il = 0;
     this.loadSp();
     this.pc = (this.sys.get(K_VBAR[target]!) ?? 0n) + BigInt(off);
+    if (this.intLog) {
+      const [num, name] = excName(ec);
+      const esr = this.sys.get(K_ESR[target]!) ?? 0n;
+      this.intLog(`Taking exception ${num} [${name}] on CPU 0`);
+      this.intLog(`...from EL${fromEl} to EL${target}`);
+      this.intLog(`...with ESR 0x${ec.toString(16)}/0x${esr.toString(16)}`);
+      if (hasFar) this.intLog(`...with FAR 0x${toBig(farLo, farHi).toString(16)}`);
+      this.intLog(`...with ELR 0x${toBig(retLo, retHi).toString(16)}`);
+      this.intLog(`...to EL${target} PC 0x${this.pc.toString(16)} PSTATE 0x${this.getPstate().toString(16)}`);
+    }
     if (target === 2 && this.stopOnEl2) { this.stopFlag = true; this.stopReason = 'exception-el2'; }
   }
 
@@ -361,6 +383,7 @@ export class Cpu {
     }
     this.setPstate(spsr);
     this.pc = elr;
+    this.intLog?.(`Exception return from AArch64 EL${el} to AArch64 EL${this.el} PC 0x${elr.toString(16)}`);
   }
 
   // ---- memory ----------------------------------------------------------------------------
@@ -1040,8 +1063,8 @@ export class Cpu {
       }
       if (e !== FAULT) throw e;
       this.insnCount += i + 1;
-      let iss = this.faultIss;
-      if (this.faultEc === EC.DABT_LOW || this.faultEc === EC.DABT_CUR) iss |= this.dataSyndrome(ops, o);
+      const iss = this.faultIss;
+      this.pendingDataSyn = this.faultEc === EC.DABT_LOW || this.faultEc === EC.DABT_CUR ? this.dataSyndrome(ops, o) : 0;
       this.exception(this.faultEc, iss, (baseLo + i * 4) | 0, baseHi, this.faultHasFar, this.faultFarLo, this.faultFarHi);
     }
   }
@@ -1115,11 +1138,16 @@ export class Cpu {
     switch (ops[o]!) {
       case OP.SVC: this.exception(EC.SVC64, imm, nLo, nHi, false, 0, 0); return;
       case OP.HVC:
-        if (this.el === 0 || this.highestEl < 2 || (this.el === 1 && ((this.sys.get(K_HCR) ?? 0n) & (1n << 29n)))) break; // HCD
+        if (this.el === 0 || (this.el === 1 && ((this.sys.get(K_HCR) ?? 0n) & (1n << 29n)))) break; // HCD
+        if (this.highestEl < 2) {
+          if (this.firmware('hvc', imm, nLo, nHi)) return;
+          break;
+        }
         this.exception(EC.HVC64, imm, nLo, nHi, false, 0, 0); return;
       case OP.SMC:
         if (this.el === 0) break;
-        if (this.el === 1 && ((this.sys.get(K_HCR) ?? 0n) & (1n << 19n))) { this.exception(EC.SMC64, imm, pcLo, pcHi, false, 0, 0); return; }
+        if (this.el === 1 && this.highestEl === 2 && ((this.sys.get(K_HCR) ?? 0n) & (1n << 19n))) { this.exceptionTo(2, EC.SMC64, imm, pcLo, pcHi); return; }
+        if (this.firmware('smc', imm, nLo, nHi)) return;
         break; // no EL3: undefined
       case OP.BRK: this.exception(EC.BRK64, imm, pcLo, pcHi, false, 0, 0); return;
       case OP.HLT: break;
@@ -1193,6 +1221,20 @@ export class Cpu {
     this.exception(EC.UNKNOWN, 0, pcLo, pcHi, false, 0, 0);
   }
 
+  private firmware(kind: 'smc' | 'hvc', imm: number, nLo: number, nHi: number): boolean {
+    if (!this.onFirmwareCall) return false;
+    this.pcLo = nLo; this.pcHi = nHi;
+    if (this.intLog) {
+      const smc = kind === 'smc';
+      this.intLog(`Taking exception ${smc ? 13 : 11} [${smc ? 'Secure Monitor Call' : 'Hypervisor Call'}] on CPU 0`);
+      this.intLog(`...from EL${this.el} to EL${smc ? 3 : 2}`);
+      const ec = smc ? EC.SMC64 : EC.HVC64;
+      this.intLog(`...with ESR 0x${ec.toString(16)}/0x${(((ec << 26) | (1 << 25) | imm) >>> 0).toString(16)}`);
+      this.intLog('...handled as PSCI call');
+    }
+    return this.onFirmwareCall(this, kind, imm);
+  }
+
   private exceptionTo(target: number, ec: number, iss: number, lo: number, hi: number): void {
     this.pcLo = lo; this.pcHi = hi;
     if (this.onException) {
@@ -1204,3 +1246,17 @@ export class Cpu {
 }
 
 const FAULT_DIRTY = { dirty: true };
+
+/** QEMU's exception number and name for an exception class (as `-d int` prints them). */
+function excName(ec: number): [number, string] {
+  switch (ec) {
+    case EC.SVC64: return [2, 'SVC'];
+    case EC.HVC64: return [11, 'Hypervisor Call'];
+    case EC.SMC64: return [13, 'Secure Monitor Call'];
+    case EC.BRK64: return [7, 'Breakpoint'];
+    case EC.DABT_LOW: case EC.DABT_CUR: case EC.SP_ALIGN: return [4, 'Data Abort'];
+    case EC.IABT_LOW: case EC.IABT_CUR: case EC.PC_ALIGN: return [3, 'Prefetch Abort'];
+    case EC.SOFTSTEP_LOW: case EC.SOFTSTEP_CUR: return [18, 'Debug Exception'];
+    default: return [1, 'Undefined Instruction'];
+  }
+}

@@ -16,3 +16,5 @@ export { SYS_REGS, SYS_REG_BY_NAME, sysRegKey, sysRegName } from './sysregs.js';
 export type { SysRegInfo } from './sysregs.js';
 export { main } from './cli.js';
 export { disassemble } from './disasm.js';
+export { bootImage, VIRT_RAM_BASE, VIRT_UART_BASE } from './board.js';
+export type { BootOptions, BootResult } from './board.js';

@@ -113,24 +113,33 @@ describe('exceptions', () => {
     expect(cpu.getSysReg(key('elr_el2'))).toBe(RAM);
   });
 
-  it('a load from unmapped memory is a data abort with ISV, SAS, SRT and FAR', () => {
-    const cpu = machine([0xb9400023 /* ldr w3, [x1] */]);
-    cpu.setSysReg(key('vbar_el1'), RAM + 0x800n);
+  it('a load from unmapped memory at EL2 is a data abort with ISV, SAS, SRT and FAR', () => {
+    const cpu = machine([0xb9400023 /* ldr w3, [x1] */], 2);
+    cpu.setSysReg(key('vbar_el2'), RAM + 0x800n);
     cpu.setX(1, 0x0b000000n);
     cpu.run(1);
-    expect(cpu.getSysReg(key('esr_el1'))).toBe(BigInt(((0x25 << 26) | (1 << 25) | (1 << 24) | (2 << 22) | (3 << 16) | 0x10) >>> 0));
-    expect(cpu.getSysReg(key('far_el1'))).toBe(0x0b000000n);
-    expect(cpu.getSysReg(key('elr_el1'))).toBe(RAM);
+    expect(cpu.getSysReg(key('esr_el2'))).toBe(BigInt(((0x25 << 26) | (1 << 25) | (1 << 24) | (2 << 22) | (3 << 16) | 0x10) >>> 0));
+    expect(cpu.getSysReg(key('far_el2'))).toBe(0x0b000000n);
+    expect(cpu.getSysReg(key('elr_el2'))).toBe(RAM);
   });
 
-  it('pre-index loads report ISV=0 and do not write back on a fault', () => {
-    const cpu = machine([0xf8408c23 /* ldr x3, [x1, #8]! */]);
+  it('taken to EL1 the same abort has ISV=0 (as QEMU reports it for ARMv8.0)', () => {
+    const cpu = machine([0xb9400023]);
     cpu.setSysReg(key('vbar_el1'), RAM + 0x800n);
     cpu.setX(1, 0x0b000000n);
     cpu.run(1);
-    expect(Number(cpu.getSysReg(key('esr_el1'))) & (1 << 24)).toBe(0);
+    expect(cpu.getSysReg(key('esr_el1'))).toBe(0x96000010n);
+    expect(cpu.getSysReg(key('far_el1'))).toBe(0x0b000000n);
+  });
+
+  it('pre-index loads report ISV=0 even to EL2 and do not write back on a fault', () => {
+    const cpu = machine([0xf8408c23 /* ldr x3, [x1, #8]! */], 2);
+    cpu.setSysReg(key('vbar_el2'), RAM + 0x800n);
+    cpu.setX(1, 0x0b000000n);
+    cpu.run(1);
+    expect(cpu.getSysReg(key('esr_el2'))).toBe(0x96000010n); // EC 0x25 (same EL), IL, no ISV, DFSC 0x10
     expect(cpu.getX(1)).toBe(0x0b000000n);
-    expect(cpu.getSysReg(key('far_el1'))).toBe(0x0b000008n);
+    expect(cpu.getSysReg(key('far_el2'))).toBe(0x0b000008n);
   });
 
   it('MSR to an EL2 register from EL1 is undefined', () => {
