@@ -144,6 +144,34 @@ describe('symbols', () => {
     expect(elf.stringAt(elf.sectionByName('.strtab')!.index, weak.nameOffset)).toBe('weak_fn');
   });
 
+  it('resolves SHN_XINDEX through an SHT_SYMTAB_SHNDX section', () => {
+    const { symtab, strtab } = symbolTable([
+      { name: 'far', value: 0x10n, shndx: 0xffff },
+      { name: 'near', value: 0x20n, shndx: 1 },
+    ]);
+    const shndx = new Uint8Array(12);
+    new DataView(shndx.buffer).setUint32(4, 2, true); // symbol #1 -> section 2
+    const build = (table: Uint8Array, type = 18): Uint8Array =>
+      buildElf({
+        sections: [
+          { name: '.text', type: SHT_PROGBITS, data: new Uint8Array(4) },
+          { name: '.data', type: SHT_PROGBITS, data: new Uint8Array(4) },
+          { name: '.symtab', type: SHT_SYMTAB, data: symtab, link: '.strtab', entsize: 24 },
+          { name: '.strtab', type: SHT_STRTAB, data: strtab },
+          { name: '.symtab_shndx', type, data: table, link: '.symtab', size: table.length },
+        ],
+      });
+    const elf = parseElf(build(shndx));
+    expect(elf.symbolByName('far')!.shndx).toBe(2);
+    expect(elf.symbolByName('near')!.shndx).toBe(1);
+    expect(code(tryCatch(() => parseElf(build(shndx.subarray(0, 4))).symbols()))).toBe('BAD_SECTION');
+    // Without an SHT_SYMTAB_SHNDX section the escape value is kept as it is.
+    expect(parseElf(build(shndx, SHT_NOBITS)).symbolByName('far')!.shndx).toBe(0xffff);
+    const bad = shndx.slice();
+    new DataView(bad.buffer).setUint32(4, 99, true);
+    expect(code(tryCatch(() => parseElf(build(bad)).symbols()))).toBe('BAD_SYMBOL');
+  });
+
   it('rejects a symbol whose name offset is outside the string table', () => {
     const bytes = sampleImage();
     const elf = parseElf(bytes);

@@ -301,20 +301,24 @@ export class ElfFile {
     const strings = this.#linkedSection(section);
     const shndxSection = this.sections.find((s) => s.type === SHT_SYMTAB_SHNDX && s.link === sectionIndex);
     const count = section.size / ELF64_SYM_SIZE;
-    if (shndxSection !== undefined && shndxSection.size < count * 4) {
+    if (shndxSection !== undefined && shndxSection.data.length < count * 4) {
       throw new ElfError({ code: 'BAD_SECTION', message: `SHT_SYMTAB_SHNDX section \`${shndxSection.name}\` is shorter than its symbol table`, offset: shndxSection.headerOffset + 32, section: shndxSection.index });
     }
     const shnum = this.sections.length;
-    const cursor = new ByteCursor(this.bytes, section.offset, section.offset + section.size, this.#view);
+    // The whole table was range-checked (section bounds, size a multiple of 24): read fields
+    // straight from the view, one bounds check for the table instead of one per field.
+    new ByteCursor(this.bytes, section.offset, section.offset + section.size, this.#view).need(section.size, 'symbol table');
+    const view = this.#view;
+    const bytes = this.bytes;
     const symbols: ElfSymbol[] = new Array<ElfSymbol>(count);
     for (let i = 0; i < count; i++) {
-      const at = cursor.pos;
-      const nameOffset = cursor.readU32('st_name');
-      const info = cursor.readU8('st_info');
-      const other = cursor.readU8('st_other');
-      let shndx = cursor.readU16('st_shndx');
-      const value = cursor.readU64('st_value');
-      const size = cursor.readU64('st_size');
+      const at = section.offset + i * ELF64_SYM_SIZE;
+      const nameOffset = view.getUint32(at, true);
+      const info = bytes[at + 4]!;
+      const other = bytes[at + 5]!;
+      let shndx = view.getUint16(at + 6, true);
+      const value = view.getBigUint64(at + 8, true);
+      const size = view.getBigUint64(at + 16, true);
       if (shndx === SHN_XINDEX && shndxSection !== undefined) {
         shndx = this.#view.getUint32(shndxSection.offset + i * 4, true);
         if (shndx >= shnum) {
@@ -562,10 +566,14 @@ function readString(table: Uint8Array, offset: number, tableFileOffset: number, 
   if (end === table.length) {
     throw new ElfError({ code: 'BAD_STRING', message: `string at ${hex(offset)} has no terminating NUL`, offset: tableFileOffset + table.length, section });
   }
-  if (ascii && end - offset < 64) {
-    let s = '';
-    for (let i = offset; i < end; i++) s += String.fromCharCode(table[i]!);
-    return s;
+  if (ascii) {
+    const length = end - offset;
+    if (length < 16) {
+      let s = '';
+      for (let i = offset; i < end; i++) s += String.fromCharCode(table[i]!);
+      return s;
+    }
+    if (length <= 4096) return String.fromCharCode.apply(null, table.subarray(offset, end) as unknown as number[]);
   }
   return decoder.decode(table.subarray(offset, end));
 }
