@@ -122,8 +122,10 @@ function formatLlvm(i: Insn): string {
     case 7: {
       const d = `${r}${i.dst}`;
       if (code === 0xd0) {
-        if (op === 0xd7) return `${d} = bswap${i.imm} ${d}`;
-        return `${d} = ${x ? 'be' : 'le'}${i.imm} ${d}`;
+        // LLVM prints byte swaps on the 64-bit register name in both classes.
+        const r64 = `r${i.dst}`;
+        if (op === 0xd7) return `${r64} = bswap${i.imm} ${r64}`;
+        return `${r64} = ${x ? 'be' : 'le'}${i.imm} ${r64}`;
       }
       if (code === 0x80) return `${d} = -${d}`;
       const s = x ? `${r}${i.src}` : String(i.imm);

@@ -1,0 +1,144 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Insn } from '../src/index.js';
+import { divMod32, divMod64, EbpfVm, encodeInsns, mulHigh32, Program, ProgramError, toU64, VmError } from '../src/index.js';
+import { runModel } from './reference-model.js';
+
+type Raw = Omit<Insn, 'pc'>;
+const ALU_CODES = [0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x80, 0x90, 0xa0, 0xb0, 0xc0];
+const JMP_CODES = [0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0xa0, 0xb0, 0xc0, 0xd0];
+const interesting = fc.oneof(
+  fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+  fc.constantFrom(0, 1, -1, 2, 31, 32, 33, 63, 64, 0x7fffffff, -0x80000000, 0xffff, 0x8000),
+);
+const regNo = fc.integer({ min: 0, max: 5 });
+
+const aluInsn: fc.Arbitrary<Raw> = fc
+  .record({ wide: fc.boolean(), code: fc.constantFrom(...ALU_CODES), x: fc.boolean(), dst: regNo, src: regNo, imm: interesting, signed: fc.boolean(), sxw: fc.constantFrom(0, 8, 16, 32) })
+  .map(({ wide, code, x, dst, src, imm, signed, sxw }) => {
+    const cls = wide ? 0x07 : 0x04;
+    let off = 0;
+    if ((code === 0x30 || code === 0x90) && signed) off = 1;
+    if (code === 0xb0 && x) off = wide ? sxw : sxw === 32 ? 0 : sxw;
+    if (code === 0x80) return { opcode: cls | code, dst, src: 0, off: 0, imm: 0, imm2: 0 };
+    return x ? { opcode: cls | code | 0x08, dst, src, off, imm: 0, imm2: 0 } : { opcode: cls | code, dst, src: 0, off, imm, imm2: 0 };
+  });
+const endianInsn: fc.Arbitrary<Raw> = fc
+  .record({ op: fc.constantFrom(0xd4, 0xdc, 0xd7), dst: regNo, w: fc.constantFrom(16, 32, 64) })
+  .map(({ op, dst, w }) => ({ opcode: op, dst, src: 0, off: 0, imm: w, imm2: 0 }));
+const lddwInsn: fc.Arbitrary<Raw> = fc
+  .record({ dst: regNo, lo: interesting, hi: interesting })
+  .map(({ dst, lo, hi }) => ({ opcode: 0x18, dst, src: 0, off: 0, imm: lo, imm2: hi }));
+/** A conditional jump over the next 0..2 instructions. */
+const jumpInsn: fc.Arbitrary<Raw> = fc
+  .record({ wide: fc.boolean(), code: fc.constantFrom(...JMP_CODES), x: fc.boolean(), dst: regNo, src: regNo, imm: interesting, off: fc.integer({ min: 0, max: 2 }) })
+  .map(({ wide, code, x, dst, src, imm, off }) => ({ opcode: (wide ? 0x05 : 0x06) | code | (x ? 0x08 : 0), dst, src: x ? src : 0, off, imm: x ? 0 : imm, imm2: 0 }));
+
+/** Straight-line programs with forward jumps that never skip past the final instructions. */
+const programArb = fc.array(fc.oneof({ weight: 6, arbitrary: aluInsn }, { weight: 1, arbitrary: endianInsn }, { weight: 1, arbitrary: lddwInsn }, { weight: 2, arbitrary: jumpInsn }), { minLength: 1, maxLength: 40 }).map((body) => {
+  // Two padding movs keep every forward jump (off <= 2) inside the program; jumps into lddw
+  // halves are avoided by replacing jumps that would land on a second slot.
+  const insns = [...body, { opcode: 0xb7, dst: 6, src: 0, off: 0, imm: 0, imm2: 0 }, { opcode: 0xb7, dst: 7, src: 0, off: 0, imm: 0, imm2: 0 }, { opcode: 0x95, dst: 0, src: 0, off: 0, imm: 0, imm2: 0 }];
+  const slots: number[] = [];
+  let s = 0;
+  for (const i of insns) {
+    slots.push(s);
+    s += i.opcode === 0x18 ? 2 : 1;
+  }
+  const starts = new Set(slots);
+  return insns.map((i, n) => {
+    const cls = i.opcode & 7;
+    if ((cls === 5 || cls === 6) && i.opcode !== 0x95 && !starts.has(slots[n]! + 1 + i.off)) return { ...i, off: 0 };
+    return i;
+  });
+});
+const initialRegs = fc.array(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), { minLength: 6, maxLength: 6 });
+
+/** Prepends lddw instructions that set r0..r5 to the given values. */
+function withInitial(insns: Raw[], regs: readonly bigint[]): Raw[] {
+  const pre = regs.map((v, i) => ({ opcode: 0x18, dst: i, src: 0, off: 0, imm: Number(BigInt.asIntN(32, v)), imm2: Number(BigInt.asIntN(32, v >> 32n)) }));
+  return [...pre, ...insns];
+}
+
+describe('u64 helpers against BigInt', () => {
+  it('mulHigh32 gives the upper word of the unsigned product', () => {
+    fc.assert(
+      fc.property(interesting, interesting, (a, b) => {
+        const want = Number(((BigInt(a >>> 0) * BigInt(b >>> 0)) >> 32n) & 0xffffffffn) | 0;
+        expect(mulHigh32(a, b)).toBe(want);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('divMod64 follows RFC 9669 for unsigned and signed operands, zero and -1 divisors', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.oneof(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.constantFrom(0n, 1n, (1n << 64n) - 1n)), fc.boolean(), fc.boolean(), (a, b, signed, modulo) => {
+        const regs = new Int32Array(2);
+        regs[0] = Number(BigInt.asIntN(32, a));
+        regs[1] = Number(BigInt.asIntN(32, a >> 32n));
+        divMod64(regs, 0, Number(BigInt.asIntN(32, b)), Number(BigInt.asIntN(32, b >> 32n)), signed, modulo);
+        let want: bigint;
+        if (b === 0n) want = modulo ? a : 0n;
+        else if (signed) want = BigInt.asUintN(64, modulo ? BigInt.asIntN(64, a) % BigInt.asIntN(64, b) : BigInt.asIntN(64, a) / BigInt.asIntN(64, b));
+        else want = modulo ? a % b : a / b;
+        expect(toU64(regs[0]!, regs[1]!)).toBe(want);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('divMod32 handles INT32_MIN / -1 and zero', () => {
+    expect(divMod32(-0x80000000, -1, true, false)).toBe(-0x80000000);
+    expect(divMod32(-0x80000000, -1, true, true)).toBe(0);
+    expect(divMod32(7, 0, false, true)).toBe(7);
+    expect(divMod32(7, 0, true, false)).toBe(0);
+    expect(divMod32(-7, 2, true, true)).toBe(-1);
+  });
+});
+
+describe('interpreter against the BigInt reference model', () => {
+  it('computes the same registers for random ALU, byte-swap, lddw and jump programs', () => {
+    fc.assert(
+      fc.property(programArb, initialRegs, (body, regs) => {
+        const insns = withInitial(body, regs);
+        const want = runModel(insns, []);
+        const vm = new EbpfVm(Program.fromInsns(insns));
+        vm.run();
+        for (let r = 0; r <= 5; r++) expect([r, vm.register(r)]).toEqual([r, want[r]]);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+});
+
+describe('random bytecode', () => {
+  it('never crashes or hangs: it loads and runs, or raises a typed error', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 256 }), fc.uint8Array({ maxLength: 64 }), (bytes, ctx) => {
+        try {
+          const vm = new EbpfVm(bytes, { maxInstructions: 10_000 });
+          vm.run(ctx);
+        } catch (e) {
+          expect(ProgramError.isInstance(e) || VmError.isInstance(e)).toBe(true);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('never crashes on streams of valid opcodes with random fields', () => {
+    const opcodes = [...new Set([0x07, 0x0f, 0x17, 0x1f, 0x27, 0x2f, 0x37, 0x3f, 0x61, 0x69, 0x71, 0x79, 0x62, 0x63, 0x7a, 0x7b, 0xc3, 0xdb, 0x05, 0x15, 0x1d, 0x85, 0x8d, 0x95, 0xb7, 0xbf, 0xd4, 0xdc, 0xd7, 0x06, 0x16, 0xa5, 0xcd])];
+    const insn = fc.record({ opcode: fc.constantFrom(...opcodes), dst: fc.integer({ min: 0, max: 10 }), src: fc.integer({ min: 0, max: 10 }), off: fc.integer({ min: -8, max: 8 }), imm: interesting, imm2: fc.constant(0) });
+    fc.assert(
+      fc.property(fc.array(insn, { minLength: 1, maxLength: 64 }), fc.uint8Array({ maxLength: 64 }), (insns, ctx) => {
+        try {
+          new EbpfVm(encodeInsns(insns), { maxInstructions: 10_000 }).run(ctx);
+        } catch (e) {
+          expect(ProgramError.isInstance(e) || VmError.isInstance(e)).toBe(true);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
