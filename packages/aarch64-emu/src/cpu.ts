@@ -6,6 +6,8 @@
 import { decodeInto, TERMINATES } from './decode.js';
 import type { PhysicalMemory, Region } from './memory.js';
 import { OP, REGFILE_WORDS, SLOT_SP, STRIDE } from './ops.js';
+import { ACC_EXEC, ACC_READ, ACC_WRITE, translate, translateStage1 } from './mmu.js';
+import type { TranslationRegs } from './mmu.js';
 import { SYS_REGS, sysRegKey } from './sysregs.js';
 import {
   T, asr64, clz64, fromBig, lsl64, lsr64, mul64, rbit32, rev16x2, rev32, ror64, sdiv32, sdiv64, shift32,
@@ -43,6 +45,8 @@ interface Block {
   readonly ops: Int32Array;
   readonly words: Uint32Array;
   valid: boolean;
+  /** Translation generation the successor links belong to. */
+  linkGen: number;
   /** Successor cache (two entries: last taken and last fall-through targets). */
   s0: Block | undefined; s0Lo: number; s0Hi: number;
   s1: Block | undefined; s1Lo: number; s1Hi: number;
@@ -67,6 +71,10 @@ const K_ESR = [0, sysRegKey(3, 0, 5, 2, 0), sysRegKey(3, 4, 5, 2, 0)];
 const K_FAR = [0, sysRegKey(3, 0, 6, 0, 0), sysRegKey(3, 4, 6, 0, 0)];
 const K_VBAR = [0, sysRegKey(3, 0, 12, 0, 0), sysRegKey(3, 4, 12, 0, 0)];
 const K_HCR = sysRegKey(3, 4, 1, 1, 0);
+const K_HPFAR = sysRegKey(3, 4, 6, 0, 4);
+const K_PAR = sysRegKey(3, 0, 7, 4, 0);
+const K_SCTLR1 = sysRegKey(3, 0, 1, 0, 0);
+const K_SCTLR2 = sysRegKey(3, 4, 1, 0, 0);
 const K_MDCR = sysRegKey(3, 4, 1, 1, 1);
 
 /** Options of the {@link Cpu} constructor. */
@@ -146,6 +154,13 @@ export class Cpu {
   private faultFarHi = 0;
   private faultHasFar = false;
   private pendingDataSyn = 0;
+  private faultToEl2 = false;
+  private faultS1ptw = false;
+  private faultIpa = -1;
+  /** True when any translation stage is enabled for the current EL. */
+  private mmuOn = false;
+  /** Soft TLB per EL: VA page key -> PA page * 8 + permission bits (r=1, w=2, x=4). */
+  private readonly tlb = [new Map<number, number>(), new Map<number, number>(), new Map<number, number>()];
 
   /** @param options - memory and configuration. */
   constructor(options: CpuOptions) {
@@ -214,6 +229,7 @@ export class Cpu {
     this.el = (p >>> 2) & 3;
     this.spsel = this.el === 0 ? 0 : p & 1;
     this.loadSp();
+    this.updateMmu();
   }
 
   /**
@@ -292,8 +308,62 @@ export class Cpu {
         this.loadSp();
         return;
       }
-      default: this.sys.set(key, v);
+      default:
+        this.sys.set(key, v);
+        if (SYS_REGS.get(key)?.affectsTranslation) this.flushTlb();
     }
+  }
+
+  /** Drops every soft-TLB entry (TLBI, translation register writes, host page-table edits). */
+  flushTlb(): void {
+    for (const m of this.tlb) m.clear();
+    this.gen++;
+    this.updateMmu();
+  }
+
+  private updateMmu(): void {
+    const sys = this.sys;
+    if (this.el === 2) this.mmuOn = ((sys.get(K_SCTLR2) ?? 0n) & 1n) === 1n;
+    else this.mmuOn = ((sys.get(K_SCTLR1) ?? 0n) & 1n) === 1n || (this.highestEl === 2 && ((sys.get(K_HCR) ?? 0n) & 1n) === 1n);
+  }
+
+  private regs(): TranslationRegs {
+    const g = (op0: number, op1: number, crn: number, crm: number, op2: number): bigint => this.sys.get(sysRegKey(op0, op1, crn, crm, op2)) ?? 0n;
+    return {
+      sctlrEl1: g(3, 0, 1, 0, 0), tcrEl1: g(3, 0, 2, 0, 2), ttbr0El1: g(3, 0, 2, 0, 0), ttbr1El1: g(3, 0, 2, 0, 1),
+      sctlrEl2: g(3, 4, 1, 0, 0), tcrEl2: g(3, 4, 2, 0, 2), ttbr0El2: g(3, 4, 2, 0, 0),
+      hcrEl2: this.highestEl === 2 ? g(3, 4, 1, 1, 0) : 0n, vttbrEl2: g(3, 4, 2, 1, 0), vtcrEl2: g(3, 4, 2, 1, 2),
+    };
+  }
+
+  /**
+   * Translates a VA for an access at the current EL into T (PA halves), or throws FAULT with
+   * the abort details set.
+   */
+  private xlate(lo: number, hi: number, acc: number): void {
+    const key = hi * 1048576 + (lo >>> 12);
+    const map = this.tlb[this.el]!;
+    const e = map.get(key);
+    const need = acc === ACC_WRITE ? 2 : acc === ACC_EXEC ? 4 : 1;
+    let pa: number;
+    if (e !== undefined && (e & need) !== 0) pa = Math.floor(e / 8) * 4096 + (lo & 0xfff);
+    else {
+      const r = translate(this.memory, this.regs(), this.el, lo, hi, acc);
+      if (r.fault) {
+        const ifetch = acc === ACC_EXEC;
+        this.faultEc = ifetch ? (this.el === 0 ? EC.IABT_LOW : EC.IABT_CUR) : (this.el === 0 ? EC.DABT_LOW : EC.DABT_CUR);
+        this.faultIss = (!ifetch && acc === ACC_WRITE && !r.s1ptw ? 1 << 6 : 0) | (r.s1ptw ? 1 << 7 : 0) | r.fault;
+        this.faultFarLo = lo; this.faultFarHi = hi; this.faultHasFar = true;
+        this.faultToEl2 = r.stage2;
+        this.faultIpa = r.stage2 ? r.ipa : -1;
+        this.faultS1ptw = r.s1ptw;
+        throw FAULT;
+      }
+      pa = r.pa;
+      map.set(key, Math.floor(pa / 4096) * 8 + r.perm);
+    }
+    T[0] = pa % TWO32 | 0;
+    T[1] = Math.floor(pa / TWO32);
   }
 
   /** Returns true when MRS/MSR of `key` is allowed at the current EL. */
@@ -328,6 +398,9 @@ export class Cpu {
       else if (ec === EC.BRK64 && ((this.sys.get(K_MDCR) ?? 0n) & (1n << 8n))) target = 2; // MDCR_EL2.TDE
       else if ((hcr & (1n << 27n)) && this.el === 0) target = 2; // HCR_EL2.TGE
     }
+    if (this.faultToEl2) { target = 2; this.faultToEl2 = false; }
+    if (ec === EC.DABT_LOW || ec === EC.DABT_CUR) ec = target === this.el ? EC.DABT_CUR : EC.DABT_LOW;
+    else if (ec === EC.IABT_LOW || ec === EC.IABT_CUR) ec = target === this.el ? EC.IABT_CUR : EC.IABT_LOW;
     // ISV and the access description are only reported to EL2 (as QEMU does for ARMv8.0)
     if (target === 2) iss |= this.pendingDataSyn;
     this.pendingDataSyn = 0;
@@ -348,7 +421,9 @@ export class Cpu {
     if (kind === 0) {
       this.sys.set(K_ESR[target]!, BigInt(((ec << 26) | (1 << 25) | (iss & 0x1ffffff)) >>> 0));
       if (hasFar) this.sys.set(K_FAR[target]!, toBig(farLo, farHi));
+      if (target === 2 && this.faultIpa >= 0) this.sys.set(K_HPFAR, BigInt(Math.floor(this.faultIpa / 4096)) << 4n);
     }
+    this.faultIpa = -1;
     let off = kind;
     if (target === this.el) off += this.spsel ? 0x200 : 0;
     else off += 0x400;
@@ -356,6 +431,7 @@ export class Cpu {
     this.saveSp();
     this.el = target; this.spsel = 1; this.daif = 0xf; this.ss = 0; this.il = 0;
     this.loadSp();
+    this.updateMmu();
     this.pc = (this.sys.get(K_VBAR[target]!) ?? 0n) + BigInt(off);
     if (this.intLog) {
       const [num, name] = excName(ec);
@@ -406,6 +482,7 @@ export class Cpu {
   }
 
   private ld8(lo: number, hi: number): number {
+    if (this.mmuOn) { this.xlate(lo, hi, ACC_READ); lo = T[0]!; hi = T[1]!; }
     let r = this.last;
     let off = (hi === 0 ? lo >>> 0 : hi * TWO32 + (lo >>> 0)) - r.base;
     if (off < 0 || off + 1 > r.size) { off = this.region(lo, hi, 1, false); r = this.last; }
@@ -414,6 +491,7 @@ export class Cpu {
   }
 
   private ld16(lo: number, hi: number): number {
+    if (this.mmuOn) { this.xlate(lo, hi, ACC_READ); lo = T[0]!; hi = T[1]!; }
     let r = this.last;
     let off = (hi === 0 ? lo >>> 0 : hi * TWO32 + (lo >>> 0)) - r.base;
     if (off < 0 || off + 2 > r.size) { off = this.region(lo, hi, 2, false); r = this.last; }
@@ -422,6 +500,7 @@ export class Cpu {
   }
 
   private ld32(lo: number, hi: number): number {
+    if (this.mmuOn) { this.xlate(lo, hi, ACC_READ); lo = T[0]!; hi = T[1]!; }
     let r = this.last;
     let off = (hi === 0 ? lo >>> 0 : hi * TWO32 + (lo >>> 0)) - r.base;
     if (off < 0 || off + 4 > r.size) { off = this.region(lo, hi, 4, false); r = this.last; }
@@ -431,6 +510,7 @@ export class Cpu {
 
   /** 64-bit load into T. */
   private ld64(lo: number, hi: number): void {
+    if (this.mmuOn) { this.xlate(lo, hi, ACC_READ); lo = T[0]!; hi = T[1]!; }
     let r = this.last;
     let off = (hi === 0 ? lo >>> 0 : hi * TWO32 + (lo >>> 0)) - r.base;
     if (off < 0 || off + 8 > r.size) { off = this.region(lo, hi, 8, false); r = this.last; }
@@ -440,6 +520,7 @@ export class Cpu {
   }
 
   private st8(lo: number, hi: number, val: number): void {
+    if (this.mmuOn) { this.xlate(lo, hi, ACC_WRITE); lo = T[0]!; hi = T[1]!; }
     let r = this.last;
     let off = (hi === 0 ? lo >>> 0 : hi * TWO32 + (lo >>> 0)) - r.base;
     if (off < 0 || off + 1 > r.size) { off = this.region(lo, hi, 1, true); r = this.last; }
@@ -450,6 +531,7 @@ export class Cpu {
   }
 
   private st16(lo: number, hi: number, val: number): void {
+    if (this.mmuOn) { this.xlate(lo, hi, ACC_WRITE); lo = T[0]!; hi = T[1]!; }
     let r = this.last;
     let off = (hi === 0 ? lo >>> 0 : hi * TWO32 + (lo >>> 0)) - r.base;
     if (off < 0 || off + 2 > r.size) { off = this.region(lo, hi, 2, true); r = this.last; }
@@ -460,6 +542,7 @@ export class Cpu {
   }
 
   private st32(lo: number, hi: number, val: number): void {
+    if (this.mmuOn) { this.xlate(lo, hi, ACC_WRITE); lo = T[0]!; hi = T[1]!; }
     let r = this.last;
     let off = (hi === 0 ? lo >>> 0 : hi * TWO32 + (lo >>> 0)) - r.base;
     if (off < 0 || off + 4 > r.size) { off = this.region(lo, hi, 4, true); r = this.last; }
@@ -470,6 +553,7 @@ export class Cpu {
   }
 
   private st64(lo: number, hi: number, vlo: number, vhi: number): void {
+    if (this.mmuOn) { this.xlate(lo, hi, ACC_WRITE); lo = T[0]!; hi = T[1]!; }
     let r = this.last;
     let off = (hi === 0 ? lo >>> 0 : hi * TWO32 + (lo >>> 0)) - r.base;
     if (off < 0 || off + 8 > r.size) { off = this.region(lo, hi, 8, true); r = this.last; }
@@ -501,7 +585,17 @@ export class Cpu {
       return undefined;
     }
     let pa = -1;
-    if (hi >>> 16 === 0) pa = hi * TWO32 + (lo >>> 0);
+    if (this.mmuOn) {
+      try {
+        this.xlate(lo, hi, ACC_EXEC);
+      } catch (e) {
+        if (e !== FAULT) throw e;
+        this.faultS1ptw = false;
+        this.exception(this.faultEc, this.faultIss, lo, hi, true, lo, hi);
+        return undefined;
+      }
+      pa = T[1]! * TWO32 + (T[0]! >>> 0);
+    } else if (hi >>> 16 === 0) pa = hi * TWO32 + (lo >>> 0);
     const cached = pa >= 0 ? this.blocks.get(pa) : undefined;
     if (cached) return cached;
     const r = pa >= 0 ? this.memory.find(pa, 4) : undefined;
@@ -524,7 +618,7 @@ export class Cpu {
       if (t === TERMINATES) break;
     }
     const block: Block = {
-      pa, n, ops: tmp.slice(0, n * STRIDE), words: words.slice(0, n), valid: true,
+      pa, n, ops: tmp.slice(0, n * STRIDE), words: words.slice(0, n), valid: true, linkGen: this.gen,
       s0: undefined, s0Lo: 0, s0Hi: 0, s1: undefined, s1Lo: 0, s1Hi: 0,
     };
     this.blocks.set(pa, block);
@@ -548,7 +642,6 @@ export class Cpu {
     const end = this.insnCount + budget;
     this.stopFlag = false;
     let prev: Block | undefined;
-    const gen = this.genAtStart();
     while (!this.stopFlag) {
       const left = end - this.insnCount;
       if (left <= 0) return 'budget';
@@ -556,7 +649,7 @@ export class Cpu {
       // Successor cache: valid while no translation-affecting state changed (the MMU is off
       // and EL changes end the chain, so VA -> PA is the identity within a chain).
       const lo = this.pcLo, hi = this.pcHi;
-      if (prev !== undefined && this.gen === gen) {
+      if (prev !== undefined && prev.linkGen === this.gen) {
         if (prev.s0 !== undefined && prev.s0Lo === lo && prev.s0Hi === hi && prev.s0.valid) blk = prev.s0;
         else if (prev.s1 !== undefined && prev.s1Lo === lo && prev.s1Hi === hi && prev.s1.valid) blk = prev.s1;
       }
@@ -564,6 +657,7 @@ export class Cpu {
         blk = this.fetchBlock();
         if (blk === undefined) { prev = undefined; continue; }
         if (prev !== undefined) {
+          if (prev.linkGen !== this.gen) { prev.linkGen = this.gen; prev.s0 = undefined; prev.s1 = undefined; }
           if (prev.s0 === undefined) { prev.s0 = blk; prev.s0Lo = lo; prev.s0Hi = hi; }
           else { prev.s1 = blk; prev.s1Lo = lo; prev.s1Hi = hi; }
         }
@@ -573,10 +667,6 @@ export class Cpu {
       prev = this.el === el ? blk : undefined;
     }
     return this.stopReason;
-  }
-
-  private genAtStart(): number {
-    return this.gen;
   }
 
   private cond(c: number): boolean {
@@ -1064,7 +1154,8 @@ export class Cpu {
       if (e !== FAULT) throw e;
       this.insnCount += i + 1;
       const iss = this.faultIss;
-      this.pendingDataSyn = this.faultEc === EC.DABT_LOW || this.faultEc === EC.DABT_CUR ? this.dataSyndrome(ops, o) : 0;
+      this.pendingDataSyn = (this.faultEc === EC.DABT_LOW || this.faultEc === EC.DABT_CUR) && !this.faultS1ptw ? this.dataSyndrome(ops, o) : 0;
+      this.faultS1ptw = false;
       this.exception(this.faultEc, iss, (baseLo + i * 4) | 0, baseHi, this.faultHasFar, this.faultFarLo, this.faultFarHi);
     }
   }
@@ -1210,7 +1301,9 @@ export class Cpu {
         } else if (this.el === 0) break;
         else if (crn === 7 && crm === 5 && op2 === 0) this.flushCode(); // IC IALLU
         else if (crn === 7 && crm === 1 && op2 === 0) this.flushCode(); // IC IALLUIS
-        // TLBI, AT, DC set/way: no translation caches yet (unfinished), so nothing to do
+        else if (crn === 8) this.flushTlb(); // TLBI (all variants flush the whole soft TLB)
+        else if (crn === 7 && crm === 8) this.at(op1, op2, ops[o + 2]!);
+        // DC set/way and the other cache maintenance: no caches, nothing to do
         this.blockDirty = false;
         this.pcLo = nLo; this.pcHi = nHi;
         return;
@@ -1219,6 +1312,15 @@ export class Cpu {
     }
     void word;
     this.exception(EC.UNKNOWN, 0, pcLo, pcHi, false, 0, 0);
+  }
+
+  /** AT S1E1R/W, S1E0R/W, S1E2R/W: stage-1 translation into PAR_EL1 (no exception). */
+  private at(op1: number, op2: number, rt: number): void {
+    const va = toBig(this.R[rt]!, this.R[rt + 1]!);
+    const el = op1 === 4 ? 2 : (op2 & 2) ? 0 : 1;
+    const r = translateStage1(this.memory, this.regs(), el, va, op2 & 1 ? ACC_WRITE : ACC_READ);
+    if (r.fault) this.sys.set(K_PAR, BigInt(1 | (r.fault << 1) | (r.s1ptw ? 1 << 8 : 0) | (r.stage2 ? 1 << 9 : 0)));
+    else this.sys.set(K_PAR, BigInt(r.pa) & 0xffff_ffff_f000n);
   }
 
   private firmware(kind: 'smc' | 'hvc', imm: number, nLo: number, nHi: number): boolean {
