@@ -76,6 +76,7 @@ const K_PAR = sysRegKey(3, 0, 7, 4, 0);
 const K_SCTLR1 = sysRegKey(3, 0, 1, 0, 0);
 const K_SCTLR2 = sysRegKey(3, 4, 1, 0, 0);
 const K_MDCR = sysRegKey(3, 4, 1, 1, 1);
+const K_MDSCR = sysRegKey(2, 0, 0, 2, 2);
 
 /** Options of the {@link Cpu} constructor. */
 export interface CpuOptions {
@@ -157,6 +158,14 @@ export class Cpu {
   private faultToEl2 = false;
   private faultS1ptw = false;
   private faultIpa = -1;
+  /** Set when interrupts or software step need checking between blocks. */
+  private attention = false;
+  /** The physical IRQ line. */
+  private irqLine = false;
+  /** True while executing an instruction under software step. */
+  private stepping = false;
+  /** Number of exceptions taken (to detect one during a stepped instruction). */
+  private excCount = 0;
   /** True when any translation stage is enabled for the current EL. */
   private mmuOn = false;
   /** Soft TLB per EL: VA page key -> PA page * 8 + permission bits (r=1, w=2, x=4). */
@@ -230,6 +239,7 @@ export class Cpu {
     this.spsel = this.el === 0 ? 0 : p & 1;
     this.loadSp();
     this.updateMmu();
+    this.refreshAttention();
   }
 
   /**
@@ -311,7 +321,70 @@ export class Cpu {
       default:
         this.sys.set(key, v);
         if (SYS_REGS.get(key)?.affectsTranslation) this.flushTlb();
+        if (key === K_MDSCR || key === K_HCR || key === K_MDCR) this.refreshAttention();
     }
+  }
+
+  private refreshAttention(): void {
+    const hcr = this.highestEl === 2 ? (this.sys.get(K_HCR) ?? 0n) : 0n;
+    this.attention = ((this.sys.get(K_MDSCR) ?? 0n) & 1n) === 1n || this.irqLine || (hcr & (1n << 7n)) !== 0n;
+  }
+
+  /**
+   * Sets the level of the physical IRQ line (a GIC stand-in). With HCR_EL2.IMO set, an IRQ
+   * while running at EL0/EL1 is taken to EL2; otherwise to the current EL (at least EL1)
+   * when PSTATE.I is clear.
+   * @param level - true for asserted.
+   */
+  setIrqLine(level: boolean): void {
+    this.irqLine = level;
+    this.refreshAttention();
+  }
+
+  /**
+   * Sets or clears the virtual IRQ (HCR_EL2.VI), taken at EL1 when HCR_EL2.IMO is set, the
+   * CPU runs at EL0/EL1 and PSTATE.I is clear.
+   * @param pending - true to raise it.
+   */
+  setVirtualIrq(pending: boolean): void {
+    const hcr = this.sys.get(K_HCR) ?? 0n;
+    this.sys.set(K_HCR, pending ? hcr | (1n << 7n) : hcr & ~(1n << 7n));
+    this.refreshAttention();
+  }
+
+  /** True when software step is enabled at the current EL (MDSCR_EL1.SS and the debug target). */
+  private stepEnabled(): boolean {
+    const mdscr = this.sys.get(K_MDSCR) ?? 0n;
+    if ((mdscr & 1n) === 0n) return false;
+    const tde = this.highestEl === 2 && (((this.sys.get(K_MDCR) ?? 0n) >> 8n) & 1n) === 1n;
+    const tge = this.highestEl === 2 && (((this.sys.get(K_HCR) ?? 0n) >> 27n) & 1n) === 1n;
+    const target = tde || tge ? 2 : 1;
+    if (this.el < target) return true;
+    if (this.el === target) return ((mdscr >> 13n) & 1n) === 1n && (this.daif & 8) === 0; // KDE, PSTATE.D
+    return false;
+  }
+
+  /** Interrupts and software step between blocks; returns true when an exception was taken. */
+  private slowChecks(): boolean {
+    const hcr = this.highestEl === 2 ? (this.sys.get(K_HCR) ?? 0n) : 0n;
+    const imo = (hcr & (1n << 4n)) !== 0n && this.el < 2;
+    if (this.irqLine && ((imo) || (this.daif & 2) === 0)) {
+      this.enter(imo ? 2 : Math.max(this.el, 1), -1, 0, this.pcLo, this.pcHi, false, 0, 0, 0x80);
+      return true;
+    }
+    if (imo && (hcr & (1n << 7n)) !== 0n && (this.daif & 2) === 0) {
+      this.enter(1, -2, 0, this.pcLo, this.pcHi, false, 0, 0, 0x80);
+      return true;
+    }
+    this.stepping = false;
+    if (this.stepEnabled()) {
+      if (this.ss === 0) { // active-pending: the step exception comes before the next instruction
+        this.exception(EC.SOFTSTEP_LOW, 0x22, this.pcLo, this.pcHi, false, 0, 0);
+        return true;
+      }
+      this.stepping = true;
+    }
+    return false;
   }
 
   /** Drops every soft-TLB entry (TLBI, translation register writes, host page-table edits). */
@@ -395,12 +468,15 @@ export class Cpu {
     const hcr = this.sys.get(K_HCR) ?? 0n;
     if (this.el < 2 && this.highestEl === 2) {
       if (ec === EC.HVC64) target = 2;
-      else if (ec === EC.BRK64 && ((this.sys.get(K_MDCR) ?? 0n) & (1n << 8n))) target = 2; // MDCR_EL2.TDE
+      else if ((ec === EC.BRK64 || ec === EC.SOFTSTEP_LOW) && ((this.sys.get(K_MDCR) ?? 0n) & (1n << 8n))) target = 2; // MDCR_EL2.TDE
       else if ((hcr & (1n << 27n)) && this.el === 0) target = 2; // HCR_EL2.TGE
     }
     if (this.faultToEl2) { target = 2; this.faultToEl2 = false; }
     if (ec === EC.DABT_LOW || ec === EC.DABT_CUR) ec = target === this.el ? EC.DABT_CUR : EC.DABT_LOW;
     else if (ec === EC.IABT_LOW || ec === EC.IABT_CUR) ec = target === this.el ? EC.IABT_CUR : EC.IABT_LOW;
+    else if (ec === EC.SOFTSTEP_LOW) ec = target === this.el ? EC.SOFTSTEP_CUR : EC.SOFTSTEP_LOW;
+    // a stepped SVC/HVC/SMC completes: the step is pending when the handler returns
+    if (this.stepping && (ec === EC.SVC64 || ec === EC.HVC64 || ec === EC.SMC64)) this.ss = 0;
     // ISV and the access description are only reported to EL2 (as QEMU does for ARMv8.0)
     if (target === 2) iss |= this.pendingDataSyn;
     this.pendingDataSyn = 0;
@@ -428,17 +504,19 @@ export class Cpu {
     if (target === this.el) off += this.spsel ? 0x200 : 0;
     else off += 0x400;
     const fromEl = this.el;
+    this.excCount++;
     this.saveSp();
     this.el = target; this.spsel = 1; this.daif = 0xf; this.ss = 0; this.il = 0;
     this.loadSp();
     this.updateMmu();
+    this.refreshAttention();
     this.pc = (this.sys.get(K_VBAR[target]!) ?? 0n) + BigInt(off);
     if (this.intLog) {
       const [num, name] = excName(ec);
       const esr = this.sys.get(K_ESR[target]!) ?? 0n;
       this.intLog(`Taking exception ${num} [${name}] on CPU 0`);
       this.intLog(`...from EL${fromEl} to EL${target}`);
-      this.intLog(`...with ESR 0x${ec.toString(16)}/0x${esr.toString(16)}`);
+      if (kind === 0) this.intLog(`...with ESR 0x${ec.toString(16)}/0x${esr.toString(16)}`);
       if (hasFar) this.intLog(`...with FAR 0x${toBig(farLo, farHi).toString(16)}`);
       this.intLog(`...with ELR 0x${toBig(retLo, retHi).toString(16)}`);
       this.intLog(`...to EL${target} PC 0x${this.pc.toString(16)} PSTATE 0x${this.getPstate().toString(16)}`);
@@ -645,6 +723,18 @@ export class Cpu {
     while (!this.stopFlag) {
       const left = end - this.insnCount;
       if (left <= 0) return 'budget';
+      if (this.attention) {
+        if (this.slowChecks()) { prev = undefined; continue; }
+        if (this.stepping) {
+          const blk1 = this.fetchBlock();
+          prev = undefined;
+          if (blk1 === undefined) continue;
+          const exc = this.excCount;
+          this.execBlock(blk1, 1);
+          if (this.excCount === exc) this.ss = 0; // the stepped instruction completed
+          continue;
+        }
+      }
       let blk: Block | undefined;
       // Successor cache: valid while no translation-affecting state changed (the MMU is off
       // and EL changes end the chain, so VA -> PA is the identity within a chain).
@@ -1352,6 +1442,8 @@ const FAULT_DIRTY = { dirty: true };
 /** QEMU's exception number and name for an exception class (as `-d int` prints them). */
 function excName(ec: number): [number, string] {
   switch (ec) {
+    case -1: return [5, 'IRQ'];
+    case -2: return [14, 'Virtual IRQ'];
     case EC.SVC64: return [2, 'SVC'];
     case EC.HVC64: return [11, 'Hypervisor Call'];
     case EC.SMC64: return [13, 'Secure Monitor Call'];
