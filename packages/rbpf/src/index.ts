@@ -8,8 +8,8 @@ export { AddressSpace, MAX_SEGMENTS, SEGMENT_TABLE_OFFSET, SCRATCH_OFFSET } from
 export type { Region, AddressSpaceOptions } from './memory.js';
 export { HelperCall, HelperTable } from './helpers.js';
 export type { HelperFn, HelperEntry } from './helpers.js';
-export { EbpfVm, DEFAULT_MAX_INSTRUCTIONS } from './vm.js';
-export type { VmOptions, RunResult, LddwResolver } from './vm.js';
+export { EbpfVm, DEFAULT_MAX_INSTRUCTIONS, AUTO_COMPILE_AFTER } from './vm.js';
+export type { VmOptions, RunResult, LddwResolver, EngineKind } from './vm.js';
 export { assemble, assembleInsns } from './assembler.js';
 export { ProgramBuilder, reg } from './builder.js';
 export type { AluOp, JumpOp, Width, AtomicOp, Reg } from './builder.js';

@@ -83,6 +83,26 @@ export class AddressSpace {
     this.#refresh();
   }
 
+  #scratchDepth = 0;
+
+  /**
+   * Takes a 128-byte slot of the scratch area (not addressable by programs) that an engine
+   * uses to pass registers to helpers; runs nest (a helper may run another program), so slots
+   * form a stack.
+   * @returns the slot's byte offset.
+   * @throws {VmError} `CALL_DEPTH_EXCEEDED` when runs nest more than 512 deep.
+   * @internal
+   */
+  acquireScratch(): number {
+    if (this.#scratchDepth >= 512) throw new VmError({ code: 'CALL_DEPTH_EXCEEDED', pc: -1, message: 'program runs nested more than 512 deep' });
+    return SCRATCH_OFFSET + 128 * this.#scratchDepth++;
+  }
+
+  /** Gives back the most recent scratch slot. @internal */
+  releaseScratch(): void {
+    this.#scratchDepth--;
+  }
+
   /** Current bytes of the whole memory (re-read after anything that may allocate). */
   get bytes(): Uint8Array {
     return this.#bytes;

@@ -12,8 +12,8 @@ const hexDir = path.join(here, 'conformance/bpf_conformance-hex');
 const files = fs.readdirSync(dataDir).filter((f) => f.endsWith('.data')).sort();
 const helpers = conformanceHelpers();
 
-function run(bytes: Uint8Array, mem: Uint8Array | undefined): bigint {
-  const vm = new EbpfVm(bytes, { helpers });
+function run(bytes: Uint8Array, mem: Uint8Array | undefined, engine: 'interpreter' | 'wasm' = 'interpreter'): bigint {
+  const vm = new EbpfVm(bytes, { helpers, engine });
   return vm.run(mem?.slice()).value;
 }
 
@@ -38,6 +38,10 @@ describe('bpf_conformance', () => {
 
     it('runs our assembly to the expected r0', () => {
       expect(run(test.raw ?? assemble(test.asm ?? ''), test.mem)).toBe(test.result);
+    });
+
+    it('runs the reference bytecode compiled to WebAssembly to the expected r0', () => {
+      expect(run(reference, test.mem, 'wasm')).toBe(test.result);
     });
   });
 });

@@ -40,6 +40,12 @@ describe('bpf-conformance-plugin protocol', () => {
     expect(runPlugin(['--frob'], '').status).toBe(2);
     expect(runPlugin(['--engine', 'jit'], '').status).toBe(2);
   });
+
+  it('runs the same program on the wasm engine', () => {
+    const program = 'b7 00 00 00 05 00 00 00 27 00 00 00 03 00 00 00 95 00 00 00 00 00 00 00';
+    expect(runPlugin(['--engine', 'wasm', '--stats'], program)).toMatchObject({ status: 0, stdout: 'f\n' });
+    expect(runPlugin(['--engine=wasm'], program).stdout).toBe(runPlugin([], program).stdout);
+  });
 });
 
 describe.skipIf(!built)('bpf-conformance-plugin executable', () => {

@@ -69,7 +69,7 @@ describe('u64 helpers against BigInt', () => {
       }),
       { numRuns: 2000 },
     );
-  });
+  }, 60_000);
 
   it('divMod64 follows RFC 9669 for unsigned and signed operands, zero and -1 divisors', () => {
     fc.assert(
@@ -86,7 +86,7 @@ describe('u64 helpers against BigInt', () => {
       }),
       { numRuns: 2000 },
     );
-  });
+  }, 60_000);
 
   it('divMod32 handles INT32_MIN / -1 and zero', () => {
     expect(divMod32(-0x80000000, -1, true, false)).toBe(-0x80000000);
@@ -107,9 +107,9 @@ describe('interpreter against the BigInt reference model', () => {
         vm.run();
         for (let r = 0; r <= 5; r++) expect([r, vm.register(r)]).toEqual([r, want[r]]);
       }),
-      { numRuns: 1500 },
+      { numRuns: 1000 },
     );
-  });
+  }, 60_000);
 });
 
 describe('random bytecode', () => {
@@ -125,7 +125,7 @@ describe('random bytecode', () => {
       }),
       { numRuns: 3000 },
     );
-  });
+  }, 60_000);
 
   it('never crashes on streams of valid opcodes with random fields', () => {
     const opcodes = [...new Set([0x07, 0x0f, 0x17, 0x1f, 0x27, 0x2f, 0x37, 0x3f, 0x61, 0x69, 0x71, 0x79, 0x62, 0x63, 0x7a, 0x7b, 0xc3, 0xdb, 0x05, 0x15, 0x1d, 0x85, 0x8d, 0x95, 0xb7, 0xbf, 0xd4, 0xdc, 0xd7, 0x06, 0x16, 0xa5, 0xcd])];
@@ -140,5 +140,99 @@ describe('random bytecode', () => {
       }),
       { numRuns: 3000 },
     );
-  });
+  }, 60_000);
+});
+
+type Outcome = { value: bigint; ctx: string } | { code: string; pc: number | undefined; access: unknown };
+
+function outcome(bytes: Uint8Array, ctx: Uint8Array, engine: 'interpreter' | 'wasm'): Outcome {
+  let vm: EbpfVm;
+  try {
+    vm = new EbpfVm(bytes, { maxInstructions: 5_000, engine });
+  } catch (e) {
+    if (ProgramError.isInstance(e)) return { code: e.code, pc: e.pc, access: undefined };
+    throw e;
+  }
+  const c = ctx.slice();
+  try {
+    return { value: vm.run(c).value, ctx: Buffer.from(c).toString('hex') };
+  } catch (e) {
+    if (!VmError.isInstance(e)) throw e;
+    // The Wasm engine checks the budget once per basic block, so its pc is the block's start.
+    return { code: e.code, pc: e.code === 'BUDGET_EXHAUSTED' ? undefined : e.pc, access: e.access };
+  }
+}
+
+/** Folds r1..r5 into r0 so that the result shows every register. */
+const FOLD: Raw[] = [1, 2, 3, 4, 5].flatMap((r) => [
+  { opcode: 0x27, dst: 0, src: 0, off: 0, imm: 31, imm2: 0 },
+  { opcode: 0x0f, dst: 0, src: r, off: 0, imm: 0, imm2: 0 },
+]);
+
+describe('WebAssembly engine against the interpreter', () => {
+  it('computes the same result for random ALU, byte-swap, lddw and jump programs', () => {
+    fc.assert(
+      fc.property(programArb, initialRegs, (body, regs) => {
+        const insns = withInitial(body, regs);
+        insns.splice(insns.length - 1, 0, ...FOLD);
+        const bytes = encodeInsns(insns);
+        const want = outcome(bytes, new Uint8Array(0), 'interpreter');
+        expect(outcome(bytes, new Uint8Array(0), 'wasm')).toEqual(want);
+      }),
+      { numRuns: 400 },
+    );
+  }, 60_000);
+
+  it('agrees on memory, loops, calls and faults for random valid programs', () => {
+    const atomics = [0x00, 0x01, 0x40, 0x41, 0x50, 0x51, 0xa0, 0xa1, 0xe1, 0xf1];
+    const kinds = fc.constantFrom('alu64', 'alu32', 'ldx', 'st', 'stx', 'atomic', 'jmp', 'jmp32', 'ja', 'call', 'exit', 'end');
+    const insn = fc.record({ kind: kinds, code: fc.nat(255), x: fc.boolean(), dst: fc.integer({ min: 0, max: 9 }), src: fc.integer({ min: 0, max: 10 }), base: fc.constantFrom(1, 10), off: fc.integer({ min: -32, max: 32 }), imm: interesting, pick: fc.nat(1000), target: fc.double({ min: 0, max: 1, noNaN: true }) });
+    fc.assert(
+      fc.property(fc.array(insn, { minLength: 1, maxLength: 40 }), fc.uint8Array({ minLength: 0, maxLength: 32 }), (raw, ctx) => {
+        const n = raw.length + 1;
+        const rel = (i: number, t: number) => Math.min(n - 1, Math.floor(t * n)) - i - 1;
+        const insns: Raw[] = raw.map((r, i) => {
+          const aluCode = ALU_CODES[r.pick % ALU_CODES.length]!;
+          switch (r.kind) {
+            case 'alu64':
+            case 'alu32': {
+              const cls = r.kind === 'alu64' ? 0x07 : 0x04;
+              let off = 0;
+              if ((aluCode === 0x30 || aluCode === 0x90) && r.pick % 2 === 1) off = 1;
+              if (aluCode === 0xb0 && r.x) off = [0, 8, 16, 32][r.pick % (cls === 0x07 ? 4 : 3)]!;
+              if (aluCode === 0x80) return { opcode: cls | aluCode, dst: r.dst, src: 0, off: 0, imm: 0, imm2: 0 };
+              return r.x ? { opcode: cls | aluCode | 8, dst: r.dst, src: r.src, off, imm: 0, imm2: 0 } : { opcode: cls | aluCode, dst: r.dst, src: 0, off, imm: r.imm, imm2: 0 };
+            }
+            case 'end':
+              return { opcode: [0xd4, 0xdc, 0xd7][r.pick % 3]!, dst: r.dst, src: 0, off: 0, imm: [16, 32, 64][r.code % 3]!, imm2: 0 };
+            case 'ldx':
+              return { opcode: [0x61, 0x69, 0x71, 0x79, 0x81, 0x89, 0x91][r.pick % 7]!, dst: r.dst, src: r.base, off: r.off, imm: 0, imm2: 0 };
+            case 'st':
+              return { opcode: [0x62, 0x6a, 0x72, 0x7a][r.pick % 4]!, dst: r.base, src: 0, off: r.off, imm: r.imm, imm2: 0 };
+            case 'stx':
+              return { opcode: [0x63, 0x6b, 0x73, 0x7b][r.pick % 4]!, dst: r.base, src: r.src, off: r.off, imm: 0, imm2: 0 };
+            case 'atomic':
+              return { opcode: r.x ? 0xdb : 0xc3, dst: r.base, src: r.dst, off: r.off, imm: atomics[r.pick % atomics.length]!, imm2: 0 };
+            case 'jmp':
+            case 'jmp32': {
+              const cls = r.kind === 'jmp' ? 0x05 : 0x06;
+              const c = JMP_CODES[r.pick % JMP_CODES.length]!;
+              return r.x ? { opcode: cls | c | 8, dst: r.dst, src: r.src, off: rel(i, r.target), imm: 0, imm2: 0 } : { opcode: cls | c, dst: r.dst, src: 0, off: rel(i, r.target), imm: r.imm, imm2: 0 };
+            }
+            case 'ja':
+              return r.x ? { opcode: 0x06, dst: 0, src: 0, off: 0, imm: rel(i, r.target), imm2: 0 } : { opcode: 0x05, dst: 0, src: 0, off: rel(i, r.target), imm: 0, imm2: 0 };
+            case 'call':
+              return { opcode: 0x85, dst: 0, src: 1, off: 0, imm: rel(i, r.target), imm2: 0 };
+            default:
+              return { opcode: 0x95, dst: 0, src: 0, off: 0, imm: 0, imm2: 0 };
+          }
+        });
+        const bytes = encodeInsns([...insns, { opcode: 0x95, dst: 0, src: 0, off: 0, imm: 0, imm2: 0 }]);
+        const want = outcome(bytes, ctx, 'interpreter');
+        expect('value' in want || want.code !== 'INVALID_INSTRUCTION').toBe(true);
+        expect(outcome(bytes, ctx, 'wasm')).toEqual(want);
+      }),
+      { numRuns: 1000 },
+    );
+  }, 60_000);
 });

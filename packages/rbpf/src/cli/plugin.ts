@@ -74,8 +74,8 @@ export function runPlugin(argv: readonly string[], stdin: string): PluginOutcome
     else if (!a.startsWith('--') && memoryHex === undefined && i === 0) memoryHex = a;
     else return { status: 2, stdout: '', stderr: `unknown argument \`${a}\`\n${USAGE}\n` };
   }
-  if (engine !== 'interpreter') {
-    return { status: 2, stdout: '', stderr: `engine \`${engine}\` is not available (engines: interpreter)\n` };
+  if (engine !== 'interpreter' && engine !== 'wasm') {
+    return { status: 2, stdout: '', stderr: `engine \`${engine}\` is not available (engines: interpreter, wasm)\n` };
   }
   if (elf) return { status: 2, stdout: '', stderr: '--elf: ELF input is not supported yet (it arrives with @axebpf/obj)\n' };
   if (maxInsns !== undefined && (!Number.isInteger(maxInsns) || maxInsns <= 0)) {
@@ -84,7 +84,7 @@ export function runPlugin(argv: readonly string[], stdin: string): PluginOutcome
   try {
     const memory = memoryHex === undefined ? undefined : parseHex(memoryHex, 'memory');
     const program = parseHex(stdin, 'program');
-    const vm = new EbpfVm(program, { helpers: conformanceHelpers(), maxInstructions: maxInsns ?? 100_000_000 });
+    const vm = new EbpfVm(program, { helpers: conformanceHelpers(), maxInstructions: maxInsns ?? 100_000_000, engine });
     const start = process.hrtime.bigint();
     const result = vm.run(memory);
     const ns = process.hrtime.bigint() - start;

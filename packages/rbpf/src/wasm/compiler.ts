@@ -1,0 +1,695 @@
+// SPDX-License-Identifier: MIT
+// Compiles a decoded eBPF program to a WebAssembly module: eBPF registers become i64 locals,
+// basic blocks are laid out in pc order inside a dispatch loop (forward jumps are direct
+// branches, backward jumps go through a br_table), BPF-to-BPF functions become Wasm functions.
+
+import { MAX_SEGMENTS, SEGMENT_TABLE_OFFSET } from '../memory.js';
+import { MAX_CALL_FRAMES, OP, STACK_FRAME_SIZE } from '../opcodes.js';
+import type { Program } from '../program.js';
+import { ByteWriter, F64, I32, I64, section, VOID, W } from './encoder.js';
+
+/** Fault codes passed from compiled code to the `fault` import. @internal */
+export const FAULT = { BUDGET: 1, CALL_DEPTH: 2, JUMP_OUT: 3 } as const;
+
+/** A compiled module and what the engine needs to run it. @internal */
+export interface CompiledProgram {
+  /** The module bytes. */
+  bytes: Uint8Array;
+  /** Entry pc of each compiled eBPF function, by function index (index 0 is pc 0). */
+  entries: number[];
+  /** Whether the budget check was left out (no backward jumps or calls: the run is bounded). */
+  bounded: boolean;
+}
+
+// Imports (function indices 0..2), then internal helpers, then eBPF functions.
+const F_FAULT = 0;
+const F_FAULT_ACCESS = 1;
+const F_HELPER = 2;
+const F_DIV64U = 3;
+const F_DIV64S = 4;
+const F_MOD64U = 5;
+const F_MOD64S = 6;
+const F_DIV32U = 7;
+const F_DIV32S = 8;
+const F_MOD32U = 9;
+const F_MOD32S = 10;
+const F_BSWAP16 = 11;
+const F_BSWAP32 = 12;
+const F_BSWAP64 = 13;
+const F_FIRST_EBPF = 14;
+
+const G_COUNT = 0;
+const G_BUDGET = 1;
+const G_SCRATCH = 2;
+
+// Type indices.
+const T_FAULT = 0; // (i32 code, i32 pc) -> ()
+const T_FAULT_ACCESS = 1; // (i64 addr, i32 size, i32 write, i32 pc) -> ()
+const T_HELPER = 2; // (i32 idLo, i32 idHi, i32 pc) -> ()
+const T_EBPF = 3; // (r0..r10 i64, depth i32) -> (r0..r5 i64)
+const T_BIN64 = 4; // (i64, i64) -> i64
+const T_BIN32 = 5; // (i32, i32) -> i32
+const T_UN64 = 6; // (i64) -> i64
+const T_RUN = 7; // (i32 fn, i32 scratch) -> ()
+const T_RESET = 8; // (f64 budget) -> ()
+const T_COUNT = 9; // () -> f64
+
+// Locals of an eBPF function: params 0..10 = r0..r10, 11 = depth; then next (i32), t, u (i64), a (i32).
+const L_DEPTH = 11;
+const L_NEXT = 12;
+const L_T = 13;
+const L_U = 14;
+const L_A = 15;
+
+function isCondJump(op: number): boolean {
+  const cls = op & 7;
+  if (cls !== 5 && cls !== 6) return false;
+  return op !== OP.JA && op !== OP.JA32 && op !== OP.CALL && op !== OP.CALLX && op !== OP.EXIT;
+}
+
+function jumpTarget(p: Program, pc: number): number {
+  return p.opcode[pc] === OP.JA32 ? pc + p.imm[pc]! + 1 : pc + p.offset[pc]! + 1;
+}
+
+/** Function entries: pc 0, targets of local calls and of `lddw` function pointers. */
+function findEntries(p: Program): number[] {
+  const set = new Set<number>([0]);
+  for (let pc = 0; pc < p.length; pc++) {
+    const op = p.opcode[pc]!;
+    if (op === OP.CALL && p.src[pc] === 1) set.add(pc + p.imm[pc]! + 1);
+    if (op === OP.LDDW) {
+      if (p.src[pc] === 4) set.add(pc + p.imm[pc]! + 1);
+      pc++;
+    }
+  }
+  return [...set].sort((a, b) => a - b);
+}
+
+interface Block {
+  start: number;
+  end: number; // exclusive
+}
+
+/** The basic blocks reachable from an entry by jumps and fall-through (not calls). */
+function functionBlocks(p: Program, entry: number): Block[] {
+  const leaders = new Set<number>([entry]);
+  const seen = new Set<number>();
+  const work = [entry];
+  // First pass: find reachable instructions and leaders.
+  while (work.length > 0) {
+    let pc = work.pop()!;
+    while (pc < p.length && !seen.has(pc)) {
+      seen.add(pc);
+      const op = p.opcode[pc]!;
+      if (op === OP.EXIT) break;
+      if (op === OP.JA || op === OP.JA32) {
+        const t = jumpTarget(p, pc);
+        leaders.add(t);
+        work.push(t);
+        break;
+      }
+      if (isCondJump(op)) {
+        const t = jumpTarget(p, pc);
+        leaders.add(t);
+        work.push(t);
+        leaders.add(pc + 1);
+      }
+      pc += op === OP.LDDW ? 2 : 1;
+    }
+    if (pc >= p.length) leaders.add(p.length);
+  }
+  const sorted = [...leaders].filter((l) => seen.has(l) || l === p.length).sort((a, b) => a - b);
+  const blocks: Block[] = [];
+  for (const start of sorted) {
+    if (start >= p.length) continue;
+    let pc = start;
+    for (;;) {
+      const op = p.opcode[pc]!;
+      const next = pc + (op === OP.LDDW ? 2 : 1);
+      if (op === OP.EXIT || op === OP.JA || op === OP.JA32 || isCondJump(op) || next >= p.length || leaders.has(next)) {
+        blocks.push({ start, end: Math.min(next, p.length) });
+        break;
+      }
+      pc = next;
+    }
+  }
+  return blocks;
+}
+
+/** Writes the body of one internal helper function. */
+function emitInternal(code: ByteWriter, body: (b: ByteWriter) => void, locals: [number, number][] = []): void {
+  const b = new ByteWriter();
+  b.u32(locals.length);
+  for (const [n, t] of locals) b.u32(n).byte(t);
+  body(b);
+  b.byte(W.end);
+  code.u32(b.length).bytes(b.finish());
+}
+
+function emitDivMod(code: ByteWriter, bits: 32 | 64, signed: boolean, modulo: boolean): void {
+  const is64 = bits === 64;
+  emitInternal(code, (b) => {
+    // if b == 0: div -> 0, mod -> a
+    b.byte(W.local_get).u32(1).byte(is64 ? W.i64_eqz : W.i32_eqz).byte(W.if).byte(VOID);
+    if (modulo) b.byte(W.local_get).u32(0);
+    else b.byte(is64 ? W.i64_const : W.i32_const).byte(0);
+    b.byte(W.return).byte(W.end);
+    if (signed) {
+      // b == -1: div -> -a (wrapping, avoids the INT_MIN / -1 trap), mod -> 0
+      b.byte(W.local_get).u32(1).byte(is64 ? W.i64_const : W.i32_const).byte(0x7f).byte(is64 ? W.i64_eq : W.i32_eq).byte(W.if).byte(VOID);
+      if (modulo) b.byte(is64 ? W.i64_const : W.i32_const).byte(0);
+      else b.byte(is64 ? W.i64_const : W.i32_const).byte(0).byte(W.local_get).u32(0).byte(is64 ? W.i64_sub : W.i32_sub);
+      b.byte(W.return).byte(W.end);
+    }
+    b.byte(W.local_get).u32(0).byte(W.local_get).u32(1);
+    if (is64) b.byte(modulo ? (signed ? W.i64_rem_s : W.i64_rem_u) : signed ? W.i64_div_s : W.i64_div_u);
+    else b.byte(modulo ? (signed ? W.i32_rem_s : W.i32_rem_u) : signed ? W.i32_div_s : W.i32_div_u);
+  });
+}
+
+function emitBswap(code: ByteWriter, bytes: 2 | 4 | 8): void {
+  emitInternal(code, (b) => {
+    // result = sum over i of ((x >> 8i) & 0xff) << 8(bytes-1-i)
+    b.byte(W.i64_const).byte(0);
+    for (let i = 0; i < bytes; i++) {
+      b.byte(W.local_get).u32(0).byte(W.i64_const).s64(BigInt(8 * i)).byte(W.i64_shr_u);
+      b.byte(W.i64_const).s64(0xffn).byte(W.i64_and);
+      b.byte(W.i64_const).s64(BigInt(8 * (bytes - 1 - i))).byte(W.i64_shl);
+      b.byte(W.i64_or);
+    }
+  });
+}
+
+class FunctionEmitter {
+  readonly b = new ByteWriter();
+  readonly #p: Program;
+  readonly #imm: Int32Array;
+  readonly #imm2: Int32Array;
+  readonly #blocks: Block[];
+  readonly #blockIndex = new Map<number, number>();
+  readonly #fnIndexByEntry: Map<number, number>;
+  readonly #checkBudget: boolean;
+  #current = 0;
+
+  constructor(p: Program, imm: Int32Array, imm2: Int32Array, entry: number, fnIndexByEntry: Map<number, number>, checkBudget: boolean) {
+    this.#p = p;
+    this.#imm = imm;
+    this.#imm2 = imm2;
+    this.#blocks = functionBlocks(p, entry);
+    this.#blocks.forEach((blk, i) => this.#blockIndex.set(blk.start, i));
+    this.#fnIndexByEntry = fnIndexByEntry;
+    this.#checkBudget = checkBudget;
+    const b = this.b;
+    b.u32(3).u32(1).byte(I32).u32(2).byte(I64).u32(1).byte(I32); // next; t, u; a
+    const n = this.#blocks.length;
+    // next = index of the entry block
+    b.byte(W.i32_const).s32(this.#blockIndex.get(entry)!).byte(W.local_set).u32(L_NEXT);
+    b.byte(W.loop).byte(VOID);
+    for (let i = 0; i < n; i++) b.byte(W.block).byte(VOID);
+    b.byte(W.local_get).u32(L_NEXT).byte(W.br_table).u32(n);
+    for (let i = 0; i < n; i++) b.u32(i);
+    b.u32(0);
+    for (let i = 0; i < n; i++) {
+      b.byte(W.end); // closes block i: its code follows
+      this.#current = i;
+      this.#emitBlock(this.#blocks[i]!);
+    }
+    b.byte(W.end); // loop
+    b.byte(W.unreachable);
+    b.byte(W.end); // function
+  }
+
+  /**
+   * Emits a transfer to the block starting at `target`.
+   * @param extra - constructs (`if`) open inside the current block's code.
+   */
+  #goto(target: number, pc: number, extra = 0): void {
+    const b = this.b;
+    const j = this.#blockIndex.get(target);
+    if (j === undefined) {
+      this.#fault(FAULT.JUMP_OUT, pc);
+      return;
+    }
+    if (j > this.#current) {
+      // Forward: leave the blocks up to the target's, whose code follows its end.
+      b.byte(W.br).u32(j - this.#current - 1 + extra);
+    } else {
+      // Backward: through the dispatch loop.
+      b.byte(W.i32_const).s32(j).byte(W.local_set).u32(L_NEXT).byte(W.br).u32(this.#blocks.length - 1 - this.#current + extra);
+    }
+  }
+
+  #fault(code: number, pc: number): void {
+    this.b.byte(W.i32_const).s32(code).byte(W.i32_const).s32(pc).byte(W.call).u32(F_FAULT).byte(W.unreachable);
+  }
+
+  #get(reg: number): void {
+    this.b.byte(W.local_get).u32(reg);
+  }
+
+  #set(reg: number): void {
+    this.b.byte(W.local_set).u32(reg);
+  }
+
+  /** Pushes the second operand: the source register or the sign-extended immediate (i64). */
+  #operand64(pc: number): void {
+    if ((this.#p.opcode[pc]! & 0x08) !== 0) this.#get(this.#p.src[pc]!);
+    else this.b.byte(W.i64_const).s64(BigInt(this.#p.imm[pc]!));
+  }
+
+  #operand32(pc: number): void {
+    if ((this.#p.opcode[pc]! & 0x08) !== 0) {
+      this.#get(this.#p.src[pc]!);
+      this.b.byte(W.i32_wrap_i64);
+    } else {
+      this.b.byte(W.i32_const).s32(this.#p.imm[pc]!);
+    }
+  }
+
+  /** Leaves the linear address of `[base + off]` for `size` bytes on the stack, or faults. */
+  #address(base: number, off: number, size: number, write: boolean, pc: number): void {
+    const b = this.b;
+    this.#get(base);
+    if (off !== 0) b.byte(W.i64_const).s64(BigInt(off)).byte(W.i64_add);
+    b.byte(W.local_tee).u32(L_T);
+    // segment = addr >> 32, must index the segment table
+    b.byte(W.i64_const).byte(32).byte(W.i64_shr_u).byte(W.i32_wrap_i64).byte(W.local_tee).u32(L_A);
+    b.byte(W.i32_const).s32(MAX_SEGMENTS).byte(W.i32_ge_u);
+    b.byte(W.if).byte(VOID);
+    this.#accessFault(size, write, pc);
+    b.byte(W.end);
+    b.byte(W.local_get).u32(L_A).byte(W.i32_const).byte(4).byte(W.i32_shl).byte(W.local_set).u32(L_A);
+    // (addr & 0xffffffff) + size > segment size
+    b.byte(W.local_get).u32(L_T).byte(W.i64_const).s64(0xffffffffn).byte(W.i64_and).byte(W.i64_const).s64(BigInt(size)).byte(W.i64_add);
+    b.byte(W.local_get).u32(L_A).byte(W.i64_load32_u).byte(2).u32(SEGMENT_TABLE_OFFSET + 4);
+    b.byte(W.i64_gt_u);
+    if (write) {
+      b.byte(W.local_get).u32(L_A).byte(W.i32_load).byte(2).u32(SEGMENT_TABLE_OFFSET + 8).byte(W.i32_eqz).byte(W.i32_or);
+    }
+    b.byte(W.if).byte(VOID);
+    this.#accessFault(size, write, pc);
+    b.byte(W.end);
+    b.byte(W.local_get).u32(L_A).byte(W.i32_load).byte(2).u32(SEGMENT_TABLE_OFFSET);
+    b.byte(W.local_get).u32(L_T).byte(W.i32_wrap_i64).byte(W.i32_add);
+  }
+
+  #accessFault(size: number, write: boolean, pc: number): void {
+    this.b.byte(W.local_get).u32(L_T).byte(W.i32_const).s32(size).byte(W.i32_const).s32(write ? 1 : 0).byte(W.i32_const).s32(pc);
+    this.b.byte(W.call).u32(F_FAULT_ACCESS).byte(W.unreachable);
+  }
+
+  #emitBlock(blk: Block): void {
+    const b = this.b;
+    const p = this.#p;
+    // Count the block's instructions (lddw counts once) before running it.
+    let n = 0;
+    for (let pc = blk.start; pc < blk.end; pc += p.opcode[pc] === OP.LDDW ? 2 : 1) n++;
+    b.byte(W.global_get).u32(G_COUNT).byte(W.i64_const).s64(BigInt(n)).byte(W.i64_add).byte(W.global_set).u32(G_COUNT);
+    if (this.#checkBudget) {
+      b.byte(W.global_get).u32(G_COUNT).byte(W.global_get).u32(G_BUDGET).byte(W.i64_gt_u).byte(W.if).byte(VOID);
+      this.#fault(FAULT.BUDGET, blk.start);
+      b.byte(W.end);
+    }
+    let pc = blk.start;
+    let terminated = false;
+    while (pc < blk.end) {
+      terminated = this.#emitInsn(pc);
+      pc += p.opcode[pc] === OP.LDDW ? 2 : 1;
+    }
+    if (!terminated) {
+      // Fall through to the next block in pc order, or run off the end of the program.
+      if (blk.end >= p.length) this.#fault(FAULT.JUMP_OUT, blk.end);
+      else this.#goto(blk.end, blk.end);
+    }
+  }
+
+  /** Emits one instruction; returns true when it transfers control unconditionally. */
+  #emitInsn(pc: number): boolean {
+    const b = this.b;
+    const p = this.#p;
+    const op = p.opcode[pc]!;
+    const d = p.dst[pc]!;
+    const s = p.src[pc]!;
+    const off = p.offset[pc]!;
+    const imm = this.#imm[pc]!;
+    const cls = op & 7;
+    const code = op & 0xf0;
+
+    if (cls === 7) {
+      // ALU64
+      if (code === 0x80) {
+        b.byte(W.i64_const).byte(0);
+        this.#get(d);
+        b.byte(W.i64_sub);
+        this.#set(d);
+        return false;
+      }
+      if (code === 0xd0) {
+        // bswap (ALU64 END)
+        this.#get(d);
+        b.byte(W.call).u32(imm === 16 ? F_BSWAP16 : imm === 32 ? F_BSWAP32 : F_BSWAP64);
+        this.#set(d);
+        return false;
+      }
+      if (code === 0xb0) {
+        if ((op & 0x08) !== 0 && off !== 0) {
+          this.#get(s);
+          b.byte(off === 8 ? W.i64_extend8_s : off === 16 ? W.i64_extend16_s : W.i64_extend32_s);
+        } else {
+          this.#operand64(pc);
+        }
+        this.#set(d);
+        return false;
+      }
+      if (code === 0x30 || code === 0x90) {
+        this.#get(d);
+        this.#operand64(pc);
+        const signed = off === 1;
+        b.byte(W.call).u32(code === 0x30 ? (signed ? F_DIV64S : F_DIV64U) : signed ? F_MOD64S : F_MOD64U);
+        this.#set(d);
+        return false;
+      }
+      const wasmOp = { 0x00: W.i64_add, 0x10: W.i64_sub, 0x20: W.i64_mul, 0x40: W.i64_or, 0x50: W.i64_and, 0x60: W.i64_shl, 0x70: W.i64_shr_u, 0xa0: W.i64_xor, 0xc0: W.i64_shr_s }[code];
+      this.#get(d);
+      this.#operand64(pc);
+      b.byte(wasmOp!);
+      this.#set(d);
+      return false;
+    }
+    if (cls === 4) {
+      // ALU32: compute on i32, zero-extend
+      if (code === 0xd0) {
+        this.#get(d);
+        if (op === OP.BE) b.byte(W.call).u32(imm === 16 ? F_BSWAP16 : imm === 32 ? F_BSWAP32 : F_BSWAP64);
+        else if (imm === 16) b.byte(W.i64_const).s64(0xffffn).byte(W.i64_and);
+        else if (imm === 32) b.byte(W.i64_const).s64(0xffffffffn).byte(W.i64_and);
+        this.#set(d);
+        return false;
+      }
+      if (code === 0x80) {
+        b.byte(W.i32_const).byte(0);
+        this.#get(d);
+        b.byte(W.i32_wrap_i64).byte(W.i32_sub);
+      } else if (code === 0xb0) {
+        if ((op & 0x08) !== 0 && off !== 0) {
+          this.#get(s);
+          b.byte(W.i32_wrap_i64).byte(off === 8 ? W.i32_extend8_s : W.i32_extend16_s);
+        } else {
+          this.#operand32(pc);
+        }
+      } else if (code === 0x30 || code === 0x90) {
+        this.#get(d);
+        b.byte(W.i32_wrap_i64);
+        this.#operand32(pc);
+        const signed = off === 1;
+        b.byte(W.call).u32(code === 0x30 ? (signed ? F_DIV32S : F_DIV32U) : signed ? F_MOD32S : F_MOD32U);
+      } else {
+        const wasmOp = { 0x00: W.i32_add, 0x10: W.i32_sub, 0x20: W.i32_mul, 0x40: W.i32_or, 0x50: W.i32_and, 0x60: W.i32_shl, 0x70: W.i32_shr_u, 0xa0: W.i32_xor, 0xc0: W.i32_shr_s }[code];
+        this.#get(d);
+        b.byte(W.i32_wrap_i64);
+        this.#operand32(pc);
+        b.byte(wasmOp!);
+      }
+      b.byte(W.i64_extend_i32_u);
+      this.#set(d);
+      return false;
+    }
+    switch (op) {
+      case OP.LDDW:
+        b.byte(W.i64_const).s64((BigInt(this.#imm2[pc]!) << 32n) | BigInt(imm >>> 0));
+        this.#set(d);
+        return false;
+      case OP.LDXW: case OP.LDXH: case OP.LDXB: case OP.LDXDW:
+      case OP.LDXSW: case OP.LDXSH: case OP.LDXSB: {
+        const size = ({ 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 } as Record<number, number>)[op & 0x18]!;
+        this.#address(s, off, size, false, pc);
+        const sx = (op & 0xe0) === 0x80;
+        const load = size === 8 ? W.i64_load : size === 4 ? (sx ? W.i64_load32_s : W.i64_load32_u) : size === 2 ? (sx ? W.i64_load16_s : W.i64_load16_u) : sx ? W.i64_load8_s : W.i64_load8_u;
+        b.byte(load).byte(0).u32(0);
+        this.#set(d);
+        return false;
+      }
+      case OP.STW: case OP.STH: case OP.STB: case OP.STDW:
+      case OP.STXW: case OP.STXH: case OP.STXB: case OP.STXDW: {
+        const size = ({ 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 } as Record<number, number>)[op & 0x18]!;
+        this.#address(d, off, size, true, pc);
+        if ((op & 7) === 2) b.byte(W.i64_const).s64(BigInt(imm));
+        else this.#get(s);
+        b.byte(size === 8 ? W.i64_store : size === 4 ? W.i64_store32 : size === 2 ? W.i64_store16 : W.i64_store8).byte(0).u32(0);
+        return false;
+      }
+      case OP.ATOMIC_W:
+      case OP.ATOMIC_DW:
+        this.#emitAtomic(pc, op === OP.ATOMIC_DW);
+        return false;
+      case OP.JA:
+      case OP.JA32:
+        this.#goto(jumpTarget(p, pc), pc);
+        return true;
+      case OP.EXIT:
+        for (let r = 0; r <= 5; r++) this.#get(r);
+        b.byte(W.return);
+        return true;
+      case OP.CALL:
+        if (s === 1) this.#emitLocalCall(pc, pc + imm + 1);
+        else this.#emitHelperCall(pc, false, imm);
+        return false;
+      case OP.CALLX:
+        this.#emitHelperCall(pc, true, d);
+        return false;
+      default:
+        break;
+    }
+    // conditional jumps
+    const wide = cls === 5;
+    this.#get(d);
+    if (!wide) b.byte(W.i32_wrap_i64);
+    if (wide) this.#operand64(pc);
+    else this.#operand32(pc);
+    if (code === 0x40) {
+      b.byte(wide ? W.i64_and : W.i32_and).byte(wide ? W.i64_eqz : W.i32_eqz).byte(W.i32_eqz);
+    } else {
+      const table64: Record<number, number> = { 0x10: W.i64_eq, 0x50: W.i64_ne, 0x20: W.i64_gt_u, 0x30: W.i64_ge_u, 0xa0: W.i64_lt_u, 0xb0: W.i64_le_u, 0x60: W.i64_gt_s, 0x70: W.i64_ge_s, 0xc0: W.i64_lt_s, 0xd0: W.i64_le_s };
+      const table32: Record<number, number> = { 0x10: W.i32_eq, 0x50: W.i32_ne, 0x20: W.i32_gt_u, 0x30: W.i32_ge_u, 0xa0: W.i32_lt_u, 0xb0: W.i32_le_u, 0x60: W.i32_gt_s, 0x70: W.i32_ge_s, 0xc0: W.i32_lt_s, 0xd0: W.i32_le_s };
+      b.byte((wide ? table64 : table32)[code]!);
+    }
+    const target = jumpTarget(p, pc);
+    const j = this.#blockIndex.get(target);
+    if (j !== undefined && j > this.#current) {
+      b.byte(W.br_if).u32(j - this.#current - 1);
+    } else {
+      b.byte(W.if).byte(VOID);
+      this.#goto(target, pc, 1);
+      b.byte(W.end);
+    }
+    return false;
+  }
+
+  #emitAtomic(pc: number, wide: boolean): void {
+    const b = this.b;
+    const p = this.#p;
+    const d = p.dst[pc]!;
+    const s = p.src[pc]!;
+    const opImm = this.#imm[pc]!;
+    const size = wide ? 8 : 4;
+    const load = wide ? W.i64_load : W.i64_load32_u;
+    const store = wide ? W.i64_store : W.i64_store32;
+    this.#address(d, p.offset[pc]!, size, true, pc);
+    b.byte(W.local_set).u32(L_A);
+    // u = old value
+    b.byte(W.local_get).u32(L_A).byte(load).byte(0).u32(0).byte(W.local_set).u32(L_U);
+    const base = opImm & 0xf0;
+    if (base === 0xf0) {
+      // cmpxchg: if old == r0 (low 32 bits for the 32-bit form) store src; r0 = old
+      b.byte(W.local_get).u32(L_U);
+      this.#get(0);
+      if (!wide) b.byte(W.i64_const).s64(0xffffffffn).byte(W.i64_and);
+      b.byte(W.i64_eq).byte(W.if).byte(VOID);
+      b.byte(W.local_get).u32(L_A);
+      this.#get(s);
+      b.byte(store).byte(0).u32(0).byte(W.end);
+      b.byte(W.local_get).u32(L_U);
+      this.#set(0);
+      return;
+    }
+    b.byte(W.local_get).u32(L_A);
+    if (base === 0xe0) {
+      this.#get(s);
+    } else {
+      b.byte(W.local_get).u32(L_U);
+      this.#get(s);
+      b.byte(({ 0x00: W.i64_add, 0x40: W.i64_or, 0x50: W.i64_and, 0xa0: W.i64_xor } as Record<number, number>)[base]!);
+    }
+    b.byte(store).byte(0).u32(0);
+    if (opImm & 1) {
+      b.byte(W.local_get).u32(L_U);
+      this.#set(s);
+    }
+  }
+
+  #emitHelperCall(pc: number, indirect: boolean, idOrReg: number): void {
+    const b = this.b;
+    // r1..r5 into the scratch area, then the import reads them and writes r0 back.
+    for (let r = 1; r <= 5; r++) {
+      b.byte(W.global_get).u32(G_SCRATCH);
+      this.#get(r);
+      b.byte(W.i64_store).byte(3).u32(8 * r);
+    }
+    if (indirect) {
+      this.#get(idOrReg);
+      b.byte(W.i32_wrap_i64);
+      this.#get(idOrReg);
+      b.byte(W.i64_const).byte(32).byte(W.i64_shr_u).byte(W.i32_wrap_i64);
+    } else {
+      b.byte(W.i32_const).s32(idOrReg).byte(W.i32_const).byte(0);
+    }
+    b.byte(W.i32_const).s32(pc).byte(W.call).u32(F_HELPER);
+    b.byte(W.global_get).u32(G_SCRATCH).byte(W.i64_load).byte(3).u32(0);
+    this.#set(0);
+  }
+
+  #emitLocalCall(pc: number, target: number): void {
+    const b = this.b;
+    const fn = this.#fnIndexByEntry.get(target)!;
+    b.byte(W.local_get).u32(L_DEPTH).byte(W.i32_const).s32(MAX_CALL_FRAMES - 1).byte(W.i32_ge_u).byte(W.if).byte(VOID);
+    this.#fault(FAULT.CALL_DEPTH, pc);
+    b.byte(W.end);
+    for (let r = 0; r <= 9; r++) this.#get(r);
+    this.#get(10);
+    b.byte(W.i64_const).s64(BigInt(STACK_FRAME_SIZE)).byte(W.i64_sub);
+    b.byte(W.local_get).u32(L_DEPTH).byte(W.i32_const).byte(1).byte(W.i32_add);
+    b.byte(W.call).u32(F_FIRST_EBPF + fn);
+    // results r0..r5 are on the stack, r5 on top
+    for (let r = 5; r >= 0; r--) this.#set(r);
+  }
+}
+
+/**
+ * Compiles a program.
+ * @param p - the decoded program.
+ * @param imm - immediates with pseudo `lddw` resolved.
+ * @param imm2 - upper immediates, resolved.
+ * @returns the module and its function entries.
+ * @internal
+ */
+export function compileProgram(p: Program, imm: Int32Array, imm2: Int32Array): CompiledProgram {
+  const entries = findEntries(p);
+  const fnIndexByEntry = new Map(entries.map((e, i) => [e, i]));
+  // Without backward jumps or calls the number of executed instructions is bounded by the
+  // program length, so the budget need not be checked.
+  let bounded = true;
+  for (let pc = 0; pc < p.length && bounded; pc++) {
+    const op = p.opcode[pc]!;
+    if ((op === OP.JA || op === OP.JA32 || isCondJump(op)) && jumpTarget(p, pc) <= pc) bounded = false;
+    if (op === OP.CALL && p.src[pc] === 1) bounded = false;
+    if (op === OP.CALL || op === OP.CALLX) bounded = false; // helpers may invoke callbacks
+    if (op === OP.LDDW) pc++;
+  }
+
+  const out = new ByteWriter();
+  out.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+
+  const types = new ByteWriter();
+  const fnType = (params: number[], results: number[]) => {
+    types.byte(0x60).u32(params.length);
+    for (const t of params) types.byte(t);
+    types.u32(results.length);
+    for (const t of results) types.byte(t);
+  };
+  types.u32(10);
+  fnType([I32, I32], []); // T_FAULT
+  fnType([I64, I32, I32, I32], []); // T_FAULT_ACCESS
+  fnType([I32, I32, I32], []); // T_HELPER
+  fnType([I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32], [I64, I64, I64, I64, I64, I64]); // T_EBPF
+  fnType([I64, I64], [I64]); // T_BIN64
+  fnType([I32, I32], [I32]); // T_BIN32
+  fnType([I64], [I64]); // T_UN64
+  fnType([I32, I32], []); // T_RUN
+  fnType([F64], []); // T_RESET
+  fnType([], [F64]); // T_COUNT
+  section(out, 1, types);
+
+  const imports = new ByteWriter();
+  imports.u32(4);
+  imports.name('env').name('memory').byte(0x02).byte(0x00).u32(1);
+  imports.name('env').name('fault').byte(0x00).u32(T_FAULT);
+  imports.name('env').name('faultAccess').byte(0x00).u32(T_FAULT_ACCESS);
+  imports.name('env').name('helper').byte(0x00).u32(T_HELPER);
+  section(out, 2, imports);
+
+  const funcs = new ByteWriter();
+  const internal = [T_BIN64, T_BIN64, T_BIN64, T_BIN64, T_BIN32, T_BIN32, T_BIN32, T_BIN32, T_UN64, T_UN64, T_UN64];
+  funcs.u32(internal.length + entries.length + 3);
+  for (const t of internal) funcs.u32(t);
+  for (let i = 0; i < entries.length; i++) funcs.u32(T_EBPF);
+  funcs.u32(T_RUN).u32(T_RESET).u32(T_COUNT);
+  section(out, 3, funcs);
+
+  const globals = new ByteWriter();
+  globals.u32(3);
+  globals.byte(I64).byte(1).byte(W.i64_const).byte(0).byte(W.end); // count
+  globals.byte(I64).byte(1).byte(W.i64_const).byte(0).byte(W.end); // budget
+  globals.byte(I32).byte(1).byte(W.i32_const).byte(0).byte(W.end); // scratch
+  section(out, 6, globals);
+
+  const F_RUN = F_FIRST_EBPF + entries.length;
+  const exports = new ByteWriter();
+  exports.u32(3);
+  exports.name('run').byte(0x00).u32(F_RUN);
+  exports.name('reset').byte(0x00).u32(F_RUN + 1);
+  exports.name('count').byte(0x00).u32(F_RUN + 2);
+  section(out, 7, exports);
+
+  const code = new ByteWriter();
+  code.u32(internal.length + entries.length + 3);
+  emitDivMod(code, 64, false, false);
+  emitDivMod(code, 64, true, false);
+  emitDivMod(code, 64, false, true);
+  emitDivMod(code, 64, true, true);
+  emitDivMod(code, 32, false, false);
+  emitDivMod(code, 32, true, false);
+  emitDivMod(code, 32, false, true);
+  emitDivMod(code, 32, true, true);
+  emitBswap(code, 2);
+  emitBswap(code, 4);
+  emitBswap(code, 8);
+  for (const entry of entries) {
+    const fe = new FunctionEmitter(p, imm, imm2, entry, fnIndexByEntry, !bounded);
+    code.u32(fe.b.length).bytes(fe.b.finish());
+  }
+  // run(fn, scratch): r0..r10 from scratch, call, r0 back to scratch; nests for callbacks.
+  emitInternal(
+    code,
+    (b) => {
+      b.byte(W.global_get).u32(G_SCRATCH).byte(W.local_set).u32(2);
+      b.byte(W.local_get).u32(1).byte(W.global_set).u32(G_SCRATCH);
+      b.byte(W.block).byte(VOID);
+      for (let i = 0; i < entries.length; i++) b.byte(W.block).byte(VOID);
+      b.byte(W.local_get).u32(0).byte(W.br_table).u32(entries.length);
+      for (let i = 0; i < entries.length; i++) b.u32(i);
+      b.u32(entries.length); // out of range: leave
+      for (let i = 0; i < entries.length; i++) {
+        b.byte(W.end);
+        b.byte(W.local_get).u32(1); // address of the final store of r0
+        for (let r = 0; r <= 10; r++) b.byte(W.local_get).u32(1).byte(W.i64_load).byte(3).u32(8 * r);
+        b.byte(W.i32_const).byte(0).byte(W.call).u32(F_FIRST_EBPF + i);
+        for (let r = 0; r < 5; r++) b.byte(W.drop);
+        b.byte(W.i64_store).byte(3).u32(0);
+        b.byte(W.local_get).u32(2).byte(W.global_set).u32(G_SCRATCH);
+        b.byte(W.return);
+      }
+      b.byte(W.end);
+      b.byte(W.unreachable);
+    },
+    [[1, I32]],
+  );
+  emitInternal(code, (b) => {
+    b.byte(W.i64_const).byte(0).byte(W.global_set).u32(G_COUNT);
+    b.byte(W.local_get).u32(0).byte(W.i64_trunc_f64_u).byte(W.global_set).u32(G_BUDGET);
+  });
+  emitInternal(code, (b) => {
+    b.byte(W.global_get).u32(G_COUNT).byte(W.f64_convert_i64_u);
+  });
+  section(out, 10, code);
+  return { bytes: out.finish(), entries, bounded };
+}

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+// Runs a program compiled to WebAssembly: binds its imports (memory, helpers, faults) to a VM's
+// state and exposes run/count.
+
+import { VmError } from '../errors.js';
+import type { HelperCall, HelperFn } from '../helpers.js';
+import { storeResult } from '../helpers.js';
+import type { AddressSpace } from '../memory.js';
+import { MAX_CALL_FRAMES } from '../opcodes.js';
+import type { Program } from '../program.js';
+import { wasm } from '../wasm-api.js';
+import type { CompiledProgram } from './compiler.js';
+import { compileProgram, FAULT } from './compiler.js';
+
+/** What the compiled code calls back into. @internal */
+export interface WasmRunContext {
+  memory: AddressSpace;
+  helpers: () => (HelperFn | undefined)[];
+  call: HelperCall;
+}
+
+/** A program compiled and instantiated for one VM. @internal */
+export class WasmEngine {
+  readonly compiled: CompiledProgram;
+  /** Nanoseconds spent compiling and instantiating. */
+  readonly compileNs: number;
+  readonly #run: (fn: number, scratch: number) => void;
+  readonly #reset: (budget: number) => void;
+  readonly #count: () => number;
+  readonly #ctx: WasmRunContext;
+  readonly #fnByEntry: Map<number, number>;
+  #scratch = 0;
+  #scratchGeneration = -1;
+  #helpers: (HelperFn | undefined)[] = [];
+
+  constructor(program: Program, imm: Int32Array, imm2: Int32Array, ctx: WasmRunContext) {
+    const t0 = process.hrtime.bigint();
+    this.compiled = compileProgram(program, imm, imm2);
+    this.#ctx = ctx;
+    this.#fnByEntry = new Map(this.compiled.entries.map((e, i) => [e, i]));
+    const memory = ctx.memory;
+    const imports = {
+      env: {
+        memory: memory.memory,
+        fault: (code: number, pc: number) => {
+          if (code === FAULT.BUDGET) throw new VmError({ code: 'BUDGET_EXHAUSTED', pc, message: 'instruction budget exhausted' });
+          if (code === FAULT.CALL_DEPTH) throw new VmError({ code: 'CALL_DEPTH_EXCEEDED', pc, message: `call depth exceeds ${MAX_CALL_FRAMES} frames` });
+          throw new VmError({ code: 'JUMP_OUT_OF_CODE', pc, message: 'execution ran past the last instruction' });
+        },
+        faultAccess: (address: bigint, size: number, write: number, pc: number) => {
+          const a = BigInt.asUintN(64, address);
+          throw memory.accessError(Number(a >> 32n) | 0, Number(a & 0xffffffffn), size, write ? 'store' : 'load', pc);
+        },
+        helper: (idLo: number, idHi: number, pc: number) => this.#helper(idLo, idHi, pc),
+      },
+    };
+    const module = new wasm.Module(this.compiled.bytes);
+    const instance = new wasm.Instance(module, imports);
+    this.#run = instance.exports['run'] as (fn: number, scratch: number) => void;
+    this.#reset = instance.exports['reset'] as (budget: number) => void;
+    this.#count = instance.exports['count'] as () => number;
+    this.compileNs = Number(process.hrtime.bigint() - t0);
+  }
+
+  #helper(idLo: number, idHi: number, pc: number): void {
+    const id = idHi === 0 ? idLo : -1;
+    const fn = id >= 0 ? this.#helpers[id] : undefined;
+    if (fn === undefined) throw new VmError({ code: 'UNKNOWN_HELPER', pc, helper: id, message: `call to unknown helper \`${id}\`` });
+    const call = this.#ctx.call;
+    const memory = this.#ctx.memory;
+    if (this.#scratchGeneration !== memory.generation) {
+      call.regs = new Int32Array(memory.memory.buffer, this.#scratch, 22);
+      this.#scratchGeneration = memory.generation;
+    }
+    call.pc = pc;
+    call.id = id;
+    let value: number | bigint | void;
+    try {
+      value = fn(call);
+    } catch (e) {
+      if (VmError.isInstance(e)) throw e;
+      throw new VmError({ code: 'HELPER_ERROR', pc, helper: id, cause: e, message: `helper \`${id}\` failed: ${e instanceof Error ? e.message : String(e)}` });
+    }
+    if (this.#scratchGeneration !== memory.generation) {
+      call.regs = new Int32Array(memory.memory.buffer, this.#scratch, 22);
+      this.#scratchGeneration = memory.generation;
+    }
+    storeResult(call.regs, 0, value);
+  }
+
+  /**
+   * Runs a function of the program.
+   * @param entryPc - the function's first instruction (0 for the program).
+   * @param regs - initial r0..r10 as int32 halves; r0 is written back.
+   * @param budget - instruction budget (ignored by bounded programs).
+   * @param resetCount - start counting from zero (false for callbacks inside a run).
+   * @returns instructions executed since the last reset.
+   */
+  run(entryPc: number, regs: Int32Array, budget: number, resetCount: boolean): number {
+    const fn = this.#fnByEntry.get(entryPc);
+    if (fn === undefined) throw new VmError({ code: 'INVALID_CALLBACK', pc: entryPc, message: `no function starts at instruction ${entryPc}` });
+    const memory = this.#ctx.memory;
+    const scratch = memory.acquireScratch();
+    const savedScratch = this.#scratch;
+    this.#scratch = scratch;
+    this.#scratchGeneration = -1;
+    this.#helpers = this.#ctx.helpers();
+    try {
+      new Int32Array(memory.memory.buffer, scratch, 22).set(regs);
+      if (resetCount) this.#reset(budget);
+      this.#run(fn, scratch);
+      const out = new Int32Array(memory.memory.buffer, scratch, 2);
+      regs[0] = out[0]!;
+      regs[1] = out[1]!;
+      return this.#count();
+    } finally {
+      this.#scratch = savedScratch;
+      this.#scratchGeneration = -1; // the outer run (if any) re-creates its view on its next call
+      memory.releaseScratch();
+    }
+  }
+}
