@@ -5,8 +5,7 @@
 
 import type { LddwResolver, Region, RunResult } from '@axebpf/rbpf';
 import { AddressSpace, EbpfVm, HelperTable, Program, ProgramError } from '@axebpf/rbpf';
-import { funcPointer, registerCallbackProgram } from './callbacks.js';
-import { BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from './constants.js';
+import { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from './constants.js';
 import { BpfCommandError } from './errors.js';
 import { registerStandardHelpers } from './helpers.js';
 import { ArrayMap } from './maps/array.js';
@@ -46,8 +45,8 @@ export type BpfObject = { kind: 'map'; map: BpfMap } | { kind: 'prog'; vm: EbpfV
  *
  * Pseudo `lddw` resolution at load time: `src=1` (BPF_PSEUDO_MAP_FD, imm = map fd) loads the map
  * pointer ({@link BpfMap.address}); `src=2` (BPF_PSEUDO_MAP_VALUE, imm = fd, second imm =
- * offset) loads the address of a single-entry array's value plus the offset; `src=4`
- * (BPF_PSEUDO_FUNC, imm = relative instruction offset) loads a callback function pointer.
+ * offset) loads the address of a single-entry array's value plus the offset. `src=4`
+ * (BPF_PSEUDO_FUNC, callbacks) is resolved by @axebpf/rbpf itself.
  *
  * @example
  * ```ts
@@ -259,7 +258,6 @@ export class BpfSystem {
     }
     const used: BpfMap[] = [];
     const resolve: LddwResolver = ({ pc, src, imm, imm2 }) => {
-      if (src === BPF_PSEUDO_FUNC) return funcPointer(pc + imm + 1);
       const o = this.#files[imm];
       if (o?.kind !== 'map') throw new BpfCommandError({ code: 'EBADF', message: `lddw at insn #${pc}: fd ${imm} is not a map`, field: 'insns' });
       const map = o.map;
@@ -273,7 +271,6 @@ export class BpfSystem {
       throw new BpfCommandError({ code: 'EINVAL', message: `lddw at insn #${pc}: unsupported pseudo source ${src}`, field: 'insns' });
     };
     const vm = new EbpfVm(program, { memory: this.space, helpers: this.helpers, resolveLddw: resolve, ...(attr.maxInstructions === undefined ? {} : { maxInstructions: attr.maxInstructions }) });
-    registerCallbackProgram(vm, resolve);
     return this.#install({ kind: 'prog', vm, name: attr.name ?? '', maps: used });
   }
 

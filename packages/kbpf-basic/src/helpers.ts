@@ -4,7 +4,6 @@
 // src/helper/mod.rs and Iscreamx/axebpf src/helpers.rs. Errors are returned as -errno.
 
 import type { HelperCall, HelperTable } from '@axebpf/rbpf';
-import { runnerFor, FUNC_POINTER_TAG } from './callbacks.js';
 import { BPF_FUNC, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP, ERRNO } from './constants.js';
 import { MapError } from './errors.js';
 import type { BpfMap } from './maps/base.js';
@@ -184,14 +183,11 @@ export function registerStandardHelpers(table: HelperTable, options: StandardHel
   table.register(F.for_each_map_elem, 'for_each_map_elem', (call) => {
     const map = mapArg(maps, call, 1);
     if (call.u64(4) !== 0n) return -ERRNO.EINVAL;
-    if (call.hi(2) !== FUNC_POINTER_TAG) return -ERRNO.EINVAL;
-    const target = call.u32(2);
-    const runner = runnerFor(call.owner);
-    if (runner === undefined) return -ERRNO.ENOTSUPP;
     const ctx = call.u64(3);
     const address = Number(map.address);
     try {
-      return map.forEachEntry((k, v) => runner.call(target, address, k, v, ctx) !== 0);
+      // The callback (r2, a BPF_PSEUDO_FUNC pointer) runs through rbpf's HelperCall.invoke.
+      return map.forEachEntry((k, v) => (call.invoke(2, [address, k, v, ctx]) & 0xffffffffn) !== 0n);
     } catch (e) {
       if (MapError.isInstance(e) && e.code === 'ENOTSUPP') return -ERRNO.EINVAL;
       throw e;

@@ -70,8 +70,6 @@ export { formatPrintk, MAX_PRINTK_OUTPUT, MAX_PRINTK_ARGS } from './printf.js';
 export type { PrintkResult } from './printf.js';
 export { registerStandardHelpers, readCString } from './helpers.js';
 export type { StandardHelperOptions } from './helpers.js';
-export { funcPointer, registerCallbackProgram, CallbackRunner, FUNC_POINTER_TAG } from './callbacks.js';
-export type { CallbackProgram } from './callbacks.js';
 export { BpfSystem } from './bpf.js';
 export type { BpfSystemOptions, ProgLoadAttr, BpfObject } from './bpf.js';
 export { RingBufConsumer, PerfBufferConsumer } from './consumers.js';
