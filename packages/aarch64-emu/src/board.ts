@@ -28,6 +28,8 @@ export interface BootOptions {
   console?: (byte: number) => void;
   /** Receives `-d int`-style exception log lines. */
   intLog?: (line: string) => void;
+  /** Called before every instruction (slow: one instruction per block). */
+  trace?: (cpu: Cpu) => void;
   /** Instruction budget; default 100 million. */
   maxInsns?: number;
 }
@@ -91,6 +93,7 @@ export function bootImage(image: Uint8Array, options: BootOptions = {}): BootRes
   cpu.setPstate(el === 2 ? 0x3c9 : 0x3c5);
   cpu.pc = elf.header.entry;
   cpu.intLog = options.intLog;
+  cpu.traceHook = options.trace;
   let poweredOff = false;
   cpu.onFirmwareCall = (c, kind) => {
     // QEMU's PSCI conduit: SMC when EL2 exists, HVC otherwise

@@ -4,6 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { A64Fault, EmuInputError } from './errors.js';
 import { bootImage } from './board.js';
+import type { Cpu } from './cpu.js';
+import { formatCpuState } from './trace.js';
 import { runLinuxProgram, signalOf } from './linux-user.js';
 
 const USAGE = `usage: aarch64-emu run <elf> [--stats] [--max-insns N]
@@ -14,7 +16,8 @@ const USAGE = `usage: aarch64-emu run <elf> [--stats] [--max-insns N]
   --max-insns   stop after N instructions
   --el          EL to boot at (default 2, like -M virt,virtualization=on)
   --log-int     print exceptions on stderr like qemu-system-aarch64 -d int
-(unfinished: --trace)`;
+  --trace       print the registers before every instruction on stderr, in the format of
+                qemu-aarch64 -singlestep -d cpu,nochain (run and boot)`;
 
 /**
  * Runs the CLI.
@@ -39,6 +42,7 @@ export function main(
     let maxInsns: number | undefined;
     let el: 1 | 2 = 2;
     let logInt = false;
+    let trace = false;
     for (let i = 0; i < rest.length; i++) {
       const a = rest[i]!;
       if (a === '--stats') stats = true;
@@ -51,6 +55,7 @@ export function main(
         if (v !== '1' && v !== '2') throw new EmuInputError({ code: 'BAD_ARGUMENT', message: '--el needs 1 or 2', argument: a });
         el = v === '1' ? 1 : 2;
       } else if (a === '--log-int' && cmd === 'boot') logInt = true;
+      else if (a === '--trace') trace = true;
       else if (a.startsWith('-')) throw new EmuInputError({ code: 'BAD_ARGUMENT', message: `unknown option \`${a}\``, argument: a });
       else if (file === undefined) file = a;
       else throw new EmuInputError({ code: 'BAD_ARGUMENT', message: `unexpected argument \`${a}\``, argument: a });
@@ -67,6 +72,7 @@ export function main(
       const r = bootImage(image, {
         el, console: (b) => io.stdout(new Uint8Array([b])),
         ...(logInt ? { intLog: (line: string) => io.stderr(line + '\n') } : {}),
+        ...(trace ? { trace: (c: Cpu) => io.stderr(formatCpuState(c)) } : {}),
         ...(maxInsns ? { maxInsns } : {}),
       });
       if (stats) io.stderr(`insns=${r.insns} ns=${process.hrtime.bigint() - t0}\n`);
@@ -76,7 +82,11 @@ export function main(
     let insns = 0;
     let status: number;
     try {
-      const r = runLinuxProgram(image, { argv0: file, output: (fd, b) => (fd === 1 ? io.stdout(b) : io.stderr(new TextDecoder().decode(b))), ...(maxInsns ? { maxInsns } : {}) });
+      const r = runLinuxProgram(image, {
+        argv0: file, output: (fd, b) => (fd === 1 ? io.stdout(b) : io.stderr(new TextDecoder().decode(b))),
+        ...(maxInsns ? { maxInsns } : {}),
+        ...(trace ? { trace: (c: Cpu) => io.stderr(formatCpuState(c)) } : {}),
+      });
       insns = r.insns;
       status = r.exitCode;
     } catch (e) {

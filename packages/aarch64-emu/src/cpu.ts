@@ -134,6 +134,8 @@ export class Cpu {
   onFirmwareCall: ((cpu: Cpu, kind: 'smc' | 'hvc', imm: number) => boolean) | undefined;
   /** Receives exception log lines in the format of `qemu-system-aarch64 -d int`. */
   intLog: ((line: string) => void) | undefined;
+  /** Called before every instruction when set (the executor then runs one instruction per block). */
+  traceHook: ((cpu: Cpu) => void) | undefined;
   /** When true, {@link Cpu.run} returns `exception-el2` after taking an exception to EL2. */
   stopOnEl2 = false;
 
@@ -723,6 +725,14 @@ export class Cpu {
     while (!this.stopFlag) {
       const left = end - this.insnCount;
       if (left <= 0) return 'budget';
+      if (this.traceHook !== undefined && !this.attention) {
+        const blk1 = this.fetchBlock();
+        prev = undefined;
+        if (blk1 === undefined) continue;
+        this.traceHook(this);
+        this.execBlock(blk1, 1);
+        continue;
+      }
       if (this.attention) {
         if (this.slowChecks()) { prev = undefined; continue; }
         if (this.stepping) {
@@ -730,6 +740,7 @@ export class Cpu {
           prev = undefined;
           if (blk1 === undefined) continue;
           const exc = this.excCount;
+          this.traceHook?.(this);
           this.execBlock(blk1, 1);
           if (this.excCount === exc) this.ss = 0; // the stepped instruction completed
           continue;

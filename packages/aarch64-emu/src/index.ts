@@ -18,3 +18,4 @@ export { main } from './cli.js';
 export { disassemble } from './disasm.js';
 export { bootImage, VIRT_RAM_BASE, VIRT_UART_BASE } from './board.js';
 export type { BootOptions, BootResult } from './board.js';
+export { formatCpuState } from './trace.js';

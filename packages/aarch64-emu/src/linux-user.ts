@@ -27,6 +27,12 @@ export interface LinuxRunOptions {
   argv0?: string;
   /** Instruction limit; default 2^50. */
   maxInsns?: number;
+  /** Initial stack pointer (default just below 0x7fff_f000_0000); the 8 MiB stack ends 64 KiB above it. */
+  initialSp?: bigint;
+  /** Initial NZCV (qemu-aarch64 starts with Z set: 0b0100); default 0. */
+  initialNzcv?: number;
+  /** Called before every instruction (slow: one instruction per block). */
+  trace?: (cpu: Cpu) => void;
 }
 
 /** Result of {@link runLinuxProgram}. */
@@ -61,7 +67,7 @@ const pageUp = (v: bigint): bigint => (v + 0xfffn) & ~0xfffn;
  * @throws {EmuInputError} `BAD_ELF` (malformed, with `offset` and the ElfError as cause),
  *   `UNSUPPORTED_ELF` (not a static AArch64 executable), `SEGMENT_OUT_OF_MEMORY`.
  */
-export function loadLinuxProgram(image: Uint8Array, argv0 = 'prog'): LinuxProcess {
+export function loadLinuxProgram(image: Uint8Array, argv0 = 'prog', initialSp?: bigint): LinuxProcess {
   let elf;
   try {
     elf = parseElf(image);
@@ -97,13 +103,14 @@ export function loadLinuxProgram(image: Uint8Array, argv0 = 'prog'): LinuxProces
   for (const p of segs) {
     if (p.data.length > 0) memory.write(p.vaddr, p.data.subarray(0, Math.min(p.filesz, p.data.length)));
   }
-  memory.addRam(STACK_TOP - BigInt(STACK_SIZE), STACK_SIZE, 'stack');
+  const top = initialSp === undefined ? STACK_TOP : ((initialSp + 0x10000n) & ~0xfffn);
+  memory.addRam(top - BigInt(STACK_SIZE), STACK_SIZE, 'stack');
   const cpu = new Cpu({ memory, highestEl: 1 });
   // Initial stack: argv0 string, then (16-aligned) argc, argv[0], NULL, envp NULL, auxv.
   const name = new TextEncoder().encode(argv0 + '\0');
-  const strAddr = STACK_TOP - 0x100n - BigInt(name.length);
+  const strAddr = top - 0x100n - BigInt(name.length);
   memory.write(strAddr, name);
-  const sp = (strAddr - 0x100n) & ~0xfn;
+  const sp = initialSp ?? ((strAddr - 0x100n) & ~0xfn);
   const words = [1n, strAddr, 0n, 0n, 6n /* AT_PAGESZ */, 4096n, 0n /* AT_NULL */, 0n];
   const buf = new Uint8Array(words.length * 8);
   const dv = new DataView(buf.buffer);
@@ -139,7 +146,9 @@ const SIGNAL_OF: Partial<Record<number, [number, A64FaultCode]>> = {
  * ```
  */
 export function runLinuxProgram(image: Uint8Array, options: LinuxRunOptions = {}): LinuxRunResult {
-  const { cpu, memory } = loadLinuxProgram(image, options.argv0);
+  const { cpu, memory } = loadLinuxProgram(image, options.argv0, options.initialSp);
+  if (options.initialNzcv !== undefined) cpu.nzcv = options.initialNzcv;
+  cpu.traceHook = options.trace;
   let exitCode = -1;
   let fault: A64Fault | undefined;
   cpu.onException = (c, info) => {
