@@ -1,0 +1,45 @@
+// Programs at the edges of the Wasm compiler's control flow and arithmetic lowering, run on both
+// engines with the expected result. Differences found by the differential tests go here too.
+import { describe, expect, it } from 'vitest';
+import { assemble, EbpfVm, VmError } from '../src/index.js';
+
+const engines = ['interpreter', 'wasm'] as const;
+
+const cases: { name: string; source: string; ctx?: number[]; value?: bigint; code?: string; pc?: number; insnCount?: number }[] = [
+  { name: 'conditional backward jump to its own block', source: 'mov %r0, 0\nl: add %r0, 1\njlt %r0, 5, l\nexit', value: 5n, insnCount: 12 },
+  { name: 'backward jump to the instruction itself ends on the budget', source: 'mov %r0, 0\nl: ja l\nexit', code: 'BUDGET_EXHAUSTED' },
+  { name: 'INT64_MIN / -1 wraps', source: 'lddw %r0, 0x8000000000000000\nsdiv %r0, -1\nexit', value: 0x8000000000000000n },
+  { name: 'INT64_MIN % -1 is 0', source: 'lddw %r0, 0x8000000000000000\nsmod %r0, -1\nexit', value: 0n },
+  { name: 'INT32_MIN / -1 wraps and zero-extends', source: 'lddw %r0, 0xffffffff80000000\nsdiv32 %r0, -1\nexit', value: 0x80000000n },
+  { name: 'mod32 by zero zero-extends dst', source: 'lddw %r0, 0x1234567800000007\nmov %r1, 0\nmod32 %r0, %r1\nexit', value: 7n },
+  { name: 'mod64 by zero leaves dst', source: 'lddw %r0, 0x1234567800000007\nmov %r1, 0\nmod %r0, %r1\nexit', value: 0x1234567800000007n },
+  { name: 'cmpxchg32 compares the low half of r0 only', source: 'stw [%r10-4], 9\nlddw %r0, 0xffffffff00000009\nmov %r1, 5\nlock cmpxchg32 [%r10-4], %r1\nldxw %r0, [%r10-4]\nexit', value: 5n },
+  { name: 'fetch32 zero-extends the old value', source: 'stw [%r10-4], -1\nlddw %r1, 0xffffffffffffffff\nlock fetch add32 [%r10-4], %r1\nmov %r0, %r1\nexit', value: 0xffffffffn },
+  { name: 'callee sees caller registers and returns r1-r5 changes', source: 'mov %r1, 3\nmov %r6, 4\ncall local f\nadd %r0, %r1\nexit\nf: mov %r0, %r6\nmov %r1, 10\nexit', value: 14n },
+  { name: 'shift counts are masked', source: 'mov %r0, 1\nmov %r1, 65\nlsh %r0, %r1\nmov32 %r2, 1\nmov32 %r3, 33\nlsh32 %r2, %r3\nadd %r0, %r2\nexit', value: 4n },
+  { name: 'running past the end faults at the end', source: 'mov %r0, 1\njeq %r0, 2, -2\nadd %r0, 1', code: 'JUMP_OUT_OF_CODE', pc: 3 },
+  { name: 'load one byte past the context', source: 'ldxb %r0, [%r1+4]\nexit', ctx: [1, 2, 3, 4], code: 'ACCESS_VIOLATION', pc: 0 },
+  { name: 'pointer arithmetic that crosses a segment boundary', source: 'mov %r2, %r1\nsub %r2, 1\nldxb %r0, [%r2+1]\nexit', ctx: [7], value: 7n },
+];
+
+describe.each(engines)('%s engine regressions', (engine) => {
+  it.each(cases)('$name', (c) => {
+    const vm = new EbpfVm(assemble(c.source), { engine, maxInstructions: 1000 });
+    const ctx = c.ctx ? new Uint8Array(c.ctx) : undefined;
+    if (c.code !== undefined) {
+      let err: unknown;
+      try {
+        vm.run(ctx);
+      } catch (e) {
+        err = e;
+      }
+      expect(VmError.isInstance(err)).toBe(true);
+      expect((err as VmError).code).toBe(c.code);
+      if (c.pc !== undefined) expect((err as VmError).pc).toBe(c.pc);
+      return;
+    }
+    const r = vm.run(ctx);
+    expect(r.value).toBe(c.value);
+    if (c.insnCount !== undefined) expect(r.insnCount).toBe(c.insnCount);
+  });
+});
