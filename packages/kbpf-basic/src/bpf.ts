@@ -3,7 +3,7 @@
 // role of Starry-OS/kbpf-basic src/map/mod.rs (syscall wrappers), src/prog.rs and
 // src/preprocessor.rs (pseudo lddw resolution), and Iscreamx/axebpf src/maps.rs (fd table).
 
-import type { LddwResolver, Region, RunResult } from '@axebpf/rbpf';
+import type { LddwResolver, Region, RunResult, VmOptions } from '@axebpf/rbpf';
 import { AddressSpace, EbpfVm, HelperTable, Program, ProgramError } from '@axebpf/rbpf';
 import { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from './constants.js';
 import { BpfCommandError } from './errors.js';
@@ -33,6 +33,8 @@ export interface ProgLoadAttr {
   name?: string;
   /** Instruction budget per run. Default: rbpf's. */
   maxInstructions?: number;
+  /** Execution engine (`interpreter`, `wasm`, `auto`). Default: rbpf's. */
+  engine?: VmOptions['engine'];
 }
 
 /** What a file descriptor refers to. */
@@ -270,7 +272,7 @@ export class BpfSystem {
       }
       throw new BpfCommandError({ code: 'EINVAL', message: `lddw at insn #${pc}: unsupported pseudo source ${src}`, field: 'insns' });
     };
-    const vm = new EbpfVm(program, { memory: this.space, helpers: this.helpers, resolveLddw: resolve, ...(attr.maxInstructions === undefined ? {} : { maxInstructions: attr.maxInstructions }) });
+    const vm = new EbpfVm(program, { memory: this.space, helpers: this.helpers, resolveLddw: resolve, ...(attr.maxInstructions === undefined ? {} : { maxInstructions: attr.maxInstructions }), ...(attr.engine === undefined ? {} : { engine: attr.engine }) });
     return this.#install({ kind: 'prog', vm, name: attr.name ?? '', maps: used });
   }
 

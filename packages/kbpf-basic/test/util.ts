@@ -18,22 +18,20 @@ export function codeOf(f: () => unknown): string | undefined {
   return undefined;
 }
 
-/**
- * An engine runs a loaded program of a BpfSystem. Only the interpreter exists today; the Wasm
- * engine of @axebpf/rbpf joins this list when it lands.
- */
+/** An engine runs a loaded program of a BpfSystem: every helper test runs on each. */
 export interface Engine {
   name: string;
   load(bpf: BpfSystem, program: Program): { run(ctx?: Uint8Array): bigint; vm: EbpfVm };
 }
 
-export const engines: Engine[] = [
-  {
-    name: 'interpreter',
-    load(bpf, program) {
-      const fd = bpf.progLoad({ insns: program });
-      const vm = bpf.program(fd);
-      return { vm, run: (ctx) => vm.run(ctx).value };
-    },
+const engine = (name: 'interpreter' | 'wasm'): Engine => ({
+  name,
+  load(bpf, program) {
+    const fd = bpf.progLoad({ insns: program, engine: name });
+    const vm = bpf.program(fd);
+    if (vm.engine !== name) throw new Error(`engine ${name} not available`);
+    return { vm, run: (ctx) => vm.run(ctx).value };
   },
-];
+});
+
+export const engines: Engine[] = [engine('interpreter'), engine('wasm')];
