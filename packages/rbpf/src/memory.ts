@@ -68,6 +68,7 @@ export class AddressSpace {
   readonly segmentWritable = new Uint8Array(MAX_SEGMENTS);
   readonly #regions: (Region | undefined)[] = [undefined];
   readonly #free: number[] = [];
+  readonly #capacity = new Map<number, number>();
   #top = HEAP_START;
   #bytes!: Uint8Array;
   #view!: DataView;
@@ -158,12 +159,36 @@ export class AddressSpace {
     const offset = this.#allocate(name, size);
     const region: Region = { segment, address: BigInt(segment) << 32n, offset, size, writable, name };
     this.#regions[segment] = region;
+    this.#capacity.set(segment, size);
     this.segmentOffset[segment] = offset;
     this.segmentSize[segment] = size;
     this.segmentWritable[segment] = writable ? 1 : 0;
     this.#bytes.fill(0, offset, offset + size);
     this.#writeTableEntry(segment);
     return region;
+  }
+
+  /**
+   * Changes a region's size in place when it fits the bytes first reserved for it (so a context
+   * region can follow records of varying length without allocating), else maps a new region of
+   * at least twice the size and unmaps the old one.
+   * @param region - a region of this space.
+   * @param size - the new size in bytes.
+   * @returns the region with its new size (the same segment when it fitted).
+   * @throws {VmError} `OUT_OF_MEMORY` as {@link AddressSpace.map}.
+   */
+  resize(region: Region, size: number): Region {
+    const capacity = this.#capacity.get(region.segment) ?? region.size;
+    if (this.#regions[region.segment] === region && Number.isInteger(size) && size >= 0 && size <= capacity) {
+      const resized: Region = { ...region, size };
+      this.#regions[region.segment] = resized;
+      this.segmentSize[region.segment] = size;
+      this.#writeTableEntry(region.segment);
+      return resized;
+    }
+    this.unmap(region);
+    const grown = this.map(region.name, Math.max(size, capacity * 2), region.writable);
+    return this.resize(grown, size);
   }
 
   /**

@@ -190,10 +190,8 @@ export class EbpfVm {
     if (ctx !== undefined) {
       let region: Region;
       if (ctx instanceof Uint8Array) {
-        if (this.#ctx === undefined || this.#ctx.size !== ctx.length) {
-          if (this.#ctx !== undefined) this.memory.unmap(this.#ctx);
-          this.#ctx = this.memory.map('ctx', ctx.length, this.#ctxWritable);
-        }
+        if (this.#ctx === undefined) this.#ctx = this.memory.map('ctx', ctx.length, this.#ctxWritable);
+        else if (this.#ctx.size !== ctx.length) this.#ctx = this.memory.resize(this.#ctx, ctx.length);
         region = this.#ctx;
         this.memory.bytes.set(ctx, region.offset);
       } else {

@@ -192,6 +192,19 @@ describe('EbpfVm.run', () => {
     expect(fault(new EbpfVm(b.build(), { helpers: bad })).code).toBe('INVALID_CALLBACK');
   });
 
+  it('reuses the context region for contexts of varying length, bounds following each length', () => {
+    const memory = new AddressSpace();
+    const vm = vmOf('mov %r0, %r2\nexit', { memory });
+    for (const n of [64, 16, 64, 8, 32]) expect(vm.run(new Uint8Array(n)).value).toBe(BigInt(n));
+    const segment = vm.ctxRegion!.segment;
+    expect(fault(vmOf('ldxb %r0, [%r1+8]\nexit', { memory }), new Uint8Array(8)).code).toBe('ACCESS_VIOLATION');
+    expect(vm.run(new Uint8Array(200)).value).toBe(200n); // grows once
+    expect(vm.run(new Uint8Array(100)).value).toBe(100n);
+    expect(vm.ctxRegion!.size).toBe(100);
+    expect(memory.regions().filter((r) => r.name === 'ctx').length).toBe(2); // this VM's and the other's
+    expect(segment).toBeGreaterThan(0);
+  });
+
   it('exposes registers after a run', () => {
     const vm = vmOf('mov %r7, -1\nmov %r0, 0\nexit');
     vm.run();
