@@ -1,6 +1,8 @@
 import type { Insn } from '@axebpf/rbpf';
 import { Program, ProgramBuilder, VmError, reg } from '@axebpf/rbpf';
 import { describe, expect, it } from 'vitest';
+import type {
+  RingBufMap} from '../src/index.js';
 import {
   BPF_FUNC as F,
   BPF_EXIST,
@@ -14,7 +16,6 @@ import {
   BpfSystem,
   PerfBufferConsumer,
   RingBufConsumer,
-  RingBufMap,
   createMockPlatform,
 } from '../src/index.js';
 import { engines, readU32, readU64, u32, u64 } from './util.js';

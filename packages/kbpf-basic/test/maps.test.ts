@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type {
+  HashMap} from '../src/index.js';
 import {
   BPF_ANY,
   BPF_EXIST,
@@ -18,7 +20,6 @@ import {
   BPF_MAP_TYPE_STACK,
   BPF_NOEXIST,
   BpfSystem,
-  HashMap,
   MapError,
   createMockPlatform,
 } from '../src/index.js';

@@ -1,6 +1,6 @@
 // Shared test helpers: byte conversions and the engines helpers are tested on.
 import type { Program } from '@axebpf/rbpf';
-import { EbpfVm } from '@axebpf/rbpf';
+import type { EbpfVm } from '@axebpf/rbpf';
 import type { BpfSystem } from '../src/index.js';
 
 export const u32 = (n: number): Uint8Array => new Uint8Array(new Uint32Array([n >>> 0]).buffer);
