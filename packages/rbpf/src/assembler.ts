@@ -118,7 +118,8 @@ function expect(l: Line, n: number): void {
  * (`+2`, `-1`). ALU mnemonics take a `32` suffix for 32-bit operation (`add32`) and an
  * optional `64`; `sdiv`/`smod`; `movsx832`, `movsx1664`, `movsx3264`...; `le16`..`be64`,
  * `bswap16`..`bswap64` (alias `swap16`...); `ldxb/h/w/dw`, `ldxsb/sh/sw`, `stb/h/w/dw`,
- * `stxb/h/w/dw`; `lddw %r0, 0x1122334455667788`; `ja`, `ja32`, `jeq`..`jsle` with a `32` suffix
+ * `stxb/h/w/dw`; `lddw %r0, 0x1122334455667788`,
+ * `lddw %r1, map[3]` (map fd 3), `lddw %r1, map_value[3]+8`, `lddw %r2, func[f]` (callback); `ja`, `ja32`, `jeq`..`jsle` with a `32` suffix
  * for 32-bit compares; `call 5` (helper), `call local f` (BPF-to-BPF; without a label named `exit`, a jump to `exit` goes to the first `exit` instruction, as the reference assembler does), `call %r2` (callx);
  * `exit`; `lock [fetch] add|or|and|xor[32] [%r10-8], %r1`, `lock xchg[32]`, `lock cmpxchg[32]`.
  *
@@ -233,6 +234,18 @@ function encodeLine(l: Line, target: (l: Line, t: Token) => number, offset16: (l
   }
   if (name === 'lddw') {
     expect(l, 2);
+    // Pseudo forms for loaders: `map[fd]` (BPF_PSEUDO_MAP_FD), `map_value[fd]+off`
+    // (BPF_PSEUDO_MAP_VALUE), `func[+n]` (BPF_PSEUDO_FUNC, relative like `call local`).
+    const pseudo = /^(map|map_value|func)\[\s*([+-]?(?:0x[0-9a-f]+|\d+)|[A-Za-z_.$][\w.$]*)\s*\](?:\s*\+\s*(0x[0-9a-f]+|\d+))?$/i.exec(ops[1]!.text);
+    if (pseudo) {
+      const dst = register(ops[0]!, line);
+      const kind = pseudo[1]!.toLowerCase();
+      if (kind === 'func') return insn(0x18, dst, 4, 0, target(l, { text: pseudo[2]!, column: ops[1]!.column + 5 }));
+      const fd = imm32({ text: pseudo[2]!, column: ops[1]!.column }, line);
+      const off = pseudo[3] === undefined ? 0 : imm32({ text: pseudo[3], column: ops[1]!.column }, line);
+      if (kind === 'map' && pseudo[3] !== undefined) fail('BAD_OPERAND', '`map[fd]` takes no offset (use `map_value[fd]+off`)', line, ops[1]!.column);
+      return insn(0x18, dst, kind === 'map' ? 1 : 2, 0, fd, off);
+    }
     const v = parseInteger(ops[1]!, line);
     if (v < -(1n << 63n) || v > (1n << 64n) - 1n) fail('OUT_OF_RANGE', `\`${ops[1]!.text}\` does not fit in 64 bits`, line, ops[1]!.column);
     const u = BigInt.asUintN(64, v);

@@ -87,9 +87,10 @@ function formatAsm(i: Insn, helperNames: ReadonlyMap<number, string> | undefined
     }
     case 0: {
       if (op === 0x18) {
-        const v = lddwValue(i);
-        const text = `lddw %r${i.dst}, 0x${v.toString(16)}`;
-        return i.src === 0 ? text : `${text} # pseudo src=${i.src}`;
+        if (i.src === 1) return `lddw %r${i.dst}, map[${i.imm}]`;
+        if (i.src === 2) return `lddw %r${i.dst}, map_value[${i.imm}]+${i.imm2 >>> 0}`;
+        if (i.src === 4) return `lddw %r${i.dst}, func[${signed(i.imm)}]`;
+        return `lddw %r${i.dst}, 0x${lddwValue(i).toString(16)}`;
       }
       return `.insn 0x${op.toString(16)}`;
     }

@@ -49,6 +49,15 @@ describe('assemble errors', () => {
     expect(asmError('mov %r0,').code).toBe('SYNTAX');
   });
 
+  it('assembles pseudo lddw forms for maps and callbacks, and prints them back', () => {
+    const text = 'lddw %r1, map[3]\nlddw %r2, map_value[4]+8\nlddw %r3, func[+1]\nexit\nexit';
+    const bytes = assemble(text);
+    expect([bytes[1]! >> 4, bytes[4], bytes[17]! >> 4, bytes[20], bytes[28], bytes[33]! >> 4, bytes[36]]).toEqual([1, 3, 2, 4, 8, 4, 1]);
+    expect(disassemble(bytes).join('\n')).toBe(text);
+    expect(assemble('lddw %r3, func[f]\nexit\nf: exit')[4]).toBe(2);
+    expect(asmError('lddw %r1, map[3]+8').code).toBe('BAD_OPERAND');
+  });
+
   it('accepts labels before instructions, // comments and registers without %', () => {
     expect([...assemble('start: mov r0, 1 // one\nja start')]).toEqual([...assemble('mov %r0, 1\nja -2')]);
   });
