@@ -1,7 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    symbols: 'src/features/symbols.ts',
+    tracepoints: 'src/features/tracepoints.ts',
+    runtime: 'src/features/ebpf-runtime.ts',
+  },
   format: ['esm'],
   dts: true,
   sourcemap: true,

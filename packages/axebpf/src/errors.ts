@@ -10,6 +10,9 @@ export type FeatureErrorCode =
   | 'DUPLICATE_FEATURE'
   | 'UNKNOWN_FEATURE'
   | 'INVALID_ARGUMENT'
+  | 'NOT_FOUND'
+  | 'ALREADY_EXISTS'
+  | 'VERIFIER_REJECTED'
   | 'DISPOSED';
 
 /** Options of the {@link FeatureError} constructor. */

@@ -1,0 +1,150 @@
+import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH } from '@axebpf/kbpf-basic';
+import { defineEvent } from '@axebpf/tracepoint';
+import { describe, expect, it } from 'vitest';
+import { createRuntime, FeatureError, MockPlatform } from '../src/index.js';
+import { ebpfRuntime, HYPERVISOR_HELPERS } from '../src/features/ebpf-runtime.js';
+import { symbols } from '../src/features/symbols.js';
+import { tracepoints } from '../src/features/tracepoints.js';
+
+const exitEvent = defineEvent({ system: 'vmm', name: 'vcpu_run_exit', fields: [['vm_id', 'u32'], ['vcpu_id', 'u32'], ['exit_reason', 'u32'], ['pc', 'u64']] });
+
+function runtime(platform = new MockPlatform()) {
+  return createRuntime({ features: [symbols(), tracepoints(), ebpfRuntime()] as const, platform });
+}
+
+const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
+const u64le = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
+
+describe('ebpfRuntime', () => {
+  it('counts tracepoint hits per exit reason into a hash map, reading the record as context', () => {
+    const rt = runtime();
+    const tp = rt.tracepoints.register(exitEvent);
+    const fd = rt.ebpf.createMap('by_reason', { mapType: BPF_MAP_TYPE_HASH, keySize: 4, valueSize: 8, maxEntries: 16 });
+    // exit_reason is at offset 16 (8-byte common header, vm_id, vcpu_id)
+    rt.ebpf.load('count', {
+      asm: `
+        ldxw %r2, [%r1+16]
+        stxw [%r10-4], %r2
+        lddw %r1, map[${fd}]
+        mov %r2, %r10
+        add %r2, -4
+        call 1
+        jne %r0, 0, found
+        stdw [%r10-16], 1
+        lddw %r1, map[${fd}]
+        mov %r2, %r10
+        add %r2, -4
+        mov %r3, %r10
+        add %r3, -16
+        mov %r4, 0
+        call 2
+        mov %r0, 0
+        exit
+      found:
+        mov %r1, 1
+        lock add [%r0], %r1
+        mov %r0, 0
+        exit`,
+    });
+    rt.ebpf.attach('count', 'vmm:vcpu_run_exit');
+    // attached but disabled: the program does not run
+    tp.emit(1, 0, 7, 0x40000000n);
+    expect(rt.ebpf.program('count').stats.runs).toBe(0);
+    rt.tracepoints.enable('vmm:vcpu_run_exit');
+    for (const reason of [7, 7, 3, 7, 3, 9]) tp.emit(1, 0, reason, 0x40000000n);
+    const map = rt.ebpf.map('by_reason');
+    const count = (reason: number) => u64le(rt.ebpf.bpf.mapLookupElem(fd, u32(reason)));
+    expect([count(7), count(3), count(9)]).toEqual([3n, 2n, 1n]);
+    expect(map.maxEntries).toBe(16);
+    expect(rt.ebpf.program('count').stats).toMatchObject({ runs: 6, errors: 0 });
+  });
+
+  it('gives every program the hypervisor helpers 100-102 from the platform', () => {
+    const platform = new MockPlatform();
+    const rt = runtime(platform);
+    rt.ebpf.load('ctx', {
+      asm: `call ${HYPERVISOR_HELPERS.get_current_vm_id}
+        mov %r6, %r0
+        lsh %r6, 16
+        call ${HYPERVISOR_HELPERS.get_current_vcpu_id}
+        lsh %r0, 8
+        or %r6, %r0
+        call ${HYPERVISOR_HELPERS.get_exit_reason}
+        or %r0, %r6
+        exit`,
+    });
+    platform.setContext({ vmId: 2, vcpuId: 1, exitReason: 5 });
+    expect(rt.ebpf.run('ctx').value).toBe(0x020105n);
+  });
+
+  it('keeps bpf_trace_printk output', () => {
+    const rt = runtime();
+    const fd = rt.ebpf.createMap('fmt', { mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 16, maxEntries: 1 });
+    rt.ebpf.bpf.mapUpdateElem(fd, u32(0), new TextEncoder().encode('hits=%d\0\0\0\0\0\0\0\0\0'));
+    rt.ebpf.load('print', { asm: `lddw %r1, map_value[${fd}]+0\nmov %r2, 8\nmov %r3, 42\ncall 6\nmov %r0, 0\nexit` });
+    rt.ebpf.run('print');
+    expect(rt.ebpf.printk.at(-1)).toContain('hits=42');
+  });
+
+  it('counts faults of attached programs without stopping the event source', () => {
+    const rt = runtime();
+    const tp = rt.tracepoints.register(exitEvent);
+    rt.ebpf.load('bad', { asm: 'ldxdw %r0, [%r1+4096]\nexit' });
+    rt.ebpf.attach('bad', 'vmm:vcpu_run_exit');
+    rt.tracepoints.enable('vmm:vcpu_run_exit');
+    tp.emit(1, 0, 1, 0n);
+    tp.emit(1, 0, 1, 0n);
+    const stats = rt.ebpf.program('bad').stats;
+    expect(stats.errors).toBe(2);
+    expect(stats.lastError?.code).toBe('ACCESS_VIOLATION');
+  });
+
+  it('runs several programs on one tracepoint and detaches on unload', () => {
+    const rt = runtime();
+    const tp = rt.tracepoints.register(exitEvent);
+    rt.ebpf.load('a', { asm: 'mov %r0, 0\nexit' });
+    rt.ebpf.load('b', { asm: 'mov %r0, 1\nexit' });
+    rt.ebpf.attach('a', 'vmm:vcpu_run_exit');
+    rt.ebpf.attach('b', 'vmm:vcpu_run_exit');
+    rt.tracepoints.enable('vmm:vcpu_run_exit');
+    tp.emit(1, 0, 1, 0n);
+    expect(rt.ebpf.unload('a')).toBe(true);
+    tp.emit(1, 0, 1, 0n);
+    expect(rt.ebpf.program('b').stats.runs).toBe(2);
+    expect(rt.ebpf.programs().map((p) => p.name)).toEqual(['b']);
+    expect(() => rt.ebpf.program('a')).toThrowError(expect.objectContaining({ code: 'NOT_FOUND' }));
+  });
+
+  it('rejects a program through the verifier hook unless trusted, and duplicate names', () => {
+    const rt = createRuntime({
+      features: [ebpfRuntime({ verify: (bytes) => { if (bytes.length > 16) throw new Error('too long'); } })] as const,
+    });
+    expect(() => rt.ebpf.load('long', { asm: 'mov %r0, 0\nmov %r0, 1\nexit' })).toThrowError(expect.objectContaining({ code: 'VERIFIER_REJECTED' }));
+    expect(rt.ebpf.load('long', { asm: 'mov %r0, 0\nmov %r0, 1\nexit' }, { trusted: true }).trusted).toBe(true);
+    expect(() => rt.ebpf.load('long', { asm: 'exit' })).toThrowError(expect.objectContaining({ code: 'ALREADY_EXISTS' }));
+  });
+
+  it('needs the tracepoints feature to attach', () => {
+    const rt = createRuntime({ features: [ebpfRuntime()] as const });
+    rt.ebpf.load('p', { asm: 'mov %r0, 0\nexit' });
+    let err: unknown;
+    try {
+      rt.ebpf.attach('p', 'vmm:vcpu_run_exit');
+    } catch (e) {
+      err = e;
+    }
+    expect(FeatureError.isInstance(err) && err.code === 'MISSING_FEATURE').toBe(true);
+  });
+});
+
+describe('symbols', () => {
+  it('loads nm text and answers lookups across tables', () => {
+    const rt = createRuntime({ features: [symbols()] as const });
+    rt.symbols.load('axvisor', 'ffff000040080000 T _start\nffff000040080100 T vcpu_run\nffff000040080200 T handle_hvc\n');
+    rt.symbols.load('vm1', '0000000040000000 T guest_main\n0000000040000080 t do_work\n0000000040000100 T _etext\n');
+    expect(rt.symbols.lookup(0xffff000040080134n)).toMatchObject({ table: 'axvisor', name: 'vcpu_run', offset: 0x34 });
+    expect(rt.symbols.lookup(0x40000090n)).toMatchObject({ table: 'vm1', name: 'do_work', offset: 0x10 });
+    expect(rt.symbols.addressOf('vm1:guest_main')).toBe(0x40000000n);
+    expect(rt.symbols.search('handle').map((e) => e.name)).toEqual(['handle_hvc']);
+  });
+});
