@@ -6,6 +6,7 @@ export default defineConfig({
     symbols: 'src/features/symbols.ts',
     tracepoints: 'src/features/tracepoints.ts',
     runtime: 'src/features/ebpf-runtime.ts',
+    precompiled: 'src/features/precompiled.ts',
   },
   format: ['esm'],
   dts: true,

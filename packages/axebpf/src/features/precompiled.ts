@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+// The `precompiled` feature (Rust: axebpf src/programs/* with the precompiled-ebpf feature): the
+// eBPF programs written in C in this package (`programs/*.bpf.c`), compiled by clang, shipped
+// as `.o` files, looked up by name.
+
+import { readFileSync } from 'node:fs';
+import { FeatureError } from '../errors.js';
+import { defineFeature } from '../features.js';
+
+/** One precompiled program. */
+export interface PrecompiledProgram {
+  /** Registry name (`vmexit_stats`). */
+  readonly name: string;
+  /** What it does. */
+  readonly description: string;
+  /** The ELF section holding it (`tracepoint/vmm/vcpu_run_exit`). */
+  readonly section: string;
+  /** The tracepoint or probe kind it is meant for. */
+  readonly target: string;
+  /** Maps it creates, by name. */
+  readonly maps: readonly string[];
+  /** The object file name in `programs/`. */
+  readonly file: string;
+}
+
+/** The registry, as data. */
+export const PRECOMPILED_PROGRAMS: readonly PrecompiledProgram[] = [
+  { name: 'printk', description: 'prints each vCPU exit (vm, vcpu, reason) with bpf_printk', section: 'tracepoint/vmm/vcpu_run_exit', target: 'vmm:vcpu_run_exit', maps: [], file: 'printk.bpf.o' },
+  { name: 'counter', description: 'counts hits per tracepoint, keyed by the event id (common_type)', section: 'tracepoint', target: 'any tracepoint', maps: ['counts'], file: 'counter.bpf.o' },
+  { name: 'vmexit_stats', description: 'per VM and exit reason: count, total, min and max guest time before the exit', section: 'tracepoint/vmm/vcpu_run_exit', target: 'vmm:vcpu_run_exit', maps: ['exit_stats'], file: 'vmexit_stats.bpf.o' },
+  { name: 'latency_hist', description: 'log2 histogram of the guest time before each vCPU exit', section: 'tracepoint/vmm/vcpu_run_exit', target: 'vmm:vcpu_run_exit', maps: ['latency_hist'], file: 'latency_hist.bpf.o' },
+  { name: 'hprobe_entry', description: 'records x0-x3 and the pc of each probed hypervisor function call, counts hits per pc', section: 'kprobe/hprobe_entry', target: 'hprobe', maps: ['probe_events', 'probe_hits'], file: 'hprobe_entry.bpf.o' },
+  { name: 'hprobe_exit', description: 'records the return value and return address of probed hypervisor functions', section: 'kretprobe/hprobe_exit', target: 'hretprobe', maps: ['probe_returns'], file: 'hprobe_exit.bpf.o' },
+  { name: 'kprobe_args', description: 'prints the first arguments of a probed guest function and keeps the last four per VM', section: 'kprobe/guest', target: 'guest kprobe', maps: ['kprobe_last_args'], file: 'kprobe_args.bpf.o' },
+];
+
+/** The API of the `precompiled` feature (`runtime.precompiled`). */
+export interface PrecompiledApi {
+  /** @returns every precompiled program. */
+  list(): readonly PrecompiledProgram[];
+  /**
+   * A program by name.
+   * @param name - registry name.
+   * @returns the entry.
+   * @throws {FeatureError} `NOT_FOUND`, listing the names.
+   */
+  get(name: string): PrecompiledProgram;
+  /**
+   * The ELF object of a program, as clang built it.
+   * @param name - registry name.
+   * @returns the object bytes.
+   * @throws {FeatureError} `NOT_FOUND`.
+   */
+  object(name: string): Uint8Array;
+}
+
+/**
+ * Reads a precompiled object from the package.
+ * @param file - file name in `programs/`.
+ * @returns its bytes.
+ */
+export function readPrecompiledObject(file: string): Uint8Array {
+  // Built code lives in dist/ (one level below the package root), sources in src/features/ (two).
+  for (const rel of ['../programs/', '../../programs/']) {
+    try {
+      return new Uint8Array(readFileSync(new URL(rel + file, import.meta.url)));
+    } catch {
+      // try the next location
+    }
+  }
+  throw new FeatureError({ code: 'NOT_FOUND', feature: 'precompiled', message: `precompiled object \`${file}\` is missing from the package` });
+}
+
+/**
+ * The `precompiled` feature plugin: a registry of the programs in `programs/`.
+ * @returns the plugin.
+ * @remarks Loading these objects into the runtime needs the ELF loader of `@axebpf/obj` (being
+ * added); until then `object(name)` gives the bytes.
+ */
+export function precompiled() {
+  return defineFeature({
+    name: 'precompiled',
+    key: 'precompiled',
+    requires: ['runtime'],
+    setup() {
+      const api: PrecompiledApi = {
+        list: () => PRECOMPILED_PROGRAMS,
+        get(name) {
+          const p = PRECOMPILED_PROGRAMS.find((e) => e.name === name);
+          if (p === undefined) {
+            throw new FeatureError({ code: 'NOT_FOUND', feature: 'precompiled', message: `no precompiled program \`${name}\` (have: ${PRECOMPILED_PROGRAMS.map((e) => e.name).join(', ')})` });
+          }
+          return p;
+        },
+        object: (name) => readPrecompiledObject(api.get(name).file),
+      };
+      return { api };
+    },
+  });
+}
