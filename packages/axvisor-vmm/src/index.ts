@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: MIT
-// @axebpf/axvisor-vmm: the simulated AxVisor. So far: the `vmm:*` tracepoint catalog and the
-// exit reasons with their trace codes (the VMM itself is issue 11, not implemented yet).
+// @axebpf/axvisor-vmm: the simulated AxVisor (issue 11, in progress).
 export { VMM_EVENTS, VMM_EVENT_LIST } from './catalog.js';
 export { EXIT_REASON_CODE, exitReasonName } from './exit-reason.js';
 export type { ExitReasonName } from './exit-reason.js';
+export { parseVmConfig } from './config.js';
+export type { VmConfig, MemoryRegionConfig, EmuDeviceConfig } from './config.js';
+export { decodeExit, exitCode, PSCI } from './exit.js';
+export type { AxVCpuExitReason, SyndromeSource } from './exit.js';
+export { Vmm, Vm, VCpu, HYPERCALL, NS_PER_INSN, EXIT_COST_NS, QUANTUM_INSNS } from './vmm.js';
+export type { VmStatus, VCpuState, VmmOptions, VmmPlatform } from './vmm.js';
+export { HypervisorError } from './errors.js';
+export type { HypervisorErrorCode } from './errors.js';

@@ -1,0 +1,68 @@
+/* The hello guest: prints over the PL011 UART, makes hypercalls to the hypervisor and does some
+ * computation, then returns to start.S, which powers off with PSCI. Its console output is the
+ * same under the simulated AxVisor and on qemu-system-aarch64 -M virt (where the hypercalls are
+ * answered NOT_SUPPORTED and their results are not printed). */
+#define UART_DR ((volatile unsigned int *)0x09000000UL)
+
+/* axebpf guest ABI: HVC #0, x0 = function id (SMCCC vendor hypervisor range), x1.. = args. */
+#define HC_CONSOLE_PUTC 0xC6000001UL
+#define HC_GET_TIME_NS 0xC6000002UL
+#define HC_YIELD 0xC6000003UL
+
+static unsigned long hvc(unsigned long fn, unsigned long a1)
+{
+	register unsigned long x0 __asm__("x0") = fn;
+	register unsigned long x1 __asm__("x1") = a1;
+	__asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1) : : "x2", "x3", "memory");
+	return x0;
+}
+
+static void putc(char c)
+{
+	*UART_DR = (unsigned int)c;
+}
+
+static void puts(const char *s)
+{
+	while (*s)
+		putc(*s++);
+}
+
+static void putu(unsigned long v)
+{
+	char buf[24];
+	int i = 0;
+	do {
+		buf[i++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (i)
+		putc(buf[--i]);
+}
+
+static unsigned long count_primes(unsigned long limit)
+{
+	unsigned long n, d, count = 0;
+	for (n = 2; n < limit; n++) {
+		for (d = 2; d * d <= n; d++)
+			if (n % d == 0)
+				break;
+		if (d * d > n)
+			count++;
+	}
+	return count;
+}
+
+void guest_main(void)
+{
+	unsigned long i, t0;
+	puts("hello from the axebpf guest\n");
+	t0 = hvc(HC_GET_TIME_NS, 0);
+	(void)t0;
+	for (i = 0; i < 8; i++)
+		hvc(HC_YIELD, i);
+	puts("primes below 5000: ");
+	putu(count_primes(5000));
+	putc('\n');
+	puts("bye\n");
+}

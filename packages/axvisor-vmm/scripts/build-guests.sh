@@ -1,0 +1,19 @@
+#!/bin/sh
+# Builds the guest images (guests/*/guest.elf) with the aarch64 cross compiler and records each
+# guest's console output on qemu-system-aarch64 -M virt (guests/*/qemu.console.txt), the oracle
+# the tests compare with. Needs gcc-aarch64-linux-gnu; the QEMU step needs qemu-system-arm.
+set -eu
+cd "$(dirname "$0")/../guests"
+for g in */; do
+  g=${g%/}
+  ( cd "$g"
+    aarch64-linux-gnu-gcc -O2 -g -ffreestanding -nostdlib -nostartfiles -fno-pie -no-pie -static \
+      -mgeneral-regs-only -fno-stack-protector -mno-outline-atomics -T link.ld \
+      -Wl,--build-id=none -Wl,--no-warn-rwx-segments -fdebug-prefix-map="$(pwd)"=/guests/"$g" \
+      -o guest.elf start.S guest.c
+    if command -v qemu-system-aarch64 >/dev/null 2>&1; then
+      timeout 30 qemu-system-aarch64 -machine virt -cpu cortex-a57 -m 128M -nographic -nic none \
+        -kernel guest.elf > qemu.console.txt
+    fi
+  )
+done

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+// VM configuration files in AxVisor's TOML shape (axvisor configs/vms/*.toml: [base], [kernel],
+// [devices]), parsed with smol-toml and validated into a typed config.
+
+import { parse, TomlError } from 'smol-toml';
+import { HypervisorError } from './errors.js';
+
+/** A guest memory region (`memory_regions = [[gpa, size, flags, map_type], ...]`). */
+export interface MemoryRegionConfig {
+  /** Guest physical base. */
+  gpa: bigint;
+  /** Size in bytes (a multiple of 2 MiB). */
+  size: number;
+  /** Mapping flags (AxVisor: bit 0 read, 1 write, 2 execute, 3 device). */
+  flags: number;
+}
+
+/** An emulated device (`emu_devices = [[name, base_gpa, length, irq, emu_type, cfg], ...]`). */
+export interface EmuDeviceConfig {
+  /** Device name. */
+  name: string;
+  /** Guest physical base. */
+  gpa: bigint;
+  /** Length in bytes. */
+  length: number;
+  /** Interrupt id (0 when none). */
+  irq: number;
+  /** Device kind. */
+  kind: 'pl011';
+}
+
+/** A validated VM configuration. */
+export interface VmConfig {
+  /** VM id (1..). */
+  id: number;
+  /** Name. */
+  name: string;
+  /** Number of vCPUs. */
+  cpuNum: number;
+  /** Entry point of vCPU 0. */
+  entryPoint: bigint;
+  /** Image file path as written in the config (resolved by the caller), or an embedded image. */
+  kernelPath: string;
+  /** Where the image is loaded (ELF images are placed at their segments' addresses instead). */
+  kernelLoadAddr: bigint;
+  /** Guest RAM. */
+  memoryRegions: MemoryRegionConfig[];
+  /** Emulated devices. */
+  emuDevices: EmuDeviceConfig[];
+}
+
+const TWO_MIB = 2 * 1024 * 1024;
+
+function fail(file: string, key: string, problem: string): never {
+  throw new HypervisorError({ code: 'BAD_CONFIG', file, key, message: `${file}: \`${key}\`: ${problem}` });
+}
+
+function integer(file: string, key: string, v: unknown, min = 0n, max = (1n << 64n) - 1n): bigint {
+  const b = typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : typeof v === 'bigint' ? v : undefined;
+  if (b === undefined) fail(file, key, `expected an integer, got ${JSON.stringify(v) ?? typeof v}`);
+  if (b < min || b > max) fail(file, key, `${b} is out of range ${min}..${max}`);
+  return b;
+}
+
+function table(file: string, key: string, v: unknown): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(file, key, 'missing table');
+  return v as Record<string, unknown>;
+}
+
+/**
+ * Parses and validates a VM configuration.
+ * @param text - TOML text.
+ * @param file - file name for error messages.
+ * @returns the configuration.
+ * @throws {HypervisorError} `BAD_CONFIG` naming the file and key: TOML syntax (with line and
+ * column), missing or mistyped keys, zero CPUs, regions not 2 MiB aligned or overlapping,
+ * entry point outside RAM, unknown devices, devices overlapping RAM or each other.
+ */
+export function parseVmConfig(text: string, file = '<config>'): VmConfig {
+  let doc: Record<string, unknown>;
+  try {
+    doc = parse(text, { integersAsBigInt: 'asNeeded' }) as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof TomlError) fail(file, `line ${e.line}, column ${e.column}`, `invalid TOML: ${e.message.split('\n')[0]}`);
+    throw e;
+  }
+  const base = table(file, 'base', doc['base']);
+  const kernel = table(file, 'kernel', doc['kernel']);
+  const devices = doc['devices'] === undefined ? {} : table(file, 'devices', doc['devices']);
+  const id = Number(integer(file, 'base.id', base['id'], 1n, 65535n));
+  const name = base['name'];
+  if (typeof name !== 'string' || name === '') fail(file, 'base.name', 'expected a non-empty string');
+  const cpuNum = Number(integer(file, 'base.cpu_num', base['cpu_num'] ?? 0, 0n, 64n));
+  if (cpuNum === 0) fail(file, 'base.cpu_num', 'a VM needs at least one vCPU');
+  const kernelPath = kernel['kernel_path'];
+  if (typeof kernelPath !== 'string' || kernelPath === '') fail(file, 'kernel.kernel_path', 'missing image path');
+  const entryPoint = integer(file, 'kernel.entry_point', kernel['entry_point']);
+  const kernelLoadAddr = integer(file, 'kernel.kernel_load_addr', kernel['kernel_load_addr'] ?? entryPoint);
+  const regionsRaw = kernel['memory_regions'];
+  if (!Array.isArray(regionsRaw) || regionsRaw.length === 0) fail(file, 'kernel.memory_regions', 'expected at least one [gpa, size, flags, map_type] region');
+  const memoryRegions = regionsRaw.map((r, i): MemoryRegionConfig => {
+    const key = `kernel.memory_regions[${i}]`;
+    if (!Array.isArray(r) || r.length < 2) fail(file, key, 'expected [gpa, size, flags, map_type]');
+    const gpa = integer(file, `${key}[0]`, r[0], 0n, (1n << 32n) - 1n);
+    const size = Number(integer(file, `${key}[1]`, r[1], 1n, 1n << 30n));
+    if (gpa % BigInt(TWO_MIB) !== 0n || size % TWO_MIB !== 0) fail(file, key, 'gpa and size must be multiples of 2 MiB');
+    if (gpa + BigInt(size) > 1n << 32n) fail(file, key, 'region ends above 4 GiB (the guest IPA space)');
+    return { gpa, size, flags: Number(integer(file, `${key}[2]`, r[2] ?? 7, 0n, 0xffn)) };
+  });
+  const sorted = [...memoryRegions].sort((a, b) => (a.gpa < b.gpa ? -1 : 1));
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i - 1]!.gpa + BigInt(sorted[i - 1]!.size) > sorted[i]!.gpa) fail(file, 'kernel.memory_regions', `regions at 0x${sorted[i - 1]!.gpa.toString(16)} and 0x${sorted[i]!.gpa.toString(16)} overlap`);
+  }
+  const inRam = (a: bigint) => memoryRegions.some((r) => a >= r.gpa && a < r.gpa + BigInt(r.size));
+  if (!inRam(entryPoint)) fail(file, 'kernel.entry_point', `0x${entryPoint.toString(16)} is not inside any memory region`);
+  const devRaw = devices['emu_devices'] ?? [];
+  if (!Array.isArray(devRaw)) fail(file, 'devices.emu_devices', 'expected an array of [name, base_gpa, length, irq, emu_type, cfg]');
+  const emuDevices = devRaw.map((d, i): EmuDeviceConfig => {
+    const key = `devices.emu_devices[${i}]`;
+    if (!Array.isArray(d) || d.length < 3 || typeof d[0] !== 'string') fail(file, key, 'expected [name, base_gpa, length, irq, emu_type, cfg]');
+    const devName = d[0].toLowerCase();
+    if (devName !== 'pl011' && devName !== 'uart') fail(file, `${key}[0]`, `unknown device \`${d[0]}\` (known: pl011)`);
+    const gpa = integer(file, `${key}[1]`, d[1], 0n, (1n << 32n) - 1n);
+    const length = Number(integer(file, `${key}[2]`, d[2], 1n, 1n << 24n));
+    if (inRam(gpa) || inRam(gpa + BigInt(length) - 1n)) fail(file, key, 'device overlaps guest RAM');
+    return { name: d[0], gpa, length, irq: Number(integer(file, `${key}[3]`, d[3] ?? 0, 0n, 1019n)), kind: 'pl011' };
+  });
+  for (let i = 0; i < emuDevices.length; i++) {
+    for (let j = i + 1; j < emuDevices.length; j++) {
+      const a = emuDevices[i]!;
+      const b = emuDevices[j]!;
+      if (a.gpa < b.gpa + BigInt(b.length) && b.gpa < a.gpa + BigInt(a.length)) fail(file, 'devices.emu_devices', `devices \`${a.name}\` and \`${b.name}\` overlap`);
+    }
+  }
+  return { id, name, cpuNum, entryPoint, kernelPath, kernelLoadAddr, memoryRegions, emuDevices };
+}

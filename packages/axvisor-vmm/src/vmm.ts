@@ -1,0 +1,532 @@
+// SPDX-License-Identifier: MIT
+// The simulated AxVisor: VMs (axvm `AxVM`, `VMStatus`), vCPUs (axvcpu `AxVCpu`, `VCpuState`)
+// on the AArch64 emulator, stage-2 tables written into emulated memory, exits decoded from
+// ESR_EL2 and handled as axvisor's vCPU task does, virtual time, and the vmm:* tracepoints.
+
+import type { Cpu as CpuType } from '@axebpf/aarch64-emu';
+import { Cpu, PhysicalMemory, SYS_REG_BY_NAME } from '@axebpf/aarch64-emu';
+import type { MmioDevice } from '@axebpf/aarch64-emu';
+import { ElfError, parseElf, PT_LOAD } from '@axebpf/obj/elf';
+import type { EventDefinition, Tracepoint } from '@axebpf/tracepoint';
+import { TracepointManager } from '@axebpf/tracepoint';
+import { VMM_EVENTS } from './catalog.js';
+import type { VmConfig } from './config.js';
+import { HypervisorError } from './errors.js';
+import type { AxVCpuExitReason } from './exit.js';
+import { decodeExit, exitCode, PSCI } from './exit.js';
+
+/** `VMStatus` of axvm. */
+export type VmStatus = 'Loading' | 'Loaded' | 'Running' | 'Suspended' | 'Stopping' | 'Stopped';
+/** `VCpuState` of axvcpu (numeric values as there: Invalid 0 ... Blocked 5). */
+export type VCpuState = 'Invalid' | 'Created' | 'Free' | 'Ready' | 'Running' | 'Blocked';
+const VCPU_STATE_CODE: Record<VCpuState, number> = { Invalid: 0, Created: 1, Free: 2, Ready: 3, Running: 4, Blocked: 5 };
+
+/** Hypercalls of the axebpf guest ABI (HVC #0, x0 = function id, in the SMCCC vendor hypervisor range). */
+export const HYPERCALL = { CONSOLE_PUTC: 0xc600_0001n, GET_TIME_NS: 0xc600_0002n, YIELD: 0xc600_0003n } as const;
+
+/** Virtual time model: the guest runs at 1 GHz; each exit costs the hypervisor this long. */
+export const NS_PER_INSN = 1;
+/** Modelled cost of handling one VM exit, in virtual nanoseconds. */
+export const EXIT_COST_NS = 500;
+/** Instructions a vCPU runs before the scheduler moves on. */
+export const QUANTUM_INSNS = 200_000;
+
+const NOT_SUPPORTED = (1n << 64n) - 1n;
+const STAGE2_BASE = 0x1_0000_0000n; // host-only memory for stage-2 tables (outside the 4 GiB IPA space)
+const reg = (name: string): number => {
+  const key = SYS_REG_BY_NAME.get(name);
+  if (key === undefined) throw new Error(`emulator lacks system register ${name}`);
+  return key;
+};
+const R = {
+  HCR: reg('hcr_el2'), VTTBR: reg('vttbr_el2'), VTCR: reg('vtcr_el2'), VBAR2: reg('vbar_el2'),
+  ESR: reg('esr_el2'), FAR: reg('far_el2'), HPFAR: reg('hpfar_el2'), ELR: reg('elr_el2'), SPSR: reg('spsr_el2'),
+  MPIDR: reg('vmpidr_el2'),
+};
+// HCR_EL2: VM (stage 2), FMO, IMO, AMO, TWI (WFI traps), TSC (SMC traps), RW (EL1 is AArch64)
+const HCR_GUEST = (1n << 0n) | (1n << 3n) | (1n << 4n) | (1n << 5n) | (1n << 13n) | (1n << 19n) | (1n << 31n);
+
+/** One vCPU. */
+export class VCpu {
+  /** vCPU id within its VM. */
+  readonly id: number;
+  /** The emulated processor. */
+  readonly cpu: CpuType;
+  /** Current `VCpuState`. */
+  state: VCpuState = 'Created';
+  /** Exits by reason name. */
+  readonly exits = new Map<string, number>();
+  /** Instructions retired in the guest. */
+  insns = 0;
+  /** The last exit. */
+  lastExit: AxVCpuExitReason | undefined;
+
+  /** @internal */
+  constructor(id: number, cpu: CpuType) {
+    this.id = id;
+    this.cpu = cpu;
+  }
+}
+
+/** Console output of a VM's UART. */
+class Pl011 implements MmioDevice {
+  constructor(private readonly put: (byte: number) => void) {}
+  read(offset: number): bigint {
+    return offset === 0x18 ? 0x90n : 0n; // FR: TX and RX FIFO empty
+  }
+  write(offset: number, _size: number, value: bigint): void {
+    if (offset === 0) this.put(Number(value & 0xffn));
+  }
+}
+
+interface Device {
+  name: string;
+  base: bigint;
+  length: number;
+  dev: MmioDevice;
+}
+
+/** One VM. */
+export class Vm {
+  /** The validated configuration. */
+  readonly config: VmConfig;
+  /** `VMStatus`. */
+  status: VmStatus = 'Loading';
+  /** The vCPUs. */
+  readonly vcpus: VCpu[] = [];
+  /** Guest physical memory (host view). */
+  readonly memory = new PhysicalMemory();
+  /** Why the VM stopped, when it did. */
+  stopReason: string | undefined;
+  /** @internal */
+  readonly devices: Device[] = [];
+  #console = '';
+  readonly #listeners: ((text: string) => void)[] = [];
+
+  /** @internal */
+  constructor(config: VmConfig) {
+    this.config = config;
+  }
+
+  /** VM id. */
+  get id(): number {
+    return this.config.id;
+  }
+
+  /** Everything the guest printed on its UART. */
+  get console(): string {
+    return this.#console;
+  }
+
+  /**
+   * Follows the console.
+   * @param listener - receives each chunk printed.
+   * @returns a function that stops following.
+   */
+  onConsole(listener: (text: string) => void): () => void {
+    this.#listeners.push(listener);
+    return () => this.#listeners.splice(this.#listeners.indexOf(listener), 1);
+  }
+
+  /** @internal */
+  putc(byte: number): void {
+    const ch = String.fromCharCode(byte);
+    this.#console += ch;
+    for (const l of this.#listeners) l(ch);
+  }
+}
+
+type VmmTracepoints = { [K in keyof typeof VMM_EVENTS]: (typeof VMM_EVENTS)[K] extends EventDefinition<infer F> ? Tracepoint<F> : never };
+
+/** Options of {@link Vmm}. */
+export interface VmmOptions {
+  /** Tracepoint manager to register the vmm:* events on (default: a new one on this VMM's clock). */
+  tracepoints?: TracepointManager;
+  /** Loads an image by the config's `kernel_path`. */
+  loadImage?: (path: string, config: VmConfig) => Uint8Array;
+}
+
+/** What the facade reads about the current event (the axebpf `Platform` shape). */
+export interface VmmPlatform {
+  timeNs(): bigint;
+  cpuId(): number;
+  currentVmId(): number;
+  currentVcpuId(): number;
+  exitReason(): number;
+  pidTgid(): bigint;
+  comm(): string;
+}
+
+/**
+ * The simulated hypervisor: creates VMs from configurations and runs their vCPUs on the
+ * emulator in virtual time, deterministically.
+ *
+ * @example
+ * ```ts
+ * const vmm = new Vmm({ loadImage: (p) => readFileSync(p) });
+ * const vm = vmm.createVm(parseVmConfig(readFileSync('hello.toml', 'utf8')));
+ * vmm.startVm(vm.id);
+ * vmm.runUntilIdle();
+ * vm.console; // 'hello from the axebpf guest\n...'
+ * ```
+ */
+export class Vmm {
+  /** The tracepoints this VMM fires. */
+  readonly tracepoints: TracepointManager;
+  /** The platform view for eBPF helpers and tracepoint records. */
+  readonly platform: VmmPlatform;
+  readonly #vms = new Map<number, Vm>();
+  readonly #tp: VmmTracepoints;
+  readonly #loadImage: ((path: string, config: VmConfig) => Uint8Array) | undefined;
+  #timeNs = 0n;
+  #current: { vm: number; vcpu: number; exit: number } = { vm: 0, vcpu: 0, exit: 0 };
+
+  /** @param options - tracepoint manager, image loader. */
+  constructor(options: VmmOptions = {}) {
+    this.#loadImage = options.loadImage;
+    this.platform = {
+      timeNs: () => this.#timeNs,
+      cpuId: () => 0,
+      currentVmId: () => this.#current.vm,
+      currentVcpuId: () => this.#current.vcpu,
+      exitReason: () => this.#current.exit,
+      pidTgid: () => (BigInt(this.#current.vm) << 32n) | BigInt(this.#current.vcpu),
+      comm: () => (this.#current.vm === 0 ? 'axvisor' : `vm${this.#current.vm}-vcpu${this.#current.vcpu}`),
+    };
+    this.tracepoints =
+      options.tracepoints ??
+      new TracepointManager({ host: { timeNs: () => this.#timeNs, cpuId: () => 0, pid: () => this.#current.vcpu, comm: () => this.platform.comm() } });
+    const tp: Record<string, unknown> = {};
+    for (const [name, def] of Object.entries(VMM_EVENTS) as [string, EventDefinition][]) tp[name] = this.tracepoints.get(`vmm:${name}`) ?? this.tracepoints.register(def);
+    this.#tp = tp as VmmTracepoints;
+  }
+
+  /** Virtual time in nanoseconds. */
+  get timeNs(): bigint {
+    return this.#timeNs;
+  }
+
+  /** @returns every VM, by id order. */
+  vms(): Vm[] {
+    return [...this.#vms.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /**
+   * A VM by id.
+   * @param id - VM id.
+   * @returns the VM.
+   * @throws {HypervisorError} `NO_SUCH_VM`.
+   */
+  vm(id: number): Vm {
+    const vm = this.#vms.get(id);
+    if (vm === undefined) throw new HypervisorError({ code: 'NO_SUCH_VM', vmId: id, message: `no VM with id ${id}` });
+    return vm;
+  }
+
+  /**
+   * Creates a VM: guest RAM, stage-2 tables, devices, the image, and its vCPUs (state Free).
+   * @param config - a validated configuration.
+   * @param image - the guest image (ELF); read through `loadImage` when omitted.
+   * @returns the VM (status Loaded).
+   * @throws {HypervisorError} `BAD_CONFIG` for a duplicate id, `BAD_IMAGE` for an unreadable or
+   * misplaced image.
+   */
+  createVm(config: VmConfig, image?: Uint8Array): Vm {
+    if (this.#vms.has(config.id)) throw new HypervisorError({ code: 'BAD_CONFIG', vmId: config.id, key: 'base.id', message: `a VM with id ${config.id} exists already` });
+    const bytes = image ?? this.#loadImage?.(config.kernelPath, config);
+    if (bytes === undefined) throw new HypervisorError({ code: 'BAD_IMAGE', vmId: config.id, message: `no image for VM ${config.id}: give one or a loadImage option` });
+    const vm = new Vm(config);
+    const t = this.#tp;
+    if (t.vm_create.active) t.vm_create.emit(config.id, config.cpuNum, config.name);
+    for (const r of config.memoryRegions) {
+      vm.memory.addRam(r.gpa, r.size, `ram@0x${r.gpa.toString(16)}`);
+      if (t.memory_map.active) t.memory_map.emit(config.id, r.gpa, r.gpa, BigInt(r.size), r.flags);
+    }
+    for (const d of config.emuDevices) vm.devices.push({ name: d.name, base: d.gpa, length: d.length, dev: new Pl011((b) => vm.putc(b)) });
+    this.#buildStage2(vm);
+    this.#loadElf(vm, bytes);
+    if (t.image_load.active) t.image_load.emit(config.id, BigInt(bytes.length), 0n);
+    for (let i = 0; i < config.cpuNum; i++) {
+      const cpu = new Cpu({ memory: vm.memory, highestEl: 2 });
+      cpu.stopOnEl2 = true;
+      const vcpu = new VCpu(i, cpu);
+      vm.vcpus.push(vcpu);
+      if (t.vcpu_create.active) t.vcpu_create.emit(config.id, i, i === 0 ? config.entryPoint : 0n);
+      this.#setState(vm, vcpu, 'Free');
+      cpu.setSysReg(R.HCR, HCR_GUEST);
+      cpu.setSysReg(R.VTTBR, STAGE2_BASE | (BigInt(config.id) << 48n));
+      // VTCR_EL2: T0SZ=32 (4 GiB IPA), SL0=1 (start at level 1), inner/outer WB, inner shareable, 4K, PS=40 bits
+      cpu.setSysReg(R.VTCR, 32n | (1n << 6n) | (1n << 8n) | (1n << 10n) | (3n << 12n) | (2n << 16n));
+      cpu.setSysReg(R.VBAR2, 0n);
+      cpu.setSysReg(R.MPIDR, BigInt(i));
+      cpu.setPstate(0x3c5); // EL1h, interrupts masked
+      cpu.pc = i === 0 ? config.entryPoint : 0n;
+    }
+    vm.status = 'Loaded';
+    this.#vms.set(config.id, vm);
+    return vm;
+  }
+
+  #buildStage2(vm: Vm): void {
+    // Level 1 table at STAGE2_BASE (4 entries of 1 GiB), one level 2 table per GiB with 2 MiB
+    // blocks for RAM. Devices stay unmapped, so their accesses fault to EL2 as MMIO exits.
+    vm.memory.addRam(STAGE2_BASE, 5 * 4096, 'stage2');
+    const write64 = (pa: bigint, v: bigint) => {
+      const b = new Uint8Array(8);
+      new DataView(b.buffer).setBigUint64(0, v, true);
+      vm.memory.write(pa, b);
+    };
+    const BLOCK_ATTRS = (1n << 10n) | (3n << 8n) | (3n << 6n) | (0xfn << 2n) | 1n; // AF, inner shareable, S2AP RW, normal WB, block
+    for (const r of vm.config.memoryRegions) {
+      for (let off = 0; off < r.size; off += 2 * 1024 * 1024) {
+        const ipa = r.gpa + BigInt(off);
+        const l1 = Number(ipa >> 30n);
+        const l2Table = STAGE2_BASE + 4096n * BigInt(1 + l1);
+        write64(STAGE2_BASE + BigInt(8 * l1), l2Table | 3n);
+        write64(l2Table + 8n * ((ipa >> 21n) & 511n), ipa | BLOCK_ATTRS);
+      }
+    }
+  }
+
+  #loadElf(vm: Vm, bytes: Uint8Array): void {
+    let elf;
+    try {
+      elf = parseElf(bytes);
+    } catch (e) {
+      if (ElfError.isInstance(e)) throw new HypervisorError({ code: 'BAD_IMAGE', vmId: vm.id, cause: e, message: `VM ${vm.id}: image is not a valid ELF: ${e.message}` });
+      throw e;
+    }
+    if (elf.header.machine !== 183) throw new HypervisorError({ code: 'BAD_IMAGE', vmId: vm.id, message: `VM ${vm.id}: image is for machine ${elf.header.machine}, not aarch64 (183)` });
+    const ram = vm.config.memoryRegions;
+    for (const p of elf.loadSegments()) {
+      if (p.type !== PT_LOAD || p.memsz === 0) continue;
+      const end = p.paddr + BigInt(p.memsz);
+      if (!ram.some((r) => p.paddr >= r.gpa && end <= r.gpa + BigInt(r.size))) {
+        throw new HypervisorError({ code: 'BAD_IMAGE', vmId: vm.id, message: `VM ${vm.id}: segment at 0x${p.paddr.toString(16)} (${p.memsz} bytes) is outside guest RAM` });
+      }
+      vm.memory.write(p.paddr, p.data.subarray(0, p.filesz));
+    }
+  }
+
+  #setState(vm: Vm, vcpu: VCpu, to: VCpuState): void {
+    const from = vcpu.state;
+    vcpu.state = to;
+    const t = this.#tp.vcpu_state_change;
+    if (t.active) t.emit(vm.id, vcpu.id, VCPU_STATE_CODE[from], VCPU_STATE_CODE[to]);
+  }
+
+  /**
+   * Boots a VM: `Loaded`/`Suspended` → `Running`; vCPU 0 becomes Ready.
+   * @param id - VM id.
+   * @throws {HypervisorError} `BAD_STATE` when it is running or stopped.
+   */
+  startVm(id: number): void {
+    const vm = this.vm(id);
+    if (vm.status !== 'Loaded' && vm.status !== 'Suspended') throw new HypervisorError({ code: 'BAD_STATE', vmId: id, message: `VM ${id} is ${vm.status}; only a Loaded or Suspended VM can start` });
+    const booting = vm.status === 'Loaded';
+    vm.status = 'Running';
+    if (booting) {
+      const v0 = vm.vcpus[0]!;
+      this.#setState(vm, v0, 'Ready');
+      if (this.#tp.vm_boot.active) this.#tp.vm_boot.emit(id);
+    }
+  }
+
+  /**
+   * Pauses a running VM (`Suspended`).
+   * @param id - VM id.
+   * @throws {HypervisorError} `BAD_STATE`.
+   */
+  pauseVm(id: number): void {
+    const vm = this.vm(id);
+    if (vm.status !== 'Running') throw new HypervisorError({ code: 'BAD_STATE', vmId: id, message: `VM ${id} is ${vm.status}, not Running` });
+    vm.status = 'Suspended';
+  }
+
+  /**
+   * Stops a VM (`Stopping` → `Stopped`).
+   * @param id - VM id.
+   * @param reason - why, kept in `stopReason`.
+   * @throws {HypervisorError} `BAD_STATE` when it is stopped already.
+   */
+  stopVm(id: number, reason = 'stopped by the host'): void {
+    const vm = this.vm(id);
+    if (vm.status === 'Stopping' || vm.status === 'Stopped') throw new HypervisorError({ code: 'BAD_STATE', vmId: id, message: `VM ${id} is ${vm.status} already` });
+    vm.status = 'Stopping';
+    vm.stopReason = reason;
+    for (const v of vm.vcpus) if (v.state !== 'Free') this.#setState(vm, v, 'Free');
+    vm.status = 'Stopped';
+    if (this.#tp.vm_shutdown.active) this.#tp.vm_shutdown.emit(id, reason === 'system off' ? 0 : 1);
+  }
+
+  /**
+   * Runs the VMs until virtual time reaches `untilNs` or nothing is runnable.
+   * @param durationNs - virtual nanoseconds to run.
+   * @returns the virtual time reached.
+   */
+  run(durationNs: bigint): bigint {
+    const until = this.#timeNs + durationNs;
+    while (this.#timeNs < until) {
+      let ran = false;
+      for (const vm of this.vms()) {
+        if (vm.status !== 'Running') continue;
+        for (const vcpu of vm.vcpus) {
+          if (vm.status !== 'Running' || vcpu.state !== 'Ready') continue;
+          ran = true;
+          const left = Number(until - this.#timeNs) / NS_PER_INSN;
+          this.#runVcpu(vm, vcpu, Math.max(1, Math.min(QUANTUM_INSNS, Math.ceil(left))));
+          if (this.#timeNs >= until) break;
+        }
+      }
+      if (!ran) break;
+    }
+    return this.#timeNs;
+  }
+
+  /**
+   * Runs until every VM has stopped or nothing is runnable, at most `limitNs` of virtual time.
+   * @param limitNs - upper bound (default 10 virtual seconds).
+   * @returns the virtual time reached.
+   */
+  runUntilIdle(limitNs = 10_000_000_000n): bigint {
+    return this.run(limitNs);
+  }
+
+  #runVcpu(vm: Vm, vcpu: VCpu, budget: number): void {
+    const cpu = vcpu.cpu;
+    const t = this.#tp;
+    this.#current = { vm: vm.id, vcpu: vcpu.id, exit: 0 };
+    this.#setState(vm, vcpu, 'Running');
+    if (t.vcpu_run_enter.active) t.vcpu_run_enter.emit(vm.id, vcpu.id, 0, cpu.pc);
+    const before = cpu.insnCount;
+    const reason = cpu.run(budget);
+    const retired = cpu.insnCount - before;
+    vcpu.insns += retired;
+    const guestNs = BigInt(retired * NS_PER_INSN);
+    this.#timeNs += guestNs;
+    if (reason !== 'exception-el2') {
+      // quantum over (or a WFI at EL2, which guests never reach): preempted, not an exit
+      this.#setState(vm, vcpu, 'Ready');
+      return;
+    }
+    this.#timeNs += BigInt(EXIT_COST_NS);
+    const exit = decodeExit({
+      esr: cpu.getSysReg(R.ESR),
+      far: cpu.getSysReg(R.FAR),
+      hpfar: cpu.getSysReg(R.HPFAR),
+      vectorOffset: Number(cpu.pc & 0xfffn),
+      x: (i) => cpu.getX(i),
+    });
+    vcpu.lastExit = exit;
+    vcpu.exits.set(exit.kind, (vcpu.exits.get(exit.kind) ?? 0) + 1);
+    const code = exitCode(exit);
+    this.#current.exit = code;
+    const elr = cpu.getSysReg(R.ELR);
+    if (t.vcpu_run_exit.active) t.vcpu_run_exit.emit(vm.id, vcpu.id, code, elr, guestNs);
+    this.#setState(vm, vcpu, 'Ready');
+    this.#handleExit(vm, vcpu, exit, elr);
+  }
+
+  #resume(cpu: CpuType, elr: bigint, advance: number): void {
+    cpu.pc = elr + BigInt(advance);
+    cpu.setPstate(Number(cpu.getSysReg(R.SPSR) & 0xffffffffn));
+  }
+
+  #handleExit(vm: Vm, vcpu: VCpu, exit: AxVCpuExitReason, elr: bigint): void {
+    const cpu = vcpu.cpu;
+    const t = this.#tp;
+    switch (exit.kind) {
+      case 'Hypercall': {
+        const ret = this.#hypercall(vm, exit.nr, exit.args);
+        cpu.setX(0, ret);
+        if (t.hypercall.active) t.hypercall.emit(vm.id, vcpu.id, exit.nr, exit.args[0]!, exit.args[1]!, BigInt.asIntN(64, ret));
+        this.#resume(cpu, elr, 0);
+        return;
+      }
+      case 'MmioRead':
+      case 'MmioWrite': {
+        const dev = vm.devices.find((d) => exit.addr >= d.base && exit.addr < d.base + BigInt(d.length));
+        if (dev === undefined) {
+          this.#fault(vm, `${exit.kind === 'MmioRead' ? 'read from' : 'write to'} unmapped guest address 0x${exit.addr.toString(16)} at pc 0x${elr.toString(16)}`);
+          return;
+        }
+        const offset = Number(exit.addr - dev.base);
+        let value: bigint;
+        if (exit.kind === 'MmioWrite') {
+          value = exit.data;
+          dev.dev.write(offset, exit.width, value);
+        } else {
+          value = dev.dev.read(offset, exit.width);
+          if (exit.reg !== 31) cpu.setX(exit.reg, value);
+        }
+        if (t.device_access.active) t.device_access.emit(vm.id, vcpu.id, exit.addr, exit.width, exit.kind === 'MmioWrite', value, dev.name);
+        this.#resume(cpu, elr, 4);
+        return;
+      }
+      case 'Halt':
+        if (t.vcpu_halt.active) t.vcpu_halt.emit(vm.id, vcpu.id);
+        // No interrupt sources are modelled yet, so a halted vCPU would sleep forever: it blocks.
+        this.#resume(cpu, elr, 4);
+        this.#setState(vm, vcpu, 'Blocked');
+        if (vm.vcpus.every((v) => v.state === 'Blocked' || v.state === 'Free')) this.stopVm(vm.id, 'all vCPUs halted with nothing to wake them');
+        return;
+      case 'SystemDown':
+        this.stopVm(vm.id, 'system off');
+        return;
+      case 'CpuDown':
+        this.#setState(vm, vcpu, 'Free');
+        if (vm.vcpus.every((v) => v.state === 'Free')) this.stopVm(vm.id, 'all vCPUs off');
+        return;
+      case 'CpuUp': {
+        const target = vm.vcpus[Number(exit.targetCpu & 0xffn)];
+        if (target === undefined || target.state !== 'Free' || target === vcpu) {
+          cpu.setX(0, BigInt.asUintN(64, -2n)); // PSCI INVALID_PARAMETERS
+        } else {
+          target.cpu.pc = exit.entryPoint;
+          target.cpu.setX(0, exit.arg);
+          target.cpu.setPstate(0x3c5);
+          this.#setState(vm, target, 'Ready');
+          cpu.setX(0, 0n);
+          if (t.cpu_up.active) t.cpu_up.emit(vm.id, vcpu.id, exit.targetCpu, exit.entryPoint, exit.arg);
+        }
+        this.#resume(cpu, elr, 0);
+        return;
+      }
+      case 'SysRegRead':
+        if (exit.reg !== 31) cpu.setX(exit.reg, 0n); // unmodelled registers read as zero
+        this.#resume(cpu, elr, 4);
+        return;
+      case 'SysRegWrite':
+      case 'Nothing':
+      case 'ExternalInterrupt':
+        this.#resume(cpu, elr, exit.kind === 'SysRegWrite' ? 4 : 0);
+        return;
+      case 'NestedPageFault':
+        this.#fault(vm, `stage-2 fault at guest address 0x${exit.addr.toString(16)} (pc 0x${elr.toString(16)})`);
+        return;
+      default:
+        this.#fault(vm, `unhandled exit ${exit.kind} at pc 0x${elr.toString(16)}`);
+    }
+  }
+
+  #hypercall(vm: Vm, nr: bigint, args: bigint[]): bigint {
+    switch (nr) {
+      case PSCI.VERSION:
+        return 0x1_0000n; // PSCI 1.0
+      case HYPERCALL.CONSOLE_PUTC:
+        vm.putc(Number(args[0]! & 0xffn));
+        return 0n;
+      case HYPERCALL.GET_TIME_NS:
+        return this.#timeNs;
+      case HYPERCALL.YIELD:
+        return 0n;
+      default:
+        return NOT_SUPPORTED;
+    }
+  }
+
+  #fault(vm: Vm, why: string): void {
+    // An unrecoverable guest fault stops its VM, never the process.
+    this.stopVm(vm.id, `guest fault: ${why}`);
+  }
+}

@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { HypervisorError, parseVmConfig, Vmm } from '../src/index.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const helloToml = readFileSync(`${root}configs/hello.toml`, 'utf8');
+const loadImage = (p: string) => new Uint8Array(readFileSync(`${root}${p}`));
+
+function bootHello(vmm = new Vmm({ loadImage })) {
+  const vm = vmm.createVm(parseVmConfig(helloToml, 'hello.toml'));
+  vmm.startVm(vm.id);
+  vmm.runUntilIdle();
+  return { vmm, vm };
+}
+
+describe('the hello guest', () => {
+  it('prints the same console output as on qemu-system-aarch64 -M virt and powers off', () => {
+    const { vm } = bootHello();
+    expect(vm.console).toBe(readFileSync(`${root}guests/hello/qemu.console.txt`, 'utf8'));
+    expect(vm.status).toBe('Stopped');
+    expect(vm.stopReason).toBe('system off');
+  });
+
+  it('takes the exits its workload implies: one MMIO write per character, 9 hypercalls, one system off', () => {
+    const { vm } = bootHello();
+    const exits = Object.fromEntries(vm.vcpus[0]!.exits);
+    expect(exits).toEqual({ MmioWrite: vm.console.length, Hypercall: 9, SystemDown: 1 });
+  });
+
+  it('fires vcpu_run_exit for each exit, and two runs give identical traces and times', () => {
+    const trace = () => {
+      const vmm = new Vmm({ loadImage });
+      const lines: string[] = [];
+      vmm.tracepoints.enableAll();
+      vmm.tracepoints.attach('vmm:vcpu_run_exit', (r) => lines.push(`${r.timeNs} ${r.field('exit_reason')} ${r.field('pc')} ${r.field('guest_ns')}`));
+      const { vm } = bootHello(vmm);
+      return { lines, time: vmm.timeNs, exits: vm.vcpus[0]!.exits.size };
+    };
+    const a = trace();
+    const b = trace();
+    expect(a.lines.length).toBeGreaterThan(60);
+    expect(a).toEqual(b);
+  });
+});
+
+describe('bad configurations', () => {
+  const bad = (patch: (t: string) => string) => {
+    try {
+      parseVmConfig(patch(helloToml), 'bad.toml');
+    } catch (e) {
+      if (HypervisorError.isInstance(e)) return e;
+      throw e;
+    }
+    throw new Error('expected a HypervisorError');
+  };
+
+  it('names the file and key of each problem', () => {
+    expect(bad((t) => t.replace('cpu_num = 1', 'cpu_num = 0'))).toMatchObject({ code: 'BAD_CONFIG', file: 'bad.toml', key: 'base.cpu_num' });
+    expect(bad((t) => t.replace('memory_regions = [[0x40000000, 0x1000000, 0x7, 0]]', 'memory_regions = [[0x40000000, 0x1000000, 7, 0], [0x40800000, 0x200000, 7, 0]]')).key).toBe('kernel.memory_regions');
+    expect(bad((t) => t.replace('"pl011"', '"virtio-net"')).key).toBe('devices.emu_devices[0][0]');
+    expect(bad((t) => t.replace('entry_point = 0x40080000', 'entry_point = 0x80000000')).key).toBe('kernel.entry_point');
+    expect(bad((t) => t.replace('kernel_path = "guests/hello/guest.elf"', '')).key).toBe('kernel.kernel_path');
+    expect(bad((t) => t.replace('[base]', '[base')).message).toContain('invalid TOML');
+  });
+
+  it('rejects a missing or foreign image and a duplicate VM id', () => {
+    const vmm = new Vmm({ loadImage });
+    const config = parseVmConfig(helloToml);
+    expect(() => vmm.createVm(config, new Uint8Array([1, 2, 3]))).toThrowError(expect.objectContaining({ code: 'BAD_IMAGE' }));
+    vmm.createVm(config);
+    expect(() => vmm.createVm(config)).toThrowError(expect.objectContaining({ code: 'BAD_CONFIG' }));
+    expect(() => new Vmm().createVm(parseVmConfig(helloToml))).toThrowError(expect.objectContaining({ code: 'BAD_IMAGE' }));
+  });
+
+  it('stops a VM whose guest touches an unmapped device, not the process', () => {
+    const vmm = new Vmm({ loadImage });
+    const vm = vmm.createVm(parseVmConfig(helloToml.replace('emu_devices = [["pl011", 0x9000000, 0x1000, 33, 1, []]]', 'emu_devices = []')));
+    vmm.startVm(vm.id);
+    vmm.runUntilIdle();
+    expect(vm.status).toBe('Stopped');
+    expect(vm.stopReason).toMatch(/^guest fault: write to unmapped guest address 0x9000000/);
+  });
+});
