@@ -7,10 +7,14 @@ cd "$(dirname "$0")/../guests"
 for g in */; do
   g=${g%/}
   ( cd "$g"
-    aarch64-linux-gnu-gcc -O2 -g -ffreestanding -nostdlib -nostartfiles -fno-pie -no-pie -static \
-      -mgeneral-regs-only -fno-stack-protector -mno-outline-atomics -T link.ld \
-      -Wl,--build-id=none -Wl,--no-warn-rwx-segments -fdebug-prefix-map="$(pwd)"=/guests/"$g" \
-      -o guest.elf start.S guest.c
+    # Objects get fixed names (a temporary name would end up in the symbol table and make the
+    # image differ from build to build).
+    CFLAGS="-O2 -g -ffreestanding -fno-pie -mgeneral-regs-only -fno-stack-protector -mno-outline-atomics -fdebug-prefix-map=$(pwd)=/guests/$g"
+    aarch64-linux-gnu-gcc $CFLAGS -c start.s -o start.o
+    aarch64-linux-gnu-gcc $CFLAGS -c guest.c -o guest.o
+    aarch64-linux-gnu-gcc -nostdlib -nostartfiles -no-pie -static -T link.ld \
+      -Wl,--build-id=none -Wl,--no-warn-rwx-segments -o guest.elf start.o guest.o
+    rm -f start.o guest.o
     if command -v qemu-system-aarch64 >/dev/null 2>&1; then
       timeout 30 qemu-system-aarch64 -machine virt -cpu cortex-a57 -m 128M -nographic -nic none \
         -kernel guest.elf > qemu.console.txt

@@ -82,3 +82,27 @@ describe('bad configurations', () => {
     expect(vm.stopReason).toMatch(/^guest fault: write to unmapped guest address 0x9000000/);
   });
 });
+
+describe('the worker guest', () => {
+  it('matches qemu-system-aarch64 and polls the UART with MMIO reads', () => {
+    const vmm = new Vmm({ loadImage });
+    const vm = vmm.createVm(parseVmConfig(readFileSync(`${root}configs/worker.toml`, 'utf8'), 'worker.toml'));
+    vmm.startVm(vm.id);
+    vmm.runUntilIdle();
+    expect(vm.console).toBe(readFileSync(`${root}guests/worker/qemu.console.txt`, 'utf8'));
+    const exits = Object.fromEntries(vm.vcpus[0]!.exits);
+    expect(exits).toEqual({ MmioRead: vm.console.length, MmioWrite: vm.console.length, Hypercall: 128, SystemDown: 1 });
+  });
+
+  it('runs next to the hello guest, each VM with its own console', () => {
+    const vmm = new Vmm({ loadImage });
+    const a = vmm.createVm(parseVmConfig(helloToml));
+    const b = vmm.createVm(parseVmConfig(readFileSync(`${root}configs/worker.toml`, 'utf8')));
+    vmm.startVm(a.id);
+    vmm.startVm(b.id);
+    vmm.run(1_000_000_000n);
+    expect(a.console).toBe(readFileSync(`${root}guests/hello/qemu.console.txt`, 'utf8'));
+    expect(b.console).toBe(readFileSync(`${root}guests/worker/qemu.console.txt`, 'utf8'));
+    expect([a.status, b.status]).toEqual(['Stopped', 'Stopped']);
+  });
+});
