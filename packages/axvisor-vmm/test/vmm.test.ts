@@ -106,3 +106,15 @@ describe('the worker guest', () => {
     expect([a.status, b.status]).toEqual(['Stopped', 'Stopped']);
   });
 });
+
+describe('bundled VMs', () => {
+  it('boot from the package files alone', async () => {
+    const { BUNDLED_VMS, bundledConfig, bundledImage } = await import('../src/index.js');
+    const vmm = new Vmm({ loadImage: bundledImage });
+    for (const name of BUNDLED_VMS) vmm.startVm(vmm.createVm(parseVmConfig(bundledConfig(name), `${name}.toml`)).id);
+    vmm.runUntilIdle();
+    expect(vmm.vms().map((v) => [v.config.name, v.status])).toEqual([['hello', 'Stopped'], ['worker', 'Stopped']]);
+    expect(() => bundledConfig('nope')).toThrowError(expect.objectContaining({ code: 'BAD_CONFIG' }));
+    expect(() => bundledImage('../../etc/passwd')).toThrowError(expect.objectContaining({ code: 'BAD_IMAGE' }));
+  });
+});

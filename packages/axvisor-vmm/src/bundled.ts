@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+// The guests and VM configurations shipped with this package (guests/*, configs/*.toml).
+
+import { readFileSync } from 'node:fs';
+import { HypervisorError } from './errors.js';
+
+/** Names of the bundled VMs (`configs/<name>.toml`, image `guests/<name>/guest.elf`). */
+export const BUNDLED_VMS = ['hello', 'worker'] as const;
+
+function packageFile(rel: string): Uint8Array {
+  // Built code is in dist/ (one level below the package root), sources in src/ (also one).
+  try {
+    return new Uint8Array(readFileSync(new URL(`../${rel}`, import.meta.url)));
+  } catch (e) {
+    throw new HypervisorError({ code: 'BAD_IMAGE', cause: e, message: `bundled file \`${rel}\` is missing from @axebpf/axvisor-vmm` });
+  }
+}
+
+/**
+ * The configuration text of a bundled VM.
+ * @param name - `hello` or `worker`.
+ * @returns the TOML text.
+ * @throws {HypervisorError} `BAD_CONFIG` for an unknown name.
+ */
+export function bundledConfig(name: string): string {
+  if (!(BUNDLED_VMS as readonly string[]).includes(name)) {
+    throw new HypervisorError({ code: 'BAD_CONFIG', key: 'name', message: `no bundled VM \`${name}\` (have: ${BUNDLED_VMS.join(', ')})` });
+  }
+  return new TextDecoder().decode(packageFile(`configs/${name}.toml`));
+}
+
+/**
+ * Reads a bundled image by the `kernel_path` of a bundled config (`guests/hello/guest.elf`).
+ * @param path - path relative to the package root.
+ * @returns the image bytes.
+ * @throws {HypervisorError} `BAD_IMAGE` when it does not exist.
+ */
+export function bundledImage(path: string): Uint8Array {
+  if (!/^guests\/[a-z0-9_-]+\/guest\.elf$/.test(path)) throw new HypervisorError({ code: 'BAD_IMAGE', message: `\`${path}\` is not a bundled guest image` });
+  return packageFile(path);
+}
