@@ -89,6 +89,33 @@ export class Log2Histogram {
     if (v > this.#max) this.#max = v;
   }
 
+  /**
+   * Builds a histogram from bucket counts kept elsewhere (an eBPF program's log2 array map):
+   * bucket `k` counts samples in [{@link bucketLow}(k), {@link bucketHigh}(k)).
+   * @param counts - count per bucket (at most {@link LOG2_BUCKETS}).
+   * @param range - the observed smallest and largest sample and their sum, when known; else
+   * the bounds of the first and last non-empty buckets (and no sum).
+   * @returns the histogram.
+   */
+  static fromBuckets(counts: readonly number[], range: { min?: number; max?: number; sum?: number } = {}): Log2Histogram {
+    const h = new Log2Histogram();
+    let first = -1;
+    let last = -1;
+    counts.slice(0, LOG2_BUCKETS).forEach((c, k) => {
+      if (!(c > 0)) return;
+      h.#buckets[k] = c;
+      h.#total += c;
+      if (first < 0) first = k;
+      last = k;
+    });
+    if (first >= 0) {
+      h.#min = range.min ?? bucketLow(first);
+      h.#max = range.max ?? bucketHigh(last) - 1;
+      h.#sum = range.sum ?? 0;
+    }
+    return h;
+  }
+
   /** Number of samples. */
   get total(): number {
     return this.#total;

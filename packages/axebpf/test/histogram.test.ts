@@ -83,3 +83,20 @@ describe('output helpers', () => {
     expect(toJsonValue({ a: 5n, b: [2n ** 64n - 1n] })).toEqual({ a: 5, b: ['18446744073709551615'] });
   });
 });
+
+describe('Log2Histogram.fromBuckets', () => {
+  it('gives the same percentiles as recording the samples when the range is known', () => {
+    const samples = [3, 5, 9, 17, 33, 33, 70, 1000, 1500, 40000];
+    const recorded = new Log2Histogram();
+    for (const v of samples) recorded.record(v);
+    const snap = recorded.snapshot();
+    const rebuilt = Log2Histogram.fromBuckets(snap.buckets, { min: 3, max: 40000, sum: snap.sum }).snapshot();
+    expect(rebuilt).toEqual(snap);
+  });
+
+  it('uses bucket bounds when the range is unknown, and stays empty without counts', () => {
+    const h = Log2Histogram.fromBuckets([0, 0, 0, 4]); // four samples in [4, 8)
+    expect(h.snapshot()).toMatchObject({ total: 4, min: 4, max: 7 });
+    expect(Log2Histogram.fromBuckets([0, 0]).snapshot().p50).toBeUndefined();
+  });
+});
