@@ -11,4 +11,4 @@ export { Vmm, Vm, VCpu, HYPERCALL, NS_PER_INSN, EXIT_COST_NS, QUANTUM_INSNS } fr
 export type { VmStatus, VCpuState, VmmOptions, VmmPlatform } from './vmm.js';
 export { HypervisorError } from './errors.js';
 export type { HypervisorErrorCode } from './errors.js';
-export { BUNDLED_VMS, bundledConfig, bundledImage } from './bundled.js';
+export { BUNDLED_VMS, BENCHMARK_VMS, bundledConfig, bundledImage } from './bundled.js';

@@ -14,6 +14,8 @@ import type { VmConfig } from './config.js';
 import { HypervisorError } from './errors.js';
 import type { AxVCpuExitReason } from './exit.js';
 import { decodeExit, exitCode, PSCI } from './exit.js';
+import type { ExitReasonName } from './exit-reason.js';
+import { exitReasonName } from './exit-reason.js';
 
 /** `VMStatus` of axvm. */
 export type VmStatus = 'Loading' | 'Loaded' | 'Running' | 'Suspended' | 'Stopping' | 'Stopped';
@@ -54,8 +56,8 @@ export class VCpu {
   readonly cpu: CpuType;
   /** Current `VCpuState`. */
   state: VCpuState = 'Created';
-  /** Exits by reason name. */
-  readonly exits = new Map<string, number>();
+  /** Exits by trace code (index 1..16). */
+  readonly exitCounts = new Uint32Array(17);
   /** Instructions retired in the guest. */
   insns = 0;
   /** The last exit. */
@@ -65,6 +67,16 @@ export class VCpu {
   constructor(id: number, cpu: CpuType) {
     this.id = id;
     this.cpu = cpu;
+  }
+
+  /** Exits by reason name (only reasons that occurred). */
+  get exits(): Map<ExitReasonName, number> {
+    const m = new Map<ExitReasonName, number>();
+    this.exitCounts.forEach((n, code) => {
+      const name = exitReasonName(code);
+      if (n > 0 && name !== undefined) m.set(name, n);
+    });
+    return m;
   }
 }
 
@@ -179,7 +191,8 @@ export class Vmm {
   readonly #tp: VmmTracepoints;
   readonly #loadImage: ((path: string, config: VmConfig) => Uint8Array) | undefined;
   #timeNs = 0n;
-  #current: { vm: number; vcpu: number; exit: number } = { vm: 0, vcpu: 0, exit: 0 };
+  readonly #current: { vm: number; vcpu: number; exit: number } = { vm: 0, vcpu: 0, exit: 0 };
+  #order: Vm[] = [];
 
   /** @param options - tracepoint manager, image loader. */
   constructor(options: VmmOptions = {}) {
@@ -208,7 +221,7 @@ export class Vmm {
 
   /** @returns every VM, by id order. */
   vms(): Vm[] {
-    return [...this.#vms.values()].sort((a, b) => a.id - b.id);
+    return [...this.#order];
   }
 
   /**
@@ -264,6 +277,7 @@ export class Vmm {
     }
     vm.status = 'Loaded';
     this.#vms.set(config.id, vm);
+    this.#order = [...this.#vms.values()].sort((a, b) => a.id - b.id);
     return vm;
   }
 
@@ -368,7 +382,7 @@ export class Vmm {
     const until = this.#timeNs + durationNs;
     while (this.#timeNs < until) {
       let ran = false;
-      for (const vm of this.vms()) {
+      for (const vm of this.#order) {
         if (vm.status !== 'Running') continue;
         for (const vcpu of vm.vcpus) {
           if (vm.status !== 'Running' || vcpu.state !== 'Ready') continue;
@@ -395,7 +409,10 @@ export class Vmm {
   #runVcpu(vm: Vm, vcpu: VCpu, budget: number): void {
     const cpu = vcpu.cpu;
     const t = this.#tp;
-    this.#current = { vm: vm.id, vcpu: vcpu.id, exit: 0 };
+    const current = this.#current;
+    current.vm = vm.id;
+    current.vcpu = vcpu.id;
+    current.exit = 0;
     this.#setState(vm, vcpu, 'Running');
     if (t.vcpu_run_enter.active) t.vcpu_run_enter.emit(vm.id, vcpu.id, 0, cpu.pc);
     const before = cpu.insnCount;
@@ -410,22 +427,33 @@ export class Vmm {
       return;
     }
     this.#timeNs += BigInt(EXIT_COST_NS);
-    const exit = decodeExit({
-      esr: cpu.getSysReg(R.ESR),
-      far: cpu.getSysReg(R.FAR),
-      hpfar: cpu.getSysReg(R.HPFAR),
-      vectorOffset: Number(cpu.pc & 0xfffn),
-      x: (i) => cpu.getX(i),
-    });
+    const syndrome = this.#syndrome;
+    syndrome.cpu = cpu;
+    syndrome.esr = cpu.getSysReg(R.ESR);
+    syndrome.far = cpu.getSysReg(R.FAR);
+    syndrome.hpfar = cpu.getSysReg(R.HPFAR);
+    syndrome.vectorOffset = Number(cpu.pc & 0xfffn);
+    const exit = decodeExit(syndrome);
     vcpu.lastExit = exit;
-    vcpu.exits.set(exit.kind, (vcpu.exits.get(exit.kind) ?? 0) + 1);
     const code = exitCode(exit);
-    this.#current.exit = code;
+    vcpu.exitCounts[code]!++;
+    current.exit = code;
     const elr = cpu.getSysReg(R.ELR);
     if (t.vcpu_run_exit.active) t.vcpu_run_exit.emit(vm.id, vcpu.id, code, elr, guestNs);
     this.#setState(vm, vcpu, 'Ready');
     this.#handleExit(vm, vcpu, exit, elr);
   }
+
+  readonly #syndrome = {
+    cpu: undefined as CpuType | undefined,
+    esr: 0n,
+    far: 0n,
+    hpfar: 0n,
+    vectorOffset: 0,
+    x(i: number): bigint {
+      return this.cpu!.getX(i);
+    },
+  };
 
   #resume(cpu: CpuType, elr: bigint, advance: number): void {
     cpu.pc = elr + BigInt(advance);

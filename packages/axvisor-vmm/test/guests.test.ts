@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const guests = ['hello', 'worker'];
+const guests = ['hello', 'worker', 'hcall'];
 const hasGcc = spawnSync('aarch64-linux-gnu-gcc', ['--version']).status === 0;
 const hasQemu = spawnSync('qemu-system-aarch64', ['--version']).status === 0;
 
