@@ -148,3 +148,26 @@ describe('symbols', () => {
     expect(rt.symbols.search('handle').map((e) => e.name)).toEqual(['handle_hvc']);
   });
 });
+
+describe('bridgeTracepointEvents', () => {
+  it('turns enabled tracepoint records into TraceEvents and statistics', async () => {
+    const { bridgeTracepointEvents } = await import('../src/features/tracepoints.js');
+    const rt = runtime();
+    const tp = rt.tracepoints.register(defineEvent({ system: 'vmm', name: 'vcpu_run_exit', fields: [['vm_id', 'u32'], ['vcpu_id', 'u32'], ['exit_reason', 'u32'], ['pc', 'u64'], ['guest_ns', 'u64']] }));
+    const stop = bridgeTracepointEvents(rt.tracepoints, rt);
+    tp.emit(1, 0, 1, 0x40000000n, 100n); // disabled: nothing
+    rt.tracepoints.enable('vmm:vcpu_run_exit');
+    tp.emit(2, 1, 3, 0x40001000n, 250n);
+    tp.emit(2, 1, 1, 0x40002000n, 750n);
+    const events = rt.events.drain();
+    expect(events.map((e) => [e.vmId, e.args, e.durationNs])).toEqual([
+      [2, [1n, 3n, 0x40001000n], 250n],
+      [2, [1n, 1n, 0x40002000n], 750n],
+    ]);
+    expect(events[0]!.name).toBe('vmm:vcpu_run_exit');
+    expect(rt.stats.get('vmm:vcpu_run_exit')).toMatchObject({ count: 2, minNs: 250, maxNs: 750 });
+    stop();
+    tp.emit(2, 1, 1, 0n, 1n);
+    expect(rt.events.drain()).toHaveLength(0);
+  });
+});
