@@ -1,4 +1,4 @@
-/* Entry of the hcall guest: runs at EL1 with the MMU off. Sets the stack, clears .bss, calls
+/* Entry of every bundled guest: runs at EL1 with the MMU off. Sets the stack, clears .bss, calls
    guest_main, then asks PSCI (over HVC) to power the system off. */
     .section .text.boot, "ax"
     .global _start
