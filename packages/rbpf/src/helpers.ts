@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The calling convention between eBPF programs and host helper functions.
 
+import { VmError } from './errors.js';
 import type { AddressSpace } from './memory.js';
 
 /**
@@ -196,6 +197,32 @@ export class HelperTable {
     const t = new HelperTable();
     for (const h of this.entries()) t.register(h.id, h.name, h.fn);
     return t;
+  }
+}
+
+/**
+ * Calls a helper the way both engines do: looks it up, runs it with the call's pc and id set,
+ * turns a foreign exception into `HELPER_ERROR` (a `VmError` passes through).
+ * @param helpers - implementations by id.
+ * @param call - the reused call object (its `regs` already hold r1–r5).
+ * @param id - helper id (-1 for an id that cannot exist, like a callx target above 2^32).
+ * @param pc - the calling instruction.
+ * @returns what the helper returned.
+ * @throws {VmError} `UNKNOWN_HELPER`, `HELPER_ERROR`, or the helper's own `VmError`.
+ * @internal
+ */
+export function invokeHelper(helpers: readonly (HelperFn | undefined)[], call: HelperCall, id: number, pc: number): number | bigint | void {
+  const fn = id >= 0 ? helpers[id] : undefined;
+  if (fn === undefined) {
+    throw new VmError({ code: 'UNKNOWN_HELPER', pc, helper: id, message: `call to unknown helper \`${id}\`` });
+  }
+  call.pc = pc;
+  call.id = id;
+  try {
+    return fn(call);
+  } catch (e) {
+    if (VmError.isInstance(e)) throw e;
+    throw new VmError({ code: 'HELPER_ERROR', pc, helper: id, cause: e, message: `helper \`${id}\` failed: ${e instanceof Error ? e.message : String(e)}` });
   }
 }
 

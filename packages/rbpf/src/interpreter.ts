@@ -4,7 +4,7 @@
 
 import { VmError } from './errors.js';
 import type { HelperCall, HelperFn } from './helpers.js';
-import { storeResult } from './helpers.js';
+import { invokeHelper, storeResult } from './helpers.js';
 import type { AddressSpace } from './memory.js';
 import { MAX_CALL_FRAMES, STACK_FRAME_SIZE } from './opcodes.js';
 import type { Program } from './program.js';
@@ -65,21 +65,7 @@ function accessFault(mem: AddressSpace, R: Int32Array, base: number, off: number
 }
 
 function callHelper(state: InterpreterState, id: number, pc: number): void {
-  const fn = id >= 0 ? state.helpers[id] : undefined;
-  if (fn === undefined) {
-    throw new VmError({ code: 'UNKNOWN_HELPER', pc, helper: id, message: `call to unknown helper \`${id}\`` });
-  }
-  const call = state.call;
-  call.pc = pc;
-  call.id = id;
-  let value: number | bigint | void;
-  try {
-    value = fn(call);
-  } catch (e) {
-    if (VmError.isInstance(e)) throw e;
-    throw new VmError({ code: 'HELPER_ERROR', pc, helper: id, cause: e, message: `helper \`${id}\` failed: ${e instanceof Error ? e.message : String(e)}` });
-  }
-  storeResult(state.regs, 0, value);
+  storeResult(state.regs, 0, invokeHelper(state.helpers, state.call, id, pc));
 }
 
 function atomic(mem: AddressSpace, R: Int32Array, d: number, s: number, off: number, op: number, wide: boolean, pc: number): void {

@@ -4,7 +4,7 @@
 
 import { VmError } from '../errors.js';
 import type { HelperCall, HelperFn } from '../helpers.js';
-import { storeResult } from '../helpers.js';
+import { invokeHelper, storeResult } from '../helpers.js';
 import type { AddressSpace } from '../memory.js';
 import { MAX_CALL_FRAMES } from '../opcodes.js';
 import type { Program } from '../program.js';
@@ -63,24 +63,13 @@ export class WasmEngine {
   }
 
   #helper(idLo: number, idHi: number, pc: number): void {
-    const id = idHi === 0 ? idLo : -1;
-    const fn = id >= 0 ? this.#helpers[id] : undefined;
-    if (fn === undefined) throw new VmError({ code: 'UNKNOWN_HELPER', pc, helper: id, message: `call to unknown helper \`${id}\`` });
     const call = this.#ctx.call;
     const memory = this.#ctx.memory;
     if (this.#scratchGeneration !== memory.generation) {
       call.regs = new Int32Array(memory.memory.buffer, this.#scratch, 22);
       this.#scratchGeneration = memory.generation;
     }
-    call.pc = pc;
-    call.id = id;
-    let value: number | bigint | void;
-    try {
-      value = fn(call);
-    } catch (e) {
-      if (VmError.isInstance(e)) throw e;
-      throw new VmError({ code: 'HELPER_ERROR', pc, helper: id, cause: e, message: `helper \`${id}\` failed: ${e instanceof Error ? e.message : String(e)}` });
-    }
+    const value = invokeHelper(this.#helpers, call, idHi === 0 ? idLo : -1, pc);
     if (this.#scratchGeneration !== memory.generation) {
       call.regs = new Int32Array(memory.memory.buffer, this.#scratch, 22);
       this.#scratchGeneration = memory.generation;
