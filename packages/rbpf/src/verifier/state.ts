@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: MIT
+// Abstract machine state of the verifier: register types, stack slots, call frames.
+
+import type { Scalar } from './scalar.js';
+import { formatScalar, scalarEqual, scalarWithin } from './scalar.js';
+
+/** Bytes per stack frame. */
+export const FRAME_BYTES = 512;
+
+/**
+ * The abstract value of one register. Pointer offsets are intervals `[lo, hi]` of byte offsets
+ * (stack offsets are relative to the frame top, so negative).
+ */
+export type RegState =
+  | { readonly kind: 'uninit' }
+  | { readonly kind: 'scalar'; readonly s: Scalar }
+  | { readonly kind: 'ctx'; readonly lo: number; readonly hi: number }
+  | { readonly kind: 'stack'; readonly frame: number; readonly lo: number; readonly hi: number }
+  | { readonly kind: 'mem'; readonly lo: number; readonly hi: number }
+  | { readonly kind: 'map_value'; readonly map: number; readonly lo: number; readonly hi: number; readonly nullId: number }
+  | { readonly kind: 'map'; readonly map: number };
+
+/** Names of the register kinds, as messages spell them. */
+export const KIND_NAMES: Record<RegState['kind'], string> = {
+  uninit: 'uninitialised',
+  scalar: 'a scalar',
+  ctx: 'a context pointer',
+  stack: 'a stack pointer',
+  mem: 'a memory pointer',
+  map_value: 'a map value pointer',
+  map: 'a map pointer',
+};
+
+/** The uninitialised register. */
+export const UNINIT: RegState = { kind: 'uninit' };
+
+/** Stack byte states. */
+export const STACK_UNINIT = 0;
+/** An initialised byte of unknown content. */
+export const STACK_MISC = 1;
+/** A byte of a spilled register (8-byte aligned slot). */
+export const STACK_SPILL = 2;
+
+/** One call frame. */
+export interface Frame {
+  /** r0..r10. */
+  regs: RegState[];
+  /** One state byte per stack byte; index 0 is `r10 - 512`. */
+  stack: Uint8Array;
+  /** Spilled registers by slot (`(512 + off) / 8`). */
+  spills: Map<number, RegState>;
+  /** Instruction index of the call that made this frame (-1 for the main frame). */
+  callsite: number;
+  /** First instruction of the frame's subprogram. */
+  entry: number;
+}
+
+/** The whole abstract state along one path. */
+export interface State {
+  frames: Frame[];
+  /** The length of the raw memory (`raw-memory` type). */
+  memLen: Scalar;
+}
+
+/** @returns a deep copy (register values are immutable and shared). */
+export function cloneState(s: State): State {
+  return {
+    memLen: s.memLen,
+    frames: s.frames.map((f) => ({ regs: f.regs.slice(), stack: f.stack.slice(), spills: new Map(f.spills), callsite: f.callsite, entry: f.entry })),
+  };
+}
+
+/** @returns whether the values of `inner` are all values of `outer`; `exact` asks for equality. */
+export function regWithin(inner: RegState, outer: RegState, exact: boolean): boolean {
+  if (outer.kind === 'uninit') return exact ? inner.kind === 'uninit' : true;
+  if (inner.kind !== outer.kind) return false;
+  switch (outer.kind) {
+    case 'scalar': {
+      const a = (inner as { s: Scalar }).s;
+      if (exact) return scalarEqual(a, outer.s);
+      if (outer.s.id !== 0 && a.id !== outer.s.id) return false;
+      return scalarWithin(a, outer.s);
+    }
+    case 'map':
+      return (inner as { map: number }).map === outer.map;
+    case 'map_value': {
+      const i = inner as typeof outer;
+      if (i.map !== outer.map || i.nullId !== outer.nullId) return false;
+      return exact ? i.lo === outer.lo && i.hi === outer.hi : i.lo >= outer.lo && i.hi <= outer.hi;
+    }
+    case 'stack': {
+      const i = inner as typeof outer;
+      if (i.frame !== outer.frame) return false;
+      return exact ? i.lo === outer.lo && i.hi === outer.hi : i.lo >= outer.lo && i.hi <= outer.hi;
+    }
+    default: {
+      const i = inner as { lo: number; hi: number };
+      return exact ? i.lo === outer.lo && i.hi === outer.hi : i.lo >= outer.lo && i.hi <= outer.hi;
+    }
+  }
+}
+
+/**
+ * @returns whether every concrete state of `inner` is one of `outer` (so a path from `inner`
+ * is safe when the path from `outer` was), or with `exact`, whether they are equal.
+ */
+export function stateWithin(inner: State, outer: State, exact: boolean): boolean {
+  if (inner.frames.length !== outer.frames.length) return false;
+  if (exact ? !scalarEqual(inner.memLen, outer.memLen) : !scalarWithin(inner.memLen, outer.memLen)) return false;
+  for (let f = 0; f < outer.frames.length; f++) {
+    const a = inner.frames[f]!;
+    const b = outer.frames[f]!;
+    if (a.callsite !== b.callsite) return false;
+    for (let r = 0; r < 11; r++) if (!regWithin(a.regs[r]!, b.regs[r]!, exact)) return false;
+    for (let i = 0; i < FRAME_BYTES; i++) {
+      const ob = b.stack[i]!;
+      const ib = a.stack[i]!;
+      if (exact ? ob !== ib : ob !== STACK_UNINIT && ib === STACK_UNINIT) return false;
+      if (ob === STACK_SPILL && ib !== STACK_SPILL) return false;
+    }
+    for (const [slot, spilled] of b.spills) {
+      const mine = a.spills.get(slot);
+      if (mine === undefined || !regWithin(mine, spilled, exact)) return false;
+    }
+    if (exact && a.spills.size !== b.spills.size) return false;
+  }
+  return true;
+}
+
+/** @returns a register as the kernel log writes it (`scalar(umax=255)`, `fp-8`, `ctx(off=4)`). */
+export function formatReg(r: RegState): string {
+  const range = (lo: number, hi: number) => (lo === hi ? `${lo}` : `[${lo},${hi}]`);
+  switch (r.kind) {
+    case 'uninit':
+      return 'uninit';
+    case 'scalar':
+      return `scalar${formatScalar(r.s)}`;
+    case 'ctx':
+      return `ctx(off=${range(r.lo, r.hi)})`;
+    case 'stack':
+      return `fp${r.frame}${r.lo === r.hi ? (r.lo === 0 ? '' : r.lo) : range(r.lo, r.hi)}`;
+    case 'mem':
+      return `mem(off=${range(r.lo, r.hi)})`;
+    case 'map_value':
+      return `map_value${r.nullId !== 0 ? '_or_null' : ''}(map=${r.map},off=${range(r.lo, r.hi)})`;
+    case 'map':
+      return `map_ptr(map=${r.map})`;
+  }
+}
+
+/** @returns the initialised registers of the innermost frame, `R0=... R1=...`. */
+export function formatRegs(s: State): string {
+  const f = s.frames[s.frames.length - 1]!;
+  const out: string[] = [];
+  for (let r = 0; r < 11; r++) if (f.regs[r]!.kind !== 'uninit') out.push(`R${r}=${formatReg(f.regs[r]!)}`);
+  return out.join(' ');
+}
