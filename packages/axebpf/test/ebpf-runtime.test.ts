@@ -1,6 +1,7 @@
 import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH } from '@axebpf/kbpf-basic';
 import { defineEvent } from '@axebpf/tracepoint';
 import { describe, expect, it } from 'vitest';
+import { assemble } from '@axebpf/rbpf';
 import { createRuntime, FeatureError, MockPlatform } from '../src/index.js';
 import { ebpfRuntime, HYPERVISOR_HELPERS } from '../src/features/ebpf-runtime.js';
 import { symbols } from '../src/features/symbols.js';
@@ -169,5 +170,41 @@ describe('bridgeTracepointEvents', () => {
     stop();
     tp.emit(2, 1, 1, 0n, 1n);
     expect(rt.events.drain()).toHaveLength(0);
+  });
+});
+
+describe('loadObject', () => {
+  // A stand-in for @axebpf/obj: one global-data map and one program reading it through
+  // `lddw map_value[fd]`, as a relocated clang object would.
+  const fakeLoader = (fail = false) => (object: Uint8Array, createMap: (d: import('../src/features/ebpf-runtime.js').ObjectMapDefinition) => number) => {
+    const fd = createMap({ name: '.rodata', mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, mapFlags: 0, initialValue: object.slice(0, 8), frozen: true });
+    if (fail) throw new Error('bad relocation');
+    return { programs: [{ name: 'main', section: 'tracepoint/vmm/vcpu_run_exit', bytecode: assemble(`lddw %r1, map_value[${fd}]+0\nldxdw %r0, [%r1]\nexit`) }] };
+  };
+
+  it('creates the object maps as <name>:<map>, loads the program, and frees the maps on unload', () => {
+    const rt = createRuntime({ features: [ebpfRuntime({ objectLoader: fakeLoader() })] as const });
+    const p = rt.ebpf.loadObject('reader', new Uint8Array([42, 0, 0, 0, 0, 0, 0, 0]));
+    expect(p.description).toBe('tracepoint/vmm/vcpu_run_exit (main)');
+    expect(rt.ebpf.run('reader').value).toBe(42n);
+    expect(rt.ebpf.maps().map((m) => m.name)).toEqual(['reader:.rodata']);
+    expect(() => rt.ebpf.bpf.mapUpdateElem(rt.ebpf.maps()[0]!.fd, new Uint8Array(4), new Uint8Array(8))).toThrow(); // frozen
+    expect(() => rt.ebpf.loadObject('reader', new Uint8Array(8), { program: 'nope' })).toThrowError(expect.objectContaining({ code: 'ALREADY_EXISTS' }));
+    rt.ebpf.unload('reader');
+    expect(rt.ebpf.maps()).toEqual([]);
+  });
+
+  it('drops the maps it created when loading fails, and names a missing program', () => {
+    const rt = createRuntime({ features: [ebpfRuntime({ objectLoader: fakeLoader(true) })] as const });
+    expect(() => rt.ebpf.loadObject('x', new Uint8Array(8))).toThrowError('bad relocation');
+    expect(rt.ebpf.maps()).toEqual([]);
+    const ok = createRuntime({ features: [ebpfRuntime({ objectLoader: fakeLoader() })] as const });
+    expect(() => ok.ebpf.loadObject('x', new Uint8Array(8), { program: 'other' })).toThrowError(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(ok.ebpf.maps()).toEqual([]);
+  });
+
+  it('says what is missing without an object loader', () => {
+    const rt = createRuntime({ features: [ebpfRuntime()] as const });
+    expect(() => rt.ebpf.loadObject('x', new Uint8Array(8))).toThrowError(expect.objectContaining({ code: 'MISSING_FEATURE' }));
   });
 });

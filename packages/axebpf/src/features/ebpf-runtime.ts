@@ -14,7 +14,11 @@ import { defineFeature } from '../features.js';
 import type { Platform } from '../platform.js';
 
 /** Ids of the hypervisor helpers (the Rust original defined them but never registered them). */
-export const HYPERVISOR_HELPERS = { get_current_vm_id: 100, get_current_vcpu_id: 101, get_exit_reason: 102 } as const;
+export const HYPERVISOR_HELPERS = {
+  get_current_vm_id: 100,
+  get_current_vcpu_id: 101,
+  get_exit_reason: 102,
+} as const;
 
 /** Where a program comes from. */
 export type ProgramSource = Uint8Array | { asm: string } | { bytecode: Uint8Array };
@@ -33,6 +37,37 @@ export interface LoadOptions {
   /** Free text shown by `programs()`. */
   description?: string;
 }
+
+/**
+ * What a map of an ELF object needs (from its BTF or legacy definition, or a global data section).
+ */
+export interface ObjectMapDefinition {
+  /** Map name in the object (`counts`, `.rodata`). */
+  name: string;
+  /** `BPF_MAP_TYPE_*`. */
+  mapType: number;
+  /** Key size in bytes. */
+  keySize: number;
+  /** Value size in bytes. */
+  valueSize: number;
+  /** Entries. */
+  maxEntries: number;
+  /** `BPF_F_*` flags. */
+  mapFlags: number;
+  /** Initial value of entry 0 (global data sections). */
+  initialValue?: Uint8Array;
+  /** Freeze after initialisation (`.rodata`). */
+  frozen?: boolean;
+}
+
+/**
+ * Turns an ELF object into programs whose pseudo `lddw` instructions refer to map fds: the role
+ * of `@axebpf/obj`. The runtime creates each map through `createMap` and passes its fd back.
+ */
+export type ObjectLoader = (
+  object: Uint8Array,
+  createMap: (definition: ObjectMapDefinition) => number,
+) => { programs: { name: string; section: string; bytecode: Uint8Array }[] };
 
 /** Run statistics of one loaded program. */
 export interface ProgramStats {
@@ -98,6 +133,21 @@ export interface EbpfRuntimeApi {
    */
   load(name: string, source: ProgramSource, options?: LoadOptions): LoadedProgram;
   /**
+   * Loads a program from an ELF object compiled by clang (`clang -O2 -g -target bpf`): creates
+   * its maps as `<name>:<map>` (global data as array maps), relocates and loads it under `name`.
+   * @param name - program name (unique in the runtime).
+   * @param object - the ELF bytes.
+   * @param options - which program of the object (default: the first), engine, budget, trust.
+   * @returns the loaded program.
+   * @throws {FeatureError} `MISSING_FEATURE` without an object loader, `NOT_FOUND` for an unknown
+   * program name, and the loader's own errors for invalid objects.
+   */
+  loadObject(
+    name: string,
+    object: Uint8Array,
+    options?: LoadOptions & { program?: string },
+  ): LoadedProgram;
+  /**
    * Unloads a program, detaching it everywhere first.
    * @param name - program name.
    * @returns whether it existed.
@@ -148,12 +198,16 @@ export interface EbpfRuntimeOptions {
    * The verifier of `@axebpf/rbpf` plugs in here.
    */
   verify?: (bytecode: Uint8Array, name: string) => void;
+  /** Reads ELF objects for {@link EbpfRuntimeApi.loadObject}. */
+  objectLoader?: ObjectLoader;
 }
 
 interface ProgramState extends LoadedProgram {
   attachedTo: string[];
   consumers: Map<string, ProgramConsumer>;
   stats: ProgramStats;
+  /** Maps created for this program by `loadObject`, freed with it. */
+  ownedMaps: string[];
 }
 
 function kbpfPlatform(p: Platform, cpus: number, printk: (line: string) => void): KbpfPlatform {
@@ -182,9 +236,15 @@ function setupRuntime(context: FeatureContext, options: EbpfRuntimeOptions) {
       }
     }),
     extraHelpers(table) {
-      table.register(HYPERVISOR_HELPERS.get_current_vm_id, 'get_current_vm_id', () => platform.currentVmId());
-      table.register(HYPERVISOR_HELPERS.get_current_vcpu_id, 'get_current_vcpu_id', () => platform.currentVcpuId());
-      table.register(HYPERVISOR_HELPERS.get_exit_reason, 'get_exit_reason', () => platform.exitReason());
+      table.register(HYPERVISOR_HELPERS.get_current_vm_id, 'get_current_vm_id', () =>
+        platform.currentVmId(),
+      );
+      table.register(HYPERVISOR_HELPERS.get_current_vcpu_id, 'get_current_vcpu_id', () =>
+        platform.currentVcpuId(),
+      );
+      table.register(HYPERVISOR_HELPERS.get_exit_reason, 'get_exit_reason', () =>
+        platform.exitReason(),
+      );
     },
   });
   const maps = new Map<string, number>();
@@ -194,12 +254,23 @@ function setupRuntime(context: FeatureContext, options: EbpfRuntimeOptions) {
     try {
       return context.use('tracepoints') as TracepointManager;
     } catch {
-      throw new FeatureError({ code: 'MISSING_FEATURE', feature: 'runtime', missing: ['tracepoints'], message: 'attaching to tracepoints needs the `tracepoints` feature: add `tracepoints()` from `axebpf/tracepoints`' });
+      throw new FeatureError({
+        code: 'MISSING_FEATURE',
+        feature: 'runtime',
+        missing: ['tracepoints'],
+        message:
+          'attaching to tracepoints needs the `tracepoints` feature: add `tracepoints()` from `axebpf/tracepoints`',
+      });
     }
   };
   const programOf = (name: string): ProgramState => {
     const p = programs.get(name);
-    if (p === undefined) throw new FeatureError({ code: 'NOT_FOUND', feature: 'runtime', message: `no program \`${name}\` is loaded` });
+    if (p === undefined)
+      throw new FeatureError({
+        code: 'NOT_FOUND',
+        feature: 'runtime',
+        message: `no program \`${name}\` is loaded`,
+      });
     return p;
   };
 
@@ -208,33 +279,60 @@ function setupRuntime(context: FeatureContext, options: EbpfRuntimeOptions) {
     helpers: bpf.helpers,
     printk,
     createMap(name, attr) {
-      if (maps.has(name)) throw new FeatureError({ code: 'ALREADY_EXISTS', feature: 'runtime', message: `a map \`${name}\` exists already` });
+      if (maps.has(name))
+        throw new FeatureError({
+          code: 'ALREADY_EXISTS',
+          feature: 'runtime',
+          message: `a map \`${name}\` exists already`,
+        });
       const fd = bpf.mapCreate(attr);
       maps.set(name, fd);
       return fd;
     },
     map(name) {
       const fd = maps.get(name);
-      if (fd === undefined) throw new FeatureError({ code: 'NOT_FOUND', feature: 'runtime', message: `no map \`${name}\`` });
+      if (fd === undefined)
+        throw new FeatureError({
+          code: 'NOT_FOUND',
+          feature: 'runtime',
+          message: `no map \`${name}\``,
+        });
       return bpf.map(fd);
     },
     maps: () => [...maps].map(([name, fd]) => ({ name, fd, map: bpf.map(fd) })),
     load(name, source, loadOptions = {}) {
-      if (programs.has(name)) throw new FeatureError({ code: 'ALREADY_EXISTS', feature: 'runtime', message: `a program \`${name}\` is loaded already: unload it first` });
-      const bytes = source instanceof Uint8Array ? source : 'asm' in source ? assemble(source.asm) : source.bytecode;
+      if (programs.has(name))
+        throw new FeatureError({
+          code: 'ALREADY_EXISTS',
+          feature: 'runtime',
+          message: `a program \`${name}\` is loaded already: unload it first`,
+        });
+      const bytes =
+        source instanceof Uint8Array
+          ? source
+          : 'asm' in source
+            ? assemble(source.asm)
+            : source.bytecode;
       const trusted = loadOptions.trusted ?? false;
       if (!trusted && options.verify !== undefined) {
         try {
           options.verify(bytes, name);
         } catch (e) {
-          throw new FeatureError({ code: 'VERIFIER_REJECTED', feature: 'runtime', cause: e, message: `program \`${name}\` was rejected: ${e instanceof Error ? e.message : String(e)}` });
+          throw new FeatureError({
+            code: 'VERIFIER_REJECTED',
+            feature: 'runtime',
+            cause: e,
+            message: `program \`${name}\` was rejected: ${e instanceof Error ? e.message : String(e)}`,
+          });
         }
       }
       const fd = bpf.progLoad({
         insns: bytes,
         name,
         engine: loadOptions.engine ?? options.engine ?? 'auto',
-        ...(loadOptions.maxInstructions === undefined ? {} : { maxInstructions: loadOptions.maxInstructions }),
+        ...(loadOptions.maxInstructions === undefined
+          ? {}
+          : { maxInstructions: loadOptions.maxInstructions }),
       });
       const state: ProgramState = {
         name,
@@ -242,6 +340,7 @@ function setupRuntime(context: FeatureContext, options: EbpfRuntimeOptions) {
         vm: bpf.program(fd),
         attachedTo: [],
         consumers: new Map(),
+        ownedMaps: [],
         trusted,
         description: loadOptions.description ?? '',
         stats: { runs: 0, errors: 0, insns: 0, lastError: undefined },
@@ -249,12 +348,81 @@ function setupRuntime(context: FeatureContext, options: EbpfRuntimeOptions) {
       programs.set(name, state);
       return state;
     },
+    loadObject(name, object, loadOptions = {}) {
+      const loader = options.objectLoader;
+      if (loader === undefined) {
+        throw new FeatureError({
+          code: 'MISSING_FEATURE',
+          feature: 'runtime',
+          missing: [],
+          message:
+            'loading ELF objects needs an object loader: pass `ebpfRuntime({ objectLoader })`',
+        });
+      }
+      if (programs.has(name))
+        throw new FeatureError({
+          code: 'ALREADY_EXISTS',
+          feature: 'runtime',
+          message: `a program \`${name}\` is loaded already: unload it first`,
+        });
+      const created: string[] = [];
+      const dropMaps = () => {
+        for (const m of created) {
+          bpf.close(maps.get(m)!);
+          maps.delete(m);
+        }
+      };
+      try {
+        const { programs: found } = loader(object, (def) => {
+          const mapName = `${name}:${def.name}`;
+          const fd = api.createMap(mapName, {
+            mapType: def.mapType,
+            keySize: def.keySize,
+            valueSize: def.valueSize,
+            maxEntries: def.maxEntries,
+            mapFlags: def.mapFlags,
+          });
+          created.push(mapName);
+          if (def.initialValue !== undefined)
+            bpf.mapUpdateElem(fd, new Uint8Array(def.keySize), def.initialValue);
+          if (def.frozen === true) bpf.mapFreeze(fd);
+          return fd;
+        });
+        const chosen =
+          loadOptions.program === undefined
+            ? found[0]
+            : found.find((p) => p.name === loadOptions.program);
+        if (chosen === undefined) {
+          throw new FeatureError({
+            code: 'NOT_FOUND',
+            feature: 'runtime',
+            message:
+              loadOptions.program === undefined
+                ? 'the object has no program'
+                : `the object has no program \`${loadOptions.program}\` (has: ${found.map((p) => p.name).join(', ')})`,
+          });
+        }
+        const loaded = api.load(name, chosen.bytecode, {
+          ...loadOptions,
+          description: loadOptions.description ?? `${chosen.section} (${chosen.name})`,
+        });
+        programs.get(name)!.ownedMaps.push(...created);
+        return loaded;
+      } catch (e) {
+        dropMaps();
+        throw e;
+      }
+    },
     unload(name) {
       const p = programs.get(name);
       if (p === undefined) return false;
       for (const tp of [...p.attachedTo]) api.detach(name, tp);
       bpf.close(p.fd);
       programs.delete(name);
+      for (const m of p.ownedMaps) {
+        bpf.close(maps.get(m)!);
+        maps.delete(m);
+      }
       return true;
     },
     program: programOf,
