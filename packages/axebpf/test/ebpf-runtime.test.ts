@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { assemble } from '@axebpf/rbpf';
 import { createRuntime, FeatureError, MockPlatform } from '../src/index.js';
 import { ebpfRuntime, HYPERVISOR_HELPERS } from '../src/features/ebpf-runtime.js';
+import type { ObjectMapDefinition } from '../src/features/ebpf-runtime.js';
 import { symbols } from '../src/features/symbols.js';
 import { tracepoints } from '../src/features/tracepoints.js';
 
@@ -176,7 +177,7 @@ describe('bridgeTracepointEvents', () => {
 describe('loadObject', () => {
   // A stand-in for @axebpf/obj: one global-data map and one program reading it through
   // `lddw map_value[fd]`, as a relocated clang object would.
-  const fakeLoader = (fail = false) => (object: Uint8Array, createMap: (d: import('../src/features/ebpf-runtime.js').ObjectMapDefinition) => number) => {
+  const fakeLoader = (fail = false) => (object: Uint8Array, createMap: (d: ObjectMapDefinition) => number) => {
     const fd = createMap({ name: '.rodata', mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, mapFlags: 0, initialValue: object.slice(0, 8), frozen: true });
     if (fail) throw new Error('bad relocation');
     return { programs: [{ name: 'main', section: 'tracepoint/vmm/vcpu_run_exit', bytecode: assemble(`lddw %r1, map_value[${fd}]+0\nldxdw %r0, [%r1]\nexit`) }] };
