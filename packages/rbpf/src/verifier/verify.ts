@@ -309,8 +309,9 @@ class Verifier {
           list.push(child);
           this.stored++;
           if (list.length > cap) {
+            // forget the oldest state (less pruning and loop detection; the budget still bounds)
             const i = list.findIndex((v) => v.done);
-            if (i >= 0) list.splice(i, 1);
+            list.splice(i >= 0 ? i : 0, 1);
           }
           node = child;
         }
