@@ -111,7 +111,7 @@ export abstract class BpfMap {
     if (bytes.length !== expected) throw this.fail('EINVAL', `${what} has ${bytes.length} bytes, expected ${expected}`);
   }
 
-  /** @internal copies user bytes into a scratch area of the map and returns the offset. */
+  /** @internal the error for an operation this map type does not support (`ENOTSUPP`). */
   protected unsupported(op: string): MapError {
     return this.fail('ENOTSUPP', `operation \`${op}\` is not supported by this map type`);
   }

@@ -130,8 +130,8 @@ export class HashMap extends BpfMap {
     this.#free[this.#freeTop++] = slot;
   }
 
-  /** Allocates a slot for a new key at `keyOff` of `bytes`; -errno when full (non-LRU). */
-  #insert(id: number | string, bytes: Uint8Array, keyOff: number): number {
+  /** Allocates a slot for a new key at `keyOff` of `space.bytes`; -errno when full (non-LRU). */
+  #insert(id: number | string, keyOff: number): number {
     if (this.#freeTop === 0) {
       if (!this.isLru) return -ERRNO.E2BIG;
       const victim = this.#lruTail;
@@ -141,7 +141,6 @@ export class HashMap extends BpfMap {
     const slot = this.#free[--this.#freeTop]!;
     const all = this.space.bytes;
     all.copyWithin(this.keys.offset + slot * this.keySize, keyOff, keyOff + this.keySize);
-    void bytes;
     this.#index.set(id, slot);
     this.#prev[slot] = this.#tail;
     this.#next[slot] = NONE;
@@ -208,7 +207,7 @@ export class HashMap extends BpfMap {
       return slot;
     }
     if (flags === BPF_EXIST) return -ERRNO.ENOENT;
-    const s = this.#insert(id, bytes, off);
+    const s = this.#insert(id, off);
     if (s >= 0) this.space.bytes.fill(0, this.#valueAt(s, 0), this.#valueAt(s, 0) + this.copies * this.stride);
     return s;
   }

@@ -113,8 +113,8 @@ export class RingBufMap extends BpfMap {
   output(src: Uint8Array, off: number, size: number): boolean {
     const payload = this.reserve(size);
     if (payload < 0) return false;
-    this.space.bytes.copyWithin(this.data.offset + payload, off, off + size); // src is space.bytes
-    void src;
+    // `set` copies correctly even when `src` is `space.bytes` itself (the helper's case).
+    this.space.bytes.set(src.subarray(off, off + size), this.data.offset + payload);
     this.commit(payload, false);
     return true;
   }
