@@ -1161,6 +1161,7 @@ export class Cpu {
           }
           case OP.LDXR: case OP.LDXP: {
             const al = R[rn]!, ah = R[rn + 1]!, size = ops[o + 6]!;
+            if (al & (((1 << size) << (ops[o] === OP.LDXP ? 1 : 0)) - 1)) this.dataAbort(al, ah, false, 0x21); // alignment fault
             let vl: number, vh = 0;
             if (size === 3) { this.ld64(al, ah); vl = T[0]!; vh = T[1]!; }
             else if (size === 2) vl = this.ld32(al, ah);
@@ -1179,6 +1180,7 @@ export class Cpu {
           }
           case OP.STXR: case OP.STXP: {
             const al = R[rn]!, ah = R[rn + 1]!, size = ops[o + 6]!;
+            if (al & (((1 << size) << (ops[o] === OP.STXP ? 1 : 0)) - 1)) this.dataAbort(al, ah, true, 0x21); // alignment fault
             const status = ops[o] === OP.STXR ? rm : ops[o + 4]!;
             const ok = this.monitorValid && this.monitorPa === ah * TWO32 + (al >>> 0);
             if (ok) {

@@ -426,12 +426,13 @@ function loadStore(w: number, out: Int32Array, o: number): number {
     return set(out, o, op, rtSlot, rs(rn), rz(bits(w, 20, 16)), 0, 3, option, (w >>> 12) & 1 ? size : 0);
   }
   const imm9 = signExtend(bits(w, 20, 12), 9);
-  if (kind === 2) return -1; // LDTR/STTR (unprivileged): not supported
+  // kind 2 is LDTR/STTR: an unprivileged access; executed as a plain access (the EL0
+  // permission check at EL1 is not modelled)
   if (op === -2) {
     if (kind !== 0) return -1;
     return set(out, o, OP.NOP, 0, 0, 0, -2); // PRFUM
   }
-  if (kind !== 0 && load && rt === rn && rn !== 31) return -1; // writeback to the loaded register
+  if ((kind === 1 || kind === 3) && load && rt === rn && rn !== 31) return -1; // writeback to the loaded register
   // kind: 0 unscaled offset, 1 post-index, 3 pre-index
-  return set(out, o, op, rtSlot, rs(rn), 0, imm9, kind === 0 ? 0 : kind === 1 ? 2 : 1);
+  return set(out, o, op, rtSlot, rs(rn), 0, imm9, kind === 0 || kind === 2 ? 0 : kind === 1 ? 2 : 1);
 }

@@ -13,11 +13,11 @@ const dir = join(import.meta.dirname, 'programs');
 const hasQemu = spawnSync('qemu-aarch64', ['--version']).status === 0;
 
 /** Traces a program starting from qemu's initial SP and flags (taken from its first record). */
-function trace(file: string, qemuLog: string): string {
+function trace(file: string, qemuLog: string, base = join(dir, 'bin')): string {
   const sp = BigInt('0x' + /SP=([0-9a-f]{16})/.exec(qemuLog)![1]!);
   const nzcv = parseInt(/PSTATE=([0-9a-f]{8})/.exec(qemuLog)![1]!, 16) >>> 28;
   const parts: string[] = [];
-  runLinuxProgram(readFileSync(join(dir, 'bin', file)), { initialSp: sp, initialNzcv: nzcv, trace: (c) => { parts.push(formatCpuState(c)); } });
+  runLinuxProgram(readFileSync(join(base, file)), { initialSp: sp, initialNzcv: nzcv, trace: (c) => { parts.push(formatCpuState(c)); } });
   return parts.join('');
 }
 
@@ -34,6 +34,19 @@ describe('register trace vs qemu-aarch64 -d cpu (golden)', () => {
       expect(golden.length).toBeGreaterThan(100_000);
       expect(firstDifference(trace(`${name}.elf`, golden), golden)).toBe('');
     }, 120_000);
+  }
+});
+
+describe('risu-style random instruction streams vs qemu-aarch64 (golden traces)', () => {
+  // test/risu/<class>.c from scripts/gen-risu.mjs: 400 random supported encodings per class
+  // after a random register prologue; scripts/build-risu.sh records qemu's traces.
+  const risu = join(import.meta.dirname, 'risu');
+  for (const cls of ['dpimm', 'dpreg', 'ldst', 'branch']) {
+    it(`${cls}: identical state before every instruction`, () => {
+      const golden = gunzipSync(readFileSync(join(risu, `${cls}.cpu.log.gz`))).toString();
+      expect(golden.split('\n').length).toBeGreaterThan(12 * 400);
+      expect(firstDifference(trace(`${cls}.elf`, golden, risu), golden)).toBe('');
+    }, 60_000);
   }
 });
 

@@ -1,0 +1,13 @@
+#!/bin/sh
+# Builds the risu-style random instruction programs (test/risu/*.c, from gen-risu.mjs) and
+# records qemu-aarch64's per-instruction register trace of each (gzipped).
+set -eu
+cd "$(dirname "$0")/../test/risu"
+for src in *.c; do
+  n=${src%.c}
+  aarch64-linux-gnu-gcc -O0 -static -nostdlib -ffreestanding -fno-pie -no-pie -Wl,--build-id=none -o "$n.elf" "$src"
+  if command -v qemu-aarch64 >/dev/null 2>&1; then
+    qemu-aarch64 -singlestep -d cpu,nochain -D "$n.cpu.log" "./$n.elf" > /dev/null || true
+    gzip -9nf "$n.cpu.log"
+  fi
+done
