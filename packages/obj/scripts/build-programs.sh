@@ -15,3 +15,9 @@ for c in "$src"/*.bpf.c; do
     -fdebug-prefix-map="$src"=. -fdebug-compilation-dir=. \
     -c "$(basename "$c")" -o "$out/$name.o")
 done
+# Golden disassembly (llvm-objdump of LLVM 14 syntax) for the disassembly comparison test.
+if [ "$out" = "$src" ] && command -v "${OBJDUMP:-llvm-objdump}" >/dev/null 2>&1; then
+  for o in "$src"/*.bpf.o; do
+    "${OBJDUMP:-llvm-objdump}" -d --no-show-raw-insn "$o" | sed 1,2d > "${o%.o}.objdump.txt"
+  done
+fi
