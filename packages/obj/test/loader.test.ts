@@ -1,16 +1,12 @@
 // SPDX-License-Identifier: MIT
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EbpfVm } from '@axebpf/rbpf';
 import type { EngineKind } from '@axebpf/rbpf';
 import { BPF_F_MMAPABLE, BPF_F_RDONLY_PROG, EbpfObject, loadObject, ObjError, sectionKind } from '../src/index.js';
 import type { LoadedObject } from '../src/index.js';
 import { TestMaps } from './support/test-maps.js';
+import { objectBytes } from './support/corpus.js';
 
-export const programsDir = fileURLToPath(new URL('./programs/', import.meta.url));
-export const corpus = ['globals', 'maps', 'legacy'] as const;
-export const objectBytes = (name: string): Uint8Array => new Uint8Array(readFileSync(`${programsDir}${name}.bpf.o`));
 
 function load(name: string): { t: TestMaps; o: LoadedObject; vm: (prog: string, engine: EngineKind) => EbpfVm } {
   const t = new TestMaps();
