@@ -1,3 +1,53 @@
-// The `axvisor` command. Not implemented yet: it arrives with the shell issue.
-process.stderr.write('axvisor: not implemented yet\n');
-process.exitCode = 1;
+// SPDX-License-Identifier: MIT
+// The `axvisor` command.
+
+import { Command, InvalidArgumentError } from 'commander';
+import { ShellError } from './errors.js';
+import { runMainJob } from './main-job.js';
+import { runShell } from './repl.js';
+import { formatVirtualDuration, parseDuration } from './shell/duration.js';
+
+function duration(text: string): bigint {
+  try {
+    return parseDuration(text);
+  } catch (e) {
+    throw new InvalidArgumentError(ShellError.isInstance(e) ? e.message : String(e));
+  }
+}
+
+const program = new Command()
+  .name('axvisor')
+  .description('The simulated AxVisor hypervisor with the axebpf tracing stack')
+  .showHelpAfterError('(run `axvisor --help` for usage)');
+
+program
+  .command('demo')
+  .description('boot the bundled VMs, attach vmexit_stats and latency_hist, run, and report (the main job)')
+  .option('--for <duration>', 'virtual time to run, e.g. 1s, 250ms, 500us', duration, 1_000_000_000n)
+  .option('--trace <file>', 'where to write the Chrome trace-event file', 'axvisor-trace.json')
+  .option('--top <n>', 'rows of the top-events table', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+    return n;
+  }, 8)
+  .action((opts: { for: bigint; trace: string; top: number }) => {
+    process.stderr.write(`axvisor: running ${formatVirtualDuration(opts.for)} of virtual time...\n`);
+    const result = runMainJob({ durationNs: opts.for, traceFile: opts.trace, top: opts.top });
+    process.stdout.write(`${result.report}\nwritten: ${result.traceFile}\n`);
+    process.stderr.write(`axvisor: done in ${result.wallMs.toFixed(0)} ms of wall time\n`);
+  });
+
+program
+  .command('run')
+  .description('boot VMs (default: the bundled ones), then run --exec commands or an interactive shell')
+  .argument('[configs...]', 'VM configuration files in AxVisor TOML')
+  .option('--exec <commands>', 'commands separated by `;`; the exit status says whether all succeeded')
+  .option('--for <duration>', 'virtual time to run before the commands', duration, 0n)
+  .action(async (configs: string[], opts: { exec?: string; for: bigint }) => {
+    process.exitCode = await runShell({ configs, exec: opts.exec, forNs: opts.for });
+  });
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  process.stderr.write(`axvisor: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});

@@ -32,12 +32,14 @@ export function bundledConfig(name: string): string {
 }
 
 /**
- * Reads a bundled image by the `kernel_path` of a bundled config (`guests/hello/guest.elf`).
+ * Reads a bundled image by the `kernel_path` of a bundled config (`../guests/hello/guest.elf`,
+ * relative to the config file as every `kernel_path` is).
  * @param path - path relative to the package root.
  * @returns the image bytes.
  * @throws {HypervisorError} `BAD_IMAGE` when it does not exist.
  */
 export function bundledImage(path: string): Uint8Array {
-  if (!/^guests\/[a-z0-9_-]+\/guest\.elf$/.test(path)) throw new HypervisorError({ code: 'BAD_IMAGE', message: `\`${path}\` is not a bundled guest image` });
-  return packageFile(path);
+  const m = /^(?:\.\.\/)?(guests\/[a-z0-9_-]+\/guest\.elf)$/.exec(path);
+  if (!m) throw new HypervisorError({ code: 'BAD_IMAGE', message: `\`${path}\` is not a bundled guest image` });
+  return packageFile(m[1]!);
 }

@@ -39,7 +39,7 @@ export interface VmConfig {
   cpuNum: number;
   /** Entry point of vCPU 0. */
   entryPoint: bigint;
-  /** Image file path as written in the config (resolved by the caller), or an embedded image. */
+  /** Image file path as written in the config, relative to the config file (resolved by the caller). */
   kernelPath: string;
   /** Where the image is loaded (ELF images are placed at their segments' addresses instead). */
   kernelLoadAddr: bigint;

@@ -5,7 +5,8 @@ import { HypervisorError, parseVmConfig, Vmm } from '../src/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const helloToml = readFileSync(`${root}configs/hello.toml`, 'utf8');
-const loadImage = (p: string) => new Uint8Array(readFileSync(`${root}${p}`));
+// kernel_path is relative to the config file
+const loadImage = (p: string) => new Uint8Array(readFileSync(`${root}configs/${p}`));
 
 function bootHello(vmm = new Vmm({ loadImage })) {
   const vm = vmm.createVm(parseVmConfig(helloToml, 'hello.toml'));
@@ -60,7 +61,7 @@ describe('bad configurations', () => {
     expect(bad((t) => t.replace('memory_regions = [[0x40000000, 0x1000000, 0x7, 0]]', 'memory_regions = [[0x40000000, 0x1000000, 7, 0], [0x40800000, 0x200000, 7, 0]]')).key).toBe('kernel.memory_regions');
     expect(bad((t) => t.replace('"pl011"', '"virtio-net"')).key).toBe('devices.emu_devices[0][0]');
     expect(bad((t) => t.replace('entry_point = 0x40080000', 'entry_point = 0x80000000')).key).toBe('kernel.entry_point');
-    expect(bad((t) => t.replace('kernel_path = "guests/hello/guest.elf"', '')).key).toBe('kernel.kernel_path');
+    expect(bad((t) => t.replace('kernel_path = "../guests/hello/guest.elf"', '')).key).toBe('kernel.kernel_path');
     expect(bad((t) => t.replace('[base]', '[base')).message).toContain('invalid TOML');
   });
 

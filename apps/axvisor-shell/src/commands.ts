@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: MIT
+// The shell's commands: vm, run, trace, ksym, export, help (formats after AxVisor's shell,
+// Iscreamx/axvisor kernel/src/shell/commands/trace.rs and builtin.rs).
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { formatDuration, renderEvent, renderHistogram, renderTable } from 'axebpf';
+import type { EventFilter } from 'axebpf';
+import { exitReasonName } from '@axebpf/axvisor-vmm';
+import { ShellError } from './errors.js';
+import { formatVirtualDuration, parseDuration } from './shell/duration.js';
+import { CommandRegistry, parseOptions } from './shell/registry.js';
+import type { Session } from './session.js';
+
+/** Where commands write. */
+export interface Printer {
+  /** Prints a block of text. */
+  print(text: string): void;
+}
+
+type Ctx = Session & Printer;
+
+function need(args: readonly string[], n: number, usage: string): void {
+  if (args.length < n) throw new ShellError({ code: 'MISSING_ARGUMENT', message: `missing argument; usage: ${usage}` });
+}
+
+function eventFilter(text: string | undefined): EventFilter | undefined {
+  if (text === undefined) return undefined;
+  // as AxVisor's shell: hprobe covers hretprobe, kprobe covers kretprobe
+  if (text === 'tracepoint') return { probeTypes: ['tracepoint'] };
+  if (text === 'hprobe') return { probeTypes: ['hprobe', 'hretprobe'] };
+  if (text === 'kprobe') return { probeTypes: ['kprobe', 'kretprobe'] };
+  const vm = /^vm(\d+)$/.exec(text);
+  if (vm) return { vmId: Number(vm[1]) };
+  throw new ShellError({ code: 'BAD_ARGUMENT', message: `unknown filter \`${text}\`: use tracepoint, hprobe, kprobe or vm<N>` });
+}
+
+function count(text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${text}\` is not a count` });
+  return n;
+}
+
+const tracepointNames = (c: Ctx) => c.rt.tracepoints.list().map((t) => t.name);
+
+/**
+ * Builds the command registry.
+ * @returns the commands.
+ */
+export function buildCommands(): CommandRegistry<Ctx> {
+  const r = new CommandRegistry<Ctx>();
+
+  r.register({
+    path: 'help',
+    usage: 'help [command]',
+    summary: 'list commands, or those under a word (`help trace`)',
+    run: (args, c) => c.print(r.help(args)),
+  });
+
+  // ---- VMs ----
+  r.register({
+    path: 'vm list',
+    usage: 'vm list',
+    summary: 'VMs with status, vCPUs, guest instructions and exits',
+    run: (_args, c) => {
+      const rows = c.vmm.vms().map((vm) => {
+        const insns = vm.vcpus.reduce((n, v) => n + v.insns, 0);
+        const exits = vm.vcpus.reduce((n, v) => n + v.exitCounts.reduce((a, b) => a + b, 0), 0);
+        return [`vm${vm.id}`, vm.config.name, vm.status, String(vm.vcpus.length), String(insns), String(exits)];
+      });
+      c.print(renderTable(['VM', 'NAME', 'STATUS', 'VCPUS', 'INSNS', 'EXITS'], rows, ['l', 'l', 'l', 'r', 'r', 'r']));
+    },
+  });
+  for (const [verb, summary] of [['start', 'boot or resume a VM'], ['stop', 'stop a VM'], ['pause', 'suspend a running VM']] as const) {
+    r.register({
+      path: `vm ${verb}`,
+      usage: `vm ${verb} <id>`,
+      summary,
+      run: (args, c) => {
+        need(args, 1, `vm ${verb} <id>`);
+        const vm = c.vm(args[0]!);
+        if (verb === 'start') c.vmm.startVm(vm.id);
+        else if (verb === 'stop') c.vmm.stopVm(vm.id);
+        else c.vmm.pauseVm(vm.id);
+        c.print(`vm${vm.id} (${vm.config.name}): ${vm.status}`);
+      },
+      complete: (_a, c) => c.vmm.vms().map((v) => String(v.id)),
+    });
+  }
+  r.register({
+    path: 'vm console',
+    usage: 'vm console <id>',
+    summary: "what a VM printed on its UART",
+    run: (args, c) => {
+      need(args, 1, 'vm console <id>');
+      const vm = c.vm(args[0]!);
+      c.print(vm.console.length === 0 ? '(no output)' : vm.console.trimEnd());
+    },
+    complete: (_a, c) => c.vmm.vms().map((v) => String(v.id)),
+  });
+
+  r.register({
+    path: 'run',
+    usage: 'run <duration>',
+    summary: 'advance virtual time (e.g. `run 100ms`, `run 1s`)',
+    run: (args, c) => {
+      need(args, 1, 'run <duration>');
+      const ns = parseDuration(args[0]!);
+      const before = c.vmm.timeNs;
+      const step = 100_000_000n;
+      for (let done = 0n; done < ns; done += step) {
+        c.vmm.run(ns - done < step ? ns - done : step);
+        if (ns > step && process.stderr.isTTY) process.stderr.write(`\r  ${formatVirtualDuration(c.vmm.timeNs - before)} / ${formatVirtualDuration(ns)}`);
+        if (c.vmm.vms().every((vm) => vm.status !== 'Running')) break;
+      }
+      if (ns > step && process.stderr.isTTY) process.stderr.write('\n');
+      const stopped = c.vmm.vms().every((vm) => vm.status !== 'Running') ? ' (no VM is running)' : '';
+      c.print(`ran ${formatDuration(Number(c.vmm.timeNs - before))} of virtual time, now at ${formatDuration(Number(c.vmm.timeNs))}${stopped}`);
+    },
+  });
+
+  // ---- tracepoints and programs ----
+  r.register({
+    path: 'trace list',
+    usage: 'trace list',
+    summary: 'tracepoints with their status, id and hits',
+    run: (_args, c) => {
+      const rows = c.rt.tracepoints.list().map((t) => [t.name, t.enabled ? 'enabled' : 'disabled', String(t.id), String(c.rt.tracepoints.counters(t.name).hits)]);
+      c.print(`${renderTable(['NAME', 'STATUS', 'ID', 'HITS'], rows, ['l', 'l', 'r', 'r'])}\nTotal: ${rows.length} tracepoints`);
+    },
+  });
+  r.register({
+    path: 'trace enable',
+    usage: 'trace enable <tp>... [--prog <name>]',
+    summary: 'enable tracepoints (a subsystem with `vmm:*`), optionally attaching a precompiled program',
+    run: (args, c) => {
+      const { values, positionals } = parseOptions({ usage: 'trace enable <tp>... [--prog <name>]' }, args, { prog: { type: 'string' } });
+      need(positionals, 1, 'trace enable <tp>... [--prog <name>]');
+      for (const tp of positionals) {
+        if (tp.endsWith(':*')) c.rt.tracepoints.enableSubsystem(tp.slice(0, -2));
+        else c.rt.tracepoints.enable(tp);
+        c.print(`Enabled: ${tp}`);
+        if (values.prog !== undefined) {
+          const name = values.prog;
+          if (!c.rt.ebpf.programs().some((p) => p.name === name)) c.rt.ebpf.loadObject(name, c.rt.precompiled.object(name));
+          c.rt.ebpf.attach(name, tp);
+          c.print(`Attached: ${name} program`);
+        }
+      }
+    },
+    complete: (_a, c) => [...tracepointNames(c), '--prog'],
+  });
+  r.register({
+    path: 'trace disable',
+    usage: 'trace disable <tp>...',
+    summary: 'disable tracepoints',
+    run: (args, c) => {
+      need(args, 1, 'trace disable <tp>...');
+      for (const tp of args) {
+        if (tp.endsWith(':*')) c.rt.tracepoints.disableSubsystem(tp.slice(0, -2));
+        else c.rt.tracepoints.disable(tp);
+        c.print(`Disabled: ${tp}`);
+      }
+    },
+    complete: (_a, c) => tracepointNames(c),
+  });
+  r.register({
+    path: 'trace filter',
+    usage: "trace filter <tp> '<expression>'",
+    summary: "set an ftrace filter on a tracepoint ('' clears it)",
+    run: (args, c) => {
+      need(args, 2, "trace filter <tp> '<expression>'");
+      const [tp, expr] = args as [string, string];
+      if (expr.trim() === '') {
+        c.rt.tracepoints.clearFilter(tp);
+        c.print(`Filter cleared: ${tp}`);
+      } else {
+        c.rt.tracepoints.setFilter(tp, expr);
+        c.print(`Filter set: ${tp}: ${expr}`);
+      }
+    },
+    complete: (_a, c) => tracepointNames(c),
+  });
+  r.register({
+    path: 'trace progs',
+    usage: 'trace progs',
+    summary: 'precompiled and loaded programs',
+    run: (_args, c) => {
+      const pre = c.rt.precompiled.list().map((p) => `  ${p.name.padEnd(13)} - ${p.description}`);
+      const loaded = c.rt.ebpf.programs().map((p) => [String(p.fd), p.name, String(p.vm.program.length * 8), p.attachedTo.join(',') || '-', String(p.stats.runs), String(p.stats.errors)]);
+      c.print(['Pre-compiled programs:', ...pre, '', 'Loaded programs:', loaded.length === 0 ? '  (none)' : renderTable(['ID', 'NAME', 'SIZE', 'ATTACHED TO', 'RUNS', 'ERRORS'], loaded, ['r', 'l', 'r', 'l', 'r', 'r']), `Total: ${loaded.length} loaded, ${c.rt.ebpf.programs().reduce((n, p) => n + p.attachedTo.length, 0)} attachments`].join('\n'));
+    },
+  });
+  r.register({
+    path: 'trace load file',
+    usage: 'trace load file <path.o> <tp>',
+    summary: 'load your own clang-compiled eBPF object (verified) and attach it to a tracepoint',
+    run: (args, c) => {
+      need(args, 2, 'trace load file <path.o> <tp>');
+      const [path, tp] = args as [string, string];
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(readFileSync(path));
+      } catch (e) {
+        throw new ShellError({ code: 'BAD_ARGUMENT', message: `cannot read \`${path}\`: ${(e as Error).message}`, cause: e });
+      }
+      if (bytes.length === 0) throw new ShellError({ code: 'BAD_ARGUMENT', message: `file ${path} is empty` });
+      const name = path.replace(/^.*\//, '').replace(/\.(bpf\.)?o$/, '');
+      const prog = c.rt.ebpf.loadObject(name, bytes);
+      c.print(`Loaded program ${prog.fd} (${bytes.length} bytes) from ${path}`);
+      c.rt.ebpf.attach(prog.name, tp);
+      c.print(`Attached: ${prog.name} to ${tp}`);
+    },
+  });
+  r.register({
+    path: 'trace unload',
+    usage: 'trace unload <program>',
+    summary: 'detach and unload a program',
+    run: (args, c) => {
+      need(args, 1, 'trace unload <program>');
+      const p = c.rt.ebpf.program(args[0]!);
+      const from = p.attachedTo.join(', ') || 'nothing';
+      c.rt.ebpf.unload(p.name);
+      c.print(`Unloaded program ${p.name} (${p.fd}), detached from ${from}`);
+    },
+    complete: (_a, c) => c.rt.ebpf.programs().map((p) => p.name),
+  });
+  r.register({
+    path: 'trace stat',
+    usage: 'trace stat [--hist <event>] [--top <n>]',
+    summary: 'per-event statistics, histograms, attachments and map data',
+    run: (args, c) => {
+      const { values } = parseOptions({ usage: 'trace stat [--hist <event>] [--top <n>]' }, args, { hist: { type: 'string' }, top: { type: 'string' } });
+      let stats = c.rt.stats.all();
+      const top = values.top === undefined ? undefined : count(values.top, 10);
+      if (top !== undefined) stats = [...stats].sort((a, b) => b.count - a.count).slice(0, top);
+      const out: string[] = [top === undefined ? 'PROBE STATISTICS:' : `TOP ${top} EVENTS (by count):`];
+      out.push(
+        stats.length === 0
+          ? '  (no events recorded: enable tracepoints with `trace enable`)'
+          : renderTable(['EVENT', 'COUNT', 'MIN', 'MAX', 'AVG', 'LAST_TS'], stats.map((s) => [s.name, String(s.count), formatDuration(s.minNs), formatDuration(s.maxNs), formatDuration(s.avgNs), s.lastTimestampNs === undefined ? '-' : formatDuration(Number(s.lastTimestampNs))])),
+      );
+      if (values.hist !== undefined) {
+        const matches = c.rt.stats.all().filter((s) => s.name.includes(values.hist!));
+        if (matches.length === 0) out.push(`no event matches \`${values.hist}\``);
+        for (const s of matches) out.push('', renderHistogram(s.histogram, { title: `LATENCY HISTOGRAM (${s.name}):` }));
+      }
+      const programs = c.rt.ebpf.programs();
+      out.push('', 'EBPF ATTACHMENTS:');
+      out.push(programs.length === 0 ? '  (none)' : renderTable(['TRACEPOINT', 'PROG_ID', 'PROG_NAME', 'RUNS', 'ERRORS'], programs.flatMap((p) => p.attachedTo.map((tp) => [tp, String(p.fd), p.name, String(p.stats.runs), String(p.stats.errors)]))));
+      const maps = c.rt.ebpf.maps();
+      if (maps.length > 0) {
+        const rows: string[][] = [];
+        for (const m of maps) {
+          let n = 0;
+          m.map.forEach((key, value) => {
+            const k = key.length >= 4 ? new DataView(key.buffer, key.byteOffset).getUint32(0, true) : key[0] ?? 0;
+            const v = value.length >= 8 ? new DataView(value.buffer, value.byteOffset).getBigUint64(0, true) : BigInt(value.length >= 4 ? new DataView(value.buffer, value.byteOffset).getUint32(0, true) : value[0] ?? 0);
+            if (v !== 0n) rows.push([m.name, String(k), String(v)]);
+            return ++n >= 16;
+          });
+        }
+        out.push('', 'MAP DATA:', rows.length === 0 ? '  (empty)' : renderTable(['MAP_NAME', 'KEY', 'VALUE'], rows));
+      }
+      c.print(out.join('\n'));
+    },
+  });
+  for (const mode of ['dump', 'stream'] as const) {
+    r.register({
+      path: `trace ${mode}`,
+      usage: `trace ${mode} [--filter <tracepoint|hprobe|kprobe|vm<N>>] [-n <count>]`,
+      summary: mode === 'dump' ? 'print and consume buffered events' : 'print events as virtual time runs, up to -n',
+      run: (args, c) => {
+        const { values } = parseOptions({ usage: `trace ${mode} [--filter ...] [-n <count>]` }, args, { filter: { type: 'string' }, n: { type: 'string', short: 'n' } });
+        const filter = eventFilter(values.filter);
+        const limit = count(values.n, mode === 'dump' ? 4096 : 32);
+        const events = c.rt.events.drain({ max: limit === 0 ? 4096 : limit, ...(filter === undefined ? {} : { filter }) });
+        const header = `${'TIMESTAMP'.padEnd(15)} ${'CPU'.padEnd(5)} ${'TYPE'.padEnd(12)} ${'EVENT'.padEnd(30)} DETAILS`;
+        c.print([header, ...events.map((e) => renderEvent(e)), events.length === 0 ? '(no events)' : `${events.length} events displayed.`, ...(c.rt.events.stats().lost > 0 ? [`(${c.rt.events.stats().lost} events lost: the ring was full)`] : [])].join('\n'));
+      },
+    });
+  }
+  r.register({
+    path: 'trace verbose',
+    usage: 'trace verbose [on|off]',
+    summary: 'print each event as it happens',
+    run: (args, c) => {
+      if (args.length > 0) {
+        const v = args[0]!.toLowerCase();
+        if (!['on', 'off', 'true', 'false', '1', '0'].includes(v)) throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${args[0]}\` is not on or off` });
+        c.verbose = ['on', 'true', '1'].includes(v);
+      }
+      c.print(`verbose: ${c.verbose ? 'on' : 'off'}`);
+    },
+  });
+
+  // ---- symbols ----
+  r.register({
+    path: 'ksym lookup',
+    usage: 'ksym lookup <name>',
+    summary: 'address of a symbol (`vm1:guest_main` for one table)',
+    run: (args, c) => {
+      need(args, 1, 'ksym lookup <name>');
+      const a = c.rt.symbols.addressOf(args[0]!);
+      c.print(a === undefined ? `Symbol '${args[0]}' not found` : `${args[0]} = 0x${a.toString(16)}`);
+    },
+  });
+  r.register({
+    path: 'ksym search',
+    usage: 'ksym search <pattern>',
+    summary: 'symbols whose names contain a pattern (at most 50)',
+    run: (args, c) => {
+      need(args, 1, 'ksym search <pattern>');
+      const found = c.rt.symbols.search(args[0]!, { limit: 50 });
+      if (found.length === 0) {
+        c.print(`No symbols found containing '${args[0]}'`);
+        return;
+      }
+      const lines = [`Found ${found.length} symbol(s) matching '${args[0]}':`, ...found.map((s) => `  0x${s.address.toString(16).padStart(16, '0')}  ${s.table}:${s.name}`)];
+      if (found.length === 50) lines.push('  ... (limited to 50 results)');
+      c.print(lines.join('\n'));
+    },
+  });
+  r.register({
+    path: 'ksym addr',
+    usage: 'ksym addr <hex>',
+    summary: 'the symbol containing an address',
+    run: (args, c) => {
+      need(args, 1, 'ksym addr <hex>');
+      const text = args[0]!.replace(/^0x/i, '');
+      if (!/^[0-9a-f]+$/i.test(text)) throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${args[0]}\` is not a hex address` });
+      const addr = BigInt(`0x${text}`);
+      const hit = c.rt.symbols.lookup(addr);
+      c.print(hit === undefined ? `No symbol found at address 0x${addr.toString(16)}` : `0x${addr.toString(16)} = ${hit.table}:${hit.name}+0x${hit.offset.toString(16)} (size: ${hit.size}, type: ${hit.type})`);
+    },
+  });
+
+  r.register({
+    path: 'export trace',
+    usage: 'export trace <file.json>',
+    summary: 'write vCPU slices, exits and VM events as Chrome trace-event JSON (Perfetto, chrome://tracing)',
+    run: (args, c) => {
+      need(args, 1, 'export trace <file.json>');
+      const file = resolve(args[0]!);
+      c.trace.finish(c.vmm.timeNs);
+      writeFileSync(file, c.trace.toJson());
+      c.print(`wrote ${c.trace.eventCount} events to ${file}`);
+    },
+  });
+  return r;
+}
+
+/** Exit reason code as `Name (code)`. @param code - trace code. @returns the text. */
+export function exitReasonText(code: number): string {
+  return `${exitReasonName(code) ?? '?'} (${code})`;
+}

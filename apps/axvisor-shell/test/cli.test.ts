@@ -1,0 +1,77 @@
+// The `axvisor` command tried as a user would: spawned as a process, commands given with --exec
+// or typed on its standard input.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const bin = fileURLToPath(new URL('../bin/axvisor.js', import.meta.url));
+const built = existsSync(fileURLToPath(new URL('../dist/cli.js', import.meta.url)));
+const axvisor = (args: string[], input?: string) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000, ...(input === undefined ? {} : { input }) });
+
+describe.skipIf(!built)('axvisor run', () => {
+  it('boots the bundled VMs, runs --exec commands and exits 0 when all succeed', () => {
+    const r = axvisor(['run', '--exec', 'vm list; trace enable vmm:hypercall; run 10ms; vm list; vm console 2; trace stat']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/vm1\s+hello\s+Running/);
+    expect(r.stdout).toMatch(/vm2\s+worker\s+Stopped/);
+    expect(r.stdout).toContain('worker: done');
+    expect(r.stdout).toMatch(/vmm:hypercall\s+137\s/); // 9 from hello + 128 from worker
+  });
+
+  it('reports a failing command with a suggestion and a caret, runs the rest, and exits 1', () => {
+    const r = axvisor(['run', '--exec', 'trace lst; vm list']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('did you mean `trace list`?');
+    expect(r.stderr).toContain('^');
+    expect(r.stdout).toContain('vm1');
+  });
+
+  it('filters events with an ftrace expression and fires shell:shell_command', () => {
+    const r = axvisor(['run', '--exec', "trace enable vmm:vcpu_run_exit shell:shell_command; trace filter vmm:vcpu_run_exit 'vm_id == 2 && exit_reason == 1'; run 10ms; trace stat; trace list"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/vmm:vcpu_run_exit\s+128\s/); // only the worker's hypercall exits pass
+    expect(r.stdout).toMatch(/shell:shell_command\s+enabled\s+100\s+[1-9]/);
+  });
+
+  it('rejects a bad filter with its column', () => {
+    const r = axvisor(['run', '--exec', "trace filter vmm:vcpu_run_exit 'vm_idd == 2'"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/vm_idd/);
+  });
+
+  it('answers ksym commands from the guest symbol tables', () => {
+    const r = axvisor(['run', '--exec', 'ksym lookup vm1:guest_main; ksym addr 0x40080054; ksym search primes']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('vm1:guest_main = 0x40080050');
+    expect(r.stdout).toMatch(/0x40080054 = vm[12]:guest_main\+0x4/);
+  });
+
+  it('writes a Chrome trace that parses', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'axvisor-')), 't.json');
+    const r = axvisor(['run', '--exec', `trace enable vmm:*; run 5ms; export trace ${file}`]);
+    expect(r.status).toBe(0);
+    const json = JSON.parse(readFileSync(file, 'utf8')) as { traceEvents: { ph: string }[] };
+    expect(json.traceEvents.filter((e) => e.ph === 'X').length).toBeGreaterThan(10);
+  });
+
+  it('takes commands on standard input in the interactive shell', () => {
+    const r = axvisor(['run'], 'vm list\nrun 1ms\nhelp vm\nexit\n');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('axvisor>');
+    expect(r.stdout).toContain('vm console <id>');
+  });
+
+  it('loads VM configs given on the command line and names the key of a bad one', () => {
+    const good = fileURLToPath(new URL('../../../packages/axvisor-vmm/configs/hello.toml', import.meta.url));
+    const r = axvisor(['run', good, '--exec', 'vm list']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/vm1\s+hello/);
+    expect(r.stdout).not.toContain('worker');
+    const missing = axvisor(['run', '/nonexistent.toml', '--exec', 'vm list']);
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toContain('/nonexistent.toml');
+  });
+});
