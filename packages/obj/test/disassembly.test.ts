@@ -58,7 +58,7 @@ function compare(name: string, objdump: string): number {
           ours = ours.replace(/-?\d+( ll)?$/, 'IMM$1');
           theirs = theirs?.replace(/-?\d+( ll)?$/, 'IMM$1');
         }
-        expect(ours, `${name} ${p.name} ${fn.section}+${slot}`).toBe(theirs);
+        expect({ at: `${name} ${p.name} ${fn.section}+${slot}`, insn: ours }).toEqual({ at: `${name} ${p.name} ${fn.section}+${slot}`, insn: theirs });
         compared++;
       }
     }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { EbpfVm } from '@axebpf/rbpf';
 import type { EngineKind } from '@axebpf/rbpf';
-import { BPF_F_MMAPABLE, BPF_F_RDONLY_PROG, EbpfObject, loadObject, ObjError, sectionKind } from '../src/index.js';
+import { BPF_F_MMAPABLE, BPF_F_RDONLY_PROG, EbpfObject, loadObject, sectionKind } from '../src/index.js';
 import type { LoadedObject } from '../src/index.js';
 import { TestMaps } from './support/test-maps.js';
 import { objectBytes } from './support/corpus.js';

@@ -5,7 +5,7 @@ import type { MapDefinition } from '../../src/index.js';
 import { AddressSpace, HelperTable } from '@axebpf/rbpf';
 import type { HelperCall, LddwResolver, Region } from '@axebpf/rbpf';
 
-const ARRAY = 2, PERCPU_ARRAY = 6, HASH = 1;
+const ARRAY = 2, PERCPU_ARRAY = 6;
 const POINTER_TAG = 0x7f00n << 48n;
 
 export interface TestMap {
