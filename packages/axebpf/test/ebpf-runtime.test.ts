@@ -204,8 +204,23 @@ describe('loadObject', () => {
     expect(ok.ebpf.maps()).toEqual([]);
   });
 
-  it('says what is missing without an object loader', () => {
-    const rt = createRuntime({ features: [ebpfRuntime()] as const });
-    expect(() => rt.ebpf.loadObject('x', new Uint8Array(8))).toThrowError(expect.objectContaining({ code: 'MISSING_FEATURE' }));
+  it('loads the precompiled clang objects with the default loader of @axebpf/obj', async () => {
+    const { precompiled } = await import('../src/features/precompiled.js');
+    const rt = createRuntime({ features: [symbols(), tracepoints(), ebpfRuntime(), precompiled()] as const });
+    const tp = rt.tracepoints.register(defineEvent({ system: 'vmm', name: 'vcpu_run_exit', fields: [['vm_id', 'u32'], ['vcpu_id', 'u32'], ['exit_reason', 'u32'], ['pc', 'u64'], ['guest_ns', 'u64']] }));
+    for (const name of ['vmexit_stats', 'latency_hist']) {
+      rt.ebpf.loadObject(name, rt.precompiled.object(name));
+      rt.ebpf.attach(name, 'vmm:vcpu_run_exit');
+    }
+    rt.tracepoints.enable('vmm:vcpu_run_exit');
+    for (const [vm, reason, ns] of [[1, 1, 100], [1, 1, 300], [2, 3, 5000], [1, 2, 40]] as const) tp.emit(vm, 0, reason, 0x40080000n, BigInt(ns));
+    const stats = rt.ebpf.map('vmexit_stats:exit_stats');
+    const v = new DataView(stats.lookup(new Uint8Array(new Uint32Array([1, 1]).buffer)).buffer);
+    expect([v.getBigUint64(0, true), v.getBigUint64(8, true), v.getBigUint64(16, true), v.getBigUint64(24, true)]).toEqual([2n, 400n, 100n, 300n]);
+    const hist = rt.ebpf.map('latency_hist:latency_hist');
+    const bucket = (i: number) => new DataView(hist.lookup(new Uint8Array(new Uint32Array([i]).buffer)).buffer).getBigUint64(0, true);
+    // floor(log2): 40 -> 5, 100 -> 6, 300 -> 8, 5000 -> 12
+    expect([bucket(5), bucket(6), bucket(8), bucket(12), bucket(7)]).toEqual([1n, 1n, 1n, 1n, 0n]);
+    expect(rt.ebpf.program('vmexit_stats').stats).toMatchObject({ runs: 4, errors: 0 });
   });
 });

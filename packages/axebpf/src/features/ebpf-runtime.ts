@@ -5,6 +5,7 @@
 
 import type { BpfMap, MapAttr, Platform as KbpfPlatform } from '@axebpf/kbpf-basic';
 import { BpfSystem } from '@axebpf/kbpf-basic';
+import { loadObject as objLoadObject } from '@axebpf/obj';
 import type { EbpfVm, EngineKind, HelperTable, RunResult } from '@axebpf/rbpf';
 import { assemble, VmError } from '@axebpf/rbpf';
 import type { ProgramConsumer, TraceRecord, TracepointManager } from '@axebpf/tracepoint';
@@ -139,7 +140,7 @@ export interface EbpfRuntimeApi {
    * @param object - the ELF bytes.
    * @param options - which program of the object (default: the first), engine, budget, trust.
    * @returns the loaded program.
-   * @throws {FeatureError} `MISSING_FEATURE` without an object loader, `NOT_FOUND` for an unknown
+   * @throws {FeatureError} `NOT_FOUND` for an unknown
    * program name, and the loader's own errors for invalid objects.
    */
   loadObject(
@@ -198,7 +199,7 @@ export interface EbpfRuntimeOptions {
    * The verifier of `@axebpf/rbpf` plugs in here.
    */
   verify?: (bytecode: Uint8Array, name: string) => void;
-  /** Reads ELF objects for {@link EbpfRuntimeApi.loadObject}. */
+  /** Reads ELF objects for {@link EbpfRuntimeApi.loadObject}. Default: `loadObject` of `@axebpf/obj`. */
   objectLoader?: ObjectLoader;
 }
 
@@ -349,16 +350,7 @@ function setupRuntime(context: FeatureContext, options: EbpfRuntimeOptions) {
       return state;
     },
     loadObject(name, object, loadOptions = {}) {
-      const loader = options.objectLoader;
-      if (loader === undefined) {
-        throw new FeatureError({
-          code: 'MISSING_FEATURE',
-          feature: 'runtime',
-          missing: [],
-          message:
-            'loading ELF objects needs an object loader: pass `ebpfRuntime({ objectLoader })`',
-        });
-      }
+      const loader = options.objectLoader ?? objLoadObject;
       if (programs.has(name))
         throw new FeatureError({
           code: 'ALREADY_EXISTS',
