@@ -31,10 +31,11 @@ describe.skipIf(!hasClang)('corpus rebuild', () => {
       const committed = parseElf(objectBytes(name));
       const rebuilt = parseElf(new Uint8Array(readFileSync(join(out, `${name}.bpf.o`))));
       const names = (e: typeof committed): string[] => e.sections.map((s) => s.name).filter((n) => !n.includes('.debug_'));
-      expect(names(rebuilt), name).toEqual(names(committed));
+      expect({ name, sections: names(rebuilt) }).toEqual({ name, sections: names(committed) });
       for (const n of names(committed)) {
         if (n === '') continue;
-        expect(Buffer.from(rebuilt.sectionByName(n)!.data).equals(Buffer.from(committed.sectionByName(n)!.data)), `${name} ${n}`).toBe(true);
+        const same = Buffer.from(rebuilt.sectionByName(n)!.data).equals(Buffer.from(committed.sectionByName(n)!.data));
+        expect({ section: `${name} ${n}`, same }).toEqual({ section: `${name} ${n}`, same: true });
       }
     }
   });
