@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Abstract machine state of the verifier: register types, stack slots, call frames.
 
-import type { Scalar } from './scalar.js';
-import { formatScalar, scalarEqual, scalarWithin } from './scalar.js';
+import type { Scalar, Scalar as ScalarT } from './scalar.js';
+import { formatScalar, normalize, S64_MAX, S64_MIN, scalarEqual, scalarWithin, U64_MAX } from './scalar.js';
 
 /** Bytes per stack frame. */
 export const FRAME_BYTES = 512;
@@ -154,4 +154,79 @@ export function formatRegs(s: State): string {
   const out: string[] = [];
   for (let r = 0; r < 11; r++) if (f.regs[r]!.kind !== 'uninit') out.push(`R${r}=${formatReg(f.regs[r]!)}`);
   return out.join(' ');
+}
+
+/** Join of two scalars; each bound of `b` (the newer) that moves past `a`'s is widened to the limit. */
+function hull(a: ScalarT, b: ScalarT): ScalarT {
+  const mask = a.mask | b.mask | (a.value ^ b.value);
+  return normalize({
+    smin: b.smin < a.smin ? S64_MIN : a.smin,
+    smax: b.smax > a.smax ? S64_MAX : a.smax,
+    umin: b.umin < a.umin ? 0n : a.umin,
+    umax: b.umax > a.umax ? U64_MAX : a.umax,
+    value: a.value & b.value & ~mask & U64_MAX,
+    mask,
+    id: a.id === b.id ? a.id : 0,
+  });
+}
+
+/** @returns a register value covering both (uninitialised when they cannot be combined). */
+export function joinReg(a: RegState, b: RegState): RegState {
+  if (a.kind !== b.kind) return UNINIT;
+  switch (a.kind) {
+    case 'uninit':
+      return a;
+    case 'scalar':
+      return { kind: 'scalar', s: hull(a.s, (b as typeof a).s) };
+    case 'map':
+      return a.map === (b as typeof a).map ? a : UNINIT;
+    case 'map_value': {
+      const o = b as typeof a;
+      if (o.map !== a.map || o.nullId !== a.nullId) return UNINIT;
+      return { ...a, lo: Math.min(a.lo, o.lo), hi: Math.max(a.hi, o.hi) };
+    }
+    case 'stack': {
+      const o = b as typeof a;
+      if (o.frame !== a.frame) return UNINIT;
+      return { ...a, lo: Math.min(a.lo, o.lo), hi: Math.max(a.hi, o.hi) };
+    }
+    default: {
+      const o = b as { lo: number; hi: number };
+      return { ...a, lo: Math.min(a.lo, o.lo), hi: Math.max(a.hi, o.hi) };
+    }
+  }
+}
+
+/**
+ * Joins an earlier state `a` with a newer `b` at the same point, widening scalar bounds that
+ * grew (so that repeated joins stop changing quickly).
+ * @returns a state covering both (every concrete state of either is one of the result), or
+ * undefined when their call stacks differ.
+ */
+export function joinState(a: State, b: State): State | undefined {
+  if (a.frames.length !== b.frames.length) return undefined;
+  const frames: Frame[] = [];
+  for (let f = 0; f < a.frames.length; f++) {
+    const x = a.frames[f]!;
+    const y = b.frames[f]!;
+    if (x.callsite !== y.callsite || x.entry !== y.entry) return undefined;
+    const regs = x.regs.map((r, i) => joinReg(r, y.regs[i]!));
+    const stack = new Uint8Array(FRAME_BYTES);
+    const spills = new Map<number, RegState>();
+    for (let slot = 0; slot < FRAME_BYTES / 8; slot++) {
+      const sx = x.spills.get(slot);
+      const sy = y.spills.get(slot);
+      const j = sx !== undefined && sy !== undefined ? joinReg(sx, sy) : UNINIT;
+      if (j.kind !== 'uninit') {
+        spills.set(slot, j);
+        stack.fill(STACK_SPILL, slot * 8, slot * 8 + 8);
+        continue;
+      }
+      for (let i = slot * 8; i < slot * 8 + 8; i++) {
+        stack[i] = x.stack[i] === STACK_UNINIT || y.stack[i] === STACK_UNINIT ? STACK_UNINIT : STACK_MISC;
+      }
+    }
+    frames.push({ regs, stack, spills, callsite: x.callsite, entry: x.entry });
+  }
+  return { frames, memLen: hull(a.memLen, b.memLen) };
 }

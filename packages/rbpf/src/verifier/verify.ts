@@ -11,7 +11,7 @@ import { CONFORMANCE_HELPERS, LINUX_TRACING_HELPERS } from './program-types.js';
 import type { Scalar } from './scalar.js';
 import * as S from './scalar.js';
 import type { Frame, RegState, State } from './state.js';
-import { cloneState, FRAME_BYTES, formatReg, formatRegs, KIND_NAMES, STACK_MISC, STACK_SPILL, STACK_UNINIT, stateWithin, UNINIT } from './state.js';
+import { cloneState, FRAME_BYTES, joinState, formatReg, formatRegs, KIND_NAMES, STACK_MISC, STACK_SPILL, STACK_UNINIT, stateWithin, UNINIT } from './state.js';
 
 /** Options of {@link verify}. */
 export interface VerifyOptions {
@@ -29,6 +29,12 @@ export interface VerifyOptions {
   maps?: ReadonlyMap<number, MapInfo>;
   /** Analysis budget: instructions the verifier may walk through in all. Default 1,000,000. */
   maxInstructions?: number;
+  /**
+   * Distinct states a point outside a running loop may see before the verifier continues with
+   * one state covering them all (path-explosion control; lower is faster but less precise).
+   * Default 4.
+   */
+  joinAfter?: number;
   /** States kept per pruning point. Default 64. */
   maxStatesPerInsn?: number;
   /**
@@ -54,6 +60,8 @@ export interface VerifyResult {
   statesStored: number;
   /** Paths cut because an earlier, wider state at the same point was already proven safe. */
   statesPruned: number;
+  /** Times states were merged at a join point (see `joinAfter`). */
+  statesJoined: number;
   /** Deepest stack use of any frame, in bytes. */
   maxStackDepth: number;
   /** The log text, when asked for. */
@@ -118,6 +126,8 @@ class Verifier {
   processed = 0;
   stored = 0;
   pruned = 0;
+  joined = 0;
+  readonly joinAfter: number;
   maxDepth = 0;
   nextId = LEN_ID + 1;
   pc = 0;
@@ -131,6 +141,7 @@ class Verifier {
     this.pruneAt = new Uint8Array(prog.length);
     this.logOn = opts.log !== undefined && opts.log !== false;
     this.verbose = opts.log === 'verbose';
+    this.joinAfter = opts.joinAfter ?? 4;
   }
 
   fail(code: VerifierErrorCode, message: string, register?: number, pc = this.pc): never {
@@ -155,6 +166,7 @@ class Verifier {
       insnProcessed: this.processed,
       statesStored: this.stored,
       statesPruned: this.pruned,
+      statesJoined: this.joined,
       maxStackDepth: this.maxDepth,
       ...(this.logOn ? { log: this.logLines.join('\n') } : {}),
     };
@@ -298,6 +310,17 @@ class Verifier {
           } else {
             list = [];
             this.visited.set(pc, list);
+          }
+          if (!prune && list.length >= this.joinAfter && list.every((v) => v.done)) {
+            // many different states meet here outside any loop in progress: continue with one
+            // state covering them (a sound over-approximation that stops path explosion)
+            const last = list[list.length - 1]!;
+            const joined = joinState(last.state, state);
+            if (joined !== undefined) {
+              state = joined;
+              if (stateWithin(state, last.state, false)) prune = true;
+              this.joined++;
+            }
           }
           if (prune) {
             this.pruned++;
