@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', elf: 'src/elf/index.ts' },
+  entry: { index: 'src/index.ts', elf: 'src/elf/index.ts', 'plugin-elf': 'src/cli/plugin-elf.ts' },
   format: ['esm'],
   dts: true,
   sourcemap: true,

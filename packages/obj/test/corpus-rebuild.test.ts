@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseElf } from '../src/elf/index.js';
-import { corpus, objectBytes } from './support/corpus.js';
+import { allObjects, objectBytes } from './support/corpus.js';
 
 const hasClang = (() => {
   try {
@@ -27,7 +27,7 @@ describe.skipIf(!hasClang)('corpus rebuild', () => {
 
   it('rebuilds with clang -O2 -g -target bpf and matches the committed objects', () => {
     execFileSync('sh', [fileURLToPath(new URL('../scripts/build-programs.sh', import.meta.url)), out], { stdio: 'pipe' });
-    for (const name of corpus) {
+    for (const name of allObjects) {
       const committed = parseElf(objectBytes(name));
       const rebuilt = parseElf(new Uint8Array(readFileSync(join(out, `${name}.bpf.o`))));
       const names = (e: typeof committed): string[] => e.sections.map((s) => s.name).filter((n) => !n.includes('.debug_'));
