@@ -1297,7 +1297,7 @@ export class Cpu {
   private jumpRel(pl: number, ph: number, off: number): void {
     const l = pl + off; // pl unsigned, off signed: l in (-2^31, 2^33)
     this.pcLo = l | 0;
-    this.pcHi = (ph + Math.floor(l / TWO32)) | 0;
+    this.pcHi = (ph + (l >= TWO32 ? 1 : l < 0 ? -1 : 0)) | 0;
   }
 
   private bitfield(ops: Int32Array, o: number): void {
