@@ -282,6 +282,16 @@ export function buildCommands(): CommandRegistry<Ctx> {
     });
   }
   r.register({
+    path: 'trace printk',
+    usage: 'trace printk [-n <count>]',
+    summary: 'the last lines programs printed with bpf_trace_printk',
+    run: (args, c) => {
+      const { values } = parseOptions({ usage: 'trace printk [-n <count>]' }, args, { n: { type: 'string', short: 'n' } });
+      const lines = c.rt.ebpf.printk.slice(-count(values.n, 20));
+      c.print(lines.length === 0 ? '(no printk output)' : lines.join('\n'));
+    },
+  });
+  r.register({
     path: 'trace verbose',
     usage: 'trace verbose [on|off]',
     summary: 'print each event as it happens',

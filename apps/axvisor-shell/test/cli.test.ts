@@ -64,6 +64,23 @@ describe.skipIf(!built)('axvisor run', () => {
     expect(r.stdout).toContain('vm console <id>');
   });
 
+  it('attaches precompiled and user-supplied clang objects, and shows their output and map data', () => {
+    const counter = fileURLToPath(new URL('../../../packages/axebpf/programs/counter.bpf.o', import.meta.url));
+    const r = axvisor(['run', '--exec', `trace enable vmm:vcpu_run_exit --prog printk; trace load file ${counter} vmm:hypercall; trace enable vmm:hypercall; run 10ms; trace printk -n 2; trace progs; trace stat`]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Attached: printk program');
+    expect(r.stdout).toMatch(/Loaded program \d+ \(\d+ bytes\) from .*counter\.bpf\.o/);
+    expect(r.stdout).toMatch(/vm2 vcpu0 exit 13/); // the worker's last exit: SystemDown
+    expect(r.stdout).toMatch(/counter\s+\d+\s+vmm:hypercall\s+137\s+0/);
+    expect(r.stdout).toMatch(/counter:counts\s+\d+\s+137/); // hits keyed by the hypercall event id
+  });
+
+  it('refuses an object that is not ELF with the loader error', () => {
+    const r = axvisor(['run', '--exec', `trace load file ${bin} vmm:hypercall`]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/error: .*elf/i);
+  });
+
   it('loads VM configs given on the command line and names the key of a bad one', () => {
     const good = fileURLToPath(new URL('../../../packages/axvisor-vmm/configs/hello.toml', import.meta.url));
     const r = axvisor(['run', good, '--exec', 'vm list']);
