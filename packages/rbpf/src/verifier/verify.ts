@@ -11,7 +11,7 @@ import { CONFORMANCE_HELPERS, LINUX_TRACING_HELPERS } from './program-types.js';
 import type { Scalar } from './scalar.js';
 import * as S from './scalar.js';
 import type { Frame, RegState, State } from './state.js';
-import { cloneState, FRAME_BYTES, joinState, formatReg, formatRegs, KIND_NAMES, STACK_MISC, STACK_SPILL, STACK_UNINIT, stateWithin, UNINIT } from './state.js';
+import { cloneState, FRAME_BYTES, joinState, formatRegs, KIND_NAMES, STACK_MISC, STACK_SPILL, STACK_UNINIT, stateWithin, UNINIT } from './state.js';
 
 /** Options of {@link verify}. */
 export interface VerifyOptions {
