@@ -58,10 +58,26 @@ export class Btf {
   /** Types by id; index 0 is a placeholder for `void`. */
   readonly types: BtfType[];
   readonly #strings: Uint8Array;
+  readonly #string: (offset: number, at: number) => string;
 
-  private constructor(types: BtfType[], strings: Uint8Array) {
+  private constructor(types: BtfType[], strings: Uint8Array, string: (offset: number, at: number) => string) {
     this.types = types;
     this.#strings = strings;
+    this.#string = string;
+  }
+
+  /** Size of the string table in bytes. */
+  get stringsLength(): number {
+    return this.#strings.length;
+  }
+
+  /**
+   * Reads a string of the BTF string table.
+   * @param offset - offset in the string table.
+   * @throws {ObjError} `INVALID_BTF` when out of range or unterminated.
+   */
+  stringAt(offset: number): string {
+    return this.#string(offset, 0);
   }
 
   /**
@@ -146,7 +162,7 @@ export class Btf {
       }
       types.push(t);
     }
-    const btf = new Btf(types, strings);
+    const btf = new Btf(types, strings, str);
     for (const t of types) {
       if (t.kind === BTF_KIND.DATASEC) for (const m of t.members) m.name = btf.type(m.type, at(t)).name;
     }

@@ -4,6 +4,8 @@ export { EbpfObject, loadObject, R_BPF_64_64, R_BPF_64_32, R_BPF_64_ABS64, R_BPF
 export type { MapDefinition, MapFactory, ObjFunction, ObjProgram, LinkedProgram, LoadedObject } from './object.js';
 export { Btf, BTF_KIND, BTF_MAGIC } from './btf.js';
 export type { BtfType, BtfMember } from './btf.js';
+export { parseLineInfo } from './btf-ext.js';
+export type { SourceLine } from './btf-ext.js';
 export { sectionKind } from './section-kind.js';
 export type { ProgramKind, SectionKind } from './section-kind.js';
 export { ObjError } from './errors.js';

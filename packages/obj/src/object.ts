@@ -6,6 +6,8 @@ import {
 } from './elf/index.js';
 import type { ElfFile, ElfSection, ElfSymbol } from './elf/index.js';
 import { Btf, BTF_KIND } from './btf.js';
+import { parseLineInfo } from './btf-ext.js';
+import type { SourceLine } from './btf-ext.js';
 import { ObjError } from './errors.js';
 import type { ProgramKind } from './section-kind.js';
 import { sectionKind } from './section-kind.js';
@@ -179,6 +181,7 @@ export class EbpfObject {
   readonly #mapAt = new Map<string, MapDefinition>();
   readonly #relocs = new Map<number, Map<number, Reloc>>();
   readonly #functionsBySection = new Map<number, ObjFunction[]>();
+  #lines: Map<string, SourceLine[]> | undefined;
 
   private constructor(elf: ElfFile) {
     this.elf = elf;
@@ -351,6 +354,51 @@ export class EbpfObject {
   }
 
   /**
+   * The C source line of an instruction, from `.BTF.ext` line info (objects built with `-g`).
+   * @param section - program section name (or `.text`).
+   * @param insnOffset - byte offset of the instruction in the section.
+   * @returns the nearest line record at or before the instruction, or undefined.
+   * @throws {ObjError} `INVALID_BTF` for a malformed `.BTF.ext`.
+   */
+  sourceLine(section: string, insnOffset: number): SourceLine | undefined {
+    if (this.#lines === undefined) {
+      const ext = this.elf.sectionByName('.BTF.ext');
+      this.#lines = ext === undefined || this.btf === undefined ? new Map() : parseLineInfo(ext.data, this.btf);
+    }
+    let found: SourceLine | undefined;
+    for (const r of this.#lines.get(section) ?? []) {
+      if (r.insnOffset > insnOffset) break;
+      found = r;
+    }
+    return found;
+  }
+
+  /**
+   * The C source line of an instruction of a linked program (e.g. the `pc` of a `VmError`).
+   * @param linked - a program from {@link EbpfObject.link}.
+   * @param pc - instruction index in `linked.bytecode`.
+   * @returns the line record, or undefined (no line info, or pc outside the program).
+   * @throws {ObjError} `INVALID_BTF` for a malformed `.BTF.ext`.
+   */
+  sourceLineOf(linked: LinkedProgram, pc: number): SourceLine | undefined {
+    let placed: { name: string; start: number } | undefined;
+    for (const f of linked.functions) if (f.start <= pc && (placed === undefined || f.start > placed.start)) placed = f;
+    const fn = placed === undefined ? undefined : this.functions.find((f) => f.name === placed!.name);
+    if (fn === undefined || pc - placed!.start >= fn.length) return undefined;
+    return this.sourceLine(fn.section, (fn.start + pc - placed!.start) * 8);
+  }
+
+  /** ` (file:line: text)` for messages; empty when unknown or the line info is malformed. */
+  #at(section: string, offset: number): string {
+    try {
+      const l = this.sourceLine(section, offset);
+      return l === undefined ? '' : ` (${l.file}:${l.line}: ${l.text})`;
+    } catch {
+      return '';
+    }
+  }
+
+  /**
    * Finds a program by name.
    * @param name - function name.
    * @throws {ObjError} `PROGRAM_NOT_FOUND`
@@ -418,7 +466,7 @@ export class EbpfObject {
             const addend = view.getInt32(j * 8 + 4, true);
             const map = this.#mapAt.get(`${sym.shndx}:${sym.value}`);
             if (sym.shndx === SHN_UNDEF || symSection === undefined) {
-              throw new ObjError({ code: 'UNKNOWN_SYMBOL', message: `\`${f.section}\` refers to undefined symbol \`${symName}\` (extern symbols are not supported)`, section: f.section, symbol: symName, offset: reloc.offset });
+              throw new ObjError({ code: 'UNKNOWN_SYMBOL', message: `\`${f.section}\` refers to undefined symbol \`${symName}\` (extern symbols are not supported)${this.#at(f.section, reloc.offset)}`, section: f.section, symbol: symName, offset: reloc.offset });
             } else if (map !== undefined && map.origin !== 'data') {
               code[j * 8 + 1] = (code[j * 8 + 1]! & 0x0f) | (PSEUDO_MAP_FD << 4);
               view.setInt32(j * 8 + 4, fdOf(map), true);
@@ -458,7 +506,7 @@ export class EbpfObject {
   }
 
   #badReloc(f: ObjFunction, reloc: Reloc, what: string): never {
-    throw new ObjError({ code: 'INVALID_RELOCATION', message: `relocation type \`${reloc.type}\` against \`${reloc.symbol.name}\` on ${what} at \`0x${reloc.offset.toString(16)}\` in \`${f.section}\``, section: f.section, symbol: reloc.symbol.name, offset: reloc.offset });
+    throw new ObjError({ code: 'INVALID_RELOCATION', message: `relocation type \`${reloc.type}\` against \`${reloc.symbol.name}\` on ${what} at \`0x${reloc.offset.toString(16)}\` in \`${f.section}\`${this.#at(f.section, reloc.offset)}`, section: f.section, symbol: reloc.symbol.name, offset: reloc.offset });
   }
 
   #callTarget(f: ObjFunction, j: number, imm: number, reloc: Reloc | undefined): { fn: ObjFunction; insn: number } {
@@ -466,7 +514,7 @@ export class EbpfObject {
     if (reloc.type !== R_BPF_64_32) this.#badReloc(f, reloc, 'call');
     const sym = reloc.symbol;
     if (sym.shndx === SHN_UNDEF) {
-      throw new ObjError({ code: 'UNKNOWN_SYMBOL', message: `call in \`${f.section}\` to undefined function \`${sym.name}\``, section: f.section, symbol: sym.name, offset: reloc.offset });
+      throw new ObjError({ code: 'UNKNOWN_SYMBOL', message: `call in \`${f.section}\` to undefined function \`${sym.name}\`${this.#at(f.section, reloc.offset)}`, section: f.section, symbol: sym.name, offset: reloc.offset });
     }
     return this.#functionAt(sym.shndx, Number(sym.value) / 8 + imm + 1, f, reloc);
   }
