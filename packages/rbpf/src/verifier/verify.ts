@@ -817,6 +817,7 @@ class Verifier {
         case 'map_value': {
           if (map === undefined) this.fail('INVALID_HELPER_ARGUMENT', `${sig.name}: no map argument before argument ${r}`, r);
           const n = t === 'map_key' ? map.keySize : map.valueSize;
+          if (v.kind === 'ctx') this.fail('INVALID_HELPER_ARGUMENT', `${sig.name} argument ${r} (r${r}) must point to the ${t === 'map_key' ? 'key' : 'value'} on the stack or in a map value, not into the context`, r);
           this.memArg(s, sig.name, r, v, n, 'read');
           break;
         }
