@@ -842,6 +842,12 @@ export class Cpu {
     const R = this.R;
     const rn = ops[o + 2]!, mode = ops[o + 5]!;
     const bLo = R[rn]!, bHi = R[rn + 1]!;
+    if (mode === 0) { // immediate offset, the common case
+      const l = (bLo >>> 0) + ops[o + 4]!;
+      T[0] = l | 0;
+      T[1] = (bHi + (l >= TWO32 ? 1 : l < 0 ? -1 : 0)) | 0;
+      return;
+    }
     if (mode === 2) { T[0] = bLo; T[1] = bHi; return; }
     let oLo: number, oHi: number;
     if (mode === 3) { this.extend(ops[o + 3]!, ops[o + 6]!, ops[o + 7]!); oLo = T[0]!; oHi = T[1]!; }
