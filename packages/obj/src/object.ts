@@ -30,6 +30,8 @@ export const BPF_F_RDONLY_PROG = 1 << 7;
 /** `BPF_F_MMAPABLE`: set on global data maps. */
 export const BPF_F_MMAPABLE = 1 << 10;
 
+/** Largest global data section accepted (64 MiB; Linux caps array values far lower). */
+const MAX_DATA_SECTION = 1 << 26;
 const PSEUDO_CALL = 1;
 const PSEUDO_MAP_FD = 1;
 const PSEUDO_MAP_VALUE = 2;
@@ -224,8 +226,8 @@ export class EbpfObject {
     const out: ObjFunction[] = [];
     for (const section of this.elf.sections) {
       if ((Number(section.flags) & SHF_EXECINSTR) === 0 || section.size === 0) continue;
-      if (section.size % 8 !== 0) {
-        throw new ObjError({ code: 'INVALID_PROGRAM', message: `section size \`${section.size}\` is not a multiple of 8`, section: section.name, offset: section.offset });
+      if (section.size % 8 !== 0 || section.data.length !== section.size) {
+        throw new ObjError({ code: 'INVALID_PROGRAM', message: `section size \`${section.size}\` is not a multiple of 8 or has no file contents`, section: section.name, offset: section.offset });
       }
       const fns: ObjFunction[] = [];
       for (const sym of symbols) {
@@ -319,6 +321,9 @@ export class EbpfObject {
     const out: MapDefinition[] = [];
     for (const s of this.elf.sections) {
       if (!isDataSection(s) || s.size === 0) continue;
+      if (s.size > MAX_DATA_SECTION) {
+        throw new ObjError({ code: 'INVALID_MAP', message: `global data section of \`${s.size}\` bytes is larger than the \`${MAX_DATA_SECTION}\`-byte limit`, section: s.name, offset: s.headerOffset });
+      }
       const frozen = s.name === '.rodata' || s.name.startsWith('.rodata.');
       const d: MapDefinition = {
         name: s.name, mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: s.size, maxEntries: 1,

@@ -8,7 +8,10 @@ import { corpus, objectBytes } from './support/corpus.js';
 
 function loadAll(bytes: Uint8Array): void {
   const obj = EbpfObject.parse(bytes);
-  for (const p of obj.programs) obj.link(p.name, (d) => obj.maps.indexOf(d) + 3);
+  for (const p of obj.programs) {
+    const linked = obj.link(p.name, (d) => obj.maps.indexOf(d) + 3);
+    obj.sourceLineOf(linked, 0); // parses .BTF.ext
+  }
 }
 
 function expectObjError(fn: () => void): ObjError {

@@ -121,6 +121,17 @@ describe.each(['interpreter', 'wasm'] as const)('running on the %s engine', (eng
     expect([u64(t.value('legacy_array', 0)), u64(t.value('legacy_array', 1))]).toEqual([11n, 200n]);
     expect(vm('sock_filter', engine).run().value).toBe(64n);
   });
+
+  it('loops: a real bounded loop over the context in a raw_tp program', () => {
+    const { t, o, vm } = load('loops');
+    expect(o.programs.map((p) => [p.kind, p.attachTo])).toEqual([['raw_tracepoint', 'vmm_tick']]);
+    const ctx = Uint8Array.from({ length: 16 }, (_, i) => 3 * i + 1);
+    const expected = ctx.reduce((sum, b, i) => sum + b * (i + 1), 0);
+    const v = vm('weigh', engine);
+    expect(v.run(ctx).value).toBe(BigInt(expected));
+    expect(v.run(ctx).insnCount).toBeGreaterThan(16 * 9); // the loop body ran 16 times
+    expect(u64(t.value('.bss', 0))).toBe(2n);
+  });
 });
 
 describe('relocation', () => {
