@@ -1,6 +1,8 @@
-/** Shared vitest reporter settings (see vitest-reporters.js). */
+/** Shared vitest settings (see vitest-reporters.js). */
 export declare function testResultsReporters(): {
   reporters: string[];
   outputFile: { json: string };
   passWithNoTests: boolean;
+  testTimeout: number;
+  hookTimeout: number;
 };
