@@ -233,12 +233,18 @@ export class EbpfObject {
       for (const sym of symbols) {
         if (sym.shndx !== section.index || sym.type !== STT_FUNC) continue;
         const value = Number(sym.value), size = Number(sym.size);
-        if (value % 8 !== 0 || size % 8 !== 0 || value + size > section.size || size === 0) {
+        if (value % 8 !== 0 || size % 8 !== 0 || value + size > section.size || value >= section.size) {
           throw new ObjError({ code: 'INVALID_PROGRAM', message: `function \`${sym.name}\` at \`0x${value.toString(16)}\` size \`${size}\` does not fit its section`, section: section.name, symbol: sym.name, offset: value });
         }
         fns.push({ name: sym.name, section: section.name, sectionIndex: section.index, start: value / 8, length: size / 8, isGlobal: sym.bind === 1 });
       }
       fns.sort((a, b) => a.start - b.start);
+      // Hand-made objects (e.g. bpf_conformance's) may leave st_size 0: such a function runs to
+      // the next function or the end of the section.
+      for (let i = 0; i < fns.length; i++) {
+        const f = fns[i]!;
+        if (f.length === 0) f.length = (fns.slice(i + 1).find((g) => g.start > f.start)?.start ?? section.size / 8) - f.start;
+      }
       this.#functionsBySection.set(section.index, fns);
       out.push(...fns);
     }

@@ -23,3 +23,16 @@ describe('bpf-conformance-plugin-elf', () => {
     expect(runElfPlugin([], new TextEncoder().encode('zz')).status).toBe(1);
   });
 });
+
+describe('functions without st_size', () => {
+  it('run to the next function (as hand-made conformance objects need)', async () => {
+    const { parseElf } = await import('../src/elf/index.js');
+    const bytes = objectBytes('conformance-main').slice();
+    const elf = parseElf(bytes);
+    const symtab = elf.symbolTable()!;
+    const main = elf.symbolByName('main')!;
+    // st_size is at byte 16 of the 24-byte Elf64_Sym.
+    new DataView(bytes.buffer).setBigUint64(symtab.section.offset + main.index * 24 + 16, 0n, true);
+    expect(runElfPlugin(['02'], bytes)).toEqual({ status: 0, stdout: '2a\n', stderr: '' });
+  });
+});
