@@ -19,3 +19,5 @@ export { disassemble } from './disasm.js';
 export { bootImage, VIRT_RAM_BASE, VIRT_UART_BASE } from './board.js';
 export type { BootOptions, BootResult } from './board.js';
 export { formatCpuState } from './trace.js';
+export { decodeInsn } from './decode-insn.js';
+export type { DecodedInsn } from './decode-insn.js';

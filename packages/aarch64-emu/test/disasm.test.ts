@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { disassemble } from '../src/disasm.js';
+import { DecodeError, decodeInsn } from '../src/index.js';
 
 type Row = [string, string, string];
 const load = (f: string): Row[] => JSON.parse(readFileSync(join(import.meta.dirname, 'programs', f), 'utf8')) as Row[];
@@ -43,5 +44,21 @@ describe('disassemble vs aarch64-linux-gnu-objdump -d', () => {
     expect(disassemble(0xd4000aa2)).toBe('hvc\t#0x55');
     expect(disassemble(0x14000000, 0x400050n)).toBe('b\t400050');
     expect(disassemble(0x9e670000)).toBe('.inst\t0x9e670000 ; undefined');
+  });
+});
+
+describe('decodeInsn', () => {
+  it('returns the executor operation and the objdump text', () => {
+    expect(decodeInsn(0xf8408c23)).toEqual({ word: 0xf8408c23, op: 'LDRX', text: 'ldr\tx3, [x1, #8]!', endsBlock: false });
+    expect(decodeInsn(0x54000041, 0x1000n).endsBlock).toBe(true);
+  });
+  it('throws DecodeError: UNSUPPORTED for SIMD/FP, UNALLOCATED otherwise', () => {
+    const err = (w: number): unknown => { try { decodeInsn(w); } catch (e) { return e; } return undefined; };
+    const simd = err(0x9e670000) as DecodeError;
+    expect(DecodeError.isInstance(simd)).toBe(true);
+    expect(simd.code).toBe('UNSUPPORTED');
+    expect(simd.insn).toBe(0x9e670000);
+    expect((err(0) as DecodeError).code).toBe('UNALLOCATED');
+    expect((err(0xf8200020 /* ldadd (LSE) */) as DecodeError).code).toBe('UNALLOCATED');
   });
 });

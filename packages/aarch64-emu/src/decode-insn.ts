@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+// Public decoding API: one instruction word to the executor's operation name and its GNU
+// objdump text, or a DecodeError for words the emulator does not execute.
+
+import { decodeInto } from './decode.js';
+import { disassemble } from './disasm.js';
+import { DecodeError } from './errors.js';
+import { OP, OP_NAMES, STRIDE } from './ops.js';
+
+/** A decoded instruction. */
+export interface DecodedInsn {
+  /** The instruction word. */
+  word: number;
+  /** Name of the executor operation (for example `ADD_I`, `LDRX`, `BCOND`). */
+  op: string;
+  /** GNU objdump-syntax text. */
+  text: string;
+  /** True when the instruction ends a basic block (branches, exceptions, system). */
+  endsBlock: boolean;
+}
+
+/**
+ * Decodes one instruction word.
+ * @param word - the 32-bit instruction.
+ * @param pc - its address (for PC-relative operands in `text`); default 0.
+ * @returns the operation and its text.
+ * @throws {DecodeError} `UNSUPPORTED` for SIMD/FP encodings (valid A64 the emulator lacks),
+ *   `UNALLOCATED` for every other word the executor treats as undefined (this includes
+ *   extensions such as LSE atomics, PAC and MTE).
+ */
+export function decodeInsn(word: number, pc = 0n): DecodedInsn {
+  const out = new Int32Array(STRIDE);
+  const ends = decodeInto(word >>> 0, out, 0) === 1;
+  if (out[0] === OP.UNDEF) {
+    const op0 = (word >>> 25) & 15;
+    const simd = (op0 & 7) === 7 || ((op0 & 5) === 4 && ((word >>> 26) & 1) === 1);
+    throw new DecodeError({
+      code: simd ? 'UNSUPPORTED' : 'UNALLOCATED',
+      message: `${simd ? 'unsupported (SIMD/FP)' : 'undefined'} instruction \`0x${(word >>> 0).toString(16).padStart(8, '0')}\``,
+      insn: word >>> 0,
+      pc,
+    });
+  }
+  return { word: word >>> 0, op: OP_NAMES[out[0]!]!, text: disassemble(word, pc), endsBlock: ends };
+}
