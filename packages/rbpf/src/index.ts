@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// @axebpf/rbpf: the eBPF instruction set, assembler, disassembler and interpreter.
+// @axebpf/rbpf: the eBPF instruction set, assembler, disassembler, interpreter, Wasm engine and verifier.
 export { Program, encodeInsns, VALID_OPCODES } from './program.js';
 export type { Insn } from './program.js';
 export { ProgramError, VmError, AsmError } from './errors.js';
@@ -16,4 +16,6 @@ export type { AluOp, JumpOp, Width, AtomicOp, Reg } from './builder.js';
 export { disassemble, formatInsn } from './disassembler.js';
 export type { DisasmOptions, DisasmStyle } from './disassembler.js';
 export { mulHigh32, divMod64, divMod32, toU64, toS64, storeU64, bswap32 } from './u64.js';
+export { verify, VerifierError, CONFORMANCE_HELPERS, LINUX_TRACING_HELPERS } from './verifier/index.js';
+export type { VerifyOptions, VerifyResult, VerifierErrorCode, ContextField, ContextLayout, HelperArgType, HelperReturnType, HelperSignature, MapInfo, ProgramType } from './verifier/index.js';
 export * as opcodes from './opcodes.js';

@@ -41,6 +41,15 @@ describe('bpf-conformance-plugin protocol', () => {
     expect(runPlugin(['--engine', 'jit'], '').status).toBe(2);
   });
 
+  it('verifies first with --verify: a rejected program exits 2 with a verifier: message', () => {
+    // ldxdw r0, [r1+0] with 4 bytes of memory: out of bounds, provably
+    const bad = runPlugin(['aa bb cc dd', '--verify'], '79 10 00 00 00 00 00 00 95 00 00 00 00 00 00 00');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^verifier: .*\(insn #0\)\n$/);
+    const good = runPlugin(['aa bb cc dd', '--verify'], '61 10 00 00 00 00 00 00 95 00 00 00 00 00 00 00');
+    expect(good).toEqual({ status: 0, stdout: 'ddccbbaa\n', stderr: '' });
+  });
+
   it('runs the same program on the wasm engine', () => {
     const program = 'b7 00 00 00 05 00 00 00 27 00 00 00 03 00 00 00 95 00 00 00 00 00 00 00';
     expect(runPlugin(['--engine', 'wasm', '--stats'], program)).toMatchObject({ status: 0, stdout: 'f\n' });

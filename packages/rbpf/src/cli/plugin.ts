@@ -6,8 +6,10 @@ import { readFileSync } from 'node:fs';
 import { AsmError, ProgramError, VmError } from '../errors.js';
 import { HelperTable } from '../helpers.js';
 import { EbpfVm } from '../vm.js';
+import { Program } from '../program.js';
+import { verify, VerifierError } from '../verifier/index.js';
 
-const USAGE = `usage: bpf-conformance-plugin [MEMORY-HEX] [--engine interpreter|wasm] [--elf] [--stats] [--max-insns N]
+const USAGE = `usage: bpf-conformance-plugin [MEMORY-HEX] [--engine interpreter|wasm] [--verify] [--elf] [--stats] [--max-insns N]
   stdin: the program as hex bytes (with --elf: an ELF object)
   prints r0 in hex; with --stats also "insns=<n> ns=<t>" on stderr`;
 
@@ -62,6 +64,7 @@ export function runPlugin(argv: readonly string[], stdin: string): PluginOutcome
   let engine = 'interpreter';
   let elf = false;
   let stats = false;
+  let verifyFirst = false;
   let maxInsns: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -69,6 +72,7 @@ export function runPlugin(argv: readonly string[], stdin: string): PluginOutcome
     else if (a.startsWith('--engine=')) engine = a.slice('--engine='.length);
     else if (a === '--elf') elf = true;
     else if (a === '--stats') stats = true;
+    else if (a === '--verify') verifyFirst = true;
     else if (a === '--max-insns') maxInsns = Number(argv[++i]);
     else if (a === '--help' || a === '-h') return { status: 0, stdout: `${USAGE}\n`, stderr: '' };
     else if (!a.startsWith('--') && memoryHex === undefined && i === 0) memoryHex = a;
@@ -83,7 +87,15 @@ export function runPlugin(argv: readonly string[], stdin: string): PluginOutcome
   }
   try {
     const memory = memoryHex === undefined ? undefined : parseHex(memoryHex, 'memory');
-    const program = parseHex(stdin, 'program');
+    const program = Program.fromBytes(parseHex(stdin, 'program'));
+    if (verifyFirst) {
+      try {
+        verify(program, { programType: 'raw-memory', memorySize: memory?.length ?? 0 });
+      } catch (e) {
+        if (VerifierError.isInstance(e)) return { status: 2, stdout: '', stderr: `verifier: ${e.message}\n` };
+        throw e;
+      }
+    }
     const vm = new EbpfVm(program, { helpers: conformanceHelpers(), maxInstructions: maxInsns ?? 100_000_000, engine });
     const start = process.hrtime.bigint();
     const result = vm.run(memory);

@@ -77,5 +77,5 @@ describe('PREVAIL test cases', () => {
   });
 });
 
-/** Regression floor for accept agreement (measured value rounded down; see README-verifier.md). */
+/** Regression floor for accept agreement (measured value rounded down; see the README, section Verifier). */
 const ACCEPT_FLOOR = 0.9;
