@@ -122,6 +122,16 @@ describe.each(['interpreter', 'wasm'] as const)('running on the %s engine', (eng
     expect(vm('sock_filter', engine).run().value).toBe(64n);
   });
 
+  it('callbacks: bpf_loop with a .text callback loaded by lddw (BPF_PSEUDO_FUNC)', () => {
+    const { o, vm } = load('callbacks');
+    const p = o.programs[0]!;
+    expect([p.kind, p.attachTo]).toEqual(['tracepoint', 'vmm/vcpu_run_exit']);
+    expect(p.functions).toEqual([{ name: 'loop_sum', start: 0 }, { name: 'step', start: 11 }]);
+    expect(p.bytecode[5 * 8 + 1]! >> 4).toBe(4); // src = BPF_PSEUDO_FUNC
+    expect(new DataView(p.bytecode.buffer).getInt32(5 * 8 + 4, true)).toBe(11 - 5 - 1);
+    expect(vm('loop_sum', engine).run().value).toBe(101n); // 1 + 10 + 20 + 30 + 40
+  });
+
   it('loops: a real bounded loop over the context in a raw_tp program', () => {
     const { t, o, vm } = load('loops');
     expect(o.programs.map((p) => [p.kind, p.attachTo])).toEqual([['raw_tracepoint', 'vmm_tick']]);

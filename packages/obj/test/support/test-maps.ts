@@ -115,6 +115,12 @@ export class TestMaps {
       this.printed.push(fmt.replace('%d', String(call.s32(3))));
       return size;
     });
+    t.register(181, 'loop', (call) => {
+      const n = call.number(1);
+      const ctx = call.u64(3);
+      for (let i = 0; i < n; i++) if (call.invoke(2, [i, ctx]) !== 0n) return i + 1;
+      return n;
+    });
     return t;
   }
 }
