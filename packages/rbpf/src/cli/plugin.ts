@@ -81,7 +81,9 @@ export function runPlugin(argv: readonly string[], stdin: string): PluginOutcome
   if (engine !== 'interpreter' && engine !== 'wasm') {
     return { status: 2, stdout: '', stderr: `engine \`${engine}\` is not available (engines: interpreter, wasm)\n` };
   }
-  if (elf) return { status: 2, stdout: '', stderr: '--elf: ELF input is not supported yet (it arrives with @axebpf/obj)\n' };
+  // ELF objects are loaded by @axebpf/obj, which sits above rbpf and cannot be imported here:
+  // its `bpf-conformance-plugin-elf` executable speaks the same protocol for the ELF form.
+  if (elf) return { status: 2, stdout: '', stderr: '--elf: use `bpf-conformance-plugin-elf` from @axebpf/obj for ELF input (rbpf runs bytecode only)\n' };
   if (maxInsns !== undefined && (!Number.isInteger(maxInsns) || maxInsns <= 0)) {
     return { status: 2, stdout: '', stderr: '--max-insns takes a positive integer\n' };
   }
