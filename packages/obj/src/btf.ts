@@ -167,7 +167,9 @@ export class Btf {
       if (t.kind === BTF_KIND.DATASEC) for (const m of t.members) m.name = btf.type(m.type, at(t)).name;
     }
     return btf;
-    function at(t: BtfType): number { return t.id; }
+    function at(t: BtfType): number {
+      return t.id;
+    }
   }
 
   /**
@@ -207,6 +209,8 @@ export class Btf {
   /**
    * Size in bytes of a type (pointers are 8 bytes).
    * @param id - type id.
+   * @param depth - recursion depth (internal; leave out).
+   * @returns the size in bytes.
    * @throws {ObjError} `INVALID_BTF` for types without a size (void, functions).
    */
   sizeOf(id: number, depth = 0): number {
@@ -230,6 +234,8 @@ export class Btf {
   /**
    * A C-like name of a type, for tools and messages (`struct event`, `__u32 *`, `int[4]`).
    * @param id - type id.
+   * @param depth - recursion depth (internal; leave out).
+   * @returns the name.
    */
   typeName(id: number, depth = 0): string {
     const t = this.type(id);
