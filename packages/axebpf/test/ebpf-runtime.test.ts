@@ -91,7 +91,8 @@ describe('ebpfRuntime', () => {
   it('counts faults of attached programs without stopping the event source', () => {
     const rt = runtime();
     const tp = rt.tracepoints.register(exitEvent);
-    rt.ebpf.load('bad', { asm: 'ldxdw %r0, [%r1+4096]\nexit' });
+    // trusted: skips the verifier, which would reject this program (see below)
+    rt.ebpf.load('bad', { asm: 'ldxdw %r0, [%r1+4096]\nexit' }, { trusted: true });
     rt.ebpf.attach('bad', 'vmm:vcpu_run_exit');
     rt.tracepoints.enable('vmm:vcpu_run_exit');
     tp.emit(1, 0, 1, 0n);
@@ -99,6 +100,27 @@ describe('ebpfRuntime', () => {
     const stats = rt.ebpf.program('bad').stats;
     expect(stats.errors).toBe(2);
     expect(stats.lastError?.code).toBe('ACCESS_VIOLATION');
+  });
+
+  it('verifies programs by default: out-of-record reads, unchecked map values and unknown helpers are rejected', () => {
+    const rt = runtime();
+    const fd = rt.ebpf.createMap('m', { mapType: BPF_MAP_TYPE_HASH, keySize: 4, valueSize: 8, maxEntries: 4 });
+    const rejected = (name: string, asm: string, contextSize?: number) => {
+      try {
+        rt.ebpf.load(name, { asm }, contextSize === undefined ? {} : { contextSize });
+      } catch (e) {
+        expect(FeatureError.isInstance(e) && e.code === 'VERIFIER_REJECTED').toBe(true);
+        return (e as FeatureError).cause as { code: string; pc: number };
+      }
+      throw new Error(`${name} was accepted`);
+    };
+    expect(rejected('oob', 'ldxdw %r0, [%r1+40]\nexit', 40)).toMatchObject({ pc: 0 });
+    expect(rejected('null', `stw [%r10-4], 0\nlddw %r1, map[${fd}]\nmov %r2, %r10\nadd %r2, -4\ncall 1\nldxdw %r0, [%r0]\nexit`)).toMatchObject({ pc: 6 });
+    expect(rejected('helper', 'call 999\nexit')).toMatchObject({ pc: 0 });
+    // the safe variants load
+    rt.ebpf.load('ok', { asm: `stw [%r10-4], 0\nlddw %r1, map[${fd}]\nmov %r2, %r10\nadd %r2, -4\ncall 1\njeq %r0, 0, +1\nldxdw %r0, [%r0]\nmov %r0, 0\nexit` });
+    rt.ebpf.load('vm', { asm: `call ${HYPERVISOR_HELPERS.get_current_vm_id}\nexit` });
+    expect(rt.ebpf.programs().map((p) => p.name)).toEqual(['ok', 'vm']);
   });
 
   it('runs several programs on one tracepoint and detaches on unload', () => {

@@ -7,7 +7,8 @@ import type { BpfMap, MapAttr, Platform as KbpfPlatform } from '@axebpf/kbpf-bas
 import { BpfSystem } from '@axebpf/kbpf-basic';
 import { loadObject as objLoadObject } from '@axebpf/obj';
 import type { EbpfVm, EngineKind, HelperTable, RunResult } from '@axebpf/rbpf';
-import { assemble, VmError } from '@axebpf/rbpf';
+import { assemble, LINUX_TRACING_HELPERS, Program, verify, VmError } from '@axebpf/rbpf';
+import type { HelperSignature, MapInfo } from '@axebpf/rbpf';
 import type { ProgramConsumer, TraceRecord, TracepointManager } from '@axebpf/tracepoint';
 import { FeatureError } from '../errors.js';
 import type { FeatureContext } from '../features.js';
@@ -37,7 +38,27 @@ export interface LoadOptions {
   trusted?: boolean;
   /** Free text shown by `programs()`. */
   description?: string;
+  /**
+   * Size of the context the program reads (the tracepoint record or probe registers) for the
+   * verifier. Default: taken from the object's section (`tracepoint/<sys>/<name>` → that
+   * record's size, `kprobe`/`kretprobe` → {@link PROBE_CONTEXT_SIZE}), else
+   * {@link DEFAULT_CONTEXT_SIZE}.
+   */
+  contextSize?: number;
 }
+
+/** Size of the register context of hprobe and guest kprobe programs (x0–x30, sp, pc, pstate). */
+export const PROBE_CONTEXT_SIZE = 34 * 8;
+/** Context size assumed for programs loaded without one (the largest vmm:* record fits). */
+export const DEFAULT_CONTEXT_SIZE = 256;
+
+/** Helpers the verifier allows: Linux's tracing helpers and the hypervisor helpers 100–102. */
+const VERIFIER_HELPERS: ReadonlyMap<number, HelperSignature> = new Map([
+  ...LINUX_TRACING_HELPERS,
+  [HYPERVISOR_HELPERS.get_current_vm_id, { name: 'get_current_vm_id', args: [], ret: 'scalar' }],
+  [HYPERVISOR_HELPERS.get_current_vcpu_id, { name: 'get_current_vcpu_id', args: [], ret: 'scalar' }],
+  [HYPERVISOR_HELPERS.get_exit_reason, { name: 'get_exit_reason', args: [], ret: 'scalar' }],
+]);
 
 /**
  * What a map of an ELF object needs (from its BTF or legacy definition, or a global data section).
@@ -196,9 +217,10 @@ export interface EbpfRuntimeOptions {
   printkLines?: number;
   /**
    * Called on each program before it is loaded, unless loaded as trusted: throws to reject.
-   * The verifier of `@axebpf/rbpf` plugs in here.
+   * Default: the verifier of `@axebpf/rbpf` (program type `tracepoint` with the context size of
+   * {@link LoadOptions.contextSize}, the runtime's maps, Linux's tracing helpers and 100–102).
    */
-  verify?: (bytecode: Uint8Array, name: string) => void;
+  verify?: (bytecode: Uint8Array, name: string, contextSize: number) => void;
   /** Reads ELF objects for {@link EbpfRuntimeApi.loadObject}. Default: `loadObject` of `@axebpf/obj`. */
   objectLoader?: ObjectLoader;
 }
@@ -250,6 +272,18 @@ function setupRuntime(context: FeatureContext, options: EbpfRuntimeOptions) {
   });
   const maps = new Map<string, number>();
   const programs = new Map<string, ProgramState>();
+  const mapInfos = (): Map<number, MapInfo> => new Map(api.maps().map((m) => [m.fd, { keySize: m.map.keySize, valueSize: m.map.valueSize, name: m.name }]));
+  const contextSizeOf = (section: string): number | undefined => {
+    const tp = /^(?:tracepoint|tp)\/([^/]+)\/([^/]+)$/.exec(section);
+    if (tp) {
+      try {
+        return (context.use('tracepoints') as TracepointManager).get(`${tp[1]}:${tp[2]}`)?.event.fixedSize;
+      } catch {
+        return undefined; // no tracepoints feature: the default size applies
+      }
+    }
+    return /^k(ret)?probe(\/|$)/.test(section) ? PROBE_CONTEXT_SIZE : undefined;
+  };
 
   const tracepointsOf = (): TracepointManager => {
     try {
@@ -315,9 +349,11 @@ function setupRuntime(context: FeatureContext, options: EbpfRuntimeOptions) {
             ? assemble(source.asm)
             : source.bytecode;
       const trusted = loadOptions.trusted ?? false;
-      if (!trusted && options.verify !== undefined) {
+      if (!trusted) {
+        const contextSize = loadOptions.contextSize ?? DEFAULT_CONTEXT_SIZE;
         try {
-          options.verify(bytes, name);
+          if (options.verify !== undefined) options.verify(bytes, name, contextSize);
+          else verify(Program.fromBytes(bytes), { programType: 'tracepoint', context: { size: contextSize }, helpers: VERIFIER_HELPERS, maps: mapInfos() });
         } catch (e) {
           throw new FeatureError({
             code: 'VERIFIER_REJECTED',
@@ -394,8 +430,10 @@ function setupRuntime(context: FeatureContext, options: EbpfRuntimeOptions) {
                 : `the object has no program \`${loadOptions.program}\` (has: ${found.map((p) => p.name).join(', ')})`,
           });
         }
+        const contextSize = loadOptions.contextSize ?? contextSizeOf(chosen.section);
         const loaded = api.load(name, chosen.bytecode, {
           ...loadOptions,
+          ...(contextSize === undefined ? {} : { contextSize }),
           description: loadOptions.description ?? `${chosen.section} (${chosen.name})`,
         });
         programs.get(name)!.ownedMaps.push(...created);
