@@ -332,3 +332,20 @@ describe('replaceSectionData', () => {
     expect(bytes).toEqual(copy);
   });
 });
+
+describe('program headers without a file image', () => {
+  it('accept a bss-only PT_LOAD whose offset lies past the end of the file', async () => {
+    const { parseElf } = await import('../src/elf/index.js');
+    const { readFileSync } = await import('node:fs');
+    const image = new Uint8Array(readFileSync(new URL('../../axvisor-vmm/guests/hello/guest.elf', import.meta.url)));
+    const copy = image.slice();
+    const view = new DataView(copy.buffer);
+    const phoff = Number(view.getBigUint64(32, true));
+    // make the first program header a bss-only segment placed beyond the end of the file
+    view.setBigUint64(phoff + 8, BigInt(copy.length + 0x10000), true); // p_offset
+    view.setBigUint64(phoff + 32, 0n, true); // p_filesz
+    const seg = parseElf(copy).programHeaders[0]!;
+    expect(seg.filesz).toBe(0);
+    expect(seg.data.length).toBe(0);
+  });
+});

@@ -532,7 +532,9 @@ function readProgramHeaders(cursor: ByteCursor, phoff: number, phnum: number, by
     const filesz = cursor.readSize('p_filesz');
     const memsz = cursor.readSize('p_memsz');
     const align = cursor.readU64('p_align');
-    if (offset + filesz > bytes.length) {
+    // A segment with no file image (bss only) may name any offset: linkers often put it at the
+    // end of the file or beyond.
+    if (filesz > 0 && offset + filesz > bytes.length) {
       throw new ElfError({
         code: 'TRUNCATED',
         message: `segment #${i} file image ${hex(offset)}..${hex(offset + filesz)} runs past the end of the input (${hex(bytes.length)})`,
@@ -542,7 +544,7 @@ function readProgramHeaders(cursor: ByteCursor, phoff: number, phnum: number, by
     if (type === PT_LOAD && filesz > memsz) {
       throw new ElfError({ code: 'BAD_PROGRAM_HEADER', message: `segment #${i} has p_filesz ${hex(filesz)} above p_memsz ${hex(memsz)}`, offset: at + 32 });
     }
-    out.push({ index: i, type, flags, offset, vaddr, paddr, filesz, memsz, align, headerOffset: at, data: bytes.subarray(offset, offset + filesz) });
+    out.push({ index: i, type, flags, offset, vaddr, paddr, filesz, memsz, align, headerOffset: at, data: filesz === 0 ? bytes.subarray(0, 0) : bytes.subarray(offset, offset + filesz) });
   }
   return out;
 }
