@@ -266,21 +266,48 @@ export function buildCommands(): CommandRegistry<Ctx> {
       c.print(out.join('\n'));
     },
   });
-  for (const mode of ['dump', 'stream'] as const) {
-    r.register({
-      path: `trace ${mode}`,
-      usage: `trace ${mode} [--filter <tracepoint|hprobe|kprobe|vm<N>>] [-n <count>]`,
-      summary: mode === 'dump' ? 'print and consume buffered events' : 'print events as virtual time runs, up to -n',
-      run: (args, c) => {
-        const { values } = parseOptions({ usage: `trace ${mode} [--filter ...] [-n <count>]` }, args, { filter: { type: 'string' }, n: { type: 'string', short: 'n' } });
-        const filter = eventFilter(values.filter);
-        const limit = count(values.n, mode === 'dump' ? 4096 : 32);
-        const events = c.rt.events.drain({ max: limit === 0 ? 4096 : limit, ...(filter === undefined ? {} : { filter }) });
-        const header = `${'TIMESTAMP'.padEnd(15)} ${'CPU'.padEnd(5)} ${'TYPE'.padEnd(12)} ${'EVENT'.padEnd(30)} DETAILS`;
-        c.print([header, ...events.map((e) => renderEvent(e)), events.length === 0 ? '(no events)' : `${events.length} events displayed.`, ...(c.rt.events.stats().lost > 0 ? [`(${c.rt.events.stats().lost} events lost: the ring was full)`] : [])].join('\n'));
-      },
-    });
-  }
+  const EVENT_HEADER = `${'TIMESTAMP'.padEnd(15)} ${'CPU'.padEnd(5)} ${'TYPE'.padEnd(12)} ${'EVENT'.padEnd(30)} DETAILS`;
+  const lostNote = (c: Ctx) => (c.rt.events.stats().lost > 0 ? [`(${c.rt.events.stats().lost} events lost so far: the ring was full)`] : []);
+  r.register({
+    path: 'trace dump',
+    usage: 'trace dump [--filter <tracepoint|hprobe|kprobe|vm<N>>] [-n <count>]',
+    summary: 'print and consume buffered events (at most 4096, or -n)',
+    run: (args, c) => {
+      const { values } = parseOptions({ usage: 'trace dump [--filter ...] [-n <count>]' }, args, { filter: { type: 'string' }, n: { type: 'string', short: 'n' } });
+      const filter = eventFilter(values.filter);
+      const limit = count(values.n, 0);
+      const events = c.rt.events.drain({ max: limit === 0 ? 4096 : limit, ...(filter === undefined ? {} : { filter }) });
+      c.print([EVENT_HEADER, ...events.map((e) => renderEvent(e)), events.length === 0 ? '(no events)' : `${events.length} events displayed.`, ...lostNote(c)].join('\n'));
+    },
+  });
+  r.register({
+    path: 'trace stream',
+    usage: 'trace stream [--filter <tracepoint|hprobe|kprobe|vm<N>>] [-n <count>] [--for <duration>]',
+    summary: 'run virtual time and print events as they happen, until -n events (default 32) or --for (default 100ms)',
+    run: (args, c) => {
+      const usage = 'trace stream [--filter ...] [-n <count>] [--for <duration>]';
+      const { values } = parseOptions({ usage }, args, { filter: { type: 'string' }, n: { type: 'string', short: 'n' }, for: { type: 'string' } });
+      const filter = eventFilter(values.filter);
+      const limit = count(values.n, 32);
+      const span = values.for === undefined ? 100_000_000n : parseDuration(values.for);
+      c.print(`Streaming events for up to ${formatDuration(Number(span))} of virtual time...\n${EVENT_HEADER}`);
+      let shown = 0;
+      const end = c.vmm.timeNs + span;
+      const step = 1_000_000n;
+      const show = () => {
+        for (const e of c.rt.events.drain({ max: limit - shown, ...(filter === undefined ? {} : { filter }) })) {
+          c.print(renderEvent(e));
+          shown++;
+        }
+      };
+      show();
+      while (shown < limit && c.vmm.timeNs < end && c.vmm.vms().some((vm) => vm.status === 'Running')) {
+        c.vmm.run(end - c.vmm.timeNs < step ? end - c.vmm.timeNs : step);
+        show();
+      }
+      c.print([shown >= limit ? `Reached limit of ${limit} events.` : `Stream stopped. ${shown} events displayed.`, ...lostNote(c)].join('\n'));
+    },
+  });
   r.register({
     path: 'trace printk',
     usage: 'trace printk [-n <count>]',
@@ -310,6 +337,7 @@ export function buildCommands(): CommandRegistry<Ctx> {
     path: 'ksym lookup',
     usage: 'ksym lookup <name>',
     summary: 'address of a symbol (`vm1:guest_main` for one table)',
+    complete: (_a, c) => [...new Set(c.rt.symbols.search('').map((s) => s.name))],
     run: (args, c) => {
       need(args, 1, 'ksym lookup <name>');
       const a = c.rt.symbols.addressOf(args[0]!);

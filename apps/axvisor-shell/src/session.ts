@@ -62,19 +62,18 @@ export class Session {
   constructor(vms: readonly VmSource[] = bundledVms()) {
     const t0 = performance.now();
     // The runtime reads time and the current VM from the VMM, created just after it.
-    let vmm: Vmm | undefined;
     const platform: Platform = {
-      timeNs: () => vmm!.platform.timeNs(),
-      cpuId: () => vmm!.platform.cpuId(),
-      currentVmId: () => vmm!.platform.currentVmId(),
-      currentVcpuId: () => vmm!.platform.currentVcpuId(),
-      exitReason: () => vmm!.platform.exitReason(),
-      pidTgid: () => vmm!.platform.pidTgid(),
-      comm: () => vmm!.platform.comm(),
+      timeNs: () => this.vmm.platform.timeNs(),
+      cpuId: () => this.vmm.platform.cpuId(),
+      currentVmId: () => this.vmm.platform.currentVmId(),
+      currentVcpuId: () => this.vmm.platform.currentVcpuId(),
+      exitReason: () => this.vmm.platform.exitReason(),
+      pidTgid: () => this.vmm.platform.pidTgid(),
+      comm: () => this.vmm.platform.comm(),
     };
     this.rt = makeRuntime(platform);
-    vmm = new Vmm({ tracepoints: this.rt.tracepoints });
-    this.vmm = vmm;
+    this.vmm = new Vmm({ tracepoints: this.rt.tracepoints });
+    const vmm = this.vmm;
     const shellInit = this.rt.tracepoints.register(SHELL_EVENTS.shell_init);
     this.#shellCommand = this.rt.tracepoints.register(SHELL_EVENTS.shell_command);
     bridgeTracepointEvents(this.rt.tracepoints, this.rt);

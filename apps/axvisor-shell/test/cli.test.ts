@@ -57,6 +57,24 @@ describe.skipIf(!built)('axvisor run', () => {
     expect(json.traceEvents.filter((e) => e.ph === 'X').length).toBeGreaterThan(10);
   });
 
+  it('streams events while virtual time runs, up to a count', () => {
+    const r = axvisor(['run', '--exec', 'trace enable vmm:hypercall; trace stream --filter tracepoint -n 5; trace stream -n 1000 --for 50ms']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Reached limit of 5 events.');
+    expect(r.stdout.match(/tracepoint vmm:hypercall/g)!.length).toBe(5 + 132); // 137 hypercalls in all
+    expect(r.stdout).toContain('Stream stopped. 132 events displayed.');
+  });
+
+  it('completes commands, tracepoint names and symbols on tab', async () => {
+    const { buildCommands } = await import('../src/commands.js');
+    const { Session } = await import('../src/session.js');
+    const session = Object.assign(new Session(), { print: () => undefined });
+    const commands = buildCommands();
+    expect(commands.complete('trace en', session)[0]).toEqual(['enable']);
+    expect(commands.complete('trace enable vmm:vcpu_run_e', session)[0]).toEqual(['vmm:vcpu_run_enter', 'vmm:vcpu_run_exit']);
+    expect(commands.complete('ksym lookup guest_m', session)[0]).toEqual(['guest_main']);
+  });
+
   it('takes commands on standard input in the interactive shell', () => {
     const r = axvisor(['run'], 'vm list\nrun 1ms\nhelp vm\nexit\n');
     expect(r.status).toBe(0);
