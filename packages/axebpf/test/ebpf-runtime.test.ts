@@ -200,7 +200,7 @@ describe('loadObject', () => {
   // A stand-in for @axebpf/obj: one global-data map and one program reading it through
   // `lddw map_value[fd]`, as a relocated clang object would.
   const fakeLoader = (fail = false) => (object: Uint8Array, createMap: (d: ObjectMapDefinition) => number) => {
-    const fd = createMap({ name: '.rodata', mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, mapFlags: 0, initialValue: object.slice(0, 8), frozen: true });
+    const fd = createMap({ name: '.rodata', mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, mapFlags: 0, initialValue: object.slice(0, 8), frozen: true, origin: 'data', section: '.rodata' });
     if (fail) throw new Error('bad relocation');
     return { programs: [{ name: 'main', section: 'tracepoint/vmm/vcpu_run_exit', bytecode: assemble(`lddw %r1, map_value[${fd}]+0\nldxdw %r0, [%r1]\nexit`) }] };
   };

@@ -6,6 +6,7 @@
 import type { BpfMap, MapAttr, Platform as KbpfPlatform } from '@axebpf/kbpf-basic';
 import { BpfSystem } from '@axebpf/kbpf-basic';
 import { loadObject as objLoadObject } from '@axebpf/obj';
+import type { MapDefinition } from '@axebpf/obj';
 import type { EbpfVm, EngineKind, HelperTable, RunResult } from '@axebpf/rbpf';
 import { assemble, LINUX_TRACING_HELPERS, Program, verify, VmError } from '@axebpf/rbpf';
 import type { HelperSignature, MapInfo } from '@axebpf/rbpf';
@@ -61,26 +62,10 @@ const VERIFIER_HELPERS: ReadonlyMap<number, HelperSignature> = new Map([
 ]);
 
 /**
- * What a map of an ELF object needs (from its BTF or legacy definition, or a global data section).
+ * What a map of an ELF object needs (from its BTF or legacy definition, or a global data section):
+ * the `MapDefinition` of `@axebpf/obj`.
  */
-export interface ObjectMapDefinition {
-  /** Map name in the object (`counts`, `.rodata`). */
-  name: string;
-  /** `BPF_MAP_TYPE_*`. */
-  mapType: number;
-  /** Key size in bytes. */
-  keySize: number;
-  /** Value size in bytes. */
-  valueSize: number;
-  /** Entries. */
-  maxEntries: number;
-  /** `BPF_F_*` flags. */
-  mapFlags: number;
-  /** Initial value of entry 0 (global data sections). */
-  initialValue?: Uint8Array;
-  /** Freeze after initialisation (`.rodata`). */
-  frozen?: boolean;
-}
+export type ObjectMapDefinition = MapDefinition;
 
 /**
  * Turns an ELF object into programs whose pseudo `lddw` instructions refer to map fds: the role

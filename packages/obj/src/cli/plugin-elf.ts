@@ -4,7 +4,8 @@
 // r0 printed in hex on stdout; errors on stderr with a non-zero exit. The same protocol as
 // @axebpf/rbpf's `bpf-conformance-plugin`, which must not depend on this package.
 import { readFileSync } from 'node:fs';
-import { AddressSpace, EbpfVm, HelperTable, ProgramError, VmError } from '@axebpf/rbpf';
+import { AddressSpace, EbpfVm, HelperTable, parseHexBytes as parseHex, ProgramError, VmError } from '@axebpf/rbpf';
+import type { PluginOutcome } from '@axebpf/rbpf';
 import type { Region } from '@axebpf/rbpf';
 import { ObjError } from '../errors.js';
 import { EbpfObject } from '../object.js';
@@ -12,27 +13,6 @@ import { EbpfObject } from '../object.js';
 const USAGE = `usage: bpf-conformance-plugin-elf [MEMORY-HEX] [--engine interpreter|wasm] [--entry NAME] [--max-insns N]
   stdin: an eBPF ELF object (hex bytes, or the raw file); runs function NAME (default \`main\`)
   prints r0 in hex`;
-
-/** Exit status and text of one plugin run. @internal */
-export interface PluginOutcome {
-  /** Process exit status. */
-  status: number;
-  /** Text for stdout. */
-  stdout: string;
-  /** Text for stderr. */
-  stderr: string;
-}
-
-function parseHex(text: string, what: string): Uint8Array {
-  const parts = text.split(/\s+/).filter((p) => p !== '');
-  const bytes: number[] = [];
-  for (const p of parts) {
-    if (!/^[0-9a-fA-F]+$/.test(p) || p.length % 2 !== 0 && p.length > 2) throw new Error(`${what}: \`${p}\` at byte ${bytes.length} is not hex bytes`);
-    if (p.length <= 2) bytes.push(parseInt(p, 16));
-    else for (let i = 0; i < p.length; i += 2) bytes.push(parseInt(p.slice(i, i + 2), 16));
-  }
-  return Uint8Array.from(bytes);
-}
 
 /**
  * Runs the plugin protocol on given arguments and input.

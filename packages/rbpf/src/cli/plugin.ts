@@ -3,6 +3,8 @@
 // on stdin, r0 printed in hex on stdout; errors on stderr with a non-zero exit.
 
 import { readFileSync } from 'node:fs';
+import type { PluginOutcome } from './protocol.js';
+import { parseHexBytes as parseHex } from './protocol.js';
 import { AsmError, ProgramError, VmError } from '../errors.js';
 import { HelperTable } from '../helpers.js';
 import { EbpfVm } from '../vm.js';
@@ -12,31 +14,6 @@ import { verify, VerifierError } from '../verifier/index.js';
 const USAGE = `usage: bpf-conformance-plugin [MEMORY-HEX] [--engine interpreter|wasm] [--verify] [--elf] [--stats] [--max-insns N]
   stdin: the program as hex bytes (with --elf: an ELF object)
   prints r0 in hex; with --stats also "insns=<n> ns=<t>" on stderr`;
-
-/** Exit status and text of one plugin run. @internal */
-export interface PluginOutcome {
-  /** Process exit status. */
-  status: number;
-  /** Text for stdout. */
-  stdout: string;
-  /** Text for stderr. */
-  stderr: string;
-}
-
-function parseHex(text: string, what: string): Uint8Array {
-  // The protocol sends two-digit bytes separated by spaces; longer even-length runs of hex
-  // digits (`b700000001000000`) are accepted too.
-  const parts = text.split(/\s+/).filter((p) => p !== '');
-  const bytes: number[] = [];
-  for (const p of parts) {
-    if (!/^[0-9a-fA-F]+$/.test(p) || (p.length > 2 && p.length % 2 !== 0)) {
-      throw new Error(`${what}: \`${p}\` at byte ${bytes.length} is not hex bytes`);
-    }
-    if (p.length <= 2) bytes.push(parseInt(p, 16));
-    else for (let i = 0; i < p.length; i += 2) bytes.push(parseInt(p.slice(i, i + 2), 16));
-  }
-  return Uint8Array.from(bytes);
-}
 
 /**
  * The helpers the conformance suite calls: 5 returns its first argument, 0 packs the low bytes
