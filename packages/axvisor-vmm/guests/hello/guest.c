@@ -1,21 +1,8 @@
 /* The hello guest: prints over the PL011 UART, makes hypercalls to the hypervisor and does some
- * computation, then returns to start.S, which powers off with PSCI. Its console output is the
+ * computation, then returns to start.s, which powers off with PSCI. Its console output is the
  * same under the simulated AxVisor and on qemu-system-aarch64 -M virt (where the hypercalls are
  * answered NOT_SUPPORTED and their results are not printed). */
-#define UART_DR ((volatile unsigned int *)0x09000000UL)
-
-/* axebpf guest ABI: HVC #0, x0 = function id (SMCCC vendor hypervisor range), x1.. = args. */
-#define HC_CONSOLE_PUTC 0xC6000001UL
-#define HC_GET_TIME_NS 0xC6000002UL
-#define HC_YIELD 0xC6000003UL
-
-static unsigned long hvc(unsigned long fn, unsigned long a1)
-{
-	register unsigned long x0 __asm__("x0") = fn;
-	register unsigned long x1 __asm__("x1") = a1;
-	__asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1) : : "x2", "x3", "memory");
-	return x0;
-}
+#include "../common/guest.h"
 
 static void putc(char c)
 {

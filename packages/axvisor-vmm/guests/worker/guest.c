@@ -2,23 +2,12 @@
  * yields after each round, reads the UART flag register (an MMIO read) and prints a checksum
  * every 8 rounds, then powers off. Its console output does not depend on the hypervisor (the
  * hypercall results are not printed), so it is the same on qemu-system-aarch64 -M virt. */
-#define UART_DR ((volatile unsigned int *)0x09000000UL)
-#define UART_FR ((volatile unsigned int *)0x09000018UL)
+#include "../common/guest.h"
 
-#define HC_GET_TIME_NS 0xC6000002UL
-#define HC_YIELD 0xC6000003UL
 #define ROUNDS 64
 #define BLOCK 4096
 
 static unsigned char data[BLOCK];
-
-static unsigned long hvc(unsigned long fn, unsigned long a1)
-{
-	register unsigned long x0 __asm__("x0") = fn;
-	register unsigned long x1 __asm__("x1") = a1;
-	__asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1) : : "x2", "x3", "memory");
-	return x0;
-}
 
 static void putc(char c)
 {
