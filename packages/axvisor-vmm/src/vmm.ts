@@ -156,6 +156,12 @@ export interface VmmOptions {
   tracepoints?: TracepointManager;
   /** Loads an image by the config's `kernel_path`. */
   loadImage?: (path: string, config: VmConfig) => Uint8Array;
+  /**
+   * `virtual` (default): time advances with retired instructions and a modelled cost per exit,
+   * so runs are deterministic. `wall`: time is the host's monotonic clock since the VMM was
+   * created (for benchmarks; runs are then not reproducible).
+   */
+  clock?: 'virtual' | 'wall';
 }
 
 /** What the facade reads about the current event (the axebpf `Platform` shape). */
@@ -190,15 +196,17 @@ export class Vmm {
   readonly #vms = new Map<number, Vm>();
   readonly #tp: VmmTracepoints;
   readonly #loadImage: ((path: string, config: VmConfig) => Uint8Array) | undefined;
-  #timeNs = 0n;
+  #virtualNs = 0n;
+  readonly #wallStart: bigint | undefined;
   readonly #current: { vm: number; vcpu: number; exit: number } = { vm: 0, vcpu: 0, exit: 0 };
   #order: Vm[] = [];
 
   /** @param options - tracepoint manager, image loader. */
   constructor(options: VmmOptions = {}) {
     this.#loadImage = options.loadImage;
+    this.#wallStart = options.clock === 'wall' ? process.hrtime.bigint() : undefined;
     this.platform = {
-      timeNs: () => this.#timeNs,
+      timeNs: () => this.#now(),
       cpuId: () => 0,
       currentVmId: () => this.#current.vm,
       currentVcpuId: () => this.#current.vcpu,
@@ -208,15 +216,19 @@ export class Vmm {
     };
     this.tracepoints =
       options.tracepoints ??
-      new TracepointManager({ host: { timeNs: () => this.#timeNs, cpuId: () => 0, pid: () => this.#current.vcpu, comm: () => this.platform.comm() } });
+      new TracepointManager({ host: { timeNs: () => this.#now(), cpuId: () => 0, pid: () => this.#current.vcpu, comm: () => this.platform.comm() } });
     const tp: Record<string, unknown> = {};
     for (const [name, def] of Object.entries(VMM_EVENTS) as [string, EventDefinition][]) tp[name] = this.tracepoints.get(`vmm:${name}`) ?? this.tracepoints.register(def);
     this.#tp = tp as VmmTracepoints;
   }
 
-  /** Virtual time in nanoseconds. */
+  #now(): bigint {
+    return this.#wallStart === undefined ? this.#virtualNs : process.hrtime.bigint() - this.#wallStart;
+  }
+
+  /** Virtual time in nanoseconds (or wall-clock time since creation with `clock: 'wall'`). */
   get timeNs(): bigint {
-    return this.#timeNs;
+    return this.#now();
   }
 
   /** @returns every VM, by id order. */
@@ -379,22 +391,22 @@ export class Vmm {
    * @returns the virtual time reached.
    */
   run(durationNs: bigint): bigint {
-    const until = this.#timeNs + durationNs;
-    while (this.#timeNs < until) {
+    const until = this.#now() + durationNs;
+    while (this.#now() < until) {
       let ran = false;
       for (const vm of this.#order) {
         if (vm.status !== 'Running') continue;
         for (const vcpu of vm.vcpus) {
           if (vm.status !== 'Running' || vcpu.state !== 'Ready') continue;
           ran = true;
-          const left = Number(until - this.#timeNs) / NS_PER_INSN;
+          const left = Number(until - this.#now()) / NS_PER_INSN;
           this.#runVcpu(vm, vcpu, Math.max(1, Math.min(QUANTUM_INSNS, Math.ceil(left))));
-          if (this.#timeNs >= until) break;
+          if (this.#now() >= until) break;
         }
       }
       if (!ran) break;
     }
-    return this.#timeNs;
+    return this.#now();
   }
 
   /**
@@ -420,13 +432,13 @@ export class Vmm {
     const retired = cpu.insnCount - before;
     vcpu.insns += retired;
     const guestNs = BigInt(retired * NS_PER_INSN);
-    this.#timeNs += guestNs;
+    this.#virtualNs += guestNs;
     if (reason !== 'exception-el2') {
       // quantum over (or a WFI at EL2, which guests never reach): preempted, not an exit
       this.#setState(vm, vcpu, 'Ready');
       return;
     }
-    this.#timeNs += BigInt(EXIT_COST_NS);
+    this.#virtualNs += BigInt(EXIT_COST_NS);
     const syndrome = this.#syndrome;
     syndrome.cpu = cpu;
     syndrome.esr = cpu.getSysReg(R.ESR);
@@ -545,7 +557,7 @@ export class Vmm {
         vm.putc(Number(args[0]! & 0xffn));
         return 0n;
       case HYPERCALL.GET_TIME_NS:
-        return this.#timeNs;
+        return this.#now();
       case HYPERCALL.YIELD:
         return 0n;
       default:

@@ -119,3 +119,47 @@ describe('bundled VMs', () => {
     expect(() => bundledImage('../../etc/passwd')).toThrowError(expect.objectContaining({ code: 'BAD_IMAGE' }));
   });
 });
+
+describe('VM life cycle', () => {
+  const workerToml = () => readFileSync(`${root}configs/worker.toml`, 'utf8');
+
+  it('pauses and resumes a VM: a suspended VM does not run, and resumes where it stopped', () => {
+    const vmm = new Vmm({ loadImage });
+    const vm = vmm.createVm(parseVmConfig(workerToml()));
+    expect(vm.status).toBe('Loaded');
+    vmm.startVm(vm.id);
+    vmm.run(200_000n);
+    const partial = vm.console;
+    const insns = vm.vcpus[0]!.insns;
+    expect(partial.length).toBeGreaterThan(0);
+    vmm.pauseVm(vm.id);
+    expect(vm.status).toBe('Suspended');
+    vmm.run(1_000_000n);
+    expect(vm.vcpus[0]!.insns).toBe(insns);
+    vmm.startVm(vm.id);
+    vmm.runUntilIdle();
+    expect(vm.console).toBe(readFileSync(`${root}guests/worker/qemu.console.txt`, 'utf8'));
+  });
+
+  it('refuses transitions from the wrong state with BAD_STATE', () => {
+    const vmm = new Vmm({ loadImage });
+    const vm = vmm.createVm(parseVmConfig(helloToml));
+    expect(() => vmm.pauseVm(vm.id)).toThrowError(expect.objectContaining({ code: 'BAD_STATE' }));
+    vmm.startVm(vm.id);
+    expect(() => vmm.startVm(vm.id)).toThrowError(expect.objectContaining({ code: 'BAD_STATE' }));
+    vmm.stopVm(vm.id);
+    expect(vm.status).toBe('Stopped');
+    expect(vm.stopReason).toBe('stopped by the host');
+    expect(() => vmm.stopVm(vm.id)).toThrowError(expect.objectContaining({ code: 'BAD_STATE' }));
+    expect(() => vmm.vm(42)).toThrowError(expect.objectContaining({ code: 'NO_SUCH_VM' }));
+  });
+
+  it('runs on the wall clock when asked (for benchmarks), with the same guest output', () => {
+    const vmm = new Vmm({ loadImage, clock: 'wall' });
+    const vm = vmm.createVm(parseVmConfig(helloToml));
+    vmm.startVm(vm.id);
+    vmm.runUntilIdle();
+    expect(vm.console).toBe(readFileSync(`${root}guests/hello/qemu.console.txt`, 'utf8'));
+    expect(vmm.timeNs).toBeGreaterThan(0n);
+  });
+});
