@@ -6,6 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runLinuxProgram } from '../src/index.js';
+import { hasTool } from '@axebpf/test-utils/tools';
 
 const dir = join(import.meta.dirname, 'programs', 'bin');
 const golden = JSON.parse(readFileSync(join(import.meta.dirname, 'programs', 'golden.json'), 'utf8')) as Record<
@@ -13,7 +14,7 @@ const golden = JSON.parse(readFileSync(join(import.meta.dirname, 'programs', 'go
   { stdout: string; status: number; insns: number }
 >;
 const files = readdirSync(dir).filter((f) => f.endsWith('.elf')).sort();
-const hasQemu = spawnSync('qemu-aarch64', ['--version']).status === 0;
+const hasQemu = hasTool('qemu-aarch64');
 if (!hasQemu) console.log('qemu-aarch64 not installed (Debian qemu-user): live comparison skipped, golden results used');
 
 function run(file: string): { stdout: string; status: number; insns: number } {

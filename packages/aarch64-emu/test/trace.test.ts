@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { formatCpuState, runLinuxProgram } from '../src/index.js';
+import { hasTool } from '@axebpf/test-utils/tools';
 
 const dir = join(import.meta.dirname, 'programs');
-const hasQemu = spawnSync('qemu-aarch64', ['--version']).status === 0;
+const hasQemu = hasTool('qemu-aarch64');
 
 /** Traces a program starting from qemu's initial SP and flags (taken from its first record). */
 function trace(file: string, qemuLog: string, base = join(dir, 'bin')): string {

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,9 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { createRuntime } from '../src/index.js';
 import { ebpfRuntime } from '../src/features/ebpf-runtime.js';
 import { precompiled, PRECOMPILED_PROGRAMS } from '../src/features/precompiled.js';
+import { hasTool } from '@axebpf/test-utils/tools';
 
 const programs = fileURLToPath(new URL('../programs/', import.meta.url));
-const hasClang = spawnSync('clang', ['--version']).status === 0;
+const hasClang = hasTool('clang');
 
 describe('precompiled programs', () => {
   it('lists seven programs whose objects are eBPF ELF files with their section', () => {

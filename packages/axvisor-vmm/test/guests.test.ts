@@ -1,14 +1,15 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { hasTool } from '@axebpf/test-utils/tools';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const guests = ['hello', 'worker', 'hcall'];
-const hasGcc = spawnSync('aarch64-linux-gnu-gcc', ['--version']).status === 0;
-const hasQemu = spawnSync('qemu-system-aarch64', ['--version']).status === 0;
+const hasGcc = hasTool('aarch64-linux-gnu-gcc');
+const hasQemu = hasTool('qemu-system-aarch64');
 
 describe('guest images', () => {
   it.skipIf(!hasGcc)('rebuild byte for byte from their sources (skipped without aarch64-linux-gnu-gcc)', () => {

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { ProgramBuilder } from '@axebpf/rbpf';
 import { describe, expect, it } from 'vitest';
@@ -6,16 +5,10 @@ import { BPF_FUNC, BpfSystem, createMockPlatform, formatPrintk } from '../src/in
 import { printfCases } from './fixtures/printf-cases.js';
 import { generatePrintfGolden } from './fixtures/gen-printf-golden.js';
 import { engines } from './util.js';
+import { hasTool } from '@axebpf/test-utils/tools';
 
 const golden = JSON.parse(readFileSync(new URL('./fixtures/printf-golden.json', import.meta.url), 'utf8')) as { expected: string[] };
-const hasGcc = (() => {
-  try {
-    execFileSync('gcc', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasGcc = hasTool('gcc');
 if (!hasGcc) console.warn('printf.test: gcc not found, the golden file is used without being regenerated');
 
 /** Formats a case: string arguments become fake addresses resolved by the reader. */

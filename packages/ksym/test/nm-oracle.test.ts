@@ -8,16 +8,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseElf, STT_FUNC } from '@axebpf/obj/elf';
 import { buildBlob, isKallsymsSymbol, KsymError, KsymTable, parseNmText, symbolsFromElf } from '../src/index.js';
+import { hasTool } from '@axebpf/test-utils/tools';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
-const has = (tool: string): boolean => {
-  try {
-    execFileSync(tool, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
+const has = hasTool;
 const hasGcc = has('gcc') && has('nm');
 const hasCross = has('aarch64-linux-gnu-gcc') && has('nm');
 if (!hasGcc) console.warn('nm-oracle.test: gcc or nm missing, live checks skipped');

@@ -8,15 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { disassemble, Program } from '@axebpf/rbpf';
 import { EbpfObject, loadObject } from '../src/index.js';
 import { corpus, objectBytes, programsDir } from './support/corpus.js';
+import { hasTool } from '@axebpf/test-utils/tools';
 
-const hasObjdump = (() => {
-  try {
-    execFileSync('llvm-objdump', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasObjdump = hasTool('llvm-objdump');
 
 /** section → slot → instruction text, from `llvm-objdump -d --no-show-raw-insn`. */
 function parseObjdump(text: string): Map<string, Map<number, string>> {

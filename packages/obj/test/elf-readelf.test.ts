@@ -9,16 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { ElfError, parseElf, SHN_ABS, SHN_COMMON, SHN_UNDEF, STT_SECTION } from '../src/elf/index.js';
 import type { ElfFile } from '../src/elf/index.js';
 import { parseReadelf } from './elf-readelf.js';
+import { hasTool } from '@axebpf/test-utils/tools';
 
 const fixtures = join(import.meta.dirname, 'elf-fixtures');
-const has = (tool: string): boolean => {
-  try {
-    execFileSync(tool, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
+const has = hasTool;
 const hasGcc = has('gcc') && has('readelf');
 const hasCross = has('aarch64-linux-gnu-gcc') && has('readelf');
 if (!hasGcc) console.warn('elf-readelf.test: gcc or readelf missing, live compile checks skipped');

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TracepointManager, ManualTraceHost, defineEvent, generateCHeader, recordStructName } from '../src/index.js';
 import type { EventDefinition } from '../src/index.js';
+import { hasTool } from '@axebpf/test-utils/tools';
 
-const hasTool = (tool: string): boolean => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0;
 const hasClang = hasTool('clang');
 const hasGcc = hasTool('gcc');
 if (!hasClang) console.warn('c-header.test: clang not found, skipping the `clang -target bpf` check');

@@ -1,12 +1,13 @@
 // The shape of the vmm:*/shell:* catalog (defined for real by axvisor-vmm and the shell app):
 // checks that 29 events are quick to declare as constants and register side by side.
-import { spawnSync, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManualTraceHost, TracepointManager, defineEvent, generateCHeader } from '../src/index.js';
 import type { FieldSpec } from '../src/index.js';
+import { hasTool } from '@axebpf/test-utils/tools';
 
 const vm = [['vm_id', 'u32']] as const;
 const vcpu = [['vm_id', 'u32'], ['vcpu_id', 'u32']] as const;
@@ -72,7 +73,7 @@ describe('a 29-event catalog', () => {
     expect(lines.find((l) => l.includes('vmm:device_access:'))).toMatch(/vm_id=1 vcpu_id=1 addr=1 width=1 is_write=1 value=1 device=x$/);
   });
 
-  const hasClang = spawnSync('clang', ['--version'], { stdio: 'ignore' }).status === 0;
+  const hasClang = hasTool('clang');
   it.skipIf(!hasClang)('gives a C header that clang -target bpf compiles with a program reading a record', () => {
     const dir = mkdtempSync(join(tmpdir(), 'axebpf-catalog-'));
     try {
