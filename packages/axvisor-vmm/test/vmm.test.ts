@@ -163,3 +163,22 @@ describe('VM life cycle', () => {
     expect(vmm.timeNs).toBeGreaterThan(0n);
   });
 });
+
+describe('unrecoverable guest faults', () => {
+  it('stop the VM with a reason when the guest executes garbage and has no vector table', () => {
+    // Entry at the start of RAM, which is all zeros: UDF #0 at EL1 takes an Undefined exception
+    // to VBAR_EL1 (0), whose fetch is outside guest RAM: a stage-2 instruction abort at EL2.
+    const vmm = new Vmm({ loadImage });
+    const vm = vmm.createVm(parseVmConfig(helloToml.replace('entry_point = 0x40080000', 'entry_point = 0x40000000')));
+    vmm.startVm(vm.id);
+    vmm.runUntilIdle();
+    expect(vm.status).toBe('Stopped');
+    expect(vm.stopReason).toMatch(/^guest fault: stage-2 fault at guest address 0x200 /);
+    expect(vm.vcpus[0]!.exits.get('NestedPageFault')).toBe(1);
+    // the other VMs and the process are unaffected
+    const other = vmm.createVm(parseVmConfig(helloToml.replace('id = 1', 'id = 2')));
+    vmm.startVm(other.id);
+    vmm.runUntilIdle();
+    expect(other.stopReason).toBe('system off');
+  });
+});
