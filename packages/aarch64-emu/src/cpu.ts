@@ -138,6 +138,11 @@ export class Cpu {
   traceHook: ((cpu: Cpu) => void) | undefined;
   /** When true, {@link Cpu.run} returns `exception-el2` after taking an exception to EL2. */
   stopOnEl2 = false;
+  /**
+   * Source of the generic timer's counter (CNTVCT_EL0/CNTPCT_EL0, ticks of CNTFRQ_EL0). Default:
+   * the retired-instruction count. A VMM sets it to derive guest time from its own clock.
+   */
+  counter: (() => bigint) | undefined;
 
   private readonly sys = new Map<number, bigint>();
   private readonly blocks = new Map<number, Block>();
@@ -297,7 +302,7 @@ export class Cpu {
       case K_DAIF: return BigInt(this.daif << 6);
       case K_CURRENTEL: return BigInt(this.el << 2);
       case K_SPSEL: return BigInt(this.spsel);
-      case K_CNTVCT: case K_CNTPCT: return BigInt(this.insnCount);
+      case K_CNTVCT: case K_CNTPCT: return this.counter === undefined ? BigInt(this.insnCount) : this.counter();
       case K_SP_EL0: case K_SP_EL1: {
         const i = key === K_SP_EL0 ? 0 : 2;
         this.saveSp();

@@ -44,7 +44,19 @@ const R = {
   HCR: reg('hcr_el2'), VTTBR: reg('vttbr_el2'), VTCR: reg('vtcr_el2'), VBAR2: reg('vbar_el2'),
   ESR: reg('esr_el2'), FAR: reg('far_el2'), HPFAR: reg('hpfar_el2'), ELR: reg('elr_el2'), SPSR: reg('spsr_el2'),
   MPIDR: reg('vmpidr_el2'),
+  CNTV_CTL: reg('cntv_ctl_el0'), CNTV_CVAL: reg('cntv_cval_el0'),
 };
+
+/** The virtual GIC (GICv2, QEMU virt layout): distributor and CPU interface bases and sizes. */
+export const GICD_BASE = 0x0800_0000n;
+/** GICv2 CPU interface base on the QEMU virt board. */
+export const GICC_BASE = 0x0801_0000n;
+const GIC_SIZE = 0x1_0000n;
+/** INTID of the EL1 virtual timer (a PPI). */
+export const VIRTUAL_TIMER_INTID = 27;
+/** Nanoseconds per tick of the guest's generic timer (CNTFRQ_EL0 = 62.5 MHz, as on QEMU virt). */
+export const NS_PER_TIMER_TICK = 16n;
+const SPURIOUS_INTID = 1023;
 // HCR_EL2: VM (stage 2), FMO, IMO, AMO, TWI (WFI traps), TSC (SMC traps), RW (EL1 is AArch64)
 const HCR_GUEST = (1n << 0n) | (1n << 3n) | (1n << 4n) | (1n << 5n) | (1n << 13n) | (1n << 19n) | (1n << 31n);
 
@@ -62,6 +74,10 @@ export class VCpu {
   insns = 0;
   /** The last exit. */
   lastExit: AxVCpuExitReason | undefined;
+  /** GIC state of this vCPU for INTIDs 0–31 (SGIs and PPIs), as bit masks. @internal */
+  readonly gic = { enabled: 0, pending: 0, active: 0, cpuInterface: false, sgiSource: new Uint8Array(16) };
+  /** When a vCPU blocked in WFI wakes for its timer (undefined: no timer armed). @internal */
+  wakeAtNs: bigint | undefined;
 
   /** @internal */
   constructor(id: number, cpu: CpuType) {
@@ -110,6 +126,8 @@ export class Vm {
   readonly memory = new PhysicalMemory();
   /** Why the VM stopped, when it did. */
   stopReason: string | undefined;
+  /** GICD_CTLR enable bit. @internal */
+  gicDistributorOn = false;
   /** @internal */
   readonly devices: Device[] = [];
   #console = '';
@@ -274,6 +292,8 @@ export class Vmm {
     for (let i = 0; i < config.cpuNum; i++) {
       const cpu = new Cpu({ memory: vm.memory, highestEl: 2 });
       cpu.stopOnEl2 = true;
+      // The guest's counter runs at CNTFRQ (62.5 MHz) in this VMM's time.
+      cpu.counter = () => this.#now() / NS_PER_TIMER_TICK;
       const vcpu = new VCpu(i, cpu);
       vm.vcpus.push(vcpu);
       if (t.vcpu_create.active) t.vcpu_create.emit(config.id, i, i === 0 ? config.entryPoint : 0n);
@@ -404,9 +424,129 @@ export class Vmm {
           if (this.#now() >= until) break;
         }
       }
-      if (!ran) break;
+      if (!ran) {
+        // Every vCPU is blocked: jump to the earliest timer wake-up (virtual time only).
+        let next: bigint | undefined;
+        for (const vm of this.#order) {
+          if (vm.status !== 'Running') continue;
+          for (const v of vm.vcpus) if (v.state === 'Blocked' && v.wakeAtNs !== undefined && (next === undefined || v.wakeAtNs < next)) next = v.wakeAtNs;
+        }
+        if (next === undefined || this.#wallStart !== undefined) break;
+        this.#virtualNs = next < until ? next : until;
+        if (next > until) break;
+        this.#wakeTimers();
+      }
     }
     return this.#now();
+  }
+
+  /** Wakes vCPUs whose timer deadline has passed and raises their timer interrupt. */
+  #wakeTimers(): void {
+    const now = this.#now();
+    for (const vm of this.#order) {
+      if (vm.status !== 'Running') continue;
+      for (const v of vm.vcpus) {
+        if (v.state === 'Blocked' && v.wakeAtNs !== undefined && v.wakeAtNs <= now) {
+          v.wakeAtNs = undefined;
+          this.#pollTimer(vm, v);
+          this.#setState(vm, v, 'Ready');
+        }
+      }
+    }
+  }
+
+  /** The vCPU's virtual timer deadline in ns, when armed and unmasked. */
+  #timerDeadline(vcpu: VCpu): bigint | undefined {
+    const ctl = vcpu.cpu.getSysReg(R.CNTV_CTL);
+    if ((ctl & 1n) === 0n || (ctl & 2n) !== 0n) return undefined;
+    return vcpu.cpu.getSysReg(R.CNTV_CVAL) * NS_PER_TIMER_TICK;
+  }
+
+  /** Updates the timer's ISTATUS and pends its PPI when the deadline has passed. */
+  #pollTimer(vm: Vm, vcpu: VCpu): void {
+    const deadline = this.#timerDeadline(vcpu);
+    const ctl = vcpu.cpu.getSysReg(R.CNTV_CTL);
+    if (deadline !== undefined && deadline <= this.#now()) {
+      if ((ctl & 4n) === 0n) vcpu.cpu.setSysReg(R.CNTV_CTL, ctl | 4n);
+      const bit = 1 << VIRTUAL_TIMER_INTID;
+      if ((vcpu.gic.pending & bit) === 0 && (vcpu.gic.active & bit) === 0) {
+        vcpu.gic.pending |= bit;
+        if (this.#tp.irq_inject.active) this.#tp.irq_inject.emit(vm.id, vcpu.id, VIRTUAL_TIMER_INTID);
+        if (this.#tp.timer_event.active) this.#tp.timer_event.emit(vm.id, vcpu.id, deadline);
+      }
+    } else if ((ctl & 4n) !== 0n) {
+      vcpu.cpu.setSysReg(R.CNTV_CTL, ctl & ~4n);
+    }
+    this.#updateIrq(vm, vcpu);
+  }
+
+  /** Raises or lowers the vCPU's virtual IRQ line from its GIC state. */
+  #updateIrq(vm: Vm, vcpu: VCpu): void {
+    const g = vcpu.gic;
+    vcpu.cpu.setVirtualIrq(vm.gicDistributorOn && g.cpuInterface && (g.pending & g.enabled) !== 0);
+  }
+
+  /** Emulates one access to the virtual GICv2; returns the value read. */
+  #gicAccess(vm: Vm, vcpu: VCpu, addr: bigint, write: boolean, value: bigint): bigint {
+    const g = vcpu.gic;
+    const v = Number(value & 0xffffffffn);
+    if (addr >= GICD_BASE && addr < GICD_BASE + GIC_SIZE) {
+      const off = Number(addr - GICD_BASE);
+      if (off === 0x000) {
+        if (write) vm.gicDistributorOn = (v & 1) === 1;
+        return vm.gicDistributorOn ? 1n : 0n;
+      }
+      if (off === 0x004) return 0n; // GICD_TYPER: 32 interrupt lines, one CPU interface per vCPU
+      if (off === 0x100) {
+        if (write) g.enabled |= v;
+        return BigInt(g.enabled >>> 0);
+      }
+      if (off === 0x180) {
+        if (write) g.enabled &= ~v;
+        return BigInt(g.enabled >>> 0);
+      }
+      if (off === 0xf00 && write) {
+        // GICD_SGIR: INTID [3:0], CPU target list [23:16], filter [25:24]
+        const intid = v & 0xf;
+        const filter = (v >>> 24) & 3;
+        const targets = filter === 1 ? vm.vcpus.filter((t) => t !== vcpu) : filter === 2 ? [vcpu] : vm.vcpus.filter((t) => ((v >>> 16) & 0xff & (1 << t.id)) !== 0);
+        for (const t of targets) {
+          t.gic.pending |= 1 << intid;
+          t.gic.sgiSource[intid] = vcpu.id;
+          if (this.#tp.ipi_send.active) this.#tp.ipi_send.emit(vm.id, vcpu.id, BigInt(t.id), intid);
+          if (t.state === 'Blocked') {
+            t.wakeAtNs = undefined;
+            this.#setState(vm, t, 'Ready');
+          }
+          this.#updateIrq(vm, t);
+        }
+      }
+      return 0n; // other distributor registers: writes ignored, reads as zero
+    }
+    const off = Number(addr - GICC_BASE);
+    if (off === 0x000) {
+      if (write) g.cpuInterface = (v & 1) === 1;
+      this.#updateIrq(vm, vcpu);
+      return g.cpuInterface ? 1n : 0n;
+    }
+    if (off === 0x00c && !write) {
+      // GICC_IAR: acknowledge the lowest pending and enabled INTID
+      const ready = g.pending & g.enabled;
+      if (ready === 0 || !g.cpuInterface || !vm.gicDistributorOn) return BigInt(SPURIOUS_INTID);
+      const intid = 31 - Math.clz32(ready & -ready);
+      g.pending &= ~(1 << intid);
+      g.active |= 1 << intid;
+      this.#updateIrq(vm, vcpu);
+      return BigInt(intid < 16 ? intid | (g.sgiSource[intid]! << 10) : intid);
+    }
+    if (off === 0x010 && write) {
+      // GICC_EOIR: deactivate; a timer still firing pends again
+      g.active &= ~(1 << (v & 0x3ff));
+      if ((v & 0x3ff) === VIRTUAL_TIMER_INTID) this.#pollTimer(vm, vcpu);
+      else this.#updateIrq(vm, vcpu);
+      return 0n;
+    }
+    return 0n; // GICC_PMR and others: accepted, read as zero
   }
 
   /**
@@ -425,6 +565,12 @@ export class Vmm {
     current.vm = vm.id;
     current.vcpu = vcpu.id;
     current.exit = 0;
+    this.#pollTimer(vm, vcpu);
+    const deadline = this.#timerDeadline(vcpu);
+    if (deadline !== undefined && deadline > this.#now()) {
+      const untilTimer = Number((deadline - this.#now()) / BigInt(NS_PER_INSN)) + 1;
+      if (untilTimer < budget) budget = untilTimer;
+    }
     this.#setState(vm, vcpu, 'Running');
     if (t.vcpu_run_enter.active) t.vcpu_run_enter.emit(vm.id, vcpu.id, 0, cpu.pc);
     const before = cpu.insnCount;
@@ -436,6 +582,7 @@ export class Vmm {
     if (reason !== 'exception-el2') {
       // quantum over (or a WFI at EL2, which guests never reach): preempted, not an exit
       this.#setState(vm, vcpu, 'Ready');
+      this.#pollTimer(vm, vcpu);
       return;
     }
     this.#virtualNs += BigInt(EXIT_COST_NS);
@@ -485,6 +632,14 @@ export class Vmm {
       }
       case 'MmioRead':
       case 'MmioWrite': {
+        if ((exit.addr >= GICD_BASE && exit.addr < GICD_BASE + GIC_SIZE) || (exit.addr >= GICC_BASE && exit.addr < GICC_BASE + GIC_SIZE)) {
+          const isWrite = exit.kind === 'MmioWrite';
+          const value = this.#gicAccess(vm, vcpu, exit.addr, isWrite, isWrite ? exit.data : 0n);
+          if (!isWrite && exit.reg !== 31) cpu.setX(exit.reg, value);
+          if (t.device_access.active) t.device_access.emit(vm.id, vcpu.id, exit.addr, exit.width, isWrite, isWrite ? exit.data : value, 'gicv2');
+          this.#resume(cpu, elr, 4);
+          return;
+        }
         const dev = vm.devices.find((d) => exit.addr >= d.base && exit.addr < d.base + BigInt(d.length));
         if (dev === undefined) {
           this.#fault(vm, `${exit.kind === 'MmioRead' ? 'read from' : 'write to'} unmapped guest address 0x${exit.addr.toString(16)} at pc 0x${elr.toString(16)}`);
@@ -503,13 +658,17 @@ export class Vmm {
         this.#resume(cpu, elr, 4);
         return;
       }
-      case 'Halt':
+      case 'Halt': {
         if (t.vcpu_halt.active) t.vcpu_halt.emit(vm.id, vcpu.id);
-        // No interrupt sources are modelled yet, so a halted vCPU would sleep forever: it blocks.
         this.#resume(cpu, elr, 4);
+        const g = vcpu.gic;
+        if ((g.pending & g.enabled) !== 0) return; // an interrupt is waiting: WFI completes at once
+        // Sleep until the virtual timer fires or an SGI arrives.
+        vcpu.wakeAtNs = this.#timerDeadline(vcpu);
         this.#setState(vm, vcpu, 'Blocked');
-        if (vm.vcpus.every((v) => v.state === 'Blocked' || v.state === 'Free')) this.stopVm(vm.id, 'all vCPUs halted with nothing to wake them');
+        if (vm.vcpus.every((v) => v.state === 'Free' || (v.state === 'Blocked' && v.wakeAtNs === undefined))) this.stopVm(vm.id, 'all vCPUs halted with nothing to wake them');
         return;
+      }
       case 'SystemDown':
         this.stopVm(vm.id, 'system off');
         return;

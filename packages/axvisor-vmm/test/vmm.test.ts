@@ -114,7 +114,7 @@ describe('bundled VMs', () => {
     const vmm = new Vmm({ loadImage: bundledImage });
     for (const name of BUNDLED_VMS) vmm.startVm(vmm.createVm(parseVmConfig(bundledConfig(name), `${name}.toml`)).id);
     vmm.runUntilIdle();
-    expect(vmm.vms().map((v) => [v.config.name, v.status])).toEqual([['hello', 'Stopped'], ['worker', 'Stopped']]);
+    expect(vmm.vms().map((v) => [v.config.name, v.status])).toEqual([['hello', 'Stopped'], ['worker', 'Stopped'], ['ticker', 'Stopped']]);
     expect(() => bundledConfig('nope')).toThrowError(expect.objectContaining({ code: 'BAD_CONFIG' }));
     expect(() => bundledImage('../../etc/passwd')).toThrowError(expect.objectContaining({ code: 'BAD_IMAGE' }));
   });
@@ -180,5 +180,23 @@ describe('unrecoverable guest faults', () => {
     vmm.startVm(other.id);
     vmm.runUntilIdle();
     expect(other.stopReason).toBe('system off');
+  });
+});
+
+describe('the ticker guest (virtual timer and GICv2)', () => {
+  it('takes 100 timer interrupts of 10 ms, sleeping in WFI, and matches qemu-system-aarch64', () => {
+    const vmm = new Vmm({ loadImage });
+    vmm.tracepoints.enable('vmm:irq_inject');
+    const vm = vmm.createVm(parseVmConfig(readFileSync(`${root}configs/ticker.toml`, 'utf8'), 'ticker.toml'));
+    vmm.startVm(vm.id);
+    vmm.run(2_000_000_000n);
+    expect(vm.console).toBe(readFileSync(`${root}guests/ticker/qemu.console.txt`, 'utf8'));
+    expect(vm.stopReason).toBe('system off');
+    // one second of guest time (100 ticks of 10 ms) passed in virtual time, not instructions
+    expect(vmm.timeNs).toBeGreaterThanOrEqual(1_000_000_000n);
+    expect(vmm.timeNs).toBeLessThan(1_001_000_000n);
+    const exits = Object.fromEntries(vm.vcpus[0]!.exits);
+    expect(exits).toMatchObject({ Halt: 100, MmioRead: 100, SystemDown: 1 }); // 100 WFIs, 100 GICC_IAR reads
+    expect(vmm.tracepoints.counters('vmm:irq_inject').hits).toBe(100);
   });
 });
