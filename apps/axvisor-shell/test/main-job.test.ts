@@ -29,6 +29,10 @@ describe.skipIf(!built)('axvisor demo (the main job), run as a user would', () =
     // exits table: the worker's 128 hypercalls as counted by the eBPF program
     expect(out).toMatch(/vm2\s+Hypercall \(1\)\s+128\s/);
     expect(out).toMatch(/vm1\s+SystemDown \(13\)\s+1\s/);
+    // the ticker sleeps in WFI between timer interrupts for the whole virtual second
+    expect(out).toContain('ran 1.00s of virtual time');
+    expect(out).toMatch(/vm4\s+Halt \(10\)\s+100\s/);
+    expect(out).toContain('ticker: 90 ticks');
     expect(out).toMatch(/p50|P50|50/);
     // the trace is valid Chrome trace-event JSON with vCPU slices and exits
     const trace = JSON.parse(readFileSync(r.trace, 'utf8')) as { traceEvents: { ph: string; ts?: number; dur?: number; name: string; pid: number; tid: number }[] };
