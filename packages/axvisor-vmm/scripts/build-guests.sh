@@ -18,7 +18,9 @@ for g in */; do
       -Wl,--build-id=none -Wl,--no-warn-rwx-segments -o guest.elf start.o guest.o
     rm -f start.o guest.o
     if command -v qemu-system-aarch64 >/dev/null 2>&1; then
-      timeout 30 qemu-system-aarch64 -machine virt -cpu cortex-a57 -m 128M -nographic -nic none \
+      # guests that name a CPU count in cpus.txt run with that many (-smp)
+      SMP=$( [ -f cpus.txt ] && cat cpus.txt || echo 1 )
+      timeout 30 qemu-system-aarch64 -machine virt -cpu cortex-a57 -smp "$SMP" -m 128M -nographic -nic none \
         -kernel guest.elf > qemu.console.txt
     fi
   )

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { hasTool } from '@axebpf/test-utils/tools';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const guests = ['hello', 'worker', 'hcall', 'ticker'];
+const guests = ['hello', 'worker', 'hcall', 'ticker', 'smp'];
 const hasGcc = hasTool('aarch64-linux-gnu-gcc');
 const hasQemu = hasTool('qemu-system-aarch64');
 
@@ -24,7 +24,8 @@ describe('guest images', () => {
 
   it.skipIf(!hasQemu)('print the recorded console output on qemu-system-aarch64 -M virt (skipped without qemu-system-arm)', () => {
     for (const g of guests) {
-      const out = execFileSync('qemu-system-aarch64', ['-machine', 'virt', '-cpu', 'cortex-a57', '-m', '128M', '-nographic', '-nic', 'none', '-kernel', join(root, 'guests', g, 'guest.elf')], { timeout: 30_000, encoding: 'utf8' });
+      const cpus = existsSync(join(root, 'guests', g, 'cpus.txt')) ? readFileSync(join(root, 'guests', g, 'cpus.txt'), 'utf8').trim() : '1';
+      const out = execFileSync('qemu-system-aarch64', ['-machine', 'virt', '-cpu', 'cortex-a57', '-smp', cpus, '-m', '128M', '-nographic', '-nic', 'none', '-kernel', join(root, 'guests', g, 'guest.elf')], { timeout: 30_000, encoding: 'utf8' });
       expect([g, out]).toEqual([g, readFileSync(join(root, 'guests', g, 'qemu.console.txt'), 'utf8')]);
     }
   }, 120_000);

@@ -114,7 +114,7 @@ describe('bundled VMs', () => {
     const vmm = new Vmm({ loadImage: bundledImage });
     for (const name of BUNDLED_VMS) vmm.startVm(vmm.createVm(parseVmConfig(bundledConfig(name), `${name}.toml`)).id);
     vmm.runUntilIdle();
-    expect(vmm.vms().map((v) => [v.config.name, v.status])).toEqual([['hello', 'Stopped'], ['worker', 'Stopped'], ['ticker', 'Stopped']]);
+    expect(vmm.vms().map((v) => [v.config.name, v.status])).toEqual([['hello', 'Stopped'], ['worker', 'Stopped'], ['ticker', 'Stopped'], ['smp', 'Stopped']]);
     expect(() => bundledConfig('nope')).toThrowError(expect.objectContaining({ code: 'BAD_CONFIG' }));
     expect(() => bundledImage('../../etc/passwd')).toThrowError(expect.objectContaining({ code: 'BAD_IMAGE' }));
   });
@@ -198,5 +198,25 @@ describe('the ticker guest (virtual timer and GICv2)', () => {
     const exits = Object.fromEntries(vm.vcpus[0]!.exits);
     expect(exits).toMatchObject({ Halt: 100, MmioRead: 100, SystemDown: 1 }); // 100 WFIs, 100 GICC_IAR reads
     expect(vmm.tracepoints.counters('vmm:irq_inject').hits).toBe(100);
+  });
+});
+
+describe('the smp guest (two vCPUs)', () => {
+  it('starts its second vCPU with PSCI CPU_ON, pings it with SGIs, and matches qemu-system-aarch64 -smp 2', () => {
+    const vmm = new Vmm({ loadImage });
+    vmm.tracepoints.enable('vmm:ipi_send');
+    vmm.tracepoints.enable('vmm:cpu_up');
+    const vm = vmm.createVm(parseVmConfig(readFileSync(`${root}configs/smp.toml`, 'utf8'), 'smp.toml'));
+    expect(vm.vcpus).toHaveLength(2);
+    expect(vm.vcpus[1]!.state).toBe('Free'); // until CPU_ON
+    vmm.startVm(vm.id);
+    vmm.runUntilIdle();
+    expect(vm.console).toBe(readFileSync(`${root}guests/smp/qemu.console.txt`, 'utf8'));
+    expect(vm.stopReason).toBe('system off');
+    expect(vm.vcpus[0]!.exits.get('CpuUp')).toBe(1);
+    expect(vm.vcpus[1]!.exits.get('CpuDown')).toBe(1);
+    expect(vm.vcpus[1]!.exits.get('MmioRead')).toBe(8); // one GICC_IAR read per SGI
+    expect(vmm.tracepoints.counters('vmm:ipi_send').hits).toBe(8);
+    expect(vmm.tracepoints.counters('vmm:cpu_up').hits).toBe(1);
   });
 });
