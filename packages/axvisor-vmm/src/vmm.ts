@@ -75,7 +75,7 @@ export class VCpu {
   /** The last exit. */
   lastExit: AxVCpuExitReason | undefined;
   /** GIC state of this vCPU for INTIDs 0–31 (SGIs and PPIs), as bit masks. @internal */
-  readonly gic = { enabled: 0, pending: 0, active: 0, cpuInterface: false, sgiSource: new Uint8Array(16) };
+  readonly gic = { enabled: 0, pending: 0, active: 0, cpuInterface: false, sgiSource: new Uint8Array(16), ackedAt: new Array<bigint>(32).fill(0n) };
   /** When a vCPU blocked in WFI wakes for its timer (undefined: no timer armed). @internal */
   wakeAtNs: bigint | undefined;
 
@@ -217,6 +217,7 @@ export class Vmm {
   #virtualNs = 0n;
   readonly #wallStart: bigint | undefined;
   readonly #current: { vm: number; vcpu: number; exit: number } = { vm: 0, vcpu: 0, exit: 0 };
+  #lastOnCpu = 0;
   #order: Vm[] = [];
 
   /** @param options - tracepoint manager, image loader. */
@@ -238,6 +239,9 @@ export class Vmm {
     const tp: Record<string, unknown> = {};
     for (const [name, def] of Object.entries(VMM_EVENTS) as [string, EventDefinition][]) tp[name] = this.tracepoints.get(`vmm:${name}`) ?? this.tracepoints.register(def);
     this.#tp = tp as VmmTracepoints;
+    // Host setup happens outside virtual time, so its durations are 0 (deterministic).
+    if (this.#tp.vhal_init.active) this.#tp.vhal_init.emit(0n);
+    if (this.#tp.vmm_init.active) this.#tp.vmm_init.emit(1, 0n);
   }
 
   #now(): bigint {
@@ -280,6 +284,7 @@ export class Vmm {
     if (bytes === undefined) throw new HypervisorError({ code: 'BAD_IMAGE', vmId: config.id, message: `no image for VM ${config.id}: give one or a loadImage option` });
     const vm = new Vm(config);
     const t = this.#tp;
+    if (t.config_load.active) t.config_load.emit(config.id, 0n);
     if (t.vm_create.active) t.vm_create.emit(config.id, config.cpuNum, config.name);
     for (const r of config.memoryRegions) {
       vm.memory.addRam(r.gpa, r.size, `ram@0x${r.gpa.toString(16)}`);
@@ -406,6 +411,25 @@ export class Vmm {
   }
 
   /**
+   * Destroys a stopped (or never started) VM: its vCPUs and memory mappings go away.
+   * @param id - VM id.
+   * @throws {HypervisorError} `BAD_STATE` while it runs or is suspended, `NO_SUCH_VM`.
+   */
+  destroyVm(id: number): void {
+    const vm = this.vm(id);
+    if (vm.status === 'Running' || vm.status === 'Suspended') throw new HypervisorError({ code: 'BAD_STATE', vmId: id, message: `VM ${id} is ${vm.status}: stop it before destroying it` });
+    const t = this.#tp;
+    for (const v of vm.vcpus) {
+      this.#setState(vm, v, 'Invalid');
+      if (t.vcpu_destroy.active) t.vcpu_destroy.emit(id, v.id);
+    }
+    for (const r of vm.config.memoryRegions) if (t.memory_unmap.active) t.memory_unmap.emit(id, r.gpa, BigInt(r.size));
+    if (t.vm_destroy.active) t.vm_destroy.emit(id);
+    this.#vms.delete(id);
+    this.#order = [...this.#vms.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /**
    * Runs the VMs until virtual time reaches `untilNs` or nothing is runnable.
    * @param durationNs - virtual nanoseconds to run.
    * @returns the virtual time reached.
@@ -443,6 +467,7 @@ export class Vmm {
   /** Wakes vCPUs whose timer deadline has passed and raises their timer interrupt. */
   #wakeTimers(): void {
     const now = this.#now();
+    if (this.#tp.timer_tick.active) this.#tp.timer_tick.emit(0, now);
     for (const vm of this.#order) {
       if (vm.status !== 'Running') continue;
       for (const v of vm.vcpus) {
@@ -534,6 +559,7 @@ export class Vmm {
       const ready = g.pending & g.enabled;
       if (ready === 0 || !g.cpuInterface || !vm.gicDistributorOn) return BigInt(SPURIOUS_INTID);
       const intid = 31 - Math.clz32(ready & -ready);
+      g.ackedAt[intid] = this.#now();
       g.pending &= ~(1 << intid);
       g.active |= 1 << intid;
       this.#updateIrq(vm, vcpu);
@@ -541,6 +567,8 @@ export class Vmm {
     }
     if (off === 0x010 && write) {
       // GICC_EOIR: deactivate; a timer still firing pends again
+      const eoi = v & 0x3ff;
+      if (eoi < 32 && (g.active & (1 << eoi)) !== 0 && this.#tp.irq_handle.active) this.#tp.irq_handle.emit(eoi, this.#now() - g.ackedAt[eoi]!);
       g.active &= ~(1 << (v & 0x3ff));
       if ((v & 0x3ff) === VIRTUAL_TIMER_INTID) this.#pollTimer(vm, vcpu);
       else this.#updateIrq(vm, vcpu);
@@ -561,6 +589,12 @@ export class Vmm {
   #runVcpu(vm: Vm, vcpu: VCpu, budget: number): void {
     const cpu = vcpu.cpu;
     const t = this.#tp;
+    // vCPU identity on the (single) physical CPU: vm_id << 16 | vcpu_id
+    const who = (vm.id << 16) | vcpu.id;
+    if (this.#lastOnCpu !== who) {
+      if (t.task_switch.active) t.task_switch.emit(this.#lastOnCpu, who, 0);
+      this.#lastOnCpu = who;
+    }
     const current = this.#current;
     current.vm = vm.id;
     current.vcpu = vcpu.id;
@@ -695,12 +729,16 @@ export class Vmm {
         if (exit.reg !== 31) cpu.setX(exit.reg, 0n); // unmodelled registers read as zero
         this.#resume(cpu, elr, 4);
         return;
+      case 'ExternalInterrupt':
+        if (t.external_interrupt.active) t.external_interrupt.emit(vm.id, vcpu.id, exit.vector);
+        this.#resume(cpu, elr, 0);
+        return;
       case 'SysRegWrite':
       case 'Nothing':
-      case 'ExternalInterrupt':
         this.#resume(cpu, elr, exit.kind === 'SysRegWrite' ? 4 : 0);
         return;
       case 'NestedPageFault':
+        if (t.page_fault.active) t.page_fault.emit(vm.id, vcpu.id, exit.addr, exit.write);
         this.#fault(vm, `stage-2 fault at guest address 0x${exit.addr.toString(16)} (pc 0x${elr.toString(16)})`);
         return;
       default:

@@ -220,3 +220,21 @@ describe('the smp guest (two vCPUs)', () => {
     expect(vmm.tracepoints.counters('vmm:cpu_up').hits).toBe(1);
   });
 });
+
+describe('instrumentation', () => {
+  it('fires every vmm:* tracepoint of the catalog but external_interrupt (no physical interrupts yet)', async () => {
+    const { BUNDLED_VMS, bundledConfig, bundledImage, VMM_EVENT_LIST } = await import('../src/index.js');
+    const vmm = new Vmm({ loadImage: bundledImage });
+    vmm.tracepoints.enableAll();
+    const vmm2 = new Vmm({ tracepoints: vmm.tracepoints, loadImage: bundledImage }); // vmm_init/vhal_init now enabled
+    for (const name of BUNDLED_VMS) vmm2.startVm(vmm2.createVm(parseVmConfig(bundledConfig(name), `${name}.toml`)).id);
+    const bad = vmm2.createVm(parseVmConfig(helloToml.replace('id = 1', 'id = 9').replace('entry_point = 0x40080000', 'entry_point = 0x40000000')), loadImage('../guests/hello/guest.elf'));
+    vmm2.startVm(bad.id);
+    vmm2.run(1_000_000_000n);
+    vmm2.destroyVm(1);
+    const silent = VMM_EVENT_LIST.map((e) => `vmm:${e.name}`).filter((n) => vmm.tracepoints.counters(n).hits === 0);
+    expect(silent).toEqual(['vmm:external_interrupt']);
+    expect(() => vmm2.destroyVm(4)).toThrowError(expect.objectContaining({ code: 'BAD_STATE' })); // the ticker still runs at 1 s
+    expect(vmm2.vms().map((v) => v.id)).toEqual([2, 4, 5, 9]);
+  });
+});
