@@ -78,6 +78,8 @@ export class VCpu {
   readonly gic = { enabled: 0, pending: 0, active: 0, cpuInterface: false, sgiSource: new Uint8Array(16), ackedAt: new Array<bigint>(32).fill(0n) };
   /** When a vCPU blocked in WFI wakes for its timer (undefined: no timer armed). @internal */
   wakeAtNs: bigint | undefined;
+  /** The virtual IRQ line as last set on the CPU. @internal */
+  irqRaised = false;
 
   /** @internal */
   constructor(id: number, cpu: CpuType) {
@@ -489,8 +491,13 @@ export class Vmm {
 
   /** Updates the timer's ISTATUS and pends its PPI when the deadline has passed. */
   #pollTimer(vm: Vm, vcpu: VCpu): void {
-    const deadline = this.#timerDeadline(vcpu);
     const ctl = vcpu.cpu.getSysReg(R.CNTV_CTL);
+    if (ctl === 0n) {
+      // timer off (the common case for guests that do not use it)
+      this.#updateIrq(vm, vcpu);
+      return;
+    }
+    const deadline = (ctl & 1n) === 0n || (ctl & 2n) !== 0n ? undefined : vcpu.cpu.getSysReg(R.CNTV_CVAL) * NS_PER_TIMER_TICK;
     if (deadline !== undefined && deadline <= this.#now()) {
       if ((ctl & 4n) === 0n) vcpu.cpu.setSysReg(R.CNTV_CTL, ctl | 4n);
       const bit = 1 << VIRTUAL_TIMER_INTID;
@@ -508,7 +515,11 @@ export class Vmm {
   /** Raises or lowers the vCPU's virtual IRQ line from its GIC state. */
   #updateIrq(vm: Vm, vcpu: VCpu): void {
     const g = vcpu.gic;
-    vcpu.cpu.setVirtualIrq(vm.gicDistributorOn && g.cpuInterface && (g.pending & g.enabled) !== 0);
+    const raise = vm.gicDistributorOn && g.cpuInterface && (g.pending & g.enabled) !== 0;
+    if (raise !== vcpu.irqRaised) {
+      vcpu.irqRaised = raise;
+      vcpu.cpu.setVirtualIrq(raise);
+    }
   }
 
   /** Emulates one access to the virtual GICv2; returns the value read. */
