@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { HypervisorError } from './errors.js';
 
 /** Names of the bundled VMs (`configs/<name>.toml`, image `guests/<name>/guest.elf`). */
-export const BUNDLED_VMS = ['hello', 'worker', 'ticker', 'smp'] as const;
+export const BUNDLED_VMS = ['hello', 'worker', 'ticker', 'smp', 'mmu'] as const;
 /** Bundled VMs used only by benchmarks (`configs/hcall.toml`: 200,000 hypercalls). */
 export const BENCHMARK_VMS = ['hcall'] as const;
 

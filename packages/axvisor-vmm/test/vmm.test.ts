@@ -114,7 +114,7 @@ describe('bundled VMs', () => {
     const vmm = new Vmm({ loadImage: bundledImage });
     for (const name of BUNDLED_VMS) vmm.startVm(vmm.createVm(parseVmConfig(bundledConfig(name), `${name}.toml`)).id);
     vmm.runUntilIdle();
-    expect(vmm.vms().map((v) => [v.config.name, v.status])).toEqual([['hello', 'Stopped'], ['worker', 'Stopped'], ['ticker', 'Stopped'], ['smp', 'Stopped']]);
+    expect(vmm.vms().map((v) => [v.config.name, v.status])).toEqual([['hello', 'Stopped'], ['worker', 'Stopped'], ['ticker', 'Stopped'], ['smp', 'Stopped'], ['mmu', 'Stopped']]);
     expect(() => bundledConfig('nope')).toThrowError(expect.objectContaining({ code: 'BAD_CONFIG' }));
     expect(() => bundledImage('../../etc/passwd')).toThrowError(expect.objectContaining({ code: 'BAD_IMAGE' }));
   });
@@ -235,6 +235,23 @@ describe('instrumentation', () => {
     const silent = VMM_EVENT_LIST.map((e) => `vmm:${e.name}`).filter((n) => vmm.tracepoints.counters(n).hits === 0);
     expect(silent).toEqual(['vmm:external_interrupt']);
     expect(() => vmm2.destroyVm(4)).toThrowError(expect.objectContaining({ code: 'BAD_STATE' })); // the ticker still runs at 1 s
-    expect(vmm2.vms().map((v) => v.id)).toEqual([2, 4, 5, 9]);
+    expect(vmm2.vms().map((v) => v.id)).toEqual([2, 4, 5, 6, 9]);
+  });
+});
+
+describe('the mmu guest (stage 1 in the guest, stage 2 in the VMM)', () => {
+  it('turns its MMU on, runs in the TTBR1 upper half, and matches qemu-system-aarch64', () => {
+    const vmm = new Vmm({ loadImage });
+    vmm.tracepoints.enable('vmm:device_access');
+    const addresses: bigint[] = [];
+    vmm.tracepoints.attach('vmm:device_access', (r) => addresses.push(BigInt(r.field('addr') as bigint)));
+    const vm = vmm.createVm(parseVmConfig(readFileSync(`${root}configs/mmu.toml`, 'utf8'), 'mmu.toml'));
+    vmm.startVm(vm.id);
+    vmm.runUntilIdle();
+    expect(vm.console).toBe(readFileSync(`${root}guests/mmu/qemu.console.txt`, 'utf8'));
+    expect(vm.console).toContain('running in the upper half at 0xffffff8040080000');
+    // UART writes through the upper-half mapping still reach the device at its IPA
+    expect(new Set(addresses)).toEqual(new Set([0x09000000n]));
+    expect(vm.vcpus[0]!.cpu.pc).toBeGreaterThan(0n);
   });
 });
