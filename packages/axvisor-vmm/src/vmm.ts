@@ -80,6 +80,8 @@ export class VCpu {
   wakeAtNs: bigint | undefined;
   /** The virtual IRQ line as last set on the CPU. @internal */
   irqRaised = false;
+  /** Virtual time where this vCPU last stopped running. @internal */
+  lastNs = 0n;
 
   /** @internal */
   constructor(id: number, cpu: CpuType) {
@@ -182,6 +184,12 @@ export interface VmmOptions {
    * created (for benchmarks; runs are then not reproducible).
    */
   clock?: 'virtual' | 'wall';
+  /**
+   * Simulated physical CPUs (default 1). Each has its own virtual clock; the scheduler always
+   * runs the pCPU that is furthest behind, with the next ready vCPU in round-robin order, so the
+   * result is deterministic. A vCPU never runs earlier than where it last stopped.
+   */
+  pcpus?: number;
 }
 
 /** What the facade reads about the current event (the axebpf `Platform` shape). */
@@ -216,19 +224,29 @@ export class Vmm {
   readonly #vms = new Map<number, Vm>();
   readonly #tp: VmmTracepoints;
   readonly #loadImage: ((path: string, config: VmConfig) => Uint8Array) | undefined;
-  #virtualNs = 0n;
+  /** Virtual clock of each physical CPU. */
+  readonly #clock: bigint[];
+  /** The physical CPU being scheduled. */
+  #cpu = 0;
   readonly #wallStart: bigint | undefined;
   readonly #current: { vm: number; vcpu: number; exit: number } = { vm: 0, vcpu: 0, exit: 0 };
-  #lastOnCpu = 0;
+  #lastOnCpu: number[];
+  /** Every vCPU of every VM, in VM and vCPU order (the round-robin queue). */
+  #flat: [Vm, VCpu][] = [];
+  #cursor = -1;
   #order: Vm[] = [];
 
   /** @param options - tracepoint manager, image loader. */
   constructor(options: VmmOptions = {}) {
     this.#loadImage = options.loadImage;
     this.#wallStart = options.clock === 'wall' ? process.hrtime.bigint() : undefined;
+    const pcpus = options.pcpus ?? 1;
+    if (!Number.isInteger(pcpus) || pcpus < 1 || pcpus > 64) throw new HypervisorError({ code: 'BAD_CONFIG', key: 'pcpus', message: `\`pcpus\` must be 1..64, got ${pcpus}` });
+    this.#clock = new Array<bigint>(pcpus).fill(0n);
+    this.#lastOnCpu = new Array<number>(pcpus).fill(0);
     this.platform = {
       timeNs: () => this.#now(),
-      cpuId: () => 0,
+      cpuId: () => this.#cpu,
       currentVmId: () => this.#current.vm,
       currentVcpuId: () => this.#current.vcpu,
       exitReason: () => this.#current.exit,
@@ -237,7 +255,7 @@ export class Vmm {
     };
     this.tracepoints =
       options.tracepoints ??
-      new TracepointManager({ host: { timeNs: () => this.#now(), cpuId: () => 0, pid: () => this.#current.vcpu, comm: () => this.platform.comm() } });
+      new TracepointManager({ host: { timeNs: () => this.#now(), cpuId: () => this.#cpu, pid: () => this.#current.vcpu, comm: () => this.platform.comm() } });
     const tp: Record<string, unknown> = {};
     for (const [name, def] of Object.entries(VMM_EVENTS) as [string, EventDefinition][]) tp[name] = this.tracepoints.get(`vmm:${name}`) ?? this.tracepoints.register(def);
     this.#tp = tp as VmmTracepoints;
@@ -247,12 +265,27 @@ export class Vmm {
   }
 
   #now(): bigint {
-    return this.#wallStart === undefined ? this.#virtualNs : process.hrtime.bigint() - this.#wallStart;
+    return this.#wallStart === undefined ? this.#clock[this.#cpu]! : process.hrtime.bigint() - this.#wallStart;
   }
 
-  /** Virtual time in nanoseconds (or wall-clock time since creation with `clock: 'wall'`). */
+  /**
+   * Virtual time in nanoseconds: the furthest physical CPU clock (or wall-clock time since
+   * creation with `clock: 'wall'`).
+   */
   get timeNs(): bigint {
-    return this.#now();
+    if (this.#wallStart !== undefined) return this.#now();
+    return this.#clock.reduce((m, c) => (c > m ? c : m), 0n);
+  }
+
+  #requeue(): void {
+    const current = this.#flat[this.#cursor];
+    this.#flat = this.#order.flatMap((vm) => vm.vcpus.map((v): [Vm, VCpu] => [vm, v]));
+    this.#cursor = current === undefined ? -1 : this.#flat.findIndex((e) => e[1] === current[1]);
+  }
+
+  /** Number of simulated physical CPUs. */
+  get pcpuCount(): number {
+    return this.#clock.length;
   }
 
   /** @returns every VM, by id order. */
@@ -317,6 +350,7 @@ export class Vmm {
     vm.status = 'Loaded';
     this.#vms.set(config.id, vm);
     this.#order = [...this.#vms.values()].sort((a, b) => a.id - b.id);
+    this.#requeue();
     return vm;
   }
 
@@ -429,6 +463,7 @@ export class Vmm {
     if (t.vm_destroy.active) t.vm_destroy.emit(id);
     this.#vms.delete(id);
     this.#order = [...this.#vms.values()].sort((a, b) => a.id - b.id);
+    this.#requeue();
   }
 
   /**
@@ -437,39 +472,55 @@ export class Vmm {
    * @returns the virtual time reached.
    */
   run(durationNs: bigint): bigint {
-    const until = this.#now() + durationNs;
-    while (this.#now() < until) {
-      let ran = false;
+    const until = this.timeNs + durationNs;
+    for (;;) {
+      // the physical CPU furthest behind runs next
+      let p = 0;
+      for (let i = 1; i < this.#clock.length; i++) if (this.#clock[i]! < this.#clock[p]!) p = i;
+      this.#cpu = p;
+      if (this.#now() >= until) break;
+      const next = this.#nextReady();
+      if (next !== undefined) {
+        const [vm, vcpu] = next;
+        if (vcpu.lastNs > this.#clock[p]!) this.#clock[p] = vcpu.lastNs; // no running before its own past
+        if (this.#now() >= until) continue;
+        const left = Number(until - this.#now()) / NS_PER_INSN;
+        this.#runVcpu(vm, vcpu, Math.max(1, Math.min(QUANTUM_INSNS, Math.ceil(left))));
+        vcpu.lastNs = this.#now();
+        continue;
+      }
+      // Nothing is ready: jump to the earliest timer wake-up (virtual time only).
+      let wake: bigint | undefined;
       for (const vm of this.#order) {
         if (vm.status !== 'Running') continue;
-        for (const vcpu of vm.vcpus) {
-          if (vm.status !== 'Running' || vcpu.state !== 'Ready') continue;
-          ran = true;
-          const left = Number(until - this.#now()) / NS_PER_INSN;
-          this.#runVcpu(vm, vcpu, Math.max(1, Math.min(QUANTUM_INSNS, Math.ceil(left))));
-          if (this.#now() >= until) break;
-        }
+        for (const v of vm.vcpus) if (v.state === 'Blocked' && v.wakeAtNs !== undefined && (wake === undefined || v.wakeAtNs < wake)) wake = v.wakeAtNs;
       }
-      if (!ran) {
-        // Every vCPU is blocked: jump to the earliest timer wake-up (virtual time only).
-        let next: bigint | undefined;
-        for (const vm of this.#order) {
-          if (vm.status !== 'Running') continue;
-          for (const v of vm.vcpus) if (v.state === 'Blocked' && v.wakeAtNs !== undefined && (next === undefined || v.wakeAtNs < next)) next = v.wakeAtNs;
-        }
-        if (next === undefined || this.#wallStart !== undefined) break;
-        this.#virtualNs = next < until ? next : until;
-        if (next > until) break;
-        this.#wakeTimers();
+      if (wake === undefined || this.#wallStart !== undefined) break;
+      if (wake > this.#clock[p]!) this.#clock[p] = wake < until ? wake : until;
+      if (wake > until) break;
+      this.#wakeTimers();
+    }
+    return this.timeNs;
+  }
+
+  /** The next ready vCPU after the last one scheduled, in VM and vCPU order. */
+  #nextReady(): [Vm, VCpu] | undefined {
+    const all = this.#flat;
+    for (let k = 1; k <= all.length; k++) {
+      const i = (this.#cursor + k) % all.length;
+      const entry = all[i]!;
+      if (entry[1].state === 'Ready' && entry[0].status === 'Running') {
+        this.#cursor = i;
+        return entry;
       }
     }
-    return this.#now();
+    return undefined;
   }
 
   /** Wakes vCPUs whose timer deadline has passed and raises their timer interrupt. */
   #wakeTimers(): void {
     const now = this.#now();
-    if (this.#tp.timer_tick.active) this.#tp.timer_tick.emit(0, now);
+    if (this.#tp.timer_tick.active) this.#tp.timer_tick.emit(this.#cpu, now);
     for (const vm of this.#order) {
       if (vm.status !== 'Running') continue;
       for (const v of vm.vcpus) {
@@ -602,9 +653,9 @@ export class Vmm {
     const t = this.#tp;
     // vCPU identity on the (single) physical CPU: vm_id << 16 | vcpu_id
     const who = (vm.id << 16) | vcpu.id;
-    if (this.#lastOnCpu !== who) {
-      if (t.task_switch.active) t.task_switch.emit(this.#lastOnCpu, who, 0);
-      this.#lastOnCpu = who;
+    if (this.#lastOnCpu[this.#cpu] !== who) {
+      if (t.task_switch.active) t.task_switch.emit(this.#lastOnCpu[this.#cpu]!, who, this.#cpu);
+      this.#lastOnCpu[this.#cpu] = who;
     }
     const current = this.#current;
     current.vm = vm.id;
@@ -623,14 +674,14 @@ export class Vmm {
     const retired = cpu.insnCount - before;
     vcpu.insns += retired;
     const guestNs = BigInt(retired * NS_PER_INSN);
-    this.#virtualNs += guestNs;
+    this.#clock[this.#cpu] = this.#clock[this.#cpu]! + guestNs;
     if (reason !== 'exception-el2') {
       // quantum over (or a WFI at EL2, which guests never reach): preempted, not an exit
       this.#setState(vm, vcpu, 'Ready');
       this.#pollTimer(vm, vcpu);
       return;
     }
-    this.#virtualNs += BigInt(EXIT_COST_NS);
+    this.#clock[this.#cpu] = this.#clock[this.#cpu]! + BigInt(EXIT_COST_NS);
     const syndrome = this.#syndrome;
     syndrome.cpu = cpu;
     syndrome.esr = cpu.getSysReg(R.ESR);

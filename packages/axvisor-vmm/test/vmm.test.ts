@@ -255,3 +255,34 @@ describe('the mmu guest (stage 1 in the guest, stage 2 in the VMM)', () => {
     expect(vm.vcpus[0]!.cpu.pc).toBeGreaterThan(0n);
   });
 });
+
+describe('several physical CPUs', () => {
+  const boot = (pcpus: number) => {
+    const vmm = new Vmm({ loadImage, pcpus });
+    vmm.tracepoints.enable('vmm:vcpu_run_enter');
+    const cpus = new Set<number>();
+    const seen: string[] = [];
+    vmm.tracepoints.attach('vmm:vcpu_run_enter', (r) => {
+      cpus.add(r.cpu);
+      seen.push(`${r.timeNs}:${r.cpu}:${String(r.field('vm_id'))}.${String(r.field('vcpu_id'))}`);
+    });
+    const vms = [helloToml, readFileSync(`${root}configs/worker.toml`, 'utf8'), readFileSync(`${root}configs/smp.toml`, 'utf8')].map((t) => vmm.createVm(parseVmConfig(t)));
+    for (const vm of vms) vmm.startVm(vm.id);
+    vmm.runUntilIdle();
+    return { vmm, vms, cpus, seen };
+  };
+
+  it('spreads vCPUs over the pCPUs, keeps every guest output, finishes sooner in virtual time, and is deterministic', () => {
+    const one = boot(1);
+    const two = boot(2);
+    expect(two.vmm.pcpuCount).toBe(2);
+    expect([...one.cpus]).toEqual([0]);
+    expect([...two.cpus].sort()).toEqual([0, 1]);
+    for (const [i, g] of ['hello', 'worker', 'smp'].entries()) {
+      expect([g, two.vms[i]!.console]).toEqual([g, readFileSync(`${root}guests/${g}/qemu.console.txt`, 'utf8')]);
+    }
+    expect(two.vmm.timeNs).toBeLessThan(one.vmm.timeNs);
+    expect(boot(2).seen).toEqual(two.seen);
+    expect(() => new Vmm({ pcpus: 0 })).toThrowError(expect.objectContaining({ code: 'BAD_CONFIG' }));
+  });
+});
