@@ -19,4 +19,31 @@ static inline unsigned long hvc(unsigned long fn, unsigned long a1)
 	return x0;
 }
 
+/* Console output through the PL011 data register, without waiting for FIFO space. A guest that
+ * polls UART_FR (worker) defines GUEST_OWN_CONSOLE and its own putc/puts. */
+#ifndef GUEST_OWN_CONSOLE
+static inline void putc(char c)
+{
+	*UART_DR = (unsigned int)c;
+}
+
+static inline void puts(const char *s)
+{
+	while (*s)
+		putc(*s++);
+}
+
+static inline void putu(unsigned long v)
+{
+	char buf[24];
+	int i = 0;
+	do {
+		buf[i++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (i)
+		putc(buf[--i]);
+}
+#endif
+
 #endif

@@ -4,29 +4,6 @@
  * answered NOT_SUPPORTED and their results are not printed). */
 #include "../common/guest.h"
 
-static void putc(char c)
-{
-	*UART_DR = (unsigned int)c;
-}
-
-static void puts(const char *s)
-{
-	while (*s)
-		putc(*s++);
-}
-
-static void putu(unsigned long v)
-{
-	char buf[24];
-	int i = 0;
-	do {
-		buf[i++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (i)
-		putc(buf[--i]);
-}
-
 static unsigned long count_primes(unsigned long limit)
 {
 	unsigned long n, d, count = 0;

@@ -76,29 +76,6 @@ void secondary_main(void)
 	hvc(PSCI_CPU_OFF, 0);
 }
 
-static void putc(char c)
-{
-	*UART_DR = (unsigned int)c;
-}
-
-static void puts(const char *s)
-{
-	while (*s)
-		putc(*s++);
-}
-
-static void putu(unsigned long v)
-{
-	char buf[24];
-	int i = 0;
-	do {
-		buf[i++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (i)
-		putc(buf[--i]);
-}
-
 static unsigned long cpu_on(unsigned long target, void *entry)
 {
 	register unsigned long x0 __asm__("x0") = PSCI_CPU_ON;

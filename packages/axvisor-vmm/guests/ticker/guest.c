@@ -58,29 +58,6 @@ void irq_handler(void)
 	GICC[0x10 / 4] = iar; /* end of interrupt */
 }
 
-static void putc(char c)
-{
-	*UART_DR = (unsigned int)c;
-}
-
-static void puts(const char *s)
-{
-	while (*s)
-		putc(*s++);
-}
-
-static void putu(unsigned long v)
-{
-	char buf[24];
-	int i = 0;
-	do {
-		buf[i++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (i)
-		putc(buf[--i]);
-}
-
 void guest_main(void)
 {
 	unsigned long freq, printed = 0;

@@ -2,6 +2,7 @@
  * yields after each round, reads the UART flag register (an MMIO read) and prints a checksum
  * every 8 rounds, then powers off. Its console output does not depend on the hypervisor (the
  * hypercall results are not printed), so it is the same on qemu-system-aarch64 -M virt. */
+#define GUEST_OWN_CONSOLE
 #include "../common/guest.h"
 
 #define ROUNDS 64
