@@ -3,6 +3,7 @@
  * table and turns itself off with PSCI CPU_OFF. Only CPU 0 prints, so the output is the same
  * under the simulated AxVisor and on qemu-system-aarch64 -M virt -smp 2. */
 #include "../common/guest.h"
+#include "../common/irq-vectors.h"
 
 #define GICD ((volatile unsigned int *)0x08000000UL)
 #define GICC ((volatile unsigned int *)0x08010000UL)
@@ -15,25 +16,6 @@ static volatile unsigned long online, acks, done, result;
 unsigned long secondary_stack[512] __attribute__((aligned(16)));
 
 __asm__(
-	"	.balign 0x800\n"
-	"vectors:\n"
-	"	.rept 5\n	.balign 0x80\n	b .\n	.endr\n"
-	"	.balign 0x80\n" /* 0x280: IRQ, current EL, SP_ELx */
-	"	b irq_entry\n"
-	"	.rept 10\n	.balign 0x80\n	b .\n	.endr\n"
-	"irq_entry:\n"
-	"	stp x0, x1, [sp, #-176]!\n"
-	"	stp x2, x3, [sp, #16]\n	stp x4, x5, [sp, #32]\n	stp x6, x7, [sp, #48]\n"
-	"	stp x8, x9, [sp, #64]\n	stp x10, x11, [sp, #80]\n	stp x12, x13, [sp, #96]\n"
-	"	stp x14, x15, [sp, #112]\n	stp x16, x17, [sp, #128]\n	stp x18, x29, [sp, #144]\n"
-	"	str x30, [sp, #160]\n"
-	"	bl irq_handler\n"
-	"	ldp x2, x3, [sp, #16]\n	ldp x4, x5, [sp, #32]\n	ldp x6, x7, [sp, #48]\n"
-	"	ldp x8, x9, [sp, #64]\n	ldp x10, x11, [sp, #80]\n	ldp x12, x13, [sp, #96]\n"
-	"	ldp x14, x15, [sp, #112]\n	ldp x16, x17, [sp, #128]\n	ldp x18, x29, [sp, #144]\n"
-	"	ldr x30, [sp, #160]\n"
-	"	ldp x0, x1, [sp], #176\n"
-	"	eret\n"
 	"	.global secondary_entry\n"
 	"secondary_entry:\n"
 	"	ldr x1, =secondary_stack + 4096\n"
@@ -41,7 +23,6 @@ __asm__(
 	"	bl secondary_main\n"
 	"1:	wfi\n"
 	"	b 1b\n");
-extern char vectors[];
 extern char secondary_entry[];
 
 void irq_handler(void)
