@@ -9,6 +9,7 @@ export { decodeExit, exitCode, PSCI } from './exit.js';
 export type { AxVCpuExitReason, SyndromeSource } from './exit.js';
 export { Vmm, Vm, VCpu, HYPERCALL, NS_PER_INSN, EXIT_COST_NS, QUANTUM_INSNS } from './vmm.js';
 export type { VmStatus, VCpuState, VmmOptions, VmmPlatform } from './vmm.js';
+export type { GuestRegs } from './guest-regs.js';
 export { HypervisorError } from './errors.js';
 export type { HypervisorErrorCode } from './errors.js';
 export { BUNDLED_VMS, BENCHMARK_VMS, bundledConfig, bundledImage } from './bundled.js';

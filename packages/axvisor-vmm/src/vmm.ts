@@ -12,6 +12,8 @@ import { TracepointManager } from '@axebpf/tracepoint';
 import { VMM_EVENTS } from './catalog.js';
 import type { VmConfig } from './config.js';
 import { HypervisorError } from './errors.js';
+import type { GuestRegs } from './guest-regs.js';
+import { CpuGuestRegs } from './guest-regs.js';
 import type { AxVCpuExitReason } from './exit.js';
 import { decodeExit, exitCode, PSCI } from './exit.js';
 import type { ExitReasonName } from './exit-reason.js';
@@ -696,8 +698,12 @@ export class Vmm {
     const elr = cpu.getSysReg(R.ELR);
     if (t.vcpu_run_exit.active) t.vcpu_run_exit.emit(vm.id, vcpu.id, code, elr, guestNs);
     this.#setState(vm, vcpu, 'Ready');
-    this.#handleExit(vm, vcpu, exit, elr);
+    const regs = this.#regs;
+    regs.cpu = cpu;
+    this.#handleExit(vm, vcpu, exit, elr, regs);
   }
+
+  readonly #regs = new CpuGuestRegs();
 
   readonly #syndrome = {
     cpu: undefined as CpuType | undefined,
@@ -710,20 +716,22 @@ export class Vmm {
     },
   };
 
-  #resume(cpu: CpuType, elr: bigint, advance: number): void {
-    cpu.pc = elr + BigInt(advance);
-    cpu.setPstate(Number(cpu.getSysReg(R.SPSR) & 0xffffffffn));
+  #resume(regs: GuestRegs, elr: bigint, advance: number): void {
+    regs.resumeAt(elr + BigInt(advance));
   }
 
-  #handleExit(vm: Vm, vcpu: VCpu, exit: AxVCpuExitReason, elr: bigint): void {
-    const cpu = vcpu.cpu;
+  /**
+   * Handles one decoded exit as axvisor's vCPU task does. The guest's registers are reached
+   * only through `regs` (the trap frame), never through the emulated CPU directly.
+   */
+  #handleExit(vm: Vm, vcpu: VCpu, exit: AxVCpuExitReason, elr: bigint, regs: GuestRegs): void {
     const t = this.#tp;
     switch (exit.kind) {
       case 'Hypercall': {
         const ret = this.#hypercall(vm, exit.nr, exit.args);
-        cpu.setX(0, ret);
+        regs.setX(0, ret);
         if (t.hypercall.active) t.hypercall.emit(vm.id, vcpu.id, exit.nr, exit.args[0]!, exit.args[1]!, BigInt.asIntN(64, ret));
-        this.#resume(cpu, elr, 0);
+        this.#resume(regs, elr, 0);
         return;
       }
       case 'MmioRead':
@@ -731,9 +739,9 @@ export class Vmm {
         if ((exit.addr >= GICD_BASE && exit.addr < GICD_BASE + GIC_SIZE) || (exit.addr >= GICC_BASE && exit.addr < GICC_BASE + GIC_SIZE)) {
           const isWrite = exit.kind === 'MmioWrite';
           const value = this.#gicAccess(vm, vcpu, exit.addr, isWrite, isWrite ? exit.data : 0n);
-          if (!isWrite && exit.reg !== 31) cpu.setX(exit.reg, value);
+          if (!isWrite && exit.reg !== 31) regs.setX(exit.reg, value);
           if (t.device_access.active) t.device_access.emit(vm.id, vcpu.id, exit.addr, exit.width, isWrite, isWrite ? exit.data : value, 'gicv2');
-          this.#resume(cpu, elr, 4);
+          this.#resume(regs, elr, 4);
           return;
         }
         const dev = vm.devices.find((d) => exit.addr >= d.base && exit.addr < d.base + BigInt(d.length));
@@ -748,15 +756,15 @@ export class Vmm {
           dev.dev.write(offset, exit.width, value);
         } else {
           value = dev.dev.read(offset, exit.width);
-          if (exit.reg !== 31) cpu.setX(exit.reg, value);
+          if (exit.reg !== 31) regs.setX(exit.reg, value);
         }
         if (t.device_access.active) t.device_access.emit(vm.id, vcpu.id, exit.addr, exit.width, exit.kind === 'MmioWrite', value, dev.name);
-        this.#resume(cpu, elr, 4);
+        this.#resume(regs, elr, 4);
         return;
       }
       case 'Halt': {
         if (t.vcpu_halt.active) t.vcpu_halt.emit(vm.id, vcpu.id);
-        this.#resume(cpu, elr, 4);
+        this.#resume(regs, elr, 4);
         const g = vcpu.gic;
         if ((g.pending & g.enabled) !== 0) return; // an interrupt is waiting: WFI completes at once
         // Sleep until the virtual timer fires or an SGI arrives.
@@ -775,29 +783,29 @@ export class Vmm {
       case 'CpuUp': {
         const target = vm.vcpus[Number(exit.targetCpu & 0xffn)];
         if (target === undefined || target.state !== 'Free' || target === vcpu) {
-          cpu.setX(0, BigInt.asUintN(64, -2n)); // PSCI INVALID_PARAMETERS
+          regs.setX(0, BigInt.asUintN(64, -2n)); // PSCI INVALID_PARAMETERS
         } else {
           target.cpu.pc = exit.entryPoint;
           target.cpu.setX(0, exit.arg);
           target.cpu.setPstate(0x3c5);
           this.#setState(vm, target, 'Ready');
-          cpu.setX(0, 0n);
+          regs.setX(0, 0n);
           if (t.cpu_up.active) t.cpu_up.emit(vm.id, vcpu.id, exit.targetCpu, exit.entryPoint, exit.arg);
         }
-        this.#resume(cpu, elr, 0);
+        this.#resume(regs, elr, 0);
         return;
       }
       case 'SysRegRead':
-        if (exit.reg !== 31) cpu.setX(exit.reg, 0n); // unmodelled registers read as zero
-        this.#resume(cpu, elr, 4);
+        if (exit.reg !== 31) regs.setX(exit.reg, 0n); // unmodelled registers read as zero
+        this.#resume(regs, elr, 4);
         return;
       case 'ExternalInterrupt':
         if (t.external_interrupt.active) t.external_interrupt.emit(vm.id, vcpu.id, exit.vector);
-        this.#resume(cpu, elr, 0);
+        this.#resume(regs, elr, 0);
         return;
       case 'SysRegWrite':
       case 'Nothing':
-        this.#resume(cpu, elr, exit.kind === 'SysRegWrite' ? 4 : 0);
+        this.#resume(regs, elr, exit.kind === 'SysRegWrite' ? 4 : 0);
         return;
       case 'NestedPageFault':
         if (t.page_fault.active) t.page_fault.emit(vm.id, vcpu.id, exit.addr, exit.write);
