@@ -143,6 +143,8 @@ export class KprobeManager {
   private readonly instances = new Map<string | number, KretprobeInstance<unknown>[]>();
   private readonly steps = new Map<string | number, StepState[]>();
   private trampolineAddress: bigint | undefined;
+  /** Memory as the unpatched code sees it: literal loads of an armed point read its original word. */
+  private readonly literalView: ProbeMemory;
   private readonly trampolineImm: number;
   private ownsTrampolineSlot = false;
   private nextId = 0;
@@ -157,6 +159,12 @@ export class KprobeManager {
     this.memory = options.memory;
     this.slots = options.slots instanceof InsnSlotAllocator ? options.slots : new InsnSlotAllocator(options.slots);
     this.trampolineImm = options.trampolineBrkImm ?? KRETPROBE_BRK_IMM;
+    this.literalView = {
+      readInsn: (a) => this.memory.readInsn(a),
+      writeInsn: (a, w) => this.memory.writeInsn(a, w),
+      syncIcache: (a, n) => this.memory.syncIcache(a, n),
+      readData: (a, size) => this.readUnpatched(a, size),
+    };
     if (options.trampoline !== undefined && (options.trampoline & 3n) !== 0n) {
       throw new KprobeError({ code: 'UNALIGNED_ADDRESS', message: `trampoline ${hex(options.trampoline)} is not 4-byte aligned`, address: options.trampoline });
     }
@@ -473,6 +481,23 @@ export class KprobeManager {
     return false;
   }
 
+  /** Reads data with the original words of armed probe points in place of their BRKs. */
+  private readUnpatched(address: bigint, size: 4 | 8): bigint {
+    let value = this.memory.readData(address, size);
+    for (let at = address & ~3n; at < address + BigInt(size); at += 4n) {
+      const point = this.points.get(at);
+      if (point === undefined || !point.armed) continue;
+      // splice the original word's bytes that fall inside [address, address + size)
+      for (let i = 0n; i < 4n; i++) {
+        const byteAt = at + i - address;
+        if (byteAt < 0n || byteAt >= BigInt(size)) continue;
+        const byte = BigInt((point.original >>> Number(i * 8n)) & 0xff);
+        value = (value & ~(0xffn << (byteAt * 8n))) | (byte << (byteAt * 8n));
+      }
+    }
+    return value;
+  }
+
   private pointOf<T>(probe: Kprobe<T> | Kretprobe<T>): ProbePoint {
     const point = probe.isRegistered ? this.points.get(probe.address) : undefined;
     if (point === undefined || !point.probes.includes(probe as unknown as AnyProbe)) {
@@ -547,7 +572,7 @@ export class KprobeManager {
       return;
     }
     if (point.sim !== undefined) {
-      simulateInsn(point.sim, point.address, regs, this.memory);
+      simulateInsn(point.sim, point.address, regs, this.literalView);
       if (!reentered) this.runPostHandlers(point, regs);
       return;
     }
