@@ -118,3 +118,30 @@ describe('KprobeManager misuse', () => {
     expect(RAM_BASE).toBe(0x4000_0000n);
   });
 });
+
+describe('re-entry', () => {
+  it('counts a hit during another step as missed and steps it without handlers', () => {
+    const m = machine();
+    const mgr = manager(m);
+    const calls: string[] = [];
+    const a = mgr.registerKprobe({ symbol: 'p_add', preHandler: () => { calls.push('a-pre'); }, postHandler: () => { calls.push('a-post'); } });
+    const b = mgr.registerKprobe({ symbol: 'p_str', preHandler: () => { calls.push('b-pre'); }, postHandler: () => { calls.push('b-post'); } });
+    const x = new Array<bigint>(31).fill(0n);
+    const regs = { getX: (i: number) => x[i]!, setX: (i: number, v: bigint) => { x[i] = v; }, sp: 0n, pc: sym('p_add'), pstate: 0x9 };
+    expect(mgr.handleBrk(regs, 4)).toBe(true); // a: pre-handler, into a's slot with DAIF masked
+    expect(regs.pc).toBe(mgr.slotOf(a));
+    expect(regs.pstate).toBe(0x3c9);
+    regs.pc = sym('p_str'); // say an exception taken from the slot runs code probed by b
+    expect(mgr.handleBrk(regs, 4)).toBe(true);
+    expect(regs.pc).toBe(mgr.slotOf(b));
+    regs.pc = mgr.slotOf(b)! + 4n;
+    expect(mgr.handleBrk(regs, 6)).toBe(true);
+    expect(regs.pc).toBe(sym('p_str') + 4n);
+    regs.pc = mgr.slotOf(a)! + 4n;
+    expect(mgr.handleBrk(regs, 6)).toBe(true);
+    expect(regs.pc).toBe(sym('p_add') + 4n);
+    expect(regs.pstate).toBe(0x9);
+    expect(calls).toEqual(['a-pre', 'a-post']);
+    expect([a.hits, a.missed, b.hits, b.missed]).toEqual([1, 0, 0, 1]);
+  });
+});
