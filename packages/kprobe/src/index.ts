@@ -19,3 +19,5 @@ export {
 } from './kprobe-manager.js';
 export type { KprobeManagerOptions, ProbeInfo } from './kprobe-manager.js';
 export { CpuRegs, EmuProbeMemory, attachToCpu } from './emu-adapter.js';
+export { handleTrapFrame } from './handle-trap-frame.js';
+export type { TrapFrameOutcome } from './handle-trap-frame.js';

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Cpu, PhysicalMemory } from '@axebpf/aarch64-emu';
-import { EmuProbeMemory, KprobeManager, TrapFrameRegs, attachToCpu } from '../src/index.js';
+import { EmuProbeMemory, KprobeManager, attachToCpu, handleTrapFrame } from '../src/index.js';
 import type { KprobeManagerOptions } from '../src/index.js';
 
 const dir = fileURLToPath(new URL('./programs/', import.meta.url));
@@ -142,13 +142,10 @@ export function hookMode(m: Machine, mgr: KprobeManager): void {
 export function trapFrameMode(m: Machine, mgr: KprobeManager, log?: (esr: number) => void): void {
   m.cpu.onException = (cpu, info) => {
     if (info.ec !== 0x16 || info.iss !== HOST_CALL_IMM) return false;
-    const frameAddress = cpu.getX(0);
     const esr = Number(cpu.getX(1) & 0xffffffffn);
     log?.(esr);
-    const regs = TrapFrameRegs.read(m.mem, frameAddress);
-    const handled = mgr.handleException(regs, esr);
-    if (handled) regs.writeTo(m.mem, frameAddress);
-    cpu.setX(0, handled ? 1n : 0n);
+    const outcome = handleTrapFrame(mgr, m.mem, cpu.getX(0), esr);
+    cpu.setX(0, outcome === 'handled' || outcome === 'fault-handled' ? 1n : 0n);
     return true;
   };
 }

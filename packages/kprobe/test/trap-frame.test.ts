@@ -2,7 +2,7 @@
 // The host sees BRKs the way the EL2 hypervisor does: the program's own vector saves a
 // struct pt_regs frame and calls the host, which runs the manager on TrapFrameRegs.
 import { describe, expect, it } from 'vitest';
-import { KprobeError, PT_REGS_MIN_SIZE, PT_REGS_OFFSET, TrapFrameRegs } from '../src/index.js';
+import { KprobeError, PT_REGS_MIN_SIZE, PT_REGS_OFFSET, TrapFrameRegs, handleTrapFrame } from '../src/index.js';
 import {
   expected, machine, manager, results, runToEnd, snapshot, successors, summary, sym, timesExecuted, trapFrameMode, unprobed, withoutStack,
 } from './harness.js';
@@ -80,5 +80,25 @@ describe('TrapFrameRegs', () => {
     let err: unknown;
     try { r.getX(31); } catch (e) { err = e; }
     expect(KprobeError.isInstance(err) && err.code).toBe('BAD_ARGUMENT');
+  });
+});
+
+describe('handleTrapFrame', () => {
+  it('fixes up a fault of a stepped instruction in the frame (PC back to the probe)', () => {
+    const m = machine();
+    const mgr = manager(m);
+    const frameAt = sym('buffer');
+    const p = mgr.registerKprobe({ symbol: 'p_ldr' });
+    const frame = new TrapFrameRegs(new Uint8Array(PT_REGS_MIN_SIZE));
+    frame.pc = sym('p_ldr');
+    frame.pstate = 0x9;
+    frame.writeTo(m.mem, frameAt);
+    expect(handleTrapFrame(mgr, m.mem, frameAt, 0xf2000004)).toBe('handled');
+    expect(TrapFrameRegs.read(m.mem, frameAt).pc).toBe(mgr.slotOf(p));
+    expect(handleTrapFrame(mgr, m.mem, frameAt, 0x96000045)).toBe('fault-fixed-up'); // data abort in the slot
+    const after = TrapFrameRegs.read(m.mem, frameAt);
+    expect([after.pc, after.pstate]).toEqual([sym('p_ldr'), 0x9]);
+    expect(handleTrapFrame(mgr, m.mem, frameAt, 0x96000045)).toBe('not-ours'); // not in a slot any more
+    expect(handleTrapFrame(mgr, m.mem, frameAt, 0xf2000001)).toBe('not-ours');
   });
 });
