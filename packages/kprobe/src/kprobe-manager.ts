@@ -17,7 +17,11 @@ import type { ProbeMemory } from './probe-memory.js';
 import type { PtRegs } from './pt-regs.js';
 import { simulateInsn } from './simulate-insn.js';
 
-/** `BRK #imm` encoding: `0xD4200000 | imm16 << 5`. */
+/**
+ * Encodes `BRK #imm`: `0xD4200000 | imm16 << 5`.
+ * @param imm - the 16-bit comment (reported in ESR.ISS[15:0]).
+ * @returns the instruction word.
+ */
 export function brkInsn(imm: number): number {
   return (0xd4200000 | ((imm & 0xffff) << 5)) >>> 0;
 }

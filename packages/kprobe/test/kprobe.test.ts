@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { describe, expect, it } from 'vitest';
-import { KprobeError, decodeProbeInsn } from '../src/index.js';
+import { Cpu } from '@axebpf/aarch64-emu';
+import { KprobeError, attachToCpu, decodeProbeInsn } from '../src/index.js';
 import type { PtRegs } from '../src/index.js';
 import {
   RAM_BASE, SLOT_BASE, expected, firstDifference, hookMode, machine, manager, results, runToEnd, snapshot, successors, summary, sym,
@@ -266,3 +267,36 @@ function resultsOfUnprobed(): bigint[] {
   runToEnd(m);
   return results(m);
 }
+
+describe('at EL1 (a kernel probing itself)', () => {
+  function el1Run(probe: boolean): { results: bigint[]; hits: number } {
+    const m = machine();
+    const cpu = new Cpu({ memory: m.mem, highestEl: 1 });
+    cpu.setPstate(0x3c5); // EL1h
+    cpu.sp = sym('stack_top');
+    cpu.pc = sym('main');
+    cpu.setX(30, sym('done'));
+    let hits = 0;
+    if (probe) {
+      const mgr = manager(m);
+      attachToCpu(cpu, mgr);
+      const probes = ['p_add', 'p_bl', 'p_bcond', 'p_ldrsw', 'f_fact'].map((l) => mgr.registerKprobe({ symbol: l }));
+      const rp = mgr.registerKretprobe({ symbol: 'f_fact', maxactive: 2 });
+      const why = cpu.run(1_000_000);
+      expect([why, cpu.pc]).toEqual(['wfi', sym('done') + 4n]);
+      hits = probes.reduce((n, p) => n + p.hits, 0) + rp.returns;
+      expect(rp.missed).toBe(4);
+    } else {
+      expect(cpu.run(1_000_000)).toBe('wfi');
+    }
+    return { results: results(m), hits };
+  }
+
+  it('gives the same results with probes as without', () => {
+    const plain = el1Run(false);
+    const probed = el1Run(true);
+    expect(probed.results).toEqual(plain.results);
+    const expectedHits = ['p_add', 'p_bl', 'p_bcond', 'p_ldrsw', 'f_fact'].reduce((n, l) => n + timesExecuted(sym(l)), 0) + 4;
+    expect(probed.hits).toBe(expectedHits);
+  });
+});
