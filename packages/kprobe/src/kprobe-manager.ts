@@ -255,10 +255,19 @@ export class KprobeManager {
     if (list.length > 0) { this.updateArm(point); return; }
     this.disarm(point);
     this.points.delete(point.address);
-    if (point.slot !== undefined) {
-      this.debugPoints.delete(point.slot + 4n);
-      this.slots.free(point.slot);
-    }
+    // A step still running from the slot (unregistered between BRK #4 and BRK #6) keeps the
+    // slot and its BRK #6 mapping until it completes.
+    if (point.slot !== undefined && !this.isStepping(point)) this.releaseSlot(point);
+  }
+
+  private isStepping(point: ProbePoint): boolean {
+    for (const stack of this.steps.values()) if (stack.some((s) => s.point === point)) return true;
+    return false;
+  }
+
+  private releaseSlot(point: ProbePoint): void {
+    this.debugPoints.delete(point.slot! + 4n);
+    this.slots.free(point.slot!);
   }
 
   /**
@@ -376,7 +385,11 @@ export class KprobeManager {
     stack!.pop();
     const point = top.point;
     regs.pc = point.address;
-    regs.pstate = (regs.pstate & ~PSTATE_DAIF) | top.savedDaif;
+    regs.pstate = ((regs.pstate & ~PSTATE_DAIF) | top.savedDaif) >>> 0;
+    if (this.points.get(point.address) !== point) {
+      if (!this.isStepping(point)) this.releaseSlot(point);
+      return false;
+    }
     if (top.reentered) return false;
     for (const p of point.probes) {
       if (p.kind !== 'kprobe' || !p.isEnabled || p.faultHandler === undefined) continue;
@@ -604,6 +617,11 @@ export class KprobeManager {
       }
     }
     regs.pc = point.address + 4n;
+    if (this.points.get(point.address) !== point) {
+      // unregistered while its instruction was being stepped: free the slot now
+      if (!this.isStepping(point)) this.releaseSlot(point);
+      return;
+    }
     if (!reentered) this.runPostHandlers(point, regs);
   }
 

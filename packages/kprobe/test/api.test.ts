@@ -145,3 +145,27 @@ describe('re-entry', () => {
     expect([a.hits, a.missed, b.hits, b.missed]).toEqual([1, 0, 0, 1]);
   });
 });
+
+describe('unregistering during a step', () => {
+  it('keeps the slot until its BRK #6 is reached, then frees it', () => {
+    const m = machine();
+    const mgr = manager(m);
+    const original = m.probeMem.readInsn(sym('p_add'));
+    const posts: bigint[] = [];
+    const a = mgr.registerKprobe({ symbol: 'p_add', postHandler: (_p, r) => { posts.push(r.pc); } });
+    const slot = mgr.slotOf(a)!;
+    const x = new Array<bigint>(31).fill(0n);
+    const regs = { getX: (i: number) => x[i]!, setX: (i: number, v: bigint) => { x[i] = v; }, sp: 0n, pc: sym('p_add'), pstate: 0x9 };
+    expect(mgr.handleBrk(regs, 4)).toBe(true);
+    mgr.unregister(a);
+    expect(m.probeMem.readInsn(sym('p_add'))).toBe(original);
+    expect(mgr.slots.inUseCount).toBe(1);
+    regs.pc = slot + 4n;
+    expect(mgr.handleBrk(regs, 6)).toBe(true);
+    expect([regs.pc, regs.pstate]).toEqual([sym('p_add') + 4n, 0x9]);
+    expect(posts).toEqual([]);
+    expect(mgr.slots.inUseCount).toBe(0);
+    regs.pc = slot + 4n;
+    expect(mgr.handleBrk(regs, 6)).toBe(false);
+  });
+});
