@@ -10,6 +10,8 @@ export type KprobeErrorCode =
   | 'UNALIGNED_ADDRESS'
   /** No readable code at the address (the memory adapter could not read it). */
   | 'UNKNOWN_ADDRESS'
+  /** The memory adapter failed to write code (probe point, slot or trampoline); `cause` says why. */
+  | 'WRITE_FAILED'
   /** The symbol resolver does not know the symbol. */
   | 'SYMBOL_NOT_FOUND'
   /** A probe with the same name is already registered. */

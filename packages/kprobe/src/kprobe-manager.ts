@@ -185,7 +185,8 @@ export class KprobeManager {
    * @returns the probe (counters `hits`, `missed`).
    * @throws {KprobeError} `BAD_ARGUMENT`, `SYMBOL_NOT_FOUND`, `UNALIGNED_ADDRESS`,
    *   `RESERVED_ADDRESS`, `DUPLICATE_PROBE`, `UNKNOWN_ADDRESS`, `REJECTED_INSN` (with
-   *   `address`, `insn`, `text`, `reason`) or `SLOTS_EXHAUSTED`.
+   *   `address`, `insn`, `text`, `reason`), `SLOTS_EXHAUSTED` or `WRITE_FAILED` (nothing stays
+   *   registered or patched then).
    */
   registerKprobe<T = unknown>(options: KprobeOptions<T>): Kprobe<T> {
     const { address, symbol } = this.locate(options);
@@ -219,24 +220,26 @@ export class KprobeManager {
   /**
    * Enables a probe; the probe point is armed (`BRK #4` written) if it was not.
    * @param probe - a registered probe.
-   * @throws {KprobeError} `NOT_REGISTERED`.
+   * @throws {KprobeError} `NOT_REGISTERED`, `WRITE_FAILED` (the probe then stays as it was).
    */
   enable<T>(probe: Kprobe<T> | Kretprobe<T>): void {
     const point = this.pointOf(probe);
+    const was = probe.isEnabled;
     probe.isEnabled = true;
-    this.updateArm(point);
+    try { this.updateArm(point); } catch (e) { probe.isEnabled = was; throw e; }
   }
 
   /**
    * Disables a probe; when no enabled probe is left at its point, the original instruction is
    * written back (the slot stays allocated until the point is unregistered).
    * @param probe - a registered probe.
-   * @throws {KprobeError} `NOT_REGISTERED`.
+   * @throws {KprobeError} `NOT_REGISTERED`, `WRITE_FAILED` (the probe then stays as it was).
    */
   disable<T>(probe: Kprobe<T> | Kretprobe<T>): void {
     const point = this.pointOf(probe);
+    const was = probe.isEnabled;
     probe.isEnabled = false;
-    this.updateArm(point);
+    try { this.updateArm(point); } catch (e) { probe.isEnabled = was; throw e; }
   }
 
   /**
@@ -443,10 +446,33 @@ export class KprobeManager {
 
   private attach(probe: AnyProbe): void {
     let point = this.points.get(probe.address);
+    const fresh = point === undefined;
     if (point === undefined) point = this.createPoint(probe.address, probe.symbol, probe.name);
     point.probes.push(probe);
     this.names.set(probe.name, probe);
-    this.updateArm(point);
+    try {
+      this.updateArm(point);
+    } catch (cause) {
+      // roll back: the probe was never registered
+      point.probes.pop();
+      this.names.delete(probe.name);
+      probe.isRegistered = false;
+      if (fresh) {
+        this.points.delete(point.address);
+        if (point.slot !== undefined) this.releaseSlot(point);
+      }
+      throw cause;
+    }
+  }
+
+  /** Writes code through the adapter, reporting failures as `WRITE_FAILED`. */
+  private patch(address: bigint, words: readonly number[]): void {
+    try {
+      for (let i = 0; i < words.length; i++) this.memory.writeInsn(address + BigInt(i * 4), words[i]!);
+      this.memory.syncIcache(address, words.length * 4);
+    } catch (cause) {
+      throw new KprobeError({ code: 'WRITE_FAILED', message: `cannot write code at ${hex(address)}`, address, cause });
+    }
   }
 
   private createPoint(address: bigint, symbol: string | undefined, name: string): ProbePoint {
@@ -464,9 +490,12 @@ export class KprobeManager {
     let slot: bigint | undefined;
     if (cls.kind === 'steppable') {
       slot = this.slots.alloc();
-      this.memory.writeInsn(slot, word);
-      this.memory.writeInsn(slot + 4n, KPROBE_SS_BRK);
-      this.memory.syncIcache(slot, 8);
+      try {
+        this.patch(slot, [word, KPROBE_SS_BRK]);
+      } catch (e) {
+        this.slots.free(slot);
+        throw e;
+      }
     }
     const point: ProbePoint = {
       address, original: word, cls, slot, sim: cls.kind === 'simulated' ? cls.sim : undefined, probes: [], armed: false,
@@ -526,8 +555,7 @@ export class KprobeManager {
   private updateArm(point: ProbePoint): void {
     const want = point.probes.some((p) => p.isEnabled);
     if (want && !point.armed) {
-      this.memory.writeInsn(point.address, KPROBE_BRK);
-      this.memory.syncIcache(point.address, 4);
+      this.patch(point.address, [KPROBE_BRK]);
       point.armed = true;
     } else if (!want && point.armed) {
       this.disarm(point);
@@ -536,17 +564,22 @@ export class KprobeManager {
 
   private disarm(point: ProbePoint): void {
     if (!point.armed) return;
-    this.memory.writeInsn(point.address, point.original);
-    this.memory.syncIcache(point.address, 4);
+    this.patch(point.address, [point.original]);
     point.armed = false;
   }
 
   private ensureTrampoline(): void {
     if (this.trampolineAddress !== undefined) return;
     let address = this.options.trampoline;
-    if (address === undefined) { address = this.slots.alloc(); this.ownsTrampolineSlot = true; }
-    this.memory.writeInsn(address, brkInsn(this.trampolineImm));
-    this.memory.syncIcache(address, 4);
+    const own = address === undefined;
+    if (address === undefined) address = this.slots.alloc();
+    try {
+      this.patch(address, [brkInsn(this.trampolineImm)]);
+    } catch (e) {
+      if (own) this.slots.free(address);
+      throw e;
+    }
+    this.ownsTrampolineSlot = own;
     this.trampolineAddress = address;
   }
 

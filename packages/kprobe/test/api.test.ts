@@ -169,3 +169,28 @@ describe('unregistering during a step', () => {
     expect(mgr.handleBrk(regs, 6)).toBe(false);
   });
 });
+
+describe('code writes that fail', () => {
+  it('report WRITE_FAILED and leave nothing registered or allocated', () => {
+    const m = machine();
+    const readOnly = sym('p_add');
+    const memory: ProbeMemory = {
+      readInsn: (a) => m.probeMem.readInsn(a),
+      writeInsn: (a, w) => { if (a === readOnly) throw new Error('text is read-only'); m.probeMem.writeInsn(a, w); },
+      syncIcache: () => undefined,
+      readData: (a, n) => m.probeMem.readData(a, n),
+    };
+    const mgr = new KprobeManager({ memory, slots: { base: SLOT_BASE }, resolveSymbol: (n) => sym(n) });
+    let err: unknown;
+    try { mgr.registerKprobe({ name: 'ro', symbol: 'p_add' }); } catch (e) { err = e; }
+    expect(err).toMatchObject({ code: 'WRITE_FAILED', address: readOnly });
+    expect(mgr.slots.inUseCount).toBe(0);
+    expect(mgr.list()).toEqual([]);
+    expect(mgr.get('ro')).toBeUndefined();
+    const q = mgr.registerKprobe({ name: 'ro', symbol: 'p_str' }); // the name is free again
+    expect(q.registered).toBe(true);
+    const off = mgr.registerKprobe({ symbol: 'p_add', enabled: false }); // registering disabled writes nothing there
+    expect(codeOf(() => mgr.enable(off))).toBe('WRITE_FAILED');
+    expect(off.enabled).toBe(false);
+  });
+});
