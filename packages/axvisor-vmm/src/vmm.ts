@@ -821,9 +821,8 @@ export class Vmm {
     const hyp = this.#hyp!;
     const t = this.#tp;
     if (cpu.el === 2 && cpu.pc !== hyp.sym('__hyp_resume')) {
-      this.#runEl2(vm, vcpu); // first run: vcpu_run up to the world switch
+      this.#runEl2(vm, vcpu, false); // first run: vcpu_run up to the world switch
       if (vm.status !== 'Running') return;
-      this.#setState(vm, vcpu, 'Running');
     }
     const offset = cpu.el === 2 ? hyp.resumeLength : 0;
     if (t.vcpu_run_enter.active) t.vcpu_run_enter.emit(vm.id, vcpu.id, 0, offset === 0 ? cpu.pc : this.#ctx(vm, vcpu.hypContext!).elr());
@@ -848,14 +847,14 @@ export class Vmm {
   }
 
   /** Runs the image on `vcpu` until it stops at the world switch (HC_ENTER_GUEST) or panics. */
-  #runEl2(vm: Vm, vcpu: VCpu): void {
+  #runEl2(vm: Vm, vcpu: VCpu, settle = true): void {
     const cpu = vcpu.cpu;
     cpu.stopOnEl2 = false;
     const before = cpu.insnCount;
     const reason = cpu.run(EL2_INSN_LIMIT);
     vcpu.el2Insns += cpu.insnCount - before;
     if (reason !== 'host-call') this.#fault(vm, `the EL2 image did not return to the guest within ${EL2_INSN_LIMIT} instructions (EL${cpu.el} pc 0x${cpu.pc.toString(16)})`);
-    if (vcpu.state === 'Running') this.#setState(vm, vcpu, 'Ready');
+    if (settle && vcpu.state === 'Running') this.#setState(vm, vcpu, 'Ready');
   }
 
   /** The guest-register view over a vCPU context in the VM's copy of the image. */
