@@ -81,6 +81,10 @@ export class Session {
     this.rt.events.follow((e) => {
       if (this.verbose) process.stdout.write(`${e.name} vm${e.vmId} ${e.args.map((a) => `0x${a.toString(16)}`).join(' ')}\n`);
     });
+    // The hypervisor's own symbols: the kallsyms blob injected into its EL2 image (as AxVisor
+    // loads its `.kallsyms` section), so `ksym lookup handle_hvc` and hprobe resolve EL2 code.
+    const hyp = vmm.hypImage;
+    if (hyp !== undefined && hyp.kallsyms.some((b) => b !== 0)) this.rt.symbols.load('axvisor', hyp.kallsyms);
     for (const source of vms) {
       const vm = vmm.createVm(source.config, source.image);
       // Guest symbols, as aarch64 nm lists them: without the $x/$d mapping symbols.

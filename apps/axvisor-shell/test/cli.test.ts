@@ -49,6 +49,14 @@ describe.skipIf(!built)('axvisor run', () => {
     expect(r.stdout).toMatch(/0x40080054 = vm[12]:guest_main\+0x4/);
   });
 
+  it("resolves the hypervisor's own EL2 symbols from the kallsyms blob injected into its image", () => {
+    const r = axvisor(['run', '--exec', 'ksym lookup axvisor:handle_hvc; ksym lookup vcpu_run; ksym search handle_']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/axvisor:handle_hvc = 0x1001[0-9a-f]{5}/);
+    expect(r.stdout).toMatch(/vcpu_run = 0x1001[0-9a-f]{5}/);
+    expect(r.stdout).toContain('handle_data_abort');
+  });
+
   it('writes a Chrome trace that parses', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'axvisor-')), 't.json');
     const r = axvisor(['run', '--exec', `trace enable vmm:*; run 5ms; export trace ${file}`]);
