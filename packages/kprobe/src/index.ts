@@ -1,2 +1,21 @@
-// @axebpf/kprobe: not implemented yet (see README.md). The public API is exported from here.
-export {};
+// SPDX-License-Identifier: MIT
+// @axebpf/kprobe public API.
+export { KprobeError } from './errors.js';
+export type { KprobeErrorCode, KprobeErrorOptions } from './errors.js';
+export { PT_REGS_MIN_SIZE, PT_REGS_OFFSET, PT_REGS_SIZE, TrapFrameRegs } from './pt-regs.js';
+export type { PtRegs } from './pt-regs.js';
+export type { ProbeMemory } from './probe-memory.js';
+export { InsnSlotAllocator } from './insn-slots.js';
+export type { InsnSlotRegion } from './insn-slots.js';
+export { decodeProbeInsn } from './decode-probe-insn.js';
+export type { ProbeInsnClass, RejectReason, SimulatedInsn, SimulatedOp } from './decode-probe-insn.js';
+export { conditionHolds, simulateInsn } from './simulate-insn.js';
+export { Kprobe, Kretprobe } from './probe.js';
+export type {
+  FaultHandler, KprobeOptions, KretprobeInstance, KretprobeOptions, KretprobeReturn, ProbeHandler, ProbeLocation,
+} from './probe.js';
+export {
+  KprobeManager, KPROBE_BRK, KPROBE_BRK_IMM, KPROBE_SS_BRK, KPROBE_SS_BRK_IMM, KRETPROBE_BRK_IMM, brkInsn,
+} from './kprobe-manager.js';
+export type { KprobeManagerOptions, ProbeInfo } from './kprobe-manager.js';
+export { CpuRegs, EmuProbeMemory, attachToCpu } from './emu-adapter.js';
