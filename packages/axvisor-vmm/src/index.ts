@@ -10,7 +10,7 @@ export type { AxVCpuExitReason, SyndromeSource } from './exit.js';
 export { Vmm, Vm, VCpu, HYPERCALL, NS_PER_INSN, EXIT_COST_NS, QUANTUM_INSNS, EL2_INSN_LIMIT } from './vmm.js';
 export { HypImage, bundledHypImage, HOST_CALL, HYP_TRACE_EVENT, VCPU_CTX, PT_REGS, HYP_FUNCTIONS, HYP_MAX_VCPUS } from './hyp.js';
 export type { HypSegment, HypSymbol } from './hyp.js';
-export type { VmStatus, VCpuState, VmmOptions, VmmPlatform, El2Trap } from './vmm.js';
+export type { VmStatus, VCpuState, VmmOptions, VmmPlatform, El2Trap, HprobeHostShape } from './vmm.js';
 export type { GuestRegs } from './guest-regs.js';
 export { HypervisorError } from './errors.js';
 export type { HypervisorErrorCode } from './errors.js';

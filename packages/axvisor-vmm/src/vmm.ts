@@ -15,7 +15,7 @@ import { HypervisorError } from './errors.js';
 import type { GuestRegs } from './guest-regs.js';
 import { CpuGuestRegs, MemGuestRegs } from './guest-regs.js';
 import type { HypImage } from './hyp.js';
-import { bundledHypImage, HOST_CALL, HYP_FUNCTIONS, HYP_TRACE_EVENT, VCPU_CTX } from './hyp.js';
+import { bundledHypImage, HOST_CALL, HYP_FUNCTIONS, HYP_TRACE_EVENT, PT_REGS, VCPU_CTX } from './hyp.js';
 import type { Region } from '@axebpf/aarch64-emu';
 import type { AxVCpuExitReason } from './exit.js';
 import { decodeExit, exitCode, PSCI } from './exit.js';
@@ -236,6 +236,24 @@ export interface VmmOptions {
   hypervisor?: 'el2' | 'ts';
   /** The EL2 image to run (default: the bundled hyp/hyp.elf). */
   hypImage?: HypImage;
+}
+
+/**
+ * The host object of the facade's `hprobe` feature (structurally its `HprobeHost`; this
+ * package does not depend on the facade).
+ */
+export interface HprobeHostShape {
+  memory: {
+    readInsn(address: bigint): number;
+    writeInsn(address: bigint, word: number): void;
+    syncIcache(address: bigint, length: number): void;
+    readData(address: bigint, size: 4 | 8): bigint;
+  };
+  slots: { base: bigint; count: number; slotSize: number };
+  noProbe: (readonly [bigint, bigint])[];
+  functionStart(address: bigint): bigint | undefined;
+  clock(): bigint;
+  onBreakpoint(handler: (trap: { frame: Uint8Array; imm: number; cpuKey: string }) => boolean): () => void;
 }
 
 /** A synchronous exception taken at EL2 inside the hypervisor image (for hprobe). */
@@ -974,6 +992,52 @@ export class Vmm {
       vm.memory.write(addr, bytes);
       for (const v of vm.vcpus) v.cpu.flushCode();
     }
+  }
+
+  /**
+   * What the facade's `hprobe` feature needs (`rt.hprobe.install(vmm.hprobeHost())`): code
+   * access to the image (every VM's copy, decoded blocks dropped on each write), its slot
+   * region, the no-probe range, function bounds from its symbols, a clock, and the EL2 BRK hook.
+   * The clock counts the EL2 instructions of the vCPU running the image (1 ns each, as guest
+   * instructions), so entry-to-return durations are deterministic.
+   * @returns the host object.
+   * @throws {HypervisorError} `BAD_STATE` without the image (`hypervisor: 'ts'`).
+   */
+  hprobeHost(): HprobeHostShape {
+    const img = this.#hyp;
+    if (img === undefined) throw new HypervisorError({ code: 'BAD_STATE', message: 'hprobe needs the EL2 image (this VMM runs with hypervisor: ts)' });
+    const word = (addr: bigint): number => new DataView(this.readHyp(addr, 4).buffer).getUint32(0, true);
+    let el2Cpu: CpuType | undefined;
+    return {
+      memory: {
+        readInsn: word,
+        writeInsn: (addr, w) => {
+          const b = new Uint8Array(4);
+          new DataView(b.buffer).setUint32(0, w >>> 0, true);
+          this.writeHyp(addr, b);
+        },
+        syncIcache: () => undefined, // writeHyp already dropped the decoded blocks
+        readData: (addr, size) => {
+          const dv = new DataView(this.readHyp(addr, size).buffer);
+          return size === 8 ? dv.getBigUint64(0, true) : BigInt(dv.getUint32(0, true));
+        },
+      },
+      slots: { base: img.slots, count: 64, slotSize: 32 },
+      noProbe: [img.noProbe],
+      functionStart: (addr) => img.functionAt(addr)?.address,
+      clock: () => BigInt(el2Cpu?.insnCount ?? 0) * BigInt(NS_PER_INSN),
+      onBreakpoint: (handler) => {
+        this.setEl2TrapHandler((trap) => {
+          if ((trap.esr >> 26n) !== 0x3cn) return false;
+          el2Cpu = trap.vcpu.cpu;
+          const frame = trap.vm.memory.read(trap.frame, PT_REGS.SIZE);
+          const handled = handler({ frame, imm: Number(trap.esr & 0xffffn), cpuKey: `${trap.vm.id}:${trap.vcpu.id}` });
+          if (handled) trap.vm.memory.write(trap.frame, frame);
+          return handled;
+        });
+        return () => this.setEl2TrapHandler(undefined);
+      },
+    };
   }
 
   #hypOffset(addr: bigint, length: number): number {

@@ -1,0 +1,145 @@
+// hprobe on the simulated AxVisor's EL2 image: probing each function leaves the guests
+// unchanged and counts exactly the calls the C code counts itself; hprobe_entry sees the
+// arguments the caller passed; return probes see the return value; registry rules.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { RingBufMap } from '@axebpf/kbpf-basic';
+import { bundledImage, HYP_FUNCTIONS, parseVmConfig, Vmm } from '@axebpf/axvisor-vmm';
+import type { Vm } from '@axebpf/axvisor-vmm';
+import { createRuntime } from '../src/index.js';
+import type { Platform } from '../src/index.js';
+import { ebpfRuntime } from '../src/features/ebpf-runtime.js';
+import { hprobe, HPROBE_CONTEXT_SIZE } from '../src/features/hprobe.js';
+import { precompiled } from '../src/features/precompiled.js';
+import { symbols } from '../src/features/symbols.js';
+import { tracepoints } from '../src/features/tracepoints.js';
+
+const configs = fileURLToPath(new URL('../../axvisor-vmm/configs/', import.meta.url));
+
+function setup(guest = 'smp') {
+  let vmm: Vmm | undefined;
+  const platform: Platform = {
+    timeNs: () => vmm!.platform.timeNs(),
+    cpuId: () => vmm!.platform.cpuId(),
+    currentVmId: () => vmm!.platform.currentVmId(),
+    currentVcpuId: () => vmm!.platform.currentVcpuId(),
+    exitReason: () => vmm!.platform.exitReason(),
+    pidTgid: () => vmm!.platform.pidTgid(),
+    comm: () => vmm!.platform.comm(),
+  };
+  const rt = createRuntime({ features: [symbols(), tracepoints(), ebpfRuntime(), precompiled(), hprobe()] as const, platform });
+  vmm = new Vmm({ tracepoints: rt.tracepoints, loadImage: bundledImage });
+  rt.symbols.load('axvisor', vmm.hypImage!.kallsyms);
+  rt.hprobe.install(vmm.hprobeHost());
+  const vm = vmm.createVm(parseVmConfig(readFileSync(`${configs}${guest}.toml`, 'utf8'), `${guest}.toml`));
+  return { rt, vmm, vm };
+}
+
+function run(vmm: Vmm, vm: Vm) {
+  vmm.startVm(vm.id);
+  vmm.runUntilIdle();
+  return {
+    console: vm.console,
+    stop: vm.stopReason,
+    time: vmm.timeNs,
+    vcpus: vm.vcpus.map((v) => ({ insns: v.insns, exits: Object.fromEntries(v.exits), state: v.state })),
+    calls: Object.fromEntries(vm.hypCalls()),
+  };
+}
+
+const NOP_PROG = { asm: 'mov %r0, 0\nexit' };
+
+describe('hprobe on the EL2 image', () => {
+  const baseline = (() => {
+    const { vmm, vm } = setup();
+    return run(vmm, vm);
+  })();
+
+  it('probing each function in turn (entry and return probe together) changes nothing and counts every call', () => {
+    expect(baseline.stop).toBe('system off');
+    let probedCalls = 0;
+    for (const fn of HYP_FUNCTIONS) {
+      const { rt, vmm, vm } = setup();
+      rt.ebpf.load('p', NOP_PROG, { contextSize: HPROBE_CONTEXT_SIZE });
+      const addr = vmm.hypImage!.address(fn)!;
+      const original = vmm.readHyp(addr, 4);
+      expect(rt.hprobe.attach(fn, 'p')).toBe(addr);
+      expect(vmm.readHyp(addr, 4)).toEqual(new Uint8Array([0x80, 0x00, 0x20, 0xd4])); // brk #4
+      if (fn !== 'vcpu_run') rt.hprobe.attach(fn, 'p', { ret: true }); // vcpu_run never returns
+      const after = run(vmm, vm);
+      expect([fn, after]).toEqual([fn, baseline]);
+      const rows = rt.hprobe.list();
+      const calls = baseline.calls[fn]!;
+      expect([fn, rows.map((r) => [r.ret, r.hits])]).toEqual([fn, fn === 'vcpu_run' ? [[false, calls]] : [[false, calls], [true, calls]]]);
+      expect(rt.ebpf.program('p').stats.runs).toBe(fn === 'vcpu_run' ? calls : 2 * calls);
+      probedCalls += calls;
+      expect(rt.hprobe.detach(fn)).toBe(fn === 'vcpu_run' ? 1 : 2);
+      expect(vmm.readHyp(addr, 4)).toEqual(original);
+    }
+    expect(probedCalls).toBeGreaterThan(100);
+  }, 120_000);
+
+  it('hprobe_entry reads x0-x3 as handle_exit(ctx, vector, esr, elr) got them; hprobe_exit sees the returned exit code', () => {
+    const { rt, vmm, vm } = setup('hello');
+    rt.tracepoints.enable('vmm:vcpu_run_exit');
+    rt.ebpf.loadObject('hprobe_entry', rt.precompiled.object('hprobe_entry'));
+    rt.ebpf.loadObject('hprobe_exit', rt.precompiled.object('hprobe_exit'));
+    const entry = rt.hprobe.attach('handle_exit', 'hprobe_entry');
+    rt.hprobe.attach('axvisor:handle_exit', 'hprobe_exit', { ret: true });
+    const events = rt.events;
+    const r = run(vmm, vm);
+    expect(r.console).toBe(readFileSync(fileURLToPath(new URL('../../axvisor-vmm/guests/hello/qemu.console.txt', import.meta.url)), 'utf8'));
+    const exits = [...rt.tracepoints.pipe.readText().matchAll(/vcpu_run_exit: vm_id=\d+ vcpu_id=0 reason=(\d+) pc=(0x[0-9a-f]+)/g)].map((m) => ({ reason: BigInt(m[1]!), pc: BigInt(m[2]!) }));
+    expect(exits.length).toBe(r.calls['handle_exit']);
+    const ring = (name: string) => rt.ebpf.maps().find((m) => m.name.endsWith(name))!.map as RingBufMap;
+    const args: bigint[][] = [];
+    ring('probe_events').consume((d) => {
+      const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
+      args.push([0, 8, 16, 24, 32].map((o) => dv.getBigUint64(o, true)));
+    });
+    expect(args.length).toBe(exits.length);
+    const ec = { 1n: 0x16n, 3n: 0x24n, 13n: 0x16n } as Record<string, bigint>;
+    args.forEach(([pc, x0, x1, x2, x3], i) => {
+      expect(pc).toBe(entry);
+      expect(x0).toBe(vm.vcpus[0]!.hypContext);
+      expect(x1).toBe(0x400n);
+      expect(x2! >> 26n).toBe(ec[String(exits[i]!.reason)]);
+      expect(x3).toBe(exits[i]!.pc);
+    });
+    const rets: bigint[] = [];
+    ring('probe_returns').consume((d) => rets.push(new DataView(d.buffer, d.byteOffset, d.byteLength).getBigUint64(8, true)));
+    expect(rets).toEqual(exits.map((e) => e.reason));
+    // the event pipeline: hprobe events with x0-x3, hretprobe events with the value and a duration
+    const all = events.drain({ filter: { probeTypes: ['hprobe', 'hretprobe'] } });
+    const hp = all.filter((e) => e.probeType === 'hprobe');
+    const hr = all.filter((e) => e.probeType === 'hretprobe');
+    expect(hp.length).toBe(exits.length);
+    expect(hp[0]).toMatchObject({ name: 'handle_exit', eventId: Number(entry & 0xffffffffn), vmId: vm.id, args: args[0]!.slice(1) });
+    expect(hr.map((e) => e.args[0])).toEqual(rets);
+    expect(hr.every((e) => e.durationNs > 10n)).toBe(true);
+  });
+
+  it('applies the registry rules and refuses what cannot be probed, with typed errors', () => {
+    const { rt, vmm } = setup('hello');
+    rt.ebpf.load('p', NOP_PROG, { contextSize: HPROBE_CONTEXT_SIZE });
+    rt.hprobe.attach('handle_hvc', 'p');
+    rt.hprobe.attach('handle_hvc', 'p', { ret: true }); // entry + return coexist
+    expect(() => rt.hprobe.attach('handle_hvc', 'p')).toThrowError(expect.objectContaining({ code: 'ALREADY_EXISTS', message: 'kprobe already registered at this address' }));
+    expect(() => rt.hprobe.attach(vmm.hypImage!.address('handle_hvc')! + 4n, 'p')).not.toThrow();
+    expect(() => rt.hprobe.attach('nope_fn', 'p')).toThrowError(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => rt.hprobe.attach('handle_wfi', 'no_such_prog')).toThrowError(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => rt.hprobe.attach('__guest_enter', 'p')).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('exception entry') }));
+    // a HLT (a host call) cannot run out of line: the kprobe decoder rejects it
+    const img = vmm.hypImage!;
+    const start = img.address('host_exit')!;
+    let hltAt = start;
+    while (new DataView(vmm.readHyp(hltAt, 4).buffer).getUint32(0, true) >>> 21 !== 0x6a2) hltAt += 4n;
+    expect(() => rt.hprobe.attach(hltAt, 'p')).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT', cause: expect.objectContaining({ code: 'REJECTED_INSN' }) }));
+    expect(rt.hprobe.list().map((r) => [r.name, r.ret])).toEqual([['handle_hvc', false], ['handle_hvc', true], [`0x${(img.address('handle_hvc')! + 4n).toString(16)}`, false]]);
+    rt.hprobe.setEnabled('handle_hvc', false);
+    expect(rt.hprobe.list()[0]!.enabled).toBe(false);
+    expect(rt.hprobe.detach('handle_hvc')).toBe(2);
+    expect(rt.hprobe.detach('handle_hvc')).toBe(0);
+  });
+});
