@@ -32,6 +32,9 @@ function setup(guest = 'smp') {
   vmm = new Vmm({ tracepoints: rt.tracepoints, loadImage: bundledImage });
   rt.symbols.load('axvisor', vmm.hypImage!.kallsyms);
   rt.hprobe.install(vmm.hprobeHost());
+  // with these on, the image also calls hyp_trace (probed like every other function)
+  rt.tracepoints.enable('vmm:vcpu_run_exit');
+  rt.tracepoints.enable('vmm:hypercall');
   const vm = vmm.createVm(parseVmConfig(readFileSync(`${configs}${guest}.toml`, 'utf8'), `${guest}.toml`));
   return { rt, vmm, vm };
 }

@@ -125,7 +125,7 @@ export class HypImage {
     this.resumeLength = Number(need('__hyp_eret') - need('__hyp_resume')) / 4 + 1;
     this.noProbe = [need('__entry_text_start'), need('__entry_text_end')];
     this.slots = need('hyp_kprobe_slots');
-    for (const n of ['vcpu_run', 'hyp_vectors', 'hyp_vcpus', 'hyp_stacks', 'hyp_calls', '__hyp_resume']) need(n);
+    for (const n of ['vcpu_run', 'hyp_vectors', 'hyp_vcpus', 'hyp_stacks', 'hyp_calls', 'hyp_trace_mask', '__hyp_resume']) need(n);
     const section = elf.sectionByName('.kallsyms');
     this.kallsyms = section === undefined ? new Uint8Array(0) : section.data;
   }

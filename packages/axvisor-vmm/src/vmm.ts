@@ -155,6 +155,8 @@ export class Vm {
   hypRegion: Region | undefined;
   /** @internal */
   hypImage: HypImage | undefined;
+  /** The last value written to the image's hyp_trace_mask. @internal */
+  hypTraceMask = 0;
   /** @internal */
   readonly devices: Device[] = [];
   #console = '';
@@ -841,6 +843,12 @@ export class Vmm {
     if (cpu.el === 2 && cpu.pc !== hyp.sym('__hyp_resume')) {
       this.#runEl2(vm, vcpu, false); // first run: vcpu_run up to the world switch
       if (vm.status !== 'Running') return;
+    }
+    // mirror which image-fired tracepoints are active into hyp_trace_mask (bit 1 << TRACE_*)
+    const mask = (t.vcpu_run_exit.active ? 1 << HYP_TRACE_EVENT.VCPU_RUN_EXIT : 0) | (t.hypercall.active ? 1 << HYP_TRACE_EVENT.HYPERCALL : 0);
+    if (vm.hypTraceMask !== mask) {
+      vm.hypTraceMask = mask;
+      vm.hypRegion!.view.setBigUint64(Number(hyp.sym('hyp_trace_mask')) - vm.hypRegion!.base, BigInt(mask), true);
     }
     const offset = cpu.el === 2 ? hyp.resumeLength : 0;
     if (t.vcpu_run_enter.active) t.vcpu_run_enter.emit(vm.id, vcpu.id, 0, offset === 0 ? cpu.pc : this.#ctx(vm, vcpu.hypContext!).elr());

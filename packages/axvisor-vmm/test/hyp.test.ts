@@ -81,7 +81,7 @@ describe('the EL2 image', () => {
   }
 
   it("counts calls in the C code itself: one handle_exit per exit, one vcpu_run per vCPU, hvc/psci/data-abort/wfi per exit kind", () => {
-    const { vm } = boot('smp', 'el2');
+    const { vm } = boot('smp', 'el2', true); // tracepoints on: the image calls hyp_trace
     const calls = vm.hypCalls();
     const exits = new Map<string, number>();
     for (const v of vm.vcpus) for (const [k, n] of v.exits) exits.set(k, (exits.get(k) ?? 0) + n);
@@ -94,6 +94,12 @@ describe('the EL2 image', () => {
     expect(calls.get('handle_psci')).toBeGreaterThanOrEqual((exits.get('CpuUp') ?? 0) + (exits.get('SystemDown') ?? 0));
     // vcpu_run_exit for each exit, vmm:hypercall for each hypercall
     expect(calls.get('hyp_trace')).toBe(total + (exits.get('Hypercall') ?? 0));
+  });
+
+  it('calls hyp_trace only while the tracepoint is active (hyp_trace_mask mirrors it)', () => {
+    const { vm } = boot('hello', 'el2');
+    expect(vm.hypCalls().get('hyp_trace')).toBe(0);
+    expect(vm.hypCalls().get('handle_exit')).toBeGreaterThan(50);
   });
 
   it('stops the VM with a guest fault, not the process, when the image makes an unknown host call', () => {
