@@ -541,6 +541,11 @@ export class KprobeManager {
         }
       }
     }
+    if (this.points.get(point.address) !== point) {
+      // A handler unregistered the last probe: the original instruction is back in place.
+      regs.pc = point.address;
+      return;
+    }
     if (point.sim !== undefined) {
       simulateInsn(point.sim, point.address, regs, this.memory);
       if (!reentered) this.runPostHandlers(point, regs);
