@@ -123,6 +123,43 @@ describe('hprobe on the EL2 image', () => {
     expect(hr.every((e) => e.durationNs > 10n)).toBe(true);
   });
 
+  it('probes each class of displaced instruction in the C code (stepped from a slot, simulated) without changing the run', () => {
+    const bits = (w: number, mask: number, value: number) => ((w & mask) >>> 0) === value;
+    // one probe point per kind of instruction found in the image's code
+    const kinds: [string, (w: number) => boolean][] = [
+      ['bl (simulated)', (w) => w >>> 26 === 0x25],
+      ['b (simulated)', (w) => w >>> 26 === 0x05],
+      ['b.cond (simulated)', (w) => bits(w, 0xff000010, 0x54000000)],
+      ['tbz/tbnz (simulated)', (w) => bits(w, 0x7e000000, 0x36000000)],
+      ['ret (simulated)', (w) => w === 0xd65f03c0],
+      ['adrp (simulated)', (w) => bits(w, 0x9f000000, 0x90000000)],
+      ['ldr (stepped)', (w) => bits(w, 0xffc00000, 0xf9400000)],
+      ['cmp (stepped)', (w) => bits(w, 0x7f20001f, 0x6b00001f) || bits(w, 0x7f80001f, 0x7100001f)],
+      ['mov (stepped)', (w) => bits(w, 0x7f800000, 0x52800000) || bits(w, 0x7fe0ffe0, 0x2a0003e0)],
+      ['stp (stepped)', (w) => bits(w, 0x7fc00000, 0x29800000) || bits(w, 0x7fc00000, 0x29000000)],
+    ];
+    const probe = setup();
+    const img = probe.vmm.hypImage!;
+    // the C functions: from the end of the no-probe entry code to the slots
+    const start = img.noProbe[1];
+    const size = Number(img.slots - start);
+    const words = new DataView(probe.vmm.readHyp(start, size).buffer);
+    let hit = 0;
+    for (const [kind, match] of kinds) {
+      let at: bigint | undefined;
+      for (let off = 0; off < size; off += 4) if (match(words.getUint32(off, true))) { at = start + BigInt(off); break; }
+      expect([kind, at === undefined]).toEqual([kind, false]);
+      const { rt, vmm, vm } = setup();
+      rt.ebpf.load('p', NOP_PROG, { contextSize: HPROBE_CONTEXT_SIZE });
+      rt.hprobe.attach(at!, 'p');
+      const mode = rt.hprobe.manager!.list()[0]!.mode;
+      expect([kind, mode]).toEqual([kind, kind.endsWith('(stepped)') ? 'slot' : 'simulated']);
+      expect([kind, run(vmm, vm)]).toEqual([kind, baseline]);
+      hit += rt.hprobe.list()[0]!.hits;
+    }
+    expect(hit).toBeGreaterThan(100);
+  }, 120_000);
+
   it('applies the registry rules and refuses what cannot be probed, with typed errors', () => {
     const { rt, vmm } = setup('hello');
     rt.ebpf.load('p', NOP_PROG, { contextSize: HPROBE_CONTEXT_SIZE });
