@@ -18,18 +18,19 @@ import { tracepoints } from '../src/features/tracepoints.js';
 const configs = fileURLToPath(new URL('../../axvisor-vmm/configs/', import.meta.url));
 
 function setup(guest = 'smp') {
-  let vmm: Vmm | undefined;
+  const ref: { vmm?: Vmm } = {};
   const platform: Platform = {
-    timeNs: () => vmm!.platform.timeNs(),
-    cpuId: () => vmm!.platform.cpuId(),
-    currentVmId: () => vmm!.platform.currentVmId(),
-    currentVcpuId: () => vmm!.platform.currentVcpuId(),
-    exitReason: () => vmm!.platform.exitReason(),
-    pidTgid: () => vmm!.platform.pidTgid(),
-    comm: () => vmm!.platform.comm(),
+    timeNs: () => ref.vmm!.platform.timeNs(),
+    cpuId: () => ref.vmm!.platform.cpuId(),
+    currentVmId: () => ref.vmm!.platform.currentVmId(),
+    currentVcpuId: () => ref.vmm!.platform.currentVcpuId(),
+    exitReason: () => ref.vmm!.platform.exitReason(),
+    pidTgid: () => ref.vmm!.platform.pidTgid(),
+    comm: () => ref.vmm!.platform.comm(),
   };
   const rt = createRuntime({ features: [symbols(), tracepoints(), ebpfRuntime(), precompiled(), hprobe()] as const, platform });
-  vmm = new Vmm({ tracepoints: rt.tracepoints, loadImage: bundledImage });
+  const vmm = new Vmm({ tracepoints: rt.tracepoints, loadImage: bundledImage });
+  ref.vmm = vmm;
   rt.symbols.load('axvisor', vmm.hypImage!.kallsyms);
   rt.hprobe.install(vmm.hprobeHost());
   // with these on, the image also calls hyp_trace (probed like every other function)
@@ -102,7 +103,7 @@ describe('hprobe on the EL2 image', () => {
       args.push([0, 8, 16, 24, 32].map((o) => dv.getBigUint64(o, true)));
     });
     expect(args.length).toBe(exits.length);
-    const ec = { 1n: 0x16n, 3n: 0x24n, 13n: 0x16n } as Record<string, bigint>;
+    const ec: Record<string, bigint> = { '1': 0x16n, '3': 0x24n, '13': 0x16n };
     args.forEach(([pc, x0, x1, x2, x3], i) => {
       expect(pc).toBe(entry);
       expect(x0).toBe(vm.vcpus[0]!.hypContext);
