@@ -917,6 +917,10 @@ export class Vmm {
         s.far = dv.getBigUint64(off + VCPU_CTX.FAR, true);
         s.hpfar = dv.getBigUint64(off + VCPU_CTX.HPFAR, true);
         s.vectorOffset = dv.getUint32(off + VCPU_CTX.VECTOR, true);
+        // Integration point: a hook that must see synchronous exits before they are decoded
+        // (guest kprobes) goes here, with `regs` as its GuestRegs. If it handles the exit it
+        // records `Nothing`; the image still dispatches on the EC and HANDLE_EXIT then resumes
+        // at the ELR the hook left in the context (Nothing advances by 0), so no C change is needed.
         const exit = decodeExit(s);
         vcpu.lastExit = exit;
         const code = exitCode(exit);

@@ -112,6 +112,12 @@ describe('the EL2 image', () => {
     expect(vm.stopReason).toMatch(/^guest fault: EL2 image made unknown host call #0xa0ff at pc 0x1001/);
   });
 
+  it('rejects an unknown hypervisor mode with a typed error, and hprobeHost without the image', () => {
+    expect(() => new Vmm({ hypervisor: 'qemu' as never })).toThrowError(expect.objectContaining({ code: 'BAD_CONFIG', key: 'hypervisor' }));
+    expect(() => new Vmm({ hypervisor: 'ts' }).hprobeHost()).toThrowError(expect.objectContaining({ code: 'BAD_STATE' }));
+    expect(() => new Vmm().writeHyp(0x4000_0000n, new Uint8Array(4))).toThrowError(expect.objectContaining({ code: 'BAD_STATE', message: expect.stringContaining('outside the EL2 image') }));
+  });
+
   it('stops the VM when an EL2 handler never returns to the guest', () => {
     const vmm = new Vmm({ loadImage });
     const vm = vmm.createVm(parseVmConfig(readFileSync(`${root}configs/hello.toml`, 'utf8'), 'hello.toml'));
