@@ -161,6 +161,16 @@ describe('hprobe on the EL2 image', () => {
     expect(hit).toBeGreaterThan(100);
   }, 120_000);
 
+  it('counts a program that faults on every hit and lets the hypervisor go on unchanged', () => {
+    const { rt, vmm, vm } = setup();
+    rt.ebpf.load('bad', { asm: 'ldxdw %r0, [%r1+4000]\nexit' }, { trusted: true });
+    rt.hprobe.attach('handle_exit', 'bad');
+    expect(run(vmm, vm)).toEqual(baseline);
+    const stats = rt.ebpf.program('bad').stats;
+    expect(stats.runs).toBe(baseline.calls['handle_exit']);
+    expect(stats.errors).toBe(stats.runs);
+  });
+
   it('applies the registry rules and refuses what cannot be probed, with typed errors', () => {
     const { rt, vmm } = setup('hello');
     rt.ebpf.load('p', NOP_PROG, { contextSize: HPROBE_CONTEXT_SIZE });
@@ -169,6 +179,8 @@ describe('hprobe on the EL2 image', () => {
     expect(() => rt.hprobe.attach('handle_hvc', 'p')).toThrowError(expect.objectContaining({ code: 'ALREADY_EXISTS', message: 'kprobe already registered at this address' }));
     expect(() => rt.hprobe.attach(vmm.hypImage!.address('handle_hvc')! + 4n, 'p')).not.toThrow();
     expect(() => rt.hprobe.attach('nope_fn', 'p')).toThrowError(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => rt.hprobe.attach(0x4000_0000n, 'p')).toThrowError(expect.objectContaining({ code: 'NOT_FOUND', cause: expect.objectContaining({ code: 'UNKNOWN_ADDRESS' }) }));
+    expect(() => rt.hprobe.attach(vmm.hypImage!.address('handle_wfi')! + 2n, 'p')).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT', cause: expect.objectContaining({ code: 'UNALIGNED_ADDRESS' }) }));
     expect(() => rt.hprobe.attach('handle_wfi', 'no_such_prog')).toThrowError(expect.objectContaining({ code: 'NOT_FOUND' }));
     expect(() => rt.hprobe.attach('__guest_enter', 'p')).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('exception entry') }));
     // a HLT (a host call) cannot run out of line: the kprobe decoder rejects it
