@@ -161,6 +161,21 @@ describe('hprobe on the EL2 image', () => {
     expect(hit).toBeGreaterThan(100);
   }, 120_000);
 
+  it('gives the same hprobe/hretprobe events, timestamps and durations on every run (virtual time)', () => {
+    const once = () => {
+      const { rt, vmm, vm } = setup('hello');
+      rt.ebpf.load('p', NOP_PROG, { contextSize: HPROBE_CONTEXT_SIZE });
+      rt.hprobe.attach('handle_data_abort', 'p');
+      rt.hprobe.attach('handle_exit', 'p', { ret: true });
+      run(vmm, vm);
+      return rt.events.drain({ filter: { probeTypes: ['hprobe', 'hretprobe'] } });
+    };
+    const a = once();
+    expect(a.length).toBeGreaterThan(50);
+    expect(new Set(a.filter((e) => e.probeType === 'hretprobe').map((e) => e.durationNs)).size).toBeGreaterThan(1); // MMIO and hypercall exits take different paths
+    expect(once()).toEqual(a);
+  });
+
   it('counts a program that faults on every hit and lets the hypervisor go on unchanged', () => {
     const { rt, vmm, vm } = setup();
     rt.ebpf.load('bad', { asm: 'ldxdw %r0, [%r1+4000]\nexit' }, { trusted: true });
