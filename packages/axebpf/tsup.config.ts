@@ -7,6 +7,7 @@ export default defineConfig({
     tracepoints: 'src/features/tracepoints.ts',
     runtime: 'src/features/ebpf-runtime.ts',
     precompiled: 'src/features/precompiled.ts',
+    hprobe: 'src/features/hprobe.ts',
     testing: 'src/features/testing.ts',
   },
   format: ['esm'],

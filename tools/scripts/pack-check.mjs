@@ -28,7 +28,9 @@ function siblingClosure(name, seen = new Set()) {
   if (seen.has(name)) return seen;
   seen.add(name);
   const { pj } = pkgs.get(name);
-  for (const dep of Object.keys(pj.dependencies ?? {})) if (pkgs.has(dep)) siblingClosure(dep, seen);
+  // optional peers too: a subpath that needs one (axebpf/hprobe needs @axebpf/kprobe) is
+  // checked with it installed
+  for (const dep of [...Object.keys(pj.dependencies ?? {}), ...Object.keys(pj.peerDependencies ?? {})]) if (pkgs.has(dep)) siblingClosure(dep, seen);
   return seen;
 }
 

@@ -44,6 +44,33 @@ function count(text: string | undefined, fallback: number): number {
 
 const tracepointNames = (c: Ctx) => c.rt.tracepoints.list().map((t) => t.name);
 
+const hex18 = (v: bigint): string => `0x${v.toString(16).padStart(16, '0')}`;
+
+/** The hprobe table of `trace list` (AxVisor: SYMBOL 20, ADDRESS {:#018x}, HITS, PROG_ID, ENABLED, RET). */
+function hprobeTable(c: Ctx): string {
+  const rows = c.rt.hprobe.list();
+  const head = '\nHprobes (VMM probes):';
+  if (rows.length === 0) return `${head}\n  (none)`;
+  return `${head}\n${renderTable(['SYMBOL', 'ADDRESS', 'HITS', 'PROG_ID', 'ENABLED', 'RET'], rows.map((p) => [p.name.padEnd(20), hex18(p.address), String(p.hits), String(p.progId), p.enabled ? 'yes' : 'no', p.ret ? 'yes' : 'no']), ['l', 'l', 'r', 'r', 'l', 'l'])}`;
+}
+
+/** A program by id (its fd) or name; a precompiled one is loaded on first use. */
+function hprobeProgram(c: Ctx, arg: string): { name: string; fd: number } {
+  if (/^\d+$/.test(arg)) {
+    const p = c.rt.ebpf.programs().find((q) => q.fd === Number(arg));
+    if (p === undefined) throw new ShellError({ code: 'BAD_ARGUMENT', message: `no loaded program with id ${arg}` });
+    return p;
+  }
+  const loaded = c.rt.ebpf.programs().find((q) => q.name === arg);
+  if (loaded !== undefined) return loaded;
+  if (!c.rt.precompiled.list().some((p) => p.name === arg)) {
+    throw new ShellError({ code: 'BAD_ARGUMENT', message: `Unknown program: ${arg}`, suggestion: `available: ${c.rt.precompiled.list().map((p) => p.name).join(', ')}` });
+  }
+  const p = c.rt.ebpf.loadObject(arg, c.rt.precompiled.object(arg));
+  c.print(`Loaded program '${arg}' with id ${p.fd}`);
+  return p;
+}
+
 /**
  * Builds the command registry.
  * @returns the commands.
@@ -128,7 +155,54 @@ export function buildCommands(): CommandRegistry<Ctx> {
     run: (_args, c) => {
       const rows = c.rt.tracepoints.list().map((t) => [t.name, t.enabled ? 'enabled' : 'disabled', String(t.id), String(c.rt.tracepoints.counters(t.name).hits)]);
       c.print(`${renderTable(['NAME', 'STATUS', 'ID', 'HITS'], rows, ['l', 'l', 'r', 'r'])}\nTotal: ${rows.length} tracepoints`);
+      c.print(hprobeTable(c));
     },
+  });
+  const hprobeAttach = (ret: boolean) => (args: readonly string[], c: Ctx) => {
+    const usage = `trace ${ret ? 'hretprobe' : 'hprobe'} <symbol> <prog_name_or_id>`;
+    need(args, 2, usage);
+    const [symbol, prog] = args as [string, string];
+    const program = hprobeProgram(c, prog);
+    const address = /^0x[0-9a-f]+$/i.test(symbol) ? BigInt(symbol) : c.rt.symbols.addressOf(symbol.includes(':') ? symbol : `axvisor:${symbol}`) ?? c.rt.symbols.addressOf(symbol);
+    if (address === undefined) {
+      throw new ShellError({ code: 'COMMAND_FAILED', message: `Symbol '${symbol}' not found in symbol table`, suggestion: `find it with \`ksym search ${symbol.slice(0, 6)}\`` });
+    }
+    c.print(`Symbol '${symbol}' found at ${hex18(address)}`);
+    try {
+      c.rt.hprobe.attach(address, program.name, { ret });
+    } catch (e) {
+      throw new ShellError({ code: 'COMMAND_FAILED', message: `Failed to attach ${ret ? 'hretprobe' : 'hprobe'}: ${(e as Error).message}`, cause: e });
+    }
+    c.print(`${ret ? 'Hretprobe' : 'Hprobe'} attached: ${symbol} @ ${hex18(address)} -> prog ${program.fd}`);
+  };
+  const hprobeComplete = (_a: readonly string[], c: Ctx) => [...c.rt.symbols.search('', { limit: 200 }).filter((s) => s.table === 'axvisor').map((s) => s.name), ...c.rt.precompiled.list().map((p) => p.name)];
+  r.register({
+    path: 'trace hprobe',
+    usage: 'trace hprobe <symbol> <prog_name_or_id>',
+    summary: "attach a program to an EL2 function of the hypervisor (`trace hprobe handle_hvc hprobe_entry`); the program's context is the saved registers x0-x30, sp, pc, pstate",
+    run: hprobeAttach(false),
+    complete: hprobeComplete,
+  });
+  r.register({
+    path: 'trace hretprobe',
+    usage: 'trace hretprobe <symbol> <prog_name_or_id>',
+    summary: 'attach a program to the return of an EL2 function (x0 in its context is the return value); events carry the entry-to-return duration',
+    run: hprobeAttach(true),
+    complete: hprobeComplete,
+  });
+  r.register({
+    path: 'trace unhprobe',
+    usage: 'trace unhprobe <symbol>',
+    summary: 'remove the entry and return probes of an EL2 function (the original instructions come back)',
+    run: (args, c) => {
+      need(args, 1, 'trace unhprobe <symbol>');
+      const symbol = args[0]!;
+      const address = /^0x[0-9a-f]+$/i.test(symbol) ? BigInt(symbol) : undefined;
+      const n = c.rt.hprobe.detach(address ?? symbol.replace(/^axvisor:/, ''));
+      if (n === 0) throw new ShellError({ code: 'COMMAND_FAILED', message: `no hprobe on \`${symbol}\`` });
+      c.print(`Hprobe detached: ${symbol}`);
+    },
+    complete: (_a, c) => c.rt.hprobe.list().map((p) => p.name),
   });
   r.register({
     path: 'trace enable',
@@ -249,11 +323,19 @@ export function buildCommands(): CommandRegistry<Ctx> {
       const programs = c.rt.ebpf.programs();
       out.push('', 'EBPF ATTACHMENTS:');
       out.push(programs.length === 0 ? '  (none)' : renderTable(['TRACEPOINT', 'PROG_ID', 'PROG_NAME', 'RUNS', 'ERRORS'], programs.flatMap((p) => p.attachedTo.map((tp) => [tp, String(p.fd), p.name, String(p.stats.runs), String(p.stats.errors)]))));
+      const hprobes = c.rt.hprobe.list();
+      if (hprobes.length > 0) out.push('', renderTable(['HPROBE', 'PROG_ID', 'HITS', 'STATUS'], hprobes.map((p) => [`${p.name}${p.ret ? ' (ret)' : ''}`, String(p.progId), String(p.hits), p.enabled ? 'active' : 'disabled'])));
       const maps = c.rt.ebpf.maps();
       if (maps.length > 0) {
         const rows: string[][] = [];
         for (const m of maps) {
           let n = 0;
+          // ring buffers, queues and perf arrays cannot be iterated: they have no key/value rows
+          try {
+            m.map.forEach(() => true);
+          } catch {
+            continue;
+          }
           m.map.forEach((key, value) => {
             const k = key.length >= 4 ? new DataView(key.buffer, key.byteOffset).getUint32(0, true) : key[0] ?? 0;
             const v = value.length >= 8 ? new DataView(value.buffer, value.byteOffset).getBigUint64(0, true) : BigInt(value.length >= 4 ? new DataView(value.buffer, value.byteOffset).getUint32(0, true) : value[0] ?? 0);

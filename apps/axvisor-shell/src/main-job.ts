@@ -57,6 +57,8 @@ export function runMainJob(options: MainJobOptions = {}): MainJobResult {
   const exits = vms.reduce((n, vm) => n + vm.vcpus.reduce((m, v) => m + [...v.exits.values()].reduce((a, b) => a + b, 0), 0), 0);
   out.push(`axvisor: ${vms.length} VMs (${vms.map((v) => `vm${v.id} ${v.config.name}`).join(', ')}), vmexit_stats and latency_hist attached to vmm:vcpu_run_exit`);
   out.push(`ran ${formatDuration(Number(vmm.timeNs))} of virtual time: ${insns} guest instructions, ${exits} VM exits`);
+  const el2 = vms.reduce((n, vm) => n + vm.vcpus.reduce((m, v) => m + v.el2Insns, 0), 0);
+  if (vmm.hypImage !== undefined) out.push(`exits handled by the EL2 image (hyp/hyp.elf): ${el2} EL2 instructions, ${exits > 0 ? (el2 / exits).toFixed(1) : '0'} per exit (not virtual time)`);
   for (const vm of vms) {
     out.push('', `== console of vm${vm.id} (${vm.config.name}): ${vm.status}${vm.stopReason ? `, ${vm.stopReason}` : ''} ==`, vm.console.trimEnd());
   }

@@ -4,6 +4,7 @@
 
 import { createRuntime } from 'axebpf';
 import type { Platform } from 'axebpf';
+import { hprobe } from 'axebpf/hprobe';
 import { precompiled } from 'axebpf/precompiled';
 import { ebpfRuntime } from 'axebpf/runtime';
 import { symbols } from 'axebpf/symbols';
@@ -21,7 +22,7 @@ export const SHELL_EVENTS = {
 };
 
 function makeRuntime(platform: Platform) {
-  return createRuntime({ features: [symbols(), tracepoints(), ebpfRuntime(), precompiled()] as const, platform });
+  return createRuntime({ features: [symbols(), tracepoints(), ebpfRuntime(), precompiled(), hprobe()] as const, platform });
 }
 
 /** The runtime type of a session. */
@@ -47,7 +48,7 @@ export function bundledVms(): VmSource[] {
 export class Session {
   /** The simulated hypervisor. */
   readonly vmm: Vmm;
-  /** The tracing runtime (symbols, tracepoints, eBPF runtime, precompiled programs). */
+  /** The tracing runtime (symbols, tracepoints, eBPF runtime, precompiled programs, hprobe). */
   readonly rt: SessionRuntime;
   /** vCPU slices and exits for `export trace`. */
   readonly trace: ChromeTrace;
@@ -81,6 +82,13 @@ export class Session {
     this.rt.events.follow((e) => {
       if (this.verbose) process.stdout.write(`${e.name} vm${e.vmId} ${e.args.map((a) => `0x${a.toString(16)}`).join(' ')}\n`);
     });
+    // The hypervisor's own symbols: the kallsyms blob injected into its EL2 image (as AxVisor
+    // loads its `.kallsyms` section), so `ksym lookup handle_hvc` and hprobe resolve EL2 code.
+    const hyp = vmm.hypImage;
+    if (hyp !== undefined && hyp.kallsyms.some((b) => b !== 0)) this.rt.symbols.load('axvisor', hyp.kallsyms);
+    // hprobe: BRKs taken in the EL2 image go to the probe manager (AxVisor installs its trap
+    // vector on the first `trace hprobe`; installing it up front costs nothing here).
+    if (hyp !== undefined) this.rt.hprobe.install(vmm.hprobeHost());
     for (const source of vms) {
       const vm = vmm.createVm(source.config, source.image);
       // Guest symbols, as aarch64 nm lists them: without the $x/$d mapping symbols.

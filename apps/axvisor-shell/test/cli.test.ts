@@ -49,6 +49,40 @@ describe.skipIf(!built)('axvisor run', () => {
     expect(r.stdout).toMatch(/0x40080054 = vm[12]:guest_main\+0x4/);
   });
 
+  it("resolves the hypervisor's own EL2 symbols from the kallsyms blob injected into its image", () => {
+    const r = axvisor(['run', '--exec', 'ksym lookup axvisor:handle_hvc; ksym lookup vcpu_run; ksym search handle_']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/axvisor:handle_hvc = 0x1001[0-9a-f]{5}/);
+    expect(r.stdout).toMatch(/vcpu_run = 0x1001[0-9a-f]{5}/);
+    expect(r.stdout).toContain('handle_data_abort');
+  });
+
+  it('attaches hprobes and hretprobes to EL2 functions, lists them with hits, and detaches them', () => {
+    const r = axvisor(['run', '--exec', 'trace enable vmm:vcpu_run_exit; trace hprobe handle_exit hprobe_entry; trace hretprobe handle_exit hprobe_exit; run 10ms; trace list; trace dump --filter hprobe -n 2; trace unhprobe handle_exit; trace list']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const addr = /Symbol 'handle_exit' found at (0x[0-9a-f]{16})/.exec(r.stdout)![1]!;
+    expect(r.stdout).toMatch(/Loaded program 'hprobe_entry' with id \d+/);
+    expect(r.stdout).toMatch(new RegExp(`Hprobe attached: handle_exit @ ${addr} -> prog \\d+`));
+    expect(r.stdout).toMatch(new RegExp(`Hretprobe attached: handle_exit @ ${addr} -> prog \\d+`));
+    // one handle_exit call per exit: the hit counters equal the exit tracepoint's hits
+    const exits = Number(/vmm:vcpu_run_exit\s+enabled\s+\d+\s+(\d+)/.exec(r.stdout)![1]);
+    expect(exits).toBeGreaterThan(100);
+    const rows = [...r.stdout.matchAll(new RegExp(`handle_exit\\s+${addr}\\s+(\\d+)\\s+\\d+\\s+yes\\s+(yes|no)`, 'g'))].map((m) => [Number(m[1]), m[2]]);
+    expect(rows).toEqual([[exits, 'no'], [exits, 'yes']]);
+    expect(r.stdout).toMatch(/hprobe\s+handle_exit\s+args=\[0x1001/);
+    expect(r.stdout).toContain('Hprobe detached: handle_exit');
+    expect(r.stdout).toMatch(/Hprobes \(VMM probes\):\n  \(none\)/);
+  });
+
+  it('names a symbol that does not exist and an unknown program, and exits 1', () => {
+    const r = axvisor(['run', '--exec', 'trace hprobe no_such_fn hprobe_entry; trace hprobe handle_hvc nope; trace hprobe __guest_enter hprobe_entry']);
+    expect(r.status).toBe(1);
+    expect(r.stdout + r.stderr).toContain("Symbol 'no_such_fn' not found in symbol table");
+    expect(r.stdout + r.stderr).toContain('Unknown program: nope');
+    expect(r.stdout + r.stderr).toMatch(/Failed to attach hprobe: .*exception entry code/);
+  });
+
   it('writes a Chrome trace that parses', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'axvisor-')), 't.json');
     const r = axvisor(['run', '--exec', `trace enable vmm:*; run 5ms; export trace ${file}`]);

@@ -23,7 +23,7 @@ export const EC = {
 } as const;
 
 /** Why {@link Cpu.run} returned. */
-export type StopReason = 'budget' | 'stopped' | 'exception-el2' | 'wfi';
+export type StopReason = 'budget' | 'stopped' | 'exception-el2' | 'wfi' | 'host-call';
 
 /** Information about a synchronous exception, given to {@link Cpu.onException}. */
 export interface ExceptionInfo {
@@ -138,6 +138,15 @@ export class Cpu {
   traceHook: ((cpu: Cpu) => void) | undefined;
   /** When true, {@link Cpu.run} returns `exception-el2` after taking an exception to EL2. */
   stopOnEl2 = false;
+  /**
+   * Host-call hook: `HLT #imm` executed at the highest implemented EL calls it (synchronously,
+   * arguments in the registers) instead of being UNDEFINED; execution then continues after the
+   * HLT. Returning `'stop'` also ends {@link Cpu.run} with the reason `host-call` (the PC is
+   * already past the HLT, so the next `run()` resumes there). HLT is UNDEFINED without halting
+   * debug, so the hook does not collide with the architecture (QEMU semihosting uses HLT
+   * #0xF000 the same way). HLT at lower ELs stays UNDEFINED.
+   */
+  onHostCall: ((imm: number, cpu: Cpu) => 'continue' | 'stop') | undefined;
   /**
    * Source of the generic timer's counter (CNTVCT_EL0/CNTPCT_EL0, ticks of CNTFRQ_EL0). Default:
    * the retired-instruction count. A VMM sets it to derive guest time from its own clock.
@@ -1355,7 +1364,11 @@ export class Cpu {
         if (this.firmware('smc', imm, nLo, nHi)) return;
         break; // no EL3: undefined
       case OP.BRK: this.exception(EC.BRK64, imm, pcLo, pcHi, false, 0, 0); return;
-      case OP.HLT: break;
+      case OP.HLT:
+        if (this.onHostCall === undefined || this.el !== this.highestEl) break;
+        this.pcLo = nLo; this.pcHi = nHi;
+        if (this.onHostCall(imm, this) === 'stop') { this.stopFlag = true; this.stopReason = 'host-call'; }
+        return;
       case OP.WFI: case OP.WFE: {
         const ti = ops[o] === OP.WFE ? 1 : 0;
         if (this.el < 2 && this.highestEl === 2 && ((this.sys.get(K_HCR) ?? 0n) & (1n << (ti ? 14n : 13n)))) {

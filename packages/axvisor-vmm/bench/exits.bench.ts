@@ -1,20 +1,23 @@
 // VM exits per wall-clock second on the hypercall-heavy guest (200,000 hypercalls), with tracing
-// off, then with every vmm:* tracepoint enabled and nothing attached, in the same process
-// (run: pnpm --filter @axebpf/axvisor-vmm bench).
+// off, then with every vmm:* tracepoint enabled and nothing attached, in the same process; each
+// with the EL2 image handling exits (the default) and, as the baseline, with TypeScript
+// handling them directly (`hypervisor: 'ts'`, the earlier model).
+// (run: pnpm --filter @axebpf/axvisor-vmm bench)
 // Imports the built package (pnpm bench builds first), so the figures are those of the shipped code.
 import { bundledImage, parseVmConfig, Vmm } from '../dist/index.js';
 import { readFileSync } from 'node:fs';
 
 const config = readFileSync(new URL('../configs/hcall.toml', import.meta.url), 'utf8');
 
-type Mode = 'off' | 'enabled, tracing_on=0' | 'enabled, trace pipe recording';
+type Tracing = 'off' | 'enabled, tracing_on=0' | 'enabled, trace pipe recording';
+type Mode = { hyp: 'el2' | 'ts'; tracing: Tracing };
 
-function once(mode: Mode): { exits: number; ms: number } {
-  const vmm = new Vmm({ loadImage: bundledImage });
-  if (mode !== 'off') vmm.tracepoints.enableAll();
+function once(mode: Mode): { exits: number; ms: number; el2: number } {
+  const vmm = new Vmm({ loadImage: bundledImage, hypervisor: mode.hyp });
+  if (mode.tracing !== 'off') vmm.tracepoints.enableAll();
   // tracing_on=0 (Linux's /sys/kernel/tracing/tracing_on): events are enabled but nothing
   // records them; with it on, every enabled event is formatted into the trace pipe.
-  if (mode === 'enabled, tracing_on=0') vmm.tracepoints.tracingOn = false;
+  if (mode.tracing === 'enabled, tracing_on=0') vmm.tracepoints.tracingOn = false;
   const vm = vmm.createVm(parseVmConfig(config, 'hcall.toml'));
   vmm.startVm(vm.id);
   const t0 = performance.now();
@@ -22,26 +25,35 @@ function once(mode: Mode): { exits: number; ms: number } {
   const ms = performance.now() - t0;
   const exits = [...vm.vcpus[0]!.exits.values()].reduce((a, b) => a + b, 0);
   if (vm.stopReason !== 'system off') throw new Error(`guest did not finish: ${vm.stopReason}`);
-  return { exits, ms };
+  return { exits, ms, el2: vm.vcpus[0]!.el2Insns };
 }
 
-// Modes are interleaved round by round (best of 7 each), so JIT warm-up and machine noise do
+// Modes are interleaved round by round (best of 5 each), so JIT warm-up and machine noise do
 // not favour whichever mode runs last.
-const modes: Mode[] = ['off', 'enabled, tracing_on=0', 'enabled, trace pipe recording'];
+const modes: Mode[] = [
+  { hyp: 'ts', tracing: 'off' },
+  { hyp: 'el2', tracing: 'off' },
+  { hyp: 'el2', tracing: 'enabled, tracing_on=0' },
+  { hyp: 'el2', tracing: 'enabled, trace pipe recording' },
+];
 const rate = new Map<Mode, number>(modes.map((m) => [m, 0]));
 let exits = 0;
-for (let i = 0; i < 3; i++) once('off'); // warm up
-for (let round = 0; round < 7; round++) {
+let el2 = 0;
+for (let i = 0; i < 2; i++) for (const m of modes.slice(0, 2)) once(m); // warm up
+for (let round = 0; round < 5; round++) {
   for (const mode of modes) {
     const r = once(mode);
     exits = r.exits;
+    if (mode.hyp === 'el2' && mode.tracing === 'off') el2 = r.el2;
     rate.set(mode, Math.max(rate.get(mode)!, r.exits / (r.ms / 1000)));
   }
 }
-const off = rate.get('off')!;
-console.log(`exits per run: ${exits}`);
-console.log(`all tracepoints disabled:                        ${(off / 1000).toFixed(0)} k exits/s`);
-for (const mode of modes.slice(1)) {
+const base = rate.get(modes[0]!)!;
+const off = rate.get(modes[1]!)!;
+console.log(`exits per run: ${exits}; EL2 instructions per exit (image): ${(el2 / exits).toFixed(1)}`);
+console.log(`TypeScript exit handling (hypervisor: 'ts'), tracepoints off: ${(base / 1000).toFixed(0)} k exits/s (baseline)`);
+console.log(`EL2 image, all tracepoints disabled:                         ${(off / 1000).toFixed(0)} k exits/s (${(off / base).toFixed(2)}x the baseline)`);
+for (const mode of modes.slice(2)) {
   const r = rate.get(mode)!;
-  console.log(`all tracepoints ${mode.padEnd(31)} ${(r / 1000).toFixed(0)} k exits/s (${(((off - r) / off) * 100).toFixed(1)}% slower)`);
+  console.log(`EL2 image, all tracepoints ${mode.tracing.padEnd(31)} ${(r / 1000).toFixed(0)} k exits/s (${(((off - r) / off) * 100).toFixed(1)}% slower than disabled)`);
 }

@@ -55,3 +55,33 @@ export class CpuGuestRegs implements GuestRegs {
     cpu.setPstate(Number(cpu.getSysReg(SPSR_EL2) & 0xffffffffn));
   }
 }
+
+/**
+ * The view over the trap frame the EL2 image saved in memory (its `struct vcpu_ctx`: x0–x30,
+ * SP_EL0, ELR, SPSR): used while the image asks the host to handle an exit. `resumeAt` sets
+ * the saved ELR; the image's world switch restores the frame and ERETs.
+ * @internal
+ */
+export class MemGuestRegs implements GuestRegs {
+  view: DataView = new DataView(new ArrayBuffer(0));
+  /** Offset of the context in `view`. */
+  off = 0;
+  x(i: number): bigint {
+    return this.view.getBigUint64(this.off + 8 * i, true);
+  }
+  setX(i: number, value: bigint): void {
+    if (i !== 31) this.view.setBigUint64(this.off + 8 * i, BigInt.asUintN(64, value), true);
+  }
+  elr(): bigint {
+    return this.view.getBigUint64(this.off + 256, true);
+  }
+  spsr(): bigint {
+    return this.view.getBigUint64(this.off + 264, true);
+  }
+  setSpsr(value: bigint): void {
+    this.view.setBigUint64(this.off + 264, BigInt.asUintN(64, value), true);
+  }
+  resumeAt(pc: bigint): void {
+    this.view.setBigUint64(this.off + 256, BigInt.asUintN(64, pc), true);
+  }
+}

@@ -13,7 +13,10 @@ import { VMM_EVENTS } from './catalog.js';
 import type { VmConfig } from './config.js';
 import { HypervisorError } from './errors.js';
 import type { GuestRegs } from './guest-regs.js';
-import { CpuGuestRegs } from './guest-regs.js';
+import { CpuGuestRegs, MemGuestRegs } from './guest-regs.js';
+import type { HypImage } from './hyp.js';
+import { bundledHypImage, HOST_CALL, HYP_FUNCTIONS, HYP_TRACE_EVENT, PT_REGS, VCPU_CTX } from './hyp.js';
+import type { Region } from '@axebpf/aarch64-emu';
 import type { AxVCpuExitReason } from './exit.js';
 import { decodeExit, exitCode, PSCI } from './exit.js';
 import type { ExitReasonName } from './exit-reason.js';
@@ -34,6 +37,11 @@ export const NS_PER_INSN = 1;
 export const EXIT_COST_NS = 500;
 /** Instructions a vCPU runs before the scheduler moves on. */
 export const QUANTUM_INSNS = 200_000;
+/**
+ * Most EL2 instructions the image may run for one exit before the host gives up on it (a
+ * runaway handler, for example a bad probe) and stops the VM.
+ */
+export const EL2_INSN_LIMIT = 1_000_000;
 
 const NOT_SUPPORTED = (1n << 64n) - 1n;
 const STAGE2_BASE = 0x1_0000_0000n; // host-only memory for stage-2 tables (outside the 4 GiB IPA space)
@@ -45,7 +53,7 @@ const reg = (name: string): number => {
 const R = {
   HCR: reg('hcr_el2'), VTTBR: reg('vttbr_el2'), VTCR: reg('vtcr_el2'), VBAR2: reg('vbar_el2'),
   ESR: reg('esr_el2'), FAR: reg('far_el2'), HPFAR: reg('hpfar_el2'), ELR: reg('elr_el2'), SPSR: reg('spsr_el2'),
-  MPIDR: reg('vmpidr_el2'),
+  MPIDR: reg('vmpidr_el2'), TPIDR2: reg('tpidr_el2'),
   CNTV_CTL: reg('cntv_ctl_el0'), CNTV_CVAL: reg('cntv_cval_el0'),
 };
 
@@ -84,6 +92,15 @@ export class VCpu {
   irqRaised = false;
   /** Virtual time where this vCPU last stopped running. @internal */
   lastNs = 0n;
+  /**
+   * Instructions retired at EL2 by the hypervisor image for this vCPU (exit handling and the
+   * world switch; not part of virtual time, see the README). 0 with `hypervisor: 'ts'`.
+   */
+  el2Insns = 0;
+  /** Address of this vCPU's context in the EL2 image (undefined with `hypervisor: 'ts'`). */
+  hypContext: bigint | undefined;
+  /** Guest nanoseconds of the last run before an exit (the `guest_ns` of vcpu_run_exit). @internal */
+  lastGuestNs = 0n;
 
   /** @internal */
   constructor(id: number, cpu: CpuType) {
@@ -134,6 +151,12 @@ export class Vm {
   stopReason: string | undefined;
   /** GICD_CTLR enable bit. @internal */
   gicDistributorOn = false;
+  /** This VM's copy of the EL2 image (undefined with `hypervisor: 'ts'`). @internal */
+  hypRegion: Region | undefined;
+  /** @internal */
+  hypImage: HypImage | undefined;
+  /** The last value written to the image's hyp_trace_mask. @internal */
+  hypTraceMask = 0;
   /** @internal */
   readonly devices: Device[] = [];
   #console = '';
@@ -147,6 +170,20 @@ export class Vm {
   /** VM id. */
   get id(): number {
     return this.config.id;
+  }
+
+  /**
+   * The EL2 image's per-function call counters for this VM (`hyp_calls[]`, by function name):
+   * counted by the C code itself, independently of any probe.
+   * @returns the counts, empty with `hypervisor: 'ts'`.
+   */
+  hypCalls(): Map<string, number> {
+    const m = new Map<string, number>();
+    const r = this.hypRegion, img = this.hypImage;
+    if (r === undefined || img === undefined) return m;
+    const off = Number(img.sym('hyp_calls')) - r.base;
+    HYP_FUNCTIONS.forEach((name, i) => m.set(name, Number(r.view.getBigUint64(off + 8 * i, true))));
+    return m;
   }
 
   /** Everything the guest printed on its UART. */
@@ -192,6 +229,45 @@ export interface VmmOptions {
    * result is deterministic. A vCPU never runs earlier than where it last stopped.
    */
   pcpus?: number;
+  /**
+   * Who handles VM exits. `el2` (default): the hypervisor image (hyp/hyp.elf: vectors, world
+   * switch, exit dispatch in C) runs in the emulator at EL2 and asks this VMM for device and
+   * VM services through host calls. `ts`: the exception to EL2 stops the emulator and
+   * TypeScript handles the exit directly (the earlier model; kept for comparison).
+   */
+  hypervisor?: 'el2' | 'ts';
+  /** The EL2 image to run (default: the bundled hyp/hyp.elf). */
+  hypImage?: HypImage;
+}
+
+/**
+ * The host object of the facade's `hprobe` feature (structurally its `HprobeHost`; this
+ * package does not depend on the facade).
+ */
+export interface HprobeHostShape {
+  memory: {
+    readInsn(address: bigint): number;
+    writeInsn(address: bigint, word: number): void;
+    syncIcache(address: bigint, length: number): void;
+    readData(address: bigint, size: 4 | 8): bigint;
+  };
+  slots: { base: bigint; count: number; slotSize: number };
+  noProbe: (readonly [bigint, bigint])[];
+  functionStart(address: bigint): bigint | undefined;
+  clock(): bigint;
+  onBreakpoint(handler: (trap: { frame: Uint8Array; imm: number; cpuKey: string }) => boolean): () => void;
+}
+
+/** A synchronous exception taken at EL2 inside the hypervisor image (for hprobe). */
+export interface El2Trap {
+  /** The VM whose vCPU ran the image. */
+  vm: Vm;
+  /** The vCPU. */
+  vcpu: VCpu;
+  /** Address of the saved `pt_regs` frame (x0–x30, sp, pc, pstate) in `vm.memory`. */
+  frame: bigint;
+  /** ESR_EL2 of the exception (EC 0x3C for BRK). */
+  esr: bigint;
 }
 
 /** What the facade reads about the current event (the axebpf `Platform` shape). */
@@ -237,6 +313,11 @@ export class Vmm {
   #flat: [Vm, VCpu][] = [];
   #cursor = -1;
   #order: Vm[] = [];
+  readonly #hyp: HypImage | undefined;
+  /** The image's memory contents with code patches applied (copied into each new VM). */
+  #hypMaster: Uint8Array | undefined;
+  readonly #mregs = new MemGuestRegs();
+  #el2TrapHandler: ((trap: El2Trap) => boolean) | undefined;
 
   /** @param options - tracepoint manager, image loader. */
   constructor(options: VmmOptions = {}) {
@@ -246,6 +327,16 @@ export class Vmm {
     if (!Number.isInteger(pcpus) || pcpus < 1 || pcpus > 64) throw new HypervisorError({ code: 'BAD_CONFIG', key: 'pcpus', message: `\`pcpus\` must be 1..64, got ${pcpus}` });
     this.#clock = new Array<bigint>(pcpus).fill(0n);
     this.#lastOnCpu = new Array<number>(pcpus).fill(0);
+    if (options.hypervisor !== undefined && options.hypervisor !== 'el2' && options.hypervisor !== 'ts') {
+      throw new HypervisorError({ code: 'BAD_CONFIG', key: 'hypervisor', message: `\`hypervisor\` must be 'el2' or 'ts', got ${String(options.hypervisor)}` });
+    }
+    if (options.hypervisor !== 'ts') {
+      const img = options.hypImage ?? bundledHypImage();
+      this.#hyp = img;
+      const master = new Uint8Array(Number(img.end - img.start));
+      for (const seg of img.segments) master.set(seg.data, Number(seg.addr - img.start));
+      this.#hypMaster = master;
+    }
     this.platform = {
       timeNs: () => this.#now(),
       cpuId: () => this.#cpu,
@@ -330,6 +421,14 @@ export class Vmm {
     for (const d of config.emuDevices) vm.devices.push({ name: d.name, base: d.gpa, length: d.length, dev: new Pl011((b) => vm.putc(b)) });
     this.#buildStage2(vm);
     this.#loadElf(vm, bytes);
+    const hyp = this.#hyp;
+    if (hyp !== undefined) {
+      if (config.cpuNum > 64) throw new HypervisorError({ code: 'BAD_CONFIG', vmId: config.id, key: 'base.cpu_num', message: `the EL2 image supports at most 64 vCPUs per VM, VM ${config.id} has ${config.cpuNum}` });
+      const size = Math.ceil(this.#hypMaster!.length / 4096) * 4096;
+      vm.hypRegion = vm.memory.addRam(hyp.start, size, 'el2-image');
+      vm.hypRegion.bytes.set(this.#hypMaster!);
+      vm.hypImage = hyp;
+    }
     if (t.image_load.active) t.image_load.emit(config.id, BigInt(bytes.length), 0n);
     for (let i = 0; i < config.cpuNum; i++) {
       const cpu = new Cpu({ memory: vm.memory, highestEl: 2 });
@@ -348,6 +447,27 @@ export class Vmm {
       cpu.setSysReg(R.MPIDR, BigInt(i));
       cpu.setPstate(0x3c5); // EL1h, interrupts masked
       cpu.pc = i === 0 ? config.entryPoint : 0n;
+      if (hyp !== undefined) {
+        // The vCPU starts in the image: vcpu_run(ctx) on its own EL2 stack; the guest's first
+        // state waits in the context until the world switch ERETs into it.
+        cpu.stopOnEl2 = false;
+        const ctx = hyp.contextAddress(i);
+        vcpu.hypContext = ctx;
+        const regs = this.#ctx(vm, ctx);
+        for (let r = 0; r < 31; r++) regs.setX(r, 0n);
+        regs.setSpsr(0x3c5n);
+        regs.resumeAt(cpu.pc);
+        const dv = vm.hypRegion!.view, off = Number(ctx) - vm.hypRegion!.base;
+        dv.setBigUint64(off + VCPU_CTX.VM_ID, BigInt(config.id), true);
+        dv.setBigUint64(off + VCPU_CTX.VCPU_ID, BigInt(i), true);
+        cpu.setSysReg(R.VBAR2, hyp.sym('hyp_vectors'));
+        cpu.setSysReg(R.TPIDR2, ctx);
+        cpu.setPstate(0x3c9); // EL2h, interrupts masked
+        cpu.sp = hyp.stackTop(i);
+        cpu.setX(0, ctx);
+        cpu.pc = hyp.sym('vcpu_run');
+        cpu.onHostCall = (imm, c) => this.#hostCall(vm, vcpu, imm, c);
+      }
     }
     vm.status = 'Loaded';
     this.#vms.set(config.id, vm);
@@ -670,6 +790,10 @@ export class Vmm {
       if (untilTimer < budget) budget = untilTimer;
     }
     this.#setState(vm, vcpu, 'Running');
+    if (this.#hyp !== undefined) {
+      this.#runVcpuEl2(vm, vcpu, budget);
+      return;
+    }
     if (t.vcpu_run_enter.active) t.vcpu_run_enter.emit(vm.id, vcpu.id, 0, cpu.pc);
     const before = cpu.insnCount;
     const reason = cpu.run(budget);
@@ -701,6 +825,238 @@ export class Vmm {
     const regs = this.#regs;
     regs.cpu = cpu;
     this.#handleExit(vm, vcpu, exit, elr, regs);
+    if (exit.kind === 'Hypercall' && t.hypercall.active) t.hypercall.emit(vm.id, vcpu.id, exit.nr, exit.args[0]!, exit.args[1]!, BigInt.asIntN(64, regs.x(0)));
+  }
+
+  /**
+   * One scheduling slot with the EL2 image: the vCPU is either parked in the image at
+   * `__hyp_resume` (after an exit, or never run: then the image first runs up to there), or
+   * preempted inside its guest. Only guest instructions count into virtual time: the image's
+   * straight-line restore (`resumeLength` instructions, ERET included) is subtracted, and the
+   * exit handling that follows an exception to EL2 runs outside the guest's budget; each exit
+   * costs the modelled EXIT_COST_NS as before.
+   */
+  #runVcpuEl2(vm: Vm, vcpu: VCpu, budget: number): void {
+    const cpu = vcpu.cpu;
+    const hyp = this.#hyp!;
+    const t = this.#tp;
+    if (cpu.el === 2 && cpu.pc !== hyp.sym('__hyp_resume')) {
+      this.#runEl2(vm, vcpu, false); // first run: vcpu_run up to the world switch
+      if (vm.status !== 'Running') return;
+    }
+    // mirror which image-fired tracepoints are active into hyp_trace_mask (bit 1 << TRACE_*)
+    const mask = (t.vcpu_run_exit.active ? 1 << HYP_TRACE_EVENT.VCPU_RUN_EXIT : 0) | (t.hypercall.active ? 1 << HYP_TRACE_EVENT.HYPERCALL : 0);
+    if (vm.hypTraceMask !== mask) {
+      vm.hypTraceMask = mask;
+      vm.hypRegion!.view.setBigUint64(Number(hyp.sym('hyp_trace_mask')) - vm.hypRegion!.base, BigInt(mask), true);
+    }
+    const offset = cpu.el === 2 ? hyp.resumeLength : 0;
+    if (t.vcpu_run_enter.active) t.vcpu_run_enter.emit(vm.id, vcpu.id, 0, offset === 0 ? cpu.pc : this.#ctx(vm, vcpu.hypContext!).elr());
+    cpu.stopOnEl2 = true;
+    const before = cpu.insnCount;
+    const reason = cpu.run(budget + offset);
+    const ran = cpu.insnCount - before;
+    const el2 = ran < offset ? ran : offset;
+    const retired = ran - el2;
+    vcpu.el2Insns += el2;
+    vcpu.insns += retired;
+    const guestNs = BigInt(retired * NS_PER_INSN);
+    this.#clock[this.#cpu] = this.#clock[this.#cpu]! + guestNs;
+    if (reason !== 'exception-el2') {
+      this.#setState(vm, vcpu, 'Ready');
+      this.#pollTimer(vm, vcpu);
+      return;
+    }
+    this.#clock[this.#cpu] = this.#clock[this.#cpu]! + BigInt(EXIT_COST_NS);
+    vcpu.lastGuestNs = guestNs;
+    this.#runEl2(vm, vcpu);
+  }
+
+  /** Runs the image on `vcpu` until it stops at the world switch (HC_ENTER_GUEST) or panics. */
+  #runEl2(vm: Vm, vcpu: VCpu, settle = true): void {
+    const cpu = vcpu.cpu;
+    cpu.stopOnEl2 = false;
+    const before = cpu.insnCount;
+    const reason = cpu.run(EL2_INSN_LIMIT);
+    vcpu.el2Insns += cpu.insnCount - before;
+    if (reason !== 'host-call') this.#fault(vm, `the EL2 image did not return to the guest within ${EL2_INSN_LIMIT} instructions (EL${cpu.el} pc 0x${cpu.pc.toString(16)})`);
+    if (settle && vcpu.state === 'Running') this.#setState(vm, vcpu, 'Ready');
+  }
+
+  /** The guest-register view over a vCPU context in the VM's copy of the image. */
+  #ctx(vm: Vm, ctx: bigint): MemGuestRegs {
+    const m = this.#mregs;
+    m.view = vm.hypRegion!.view;
+    m.off = Number(ctx) - vm.hypRegion!.base;
+    return m;
+  }
+
+  readonly #memSyndrome = {
+    regs: undefined as MemGuestRegs | undefined,
+    esr: 0n,
+    far: 0n,
+    hpfar: 0n,
+    vectorOffset: 0,
+    x(i: number): bigint {
+      return this.regs!.x(i);
+    },
+  };
+
+  /** A host call of the EL2 image (hyp/hyp.h documents each). */
+  #hostCall(vm: Vm, vcpu: VCpu, imm: number, cpu: CpuType): 'continue' | 'stop' {
+    const t = this.#tp;
+    switch (imm) {
+      case HOST_CALL.ENTER_GUEST:
+        return 'stop';
+      case HOST_CALL.EXIT_DECODE: {
+        const regs = this.#ctx(vm, cpu.getX(0));
+        const s = this.#memSyndrome;
+        const dv = regs.view, off = regs.off;
+        s.regs = regs;
+        s.esr = dv.getBigUint64(off + VCPU_CTX.ESR, true);
+        s.far = dv.getBigUint64(off + VCPU_CTX.FAR, true);
+        s.hpfar = dv.getBigUint64(off + VCPU_CTX.HPFAR, true);
+        s.vectorOffset = dv.getUint32(off + VCPU_CTX.VECTOR, true);
+        // Integration point: a hook that must see synchronous exits before they are decoded
+        // (guest kprobes) goes here, with `regs` as its GuestRegs. If it handles the exit it
+        // records `Nothing`; the image still dispatches on the EC and HANDLE_EXIT then resumes
+        // at the ELR the hook left in the context (Nothing advances by 0), so no C change is needed.
+        const exit = decodeExit(s);
+        vcpu.lastExit = exit;
+        const code = exitCode(exit);
+        vcpu.exitCounts[code]!++;
+        this.#current.exit = code;
+        this.#setState(vm, vcpu, 'Ready');
+        cpu.setX(0, BigInt(code));
+        return 'continue';
+      }
+      case HOST_CALL.TRACE: {
+        const id = Number(cpu.getX(0));
+        if (id === HYP_TRACE_EVENT.VCPU_RUN_EXIT) {
+          if (t.vcpu_run_exit.active) t.vcpu_run_exit.emit(Number(cpu.getX(1)), Number(cpu.getX(2)), Number(cpu.getX(3)), cpu.getX(4), vcpu.lastGuestNs);
+        } else if (id === HYP_TRACE_EVENT.HYPERCALL) {
+          if (t.hypercall.active) t.hypercall.emit(Number(cpu.getX(1)), Number(cpu.getX(2)), cpu.getX(3), cpu.getX(4), cpu.getX(5), BigInt.asIntN(64, cpu.getX(6)));
+        }
+        cpu.setX(0, 0n);
+        return 'continue';
+      }
+      case HOST_CALL.HANDLE_EXIT: {
+        const exit = vcpu.lastExit;
+        const regs = this.#ctx(vm, cpu.getX(0));
+        if (exit !== undefined && vm.status === 'Running') this.#handleExit(vm, vcpu, exit, regs.elr(), regs);
+        cpu.setX(0, 0n);
+        return 'continue';
+      }
+      case HOST_CALL.EL2_TRAP: {
+        const handled = this.#el2TrapHandler?.({ vm, vcpu, frame: cpu.getX(0), esr: cpu.getX(1) }) ?? false;
+        cpu.setX(0, handled ? 1n : 0n);
+        return 'continue';
+      }
+      case HOST_CALL.PANIC:
+        this.#fault(vm, `EL2 image panic ${cpu.getX(0)} (value 0x${cpu.getX(1).toString(16)}) at pc 0x${(cpu.pc - 4n).toString(16)}`);
+        return 'stop';
+      default:
+        this.#fault(vm, `EL2 image made unknown host call #0x${imm.toString(16)} at pc 0x${(cpu.pc - 4n).toString(16)}`);
+        return 'stop';
+    }
+  }
+
+  /** The EL2 image the vCPUs run (undefined with `hypervisor: 'ts'`). */
+  get hypImage(): HypImage | undefined {
+    return this.#hyp;
+  }
+
+  /**
+   * Sets the handler of synchronous exceptions at EL2 inside the image (the hprobe BRK
+   * handler). It gets the saved `pt_regs` frame and returns true when it handled the exception
+   * (the image then restores the frame, possibly changed, and returns); false makes the image
+   * panic, which stops the VM.
+   * @param handler - the handler, or undefined to remove it.
+   */
+  setEl2TrapHandler(handler: ((trap: El2Trap) => boolean) | undefined): void {
+    this.#el2TrapHandler = handler;
+  }
+
+  /**
+   * Reads the image's memory (as every VM's copy holds it, code patches included).
+   * @param addr - address in the image.
+   * @param length - bytes.
+   * @returns a copy.
+   * @throws {HypervisorError} `BAD_STATE` without an image or outside it.
+   */
+  readHyp(addr: bigint, length: number): Uint8Array {
+    const off = this.#hypOffset(addr, length);
+    return this.#hypMaster!.slice(off, off + length);
+  }
+
+  /**
+   * Writes code into the image: in the master copy and every VM's copy, then drops the
+   * emulator's decoded blocks of every vCPU (the instruction-cache maintenance of a code patch).
+   * @param addr - address in the image.
+   * @param bytes - the new bytes.
+   * @throws {HypervisorError} `BAD_STATE` without an image or outside it.
+   */
+  writeHyp(addr: bigint, bytes: Uint8Array): void {
+    const off = this.#hypOffset(addr, bytes.length);
+    this.#hypMaster!.set(bytes, off);
+    for (const vm of this.#order) {
+      if (vm.hypRegion === undefined) continue;
+      vm.memory.write(addr, bytes);
+      for (const v of vm.vcpus) v.cpu.flushCode();
+    }
+  }
+
+  /**
+   * What the facade's `hprobe` feature needs (`rt.hprobe.install(vmm.hprobeHost())`): code
+   * access to the image (every VM's copy, decoded blocks dropped on each write), its slot
+   * region, the no-probe range, function bounds from its symbols, a clock, and the EL2 BRK hook.
+   * The clock counts the EL2 instructions of the vCPU running the image (1 ns each, as guest
+   * instructions), so entry-to-return durations are deterministic.
+   * @returns the host object.
+   * @throws {HypervisorError} `BAD_STATE` without the image (`hypervisor: 'ts'`).
+   */
+  hprobeHost(): HprobeHostShape {
+    const img = this.#hyp;
+    if (img === undefined) throw new HypervisorError({ code: 'BAD_STATE', message: 'hprobe needs the EL2 image (this VMM runs with hypervisor: ts)' });
+    const word = (addr: bigint): number => new DataView(this.readHyp(addr, 4).buffer).getUint32(0, true);
+    let el2Cpu: CpuType | undefined;
+    return {
+      memory: {
+        readInsn: word,
+        writeInsn: (addr, w) => {
+          const b = new Uint8Array(4);
+          new DataView(b.buffer).setUint32(0, w >>> 0, true);
+          this.writeHyp(addr, b);
+        },
+        syncIcache: () => undefined, // writeHyp already dropped the decoded blocks
+        readData: (addr, size) => {
+          const dv = new DataView(this.readHyp(addr, size).buffer);
+          return size === 8 ? dv.getBigUint64(0, true) : BigInt(dv.getUint32(0, true));
+        },
+      },
+      slots: { base: img.slots, count: 64, slotSize: 32 },
+      noProbe: [img.noProbe],
+      functionStart: (addr) => img.functionAt(addr)?.address,
+      clock: () => BigInt(el2Cpu?.insnCount ?? 0) * BigInt(NS_PER_INSN),
+      onBreakpoint: (handler) => {
+        this.setEl2TrapHandler((trap) => {
+          if ((trap.esr >> 26n) !== 0x3cn) return false;
+          el2Cpu = trap.vcpu.cpu;
+          const frame = trap.vm.memory.read(trap.frame, PT_REGS.SIZE);
+          const handled = handler({ frame, imm: Number(trap.esr & 0xffffn), cpuKey: `${trap.vm.id}:${trap.vcpu.id}` });
+          if (handled) trap.vm.memory.write(trap.frame, frame);
+          return handled;
+        });
+        return () => this.setEl2TrapHandler(undefined);
+      },
+    };
+  }
+
+  #hypOffset(addr: bigint, length: number): number {
+    const img = this.#hyp;
+    if (img === undefined) throw new HypervisorError({ code: 'BAD_STATE', message: 'this VMM runs without the EL2 image (hypervisor: ts)' });
+    if (addr < img.start || addr + BigInt(length) > img.end) throw new HypervisorError({ code: 'BAD_STATE', message: `0x${addr.toString(16)} (+${length}) is outside the EL2 image` });
+    return Number(addr - img.start);
   }
 
   readonly #regs = new CpuGuestRegs();
@@ -730,7 +1086,6 @@ export class Vmm {
       case 'Hypercall': {
         const ret = this.#hypercall(vm, exit.nr, exit.args);
         regs.setX(0, ret);
-        if (t.hypercall.active) t.hypercall.emit(vm.id, vcpu.id, exit.nr, exit.args[0]!, exit.args[1]!, BigInt.asIntN(64, ret));
         this.#resume(regs, elr, 0);
         return;
       }
@@ -785,9 +1140,19 @@ export class Vmm {
         if (target === undefined || target.state !== 'Free' || target === vcpu) {
           regs.setX(0, BigInt.asUintN(64, -2n)); // PSCI INVALID_PARAMETERS
         } else {
-          target.cpu.pc = exit.entryPoint;
-          target.cpu.setX(0, exit.arg);
-          target.cpu.setPstate(0x3c5);
+          if (target.hypContext !== undefined) {
+            // the image restores the target's guest state from its context when it first runs
+            const tr = new MemGuestRegs();
+            tr.view = vm.hypRegion!.view;
+            tr.off = Number(target.hypContext) - vm.hypRegion!.base;
+            tr.setX(0, exit.arg);
+            tr.setSpsr(0x3c5n);
+            tr.resumeAt(exit.entryPoint);
+          } else {
+            target.cpu.pc = exit.entryPoint;
+            target.cpu.setX(0, exit.arg);
+            target.cpu.setPstate(0x3c5);
+          }
           this.#setState(vm, target, 'Ready');
           regs.setX(0, 0n);
           if (t.cpu_up.active) t.cpu_up.emit(vm.id, vcpu.id, exit.targetCpu, exit.entryPoint, exit.arg);
@@ -834,6 +1199,7 @@ export class Vmm {
 
   #fault(vm: Vm, why: string): void {
     // An unrecoverable guest fault stops its VM, never the process.
+    if (vm.status === 'Stopped' || vm.status === 'Stopping') return;
     this.stopVm(vm.id, `guest fault: ${why}`);
   }
 }

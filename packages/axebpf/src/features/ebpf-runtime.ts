@@ -59,6 +59,8 @@ const VERIFIER_HELPERS: ReadonlyMap<number, HelperSignature> = new Map([
   [HYPERVISOR_HELPERS.get_current_vm_id, { name: 'get_current_vm_id', args: [], ret: 'scalar' }],
   [HYPERVISOR_HELPERS.get_current_vcpu_id, { name: 'get_current_vcpu_id', args: [], ret: 'scalar' }],
   [HYPERVISOR_HELPERS.get_exit_reason, { name: 'get_exit_reason', args: [], ret: 'scalar' }],
+  // bpf_ringbuf_output(map, data, size, flags), used by the precompiled hprobe programs
+  [130, { name: 'ringbuf_output', args: ['map', 'mem', 'size', 'scalar'], ret: 'scalar' }],
 ]);
 
 /**
