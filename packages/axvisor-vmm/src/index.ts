@@ -8,7 +8,11 @@ export type { VmConfig, MemoryRegionConfig, EmuDeviceConfig } from './config.js'
 export { decodeExit, exitCode, PSCI } from './exit.js';
 export type { AxVCpuExitReason, SyndromeSource } from './exit.js';
 export { Vmm, Vm, VCpu, HYPERCALL, NS_PER_INSN, EXIT_COST_NS, QUANTUM_INSNS } from './vmm.js';
-export type { VmStatus, VCpuState, VmmOptions, VmmPlatform } from './vmm.js';
+export type { VmStatus, VCpuState, VmmOptions, VmmPlatform, ExitHook } from './vmm.js';
+export { GuestProbeManager, GUEST_BRK_WORD } from './guest-probe.js';
+export type { GuestProbeMode, GuestProbeState, GuestProbeHit, GuestProbeInfo, GuestProbeOptions, GuestProbeStats } from './guest-probe.js';
+export { translateGuestVa, stage1RegsOf, guestRamReader, checkGuestRam } from './guest-pagetable.js';
+export type { Stage1Regs, GuestTranslation, GuestPhysReader } from './guest-pagetable.js';
 export type { GuestRegs } from './guest-regs.js';
 export { HypervisorError } from './errors.js';
 export type { HypervisorErrorCode } from './errors.js';

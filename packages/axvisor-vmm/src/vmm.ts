@@ -17,7 +17,7 @@ import { CpuGuestRegs } from './guest-regs.js';
 import type { AxVCpuExitReason } from './exit.js';
 import { decodeExit, exitCode, PSCI } from './exit.js';
 import type { ExitReasonName } from './exit-reason.js';
-import { exitReasonName } from './exit-reason.js';
+import { EXIT_REASON_CODE, exitReasonName } from './exit-reason.js';
 
 /** `VMStatus` of axvm. */
 export type VmStatus = 'Loading' | 'Loaded' | 'Running' | 'Suspended' | 'Stopping' | 'Stopped';
@@ -36,6 +36,8 @@ export const EXIT_COST_NS = 500;
 export const QUANTUM_INSNS = 200_000;
 
 const NOT_SUPPORTED = (1n << 64n) - 1n;
+const NOTHING_EXIT: AxVCpuExitReason = { kind: 'Nothing' };
+const SPSR_SS = 1n << 21n;
 const STAGE2_BASE = 0x1_0000_0000n; // host-only memory for stage-2 tables (outside the 4 GiB IPA space)
 const reg = (name: string): number => {
   const key = SYS_REG_BY_NAME.get(name);
@@ -120,6 +122,30 @@ interface Device {
   dev: MmioDevice;
 }
 
+/**
+ * Sees synchronous exits before they are decoded (the guest probes of `guest-probe.ts` use it
+ * for stage-2 permission faults, software step and BRK).
+ */
+export interface ExitHook {
+  /**
+   * Called for each synchronous exit of a guest.
+   * @param vm - the VM.
+   * @param vcpu - the vCPU that exited.
+   * @param esr - ESR_EL2.
+   * @param far - FAR_EL2.
+   * @param hpfar - HPFAR_EL2.
+   * @param regs - the guest's registers (the trap frame).
+   * @returns true when the hook handled the exit (it set where the guest resumes); the exit
+   * then counts as `Nothing`. False lets the VMM decode and handle it.
+   */
+  onExit(vm: Vm, vcpu: VCpu, esr: bigint, far: bigint, hpfar: bigint, regs: GuestRegs): boolean;
+  /**
+   * True while some vCPU single-steps for the hook: an instruction the VMM emulates (and skips)
+   * then completes the step, so the VMM clears SPSR.SS as it resumes past it.
+   */
+  readonly stepping: boolean;
+}
+
 /** One VM. */
 export class Vm {
   /** The validated configuration. */
@@ -132,6 +158,8 @@ export class Vm {
   readonly memory = new PhysicalMemory();
   /** Why the VM stopped, when it did. */
   stopReason: string | undefined;
+  /** The guest image the VM was created from (its ELF symbols name guest functions). */
+  image: Uint8Array | undefined;
   /** GICD_CTLR enable bit. @internal */
   gicDistributorOn = false;
   /** @internal */
@@ -237,6 +265,7 @@ export class Vmm {
   #flat: [Vm, VCpu][] = [];
   #cursor = -1;
   #order: Vm[] = [];
+  #exitHook: ExitHook | undefined;
 
   /** @param options - tracepoint manager, image loader. */
   constructor(options: VmmOptions = {}) {
@@ -285,6 +314,17 @@ export class Vmm {
     this.#cursor = current === undefined ? -1 : this.#flat.findIndex((e) => e[1] === current[1]);
   }
 
+  /**
+   * Installs (or removes, with undefined) the hook that sees synchronous exits before they are
+   * decoded. One hook at a time: the guest probe manager.
+   * @param hook - the hook.
+   * @throws {HypervisorError} `BAD_STATE` when another hook is installed.
+   */
+  setExitHook(hook: ExitHook | undefined): void {
+    if (hook !== undefined && this.#exitHook !== undefined && this.#exitHook !== hook) throw new HypervisorError({ code: 'BAD_STATE', message: 'an exit hook is installed already (one guest probe manager per VMM)' });
+    this.#exitHook = hook;
+  }
+
   /** Number of simulated physical CPUs. */
   get pcpuCount(): number {
     return this.#clock.length;
@@ -330,6 +370,7 @@ export class Vmm {
     for (const d of config.emuDevices) vm.devices.push({ name: d.name, base: d.gpa, length: d.length, dev: new Pl011((b) => vm.putc(b)) });
     this.#buildStage2(vm);
     this.#loadElf(vm, bytes);
+    vm.image = bytes;
     if (t.image_load.active) t.image_load.emit(config.id, BigInt(bytes.length), 0n);
     for (let i = 0; i < config.cpuNum; i++) {
       const cpu = new Cpu({ memory: vm.memory, highestEl: 2 });
@@ -690,6 +731,22 @@ export class Vmm {
     syndrome.far = cpu.getSysReg(R.FAR);
     syndrome.hpfar = cpu.getSysReg(R.HPFAR);
     syndrome.vectorOffset = Number(cpu.pc & 0xfffn);
+    const hook = this.#exitHook;
+    if (hook !== undefined && syndrome.vectorOffset === 0x400) {
+      const elr0 = cpu.getSysReg(R.ELR);
+      const hookRegs = this.#regs;
+      hookRegs.cpu = cpu;
+      if (hook.onExit(vm, vcpu, syndrome.esr, syndrome.far, syndrome.hpfar, hookRegs)) {
+        // handled inside the hypervisor (a guest probe): AxVisor's `Nothing`
+        const nothing = EXIT_REASON_CODE.Nothing;
+        vcpu.lastExit = NOTHING_EXIT;
+        vcpu.exitCounts[nothing]!++;
+        current.exit = nothing;
+        if (t.vcpu_run_exit.active) t.vcpu_run_exit.emit(vm.id, vcpu.id, nothing, elr0, guestNs);
+        this.#setState(vm, vcpu, 'Ready');
+        return;
+      }
+    }
     const exit = decodeExit(syndrome);
     vcpu.lastExit = exit;
     const code = exitCode(exit);
@@ -717,6 +774,11 @@ export class Vmm {
   };
 
   #resume(regs: GuestRegs, elr: bigint, advance: number): void {
+    if (advance !== 0 && this.#exitHook?.stepping === true) {
+      // the emulated instruction completed a software step: the step exception comes next
+      const spsr = regs.spsr();
+      if ((spsr & SPSR_SS) !== 0n) regs.setSpsr(spsr & ~SPSR_SS);
+    }
     regs.resumeAt(elr + BigInt(advance));
   }
 
