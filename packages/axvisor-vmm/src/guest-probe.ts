@@ -197,6 +197,10 @@ interface VmProbes {
   stats: GuestProbeStats;
   /** The shared stage-2 root (VTTBR_EL2 base address) and its start level. */
   s2: { root: bigint; level: number };
+  /** Bumped at every change of the shared stage-2 tables or of the injected BRKs. */
+  gen: number;
+  /** Per vCPU: what its private view was built for (page, gen, copy), to reuse it. */
+  viewKeys: (string | undefined)[];
 }
 
 function hex(v: bigint): string {
@@ -235,11 +239,12 @@ export class GuestProbeManager {
    */
   constructor(vmm: Vmm) {
     this.#vmm = vmm;
-    const self = this;
+    const onExit = (vm: Vm, vcpu: VCpu, esr: bigint, far: bigint, hpfar: bigint, regs: GuestRegs): boolean => this.#onExit(vm, vcpu, esr, far, hpfar, regs);
+    const stepping = (): boolean => this.#stepping > 0;
     this.#hook = {
-      onExit: (vm, vcpu, esr, far, hpfar, regs) => self.#onExit(vm, vcpu, esr, far, hpfar, regs),
+      onExit,
       get stepping() {
-        return self.#stepping > 0;
+        return stepping();
       },
     };
     vmm.setExitHook(this.#hook);
@@ -383,6 +388,8 @@ export class GuestProbeManager {
         scratchReady: false, views: [], steps: [], retStacks: vm.vcpus.map(() => []), savedMdcr: [], lastSig: '', exitsSinceTry: 0,
         stats: { faults: 0, brks: 0, reinjected: 0, steps: 0, pageSteps: 0, missedReturns: 0 },
         s2: this.#s2(vm.vcpus[0]!.cpu),
+        gen: 0,
+        viewKeys: [],
       };
       // Debug exceptions (BRK, software step) of the guest go to EL2 while probes exist.
       for (const v of vm.vcpus) {
@@ -401,6 +408,7 @@ export class GuestProbeManager {
     for (const v of st.vm.vcpus) v.cpu.setSysReg(R.MDCR, st.savedMdcr[v.id] ?? 0n);
     for (const view of st.views) if (view !== undefined) for (const p of view) this.#freePage(st, p);
     st.views = [];
+    st.viewKeys = [];
     this.#vms.delete(st.vm.id);
   }
 
@@ -417,7 +425,7 @@ export class GuestProbeManager {
       return false;
     }
     const word = this.#readWord(st, gpa);
-    if (!this.#isInjected(st, gpa) && (word & 0xffe0001f) === GUEST_BRK_WORD) {
+    if (!this.#isInjected(st, gpa) && (word & 0xffe0001f) >>> 0 === GUEST_BRK_WORD) {
       const err = new HypervisorError({ code: 'BAD_PROBE', vmId: probe.vmId, address: probe.gva, message: `vm${probe.vmId}:${hex(probe.gva)} holds a BRK instruction (0x${word.toString(16)}); it cannot be probed` });
       if (throwBadProbe) throw err;
       probe.lastError = err.message;
@@ -487,6 +495,7 @@ export class GuestProbeManager {
       b = { orig: this.#readWord(st, gpa), entries: 0, rets: 0 };
       st.brks.set(gpa, b);
       this.#writeWord(st, gpa, GUEST_BRK_WORD);
+      st.gen++;
     }
     if (why === 'entry') b.entries++;
     else b.rets++;
@@ -500,6 +509,7 @@ export class GuestProbeManager {
     if (b.entries + b.rets === 0) {
       st.brks.delete(gpa);
       this.#writeWord(st, gpa, b.orig);
+      st.gen++;
     }
   }
 
@@ -511,7 +521,8 @@ export class GuestProbeManager {
 
   #allocPage(st: VmProbes): bigint {
     if (!st.scratchReady) {
-      st.vm.memory.addRam(SCRATCH_BASE, SCRATCH_PAGES * 4096, 'guest-probe');
+      // host-only memory, kept (zeroed) when the VM's last probe goes
+      if (!st.vm.memory.regions.some((r) => r.name === 'guest-probe')) st.vm.memory.addRam(SCRATCH_BASE, SCRATCH_PAGES * 4096, 'guest-probe');
       st.scratchReady = true;
       for (let i = SCRATCH_PAGES - 1; i >= 0; i--) st.free.push(SCRATCH_BASE + BigInt(i) * 4096n);
     }
@@ -543,6 +554,7 @@ export class GuestProbeManager {
   }
 
   #flushAll(st: VmProbes): void {
+    st.gen++;
     for (const v of st.vm.vcpus) v.cpu.flushTlb();
   }
 
@@ -715,52 +727,49 @@ export class GuestProbeManager {
       for (let l = s2.level; l <= 4; l++) view.push(this.#allocPage(st)); // one table per level + a page copy
       st.views[vcpu.id] = view;
     }
-    // private copy of the table path from the root to the page's level 3 entry
-    let shared: bigint | undefined = s2.root;
-    let blockDesc = 0n;
-    for (let level = s2.level, k = 0; level <= 3; level++, k++) {
-      const mine = view[k]!;
-      if (shared !== undefined) st.vm.memory.write(mine, st.vm.memory.read(shared, 4096));
-      else this.#expand(st, blockDesc, level - 1, mine);
-      const entry = mine + ((guestPage >> BigInt(12 + 9 * (3 - level))) & 511n) * 8n;
-      const desc = this.#read64(st, entry);
-      if (level === 3) {
-        let leaf = desc & ~XN;
-        const hidden = [...st.brks.keys()].filter((a) => (a & ~0xfffn) === guestPage);
-        let copy: Step['copy'];
-        if (hidden.length > 0) {
-          const hostPage = view[k + 1]!;
-          const bytes = st.vm.memory.read(guestPage, 4096);
-          for (const a of hidden) {
-            const o = Number(a & 0xfffn);
-            const w = st.brks.get(a)!.orig;
-            bytes[o] = w & 0xff;
-            bytes[o + 1] = (w >>> 8) & 0xff;
-            bytes[o + 2] = (w >>> 16) & 0xff;
-            bytes[o + 3] = (w >>> 24) & 0xff;
-          }
-          st.vm.memory.write(hostPage, bytes);
-          copy = { hostPage, guestPage, init: bytes };
-          leaf = (leaf & ~OA_MASK) | hostPage;
+    const hidden: bigint[] = [];
+    for (const a of st.brks.keys()) if ((a & ~0xfffn) === guestPage) hidden.push(a);
+    const copyPage = view[view.length - 1]!;
+    const viewKey = `${guestPage}:${st.gen}:${hidden.length > 0}`;
+    if (st.viewKeys[vcpu.id] !== viewKey) {
+      // private copy of the table path from the root to the page's level 3 entry
+      let shared: bigint | undefined = s2.root;
+      let blockDesc = 0n;
+      for (let level = s2.level, k = 0; level <= 3; level++, k++) {
+        const mine = view[k]!;
+        if (shared !== undefined) st.vm.memory.write(mine, st.vm.memory.read(shared, 4096));
+        else this.#expand(st, blockDesc, level - 1, mine);
+        const entry = mine + ((guestPage >> BigInt(12 + 9 * (3 - level))) & 511n) * 8n;
+        const desc = this.#read64(st, entry);
+        if ((desc & 1n) === 0n) throw new HypervisorError({ code: 'GUEST_FAULT', vmId: st.vm.id, address: gpa, message: `guest page ${hex(guestPage)} lost its stage-2 mapping` });
+        if (level === 3) {
+          // executable; the private page copy when BRKs must be hidden
+          this.#write64(st, entry, hidden.length > 0 ? (desc & ~XN & ~OA_MASK) | copyPage : desc & ~XN);
+          break;
         }
-        this.#write64(st, entry, leaf);
-        const word = copy !== undefined ? new DataView(copy.init.buffer).getUint32(Number(gpa & 0xffcn), true) : this.#readWord(st, gpa);
-        const spsr = regs.spsr();
-        const step: Step = { pc, word, savedIf: spsr & SPSR_IF, savedMdscr: cpu.getSysReg(R.MDSCR), copy };
-        st.steps[vcpu.id] = step;
-        this.#stepping++;
-        break;
+        if ((desc & 2n) !== 0n) shared = desc & OA_MASK;
+        else {
+          shared = undefined;
+          blockDesc = desc;
+        }
+        this.#write64(st, entry, view[k + 1]! | 3n);
       }
-      if ((desc & 1n) === 0n) throw new HypervisorError({ code: 'GUEST_FAULT', vmId: st.vm.id, address: gpa, message: `guest page ${hex(guestPage)} lost its stage-2 mapping` });
-      const next = view[k + 1]!;
-      if ((desc & 2n) !== 0n) {
-        shared = desc & OA_MASK;
-      } else {
-        shared = undefined;
-        blockDesc = desc;
-      }
-      this.#write64(st, entry, next | 3n);
+      st.viewKeys[vcpu.id] = viewKey;
     }
+    let copy: Step['copy'];
+    let word: number;
+    if (hidden.length > 0) {
+      const bytes = st.vm.memory.read(guestPage, 4096);
+      const dv = new DataView(bytes.buffer);
+      for (const a of hidden) dv.setUint32(Number(a & 0xfffn), st.brks.get(a)!.orig, true);
+      st.vm.memory.write(copyPage, bytes);
+      copy = { hostPage: copyPage, guestPage, init: bytes };
+      word = dv.getUint32(Number(gpa & 0xffcn), true);
+    } else {
+      word = this.#readWord(st, gpa);
+    }
+    st.steps[vcpu.id] = { pc, word, savedIf: regs.spsr() & SPSR_IF, savedMdscr: cpu.getSysReg(R.MDSCR), copy };
+    this.#stepping++;
     cpu.setSysReg(R.VTTBR, (cpu.getSysReg(R.VTTBR) & ~BADDR) | view[0]!); // also flushes this vCPU's TLB
     cpu.setSysReg(R.MDSCR, st.steps[vcpu.id]!.savedMdscr | 1n);
     regs.setSpsr(regs.spsr() | SPSR_SS | SPSR_IF);

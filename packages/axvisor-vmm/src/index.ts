@@ -16,4 +16,4 @@ export type { Stage1Regs, GuestTranslation, GuestPhysReader } from './guest-page
 export type { GuestRegs } from './guest-regs.js';
 export { HypervisorError } from './errors.js';
 export type { HypervisorErrorCode } from './errors.js';
-export { BUNDLED_VMS, BENCHMARK_VMS, bundledConfig, bundledImage } from './bundled.js';
+export { BUNDLED_VMS, BENCHMARK_VMS, PROBE_VMS, bundledConfig, bundledImage } from './bundled.js';
