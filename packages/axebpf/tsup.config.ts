@@ -8,6 +8,7 @@ export default defineConfig({
     runtime: 'src/features/ebpf-runtime.ts',
     precompiled: 'src/features/precompiled.ts',
     testing: 'src/features/testing.ts',
+    'guest-kprobe': 'src/features/guest-kprobe.ts',
   },
   format: ['esm'],
   dts: true,
