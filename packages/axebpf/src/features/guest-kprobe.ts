@@ -27,7 +27,7 @@ export interface GuestProbeHitInfo {
   /** Guest physical address of `pc`. */
   gpa: bigint;
   /** The guest's registers. */
-  regs: { x(i: number): bigint };
+  regs: { x(i: number): bigint; spsr(): bigint };
   /** Time of the hit. */
   timeNs: bigint;
   /** Return value (`kretprobe`). */
@@ -53,7 +53,12 @@ export interface GuestProbeHost {
   attach(
     vmId: number,
     gva: bigint,
-    options: { mode?: GuestKprobeMode; ret?: boolean; symbol?: string; onHit?: (hit: GuestProbeHitInfo) => void },
+    options: {
+      mode?: GuestKprobeMode;
+      ret?: boolean;
+      symbol?: string;
+      onHit?: (hit: GuestProbeHitInfo) => void;
+    },
   ): GuestProbeHostInfo;
   /** Detaches a probe. */
   detach(vmId: number, gva: bigint): void;
@@ -89,6 +94,18 @@ export const GUEST_KPROBE_CONTEXT = {
 } as const;
 /** Size of the guest kprobe context in bytes (load programs with this `contextSize`). */
 export const GUEST_KPROBE_CONTEXT_SIZE = 128;
+/**
+ * Size of the register context (`struct axebpf_probe_regs` of the precompiled programs:
+ * x0..x30, sp, pc, pstate as u64), the other layout a guest kprobe program can ask for. The
+ * guest's sp is not part of the trap frame and reads as 0.
+ */
+export const GUEST_PT_REGS_SIZE = 34 * 8;
+
+/**
+ * Which context a program gets: `trace-context` ({@link GUEST_KPROBE_CONTEXT}, the default) or
+ * `pt-regs` (the precompiled `kprobe_args` reads that one).
+ */
+export type GuestKprobeContextKind = 'trace-context' | 'pt-regs';
 
 /** A parsed target. */
 export interface GuestTarget {
@@ -152,7 +169,10 @@ export interface GuestKprobeApi {
    * @param address - guest virtual address.
    * @returns name, offset and symbol address, or undefined.
    */
-  symbolAt(vmId: number, address: bigint): { name: string; offset: bigint; address: bigint; type: string } | undefined;
+  symbolAt(
+    vmId: number,
+    address: bigint,
+  ): { name: string; offset: bigint; address: bigint; type: string } | undefined;
   /**
    * Address of a guest symbol.
    * @param vmId - VM id.
@@ -181,7 +201,11 @@ export interface GuestKprobeApi {
    * unknown program or symbol, `BAD_STATE` before {@link GuestKprobeApi.bind}; the host's errors
    * (`PROBE_EXISTS`, `BAD_PROBE`, `NO_SUCH_VM`).
    */
-  attach(target: string, program: string, options?: { mode?: GuestKprobeMode; ret?: boolean }): GuestKprobeEntry;
+  attach(
+    target: string,
+    program: string,
+    options?: { mode?: GuestKprobeMode; ret?: boolean; context?: GuestKprobeContextKind },
+  ): GuestKprobeEntry;
   /**
    * Detaches a guest kprobe.
    * @param target - as given to attach (or the same address another way).
@@ -231,7 +255,12 @@ function setup(context: FeatureContext) {
     },
     resolve(target) {
       const m = /^vm(\d+):(.+)$/.exec(target.trim());
-      if (!m) throw new FeatureError({ code: 'INVALID_ARGUMENT', feature: 'guest-kprobe', message: `bad guest target \`${target}\`: use vm<id>:<symbol>[+off] or vm<id>:0x<addr>` });
+      if (!m)
+        throw new FeatureError({
+          code: 'INVALID_ARGUMENT',
+          feature: 'guest-kprobe',
+          message: `bad guest target \`${target}\`: use vm<id>:<symbol>[+off] or vm<id>:0x<addr>`,
+        });
       const vmId = Number(m[1]);
       const rest = m[2]!;
       if (/^0x[0-9a-f]+$/i.test(rest)) {
@@ -248,11 +277,17 @@ function setup(context: FeatureContext) {
         }
       }
       if (/^[0-9a-f]+$/i.test(rest)) return { vmId, gva: BigInt(`0x${rest}`), symbol: undefined };
-      throw new FeatureError({ code: 'NOT_FOUND', feature: 'guest-kprobe', message: `no symbol \`${rest}\` for vm${vmId}${table(vmId) === undefined ? ' (no symbols loaded: trace loadsyms)' : ''}` });
+      throw new FeatureError({
+        code: 'NOT_FOUND',
+        feature: 'guest-kprobe',
+        message: `no symbol \`${rest}\` for vm${vmId}${table(vmId) === undefined ? ' (no symbols loaded: trace loadsyms)' : ''}`,
+      });
     },
     symbolAt(vmId, address) {
       const hit = table(vmId)?.lookupAddress(address);
-      return hit === undefined ? undefined : { name: hit.name, offset: BigInt(hit.offset), address: hit.address, type: hit.type };
+      return hit === undefined
+        ? undefined
+        : { name: hit.name, offset: BigInt(hit.offset), address: hit.address, type: hit.type };
     },
     addressOf(vmId, name) {
       return table(vmId)?.lookupName(name);
@@ -263,12 +298,28 @@ function setup(context: FeatureContext) {
       return t.search(pattern, { limit }).map((e) => ({ name: e.name, address: e.address }));
     },
     attach(target, program, options = {}) {
-      if (host === undefined) throw new FeatureError({ code: 'BAD_STATE', feature: 'guest-kprobe', message: 'no hypervisor bound: call guestKprobes.bind(new GuestProbeManager(vmm)) first' });
+      if (host === undefined)
+        throw new FeatureError({
+          code: 'BAD_STATE',
+          feature: 'guest-kprobe',
+          message: 'no hypervisor bound: call guestKprobes.bind(new GuestProbeManager(vmm)) first',
+        });
       const runtime = ebpf();
       const prog = runtime.program(program);
       const t = api.resolve(target);
-      const ctx = new Uint8Array(GUEST_KPROBE_CONTEXT_SIZE);
-      const entry: Attached = { vmId: t.vmId, gva: t.gva, symbol: t.symbol, mode: options.mode ?? 'Stage2Fault', ret: options.ret ?? false, program, ctx, view: new DataView(ctx.buffer), errors: 0 };
+      const ptRegs = options.context === 'pt-regs';
+      const ctx = new Uint8Array(ptRegs ? GUEST_PT_REGS_SIZE : GUEST_KPROBE_CONTEXT_SIZE);
+      const entry: Attached = {
+        vmId: t.vmId,
+        gva: t.gva,
+        symbol: t.symbol,
+        mode: options.mode ?? 'Stage2Fault',
+        ret: options.ret ?? false,
+        program,
+        ctx,
+        view: new DataView(ctx.buffer),
+        errors: 0,
+      };
       const name = `vm${t.vmId}:${t.symbol ?? hex(t.gva)}`;
       host.attach(t.vmId, t.gva, {
         mode: entry.mode,
@@ -277,27 +328,44 @@ function setup(context: FeatureContext) {
         onHit: (hit) => {
           const v = entry.view;
           const ret = hit.kind === 'kretprobe';
-          v.setUint32(0, Number(t.gva & 0xffffffffn), true);
-          v.setBigUint64(8, hit.timeNs, true);
-          v.setUint32(16, hit.vmId, true);
-          v.setUint32(20, hit.vcpuId, true);
-          v.setBigUint64(24, t.gva, true);
-          v.setBigUint64(32, hit.gpa, true);
-          v.setBigUint64(40, ret ? BigInt.asUintN(64, hit.retval ?? 0n) : 0n, true);
-          v.setBigUint64(48, ret ? (hit.durationNs ?? 0n) : 0n, true);
-          v.setUint32(56, ret ? 3 : 2, true);
-          v.setUint32(60, 0, true);
-          for (let i = 0; i < 8; i++) v.setBigUint64(64 + 8 * i, BigInt.asUintN(64, hit.regs.x(i)), true);
+          if (ptRegs) {
+            for (let i = 0; i < 31; i++)
+              v.setBigUint64(8 * i, BigInt.asUintN(64, hit.regs.x(i)), true);
+            v.setBigUint64(31 * 8, 0n, true);
+            v.setBigUint64(32 * 8, hit.pc, true);
+            v.setBigUint64(33 * 8, hit.regs.spsr(), true);
+          } else {
+            v.setUint32(0, Number(t.gva & 0xffffffffn), true);
+            v.setBigUint64(8, hit.timeNs, true);
+            v.setUint32(16, hit.vmId, true);
+            v.setUint32(20, hit.vcpuId, true);
+            v.setBigUint64(24, t.gva, true);
+            v.setBigUint64(32, hit.gpa, true);
+            v.setBigUint64(40, ret ? BigInt.asUintN(64, hit.retval ?? 0n) : 0n, true);
+            v.setBigUint64(48, ret ? (hit.durationNs ?? 0n) : 0n, true);
+            v.setUint32(56, ret ? 3 : 2, true);
+            v.setUint32(60, 0, true);
+            for (let i = 0; i < 8; i++)
+              v.setBigUint64(64 + 8 * i, BigInt.asUintN(64, hit.regs.x(i)), true);
+          }
           try {
             runtime.run(program, entry.ctx);
           } catch {
             // a faulting program must not stop the guest: counted (the runtime keeps the error)
             entry.errors++;
           }
-          const args = ret ? [t.gva, hit.pc, hit.retval ?? 0n] : [t.gva, hit.gpa, hit.regs.x(0), hit.regs.x(1)];
+          const args = ret
+            ? [t.gva, hit.pc, hit.retval ?? 0n]
+            : [t.gva, hit.gpa, hit.regs.x(0), hit.regs.x(1)];
           context.events.emit({
-            timestampNs: hit.timeNs, probeType: hit.kind, cpuId: context.platform.cpuId(), vmId: hit.vmId,
-            eventId: Number(t.gva & 0xffffffffn), name, args, ...(ret ? { durationNs: hit.durationNs ?? 0n } : {}),
+            timestampNs: hit.timeNs,
+            probeType: hit.kind,
+            cpuId: context.platform.cpuId(),
+            vmId: hit.vmId,
+            eventId: Number(t.gva & 0xffffffffn),
+            name,
+            args,
+            ...(ret ? { durationNs: hit.durationNs ?? 0n } : {}),
           });
           context.stats.record(name, hit.timeNs, ret ? (hit.durationNs ?? 0n) : 0);
         },
@@ -309,14 +377,21 @@ function setup(context: FeatureContext) {
     detach(target) {
       const t = api.resolve(target);
       const entry = attached.get(keyOf(t.vmId, t.gva));
-      if (entry === undefined || host === undefined) throw new FeatureError({ code: 'NOT_FOUND', feature: 'guest-kprobe', message: `no guest kprobe at vm${t.vmId}:${hex(t.gva)}` });
+      if (entry === undefined || host === undefined)
+        throw new FeatureError({
+          code: 'NOT_FOUND',
+          feature: 'guest-kprobe',
+          message: `no guest kprobe at vm${t.vmId}:${hex(t.gva)}`,
+        });
       const last = view(entry);
       host.detach(t.vmId, t.gva);
       attached.delete(keyOf(t.vmId, t.gva));
       return last;
     },
     list() {
-      return [...attached.values()].sort((a, b) => a.vmId - b.vmId || (a.gva < b.gva ? -1 : a.gva > b.gva ? 1 : 0)).map(view);
+      return [...attached.values()]
+        .sort((a, b) => a.vmId - b.vmId || (a.gva < b.gva ? -1 : a.gva > b.gva ? 1 : 0))
+        .map(view);
     },
   };
 
@@ -329,8 +404,16 @@ function setup(context: FeatureContext) {
       fd = -1;
     }
     return {
-      vmId: e.vmId, gva: e.gva, symbol: e.symbol, mode: e.mode, ret: e.ret, program: e.program, programFd: fd,
-      hits: info === undefined ? 0 : e.ret ? info.retHits : info.hits, errors: e.errors, enabled: info?.state === 'active',
+      vmId: e.vmId,
+      gva: e.gva,
+      symbol: e.symbol,
+      mode: e.mode,
+      ret: e.ret,
+      program: e.program,
+      programFd: fd,
+      hits: info === undefined ? 0 : e.ret ? info.retHits : info.hits,
+      errors: e.errors,
+      enabled: info?.state === 'active',
     };
   }
 
