@@ -147,6 +147,8 @@ interface Brk {
 
 interface RetFrame {
   probe: Probe;
+  /** Frames pushed by the same entry (several return probes on one function) share it. */
+  batch: number;
   retGpa: bigint;
   retGva: bigint;
   entryNs: bigint;
@@ -231,6 +233,7 @@ export class GuestProbeManager {
   readonly #vmm: Vmm;
   readonly #vms = new Map<number, VmProbes>();
   #stepping = 0;
+  #batch = 0;
   readonly #hook: ExitHook;
 
   /**
@@ -667,15 +670,21 @@ export class GuestProbeManager {
       if (i >= 0) {
         // frames above the match were skipped (a longjmp-like exit): dropped
         while (stack.length - 1 > i) this.#releaseRet(st, stack.pop()!.retGpa);
-        const f = stack.pop()!;
-        any = true;
-        f.probe.retHits++;
+        const batch = stack[i]!.batch;
         const now = this.#vmm.platform.timeNs();
-        f.probe.onHit?.({ kind: 'kretprobe', probe: this.#info(f.probe), vmId: st.vm.id, vcpuId: vcpu.id, pc, gpa, regs, timeNs: now, retval: regs.x(0), durationNs: now - f.entryNs });
-        this.#releaseRet(st, gpa);
+        any = true;
+        // every return probe of that entry, first attached first
+        const done: RetFrame[] = [];
+        while (stack.length > 0 && stack[stack.length - 1]!.batch === batch) done.push(stack.pop()!);
+        for (const f of done.reverse()) {
+          f.probe.retHits++;
+          f.probe.onHit?.({ kind: 'kretprobe', probe: this.#info(f.probe), vmId: st.vm.id, vcpuId: vcpu.id, pc, gpa, regs, timeNs: now, retval: regs.x(0), durationNs: now - f.entryNs });
+          this.#releaseRet(st, gpa);
+        }
       }
     }
     const probes = st.byGpa.get(gpa);
+    const batch = ++this.#batch;
     if (probes !== undefined) {
       for (const p of [...probes]) {
         any = true;
@@ -686,7 +695,7 @@ export class GuestProbeManager {
           try {
             const retGpa = this.#translate(st.vm, vcpu.cpu, lr).gpa;
             this.#armBrk(st, retGpa, 'ret');
-            stack.push({ probe: p, retGpa, retGva: lr, entryNs: now });
+            stack.push({ probe: p, batch, retGpa, retGva: lr, entryNs: now });
           } catch (e) {
             if (!HypervisorError.isInstance(e)) throw e;
             st.stats.missedReturns++;

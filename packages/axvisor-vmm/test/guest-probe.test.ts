@@ -128,6 +128,21 @@ describe('probes on the mmu guest (upper-half kernel)', () => {
     expect(probes.get(vm.id, upper)).toMatchObject({ state: 'active', gpa: 0x4008_0050n, hits: 1 });
     expect(hits.map((h) => h.pc)).toEqual([upper]);
   });
+
+  it('report once per return probe when two return probes watch one function through two aliases', () => {
+    const vmm = new Vmm({ loadImage: (p) => bundledImage(p) });
+    const vm = vmm.createVm(parseVmConfig(bundledConfig('mmu'), 'mmu.toml'));
+    const probes = new GuestProbeManager(vmm);
+    const seen: Seen[] = [];
+    probes.attach(vm.id, 0x4008_0050n, { mode: 'Stage2Fault', ret: true, onHit: record(seen) }); // identity alias, active at once
+    probes.attach(vm.id, 0xffff_ff80_4008_0050n, { mode: 'BrkInject', ret: true, onHit: record(seen) }); // pending until the MMU is on
+    vmm.startVm(vm.id);
+    vmm.runUntilIdle();
+    expect(vm.console).toBe(readFileSync(`${root}guests/mmu/qemu.console.txt`, 'utf8'));
+    expect(seen.map((s) => s.kind)).toEqual(['kretprobe', 'kretprobe']);
+    expect(seen[0]!.dur).toBe(seen[1]!.dur);
+    expect(probes.list().map((p) => [p.hits, p.retHits])).toEqual([[1, 1], [1, 1]]);
+  });
 });
 
 describe('detaching', () => {
