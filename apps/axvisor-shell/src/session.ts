@@ -2,14 +2,15 @@
 // One shell session: the simulated AxVisor with its VMs, the axebpf runtime observing it, the
 // event bridge and the Chrome trace collector. The main job and the interactive shell share it.
 
-import { createRuntime } from 'axebpf';
+import { createRuntime, defineFeature } from 'axebpf';
 import type { Platform } from 'axebpf';
 import { precompiled } from 'axebpf/precompiled';
+import { guestKprobe } from 'axebpf/guest-kprobe';
 import { ebpfRuntime } from 'axebpf/runtime';
 import { symbols } from 'axebpf/symbols';
 import { bridgeTracepointEvents, tracepoints } from 'axebpf/tracepoints';
 import type { Vm, VmConfig } from '@axebpf/axvisor-vmm';
-import { BUNDLED_VMS, bundledConfig, bundledImage, parseVmConfig, Vmm } from '@axebpf/axvisor-vmm';
+import { BUNDLED_VMS, bundledConfig, bundledImage, GuestProbeManager, parseVmConfig, Vmm } from '@axebpf/axvisor-vmm';
 import { formatNmText, symbolsFromElf } from '@axebpf/ksym';
 import { defineEvent } from '@axebpf/tracepoint';
 import { ChromeTrace } from './chrome-trace.js';
@@ -20,8 +21,15 @@ export const SHELL_EVENTS = {
   shell_command: defineEvent({ system: 'shell', name: 'shell_command', fields: [['status', 'u32'], ['duration_ns', 'u64'], ['command', 'string']], id: 100, print: 'status=%u duration_ns=%llu command=%s' }),
 };
 
+/**
+ * PLACEHOLDER for the `hprobe` feature (`axebpf/hprobe`, built separately): `guest-kprobe`
+ * implies `hprobe`, as in the Rust crate. Replace with `hprobe()` from `axebpf/hprobe` once it
+ * exists; this stand-in has no API.
+ */
+const hprobePlaceholder = () => defineFeature({ name: 'hprobe', key: 'hprobePlaceholder', requires: [], setup: () => ({ api: {} }) });
+
 function makeRuntime(platform: Platform) {
-  return createRuntime({ features: [symbols(), tracepoints(), ebpfRuntime(), precompiled()] as const, platform });
+  return createRuntime({ features: [symbols(), tracepoints(), hprobePlaceholder(), ebpfRuntime(), precompiled(), guestKprobe()] as const, platform });
 }
 
 /** The runtime type of a session. */
@@ -49,6 +57,8 @@ export class Session {
   readonly vmm: Vmm;
   /** The tracing runtime (symbols, tracepoints, eBPF runtime, precompiled programs). */
   readonly rt: SessionRuntime;
+  /** Guest kprobes of the VMM (bound to `rt.guestKprobes`). */
+  readonly probes: GuestProbeManager;
   /** vCPU slices and exits for `export trace`. */
   readonly trace: ChromeTrace;
   /** Print each event as it happens (`trace verbose on`). */
@@ -74,6 +84,8 @@ export class Session {
     this.rt = makeRuntime(platform);
     this.vmm = new Vmm({ tracepoints: this.rt.tracepoints });
     const vmm = this.vmm;
+    this.probes = new GuestProbeManager(vmm);
+    this.rt.guestKprobes.bind(this.probes);
     const shellInit = this.rt.tracepoints.register(SHELL_EVENTS.shell_init);
     this.#shellCommand = this.rt.tracepoints.register(SHELL_EVENTS.shell_command);
     bridgeTracepointEvents(this.rt.tracepoints, this.rt);
