@@ -315,7 +315,7 @@ export class GuestProbeManager {
    * @throws {HypervisorError} `NO_SUCH_VM`, `NO_SUCH_PROBE`.
    */
   detach(vmId: number, gva: bigint): void {
-    const vm = this.#vmm.vm(vmId);
+    this.#vmm.vm(vmId); // NO_SUCH_VM for an unknown VM
     gva = BigInt.asUintN(64, gva);
     const st = this.#vms.get(vmId);
     const probe = st?.probes.get(gva);
@@ -332,7 +332,6 @@ export class GuestProbeManager {
         }
       }
     }
-    void vm;
     this.#releaseIfIdle(st);
   }
 

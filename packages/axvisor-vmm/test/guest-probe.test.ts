@@ -160,7 +160,9 @@ describe('detaching', () => {
     // attached again, run part of the way, detached with return frames in flight, then finished
     for (const [a, mode] of [[SYM.kp_add, 'Stage2Fault'], [SYM.kp_fact, 'BrkInject']] as const) probes.attach(vm.id, a, { mode, ret: true });
     vmm.startVm(vm.id);
-    vmm.run(60_000n);
+    vmm.run(200_000n);
+    // inside the recursion of kp_fact(6): entries seen whose returns have not come yet
+    expect(probes.get(vm.id, SYM.kp_fact)).toMatchObject({ hits: 6, retHits: 3 });
     for (const a of [SYM.kp_add, SYM.kp_fact]) probes.detach(vm.id, a);
     expect(probes.list()).toEqual([]);
     vmm.runUntilIdle();
