@@ -51,6 +51,12 @@ describe.skipIf(!built)('trace kprobe', () => {
     expect(r.stdout).toContain("Symbol 'gest_main' not found for vm1\nDid you mean:\n  guest_main");
   });
 
+  it('lists the guest kprobe commands in the help', () => {
+    const r = axvisor(['run', '--exec', 'help trace']);
+    expect(r.status).toBe(0);
+    for (const usage of ['trace kprobe vm<id>:<symbol[+off]|0xaddr> <prog> [--inject] [--ret]', 'trace unkprobe vm<id>:', 'trace loadsyms vm<id> <path>', 'trace gsym vm<id> <name|0xaddr|search <pattern>>']) expect(r.stdout).toContain(usage);
+  });
+
   it('rejects bad targets, unknown symbols and programs with an error', () => {
     for (const cmd of ['trace kprobe kp_add kprobe_args', 'trace kprobe vm1:no_such_function kprobe_args', 'trace kprobe vm1:guest_main no_such_prog', 'trace unkprobe vm1:guest_main', 'trace kprobe vm1:0x40080052 kprobe_args']) {
       const r = axvisor(['run', '--exec', cmd]);
