@@ -9,6 +9,7 @@ export default defineConfig({
     precompiled: 'src/features/precompiled.ts',
     hprobe: 'src/features/hprobe.ts',
     testing: 'src/features/testing.ts',
+    'guest-kprobe': 'src/features/guest-kprobe.ts',
   },
   format: ['esm'],
   dts: true,

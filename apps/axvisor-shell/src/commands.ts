@@ -10,6 +10,7 @@ import { exitReasonName } from '@axebpf/axvisor-vmm';
 import { ShellError } from './errors.js';
 import { formatVirtualDuration, parseDuration } from './shell/duration.js';
 import { CommandRegistry, parseOptions } from './shell/registry.js';
+import { editDistance } from './shell/suggest.js';
 import type { Session } from './session.js';
 
 /** Where commands write. */
@@ -154,8 +155,11 @@ export function buildCommands(): CommandRegistry<Ctx> {
     summary: 'tracepoints with their status, id and hits',
     run: (_args, c) => {
       const rows = c.rt.tracepoints.list().map((t) => [t.name, t.enabled ? 'enabled' : 'disabled', String(t.id), String(c.rt.tracepoints.counters(t.name).hits)]);
-      c.print(`${renderTable(['NAME', 'STATUS', 'ID', 'HITS'], rows, ['l', 'l', 'r', 'r'])}\nTotal: ${rows.length} tracepoints`);
+      c.print(`${renderTable(['NAME', 'STATUS', 'ID', 'HITS'], rows, ['l', 'l', 'r', 'r'])}
+Total: ${rows.length} tracepoints`);
       c.print(hprobeTable(c));
+      c.print(`
+${guestKprobeTable(c)}`);
     },
   });
   const hprobeAttach = (ret: boolean) => (args: readonly string[], c: Ctx) => {
@@ -414,6 +418,85 @@ export function buildCommands(): CommandRegistry<Ctx> {
     },
   });
 
+  // ---- guest kprobes ----
+  r.register({
+    path: 'trace kprobe',
+    usage: 'trace kprobe vm<id>:<symbol[+off]|0xaddr> <prog> [--inject] [--ret]',
+    summary: 'attach a program to a guest kernel function (stage-2 fault, or BRK with --inject; --ret at its return)',
+    run: (args, c) => {
+      const usage = 'trace kprobe vm<id>:<symbol[+off]|0xaddr> <prog> [--inject] [--ret]';
+      const { values, positionals } = parseOptions({ usage }, args, { inject: { type: 'boolean' }, ret: { type: 'boolean' } });
+      need(positionals, 2, usage);
+      const [target, progArg] = positionals as [string, string];
+      const { name, context } = guestProgram(c, progArg);
+      const mode = values.inject === true ? 'BrkInject' : 'Stage2Fault';
+      const e = c.rt.guestKprobes.attach(target, name, { mode, ret: values.ret === true, context });
+      const what = `${e.ret ? 'kretprobe' : 'kprobe'} ${e.enabled ? 'attached' : 'registered pending enable'}: vm${e.vmId}:0x${e.gva.toString(16)}${e.symbol === undefined ? '' : ` (${e.symbol})`} -> prog ${e.programFd} (mode=${modeText(e.mode)})`;
+      c.print(e.enabled ? what : `${what}\n  the address has no guest translation yet; it is armed when the guest maps it (MMU on, tables written)`);
+    },
+    complete: (_a, c) => [...c.vmm.vms().flatMap((vm) => c.rt.guestKprobes.search(vm.id, '', 200).map((s) => `vm${vm.id}:${s.name}`)), '--inject', '--ret'],
+  });
+  r.register({
+    path: 'trace unkprobe',
+    usage: 'trace unkprobe vm<id>:<symbol[+off]|0xaddr>',
+    summary: 'detach a guest kprobe (guest memory and stage-2 tables as before)',
+    run: (args, c) => {
+      need(args, 1, 'trace unkprobe vm<id>:<symbol[+off]|0xaddr>');
+      const e = c.rt.guestKprobes.detach(args[0]!);
+      c.print(`${e.ret ? 'kretprobe' : 'kprobe'} detached: vm${e.vmId}:0x${e.gva.toString(16)}`);
+    },
+    complete: (_a, c) => c.rt.guestKprobes.list().map((e) => `vm${e.vmId}:${e.symbol ?? `0x${e.gva.toString(16)}`}`),
+  });
+  r.register({
+    path: 'trace loadsyms',
+    usage: 'trace loadsyms vm<id> <path>',
+    summary: "load a guest's symbols from an ELF image or an nm / System.map file",
+    run: (args, c) => {
+      need(args, 2, 'trace loadsyms vm<id> <path>');
+      const vm = c.vm(args[0]!);
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(readFileSync(args[1]!));
+      } catch (e) {
+        throw new ShellError({ code: 'BAD_ARGUMENT', message: `cannot read \`${args[1]}\`: ${(e as Error).message}`, cause: e });
+      }
+      const elf = bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
+      const n = c.rt.guestKprobes.loadSymbols(vm.id, elf ? bytes : new TextDecoder().decode(bytes));
+      c.print(`Loaded ${n} symbols for vm${vm.id} from '${args[1]}'`);
+    },
+  });
+  r.register({
+    path: 'trace gsym',
+    usage: 'trace gsym vm<id> <name|0xaddr|search <pattern>>',
+    summary: 'guest symbols: address of a name, symbol of an address, or a search',
+    run: (args, c) => {
+      need(args, 2, 'trace gsym vm<id> <name|0xaddr|search <pattern>>');
+      const vm = c.vm(args[0]!);
+      const g = c.rt.guestKprobes;
+      const hex16 = (a: bigint) => `0x${a.toString(16).padStart(16, '0')}`;
+      if (args[1] === 'search') {
+        need(args, 3, 'trace gsym vm<id> search <pattern>');
+        const found = g.search(vm.id, args[2]!, 20);
+        c.print(found.length === 0 ? `No symbols for vm${vm.id} containing '${args[2]}'` : found.map((s) => `${hex16(s.address)} T ${s.name}`).join('\n'));
+        return;
+      }
+      if (/^0x[0-9a-f]+$/i.test(args[1]!)) {
+        const addr = BigInt(args[1]!);
+        const hit = g.symbolAt(vm.id, addr);
+        c.print(hit === undefined ? `No symbol for vm${vm.id} at ${hex16(addr)}` : `${hex16(addr)} ${hit.type} ${hit.name}${hit.offset === 0n ? '' : `+0x${hit.offset.toString(16)}`}`);
+        return;
+      }
+      const a = g.addressOf(vm.id, args[1]!);
+      if (a !== undefined) {
+        c.print(`${args[1]} = 0x${a.toString(16)}`);
+        return;
+      }
+      const all = g.search(vm.id, '', 100_000).map((s) => s.name);
+      const near = [...new Set(all)].map((n) => [n, editDistance(n, args[1]!)] as const).sort((x, y) => x[1] - y[1] || (x[0] < y[0] ? -1 : 1)).slice(0, 5).filter((x) => x[1] <= Math.max(3, args[1]!.length / 2));
+      c.print([`Symbol '${args[1]}' not found for vm${vm.id}`, ...(near.length === 0 ? [] : ['Did you mean:', ...near.map(([n]) => `  ${n}`)])].join('\n'));
+    },
+  });
+
   // ---- symbols ----
   r.register({
     path: 'ksym lookup',
@@ -469,6 +552,42 @@ export function buildCommands(): CommandRegistry<Ctx> {
     },
   });
   return r;
+}
+
+function modeText(mode: 'Stage2Fault' | 'BrkInject'): string {
+  return mode === 'BrkInject' ? 'brk-inject' : 's2fault';
+}
+
+/** The "Guest Kprobes:" part of `trace list` (columns of AxVisor's shell). */
+function guestKprobeTable(c: Ctx): string {
+  const rows = c.rt.guestKprobes.list().map((e) => [
+    `vm${e.vmId}`,
+    e.symbol ?? `0x${e.gva.toString(16).padStart(16, '0')}`,
+    String(e.hits),
+    String(e.programFd),
+    e.mode === 'BrkInject' ? 'brk' : 's2fault',
+    e.ret ? 'yes' : 'no',
+    e.enabled ? 'yes' : 'pending',
+  ]);
+  return `Guest Kprobes:\n${rows.length === 0 ? '  (none)' : renderTable(['VM', 'TARGET', 'HITS', 'PROG_ID', 'MODE', 'RET', 'ENABLED'], rows, ['l', 'l', 'r', 'r', 'l', 'l', 'l'])}`;
+}
+
+/**
+ * The program of `trace kprobe`: a loaded program by name or fd, or a precompiled one (loaded
+ * under its own name). Precompiled `kprobe/` and `kretprobe/` programs read the register
+ * context; others get the TraceContext + x0..x7 context.
+ */
+function guestProgram(c: Ctx, arg: string): { name: string; context: 'trace-context' | 'pt-regs' } {
+  const loaded = c.rt.ebpf.programs();
+  const byFd = /^\d+$/.test(arg) ? loaded.find((p) => p.fd === Number(arg)) : undefined;
+  const name = byFd?.name ?? arg;
+  if (!loaded.some((p) => p.name === name)) {
+    if (/^\d+$/.test(arg)) throw new ShellError({ code: 'BAD_ARGUMENT', message: `no loaded program with id ${arg}` });
+    c.rt.ebpf.loadObject(name, c.rt.precompiled.object(name));
+    c.print(`Loaded program '${name}' with id ${c.rt.ebpf.program(name).fd}`);
+  }
+  const pre = c.rt.precompiled.list().find((p) => p.name === name);
+  return { name, context: pre !== undefined && /^k(ret)?probe\//.test(pre.section) ? 'pt-regs' : 'trace-context' };
 }
 
 /** Exit reason code as `Name (code)`. @param code - trace code. @returns the text. */

@@ -6,11 +6,12 @@ import { createRuntime } from 'axebpf';
 import type { Platform } from 'axebpf';
 import { hprobe } from 'axebpf/hprobe';
 import { precompiled } from 'axebpf/precompiled';
+import { guestKprobe } from 'axebpf/guest-kprobe';
 import { ebpfRuntime } from 'axebpf/runtime';
 import { symbols } from 'axebpf/symbols';
 import { bridgeTracepointEvents, tracepoints } from 'axebpf/tracepoints';
 import type { Vm, VmConfig } from '@axebpf/axvisor-vmm';
-import { BUNDLED_VMS, bundledConfig, bundledImage, parseVmConfig, Vmm } from '@axebpf/axvisor-vmm';
+import { BUNDLED_VMS, bundledConfig, bundledImage, GuestProbeManager, parseVmConfig, Vmm } from '@axebpf/axvisor-vmm';
 import { formatNmText, symbolsFromElf } from '@axebpf/ksym';
 import { defineEvent } from '@axebpf/tracepoint';
 import { ChromeTrace } from './chrome-trace.js';
@@ -22,7 +23,7 @@ export const SHELL_EVENTS = {
 };
 
 function makeRuntime(platform: Platform) {
-  return createRuntime({ features: [symbols(), tracepoints(), ebpfRuntime(), precompiled(), hprobe()] as const, platform });
+  return createRuntime({ features: [symbols(), tracepoints(), ebpfRuntime(), precompiled(), hprobe(), guestKprobe()] as const, platform });
 }
 
 /** The runtime type of a session. */
@@ -50,6 +51,8 @@ export class Session {
   readonly vmm: Vmm;
   /** The tracing runtime (symbols, tracepoints, eBPF runtime, precompiled programs, hprobe). */
   readonly rt: SessionRuntime;
+  /** Guest kprobes of the VMM (bound to `rt.guestKprobes`). */
+  readonly probes: GuestProbeManager;
   /** vCPU slices and exits for `export trace`. */
   readonly trace: ChromeTrace;
   /** Print each event as it happens (`trace verbose on`). */
@@ -75,6 +78,8 @@ export class Session {
     this.rt = makeRuntime(platform);
     this.vmm = new Vmm({ tracepoints: this.rt.tracepoints });
     const vmm = this.vmm;
+    this.probes = new GuestProbeManager(vmm);
+    this.rt.guestKprobes.bind(this.probes);
     const shellInit = this.rt.tracepoints.register(SHELL_EVENTS.shell_init);
     this.#shellCommand = this.rt.tracepoints.register(SHELL_EVENTS.shell_command);
     bridgeTracepointEvents(this.rt.tracepoints, this.rt);

@@ -194,7 +194,10 @@ export class Cpu {
     this.el = this.highestEl;
     for (const [key, info] of SYS_REGS) this.sys.set(key, info.reset);
     this.last = { base: -1, size: 0, name: '', bytes: new Uint8Array(0), view: new DataView(new ArrayBuffer(0)), code: new Uint8Array(0), device: undefined };
-    this.memory.onCodeWrite = (page) => this.invalidatePage(page);
+    // Several CPUs may share one memory (the vCPUs of a VM): each one's decoded blocks of a
+    // written page must go, so the callbacks chain instead of replacing each other.
+    const previous = this.memory.onCodeWrite;
+    this.memory.onCodeWrite = previous === undefined ? (page) => this.invalidatePage(page) : (page) => { previous(page); this.invalidatePage(page); };
   }
 
   // ---- API edge -------------------------------------------------------------------------

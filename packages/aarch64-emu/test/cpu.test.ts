@@ -176,4 +176,21 @@ describe('block cache', () => {
     expect(cpu.getX(0)).toBe(42n);
     expect(cpu.insnCount).toBe(6);
   });
+
+  it('a write drops the decoded blocks of every CPU sharing the memory (the vCPUs of a VM)', () => {
+    const first = machine([NOP, NOP, B_SELF]);
+    const second = new Cpu({ memory: first.memory });
+    second.setPstate((1 << 2) | 1 | (0xf << 6));
+    for (const cpu of [first, second]) {
+      cpu.pc = RAM;
+      cpu.run(3); // both decode the block
+    }
+    first.memory.write(RAM + 4n, new Uint8Array([0x00, 0x04, 0x00, 0x91])); // add x0,x0,#1
+    for (const cpu of [first, second]) {
+      cpu.pc = RAM;
+      cpu.setX(0, 41n);
+      cpu.run(3);
+      expect(cpu.getX(0)).toBe(42n);
+    }
+  });
 });

@@ -13,7 +13,9 @@ export type FeatureErrorCode =
   | 'NOT_FOUND'
   | 'ALREADY_EXISTS'
   | 'VERIFIER_REJECTED'
-  | 'DISPOSED';
+  | 'DISPOSED'
+  /** An operation needs something set up first (a guest kprobe needs a bound hypervisor). */
+  | 'BAD_STATE';
 
 /** Options of the {@link FeatureError} constructor. */
 export interface FeatureErrorOptions {

@@ -8,6 +8,8 @@ import { HypervisorError } from './errors.js';
 export const BUNDLED_VMS = ['hello', 'worker', 'ticker', 'smp', 'mmu'] as const;
 /** Bundled VMs used only by benchmarks (`configs/hcall.toml`: 200,000 hypercalls). */
 export const BENCHMARK_VMS = ['hcall'] as const;
+/** Bundled VMs used by the guest kprobe tests (`configs/kprobe.toml`: two vCPUs calling probed functions). */
+export const PROBE_VMS = ['kprobe'] as const;
 
 function packageFile(rel: string): Uint8Array {
   // Built code is in dist/ (one level below the package root), sources in src/ (also one).
@@ -25,7 +27,7 @@ function packageFile(rel: string): Uint8Array {
  * @throws {HypervisorError} `BAD_CONFIG` for an unknown name.
  */
 export function bundledConfig(name: string): string {
-  if (![...BUNDLED_VMS, ...BENCHMARK_VMS].includes(name as never)) {
+  if (![...BUNDLED_VMS, ...BENCHMARK_VMS, ...PROBE_VMS].includes(name as never)) {
     throw new HypervisorError({ code: 'BAD_CONFIG', key: 'name', message: `no bundled VM \`${name}\` (have: ${BUNDLED_VMS.join(', ')})` });
   }
   return new TextDecoder().decode(packageFile(`configs/${name}.toml`));

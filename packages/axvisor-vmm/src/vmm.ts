@@ -20,7 +20,7 @@ import type { Region } from '@axebpf/aarch64-emu';
 import type { AxVCpuExitReason } from './exit.js';
 import { decodeExit, exitCode, PSCI } from './exit.js';
 import type { ExitReasonName } from './exit-reason.js';
-import { exitReasonName } from './exit-reason.js';
+import { EXIT_REASON_CODE, exitReasonName } from './exit-reason.js';
 
 /** `VMStatus` of axvm. */
 export type VmStatus = 'Loading' | 'Loaded' | 'Running' | 'Suspended' | 'Stopping' | 'Stopped';
@@ -44,6 +44,8 @@ export const QUANTUM_INSNS = 200_000;
 export const EL2_INSN_LIMIT = 1_000_000;
 
 const NOT_SUPPORTED = (1n << 64n) - 1n;
+const NOTHING_EXIT: AxVCpuExitReason = { kind: 'Nothing' };
+const SPSR_SS = 1n << 21n;
 const STAGE2_BASE = 0x1_0000_0000n; // host-only memory for stage-2 tables (outside the 4 GiB IPA space)
 const reg = (name: string): number => {
   const key = SYS_REG_BY_NAME.get(name);
@@ -137,6 +139,30 @@ interface Device {
   dev: MmioDevice;
 }
 
+/**
+ * Sees synchronous exits before they are decoded (the guest probes of `guest-probe.ts` use it
+ * for stage-2 permission faults, software step and BRK).
+ */
+export interface ExitHook {
+  /**
+   * Called for each synchronous exit of a guest.
+   * @param vm - the VM.
+   * @param vcpu - the vCPU that exited.
+   * @param esr - ESR_EL2.
+   * @param far - FAR_EL2.
+   * @param hpfar - HPFAR_EL2.
+   * @param regs - the guest's registers (the trap frame).
+   * @returns true when the hook handled the exit (it set where the guest resumes); the exit
+   * then counts as `Nothing`. False lets the VMM decode and handle it.
+   */
+  onExit(vm: Vm, vcpu: VCpu, esr: bigint, far: bigint, hpfar: bigint, regs: GuestRegs): boolean;
+  /**
+   * True while some vCPU single-steps for the hook: an instruction the VMM emulates (and skips)
+   * then completes the step, so the VMM clears SPSR.SS as it resumes past it.
+   */
+  readonly stepping: boolean;
+}
+
 /** One VM. */
 export class Vm {
   /** The validated configuration. */
@@ -149,6 +175,8 @@ export class Vm {
   readonly memory = new PhysicalMemory();
   /** Why the VM stopped, when it did. */
   stopReason: string | undefined;
+  /** The guest image the VM was created from (its ELF symbols name guest functions). */
+  image: Uint8Array | undefined;
   /** GICD_CTLR enable bit. @internal */
   gicDistributorOn = false;
   /** This VM's copy of the EL2 image (undefined with `hypervisor: 'ts'`). @internal */
@@ -318,6 +346,7 @@ export class Vmm {
   #hypMaster: Uint8Array | undefined;
   readonly #mregs = new MemGuestRegs();
   #el2TrapHandler: ((trap: El2Trap) => boolean) | undefined;
+  #exitHook: ExitHook | undefined;
 
   /** @param options - tracepoint manager, image loader. */
   constructor(options: VmmOptions = {}) {
@@ -376,6 +405,17 @@ export class Vmm {
     this.#cursor = current === undefined ? -1 : this.#flat.findIndex((e) => e[1] === current[1]);
   }
 
+  /**
+   * Installs (or removes, with undefined) the hook that sees synchronous exits before they are
+   * decoded. One hook at a time: the guest probe manager.
+   * @param hook - the hook.
+   * @throws {HypervisorError} `BAD_STATE` when another hook is installed.
+   */
+  setExitHook(hook: ExitHook | undefined): void {
+    if (hook !== undefined && this.#exitHook !== undefined && this.#exitHook !== hook) throw new HypervisorError({ code: 'BAD_STATE', message: 'an exit hook is installed already (one guest probe manager per VMM)' });
+    this.#exitHook = hook;
+  }
+
   /** Number of simulated physical CPUs. */
   get pcpuCount(): number {
     return this.#clock.length;
@@ -429,6 +469,7 @@ export class Vmm {
       vm.hypRegion.bytes.set(this.#hypMaster!);
       vm.hypImage = hyp;
     }
+    vm.image = bytes;
     if (t.image_load.active) t.image_load.emit(config.id, BigInt(bytes.length), 0n);
     for (let i = 0; i < config.cpuNum; i++) {
       const cpu = new Cpu({ memory: vm.memory, highestEl: 2 });
@@ -814,6 +855,22 @@ export class Vmm {
     syndrome.far = cpu.getSysReg(R.FAR);
     syndrome.hpfar = cpu.getSysReg(R.HPFAR);
     syndrome.vectorOffset = Number(cpu.pc & 0xfffn);
+    const hook = this.#exitHook;
+    if (hook !== undefined && syndrome.vectorOffset === 0x400) {
+      const elr0 = cpu.getSysReg(R.ELR);
+      const hookRegs = this.#regs;
+      hookRegs.cpu = cpu;
+      if (hook.onExit(vm, vcpu, syndrome.esr, syndrome.far, syndrome.hpfar, hookRegs)) {
+        // handled inside the hypervisor (a guest probe): AxVisor's `Nothing`
+        const nothing = EXIT_REASON_CODE.Nothing;
+        vcpu.lastExit = NOTHING_EXIT;
+        vcpu.exitCounts[nothing]!++;
+        current.exit = nothing;
+        if (t.vcpu_run_exit.active) t.vcpu_run_exit.emit(vm.id, vcpu.id, nothing, elr0, guestNs);
+        this.#setState(vm, vcpu, 'Ready');
+        return;
+      }
+    }
     const exit = decodeExit(syndrome);
     vcpu.lastExit = exit;
     const code = exitCode(exit);
@@ -917,11 +974,12 @@ export class Vmm {
         s.far = dv.getBigUint64(off + VCPU_CTX.FAR, true);
         s.hpfar = dv.getBigUint64(off + VCPU_CTX.HPFAR, true);
         s.vectorOffset = dv.getUint32(off + VCPU_CTX.VECTOR, true);
-        // Integration point: a hook that must see synchronous exits before they are decoded
-        // (guest kprobes) goes here, with `regs` as its GuestRegs. If it handles the exit it
-        // records `Nothing`; the image still dispatches on the EC and HANDLE_EXIT then resumes
-        // at the ELR the hook left in the context (Nothing advances by 0), so no C change is needed.
-        const exit = decodeExit(s);
+        // The exit hook (guest kprobes) sees synchronous exits before they are decoded, with
+        // the context in EL2 memory as its GuestRegs. If it handles the exit it is recorded as
+        // `Nothing`; the image still dispatches on the EC and HANDLE_EXIT then resumes at the
+        // ELR the hook left in the context (Nothing advances by 0), so no C change is needed.
+        const hook = this.#exitHook;
+        const exit = hook !== undefined && s.vectorOffset === 0x400 && hook.onExit(vm, vcpu, s.esr, s.far, s.hpfar, regs) ? NOTHING_EXIT : decodeExit(s);
         vcpu.lastExit = exit;
         const code = exitCode(exit);
         vcpu.exitCounts[code]!++;
@@ -1073,6 +1131,11 @@ export class Vmm {
   };
 
   #resume(regs: GuestRegs, elr: bigint, advance: number): void {
+    if (advance !== 0 && this.#exitHook?.stepping === true) {
+      // the emulated instruction completed a software step: the step exception comes next
+      const spsr = regs.spsr();
+      if ((spsr & SPSR_SS) !== 0n) regs.setSpsr(spsr & ~SPSR_SS);
+    }
     regs.resumeAt(elr + BigInt(advance));
   }
 

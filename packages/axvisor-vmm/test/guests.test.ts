@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { hasTool } from '@axebpf/test-utils/tools';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const guests = ['hello', 'worker', 'hcall', 'ticker', 'smp', 'mmu'];
+const guests = ['hello', 'worker', 'hcall', 'ticker', 'smp', 'mmu', 'kprobe'];
 const hasGcc = hasTool('aarch64-linux-gnu-gcc');
 const hasQemu = hasTool('qemu-system-aarch64');
 
