@@ -180,6 +180,8 @@ export class Cpu {
   /** Bumped whenever cached VA -> block links may be stale (translation state changes). */
   private gen = 0;
   private stopFlag = false;
+  /** Instruction count at which the current {@link Cpu.run} ends (compiled loops stop there). */
+  private runEnd = 0;
   private stopReason: StopReason = 'stopped';
   private last: Region;
   private monitorValid = false;
@@ -218,7 +220,13 @@ export class Cpu {
   private fView: DataView = new DataView(new ArrayBuffer(0));
   private fCode: Uint8Array = new Uint8Array(0);
   private fRegion: Region;
-  /** The RAM region the fast window held before (swapped back in without a search). */
+  // Second fast window: the RAM region the first one held before (program data and stack).
+  private gBase = 0;
+  private gSize = 0;
+  private gI32: Int32Array = new Int32Array(0);
+  private gU8: Uint8Array = new Uint8Array(0);
+  private gView: DataView = new DataView(new ArrayBuffer(0));
+  private gCode: Uint8Array = new Uint8Array(0);
   private gRegion: Region;
 
   /** @param options - memory and configuration. */
@@ -616,35 +624,32 @@ export class Cpu {
 
   /**
    * Slow path of a data access: finds the region of `pa` (or raises the abort), makes a RAM
-   * region the fast window, and returns the offset into `this.last`.
+   * region the first fast window (the previous one becomes the second), and returns the
+   * offset into `this.last`.
    */
   private slowOff(pa: number, lo: number, hi: number, size: number, write: boolean): number {
     if (pa < 0) this.dataAbort(lo, hi, write, 0x00); // address size fault, level 0
-    const g = this.gRegion;
-    let r: Region | undefined;
-    if (pa >= g.base && pa + size <= g.base + g.size) r = g;
-    else {
-      r = this.memory.find(pa, size);
-      // an external abort after translation reports the PA (known difference, see README)
-      if (!r) this.dataAbort(pa % TWO32 | 0, Math.floor(pa / TWO32), write, 0x10);
-    }
+    const r = this.memory.find(pa, size);
+    // an external abort after translation reports the PA (known difference, see README)
+    if (!r) this.dataAbort(pa % TWO32 | 0, Math.floor(pa / TWO32), write, 0x10);
     this.last = r;
-    if (!r.device) {
-      if (r !== this.fRegion) { this.gRegion = this.fRegion; this.fRegion = r; }
-      this.fBase = r.base;
-      this.fSize = r.size;
-      this.fU8 = r.bytes;
-      this.fView = r.view;
-      this.fCode = r.code;
-      this.fI32 = r.words;
+    if (!r.device && r !== this.fRegion) {
+      if (r !== this.gRegion) {
+        this.gRegion = this.fRegion; this.gBase = this.fBase; this.gSize = this.fSize;
+        this.gI32 = this.fI32; this.gU8 = this.fU8; this.gView = this.fView; this.gCode = this.fCode;
+      }
+      this.fRegion = r; this.fBase = r.base; this.fSize = r.size;
+      this.fI32 = r.words; this.fU8 = r.bytes; this.fView = r.view; this.fCode = r.code;
     }
     return pa - r.base;
   }
 
   private ld8(lo: number, hi: number): number {
     const pa = this.dataPa(lo, hi, ACC_READ);
-    const off = pa - this.fBase;
+    let off = pa - this.fBase;
     if (pa >= 0 && off >= 0 && off < this.fSize) return this.fU8[off]!;
+    off = pa - this.gBase;
+    if (pa >= 0 && off >= 0 && off < this.gSize) return this.gU8[off]!;
     const o = this.slowOff(pa, lo, hi, 1, false), r = this.last;
     if (r.device) return Number(r.device.read(o, 1) & 0xffn);
     return r.bytes[o]!;
@@ -652,8 +657,10 @@ export class Cpu {
 
   private ld16(lo: number, hi: number): number {
     const pa = this.dataPa(lo, hi, ACC_READ);
-    const off = pa - this.fBase;
+    let off = pa - this.fBase;
     if (pa >= 0 && off >= 0 && off + 2 <= this.fSize) return this.fView.getUint16(off, true);
+    off = pa - this.gBase;
+    if (pa >= 0 && off >= 0 && off + 2 <= this.gSize) return this.gView.getUint16(off, true);
     const o = this.slowOff(pa, lo, hi, 2, false), r = this.last;
     if (r.device) return Number(r.device.read(o, 2) & 0xffffn);
     return r.view.getUint16(o, true);
@@ -661,9 +668,13 @@ export class Cpu {
 
   private ld32(lo: number, hi: number): number {
     const pa = this.dataPa(lo, hi, ACC_READ);
-    const off = pa - this.fBase;
+    let off = pa - this.fBase;
     if (pa >= 0 && off >= 0 && off + 4 <= this.fSize) {
       return (off & 3) === 0 ? this.fI32[off >>> 2]! : this.fView.getInt32(off, true);
+    }
+    off = pa - this.gBase;
+    if (pa >= 0 && off >= 0 && off + 4 <= this.gSize) {
+      return (off & 3) === 0 ? this.gI32[off >>> 2]! : this.gView.getInt32(off, true);
     }
     const o = this.slowOff(pa, lo, hi, 4, false), r = this.last;
     if (r.device) return Number(r.device.read(o, 4) & 0xffffffffn) | 0;
@@ -673,10 +684,16 @@ export class Cpu {
   /** 64-bit load into T. */
   private ld64(lo: number, hi: number): void {
     const pa = this.dataPa(lo, hi, ACC_READ);
-    const off = pa - this.fBase;
+    let off = pa - this.fBase;
     if (pa >= 0 && off >= 0 && off + 8 <= this.fSize) {
       if ((off & 3) === 0) { const k = off >>> 2; T[0] = this.fI32[k]!; T[1] = this.fI32[k + 1]!; }
       else { T[0] = this.fView.getInt32(off, true); T[1] = this.fView.getInt32(off + 4, true); }
+      return;
+    }
+    off = pa - this.gBase;
+    if (pa >= 0 && off >= 0 && off + 8 <= this.gSize) {
+      if ((off & 3) === 0) { const k = off >>> 2; T[0] = this.gI32[k]!; T[1] = this.gI32[k + 1]!; }
+      else { T[0] = this.gView.getInt32(off, true); T[1] = this.gView.getInt32(off + 4, true); }
       return;
     }
     const o = this.slowOff(pa, lo, hi, 8, false), r = this.last;
@@ -685,14 +702,32 @@ export class Cpu {
     T[1] = r.view.getInt32(o + 4, true);
   }
 
+  /**
+   * Offset of a RAM store of `size` bytes in the first fast window after making the region
+   * of `pa` that window (the second window is swapped in without a search); -1 after an MMIO
+   * store (done through the device).
+   */
+  private stOff(pa: number, lo: number, hi: number, size: number, vlo: number, vhi: number): number {
+    const off = pa - this.gBase;
+    if (pa >= 0 && off >= 0 && off + size <= this.gSize) {
+      const r = this.gRegion, b = this.gBase, i32 = this.gI32, u8 = this.gU8, v = this.gView, c = this.gCode;
+      this.gRegion = this.fRegion; this.gBase = this.fBase; this.gSize = this.fSize;
+      this.gI32 = this.fI32; this.gU8 = this.fU8; this.gView = this.fView; this.gCode = this.fCode;
+      this.fRegion = r; this.fBase = b; this.fSize = r.size; this.fI32 = i32; this.fU8 = u8; this.fView = v; this.fCode = c;
+      return off;
+    }
+    const o = this.slowOff(pa, lo, hi, size, true), r = this.last;
+    if (r.device) {
+      r.device.write(o, size, size === 8 ? toBig(vlo, vhi) : BigInt(size === 4 ? vlo >>> 0 : vlo & (size === 2 ? 0xffff : 0xff)));
+      return -1;
+    }
+    return o;
+  }
+
   private st8(lo: number, hi: number, val: number): void {
     const pa = this.dataPa(lo, hi, ACC_WRITE);
     let off = pa - this.fBase;
-    if (!(pa >= 0 && off >= 0 && off < this.fSize)) {
-      off = this.slowOff(pa, lo, hi, 1, true);
-      const r = this.last;
-      if (r.device) { r.device.write(off, 1, BigInt(val & 0xff)); return; }
-    }
+    if (!(pa >= 0 && off >= 0 && off < this.fSize) && (off = this.stOff(pa, lo, hi, 1, val, 0)) < 0) return;
     this.fU8[off] = val;
     if (this.fCode[off >>> 12]) this.memory.noteWrite(this.fRegion, off, 1);
     this.monitorValid = false;
@@ -701,11 +736,7 @@ export class Cpu {
   private st16(lo: number, hi: number, val: number): void {
     const pa = this.dataPa(lo, hi, ACC_WRITE);
     let off = pa - this.fBase;
-    if (!(pa >= 0 && off >= 0 && off + 2 <= this.fSize)) {
-      off = this.slowOff(pa, lo, hi, 2, true);
-      const r = this.last;
-      if (r.device) { r.device.write(off, 2, BigInt(val & 0xffff)); return; }
-    }
+    if (!(pa >= 0 && off >= 0 && off + 2 <= this.fSize) && (off = this.stOff(pa, lo, hi, 2, val, 0)) < 0) return;
     this.fView.setUint16(off, val & 0xffff, true);
     if (this.fCode[off >>> 12] || this.fCode[(off + 1) >>> 12]) this.memory.noteWrite(this.fRegion, off, 2);
     this.monitorValid = false;
@@ -714,11 +745,7 @@ export class Cpu {
   private st32(lo: number, hi: number, val: number): void {
     const pa = this.dataPa(lo, hi, ACC_WRITE);
     let off = pa - this.fBase;
-    if (!(pa >= 0 && off >= 0 && off + 4 <= this.fSize)) {
-      off = this.slowOff(pa, lo, hi, 4, true);
-      const r = this.last;
-      if (r.device) { r.device.write(off, 4, BigInt(val >>> 0)); return; }
-    }
+    if (!(pa >= 0 && off >= 0 && off + 4 <= this.fSize) && (off = this.stOff(pa, lo, hi, 4, val, 0)) < 0) return;
     if ((off & 3) === 0) this.fI32[off >>> 2] = val; else this.fView.setInt32(off, val, true);
     if (this.fCode[off >>> 12] || this.fCode[(off + 3) >>> 12]) this.memory.noteWrite(this.fRegion, off, 4);
     this.monitorValid = false;
@@ -727,11 +754,7 @@ export class Cpu {
   private st64(lo: number, hi: number, vlo: number, vhi: number): void {
     const pa = this.dataPa(lo, hi, ACC_WRITE);
     let off = pa - this.fBase;
-    if (!(pa >= 0 && off >= 0 && off + 8 <= this.fSize)) {
-      off = this.slowOff(pa, lo, hi, 8, true);
-      const r = this.last;
-      if (r.device) { r.device.write(off, 8, toBig(vlo, vhi)); return; }
-    }
+    if (!(pa >= 0 && off >= 0 && off + 8 <= this.fSize) && (off = this.stOff(pa, lo, hi, 8, vlo, vhi)) < 0) return;
     if ((off & 3) === 0) { const k = off >>> 2; this.fI32[k] = vlo; this.fI32[k + 1] = vhi; }
     else { this.fView.setInt32(off, vlo, true); this.fView.setInt32(off + 4, vhi, true); }
     if (this.fCode[off >>> 12] || this.fCode[(off + 7) >>> 12]) this.memory.noteWrite(this.fRegion, off, 8);
@@ -813,6 +836,7 @@ export class Cpu {
    */
   run(budget: number): StopReason {
     const end = this.insnCount + budget;
+    this.runEnd = end;
     this.stopFlag = false;
     let prev: Block | undefined;
     while (!this.stopFlag) {

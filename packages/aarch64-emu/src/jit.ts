@@ -156,6 +156,13 @@ export function generateBlock(ops: Int32Array, n: number): string | undefined {
   // exits write back the flag locals (filled in once the whole block is known)
   const FLUSH = '/*FLUSH*/';
   const exit = (count: string, pc: string): string => `${FLUSH} ${pc} cpu.insnCount += ${count}; return;`;
+  // end of one iteration of a self-loop: count it, then go round again unless the run loop
+  // has something to do between blocks (stop, interrupts/step, tracing, a translation or
+  // code change, or the budget would end inside the next iteration)
+  const LOOP_AGAIN = (count: number): string => `cpu.insnCount += ${count};`
+    + ` if (cpu.stopFlag || cpu.attention || cpu.traceHook !== undefined || cpu.gen !== G || !blk.valid || cpu.insnCount + ${count} > cpu.runEnd)`
+    + ` { ${FLUSH} cpu.pcLo = BL; cpu.pcHi = BH; return; } continue;`;
+  let loops = false;
   for (let k = 0; k < n && !ended; k++) {
     const o = k * STRIDE;
     const op = ops[o]!, rd = ops[o + 1]!, rn = ops[o + 2]!, rm = ops[o + 3]!;
@@ -373,8 +380,14 @@ export function generateBlock(ops: Int32Array, n: number): string | undefined {
           const set = bit >= 32 ? `((${hi(rd)} >>> ${bit - 32}) & 1) === 1` : `((${lo(rd)} >>> ${bit}) & 1) === 1`;
           t = op === OP.TBNZ ? set : `!(${set})`;
         }
-        s = `{ const l = ${pcK} + (${t} ? ${a} : 4); cpu.pcLo = l | 0; cpu.pcHi = (BH + (l >= 4294967296 ? 1 : l < 0 ? -1 : 0)) | 0; }`;
-        s += ` ${exit(String(k + 1), '')}`;
+        if (a === -k * 4) { // a loop on this block: iterate here while nothing needs the run loop
+          s = `if (${t}) { ${LOOP_AGAIN(k + 1)} }\n`;
+          s += `{ const l = ${pcK} + 4; cpu.pcLo = l | 0; cpu.pcHi = (BH + (l >= 4294967296 ? 1 : 0)) | 0; } ${exit(String(k + 1), '')}`;
+          loops = true;
+        } else {
+          s = `{ const l = ${pcK} + (${t} ? ${a} : 4); cpu.pcLo = l | 0; cpu.pcHi = (BH + (l >= 4294967296 ? 1 : l < 0 ? -1 : 0)) | 0; }`;
+          s += ` ${exit(String(k + 1), '')}`;
+        }
         ended = true;
         break;
       }
@@ -399,7 +412,9 @@ export function generateBlock(ops: Int32Array, n: number): string | undefined {
   const flush = setsFlags ? 'cpu.n = fn; cpu.z = fz; cpu.c = fc; cpu.v = fv;' : '';
   let src = 'return function block(cpu, blk) {\nconst R = cpu.R, ops = blk.ops, BL = cpu.pcLo, BH = cpu.pcHi;\nlet i = 0;\n';
   if (flagsUsed) src += 'let fn = cpu.n, fz = cpu.z, fc = cpu.c, fv = cpu.v;\n';
-  src += `try {\n${body.split(FLUSH).join(flush)}} catch (e) {\nif (e !== FAULT) throw e;\n${flush}\ncpu.blockFault(ops, i, BL, BH);\n}\n};`;
+  if (loops) src += 'const G = cpu.gen;\n';
+  const code = body.split(FLUSH).join(flush);
+  src += `try {\n${loops ? `for (;;) {\n${code}}\n` : code}} catch (e) {\nif (e !== FAULT) throw e;\n${flush}\ncpu.blockFault(ops, i, BL, BH);\n}\n};`;
   return src;
 }
 
