@@ -4,7 +4,7 @@
 // (DDI 0487) pseudocode; QEMU target/arm was used to check corner cases, not copied.
 
 import { decodeInto, TERMINATES } from './decode.js';
-import { FAULT, compileBlock } from './jit.js';
+import { FAULT, compileRegion } from './jit.js';
 import type { JitFn } from './jit.js';
 import type { PhysicalMemory, Region } from './memory.js';
 import { OP, REGFILE_WORDS, SLOT_SP, STRIDE } from './ops.js';
@@ -826,6 +826,9 @@ export class Cpu {
     return block;
   }
 
+  /** Decoded block at a physical address (the JIT's region candidates). */
+  private readonly lookupBlock = (pa: number): Block | undefined => this.blocks.get(pa);
+
   // ---- run loop --------------------------------------------------------------------------
 
   /**
@@ -886,7 +889,7 @@ export class Cpu {
       if (left < blk.n) this.execBlock(blk, left);
       else {
         if (fn === undefined && ++blk.hits > this.jitThreshold) {
-          fn = blk.fn = compileBlock(blk.ops, blk.n) ?? null;
+          fn = blk.fn = compileRegion(blk, this.lookupBlock) ?? null;
           if (fn) this.jitBlocks++;
         }
         if (fn) fn(this, blk);

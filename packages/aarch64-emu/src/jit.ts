@@ -142,32 +142,126 @@ function writeback(ops: Int32Array, o: number): string {
 /** `T`-returning unary/binary helper call writing a 64-bit result. */
 const toRd = (rd: number): string => `R[${rd}] = T[0]; R[${rd + 1}] = T[1];`;
 
+/** A block as the region compiler sees it. */
+export interface JitBlock {
+  /** Physical address of the first instruction. */
+  readonly pa: number;
+  /** Number of instructions. */
+  readonly n: number;
+  /** Predecoded operations. */
+  readonly ops: Int32Array;
+}
+
+/** Most blocks compiled into one function. */
+// Regions of several blocks were measured slower here (large functions take TurboFan 50-180 ms
+// on the shared machine and were deoptimised on paths first taken after OSR); one block per
+// function, with loops on itself iterating inside, won. Kept general for later experiments.
+const MAX_MEMBERS = 1;
+
 /**
- * Generates the body of the function for a block.
- * @param ops - the block's predecoded operations.
- * @param n - number of instructions.
- * @returns the JavaScript source, or undefined when the first instruction is not translated
- *   (the block then stays interpreted).
+ * Collects the blocks of a region: the entry block and the decoded blocks of the same 4 KiB
+ * page reachable from it through direct branches and fall-through edges.
+ * @param entry - the entry block.
+ * @param lookup - the decoded block at a physical address, if any.
+ * @returns the members, the entry first.
  */
-export function generateBlock(ops: Int32Array, n: number): string | undefined {
+export function collectRegion(entry: JitBlock, lookup: (pa: number) => JitBlock | undefined): JitBlock[] {
+  const page = entry.pa - (entry.pa % 4096);
+  const members = [entry];
+  const seen = new Set([entry.pa]);
+  for (let q = 0; q < members.length && members.length < MAX_MEMBERS; q++) {
+    const m = members[q]!;
+    const k = m.n - 1, o = k * STRIDE, op = m.ops[o]!;
+    const next: number[] = [];
+    const end = m.pa + m.n * 4;
+    if (op === OP.B || op === OP.BL) next.push(m.pa + k * 4 + m.ops[o + 4]!);
+    else if (op === OP.BCOND || op === OP.CBZ || op === OP.CBNZ || op === OP.TBZ || op === OP.TBNZ) next.push(m.pa + k * 4 + m.ops[o + 4]!, end);
+    else if (op !== OP.BR && op !== OP.BLR && op !== OP.RET) next.push(end);
+    for (const pa of next) {
+      if (pa < page || pa >= page + 4096 || seen.has(pa)) continue;
+      seen.add(pa);
+      const b = lookup(pa);
+      if (b !== undefined && members.length < MAX_MEMBERS) members.push(b);
+    }
+  }
+  return members;
+}
+
+/**
+ * Generates the source of the function for a region (one block, or a block and its decoded
+ * successors in the same page, executed with a `switch` over the member index in a loop).
+ * @param members - the blocks, the entry first, all in one 4 KiB page.
+ * @returns the JavaScript source, or undefined when the entry block's first instruction is
+ *   not translated (the block then stays interpreted).
+ */
+export function generateRegion(members: JitBlock[]): { src: string; members: readonly JitBlock[] } | undefined {
+  // members whose first instruction is not translated stay out (edges to them leave)
+  const none = (): string => '';
+  members = members.filter((m, j) => j === 0 || generateMember(m.ops, m.n, 0, 0, none, none) !== undefined);
+  const index = new Map<number, number>();
+  members.forEach((m, j) => index.set(m.pa % 4096, j));
+  let usesFlags = false, setsFlags = false;
+  const FLUSH = '/*FLUSH*/';
+  const exit = (count: number, pc: string): string => `${FLUSH} ${pc} cpu.insnCount += ${count}; return;`;
+  /** Leaves the current member at instruction k for page offset `off` (a member or an exit). */
+  const leave = (k: number, off: number, pc: string): string => {
+    const j = off >= 0 && off < 4096 ? index.get(off) : undefined;
+    if (j !== undefined) return `cpu.insnCount += ${k + 1}; p = ${j}; break;`;
+    return exit(k + 1, pc);
+  };
+  let cases = '';
+  let maxN = 0;
+  for (let j = 0; j < members.length; j++) {
+    const m = members[j]!;
+    const body = generateMember(m.ops, m.n, m.pa % 4096, j, leave, exit);
+    if (body === undefined) return undefined; // only the entry block can be untranslatable here
+    if (body.usesFlags) usesFlags = true;
+    if (body.setsFlags) setsFlags = true;
+    maxN = Math.max(maxN, m.n);
+    cases += `case ${j}: { const BL = (PB + ${m.pa % 4096}) | 0; cur = ${j};\n${body.code}}\n`;
+  }
+  const flush = setsFlags ? 'cpu.n = fn; cpu.z = fz; cpu.c = fc; cpu.v = fv;' : '';
+  let src = 'return function block(cpu, blk) {\n';
+  src += `const R = cpu.R, BH = cpu.pcHi, PB = (cpu.pcLo - ${members[0]!.pa % 4096}) | 0, G = cpu.gen;\n`;
+  src += 'let i = 0, cur = 0, p = 0;\n';
+  if (usesFlags || setsFlags) src += 'let fn = cpu.n, fz = cpu.z, fc = cpu.c, fv = cpu.v;\n';
+  src += 'try {\nfor (;;) {\nswitch (p) {\n' + cases;
+  src += `default: ${exit(0, 'cpu.pcLo = (PB + MOFF[p]) | 0; cpu.pcHi = BH;')}\n}\n`;
+  // between two members: back to the run loop when it has something to do (stop, interrupts
+  // or step, tracing, a translation or code change, or the budget ending in the next block)
+  src += `if (cpu.stopFlag || cpu.attention || cpu.traceHook !== undefined || cpu.gen !== G || !blk.valid || cpu.insnCount + ${maxN} > cpu.runEnd) {`;
+  src += ` ${FLUSH} cpu.pcLo = (PB + MOFF[p]) | 0; cpu.pcHi = BH; return; }\n}\n`;
+  src += `} catch (e) {\nif (e !== FAULT) throw e;\n${FLUSH}\ncpu.blockFault(M[cur].ops, i, (PB + MOFF[cur]) | 0, BH);\n}\n};`;
+  src = src.split(FLUSH).join(flush);
+  if (members.length === 1) {
+    // a single block refers to itself through `blk`: the source depends only on the code
+    src = src.split('M[0]').join('blk').split('M[cur]').join('blk');
+    src = src.split('MOFF[p]').join(String(members[0]!.pa % 4096)).split('MOFF[cur]').join(String(members[0]!.pa % 4096));
+  }
+  return { src, members };
+}
+
+/** Generated code of one member block. */
+interface MemberCode {
+  code: string;
+  usesFlags: boolean;
+  setsFlags: boolean;
+}
+
+function generateMember(
+  ops: Int32Array, n: number, pageOff: number, j: number,
+  leave: (k: number, off: number, pc: string) => string,
+  exit: (count: number, pc: string) => string,
+): MemberCode | undefined {
   let body = '';
   let usesFlags = false, setsFlags = false;
   let ended = false;
-  // exits write back the flag locals (filled in once the whole block is known)
-  const FLUSH = '/*FLUSH*/';
-  const exit = (count: string, pc: string): string => `${FLUSH} ${pc} cpu.insnCount += ${count}; return;`;
-  // end of one iteration of a self-loop: count it, then go round again unless the run loop
-  // has something to do between blocks (stop, interrupts/step, tracing, a translation or
-  // code change, or the budget would end inside the next iteration)
-  const LOOP_AGAIN = (count: number): string => `cpu.insnCount += ${count};`
-    + ` if (cpu.stopFlag || cpu.attention || cpu.traceHook !== undefined || cpu.gen !== G || !blk.valid || cpu.insnCount + ${count} > cpu.runEnd)`
-    + ` { ${FLUSH} cpu.pcLo = BL; cpu.pcHi = BH; return; } continue;`;
-  let loops = false;
   for (let k = 0; k < n && !ended; k++) {
     const o = k * STRIDE;
     const op = ops[o]!, rd = ops[o + 1]!, rn = ops[o + 2]!, rm = ops[o + 3]!;
     const a = ops[o + 4]!, b = ops[o + 5]!, sf = ops[o + 6]!, d7 = ops[o + 7]!;
     const pcK = `((BL + ${k * 4}) >>> 0)`; // this instruction's address, low half, unsigned
+    const here = pageOff + k * 4; // its page offset
     let s = '';
     switch (op) {
       case OP.NOP: break;
@@ -241,7 +335,7 @@ export function generateBlock(ops: Int32Array, n: number): string | undefined {
       case OP.LSL_I: case OP.LSR_I: case OP.ASR_I:
         s = `{ ${shifted(rn, op - OP.LSL_I, a, sf)} R[${rd}] = ol; R[${rd + 1}] = oh; }`;
         break;
-      case OP.SBFM: case OP.BFM: case OP.UBFM: s = `cpu.bitfield(ops, ${o});`; break;
+      case OP.SBFM: case OP.BFM: case OP.UBFM: s = `cpu.bitfield(M[${j}].ops, ${o});`; break;
       case OP.EXTR:
         if (sf) {
           s = a === 0 ? `R[${rd}] = ${lo(rm)}; R[${rd + 1}] = ${hi(rm)};`
@@ -331,7 +425,7 @@ export function generateBlock(ops: Int32Array, n: number): string | undefined {
       case OP.STRX: case OP.STRW: case OP.STRH: case OP.STRB: {
         const call = op === OP.STRX ? 'cpu.st64(al, ah, vl, vh)' : op === OP.STRW ? 'cpu.st32(al, ah, vl)' : op === OP.STRH ? 'cpu.st16(al, ah, vl)' : 'cpu.st8(al, ah, vl)';
         s = `i = ${k}; { const vl = ${lo(rd)}${op === OP.STRX ? `, vh = ${hi(rd)}` : ''}; ${address(ops, o)} ${call};${writeback(ops, o)} }`;
-        s += ` if (cpu.blockDirty) { cpu.blockDirty = false; ${exit(String(k + 1), `cpu.pcLo = (BL + ${(k + 1) * 4}) | 0; cpu.pcHi = BH;`)} }`;
+        s += ` if (cpu.blockDirty) { cpu.blockDirty = false; ${exit(k + 1, `cpu.pcLo = (BL + ${(k + 1) * 4}) | 0; cpu.pcHi = BH;`)} }`;
         break;
       }
       case OP.LDP_X: case OP.LDP_W: case OP.LDPSW: {
@@ -349,7 +443,7 @@ export function generateBlock(ops: Int32Array, n: number): string | undefined {
         if (op === OP.STP_X) s += ' cpu.st64(al, ah, l1, h1); { const l = (al >>> 0) + 8; cpu.st64(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0, l2, h2); }';
         else s += ' cpu.st32(al, ah, l1); { const l = (al >>> 0) + 4; cpu.st32(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0, l2); }';
         s += `${writeback(ops, o)} }`;
-        s += ` if (cpu.blockDirty) { cpu.blockDirty = false; ${exit(String(k + 1), `cpu.pcLo = (BL + ${(k + 1) * 4}) | 0; cpu.pcHi = BH;`)} }`;
+        s += ` if (cpu.blockDirty) { cpu.blockDirty = false; ${exit(k + 1, `cpu.pcLo = (BL + ${(k + 1) * 4}) | 0; cpu.pcHi = BH;`)} }`;
         break;
       }
       case OP.LDR_LIT: {
@@ -362,10 +456,8 @@ export function generateBlock(ops: Int32Array, n: number): string | undefined {
 
       // ---- branches (block terminators)
       case OP.B: case OP.BL: {
-        s = `{ const pl = ${pcK};`;
-        if (op === OP.BL) s += ' { const l = pl + 4; R[60] = l | 0; R[61] = (BH + (l > 0xffffffff ? 1 : 0)) | 0; }';
-        s += ` const l = pl + ${a}; cpu.pcLo = l | 0; cpu.pcHi = (BH + (l >= 4294967296 ? 1 : l < 0 ? -1 : 0)) | 0; }`;
-        s += ` ${exit(String(k + 1), '')}`;
+        if (op === OP.BL) s = `{ const l = ${pcK} + 4; R[60] = l | 0; R[61] = (BH + (l > 0xffffffff ? 1 : 0)) | 0; }\n`;
+        s += leave(k, here + a, `{ const l = ${pcK} + ${a}; cpu.pcLo = l | 0; cpu.pcHi = (BH + (l >= 4294967296 ? 1 : l < 0 ? -1 : 0)) | 0; }`);
         ended = true;
         break;
       }
@@ -380,52 +472,68 @@ export function generateBlock(ops: Int32Array, n: number): string | undefined {
           const set = bit >= 32 ? `((${hi(rd)} >>> ${bit - 32}) & 1) === 1` : `((${lo(rd)} >>> ${bit}) & 1) === 1`;
           t = op === OP.TBNZ ? set : `!(${set})`;
         }
-        if (a === -k * 4) { // a loop on this block: iterate here while nothing needs the run loop
-          s = `if (${t}) { ${LOOP_AGAIN(k + 1)} }\n`;
-          s += `{ const l = ${pcK} + 4; cpu.pcLo = l | 0; cpu.pcHi = (BH + (l >= 4294967296 ? 1 : 0)) | 0; } ${exit(String(k + 1), '')}`;
-          loops = true;
-        } else {
-          s = `{ const l = ${pcK} + (${t} ? ${a} : 4); cpu.pcLo = l | 0; cpu.pcHi = (BH + (l >= 4294967296 ? 1 : l < 0 ? -1 : 0)) | 0; }`;
-          s += ` ${exit(String(k + 1), '')}`;
-        }
+        s = `if (${t}) { ${leave(k, here + a, `{ const l = ${pcK} + ${a}; cpu.pcLo = l | 0; cpu.pcHi = (BH + (l >= 4294967296 ? 1 : l < 0 ? -1 : 0)) | 0; }`)} }\n`;
+        s += leave(k, here + 4, `{ const l = ${pcK} + 4; cpu.pcLo = l | 0; cpu.pcHi = (BH + (l >= 4294967296 ? 1 : 0)) | 0; }`);
         ended = true;
         break;
       }
       case OP.BR: case OP.BLR: case OP.RET: {
         s = `{ const tl = ${lo(rn)}, th = ${hi(rn)};`;
         if (op === OP.BLR) s += ` { const l = ${pcK} + 4; R[60] = l | 0; R[61] = (BH + (l > 0xffffffff ? 1 : 0)) | 0; }`;
-        s += ` cpu.pcLo = tl; cpu.pcHi = th; } ${exit(String(k + 1), '')}`;
+        s += ` cpu.pcLo = tl; cpu.pcHi = th; } ${exit(k + 1, '')}`;
         ended = true;
         break;
       }
       default:
         // not translated: the interpreter runs the rest of the block from here
         if (k === 0) return undefined;
-        s = `${FLUSH} cpu.execBlock(blk, ${n}, ${k}); return;`;
+        s = `${'/*FLUSH*/'} cpu.pcLo = BL; cpu.pcHi = BH; cpu.execBlock(M[${j}], ${n}, ${k}); return;`;
         ended = true;
         break;
     }
     body += s + '\n';
   }
-  if (!ended) body += `${exit(String(n), `cpu.pcLo = (BL + ${n * 4}) | 0; cpu.pcHi = BH;`)}\n`;
-  const flagsUsed = usesFlags || setsFlags;
-  const flush = setsFlags ? 'cpu.n = fn; cpu.z = fz; cpu.c = fc; cpu.v = fv;' : '';
-  let src = 'return function block(cpu, blk) {\nconst R = cpu.R, ops = blk.ops, BL = cpu.pcLo, BH = cpu.pcHi;\nlet i = 0;\n';
-  if (flagsUsed) src += 'let fn = cpu.n, fz = cpu.z, fc = cpu.c, fv = cpu.v;\n';
-  if (loops) src += 'const G = cpu.gen;\n';
-  const code = body.split(FLUSH).join(flush);
-  src += `try {\n${loops ? `for (;;) {\n${code}}\n` : code}} catch (e) {\nif (e !== FAULT) throw e;\n${flush}\ncpu.blockFault(ops, i, BL, BH);\n}\n};`;
-  return src;
+  if (!ended) body += leave(n - 1, pageOff + n * 4, `cpu.pcLo = (BL + ${n * 4}) | 0; cpu.pcHi = BH;`) + '\n';
+  return { code: body, usesFlags, setsFlags };
 }
 
 /**
- * Compiles a block.
- * @param ops - predecoded operations.
- * @param n - number of instructions.
- * @returns the function, or undefined when the block is not worth translating.
+ * Compiles the region entered at a block.
+ * @param entry - the entry block.
+ * @param lookup - decoded blocks by physical address (candidates for the region).
+ * @returns the function, or undefined when the entry block is not translated.
  */
-export function compileBlock(ops: Int32Array, n: number): JitFn | undefined {
-  const src = generateBlock(ops, n);
-  if (src === undefined) return undefined;
-  return new Function('h', PRELUDE + src)(HELPERS) as JitFn;
+export function compileRegion(entry: JitBlock, lookup: (pa: number) => JitBlock | undefined): JitFn | undefined {
+  const members = collectRegion(entry, lookup);
+  if (members.length === 1) {
+    // position-independent source (page offset 0): one function per distinct block code,
+    // shared by every CPU, so V8's feedback and optimised code carry over
+    const r = generateRegion([{ pa: 0, n: entry.n, ops: entry.ops }]);
+    if (r === undefined) return undefined;
+    let fn = cache.get(r.src);
+    if (fn === undefined) {
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      fn = new Function('h', PRELUDE + r.src)(HELPERS) as JitFn;
+      cache.set(r.src, fn);
+    }
+    return fn;
+  }
+  const r = generateRegion(members);
+  if (r === undefined) return undefined;
+  const moff = Int32Array.from(r.members, (m) => m.pa % 4096);
+  return new Function('h', 'M', 'MOFF', PRELUDE + r.src)(HELPERS, r.members, moff) as JitFn;
+}
+
+/** Compiled single blocks by source. */
+const cache = new Map<string, JitFn>();
+const CACHE_LIMIT = 20000;
+
+/**
+ * Generates the source for a single block (a region of one member).
+ * @param ops - the block's predecoded operations.
+ * @param n - number of instructions.
+ * @returns the source, or undefined when its first instruction is not translated.
+ */
+export function generateBlock(ops: Int32Array, n: number): string | undefined {
+  return generateRegion([{ pa: 0, n, ops }])?.src;
 }
