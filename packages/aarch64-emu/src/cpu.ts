@@ -644,12 +644,27 @@ export class Cpu {
     return pa - r.base;
   }
 
+  // Loads: a small fast path (first window, aligned) the JIT's functions inline, and the rest
+  // (second window, unaligned, MMIO, aborts) out of line.
+
+  /** Exchanges the two fast RAM windows. */
+  private swapWindows(): void {
+    const r = this.gRegion, b = this.gBase, n = this.gSize, i32 = this.gI32, u8 = this.gU8, v = this.gView, c = this.gCode;
+    this.gRegion = this.fRegion; this.gBase = this.fBase; this.gSize = this.fSize;
+    this.gI32 = this.fI32; this.gU8 = this.fU8; this.gView = this.fView; this.gCode = this.fCode;
+    this.fRegion = r; this.fBase = b; this.fSize = n; this.fI32 = i32; this.fU8 = u8; this.fView = v; this.fCode = c;
+  }
+
   private ld8(lo: number, hi: number): number {
     const pa = this.dataPa(lo, hi, ACC_READ);
-    let off = pa - this.fBase;
+    const off = pa - this.fBase;
     if (pa >= 0 && off >= 0 && off < this.fSize) return this.fU8[off]!;
-    off = pa - this.gBase;
-    if (pa >= 0 && off >= 0 && off < this.gSize) return this.gU8[off]!;
+    return this.ld8Slow(pa, lo, hi);
+  }
+
+  private ld8Slow(pa: number, lo: number, hi: number): number {
+    const off = pa - this.gBase;
+    if (pa >= 0 && off >= 0 && off < this.gSize) { this.swapWindows(); return this.fU8[off]!; }
     const o = this.slowOff(pa, lo, hi, 1, false), r = this.last;
     if (r.device) return Number(r.device.read(o, 1) & 0xffn);
     return r.bytes[o]!;
@@ -657,10 +672,14 @@ export class Cpu {
 
   private ld16(lo: number, hi: number): number {
     const pa = this.dataPa(lo, hi, ACC_READ);
-    let off = pa - this.fBase;
+    const off = pa - this.fBase;
     if (pa >= 0 && off >= 0 && off + 2 <= this.fSize) return this.fView.getUint16(off, true);
-    off = pa - this.gBase;
-    if (pa >= 0 && off >= 0 && off + 2 <= this.gSize) return this.gView.getUint16(off, true);
+    return this.ld16Slow(pa, lo, hi);
+  }
+
+  private ld16Slow(pa: number, lo: number, hi: number): number {
+    const off = pa - this.gBase;
+    if (pa >= 0 && off >= 0 && off + 2 <= this.gSize) { this.swapWindows(); return this.fView.getUint16(off, true); }
     const o = this.slowOff(pa, lo, hi, 2, false), r = this.last;
     if (r.device) return Number(r.device.read(o, 2) & 0xffffn);
     return r.view.getUint16(o, true);
@@ -668,13 +687,18 @@ export class Cpu {
 
   private ld32(lo: number, hi: number): number {
     const pa = this.dataPa(lo, hi, ACC_READ);
+    const off = pa - this.fBase;
+    if (pa >= 0 && off >= 0 && off + 4 <= this.fSize && (off & 3) === 0) return this.fI32[off >>> 2]!;
+    return this.ld32Slow(pa, lo, hi);
+  }
+
+  private ld32Slow(pa: number, lo: number, hi: number): number {
     let off = pa - this.fBase;
-    if (pa >= 0 && off >= 0 && off + 4 <= this.fSize) {
-      return (off & 3) === 0 ? this.fI32[off >>> 2]! : this.fView.getInt32(off, true);
-    }
+    if (pa >= 0 && off >= 0 && off + 4 <= this.fSize) return this.fView.getInt32(off, true);
     off = pa - this.gBase;
     if (pa >= 0 && off >= 0 && off + 4 <= this.gSize) {
-      return (off & 3) === 0 ? this.gI32[off >>> 2]! : this.gView.getInt32(off, true);
+      this.swapWindows();
+      return (off & 3) === 0 ? this.fI32[off >>> 2]! : this.fView.getInt32(off, true);
     }
     const o = this.slowOff(pa, lo, hi, 4, false), r = this.last;
     if (r.device) return Number(r.device.read(o, 4) & 0xffffffffn) | 0;
@@ -684,16 +708,26 @@ export class Cpu {
   /** 64-bit load into T. */
   private ld64(lo: number, hi: number): void {
     const pa = this.dataPa(lo, hi, ACC_READ);
+    const off = pa - this.fBase;
+    if (pa >= 0 && off >= 0 && off + 8 <= this.fSize && (off & 3) === 0) {
+      const k = off >>> 2, w = this.fI32;
+      T[0] = w[k]!; T[1] = w[k + 1]!;
+      return;
+    }
+    this.ld64Slow(pa, lo, hi);
+  }
+
+  private ld64Slow(pa: number, lo: number, hi: number): void {
     let off = pa - this.fBase;
     if (pa >= 0 && off >= 0 && off + 8 <= this.fSize) {
-      if ((off & 3) === 0) { const k = off >>> 2; T[0] = this.fI32[k]!; T[1] = this.fI32[k + 1]!; }
-      else { T[0] = this.fView.getInt32(off, true); T[1] = this.fView.getInt32(off + 4, true); }
+      T[0] = this.fView.getInt32(off, true); T[1] = this.fView.getInt32(off + 4, true);
       return;
     }
     off = pa - this.gBase;
     if (pa >= 0 && off >= 0 && off + 8 <= this.gSize) {
-      if ((off & 3) === 0) { const k = off >>> 2; T[0] = this.gI32[k]!; T[1] = this.gI32[k + 1]!; }
-      else { T[0] = this.gView.getInt32(off, true); T[1] = this.gView.getInt32(off + 4, true); }
+      this.swapWindows();
+      if ((off & 3) === 0) { const k = off >>> 2; T[0] = this.fI32[k]!; T[1] = this.fI32[k + 1]!; }
+      else { T[0] = this.fView.getInt32(off, true); T[1] = this.fView.getInt32(off + 4, true); }
       return;
     }
     const o = this.slowOff(pa, lo, hi, 8, false), r = this.last;
@@ -710,10 +744,7 @@ export class Cpu {
   private stOff(pa: number, lo: number, hi: number, size: number, vlo: number, vhi: number): number {
     const off = pa - this.gBase;
     if (pa >= 0 && off >= 0 && off + size <= this.gSize) {
-      const r = this.gRegion, b = this.gBase, i32 = this.gI32, u8 = this.gU8, v = this.gView, c = this.gCode;
-      this.gRegion = this.fRegion; this.gBase = this.fBase; this.gSize = this.fSize;
-      this.gI32 = this.fI32; this.gU8 = this.fU8; this.gView = this.fView; this.gCode = this.fCode;
-      this.fRegion = r; this.fBase = b; this.fSize = r.size; this.fI32 = i32; this.fU8 = u8; this.fView = v; this.fCode = c;
+      this.swapWindows();
       return off;
     }
     const o = this.slowOff(pa, lo, hi, size, true), r = this.last;
@@ -744,6 +775,16 @@ export class Cpu {
 
   private st32(lo: number, hi: number, val: number): void {
     const pa = this.dataPa(lo, hi, ACC_WRITE);
+    const off = pa - this.fBase;
+    if (pa >= 0 && off >= 0 && off + 4 <= this.fSize && (off & 3) === 0 && this.fCode[off >>> 12] === 0) {
+      this.fI32[off >>> 2] = val;
+      this.monitorValid = false;
+      return;
+    }
+    this.st32Slow(pa, lo, hi, val);
+  }
+
+  private st32Slow(pa: number, lo: number, hi: number, val: number): void {
     let off = pa - this.fBase;
     if (!(pa >= 0 && off >= 0 && off + 4 <= this.fSize) && (off = this.stOff(pa, lo, hi, 4, val, 0)) < 0) return;
     if ((off & 3) === 0) this.fI32[off >>> 2] = val; else this.fView.setInt32(off, val, true);
@@ -753,6 +794,17 @@ export class Cpu {
 
   private st64(lo: number, hi: number, vlo: number, vhi: number): void {
     const pa = this.dataPa(lo, hi, ACC_WRITE);
+    const off = pa - this.fBase;
+    if (pa >= 0 && off >= 0 && off + 8 <= this.fSize && (off & 7) === 0 && this.fCode[off >>> 12] === 0) {
+      const k = off >>> 2, w = this.fI32;
+      w[k] = vlo; w[k + 1] = vhi;
+      this.monitorValid = false;
+      return;
+    }
+    this.st64Slow(pa, lo, hi, vlo, vhi);
+  }
+
+  private st64Slow(pa: number, lo: number, hi: number, vlo: number, vhi: number): void {
     let off = pa - this.fBase;
     if (!(pa >= 0 && off >= 0 && off + 8 <= this.fSize) && (off = this.stOff(pa, lo, hi, 8, vlo, vhi)) < 0) return;
     if ((off & 3) === 0) { const k = off >>> 2; this.fI32[k] = vlo; this.fI32[k + 1] = vhi; }

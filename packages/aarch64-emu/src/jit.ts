@@ -139,6 +139,29 @@ function writeback(ops: Int32Array, o: number): string {
   return '';
 }
 
+/** SBFM/BFM/UBFM with the rotation and masks as constants (Arm ARM BFM pseudocode). */
+function bitfield(ops: Int32Array, o: number): string {
+  const op = ops[o]!, rd = ops[o + 1]!, rn = ops[o + 2]!, packed = ops[o + 3]!;
+  const r = packed & 63, s = (packed >>> 8) & 63, sf = (packed >>> 16) & 1, rdSrc = packed >>> 17;
+  const wl = ops[o + 4]!, wh = ops[o + 5]!, tl = ops[o + 6]!, th = ops[o + 7]!;
+  let c = `{ const sl = ${lo(rn)}, sh = ${sf ? hi(rn) : '0'};`;
+  if (sf) {
+    if (r === 0) c += ' const rl = sl, rh = sh;';
+    else if (r < 32) c += ` const rl = (sl >>> ${r}) | (sh << ${32 - r}), rh = (sh >>> ${r}) | (sl << ${32 - r});`;
+    else if (r === 32) c += ' const rl = sh, rh = sl;';
+    else c += ` const rl = (sh >>> ${r - 32}) | (sl << ${64 - r}), rh = (sl >>> ${r - 32}) | (sh << ${64 - r});`;
+  } else c += r === 0 ? ' const rl = sl, rh = 0;' : ` const rl = (sl >>> ${r}) | (sl << ${32 - r}), rh = 0;`;
+  const bfm = op === OP.BFM;
+  c += bfm ? ` const dl = ${lo(rdSrc)}, dh = ${sf ? hi(rdSrc) : '0'};` : ' const dl = 0, dh = 0;';
+  c += ` const bl = (dl & ${~wl}) | (rl & ${wl}), bh = (dh & ${~wh}) | (rh & ${wh});`;
+  if (op === OP.SBFM) {
+    c += s >= 32 ? ` const bit = (sh >>> ${s - 32}) & 1;` : ` const bit = (sl >>> ${s}) & 1;`;
+    c += ` const tl = -bit, th = ${sf ? '-bit' : '0'};`;
+  } else c += ' const tl = dl, th = dh;';
+  c += ` R[${rd}] = (tl & ${~tl}) | (bl & ${tl}); R[${rd + 1}] = ${sf ? `(th & ${~th}) | (bh & ${th})` : '0'}; }`;
+  return c;
+}
+
 /** `T`-returning unary/binary helper call writing a 64-bit result. */
 const toRd = (rd: number): string => `R[${rd}] = T[0]; R[${rd + 1}] = T[1];`;
 
@@ -335,7 +358,7 @@ function generateMember(
       case OP.LSL_I: case OP.LSR_I: case OP.ASR_I:
         s = `{ ${shifted(rn, op - OP.LSL_I, a, sf)} R[${rd}] = ol; R[${rd + 1}] = oh; }`;
         break;
-      case OP.SBFM: case OP.BFM: case OP.UBFM: s = `cpu.bitfield(M[${j}].ops, ${o});`; break;
+      case OP.SBFM: case OP.BFM: case OP.UBFM: s = bitfield(ops, o); break;
       case OP.EXTR:
         if (sf) {
           s = a === 0 ? `R[${rd}] = ${lo(rm)}; R[${rd + 1}] = ${hi(rm)};`
