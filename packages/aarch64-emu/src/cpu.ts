@@ -56,6 +56,8 @@ interface Block {
   hits: number;
   /** The compiled block; null when the JIT declined it. */
   fn: JitFn | null | undefined;
+  /** The blocks compiled with it (itself first), referred to by the compiled code. */
+  members: readonly Block[] | undefined;
 }
 const TWO32 = 4294967296;
 /** Soft-TLB entries per EL (a power of two). */
@@ -867,7 +869,7 @@ export class Cpu {
     }
     const block: Block = {
       pa, n, ops: tmp.slice(0, n * STRIDE), words: words.slice(0, n), valid: true, linkGen: this.gen,
-      s0: undefined, s0Lo: 0, s0Hi: 0, s1: undefined, s1Lo: 0, s1Hi: 0, hits: 0, fn: undefined,
+      s0: undefined, s0Lo: 0, s0Hi: 0, s1: undefined, s1Lo: 0, s1Hi: 0, hits: 0, fn: undefined, members: undefined,
     };
     this.blocks.set(pa, block);
     const page = Math.floor(pa / 4096);
@@ -941,8 +943,9 @@ export class Cpu {
       if (left < blk.n) this.execBlock(blk, left);
       else {
         if (fn === undefined && ++blk.hits > this.jitThreshold) {
-          fn = blk.fn = compileRegion(blk, this.lookupBlock) ?? null;
-          if (fn) this.jitBlocks++;
+          const r = compileRegion(blk, this.lookupBlock);
+          fn = blk.fn = r === undefined ? null : r.fn;
+          if (r !== undefined) { blk.members = r.members as Block[]; this.jitBlocks++; }
         }
         if (fn) fn(this, blk);
         else this.execBlock(blk, blk.n);

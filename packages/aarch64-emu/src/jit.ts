@@ -176,10 +176,11 @@ export interface JitBlock {
 }
 
 /** Most blocks compiled into one function. */
-// Regions of several blocks were measured slower here (large functions take TurboFan 50-180 ms
-// on the shared machine and were deoptimised on paths first taken after OSR); one block per
-// function, with loops on itself iterating inside, won. Kept general for later experiments.
-const MAX_MEMBERS = 1;
+// Measured on bench-O2/Os (best of 5 runs in one process, shared 2-core machine): 1 member
+// 73-121 M insns/s, 2: 100-127, 3: 110-154, 6: 108-165; the first run gets slower with
+// bigger regions (17-23 M/s at 6 members against 34-43 at 1: TurboFan takes 50-180 ms on
+// a large function while it runs unoptimised). 4 is the compromise.
+const MAX_MEMBERS = 4;
 
 /**
  * Collects the blocks of a region: the entry block and the decoded blocks of the same 4 KiB
@@ -217,7 +218,7 @@ export function collectRegion(entry: JitBlock, lookup: (pa: number) => JitBlock 
  * @returns the JavaScript source, or undefined when the entry block's first instruction is
  *   not translated (the block then stays interpreted).
  */
-export function generateRegion(members: JitBlock[]): { src: string; members: readonly JitBlock[] } | undefined {
+export function generateRegion(members: JitBlock[]): { src: string; members: JitBlock[] } | undefined {
   // members whose first instruction is not translated stay out (edges to them leave)
   const none = (): string => '';
   members = members.filter((m, j) => j === 0 || generateMember(m.ops, m.n, 0, 0, none, none) !== undefined);
@@ -241,26 +242,22 @@ export function generateRegion(members: JitBlock[]): { src: string; members: rea
     if (body.usesFlags) usesFlags = true;
     if (body.setsFlags) setsFlags = true;
     maxN = Math.max(maxN, m.n);
-    cases += `case ${j}: { const BL = (PB + ${m.pa % 4096}) | 0; cur = ${j};\n${body.code}}\n`;
+    cases += `case ${j}: { const BL = (PB + ${m.pa - members[0]!.pa}) | 0; cur = ${j};\n${body.code}}\n`;
   }
   const flush = setsFlags ? 'cpu.n = fn; cpu.z = fz; cpu.c = fc; cpu.v = fv;' : '';
-  let src = 'return function block(cpu, blk) {\n';
-  src += `const R = cpu.R, BH = cpu.pcHi, PB = (cpu.pcLo - ${members[0]!.pa % 4096}) | 0, G = cpu.gen;\n`;
+  let src = `const REL = [${members.map((m) => m.pa - members[0]!.pa).join(', ')}];\n`;
+  src += 'return function block(cpu, blk) {\n';
+  src += 'const R = cpu.R, BH = cpu.pcHi, PB = cpu.pcLo, G = cpu.gen;\n';
   src += 'let i = 0, cur = 0, p = 0;\n';
   if (usesFlags || setsFlags) src += 'let fn = cpu.n, fz = cpu.z, fc = cpu.c, fv = cpu.v;\n';
   src += 'try {\nfor (;;) {\nswitch (p) {\n' + cases;
-  src += `default: ${exit(0, 'cpu.pcLo = (PB + MOFF[p]) | 0; cpu.pcHi = BH;')}\n}\n`;
+  src += `default: ${exit(0, 'cpu.pcLo = (PB + REL[p]) | 0; cpu.pcHi = BH;')}\n}\n`;
   // between two members: back to the run loop when it has something to do (stop, interrupts
   // or step, tracing, a translation or code change, or the budget ending in the next block)
   src += `if (cpu.stopFlag || cpu.attention || cpu.traceHook !== undefined || cpu.gen !== G || !blk.valid || cpu.insnCount + ${maxN} > cpu.runEnd) {`;
-  src += ` ${FLUSH} cpu.pcLo = (PB + MOFF[p]) | 0; cpu.pcHi = BH; return; }\n}\n`;
-  src += `} catch (e) {\nif (e !== FAULT) throw e;\n${FLUSH}\ncpu.blockFault(M[cur].ops, i, (PB + MOFF[cur]) | 0, BH);\n}\n};`;
+  src += ` ${FLUSH} cpu.pcLo = (PB + REL[p]) | 0; cpu.pcHi = BH; return; }\n}\n`;
+  src += `} catch (e) {\nif (e !== FAULT) throw e;\n${FLUSH}\ncpu.blockFault((cur === 0 ? blk : blk.members[cur]).ops, i, (PB + REL[cur]) | 0, BH);\n}\n};`;
   src = src.split(FLUSH).join(flush);
-  if (members.length === 1) {
-    // a single block refers to itself through `blk`: the source depends only on the code
-    src = src.split('M[0]').join('blk').split('M[cur]').join('blk');
-    src = src.split('MOFF[p]').join(String(members[0]!.pa % 4096)).split('MOFF[cur]').join(String(members[0]!.pa % 4096));
-  }
   return { src, members };
 }
 
@@ -510,7 +507,7 @@ function generateMember(
       default:
         // not translated: the interpreter runs the rest of the block from here
         if (k === 0) return undefined;
-        s = `${'/*FLUSH*/'} cpu.pcLo = BL; cpu.pcHi = BH; cpu.execBlock(M[${j}], ${n}, ${k}); return;`;
+        s = `${'/*FLUSH*/'} cpu.pcLo = BL; cpu.pcHi = BH; cpu.execBlock(${j === 0 ? 'blk' : `blk.members[${j}]`}, ${n}, ${k}); return;`;
         ended = true;
         break;
     }
@@ -526,28 +523,21 @@ function generateMember(
  * @param lookup - decoded blocks by physical address (candidates for the region).
  * @returns the function, or undefined when the entry block is not translated.
  */
-export function compileRegion(entry: JitBlock, lookup: (pa: number) => JitBlock | undefined): JitFn | undefined {
-  const members = collectRegion(entry, lookup);
-  if (members.length === 1) {
-    // position-independent source (page offset 0): one function per distinct block code,
-    // shared by every CPU, so V8's feedback and optimised code carry over
-    const r = generateRegion([{ pa: 0, n: entry.n, ops: entry.ops }]);
-    if (r === undefined) return undefined;
-    let fn = cache.get(r.src);
-    if (fn === undefined) {
-      if (cache.size >= CACHE_LIMIT) cache.clear();
-      fn = new Function('h', PRELUDE + r.src)(HELPERS) as JitFn;
-      cache.set(r.src, fn);
-    }
-    return fn;
-  }
-  const r = generateRegion(members);
+export function compileRegion(entry: JitBlock, lookup: (pa: number) => JitBlock | undefined): { fn: JitFn; members: JitBlock[] } | undefined {
+  const r = generateRegion(collectRegion(entry, lookup));
   if (r === undefined) return undefined;
-  const moff = Int32Array.from(r.members, (m) => m.pa % 4096);
-  return new Function('h', 'M', 'MOFF', PRELUDE + r.src)(HELPERS, r.members, moff) as JitFn;
+  // the source uses offsets relative to the entry only: one function per distinct code,
+  // shared by every CPU and block with that code, so V8's feedback and optimised code carry over
+  let fn = cache.get(r.src);
+  if (fn === undefined) {
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    fn = new Function('h', PRELUDE + r.src)(HELPERS) as JitFn;
+    cache.set(r.src, fn);
+  }
+  return { fn, members: r.members };
 }
 
-/** Compiled single blocks by source. */
+/** Compiled regions by source. */
 const cache = new Map<string, JitFn>();
 const CACHE_LIMIT = 20000;
 

@@ -23,7 +23,7 @@ afterAll(() => { Cpu.defaultJitThreshold = 16; });
  * (the first trace call switches the CPU to block granularity), and compares each with qemu's
  * record before the same instruction number. Returns the first difference ('' when none).
  */
-function compareAtBlocks(elf: string, golden: string, blockInsns: number): { diff: string; blocks: number; compiled: number } {
+function compareAtBlocks(elf: string, golden: string, blockInsns: number, threshold: number): { diff: string; blocks: number; compiled: number; regions: number } {
   const lines = golden.split('\n');
   const sp = BigInt('0x' + /SP=([0-9a-f]{16})/.exec(golden)![1]!);
   const nzcv = parseInt(/PSTATE=([0-9a-f]{8})/.exec(golden)![1]!, 16) >>> 28;
@@ -36,14 +36,18 @@ function compareAtBlocks(elf: string, golden: string, blockInsns: number): { dif
       cpu = c;
       c.traceBlocks = true;
       c.maxBlockInsns = blockInsns;
+      c.jitThreshold = threshold;
       blocks++;
       if (diff) return;
       const want = lines.slice(c.insnCount * 12, c.insnCount * 12 + 12).join('\n') + '\n';
       const got = formatCpuState(c);
-      if (got !== want) diff = `before instruction ${c.insnCount}:\n${got}qemu:\n${want}`;
+      if (got !== want) { diff = `before instruction ${c.insnCount}:\n${got}qemu:\n${want}`; c.stop(); }
     },
   });
-  return { diff, blocks, compiled: cpu!.jitBlocks };
+  // blocks compiled together with successors (regions of more than one block)
+  const blocksOf = (cpu as unknown as { blocks: Map<number, { members?: readonly unknown[] }> }).blocks;
+  const regions = [...blocksOf.values()].filter((b) => (b.members?.length ?? 0) > 1).length;
+  return { diff, blocks, compiled: cpu!.jitBlocks, regions };
 }
 
 describe('JIT: register state at every block boundary vs qemu-aarch64 -d cpu (golden traces)', () => {
@@ -55,15 +59,17 @@ describe('JIT: register state at every block boundary vs qemu-aarch64 -d cpu (go
   for (const [name, elf] of cases) {
     // blocks of one instruction compare after every compiled instruction; longer blocks
     // exercise flags kept in locals across instructions
-    for (const size of [1, 3, 64]) {
-      it(`${name}, blocks of up to ${size}: identical state before every block, every block compiled`, () => {
+    // threshold 2: successors are decoded by the time a block compiles (multi-block regions)
+    for (const [size, threshold] of [[1, 0], [3, 0], [64, 0], [3, 2], [64, 2]] as const) {
+      it(`${name}, blocks of up to ${size}, compiled after ${threshold} runs: identical state before every block`, () => {
         const log = name.startsWith('risu') ? join(risu, `${name.slice(5)}.cpu.log.gz`) : join(programs, 'traces', `${name}.cpu.log.gz`);
         const golden = gunzipSync(readFileSync(log)).toString();
-        const r = compareAtBlocks(elf, golden, size);
+        const r = compareAtBlocks(elf, golden, size, threshold);
         expect(r.diff).toBe('');
         // the risu streams are straight-line code: blocks of up to 64 instructions
         expect(r.blocks).toBeGreaterThan(name.startsWith('risu') ? 6 : 50);
-        expect(r.compiled).toBeGreaterThan(5);
+        if (threshold === 0) expect(r.compiled).toBeGreaterThan(5);
+        if (threshold === 2 && !name.startsWith('risu')) expect(r.regions).toBeGreaterThan(3);
       }, 60_000);
     }
   }
@@ -74,7 +80,9 @@ describe('JIT: corpus programs and bare-metal boots', () => {
   for (const f of ['arith-O0.elf', 'switch-Os.elf', 'hash-O2.elf', 'sort-O0.elf', 'recursion-Os.elf']) {
     it(`${f}: same stdout, exit status and instruction count as qemu-aarch64`, () => {
       const chunks: Uint8Array[] = [];
-      const r = runLinuxProgram(readFileSync(join(programs, 'bin', f)), { output: (fd, b) => { if (fd === 1) chunks.push(b); } });
+      const r = runLinuxProgram(readFileSync(join(programs, 'bin', f)), {
+        output: (fd, b) => { if (fd === 1) chunks.push(b); }, maxInsns: golden[f]!.insns + 1000,
+      });
       expect({ stdout: Buffer.concat(chunks).toString('base64'), status: r.exitCode, insns: r.insns }).toEqual(golden[f]);
       expect(r.cpu.jitBlocks).toBeGreaterThan(10);
     }, 60_000);
