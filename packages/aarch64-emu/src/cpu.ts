@@ -98,8 +98,9 @@ export interface CpuOptions {
  * An AArch64 processing element (EL0 to EL2, AArch64 only).
  *
  * @remarks Registers are kept as int32 halves; use {@link Cpu.getX}/{@link Cpu.setX} with
- * bigints at the API edge. Unfinished: stage 1/2 translation (the MMU is always off:
- * VA = PA), software step, IRQs, SP alignment checks.
+ * bigints at the API edge. Hot blocks are compiled to JavaScript with `new Function` (see
+ * {@link Cpu.jitThreshold}; set `Cpu.defaultJitThreshold = Infinity` where code generation is
+ * not allowed). Unfinished: SP alignment checks (see the README).
  *
  * @example
  * ```ts
