@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: MIT
-// Block JIT (internal): turns a predecoded basic block (ops.ts layout) into the source of one
-// JavaScript function, compiled with `new Function`, so a hot block runs without the
-// executor's switch, with register slots, immediates, shift amounts and condition codes as
-// constants, and with NZCV in local variables. Operations it does not translate (system
-// instructions, exclusives, a few rare ones) hand the rest of the block to the interpreter
-// (`Cpu.execBlock` from that index), so semantics stay those of the interpreter.
+// Block JIT (internal): turns predecoded basic blocks (ops.ts layout) into the source of one
+// JavaScript function, compiled with `new Function`, so hot code runs without the
+// executor's switch, with register slots, immediates, shift amounts, bitfield masks and
+// condition codes as constants, and with NZCV in local variables. Operations it does not
+// translate (system instructions, exclusives, a few rare ones) hand the rest of the block to
+// the interpreter (`Cpu.execBlock` from that index), so semantics stay the interpreter's.
 //
-// Generated function: `(cpu, ops) => void`, executing the whole block from cpu.pcLo/pcHi (the
-// block's VA) and leaving PC, registers, flags and insnCount as the interpreter would.
-// Memory accesses call the CPU's ld*/st* helpers; a FAULT they throw is handed to
-// `cpu.blockFault(e, ops, index, baseLo, baseHi)`. A store that hits a page holding decoded
-// code ends the block after that store (like the interpreter's FAULT_DIRTY path).
+// A function covers a region: the entry block and up to MAX_MEMBERS - 1 decoded blocks of the
+// same page reached from it by direct branches or fall-through, run by a `switch` over the
+// member index inside a loop (so loops within the region never leave the function). Signature
+// `(cpu, blk) => void`: runs from cpu.pcLo/pcHi (the entry's VA) and leaves PC, registers,
+// flags and insnCount as the interpreter would; `blk.members` holds the member blocks. Between
+// two members it returns to the run loop whenever the run loop has work (stop, interrupts or
+// step, tracing, translation or code changes, budget). Memory accesses call the CPU's ld*/st*
+// helpers; a FAULT they throw is handed to `cpu.blockFault(ops, index, baseLo, baseHi)`. A
+// store that hits a page holding decoded code ends the function after that store (like the
+// interpreter's FAULT_DIRTY path). The source depends only on the code and the members'
+// offsets relative to the entry, so compiled functions are cached by source.
 
 import { OP, SLOT_SINK, SLOT_ZR, STRIDE } from './ops.js';
 import {
@@ -530,8 +536,16 @@ export function compileRegion(entry: JitBlock, lookup: (pa: number) => JitBlock 
   // shared by every CPU and block with that code, so V8's feedback and optimised code carry over
   let fn = cache.get(r.src);
   if (fn === undefined) {
+    if (!codegenAllowed) return undefined;
     if (cache.size >= CACHE_LIMIT) cache.clear();
-    fn = new Function('h', PRELUDE + r.src)(HELPERS) as JitFn;
+    try {
+      fn = new Function('h', PRELUDE + r.src)(HELPERS) as JitFn;
+    } catch (e) {
+      // code generation from strings disallowed (CSP, --disallow-code-generation-from-strings):
+      // everything stays interpreted
+      if (e instanceof EvalError) { codegenAllowed = false; return undefined; }
+      throw e;
+    }
     cache.set(r.src, fn);
   }
   return { fn, members: r.members };
@@ -539,6 +553,8 @@ export function compileRegion(entry: JitBlock, lookup: (pa: number) => JitBlock 
 
 /** Compiled regions by source. */
 const cache = new Map<string, JitFn>();
+/** False once `new Function` was refused. */
+let codegenAllowed = true;
 const CACHE_LIMIT = 20000;
 
 /**
