@@ -164,8 +164,9 @@ export class Cpu {
   /** Number of blocks compiled by the JIT so far. */
   jitBlocks = 0;
   /**
-   * Longest decoded block in instructions (1..1024, default 64). Smaller values only make
-   * blocks shorter: a test tracing with {@link Cpu.traceBlocks} then sees more boundaries.
+   * Longest decoded block in instructions (1..1024, default 64; other values are clamped, NaN
+   * counts as 1). Smaller values only make blocks shorter: a test tracing with
+   * {@link Cpu.traceBlocks} then sees more boundaries.
    */
   maxBlockInsns = 64;
   /** When true, {@link Cpu.run} returns `exception-el2` after taking an exception to EL2. */
@@ -856,7 +857,8 @@ export class Cpu {
     }
     let off = pa - r.base;
     const pageEnd = Math.min((off | 0xfff) + 1, r.size);
-    const max = Math.min(this.maxBlockInsns, (pageEnd - off) >>> 2);
+    const limit = this.maxBlockInsns >= 1 ? Math.min(this.maxBlockInsns | 0, 1024) : 1; // out-of-range values clamp
+    const max = Math.min(limit, (pageEnd - off) >>> 2);
     const tmp = new Int32Array(max * STRIDE);
     const words = new Uint32Array(max);
     let n = 0;

@@ -167,6 +167,16 @@ describe('JIT: block cache and faults', () => {
     });
   }
 
+  it('clamps an out-of-range maxBlockInsns instead of decoding empty blocks', () => {
+    for (const bad of [0, -5, Number.NaN, 1e9]) {
+      const cpu = machine([0x91000400, 0x91000400, 0x91000400, 0x14000000], 1, 0);
+      cpu.maxBlockInsns = bad;
+      expect(cpu.run(10)).toBe('budget');
+      expect(cpu.getX(0)).toBe(3n);
+      expect(cpu.pc).toBe(RAM + 12n);
+    }
+  });
+
   it('leaves a block starting with a system instruction to the interpreter; hands over at one later', () => {
     const words = [0x91000400 /* add */, 0xd53b4200 /* mrs x0, nzcv */, 0xd65f03c0 /* ret */];
     const ops = new Int32Array(words.length * STRIDE);
