@@ -648,8 +648,9 @@ export class Cpu {
     return pa - r.base;
   }
 
-  // Loads: a small fast path (first window, aligned) the JIT's functions inline, and the rest
-  // (second window, unaligned, MMIO, aborts) out of line.
+  // Loads and stores: a small fast path (aligned, in one of the two windows; stores only to
+  // pages without decoded code) the JIT's functions inline, and the rest (unaligned, other
+  // regions, MMIO, aborts, code pages) out of line.
 
   /** Exchanges the two fast RAM windows. */
   private swapWindows(): void {
@@ -693,6 +694,8 @@ export class Cpu {
     const pa = this.dataPa(lo, hi, ACC_READ);
     const off = pa - this.fBase;
     if (pa >= 0 && off >= 0 && off + 4 <= this.fSize && (off & 3) === 0) return this.fI32[off >>> 2]!;
+    const og = pa - this.gBase;
+    if (pa >= 0 && og >= 0 && og + 4 <= this.gSize && (og & 3) === 0) return this.gI32[og >>> 2]!;
     return this.ld32Slow(pa, lo, hi);
   }
 
@@ -715,6 +718,12 @@ export class Cpu {
     const off = pa - this.fBase;
     if (pa >= 0 && off >= 0 && off + 8 <= this.fSize && (off & 3) === 0) {
       const k = off >>> 2, w = this.fI32;
+      T[0] = w[k]!; T[1] = w[k + 1]!;
+      return;
+    }
+    const og = pa - this.gBase;
+    if (pa >= 0 && og >= 0 && og + 8 <= this.gSize && (og & 3) === 0) {
+      const k = og >>> 2, w = this.gI32;
       T[0] = w[k]!; T[1] = w[k + 1]!;
       return;
     }
@@ -785,6 +794,12 @@ export class Cpu {
       this.monitorValid = false;
       return;
     }
+    const og = pa - this.gBase;
+    if (pa >= 0 && og >= 0 && og + 4 <= this.gSize && (og & 3) === 0 && this.gCode[og >>> 12] === 0) {
+      this.gI32[og >>> 2] = val;
+      this.monitorValid = false;
+      return;
+    }
     this.st32Slow(pa, lo, hi, val);
   }
 
@@ -801,6 +816,13 @@ export class Cpu {
     const off = pa - this.fBase;
     if (pa >= 0 && off >= 0 && off + 8 <= this.fSize && (off & 7) === 0 && this.fCode[off >>> 12] === 0) {
       const k = off >>> 2, w = this.fI32;
+      w[k] = vlo; w[k + 1] = vhi;
+      this.monitorValid = false;
+      return;
+    }
+    const og = pa - this.gBase;
+    if (pa >= 0 && og >= 0 && og + 8 <= this.gSize && (og & 7) === 0 && this.gCode[og >>> 12] === 0) {
+      const k = og >>> 2, w = this.gI32;
       w[k] = vlo; w[k + 1] = vhi;
       this.monitorValid = false;
       return;
