@@ -4,6 +4,8 @@
 // (DDI 0487) pseudocode; QEMU target/arm was used to check corner cases, not copied.
 
 import { decodeInto, TERMINATES } from './decode.js';
+import { FAULT, compileRegion } from './jit.js';
+import type { JitFn } from './jit.js';
 import type { PhysicalMemory, Region } from './memory.js';
 import { OP, REGFILE_WORDS, SLOT_SP, STRIDE } from './ops.js';
 import { ACC_EXEC, ACC_READ, ACC_WRITE, translate, translateStage1 } from './mmu.js';
@@ -50,10 +52,16 @@ interface Block {
   /** Successor cache (two entries: last taken and last fall-through targets). */
   s0: Block | undefined; s0Lo: number; s0Hi: number;
   s1: Block | undefined; s1Lo: number; s1Hi: number;
+  /** Executions so far (until compiled). */
+  hits: number;
+  /** The compiled block; null when the JIT declined it. */
+  fn: JitFn | null | undefined;
+  /** The blocks compiled with it (itself first), referred to by the compiled code. */
+  members: readonly Block[] | undefined;
 }
-
-const FAULT = { fault: true };
 const TWO32 = 4294967296;
+/** Soft-TLB entries per EL (a power of two). */
+const TLB_WAYS = 512;
 
 const K_NZCV = sysRegKey(3, 3, 4, 2, 0);
 const K_DAIF = sysRegKey(3, 3, 4, 2, 1);
@@ -90,8 +98,9 @@ export interface CpuOptions {
  * An AArch64 processing element (EL0 to EL2, AArch64 only).
  *
  * @remarks Registers are kept as int32 halves; use {@link Cpu.getX}/{@link Cpu.setX} with
- * bigints at the API edge. Unfinished: stage 1/2 translation (the MMU is always off:
- * VA = PA), software step, IRQs, SP alignment checks.
+ * bigints at the API edge. Hot blocks are compiled to JavaScript with `new Function` (see
+ * {@link Cpu.jitThreshold}; set `Cpu.defaultJitThreshold = Infinity` where code generation is
+ * not allowed). Unfinished: SP alignment checks (see the README).
  *
  * @example
  * ```ts
@@ -136,6 +145,30 @@ export class Cpu {
   intLog: ((line: string) => void) | undefined;
   /** Called before every instruction when set (the executor then runs one instruction per block). */
   traceHook: ((cpu: Cpu) => void) | undefined;
+  /**
+   * With {@link Cpu.traceHook} set: when true, the hook is called before every block instead of
+   * every instruction, and blocks run as without a hook (JIT included). For tests comparing
+   * states at block boundaries.
+   */
+  traceBlocks = false;
+  /**
+   * Default of {@link Cpu.jitThreshold} for CPUs created afterwards (16). Set it to `Infinity`
+   * to run everything in the interpreter, or to 0 to compile every block on first use.
+   */
+  static defaultJitThreshold = 16;
+  /**
+   * Executions of a block after which it is compiled to a JavaScript function (the block
+   * JIT); `Infinity` keeps every block interpreted.
+   */
+  jitThreshold = Cpu.defaultJitThreshold;
+  /** Number of blocks compiled by the JIT so far. */
+  jitBlocks = 0;
+  /**
+   * Longest decoded block in instructions (1..1024, default 64; other values are clamped, NaN
+   * counts as 1). Smaller values only make blocks shorter: a test tracing with
+   * {@link Cpu.traceBlocks} then sees more boundaries.
+   */
+  maxBlockInsns = 64;
   /** When true, {@link Cpu.run} returns `exception-el2` after taking an exception to EL2. */
   stopOnEl2 = false;
   /**
@@ -160,6 +193,8 @@ export class Cpu {
   /** Bumped whenever cached VA -> block links may be stale (translation state changes). */
   private gen = 0;
   private stopFlag = false;
+  /** Instruction count at which the current {@link Cpu.run} ends (compiled loops stop there). */
+  private runEnd = 0;
   private stopReason: StopReason = 'stopped';
   private last: Region;
   private monitorValid = false;
@@ -184,8 +219,28 @@ export class Cpu {
   private excCount = 0;
   /** True when any translation stage is enabled for the current EL. */
   private mmuOn = false;
-  /** Soft TLB per EL: VA page key -> PA page * 8 + permission bits (r=1, w=2, x=4). */
-  private readonly tlb = [new Map<number, number>(), new Map<number, number>(), new Map<number, number>()];
+  /**
+   * Soft TLB: direct-mapped, {@link TLB_WAYS} instruction and as many data entries per EL. `tlbTag` holds the VA page
+   * number (-1 when empty), `tlbVal` the PA page * 8 + permission bits (r=1, w=2, x=4).
+   */
+  private readonly tlbTag = new Float64Array(6 * TLB_WAYS).fill(-1);
+  private readonly tlbVal = new Float64Array(6 * TLB_WAYS);
+  // Fast RAM window: the RAM region of the last slow-path access (base, size, views).
+  private fBase = 0;
+  private fSize = 0;
+  private fI32: Int32Array = new Int32Array(0);
+  private fU8: Uint8Array = new Uint8Array(0);
+  private fView: DataView = new DataView(new ArrayBuffer(0));
+  private fCode: Uint8Array = new Uint8Array(0);
+  private fRegion: Region;
+  // Second fast window: the RAM region the first one held before (program data and stack).
+  private gBase = 0;
+  private gSize = 0;
+  private gI32: Int32Array = new Int32Array(0);
+  private gU8: Uint8Array = new Uint8Array(0);
+  private gView: DataView = new DataView(new ArrayBuffer(0));
+  private gCode: Uint8Array = new Uint8Array(0);
+  private gRegion: Region;
 
   /** @param options - memory and configuration. */
   constructor(options: CpuOptions) {
@@ -193,7 +248,12 @@ export class Cpu {
     this.highestEl = options.highestEl ?? 2;
     this.el = this.highestEl;
     for (const [key, info] of SYS_REGS) this.sys.set(key, info.reset);
-    this.last = { base: -1, size: 0, name: '', bytes: new Uint8Array(0), view: new DataView(new ArrayBuffer(0)), code: new Uint8Array(0), device: undefined };
+    this.last = {
+      base: -1, size: 0, name: '', bytes: new Uint8Array(0), view: new DataView(new ArrayBuffer(0)),
+      words: new Int32Array(0), code: new Uint8Array(0), device: undefined,
+    };
+    this.fRegion = this.last;
+    this.gRegion = this.last;
     // Several CPUs may share one memory (the vCPUs of a VM): each one's decoded blocks of a
     // written page must go, so the callbacks chain instead of replacing each other.
     const previous = this.memory.onCodeWrite;
@@ -408,7 +468,7 @@ export class Cpu {
 
   /** Drops every soft-TLB entry (TLBI, translation register writes, host page-table edits). */
   flushTlb(): void {
-    for (const m of this.tlb) m.clear();
+    this.tlbTag.fill(-1);
     this.gen++;
     this.updateMmu();
   }
@@ -429,33 +489,33 @@ export class Cpu {
   }
 
   /**
-   * Translates a VA for an access at the current EL into T (PA halves), or throws FAULT with
-   * the abort details set.
+   * Translates a VA for an access at the current EL, or throws FAULT with the abort details
+   * set.
+   * @returns the physical address.
    */
-  private xlate(lo: number, hi: number, acc: number): void {
-    const key = hi * 1048576 + (lo >>> 12);
-    const map = this.tlb[this.el]!;
-    const e = map.get(key);
+  private xlate(lo: number, hi: number, acc: number): number {
+    const vpn = (hi >>> 0) * 1048576 + (lo >>> 12);
+    // separate instruction and data halves (as hardware has an ITLB and a DTLB)
+    const idx = (this.el * 2 + (acc === ACC_EXEC ? 1 : 0)) * TLB_WAYS + ((lo >>> 12) & (TLB_WAYS - 1));
     const need = acc === ACC_WRITE ? 2 : acc === ACC_EXEC ? 4 : 1;
-    let pa: number;
-    if (e !== undefined && (e & need) !== 0) pa = Math.floor(e / 8) * 4096 + (lo & 0xfff);
-    else {
-      const r = translate(this.memory, this.regs(), this.el, lo, hi, acc);
-      if (r.fault) {
-        const ifetch = acc === ACC_EXEC;
-        this.faultEc = ifetch ? (this.el === 0 ? EC.IABT_LOW : EC.IABT_CUR) : (this.el === 0 ? EC.DABT_LOW : EC.DABT_CUR);
-        this.faultIss = (!ifetch && acc === ACC_WRITE && !r.s1ptw ? 1 << 6 : 0) | (r.s1ptw ? 1 << 7 : 0) | r.fault;
-        this.faultFarLo = lo; this.faultFarHi = hi; this.faultHasFar = true;
-        this.faultToEl2 = r.stage2;
-        this.faultIpa = r.stage2 ? r.ipa : -1;
-        this.faultS1ptw = r.s1ptw;
-        throw FAULT;
-      }
-      pa = r.pa;
-      map.set(key, Math.floor(pa / 4096) * 8 + r.perm);
+    if (this.tlbTag[idx] === vpn) {
+      const e = this.tlbVal[idx]!;
+      if ((e & need) !== 0) return (e - (e & 7)) * 512 + (lo & 0xfff);
     }
-    T[0] = pa % TWO32 | 0;
-    T[1] = Math.floor(pa / TWO32);
+    const r = translate(this.memory, this.regs(), this.el, lo, hi, acc);
+    if (r.fault) {
+      const ifetch = acc === ACC_EXEC;
+      this.faultEc = ifetch ? (this.el === 0 ? EC.IABT_LOW : EC.IABT_CUR) : (this.el === 0 ? EC.DABT_LOW : EC.DABT_CUR);
+      this.faultIss = (!ifetch && acc === ACC_WRITE && !r.s1ptw ? 1 << 6 : 0) | (r.s1ptw ? 1 << 7 : 0) | r.fault;
+      this.faultFarLo = lo; this.faultFarHi = hi; this.faultHasFar = true;
+      this.faultToEl2 = r.stage2;
+      this.faultIpa = r.stage2 ? r.ipa : -1;
+      this.faultS1ptw = r.s1ptw;
+      throw FAULT;
+    }
+    this.tlbTag[idx] = vpn;
+    this.tlbVal[idx] = Math.floor(r.pa / 4096) * 8 + r.perm;
+    return r.pa;
   }
 
   /** Returns true when MRS/MSR of `key` is allowed at the current EL. */
@@ -568,96 +628,226 @@ export class Cpu {
     throw FAULT;
   }
 
-  /** Translates a data address; the MMU is off (unfinished): VA = PA below 2^48. */
-  private region(lo: number, hi: number, size: number, write: boolean): number {
-    if (hi >>> 16 !== 0) this.dataAbort(lo, hi, write, 0x00); // address size fault, level 0
-    const pa = hi * TWO32 + (lo >>> 0);
+  /**
+   * Physical address of a data access: translated when the MMU is on; -1 for a VA with bits
+   * [63:48] set while it is off (the slow path raises the address size fault).
+   */
+  private dataPa(lo: number, hi: number, acc: number): number {
+    if (this.mmuOn) return this.xlate(lo, hi, acc);
+    if (hi === 0) return lo >>> 0;
+    return hi >>> 16 !== 0 ? -1 : hi * TWO32 + (lo >>> 0);
+  }
+
+  /**
+   * Slow path of a data access: finds the region of `pa` (or raises the abort), makes a RAM
+   * region the first fast window (the previous one becomes the second), and returns the
+   * offset into `this.last`.
+   */
+  private slowOff(pa: number, lo: number, hi: number, size: number, write: boolean): number {
+    if (pa < 0) this.dataAbort(lo, hi, write, 0x00); // address size fault, level 0
     const r = this.memory.find(pa, size);
-    if (!r) this.dataAbort(lo, hi, write, 0x10); // synchronous external abort
+    // an external abort after translation reports the PA (known difference, see README)
+    if (!r) this.dataAbort(pa % TWO32 | 0, Math.floor(pa / TWO32), write, 0x10);
     this.last = r;
+    if (!r.device && r !== this.fRegion) {
+      if (r !== this.gRegion) {
+        this.gRegion = this.fRegion; this.gBase = this.fBase; this.gSize = this.fSize;
+        this.gI32 = this.fI32; this.gU8 = this.fU8; this.gView = this.fView; this.gCode = this.fCode;
+      }
+      this.fRegion = r; this.fBase = r.base; this.fSize = r.size;
+      this.fI32 = r.words; this.fU8 = r.bytes; this.fView = r.view; this.fCode = r.code;
+    }
     return pa - r.base;
   }
 
+  // Loads and stores: a small fast path (aligned, in one of the two windows; stores only to
+  // pages without decoded code) the JIT's functions inline, and the rest (unaligned, other
+  // regions, MMIO, aborts, code pages) out of line.
+
+  /** Exchanges the two fast RAM windows. */
+  private swapWindows(): void {
+    const r = this.gRegion, b = this.gBase, n = this.gSize, i32 = this.gI32, u8 = this.gU8, v = this.gView, c = this.gCode;
+    this.gRegion = this.fRegion; this.gBase = this.fBase; this.gSize = this.fSize;
+    this.gI32 = this.fI32; this.gU8 = this.fU8; this.gView = this.fView; this.gCode = this.fCode;
+    this.fRegion = r; this.fBase = b; this.fSize = n; this.fI32 = i32; this.fU8 = u8; this.fView = v; this.fCode = c;
+  }
+
   private ld8(lo: number, hi: number): number {
-    if (this.mmuOn) { this.xlate(lo, hi, ACC_READ); lo = T[0]!; hi = T[1]!; }
-    let r = this.last;
-    let off = (hi === 0 ? lo >>> 0 : hi * TWO32 + (lo >>> 0)) - r.base;
-    if (off < 0 || off + 1 > r.size) { off = this.region(lo, hi, 1, false); r = this.last; }
-    if (r.device) return Number(r.device.read(off, 1) & 0xffn);
-    return r.bytes[off]!;
+    const pa = this.dataPa(lo, hi, ACC_READ);
+    const off = pa - this.fBase;
+    if (pa >= 0 && off >= 0 && off < this.fSize) return this.fU8[off]!;
+    return this.ld8Slow(pa, lo, hi);
+  }
+
+  private ld8Slow(pa: number, lo: number, hi: number): number {
+    const off = pa - this.gBase;
+    if (pa >= 0 && off >= 0 && off < this.gSize) { this.swapWindows(); return this.fU8[off]!; }
+    const o = this.slowOff(pa, lo, hi, 1, false), r = this.last;
+    if (r.device) return Number(r.device.read(o, 1) & 0xffn);
+    return r.bytes[o]!;
   }
 
   private ld16(lo: number, hi: number): number {
-    if (this.mmuOn) { this.xlate(lo, hi, ACC_READ); lo = T[0]!; hi = T[1]!; }
-    let r = this.last;
-    let off = (hi === 0 ? lo >>> 0 : hi * TWO32 + (lo >>> 0)) - r.base;
-    if (off < 0 || off + 2 > r.size) { off = this.region(lo, hi, 2, false); r = this.last; }
-    if (r.device) return Number(r.device.read(off, 2) & 0xffffn);
-    return r.view.getUint16(off, true);
+    const pa = this.dataPa(lo, hi, ACC_READ);
+    const off = pa - this.fBase;
+    if (pa >= 0 && off >= 0 && off + 2 <= this.fSize) return this.fView.getUint16(off, true);
+    return this.ld16Slow(pa, lo, hi);
+  }
+
+  private ld16Slow(pa: number, lo: number, hi: number): number {
+    const off = pa - this.gBase;
+    if (pa >= 0 && off >= 0 && off + 2 <= this.gSize) { this.swapWindows(); return this.fView.getUint16(off, true); }
+    const o = this.slowOff(pa, lo, hi, 2, false), r = this.last;
+    if (r.device) return Number(r.device.read(o, 2) & 0xffffn);
+    return r.view.getUint16(o, true);
   }
 
   private ld32(lo: number, hi: number): number {
-    if (this.mmuOn) { this.xlate(lo, hi, ACC_READ); lo = T[0]!; hi = T[1]!; }
-    let r = this.last;
-    let off = (hi === 0 ? lo >>> 0 : hi * TWO32 + (lo >>> 0)) - r.base;
-    if (off < 0 || off + 4 > r.size) { off = this.region(lo, hi, 4, false); r = this.last; }
-    if (r.device) return Number(r.device.read(off, 4) & 0xffffffffn) | 0;
-    return r.view.getInt32(off, true);
+    const pa = this.dataPa(lo, hi, ACC_READ);
+    const off = pa - this.fBase;
+    if (pa >= 0 && off >= 0 && off + 4 <= this.fSize && (off & 3) === 0) return this.fI32[off >>> 2]!;
+    const og = pa - this.gBase;
+    if (pa >= 0 && og >= 0 && og + 4 <= this.gSize && (og & 3) === 0) return this.gI32[og >>> 2]!;
+    return this.ld32Slow(pa, lo, hi);
+  }
+
+  private ld32Slow(pa: number, lo: number, hi: number): number {
+    let off = pa - this.fBase;
+    if (pa >= 0 && off >= 0 && off + 4 <= this.fSize) return this.fView.getInt32(off, true);
+    off = pa - this.gBase;
+    if (pa >= 0 && off >= 0 && off + 4 <= this.gSize) {
+      this.swapWindows();
+      return (off & 3) === 0 ? this.fI32[off >>> 2]! : this.fView.getInt32(off, true);
+    }
+    const o = this.slowOff(pa, lo, hi, 4, false), r = this.last;
+    if (r.device) return Number(r.device.read(o, 4) & 0xffffffffn) | 0;
+    return r.view.getInt32(o, true);
   }
 
   /** 64-bit load into T. */
   private ld64(lo: number, hi: number): void {
-    if (this.mmuOn) { this.xlate(lo, hi, ACC_READ); lo = T[0]!; hi = T[1]!; }
-    let r = this.last;
-    let off = (hi === 0 ? lo >>> 0 : hi * TWO32 + (lo >>> 0)) - r.base;
-    if (off < 0 || off + 8 > r.size) { off = this.region(lo, hi, 8, false); r = this.last; }
-    if (r.device) { fromBig(r.device.read(off, 8)); return; }
-    T[0] = r.view.getInt32(off, true);
-    T[1] = r.view.getInt32(off + 4, true);
+    const pa = this.dataPa(lo, hi, ACC_READ);
+    const off = pa - this.fBase;
+    if (pa >= 0 && off >= 0 && off + 8 <= this.fSize && (off & 3) === 0) {
+      const k = off >>> 2, w = this.fI32;
+      T[0] = w[k]!; T[1] = w[k + 1]!;
+      return;
+    }
+    const og = pa - this.gBase;
+    if (pa >= 0 && og >= 0 && og + 8 <= this.gSize && (og & 3) === 0) {
+      const k = og >>> 2, w = this.gI32;
+      T[0] = w[k]!; T[1] = w[k + 1]!;
+      return;
+    }
+    this.ld64Slow(pa, lo, hi);
+  }
+
+  private ld64Slow(pa: number, lo: number, hi: number): void {
+    let off = pa - this.fBase;
+    if (pa >= 0 && off >= 0 && off + 8 <= this.fSize) {
+      T[0] = this.fView.getInt32(off, true); T[1] = this.fView.getInt32(off + 4, true);
+      return;
+    }
+    off = pa - this.gBase;
+    if (pa >= 0 && off >= 0 && off + 8 <= this.gSize) {
+      this.swapWindows();
+      if ((off & 3) === 0) { const k = off >>> 2; T[0] = this.fI32[k]!; T[1] = this.fI32[k + 1]!; }
+      else { T[0] = this.fView.getInt32(off, true); T[1] = this.fView.getInt32(off + 4, true); }
+      return;
+    }
+    const o = this.slowOff(pa, lo, hi, 8, false), r = this.last;
+    if (r.device) { fromBig(r.device.read(o, 8)); return; }
+    T[0] = r.view.getInt32(o, true);
+    T[1] = r.view.getInt32(o + 4, true);
+  }
+
+  /**
+   * Offset of a RAM store of `size` bytes in the first fast window after making the region
+   * of `pa` that window (the second window is swapped in without a search); -1 after an MMIO
+   * store (done through the device).
+   */
+  private stOff(pa: number, lo: number, hi: number, size: number, vlo: number, vhi: number): number {
+    const off = pa - this.gBase;
+    if (pa >= 0 && off >= 0 && off + size <= this.gSize) {
+      this.swapWindows();
+      return off;
+    }
+    const o = this.slowOff(pa, lo, hi, size, true), r = this.last;
+    if (r.device) {
+      r.device.write(o, size, size === 8 ? toBig(vlo, vhi) : BigInt(size === 4 ? vlo >>> 0 : vlo & (size === 2 ? 0xffff : 0xff)));
+      return -1;
+    }
+    return o;
   }
 
   private st8(lo: number, hi: number, val: number): void {
-    if (this.mmuOn) { this.xlate(lo, hi, ACC_WRITE); lo = T[0]!; hi = T[1]!; }
-    let r = this.last;
-    let off = (hi === 0 ? lo >>> 0 : hi * TWO32 + (lo >>> 0)) - r.base;
-    if (off < 0 || off + 1 > r.size) { off = this.region(lo, hi, 1, true); r = this.last; }
-    if (r.device) { r.device.write(off, 1, BigInt(val & 0xff)); return; }
-    r.bytes[off] = val;
-    if (r.code[off >>> 12]) this.memory.noteWrite(r, off, 1);
+    const pa = this.dataPa(lo, hi, ACC_WRITE);
+    let off = pa - this.fBase;
+    if (!(pa >= 0 && off >= 0 && off < this.fSize) && (off = this.stOff(pa, lo, hi, 1, val, 0)) < 0) return;
+    this.fU8[off] = val;
+    if (this.fCode[off >>> 12]) this.memory.noteWrite(this.fRegion, off, 1);
     this.monitorValid = false;
   }
 
   private st16(lo: number, hi: number, val: number): void {
-    if (this.mmuOn) { this.xlate(lo, hi, ACC_WRITE); lo = T[0]!; hi = T[1]!; }
-    let r = this.last;
-    let off = (hi === 0 ? lo >>> 0 : hi * TWO32 + (lo >>> 0)) - r.base;
-    if (off < 0 || off + 2 > r.size) { off = this.region(lo, hi, 2, true); r = this.last; }
-    if (r.device) { r.device.write(off, 2, BigInt(val & 0xffff)); return; }
-    r.view.setUint16(off, val & 0xffff, true);
-    if (r.code[off >>> 12] || r.code[(off + 1) >>> 12]) this.memory.noteWrite(r, off, 2);
+    const pa = this.dataPa(lo, hi, ACC_WRITE);
+    let off = pa - this.fBase;
+    if (!(pa >= 0 && off >= 0 && off + 2 <= this.fSize) && (off = this.stOff(pa, lo, hi, 2, val, 0)) < 0) return;
+    this.fView.setUint16(off, val & 0xffff, true);
+    if (this.fCode[off >>> 12] || this.fCode[(off + 1) >>> 12]) this.memory.noteWrite(this.fRegion, off, 2);
     this.monitorValid = false;
   }
 
   private st32(lo: number, hi: number, val: number): void {
-    if (this.mmuOn) { this.xlate(lo, hi, ACC_WRITE); lo = T[0]!; hi = T[1]!; }
-    let r = this.last;
-    let off = (hi === 0 ? lo >>> 0 : hi * TWO32 + (lo >>> 0)) - r.base;
-    if (off < 0 || off + 4 > r.size) { off = this.region(lo, hi, 4, true); r = this.last; }
-    if (r.device) { r.device.write(off, 4, BigInt(val >>> 0)); return; }
-    r.view.setInt32(off, val, true);
-    if (r.code[off >>> 12] || r.code[(off + 3) >>> 12]) this.memory.noteWrite(r, off, 4);
+    const pa = this.dataPa(lo, hi, ACC_WRITE);
+    const off = pa - this.fBase;
+    if (pa >= 0 && off >= 0 && off + 4 <= this.fSize && (off & 3) === 0 && this.fCode[off >>> 12] === 0) {
+      this.fI32[off >>> 2] = val;
+      this.monitorValid = false;
+      return;
+    }
+    const og = pa - this.gBase;
+    if (pa >= 0 && og >= 0 && og + 4 <= this.gSize && (og & 3) === 0 && this.gCode[og >>> 12] === 0) {
+      this.gI32[og >>> 2] = val;
+      this.monitorValid = false;
+      return;
+    }
+    this.st32Slow(pa, lo, hi, val);
+  }
+
+  private st32Slow(pa: number, lo: number, hi: number, val: number): void {
+    let off = pa - this.fBase;
+    if (!(pa >= 0 && off >= 0 && off + 4 <= this.fSize) && (off = this.stOff(pa, lo, hi, 4, val, 0)) < 0) return;
+    if ((off & 3) === 0) this.fI32[off >>> 2] = val; else this.fView.setInt32(off, val, true);
+    if (this.fCode[off >>> 12] || this.fCode[(off + 3) >>> 12]) this.memory.noteWrite(this.fRegion, off, 4);
     this.monitorValid = false;
   }
 
   private st64(lo: number, hi: number, vlo: number, vhi: number): void {
-    if (this.mmuOn) { this.xlate(lo, hi, ACC_WRITE); lo = T[0]!; hi = T[1]!; }
-    let r = this.last;
-    let off = (hi === 0 ? lo >>> 0 : hi * TWO32 + (lo >>> 0)) - r.base;
-    if (off < 0 || off + 8 > r.size) { off = this.region(lo, hi, 8, true); r = this.last; }
-    if (r.device) { r.device.write(off, 8, toBig(vlo, vhi)); return; }
-    r.view.setInt32(off, vlo, true);
-    r.view.setInt32(off + 4, vhi, true);
-    if (r.code[off >>> 12] || r.code[(off + 7) >>> 12]) this.memory.noteWrite(r, off, 8);
+    const pa = this.dataPa(lo, hi, ACC_WRITE);
+    const off = pa - this.fBase;
+    if (pa >= 0 && off >= 0 && off + 8 <= this.fSize && (off & 7) === 0 && this.fCode[off >>> 12] === 0) {
+      const k = off >>> 2, w = this.fI32;
+      w[k] = vlo; w[k + 1] = vhi;
+      this.monitorValid = false;
+      return;
+    }
+    const og = pa - this.gBase;
+    if (pa >= 0 && og >= 0 && og + 8 <= this.gSize && (og & 7) === 0 && this.gCode[og >>> 12] === 0) {
+      const k = og >>> 2, w = this.gI32;
+      w[k] = vlo; w[k + 1] = vhi;
+      this.monitorValid = false;
+      return;
+    }
+    this.st64Slow(pa, lo, hi, vlo, vhi);
+  }
+
+  private st64Slow(pa: number, lo: number, hi: number, vlo: number, vhi: number): void {
+    let off = pa - this.fBase;
+    if (!(pa >= 0 && off >= 0 && off + 8 <= this.fSize) && (off = this.stOff(pa, lo, hi, 8, vlo, vhi)) < 0) return;
+    if ((off & 3) === 0) { const k = off >>> 2; this.fI32[k] = vlo; this.fI32[k + 1] = vhi; }
+    else { this.fView.setInt32(off, vlo, true); this.fView.setInt32(off + 4, vhi, true); }
+    if (this.fCode[off >>> 12] || this.fCode[(off + 7) >>> 12]) this.memory.noteWrite(this.fRegion, off, 8);
     this.monitorValid = false;
   }
 
@@ -684,14 +874,13 @@ export class Cpu {
     let pa = -1;
     if (this.mmuOn) {
       try {
-        this.xlate(lo, hi, ACC_EXEC);
+        pa = this.xlate(lo, hi, ACC_EXEC);
       } catch (e) {
         if (e !== FAULT) throw e;
         this.faultS1ptw = false;
         this.exception(this.faultEc, this.faultIss, lo, hi, true, lo, hi);
         return undefined;
       }
-      pa = T[1]! * TWO32 + (T[0]! >>> 0);
     } else if (hi >>> 16 === 0) pa = hi * TWO32 + (lo >>> 0);
     const cached = pa >= 0 ? this.blocks.get(pa) : undefined;
     if (cached) return cached;
@@ -702,7 +891,8 @@ export class Cpu {
     }
     let off = pa - r.base;
     const pageEnd = Math.min((off | 0xfff) + 1, r.size);
-    const max = Math.min(64, (pageEnd - off) >>> 2);
+    const limit = this.maxBlockInsns >= 1 ? Math.min(this.maxBlockInsns | 0, 1024) : 1; // out-of-range values clamp
+    const max = Math.min(limit, (pageEnd - off) >>> 2);
     const tmp = new Int32Array(max * STRIDE);
     const words = new Uint32Array(max);
     let n = 0;
@@ -716,7 +906,7 @@ export class Cpu {
     }
     const block: Block = {
       pa, n, ops: tmp.slice(0, n * STRIDE), words: words.slice(0, n), valid: true, linkGen: this.gen,
-      s0: undefined, s0Lo: 0, s0Hi: 0, s1: undefined, s1Lo: 0, s1Hi: 0,
+      s0: undefined, s0Lo: 0, s0Hi: 0, s1: undefined, s1Lo: 0, s1Hi: 0, hits: 0, fn: undefined, members: undefined,
     };
     this.blocks.set(pa, block);
     const page = Math.floor(pa / 4096);
@@ -726,6 +916,9 @@ export class Cpu {
     list.push(block);
     return block;
   }
+
+  /** Decoded block at a physical address (the JIT's region candidates). */
+  private readonly lookupBlock = (pa: number): Block | undefined => this.blocks.get(pa);
 
   // ---- run loop --------------------------------------------------------------------------
 
@@ -737,12 +930,13 @@ export class Cpu {
    */
   run(budget: number): StopReason {
     const end = this.insnCount + budget;
+    this.runEnd = end;
     this.stopFlag = false;
     let prev: Block | undefined;
     while (!this.stopFlag) {
       const left = end - this.insnCount;
       if (left <= 0) return 'budget';
-      if (this.traceHook !== undefined && !this.attention) {
+      if (this.traceHook !== undefined && !this.attention && !this.traceBlocks) {
         const blk1 = this.fetchBlock();
         prev = undefined;
         if (blk1 === undefined) continue;
@@ -781,7 +975,18 @@ export class Cpu {
         }
       }
       const el = this.el;
-      this.execBlock(blk, left < blk.n ? left : blk.n);
+      if (this.traceBlocks && this.traceHook !== undefined) this.traceHook(this);
+      let fn = blk.fn;
+      if (left < blk.n) this.execBlock(blk, left);
+      else {
+        if (fn === undefined && ++blk.hits > this.jitThreshold) {
+          const r = compileRegion(blk, this.lookupBlock);
+          fn = blk.fn = r === undefined ? null : r.fn;
+          if (r !== undefined) { blk.members = r.members as Block[]; this.jitBlocks++; }
+        }
+        if (fn) fn(this, blk);
+        else this.execBlock(blk, blk.n);
+      }
       prev = this.el === el ? blk : undefined;
     }
     return this.stopReason;
@@ -886,12 +1091,16 @@ export class Cpu {
     }
   }
 
-  private execBlock(blk: Block, count: number): void {
+  /**
+   * Interprets instructions `start` to `count - 1` of a block whose first instruction is at
+   * the PC (the JIT hands over the rest of a block with `start` > 0).
+   */
+  private execBlock(blk: Block, count: number, start = 0): void {
     const R = this.R;
     const ops = blk.ops;
     const baseLo = this.pcLo, baseHi = this.pcHi;
-    let i = 0;
-    let o = 0;
+    let i = start;
+    let o = start * STRIDE;
     try {
       for (; i < count; i++, o += STRIDE) {
         const rd = ops[o + 1]!, rn = ops[o + 2]!, rm = ops[o + 3]!;
@@ -1278,12 +1487,17 @@ export class Cpu {
         return;
       }
       if (e !== FAULT) throw e;
-      this.insnCount += i + 1;
-      const iss = this.faultIss;
-      this.pendingDataSyn = (this.faultEc === EC.DABT_LOW || this.faultEc === EC.DABT_CUR) && !this.faultS1ptw ? this.dataSyndrome(ops, o) : 0;
-      this.faultS1ptw = false;
-      this.exception(this.faultEc, iss, (baseLo + i * 4) | 0, baseHi, this.faultHasFar, this.faultFarLo, this.faultFarHi);
+      this.blockFault(ops, i, baseLo, baseHi);
     }
+  }
+
+  /** Takes the abort raised by instruction `i` of a block at `baseLo`/`baseHi` (interpreter and JIT). */
+  private blockFault(ops: Int32Array, i: number, baseLo: number, baseHi: number): void {
+    this.insnCount += i + 1;
+    const iss = this.faultIss;
+    this.pendingDataSyn = (this.faultEc === EC.DABT_LOW || this.faultEc === EC.DABT_CUR) && !this.faultS1ptw ? this.dataSyndrome(ops, i * STRIDE) : 0;
+    this.faultS1ptw = false;
+    this.exception(this.faultEc, iss, (baseLo + i * 4) | 0, baseHi, this.faultHasFar, this.faultFarLo, this.faultFarHi);
   }
 
   /** ISV/SAS/SSE/SRT/SF bits for a data abort on the op at `o`. */

@@ -35,6 +35,8 @@ export interface Region {
   readonly bytes: Uint8Array;
   /** Little-endian view of `bytes`. */
   readonly view: DataView;
+  /** `bytes` as little-endian int32 words (the executor's aligned fast path; empty for MMIO). */
+  readonly words: Int32Array;
   /** Per 4 KiB page: non-zero when decoded code exists for that page. */
   readonly code: Uint8Array;
   /** The device, for MMIO regions. */
@@ -87,6 +89,7 @@ export class PhysicalMemory {
     const region: Region = {
       base: b, size, name, bytes, device,
       view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      words: new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2),
       code: new Uint8Array(Math.ceil(size / 4096)),
     };
     this.regions.push(region);
