@@ -16,6 +16,7 @@ import type { AxVCpuExitReason } from './exit.js';
 import { decodeExit, exitCode, PSCI } from './exit.js';
 import type { ExitReasonName } from './exit-reason.js';
 import { exitReasonName } from './exit-reason.js';
+import { GICV3_TRAPPED_SYS_REGS, VGicV3 } from './gicv3.js';
 
 /** `VMStatus` of axvm. */
 export type VmStatus = 'Loading' | 'Loaded' | 'Running' | 'Suspended' | 'Stopping' | 'Stopped';
@@ -43,7 +44,7 @@ const reg = (name: string): number => {
 const R = {
   HCR: reg('hcr_el2'), VTTBR: reg('vttbr_el2'), VTCR: reg('vtcr_el2'), VBAR2: reg('vbar_el2'),
   ESR: reg('esr_el2'), FAR: reg('far_el2'), HPFAR: reg('hpfar_el2'), ELR: reg('elr_el2'), SPSR: reg('spsr_el2'),
-  MPIDR: reg('vmpidr_el2'),
+  MPIDR: reg('vmpidr_el2'), PFR0: reg('id_aa64pfr0_el1'),
   CNTV_CTL: reg('cntv_ctl_el0'), CNTV_CVAL: reg('cntv_cval_el0'),
 };
 
@@ -130,8 +131,10 @@ export class Vm {
   readonly memory = new PhysicalMemory();
   /** Why the VM stopped, when it did. */
   stopReason: string | undefined;
-  /** GICD_CTLR enable bit. @internal */
+  /** GICD_CTLR enable bit (GICv2). @internal */
   gicDistributorOn = false;
+  /** The virtual GICv3, for a VM configured with one (otherwise the VM has the GICv2). */
+  gicv3: VGicV3 | undefined;
   /** @internal */
   readonly devices: Device[] = [];
   #console = '';
@@ -344,9 +347,15 @@ export class Vmm {
       cpu.setSysReg(R.VTCR, 32n | (1n << 6n) | (1n << 8n) | (1n << 10n) | (3n << 12n) | (2n << 16n));
       cpu.setSysReg(R.VBAR2, 0n);
       cpu.setSysReg(R.MPIDR, BigInt(i));
+      if (config.gic.version === 3) {
+        // the GICv3 CPU interface is emulated at EL2: ICC_*_EL1 accesses trap (EC 0x18)
+        cpu.trappedSysRegs = GICV3_TRAPPED_SYS_REGS;
+        cpu.setSysReg(R.PFR0, cpu.getSysReg(R.PFR0) | (1n << 24n)); // ID_AA64PFR0_EL1.GIC = 1
+      }
       cpu.setPstate(0x3c5); // EL1h, interrupts masked
       cpu.pc = i === 0 ? config.entryPoint : 0n;
     }
+    if (config.gic.version === 3) vm.gicv3 = new VGicV3(config.gic, vm.vcpus.map((v) => v.gic));
     vm.status = 'Loaded';
     this.#vms.set(config.id, vm);
     this.#order = [...this.#vms.values()].sort((a, b) => a.id - b.id);
@@ -565,11 +574,57 @@ export class Vmm {
 
   /** Raises or lowers the vCPU's virtual IRQ line from its GIC state. */
   #updateIrq(vm: Vm, vcpu: VCpu): void {
-    const g = vcpu.gic;
-    const raise = vm.gicDistributorOn && g.cpuInterface && (g.pending & g.enabled) !== 0;
+    const raise = this.#gicSignals(vm, vcpu);
     if (raise !== vcpu.irqRaised) {
       vcpu.irqRaised = raise;
       vcpu.cpu.setVirtualIrq(raise);
+    }
+  }
+
+  /** Whether the VM's GIC signals an interrupt to the vCPU (its IRQ line; also what ends a WFI). */
+  #gicSignals(vm: Vm, vcpu: VCpu): boolean {
+    if (vm.gicv3 !== undefined) return vm.gicv3.signals(vcpu.id);
+    const g = vcpu.gic;
+    return vm.gicDistributorOn && g.cpuInterface && (g.pending & g.enabled) !== 0;
+  }
+
+  /** Pends an SGI on a vCPU of a GICv3 VM, wakes it from WFI when signalled, and fires `ipi_send`. */
+  #deliverSgiV3(vm: Vm, from: VCpu, to: VCpu, intid: number): void {
+    vm.gicv3!.pendSgi(to.id, intid);
+    if (this.#tp.ipi_send.active) this.#tp.ipi_send.emit(vm.id, from.id, BigInt(to.id), intid);
+    this.#gicV3Changed(vm, to);
+  }
+
+  /** After a GICv3 state change: the vCPU's IRQ line, and a WFI it sleeps in ends when signalled. */
+  #gicV3Changed(vm: Vm, vcpu: VCpu): void {
+    this.#updateIrq(vm, vcpu);
+    if (vcpu.state === 'Blocked' && vcpu.irqRaised) {
+      vcpu.wakeAtNs = undefined;
+      this.#setState(vm, vcpu, 'Ready');
+    }
+  }
+
+  /** A trapped ICC_*_EL1 access or a redistributor/distributor access of a GICv3 VM. */
+  #gicV3Access(vm: Vm, vcpu: VCpu, exit: AxVCpuExitReason): void {
+    const gic = vm.gicv3!;
+    const cpu = vcpu.cpu;
+    if (exit.kind === 'SysRegRead') {
+      const v = gic.sysRegRead(vcpu.id, exit.addr, this.#now());
+      if (exit.reg !== 31) cpu.setX(exit.reg, v);
+      this.#updateIrq(vm, vcpu);
+    } else if (exit.kind === 'SysRegWrite') {
+      const eoi = gic.sysRegWrite(vcpu.id, exit.addr, exit.value);
+      if (eoi >= 0 && this.#tp.irq_handle.active) this.#tp.irq_handle.emit(eoi, this.#now() - vcpu.gic.ackedAt[eoi]!);
+      if (eoi === VIRTUAL_TIMER_INTID) this.#pollTimer(vm, vcpu); // a timer still firing pends again
+      else this.#updateIrq(vm, vcpu);
+    } else if (exit.kind === 'MmioRead' || exit.kind === 'MmioWrite') {
+      const isWrite = exit.kind === 'MmioWrite';
+      const value = isWrite ? exit.data : gic.mmioRead(exit.addr, exit.width);
+      if (isWrite) gic.mmioWrite(exit.addr, exit.width, value);
+      else if (exit.reg !== 31) cpu.setX(exit.reg, value);
+      if (this.#tp.device_access.active) this.#tp.device_access.emit(vm.id, vcpu.id, exit.addr, exit.width, isWrite, value, 'gicv3');
+      // a redistributor write may concern any vCPU of the VM
+      if (isWrite) for (const v of vm.vcpus) if (v.state !== 'Free') this.#gicV3Changed(vm, v);
     }
   }
 
@@ -728,6 +783,11 @@ export class Vmm {
       }
       case 'MmioRead':
       case 'MmioWrite': {
+        if (vm.gicv3 !== undefined && vm.gicv3.owns(exit.addr)) {
+          this.#gicV3Access(vm, vcpu, exit);
+          this.#resume(cpu, elr, 4);
+          return;
+        }
         if ((exit.addr >= GICD_BASE && exit.addr < GICD_BASE + GIC_SIZE) || (exit.addr >= GICC_BASE && exit.addr < GICC_BASE + GIC_SIZE)) {
           const isWrite = exit.kind === 'MmioWrite';
           const value = this.#gicAccess(vm, vcpu, exit.addr, isWrite, isWrite ? exit.data : 0n);
@@ -757,8 +817,7 @@ export class Vmm {
       case 'Halt': {
         if (t.vcpu_halt.active) t.vcpu_halt.emit(vm.id, vcpu.id);
         this.#resume(cpu, elr, 4);
-        const g = vcpu.gic;
-        if ((g.pending & g.enabled) !== 0) return; // an interrupt is waiting: WFI completes at once
+        if (vm.gicv3 !== undefined ? vm.gicv3.signals(vcpu.id) : (vcpu.gic.pending & vcpu.gic.enabled) !== 0) return; // an interrupt is waiting: WFI completes at once
         // Sleep until the virtual timer fires or an SGI arrives.
         vcpu.wakeAtNs = this.#timerDeadline(vcpu);
         this.#setState(vm, vcpu, 'Blocked');
@@ -788,16 +847,26 @@ export class Vmm {
         return;
       }
       case 'SysRegRead':
-        if (exit.reg !== 31) cpu.setX(exit.reg, 0n); // unmodelled registers read as zero
+        if (vm.gicv3 !== undefined) this.#gicV3Access(vm, vcpu, exit);
+        else if (exit.reg !== 31) cpu.setX(exit.reg, 0n); // unmodelled registers read as zero
         this.#resume(cpu, elr, 4);
         return;
+      case 'SendIPI': {
+        // arm_vcpu's ICC_SGI1R_EL1 write: AxVisor injects the SGI into the target vCPUs
+        if (vm.gicv3 !== undefined) for (const i of vm.gicv3.sgiTargets(exit, vcpu.id)) this.#deliverSgiV3(vm, vcpu, vm.vcpus[i]!, exit.vector);
+        this.#resume(cpu, elr, 4);
+        return;
+      }
       case 'ExternalInterrupt':
         if (t.external_interrupt.active) t.external_interrupt.emit(vm.id, vcpu.id, exit.vector);
         this.#resume(cpu, elr, 0);
         return;
       case 'SysRegWrite':
+        if (vm.gicv3 !== undefined) this.#gicV3Access(vm, vcpu, exit);
+        this.#resume(cpu, elr, 4);
+        return;
       case 'Nothing':
-        this.#resume(cpu, elr, exit.kind === 'SysRegWrite' ? 4 : 0);
+        this.#resume(cpu, elr, 0);
         return;
       case 'NestedPageFault':
         if (t.page_fault.active) t.page_fault.emit(vm.id, vcpu.id, exit.addr, exit.write);
