@@ -51,6 +51,8 @@ export interface SyndromeSource {
   hpfar: bigint;
   /** Vector offset the exception was taken to (0x400 sync, 0x480 IRQ from a lower EL). */
   vectorOffset: number;
+  /** The host's pending physical interrupt for an IRQ exit (arm_vcpu's `irq_fetch()`); 0 when unknown. */
+  irq?: number;
   /** Reads a general register. */
   x(i: number): bigint;
 }
@@ -61,7 +63,7 @@ export interface SyndromeSource {
  * @returns the exit reason; `Nothing` for exceptions the VMM does not model.
  */
 export function decodeExit(s: SyndromeSource): AxVCpuExitReason {
-  if (s.vectorOffset === 0x480 || s.vectorOffset === 0x500) return { kind: 'ExternalInterrupt', vector: 0 };
+  if (s.vectorOffset === 0x480 || s.vectorOffset === 0x500) return { kind: 'ExternalInterrupt', vector: s.irq ?? 0 };
   const ec = Number((s.esr >> 26n) & 0x3fn);
   const iss = Number(s.esr & 0x1ffffffn);
   switch (ec) {

@@ -7,7 +7,7 @@ export { parseVmConfig } from './config.js';
 export type { VmConfig, MemoryRegionConfig, EmuDeviceConfig, GicConfig } from './config.js';
 export { decodeExit, exitCode, PSCI } from './exit.js';
 export type { AxVCpuExitReason, SyndromeSource } from './exit.js';
-export { Vmm, Vm, VCpu, HYPERCALL, NS_PER_INSN, EXIT_COST_NS, QUANTUM_INSNS } from './vmm.js';
+export { Vmm, Vm, VCpu, HYPERCALL, NS_PER_INSN, EXIT_COST_NS, QUANTUM_INSNS, HOST_TIMER_INTID } from './vmm.js';
 export type { VmStatus, VCpuState, VmmOptions, VmmPlatform } from './vmm.js';
 export { HypervisorError } from './errors.js';
 export type { HypervisorErrorCode } from './errors.js';

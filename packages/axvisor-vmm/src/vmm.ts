@@ -31,8 +31,16 @@ export const HYPERCALL = { CONSOLE_PUTC: 0xc600_0001n, GET_TIME_NS: 0xc600_0002n
 export const NS_PER_INSN = 1;
 /** Modelled cost of handling one VM exit, in virtual nanoseconds. */
 export const EXIT_COST_NS = 500;
-/** Instructions a vCPU runs before the scheduler moves on. */
+/**
+ * Instructions a vCPU runs before the scheduler moves on: at the end of a slice the host's
+ * timer interrupt ({@link HOST_TIMER_INTID}) is taken to EL2, an `ExternalInterrupt` exit.
+ */
 export const QUANTUM_INSNS = 200_000;
+/**
+ * INTID of the host's scheduler tick, the physical interrupt behind `ExternalInterrupt` exits:
+ * PPI 26, the EL2 physical timer (CNTHP) a hypervisor at EL2 uses for its own timer.
+ */
+export const HOST_TIMER_INTID = 26;
 
 const NOT_SUPPORTED = (1n << 64n) - 1n;
 const STAGE2_BASE = 0x1_0000_0000n; // host-only memory for stage-2 tables (outside the 4 GiB IPA space)
@@ -717,6 +725,8 @@ export class Vmm {
     current.vcpu = vcpu.id;
     current.exit = 0;
     this.#pollTimer(vm, vcpu);
+    // a whole time slice ends with the host's scheduler tick (a physical IRQ), a shorter run does not
+    const slice = budget === QUANTUM_INSNS;
     const deadline = this.#timerDeadline(vcpu);
     if (deadline !== undefined && deadline > this.#now()) {
       const untilTimer = Number((deadline - this.#now()) / BigInt(NS_PER_INSN)) + 1;
@@ -725,13 +735,19 @@ export class Vmm {
     this.#setState(vm, vcpu, 'Running');
     if (t.vcpu_run_enter.active) t.vcpu_run_enter.emit(vm.id, vcpu.id, 0, cpu.pc);
     const before = cpu.insnCount;
-    const reason = cpu.run(budget);
+    let reason = cpu.run(budget);
+    if (reason === 'budget' && slice) {
+      // the host timer fires: its IRQ is taken to EL2 (HCR_EL2.IMO) before the next instruction
+      cpu.setIrqLine(true);
+      reason = cpu.run(1);
+    }
     const retired = cpu.insnCount - before;
     vcpu.insns += retired;
     const guestNs = BigInt(retired * NS_PER_INSN);
     this.#clock[this.#cpu] = this.#clock[this.#cpu]! + guestNs;
     if (reason !== 'exception-el2') {
-      // quantum over (or a WFI at EL2, which guests never reach): preempted, not an exit
+      // the run was cut short by the end of run() or the guest's timer deadline (or a WFI at EL2,
+      // which guests never reach): the vCPU goes back to the queue without an exit
       this.#setState(vm, vcpu, 'Ready');
       this.#pollTimer(vm, vcpu);
       return;
@@ -743,6 +759,7 @@ export class Vmm {
     syndrome.far = cpu.getSysReg(R.FAR);
     syndrome.hpfar = cpu.getSysReg(R.HPFAR);
     syndrome.vectorOffset = Number(cpu.pc & 0xfffn);
+    syndrome.irq = slice ? HOST_TIMER_INTID : 0;
     const exit = decodeExit(syndrome);
     vcpu.lastExit = exit;
     const code = exitCode(exit);
@@ -760,6 +777,7 @@ export class Vmm {
     far: 0n,
     hpfar: 0n,
     vectorOffset: 0,
+    irq: 0,
     x(i: number): bigint {
       return this.cpu!.getX(i);
     },
@@ -858,7 +876,10 @@ export class Vmm {
         return;
       }
       case 'ExternalInterrupt':
+        // the host's timer interrupt: acknowledged by the host; the vCPU was preempted
+        cpu.setIrqLine(false);
         if (t.external_interrupt.active) t.external_interrupt.emit(vm.id, vcpu.id, exit.vector);
+        if (t.timer_tick.active) t.timer_tick.emit(this.#cpu, this.#now());
         this.#resume(cpu, elr, 0);
         return;
       case 'SysRegWrite':
