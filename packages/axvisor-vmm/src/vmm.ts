@@ -740,6 +740,7 @@ export class Vmm {
       // the host timer fires: its IRQ is taken to EL2 (HCR_EL2.IMO) before the next instruction
       cpu.setIrqLine(true);
       reason = cpu.run(1);
+      if (reason !== 'exception-el2') cpu.setIrqLine(false); // not taken (no IMO routing): dropped
     }
     const retired = cpu.insnCount - before;
     vcpu.insns += retired;
