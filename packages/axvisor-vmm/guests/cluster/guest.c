@@ -123,6 +123,7 @@ void secondary_main(unsigned long cpu)
 	for (;;) {
 		wait_change(&round_no, seen);
 		seen = round_no;
+		__asm__ volatile("dmb ish" : : : "memory");
 		result[cpu] = work(seen, cpu);
 		__asm__ volatile("dmb ish" : : : "memory");
 		done[cpu] = seen;
@@ -185,6 +186,7 @@ void guest_main(void)
 		for (cpu = 1; cpu <= WORKERS; cpu++) {
 			while (done[cpu] != r)
 				wait_change(&done[cpu], done[cpu]);
+			__asm__ volatile("dmb ish" : : : "memory"); /* the result after the flag */
 			sum = sum * 31 + result[cpu];
 		}
 		if (r % 10 == 0) {
