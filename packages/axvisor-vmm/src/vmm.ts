@@ -807,7 +807,7 @@ export class Vmm {
           this.#resume(cpu, elr, 4);
           return;
         }
-        if ((exit.addr >= GICD_BASE && exit.addr < GICD_BASE + GIC_SIZE) || (exit.addr >= GICC_BASE && exit.addr < GICC_BASE + GIC_SIZE)) {
+        if (vm.gicv3 === undefined && ((exit.addr >= GICD_BASE && exit.addr < GICD_BASE + GIC_SIZE) || (exit.addr >= GICC_BASE && exit.addr < GICC_BASE + GIC_SIZE))) {
           const isWrite = exit.kind === 'MmioWrite';
           const value = this.#gicAccess(vm, vcpu, exit.addr, isWrite, isWrite ? exit.data : 0n);
           if (!isWrite && exit.reg !== 31) cpu.setX(exit.reg, value);

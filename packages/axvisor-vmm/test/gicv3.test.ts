@@ -148,6 +148,14 @@ describe('GICv3 configurations', () => {
     expect(parseVmConfig(readFileSync(`${root}configs/smp.toml`, 'utf8')).gic).toEqual({ version: 2 });
   });
 
+  it('give a GICv3 VM no GICv2 CPU interface: an access to 0x0801_0000 is a guest fault', () => {
+    const vmm = new Vmm({ loadImage });
+    const vm = vmm.createVm(parseVmConfig(clusterToml.replace('cpu_num = 4', 'cpu_num = 1').replace('[4, 0x2_0000, 0]', '[1, 0x2_0000, 0]')), loadImage('../guests/smp/guest.elf'));
+    vmm.startVm(vm.id);
+    vmm.runUntilIdle();
+    expect(vm.stopReason).toMatch(/^guest fault: write to unmapped guest address 0x8010004 /);
+  });
+
   it('reject a distributor without redistributors, a wrong redistributor count, too many vCPUs and overlaps', () => {
     expect(bad(clusterToml.replace(/ {2}\["gppt-gicr".*\n/, ''))).toMatchObject({ code: 'BAD_CONFIG', file: 'bad.toml', key: 'devices.emu_devices' });
     expect(bad(clusterToml.replace('[4, 0x2_0000, 0]', '[2, 0x2_0000, 0]')).key).toBe('devices.emu_devices[2][5][0]');
