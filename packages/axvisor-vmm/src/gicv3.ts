@@ -115,7 +115,7 @@ export class VGicV3 {
     this.#ifc = cpus.map(() => new CpuInterface());
     this.#dLo = layout.distributor;
     this.#rLo = layout.redistributor;
-    this.#rHi = layout.redistributor + BigInt(layout.redistributorStride * cpus.length);
+    this.#rHi = layout.redistributor + BigInt(layout.redistributorStride * (cpus.length - 1) + 2 * FRAME);
   }
 
   /**
