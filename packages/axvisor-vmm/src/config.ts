@@ -65,8 +65,8 @@ export interface VmConfig {
   memoryRegions: MemoryRegionConfig[];
   /** Emulated devices (the UARTs; the GIC is in `gic`). */
   emuDevices: EmuDeviceConfig[];
-  /** The interrupt controller. */
-  gic: GicConfig;
+  /** The interrupt controller (absent: the GICv2; `parseVmConfig` always sets it). */
+  gic?: GicConfig;
 }
 
 const TWO_MIB = 2 * 1024 * 1024;

@@ -355,7 +355,7 @@ export class Vmm {
       cpu.setSysReg(R.VTCR, 32n | (1n << 6n) | (1n << 8n) | (1n << 10n) | (3n << 12n) | (2n << 16n));
       cpu.setSysReg(R.VBAR2, 0n);
       cpu.setSysReg(R.MPIDR, BigInt(i));
-      if (config.gic.version === 3) {
+      if (config.gic?.version === 3) {
         // the GICv3 CPU interface is emulated at EL2: ICC_*_EL1 accesses trap (EC 0x18)
         cpu.trappedSysRegs = GICV3_TRAPPED_SYS_REGS;
         cpu.setSysReg(R.PFR0, cpu.getSysReg(R.PFR0) | (1n << 24n)); // ID_AA64PFR0_EL1.GIC = 1
@@ -363,7 +363,7 @@ export class Vmm {
       cpu.setPstate(0x3c5); // EL1h, interrupts masked
       cpu.pc = i === 0 ? config.entryPoint : 0n;
     }
-    if (config.gic.version === 3) vm.gicv3 = new VGicV3(config.gic, vm.vcpus.map((v) => v.gic));
+    if (config.gic?.version === 3) vm.gicv3 = new VGicV3(config.gic, vm.vcpus.map((v) => v.gic));
     vm.status = 'Loaded';
     this.#vms.set(config.id, vm);
     this.#order = [...this.#vms.values()].sort((a, b) => a.id - b.id);
