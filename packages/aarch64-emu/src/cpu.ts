@@ -10,7 +10,7 @@ import type { PhysicalMemory, Region } from './memory.js';
 import { OP, REGFILE_WORDS, SLOT_SP, STRIDE } from './ops.js';
 import { ACC_EXEC, ACC_READ, ACC_WRITE, translate, translateStage1 } from './mmu.js';
 import type { TranslationRegs } from './mmu.js';
-import { SYS_REGS, sysRegKey } from './sysregs.js';
+import { SYS_REGS, sysRegKey, sysRegTrapIss } from './sysregs.js';
 import {
   T, asr64, clz64, fromBig, lsl64, lsr64, mul64, rbit32, rev16x2, rev32, ror64, sdiv32, sdiv64, shift32,
   shift64, smulh64, smull32, toBig, udiv32, udiv64, umulh64, umull32,
@@ -185,6 +185,13 @@ export class Cpu {
    * the retired-instruction count. A VMM sets it to derive guest time from its own clock.
    */
   counter: (() => bigint) | undefined;
+  /**
+   * System registers whose MRS/MSR at EL0/EL1 traps to EL2 (EC 0x18, ISS from
+   * `sysRegTrapIss`, ELR_EL2 = the instruction), by {@link sysRegKey} value; checked before the
+   * access rules, so registers the emulator does not implement (the GICv3 `ICC_*_EL1`) can be
+   * emulated by the host at EL2. Only with EL2 implemented. Default: none.
+   */
+  trappedSysRegs: ReadonlySet<number> | undefined;
 
   private readonly sys = new Map<number, bigint>();
   private readonly blocks = new Map<number, Block>();
@@ -1603,6 +1610,10 @@ export class Cpu {
         return;
       case OP.MRS: {
         const key = imm;
+        if (this.trappedSysRegs !== undefined && this.el < 2 && this.highestEl === 2 && this.trappedSysRegs.has(key)) {
+          this.exceptionTo(2, EC.SYS64, sysRegTrapIss(key, ops[o + 5]!, true), pcLo, pcHi);
+          return;
+        }
         if (!this.sysAccessible(key, false)) break;
         fromBig(this.readSys(key));
         R[ops[o + 1]!] = T[0]!; R[ops[o + 1]! + 1] = T[1]!;
@@ -1611,6 +1622,10 @@ export class Cpu {
       }
       case OP.MSR: {
         const key = imm;
+        if (this.trappedSysRegs !== undefined && this.el < 2 && this.highestEl === 2 && this.trappedSysRegs.has(key)) {
+          this.exceptionTo(2, EC.SYS64, sysRegTrapIss(key, ops[o + 5]!, false), pcLo, pcHi);
+          return;
+        }
         if (!this.sysAccessible(key, true)) break;
         const rt = ops[o + 2]!;
         this.writeSys(key, toBig(R[rt]!, R[rt + 1]!));

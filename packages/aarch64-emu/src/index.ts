@@ -12,7 +12,7 @@ export { loadLinuxProgram, runLinuxProgram, signalOf, SYSCALL } from './linux-us
 export type { LinuxProcess, LinuxRunOptions, LinuxRunResult } from './linux-user.js';
 export { decodeBitMasks, bits, signExtend } from './decode.js';
 export type { BitMasks } from './decode.js';
-export { SYS_REGS, SYS_REG_BY_NAME, sysRegKey, sysRegName } from './sysregs.js';
+export { GICV3_CPU_INTERFACE_REGS, SYS_REGS, SYS_REG_BY_NAME, sysRegKey, sysRegName, sysRegTrapIss } from './sysregs.js';
 export type { SysRegInfo } from './sysregs.js';
 export { main } from './cli.js';
 export { disassemble } from './disasm.js';

@@ -105,6 +105,48 @@ const TABLE: readonly (readonly [string, number, number, bigint, boolean?, boole
   ['sp_el1', k(3, 4, 4, 1, 0), 2, 0n],
 ];
 
+/**
+ * GICv3 CPU interface registers (Arm GIC architecture specification, ICC_*_EL1). The emulator
+ * has no GIC: they are not in {@link SYS_REGS}, so MRS/MSR of them is UNDEFINED unless a host
+ * traps them to EL2 (`Cpu.trappedSysRegs`) and emulates them there, as a hypervisor with
+ * a virtual GICv3 does. Listed here for the disassembler and for hosts that trap them.
+ */
+// prettier-ignore
+export const GICV3_CPU_INTERFACE_REGS: ReadonlyMap<string, number> = new Map([
+  ['icc_pmr_el1', k(3, 0, 4, 6, 0)],
+  ['icc_iar0_el1', k(3, 0, 12, 8, 0)],
+  ['icc_eoir0_el1', k(3, 0, 12, 8, 1)],
+  ['icc_hppir0_el1', k(3, 0, 12, 8, 2)],
+  ['icc_bpr0_el1', k(3, 0, 12, 8, 3)],
+  ['icc_ap1r0_el1', k(3, 0, 12, 9, 0)],
+  ['icc_dir_el1', k(3, 0, 12, 11, 1)],
+  ['icc_rpr_el1', k(3, 0, 12, 11, 3)],
+  ['icc_sgi1r_el1', k(3, 0, 12, 11, 5)],
+  ['icc_asgi1r_el1', k(3, 0, 12, 11, 6)],
+  ['icc_sgi0r_el1', k(3, 0, 12, 11, 7)],
+  ['icc_iar1_el1', k(3, 0, 12, 12, 0)],
+  ['icc_eoir1_el1', k(3, 0, 12, 12, 1)],
+  ['icc_hppir1_el1', k(3, 0, 12, 12, 2)],
+  ['icc_bpr1_el1', k(3, 0, 12, 12, 3)],
+  ['icc_ctlr_el1', k(3, 0, 12, 12, 4)],
+  ['icc_sre_el1', k(3, 0, 12, 12, 5)],
+  ['icc_igrpen0_el1', k(3, 0, 12, 12, 6)],
+  ['icc_igrpen1_el1', k(3, 0, 12, 12, 7)],
+]);
+
+/**
+ * The ESR_EL2 ISS of a trapped MSR/MRS (EC 0x18): Op0[21:20], Op2[19:17], Op1[16:14],
+ * CRn[13:10], Rt[9:5], CRm[4:1], Direction[0] (1 = MRS, a read).
+ * @param key - {@link sysRegKey} value of the register.
+ * @param rt - the general register (31 = XZR).
+ * @param read - true for MRS.
+ * @returns the ISS (25 bits).
+ */
+export function sysRegTrapIss(key: number, rt: number, read: boolean): number {
+  const op0 = key >>> 14, op1 = (key >>> 11) & 7, crn = (key >>> 7) & 15, crm = (key >>> 3) & 15, op2 = key & 7;
+  return (op0 << 20) | (op2 << 17) | (op1 << 14) | (crn << 10) | (rt << 5) | (crm << 1) | (read ? 1 : 0);
+}
+
 /** The known system registers, by key. */
 export const SYS_REGS: ReadonlyMap<number, SysRegInfo> = new Map(
   TABLE.map(([name, key, minEl, reset, readOnly, affectsTranslation]) => [
@@ -113,8 +155,10 @@ export const SYS_REGS: ReadonlyMap<number, SysRegInfo> = new Map(
   ]),
 );
 
-/** Keys of system registers by name. */
-export const SYS_REG_BY_NAME: ReadonlyMap<string, number> = new Map(TABLE.map(([name, key]) => [name, key]));
+/** Keys of system registers by name (the GICv3 CPU interface registers included). */
+export const SYS_REG_BY_NAME: ReadonlyMap<string, number> = new Map([...TABLE.map(([name, key]): [string, number] => [name, key]), ...GICV3_CPU_INTERFACE_REGS]);
+
+const GICV3_NAME_BY_KEY: ReadonlyMap<number, string> = new Map([...GICV3_CPU_INTERFACE_REGS].map(([name, key]) => [key, name]));
 
 /**
  * The name GNU objdump prints for a system register key: the table name, or the generic
@@ -125,5 +169,7 @@ export const SYS_REG_BY_NAME: ReadonlyMap<string, number> = new Map(TABLE.map(([
 export function sysRegName(key: number): string {
   const info = SYS_REGS.get(key);
   if (info) return info.name;
+  const gic = GICV3_NAME_BY_KEY.get(key);
+  if (gic !== undefined) return gic;
   return `s${key >>> 14}_${(key >>> 11) & 7}_c${(key >>> 7) & 15}_c${(key >>> 3) & 15}_${key & 7}`;
 }

@@ -103,6 +103,45 @@ describe('exceptions', () => {
     expect(cpu.getSysReg(key('spsr_el2'))).toBe(0x3c5n);
   });
 
+  it('traps MSR/MRS of host-chosen system registers to EL2 with EC 0x18 (the GICv3 CPU interface)', () => {
+    // msr icc_sgi1r_el1, x1; mrs x3, icc_iar1_el1; msr icc_pmr_el1, xzr (aarch64-linux-gnu-as)
+    const cpu = machine([0xd518cba1, 0xd538cc03, 0xd518461f]);
+    cpu.setSysReg(key('vbar_el2'), RAM + 0x1000n);
+    cpu.stopOnEl2 = true;
+    cpu.trappedSysRegs = new Set([key('icc_sgi1r_el1'), key('icc_iar1_el1'), key('icc_pmr_el1')]);
+    expect(cpu.run(100)).toBe('exception-el2');
+    expect(cpu.pc).toBe(RAM + 0x1400n); // lower EL, synchronous
+    // EC 0x18, IL 1, ISS: Op0 3, Op2 5, Op1 0, CRn 12, Rt 1, CRm 11, write (AxVisor's SysRegAddr 0x3a3016)
+    expect(cpu.getSysReg(key('esr_el2'))).toBe(0x6200_0000n | 0x3a3016n | (1n << 5n));
+    expect(cpu.getSysReg(key('esr_el2')) & ((0xfffn << 10n) | (0xfn << 1n))).toBe(0x3a3016n);
+    expect(cpu.getSysReg(key('elr_el2'))).toBe(RAM); // the trapping instruction
+    const resume = (pc: bigint) => {
+      cpu.setPstate(Number(cpu.getSysReg(key('spsr_el2'))));
+      cpu.pc = pc;
+      return cpu.run(100);
+    };
+    expect(resume(RAM + 4n)).toBe('exception-el2');
+    // read of ICC_IAR1_EL1 (Op0 3, Op2 0, CRn 12, CRm 12) into x3
+    expect(cpu.getSysReg(key('esr_el2'))).toBe(0x6200_0000n | (3n << 20n) | (12n << 10n) | (3n << 5n) | (12n << 1n) | 1n);
+    expect(resume(RAM + 8n)).toBe('exception-el2');
+    expect(cpu.getSysReg(key('esr_el2')) & 0x3e0n).toBe(31n << 5n); // Rt = xzr
+    expect(cpu.getSysReg(key('elr_el2'))).toBe(RAM + 8n);
+  });
+
+  it('leaves untrapped GICv3 CPU interface registers UNDEFINED (no GIC in the emulator), and never traps EL2 itself', () => {
+    const cpu = machine([0xd518cba1]);
+    cpu.setSysReg(key('vbar_el1'), RAM + 0x800n);
+    cpu.run(1);
+    expect(cpu.pc).toBe(RAM + 0xa00n);
+    expect(cpu.getSysReg(key('esr_el1'))).toBe(0x02000000n); // EC 0: unknown
+    const el2 = machine([0xd518cba1], 2);
+    el2.setSysReg(key('vbar_el2'), RAM + 0x1000n);
+    el2.trappedSysRegs = new Set([key('icc_sgi1r_el1')]);
+    el2.run(1);
+    expect(el2.pc).toBe(RAM + 0x1200n); // undefined at EL2, current EL vector
+    expect(el2.getSysReg(key('esr_el2'))).toBe(0x02000000n);
+  });
+
   it('BRK at EL1 is routed to EL2 when MDCR_EL2.TDE is set', () => {
     const cpu = machine([0xd4200660]);
     cpu.setSysReg(key('vbar_el2'), RAM + 0x1000n);

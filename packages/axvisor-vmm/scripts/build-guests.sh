@@ -18,10 +18,27 @@ for g in */; do
       -Wl,--build-id=none -Wl,--no-warn-rwx-segments -o guest.elf start.o guest.o
     rm -f start.o guest.o
     if command -v qemu-system-aarch64 >/dev/null 2>&1; then
-      # guests that name a CPU count in cpus.txt run with that many (-smp)
+      # guests that name a CPU count in cpus.txt run with that many (-smp); qemu.args replaces the
+      # default machine and CPU (the cluster guest: -machine virt,gic-version=3 -cpu cortex-a53)
       SMP=$( [ -f cpus.txt ] && cat cpus.txt || echo 1 )
-      timeout 30 qemu-system-aarch64 -machine virt -cpu cortex-a57 -smp "$SMP" -m 128M -nographic -nic none \
-        -kernel guest.elf > qemu.console.txt
+      MACHINE=$( [ -f qemu.args ] && cat qemu.args || echo "-machine virt -cpu cortex-a57" )
+      if [ -f marker.txt ]; then
+        # a guest that runs until stopped: record its output up to the line holding the marker
+        MARKER=$(cat marker.txt)
+        # shellcheck disable=SC2086
+        qemu-system-aarch64 $MACHINE -smp "$SMP" -m 128M -nographic -nic none -kernel guest.elf > qemu.full.txt &
+        QEMU=$!
+        n=0
+        while ! grep -q "$MARKER" qemu.full.txt && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
+        kill $QEMU 2>/dev/null || true
+        wait $QEMU 2>/dev/null || true
+        sed "/$MARKER/q" qemu.full.txt > qemu.console.txt
+        rm -f qemu.full.txt
+      else
+        # shellcheck disable=SC2086
+        timeout 30 qemu-system-aarch64 $MACHINE -smp "$SMP" -m 128M -nographic -nic none \
+          -kernel guest.elf > qemu.console.txt
+      fi
     fi
   )
 done

@@ -4,6 +4,7 @@
 
 import { parse, TomlError } from 'smol-toml';
 import { HypervisorError } from './errors.js';
+import { GICV3_MAX_VCPUS } from './gicv3.js';
 
 /** A guest memory region (`memory_regions = [[gpa, size, flags, map_type], ...]`). */
 export interface MemoryRegionConfig {
@@ -29,6 +30,23 @@ export interface EmuDeviceConfig {
   kind: 'pl011';
 }
 
+/**
+ * The VM's interrupt controller: the virtual GICv2 at the QEMU virt addresses (the default), or
+ * a GICv3 when the config has AxVisor's `gppt-gicd` (emu_type 0x21) and `gppt-gicr` (0x20)
+ * devices.
+ */
+export type GicConfig =
+  | { version: 2 }
+  | {
+      version: 3;
+      /** GICD base (64 KiB). */
+      distributor: bigint;
+      /** Redistributor of vCPU 0. */
+      redistributor: bigint;
+      /** Distance between redistributors (the `gppt-gicr` cfg stride; one is 0x2_0000 long). */
+      redistributorStride: number;
+    };
+
 /** A validated VM configuration. */
 export interface VmConfig {
   /** VM id (1..). */
@@ -45,8 +63,10 @@ export interface VmConfig {
   kernelLoadAddr: bigint;
   /** Guest RAM. */
   memoryRegions: MemoryRegionConfig[];
-  /** Emulated devices. */
+  /** Emulated devices (the UARTs; the GIC is in `gic`). */
   emuDevices: EmuDeviceConfig[];
+  /** The interrupt controller (absent: the GICv2; `parseVmConfig` always sets it). */
+  gic?: GicConfig;
 }
 
 const TWO_MIB = 2 * 1024 * 1024;
@@ -74,7 +94,9 @@ function table(file: string, key: string, v: unknown): Record<string, unknown> {
  * @returns the configuration.
  * @throws {HypervisorError} `BAD_CONFIG` naming the file and key: TOML syntax (with line and
  * column), missing or mistyped keys, zero CPUs, regions not 2 MiB aligned or overlapping,
- * entry point outside RAM, unknown devices, devices overlapping RAM or each other.
+ * entry point outside RAM, unknown devices, devices overlapping RAM or each other, a GICv3
+ * distributor without redistributors (or the reverse) or with a redistributor count other than
+ * `cpu_num`.
  */
 export function parseVmConfig(text: string, file = '<config>'): VmConfig {
   let doc: Record<string, unknown>;
@@ -115,22 +137,50 @@ export function parseVmConfig(text: string, file = '<config>'): VmConfig {
   if (!inRam(entryPoint)) fail(file, 'kernel.entry_point', `0x${entryPoint.toString(16)} is not inside any memory region`);
   const devRaw = devices['emu_devices'] ?? [];
   if (!Array.isArray(devRaw)) fail(file, 'devices.emu_devices', 'expected an array of [name, base_gpa, length, irq, emu_type, cfg]');
-  const emuDevices = devRaw.map((d, i): EmuDeviceConfig => {
+  const emuDevices: EmuDeviceConfig[] = [];
+  const ranges: { name: string; gpa: bigint; length: bigint }[] = [];
+  let gicd: bigint | undefined;
+  let gicr: { gpa: bigint; stride: number } | undefined;
+  devRaw.forEach((d, i) => {
     const key = `devices.emu_devices[${i}]`;
     if (!Array.isArray(d) || d.length < 3 || typeof d[0] !== 'string') fail(file, key, 'expected [name, base_gpa, length, irq, emu_type, cfg]');
     const devName = d[0].toLowerCase();
-    if (devName !== 'pl011' && devName !== 'uart') fail(file, `${key}[0]`, `unknown device \`${d[0]}\` (known: pl011)`);
+    const emuType = d[4] === undefined ? undefined : Number(integer(file, `${key}[4]`, d[4], 0n, 0xffffn));
     const gpa = integer(file, `${key}[1]`, d[1], 0n, (1n << 32n) - 1n);
     const length = Number(integer(file, `${key}[2]`, d[2], 1n, 1n << 24n));
-    if (inRam(gpa) || inRam(gpa + BigInt(length) - 1n)) fail(file, key, 'device overlaps guest RAM');
-    return { name: d[0], gpa, length, irq: Number(integer(file, `${key}[3]`, d[3] ?? 0, 0n, 1019n)), kind: 'pl011' };
+    let span = BigInt(length);
+    if (devName === 'gppt-gicd' || emuType === 0x21) {
+      if (gicd !== undefined) fail(file, key, 'a second GIC distributor');
+      if (length < 0x1_0000) fail(file, `${key}[2]`, 'the GICv3 distributor needs 0x10000 bytes');
+      gicd = gpa;
+    } else if (devName === 'gppt-gicr' || emuType === 0x20) {
+      if (gicr !== undefined) fail(file, key, 'a second GIC redistributor entry');
+      // cfg = [cpu_num, stride, pcpu_id], as AxVisor's GPPT redistributor
+      const cfg = d[5];
+      if (!Array.isArray(cfg) || cfg.length !== 3) fail(file, `${key}[5]`, 'expected [cpu_num, stride, pcpu_id]');
+      const n = Number(integer(file, `${key}[5][0]`, cfg[0], 1n, 64n));
+      const stride = Number(integer(file, `${key}[5][1]`, cfg[1], 0x2_0000n, 1n << 24n));
+      if (n !== cpuNum) fail(file, `${key}[5][0]`, `${n} redistributors for ${cpuNum} vCPUs`);
+      if (length < 0x2_0000 || length > stride) fail(file, `${key}[2]`, `a redistributor is 0x20000 bytes, at most the stride 0x${stride.toString(16)}`);
+      if (cpuNum > GICV3_MAX_VCPUS) fail(file, 'base.cpu_num', `a GICv3 VM has at most ${GICV3_MAX_VCPUS} vCPUs (SGI target lists reach Aff0 0-15)`);
+      gicr = { gpa, stride };
+      span = BigInt(stride) * BigInt(n - 1) + BigInt(length);
+    } else if (devName === 'pl011' || devName === 'uart') {
+      emuDevices.push({ name: d[0], gpa, length, irq: Number(integer(file, `${key}[3]`, d[3] ?? 0, 0n, 1019n)), kind: 'pl011' });
+    } else {
+      fail(file, `${key}[0]`, `unknown device \`${d[0]}\` (known: pl011, gppt-gicd, gppt-gicr)`);
+    }
+    if (inRam(gpa) || inRam(gpa + span - 1n)) fail(file, key, 'device overlaps guest RAM');
+    ranges.push({ name: d[0], gpa, length: span });
   });
-  for (let i = 0; i < emuDevices.length; i++) {
-    for (let j = i + 1; j < emuDevices.length; j++) {
-      const a = emuDevices[i]!;
-      const b = emuDevices[j]!;
-      if (a.gpa < b.gpa + BigInt(b.length) && b.gpa < a.gpa + BigInt(a.length)) fail(file, 'devices.emu_devices', `devices \`${a.name}\` and \`${b.name}\` overlap`);
+  for (let i = 0; i < ranges.length; i++) {
+    for (let j = i + 1; j < ranges.length; j++) {
+      const a = ranges[i]!;
+      const b = ranges[j]!;
+      if (a.gpa < b.gpa + b.length && b.gpa < a.gpa + a.length) fail(file, 'devices.emu_devices', `devices \`${a.name}\` and \`${b.name}\` overlap`);
     }
   }
-  return { id, name, cpuNum, entryPoint, kernelPath, kernelLoadAddr, memoryRegions, emuDevices };
+  if ((gicd === undefined) !== (gicr === undefined)) fail(file, 'devices.emu_devices', 'a GICv3 needs both `gppt-gicd` and `gppt-gicr`');
+  const gic: GicConfig = gicd !== undefined && gicr !== undefined ? { version: 3, distributor: gicd, redistributor: gicr.gpa, redistributorStride: gicr.stride } : { version: 2 };
+  return { id, name, cpuNum, entryPoint, kernelPath, kernelLoadAddr, memoryRegions, emuDevices, gic };
 }

@@ -3,6 +3,7 @@
 // src/exception.rs does this on hardware; here the syndrome comes from the emulator).
 
 import { EXIT_REASON_CODE } from './exit-reason.js';
+import { ICC_SGI1R_EL1_ADDR } from './gicv3.js';
 
 /** `AxVCpuExitReason`, with the variants ARM produces. */
 export type AxVCpuExitReason =
@@ -50,6 +51,8 @@ export interface SyndromeSource {
   hpfar: bigint;
   /** Vector offset the exception was taken to (0x400 sync, 0x480 IRQ from a lower EL). */
   vectorOffset: number;
+  /** The host's pending physical interrupt for an IRQ exit (arm_vcpu's `irq_fetch()`); 0 when unknown. */
+  irq?: number;
   /** Reads a general register. */
   x(i: number): bigint;
 }
@@ -60,7 +63,7 @@ export interface SyndromeSource {
  * @returns the exit reason; `Nothing` for exceptions the VMM does not model.
  */
 export function decodeExit(s: SyndromeSource): AxVCpuExitReason {
-  if (s.vectorOffset === 0x480 || s.vectorOffset === 0x500) return { kind: 'ExternalInterrupt', vector: 0 };
+  if (s.vectorOffset === 0x480 || s.vectorOffset === 0x500) return { kind: 'ExternalInterrupt', vector: s.irq ?? 0 };
   const ec = Number((s.esr >> 26n) & 0x3fn);
   const iss = Number(s.esr & 0x1ffffffn);
   switch (ec) {
@@ -78,7 +81,15 @@ export function decodeExit(s: SyndromeSource): AxVCpuExitReason {
       const addr = iss & ((0xfff << 10) | (0xf << 1));
       const reg = (iss >> 5) & 0x1f;
       if ((iss & 1) === 1) return { kind: 'SysRegRead', addr, reg };
-      return { kind: 'SysRegWrite', addr, value: reg === 31 ? 0n : s.x(reg) };
+      const value = reg === 31 ? 0n : s.x(reg);
+      if (addr === ICC_SGI1R_EL1_ADDR) {
+        // as arm_vcpu: INTID [27:24]; IRM [40] = every CPU but self; else Aff3.Aff2.Aff1 and the target list
+        const vector = Number((value >> 24n) & 0xfn);
+        if (((value >> 40n) & 1n) === 1n) return { kind: 'SendIPI', targetCpu: 0n, targetCpuAux: 0n, sendToAll: true, sendToSelf: false, vector };
+        const targetCpu = (((value >> 48n) & 0xffn) << 24n) | (((value >> 32n) & 0xffn) << 16n) | (((value >> 16n) & 0xffn) << 8n);
+        return { kind: 'SendIPI', targetCpu, targetCpuAux: value & 0xffffn, sendToAll: false, sendToSelf: false, vector };
+      }
+      return { kind: 'SysRegWrite', addr, value };
     }
     case 0x24: { // data abort from a lower EL
       const ipa = ((s.hpfar >> 4n) << 12n) | (s.far & 0xfffn);

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
-// @axebpf/axvisor-vmm: the simulated AxVisor (issue 11, in progress).
+// @axebpf/axvisor-vmm: the simulated AxVisor (issue 11).
 export { VMM_EVENTS, VMM_EVENT_LIST } from './catalog.js';
 export { EXIT_REASON_CODE, exitReasonName } from './exit-reason.js';
 export type { ExitReasonName } from './exit-reason.js';
 export { parseVmConfig } from './config.js';
-export type { VmConfig, MemoryRegionConfig, EmuDeviceConfig } from './config.js';
+export type { VmConfig, MemoryRegionConfig, EmuDeviceConfig, GicConfig } from './config.js';
 export { decodeExit, exitCode, PSCI } from './exit.js';
 export type { AxVCpuExitReason, SyndromeSource } from './exit.js';
-export { Vmm, Vm, VCpu, HYPERCALL, NS_PER_INSN, EXIT_COST_NS, QUANTUM_INSNS, EL2_INSN_LIMIT } from './vmm.js';
+export { Vmm, Vm, VCpu, HYPERCALL, NS_PER_INSN, EXIT_COST_NS, QUANTUM_INSNS, EL2_INSN_LIMIT, HOST_TIMER_INTID } from './vmm.js';
 export { HypImage, bundledHypImage, HOST_CALL, HYP_TRACE_EVENT, VCPU_CTX, PT_REGS, HYP_FUNCTIONS, HYP_MAX_VCPUS } from './hyp.js';
 export type { HypSegment, HypSymbol } from './hyp.js';
 export type { VmStatus, VCpuState, VmmOptions, VmmPlatform, El2Trap, HprobeHostShape, ExitHook } from './vmm.js';
@@ -18,4 +18,6 @@ export type { Stage1Regs, GuestTranslation, GuestPhysReader } from './guest-page
 export type { GuestRegs } from './guest-regs.js';
 export { HypervisorError } from './errors.js';
 export type { HypervisorErrorCode } from './errors.js';
-export { BUNDLED_VMS, BENCHMARK_VMS, PROBE_VMS, bundledConfig, bundledImage } from './bundled.js';
+export { BUNDLED_VMS, BENCHMARK_VMS, PROBE_VMS, LONG_RUNNING_VMS, bundledConfig, bundledImage } from './bundled.js';
+export { VGicV3, GICV3_TRAPPED_SYS_REGS, GICV3_MAX_VCPUS, GIC_SPURIOUS_INTID, ICC_SGI1R_EL1_ADDR } from './gicv3.js';
+export type { GicV3Layout, GicCpuState, SgiRequest } from './gicv3.js';

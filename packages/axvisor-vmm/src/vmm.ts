@@ -21,6 +21,7 @@ import type { AxVCpuExitReason } from './exit.js';
 import { decodeExit, exitCode, PSCI } from './exit.js';
 import type { ExitReasonName } from './exit-reason.js';
 import { EXIT_REASON_CODE, exitReasonName } from './exit-reason.js';
+import { GICV3_TRAPPED_SYS_REGS, VGicV3 } from './gicv3.js';
 
 /** `VMStatus` of axvm. */
 export type VmStatus = 'Loading' | 'Loaded' | 'Running' | 'Suspended' | 'Stopping' | 'Stopped';
@@ -35,13 +36,21 @@ export const HYPERCALL = { CONSOLE_PUTC: 0xc600_0001n, GET_TIME_NS: 0xc600_0002n
 export const NS_PER_INSN = 1;
 /** Modelled cost of handling one VM exit, in virtual nanoseconds. */
 export const EXIT_COST_NS = 500;
-/** Instructions a vCPU runs before the scheduler moves on. */
+/**
+ * Instructions a vCPU runs before the scheduler moves on: at the end of a slice the host's
+ * timer interrupt ({@link HOST_TIMER_INTID}) is taken to EL2, an `ExternalInterrupt` exit.
+ */
 export const QUANTUM_INSNS = 200_000;
 /**
  * Most EL2 instructions the image may run for one exit before the host gives up on it (a
  * runaway handler, for example a bad probe) and stops the VM.
  */
 export const EL2_INSN_LIMIT = 1_000_000;
+/**
+ * INTID of the host's scheduler tick, the physical interrupt behind `ExternalInterrupt` exits:
+ * PPI 26, the EL2 physical timer (CNTHP) a hypervisor at EL2 uses for its own timer.
+ */
+export const HOST_TIMER_INTID = 26;
 
 const NOT_SUPPORTED = (1n << 64n) - 1n;
 const NOTHING_EXIT: AxVCpuExitReason = { kind: 'Nothing' };
@@ -55,7 +64,7 @@ const reg = (name: string): number => {
 const R = {
   HCR: reg('hcr_el2'), VTTBR: reg('vttbr_el2'), VTCR: reg('vtcr_el2'), VBAR2: reg('vbar_el2'),
   ESR: reg('esr_el2'), FAR: reg('far_el2'), HPFAR: reg('hpfar_el2'), ELR: reg('elr_el2'), SPSR: reg('spsr_el2'),
-  MPIDR: reg('vmpidr_el2'), TPIDR2: reg('tpidr_el2'),
+  MPIDR: reg('vmpidr_el2'), TPIDR2: reg('tpidr_el2'), PFR0: reg('id_aa64pfr0_el1'),
   CNTV_CTL: reg('cntv_ctl_el0'), CNTV_CVAL: reg('cntv_cval_el0'),
 };
 
@@ -177,7 +186,7 @@ export class Vm {
   stopReason: string | undefined;
   /** The guest image the VM was created from (its ELF symbols name guest functions). */
   image: Uint8Array | undefined;
-  /** GICD_CTLR enable bit. @internal */
+  /** GICD_CTLR enable bit (GICv2). @internal */
   gicDistributorOn = false;
   /** This VM's copy of the EL2 image (undefined with `hypervisor: 'ts'`). @internal */
   hypRegion: Region | undefined;
@@ -185,6 +194,8 @@ export class Vm {
   hypImage: HypImage | undefined;
   /** The last value written to the image's hyp_trace_mask. @internal */
   hypTraceMask = 0;
+  /** The virtual GICv3, for a VM configured with one (otherwise the VM has the GICv2). */
+  gicv3: VGicV3 | undefined;
   /** @internal */
   readonly devices: Device[] = [];
   #console = '';
@@ -486,6 +497,11 @@ export class Vmm {
       cpu.setSysReg(R.VTCR, 32n | (1n << 6n) | (1n << 8n) | (1n << 10n) | (3n << 12n) | (2n << 16n));
       cpu.setSysReg(R.VBAR2, 0n);
       cpu.setSysReg(R.MPIDR, BigInt(i));
+      if (config.gic?.version === 3) {
+        // the GICv3 CPU interface is emulated at EL2: ICC_*_EL1 accesses trap (EC 0x18)
+        cpu.trappedSysRegs = GICV3_TRAPPED_SYS_REGS;
+        cpu.setSysReg(R.PFR0, cpu.getSysReg(R.PFR0) | (1n << 24n)); // ID_AA64PFR0_EL1.GIC = 1
+      }
       cpu.setPstate(0x3c5); // EL1h, interrupts masked
       cpu.pc = i === 0 ? config.entryPoint : 0n;
       if (hyp !== undefined) {
@@ -510,6 +526,7 @@ export class Vmm {
         cpu.onHostCall = (imm, c) => this.#hostCall(vm, vcpu, imm, c);
       }
     }
+    if (config.gic?.version === 3) vm.gicv3 = new VGicV3(config.gic, vm.vcpus.map((v) => v.gic));
     vm.status = 'Loaded';
     this.#vms.set(config.id, vm);
     this.#order = [...this.#vms.values()].sort((a, b) => a.id - b.id);
@@ -728,11 +745,56 @@ export class Vmm {
 
   /** Raises or lowers the vCPU's virtual IRQ line from its GIC state. */
   #updateIrq(vm: Vm, vcpu: VCpu): void {
-    const g = vcpu.gic;
-    const raise = vm.gicDistributorOn && g.cpuInterface && (g.pending & g.enabled) !== 0;
+    const raise = this.#gicSignals(vm, vcpu);
     if (raise !== vcpu.irqRaised) {
       vcpu.irqRaised = raise;
       vcpu.cpu.setVirtualIrq(raise);
+    }
+  }
+
+  /** Whether the VM's GIC signals an interrupt to the vCPU (its IRQ line; also what ends a WFI). */
+  #gicSignals(vm: Vm, vcpu: VCpu): boolean {
+    if (vm.gicv3 !== undefined) return vm.gicv3.signals(vcpu.id);
+    const g = vcpu.gic;
+    return vm.gicDistributorOn && g.cpuInterface && (g.pending & g.enabled) !== 0;
+  }
+
+  /** Pends an SGI on a vCPU of a GICv3 VM, wakes it from WFI when signalled, and fires `ipi_send`. */
+  #deliverSgiV3(vm: Vm, from: VCpu, to: VCpu, intid: number): void {
+    vm.gicv3!.pendSgi(to.id, intid);
+    if (this.#tp.ipi_send.active) this.#tp.ipi_send.emit(vm.id, from.id, BigInt(to.id), intid);
+    this.#gicV3Changed(vm, to);
+  }
+
+  /** After a GICv3 state change: the vCPU's IRQ line, and a WFI it sleeps in ends when signalled. */
+  #gicV3Changed(vm: Vm, vcpu: VCpu): void {
+    this.#updateIrq(vm, vcpu);
+    if (vcpu.state === 'Blocked' && vcpu.irqRaised) {
+      vcpu.wakeAtNs = undefined;
+      this.#setState(vm, vcpu, 'Ready');
+    }
+  }
+
+  /** A trapped ICC_*_EL1 access or a redistributor/distributor access of a GICv3 VM. */
+  #gicV3Access(vm: Vm, vcpu: VCpu, exit: AxVCpuExitReason, regs: GuestRegs): void {
+    const gic = vm.gicv3!;
+    if (exit.kind === 'SysRegRead') {
+      const v = gic.sysRegRead(vcpu.id, exit.addr, this.#now());
+      if (exit.reg !== 31) regs.setX(exit.reg, v);
+      this.#updateIrq(vm, vcpu);
+    } else if (exit.kind === 'SysRegWrite') {
+      const eoi = gic.sysRegWrite(vcpu.id, exit.addr, exit.value);
+      if (eoi >= 0 && this.#tp.irq_handle.active) this.#tp.irq_handle.emit(eoi, this.#now() - vcpu.gic.ackedAt[eoi]!);
+      if (eoi === VIRTUAL_TIMER_INTID) this.#pollTimer(vm, vcpu); // a timer still firing pends again
+      else this.#updateIrq(vm, vcpu);
+    } else if (exit.kind === 'MmioRead' || exit.kind === 'MmioWrite') {
+      const isWrite = exit.kind === 'MmioWrite';
+      const value = isWrite ? exit.data : gic.mmioRead(exit.addr, exit.width);
+      if (isWrite) gic.mmioWrite(exit.addr, exit.width, value);
+      else if (exit.reg !== 31) regs.setX(exit.reg, value);
+      if (this.#tp.device_access.active) this.#tp.device_access.emit(vm.id, vcpu.id, exit.addr, exit.width, isWrite, value, 'gicv3');
+      // a redistributor write may concern any vCPU of the VM
+      if (isWrite) for (const v of vm.vcpus) if (v.state !== 'Free') this.#gicV3Changed(vm, v);
     }
   }
 
@@ -825,6 +887,8 @@ export class Vmm {
     current.vcpu = vcpu.id;
     current.exit = 0;
     this.#pollTimer(vm, vcpu);
+    // a whole time slice ends with the host's scheduler tick (a physical IRQ), a shorter run does not
+    const slice = budget === QUANTUM_INSNS;
     const deadline = this.#timerDeadline(vcpu);
     if (deadline !== undefined && deadline > this.#now()) {
       const untilTimer = Number((deadline - this.#now()) / BigInt(NS_PER_INSN)) + 1;
@@ -832,18 +896,25 @@ export class Vmm {
     }
     this.#setState(vm, vcpu, 'Running');
     if (this.#hyp !== undefined) {
-      this.#runVcpuEl2(vm, vcpu, budget);
+      this.#runVcpuEl2(vm, vcpu, budget, slice);
       return;
     }
     if (t.vcpu_run_enter.active) t.vcpu_run_enter.emit(vm.id, vcpu.id, 0, cpu.pc);
     const before = cpu.insnCount;
-    const reason = cpu.run(budget);
+    let reason = cpu.run(budget);
+    if (reason === 'budget' && slice) {
+      // the host timer fires: its IRQ is taken to EL2 (HCR_EL2.IMO) before the next instruction
+      cpu.setIrqLine(true);
+      reason = cpu.run(1);
+      if (reason !== 'exception-el2') cpu.setIrqLine(false); // not taken (no IMO routing): dropped
+    }
     const retired = cpu.insnCount - before;
     vcpu.insns += retired;
     const guestNs = BigInt(retired * NS_PER_INSN);
     this.#clock[this.#cpu] = this.#clock[this.#cpu]! + guestNs;
     if (reason !== 'exception-el2') {
-      // quantum over (or a WFI at EL2, which guests never reach): preempted, not an exit
+      // the run was cut short by the end of run() or the guest's timer deadline (or a WFI at EL2,
+      // which guests never reach): the vCPU goes back to the queue without an exit
       this.#setState(vm, vcpu, 'Ready');
       this.#pollTimer(vm, vcpu);
       return;
@@ -871,6 +942,7 @@ export class Vmm {
         return;
       }
     }
+    syndrome.irq = slice ? HOST_TIMER_INTID : 0;
     const exit = decodeExit(syndrome);
     vcpu.lastExit = exit;
     const code = exitCode(exit);
@@ -893,7 +965,7 @@ export class Vmm {
    * exit handling that follows an exception to EL2 runs outside the guest's budget; each exit
    * costs the modelled EXIT_COST_NS as before.
    */
-  #runVcpuEl2(vm: Vm, vcpu: VCpu, budget: number): void {
+  #runVcpuEl2(vm: Vm, vcpu: VCpu, budget: number, slice: boolean): void {
     const cpu = vcpu.cpu;
     const hyp = this.#hyp!;
     const t = this.#tp;
@@ -911,7 +983,14 @@ export class Vmm {
     if (t.vcpu_run_enter.active) t.vcpu_run_enter.emit(vm.id, vcpu.id, 0, offset === 0 ? cpu.pc : this.#ctx(vm, vcpu.hypContext!).elr());
     cpu.stopOnEl2 = true;
     const before = cpu.insnCount;
-    const reason = cpu.run(budget + offset);
+    let reason = cpu.run(budget + offset);
+    if (reason === 'budget' && slice) {
+      // the host timer fires at the end of a whole slice, as on the TypeScript path
+      cpu.setIrqLine(true);
+      reason = cpu.run(1);
+      if (reason !== 'exception-el2') cpu.setIrqLine(false);
+    }
+    this.#sliceIrq = reason === 'exception-el2' && slice;
     const ran = cpu.insnCount - before;
     const el2 = ran < offset ? ran : offset;
     const retired = ran - el2;
@@ -948,7 +1027,11 @@ export class Vmm {
     return m;
   }
 
+  /** Whether the exit being handled on the EL2 path was the host timer of a whole slice. */
+  #sliceIrq = false;
+
   readonly #memSyndrome = {
+    irq: 0,
     regs: undefined as MemGuestRegs | undefined,
     esr: 0n,
     far: 0n,
@@ -974,6 +1057,7 @@ export class Vmm {
         s.far = dv.getBigUint64(off + VCPU_CTX.FAR, true);
         s.hpfar = dv.getBigUint64(off + VCPU_CTX.HPFAR, true);
         s.vectorOffset = dv.getUint32(off + VCPU_CTX.VECTOR, true);
+        s.irq = this.#sliceIrq ? HOST_TIMER_INTID : 0;
         // The exit hook (guest kprobes) sees synchronous exits before they are decoded, with
         // the context in EL2 memory as its GuestRegs. If it handles the exit it is recorded as
         // `Nothing`; the image still dispatches on the EC and HANDLE_EXIT then resumes at the
@@ -1125,6 +1209,7 @@ export class Vmm {
     far: 0n,
     hpfar: 0n,
     vectorOffset: 0,
+    irq: 0,
     x(i: number): bigint {
       return this.cpu!.getX(i);
     },
@@ -1154,7 +1239,12 @@ export class Vmm {
       }
       case 'MmioRead':
       case 'MmioWrite': {
-        if ((exit.addr >= GICD_BASE && exit.addr < GICD_BASE + GIC_SIZE) || (exit.addr >= GICC_BASE && exit.addr < GICC_BASE + GIC_SIZE)) {
+        if (vm.gicv3 !== undefined && vm.gicv3.owns(exit.addr)) {
+          this.#gicV3Access(vm, vcpu, exit, regs);
+          this.#resume(regs, elr, 4);
+          return;
+        }
+        if (vm.gicv3 === undefined && ((exit.addr >= GICD_BASE && exit.addr < GICD_BASE + GIC_SIZE) || (exit.addr >= GICC_BASE && exit.addr < GICC_BASE + GIC_SIZE))) {
           const isWrite = exit.kind === 'MmioWrite';
           const value = this.#gicAccess(vm, vcpu, exit.addr, isWrite, isWrite ? exit.data : 0n);
           if (!isWrite && exit.reg !== 31) regs.setX(exit.reg, value);
@@ -1183,8 +1273,7 @@ export class Vmm {
       case 'Halt': {
         if (t.vcpu_halt.active) t.vcpu_halt.emit(vm.id, vcpu.id);
         this.#resume(regs, elr, 4);
-        const g = vcpu.gic;
-        if ((g.pending & g.enabled) !== 0) return; // an interrupt is waiting: WFI completes at once
+        if (vm.gicv3 !== undefined ? vm.gicv3.signals(vcpu.id) : (vcpu.gic.pending & vcpu.gic.enabled) !== 0) return; // an interrupt is waiting: WFI completes at once
         // Sleep until the virtual timer fires or an SGI arrives.
         vcpu.wakeAtNs = this.#timerDeadline(vcpu);
         this.#setState(vm, vcpu, 'Blocked');
@@ -1224,16 +1313,29 @@ export class Vmm {
         return;
       }
       case 'SysRegRead':
-        if (exit.reg !== 31) regs.setX(exit.reg, 0n); // unmodelled registers read as zero
+        if (vm.gicv3 !== undefined) this.#gicV3Access(vm, vcpu, exit, regs);
+        else if (exit.reg !== 31) regs.setX(exit.reg, 0n); // unmodelled registers read as zero
         this.#resume(regs, elr, 4);
         return;
+      case 'SendIPI': {
+        // arm_vcpu's ICC_SGI1R_EL1 write: AxVisor injects the SGI into the target vCPUs
+        if (vm.gicv3 !== undefined) for (const i of vm.gicv3.sgiTargets(exit, vcpu.id)) this.#deliverSgiV3(vm, vcpu, vm.vcpus[i]!, exit.vector);
+        this.#resume(regs, elr, 4);
+        return;
+      }
       case 'ExternalInterrupt':
+        // the host's timer interrupt: acknowledged by the host; the vCPU was preempted
+        vcpu.cpu.setIrqLine(false);
         if (t.external_interrupt.active) t.external_interrupt.emit(vm.id, vcpu.id, exit.vector);
+        if (t.timer_tick.active) t.timer_tick.emit(this.#cpu, this.#now());
         this.#resume(regs, elr, 0);
         return;
       case 'SysRegWrite':
+        if (vm.gicv3 !== undefined) this.#gicV3Access(vm, vcpu, exit, regs);
+        this.#resume(regs, elr, 4);
+        return;
       case 'Nothing':
-        this.#resume(regs, elr, exit.kind === 'SysRegWrite' ? 4 : 0);
+        this.#resume(regs, elr, 0);
         return;
       case 'NestedPageFault':
         if (t.page_fault.active) t.page_fault.emit(vm.id, vcpu.id, exit.addr, exit.write);

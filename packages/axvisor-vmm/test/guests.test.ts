@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,38 @@ import { describe, expect, it } from 'vitest';
 import { hasTool } from '@axebpf/test-utils/tools';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const guests = ['hello', 'worker', 'hcall', 'ticker', 'smp', 'mmu', 'kprobe'];
+const guests = ['hello', 'worker', 'hcall', 'ticker', 'smp', 'mmu', 'kprobe', 'cluster'];
+const guestFile = (g: string, f: string) => (existsSync(join(root, 'guests', g, f)) ? readFileSync(join(root, 'guests', g, f), 'utf8').trim() : undefined);
+
+/**
+ * Runs a guest on qemu-system-aarch64 as scripts/build-guests.sh does: -smp from cpus.txt, the
+ * machine and CPU from qemu.args; a guest that runs until stopped (marker.txt) is killed once
+ * the marker line is out, and its output is kept up to that line.
+ */
+function qemu(g: string): Promise<string> {
+  const machine = (guestFile(g, 'qemu.args') ?? '-machine virt -cpu cortex-a57').split(/\s+/);
+  const marker = guestFile(g, 'marker.txt');
+  const args = [...machine, '-smp', guestFile(g, 'cpus.txt') ?? '1', '-m', '128M', '-nographic', '-nic', 'none', '-kernel', join(root, 'guests', g, 'guest.elf')];
+  return new Promise((resolve, reject) => {
+    const child = spawn('qemu-system-aarch64', args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    const timer = setTimeout(() => child.kill(), 30_000);
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk;
+      const at = marker === undefined ? -1 : out.indexOf(marker);
+      if (at >= 0 && out.indexOf('\n', at) >= 0) {
+        out = out.slice(0, out.indexOf('\n', at) + 1);
+        child.kill();
+      }
+    });
+    child.on('error', reject);
+    child.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+  });
+}
 const hasGcc = hasTool('aarch64-linux-gnu-gcc');
 const hasQemu = hasTool('qemu-system-aarch64');
 
@@ -22,10 +53,9 @@ describe('guest images', () => {
     }
   }, 120_000);
 
-  it.skipIf(!hasQemu)('print the recorded console output on qemu-system-aarch64 -M virt (skipped without qemu-system-arm)', () => {
+  it.skipIf(!hasQemu)('print the recorded console output on qemu-system-aarch64 -M virt (skipped without qemu-system-arm)', async () => {
     for (const g of guests) {
-      const cpus = existsSync(join(root, 'guests', g, 'cpus.txt')) ? readFileSync(join(root, 'guests', g, 'cpus.txt'), 'utf8').trim() : '1';
-      const out = execFileSync('qemu-system-aarch64', ['-machine', 'virt', '-cpu', 'cortex-a57', '-smp', cpus, '-m', '128M', '-nographic', '-nic', 'none', '-kernel', join(root, 'guests', g, 'guest.elf')], { timeout: 30_000, encoding: 'utf8' });
+      const out = await qemu(g);
       expect([g, out]).toEqual([g, readFileSync(join(root, 'guests', g, 'qemu.console.txt'), 'utf8')]);
     }
   }, 120_000);
