@@ -3,7 +3,7 @@
 // on the AArch64 emulator, stage-2 tables written into emulated memory, exits decoded from
 // ESR_EL2 and handled as axvisor's vCPU task does, virtual time, and the vmm:* tracepoints.
 
-import type { Cpu as CpuType } from '@axebpf/aarch64-emu';
+import type { Cpu as CpuType, StopReason } from '@axebpf/aarch64-emu';
 import { Cpu, PhysicalMemory, SYS_REG_BY_NAME } from '@axebpf/aarch64-emu';
 import type { MmioDevice } from '@axebpf/aarch64-emu';
 import { ElfError, parseElf, PT_LOAD } from '@axebpf/obj/elf';
@@ -901,25 +901,9 @@ export class Vmm {
     }
     if (t.vcpu_run_enter.active) t.vcpu_run_enter.emit(vm.id, vcpu.id, 0, cpu.pc);
     const before = cpu.insnCount;
-    let reason = cpu.run(budget);
-    if (reason === 'budget' && slice) {
-      // the host timer fires: its IRQ is taken to EL2 (HCR_EL2.IMO) before the next instruction
-      cpu.setIrqLine(true);
-      reason = cpu.run(1);
-      if (reason !== 'exception-el2') cpu.setIrqLine(false); // not taken (no IMO routing): dropped
-    }
-    const retired = cpu.insnCount - before;
-    vcpu.insns += retired;
-    const guestNs = BigInt(retired * NS_PER_INSN);
-    this.#clock[this.#cpu] = this.#clock[this.#cpu]! + guestNs;
-    if (reason !== 'exception-el2') {
-      // the run was cut short by the end of run() or the guest's timer deadline (or a WFI at EL2,
-      // which guests never reach): the vCPU goes back to the queue without an exit
-      this.#setState(vm, vcpu, 'Ready');
-      this.#pollTimer(vm, vcpu);
-      return;
-    }
-    this.#clock[this.#cpu] = this.#clock[this.#cpu]! + BigInt(EXIT_COST_NS);
+    const reason = this.#runGuest(cpu, budget, slice);
+    const guestNs = this.#guestTime(vm, vcpu, cpu.insnCount - before, reason);
+    if (guestNs === undefined) return;
     const syndrome = this.#syndrome;
     syndrome.cpu = cpu;
     syndrome.esr = cpu.getSysReg(R.ESR);
@@ -958,6 +942,39 @@ export class Vmm {
   }
 
   /**
+   * Runs the guest for `budget` instructions. A whole time slice ends with the host's timer: its
+   * IRQ is taken to EL2 (HCR_EL2.IMO) before the next instruction, an `ExternalInterrupt` exit.
+   */
+  #runGuest(cpu: CpuType, budget: number, slice: boolean): StopReason {
+    let reason = cpu.run(budget);
+    if (reason === 'budget' && slice) {
+      cpu.setIrqLine(true);
+      reason = cpu.run(1);
+      if (reason !== 'exception-el2') cpu.setIrqLine(false); // not taken (no IMO routing): dropped
+    }
+    return reason;
+  }
+
+  /**
+   * Adds `retired` guest instructions to the vCPU and to virtual time. A run that ended without an
+   * exception to EL2 (the end of run(), the guest's timer deadline, a WFI at EL2, which guests never
+   * reach) puts the vCPU back in the queue and returns undefined; an exit also costs EXIT_COST_NS.
+   * @returns the guest time of this run, when it ended with an exit.
+   */
+  #guestTime(vm: Vm, vcpu: VCpu, retired: number, reason: StopReason): bigint | undefined {
+    vcpu.insns += retired;
+    const guestNs = BigInt(retired * NS_PER_INSN);
+    this.#clock[this.#cpu] = this.#clock[this.#cpu]! + guestNs;
+    if (reason !== 'exception-el2') {
+      this.#setState(vm, vcpu, 'Ready');
+      this.#pollTimer(vm, vcpu);
+      return undefined;
+    }
+    this.#clock[this.#cpu] = this.#clock[this.#cpu]! + BigInt(EXIT_COST_NS);
+    return guestNs;
+  }
+
+  /**
    * One scheduling slot with the EL2 image: the vCPU is either parked in the image at
    * `__hyp_resume` (after an exit, or never run: then the image first runs up to there), or
    * preempted inside its guest. Only guest instructions count into virtual time: the image's
@@ -983,27 +1000,13 @@ export class Vmm {
     if (t.vcpu_run_enter.active) t.vcpu_run_enter.emit(vm.id, vcpu.id, 0, offset === 0 ? cpu.pc : this.#ctx(vm, vcpu.hypContext!).elr());
     cpu.stopOnEl2 = true;
     const before = cpu.insnCount;
-    let reason = cpu.run(budget + offset);
-    if (reason === 'budget' && slice) {
-      // the host timer fires at the end of a whole slice, as on the TypeScript path
-      cpu.setIrqLine(true);
-      reason = cpu.run(1);
-      if (reason !== 'exception-el2') cpu.setIrqLine(false);
-    }
+    const reason = this.#runGuest(cpu, budget + offset, slice);
     this.#sliceIrq = reason === 'exception-el2' && slice;
     const ran = cpu.insnCount - before;
     const el2 = ran < offset ? ran : offset;
-    const retired = ran - el2;
     vcpu.el2Insns += el2;
-    vcpu.insns += retired;
-    const guestNs = BigInt(retired * NS_PER_INSN);
-    this.#clock[this.#cpu] = this.#clock[this.#cpu]! + guestNs;
-    if (reason !== 'exception-el2') {
-      this.#setState(vm, vcpu, 'Ready');
-      this.#pollTimer(vm, vcpu);
-      return;
-    }
-    this.#clock[this.#cpu] = this.#clock[this.#cpu]! + BigInt(EXIT_COST_NS);
+    const guestNs = this.#guestTime(vm, vcpu, ran - el2, reason);
+    if (guestNs === undefined) return;
     vcpu.lastGuestNs = guestNs;
     this.#runEl2(vm, vcpu);
   }
