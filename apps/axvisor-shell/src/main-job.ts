@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// The main job (`pnpm start`, `axvisor demo`): boots the bundled VMs on the simulated AxVisor,
-// attaches the precompiled vmexit_stats and latency_hist programs to vmm:vcpu_run_exit, runs a
-// span of virtual time and reports consoles, exits, the latency histogram, the busiest events
-// and a Chrome trace-event file.
+// The main job (`pnpm start`, `axvisor demo`): boots the bundled VMs, the kprobe guest and the
+// GICv3 cluster guest on the simulated AxVisor, attaches the precompiled vmexit_stats and
+// latency_hist programs to vmm:vcpu_run_exit, an hprobe and an hretprobe to functions of the EL2
+// image and guest kprobes to the kprobe guest, runs a span of virtual time and reports consoles,
+// exits, the latency histogram, the busiest events, the probes and a Chrome trace-event file.
 
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -188,9 +189,10 @@ export function runMainJob(options: MainJobOptions = {}): MainJobResult {
   const insns = vms.reduce((n, vm) => n + vm.vcpus.reduce((m, v) => m + v.insns, 0), 0);
   const exits = vms.reduce((n, vm) => n + vm.vcpus.reduce((m, v) => m + [...v.exits.values()].reduce((a, b) => a + b, 0), 0), 0);
   out.push(`axvisor: ${vms.length} VMs (${vms.map((v) => `vm${v.id} ${v.config.name}`).join(', ')}), vmexit_stats and latency_hist attached to vmm:vcpu_run_exit`);
+  if (probes.kprobeVm !== undefined) out.push(`probes: hprobe on ${DEMO_HPROBE}, hretprobe on ${DEMO_HRETPROBE} (the EL2 image), kprobe on vm${probes.kprobeVm}:${DEMO_KPROBE}, kretprobe on vm${probes.kprobeVm}:${DEMO_KRETPROBE} (see == probes ==)`);
   out.push(`ran ${formatDuration(Number(vmm.timeNs))} of virtual time: ${insns} guest instructions, ${exits} VM exits`);
   const el2 = vms.reduce((n, vm) => n + vm.vcpus.reduce((m, v) => m + v.el2Insns, 0), 0);
-  if (vmm.hypImage !== undefined) out.push(`exits handled by the EL2 image (hyp/hyp.elf): ${el2} EL2 instructions, ${exits > 0 ? (el2 / exits).toFixed(1) : '0'} per exit (not virtual time)`);
+  if (vmm.hypImage !== undefined) out.push(`exits handled by the EL2 image (hyp/hyp.elf): ${el2} EL2 instructions, ${exits > 0 ? (el2 / exits).toFixed(1) : '0'} per exit, the hprobe traps included (not virtual time)`);
   for (const vm of vms) {
     out.push('', `== console of vm${vm.id} (${vm.config.name}): ${vm.status}${vm.stopReason ? `, ${vm.stopReason}` : ''} ==`, vm.console.trimEnd());
   }

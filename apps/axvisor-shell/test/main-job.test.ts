@@ -31,7 +31,7 @@ describe.skipIf(!built)('axvisor demo (the main job), run as a user would', () =
     expect(out).toMatch(/vm1\s+SystemDown \(13\)\s+1\s/);
     // the ticker sleeps in WFI between timer interrupts for the whole virtual second
     expect(out).toContain('ran 1.00s of virtual time');
-    expect(out).toMatch(/exits handled by the EL2 image \(hyp\/hyp\.elf\): \d+ EL2 instructions, \d+\.\d per exit/);
+    expect(out).toMatch(/exits handled by the EL2 image \(hyp\/hyp\.elf\): \d+ EL2 instructions, \d+\.\d per exit, the hprobe traps included/);
     expect(out).toMatch(/vm4\s+Halt \(10\)\s+100\s/);
     expect(out).toContain('ticker: 90 ticks');
     expect(out).toMatch(/p50|P50|50/);
