@@ -133,13 +133,13 @@ function probesSection(session: Session, p: DemoProbes): string[] {
   out.push(hprobeTable(session).replace(/^\n/, ''));
   const calls = (fn: string) => vmm.vms().reduce((n, vm) => n + (vm.hypCalls().get(fn) ?? 0), 0);
   const hits = (name: string, ret: boolean) => rt.hprobe.list().find((h) => h.name === name && h.ret === ret)?.hits ?? 0;
-  out.push(`${DEMO_HPROBE}: ${hits(DEMO_HPROBE, false)} hits, ${calls(DEMO_HPROBE)} calls counted by the EL2 code itself; hprobe_entry saw (exit code x1, function x2):`);
+  out.push(`${DEMO_HPROBE}: ${hits(DEMO_HPROBE, false)} hits, ${calls(DEMO_HPROBE)} calls counted by the EL2 code itself${p.hvcCalls.size === 0 ? '' : '; hprobe_entry saw (exit code x1, function x2):'}`);
   const hvc = [...p.hvcCalls].map(([k, n]) => {
     const [code, nr] = k.split(':').map(BigInt) as [bigint, bigint];
     return { code, nr, n };
   });
   hvc.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : a.nr < b.nr ? -1 : a.nr > b.nr ? 1 : 0));
-  out.push(renderTable(['exit code', 'x2 (function)', 'calls'], hvc.map((c) => [`${exitReasonName(Number(c.code)) ?? '?'} (${c.code})`, `${hex(c.nr)}${HVC_NAMES[hex(c.nr)] ? ` ${HVC_NAMES[hex(c.nr)]}` : ''}`, String(c.n)]), ['l', 'l', 'r']));
+  if (hvc.length > 0) out.push(renderTable(['exit code', 'x2 (function)', 'calls'], hvc.map((c) => [`${exitReasonName(Number(c.code)) ?? '?'} (${c.code})`, `${hex(c.nr)}${HVC_NAMES[hex(c.nr)] ? ` ${HVC_NAMES[hex(c.nr)]}` : ''}`, String(c.n)]), ['l', 'l', 'r']));
   const rets = [...p.exitReturns].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([code, n]) => `${exitReasonName(Number(code)) ?? '?'} ${n}`);
   out.push(`${DEMO_HRETPROBE}: ${hits(DEMO_HRETPROBE, true)} returns (${calls(DEMO_HRETPROBE)} calls counted by the EL2 code); returned exit codes: ${rets.join(', ')}`);
   out.push(`${DEMO_HRETPROBE} entry to return, in EL2 instructions at 1 ns each: ${durationText(rt, `hretprobe:${DEMO_HRETPROBE}`)}`);
@@ -148,9 +148,10 @@ function probesSection(session: Session, p: DemoProbes): string[] {
     const last = rt.ebpf.map('kprobe_args:kprobe_last_args').lookup(u32(p.kprobeVm));
     const [pc, ...args] = u64s(last);
     const printk = rt.ebpf.printk.filter((l) => l.includes(`vm${p.kprobeVm} args`));
-    out.push(`${DEMO_KPROBE}: kprobe_args's last arguments (pc ${hex(pc!)}): (${args.map(String).join(', ')}); ${printk.length} bpf_printk lines, the first: "${printk[0] ?? ''}"`);
+    if (printk.length === 0) out.push(`${DEMO_KPROBE}: not called yet`);
+    else out.push(`${DEMO_KPROBE}: kprobe_args's last arguments (pc ${hex(pc!)}): (${args.map(String).join(', ')}); ${printk.length} bpf_printk lines, the first: "${printk[0] ?? ''}"`);
     const fact = [...p.factReturns].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([v, n]) => `${v} x${n}`);
-    out.push(`${DEMO_KRETPROBE}: kp_fact_ret saw the return values ${fact.join(', ')}`);
+    out.push(fact.length === 0 ? `${DEMO_KRETPROBE}: no returns yet` : `${DEMO_KRETPROBE}: kp_fact_ret saw the return values ${fact.join(', ')}`);
     out.push(`${DEMO_KRETPROBE} entry to return (virtual time): ${durationText(rt, rt.stats.all().find((s) => s.name.startsWith(`vm${p.kprobeVm}:${DEMO_KRETPROBE}`) && s.durationSamples > 0)?.name ?? '')}`);
   }
   return out;

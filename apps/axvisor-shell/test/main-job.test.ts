@@ -113,6 +113,18 @@ describe.skipIf(!built)('axvisor demo (the main job), run as a user would', () =
     expect(readFileSync(a.trace, 'utf8')).toBe(readFileSync(b.trace, 'utf8'));
   }, 180_000);
 
+  it('reports probes that have not fired yet on a very short run (1 us: one MMIO exit)', () => {
+    const r = demo(['--for', '1us']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^ran 1\.00us of virtual time: \d+ guest instructions, 1 VM exits$/m);
+    expect(r.stdout).toMatch(/^handle_hvc\s+0x[0-9a-f]{16}\s+0\s/m);
+    expect(r.stdout).toMatch(/^handle_exit\s+0x[0-9a-f]{16}\s+1\s/m);
+    expect(r.stdout).toContain('handle_hvc: 0 hits, 0 calls counted by the EL2 code itself\n');
+    expect(r.stdout).toContain('kp_add: not called yet');
+    expect(r.stdout).toContain('kp_fact: no returns yet');
+    expect(r.stdout).toContain('== console of vm8 (cluster): Stopped, stopped by the host ==');
+  }, 60_000);
+
   it('rejects a bad duration with a clear message and a non-zero status', () => {
     const r = demo(['--for', 'soon']);
     expect(r.status).not.toBe(0);
