@@ -44,6 +44,8 @@ export const DEMO_HRETPROBE = 'handle_exit';
 export const DEMO_KPROBE = 'kp_add';
 /** The kprobe guest function whose returns the demo records. */
 export const DEMO_KRETPROBE = 'kp_fact';
+/** The mmu guest's function the demo probes by symbol (it runs in the upper half). */
+export const DEMO_MMU_KPROBE = 'upper_main';
 /** VM id the demo gives the cluster guest (its configuration says 7, as the kprobe guest's does). */
 export const DEMO_CLUSTER_VM_ID = 8;
 
@@ -73,6 +75,8 @@ const bump = <K>(m: Map<K, number>, k: K): void => void m.set(k, (m.get(k) ?? 0)
 interface DemoProbes {
   /** The kprobe guest's VM id (undefined if it is not among the VMs). */
   kprobeVm: number | undefined;
+  /** The mmu guest's VM id, when it is probed. */
+  mmuVm?: number | undefined;
   /** handle_hvc entries by (exit code x1, function number x2), from hprobe_entry's ring. */
   hvcCalls: Map<string, number>;
   /** handle_exit return values (exit trace codes), from hprobe_exit's ring. */
@@ -100,6 +104,13 @@ function attachProbes(session: Session): DemoProbes {
     rt.guestKprobes.attach(`vm${kvm}:${DEMO_KPROBE}`, 'kprobe_args', { mode: 'BrkInject', context: 'pt-regs' });
     rt.guestKprobes.attach(`vm${kvm}:${DEMO_KRETPROBE}`, 'kp_fact_ret', { mode: 'BrkInject', ret: true, context: 'pt-regs' });
   }
+  // the mmu guest by symbol: placed at the ELF address before its MMU is on, hit when the guest
+  // runs the function through its upper-half alias (the BRK is in guest physical memory). BRK
+  // mode: stage-2 fault mode would page-step every instruction of the guest's only code page
+  // (about 9,500 more exits, each one also a handle_exit hretprobe hit: a second of wall time).
+  const mvm = vmm.vms().find((v) => v.config.name === 'mmu')?.id;
+  if (mvm !== undefined && kvm !== undefined) rt.guestKprobes.attach(`vm${mvm}:${DEMO_MMU_KPROBE}`, 'kprobe_args', { mode: 'BrkInject', context: 'pt-regs' });
+  p.mmuVm = kvm === undefined ? undefined : mvm;
   p.drain = () => {
     ring(session, 'hprobe_entry:probe_events').consume((d) => {
       const [, , code, nr] = u64s(d); // pc, x0 = ctx, x1 = exit code, x2 = function number
@@ -129,7 +140,7 @@ function durationText(rt: Session['rt'], event: string): string {
 /** The "Probes" section: the hprobe and guest-kprobe tables and what the programs saw. */
 function probesSection(session: Session, p: DemoProbes): string[] {
   const { rt, vmm } = session;
-  const out: string[] = ['', '== probes: hprobe_entry on handle_hvc, hprobe_exit on the return of handle_exit (EL2), kprobe_args and kp_fact_ret on the kprobe guest =='];
+  const out: string[] = ['', '== probes: hprobe_entry on handle_hvc, hprobe_exit on the return of handle_exit (EL2), kprobe_args and kp_fact_ret on the kprobe and mmu guests =='];
   out.push(hprobeTable(session).replace(/^\n/, ''));
   const calls = (fn: string) => vmm.vms().reduce((n, vm) => n + (vm.hypCalls().get(fn) ?? 0), 0);
   const hits = (name: string, ret: boolean) => rt.hprobe.list().find((h) => h.name === name && h.ret === ret)?.hits ?? 0;
@@ -141,7 +152,8 @@ function probesSection(session: Session, p: DemoProbes): string[] {
   hvc.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : a.nr < b.nr ? -1 : a.nr > b.nr ? 1 : 0));
   if (hvc.length > 0) out.push(renderTable(['exit code', 'x2 (function)', 'calls'], hvc.map((c) => [`${exitReasonName(Number(c.code)) ?? '?'} (${c.code})`, `${hex(c.nr)}${HVC_NAMES[hex(c.nr)] ? ` ${HVC_NAMES[hex(c.nr)]}` : ''}`, String(c.n)]), ['l', 'l', 'r']));
   const rets = [...p.exitReturns].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([code, n]) => `${exitReasonName(Number(code)) ?? '?'} ${n}`);
-  out.push(`${DEMO_HRETPROBE}: ${hits(DEMO_HRETPROBE, true)} returns (${calls(DEMO_HRETPROBE)} calls counted by the EL2 code); returned exit codes: ${rets.join(', ')}`);
+  const lost = hits(DEMO_HRETPROBE, true) - [...p.exitReturns.values()].reduce((a, b) => a + b, 0);
+  out.push(`${DEMO_HRETPROBE}: ${hits(DEMO_HRETPROBE, true)} returns (${calls(DEMO_HRETPROBE)} calls counted by the EL2 code); returned exit codes: ${rets.join(', ')}${lost > 0 ? `; ${lost} records lost (ring buffer full)` : ''}`);
   out.push(`${DEMO_HRETPROBE} entry to return, in EL2 instructions at 1 ns each: ${durationText(rt, `hretprobe:${DEMO_HRETPROBE}`)}`);
   if (p.kprobeVm !== undefined) {
     out.push('', guestKprobeTable(session));
@@ -153,6 +165,15 @@ function probesSection(session: Session, p: DemoProbes): string[] {
     const fact = [...p.factReturns].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([v, n]) => `${v} x${n}`);
     out.push(fact.length === 0 ? `${DEMO_KRETPROBE}: no returns yet` : `${DEMO_KRETPROBE}: kp_fact_ret saw the return values ${fact.join(', ')}`);
     out.push(`${DEMO_KRETPROBE} entry to return (virtual time): ${durationText(rt, rt.stats.all().find((s) => s.name.startsWith(`vm${p.kprobeVm}:${DEMO_KRETPROBE}`) && s.durationSamples > 0)?.name ?? '')}`);
+    if (p.mmuVm !== undefined) {
+      const e = rt.guestKprobes.list().find((g) => g.vmId === p.mmuVm);
+      const slot = u64s(rt.ebpf.map('kprobe_args:kprobe_last_args').lookup(u32(p.mmuVm)));
+      out.push(
+        e === undefined || e.hits === 0
+          ? `${DEMO_MMU_KPROBE} (vm${p.mmuVm}): not called yet`
+          : `${DEMO_MMU_KPROBE} (vm${p.mmuVm}): set at 0x${e.gva.toString(16)} (its ELF symbol, MMU off), ${e.hits} hit, kprobe_args saw pc ${hex(slot[0]!)} (the upper-half alias)`,
+      );
+    }
   }
   return out;
 }
@@ -175,13 +196,12 @@ export function runMainJob(options: MainJobOptions = {}): MainJobResult {
   const probes = attachProbes(session);
   const vms = vmm.vms();
   for (const vm of vms) vmm.startVm(vm.id);
-  // Run in slices of virtual time, draining the programs' ring buffers between them (a ring
-  // holds a few thousand records; the hretprobe on handle_exit fires at every exit).
-  const slice = 10_000_000n;
-  for (let t = 0n; t < durationNs; t += slice) {
-    vmm.run(durationNs - t < slice ? durationNs - t : slice);
-    probes.drain();
-  }
+  // The programs' ring buffers hold a few thousand records and the hretprobe on handle_exit
+  // fires at every exit: drain them as the probes' events come (and once at the end).
+  const unfollow = rt.events.follow(() => probes.drain(), { probeTypes: ['hprobe', 'hretprobe', 'kretprobe'] });
+  vmm.run(durationNs);
+  unfollow();
+  probes.drain();
   // The cluster guest never powers off: the host stops it at the end of the run.
   for (const vm of vms) if (LONG_RUNNING_VMS.some((n) => n === vm.config.name) && vm.status !== 'Stopped') vmm.stopVm(vm.id);
   trace.finish(vmm.timeNs);
@@ -190,7 +210,7 @@ export function runMainJob(options: MainJobOptions = {}): MainJobResult {
   const insns = vms.reduce((n, vm) => n + vm.vcpus.reduce((m, v) => m + v.insns, 0), 0);
   const exits = vms.reduce((n, vm) => n + vm.vcpus.reduce((m, v) => m + [...v.exits.values()].reduce((a, b) => a + b, 0), 0), 0);
   out.push(`axvisor: ${vms.length} VMs (${vms.map((v) => `vm${v.id} ${v.config.name}`).join(', ')}), vmexit_stats and latency_hist attached to vmm:vcpu_run_exit`);
-  if (probes.kprobeVm !== undefined) out.push(`probes: hprobe on ${DEMO_HPROBE}, hretprobe on ${DEMO_HRETPROBE} (the EL2 image), kprobe on vm${probes.kprobeVm}:${DEMO_KPROBE}, kretprobe on vm${probes.kprobeVm}:${DEMO_KRETPROBE} (see == probes ==)`);
+  if (probes.kprobeVm !== undefined) out.push(`probes: hprobe on ${DEMO_HPROBE}, hretprobe on ${DEMO_HRETPROBE} (the EL2 image), kprobe on vm${probes.kprobeVm}:${DEMO_KPROBE}, kretprobe on vm${probes.kprobeVm}:${DEMO_KRETPROBE}${probes.mmuVm === undefined ? '' : `, kprobe on vm${probes.mmuVm}:${DEMO_MMU_KPROBE}`} (see == probes ==)`);
   out.push(`ran ${formatDuration(Number(vmm.timeNs))} of virtual time: ${insns} guest instructions, ${exits} VM exits`);
   const el2 = vms.reduce((n, vm) => n + vm.vcpus.reduce((m, v) => m + v.el2Insns, 0), 0);
   if (vmm.hypImage !== undefined) out.push(`exits handled by the EL2 image (hyp/hyp.elf): ${el2} EL2 instructions, ${exits > 0 ? (el2 / exits).toFixed(1) : '0'} per exit, the hprobe traps included (not virtual time)`);

@@ -38,7 +38,7 @@ describe.skipIf(!built)('axvisor demo (the main job), run as a user would', () =
     // the cluster guest (GICv3, 4 vCPUs) runs the whole second and is stopped by the host
     expect(out).toContain('== console of vm8 (cluster): Stopped, stopped by the host ==');
     expect(out).toContain('cluster: round 90 checksum 0x726f0a4f');
-    const count = (vm: string, reason: string) => Number(new RegExp(`^${vm}\\s+${reason} \\(\\d+\\)\\s+(\\d+)\\s`, 'm').exec(out)?.[1] ?? NaN);
+    const count = (vm: string, reason: string) => Number(new RegExp(`^${vm}\\s+${reason} \\(\\d+\\)\\s+(\\d+)\\s`, 'm').exec(out)![1]);
     // one SendIPI per round from vCPU 0 (99) plus each worker's "online" SGI and one answer per round (3 x 100)
     expect(count('vm8', 'SendIPI')).toBe(399);
     // the host tick (ExternalInterrupt) of the VMs that use full time slices
@@ -63,7 +63,7 @@ describe.skipIf(!built)('axvisor demo (the main job), run as a user would', () =
     expect(Number(hvcLine[2])).toBe(hvcExits);
     // hprobe_entry read x1 (exit code) and x2 (function): the worker's 128 hypercalls are among
     // the GET_TIME_NS and YIELD ones; SYSTEM_OFF once per VM that powered off
-    const fn = (name: string) => Number(new RegExp(`0x[0-9a-f]+ ${name}\\s+(\\d+)$`, 'm').exec(out)?.[1] ?? NaN);
+    const fn = (name: string) => Number(new RegExp(`0x[0-9a-f]+ ${name}\\s+(\\d+)$`, 'm').exec(out)![1]);
     expect(fn('GET_TIME_NS') + fn('YIELD')).toBe(count('vm1', 'Hypercall') + count('vm2', 'Hypercall'));
     expect(fn('SYSTEM_OFF')).toBe(table.filter((m) => m[2] === 'SystemDown').length);
     expect(fn('CPU_ON')).toBe(table.filter((m) => m[2] === 'CpuUp').reduce((n, m) => n + Number(m[4]), 0));
@@ -77,7 +77,7 @@ describe.skipIf(!built)('axvisor demo (the main job), run as a user would', () =
     // guest kprobes: the hits equal the calls the kprobe guest counts itself
     const calls = (f: string) => Number(new RegExp(`^calls ${f} (\\d+)$`, 'm').exec(out)![1]);
     expect(calls('kp_add')).toBe(81);
-    const gk = (target: string, ret: string) => Number(new RegExp(`^vm7\\s+${target}\\s+(\\d+)\\s+\\d+\\s+brk\\s+${ret}\\s+yes$`, 'm').exec(out)?.[1] ?? NaN);
+    const gk = (target: string, ret: string) => Number(new RegExp(`^vm7\\s+${target}\\s+(\\d+)\\s+\\d+\\s+brk\\s+${ret}\\s+yes$`, 'm').exec(out)![1]);
     expect(gk('kp_add\\+0x0', 'no')).toBe(calls('kp_add'));
     expect(gk('kp_fact\\+0x0', 'yes')).toBe(calls('kp_fact'));
     // the programs saw the guest's arguments and return values: kp_add(39, 40, 41, cpu) is the
@@ -85,6 +85,19 @@ describe.skipIf(!built)('axvisor demo (the main job), run as a user would', () =
     expect(out).toMatch(/^kp_add: kprobe_args's last arguments \(pc 0x40082000\): \(39, 40, 41, [01]\); 81 bpf_printk lines, the first: "vm7 args 1 2"$/m);
     expect(out).toContain('kp_fact: kp_fact_ret saw the return values 1 x3, 2 x3, 6 x3, 24 x3, 120 x3, 720 x2');
     expect(out).toMatch(/^kp_fact entry to return \(virtual time\): min [\d.]+us, avg [\d.]+us, max [\d.]+us$/m);
+    // the mmu guest, probed by symbol at its ELF address (0x4008_0000 is its _start, identity
+    // mapped), is hit once through the upper-half alias it prints; a BRK-mode hit is two exits
+    // the probe manager handles (Nothing): the BRK and the step of the displaced instruction
+    const upper = /^mmu: running in the upper half at (0x[0-9a-f]+)$/m.exec(out)![1]!;
+    const mmu = /^upper_main \(vm6\): set at (0x[0-9a-f]+) \(its ELF symbol, MMU off\), 1 hit, kprobe_args saw pc (0x[0-9a-f]+) \(the upper-half alias\)$/m.exec(out);
+    expect(mmu).not.toBeNull();
+    expect(BigInt(mmu![2]!)).toBe(BigInt(upper) + BigInt(mmu![1]!) - 0x4008_0000n);
+    expect(count('vm6', 'Nothing')).toBe(2);
+    // on the kprobe guest: 2 per kp_add call, 4 per kp_fact call (entry BRK and step, return
+    // BRK and step) and the guest's own brk #0x42, which its EL1 vector takes
+    expect(count('vm7', 'Nothing')).toBe(2 * calls('kp_add') + 4 * calls('kp_fact') + 1);
+    expect(out).toMatch(/^vm6\s+upper_main\+0x0\s+1\s+\d+\s+brk\s+no\s+yes$/m);
+    expect(out).not.toContain('records lost');
     // the kprobe guest's results are those it prints without probes (equal to QEMU's)
     const kprobeConsole = readFileSync(fileURLToPath(new URL('../../../packages/axvisor-vmm/guests/kprobe/qemu.console.txt', import.meta.url)), 'utf8');
     expect(out).toContain(kprobeConsole.trimEnd());
