@@ -36,7 +36,7 @@ export interface MainJobResult {
 const u32 = (n: number): Uint8Array => new Uint8Array(new Uint32Array([n]).buffer);
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
-/** The EL2 function of the demo's hprobe (entry) and hretprobe. */
+/** The EL2 function of the demo's hprobe (at its entry). */
 export const DEMO_HPROBE = 'handle_hvc';
 /** The EL2 function of the demo's hretprobe. */
 export const DEMO_HRETPROBE = 'handle_exit';
