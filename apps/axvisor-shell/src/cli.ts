@@ -22,7 +22,7 @@ const program = new Command()
 
 program
   .command('demo')
-  .description('boot the bundled VMs, attach vmexit_stats and latency_hist, run, and report (the main job)')
+  .description('boot the bundled, kprobe and cluster VMs, attach vmexit_stats, latency_hist, hprobes and guest kprobes, run, and report (the main job)')
   .option('--for <duration>', 'virtual time to run, e.g. 1s, 250ms, 500us', duration, 1_000_000_000n)
   .option('--trace <file>', 'where to write the Chrome trace-event file', 'axvisor-trace.json')
   .option('--top <n>', 'rows of the top-events table', (v) => {

@@ -47,8 +47,12 @@ const tracepointNames = (c: Ctx) => c.rt.tracepoints.list().map((t) => t.name);
 
 const hex18 = (v: bigint): string => `0x${v.toString(16).padStart(16, '0')}`;
 
-/** The hprobe table of `trace list` (AxVisor: SYMBOL 20, ADDRESS {:#018x}, HITS, PROG_ID, ENABLED, RET). */
-function hprobeTable(c: Ctx): string {
+/**
+ * The hprobe table of `trace list` (AxVisor: SYMBOL 20, ADDRESS {:#018x}, HITS, PROG_ID, ENABLED, RET).
+ * @param c - the session (its runtime).
+ * @returns the "Hprobes (VMM probes):" block, starting with an empty line.
+ */
+export function hprobeTable(c: Pick<Session, 'rt'>): string {
   const rows = c.rt.hprobe.list();
   const head = '\nHprobes (VMM probes):';
   if (rows.length === 0) return `${head}\n  (none)`;
@@ -558,8 +562,12 @@ function modeText(mode: 'Stage2Fault' | 'BrkInject'): string {
   return mode === 'BrkInject' ? 'brk-inject' : 's2fault';
 }
 
-/** The "Guest Kprobes:" part of `trace list` (columns of AxVisor's shell). */
-function guestKprobeTable(c: Ctx): string {
+/**
+ * The "Guest Kprobes:" part of `trace list` (columns of AxVisor's shell).
+ * @param c - the session (its runtime).
+ * @returns the block.
+ */
+export function guestKprobeTable(c: Pick<Session, 'rt'>): string {
   const rows = c.rt.guestKprobes.list().map((e) => [
     `vm${e.vmId}`,
     e.symbol ?? `0x${e.gva.toString(16).padStart(16, '0')}`,
