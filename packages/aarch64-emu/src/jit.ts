@@ -576,6 +576,13 @@ function generateMember(
         ended = true;
         break;
       }
+      // ---- exception generation and return, host calls, WFI, ISB, MSR (immediate): block
+      // terminators without memory accesses, done by the interpreter's system() directly
+      case OP.HLT: case OP.ERET: case OP.HVC: case OP.SVC: case OP.SMC: case OP.BRK:
+      case OP.WFI: case OP.WFE: case OP.ISB: case OP.MSR_IMM:
+        s = `${'/*FLUSH*/'} cpu.insnCount += ${k + 1}; cpu.system(${j === 0 ? 'blk' : `blk.members[${j}]`}.ops, ${o}, (BL + ${k * 4}) | 0, BH, 0); return;`;
+        ended = true;
+        break;
       default:
         // not translated: the interpreter runs the rest of the block from here
         if (k === 0) return undefined;
