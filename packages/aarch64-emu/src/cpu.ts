@@ -10,7 +10,7 @@ import type { PhysicalMemory, Region } from './memory.js';
 import { OP, REGFILE_WORDS, SLOT_SP, STRIDE } from './ops.js';
 import { ACC_EXEC, ACC_READ, ACC_WRITE, translate, translateStage1 } from './mmu.js';
 import type { TranslationRegs } from './mmu.js';
-import { SYS_REGS, sysRegKey, sysRegTrapIss } from './sysregs.js';
+import { FAST_SYS_SLOT, SYS_REGS, sysRegKey, sysRegTrapIss } from './sysregs.js';
 import {
   T, asr64, clz64, fromBig, lsl64, lsr64, mul64, rbit32, rev16x2, rev32, ror64, sdiv32, sdiv64, shift32,
   shift64, smulh64, smull32, toBig, udiv32, udiv64, umulh64, umull32,
@@ -85,6 +85,16 @@ const K_SCTLR1 = sysRegKey(3, 0, 1, 0, 0);
 const K_SCTLR2 = sysRegKey(3, 4, 1, 0, 0);
 const K_MDCR = sysRegKey(3, 4, 1, 1, 1);
 const K_MDSCR = sysRegKey(2, 0, 0, 2, 2);
+const slot = (key: number): number => FAST_SYS_SLOT.get(key)!;
+// slots in Cpu.sysF of the exception registers by target EL
+const S_ELR = [0, slot(K_ELR[1]!), slot(K_ELR[2]!)];
+const S_SPSR = [0, slot(K_SPSR[1]!), slot(K_SPSR[2]!)];
+const S_ESR = [0, slot(K_ESR[1]!), slot(K_ESR[2]!)];
+const S_FAR = [0, slot(K_FAR[1]!), slot(K_FAR[2]!)];
+const S_VBAR = [0, slot(K_VBAR[1]!), slot(K_VBAR[2]!)];
+const S_HPFAR = slot(K_HPFAR);
+/** Registers whose low half the CPU also keeps as a number (control bits read on hot paths). */
+const CACHED = new Set([K_HCR, K_MDSCR, K_MDCR, K_SCTLR1, K_SCTLR2]);
 
 /** Options of the {@link Cpu} constructor. */
 export interface CpuOptions {
@@ -194,6 +204,14 @@ export class Cpu {
   trappedSysRegs: ReadonlySet<number> | undefined;
 
   private readonly sys = new Map<number, bigint>();
+  /** The registers of `FAST_SYS_SLOT` as lo/hi int32 halves (not in `sys`). @internal */
+  readonly sysF = new Int32Array(2 * FAST_SYS_SLOT.size);
+  // low halves of HCR_EL2, MDSCR_EL1, MDCR_EL2, SCTLR_EL1, SCTLR_EL2 (kept in step with `sys`)
+  private hcrLo = 0;
+  private mdscrLo = 0;
+  private mdcrLo = 0;
+  private sctlr1Lo = 0;
+  private sctlr2Lo = 0;
   private readonly blocks = new Map<number, Block>();
   private readonly pageBlocks = new Map<number, Block[]>();
   private blockDirty = false;
@@ -254,7 +272,12 @@ export class Cpu {
     this.memory = options.memory;
     this.highestEl = options.highestEl ?? 2;
     this.el = this.highestEl;
-    for (const [key, info] of SYS_REGS) this.sys.set(key, info.reset);
+    for (const [key, info] of SYS_REGS) {
+      const s = FAST_SYS_SLOT.get(key);
+      if (s === undefined) this.sys.set(key, info.reset);
+      else { fromBig(info.reset); this.sysF[s] = T[0]!; this.sysF[s + 1] = T[1]!; }
+      if (CACHED.has(key)) this.cache(key, info.reset);
+    }
     this.last = {
       base: -1, size: 0, name: '', bytes: new Uint8Array(0), view: new DataView(new ArrayBuffer(0)),
       words: new Int32Array(0), code: new Uint8Array(0), device: undefined,
@@ -387,8 +410,22 @@ export class Cpu {
         this.saveSp();
         return toBig(this.spBank[i]!, this.spBank[i + 1]!);
       }
-      default: return this.sys.get(key) ?? 0n;
+      default: {
+        const s = FAST_SYS_SLOT.get(key);
+        if (s !== undefined) return toBig(this.sysF[s]!, this.sysF[s + 1]!);
+        return this.sys.get(key) ?? 0n;
+      }
     }
+  }
+
+  /** Updates the number copy of a cached control register. */
+  private cache(key: number, v: bigint): void {
+    const lo = Number(v & 0xffffffffn) | 0;
+    if (key === K_HCR) this.hcrLo = lo;
+    else if (key === K_MDSCR) this.mdscrLo = lo;
+    else if (key === K_MDCR) this.mdcrLo = lo;
+    else if (key === K_SCTLR1) this.sctlr1Lo = lo;
+    else if (key === K_SCTLR2) this.sctlr2Lo = lo;
   }
 
   private writeSys(key: number, v: bigint): void {
@@ -404,16 +441,24 @@ export class Cpu {
         this.loadSp();
         return;
       }
-      default:
+      default: {
+        const s = FAST_SYS_SLOT.get(key);
+        if (s !== undefined) {
+          fromBig(v);
+          this.sysF[s] = T[0]!; this.sysF[s + 1] = T[1]!;
+          return;
+        }
         this.sys.set(key, v);
+        if (CACHED.has(key)) this.cache(key, v);
         if (SYS_REGS.get(key)?.affectsTranslation) this.flushTlb();
         if (key === K_MDSCR || key === K_HCR || key === K_MDCR) this.refreshAttention();
+      }
     }
   }
 
   private refreshAttention(): void {
-    const hcr = this.highestEl === 2 ? (this.sys.get(K_HCR) ?? 0n) : 0n;
-    this.attention = ((this.sys.get(K_MDSCR) ?? 0n) & 1n) === 1n || this.irqLine || (hcr & (1n << 7n)) !== 0n;
+    const hcr = this.highestEl === 2 ? this.hcrLo : 0;
+    this.attention = (this.mdscrLo & 1) === 1 || this.irqLine || (hcr & 0x80) !== 0;
   }
 
   /**
@@ -434,31 +479,33 @@ export class Cpu {
    */
   setVirtualIrq(pending: boolean): void {
     const hcr = this.sys.get(K_HCR) ?? 0n;
-    this.sys.set(K_HCR, pending ? hcr | (1n << 7n) : hcr & ~(1n << 7n));
+    const v = pending ? hcr | (1n << 7n) : hcr & ~(1n << 7n);
+    this.sys.set(K_HCR, v);
+    this.cache(K_HCR, v);
     this.refreshAttention();
   }
 
   /** True when software step is enabled at the current EL (MDSCR_EL1.SS and the debug target). */
   private stepEnabled(): boolean {
-    const mdscr = this.sys.get(K_MDSCR) ?? 0n;
-    if ((mdscr & 1n) === 0n) return false;
-    const tde = this.highestEl === 2 && (((this.sys.get(K_MDCR) ?? 0n) >> 8n) & 1n) === 1n;
-    const tge = this.highestEl === 2 && (((this.sys.get(K_HCR) ?? 0n) >> 27n) & 1n) === 1n;
+    const mdscr = this.mdscrLo;
+    if ((mdscr & 1) === 0) return false;
+    const tde = this.highestEl === 2 && ((this.mdcrLo >>> 8) & 1) === 1;
+    const tge = this.highestEl === 2 && ((this.hcrLo >>> 27) & 1) === 1;
     const target = tde || tge ? 2 : 1;
     if (this.el < target) return true;
-    if (this.el === target) return ((mdscr >> 13n) & 1n) === 1n && (this.daif & 8) === 0; // KDE, PSTATE.D
+    if (this.el === target) return ((mdscr >>> 13) & 1) === 1 && (this.daif & 8) === 0; // KDE, PSTATE.D
     return false;
   }
 
   /** Interrupts and software step between blocks; returns true when an exception was taken. */
   private slowChecks(): boolean {
-    const hcr = this.highestEl === 2 ? (this.sys.get(K_HCR) ?? 0n) : 0n;
-    const imo = (hcr & (1n << 4n)) !== 0n && this.el < 2;
+    const hcr = this.highestEl === 2 ? this.hcrLo : 0;
+    const imo = (hcr & 0x10) !== 0 && this.el < 2;
     if (this.irqLine && ((imo) || (this.daif & 2) === 0)) {
       this.enter(imo ? 2 : Math.max(this.el, 1), -1, 0, this.pcLo, this.pcHi, false, 0, 0, 0x80);
       return true;
     }
-    if (imo && (hcr & (1n << 7n)) !== 0n && (this.daif & 2) === 0) {
+    if (imo && (hcr & 0x80) !== 0 && (this.daif & 2) === 0) {
       this.enter(1, -2, 0, this.pcLo, this.pcHi, false, 0, 0, 0x80);
       return true;
     }
@@ -481,13 +528,12 @@ export class Cpu {
   }
 
   private updateMmu(): void {
-    const sys = this.sys;
-    if (this.el === 2) this.mmuOn = ((sys.get(K_SCTLR2) ?? 0n) & 1n) === 1n;
-    else this.mmuOn = ((sys.get(K_SCTLR1) ?? 0n) & 1n) === 1n || (this.highestEl === 2 && ((sys.get(K_HCR) ?? 0n) & 1n) === 1n);
+    if (this.el === 2) this.mmuOn = (this.sctlr2Lo & 1) === 1;
+    else this.mmuOn = (this.sctlr1Lo & 1) === 1 || (this.highestEl === 2 && (this.hcrLo & 1) === 1);
   }
 
   private regs(): TranslationRegs {
-    const g = (op0: number, op1: number, crn: number, crm: number, op2: number): bigint => this.sys.get(sysRegKey(op0, op1, crn, crm, op2)) ?? 0n;
+    const g = (op0: number, op1: number, crn: number, crm: number, op2: number): bigint => this.readSys(sysRegKey(op0, op1, crn, crm, op2));
     return {
       sctlrEl1: g(3, 0, 1, 0, 0), tcrEl1: g(3, 0, 2, 0, 2), ttbr0El1: g(3, 0, 2, 0, 0), ttbr1El1: g(3, 0, 2, 0, 1),
       sctlrEl2: g(3, 4, 1, 0, 0), tcrEl2: g(3, 4, 2, 0, 2), ttbr0El2: g(3, 4, 2, 0, 0),
@@ -551,11 +597,11 @@ export class Cpu {
    */
   private exception(ec: number, iss: number, retLo: number, retHi: number, hasFar: boolean, farLo: number, farHi: number): void {
     let target = this.el === 0 ? 1 : this.el;
-    const hcr = this.sys.get(K_HCR) ?? 0n;
+    const hcr = this.hcrLo;
     if (this.el < 2 && this.highestEl === 2) {
       if (ec === EC.HVC64) target = 2;
-      else if ((ec === EC.BRK64 || ec === EC.SOFTSTEP_LOW) && ((this.sys.get(K_MDCR) ?? 0n) & (1n << 8n))) target = 2; // MDCR_EL2.TDE
-      else if ((hcr & (1n << 27n)) && this.el === 0) target = 2; // HCR_EL2.TGE
+      else if ((ec === EC.BRK64 || ec === EC.SOFTSTEP_LOW) && (this.mdcrLo & 0x100) !== 0) target = 2; // MDCR_EL2.TDE
+      else if ((hcr & (1 << 27)) !== 0 && this.el === 0) target = 2; // HCR_EL2.TGE
     }
     if (this.faultToEl2) { target = 2; this.faultToEl2 = false; }
     if (ec === EC.DABT_LOW || ec === EC.DABT_CUR) ec = target === this.el ? EC.DABT_CUR : EC.DABT_LOW;
@@ -578,12 +624,18 @@ export class Cpu {
 
   private enter(target: number, ec: number, iss: number, retLo: number, retHi: number, hasFar: boolean, farLo: number, farHi: number, kind: number): void {
     const spsr = this.getPstate();
-    this.sys.set(K_ELR[target]!, toBig(retLo, retHi));
-    this.sys.set(K_SPSR[target]!, BigInt(spsr));
+    const f = this.sysF;
+    const se = S_ELR[target]!, ss = S_SPSR[target]!;
+    f[se] = retLo; f[se + 1] = retHi;
+    f[ss] = spsr; f[ss + 1] = 0;
     if (kind === 0) {
-      this.sys.set(K_ESR[target]!, BigInt(((ec << 26) | (1 << 25) | (iss & 0x1ffffff)) >>> 0));
-      if (hasFar) this.sys.set(K_FAR[target]!, toBig(farLo, farHi));
-      if (target === 2 && this.faultIpa >= 0) this.sys.set(K_HPFAR, BigInt(Math.floor(this.faultIpa / 4096)) << 4n);
+      const sr = S_ESR[target]!;
+      f[sr] = (ec << 26) | (1 << 25) | (iss & 0x1ffffff); f[sr + 1] = 0;
+      if (hasFar) { const sf = S_FAR[target]!; f[sf] = farLo; f[sf + 1] = farHi; }
+      if (target === 2 && this.faultIpa >= 0) {
+        const v = Math.floor(this.faultIpa / 4096) * 16; // HPFAR_EL2.FIPA at [43:4]
+        f[S_HPFAR] = v % TWO32 | 0; f[S_HPFAR + 1] = Math.floor(v / TWO32) | 0;
+      }
     }
     this.faultIpa = -1;
     let off = kind;
@@ -596,10 +648,12 @@ export class Cpu {
     this.loadSp();
     this.updateMmu();
     this.refreshAttention();
-    this.pc = (this.sys.get(K_VBAR[target]!) ?? 0n) + BigInt(off);
+    const sv = S_VBAR[target]!;
+    const l = (f[sv]! >>> 0) + off;
+    this.pcLo = l | 0; this.pcHi = (f[sv + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
     if (this.intLog) {
       const [num, name] = excName(ec);
-      const esr = this.sys.get(K_ESR[target]!) ?? 0n;
+      const esr = this.readSys(K_ESR[target]!);
       this.intLog(`Taking exception ${num} [${name}] on CPU 0`);
       this.intLog(`...from EL${fromEl} to EL${target}`);
       if (kind === 0) this.intLog(`...with ESR 0x${ec.toString(16)}/0x${esr.toString(16)}`);
@@ -612,18 +666,21 @@ export class Cpu {
 
   private eret(): void {
     const el = this.el;
-    const spsr = Number(this.sys.get(K_SPSR[el]!) ?? 0n);
+    const f = this.sysF;
+    // only SPSR bits [31:0] are defined; PSTATE is taken from them
+    const spsr = f[S_SPSR[el]!]! >>> 0;
     const target = (spsr >>> 2) & 3;
-    const elr = this.sys.get(K_ELR[el]!) ?? 0n;
+    const se = S_ELR[el]!;
+    const eLo = f[se]!, eHi = f[se + 1]!;
     if (target > el || (spsr & 0x10) || ((spsr >>> 1) & 1)) {
       // illegal exception return: PSTATE.IL set, EL unchanged
-      this.pc = elr;
+      this.pcLo = eLo; this.pcHi = eHi;
       this.il = 1;
       return;
     }
     this.setPstate(spsr);
-    this.pc = elr;
-    this.intLog?.(`Exception return from AArch64 EL${el} to AArch64 EL${this.el} PC 0x${elr.toString(16)}`);
+    this.pcLo = eLo; this.pcHi = eHi;
+    if (this.intLog) this.intLog(`Exception return from AArch64 EL${el} to AArch64 EL${this.el} PC 0x${toBig(eLo, eHi).toString(16)}`);
   }
 
   // ---- memory ----------------------------------------------------------------------------
@@ -1567,6 +1624,33 @@ export class Cpu {
     R[rd] = srcL; R[rd + 1] = sf ? srcH : 0;
   }
 
+  /**
+   * MRS for compiled blocks: reads the register `key` into register slot `d` when the access
+   * is allowed at the current EL and not trapped to EL2. False leaves the instruction to the
+   * interpreter, which raises the exception.
+   */
+  private jitMrs(key: number, d: number): boolean {
+    if (this.trappedSysRegs !== undefined && this.el < 2 && this.highestEl === 2 && this.trappedSysRegs.has(key)) return false;
+    if (!this.sysAccessible(key, false)) return false;
+    const R = this.R;
+    const s = FAST_SYS_SLOT.get(key);
+    if (s !== undefined) { R[d] = this.sysF[s]!; R[d + 1] = this.sysF[s + 1]!; return true; }
+    fromBig(this.readSys(key));
+    R[d] = T[0]!; R[d + 1] = T[1]!;
+    return true;
+  }
+
+  /** MSR for compiled blocks (as {@link Cpu.jitMrs}): writes register slot `t` to `key`. */
+  private jitMsr(key: number, t: number): boolean {
+    if (this.trappedSysRegs !== undefined && this.el < 2 && this.highestEl === 2 && this.trappedSysRegs.has(key)) return false;
+    if (!this.sysAccessible(key, true)) return false;
+    const R = this.R;
+    const s = FAST_SYS_SLOT.get(key);
+    if (s !== undefined) { this.sysF[s] = R[t]!; this.sysF[s + 1] = R[t + 1]!; return true; }
+    this.writeSys(key, toBig(R[t]!, R[t + 1]!));
+    return true;
+  }
+
   /** System instructions and exception generation (slow path). */
   private system(ops: Int32Array, o: number, pcLo: number, pcHi: number, word: number): void {
     const nextL = (pcLo >>> 0) + 4;
@@ -1576,7 +1660,7 @@ export class Cpu {
     switch (ops[o]!) {
       case OP.SVC: this.exception(EC.SVC64, imm, nLo, nHi, false, 0, 0); return;
       case OP.HVC:
-        if (this.el === 0 || (this.el === 1 && ((this.sys.get(K_HCR) ?? 0n) & (1n << 29n)))) break; // HCD
+        if (this.el === 0 || (this.el === 1 && (this.hcrLo & (1 << 29)) !== 0)) break; // HCD
         if (this.highestEl < 2) {
           if (this.firmware('hvc', imm, nLo, nHi)) return;
           break;
@@ -1584,7 +1668,7 @@ export class Cpu {
         this.exception(EC.HVC64, imm, nLo, nHi, false, 0, 0); return;
       case OP.SMC:
         if (this.el === 0) break;
-        if (this.el === 1 && this.highestEl === 2 && ((this.sys.get(K_HCR) ?? 0n) & (1n << 19n))) { this.exceptionTo(2, EC.SMC64, imm, pcLo, pcHi); return; }
+        if (this.el === 1 && this.highestEl === 2 && (this.hcrLo & (1 << 19)) !== 0) { this.exceptionTo(2, EC.SMC64, imm, pcLo, pcHi); return; }
         if (this.firmware('smc', imm, nLo, nHi)) return;
         break; // no EL3: undefined
       case OP.BRK: this.exception(EC.BRK64, imm, pcLo, pcHi, false, 0, 0); return;
@@ -1595,7 +1679,7 @@ export class Cpu {
         return;
       case OP.WFI: case OP.WFE: {
         const ti = ops[o] === OP.WFE ? 1 : 0;
-        if (this.el < 2 && this.highestEl === 2 && ((this.sys.get(K_HCR) ?? 0n) & (1n << (ti ? 14n : 13n)))) {
+        if (this.el < 2 && this.highestEl === 2 && (this.hcrLo & (1 << (ti ? 14 : 13))) !== 0) {
           this.exceptionTo(2, EC.WFX, (1 << 24) | (0xe << 20) | ti, pcLo, pcHi);
           return;
         }

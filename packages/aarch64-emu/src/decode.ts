@@ -4,6 +4,7 @@
 // encoding" tables; grouping as in its top-level decode on bits [28:25].
 
 import { OP, SLOT_SINK, SLOT_ZR, STRIDE } from './ops.js';
+import { MSR_CONTINUES } from './sysregs.js';
 
 /** Register slot for a source where 31 means XZR. */
 const rz = (n: number): number => (n === 31 ? SLOT_ZR : n * 2);
@@ -348,7 +349,8 @@ function branchSys(w: number, out: Int32Array, o: number): number {
   }
   if (l) return set(out, o, OP.MRS, wz(rt), 0, 0, sysKey(w), rt);
   set(out, o, OP.MSR, 0, rz(rt), 0, sysKey(w), rt);
-  return TERMINATES;
+  // plain registers (exception state, SP_EL0...): the block goes on after the write
+  return MSR_CONTINUES.has(sysKey(w)) ? 0 : TERMINATES;
 }
 
 const LDR_OPS: readonly (readonly number[])[] = [

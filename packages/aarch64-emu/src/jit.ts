@@ -19,10 +19,43 @@
 // offsets relative to the entry, so compiled functions are cached by source.
 
 import { OP, SLOT_SINK, SLOT_ZR, STRIDE } from './ops.js';
+import { FAST_SYS_SLOT, MSR_CONTINUES, SYS_REGS, sysRegKey } from './sysregs.js';
 import {
   T, asr64, clz64, lsl64, lsr64, mul64, rbit32, rev16x2, rev32, ror64, sdiv32, sdiv64, shift32, shift64,
   smulh64, smull32, udiv32, udiv64, umulh64, umull32,
 } from './u64.js';
+
+const K_NZCV = sysRegKey(3, 3, 4, 2, 0);
+const K_CNTVCT = sysRegKey(3, 3, 14, 0, 2);
+const K_CNTPCT = sysRegKey(3, 3, 14, 0, 1);
+const K_TPIDRRO = sysRegKey(3, 3, 13, 0, 3); // read-only at EL0: writes go through Cpu.jitMsr
+
+/**
+ * Condition under which MRS/MSR of a fast register (`FAST_SYS_SLOT`) is allowed and not
+ * trapped: the rules of `Cpu.sysAccessible` and `Cpu.trappedSysRegs` for these registers.
+ */
+function fastOk(key: number): string {
+  const minEl = SYS_REGS.get(key)!.minEl;
+  if (minEl === 2) return 'cpu.el === 2';
+  const noTrap = `(cpu.el === 2 || cpu.trappedSysRegs === undefined || cpu.highestEl !== 2 || !cpu.trappedSysRegs.has(${key}))`;
+  return minEl === 0 ? noTrap : `cpu.el >= ${minEl} && ${noTrap}`;
+}
+
+/**
+ * The CPU's two fast RAM windows checked inline for an access of `size` bytes at (`al`, `ah`)
+ * with the MMU off (EL2 code such as a hypervisor's world switch): a statement prefix that
+ * declares `q` (offset in the window), `w` (its Int32Array) and opens an `if` that holds when
+ * the access can be done on `w` directly; otherwise the CPU's load/store helpers take it (MMU
+ * on, an address above 48 bits, another region, misalignment, or for stores a page with decoded code).
+ */
+function fastWindow(size: number, align: number, store: boolean): string {
+  let c = 'let q = -1, w = cpu.fI32, c = cpu.fCode;';
+  c += ' if (!cpu.mmuOn && (ah >>> 16) === 0) { const pa = ah * 4294967296 + (al >>> 0); q = pa - cpu.fBase;';
+  c += ` if (q < 0 || q + ${size} > cpu.fSize) { q = pa - cpu.gBase; w = cpu.gI32; c = cpu.gCode; if (q + ${size} > cpu.gSize) q = -1; } }`;
+  c += ` if (q >= 0 && (q & ${align - 1}) === 0`;
+  if (store) c += size > 8 ? ` && c[q >>> 12] === 0 && c[(q + ${size - 1}) >>> 12] === 0` : ' && c[q >>> 12] === 0';
+  return c + ')';
+}
 
 /** A compiled block: runs the whole block `blk` (`{ ops, ... }`) on `cpu`. */
 export type JitFn = (cpu: unknown, blk: unknown) => void;
@@ -283,6 +316,8 @@ function generateMember(
   let usesFlags = false, setsFlags = false;
   let ended = false;
   for (let k = 0; k < n && !ended; k++) {
+    /** Hands instruction k and the rest of the block to the interpreter. */
+    const fallback = (): string => `${'/*FLUSH*/'} cpu.pcLo = BL; cpu.pcHi = BH; cpu.execBlock(${j === 0 ? 'blk' : `blk.members[${j}]`}, ${n}, ${k}); return;`;
     const o = k * STRIDE;
     const op = ops[o]!, rd = ops[o + 1]!, rn = ops[o + 2]!, rm = ops[o + 3]!;
     const a = ops[o + 4]!, b = ops[o + 5]!, sf = ops[o + 6]!, d7 = ops[o + 7]!;
@@ -433,7 +468,8 @@ function generateMember(
 
       // ---- loads and stores: `i` names the instruction for a fault
       case OP.LDRX:
-        s = `i = ${k}; { ${address(ops, o)} cpu.ld64(al, ah); const vl = T[0], vh = T[1];${writeback(ops, o)} R[${rd}] = vl; R[${rd + 1}] = vh; }`;
+        s = `i = ${k}; { ${address(ops, o)} let vl, vh; { ${fastWindow(8, 4, false)} { const x = q >>> 2; vl = w[x]; vh = w[x + 1]; } else { cpu.ld64(al, ah); vl = T[0]; vh = T[1]; } }`;
+        s += `${writeback(ops, o)} R[${rd}] = vl; R[${rd + 1}] = vh; }`;
         break;
       case OP.LDRW: case OP.LDRSW:
         s = `i = ${k}; { ${address(ops, o)} const v = cpu.ld32(al, ah);${writeback(ops, o)} R[${rd}] = v; R[${rd + 1}] = ${op === OP.LDRSW ? 'v >> 31' : '0'}; }`;
@@ -449,14 +485,17 @@ function generateMember(
         break;
       }
       case OP.STRX: case OP.STRW: case OP.STRH: case OP.STRB: {
-        const call = op === OP.STRX ? 'cpu.st64(al, ah, vl, vh)' : op === OP.STRW ? 'cpu.st32(al, ah, vl)' : op === OP.STRH ? 'cpu.st16(al, ah, vl)' : 'cpu.st8(al, ah, vl)';
+        const call = op === OP.STRX ? `{ ${fastWindow(8, 8, true)} { const x = q >>> 2; w[x] = vl; w[x + 1] = vh; cpu.monitorValid = false; } else cpu.st64(al, ah, vl, vh); }` : op === OP.STRW ? 'cpu.st32(al, ah, vl)' : op === OP.STRH ? 'cpu.st16(al, ah, vl)' : 'cpu.st8(al, ah, vl)';
         s = `i = ${k}; { const vl = ${lo(rd)}${op === OP.STRX ? `, vh = ${hi(rd)}` : ''}; ${address(ops, o)} ${call};${writeback(ops, o)} }`;
         s += ` if (cpu.blockDirty) { cpu.blockDirty = false; ${exit(k + 1, `cpu.pcLo = (BL + ${(k + 1) * 4}) | 0; cpu.pcHi = BH;`)} }`;
         break;
       }
       case OP.LDP_X: case OP.LDP_W: case OP.LDPSW: {
         s = `i = ${k}; { ${address(ops, o)} let l1, h1, l2, h2;`;
-        if (op === OP.LDP_X) s += ' cpu.ld64(al, ah); l1 = T[0]; h1 = T[1]; { const l = (al >>> 0) + 8; cpu.ld64(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0); } l2 = T[0]; h2 = T[1];';
+        if (op === OP.LDP_X) {
+          s += ` { ${fastWindow(16, 4, false)} { const x = q >>> 2; l1 = w[x]; h1 = w[x + 1]; l2 = w[x + 2]; h2 = w[x + 3]; } else {`;
+          s += ' cpu.ld64(al, ah); l1 = T[0]; h1 = T[1]; { const l = (al >>> 0) + 8; cpu.ld64(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0); } l2 = T[0]; h2 = T[1]; } }';
+        }
         else {
           s += ' l1 = cpu.ld32(al, ah); { const l = (al >>> 0) + 4; l2 = cpu.ld32(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0); }';
           s += op === OP.LDPSW ? ' h1 = l1 >> 31; h2 = l2 >> 31;' : ' h1 = 0; h2 = 0;';
@@ -466,7 +505,10 @@ function generateMember(
       }
       case OP.STP_X: case OP.STP_W: {
         s = `i = ${k}; { const l1 = ${lo(rd)}, h1 = ${hi(rd)}, l2 = ${lo(rm)}, h2 = ${hi(rm)}; ${address(ops, o)}`;
-        if (op === OP.STP_X) s += ' cpu.st64(al, ah, l1, h1); { const l = (al >>> 0) + 8; cpu.st64(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0, l2, h2); }';
+        if (op === OP.STP_X) {
+          s += ` { ${fastWindow(16, 8, true)} { const x = q >>> 2; w[x] = l1; w[x + 1] = h1; w[x + 2] = l2; w[x + 3] = h2; cpu.monitorValid = false; } else {`;
+          s += ' cpu.st64(al, ah, l1, h1); { const l = (al >>> 0) + 8; cpu.st64(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0, l2, h2); } } }';
+        }
         else s += ' cpu.st32(al, ah, l1); { const l = (al >>> 0) + 4; cpu.st32(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0, l2); }';
         s += `${writeback(ops, o)} }`;
         s += ` if (cpu.blockDirty) { cpu.blockDirty = false; ${exit(k + 1, `cpu.pcLo = (BL + ${(k + 1) * 4}) | 0; cpu.pcHi = BH;`)} }`;
@@ -510,6 +552,37 @@ function generateMember(
         ended = true;
         break;
       }
+      // ---- system registers: the common ones inline, the rest through the CPU; a disallowed or
+      // trapped access goes to the interpreter, which raises the exception
+      case OP.MRS: {
+        if (a === K_NZCV || a === K_CNTVCT || a === K_CNTPCT) { // flags in locals; the counter needs insnCount
+          if (k === 0) return undefined;
+          s = fallback(); ended = true; break;
+        }
+        const f = FAST_SYS_SLOT.get(a);
+        if (f !== undefined) s = `if (${fastOk(a)}) { const F = cpu.sysF; R[${rd}] = F[${f}]; R[${rd + 1}] = F[${f + 1}]; } else { ${fallback()} }`;
+        else s = `if (!cpu.jitMrs(${a}, ${rd})) { ${fallback()} }`;
+        break;
+      }
+      case OP.MSR: {
+        const f = FAST_SYS_SLOT.get(a);
+        if (MSR_CONTINUES.has(a)) {
+          if (f !== undefined && a !== K_TPIDRRO) s = `if (${fastOk(a)}) { const F = cpu.sysF; F[${f}] = ${lo(rn)}; F[${f + 1}] = ${hi(rn)}; } else { ${fallback()} }`;
+          else s = `if (!cpu.jitMsr(${a}, ${rn})) { ${fallback()} }`;
+          break;
+        }
+        // other registers may change translation, interrupts or flags: the block ends here
+        s = `${'/*FLUSH*/'} if (cpu.jitMsr(${a}, ${rn})) { cpu.pcLo = (BL + ${k * 4 + 4}) | 0; cpu.pcHi = BH; cpu.insnCount += ${k + 1}; return; } ${fallback()}`;
+        ended = true;
+        break;
+      }
+      // ---- exception generation and return, host calls, WFI, ISB, MSR (immediate): block
+      // terminators without memory accesses, done by the interpreter's system() directly
+      case OP.HLT: case OP.ERET: case OP.HVC: case OP.SVC: case OP.SMC: case OP.BRK:
+      case OP.WFI: case OP.WFE: case OP.ISB: case OP.MSR_IMM:
+        s = `${'/*FLUSH*/'} cpu.insnCount += ${k + 1}; cpu.system(${j === 0 ? 'blk' : `blk.members[${j}]`}.ops, ${o}, (BL + ${k * 4}) | 0, BH, 0); return;`;
+        ended = true;
+        break;
       default:
         // not translated: the interpreter runs the rest of the block from here
         if (k === 0) return undefined;

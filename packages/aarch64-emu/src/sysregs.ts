@@ -173,3 +173,24 @@ export function sysRegName(key: number): string {
   if (gic !== undefined) return gic;
   return `s${key >>> 14}_${(key >>> 11) & 7}_c${(key >>> 7) & 15}_c${(key >>> 3) & 15}_${key & 7}`;
 }
+
+/**
+ * System registers the CPU keeps as 32-bit halves in a typed array instead of its map of
+ * bigints (exception state, vector bases, thread pointers): plain storage with no side effect
+ * on write, so exception entry and return, and MRS/MSR of them in compiled blocks, need no
+ * BigInt. Value: the index of the low half in `Cpu.sysF` (the high half follows).
+ * @internal
+ */
+export const FAST_SYS_SLOT: ReadonlyMap<number, number> = new Map(
+  [
+    'elr_el1', 'elr_el2', 'spsr_el1', 'spsr_el2', 'esr_el1', 'esr_el2', 'far_el1', 'far_el2', 'hpfar_el2',
+    'vbar_el1', 'vbar_el2', 'tpidr_el0', 'tpidr_el1', 'tpidr_el2', 'tpidrro_el0',
+  ].map((name, i): [number, number] => [TABLE.find((e) => e[0] === name)![1], 2 * i]),
+);
+
+/**
+ * MSR to these registers changes neither control flow, translation nor interrupt state, so
+ * it does not end a decoded block (the fast registers and the banked SP_EL0/SP_EL1).
+ * @internal
+ */
+export const MSR_CONTINUES: ReadonlySet<number> = new Set([...FAST_SYS_SLOT.keys(), k(3, 0, 4, 1, 0), k(3, 4, 4, 1, 0)]);

@@ -185,3 +185,117 @@ describe('JIT: block cache and faults', () => {
     expect(generateBlock(ops, 3)).toContain('cpu.execBlock(blk, 3, 1)');
   });
 });
+
+describe('JIT: system registers and EL2 memory', () => {
+  // A world switch in the style of a hypervisor's (MMU off at EL2, code and context above
+  // 4 GiB, so the inline fast RAM windows take 64-bit addresses): the lower-EL sync vector saves
+  // registers and ELR/SPSR/ESR/SP_EL0 with MRS into the context, the restore path writes them
+  // back with MSR and ERETs to an EL1 loop that stores, updates TPIDR_EL1 and HVCs again.
+  const H = 0x1_0010_0000n;
+  const ENTRY = [0xd51cd040 /* msr tpidr_el2, x0 */, 0x1400010c /* b enter (+0x434) */];
+  const VECTOR = [
+    0xa9bf07e0, // stp x0, x1, [sp, #-16]!
+    0xd53cd041, // mrs x1, tpidr_el2
+    0xa9010c22, // stp x2, x3, [x1, #16]
+    0xf9001829, // str x9, [x1, #48]
+    0xd53c4022, // mrs x2, elr_el2
+    0xd53c4003, // mrs x3, spsr_el2
+    0xa9040c22, // stp x2, x3, [x1, #64]
+    0xd53c5204, // mrs x4, esr_el2
+    0xd5384105, // mrs x5, sp_el0
+    0xa9051424, // stp x4, x5, [x1, #80]
+    0xa8c10fe2, // ldp x2, x3, [sp], #16
+    0xa9000c22, // stp x2, x3, [x1]
+    0x910004e7, // add x7, x7, #1
+    0xd53cd041, // enter: mrs x1, tpidr_el2
+    0xa9440c22, // ldp x2, x3, [x1, #64]
+    0xd51c4022, // msr elr_el2, x2
+    0xd51c4003, // msr spsr_el2, x3
+    0xf9402c25, // ldr x5, [x1, #88]
+    0x910040a5, // add x5, x5, #16
+    0xd5184105, // msr sp_el0, x5
+    0xf9401829, // ldr x9, [x1, #48]
+    0xa9400420, // ldp x0, x1, [x1]
+    0xd69f03e0, // eret
+  ];
+  const GUEST = [
+    0x91000529, // add x9, x9, #1
+    0xf8008549, // str x9, [x10], #8
+    0xd538d08b, // mrs x11, tpidr_el1
+    0x91000d6b, // add x11, x11, #3
+    0xd518d08b, // msr tpidr_el1, x11
+    0xd40000e2, // hvc #7
+    0x17fffffa, // b guest
+  ];
+  const le = (words: number[]): Uint8Array => {
+    const b = new Uint8Array(words.length * 4);
+    words.forEach((w, i) => new DataView(b.buffer).setUint32(i * 4, w, true));
+    return b;
+  };
+
+  function worldSwitch(threshold: number, budget: number): { cpu: Cpu; state: string; ctx: Uint8Array; stores: Uint8Array } {
+    const mem = new PhysicalMemory();
+    mem.addRam(RAM, 1 << 20);
+    mem.addRam(H, 0x4000);
+    mem.write(H, le(ENTRY));
+    mem.write(H + 0x400n, le(VECTOR));
+    mem.write(RAM, le(GUEST));
+    const ctx = H + 0x1000n;
+    const init = new Uint8Array(96);
+    const dv = new DataView(init.buffer);
+    dv.setBigUint64(64, RAM, true); // ELR: the guest loop
+    dv.setBigUint64(72, 0x3c5n, true); // SPSR: EL1h, DAIF masked
+    dv.setBigUint64(88, 0x4008_0000n, true); // SP_EL0
+    mem.write(ctx, init);
+    const cpu = new Cpu({ memory: mem });
+    cpu.jitThreshold = threshold;
+    cpu.setSysReg(key('vbar_el2'), H);
+    cpu.setPstate(0x3c9); // EL2h
+    cpu.sp = H + 0x2000n;
+    cpu.setX(0, ctx);
+    cpu.setX(10, RAM + 0x1000n);
+    cpu.pc = H;
+    expect(cpu.run(budget)).toBe('budget');
+    const regs = Array.from({ length: 31 }, (_, i) => cpu.getX(i).toString(16)).join(' ');
+    const sys = ['elr_el2', 'spsr_el2', 'esr_el2', 'tpidr_el2', 'tpidr_el1', 'sp_el0'].map((n) => cpu.getSysReg(key(n)).toString(16)).join(' ');
+    const state = `${regs} | pc ${cpu.pc.toString(16)} el ${cpu.el} sp ${cpu.sp.toString(16)} n ${cpu.insnCount} | ${sys}`;
+    return { cpu, state, ctx: mem.read(ctx, 96), stores: mem.read(RAM + 0x1000n, 8 * 64) };
+  }
+
+  for (const budget of [997, 1000, 1003]) {
+    it(`compiled and interpreted runs of an EL2 world switch agree after ${budget} instructions`, () => {
+      const jit = worldSwitch(0, budget);
+      const interp = worldSwitch(Infinity, budget);
+      expect(jit.cpu.jitBlocks).toBeGreaterThan(0);
+      expect(interp.cpu.jitBlocks).toBe(0);
+      expect(jit.state).toBe(interp.state);
+      expect(jit.ctx).toEqual(interp.ctx);
+      expect(jit.stores).toEqual(interp.stores);
+      // 30 instructions per round trip: the exits and what the guest did are as the code says
+      const exits = jit.cpu.getX(7);
+      expect(exits).toBeGreaterThan(30n);
+      expect(jit.cpu.getSysReg(key('esr_el2'))).toBe(0x5a000007n); // EC 0x16 (HVC64), IL, imm 7
+      expect(jit.cpu.getSysReg(key('tpidr_el1'))).toBeGreaterThanOrEqual(3n * exits);
+      expect(new DataView(jit.stores.buffer).getBigUint64(8, true)).toBe(2n);
+    });
+  }
+
+  for (const threshold of [0, Infinity]) {
+    it(`${threshold === 0 ? 'compiled' : 'interpreted'}: MRS of an EL2 register at EL1 is UNDEFINED`, () => {
+      // add x0, x0, #1; mrs x1, elr_el2; add x0, x0, #1; b .
+      const cpu = machine([0x91000400, 0xd53c4021, 0x91000400, 0x14000000], 1, threshold);
+      cpu.setSysReg(key('vbar_el1'), RAM + 0x800n);
+      cpu.setSysReg(key('elr_el2'), 0x1234n);
+      for (let i = 0; i < 3; i++) {
+        cpu.pc = RAM;
+        cpu.setPstate(0x3c5);
+        cpu.run(2);
+      }
+      expect(cpu.getX(0)).toBe(3n);
+      expect(cpu.getX(1)).toBe(0n);
+      expect(cpu.getSysReg(key('esr_el1'))).toBe(0x02000000n); // EC 0 (unknown), IL
+      expect(cpu.getSysReg(key('elr_el1'))).toBe(RAM + 4n);
+      expect(cpu.pc).toBe(RAM + 0xa00n);
+    });
+  }
+});

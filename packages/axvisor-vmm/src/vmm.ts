@@ -356,6 +356,9 @@ export class Vmm {
   /** The image's memory contents with code patches applied (copied into each new VM). */
   #hypMaster: Uint8Array | undefined;
   readonly #mregs = new MemGuestRegs();
+  /** `__hyp_resume` as the emulator's int32 PC halves (compared without a BigInt per slot). */
+  #resumeLo = 0;
+  #resumeHi = 0;
   #el2TrapHandler: ((trap: El2Trap) => boolean) | undefined;
   #exitHook: ExitHook | undefined;
 
@@ -376,6 +379,9 @@ export class Vmm {
       const master = new Uint8Array(Number(img.end - img.start));
       for (const seg of img.segments) master.set(seg.data, Number(seg.addr - img.start));
       this.#hypMaster = master;
+      const resume = img.sym('__hyp_resume');
+      this.#resumeLo = Number(resume & 0xffffffffn) | 0;
+      this.#resumeHi = Number(resume >> 32n) | 0;
     }
     this.platform = {
       timeNs: () => this.#now(),
@@ -986,7 +992,7 @@ export class Vmm {
     const cpu = vcpu.cpu;
     const hyp = this.#hyp!;
     const t = this.#tp;
-    if (cpu.el === 2 && cpu.pc !== hyp.sym('__hyp_resume')) {
+    if (cpu.el === 2 && (cpu.pcLo !== this.#resumeLo || cpu.pcHi !== this.#resumeHi)) {
       this.#runEl2(vm, vcpu, false); // first run: vcpu_run up to the world switch
       if (vm.status !== 'Running') return;
     }
@@ -1030,6 +1036,21 @@ export class Vmm {
     return m;
   }
 
+  /** The view over the context whose address the image passed in x0 (read as a number). */
+  #ctxX0(vm: Vm, cpu: CpuType): MemGuestRegs {
+    const m = this.#mregs;
+    const r = vm.hypRegion!;
+    m.view = r.view;
+    m.off = cpu.R[1]! * 4294967296 + (cpu.R[0]! >>> 0) - r.base;
+    return m;
+  }
+
+  /** Sets x0 (the host call's result) without a BigInt. */
+  static #result(cpu: CpuType, value: number): void {
+    cpu.R[0] = value;
+    cpu.R[1] = 0;
+  }
+
   /** Whether the exit being handled on the EL2 path was the host timer of a whole slice. */
   #sliceIrq = false;
 
@@ -1052,7 +1073,7 @@ export class Vmm {
       case HOST_CALL.ENTER_GUEST:
         return 'stop';
       case HOST_CALL.EXIT_DECODE: {
-        const regs = this.#ctx(vm, cpu.getX(0));
+        const regs = this.#ctxX0(vm, cpu);
         const s = this.#memSyndrome;
         const dv = regs.view, off = regs.off;
         s.regs = regs;
@@ -1072,7 +1093,7 @@ export class Vmm {
         vcpu.exitCounts[code]!++;
         this.#current.exit = code;
         this.#setState(vm, vcpu, 'Ready');
-        cpu.setX(0, BigInt(code));
+        Vmm.#result(cpu, code);
         return 'continue';
       }
       case HOST_CALL.TRACE: {
@@ -1082,14 +1103,14 @@ export class Vmm {
         } else if (id === HYP_TRACE_EVENT.HYPERCALL) {
           if (t.hypercall.active) t.hypercall.emit(Number(cpu.getX(1)), Number(cpu.getX(2)), cpu.getX(3), cpu.getX(4), cpu.getX(5), BigInt.asIntN(64, cpu.getX(6)));
         }
-        cpu.setX(0, 0n);
+        Vmm.#result(cpu, 0);
         return 'continue';
       }
       case HOST_CALL.HANDLE_EXIT: {
         const exit = vcpu.lastExit;
-        const regs = this.#ctx(vm, cpu.getX(0));
+        const regs = this.#ctxX0(vm, cpu);
         if (exit !== undefined && vm.status === 'Running') this.#handleExit(vm, vcpu, exit, regs.elr(), regs);
-        cpu.setX(0, 0n);
+        Vmm.#result(cpu, 0);
         return 'continue';
       }
       case HOST_CALL.EL2_TRAP: {
