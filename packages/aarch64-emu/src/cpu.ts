@@ -72,6 +72,10 @@ const K_SP_EL1 = sysRegKey(3, 4, 4, 1, 0);
 const K_CNTVCT = sysRegKey(3, 3, 14, 0, 2);
 const K_CNTPCT = sysRegKey(3, 3, 14, 0, 1);
 const K_TPIDRRO = sysRegKey(3, 3, 13, 0, 3);
+const K_MIDR = sysRegKey(3, 0, 0, 0, 0);
+const K_MPIDR = sysRegKey(3, 0, 0, 0, 5);
+const K_VPIDR = sysRegKey(3, 4, 0, 0, 0);
+const K_VMPIDR = sysRegKey(3, 4, 0, 0, 5);
 /** ELR, SPSR, ESR, FAR, VBAR keys per EL (index 1 and 2). */
 const K_ELR = [0, sysRegKey(3, 0, 4, 0, 1), sysRegKey(3, 4, 4, 0, 1)];
 const K_SPSR = [0, sysRegKey(3, 0, 4, 0, 0), sysRegKey(3, 4, 4, 0, 0)];
@@ -396,6 +400,18 @@ export class Cpu {
     const i = this.spsel ? this.el * 2 : 0;
     this.R[SLOT_SP] = this.spBank[i]!;
     this.R[SLOT_SP + 1] = this.spBank[i + 1]!;
+  }
+
+  /**
+   * The value an MRS instruction reads: with EL2 implemented, EL0/EL1 reads of MIDR_EL1 and
+   * MPIDR_EL1 return VPIDR_EL2 and VMPIDR_EL2 (the identity the hypervisor gives its vCPU).
+   */
+  private mrsValue(key: number): bigint {
+    if (this.el < 2 && this.highestEl === 2) {
+      if (key === K_MPIDR) return this.readSys(K_VMPIDR);
+      if (key === K_MIDR) return this.readSys(K_VPIDR);
+    }
+    return this.readSys(key);
   }
 
   private readSys(key: number): bigint {
@@ -1635,7 +1651,7 @@ export class Cpu {
     const R = this.R;
     const s = FAST_SYS_SLOT.get(key);
     if (s !== undefined) { R[d] = this.sysF[s]!; R[d + 1] = this.sysF[s + 1]!; return true; }
-    fromBig(this.readSys(key));
+    fromBig(this.mrsValue(key));
     R[d] = T[0]!; R[d + 1] = T[1]!;
     return true;
   }
@@ -1699,7 +1715,7 @@ export class Cpu {
           return;
         }
         if (!this.sysAccessible(key, false)) break;
-        fromBig(this.readSys(key));
+        fromBig(this.mrsValue(key));
         R[ops[o + 1]!] = T[0]!; R[ops[o + 1]! + 1] = T[1]!;
         this.pcLo = nLo; this.pcHi = nHi;
         return;

@@ -233,3 +233,22 @@ describe('block cache', () => {
     }
   });
 });
+
+describe('identity registers under a hypervisor', () => {
+  // mrs x0, mpidr_el1; mrs x1, midr_el1; b .
+  const words = [0xd53800a0, 0xd5380001, B_SELF];
+  for (const jit of [Infinity, 0]) {
+    it(`EL1 reads VMPIDR_EL2/VPIDR_EL2 through MPIDR_EL1/MIDR_EL1, EL2 the real ones (jitThreshold ${jit})`, () => {
+      for (const el of [1, 2]) {
+        const cpu = machine(words, el);
+        cpu.jitThreshold = jit;
+        cpu.setSysReg(key('vmpidr_el2'), 0x80000003n);
+        cpu.setSysReg(key('vpidr_el2'), 0x410fd083n);
+        cpu.run(3);
+        expect(cpu.getX(0)).toBe(el === 1 ? 0x80000003n : cpu.getSysReg(key('mpidr_el1')));
+        expect(cpu.getX(1)).toBe(el === 1 ? 0x410fd083n : cpu.getSysReg(key('midr_el1')));
+        expect(cpu.getSysReg(key('mpidr_el1'))).toBe(0x80000000n);
+      }
+    });
+  }
+});
