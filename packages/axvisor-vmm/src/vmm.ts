@@ -905,7 +905,7 @@ export class Vmm {
       this.#runVcpuEl2(vm, vcpu, budget, slice);
       return;
     }
-    if (t.vcpu_run_enter.active) t.vcpu_run_enter.emit(vm.id, vcpu.id, 0, cpu.pc);
+    if (t.vcpu_run_enter.active) t.vcpu_run_enter.emit(vm.id, vcpu.id, this.#cpu, cpu.pc);
     const before = cpu.insnCount;
     const reason = this.#runGuest(cpu, budget, slice);
     const guestNs = this.#guestTime(vm, vcpu, cpu.insnCount - before, reason);
@@ -1003,7 +1003,7 @@ export class Vmm {
       vm.hypRegion!.view.setBigUint64(Number(hyp.sym('hyp_trace_mask')) - vm.hypRegion!.base, BigInt(mask), true);
     }
     const offset = cpu.el === 2 ? hyp.resumeLength : 0;
-    if (t.vcpu_run_enter.active) t.vcpu_run_enter.emit(vm.id, vcpu.id, 0, offset === 0 ? cpu.pc : this.#ctx(vm, vcpu.hypContext!).elr());
+    if (t.vcpu_run_enter.active) t.vcpu_run_enter.emit(vm.id, vcpu.id, this.#cpu, offset === 0 ? cpu.pc : this.#ctx(vm, vcpu.hypContext!).elr());
     cpu.stopOnEl2 = true;
     const before = cpu.insnCount;
     const reason = this.#runGuest(cpu, budget + offset, slice);

@@ -290,6 +290,7 @@ describe('several physical CPUs', () => {
     const seen: string[] = [];
     vmm.tracepoints.attach('vmm:vcpu_run_enter', (r) => {
       cpus.add(r.cpu);
+      expect(r.field('pcpu')).toBe(r.cpu); // the event's pcpu field names the CPU it ran on
       seen.push(`${r.timeNs}:${r.cpu}:${String(r.field('vm_id'))}.${String(r.field('vcpu_id'))}`);
     });
     const vms = [helloToml, readFileSync(`${root}configs/worker.toml`, 'utf8'), readFileSync(`${root}configs/smp.toml`, 'utf8')].map((t) => vmm.createVm(parseVmConfig(t)));
