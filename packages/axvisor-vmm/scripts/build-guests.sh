@@ -26,7 +26,7 @@ for g in */; do
         # a guest that runs until stopped: record its output up to the line holding the marker
         MARKER=$(cat marker.txt)
         # shellcheck disable=SC2086
-        qemu-system-aarch64 $MACHINE -smp "$SMP" -m 128M -nographic -nic none -kernel guest.elf > qemu.full.txt &
+        qemu-system-aarch64 $MACHINE -accel tcg,thread=single -smp "$SMP" -m 128M -nographic -nic none -kernel guest.elf > qemu.full.txt &
         QEMU=$!
         n=0
         while ! grep -q "$MARKER" qemu.full.txt && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
@@ -36,7 +36,7 @@ for g in */; do
         rm -f qemu.full.txt
       else
         # shellcheck disable=SC2086
-        timeout 30 qemu-system-aarch64 $MACHINE -smp "$SMP" -m 128M -nographic -nic none \
+        timeout 30 qemu-system-aarch64 $MACHINE -accel tcg,thread=single -smp "$SMP" -m 128M -nographic -nic none \
           -kernel guest.elf > qemu.console.txt
       fi
     fi

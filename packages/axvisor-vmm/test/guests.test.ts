@@ -18,7 +18,11 @@ const guestFile = (g: string, f: string) => (existsSync(join(root, 'guests', g, 
 function qemu(g: string): Promise<{ out: string; timedOut: boolean }> {
   const machine = (guestFile(g, 'qemu.args') ?? '-machine virt -cpu cortex-a57').split(/\s+/);
   const marker = guestFile(g, 'marker.txt');
-  const args = [...machine, '-smp', guestFile(g, 'cpus.txt') ?? '1', '-m', '128M', '-nographic', '-nic', 'none', '-kernel', join(root, 'guests', g, 'guest.elf')];
+  // One host thread for all vCPUs (as scripts/build-guests.sh records the goldens): with QEMU's
+  // multi-threaded TCG the cluster guest stopped making progress in 2 of 16 stress runs (ten
+  // QEMUs at once, about 1 in 20,000 rounds), never in 10 single-threaded ones nor under the
+  // deterministic VMM; the cause is not found yet (unfinished).
+  const args = [...machine, '-accel', 'tcg,thread=single', '-smp', guestFile(g, 'cpus.txt') ?? '1', '-m', '128M', '-nographic', '-nic', 'none', '-kernel', join(root, 'guests', g, 'guest.elf')];
   return new Promise((resolve, reject) => {
     const child = spawn('qemu-system-aarch64', args, { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
@@ -60,10 +64,7 @@ describe('guest images', () => {
   it.skipIf(!hasQemu)('print the recorded console output on qemu-system-aarch64 -M virt (skipped without qemu-system-arm)', async () => {
     for (const g of guests) {
       let run = await qemu(g);
-      // The multi-CPU guests race on QEMU's real-time host threads: in stress runs (ten
-      // concurrent QEMUs) the cluster guest now and then stops making progress (about 1 in
-      // 20,000 rounds; unfinished: not found yet, never seen under the deterministic VMM).
-      // A run that times out is tried once more, so the oracle compares output, not host luck.
+      // a run that times out (see above) is tried once more, and the test says which guest it was
       if (run.timedOut) run = await qemu(g);
       expect([g, run.timedOut]).toEqual([g, false]);
       expect([g, run.out]).toEqual([g, readFileSync(join(root, 'guests', g, 'qemu.console.txt'), 'utf8')]);
