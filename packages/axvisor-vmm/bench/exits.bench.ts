@@ -3,30 +3,8 @@
 // with the EL2 image handling exits (the default) and, as the baseline, with TypeScript
 // handling them directly (`hypervisor: 'ts'`, the earlier model).
 // (run: pnpm --filter @axebpf/axvisor-vmm bench)
-// Imports the built package (pnpm bench builds first), so the figures are those of the shipped code.
-import { bundledImage, parseVmConfig, Vmm } from '../dist/index.js';
-import { readFileSync } from 'node:fs';
-
-const config = readFileSync(new URL('../configs/hcall.toml', import.meta.url), 'utf8');
-
-type Tracing = 'off' | 'enabled, tracing_on=0' | 'enabled, trace pipe recording';
-type Mode = { hyp: 'el2' | 'ts'; tracing: Tracing };
-
-function once(mode: Mode): { exits: number; ms: number; el2: number } {
-  const vmm = new Vmm({ loadImage: bundledImage, hypervisor: mode.hyp });
-  if (mode.tracing !== 'off') vmm.tracepoints.enableAll();
-  // tracing_on=0 (Linux's /sys/kernel/tracing/tracing_on): events are enabled but nothing
-  // records them; with it on, every enabled event is formatted into the trace pipe.
-  if (mode.tracing === 'enabled, tracing_on=0') vmm.tracepoints.tracingOn = false;
-  const vm = vmm.createVm(parseVmConfig(config, 'hcall.toml'));
-  vmm.startVm(vm.id);
-  const t0 = performance.now();
-  vmm.runUntilIdle();
-  const ms = performance.now() - t0;
-  const exits = [...vm.vcpus[0]!.exits.values()].reduce((a, b) => a + b, 0);
-  if (vm.stopReason !== 'system off') throw new Error(`guest did not finish: ${vm.stopReason}`);
-  return { exits, ms, el2: vm.vcpus[0]!.el2Insns };
-}
+import type { HcallMode as Mode } from './hcall-run.js';
+import { runHcall as once } from './hcall-run.js';
 
 // Modes are interleaved round by round (best of 5 each), so JIT warm-up and machine noise do
 // not favour whichever mode runs last.
