@@ -3,6 +3,7 @@
 // basic-block cache and the executor, exception entry/return. Semantics follow the Arm ARM
 // (DDI 0487) pseudocode; QEMU target/arm was used to check corner cases, not copied.
 
+import { conditionHoldsFlags } from './condition.js';
 import { decodeInto, TERMINATES } from './decode.js';
 import { FAULT, compileRegion } from './jit.js';
 import type { JitFn } from './jit.js';
@@ -1073,18 +1074,7 @@ export class Cpu {
   }
 
   private cond(c: number): boolean {
-    let r: boolean;
-    switch (c >> 1) {
-      case 0: r = this.z === 1; break;
-      case 1: r = this.c === 1; break;
-      case 2: r = this.n === 1; break;
-      case 3: r = this.v === 1; break;
-      case 4: r = this.c === 1 && this.z === 0; break;
-      case 5: r = this.n === this.v; break;
-      case 6: r = this.n === this.v && this.z === 0; break;
-      default: return true;
-    }
-    return (c & 1) === 1 ? !r : r;
+    return conditionHoldsFlags(c, this.n, this.z, this.c, this.v);
   }
 
   /** Adds with carry-in and optional flags; b must already be inverted for subtraction. */

@@ -19,5 +19,6 @@ export { disassemble } from './disasm.js';
 export { bootImage, VIRT_RAM_BASE, VIRT_UART_BASE } from './board.js';
 export type { BootOptions, BootResult } from './board.js';
 export { formatCpuState } from './trace.js';
+export { conditionHolds, conditionHoldsFlags } from './condition.js';
 export { decodeInsn } from './decode-insn.js';
 export type { DecodedInsn } from './decode-insn.js';

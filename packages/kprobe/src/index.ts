@@ -9,7 +9,9 @@ export { InsnSlotAllocator } from './insn-slots.js';
 export type { InsnSlotRegion } from './insn-slots.js';
 export { decodeProbeInsn } from './decode-probe-insn.js';
 export type { ProbeInsnClass, RejectReason, SimulatedInsn, SimulatedOp } from './decode-probe-insn.js';
-export { conditionHolds, simulateInsn } from './simulate-insn.js';
+export { simulateInsn } from './simulate-insn.js';
+/** Whether an A64 condition holds for a PSTATE (NZCV in bits 31:28); the emulator's, re-exported. */
+export { conditionHolds } from '@axebpf/aarch64-emu';
 export { Kprobe, Kretprobe } from './probe.js';
 export type {
   FaultHandler, KprobeOptions, KretprobeInstance, KretprobeOptions, KretprobeReturn, ProbeHandler, ProbeLocation,

@@ -2,36 +2,15 @@
 // Simulation of the PC-relative instructions that cannot run from an instruction slot.
 // Semantics from torvalds/linux arch/arm64/kernel/probes/simulate-insn.c (simulate_adr_adrp,
 // simulate_b_bl, simulate_b_cond, simulate_br_blr_ret, simulate_cbz_cbnz, simulate_tbz_tbnz,
-// simulate_ldr_literal, simulate_ldrsw_literal) and the Arm ARM condition table.
+// simulate_ldr_literal, simulate_ldrsw_literal); conditions are the emulator's `conditionHolds`.
 
+import { conditionHolds } from '@axebpf/aarch64-emu';
 import type { SimulatedInsn } from './decode-probe-insn.js';
 import { KprobeError, hex } from './errors.js';
 import type { ProbeMemory } from './probe-memory.js';
 import type { PtRegs } from './pt-regs.js';
 
 const MASK64 = (1n << 64n) - 1n;
-
-/**
- * Evaluates an A64 condition code against NZCV.
- * @param cond - the 4-bit condition.
- * @param pstate - PSTATE in SPSR layout (NZCV in bits 31:28).
- * @returns whether the condition holds.
- */
-export function conditionHolds(cond: number, pstate: number): boolean {
-  const n = (pstate >>> 31) & 1, z = (pstate >>> 30) & 1, c = (pstate >>> 29) & 1, v = (pstate >>> 28) & 1;
-  let r: boolean;
-  switch (cond >> 1) {
-    case 0: r = z === 1; break;               // EQ / NE
-    case 1: r = c === 1; break;               // CS / CC
-    case 2: r = n === 1; break;               // MI / PL
-    case 3: r = v === 1; break;               // VS / VC
-    case 4: r = c === 1 && z === 0; break;    // HI / LS
-    case 5: r = n === v; break;               // GE / LT
-    case 6: r = n === v && z === 0; break;    // GT / LE
-    default: r = true;                        // AL / NV
-  }
-  return (cond & 1) === 1 && cond !== 15 ? !r : r;
-}
 
 /**
  * Applies a simulated instruction to the registers: writes its destination and sets the PC.
