@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { RingBufMap } from '@axebpf/kbpf-basic';
-import { bundledImage, HYP_FUNCTIONS, parseVmConfig, Vmm } from '@axebpf/axvisor-vmm';
+import { bundledImage, HYP_FUNCTIONS, parseVmConfig, PT_REGS, Vmm } from '@axebpf/axvisor-vmm';
+import { PT_REGS_MIN_SIZE, PT_REGS_OFFSET } from '@axebpf/kprobe';
 import type { Vm } from '@axebpf/axvisor-vmm';
 import { createRuntime } from '../src/index.js';
 import type { Platform } from '../src/index.js';
@@ -59,6 +60,11 @@ describe('hprobe on the EL2 image', () => {
     const { vmm, vm } = setup();
     return run(vmm, vm);
   })();
+
+  it('the EL2 image saves the frame in the layout the kprobe manager reads', () => {
+    expect(PT_REGS).toEqual({ X: PT_REGS_OFFSET.REGS, SP: PT_REGS_OFFSET.SP, PC: PT_REGS_OFFSET.PC, PSTATE: PT_REGS_OFFSET.PSTATE, SIZE: PT_REGS_MIN_SIZE });
+    expect(HPROBE_CONTEXT_SIZE).toBe(PT_REGS.SIZE);
+  });
 
   it('probing each function in turn (entry and return probe together) changes nothing and counts every call', () => {
     expect(baseline.stop).toBe('system off');

@@ -5,7 +5,7 @@
 // instruction slot in the image (or simulated when PC-relative), BRK #6 after it.
 
 import type { InsnSlotRegion, Kprobe, Kretprobe, ProbeMemory } from '@axebpf/kprobe';
-import { KprobeError, KprobeManager, TrapFrameRegs } from '@axebpf/kprobe';
+import { KprobeError, KprobeManager, PT_REGS_MIN_SIZE, TrapFrameRegs } from '@axebpf/kprobe';
 import { FeatureError } from '../errors.js';
 import { defineFeature } from '../features.js';
 import type { SymbolsApi } from './symbols.js';
@@ -15,7 +15,7 @@ import type { SymbolsApi } from './symbols.js';
  * 8·n, sp at 248, pc at 256, pstate at 264 (little-endian u64 each). For a return probe the
  * frame is taken at the return, so x0 (offset 0) is the return value and pc the return address.
  */
-export const HPROBE_CONTEXT_SIZE = 272;
+export const HPROBE_CONTEXT_SIZE: number = PT_REGS_MIN_SIZE; // 272
 
 /** A BRK taken in the hypervisor image, as the host reports it to the feature. */
 export interface HprobeTrap {
