@@ -6,6 +6,7 @@
 // injection, single step, return probes) belongs to the hypervisor: a host object that
 // `@axebpf/axvisor-vmm`'s `GuestProbeManager` implements.
 
+import { PT_REGS_MIN_SIZE, TrapFrameRegs } from '@axebpf/kprobe';
 import { FeatureError } from '../errors.js';
 import type { FeatureContext, FeatureName } from '../features.js';
 import { defineFeature } from '../features.js';
@@ -99,7 +100,7 @@ export const GUEST_KPROBE_CONTEXT_SIZE = 128;
  * x0..x30, sp, pc, pstate as u64), the other layout a guest kprobe program can ask for. The
  * guest's sp is not part of the trap frame and reads as 0.
  */
-export const GUEST_PT_REGS_SIZE = 34 * 8;
+export const GUEST_PT_REGS_SIZE: number = PT_REGS_MIN_SIZE; // 34 u64s: 272
 
 /**
  * Which context a program gets: `trace-context` ({@link GUEST_KPROBE_CONTEXT}, the default) or
@@ -305,10 +306,11 @@ function setup(context: FeatureContext) {
           message: 'no hypervisor bound: call guestKprobes.bind(new GuestProbeManager(vmm)) first',
         });
       const runtime = ebpf();
-      const prog = runtime.program(program);
+      runtime.program(program); // NOT_FOUND for an unknown program, before anything is attached
       const t = api.resolve(target);
       const ptRegs = options.context === 'pt-regs';
       const ctx = new Uint8Array(ptRegs ? GUEST_PT_REGS_SIZE : GUEST_KPROBE_CONTEXT_SIZE);
+      const frame = ptRegs ? new TrapFrameRegs(ctx) : undefined;
       const entry: Attached = {
         vmId: t.vmId,
         gva: t.gva,
@@ -328,12 +330,11 @@ function setup(context: FeatureContext) {
         onHit: (hit) => {
           const v = entry.view;
           const ret = hit.kind === 'kretprobe';
-          if (ptRegs) {
-            for (let i = 0; i < 31; i++)
-              v.setBigUint64(8 * i, BigInt.asUintN(64, hit.regs.x(i)), true);
-            v.setBigUint64(31 * 8, 0n, true);
-            v.setBigUint64(32 * 8, hit.pc, true);
-            v.setBigUint64(33 * 8, hit.regs.spsr(), true);
+          if (frame !== undefined) {
+            for (let i = 0; i < 31; i++) frame.setX(i, hit.regs.x(i));
+            frame.sp = 0n;
+            frame.pc = hit.pc;
+            frame.pstate = Number(hit.regs.spsr() & 0xffffffffn);
           } else {
             v.setUint32(0, Number(t.gva & 0xffffffffn), true);
             v.setBigUint64(8, hit.timeNs, true);
@@ -371,7 +372,6 @@ function setup(context: FeatureContext) {
         },
       });
       attached.set(keyOf(t.vmId, t.gva), entry);
-      void prog;
       return view(entry);
     },
     detach(target) {

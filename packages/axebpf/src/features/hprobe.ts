@@ -169,14 +169,13 @@ export function hprobe() {
       const pairs = new Map<bigint, Pair>();
       const byName = new Map<string, Pair>();
 
-      const runProgram = (name: string, frame: Uint8Array, eventName: string): void => {
+      const runProgram = (name: string, frame: Uint8Array): void => {
         try {
           ebpf().run(name, frame.subarray(0, HPROBE_CONTEXT_SIZE));
         } catch {
           // a faulting program must not break the hypervisor: the runtime counted the error
         }
         context.stats.record(`prog:${name}`, context.platform.timeNs());
-        void eventName;
       };
 
       const resolve = (target: string | bigint): { name: string; address: bigint } => {
@@ -243,7 +242,7 @@ export function hprobe() {
                 data,
                 returnHandler: (r, regs) => {
                   const frame = (regs as TrapFrameRegs).bytes;
-                  runProgram(program, frame, name);
+                  runProgram(program, frame);
                   context.events.emit({
                     timestampNs: context.platform.timeNs(), probeType: 'hretprobe', cpuId: context.platform.cpuId(), vmId: context.platform.currentVmId(),
                     eventId: id, name, args: [r.returnValue], durationNs: r.duration ?? 0n,
@@ -259,7 +258,7 @@ export function hprobe() {
                 data,
                 preHandler: (_p, regs) => {
                   const frame = (regs as TrapFrameRegs).bytes;
-                  runProgram(program, frame, name);
+                  runProgram(program, frame);
                   context.events.emit({
                     timestampNs: context.platform.timeNs(), probeType: 'hprobe', cpuId: context.platform.cpuId(), vmId: context.platform.currentVmId(),
                     eventId: id, name, args: [regs.getX(0), regs.getX(1), regs.getX(2), regs.getX(3)],
