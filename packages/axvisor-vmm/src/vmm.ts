@@ -17,10 +17,10 @@ import { CpuGuestRegs, MemGuestRegs } from './guest-regs.js';
 import type { HypImage } from './hyp.js';
 import { bundledHypImage, HOST_CALL, HYP_FUNCTIONS, HYP_TRACE_EVENT, PT_REGS, VCPU_CTX } from './hyp.js';
 import type { Region } from '@axebpf/aarch64-emu';
-import type { AxVCpuExitReason } from './exit.js';
+import type { AxVCpuExitReason, SyndromeSource } from './exit.js';
 import { decodeExit, exitCode, PSCI } from './exit.js';
 import type { ExitReasonName } from './exit-reason.js';
-import { EXIT_REASON_CODE, exitReasonName } from './exit-reason.js';
+import { exitReasonName } from './exit-reason.js';
 import { GICV3_TRAPPED_SYS_REGS, VGicV3 } from './gicv3.js';
 
 /** `VMStatus` of axvm. */
@@ -53,7 +53,8 @@ export const EL2_INSN_LIMIT = 1_000_000;
 export const HOST_TIMER_INTID = 26;
 
 const NOT_SUPPORTED = (1n << 64n) - 1n;
-const NOTHING_EXIT: AxVCpuExitReason = { kind: 'Nothing' };
+/** The exit of an exception the exit hook handled (compared by identity: never from decodeExit). */
+const HOOK_HANDLED: AxVCpuExitReason = { kind: 'Nothing' };
 const SPSR_SS = 1n << 21n;
 const STAGE2_BASE = 0x1_0000_0000n; // host-only memory for stage-2 tables (outside the 4 GiB IPA space)
 const reg = (name: string): number => {
@@ -916,35 +917,32 @@ export class Vmm {
     syndrome.far = cpu.getSysReg(R.FAR);
     syndrome.hpfar = cpu.getSysReg(R.HPFAR);
     syndrome.vectorOffset = Number(cpu.pc & 0xfffn);
-    const hook = this.#exitHook;
-    if (hook !== undefined && syndrome.vectorOffset === 0x400) {
-      const elr0 = cpu.getSysReg(R.ELR);
-      const hookRegs = this.#regs;
-      hookRegs.cpu = cpu;
-      if (hook.onExit(vm, vcpu, syndrome.esr, syndrome.far, syndrome.hpfar, hookRegs)) {
-        // handled inside the hypervisor (a guest probe): AxVisor's `Nothing`
-        const nothing = EXIT_REASON_CODE.Nothing;
-        vcpu.lastExit = NOTHING_EXIT;
-        vcpu.exitCounts[nothing]!++;
-        current.exit = nothing;
-        if (t.vcpu_run_exit.active) t.vcpu_run_exit.emit(vm.id, vcpu.id, nothing, elr0, guestNs);
-        this.#setState(vm, vcpu, 'Ready');
-        return;
-      }
-    }
     syndrome.irq = slice ? HOST_TIMER_INTID : 0;
-    const exit = decodeExit(syndrome);
+    const regs = this.#regs;
+    regs.cpu = cpu;
+    const elr = cpu.getSysReg(R.ELR); // the hook resumes the guest itself; it never writes ELR_EL2
+    const exit = this.#exitOf(vm, vcpu, syndrome, regs);
+    if (t.vcpu_run_exit.active) t.vcpu_run_exit.emit(vm.id, vcpu.id, current.exit, elr, guestNs);
+    this.#setState(vm, vcpu, 'Ready');
+    if (exit === HOOK_HANDLED) return; // a guest probe: the hook already put the guest back
+    this.#handleExit(vm, vcpu, exit, elr, regs);
+    if (exit.kind === 'Hypercall' && t.hypercall.active) t.hypercall.emit(vm.id, vcpu.id, exit.nr, exit.args[0]!, exit.args[1]!, BigInt.asIntN(64, regs.x(0)));
+  }
+
+  /**
+   * The exit of a syndrome, counted on the vCPU and made the platform's current exit reason.
+   * A synchronous exit goes to the exit hook (guest kprobes) first: if the hook handles it, the
+   * exit is `Nothing` (AxVisor's reason for exits the hypervisor handles itself) and the result is
+   * {@link HOOK_HANDLED}; otherwise it is decoded.
+   */
+  #exitOf(vm: Vm, vcpu: VCpu, s: SyndromeSource, regs: GuestRegs): AxVCpuExitReason {
+    const hook = this.#exitHook;
+    const exit = hook !== undefined && s.vectorOffset === 0x400 && hook.onExit(vm, vcpu, s.esr, s.far, s.hpfar, regs) ? HOOK_HANDLED : decodeExit(s);
     vcpu.lastExit = exit;
     const code = exitCode(exit);
     vcpu.exitCounts[code]!++;
-    current.exit = code;
-    const elr = cpu.getSysReg(R.ELR);
-    if (t.vcpu_run_exit.active) t.vcpu_run_exit.emit(vm.id, vcpu.id, code, elr, guestNs);
-    this.#setState(vm, vcpu, 'Ready');
-    const regs = this.#regs;
-    regs.cpu = cpu;
-    this.#handleExit(vm, vcpu, exit, elr, regs);
-    if (exit.kind === 'Hypercall' && t.hypercall.active) t.hypercall.emit(vm.id, vcpu.id, exit.nr, exit.args[0]!, exit.args[1]!, BigInt.asIntN(64, regs.x(0)));
+    this.#current.exit = code;
+    return exit;
   }
 
   /**
@@ -1086,14 +1084,9 @@ export class Vmm {
         // the context in EL2 memory as its GuestRegs. If it handles the exit it is recorded as
         // `Nothing`; the image still dispatches on the EC and HANDLE_EXIT then resumes at the
         // ELR the hook left in the context (Nothing advances by 0), so no C change is needed.
-        const hook = this.#exitHook;
-        const exit = hook !== undefined && s.vectorOffset === 0x400 && hook.onExit(vm, vcpu, s.esr, s.far, s.hpfar, regs) ? NOTHING_EXIT : decodeExit(s);
-        vcpu.lastExit = exit;
-        const code = exitCode(exit);
-        vcpu.exitCounts[code]!++;
-        this.#current.exit = code;
+        this.#exitOf(vm, vcpu, s, regs);
         this.#setState(vm, vcpu, 'Ready');
-        Vmm.#result(cpu, code);
+        Vmm.#result(cpu, this.#current.exit);
         return 'continue';
       }
       case HOST_CALL.TRACE: {

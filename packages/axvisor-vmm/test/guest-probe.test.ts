@@ -10,8 +10,9 @@ const KPROBE_CONSOLE = readFileSync(`${root}guests/kprobe/qemu.console.txt`, 'ut
 const SYM = { kp_sum: 0x4008_1070n, kp_add: 0x4008_2000n, kp_helper: 0x4008_2030n, kp_mul: 0x4008_2060n, kp_fact: 0x4008_20a0n };
 const STAGE2 = 0x1_0000_0000n;
 
-function kprobeVm() {
-  const vmm = new Vmm({ pcpus: 2, loadImage: (p) => bundledImage(p) });
+/** The kprobe guest on two pCPUs; `hyp` chooses who handles exits (the EL2 image by default). */
+function kprobeVm(hyp: 'el2' | 'ts' = 'el2') {
+  const vmm = new Vmm({ pcpus: 2, loadImage: (p) => bundledImage(p), hypervisor: hyp });
   const vm = vmm.createVm(parseVmConfig(bundledConfig('kprobe'), 'kprobe.toml'));
   return { vmm, vm };
 }
@@ -56,12 +57,14 @@ describe('the kprobe guest without probes', () => {
   });
 });
 
-describe.each<[GuestProbeMode, GuestProbeMode]>([
-  ['Stage2Fault', 'BrkInject'],
-  ['BrkInject', 'Stage2Fault'],
-])('entry probes (%s on the probed page, %s on kp_sum), two vCPUs', (pageMode, otherMode) => {
+describe.each<[GuestProbeMode, GuestProbeMode, 'el2' | 'ts']>([
+  ['Stage2Fault', 'BrkInject', 'el2'],
+  ['BrkInject', 'Stage2Fault', 'el2'],
+  ['Stage2Fault', 'BrkInject', 'ts'],
+  ['BrkInject', 'Stage2Fault', 'ts'],
+])('entry probes (%s on the probed page, %s on kp_sum), two vCPUs, exits handled by %s', (pageMode, otherMode, hyp) => {
   it('leave the console unchanged and count exactly the guest\'s own calls; kprobe_args sees the arguments', () => {
-    const { vmm, vm } = kprobeVm();
+    const { vmm, vm } = kprobeVm(hyp);
     const probes = new GuestProbeManager(vmm);
     const seen: Record<string, Seen[]> = { kp_add: [], kp_mul: [], kp_fact: [], kp_sum: [] };
     for (const name of ['kp_add', 'kp_mul', 'kp_fact'] as const) probes.attach(vm.id, SYM[name], { mode: pageMode, onHit: record(seen[name]!) });
@@ -89,8 +92,13 @@ describe.each<[GuestProbeMode, GuestProbeMode]>([
 });
 
 describe('return probes', () => {
-  it.each<GuestProbeMode>(['Stage2Fault', 'BrkInject'])('report the return values the guest printed and the durations (%s)', (mode) => {
-    const { vmm, vm } = kprobeVm();
+  it.each<[GuestProbeMode, 'el2' | 'ts']>([
+    ['Stage2Fault', 'el2'],
+    ['BrkInject', 'el2'],
+    ['Stage2Fault', 'ts'],
+    ['BrkInject', 'ts'],
+  ])('report the return values the guest printed and the durations (%s, exits handled by %s)', (mode, hyp) => {
+    const { vmm, vm } = kprobeVm(hyp);
     const probes = new GuestProbeManager(vmm);
     const fact: Seen[] = [];
     const add: Seen[] = [];
