@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { HypervisorError, parseVmConfig, Vmm } from '../src/index.js';
+import { SYS_REG_BY_NAME } from '@axebpf/aarch64-emu';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const helloToml = readFileSync(`${root}configs/hello.toml`, 'utf8');
@@ -309,6 +310,9 @@ describe('several physical CPUs', () => {
       expect([g, two.vms[i]!.console]).toEqual([g, readFileSync(`${root}guests/${g}/qemu.console.txt`, 'utf8')]);
     }
     expect(two.vmm.timeNs).toBeLessThan(one.vmm.timeNs);
+    // each vCPU's identity (what its MPIDR_EL1 reads return): RES1 bit 31 and its id in Aff0
+    const vmpidr = SYS_REG_BY_NAME.get('vmpidr_el2')!;
+    expect(two.vms[2]!.vcpus.map((v) => v.cpu.getSysReg(vmpidr))).toEqual([0x8000_0000n, 0x8000_0001n]);
     expect(boot(2).seen).toEqual(two.seen);
     expect(() => new Vmm({ pcpus: 0 })).toThrowError(expect.objectContaining({ code: 'BAD_CONFIG' }));
   });
