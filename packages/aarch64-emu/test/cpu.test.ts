@@ -2,23 +2,11 @@
 // flags, exception entry/return with vectors and syndromes, routing to EL2, undefined
 // encodings, self-modifying code and the block cache.
 import { describe, expect, it } from 'vitest';
-import { Cpu, PhysicalMemory, sysRegKey, SYS_REG_BY_NAME } from '../src/index.js';
+import { Cpu, sysRegKey, SYS_REG_BY_NAME } from '../src/index.js';
+import { machine, RAM } from './machine.js';
 
-const RAM = 0x40000000n;
 const key = (name: string): number => SYS_REG_BY_NAME.get(name)!;
 
-function machine(words: number[], el = 1): Cpu {
-  const mem = new PhysicalMemory();
-  mem.addRam(RAM, 1 << 20);
-  const bytes = new Uint8Array(words.length * 4);
-  const dv = new DataView(bytes.buffer);
-  words.forEach((w, i) => dv.setUint32(i * 4, w, true));
-  mem.write(RAM, bytes);
-  const cpu = new Cpu({ memory: mem });
-  cpu.setPstate((el << 2) | (el ? 1 : 0) | (0xf << 6));
-  cpu.pc = RAM;
-  return cpu;
-}
 
 const NOP = 0xd503201f;
 const B_SELF = 0x14000000;

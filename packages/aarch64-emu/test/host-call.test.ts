@@ -1,24 +1,12 @@
 // The host-call hook: HLT #imm at the highest EL calls Cpu.onHostCall; 'stop' ends run().
 import { describe, expect, it } from 'vitest';
-import { Cpu, PhysicalMemory, SYS_REG_BY_NAME } from '../src/index.js';
+import { SYS_REG_BY_NAME } from '../src/index.js';
+import { machine, RAM } from './machine.js';
 
-const RAM = 0x40000000n;
 const hlt = (imm: number): number => (0xd4400000 | (imm << 5)) >>> 0;
 const MOVZ_X0_7 = 0xd28000e0; // mov x0, #7
 const NOP = 0xd503201f;
 
-function machine(words: number[], el: number): Cpu {
-  const mem = new PhysicalMemory();
-  mem.addRam(RAM, 1 << 16);
-  const bytes = new Uint8Array(words.length * 4);
-  const dv = new DataView(bytes.buffer);
-  words.forEach((w, i) => dv.setUint32(i * 4, w, true));
-  mem.write(RAM, bytes);
-  const cpu = new Cpu({ memory: mem });
-  cpu.setPstate((el << 2) | 1 | (0xf << 6));
-  cpu.pc = RAM;
-  return cpu;
-}
 
 describe('host calls (HLT at the highest EL)', () => {
   it('passes the immediate and registers, continues after the HLT, and may set results', () => {

@@ -10,6 +10,7 @@ import { bootImage, Cpu, formatCpuState, PhysicalMemory, runLinuxProgram, SYS_RE
 import { generateBlock } from '../src/jit.js';
 import { decodeInto } from '../src/decode.js';
 import { STRIDE } from '../src/ops.js';
+import { machine, RAM } from './machine.js';
 
 const programs = join(import.meta.dirname, 'programs');
 const risu = join(import.meta.dirname, 'risu');
@@ -103,21 +104,7 @@ describe('JIT: corpus programs and bare-metal boots', () => {
   }
 });
 
-const RAM = 0x40000000n;
 
-function machine(words: number[], el: number, threshold: number): Cpu {
-  const mem = new PhysicalMemory();
-  mem.addRam(RAM, 1 << 20);
-  const bytes = new Uint8Array(words.length * 4);
-  const dv = new DataView(bytes.buffer);
-  words.forEach((w, i) => dv.setUint32(i * 4, w, true));
-  mem.write(RAM, bytes);
-  const cpu = new Cpu({ memory: mem });
-  cpu.jitThreshold = threshold;
-  cpu.setPstate((el << 2) | 1 | (0xf << 6));
-  cpu.pc = RAM;
-  return cpu;
-}
 
 describe('JIT: block cache and faults', () => {
   for (const threshold of [0, Infinity]) {
