@@ -5,7 +5,8 @@
 // test checks they agree.
 
 import { readFileSync } from 'node:fs';
-import { ElfError, parseElf, PT_LOAD } from '@axebpf/obj/elf';
+import type { HypSegment } from './elf-image.js';
+import { readAarch64Image } from './elf-image.js';
 import { HypervisorError } from './errors.js';
 
 /**
@@ -52,15 +53,6 @@ export const HYP_FUNCTIONS = [
 export const HYP_MAX_VCPUS = 64;
 const STACK_SIZE = 4096;
 
-/** One loadable piece of the image. */
-export interface HypSegment {
-  /** Physical address. */
-  addr: bigint;
-  /** Size in memory (file bytes then zeros). */
-  memsz: number;
-  /** Bytes from the file. */
-  data: Uint8Array;
-}
 
 /** A symbol of the image. */
 export interface HypSymbol {
@@ -97,13 +89,7 @@ export class HypImage {
    */
   constructor(bytes: Uint8Array) {
     this.bytes = bytes;
-    let elf;
-    try {
-      elf = parseElf(bytes);
-    } catch (e) {
-      if (ElfError.isInstance(e)) throw new HypervisorError({ code: 'BAD_IMAGE', cause: e, message: `EL2 image is not a valid ELF: ${e.message}` });
-      throw e;
-    }
+    const { elf, segments } = readAarch64Image(bytes, 'EL2 image');
     const symbols = new Map<string, HypSymbol>();
     for (const s of elf.symbols()) {
       if (s.name === '' || s.shndx === 0 || symbols.has(s.name)) continue;
@@ -115,11 +101,7 @@ export class HypImage {
       if (s === undefined) throw new HypervisorError({ code: 'BAD_IMAGE', message: `EL2 image lacks symbol \`${name}\`` });
       return s.address;
     };
-    this.segments = [];
-    for (const p of elf.loadSegments()) {
-      if (p.type !== PT_LOAD || p.memsz === 0) continue;
-      this.segments.push({ addr: p.paddr, memsz: Number(p.memsz), data: p.data.subarray(0, Number(p.filesz)) });
-    }
+    this.segments = segments;
     this.start = need('__hyp_start');
     this.end = need('__hyp_end');
     this.resumeLength = Number(need('__hyp_eret') - need('__hyp_resume')) / 4 + 1;

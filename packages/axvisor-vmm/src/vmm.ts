@@ -6,7 +6,7 @@
 import type { Cpu as CpuType, StopReason } from '@axebpf/aarch64-emu';
 import { Cpu, PhysicalMemory, SYS_REG_BY_NAME } from '@axebpf/aarch64-emu';
 import type { MmioDevice } from '@axebpf/aarch64-emu';
-import { ElfError, parseElf, PT_LOAD } from '@axebpf/obj/elf';
+import { readAarch64Image } from './elf-image.js';
 import type { EventDefinition, Tracepoint } from '@axebpf/tracepoint';
 import { TracepointManager } from '@axebpf/tracepoint';
 import { VMM_EVENTS } from './catalog.js';
@@ -563,22 +563,13 @@ export class Vmm {
   }
 
   #loadElf(vm: Vm, bytes: Uint8Array): void {
-    let elf;
-    try {
-      elf = parseElf(bytes);
-    } catch (e) {
-      if (ElfError.isInstance(e)) throw new HypervisorError({ code: 'BAD_IMAGE', vmId: vm.id, cause: e, message: `VM ${vm.id}: image is not a valid ELF: ${e.message}` });
-      throw e;
-    }
-    if (elf.header.machine !== 183) throw new HypervisorError({ code: 'BAD_IMAGE', vmId: vm.id, message: `VM ${vm.id}: image is for machine ${elf.header.machine}, not aarch64 (183)` });
     const ram = vm.config.memoryRegions;
-    for (const p of elf.loadSegments()) {
-      if (p.type !== PT_LOAD || p.memsz === 0) continue;
-      const end = p.paddr + BigInt(p.memsz);
-      if (!ram.some((r) => p.paddr >= r.gpa && end <= r.gpa + BigInt(r.size))) {
-        throw new HypervisorError({ code: 'BAD_IMAGE', vmId: vm.id, message: `VM ${vm.id}: segment at 0x${p.paddr.toString(16)} (${p.memsz} bytes) is outside guest RAM` });
+    for (const p of readAarch64Image(bytes, `VM ${vm.id}: image`, vm.id).segments) {
+      const end = p.addr + BigInt(p.memsz);
+      if (!ram.some((r) => p.addr >= r.gpa && end <= r.gpa + BigInt(r.size))) {
+        throw new HypervisorError({ code: 'BAD_IMAGE', vmId: vm.id, message: `VM ${vm.id}: segment at 0x${p.addr.toString(16)} (${p.memsz} bytes) is outside guest RAM` });
       }
-      vm.memory.write(p.paddr, p.data.subarray(0, p.filesz));
+      vm.memory.write(p.addr, p.data);
     }
   }
 

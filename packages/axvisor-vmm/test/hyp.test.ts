@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { hasTool } from '@axebpf/test-utils/tools';
-import { bundledHypImage, HOST_CALL, HYP_FUNCTIONS, HYP_TRACE_EVENT, parseVmConfig, PT_REGS, VCPU_CTX, Vmm } from '../src/index.js';
+import { bundledHypImage, HOST_CALL, HypImage, HYP_FUNCTIONS, HYP_TRACE_EVENT, parseVmConfig, PT_REGS, VCPU_CTX, Vmm } from '../src/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const loadImage = (p: string) => new Uint8Array(readFileSync(`${root}configs/${p}`));
@@ -116,6 +116,13 @@ describe('the EL2 image', () => {
     expect(() => new Vmm({ hypervisor: 'qemu' as never })).toThrowError(expect.objectContaining({ code: 'BAD_CONFIG', key: 'hypervisor' }));
     expect(() => new Vmm({ hypervisor: 'ts' }).hprobeHost()).toThrowError(expect.objectContaining({ code: 'BAD_STATE' }));
     expect(() => new Vmm().writeHyp(0x4000_0000n, new Uint8Array(4))).toThrowError(expect.objectContaining({ code: 'BAD_STATE', message: expect.stringContaining('outside the EL2 image') }));
+  });
+
+  it('rejects an EL2 image that is not an aarch64 ELF, as it rejects such a guest image', () => {
+    expect(() => new HypImage(new Uint8Array([1, 2, 3]))).toThrowError(expect.objectContaining({ code: 'BAD_IMAGE' }));
+    const x86 = new Uint8Array(bundledHypImage().bytes);
+    new DataView(x86.buffer).setUint16(18, 62, true); // e_machine: x86-64
+    expect(() => new HypImage(x86)).toThrowError(expect.objectContaining({ code: 'BAD_IMAGE', message: expect.stringContaining('not aarch64') }));
   });
 
   it('stops the VM when an EL2 handler never returns to the guest', () => {
