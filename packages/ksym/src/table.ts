@@ -156,6 +156,40 @@ export class KsymTable {
   }
 
   /**
+   * Builds a table directly from symbols (no blob), for example from a decoded Linux kallsyms
+   * table.
+   *
+   * @param symbols - the symbols in ascending address order; of several at one address the
+   *   first is what address lookups return.
+   * @param options - the accepted address range.
+   * @returns the table.
+   * @throws {KsymError} `BAD_ORDER` (with `symbol`) when the addresses are not ascending,
+   *   `BAD_NAME` for an address outside 0..2^64−1 or a type that is not one character,
+   *   `INVALID_ARGUMENT` for a bad range.
+   */
+  static fromSymbols(symbols: readonly KsymInput[], options: KsymTableOptions = {}): KsymTable {
+    const n = symbols.length;
+    const addresses = new BigUint64Array(n);
+    const names: string[] = new Array<string>(n);
+    const types = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const s = symbols[i]!;
+      if (s.address < 0n || s.address >= 1n << 64n || s.type.length !== 1) {
+        throw new KsymError({ code: 'BAD_NAME', message: `symbol #${i} (\`${s.name}\`) has an address or type out of range`, symbol: i });
+      }
+      if (i > 0 && s.address < symbols[i - 1]!.address) {
+        throw new KsymError({ code: 'BAD_ORDER', message: `symbol #${i} (\`${s.name}\`) is below the one before it`, symbol: i });
+      }
+      addresses[i] = s.address;
+      names[i] = s.name;
+      types[i] = s.type.charCodeAt(0) & 0xff;
+    }
+    const order = Array.from({ length: n }, (_, i) => i);
+    order.sort((a, b) => compareNames(names[a]!, names[b]!) || a - b);
+    return new KsymTable(addresses, names, types, Uint32Array.from(order), options);
+  }
+
+  /**
    * Decodes and validates a blob in the Starry-OS/ksym layout.
    *
    * @param input - the blob, at any alignment (padding is counted from the blob's start), or a
