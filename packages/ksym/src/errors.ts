@@ -35,7 +35,9 @@ export type KsymErrorCode =
   /** Linux kallsyms tables were found in a layout this decoder does not read. */
   | 'UNSUPPORTED_LAYOUT'
   /** `kallsyms_relative_base` is not in the image and no relocation gives it. */
-  | 'NO_BASE';
+  | 'NO_BASE'
+  /** Kallsyms tables lie in guest memory the reader could not read. */
+  | 'UNREADABLE';
 
 /** Options of the {@link KsymError} constructor. */
 export interface KsymErrorOptions {

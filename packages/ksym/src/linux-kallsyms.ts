@@ -14,11 +14,15 @@ export const ARM64_KIMAGE_VADDR = 0xffff_8000_0800_0000n;
 const MAX_SYMS = 1 << 24;
 /** Longest token expansion accepted (kernel tokens are a few bytes; this only bounds the search). */
 const MAX_TOKEN_LEN = 512;
+/** Fewest non-empty tokens of a real table (every character of the names is a token). */
+const MIN_TOKENS = 32;
 /** How far below the token table the names may start. */
 const MAX_NAMES_SPAN = 64 << 20;
 /** `R_AARCH64_RELATIVE`. */
 const R_AARCH64_RELATIVE = 1027;
 const U64 = 1n << 64n;
+/** Largest kernel image the relocation search accepts values inside of (1 GiB). */
+const MAX_IMAGE = 0x4000_0000n;
 
 /**
  * Which order the kallsyms tables are laid out in (every table starts 8-byte aligned):
@@ -178,13 +182,17 @@ export function readLinuxKallsyms(image: Uint8Array, options: LinuxKallsymsOptio
 
 /**
  * Reads guest memory in chunks. Return the bytes at `address` (exactly `length` of them), or
- * `undefined` (or throw) when the range is not readable; unreadable chunks read as zeros.
+ * `undefined` (or throw) when the range is not readable. Unreadable chunks are searched as
+ * zeros, and an error is raised if the tables found overlap one.
  */
 export type LinuxMemoryReader = (address: bigint, length: number) => Uint8Array | undefined;
 
 /** Options of {@link readLinuxKallsymsFromMemory}. */
 export interface LinuxKallsymsMemoryOptions {
-  /** First address to read (for example the running kernel's `_text`, or the start of its RAM). */
+  /**
+   * First address to read: where byte 0 of the kernel image is in the running kernel (its
+   * `_text`, `KIMAGE_VADDR` + the KASLR offset, when reading kernel virtual memory).
+   */
   start: bigint;
   /** Bytes to read from `start`: enough to cover the kernel's read-only data. */
   size: number;
@@ -205,14 +213,18 @@ export interface LinuxKallsymsMemoryOptions {
  * covers the kernel's read-only data works).
  *
  * A booted kernel has relocated `kallsyms_relative_base`, so the addresses are the running
- * ones (KASLR included) with no offset to supply. `kaslrOffset` in the result is the running
- * `_text` minus `linkTextAddress`. Before the kernel relocated itself (the loaded image in guest
- * RAM), the relocation is read as for an image file and the addresses are link-time ones.
+ * ones (KASLR included) with no offset to supply. `kaslrOffset` in the result is `start` minus
+ * `linkTextAddress`. Before the kernel relocated itself (the loaded image in guest RAM), the
+ * relocation is read as for an image file and the addresses are link-time ones. To find the
+ * offset of a running kernel without reading its memory, decode the `Image` file and use
+ * {@link kaslrOffsetFromSymbol} with `VBAR_EL1` (the address of `vectors`).
  *
  * @param read - the memory reader.
  * @param options - the range to scan.
  * @returns as {@link readLinuxKallsyms}; `layout` offsets are relative to `start`.
- * @throws {KsymError} as {@link readLinuxKallsyms}; `INVALID_ARGUMENT` for a bad range.
+ * @throws {KsymError} as {@link readLinuxKallsyms}; `UNREADABLE` (with the `offset` from
+ *   `start`) when a table lies in a chunk the reader could not read; `INVALID_ARGUMENT` for a
+ *   bad range.
  */
 export function readLinuxKallsymsFromMemory(read: LinuxMemoryReader, options: LinuxKallsymsMemoryOptions): LinuxKallsyms {
   const { start, size } = options;
@@ -221,6 +233,7 @@ export function readLinuxKallsymsFromMemory(read: LinuxMemoryReader, options: Li
     throw new KsymError({ code: 'INVALID_ARGUMENT', message: `memory range \`0x${start.toString(16)}\` + \`${size}\` (chunk \`${chunk}\`) is not readable` });
   }
   const buffer = new Uint8Array(size);
+  const holes: [number, number][] = [];
   for (let off = 0; off < size; off += chunk) {
     const len = Math.min(chunk, size - off);
     let bytes: Uint8Array | undefined;
@@ -229,11 +242,27 @@ export function readLinuxKallsymsFromMemory(read: LinuxMemoryReader, options: Li
     } catch {
       bytes = undefined;
     }
+    if (bytes === undefined || bytes.length < len) holes.push([off, off + len]);
     if (bytes !== undefined) buffer.set(bytes.length > len ? bytes.subarray(0, len) : bytes, off);
   }
   const k = readLinuxKallsyms(buffer, { textAddress: start, absolutePercpu: options.absolutePercpu === true });
-  const text = k.table.lookupName('_text') ?? k.relativeBase;
-  return { ...k, kaslrOffset: text - (options.linkTextAddress ?? ARM64_KIMAGE_VADDR) };
+  // Tables read as zeros from an unreadable chunk could decode to wrong symbols: refuse them.
+  const l = k.layout;
+  const n = k.symbols.length;
+  const spans: [string, number, number][] = [
+    ['kallsyms_offsets', l.offsets, l.offsets + 4 * n],
+    ['kallsyms_relative_base', l.relativeBase, l.relativeBase + 8],
+    ['kallsyms_num_syms … kallsyms_token_index', l.numSyms, l.tokenIndex + 512],
+  ];
+  for (const [what, from, to] of spans) {
+    for (const [h0, h1] of holes) {
+      if (h0 < to && from < h1) {
+        const at = Math.max(from, h0);
+        throw new KsymError({ code: 'UNREADABLE', message: `${what} overlaps unreadable memory at 0x${(start + BigInt(at)).toString(16)}`, offset: at });
+      }
+    }
+  }
+  return { ...k, kaslrOffset: start - (options.linkTextAddress ?? ARM64_KIMAGE_VADDR) };
 }
 
 /**
@@ -301,18 +330,21 @@ function* tokenTables(b: Uint8Array, v: DataView): Generator<Tokens> {
   for (let p = 0; p <= end; p += 8) {
     if (v.getUint16(p, true) !== 0) continue;
     const first = v.getUint16(p + 2, true);
-    if (first < 2 || first > MAX_TOKEN_LEN + 1) continue;
+    if (first < 1 || first > MAX_TOKEN_LEN + 1) continue;
+    // Increasing by 1 (an unused, empty token) to MAX_TOKEN_LEN + 1; most tokens are not empty.
     let prev = first;
+    let nonEmpty = first > 1 ? 1 : 0;
     let ok = true;
     for (let i = 2; i < 256; i++) {
       const x = v.getUint16(p + 2 * i, true);
-      if (x < prev + 2 || x > prev + MAX_TOKEN_LEN + 1) {
+      if (x < prev + 1 || x > prev + MAX_TOKEN_LEN + 1) {
         ok = false;
         break;
       }
+      if (x > prev + 1) nonEmpty++;
       prev = x;
     }
-    if (!ok) continue;
+    if (!ok || nonEmpty < MIN_TOKENS) continue;
     const last = prev;
     // The table starts 8-aligned; its last token ends with a NUL, then zeros up to `p`.
     for (let t = (p - last - 2) & ~7; t >= 0 && t >= p - last - MAX_TOKEN_LEN - 9; t -= 8) {
@@ -331,7 +363,7 @@ function tokensAt(b: Uint8Array, v: DataView, t: number, p: number): string[] | 
     const s = t + v.getUint16(p + 2 * i, true);
     let e = s;
     while (e < p && b[e] !== 0) e++;
-    if (e === s || e >= p) return undefined;
+    if (e >= p || (i === 255 && e === s)) return undefined;
     if (i < 255 && t + v.getUint16(p + 2 * i + 2, true) !== e + 1) return undefined;
     if (i === 255) {
       if (align8(e + 1) !== p) return undefined;
@@ -520,7 +552,7 @@ function relocatedValue(b: Uint8Array, v: DataView, field: number, textAddress: 
       continue;
     }
     // A kernel base: in the upper half, 64 KiB aligned; the value points into the image.
-    if (text >> 48n !== 0xffffn || (text & 0xffffn) !== 0n || addend < text || addend - text >= BigInt(b.length)) continue;
+    if (text >> 48n !== 0xffffn || (text & 0xffffn) !== 0n || addend < text || addend - text >= MAX_IMAGE) continue;
     if (text === ARM64_KIMAGE_VADDR) return addend;
     fallback ??= addend;
   }
