@@ -14,6 +14,10 @@ export const ARM64_KIMAGE_VADDR = 0xffff_8000_0800_0000n;
 const MAX_SYMS = 1 << 24;
 /** Longest token expansion accepted (kernel tokens are a few bytes; this only bounds the search). */
 const MAX_TOKEN_LEN = 512;
+/** Longest symbol name accepted, in bytes (the kernel's `KSYM_NAME_LEN` is 512 since 6.1). */
+const MAX_NAME = 4096;
+/** One-character strings for every byte. */
+const TYPE_LETTERS = Array.from({ length: 256 }, (_, c) => String.fromCharCode(c));
 /** Fewest non-empty tokens of a real table (every character of the names is a token). */
 const MIN_TOKENS = 32;
 /** How far below the token table the names may start. */
@@ -149,6 +153,8 @@ export function readLinuxKallsyms(image: Uint8Array, options: LinuxKallsymsOptio
   if (kaslrOffset <= -U64 || kaslrOffset >= U64) {
     throw new KsymError({ code: 'INVALID_ARGUMENT', message: `kaslr offset \`${kaslrOffset}\` is out of range` });
   }
+  // Aligned typed views for the scans (a copy when the caller's bytes are not 8-aligned).
+  if (image.byteOffset % 8 !== 0) image = image.slice();
   const view = new DataView(image.buffer, image.byteOffset, image.byteLength);
   const found = locate(image, view, options.absolutePercpu === true);
   const { layout, n } = found;
@@ -171,7 +177,7 @@ export function readLinuxKallsyms(image: Uint8Array, options: LinuxKallsymsOptio
   const symbols = buildSymbols(view, layout.offsets, n, base, found.names, found.types, options.absolutePercpu === true);
   return {
     symbols,
-    table: KsymTable.fromSymbols(symbols),
+    table: KsymTable.fromSymbols(symbols, { nameOrder: layout.seqsOfNames === undefined ? undefined : readSeqs(image, layout.seqsOfNames, n) }),
     relativeBase: base,
     relativeBaseFrom,
     kaslrOffset,
@@ -327,8 +333,10 @@ function locate(b: Uint8Array, v: DataView, absolutePercpu: boolean): Located {
 /** Candidate (token table, token index) pairs, in image order. */
 function* tokenTables(b: Uint8Array, v: DataView): Generator<Tokens> {
   const end = b.length - 512;
+  const h = new Uint16Array(b.buffer, b.byteOffset, b.length >>> 1);
   for (let p = 0; p <= end; p += 8) {
-    if (v.getUint16(p, true) !== 0) continue;
+    // Quick filter on host-order halves (both orders agree on 0 and on a small first index).
+    if (h[p >>> 1] !== 0 || h[(p >>> 1) + 1] === 0) continue;
     const first = v.getUint16(p + 2, true);
     if (first < 1 || first > MAX_TOKEN_LEN + 1) continue;
     // Increasing by 1 (an unused, empty token) to MAX_TOKEN_LEN + 1; most tokens are not empty.
@@ -414,6 +422,8 @@ function locateNames(b: Uint8Array, v: DataView, tokens: Tokens, absolutePercpu:
 function decodeNames(b: Uint8Array, v: DataView, S: number, n: number, M: number, k: number, tokens: string[]): { names: string[]; types: string[] } | Attempt {
   const names: string[] = new Array<string>(n);
   const types: string[] = new Array<string>(n);
+  const tokenBytes = tokens.map((t) => Uint16Array.from(t, (c) => c.charCodeAt(0)));
+  const chars = new Uint16Array(MAX_NAME + 1);
   let pos = S;
   for (let i = 0; i < n; i++) {
     if ((i & 0xff) === 0) {
@@ -441,15 +451,24 @@ function decodeNames(b: Uint8Array, v: DataView, S: number, n: number, M: number
     if (len === 0 || pos + len > M) {
       return { progress: i, error: new KsymError({ code: 'BAD_RECORD', message: `name record of symbol #${i} at 0x${at.toString(16)} has length ${len}, outside kallsyms_names`, offset: at, symbol: i }) };
     }
-    let s = '';
-    for (let j = 0; j < len; j++) s += tokens[b[pos + j]!]!;
-    pos += len;
-    const type = s.charCodeAt(0);
-    if (s.length < 2 || type <= 0x20 || type >= 0x7f) {
-      return { progress: i, error: new KsymError({ code: 'BAD_RECORD', message: `name record of symbol #${i} at 0x${at.toString(16)} has no type letter and name`, offset: at, symbol: i }) };
+    // Expand the tokens into `chars`; the first character is the type letter.
+    let m = 0;
+    for (let j = 0; j < len; j++) {
+      const tok = tokenBytes[b[pos + j]!]!;
+      if (m + tok.length > chars.length) {
+        m = chars.length + 1;
+        break;
+      }
+      chars.set(tok, m);
+      m += tok.length;
     }
-    types[i] = s[0]!;
-    names[i] = s.slice(1);
+    pos += len;
+    const type = chars[0]!;
+    if (m < 2 || m > chars.length || type <= 0x20 || type >= 0x7f) {
+      return { progress: i, error: new KsymError({ code: 'BAD_RECORD', message: `name record of symbol #${i} at 0x${at.toString(16)} has no type letter and name, or a name over ${MAX_NAME} bytes`, offset: at, symbol: i }) };
+    }
+    types[i] = TYPE_LETTERS[type]!;
+    names[i] = String.fromCharCode.apply(null, chars.subarray(1, m) as unknown as number[]);
   }
   if (pos > M || M - pos >= 8) {
     return { progress: n, error: new KsymError({ code: 'BAD_RECORD', message: `kallsyms_names ends at 0x${pos.toString(16)}, not just before kallsyms_markers at 0x${M.toString(16)}`, offset: pos }) };
@@ -511,6 +530,12 @@ function unsortedOffset(v: DataView, O: number, n: number, absolutePercpu: boole
   return undefined;
 }
 
+function readSeqs(b: Uint8Array, Q: number, n: number): Uint32Array {
+  const out = new Uint32Array(n);
+  for (let j = 0; j < n; j++) out[j] = (b[Q + 3 * j]! << 16) | (b[Q + 3 * j + 1]! << 8) | b[Q + 3 * j + 2]!;
+  return out;
+}
+
 function isPermutation(b: Uint8Array, Q: number, n: number): boolean {
   const seen = new Uint8Array(n);
   for (let j = 0; j < n; j++) {
@@ -542,8 +567,10 @@ function buildSymbols(v: DataView, O: number, n: number, base: bigint, names: st
 function relocatedValue(b: Uint8Array, v: DataView, field: number, textAddress: bigint | undefined): bigint | undefined {
   const fieldOff = BigInt(field);
   let fallback: bigint | undefined;
+  const w = new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2);
+  const info = v.getUint32(0, true) === w[0] ? R_AARCH64_RELATIVE : byteSwap32(R_AARCH64_RELATIVE);
   for (let q = 0; q + 24 <= b.length; q += 8) {
-    if (v.getUint32(q + 8, true) !== R_AARCH64_RELATIVE || v.getUint32(q + 12, true) !== 0) continue;
+    if (w[(q >>> 2) + 2] !== info || w[(q >>> 2) + 3] !== 0) continue;
     const rOffset = v.getBigUint64(q, true);
     const addend = v.getBigUint64(q + 16, true);
     const text = rOffset - fieldOff;
@@ -557,6 +584,10 @@ function relocatedValue(b: Uint8Array, v: DataView, field: number, textAddress: 
     fallback ??= addend;
   }
   return fallback;
+}
+
+function byteSwap32(x: number): number {
+  return (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
 }
 
 /** The `Linux version …` banner (up to its newline), or undefined. */

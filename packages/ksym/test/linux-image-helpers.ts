@@ -68,7 +68,9 @@ export function chooseTokens(strings: string[], emptyTokens = 0): string[] {
   const tokens: (string | undefined)[] = new Array<string | undefined>(256).fill(undefined);
   for (const s of strings) for (const c of s) tokens[c.charCodeAt(0)] = c;
   const counts = new Map<string, number>();
-  for (const s of strings) {
+  const step = Math.max(1, Math.floor(strings.length / 5000));
+  for (let k = 0; k < strings.length; k += step) {
+    const s = strings[k]!;
     for (let len = 2; len <= 6; len++) {
       for (let i = 0; i + len <= s.length; i += 1) {
         const sub = s.slice(i, i + len);
@@ -93,24 +95,26 @@ export function chooseTokens(strings: string[], emptyTokens = 0): string[] {
 
 /** Greedy longest-token encoding. */
 export function encode(s: string, tokens: string[]): number[] {
+  let ids = encoders.get(tokens);
+  if (ids === undefined) {
+    ids = new Map<string, number>();
+    for (let t = 255; t >= 0; t--) if (tokens[t] !== '') ids.set(tokens[t]!, t);
+    encoders.set(tokens, ids);
+  }
+  const maxLen = Math.max(...tokens.map((t) => t.length));
   const out: number[] = [];
   let i = 0;
   while (i < s.length) {
-    let best = -1;
-    let bestLen = 0;
-    for (let t = 0; t < 256; t++) {
-      const tok = tokens[t]!;
-      if (tok.length > bestLen && s.startsWith(tok, i)) {
-        best = t;
-        bestLen = tok.length;
-      }
-    }
-    if (best < 0) throw new Error(`no token for ${JSON.stringify(s[i])}`);
-    out.push(best);
-    i += bestLen;
+    let len = Math.min(maxLen, s.length - i);
+    while (len > 0 && !ids.has(s.slice(i, i + len))) len--;
+    if (len === 0) throw new Error(`no token for ${JSON.stringify(s[i])}`);
+    out.push(ids.get(s.slice(i, i + len))!);
+    i += len;
   }
   return out;
 }
+
+const encoders = new WeakMap<string[], Map<string, number>>();
 
 /**
  * Writes a fake image with kallsyms tables for `symbols` (address order), in the requested
