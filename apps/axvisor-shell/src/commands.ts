@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { formatDuration, renderEvent, renderHistogram, renderTable } from 'axebpf';
 import type { EventFilter } from 'axebpf';
 import { exitReasonName } from '@axebpf/axvisor-vmm';
+import { isLinuxArm64Image } from '@axebpf/ksym';
 import { ShellError } from './errors.js';
 import { formatVirtualDuration, parseDuration } from './shell/duration.js';
 import { CommandRegistry, parseOptions } from './shell/registry.js';
@@ -453,20 +454,24 @@ ${guestKprobeTable(c)}`);
   });
   r.register({
     path: 'trace loadsyms',
-    usage: 'trace loadsyms vm<id> <path>',
-    summary: "load a guest's symbols from an ELF image or an nm / System.map file",
+    usage: 'trace loadsyms vm<id> [--kallsyms] <path>',
+    summary: "load a guest's symbols from an ELF image, an nm / System.map file, or a Linux arm64 Image's kallsyms",
     run: (args, c) => {
-      need(args, 2, 'trace loadsyms vm<id> <path>');
-      const vm = c.vm(args[0]!);
+      const kallsyms = args[1] === '--kallsyms';
+      const rest = kallsyms ? [args[0]!, ...args.slice(2)] : args;
+      need(rest, 2, 'trace loadsyms vm<id> [--kallsyms] <path>');
+      const vm = c.vm(rest[0]!);
       let bytes: Uint8Array;
       try {
-        bytes = new Uint8Array(readFileSync(args[1]!));
+        bytes = new Uint8Array(readFileSync(rest[1]!));
       } catch (e) {
-        throw new ShellError({ code: 'BAD_ARGUMENT', message: `cannot read \`${args[1]}\`: ${(e as Error).message}`, cause: e });
+        throw new ShellError({ code: 'BAD_ARGUMENT', message: `cannot read \`${rest[1]}\`: ${(e as Error).message}`, cause: e });
       }
       const elf = bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
-      const n = c.rt.guestKprobes.loadSymbols(vm.id, elf ? bytes : new TextDecoder().decode(bytes));
-      c.print(`Loaded ${n} symbols for vm${vm.id} from '${args[1]}'`);
+      if (kallsyms && !isLinuxArm64Image(bytes)) throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${rest[1]}\` is not a Linux arm64 Image (no \`ARM\\x64\` magic at 0x38)` });
+      // A Linux arm64 Image is read through its own kallsyms tables (link-time addresses).
+      const n = c.rt.guestKprobes.loadSymbols(vm.id, elf || isLinuxArm64Image(bytes) ? bytes : new TextDecoder().decode(bytes));
+      c.print(`Loaded ${n} symbols for vm${vm.id} from '${rest[1]}'${isLinuxArm64Image(bytes) ? ' (Linux kallsyms)' : ''}`);
     },
   });
   r.register({

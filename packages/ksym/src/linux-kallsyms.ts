@@ -299,6 +299,16 @@ export function relocateLinuxKallsyms(kallsyms: LinuxKallsyms, kaslrOffset: bigi
   return { ...kallsyms, symbols, table: KsymTable.fromSymbols(symbols), relativeBase: (kallsyms.relativeBase + delta) & (U64 - 1n), kaslrOffset };
 }
 
+/**
+ * Tells whether a file is an arm64 Linux `Image` (the header's magic `ARM\x64` at 0x38): what
+ * Debian ships as `/boot/vmlinuz-*-arm64`, and what {@link readLinuxKallsyms} reads.
+ * @param input - the file's bytes.
+ * @returns true for an arm64 Linux Image.
+ */
+export function isLinuxArm64Image(input: Uint8Array): boolean {
+  return input.length >= 64 && input[0x38] === 0x41 && input[0x39] === 0x52 && input[0x3a] === 0x4d && input[0x3b] === 0x64;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 interface Located {

@@ -3,7 +3,7 @@
 // and guests, with address and name lookup across them.
 
 import type { KsymEntry, KsymLookup } from '@axebpf/ksym';
-import { buildBlob, KsymTable, parseNmText, symbolsFromElf } from '@axebpf/ksym';
+import { buildBlob, isLinuxArm64Image, KsymTable, parseNmText, readLinuxKallsyms, symbolsFromElf } from '@axebpf/ksym';
 import { defineFeature } from '../features.js';
 import { FeatureError } from '../errors.js';
 
@@ -18,7 +18,8 @@ export interface SymbolsApi {
   /**
    * Loads a symbol table under a name, replacing an earlier one of that name.
    * @param name - table name (`axvisor` for the hypervisor, `vm<id>` for guests by convention).
-   * @param input - a kallsyms blob, an ELF file with a symbol table, or `nm -n` / System.map text.
+   * @param input - a kallsyms blob, an ELF file with a symbol table, `nm -n` / System.map text,
+   *   or a Linux arm64 `Image` (its own kallsyms tables, link-time addresses: a `nokaslr` boot).
    * @returns the table.
    * @throws {KsymError} for malformed blobs or text; {@link FeatureError} `INVALID_ARGUMENT` for
    * anything else.
@@ -51,10 +52,10 @@ export interface SymbolsApi {
 }
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
-
 function tableFrom(input: Uint8Array | string): KsymTable {
   if (typeof input === 'string') return KsymTable.fromBlob(buildBlob(parseNmText(input)).blob);
   if (ELF_MAGIC.every((b, i) => input[i] === b)) return KsymTable.fromBlob(buildBlob(symbolsFromElf(input)).blob);
+  if (isLinuxArm64Image(input)) return readLinuxKallsyms(input).table;
   return KsymTable.fromBlob(input);
 }
 
