@@ -107,7 +107,7 @@ export function formatPrintf(format: string, values: readonly (bigint | string)[
       case 'X':
       case 'p': {
         const digits = raw.toString(16).padStart(c.precision ?? 0, '0');
-        text = (conv === 'p' || (c.flags.includes('#') && raw !== 0n) ? '0x' : '') + (conv === 'X' ? digits.toUpperCase() : digits);
+        text = (conv === 'p' ? '0x' : c.flags.includes('#') && raw !== 0n ? (conv === 'X' ? '0X' : '0x') : '') + (conv === 'X' ? digits.toUpperCase() : digits);
         break;
       }
       case 'o':

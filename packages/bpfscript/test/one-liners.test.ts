@@ -230,7 +230,6 @@ describe('one-liners against the C programs', () => {
 
   it('gives the same output on the Wasm engine for every one-liner', () => {
     const wasm = runAll('wasm');
-    expect(wasm.session.rt.ebpf.programs().length).toBeGreaterThan(0);
     for (const name of Object.keys(ONE_LINERS) as Name[]) {
       expect(wasm.ends[name], name).toBe(run.ends[name]);
       expect(wasm.runners[name].output, name).toBe(run.runners[name].output);
