@@ -5,6 +5,7 @@
 
 import type { BinaryOp, Expr, MapRef, ProbeBlock, ProbeRef, ProgramAst, Stmt } from './ast.js';
 import { ScriptError, spanAt } from './errors.js';
+import { parseProbe } from './probes.js';
 import type { ScriptErrorCode } from './errors.js';
 
 type AssignOp = '=' | '+=' | '-=' | '*=' | '/=' | '%=' | '&=' | '|=' | '^=' | '<<=' | '>>=';
@@ -180,7 +181,10 @@ class Parser {
       this.fail('UNEXPECTED_TOKEN', `syntax error: expected a probe, found \`${s[at]}\``, at, 1);
     }
     this.#pos = end;
-    return { text: s.slice(at, end), at, len: end - at };
+    const text = s.slice(at, end);
+    const spec = parseProbe(text);
+    if (typeof spec === 'string') this.fail('UNKNOWN_PROBE', spec, at, end - at);
+    return { text, at, len: end - at };
   }
 
   program(): ProgramAst {
