@@ -819,7 +819,11 @@ class Gen {
     return this.s.fail('BAD_ARGUMENTS', 'expected an integer constant', e);
   }
 
-  /** r0 = bpftrace's hist bucket of r1: 0 negative, 1 for 0, then 2 + floor(log2 v). */
+  /**
+   * r0 = bpftrace's hist bucket of r1: 0 negative, 1 for 0, then 2 + floor(log2 v). The log2
+   * is branch-free (six shift steps, `(x | -x) >> 63` as "x != 0") so the verifier walks one
+   * path instead of 64.
+   */
   #log2Bucket(signed: boolean): void {
     const done = this.label();
     this.mov(0, 0);
@@ -828,13 +832,16 @@ class Gen {
     this.jmp('jeq', 1, 0, done);
     this.mov(0, 2);
     for (const shift of [32, 16, 8, 4, 2, 1]) {
-      const next = this.label();
       this.mov(2, reg(1));
       this.alu('rsh', 2, shift);
-      this.jmp('jeq', 2, 0, next);
-      this.mov(1, reg(2));
-      this.alu('add', 0, shift);
-      this.place(next);
+      this.mov(3, reg(2));
+      this.b.neg(3);
+      this.#count();
+      this.alu('or', 3, reg(2));
+      this.alu('rsh', 3, 63);
+      this.alu('mul', 3, shift);
+      this.alu('rsh', 1, reg(3));
+      this.alu('add', 0, reg(3));
     }
     this.place(done);
   }
