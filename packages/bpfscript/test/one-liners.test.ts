@@ -231,8 +231,7 @@ describe('one-liners against the C programs', () => {
   it('gives the same output on the Wasm engine for every one-liner', () => {
     const wasm = runAll('wasm');
     for (const name of Object.keys(ONE_LINERS) as Name[]) {
-      expect(wasm.ends[name], name).toBe(run.ends[name]);
-      expect(wasm.runners[name].output, name).toBe(run.runners[name].output);
+      expect({ name, end: wasm.ends[name], output: wasm.runners[name].output }).toEqual({ name, end: run.ends[name], output: run.runners[name].output });
     }
   }, 240_000);
 });

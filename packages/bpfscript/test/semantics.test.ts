@@ -43,7 +43,7 @@ describe.each(['interpreter', 'wasm'] as const)('semantics on the %s engine', (e
       a: C64.sdiv(-7n, 2n), b: C64.smod(-7n, 2n), c: 3n, d: 1n << 40n, e: -1n, f: 1n, g: -12n, h: -1n, i: 0n, j: 9n,
       k: -10n, l: (6n & 3n) | (8n ^ 1n), m: 5n, n: 9n, o: 1n, p: 0n, q: 11n, r: 1n,
     };
-    for (const [k, v] of Object.entries(want)) expect(out, k).toContain(`@${k}: ${v}\n`);
+    for (const [k, v] of Object.entries(want)) expect(out).toContain(`@${k}: ${v}\n`);
   });
 
   it('reads typed fields: unsigned, sign-extended, 64-bit and char arrays', () => {
