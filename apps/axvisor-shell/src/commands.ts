@@ -8,6 +8,7 @@ import { formatDuration, renderEvent, renderHistogram, renderTable } from 'axebp
 import type { EventFilter } from 'axebpf';
 import { exitReasonName } from '@axebpf/axvisor-vmm';
 import { ShellError } from './errors.js';
+import { registerScriptCommands } from './script-commands.js';
 import { formatVirtualDuration, parseDuration } from './shell/duration.js';
 import { CommandRegistry, parseOptions } from './shell/registry.js';
 import { editDistance } from './shell/suggest.js';
@@ -555,6 +556,7 @@ ${guestKprobeTable(c)}`);
       c.print(`wrote ${c.trace.eventCount} events to ${file}`);
     },
   });
+  registerScriptCommands(r);
   return r;
 }
 

@@ -50,6 +50,8 @@ export interface ScriptHost {
     attach(program: string, tracepoint: string): void;
     detach(program: string, tracepoint: string): boolean;
     programs(): readonly { name: string }[];
+    /** Named maps (the runner picks a prefix no map uses yet). */
+    maps?(): readonly { name: string }[];
   };
   /** The `tracepoints` feature (for tracepoint probes). */
   readonly tracepoints?: { enable(name: string): void; disable(name: string): void; isEnabled(name: string): boolean };
@@ -116,7 +118,7 @@ export class ScriptRunner {
     this.#options = options;
     if (options.name !== undefined) this.prefix = options.name;
     else {
-      const taken = new Set(host.ebpf.programs().map((p) => p.name.split(':')[0]));
+      const taken = new Set([...host.ebpf.programs(), ...(host.ebpf.maps?.() ?? [])].map((p) => p.name.split(':')[0]));
       let n = 1;
       while (taken.has(`bt${n}`)) n++;
       this.prefix = `bt${n}`;
