@@ -992,6 +992,7 @@ export function compile(source: string, options: CompileOptions = {}): CompiledS
   for (const e of options.tracepoints ?? []) events.set(e.fullName, e);
   collectMaps(ast, shared);
   const probes: CompiledProbe[] = [];
+  const slotNodesOf: Located[][] = [];
   for (const block of ast.blocks) {
     for (const ref of block.probes) {
       const spec = parseProbe(ref.text);
@@ -1009,7 +1010,7 @@ export function compile(source: string, options: CompileOptions = {}): CompiledS
         }
         const bytecode = encodeInsns(insns);
         probes.push({ kind: probe.kind, name: probe.name, target: probe.target, bytecode, mapRelocations: gen.relocs, contextSize: probe.contextSize, at: ref.at, len: ref.len, insnProcessed: 0 });
-        (probes[probes.length - 1] as { slotNodes?: Located[] }).slotNodes = gen.slotNodes;
+        slotNodesOf.push(gen.slotNodes);
       }
     }
   }
@@ -1028,11 +1029,10 @@ export function compile(source: string, options: CompileOptions = {}): CompiledS
       ...(d.lhist === undefined ? {} : { lhist: d.lhist }),
     };
   });
-  const out = probes.map((p) => {
-    const slotNodes = (p as { slotNodes?: Located[] }).slotNodes ?? [];
-    delete (p as { slotNodes?: Located[] }).slotNodes;
+  const infos = new Map<number, MapInfo>(maps.map((m, i) => [FD_BASE + i, { keySize: m.keySize, valueSize: m.valueSize, name: m.name }]));
+  const out = probes.map((p, index) => {
     if (options.verify === false) return p;
-    const infos = new Map<number, MapInfo>(maps.map((m, i) => [FD_BASE + i, { keySize: m.keySize, valueSize: m.valueSize, name: m.name }]));
+    const slotNodes = slotNodesOf[index]!;
     try {
       const r = verify(Program.fromBytes(p.bytecode), { programType: 'tracepoint', context: { size: p.contextSize }, helpers: SCRIPT_HELPERS, maps: infos });
       return { ...p, insnProcessed: r.insnProcessed };
