@@ -966,6 +966,28 @@ class Gen {
   }
 }
 
+/** A verifier rejection in the terms of the language, for the codes generated code can meet. */
+function explainRejection(code: string, contextSize: number): string | undefined {
+  switch (code) {
+    case 'OUT_OF_BOUNDS':
+    case 'CONTEXT_ACCESS':
+    case 'INVALID_MEMORY_ACCESS':
+      return `this reads outside the probe's context (${contextSize} bytes) or a buffer`;
+    case 'UNINITIALIZED_STACK':
+    case 'UNINITIALIZED_REGISTER':
+      return 'this reads a value before it is written';
+    case 'NULL_DEREFERENCE':
+      return 'this uses a map value that may be missing';
+    case 'COMPLEXITY_LIMIT':
+      return 'the probe has too many paths for the verifier: simplify its conditions or split it';
+    case 'INVALID_MAP':
+    case 'INVALID_HELPER_ARGUMENT':
+      return 'a map or helper is used with arguments it does not take';
+    default:
+      return undefined;
+  }
+}
+
 /**
  * Compiles a bpfscript program: parse, check, generate and verify one eBPF program per probe.
  *
@@ -1039,7 +1061,8 @@ export function compile(source: string, options: CompileOptions = {}): CompiledS
     } catch (e) {
       const pc = VerifierError.isInstance(e) ? e.pc : -1;
       const node = slotNodes[pc] ?? p;
-      return shared.fail('VERIFIER_REJECTED', `the verifier rejected the program of \`${p.name}\` at this ${node === p ? 'probe' : 'code'} (insn #${pc}): ${(e as Error).message}`, node, e);
+      const why = VerifierError.isInstance(e) ? explainRejection(e.code, p.contextSize) : undefined;
+      return shared.fail('VERIFIER_REJECTED', `the verifier rejected the program of \`${p.name}\` here${why === undefined ? '' : `: ${why}`} (insn #${pc}: ${(e as Error).message})`, node, e);
     }
   });
   return { source, file, maps, printfs: shared.printfs, probes: out };
