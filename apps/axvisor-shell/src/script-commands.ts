@@ -137,3 +137,53 @@ export function registerScriptCommands(r: CommandRegistry<Ctx>): void {
     complete: (_a, c) => activeOf(c).map((a) => a.runner.prefix),
   });
 }
+
+/**
+ * Compiles and starts programs for the demo (`axvisor demo --bt '<program>'`), collecting their
+ * output.
+ * @param session - the demo's session.
+ * @param sources - program texts.
+ * @returns the started runners.
+ * @throws {ShellError} `BAD_ARGUMENT` with the bpftrace-style error text.
+ */
+export function startScripts(session: Session, sources: readonly string[]): ScriptRunner[] {
+  const events = session.rt.tracepoints.list().map((t) => session.rt.tracepoints.get(t.name)!.event);
+  return sources.map((source, i) => {
+    try {
+      const runner = new ScriptRunner(session.rt, compile(source, { tracepoints: events, file: `--bt #${i + 1}` }));
+      runner.start();
+      return runner;
+    } catch (e) {
+      if (ScriptError.isInstance(e)) throw new ShellError({ code: 'BAD_ARGUMENT', message: `${e.format()}\n[${e.code}]`, cause: e });
+      throw e;
+    }
+  });
+}
+
+/**
+ * Runs the VMM for a span, stopping at 10 ms steps so interval probes fire on time.
+ * @param session - the session.
+ * @param runners - the started runners.
+ * @param durationNs - virtual time to run.
+ */
+export function runWithScripts(session: Session, runners: readonly ScriptRunner[], durationNs: bigint): void {
+  const step = 10_000_000n;
+  for (let done = 0n; done < durationNs; done += step) {
+    session.vmm.run(durationNs - done < step ? durationNs - done : step);
+    for (const r of runners) r.advance();
+  }
+}
+
+/**
+ * Stops the runners and returns the report section: each program and what it printed.
+ * @param runners - the runners.
+ * @returns report lines.
+ */
+export function scriptsSection(runners: readonly ScriptRunner[]): string[] {
+  const out: string[] = [];
+  for (const r of runners) {
+    r.stop();
+    out.push('', `== bpfscript ${r.prefix}: ${r.script.source.replace(/\s+/g, ' ').trim()} ==`, r.output.trimEnd());
+  }
+  return out;
+}

@@ -39,4 +39,13 @@ describe.skipIf(!built)('trace run', () => {
     expect(r.stderr).toContain('stdin:1:37-40: ERROR: unknown identifier `foo`');
     expect(r.stderr).toContain(`${' '.repeat(36)}^~~`);
   });
+
+  it('runs beside the demo with --bt and reports at the end', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bt-demo-'));
+    const r = axvisor(['demo', '--for', '20ms', '--trace', join(dir, 't.json'), '--bt', 'tracepoint:vmm:vcpu_run_exit { @[args.exit_reason] = count(); } interval:ms:10 { @ticks = count(); }']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('== bpfscript bt1: tracepoint:vmm:vcpu_run_exit');
+    expect(r.stdout).toMatch(/\n@\[1\]: \d+\n/);
+    expect(r.stdout).toContain('\n@ticks: 2\n');
+  });
 });
