@@ -92,7 +92,12 @@ export function parseProbe(text: string): ProbeSpec | string {
   }
 }
 
-/** Matches a tracepoint name against a pattern where `*` is any run of characters. */
+/**
+ * Matches a tracepoint name against a pattern where `*` is any run of characters.
+ * @param pattern - the pattern (`vcpu_*`).
+ * @param name - the name.
+ * @returns whether it matches.
+ */
 export function globMatch(pattern: string, name: string): boolean {
   const re = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
   return re.test(name);

@@ -345,8 +345,7 @@ export class ScriptRunner {
   /**
    * Reads one map's entries (for tests and tools).
    * @param name - `@name` as in the script.
-   * @returns the raw entries.
-   * @throws {ScriptError} never; an unknown name gives an empty list.
+   * @returns the raw entries (empty for an unknown map or before `start`).
    */
   entries(name: string): MapEntry[] {
     const spec = this.script.maps.find((m) => m.name === name && m.kind !== 'ringbuf');
