@@ -127,6 +127,18 @@ describe.each(['interpreter', 'wasm'] as const)('semantics on the %s engine', (e
     expect(steps).toBe(0);
   });
 
+  it('reads the builtins nsecs, pcpu, vm and vcpu from the platform', () => {
+    const { tp, start, platform } = setup(engine);
+    const r = start('tracepoint:test:ev { @t = nsecs; @c = pcpu; @v[vm, vcpu] = count(); }');
+    platform.setContext({ vmId: 3, vcpuId: 1 });
+    platform.advanceTime(500n);
+    tp.emit(0, 0, 0n, '');
+    const out = r.stop();
+    expect(out).toContain(`@t: ${platform.timeNs()}\n`);
+    expect(out).toContain('@c: 0\n');
+    expect(out).toContain('@v[3, 1]: 1\n');
+  });
+
   it('runs interval probes at their deadlines on the platform clock', () => {
     const { start, platform } = setup(engine);
     const r = start('interval:us:250 { @t = count(); } interval:ms:1 { printf("ms %d\\n", @t); }');
