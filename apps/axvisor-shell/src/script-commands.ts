@@ -113,7 +113,20 @@ export function registerScriptCommands(r: CommandRegistry<Ctx>): void {
         return;
       }
       // Interval probes follow virtual time as events arrive; `trace stop` catches up the rest.
-      a.unfollow = c.rt.events.follow(() => a.runner.advance());
+      // A program that calls exit() is stopped once the running command returns (not from inside
+      // the event dispatch that saw it).
+      let exiting = false;
+      a.unfollow = c.rt.events.follow(() => {
+        a.runner.advance();
+        if (a.runner.exited && !exiting) {
+          exiting = true;
+          queueMicrotask(() => {
+            const list = activeOf(c);
+            const i = list.indexOf(a);
+            if (i >= 0) finish(c, list.splice(i, 1)[0]!);
+          });
+        }
+      });
       activeOf(c).push(a);
     },
   });

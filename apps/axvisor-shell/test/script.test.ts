@@ -33,6 +33,16 @@ describe.skipIf(!built)('trace run', () => {
     expect(r.stdout).toMatch(/@\[\d+, \d+\]: \d+/);
   });
 
+  it('stops a program that calls exit(): at once with --for, after the command otherwise', () => {
+    const r = axvisor(['run', '--exec', "trace run --for 20ms 'tracepoint:vmm:vcpu_run_exit { @n = count(); if (@n == 5) { exit(); } }'; trace run 'tracepoint:vmm:vcpu_run_exit { @m = count(); if (@m == 5) { exit(); } }'; run 20ms; trace stop"]);
+    expect(r.status).toBe(0);
+    const n = Number(/@n: (\d+)/.exec(r.stdout)?.[1]);
+    expect(n).toBeGreaterThanOrEqual(5);
+    expect(n).toBeLessThan(1000); // stopped within one 100 us step, not after 20 ms (about 1,400 exits)
+    expect(r.stdout).toMatch(/@m: \d+\n/);
+    expect(r.stdout).toContain('(no program is running)');
+  });
+
   it('shows a compile error with its caret and fails the command', () => {
     const r = axvisor(['run', '--exec', "trace run 'tracepoint:vmm:vcpu_run_exit { @x = foo; }'"]);
     expect(r.status).toBe(1);

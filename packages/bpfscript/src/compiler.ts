@@ -80,6 +80,7 @@ class Shared {
   readonly byName = new Map<string, MapDecl>();
   readonly printfs: PrintfSpec[] = [];
   ring: number | undefined;
+  exits = false;
   constructor(
     readonly source: string,
     readonly file: string,
@@ -919,6 +920,7 @@ class Gen {
       }
       case 'exit': {
         if (e.args.length !== 0) this.s.fail('BAD_ARGUMENTS', '`exit()` takes no argument', e);
+        this.s.exits = true;
         const buf = this.alloc(8, e);
         this.st('dw', 10, buf, EVENT_KIND.exit);
         this.#emitEvent(buf, 8);
@@ -1065,5 +1067,5 @@ export function compile(source: string, options: CompileOptions = {}): CompiledS
       return shared.fail('VERIFIER_REJECTED', `the verifier rejected the program of \`${p.name}\` here${why === undefined ? '' : `: ${why}`} (insn #${pc}: ${(e as Error).message})`, node, e);
     }
   });
-  return { source, file, maps, printfs: shared.printfs, probes: out };
+  return { source, file, maps, printfs: shared.printfs, probes: out, exits: shared.exits };
 }

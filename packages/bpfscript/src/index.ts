@@ -11,7 +11,7 @@ export type { ProbeKind, ProbeSpec, ResolvedProbe } from './probes.js';
 export { checkFormat, formatPrintf } from './printf.js';
 export { formatMap, decodeKey, histLabel, renderBars } from './output.js';
 export type { MapEntry, KeyValue } from './output.js';
-export { ScriptRunner } from './runner.js';
+export { ScriptRunner, EXIT_STEP_NS } from './runner.js';
 export type { ScriptHost, ScriptMap, ScriptRing, ScriptRunnerOptions } from './runner.js';
 export { STRING_SIZE, EVENT_KIND } from './types.js';
 export type { CompiledProbe, CompiledScript, MapSpec, MapValueKind, PrintfSpec, ValueType } from './types.js';

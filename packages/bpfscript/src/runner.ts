@@ -78,6 +78,9 @@ export interface ScriptRunnerOptions {
 
 const EMPTY_CTX = new Uint8Array(8);
 
+/** Largest step {@link ScriptRunner.runFor} takes for a script that can call `exit()`: 100 µs. */
+export const EXIT_STEP_NS = 100_000n;
+
 /**
  * Runs a compiled script in a runtime.
  *
@@ -255,7 +258,8 @@ export class ScriptRunner {
 
   /**
    * Drives a simulation for a span of time, stopping at each interval deadline to run the
-   * interval probes, and early when a program calls `exit()`.
+   * interval probes, and early when a program calls `exit()` (a script that can exit is run in
+   * steps of at most {@link EXIT_STEP_NS}, so it stops within that much virtual time).
    * @param step - advances the simulation by the given nanoseconds (`(ns) => vmm.run(ns)`).
    * @param durationNs - how long to run.
    * @returns the time run (by the platform's clock).
@@ -268,6 +272,7 @@ export class ScriptRunner {
     while (now < end && !this.#exited) {
       let next = end;
       for (const iv of this.#intervals) if (iv.next < next) next = iv.next;
+      if (this.script.exits && next - now > EXIT_STEP_NS) next = now + EXIT_STEP_NS;
       step(next - now);
       // a simulation with nothing to run may not move its clock: follow the logical time
       now = clock() > next ? clock() : next;

@@ -78,4 +78,6 @@ export interface CompiledScript {
   readonly printfs: readonly PrintfSpec[];
   /** Programs, in source order (wildcards expanded). */
   readonly probes: readonly CompiledProbe[];
+  /** Whether a program can call `exit()` (the runner then advances time in small steps). */
+  readonly exits: boolean;
 }
