@@ -30,9 +30,10 @@ program
     if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
     return n;
   }, 8)
-  .action((opts: { for: bigint; trace: string; top: number }) => {
+  .option('--bt <program>', 'also run a bpftrace-like program (`trace run` language; repeatable), reported at the end', (v: string, all: string[]) => [...all, v], [] as string[])
+  .action((opts: { for: bigint; trace: string; top: number; bt: string[] }) => {
     process.stderr.write(`axvisor: running ${formatVirtualDuration(opts.for)} of virtual time...\n`);
-    const result = runMainJob({ durationNs: opts.for, traceFile: opts.trace, top: opts.top });
+    const result = runMainJob({ durationNs: opts.for, traceFile: opts.trace, top: opts.top, scripts: opts.bt });
     process.stdout.write(`${result.report}\nwritten: ${result.traceFile}\n`);
     process.stderr.write(`axvisor: done in ${result.wallMs.toFixed(0)} ms of wall time\n`);
   });

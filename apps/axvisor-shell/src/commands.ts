@@ -10,6 +10,7 @@ import { exitReasonName } from '@axebpf/axvisor-vmm';
 import { SYS_REG_BY_NAME } from '@axebpf/aarch64-emu';
 import { isLinuxArm64Image, kaslrOffsetFromSymbol, readLinuxKallsyms, relocateLinuxKallsyms } from '@axebpf/ksym';
 import { ShellError } from './errors.js';
+import { registerScriptCommands } from './script-commands.js';
 import { formatVirtualDuration, parseDuration } from './shell/duration.js';
 import { CommandRegistry, parseOptions } from './shell/registry.js';
 import { editDistance } from './shell/suggest.js';
@@ -584,6 +585,7 @@ ${guestKprobeTable(c)}`);
       c.print(`wrote ${c.trace.eventCount} events to ${file}`);
     },
   });
+  registerScriptCommands(r);
   return r;
 }
 

@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { formatDuration, Log2Histogram, renderHistogram, renderTable } from 'axebpf';
 import { bundledConfig, bundledImage, exitReasonName, HYPERCALL, LONG_RUNNING_VMS, parseVmConfig, PROBE_VMS } from '@axebpf/axvisor-vmm';
 import { guestKprobeTable, hprobeTable } from './commands.js';
+import { runWithScripts, scriptsSection, startScripts } from './script-commands.js';
 import { bundledVms, Session } from './session.js';
 import type { VmSource } from './session.js';
 
@@ -21,6 +22,8 @@ export interface MainJobOptions {
   traceFile?: string;
   /** Rows of the top-events table (default 8). */
   top?: number;
+  /** bpftrace-like programs to run alongside (`--bt`), reported at the end. */
+  scripts?: readonly string[];
 }
 
 /** What {@link runMainJob} produced. */
@@ -194,12 +197,14 @@ export function runMainJob(options: MainJobOptions = {}): MainJobResult {
   }
   rt.tracepoints.enableSubsystem('vmm');
   const probes = attachProbes(session);
+  const scripts = startScripts(session, options.scripts ?? []);
   const vms = vmm.vms();
   for (const vm of vms) vmm.startVm(vm.id);
   // The programs' ring buffers hold a few thousand records and the hretprobe on handle_exit
   // fires at every exit: drain them as the probes' events come (and once at the end).
   const unfollow = rt.events.follow(() => probes.drain(), { probeTypes: ['hprobe', 'hretprobe', 'kretprobe'] });
-  vmm.run(durationNs);
+  if (scripts.length === 0) vmm.run(durationNs);
+  else runWithScripts(session, scripts, durationNs);
   unfollow();
   probes.drain();
   // The cluster guest never powers off: the host stops it at the end of the run.
@@ -266,6 +271,7 @@ export function runMainJob(options: MainJobOptions = {}): MainJobResult {
     .slice(0, options.top ?? 8);
   out.push('', '== top events ==', renderTable(['event', 'hits'], top.map((t) => [t.name, String(t.hits)])));
   out.push(...probesSection(session, probes));
+  out.push(...scriptsSection(scripts));
   const programs = rt.ebpf.programs().map((p) => [p.name, String(p.stats.runs), String(p.stats.errors), String(p.stats.insns)]);
   out.push('', '== programs ==', renderTable(['program', 'runs', 'errors', 'eBPF insns'], programs));
 

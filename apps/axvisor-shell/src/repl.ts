@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { parseVmConfig } from '@axebpf/axvisor-vmm';
 import { buildCommands } from './commands.js';
 import { ShellError } from './errors.js';
+import { stopScripts } from './script-commands.js';
 import { runLine } from './shell/shell.js';
 import type { VmSource } from './session.js';
 import { bundledVms, Session } from './session.js';
@@ -64,6 +65,7 @@ export async function runShell(options: RunShellOptions): Promise<number> {
 
   if (options.exec !== undefined) {
     const r = await runLine(commands, options.exec, ctx, output, hooks);
+    stopScripts(ctx); // programs of `trace run` print their maps when the run ends
     return r.failed === 0 ? 0 : 1;
   }
 
@@ -84,5 +86,6 @@ export async function runShell(options: RunShellOptions): Promise<number> {
     rl.prompt();
   }
   rl.close();
+  stopScripts(ctx);
   return failures === 0 ? 0 : 1;
 }
