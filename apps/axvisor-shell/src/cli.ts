@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The `axvisor` command.
 
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ShellError } from './errors.js';
 import { runMainJob } from './main-job.js';
 import { runShell } from './repl.js';
@@ -23,7 +23,8 @@ const program = new Command()
 program
   .command('demo')
   .description('boot the bundled, kprobe and cluster VMs, attach vmexit_stats, latency_hist, hprobes and guest kprobes, run, and report (the main job)')
-  .option('--for <duration>', 'virtual time to run, e.g. 1s, 250ms, 500us', duration, 1_000_000_000n)
+  // bigint defaults need a text for --help (commander would JSON.stringify them and fail)
+  .addOption(new Option('--for <duration>', 'virtual time to run, e.g. 1s, 250ms, 500us').argParser(duration).default(1_000_000_000n, '1s'))
   .option('--trace <file>', 'where to write the Chrome trace-event file', 'axvisor-trace.json')
   .option('--top <n>', 'rows of the top-events table', (v) => {
     const n = Number(v);
@@ -42,7 +43,7 @@ program
   .description('boot VMs (default: the bundled ones), then run --exec commands or an interactive shell')
   .argument('[configs...]', 'VM configuration files in AxVisor TOML')
   .option('--exec <commands>', 'commands separated by `;`; the exit status says whether all succeeded')
-  .option('--for <duration>', 'virtual time to run before the commands', duration, 0n)
+  .addOption(new Option('--for <duration>', 'virtual time to run before the commands').argParser(duration).default(0n, '0'))
   .action(async (configs: string[], opts: { exec?: string; for: bigint }) => {
     process.exitCode = await runShell({ configs, exec: opts.exec, forNs: opts.for });
   });

@@ -81,7 +81,7 @@ function hprobeProgram(c: Ctx, arg: string): { name: string; fd: number } {
  * @returns the commands.
  */
 export function buildCommands(): CommandRegistry<Ctx> {
-  const r = new CommandRegistry<Ctx>();
+  const r = new CommandRegistry<Ctx>({ printHelp: (c, text) => c.print(text) });
 
   r.register({
     path: 'help',
