@@ -44,8 +44,22 @@ program
   .argument('[configs...]', 'VM configuration files in AxVisor TOML')
   .option('--exec <commands>', 'commands separated by `;`; the exit status says whether all succeeded')
   .addOption(new Option('--for <duration>', 'virtual time to run before the commands').argParser(duration).default(0n, '0'))
-  .action(async (configs: string[], opts: { exec?: string; for: bigint }) => {
-    process.exitCode = await runShell({ configs, exec: opts.exec, forNs: opts.for });
+  .option('--trace <tracepoints>', "enable tracepoints before the VMs are created ('vmm:*', 'shell:*', '*', names; comma-separated or repeated), so boot-time events are seen", (v: string, all: string[] = []) => [...all, v])
+  .option('--prog <name>', 'attach this precompiled program to each --trace tracepoint (as `trace enable --prog`)')
+  .option('--buffer-size <events>', 'event ring size in events (default 4096)', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+    return n;
+  })
+  .option('--overwrite', "when the event ring is full, overwrite the oldest event (ftrace's overwrite mode) instead of dropping the newest")
+  .action(async (configs: string[], opts: { exec?: string; for: bigint; trace?: string[]; prog?: string; bufferSize?: number; overwrite?: boolean }) => {
+    const session = {
+      ...(opts.trace === undefined ? {} : { trace: opts.trace.flatMap((t) => t.split(',')).filter((t) => t !== '') }),
+      ...(opts.prog === undefined ? {} : { prog: opts.prog }),
+      ...(opts.bufferSize === undefined ? {} : { ringCapacity: opts.bufferSize }),
+      ...(opts.overwrite === true ? { ringMode: 'overwrite-oldest' as const } : {}),
+    };
+    process.exitCode = await runShell({ configs, exec: opts.exec, forNs: opts.for, session });
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {

@@ -6,12 +6,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatDuration, renderEvent, renderHistogram, renderTable } from 'axebpf';
 import type { EventFilter } from 'axebpf';
-import { exitReasonName } from '@axebpf/axvisor-vmm';
+import { BENCHMARK_VMS, BUNDLED_VMS, bundledConfig, bundledImage, exitReasonName, LONG_RUNNING_VMS, parseVmConfig, PROBE_VMS } from '@axebpf/axvisor-vmm';
 import { ShellError } from './errors.js';
 import { formatVirtualDuration, parseDuration } from './shell/duration.js';
 import { CommandRegistry, parseOptions } from './shell/registry.js';
 import { editDistance } from './shell/suggest.js';
-import type { Session } from './session.js';
+import { loadVmSources } from './repl.js';
+import type { Session, VmSource } from './session.js';
 
 /** Where commands write. */
 export interface Printer {
@@ -120,6 +121,41 @@ export function buildCommands(): CommandRegistry<Ctx> {
       complete: (_a, c) => c.vmm.vms().map((v) => String(v.id)),
     });
   }
+  r.register({
+    path: 'vm create',
+    usage: 'vm create <config.toml|bundled-name> [--start]',
+    summary: 'create a VM from an AxVisor TOML file or a bundled config (`vm create kprobe`); `--start` boots it',
+    run: (args, c) => {
+      const usage = 'vm create <config.toml|bundled-name> [--start]';
+      const { values, positionals } = parseOptions({ usage }, args, { start: { type: 'boolean' } });
+      need(positionals, 1, usage);
+      const arg = positionals[0]!;
+      const bundled = [...BUNDLED_VMS, ...PROBE_VMS, ...LONG_RUNNING_VMS, ...BENCHMARK_VMS] as readonly string[];
+      let source: VmSource;
+      if (!arg.includes('/') && !arg.endsWith('.toml') && bundled.includes(arg)) {
+        const config = parseVmConfig(bundledConfig(arg), `${arg}.toml`);
+        source = { config, image: bundledImage(config.kernelPath), file: `${arg}.toml` };
+      } else {
+        source = loadVmSources([arg])[0]!;
+      }
+      const vm = c.addVm(source);
+      if (values.start === true) c.vmm.startVm(vm.id);
+      c.print(`vm${vm.id} (${vm.config.name}): ${vm.status}, ${vm.vcpus.length} vCPU${vm.vcpus.length === 1 ? '' : 's'}`);
+    },
+    complete: () => [...BUNDLED_VMS, ...PROBE_VMS, ...LONG_RUNNING_VMS, '--start'],
+  });
+  r.register({
+    path: 'vm destroy',
+    usage: 'vm destroy <id>',
+    summary: 'stop a VM if it runs, then destroy it (vCPUs, memory mappings, its symbol table)',
+    run: (args, c) => {
+      need(args, 1, 'vm destroy <id>');
+      const vm = c.vm(args[0]!);
+      c.destroyVm(vm.id);
+      c.print(`vm${vm.id} (${vm.config.name}): destroyed`);
+    },
+    complete: (_a, c) => c.vmm.vms().map((v) => String(v.id)),
+  });
   r.register({
     path: 'vm console',
     usage: 'vm console <id>',

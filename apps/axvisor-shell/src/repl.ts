@@ -9,7 +9,7 @@ import { parseVmConfig } from '@axebpf/axvisor-vmm';
 import { buildCommands } from './commands.js';
 import { ShellError } from './errors.js';
 import { runLine } from './shell/shell.js';
-import type { VmSource } from './session.js';
+import type { SessionOptions, VmSource } from './session.js';
 import { bundledVms, Session } from './session.js';
 
 /** Options of {@link runShell}. */
@@ -20,15 +20,19 @@ export interface RunShellOptions {
   exec: string | undefined;
   /** Virtual time to run before the commands (0: none). */
   forNs: bigint;
+  /** Tracepoints, programs and ring settings applied before the VMs are created. */
+  session?: SessionOptions;
 }
 
 /**
  * Reads VM configurations and their images (paths in a config are relative to the config file).
  * @param files - config paths.
  * @returns the VMs.
- * @throws {ShellError} `BAD_ARGUMENT` for unreadable files; `HypervisorError` for bad configs.
+ * @throws {ShellError} `BAD_ARGUMENT` for unreadable files and for two files with the same VM
+ * id (naming both); `HypervisorError` for bad configs.
  */
 export function loadVmSources(files: readonly string[]): VmSource[] {
+  const byId = new Map<number, string>();
   return files.map((file) => {
     let text: string;
     try {
@@ -37,6 +41,11 @@ export function loadVmSources(files: readonly string[]): VmSource[] {
       throw new ShellError({ code: 'BAD_ARGUMENT', message: `cannot read config \`${file}\`: ${(e as Error).message}`, cause: e });
     }
     const config = parseVmConfig(text, file);
+    const other = byId.get(config.id);
+    if (other !== undefined) {
+      throw new ShellError({ code: 'BAD_ARGUMENT', message: `${other} and ${file} both use VM id ${config.id} (\`[base] id\`): VM ids must be unique; change one of them` });
+    }
+    byId.set(config.id, file);
     const imagePath = resolve(dirname(file), config.kernelPath);
     let image: Uint8Array;
     try {
@@ -44,7 +53,7 @@ export function loadVmSources(files: readonly string[]): VmSource[] {
     } catch (e) {
       throw new ShellError({ code: 'BAD_ARGUMENT', message: `${file}: \`kernel.kernel_path\`: cannot read image \`${imagePath}\`: ${(e as Error).message}`, cause: e });
     }
-    return { config, image };
+    return { config, image, file };
   });
 }
 
@@ -54,7 +63,7 @@ export function loadVmSources(files: readonly string[]): VmSource[] {
  * @returns the process exit status (0 when every command succeeded).
  */
 export async function runShell(options: RunShellOptions): Promise<number> {
-  const session = new Session(options.configs.length === 0 ? bundledVms() : loadVmSources(options.configs));
+  const session = new Session(options.configs.length === 0 ? bundledVms() : loadVmSources(options.configs), options.session);
   for (const vm of session.vmm.vms()) session.vmm.startVm(vm.id);
   if (options.forNs > 0n) session.vmm.run(options.forNs);
   const commands = buildCommands();
