@@ -51,13 +51,15 @@ program
     if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
     return n;
   })
+  .option('--record <file>', 'stream every event to this file from before boot (as `trace record`)')
   .option('--overwrite', "when the event ring is full, overwrite the oldest event (ftrace's overwrite mode) instead of dropping the newest")
-  .action(async (configs: string[], opts: { exec?: string; for: bigint; trace?: string[]; prog?: string; bufferSize?: number; overwrite?: boolean }) => {
+  .action(async (configs: string[], opts: { exec?: string; for: bigint; trace?: string[]; prog?: string; bufferSize?: number; overwrite?: boolean; record?: string }) => {
     const session = {
       ...(opts.trace === undefined ? {} : { trace: opts.trace.flatMap((t) => t.split(',')).filter((t) => t !== '') }),
       ...(opts.prog === undefined ? {} : { prog: opts.prog }),
       ...(opts.bufferSize === undefined ? {} : { ringCapacity: opts.bufferSize }),
       ...(opts.overwrite === true ? { ringMode: 'overwrite-oldest' as const } : {}),
+      ...(opts.record === undefined ? {} : { record: opts.record }),
     };
     process.exitCode = await runShell({ configs, exec: opts.exec, forNs: opts.for, session });
   });

@@ -4,8 +4,9 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { formatDuration, renderEvent, renderHistogram, renderTable } from 'axebpf';
-import type { EventFilter } from 'axebpf';
+import { formatDuration, renderHistogram, renderTable } from 'axebpf';
+import type { EventFilter, TraceEvent } from 'axebpf';
+import { chromeTraceFromRecording, EventRecorder, readRecording } from './record.js';
 import { BENCHMARK_VMS, BUNDLED_VMS, bundledConfig, bundledImage, exitReasonName, LONG_RUNNING_VMS, parseVmConfig, PROBE_VMS } from '@axebpf/axvisor-vmm';
 import { ShellError } from './errors.js';
 import { formatVirtualDuration, parseDuration } from './shell/duration.js';
@@ -364,6 +365,10 @@ ${guestKprobeTable(c)}`);
         if (matches.length === 0) out.push(`no event matches \`${values.hist}\``);
         for (const s of matches) out.push('', renderHistogram(s.histogram, { title: `LATENCY HISTOGRAM (${s.name}):` }));
       }
+      const ring = c.rt.events.stats();
+      out.push('', 'EVENT RING:', `  capacity ${ring.capacity} events (${ring.mode === 'drop-newest' ? 'drop mode: a full ring drops the newest' : 'overwrite mode: a full ring overwrites the oldest'}), ${ring.emitted} events, ${ring.pending} waiting, ${ring.lost} ${ring.mode === 'drop-newest' ? 'dropped' : 'overwritten'}`);
+      if (c.recorder !== undefined) out.push(`  recording every event to ${c.recorder.file}: ${c.recorder.count} so far`);
+      else if (ring.lost > 0) out.push('  (`trace record FILE` keeps every event; `trace buffer --size N` makes the ring larger)');
       const programs = c.rt.ebpf.programs();
       out.push('', 'EBPF ATTACHMENTS:');
       out.push(programs.length === 0 ? '  (none)' : renderTable(['TRACEPOINT', 'PROG_ID', 'PROG_NAME', 'RUNS', 'ERRORS'], programs.flatMap((p) => p.attachedTo.map((tp) => [tp, String(p.fd), p.name, String(p.stats.runs), String(p.stats.errors)]))));
@@ -393,6 +398,7 @@ ${guestKprobeTable(c)}`);
     },
   });
   const EVENT_HEADER = `${'TIMESTAMP'.padEnd(15)} ${'CPU'.padEnd(5)} ${'TYPE'.padEnd(12)} ${'EVENT'.padEnd(30)} DETAILS`;
+  const renderEvent = eventRow;
   const lostNote = (c: Ctx) => (c.rt.events.stats().lost > 0 ? [`(${c.rt.events.stats().lost} events lost so far: the ring was full)`] : []);
   r.register({
     path: 'trace dump',
@@ -432,6 +438,41 @@ ${guestKprobeTable(c)}`);
         show();
       }
       c.print([shown >= limit ? `Reached limit of ${limit} events.` : `Stream stopped. ${shown} events displayed.`, ...lostNote(c)].join('\n'));
+    },
+  });
+  r.register({
+    path: 'trace record',
+    usage: 'trace record <file>|stop',
+    summary: 'stream every event to a file as it happens (JSON lines; nothing lost whatever the ring keeps); `trace record stop` ends it',
+    details: 'The file is complete after each command. `export trace out.json --from <file>` turns it into a Perfetto trace.\n`axvisor run --record <file>` starts recording before the VMs are created.',
+    run: (args, c) => {
+      need(args, 1, 'trace record <file>|stop');
+      if (args[0] === 'stop') {
+        if (c.recorder === undefined) throw new ShellError({ code: 'COMMAND_FAILED', message: 'no recording is running' });
+        c.recorder.stop();
+        c.print(`Recorded ${c.recorder.count} events to ${c.recorder.file}`);
+        c.recorder = undefined;
+        return;
+      }
+      if (c.recorder !== undefined) throw new ShellError({ code: 'COMMAND_FAILED', message: `already recording to ${c.recorder.file}: \`trace record stop\` first` });
+      c.recorder = new EventRecorder(c.rt.events, resolve(args[0]!));
+      c.print(`Recording every event to ${c.recorder.file}`);
+    },
+    complete: () => ['stop'],
+  });
+  r.register({
+    path: 'trace buffer',
+    usage: 'trace buffer [--size <events>] [--mode drop|overwrite]',
+    summary: "event ring size and what a full ring does: drop the newest (default) or overwrite the oldest (ftrace's overwrite mode)",
+    run: (args, c) => {
+      const usage = 'trace buffer [--size <events>] [--mode drop|overwrite]';
+      const { values } = parseOptions({ usage }, args, { size: { type: 'string' }, mode: { type: 'string' } });
+      if (values.mode !== undefined && values.mode !== 'drop' && values.mode !== 'overwrite') throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${values.mode}\` is not a mode: drop or overwrite` });
+      const size = values.size === undefined ? undefined : count(values.size, 0);
+      if (size === 0) throw new ShellError({ code: 'BAD_ARGUMENT', message: 'the ring holds at least 1 event' });
+      c.rt.events.configure({ ...(size === undefined ? {} : { capacity: size }), ...(values.mode === undefined ? {} : { mode: values.mode === 'drop' ? 'drop-newest' : 'overwrite-oldest' }) });
+      const st = c.rt.events.stats();
+      c.print(`event ring: ${st.capacity} events, ${st.mode === 'drop-newest' ? 'drop' : 'overwrite'} mode, ${st.pending} waiting, ${st.lost} lost so far`);
     },
   });
   r.register({
@@ -581,17 +622,41 @@ ${guestKprobeTable(c)}`);
 
   r.register({
     path: 'export trace',
-    usage: 'export trace <file.json>',
-    summary: 'write vCPU slices, exits and VM events as Chrome trace-event JSON (Perfetto, chrome://tracing)',
+    usage: 'export trace <file.json> [--from <recording>]',
+    summary: 'write vCPU slices, exits and VM events as Chrome trace-event JSON (Perfetto, chrome://tracing); --from: every event of a `trace record` file instead',
     run: (args, c) => {
-      need(args, 1, 'export trace <file.json>');
-      const file = resolve(args[0]!);
+      const usage = 'export trace <file.json> [--from <recording>]';
+      const { values, positionals } = parseOptions({ usage }, args, { from: { type: 'string' } });
+      need(positionals, 1, usage);
+      const file = resolve(positionals[0]!);
+      if (values.from !== undefined) {
+        if (c.recorder !== undefined && resolve(values.from) === c.recorder.file) c.recorder.flush();
+        const events = readRecording(values.from);
+        writeFileSync(file, chromeTraceFromRecording(events));
+        c.print(`wrote ${events.length} events from ${values.from} to ${file}`);
+        return;
+      }
       c.trace.finish(c.vmm.timeNs);
       writeFileSync(file, c.trace.toJson());
       c.print(`wrote ${c.trace.eventCount} events to ${file}`);
     },
   });
   return r;
+}
+
+/**
+ * One row of `trace dump` / `trace stream`, in the columns of their header (AxVisor's layout):
+ * `[secs.usecs]` (15), `cpu<N>` (5), type (12), event (30), then args, duration and VM.
+ * @param e - the event.
+ * @returns the row.
+ */
+export function eventRow(e: TraceEvent): string {
+  const secs = String(e.timestampNs / 1_000_000_000n).padStart(5);
+  const us = String((e.timestampNs % 1_000_000_000n) / 1_000n).padStart(6, '0');
+  const details = [`args=[${e.args.map((a) => `0x${a.toString(16)}`).join(', ')}]`];
+  if (e.durationNs > 0n) details.push(`dur=${formatDuration(Number(e.durationNs))}`);
+  if (e.vmId > 0) details.push(`vm${e.vmId}`);
+  return `${`[${secs}.${us}]`.padEnd(15)} ${`cpu${String(e.cpuId).padEnd(2)}`.padEnd(5)} ${e.probeType.padEnd(12)} ${e.name.padEnd(30)} ${details.join(' ')}`;
 }
 
 function modeText(mode: 'Stage2Fault' | 'BrkInject'): string {

@@ -69,10 +69,16 @@ export async function runShell(options: RunShellOptions): Promise<number> {
   const commands = buildCommands();
   const ctx = Object.assign(session, { print: (text: string) => process.stdout.write(`${text}\n`) });
   const output = { out: (t: string) => process.stdout.write(`${t}\n`), err: (t: string) => process.stderr.write(`${t}\n`) };
-  const hooks = { after: (path: string, ok: boolean) => session.commandDone(path, ok) };
+  const hooks = {
+    after: (path: string, ok: boolean) => {
+      session.commandDone(path, ok);
+      session.recorder?.flush(); // the file is complete after each command
+    },
+  };
 
   if (options.exec !== undefined) {
     const r = await runLine(commands, options.exec, ctx, output, hooks);
+    session.recorder?.stop();
     return r.failed === 0 ? 0 : 1;
   }
 
@@ -93,5 +99,6 @@ export async function runShell(options: RunShellOptions): Promise<number> {
     rl.prompt();
   }
   rl.close();
+  session.recorder?.stop();
   return failures === 0 ? 0 : 1;
 }

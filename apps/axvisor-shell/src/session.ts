@@ -16,6 +16,7 @@ import type { OverflowMode } from 'axebpf';
 import { formatNmText, symbolsFromElf } from '@axebpf/ksym';
 import { defineEvent } from '@axebpf/tracepoint';
 import { ChromeTrace } from './chrome-trace.js';
+import { EventRecorder } from './record.js';
 
 /** The shell's own tracepoints (AxVisor fires them from its shell). */
 export const SHELL_EVENTS = {
@@ -53,6 +54,8 @@ export interface SessionOptions {
   ringCapacity?: number;
   /** What a full ring does: drop the newest event (default) or overwrite the oldest (ftrace's overwrite mode). */
   ringMode?: OverflowMode;
+  /** Record every event to this file from before boot (as `trace record FILE`). */
+  record?: string;
 }
 
 /**
@@ -96,6 +99,8 @@ export class Session {
   readonly trace: ChromeTrace;
   /** Print each event as it happens (`trace verbose on`). */
   verbose = false;
+  /** The running `trace record`, if any. */
+  recorder: EventRecorder | undefined;
   readonly #shellCommand;
   /** Config file of each VM id (for errors naming both files of an id clash). */
   readonly #files = new Map<number, string>();
@@ -126,6 +131,7 @@ export class Session {
     this.#shellCommand = this.rt.tracepoints.register(SHELL_EVENTS.shell_command);
     bridgeTracepointEvents(this.rt.tracepoints, this.rt);
     this.trace = new ChromeTrace(this.rt.tracepoints);
+    if (options.record !== undefined) this.recorder = new EventRecorder(this.rt.events, options.record);
     for (const pattern of options.trace ?? []) {
       for (const tp of enableTracepoints(this.rt, pattern)) {
         if (options.prog === undefined) continue;

@@ -95,7 +95,7 @@ describe.skipIf(!built)('axvisor run', () => {
     const r = axvisor(['run', '--exec', 'trace enable vmm:hypercall; trace stream --filter tracepoint -n 5; trace stream -n 1000 --for 50ms']);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('Reached limit of 5 events.');
-    expect(r.stdout.match(/tracepoint vmm:hypercall/g)!.length).toBe(5 + 132); // 137 hypercalls in all
+    expect(r.stdout.match(/tracepoint   vmm:hypercall/g)!.length).toBe(5 + 132); // 137 hypercalls in all
     expect(r.stdout).toContain('Stream stopped. 132 events displayed.');
   });
 
