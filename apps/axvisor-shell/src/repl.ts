@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { createInterface, emitKeypressEvents } from 'node:readline';
 import { parseVmConfig } from '@axebpf/axvisor-vmm';
 import { buildCommands } from './commands.js';
 import { ShellError } from './errors.js';
@@ -89,6 +89,17 @@ export async function runShell(options: RunShellOptions): Promise<number> {
     historySize: 1000,
     completer: (line: string) => commands.complete(line.slice(line.lastIndexOf(';') + 1), ctx),
   });
+  // `trace stream` stops on Enter or q: keys reach it while it runs (readline keeps them too;
+  // the line typed meanwhile is dropped when the command ends)
+  emitKeypressEvents(process.stdin, rl);
+  (ctx as { onKey?: (l: (key: string) => void) => () => void }).onKey = (listener) => {
+    const onKeypress = (str: string | undefined, key: { name?: string } | undefined) => listener(key?.name === 'return' || key?.name === 'enter' ? '\r' : (str ?? ''));
+    process.stdin.on('keypress', onKeypress);
+    return () => {
+      process.stdin.off('keypress', onKeypress);
+      rl.write(null, { ctrl: true, name: 'u' }); // drop what was typed to stop it
+    };
+  };
   process.stdout.write(`axvisor shell: ${session.vmm.vms().length} VMs running. Type \`help\` for commands, \`exit\` to leave.\n`);
   let failures = 0;
   rl.prompt();
