@@ -73,6 +73,7 @@ export async function runLine<C>(
 function report(error: unknown, line: string, output: ShellOutput): void {
   if (ShellError.isInstance(error)) {
     output.err(`error: ${error.message}`);
+    if (error.suggestion !== undefined && !error.message.includes(error.suggestion)) output.err(`  hint: ${error.suggestion}`);
     if (error.column !== undefined && line.length < 200) {
       output.err(`  ${line}\n  ${' '.repeat(error.column - 1)}^`);
     }
