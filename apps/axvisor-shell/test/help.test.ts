@@ -23,8 +23,7 @@ describe('shell help', () => {
   it.each(specs.map((s) => [s.path, s.usage]))('`%s`: help X, X --help and X -h print its usage', async (path, usage) => {
     for (const line of [`help ${path}`, `${path} --help`, `${path} -h`]) {
       const r = await run(line);
-      expect(r.failed, line).toBe(0);
-      expect(r.out.split('\n')[0], line).toBe(`usage: ${usage}`);
+      expect([line, r.failed, r.out.split('\n')[0]]).toEqual([line, 0, `usage: ${usage}`]);
     }
   });
 
@@ -36,9 +35,9 @@ describe('shell help', () => {
     const under = specs.filter((s) => s.path.startsWith(`${group} `));
     for (const line of [group, `${group} help`, `${group} --help`, `${group} -h`, `help ${group}`]) {
       const r = await run(line);
-      expect(r.failed, line).toBe(0);
-      expect(r.out, line).toContain(`\`${group}\` commands:`);
-      for (const s of under) expect(r.out, line).toContain(s.usage);
+      expect([line, r.failed]).toEqual([line, 0]);
+      expect(r.out).toContain(`\`${group}\` commands:`);
+      for (const s of under) expect(r.out).toContain(s.usage);
     }
   });
 
