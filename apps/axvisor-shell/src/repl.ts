@@ -92,12 +92,13 @@ export async function runShell(options: RunShellOptions): Promise<number> {
   // `trace stream` stops on Enter or q: keys reach it while it runs (readline keeps them too;
   // the line typed meanwhile is dropped when the command ends)
   emitKeypressEvents(process.stdin, rl);
+  let typedToStop = false;
   (ctx as { onKey?: (l: (key: string) => void) => () => void }).onKey = (listener) => {
     const onKeypress = (str: string | undefined, key: { name?: string } | undefined) => listener(key?.name === 'return' || key?.name === 'enter' ? '\r' : (str ?? ''));
     process.stdin.on('keypress', onKeypress);
     return () => {
       process.stdin.off('keypress', onKeypress);
-      rl.write(null, { ctrl: true, name: 'u' }); // drop what was typed to stop it
+      typedToStop = true;
     };
   };
   process.stdout.write(`axvisor shell: ${session.vmm.vms().length} VMs running. Type \`help\` for commands, \`exit\` to leave.\n`);
@@ -107,6 +108,8 @@ export async function runShell(options: RunShellOptions): Promise<number> {
     const text = line.trim();
     if (text === 'exit' || text === 'quit') break;
     if (text !== '') failures += (await runLine(commands, text, ctx, output, hooks)).failed;
+    if (typedToStop) rl.write(null, { ctrl: true, name: 'u' }); // drop the key that stopped `trace stream`
+    typedToStop = false;
     rl.prompt();
   }
   rl.close();
