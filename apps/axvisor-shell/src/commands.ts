@@ -704,8 +704,9 @@ ${guestKprobeTable(c)}`);
       const text = args[0]!.slice(colon + 1).replace(/^0x/i, '');
       if (!/^[0-9a-f]+$/i.test(text)) throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${args[0]}\` is not a hex address` });
       const addr = BigInt(`0x${text}`);
-      const hit = c.rt.symbols.lookup(addr, table);
-      c.print(hit === undefined ? `No symbol found at address 0x${addr.toString(16)}` : `0x${addr.toString(16)} = ${hit.table}:${hit.name}+0x${hit.offset.toString(16)} (size: ${hit.size}, type: ${hit.type})`);
+      // without a table, every table that has the address answers (the guests share addresses)
+      const hits = (table === undefined ? c.rt.symbols.tables() : [table]).map((t) => c.rt.symbols.lookup(addr, t)).filter((h) => h !== undefined);
+      c.print(hits.length === 0 ? `No symbol found at address 0x${addr.toString(16)}` : hits.map((hit) => `0x${addr.toString(16)} = ${hit.table}:${hit.name}+0x${hit.offset.toString(16)} (size: ${hit.size}, type: ${hit.type})`).join('\n'));
     },
   });
 

@@ -58,6 +58,14 @@ describe.skipIf(!built)('every tracepoint reachable', () => {
     expect(taken.stderr).toMatch(/VM id 1 of hello.toml is taken by vm1 \(hello, from .*hello.toml\)/);
   });
 
+  it('answers ksym addr from one table with vmN:ADDR, and from every table that has it without', () => {
+    const r = axvisor(['run', '--exec', 'ksym addr vm2:0x40080000; ksym addr 0x40080000']);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^0x40080000 = vm2:_start\+0x0/);
+    expect(lines.slice(1).map((l) => /= (vm\d+):/.exec(l)?.[1])).toEqual(['vm1', 'vm2', 'vm4', 'vm5', 'vm6']);
+  });
+
   it('runs the bundled kprobe and cluster configs together (ids 7 and 8)', () => {
     const r = axvisor(['run', `${configs}kprobe.toml`, `${configs}cluster.toml`, '--exec', 'vm list']);
     expect(r.status).toBe(0);
