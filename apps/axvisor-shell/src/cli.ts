@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The `axvisor` command.
 
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ShellError } from './errors.js';
 import { runMainJob } from './main-job.js';
 import { runShell } from './repl.js';
@@ -23,7 +23,8 @@ const program = new Command()
 program
   .command('demo')
   .description('boot the bundled, kprobe and cluster VMs, attach vmexit_stats, latency_hist, hprobes and guest kprobes, run, and report (the main job)')
-  .option('--for <duration>', 'virtual time to run, e.g. 1s, 250ms, 500us', duration, 1_000_000_000n)
+  // bigint defaults need a text for --help (commander would JSON.stringify them and fail)
+  .addOption(new Option('--for <duration>', 'virtual time to run, e.g. 1s, 250ms, 500us').argParser(duration).default(1_000_000_000n, '1s'))
   .option('--trace <file>', 'where to write the Chrome trace-event file', 'axvisor-trace.json')
   .option('--top <n>', 'rows of the top-events table', (v) => {
     const n = Number(v);
@@ -43,9 +44,25 @@ program
   .description('boot VMs (default: the bundled ones), then run --exec commands or an interactive shell')
   .argument('[configs...]', 'VM configuration files in AxVisor TOML')
   .option('--exec <commands>', 'commands separated by `;`; the exit status says whether all succeeded')
-  .option('--for <duration>', 'virtual time to run before the commands', duration, 0n)
-  .action(async (configs: string[], opts: { exec?: string; for: bigint }) => {
-    process.exitCode = await runShell({ configs, exec: opts.exec, forNs: opts.for });
+  .addOption(new Option('--for <duration>', 'virtual time to run before the commands').argParser(duration).default(0n, '0'))
+  .option('--trace <tracepoints>', "enable tracepoints before the VMs are created ('vmm:*', 'shell:*', '*', names; comma-separated or repeated), so boot-time events are seen", (v: string, all: string[] = []) => [...all, v])
+  .option('--prog <name>', 'attach this precompiled program to each --trace tracepoint (as `trace enable --prog`)')
+  .option('--buffer-size <events>', 'event ring size in events (default 4096)', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+    return n;
+  })
+  .option('--record <file>', 'stream every event to this file from before boot (as `trace record`)')
+  .option('--overwrite', "when the event ring is full, overwrite the oldest event (ftrace's overwrite mode) instead of dropping the newest")
+  .action(async (configs: string[], opts: { exec?: string; for: bigint; trace?: string[]; prog?: string; bufferSize?: number; overwrite?: boolean; record?: string }) => {
+    const session = {
+      ...(opts.trace === undefined ? {} : { trace: opts.trace.flatMap((t) => t.split(',')).filter((t) => t !== '') }),
+      ...(opts.prog === undefined ? {} : { prog: opts.prog }),
+      ...(opts.bufferSize === undefined ? {} : { ringCapacity: opts.bufferSize }),
+      ...(opts.overwrite === true ? { ringMode: 'overwrite-oldest' as const } : {}),
+      ...(opts.record === undefined ? {} : { record: opts.record }),
+    };
+    process.exitCode = await runShell({ configs, exec: opts.exec, forNs: opts.for, session });
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {

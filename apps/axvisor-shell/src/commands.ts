@@ -4,9 +4,10 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { formatDuration, renderEvent, renderHistogram, renderTable } from 'axebpf';
-import type { EventFilter } from 'axebpf';
-import { exitReasonName } from '@axebpf/axvisor-vmm';
+import { formatDuration, renderDecadeHistogram, renderHistogram, renderTable } from 'axebpf';
+import type { EventFilter, TraceEvent } from 'axebpf';
+import { chromeTraceFromRecording, EventRecorder, readRecording } from './record.js';
+import { BENCHMARK_VMS, BUNDLED_VMS, bundledConfig, bundledImage, exitReasonName, LONG_RUNNING_VMS, parseVmConfig, PROBE_VMS } from '@axebpf/axvisor-vmm';
 import { SYS_REG_BY_NAME } from '@axebpf/aarch64-emu';
 import { isLinuxArm64Image, kaslrOffsetFromSymbol, readLinuxKallsyms, relocateLinuxKallsyms } from '@axebpf/ksym';
 import { ShellError } from './errors.js';
@@ -14,7 +15,9 @@ import { registerScriptCommands } from './script-commands.js';
 import { formatVirtualDuration, parseDuration } from './shell/duration.js';
 import { CommandRegistry, parseOptions } from './shell/registry.js';
 import { editDistance } from './shell/suggest.js';
-import type { Session } from './session.js';
+import { loadVmSources } from './repl.js';
+import { enableTracepoints } from './session.js';
+import type { Session, VmSource } from './session.js';
 
 const VBAR_EL1 = SYS_REG_BY_NAME.get('vbar_el1')!;
 
@@ -22,6 +25,11 @@ const VBAR_EL1 = SYS_REG_BY_NAME.get('vbar_el1')!;
 export interface Printer {
   /** Prints a block of text. */
   print(text: string): void;
+  /**
+   * In an interactive shell: calls `listener` with each key typed until the returned function
+   * is called (`trace stream` stops on Enter or q). Absent with `--exec`.
+   */
+  onKey?: (listener: (key: string) => void) => () => void;
 }
 
 type Ctx = Session & Printer;
@@ -86,7 +94,7 @@ function hprobeProgram(c: Ctx, arg: string): { name: string; fd: number } {
  * @returns the commands.
  */
 export function buildCommands(): CommandRegistry<Ctx> {
-  const r = new CommandRegistry<Ctx>();
+  const r = new CommandRegistry<Ctx>({ printHelp: (c, text) => c.print(text) });
 
   r.register({
     path: 'help',
@@ -125,6 +133,41 @@ export function buildCommands(): CommandRegistry<Ctx> {
       complete: (_a, c) => c.vmm.vms().map((v) => String(v.id)),
     });
   }
+  r.register({
+    path: 'vm create',
+    usage: 'vm create <config.toml|bundled-name> [--start]',
+    summary: 'create a VM from an AxVisor TOML file or a bundled config (`vm create kprobe`); `--start` boots it',
+    run: (args, c) => {
+      const usage = 'vm create <config.toml|bundled-name> [--start]';
+      const { values, positionals } = parseOptions({ usage }, args, { start: { type: 'boolean' } });
+      need(positionals, 1, usage);
+      const arg = positionals[0]!;
+      const bundled = [...BUNDLED_VMS, ...PROBE_VMS, ...LONG_RUNNING_VMS, ...BENCHMARK_VMS] as readonly string[];
+      let source: VmSource;
+      if (!arg.includes('/') && !arg.endsWith('.toml') && bundled.includes(arg)) {
+        const config = parseVmConfig(bundledConfig(arg), `${arg}.toml`);
+        source = { config, image: bundledImage(config.kernelPath), file: `${arg}.toml` };
+      } else {
+        source = loadVmSources([arg])[0]!;
+      }
+      const vm = c.addVm(source);
+      if (values.start === true) c.vmm.startVm(vm.id);
+      c.print(`vm${vm.id} (${vm.config.name}): ${vm.status}, ${vm.vcpus.length} vCPU${vm.vcpus.length === 1 ? '' : 's'}`);
+    },
+    complete: () => [...BUNDLED_VMS, ...PROBE_VMS, ...LONG_RUNNING_VMS, '--start'],
+  });
+  r.register({
+    path: 'vm destroy',
+    usage: 'vm destroy <id>',
+    summary: 'stop a VM if it runs, then destroy it (vCPUs, memory mappings, its symbol table)',
+    run: (args, c) => {
+      need(args, 1, 'vm destroy <id>');
+      const vm = c.vm(args[0]!);
+      c.destroyVm(vm.id);
+      c.print(`vm${vm.id} (${vm.config.name}): destroyed`);
+    },
+    complete: (_a, c) => c.vmm.vms().map((v) => String(v.id)),
+  });
   r.register({
     path: 'vm console',
     usage: 'vm console <id>',
@@ -224,14 +267,25 @@ ${guestKprobeTable(c)}`);
     run: (args, c) => {
       const { values, positionals } = parseOptions({ usage: 'trace enable <tp>... [--prog <name>]' }, args, { prog: { type: 'string' } });
       need(positionals, 1, 'trace enable <tp>... [--prog <name>]');
-      for (const tp of positionals) {
-        if (tp.endsWith(':*')) c.rt.tracepoints.enableSubsystem(tp.slice(0, -2));
-        else c.rt.tracepoints.enable(tp);
-        c.print(`Enabled: ${tp}`);
+      for (const pattern of positionals) {
+        const names = enableTracepoints(c.rt, pattern);
+        c.print(`Enabled: ${pattern}`);
         if (values.prog !== undefined) {
           const name = values.prog;
-          if (!c.rt.ebpf.programs().some((p) => p.name === name)) c.rt.ebpf.loadObject(name, c.rt.precompiled.object(name));
-          c.rt.ebpf.attach(name, tp);
+          const loadedHere = !c.rt.ebpf.programs().some((p) => p.name === name);
+          if (loadedHere) {
+            if (!c.rt.precompiled.list().some((p) => p.name === name)) {
+              throw new ShellError({ code: 'BAD_ARGUMENT', message: `Unknown program: ${name}`, suggestion: `Available: ${c.rt.precompiled.list().map((p) => p.name).join(', ')}` });
+            }
+            c.rt.ebpf.loadObject(name, c.rt.precompiled.object(name));
+          }
+          try {
+            for (const tp of names) c.rt.ebpf.attach(name, tp);
+          } catch (e) {
+            // as the original: a program that cannot be attached is unloaded again
+            if (loadedHere) c.rt.ebpf.unload(name);
+            throw e;
+          }
           c.print(`Attached: ${name} program`);
         }
       }
@@ -274,18 +328,25 @@ ${guestKprobeTable(c)}`);
     usage: 'trace progs',
     summary: 'precompiled and loaded programs',
     run: (_args, c) => {
-      const pre = c.rt.precompiled.list().map((p) => `  ${p.name.padEnd(13)} - ${p.description}`);
+      const width = Math.max(...c.rt.precompiled.list().map((p) => p.name.length));
+      const pre = c.rt.precompiled.list().map((p) => `  ${p.name.padEnd(width)} - ${p.description}`);
       const loaded = c.rt.ebpf.programs().map((p) => [String(p.fd), p.name, String(p.vm.program.length * 8), p.attachedTo.join(',') || '-', String(p.stats.runs), String(p.stats.errors)]);
       c.print(['Pre-compiled programs:', ...pre, '', 'Loaded programs:', loaded.length === 0 ? '  (none)' : renderTable(['ID', 'NAME', 'SIZE', 'ATTACHED TO', 'RUNS', 'ERRORS'], loaded, ['r', 'l', 'r', 'l', 'r', 'r']), `Total: ${loaded.length} loaded, ${c.rt.ebpf.programs().reduce((n, p) => n + p.attachedTo.length, 0)} attachments`].join('\n'));
     },
   });
   r.register({
     path: 'trace load file',
-    usage: 'trace load file <path.o> <tp>',
-    summary: 'load your own clang-compiled eBPF object (verified) and attach it to a tracepoint',
+    usage: 'trace load file <path.o> <tp> [--abi record|trace-context]',
+    summary: 'load your own clang-compiled eBPF object (verified) and attach it to a tracepoint; nothing stays loaded if that fails',
+    details:
+      "--abi: what the program reads. `record` is the ftrace record (Linux's SEC(\"tracepoint/<sys>/<name>\")),\n`trace-context` the Rust axebpf's 64-byte TraceContext (tp_id, timestamp, vm_id, vcpu_id, arg0 = duration,\narg1..arg3, probe_type). Default: trace-context for a section named `tracepoint` alone (aya's #[tracepoint],\nas the Rust original's programs are built) or `axebpf/...`, else record.",
     run: (args, c) => {
-      need(args, 2, 'trace load file <path.o> <tp>');
-      const [path, tp] = args as [string, string];
+      const usage = 'trace load file <path.o> <tp> [--abi record|trace-context]';
+      const { values, positionals } = parseOptions({ usage }, args, { abi: { type: 'string' } });
+      need(positionals, 2, usage);
+      if (values.abi !== undefined && values.abi !== 'record' && values.abi !== 'trace-context') throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${values.abi}\` is not an ABI: record or trace-context` });
+      const [path, tp] = positionals as [string, string];
+      if (c.rt.tracepoints.get(tp) === undefined) throw new ShellError({ code: 'BAD_ARGUMENT', message: `Tracepoint not found: ${tp}`, suggestion: 'see `trace list`' });
       let bytes: Uint8Array;
       try {
         bytes = new Uint8Array(readFileSync(path));
@@ -294,31 +355,82 @@ ${guestKprobeTable(c)}`);
       }
       if (bytes.length === 0) throw new ShellError({ code: 'BAD_ARGUMENT', message: `file ${path} is empty` });
       const name = path.replace(/^.*\//, '').replace(/\.(bpf\.)?o$/, '');
-      const prog = c.rt.ebpf.loadObject(name, bytes);
-      c.print(`Loaded program ${prog.fd} (${bytes.length} bytes) from ${path}`);
-      c.rt.ebpf.attach(prog.name, tp);
+      const prog = c.rt.ebpf.loadObject(name, bytes, values.abi === undefined ? {} : { context: values.abi as 'record' | 'trace-context' });
+      try {
+        c.rt.ebpf.attach(prog.name, tp);
+      } catch (e) {
+        c.rt.ebpf.unload(prog.name); // all or nothing
+        throw e;
+      }
+      c.print(`Loaded program ${prog.fd} (${bytes.length} bytes) from ${path} (${prog.context === 'trace-context' ? 'TraceContext' : 'record'} context)`);
       c.print(`Attached: ${prog.name} to ${tp}`);
     },
   });
   r.register({
-    path: 'trace unload',
-    usage: 'trace unload <program>',
-    summary: 'detach and unload a program',
+    path: 'trace load prog',
+    usage: 'trace load prog <id|name> <tp>',
+    summary: 'attach a program that is loaded already (by id or name, see `trace progs`) to a tracepoint',
     run: (args, c) => {
-      need(args, 1, 'trace unload <program>');
-      const p = c.rt.ebpf.program(args[0]!);
+      need(args, 2, 'trace load prog <id|name> <tp>');
+      const [arg, tp] = args as [string, string];
+      const p = /^\d+$/.test(arg) ? c.rt.ebpf.programs().find((q) => q.fd === Number(arg)) : c.rt.ebpf.programs().find((q) => q.name === arg);
+      if (p === undefined) throw new ShellError({ code: 'BAD_ARGUMENT', message: `Program not found: ${arg}`, suggestion: 'see `trace progs`' });
+      if (c.rt.tracepoints.get(tp) === undefined) throw new ShellError({ code: 'BAD_ARGUMENT', message: `Tracepoint not found: ${tp}` });
+      if (p.attachedTo.includes(tp)) throw new ShellError({ code: 'COMMAND_FAILED', message: `Tracepoint already has attached program: ${tp}` });
+      c.rt.ebpf.attach(p.name, tp);
+      c.print(`Attached program ${p.name} (${p.fd}) to ${tp}`);
+    },
+    complete: (_a, c) => [...c.rt.ebpf.programs().map((p) => p.name), ...tracepointNames(c)],
+  });
+  r.register({
+    path: 'trace unload',
+    usage: 'trace unload <tracepoint|program>',
+    summary: 'detach the programs of a tracepoint (as the original: they stay loaded), or detach and unload a program by name',
+    run: (args, c) => {
+      need(args, 1, 'trace unload <tracepoint|program>');
+      const arg = args[0]!;
+      if (c.rt.tracepoints.get(arg) !== undefined) {
+        const attached = c.rt.ebpf.programs().filter((p) => p.attachedTo.includes(arg));
+        if (attached.length === 0) throw new ShellError({ code: 'COMMAND_FAILED', message: `No program attached to tracepoint: ${arg}` });
+        for (const p of attached) {
+          c.rt.ebpf.detach(p.name, arg);
+          c.print(`Detached program ${p.name} (${p.fd}) from ${arg}`);
+        }
+        return;
+      }
+      const p = c.rt.ebpf.programs().find((q) => q.name === arg);
+      if (p === undefined) throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${arg}\` is neither a tracepoint nor a loaded program`, suggestion: 'see `trace list` and `trace progs`' });
       const from = p.attachedTo.join(', ') || 'nothing';
       c.rt.ebpf.unload(p.name);
       c.print(`Unloaded program ${p.name} (${p.fd}), detached from ${from}`);
     },
-    complete: (_a, c) => c.rt.ebpf.programs().map((p) => p.name),
+    complete: (_a, c) => [...c.rt.ebpf.programs().map((p) => p.name), ...c.rt.ebpf.programs().flatMap((p) => p.attachedTo)],
+  });
+  r.register({
+    path: 'trace reset',
+    usage: 'trace reset',
+    summary: 'disable every tracepoint, unload every program (hprobes and guest kprobes included), clear the event ring and the statistics',
+    run: (_args, c) => {
+      const hp = c.rt.hprobe.list();
+      for (const h of [...new Set(hp.map((h) => h.name))]) c.rt.hprobe.detach(h);
+      const gk = c.rt.guestKprobes.list();
+      for (const g of gk) c.rt.guestKprobes.detach(`vm${g.vmId}:0x${g.gva.toString(16)}`);
+      const progs = c.rt.ebpf.programs().map((p) => p.name);
+      for (const p of progs) c.rt.ebpf.unload(p);
+      for (const t of c.rt.tracepoints.list()) if (t.enabled) c.rt.tracepoints.disable(t.name);
+      const pending = c.rt.events.stats().pending;
+      c.rt.events.clear();
+      c.rt.stats.reset();
+      c.print(`Reset: ${progs.length} programs unloaded, ${hp.length} hprobes and ${gk.length} guest kprobes removed, every tracepoint disabled, ${pending} buffered events and the statistics cleared`);
+    },
   });
   r.register({
     path: 'trace stat',
-    usage: 'trace stat [--hist <event>] [--top <n>]',
-    summary: 'per-event statistics, histograms, attachments and map data',
+    usage: 'trace stat [--hist <event>] [--buckets log2|decade] [--top <n>]',
+    summary: 'per-event statistics, histograms (log2, or the original\'s 8 decade buckets 0-1us ... >1s), attachments and map data',
     run: (args, c) => {
-      const { values } = parseOptions({ usage: 'trace stat [--hist <event>] [--top <n>]' }, args, { hist: { type: 'string' }, top: { type: 'string' } });
+      const { values } = parseOptions({ usage: 'trace stat [--hist <event>] [--buckets log2|decade] [--top <n>]' }, args, { hist: { type: 'string' }, top: { type: 'string' }, buckets: { type: 'string' } });
+      if (values.buckets !== undefined && values.buckets !== 'log2' && values.buckets !== 'decade') throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${values.buckets}\` is not a bucket kind: log2 or decade` });
       let stats = c.rt.stats.all();
       const top = values.top === undefined ? undefined : count(values.top, 10);
       if (top !== undefined) stats = [...stats].sort((a, b) => b.count - a.count).slice(0, top);
@@ -331,8 +443,12 @@ ${guestKprobeTable(c)}`);
       if (values.hist !== undefined) {
         const matches = c.rt.stats.all().filter((s) => s.name.includes(values.hist!));
         if (matches.length === 0) out.push(`no event matches \`${values.hist}\``);
-        for (const s of matches) out.push('', renderHistogram(s.histogram, { title: `LATENCY HISTOGRAM (${s.name}):` }));
+        for (const s of matches) out.push('', values.buckets === 'decade' ? renderDecadeHistogram(s.decadeBuckets, `LATENCY HISTOGRAM (${s.name}):`) : renderHistogram(s.histogram, { title: `LATENCY HISTOGRAM (${s.name}):` }));
       }
+      const ring = c.rt.events.stats();
+      out.push('', 'EVENT RING:', `  capacity ${ring.capacity} events (${ring.mode === 'drop-newest' ? 'drop mode: a full ring drops the newest' : 'overwrite mode: a full ring overwrites the oldest'}), ${ring.emitted} events, ${ring.pending} waiting, ${ring.lost} ${ring.mode === 'drop-newest' ? 'dropped' : 'overwritten'}`);
+      if (c.recorder !== undefined) out.push(`  recording every event to ${c.recorder.file}: ${c.recorder.count} so far`);
+      else if (ring.lost > 0) out.push('  (`trace record FILE` keeps every event; `trace buffer --size N` makes the ring larger)');
       const programs = c.rt.ebpf.programs();
       out.push('', 'EBPF ATTACHMENTS:');
       out.push(programs.length === 0 ? '  (none)' : renderTable(['TRACEPOINT', 'PROG_ID', 'PROG_NAME', 'RUNS', 'ERRORS'], programs.flatMap((p) => p.attachedTo.map((tp) => [tp, String(p.fd), p.name, String(p.stats.runs), String(p.stats.errors)]))));
@@ -343,6 +459,7 @@ ${guestKprobeTable(c)}`);
         const rows: string[][] = [];
         for (const m of maps) {
           let n = 0;
+          if (m.name.includes(':.')) continue; // global data (.rodata, .bss): format strings and such, not results
           // ring buffers, queues and perf arrays cannot be iterated: they have no key/value rows
           try {
             m.map.forEach(() => true);
@@ -362,6 +479,7 @@ ${guestKprobeTable(c)}`);
     },
   });
   const EVENT_HEADER = `${'TIMESTAMP'.padEnd(15)} ${'CPU'.padEnd(5)} ${'TYPE'.padEnd(12)} ${'EVENT'.padEnd(30)} DETAILS`;
+  const renderEvent = eventRow;
   const lostNote = (c: Ctx) => (c.rt.events.stats().lost > 0 ? [`(${c.rt.events.stats().lost} events lost so far: the ring was full)`] : []);
   r.register({
     path: 'trace dump',
@@ -378,15 +496,19 @@ ${guestKprobeTable(c)}`);
   r.register({
     path: 'trace stream',
     usage: 'trace stream [--filter <tracepoint|hprobe|kprobe|vm<N>>] [-n <count>] [--for <duration>]',
-    summary: 'run virtual time and print events as they happen, until -n events (default 32) or --for (default 100ms)',
-    run: (args, c) => {
+    summary: 'run virtual time and print events as they happen, until -n events (default 32), --for (default 100ms), or Enter / q in the interactive shell',
+    run: async (args, c) => {
       const usage = 'trace stream [--filter ...] [-n <count>] [--for <duration>]';
       const { values } = parseOptions({ usage }, args, { filter: { type: 'string' }, n: { type: 'string', short: 'n' }, for: { type: 'string' } });
       const filter = eventFilter(values.filter);
       const limit = count(values.n, 32);
       const span = values.for === undefined ? 100_000_000n : parseDuration(values.for);
-      c.print(`Streaming events for up to ${formatDuration(Number(span))} of virtual time...\n${EVENT_HEADER}`);
+      c.print(`Streaming events for up to ${formatDuration(Number(span))} of virtual time...${c.onKey === undefined ? '' : ' (press Enter or q to stop)'}\n${EVENT_HEADER}`);
       let shown = 0;
+      let stopped = false;
+      const unlisten = c.onKey?.((key) => {
+        if (key === '\r' || key === '\n' || key === 'q' || key === 'Q') stopped = true;
+      });
       const end = c.vmm.timeNs + span;
       const step = 1_000_000n;
       const show = () => {
@@ -396,11 +518,52 @@ ${guestKprobeTable(c)}`);
         }
       };
       show();
-      while (shown < limit && c.vmm.timeNs < end && c.vmm.vms().some((vm) => vm.status === 'Running')) {
-        c.vmm.run(end - c.vmm.timeNs < step ? end - c.vmm.timeNs : step);
-        show();
+      try {
+        while (!stopped && shown < limit && c.vmm.timeNs < end && c.vmm.vms().some((vm) => vm.status === 'Running')) {
+          c.vmm.run(end - c.vmm.timeNs < step ? end - c.vmm.timeNs : step);
+          show();
+          // let a key press in (interactive only: --exec runs straight through, deterministic)
+          if (unlisten !== undefined) await new Promise((r) => setImmediate(r));
+        }
+      } finally {
+        unlisten?.();
       }
       c.print([shown >= limit ? `Reached limit of ${limit} events.` : `Stream stopped. ${shown} events displayed.`, ...lostNote(c)].join('\n'));
+    },
+  });
+  r.register({
+    path: 'trace record',
+    usage: 'trace record <file>|stop',
+    summary: 'stream every event to a file as it happens (JSON lines; nothing lost whatever the ring keeps); `trace record stop` ends it',
+    details: 'The file is complete after each command. `export trace out.json --from <file>` turns it into a Perfetto trace.\n`axvisor run --record <file>` starts recording before the VMs are created.',
+    run: (args, c) => {
+      need(args, 1, 'trace record <file>|stop');
+      if (args[0] === 'stop') {
+        if (c.recorder === undefined) throw new ShellError({ code: 'COMMAND_FAILED', message: 'no recording is running' });
+        c.recorder.stop();
+        c.print(`Recorded ${c.recorder.count} events to ${c.recorder.file}`);
+        c.recorder = undefined;
+        return;
+      }
+      if (c.recorder !== undefined) throw new ShellError({ code: 'COMMAND_FAILED', message: `already recording to ${c.recorder.file}: \`trace record stop\` first` });
+      c.recorder = new EventRecorder(c.rt.events, resolve(args[0]!));
+      c.print(`Recording every event to ${c.recorder.file}`);
+    },
+    complete: () => ['stop'],
+  });
+  r.register({
+    path: 'trace buffer',
+    usage: 'trace buffer [--size <events>] [--mode drop|overwrite]',
+    summary: "event ring size and what a full ring does: drop the newest (default) or overwrite the oldest (ftrace's overwrite mode)",
+    run: (args, c) => {
+      const usage = 'trace buffer [--size <events>] [--mode drop|overwrite]';
+      const { values } = parseOptions({ usage }, args, { size: { type: 'string' }, mode: { type: 'string' } });
+      if (values.mode !== undefined && values.mode !== 'drop' && values.mode !== 'overwrite') throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${values.mode}\` is not a mode: drop or overwrite` });
+      const size = values.size === undefined ? undefined : count(values.size, 0);
+      if (size === 0) throw new ShellError({ code: 'BAD_ARGUMENT', message: 'the ring holds at least 1 event' });
+      c.rt.events.configure({ ...(size === undefined ? {} : { capacity: size }), ...(values.mode === undefined ? {} : { mode: values.mode === 'drop' ? 'drop-newest' : 'overwrite-oldest' }) });
+      const st = c.rt.events.stats();
+      c.print(`event ring: ${st.capacity} events, ${st.mode === 'drop-newest' ? 'drop' : 'overwrite'} mode, ${st.pending} waiting, ${st.lost} lost so far`);
     },
   });
   r.register({
@@ -561,25 +724,38 @@ ${guestKprobeTable(c)}`);
   });
   r.register({
     path: 'ksym addr',
-    usage: 'ksym addr <hex>',
-    summary: 'the symbol containing an address',
+    usage: 'ksym addr [<table>:]<hex>',
+    summary: 'the symbol containing an address; `vm1:0x40080000` or `axvisor:0x...` asks one table (guests all load at the same addresses)',
     run: (args, c) => {
-      need(args, 1, 'ksym addr <hex>');
-      const text = args[0]!.replace(/^0x/i, '');
+      need(args, 1, 'ksym addr [<table>:]<hex>');
+      const colon = args[0]!.indexOf(':');
+      const table = colon > 0 ? args[0]!.slice(0, colon) : undefined;
+      if (table !== undefined && c.rt.symbols.get(table) === undefined) throw new ShellError({ code: 'BAD_ARGUMENT', message: `no symbol table \`${table}\` (have: ${c.rt.symbols.tables().join(', ')})` });
+      const text = args[0]!.slice(colon + 1).replace(/^0x/i, '');
       if (!/^[0-9a-f]+$/i.test(text)) throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${args[0]}\` is not a hex address` });
       const addr = BigInt(`0x${text}`);
-      const hit = c.rt.symbols.lookup(addr);
-      c.print(hit === undefined ? `No symbol found at address 0x${addr.toString(16)}` : `0x${addr.toString(16)} = ${hit.table}:${hit.name}+0x${hit.offset.toString(16)} (size: ${hit.size}, type: ${hit.type})`);
+      // without a table, every table that has the address answers (the guests share addresses)
+      const hits = (table === undefined ? c.rt.symbols.tables() : [table]).map((t) => c.rt.symbols.lookup(addr, t)).filter((h) => h !== undefined);
+      c.print(hits.length === 0 ? `No symbol found at address 0x${addr.toString(16)}` : hits.map((hit) => `0x${addr.toString(16)} = ${hit.table}:${hit.name}+0x${hit.offset.toString(16)} (size: ${hit.size}, type: ${hit.type})`).join('\n'));
     },
   });
 
   r.register({
     path: 'export trace',
-    usage: 'export trace <file.json>',
-    summary: 'write vCPU slices, exits and VM events as Chrome trace-event JSON (Perfetto, chrome://tracing)',
+    usage: 'export trace <file.json> [--from <recording>]',
+    summary: 'write vCPU slices, exits and VM events as Chrome trace-event JSON (Perfetto, chrome://tracing); --from: every event of a `trace record` file instead',
     run: (args, c) => {
-      need(args, 1, 'export trace <file.json>');
-      const file = resolve(args[0]!);
+      const usage = 'export trace <file.json> [--from <recording>]';
+      const { values, positionals } = parseOptions({ usage }, args, { from: { type: 'string' } });
+      need(positionals, 1, usage);
+      const file = resolve(positionals[0]!);
+      if (values.from !== undefined) {
+        if (c.recorder !== undefined && resolve(values.from) === c.recorder.file) c.recorder.flush();
+        const events = readRecording(values.from);
+        writeFileSync(file, chromeTraceFromRecording(events));
+        c.print(`wrote ${events.length} events from ${values.from} to ${file}`);
+        return;
+      }
       c.trace.finish(c.vmm.timeNs);
       writeFileSync(file, c.trace.toJson());
       c.print(`wrote ${c.trace.eventCount} events to ${file}`);
@@ -587,6 +763,21 @@ ${guestKprobeTable(c)}`);
   });
   registerScriptCommands(r);
   return r;
+}
+
+/**
+ * One row of `trace dump` / `trace stream`, in the columns of their header (AxVisor's layout):
+ * `[secs.usecs]` (15), `cpu<N>` (5), type (12), event (30), then args, duration and VM.
+ * @param e - the event.
+ * @returns the row.
+ */
+export function eventRow(e: TraceEvent): string {
+  const secs = String(e.timestampNs / 1_000_000_000n).padStart(5);
+  const us = String((e.timestampNs % 1_000_000_000n) / 1_000n).padStart(6, '0');
+  const details = [`args=[${e.args.map((a) => `0x${a.toString(16)}`).join(', ')}]`];
+  if (e.durationNs > 0n) details.push(`dur=${formatDuration(Number(e.durationNs))}`);
+  if (e.vmId > 0) details.push(`vm${e.vmId}`);
+  return `${`[${secs}.${us}]`.padEnd(15)} ${`cpu${String(e.cpuId).padEnd(2)}`.padEnd(5)} ${e.probeType.padEnd(12)} ${e.name.padEnd(30)} ${details.join(' ')}`;
 }
 
 function modeText(mode: 'Stage2Fault' | 'BrkInject'): string {

@@ -11,10 +11,12 @@ import { ebpfRuntime } from 'axebpf/runtime';
 import { symbols } from 'axebpf/symbols';
 import { bridgeTracepointEvents, tracepoints } from 'axebpf/tracepoints';
 import type { Vm, VmConfig } from '@axebpf/axvisor-vmm';
-import { BUNDLED_VMS, bundledConfig, bundledImage, GuestProbeManager, parseVmConfig, Vmm } from '@axebpf/axvisor-vmm';
+import { BUNDLED_VMS, HypervisorError, bundledConfig, bundledImage, GuestProbeManager, parseVmConfig, Vmm, VMM_EVENT_LIST } from '@axebpf/axvisor-vmm';
+import type { OverflowMode } from 'axebpf';
 import { formatNmText, isLinuxArm64Image, symbolsFromElf } from '@axebpf/ksym';
 import { defineEvent } from '@axebpf/tracepoint';
 import { ChromeTrace } from './chrome-trace.js';
+import { EventRecorder } from './record.js';
 
 /** The shell's own tracepoints (AxVisor fires them from its shell). */
 export const SHELL_EVENTS = {
@@ -22,8 +24,8 @@ export const SHELL_EVENTS = {
   shell_command: defineEvent({ system: 'shell', name: 'shell_command', fields: [['status', 'u32'], ['duration_ns', 'u64'], ['command', 'string']], id: 100, print: 'status=%u duration_ns=%llu command=%s' }),
 };
 
-function makeRuntime(platform: Platform) {
-  return createRuntime({ features: [symbols(), tracepoints(), ebpfRuntime(), precompiled(), hprobe(), guestKprobe()] as const, platform });
+function makeRuntime(platform: Platform, events: { capacity?: number; mode?: OverflowMode } = {}) {
+  return createRuntime({ features: [symbols(), tracepoints(), ebpfRuntime(), precompiled(), hprobe(), guestKprobe()] as const, platform, events });
 }
 
 /** The runtime type of a session. */
@@ -35,13 +37,53 @@ export interface VmSource {
   config: VmConfig;
   /** The image bytes. */
   image: Uint8Array;
+  /** Where the configuration came from (a file, or `<name>.toml` for a bundled one). */
+  file?: string;
+}
+
+/** Options of a {@link Session}: what to set up before the VMM and its VMs exist. */
+export interface SessionOptions {
+  /**
+   * Tracepoints to enable before the VMM is created (`vmm:*`, `shell:*`, `*` for all, or
+   * names), so the boot-time ones (`vmm_init`, `vm_create`, `memory_map`...) are seen.
+   */
+  trace?: readonly string[];
+  /** A precompiled program to attach to each of `trace` (as `trace enable <tp> --prog`). */
+  prog?: string;
+  /** Event ring size in events (default 4096). */
+  ringCapacity?: number;
+  /** What a full ring does: drop the newest event (default) or overwrite the oldest (ftrace's overwrite mode). */
+  ringMode?: OverflowMode;
+  /** Record every event to this file from before boot (as `trace record FILE`). */
+  record?: string;
+}
+
+/**
+ * Enables tracepoints by a shell pattern: `*` (all), `sys:*` (a subsystem) or a name.
+ * @param rt - the runtime.
+ * @param pattern - the pattern.
+ * @returns the names enabled.
+ * @throws {TracepointError} for an unknown name.
+ */
+export function enableTracepoints(rt: SessionRuntime, pattern: string): string[] {
+  const names = rt.tracepoints.list().map((t) => t.name);
+  if (pattern === '*' || pattern === '*:*') {
+    rt.tracepoints.enableAll();
+    return names;
+  }
+  if (pattern.endsWith(':*')) {
+    rt.tracepoints.enableSubsystem(pattern.slice(0, -2));
+    return names.filter((n) => n.startsWith(pattern.slice(0, -1)));
+  }
+  rt.tracepoints.enable(pattern);
+  return [pattern];
 }
 
 /** The bundled VMs (hello and worker). */
 export function bundledVms(): VmSource[] {
   return BUNDLED_VMS.map((name) => {
     const config = parseVmConfig(bundledConfig(name), `${name}.toml`);
-    return { config, image: bundledImage(config.kernelPath) };
+    return { config, image: bundledImage(config.kernelPath), file: `${name}.toml` };
   });
 }
 
@@ -57,33 +99,50 @@ export class Session {
   readonly trace: ChromeTrace;
   /** Print each event as it happens (`trace verbose on`). */
   verbose = false;
+  /** The running `trace record`, if any. */
+  recorder: EventRecorder | undefined;
   readonly #shellCommand;
+  /** Config file of each VM id (for errors naming both files of an id clash). */
+  readonly #files = new Map<number, string>();
 
   /**
    * Creates the hypervisor and the runtime and creates (but does not start) the VMs.
    * @param vms - the VMs (default: the bundled ones).
    */
-  constructor(vms: readonly VmSource[] = bundledVms()) {
+  constructor(vms: readonly VmSource[] = bundledVms(), options: SessionOptions = {}) {
     const t0 = performance.now();
     // The runtime reads time and the current VM from the VMM, created just after it.
     const platform: Platform = {
-      timeNs: () => this.vmm.platform.timeNs(),
-      cpuId: () => this.vmm.platform.cpuId(),
-      currentVmId: () => this.vmm.platform.currentVmId(),
-      currentVcpuId: () => this.vmm.platform.currentVcpuId(),
-      exitReason: () => this.vmm.platform.exitReason(),
-      pidTgid: () => this.vmm.platform.pidTgid(),
-      comm: () => this.vmm.platform.comm(),
+      // (the VMM fires vmm_init and vhal_init from its constructor, before `this.vmm` is set:
+      // time 0 on CPU 0 of the host then)
+      timeNs: () => (this.vmm === undefined ? 0n : this.vmm.platform.timeNs()),
+      cpuId: () => (this.vmm === undefined ? 0 : this.vmm.platform.cpuId()),
+      currentVmId: () => (this.vmm === undefined ? 0 : this.vmm.platform.currentVmId()),
+      currentVcpuId: () => (this.vmm === undefined ? 0 : this.vmm.platform.currentVcpuId()),
+      exitReason: () => (this.vmm === undefined ? 0 : this.vmm.platform.exitReason()),
+      pidTgid: () => (this.vmm === undefined ? 0n : this.vmm.platform.pidTgid()),
+      comm: () => (this.vmm === undefined ? 'axvisor' : this.vmm.platform.comm()),
     };
-    this.rt = makeRuntime(platform);
-    this.vmm = new Vmm({ tracepoints: this.rt.tracepoints });
-    const vmm = this.vmm;
-    this.probes = new GuestProbeManager(vmm);
-    this.rt.guestKprobes.bind(this.probes);
+    this.rt = makeRuntime(platform, { ...(options.ringCapacity === undefined ? {} : { capacity: options.ringCapacity }), ...(options.ringMode === undefined ? {} : { mode: options.ringMode }) });
+    // Every tracepoint exists before the VMM does, so `--trace` can enable the boot-time ones
+    // (the VMM finds its events registered and fires them from its constructor on).
+    for (const def of VMM_EVENT_LIST) this.rt.tracepoints.register(def);
     const shellInit = this.rt.tracepoints.register(SHELL_EVENTS.shell_init);
     this.#shellCommand = this.rt.tracepoints.register(SHELL_EVENTS.shell_command);
     bridgeTracepointEvents(this.rt.tracepoints, this.rt);
     this.trace = new ChromeTrace(this.rt.tracepoints);
+    if (options.record !== undefined) this.recorder = new EventRecorder(this.rt.events, options.record);
+    for (const pattern of options.trace ?? []) {
+      for (const tp of enableTracepoints(this.rt, pattern)) {
+        if (options.prog === undefined) continue;
+        if (!this.rt.ebpf.programs().some((p) => p.name === options.prog)) this.rt.ebpf.loadObject(options.prog, this.rt.precompiled.object(options.prog));
+        this.rt.ebpf.attach(options.prog, tp);
+      }
+    }
+    this.vmm = new Vmm({ tracepoints: this.rt.tracepoints });
+    const vmm = this.vmm;
+    this.probes = new GuestProbeManager(vmm);
+    this.rt.guestKprobes.bind(this.probes);
     this.rt.events.follow((e) => {
       if (this.verbose) process.stdout.write(`${e.name} vm${e.vmId} ${e.args.map((a) => `0x${a.toString(16)}`).join(' ')}\n`);
     });
@@ -94,15 +153,44 @@ export class Session {
     // hprobe: BRKs taken in the EL2 image go to the probe manager (AxVisor installs its trap
     // vector on the first `trace hprobe`; installing it up front costs nothing here).
     if (hyp !== undefined) this.rt.hprobe.install(vmm.hprobeHost());
-    for (const source of vms) {
-      const vm = vmm.createVm(source.config, source.image);
-      // Guest symbols, as aarch64 nm lists them: without the $x/$d mapping symbols; a Linux
-      // arm64 Image through its own kallsyms tables.
-      this.rt.symbols.load(`vm${vm.id}`, isLinuxArm64Image(source.image) ? source.image : formatNmText(symbolsFromElf(source.image).filter((s) => !s.name.startsWith('$'))));
-    }
+    for (const source of vms) this.addVm(source);
     // Wall-clock setup time is not virtual time: report 0 so runs stay deterministic.
     void t0;
     if (shellInit.active) shellInit.emit(0n);
+  }
+
+  /**
+   * Creates a VM (not started) and loads its guest symbols as table `vm<id>`.
+   * @param source - configuration, image and the file it came from.
+   * @returns the VM.
+   * @throws {HypervisorError} `BAD_CONFIG` naming both files when the id is taken.
+   */
+  addVm(source: VmSource): Vm {
+    const id = source.config.id;
+    const taken = this.#files.get(id);
+    if (this.vmm.vms().some((v) => v.id === id)) {
+      throw new HypervisorError({ code: 'BAD_CONFIG', vmId: id, key: 'base.id', ...(source.file === undefined ? {} : { file: source.file }), message: `VM id ${id} of ${source.file ?? 'the new VM'} is taken by vm${id} (${this.vmm.vm(id).config.name}${taken === undefined ? '' : `, from ${taken}`}): give it another \`[base] id\`` });
+    }
+    const vm = this.vmm.createVm(source.config, source.image);
+    if (source.file !== undefined) this.#files.set(id, source.file);
+    // Guest symbols, as aarch64 nm lists them: without the $x/$d mapping symbols.
+    // Guest symbols, as aarch64 nm lists them: without the $x/$d mapping symbols; a Linux
+    // arm64 Image through its own kallsyms tables.
+    this.rt.symbols.load(`vm${vm.id}`, isLinuxArm64Image(source.image) ? source.image : formatNmText(symbolsFromElf(source.image).filter((s) => !s.name.startsWith('$'))));
+    return vm;
+  }
+
+  /**
+   * Destroys a VM (stopping it first if it runs) and drops its symbol table.
+   * @param id - VM id.
+   * @throws {HypervisorError} `NO_SUCH_VM`.
+   */
+  destroyVm(id: number): void {
+    const vm = this.vmm.vm(id);
+    if (vm.status === 'Running' || vm.status === 'Suspended') this.vmm.stopVm(id, 'destroyed by the host');
+    this.vmm.destroyVm(id);
+    this.#files.delete(id);
+    this.rt.symbols.unload(`vm${id}`);
   }
 
   /**

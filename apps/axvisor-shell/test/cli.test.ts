@@ -95,7 +95,7 @@ describe.skipIf(!built)('axvisor run', () => {
     const r = axvisor(['run', '--exec', 'trace enable vmm:hypercall; trace stream --filter tracepoint -n 5; trace stream -n 1000 --for 50ms']);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('Reached limit of 5 events.');
-    expect(r.stdout.match(/tracepoint vmm:hypercall/g)!.length).toBe(5 + 132); // 137 hypercalls in all
+    expect(r.stdout.match(/tracepoint   vmm:hypercall/g)!.length).toBe(5 + 132); // 137 hypercalls in all
     expect(r.stdout).toContain('Stream stopped. 132 events displayed.');
   });
 
@@ -118,9 +118,9 @@ describe.skipIf(!built)('axvisor run', () => {
 
   it('attaches precompiled and user-supplied clang objects, and shows their output and map data', () => {
     const counter = fileURLToPath(new URL('../../../packages/axebpf/programs/counter.bpf.o', import.meta.url));
-    const r = axvisor(['run', '--exec', `trace enable vmm:vcpu_run_exit --prog printk; trace load file ${counter} vmm:hypercall; trace enable vmm:hypercall; run 10ms; trace printk -n 2; trace progs; trace stat`]);
+    const r = axvisor(['run', '--exec', `trace enable vmm:vcpu_run_exit --prog exit_printk; trace load file ${counter} vmm:hypercall; trace enable vmm:hypercall; run 10ms; trace printk -n 2; trace progs; trace stat`]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('Attached: printk program');
+    expect(r.stdout).toContain('Attached: exit_printk program');
     expect(r.stdout).toMatch(/Loaded program \d+ \(\d+ bytes\) from .*counter\.bpf\.o/);
     expect(r.stdout).toMatch(/vm2 vcpu0 exit 13/); // the worker's last exit: SystemDown
     expect(r.stdout).toMatch(/counter\s+\d+\s+vmm:hypercall\s+137\s+0/);

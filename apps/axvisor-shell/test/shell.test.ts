@@ -82,10 +82,18 @@ describe('CommandRegistry and runLine', () => {
     expect(r.after).toEqual(['trace stat:true', 'trace:false', 'trace list:true']);
   });
 
+  it('runs the command after && only when the one before succeeded', async () => {
+    log.length = 0;
+    const r = await run('trace list && trace stat; trace lst && trace stat && trace list; trace list');
+    expect(log).toEqual(['list', 'stat top=-', 'list']);
+    expect(r.result).toEqual({ commands: 4, failed: 1 });
+    expect(texts("a 'x && y' && b")).toEqual([['a', 'x && y'], ['b']]);
+  });
+
   it('suggests the closest top-level command and lists help', async () => {
     const r = await run('trase list');
     expect(r.err[0]).toContain('did you mean `trace`');
-    expect(registry.help(['trace']).split('\n')).toHaveLength(2);
+    expect(registry.help(['trace']).split('\n')).toHaveLength(3); // a heading and two commands
     expect(() => registry.help(['nope'])).toThrow(ShellError);
   });
 

@@ -133,6 +133,8 @@ export interface EventRingStats {
   pending: number;
   /** Capacity in events. */
   capacity: number;
+  /** What a full ring does. */
+  mode: OverflowMode;
 }
 
 /**
@@ -147,9 +149,9 @@ export interface EventRingStats {
  * ```
  */
 export class EventRing {
-  readonly #capacity: number;
-  readonly #bytes: Uint8Array;
-  readonly #mode: OverflowMode;
+  #capacity: number;
+  #bytes: Uint8Array;
+  #mode: OverflowMode;
   readonly #names: string[] = [];
   readonly #nameIndex = new Map<string, number>();
   #head = 0; // index of the oldest pending event
@@ -279,7 +281,32 @@ export class EventRing {
 
   /** @returns the ring's counters. */
   stats(): EventRingStats {
-    return { emitted: this.#emitted, lost: this.#lost, pending: this.#count, capacity: this.#capacity };
+    return { emitted: this.#emitted, lost: this.#lost, pending: this.#count, capacity: this.#capacity, mode: this.#mode };
+  }
+
+  /**
+   * Changes the capacity and/or the overflow mode (ftrace's `buffer_size_kb` and `overwrite`).
+   * Pending events are kept, the newest ones when they no longer fit (the others count as lost).
+   * @param options - new capacity in events (a positive integer) and mode.
+   * @throws RangeError for a capacity that is not a positive integer.
+   */
+  configure(options: { capacity?: number; mode?: OverflowMode }): void {
+    if (options.mode !== undefined) this.#mode = options.mode;
+    const capacity = options.capacity ?? this.#capacity;
+    if (capacity === this.#capacity) return;
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ring capacity must be a positive integer, got \`${capacity}\``);
+    const bytes = new Uint8Array(capacity * TRACE_EVENT_SIZE);
+    const keep = Math.min(this.#count, capacity);
+    const skip = this.#count - keep;
+    for (let i = 0; i < keep; i++) {
+      const from = ((this.#head + skip + i) % this.#capacity) * TRACE_EVENT_SIZE;
+      bytes.set(this.#bytes.subarray(from, from + TRACE_EVENT_SIZE), i * TRACE_EVENT_SIZE);
+    }
+    this.#lost += skip;
+    this.#bytes = bytes;
+    this.#capacity = capacity;
+    this.#head = 0;
+    this.#count = keep;
   }
 
   /** Drops pending events; counters other than `pending` are kept. */

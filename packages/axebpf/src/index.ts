@@ -23,3 +23,6 @@ export {
   formatPowerOfTwo,
   toJsonValue,
 } from './output.js';
+export { TRACE_CONTEXT, TRACE_CONTEXT_SIZE, traceContextPlan, fillTraceContext } from './trace-context.js';
+export type { ProgramContextKind } from './trace-context.js';
+export { DECADE_BOUNDS, DECADE_LABELS, decadeBucket, decadePercentile, renderDecadeHistogram } from './decade-histogram.js';

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Per-event statistics: the role of ProbeStats in Iscreamx/axebpf src/event.rs, keyed by name.
 
+import { decadeBucket } from './decade-histogram.js';
 import { Log2Histogram, type HistogramSnapshot } from './histogram.js';
 
 /** Statistics of one event, frozen. */
@@ -23,12 +24,15 @@ export interface EventStatsSnapshot {
   totalNs: number;
   /** Duration histogram. */
   histogram: HistogramSnapshot;
+  /** The same durations in the Rust original's eight decade buckets (0-1us ... >1s). */
+  decadeBuckets: number[];
 }
 
 class EventStats {
   count = 0;
   lastTimestampNs: bigint | undefined;
   readonly histogram = new Log2Histogram();
+  readonly decade = [0, 0, 0, 0, 0, 0, 0, 0];
 }
 
 /**
@@ -53,7 +57,10 @@ export class StatsCollector {
     stats.count++;
     stats.lastTimestampNs = timestampNs;
     const d = typeof durationNs === 'bigint' ? Number(durationNs) : durationNs;
-    if (d > 0) stats.histogram.record(d);
+    if (d > 0) {
+      stats.histogram.record(d);
+      stats.decade[decadeBucket(d)]!++;
+    }
   }
 
   /**
@@ -101,5 +108,6 @@ function snapshotOf(name: string, stats: EventStats): EventStatsSnapshot {
     avgNs: histogram.total === 0 ? undefined : histogram.sum / histogram.total,
     totalNs: histogram.sum,
     histogram,
+    decadeBuckets: [...stats.decade],
   };
 }

@@ -49,7 +49,7 @@ describe('EventRing', () => {
     const ring = new EventRing({ capacity: 4 });
     const kept = [0, 1, 2, 3, 4, 5].map((i) => ring.emit(ev(i)));
     expect(kept).toEqual([true, true, true, true, false, false]);
-    expect(ring.stats()).toEqual({ emitted: 6, lost: 2, pending: 4, capacity: 4 });
+    expect(ring.stats()).toEqual({ emitted: 6, lost: 2, pending: 4, capacity: 4, mode: 'drop-newest' });
     expect(ring.drain().map((e) => e.args[0])).toEqual([0n, 1n, 2n, 3n]);
     expect(ring.stats().pending).toBe(0);
   });
@@ -59,6 +59,18 @@ describe('EventRing', () => {
     for (let i = 0; i < 5; i++) ring.emit(ev(i));
     expect(ring.stats().lost).toBe(2);
     expect(ring.drain().map((e) => e.args[0])).toEqual([2n, 3n, 4n]);
+  });
+
+  it('changes size and mode at run time, keeping the newest pending events', () => {
+    const ring = new EventRing({ capacity: 4 });
+    for (let i = 0; i < 4; i++) ring.emit(ev(i));
+    ring.configure({ capacity: 2 });
+    expect(ring.stats()).toMatchObject({ capacity: 2, pending: 2, lost: 2 });
+    ring.configure({ capacity: 8, mode: 'overwrite-oldest' });
+    for (let i = 4; i < 12; i++) ring.emit(ev(i));
+    expect(ring.stats()).toMatchObject({ capacity: 8, pending: 8, lost: 4, mode: 'overwrite-oldest' });
+    expect(ring.drain().map((e) => e.args[0])).toEqual([4n, 5n, 6n, 7n, 8n, 9n, 10n, 11n]);
+    expect(() => ring.configure({ capacity: 0 })).toThrow(RangeError);
   });
 
   it('drains at most max events, oldest first, and filters by probe type and VM', () => {

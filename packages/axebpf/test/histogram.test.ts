@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bucketHigh, bucketLow, log2Bucket, Log2Histogram, renderHistogram, StatsCollector, renderStats, formatDuration, toJsonValue } from '../src/index.js';
+import { bucketHigh, bucketLow, log2Bucket, Log2Histogram, renderHistogram, StatsCollector, renderStats, formatDuration, toJsonValue, DECADE_LABELS, decadeBucket, decadePercentile, renderDecadeHistogram } from '../src/index.js';
 
 describe('log2 buckets', () => {
   it('puts 0 in bucket 0 and v in [2^(k-1), 2^k) for bucket k', () => {
@@ -98,5 +98,32 @@ describe('Log2Histogram.fromBuckets', () => {
     const h = Log2Histogram.fromBuckets([0, 0, 0, 4]); // four samples in [4, 8)
     expect(h.snapshot()).toMatchObject({ total: 4, min: 4, max: 7 });
     expect(Log2Histogram.fromBuckets([0, 0]).snapshot().p50).toBeUndefined();
+  });
+});
+
+describe('decade histogram (the Rust original buckets)', () => {
+  it('places values as the original: a bound goes to the next bucket, huge values to >1s', () => {
+    expect([0, 999, 1000, 9_999, 10_000, 500_000, 1_000_000, 50_000_000, 999_999_999, 1_000_000_000, Number.MAX_SAFE_INTEGER].map(decadeBucket)).toEqual([0, 0, 1, 1, 2, 3, 4, 5, 6, 7, 7]);
+    expect(DECADE_LABELS.map((l) => l.length)).toEqual(Array(8).fill(10));
+  });
+
+  it('answers percentiles with bucket upper bounds', () => {
+    expect(decadePercentile([0, 0, 0, 0, 0, 0, 0, 0], 0.5)).toBe(0);
+    expect(decadePercentile([5, 0, 0, 0, 0, 0, 0, 0], 0.99)).toBe(1000);
+    expect(decadePercentile([5, 5, 0, 0, 0, 0, 0, 0], 0.5)).toBe(1000);
+    expect(decadePercentile([5, 5, 0, 0, 0, 0, 0, 0], 0.9)).toBe(10_000);
+    // the original's quirk: a target of 0 gives the first bound whatever the sample
+    expect(decadePercentile([0, 0, 0, 0, 0, 0, 0, 1], 0.5)).toBe(1000);
+  });
+
+  it('is kept by the statistics beside the log2 histogram, from the same samples', () => {
+    const s = new StatsCollector();
+    for (const d of [500, 5_000, 5_000, 2_000_000_000, 0]) s.record('e', 1n, d);
+    expect(s.get('e')!.decadeBuckets).toEqual([1, 2, 0, 0, 0, 0, 0, 1]);
+    expect(s.get('e')!.histogram.total).toBe(4);
+    const text = renderDecadeHistogram(s.get('e')!.decadeBuckets, 'LATENCY HISTOGRAM (e):');
+    expect(text.split('\n')[2]).toBe(`      1-10us:        2 ${'|'.repeat(40)}`);
+    expect(text).toContain('P50=10.0us P90=10.0us P99=10.0us'); // floor(4 x 0.99) = 3 samples: bucket 1
+    expect(renderDecadeHistogram([0, 0, 0, 0, 0, 0, 0, 2], 't')).toContain('P50=>1s P90=>1s P99=>1s');
   });
 });

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The `vmm:*` tracepoints of the axebpf design (27 events; the two `shell:*` events belong to
-// the shell app). Ids 4, 50, 52 and 53 are fixed as in the Rust tracepoint definitions; the
-// rest are assigned in catalog order by the manager.
+// the shell app). Ids 4, 50, 52, 53, 60 and 61 are fixed as in the Rust tracepoint definitions
+// (its registry ids, which its TraceContext carries); the rest are assigned in catalog order by
+// the manager.
 
 import type { EventDefinition } from '@axebpf/tracepoint';
 import { defineEvent } from '@axebpf/tracepoint';
@@ -39,8 +40,8 @@ export const VMM_EVENTS = {
   vhal_init: defineEvent({ system: 'vmm', name: 'vhal_init', fields: [['duration_ns', 'u64']], print: 'duration_ns=%llu' }),
   config_load: defineEvent({ system: 'vmm', name: 'config_load', fields: [...vm, ['duration_ns', 'u64']], id: 52, print: 'vm_id=%u duration_ns=%llu' }),
   image_load: defineEvent({ system: 'vmm', name: 'image_load', fields: [...vm, ['image_size', 'u64'], ['duration_ns', 'u64']], id: 53, print: 'vm_id=%u size=%llu duration_ns=%llu' }),
-  timer_tick: defineEvent({ system: 'vmm', name: 'timer_tick', fields: [['cpu', 'u32'], ['now_ns', 'u64']], print: 'cpu=%u now_ns=%llu' }),
-  timer_event: defineEvent({ system: 'vmm', name: 'timer_event', fields: [...vcpu, ['deadline_ns', 'u64']], print: 'vm_id=%u vcpu_id=%u deadline_ns=%llu' }),
+  timer_tick: defineEvent({ system: 'vmm', name: 'timer_tick', fields: [['cpu', 'u32'], ['now_ns', 'u64']], id: 60, print: 'cpu=%u now_ns=%llu' }),
+  timer_event: defineEvent({ system: 'vmm', name: 'timer_event', fields: [...vcpu, ['deadline_ns', 'u64']], id: 61, print: 'vm_id=%u vcpu_id=%u deadline_ns=%llu' }),
   task_switch: defineEvent({ system: 'vmm', name: 'task_switch', fields: [['from_vcpu', 'u32'], ['to_vcpu', 'u32'], ['cpu', 'u32']], print: 'from=%u to=%u cpu=%u' }),
 } as const;
 

@@ -14,7 +14,21 @@ export interface MemoryRegionConfig {
   size: number;
   /** Mapping flags (AxVisor: bit 0 read, 1 write, 2 execute, 3 device). */
   flags: number;
+  /**
+   * How the region is mapped (`map_type`): 0 `MapAlloc` and 1 `MapIdentical` are mapped in
+   * stage 2 when the VM is created, as AxVisor does; 3 ({@link MAP_TYPE_LAZY}) is mapped on
+   * demand: the first guest access to each 2 MiB block takes a stage-2 fault, which the VMM
+   * handles by mapping the block (`vmm:page_fault`, then `vmm:memory_map`) and resuming the guest.
+   */
+  mapType: number;
 }
+
+/**
+ * `map_type` of a lazily mapped region: axaddrspace's `map_alloc(.., populate = false)`, whose
+ * pages are mapped by the stage-2 page-fault handler. AxVisor's configs name 0 `MapAlloc`, 1
+ * `MapIdentical` and 2 `MapReserved`; 3 is this simulator's value for the unpopulated case.
+ */
+export const MAP_TYPE_LAZY = 3;
 
 /** An emulated device (`emu_devices = [[name, base_gpa, length, irq, emu_type, cfg], ...]`). */
 export interface EmuDeviceConfig {
@@ -127,7 +141,8 @@ export function parseVmConfig(text: string, file = '<config>'): VmConfig {
     const size = Number(integer(file, `${key}[1]`, r[1], 1n, 1n << 30n));
     if (gpa % BigInt(TWO_MIB) !== 0n || size % TWO_MIB !== 0) fail(file, key, 'gpa and size must be multiples of 2 MiB');
     if (gpa + BigInt(size) > 1n << 32n) fail(file, key, 'region ends above 4 GiB (the guest IPA space)');
-    return { gpa, size, flags: Number(integer(file, `${key}[2]`, r[2] ?? 7, 0n, 0xffn)) };
+    const mapType = Number(integer(file, `${key}[3]`, r[3] ?? 0, 0n, 3n));
+    return { gpa, size, flags: Number(integer(file, `${key}[2]`, r[2] ?? 7, 0n, 0xffn)), mapType };
   });
   const sorted = [...memoryRegions].sort((a, b) => (a.gpa < b.gpa ? -1 : 1));
   for (let i = 1; i < sorted.length; i++) {

@@ -3,7 +3,7 @@
 export { VMM_EVENTS, VMM_EVENT_LIST } from './catalog.js';
 export { EXIT_REASON_CODE, exitReasonName } from './exit-reason.js';
 export type { ExitReasonName } from './exit-reason.js';
-export { parseVmConfig } from './config.js';
+export { MAP_TYPE_LAZY, parseVmConfig } from './config.js';
 export type { VmConfig, MemoryRegionConfig, EmuDeviceConfig, GicConfig } from './config.js';
 export { decodeExit, exitCode, PSCI } from './exit.js';
 export type { AxVCpuExitReason, SyndromeSource } from './exit.js';

@@ -11,6 +11,7 @@ import type { EventDefinition, Tracepoint } from '@axebpf/tracepoint';
 import { TracepointManager } from '@axebpf/tracepoint';
 import { VMM_EVENTS } from './catalog.js';
 import type { VmConfig } from './config.js';
+import { MAP_TYPE_LAZY } from './config.js';
 import { HypervisorError } from './errors.js';
 import type { GuestRegs } from './guest-regs.js';
 import { CpuGuestRegs, MemGuestRegs } from './guest-regs.js';
@@ -173,7 +174,11 @@ export interface ExitHook {
   readonly stepping: boolean;
 }
 
+/** Stage-2 block descriptor of a lazily mapped 2 MiB block: AF, inner shareable, S2AP RW, normal WB, block. */
+const LAZY_BLOCK_ATTRS = (1n << 10n) | (3n << 8n) | (3n << 6n) | (0xfn << 2n) | 1n;
+
 /** One VM. */
+
 export class Vm {
   /** The validated configuration. */
   readonly config: VmConfig;
@@ -199,6 +204,8 @@ export class Vm {
   gicv3: VGicV3 | undefined;
   /** @internal */
   readonly devices: Device[] = [];
+  /** 2 MiB blocks of lazily mapped regions (`map_type = 3`) mapped so far by stage-2 faults. */
+  lazyBlocksMapped = 0;
   #console = '';
   readonly #listeners: ((text: string) => void)[] = [];
 
@@ -474,7 +481,7 @@ export class Vmm {
     if (t.vm_create.active) t.vm_create.emit(config.id, config.cpuNum, config.name);
     for (const r of config.memoryRegions) {
       vm.memory.addRam(r.gpa, r.size, `ram@0x${r.gpa.toString(16)}`);
-      if (t.memory_map.active) t.memory_map.emit(config.id, r.gpa, r.gpa, BigInt(r.size), r.flags);
+      if (r.mapType !== MAP_TYPE_LAZY && t.memory_map.active) t.memory_map.emit(config.id, r.gpa, r.gpa, BigInt(r.size), r.flags);
     }
     for (const d of config.emuDevices) vm.devices.push({ name: d.name, base: d.gpa, length: d.length, dev: new Pl011((b) => vm.putc(b)) });
     this.#buildStage2(vm);
@@ -557,9 +564,33 @@ export class Vmm {
         const l1 = Number(ipa >> 30n);
         const l2Table = STAGE2_BASE + 4096n * BigInt(1 + l1);
         write64(STAGE2_BASE + BigInt(8 * l1), l2Table | 3n);
-        write64(l2Table + 8n * ((ipa >> 21n) & 511n), ipa | BLOCK_ATTRS);
+        // a lazily mapped region gets its level 2 table but no blocks: each faults in on first use
+        if (r.mapType !== MAP_TYPE_LAZY) write64(l2Table + 8n * ((ipa >> 21n) & 511n), ipa | BLOCK_ATTRS);
       }
     }
+  }
+
+  /**
+   * Maps the 2 MiB block of a lazily mapped region that holds `ipa`, if it is not mapped yet
+   * (the stage-2 page-fault handler of axaddrspace for `map_alloc(.., populate = false)`).
+   * @returns whether a block was mapped (the faulting instruction then runs again).
+   */
+  #mapLazy(vm: Vm, vcpu: VCpu, ipa: bigint, write: boolean): boolean {
+    const r = vm.config.memoryRegions.find((m) => m.mapType === MAP_TYPE_LAZY && ipa >= m.gpa && ipa < m.gpa + BigInt(m.size));
+    if (r === undefined) return false;
+    const block = ipa & ~0x1f_ffffn;
+    const l2Entry = STAGE2_BASE + 4096n * BigInt(1 + Number(block >> 30n)) + 8n * ((block >> 21n) & 511n);
+    const view = new DataView(new ArrayBuffer(8));
+    const old = vm.memory.read(l2Entry, 8);
+    if ((old[0]! & 1) !== 0) return false; // mapped already: not a lazy-mapping fault
+    const t = this.#tp;
+    if (t.page_fault.active) t.page_fault.emit(vm.id, vcpu.id, ipa, write);
+    view.setBigUint64(0, block | LAZY_BLOCK_ATTRS, true);
+    vm.memory.write(l2Entry, new Uint8Array(view.buffer));
+    for (const v of vm.vcpus) v.cpu.flushTlb();
+    vm.lazyBlocksMapped++;
+    if (t.memory_map.active) t.memory_map.emit(vm.id, block, block, 0x20_0000n, r.flags);
+    return true;
   }
 
   #loadElf(vm: Vm, bytes: Uint8Array): void {
@@ -1247,6 +1278,11 @@ export class Vmm {
       }
       case 'MmioRead':
       case 'MmioWrite': {
+        // a load or store with a syndrome into a lazily mapped region: map it and run it again
+        if (this.#mapLazy(vm, vcpu, exit.addr, exit.kind === 'MmioWrite')) {
+          this.#resume(regs, elr, 0);
+          return;
+        }
         if (vm.gicv3 !== undefined && vm.gicv3.owns(exit.addr)) {
           this.#gicV3Access(vm, vcpu, exit, regs);
           this.#resume(regs, elr, 4);
@@ -1346,6 +1382,10 @@ export class Vmm {
         this.#resume(regs, elr, 0);
         return;
       case 'NestedPageFault':
+        if (this.#mapLazy(vm, vcpu, exit.addr, exit.write)) {
+          this.#resume(regs, elr, 0);
+          return;
+        }
         if (t.page_fault.active) t.page_fault.emit(vm.id, vcpu.id, exit.addr, exit.write);
         this.#fault(vm, `stage-2 fault at guest address 0x${exit.addr.toString(16)} (pc 0x${elr.toString(16)})`);
         return;

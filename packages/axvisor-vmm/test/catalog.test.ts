@@ -11,6 +11,8 @@ describe('vmm tracepoint catalog', () => {
     expect(mgr.get('vmm:vmm_init')!.id).toBe(50);
     expect(mgr.get('vmm:config_load')!.id).toBe(52);
     expect(mgr.get('vmm:image_load')!.id).toBe(53);
+    expect(mgr.get('vmm:timer_tick')!.id).toBe(60);
+    expect(mgr.get('vmm:timer_event')!.id).toBe(61);
   });
 
   it('lays out vcpu_run_exit with natural alignment after the 8-byte common header', () => {

@@ -17,6 +17,8 @@ export interface CommandSpec<C> {
   usage: string;
   /** One-line description. */
   summary: string;
+  /** More text for `help <command>` (options, examples), when one line is not enough. */
+  details?: string;
   /** Runs it with the words after the path. Throws {@link ShellError} on bad input. */
   run(args: readonly string[], context: C): void | Promise<void>;
   /** Completion candidates for the next argument. */
@@ -34,6 +36,21 @@ export interface Resolved<C> {
 /** Commands by path, with help, resolution and completion. */
 export class CommandRegistry<C> {
   readonly #commands = new Map<string, CommandSpec<C>>();
+  readonly #printHelp: ((context: C, text: string) => void) | undefined;
+
+  /**
+   * @param options - `printHelp` prints help text in a context; with it, a group word alone
+   * (`trace`), `<group> help` and `<command> --help`/`-h` print help instead of failing.
+   */
+  constructor(options: { printHelp?: (context: C, text: string) => void } = {}) {
+    this.#printHelp = options.printHelp;
+  }
+
+  /** A command that prints help for `path` (a group or a command). */
+  #helpSpec(path: readonly string[]): CommandSpec<C> {
+    const print = this.#printHelp!;
+    return { path: path.join(' '), usage: `${path.join(' ')} --help`, summary: 'help', run: (_args, c) => print(c, this.help(path)) };
+  }
 
   /**
    * Adds a command.
@@ -71,7 +88,20 @@ export class CommandRegistry<C> {
   resolve(words: readonly Word[]): Resolved<C> {
     for (let n = Math.min(words.length, 3); n > 0; n--) {
       const spec = this.#commands.get(words.slice(0, n).map((w) => w.text).join(' '));
-      if (spec) return { spec, args: words.slice(n).map((w) => w.text) };
+      if (spec) {
+        const args = words.slice(n).map((w) => w.text);
+        if (this.#printHelp !== undefined && spec.path !== 'help' && (args.includes('--help') || args.includes('-h'))) return { spec: this.#helpSpec(spec.path.split(' ')), args: [] };
+        return { spec, args };
+      }
+    }
+    if (this.#printHelp !== undefined) {
+      // a group alone (`trace`, `trace load`), or followed by `help`, `--help` or `-h`
+      const texts = words.map((w) => w.text);
+      const last = texts[texts.length - 1];
+      const group = last === 'help' || last === '--help' || last === '-h' ? texts.slice(0, -1) : texts;
+      if (group.length > 0 && this.#nextWords(group).length > 0) {
+        return { spec: this.#helpSpec(group), args: [] };
+      }
     }
     // Walk the words to find the first one that is not a valid continuation.
     const prefix: string[] = [];
@@ -99,8 +129,13 @@ export class CommandRegistry<C> {
       const suggestion = closest(prefix.join(' '), this.list().map((s) => s.path));
       throw new ShellError({ code: 'UNKNOWN_COMMAND', message: `no command \`${prefix.join(' ')}\`${suggestion ? `; did you mean \`${suggestion}\`?` : ''}` });
     }
+    if (specs.length === 1 && specs[0]!.path === prefix.join(' ')) {
+      const s = specs[0]!;
+      return `usage: ${s.usage}\n\n  ${s.summary}${s.details === undefined ? '' : `\n\n${s.details.replace(/^/gm, '  ')}`}`;
+    }
     const width = Math.max(...specs.map((s) => s.usage.length));
-    return specs.map((s) => `  ${s.usage.padEnd(width)}  ${s.summary}`).join('\n');
+    const head = prefix.length === 0 ? 'commands (`help <command>` or `<command> --help` for one):' : `\`${prefix.join(' ')}\` commands:`;
+    return [head, ...specs.map((s) => `  ${s.usage.padEnd(width)}  ${s.summary}`)].join('\n');
   }
 
   /**

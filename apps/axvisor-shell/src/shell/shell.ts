@@ -4,7 +4,7 @@
 
 import { ShellError } from '../errors.js';
 import type { CommandRegistry } from './registry.js';
-import { tokenize } from './tokenize.js';
+import { tokenizeCommands } from './tokenize.js';
 
 /** Where a shell writes. */
 export interface ShellOutput {
@@ -23,8 +23,8 @@ export interface LineResult {
 }
 
 /**
- * Runs each `;`-separated command of a line; a failing command is reported and the following
- * ones still run (like a shell script without `set -e`).
+ * Runs each `;`- or `&&`-separated command of a line; a failing command is reported and the
+ * following ones still run (like a shell script without `set -e`), except after `&&`.
  * @param registry - the commands.
  * @param line - the input.
  * @param context - passed to commands.
@@ -39,15 +39,20 @@ export async function runLine<C>(
   output: ShellOutput,
   hooks: { after?: (path: string, ok: boolean) => void } = {},
 ): Promise<LineResult> {
-  let commands: ReturnType<typeof tokenize>;
+  let commands: ReturnType<typeof tokenizeCommands>;
   try {
-    commands = tokenize(line);
+    commands = tokenizeCommands(line);
   } catch (error) {
     report(error, line, output);
     return { commands: 1, failed: 1 };
   }
   let failed = 0;
-  for (const words of commands) {
+  let lastOk = true;
+  let ran = 0;
+  for (const { words, after } of commands) {
+    // `a && b`: b runs only if a succeeded (a skipped command counts as failed for the next &&)
+    if (after === '&&' && !lastOk) continue;
+    ran++;
     let path = words[0]?.text ?? '';
     let ok = true;
     try {
@@ -60,13 +65,15 @@ export async function runLine<C>(
       report(error, line, output);
     }
     hooks.after?.(path, ok);
+    lastOk = ok;
   }
-  return { commands: commands.length, failed };
+  return { commands: ran, failed };
 }
 
 function report(error: unknown, line: string, output: ShellOutput): void {
   if (ShellError.isInstance(error)) {
     output.err(`error: ${error.message}`);
+    if (error.suggestion !== undefined && !error.message.includes(error.suggestion)) output.err(`  hint: ${error.suggestion}`);
     if (error.column !== undefined && line.length < 200) {
       output.err(`  ${line}\n  ${' '.repeat(error.column - 1)}^`);
     }

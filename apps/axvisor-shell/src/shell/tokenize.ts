@@ -12,15 +12,43 @@ export interface Word {
   column: number;
 }
 
+/** A command of a line and how it joins the one before it. */
+export interface CommandWords {
+  /** The words. */
+  words: Word[];
+  /** `;`: runs whatever happened before; `&&`: runs only if the command before succeeded. */
+  after: ';' | '&&';
+}
+
 /**
- * Splits a line into commands separated by unquoted `;`, each a list of words.
+ * Splits a line into commands separated by unquoted `;` or `&&` (run the next only if this one
+ * succeeded, as in a POSIX shell), each with its words.
+ * @param line - the input line.
+ * @returns the commands with their separators.
+ * @throws {ShellError} `UNTERMINATED_QUOTE` with the column of the opening quote.
+ */
+export function tokenizeCommands(line: string): CommandWords[] {
+  const out: CommandWords[] = [];
+  let next: ';' | '&&' = ';';
+  tokenizeWith(line, (words, sep) => {
+    if (words.length > 0) out.push({ words, after: next });
+    next = sep;
+  });
+  return out;
+}
+
+/**
+ * Splits a line into commands separated by unquoted `;` (or `&&`), each a list of words.
  * Empty commands (`a;;b`, trailing `;`) are dropped. A `#` at the start of a word starts a comment.
  * @param line - the input line.
  * @returns the commands.
  * @throws {ShellError} `UNTERMINATED_QUOTE` with the column of the opening quote.
  */
 export function tokenize(line: string): Word[][] {
-  const commands: Word[][] = [];
+  return tokenizeCommands(line).map((c) => c.words);
+}
+
+function tokenizeWith(line: string, emit: (words: Word[], separator: ';' | '&&') => void): void {
   let words: Word[] = [];
   let current: string | undefined;
   let start = 0;
@@ -32,9 +60,10 @@ export function tokenize(line: string): Word[][] {
     const c = line[i]!;
     if (c === ' ' || c === '\t') {
       flush();
-    } else if (c === ';') {
+    } else if (c === ';' || (c === '&' && line[i + 1] === '&')) {
       flush();
-      if (words.length > 0) commands.push(words);
+      emit(words, c === ';' ? ';' : '&&');
+      if (c === '&') i++;
       words = [];
     } else if (c === '#' && current === undefined) {
       break;
@@ -67,6 +96,5 @@ export function tokenize(line: string): Word[][] {
     }
   }
   flush();
-  if (words.length > 0) commands.push(words);
-  return commands;
+  emit(words, ';');
 }

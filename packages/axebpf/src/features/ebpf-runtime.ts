@@ -15,6 +15,8 @@ import { FeatureError } from '../errors.js';
 import type { FeatureContext } from '../features.js';
 import { defineFeature } from '../features.js';
 import type { Platform } from '../platform.js';
+import type { ProgramContextKind } from '../trace-context.js';
+import { fillTraceContext, TRACE_CONTEXT_SIZE, traceContextPlan } from '../trace-context.js';
 
 /** Ids of the hypervisor helpers (the Rust original defined them but never registered them). */
 export const HYPERVISOR_HELPERS = {
@@ -46,6 +48,25 @@ export interface LoadOptions {
    * {@link DEFAULT_CONTEXT_SIZE}.
    */
   contextSize?: number;
+  /**
+   * What a tracepoint program attached by {@link EbpfRuntimeApi.attach} reads: `record` (the
+   * ftrace record, as Linux programs `SEC("tracepoint/<sys>/<name>")` expect) or
+   * `trace-context` (the Rust original's 64-byte `TraceContext`, see `TRACE_CONTEXT`). Default:
+   * `trace-context` for an object section named `tracepoint` alone (what aya's `#[tracepoint]`
+   * gives the original's programs) or starting with `axebpf/`, else `record`.
+   */
+  context?: ProgramContextKind;
+}
+
+/**
+ * The context a program of an object section reads when not told: the original's
+ * `TraceContext` for a bare `tracepoint` section (aya's `#[tracepoint]` without a category, as
+ * the Rust axebpf's programs are built) or an `axebpf/...` one, the ftrace record otherwise.
+ * @param section - the ELF section of the program.
+ * @returns the context kind.
+ */
+export function contextKindOfSection(section: string): ProgramContextKind {
+  return section === 'tracepoint' || section.startsWith('axebpf/') ? 'trace-context' : 'record';
 }
 
 /** Size of the register context of hprobe and guest kprobe programs (x0–x30, sp, pc, pstate). */
@@ -104,6 +125,8 @@ export interface LoadedProgram {
   readonly trusted: boolean;
   /** Description given at load. */
   readonly description: string;
+  /** What it reads when attached to a tracepoint: the record or the original's `TraceContext`. */
+  readonly context: ProgramContextKind;
   /** Run statistics. */
   readonly stats: ProgramStats;
 }
@@ -336,8 +359,9 @@ function setupRuntime(context: FeatureContext, options: EbpfRuntimeOptions) {
             ? assemble(source.asm)
             : source.bytecode;
       const trusted = loadOptions.trusted ?? false;
+      const contextKind = loadOptions.context ?? 'record';
       if (!trusted) {
-        const contextSize = loadOptions.contextSize ?? DEFAULT_CONTEXT_SIZE;
+        const contextSize = loadOptions.contextSize ?? (contextKind === 'trace-context' ? TRACE_CONTEXT_SIZE : DEFAULT_CONTEXT_SIZE);
         try {
           if (options.verify !== undefined) options.verify(bytes, name, contextSize);
           else verify(Program.fromBytes(bytes), { programType: 'tracepoint', context: { size: contextSize }, helpers: VERIFIER_HELPERS, maps: mapInfos() });
@@ -367,6 +391,7 @@ function setupRuntime(context: FeatureContext, options: EbpfRuntimeOptions) {
         ownedMaps: [],
         trusted,
         description: loadOptions.description ?? '',
+        context: contextKind,
         stats: { runs: 0, errors: 0, insns: 0, lastError: undefined },
       };
       programs.set(name, state);
@@ -417,9 +442,11 @@ function setupRuntime(context: FeatureContext, options: EbpfRuntimeOptions) {
                 : `the object has no program \`${loadOptions.program}\` (has: ${found.map((p) => p.name).join(', ')})`,
           });
         }
-        const contextSize = loadOptions.contextSize ?? contextSizeOf(chosen.section);
+        const kind = loadOptions.context ?? contextKindOfSection(chosen.section);
+        const contextSize = loadOptions.contextSize ?? (kind === 'trace-context' ? TRACE_CONTEXT_SIZE : contextSizeOf(chosen.section));
         const loaded = api.load(name, chosen.bytecode, {
           ...loadOptions,
+          context: kind,
           ...(contextSize === undefined ? {} : { contextSize }),
           description: loadOptions.description ?? `${chosen.section} (${chosen.name})`,
         });
@@ -463,13 +490,16 @@ function setupRuntime(context: FeatureContext, options: EbpfRuntimeOptions) {
       if (p.consumers.has(tracepoint)) return;
       const vm = p.vm;
       const stats = p.stats;
+      // the original's TraceContext: one 64-byte buffer per attachment, filled before each run
+      const tc = p.context === 'trace-context' ? new Uint8Array(TRACE_CONTEXT_SIZE) : undefined;
+      const plan = tc === undefined ? undefined : traceContextPlan(manager.get(tracepoint)?.event.fields.filter((f) => f.kind === 'integer').map((f) => f.name) ?? []);
       const consumer: ProgramConsumer = {
         kind: 'program',
         name: program,
         run(record: TraceRecord) {
           stats.runs++;
           try {
-            vm.execute(record.bytes.subarray(0, record.size));
+            vm.execute(tc === undefined ? record.bytes.subarray(0, record.size) : fillTraceContext(tc, record, plan!));
             stats.insns += vm.lastInsnCount;
           } catch (e) {
             // A faulting program must not stop what fired the event: count it and go on.

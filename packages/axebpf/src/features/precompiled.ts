@@ -25,9 +25,12 @@ export interface PrecompiledProgram {
 
 /** The registry, as data. */
 export const PRECOMPILED_PROGRAMS: readonly PrecompiledProgram[] = [
-  { name: 'printk', description: 'prints each vCPU exit (vm, vcpu, reason) with bpf_printk', section: 'tracepoint/vmm/vcpu_run_exit', target: 'vmm:vcpu_run_exit', maps: [], file: 'printk.bpf.o' },
+  { name: 'printk', description: "the Rust original's printk: counts hits per tracepoint id in COUNTER_MAP and prints the count (TraceContext)", section: 'tracepoint', target: 'any tracepoint', maps: ['COUNTER_MAP'], file: 'printk.bpf.o' },
+  { name: 'stats', description: "the Rust original's stats: per tracepoint id, count and total/min/max duration in STATS_MAP (TraceContext)", section: 'tracepoint', target: 'any tracepoint', maps: ['STATS_MAP'], file: 'stats.bpf.o' },
+  { name: 'exit_printk', description: 'prints each vCPU exit (vm, vcpu, reason) with bpf_printk', section: 'tracepoint/vmm/vcpu_run_exit', target: 'vmm:vcpu_run_exit', maps: [], file: 'exit_printk.bpf.o' },
   { name: 'counter', description: 'counts hits per tracepoint, keyed by the event id (common_type)', section: 'tracepoint', target: 'any tracepoint', maps: ['counts'], file: 'counter.bpf.o' },
   { name: 'vmexit_stats', description: 'per VM and exit reason: count, total, min and max guest time before the exit', section: 'tracepoint/vmm/vcpu_run_exit', target: 'vmm:vcpu_run_exit', maps: ['exit_stats'], file: 'vmexit_stats.bpf.o' },
+  { name: 'vmexit_stats_tc', description: "vmexit_stats on the Rust original's TraceContext (vm_id, arg1 = exit reason, arg0 = guest time): the same rows", section: 'tracepoint', target: 'vmm:vcpu_run_exit', maps: ['exit_stats'], file: 'vmexit_stats_tc.bpf.o' },
   { name: 'latency_hist', description: 'log2 histogram of the guest time before each vCPU exit', section: 'tracepoint/vmm/vcpu_run_exit', target: 'vmm:vcpu_run_exit', maps: ['latency_hist'], file: 'latency_hist.bpf.o' },
   { name: 'hprobe_entry', description: 'records x0-x3 and the pc of each probed hypervisor function call, counts hits per pc', section: 'kprobe/hprobe_entry', target: 'hprobe', maps: ['probe_events', 'probe_hits'], file: 'hprobe_entry.bpf.o' },
   { name: 'hprobe_exit', description: 'records the return value and return address of probed hypervisor functions', section: 'kretprobe/hprobe_exit', target: 'hretprobe', maps: ['probe_returns'], file: 'hprobe_exit.bpf.o' },

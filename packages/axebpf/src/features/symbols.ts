@@ -28,6 +28,12 @@ export interface SymbolsApi {
   load(name: string, input: Uint8Array | string | KsymTable): KsymTable;
   /** @param name - table name. @returns the table, if loaded. */
   get(name: string): KsymTable | undefined;
+  /**
+   * Drops a table (a destroyed VM's `vm<id>`).
+   * @param name - table name.
+   * @returns whether it was loaded.
+   */
+  unload(name: string): boolean;
   /** @returns the names of the loaded tables. */
   tables(): string[];
   /**
@@ -86,6 +92,7 @@ export function symbols() {
           return table;
         },
         get: (name) => tables.get(name),
+        unload: (name) => tables.delete(name),
         tables: () => [...tables.keys()],
         lookup(address, table) {
           const names = table === undefined ? [...tables.keys()] : [table];
