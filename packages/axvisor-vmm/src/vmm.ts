@@ -465,7 +465,11 @@ export class Vmm {
    * misplaced image.
    */
   createVm(config: VmConfig, image?: Uint8Array): Vm {
-    if (this.#vms.has(config.id)) throw new HypervisorError({ code: 'BAD_CONFIG', vmId: config.id, key: 'base.id', message: `a VM with id ${config.id} exists already` });
+    const other = this.#vms.get(config.id);
+    if (other !== undefined) {
+      const files = `${config.file ?? '<config>'} and ${other.config.file ?? '<config>'}`;
+      throw new HypervisorError({ code: 'BAD_CONFIG', vmId: config.id, key: 'base.id', ...(config.file === undefined ? {} : { file: config.file }), message: `${files} both use \`base.id\` = ${config.id}` });
+    }
     const bytes = image ?? this.#loadImage?.(config.kernelPath, config);
     if (bytes === undefined) throw new HypervisorError({ code: 'BAD_IMAGE', vmId: config.id, message: `no image for VM ${config.id}: give one or a loadImage option` });
     const vm = new Vm(config);
@@ -564,10 +568,21 @@ export class Vmm {
 
   #loadElf(vm: Vm, bytes: Uint8Array): void {
     const ram = vm.config.memoryRegions;
-    for (const p of readAarch64Image(bytes, `VM ${vm.id}: image`, vm.id).segments) {
+    // Errors name the config file and the key the image came from.
+    const c = vm.config;
+    const what = `${c.file === undefined ? '' : `${c.file}: `}\`kernel.kernel_path\` (${c.kernelPath}): VM ${vm.id}: image`;
+    const where = { ...(c.file === undefined ? {} : { file: c.file }), key: 'kernel.kernel_path' };
+    let segments;
+    try {
+      segments = readAarch64Image(bytes, what, vm.id).segments;
+    } catch (e) {
+      if (HypervisorError.isInstance(e)) throw new HypervisorError({ code: e.code, vmId: vm.id, ...where, cause: e.cause, message: e.message });
+      throw e;
+    }
+    for (const p of segments) {
       const end = p.addr + BigInt(p.memsz);
       if (!ram.some((r) => p.addr >= r.gpa && end <= r.gpa + BigInt(r.size))) {
-        throw new HypervisorError({ code: 'BAD_IMAGE', vmId: vm.id, message: `VM ${vm.id}: segment at 0x${p.addr.toString(16)} (${p.memsz} bytes) is outside guest RAM` });
+        throw new HypervisorError({ code: 'BAD_IMAGE', vmId: vm.id, ...where, message: `${what}: segment at 0x${p.addr.toString(16)} (${p.memsz} bytes) is outside guest RAM` });
       }
       vm.memory.write(p.addr, p.data);
     }
