@@ -74,6 +74,10 @@ export async function runShell(options: RunShellOptions): Promise<number> {
     historySize: 1000,
     completer: (line: string) => commands.complete(line.slice(line.lastIndexOf(';') + 1), ctx),
   });
+  // Ctrl-C while a command runs stops it (`run` at the next exit); otherwise readline's default.
+  rl.on('SIGINT', () => {
+    if (!session.interrupt()) rl.close();
+  });
   process.stdout.write(`axvisor shell: ${session.vmm.vms().length} VMs running. Type \`help\` for commands, \`exit\` to leave.\n`);
   let failures = 0;
   rl.prompt();

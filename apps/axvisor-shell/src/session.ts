@@ -15,6 +15,7 @@ import { BUNDLED_VMS, bundledConfig, bundledImage, GuestProbeManager, parseVmCon
 import { formatNmText, symbolsFromElf } from '@axebpf/ksym';
 import { defineEvent } from '@axebpf/tracepoint';
 import { ChromeTrace } from './chrome-trace.js';
+import { ShellError } from './errors.js';
 
 /** The shell's own tracepoints (AxVisor fires them from its shell). */
 export const SHELL_EVENTS = {
@@ -57,6 +58,7 @@ export class Session {
   readonly trace: ChromeTrace;
   /** Print each event as it happens (`trace verbose on`). */
   verbose = false;
+  readonly #interruptHandlers = new Set<() => void>();
   readonly #shellCommand;
 
   /**
@@ -108,11 +110,32 @@ export class Session {
    * A VM by the shell's argument (`1` or `vm1`).
    * @param arg - the argument.
    * @returns the VM.
-   * @throws {HypervisorError} `NO_SUCH_VM`.
+   * @throws {ShellError} `BAD_ARGUMENT` when it is not a number; {@link HypervisorError}
+   *   `NO_SUCH_VM`.
    */
   vm(arg: string): Vm {
-    const id = Number(arg.replace(/^vm/, ''));
-    return this.vmm.vm(Number.isInteger(id) ? id : -1);
+    const digits = arg.replace(/^vm/, '');
+    if (!/^\d+$/.test(digits)) throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${arg}\` is not a VM id: write a number (\`1\`) or vm<N> (\`vm1\`)` });
+    return this.vmm.vm(Number(digits));
+  }
+
+  /**
+   * Registers what a long command does on Ctrl-C (`run` stops at the next exit).
+   * @param handler - called by {@link Session.interrupt}.
+   * @returns a function that removes it.
+   */
+  onInterrupt(handler: () => void): () => void {
+    this.#interruptHandlers.add(handler);
+    return () => this.#interruptHandlers.delete(handler);
+  }
+
+  /**
+   * Ctrl-C while a command runs (the REPL calls it from readline's SIGINT).
+   * @returns true when a running command took it; false when nothing was running.
+   */
+  interrupt(): boolean {
+    for (const h of this.#interruptHandlers) h();
+    return this.#interruptHandlers.size > 0;
   }
 
   /**

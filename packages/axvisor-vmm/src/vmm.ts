@@ -662,10 +662,15 @@ export class Vmm {
   /**
    * Runs the VMs until virtual time reaches `untilNs` or nothing is runnable.
    * @param durationNs - virtual nanoseconds to run.
+   * @param options - `shouldStop`, asked after each vCPU run (each exit): true returns at once.
+   *   Stopping and calling `run` again for the rest runs exactly what one call would have (the
+   *   scheduler's state is kept), so a caller can slice a long run by wall time, report
+   *   progress and take Ctrl-C between slices without changing what the guests see.
    * @returns the virtual time reached.
    */
-  run(durationNs: bigint): bigint {
+  run(durationNs: bigint, options: { shouldStop?: () => boolean } = {}): bigint {
     const until = this.timeNs + durationNs;
+    const shouldStop = options.shouldStop;
     for (;;) {
       // the physical CPU furthest behind runs next
       let p = 0;
@@ -680,6 +685,7 @@ export class Vmm {
         const left = Number(until - this.#now()) / NS_PER_INSN;
         this.#runVcpu(vm, vcpu, Math.max(1, Math.min(QUANTUM_INSNS, Math.ceil(left))));
         vcpu.lastNs = this.#now();
+        if (shouldStop !== undefined && shouldStop()) break;
         continue;
       }
       // Nothing is ready: jump to the earliest timer wake-up (virtual time only).

@@ -53,3 +53,29 @@ describe('VM config checks', () => {
     expect(e2).toMatchObject({ code: 'BAD_IMAGE', file: 'ram.toml', key: 'kernel.kernel_path' });
   });
 });
+
+describe('Vmm.run with shouldStop', () => {
+  const configs = ['ticker', 'worker', 'hello'];
+  const boot = () => {
+    const vmm = new Vmm({ loadImage: (p: string) => new Uint8Array(readFileSync(`${root}configs/${p}`)) });
+    vmm.tracepoints.enableAll();
+    for (const name of configs) vmm.startVm(vmm.createVm(parseVmConfig(readFileSync(`${root}configs/${name}.toml`, 'utf8'), `${name}.toml`)).id);
+    return vmm;
+  };
+  it('stops after an exit when asked, and a run sliced that way equals one run', () => {
+    const whole = boot();
+    whole.run(50_000_000n);
+    const sliced = boot();
+    const until = sliced.timeNs + 50_000_000n;
+    let calls = 0;
+    let exits = 0;
+    while (sliced.timeNs < until) {
+      sliced.run(until - sliced.timeNs, { shouldStop: () => ++exits % 7 === 0 });
+      calls++;
+    }
+    expect(calls).toBeGreaterThan(10);
+    expect(sliced.timeNs).toBe(whole.timeNs);
+    expect(sliced.vms().map((v) => v.console)).toEqual(whole.vms().map((v) => v.console));
+    expect(sliced.tracepoints.pipe.readText()).toBe(whole.tracepoints.pipe.readText());
+  });
+});
