@@ -677,6 +677,10 @@ export class Vmm {
       for (let i = 1; i < this.#clock.length; i++) if (this.#clock[i]! < this.#clock[p]!) p = i;
       this.#cpu = p;
       if (this.#now() >= until) break;
+      // A blocked vCPU whose timer deadline has passed is woken now, not only when no other
+      // vCPU is ready: a busy VM (or one taking an exit per instruction) must not starve the
+      // timers of the others.
+      if (this.#timerDue()) this.#wakeTimers();
       const next = this.#nextReady();
       if (next !== undefined) {
         const [vm, vcpu] = next;
@@ -714,6 +718,16 @@ export class Vmm {
       }
     }
     return undefined;
+  }
+
+  /** True when a blocked vCPU's timer deadline has passed on the current physical CPU's clock. */
+  #timerDue(): boolean {
+    const now = this.#now();
+    for (const entry of this.#flat) {
+      const v = entry[1];
+      if (v.state === 'Blocked' && v.wakeAtNs !== undefined && v.wakeAtNs <= now && entry[0].status === 'Running') return true;
+    }
+    return false;
   }
 
   /** Wakes vCPUs whose timer deadline has passed and raises their timer interrupt. */
