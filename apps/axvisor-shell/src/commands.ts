@@ -623,13 +623,14 @@ function modeText(mode: 'Stage2Fault' | 'BrkInject'): string {
  * @param c - the session (its runtime).
  * @returns the block.
  */
-export function guestKprobeTable(c: Pick<Session, 'rt'>): string {
+export function guestKprobeTable(c: Pick<Session, 'rt'> & Partial<Pick<Session, 'probes'>>): string {
   const rows = c.rt.guestKprobes.list().map((e) => [
     `vm${e.vmId}`,
     e.symbol ?? `0x${e.gva.toString(16).padStart(16, '0')}`,
     String(e.hits),
     String(e.programFd),
-    e.mode === 'BrkInject' ? 'brk' : 's2fault',
+    // a stage-2 probe whose page was hot traps with a BRK now (GuestProbeInfo.brkFallback)
+    e.mode === 'BrkInject' ? 'brk' : c.probes?.get(e.vmId, e.gva)?.brkFallback === true ? 's2fault->brk' : 's2fault',
     e.ret ? 'yes' : 'no',
     e.enabled ? 'yes' : 'pending',
   ]);

@@ -51,6 +51,14 @@ describe.skipIf(!built)('axvisor run: bad arguments', () => {
     expect(r.stderr.length).toBeLessThan(1000);
   });
 
+  it('a stage-2 kprobe on a hot function: the guest finishes and the listing says the page went to BRK', () => {
+    const r = exec('trace kprobe vm5:guest_main kprobe_args; run 1s; trace list; vm list; vm console 4');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/vm5\s+guest_main\+0x0\s+1\s+\d+\s+s2fault->brk/);
+    expect(r.stdout).toMatch(/vm5\s+smp\s+Stopped/);
+    expect(r.stdout).toContain('ticker: tick');
+  });
+
   it('refuses a run past the u64-nanosecond virtual clock', () => {
     for (const d of ['99999999999999999999s', '18446744074s']) {
       const r = exec(`run ${d}`);
