@@ -56,7 +56,7 @@ describe.skipIf(!built)('axvisor run: bad arguments', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/vm5\s+guest_main\+0x0\s+1\s+\d+\s+s2fault->brk/);
     expect(r.stdout).toMatch(/vm5\s+smp\s+Stopped/);
-    expect(r.stdout).toContain('ticker: tick');
+    expect(r.stdout).toContain('ticker: 10 ticks');
   });
 
   it('refuses a run past the u64-nanosecond virtual clock', () => {
