@@ -121,8 +121,8 @@ describe('ksym-gen: bad output paths and bad blobs', () => {
     writeFileSync(empty, new Uint8Array(0));
     for (const blob of [random, empty]) {
       const r = await run('inject', target, '--blob', blob);
-      expect(r.code, blob).toBe(1);
-      expect(r.err, blob).toContain('not a kallsyms blob');
+      expect(r.code).toBe(1);
+      expect(r.err).toContain('not a kallsyms blob');
       expect(readFileSync(target).equals(before)).toBe(true);
     }
     // a real blob still goes in
