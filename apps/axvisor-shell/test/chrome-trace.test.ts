@@ -24,7 +24,8 @@ describe('ChromeTrace', () => {
     expect(trace.storedBytes).toBeLessThanOrEqual(32 * trace.eventCount + 32 * 16384);
 
     trace.finish(vmm.timeNs);
-    const json = JSON.parse(trace.toJson()) as { traceEvents: Record<string, unknown>[]; displayTimeUnit: string };
+    interface Ev { name: string; cat: string; ph: string; pid: number; args?: Record<string, unknown> }
+    const json = JSON.parse(trace.toJson()) as { traceEvents: Ev[]; displayTimeUnit: string };
     expect(json.displayTimeUnit).toBe('ns');
     const events = json.traceEvents.filter((e) => e.ph !== 'M');
     expect(events.length).toBe(trace.eventCount);
@@ -33,8 +34,8 @@ describe('ChromeTrace', () => {
     expect(slice.name).toMatch(/^vm7 vcpu\d$/);
     const exit = events.find((e) => e.cat === 'exit')!;
     expect(exit).toMatchObject({ ph: 'i', s: 't', pid: 0, args: { vm: 7, reason: expect.any(Number), pc: expect.stringMatching(/^0x[0-9a-f]+$/) } });
-    expect(exit.name).toBe(`exit ${(exit.args as { reason: number }).reason}`);
+    expect(exit.name).toBe(`exit ${String(exit.args?.['reason'])}`);
     expect(events.some((e) => e.cat === 'vm' && e.name === 'vm_boot' && e.pid === 7)).toBe(true);
-    expect(json.traceEvents.filter((e) => e.ph === 'M').map((e) => (e.args as { name: string }).name)).toEqual(['axvisor (physical CPUs)', 'vm7']);
+    expect(json.traceEvents.filter((e) => e.ph === 'M').map((e) => e.args?.['name'])).toEqual(['axvisor (physical CPUs)', 'vm7']);
   });
 });
