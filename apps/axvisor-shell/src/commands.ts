@@ -12,7 +12,7 @@ import { SYS_REG_BY_NAME } from '@axebpf/aarch64-emu';
 import { isLinuxArm64Image, kaslrOffsetFromSymbol, readLinuxKallsyms, relocateLinuxKallsyms } from '@axebpf/ksym';
 import { ShellError } from './errors.js';
 import { registerScriptCommands } from './script-commands.js';
-import { formatVirtualDuration, parseDuration } from './shell/duration.js';
+import { formatVirtualDuration, MAX_VIRTUAL_NS, parseDuration } from './shell/duration.js';
 import { CommandRegistry, parseOptions } from './shell/registry.js';
 import { editDistance } from './shell/suggest.js';
 import { loadVmSources } from './repl.js';
@@ -34,6 +34,9 @@ export interface Printer {
 
 type Ctx = Session & Printer;
 
+/** Wall time of one slice of `run` between looks at Ctrl-C and the progress line. */
+const SLICE_MS = 50;
+
 function need(args: readonly string[], n: number, usage: string): void {
   if (args.length < n) throw new ShellError({ code: 'MISSING_ARGUMENT', message: `missing argument; usage: ${usage}` });
 }
@@ -52,8 +55,16 @@ function eventFilter(text: string | undefined): EventFilter | undefined {
 function count(text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${text}\` is not a count` });
+  if (!Number.isInteger(n) || n < 0) throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${text}\` is not a count: write a whole number, 0 or more` });
   return n;
+}
+
+/** A 64-bit address written in hex (`0x...`); anything else, or wider, is BAD_ARGUMENT. */
+function hexAddress(text: string): bigint {
+  if (!/^0x[0-9a-f]+$/i.test(text)) throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${text}\` is not a hex address` });
+  const addr = BigInt(text);
+  if (addr >> 64n !== 0n) throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${text}\` is wider than a 64-bit address` });
+  return addr;
 }
 
 const tracepointNames = (c: Ctx) => c.rt.tracepoints.list().map((t) => t.name);
@@ -73,7 +84,7 @@ export function hprobeTable(c: Pick<Session, 'rt'>): string {
 }
 
 /** A program by id (its fd) or name; a precompiled one is loaded on first use. */
-function hprobeProgram(c: Ctx, arg: string): { name: string; fd: number } {
+function hprobeProgram(c: Ctx, arg: string): { name: string; fd: number; loadedNow?: boolean } {
   if (/^\d+$/.test(arg)) {
     const p = c.rt.ebpf.programs().find((q) => q.fd === Number(arg));
     if (p === undefined) throw new ShellError({ code: 'BAD_ARGUMENT', message: `no loaded program with id ${arg}` });
@@ -86,7 +97,7 @@ function hprobeProgram(c: Ctx, arg: string): { name: string; fd: number } {
   }
   const p = c.rt.ebpf.loadObject(arg, c.rt.precompiled.object(arg));
   c.print(`Loaded program '${arg}' with id ${p.fd}`);
-  return p;
+  return { name: p.name, fd: p.fd, loadedNow: true };
 }
 
 /**
@@ -184,19 +195,52 @@ export function buildCommands(): CommandRegistry<Ctx> {
     path: 'run',
     usage: 'run <duration>',
     summary: 'advance virtual time (e.g. `run 100ms`, `run 1s`)',
-    run: (args, c) => {
+    run: async (args, c) => {
       need(args, 1, 'run <duration>');
       const ns = parseDuration(args[0]!);
       const before = c.vmm.timeNs;
-      const step = 100_000_000n;
-      for (let done = 0n; done < ns; done += step) {
-        c.vmm.run(ns - done < step ? ns - done : step);
-        if (ns > step && process.stderr.isTTY) process.stderr.write(`\r  ${formatVirtualDuration(c.vmm.timeNs - before)} / ${formatVirtualDuration(ns)}`);
-        if (c.vmm.vms().every((vm) => vm.status !== 'Running')) break;
+      if (before + ns > MAX_VIRTUAL_NS) {
+        throw new ShellError({ code: 'BAD_DURATION', message: `run ${args[0]}: virtual time would pass the clock's range (a u64 of nanoseconds; now at ${formatVirtualDuration(before)})` });
       }
-      if (ns > step && process.stderr.isTTY) process.stderr.write('\n');
+      const until = before + ns;
+      const tty = process.stderr.isTTY === true;
+      const totalExits = () => c.vmm.vms().reduce((n, vm) => n + vm.vcpus.reduce((m, v) => m + v.exitCounts.reduce((a, b) => a + b, 0), 0), 0);
+      const wall0 = performance.now();
+      const exits0 = totalExits();
+      let progress = false;
+      // Slices of at most SLICE_MS of wall time; between them the event loop runs, so Ctrl-C
+      // (SIGINT, or the REPL's ^C through Session.interrupt) is seen and the run stops there,
+      // after an exit, with everything collected so far kept. Slicing does not change what the
+      // guests do (Vmm.run's contract).
+      let interrupted = false;
+      const onInterrupt = () => {
+        interrupted = true;
+      };
+      const release = c.onInterrupt(onInterrupt);
+      process.on('SIGINT', onInterrupt);
+      try {
+        while (c.vmm.timeNs < until && !interrupted && c.vmm.vms().some((vm) => vm.status === 'Running')) {
+          const sliceEnd = performance.now() + SLICE_MS;
+          let cut = false;
+          const at = c.vmm.timeNs;
+          c.vmm.run(until - c.vmm.timeNs, { shouldStop: () => (cut = performance.now() >= sliceEnd) });
+          if (!cut && c.vmm.timeNs === at) break; // nothing runnable and no timer to wait for
+          const wall = performance.now() - wall0;
+          if (tty && wall >= 500) {
+            const rate = ((totalExits() - exits0) * 1000) / wall;
+            process.stderr.write(`\r\x1b[K  ${formatVirtualDuration(c.vmm.timeNs - before)} of ${formatVirtualDuration(ns)} virtual, ${Math.round(rate)} exits/s (Ctrl-C stops)`);
+            progress = true;
+          }
+          if (cut) await new Promise<void>((r) => setImmediate(r));
+        }
+      } finally {
+        process.off('SIGINT', onInterrupt);
+        release();
+        if (progress) process.stderr.write('\r\x1b[K');
+      }
       const stopped = c.vmm.vms().every((vm) => vm.status !== 'Running') ? ' (no VM is running)' : '';
-      c.print(`ran ${formatDuration(Number(c.vmm.timeNs - before))} of virtual time, now at ${formatDuration(Number(c.vmm.timeNs))}${stopped}`);
+      const why = interrupted ? ' (interrupted: events and statistics so far are kept)' : stopped;
+      c.print(`ran ${formatDuration(Number(c.vmm.timeNs - before))} of virtual time, now at ${formatDuration(Number(c.vmm.timeNs))}${why}`);
     },
   });
 
@@ -218,15 +262,17 @@ ${guestKprobeTable(c)}`);
     const usage = `trace ${ret ? 'hretprobe' : 'hprobe'} <symbol> <prog_name_or_id>`;
     need(args, 2, usage);
     const [symbol, prog] = args as [string, string];
-    const program = hprobeProgram(c, prog);
-    const address = /^0x[0-9a-f]+$/i.test(symbol) ? BigInt(symbol) : c.rt.symbols.addressOf(symbol.includes(':') ? symbol : `axvisor:${symbol}`) ?? c.rt.symbols.addressOf(symbol);
+    // The symbol first: a bad one leaves nothing loaded.
+    const address = /^0x/i.test(symbol) ? hexAddress(symbol) : c.rt.symbols.addressOf(symbol.includes(':') ? symbol : `axvisor:${symbol}`) ?? c.rt.symbols.addressOf(symbol);
     if (address === undefined) {
       throw new ShellError({ code: 'COMMAND_FAILED', message: `Symbol '${symbol}' not found in symbol table`, suggestion: `find it with \`ksym search ${symbol.slice(0, 6)}\`` });
     }
+    const program = hprobeProgram(c, prog);
     c.print(`Symbol '${symbol}' found at ${hex18(address)}`);
     try {
       c.rt.hprobe.attach(address, program.name, { ret });
     } catch (e) {
+      if (program.loadedNow) c.rt.ebpf.unload(program.name);
       throw new ShellError({ code: 'COMMAND_FAILED', message: `Failed to attach ${ret ? 'hretprobe' : 'hprobe'}: ${(e as Error).message}`, cause: e });
     }
     c.print(`${ret ? 'Hretprobe' : 'Hprobe'} attached: ${symbol} @ ${hex18(address)} -> prog ${program.fd}`);
@@ -432,6 +478,7 @@ ${guestKprobeTable(c)}`);
       const { values } = parseOptions({ usage: 'trace stat [--hist <event>] [--buckets log2|decade] [--top <n>]' }, args, { hist: { type: 'string' }, top: { type: 'string' }, buckets: { type: 'string' } });
       if (values.buckets !== undefined && values.buckets !== 'log2' && values.buckets !== 'decade') throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${values.buckets}\` is not a bucket kind: log2 or decade` });
       let stats = c.rt.stats.all();
+      let histMissing: string | undefined;
       const top = values.top === undefined ? undefined : count(values.top, 10);
       if (top !== undefined) stats = [...stats].sort((a, b) => b.count - a.count).slice(0, top);
       const out: string[] = [top === undefined ? 'PROBE STATISTICS:' : `TOP ${top} EVENTS (by count):`];
@@ -442,7 +489,7 @@ ${guestKprobeTable(c)}`);
       );
       if (values.hist !== undefined) {
         const matches = c.rt.stats.all().filter((s) => s.name.includes(values.hist!));
-        if (matches.length === 0) out.push(`no event matches \`${values.hist}\``);
+        if (matches.length === 0) histMissing = values.hist;
         for (const s of matches) out.push('', values.buckets === 'decade' ? renderDecadeHistogram(s.decadeBuckets, `LATENCY HISTOGRAM (${s.name}):`) : renderHistogram(s.histogram, { title: `LATENCY HISTOGRAM (${s.name}):` }));
       }
       const ring = c.rt.events.stats();
@@ -476,6 +523,9 @@ ${guestKprobeTable(c)}`);
         out.push('', 'MAP DATA:', rows.length === 0 ? '  (empty)' : renderTable(['MAP_NAME', 'KEY', 'VALUE'], rows));
       }
       c.print(out.join('\n'));
+      if (histMissing !== undefined) {
+        throw new ShellError({ code: 'BAD_ARGUMENT', message: `--hist: no event matches \`${histMissing}\``, suggestion: 'see the EVENT column of `trace stat`' });
+      }
     },
   });
   const EVENT_HEADER = `${'TIMESTAMP'.padEnd(15)} ${'CPU'.padEnd(5)} ${'TYPE'.padEnd(12)} ${'EVENT'.padEnd(30)} DETAILS`;
@@ -600,9 +650,17 @@ ${guestKprobeTable(c)}`);
       const { values, positionals } = parseOptions({ usage }, args, { inject: { type: 'boolean' }, ret: { type: 'boolean' } });
       need(positionals, 2, usage);
       const [target, progArg] = positionals as [string, string];
-      const { name, context } = guestProgram(c, progArg);
+      const { name, context, loadedNow } = guestProgram(c, progArg);
       const mode = values.inject === true ? 'BrkInject' : 'Stage2Fault';
-      const e = c.rt.guestKprobes.attach(target, name, { mode, ret: values.ret === true, context });
+      let e;
+      try {
+        e = c.rt.guestKprobes.attach(target, name, { mode, ret: values.ret === true, context });
+      } catch (error) {
+        // A bad target (unknown symbol, no such VM) leaves nothing loaded and prints nothing.
+        if (loadedNow) c.rt.ebpf.unload(name);
+        throw error;
+      }
+      if (loadedNow) c.print(`Loaded program '${name}' with id ${c.rt.ebpf.program(name).fd}`);
       const what = `${e.ret ? 'kretprobe' : 'kprobe'} ${e.enabled ? 'attached' : 'registered pending enable'}: vm${e.vmId}:0x${e.gva.toString(16)}${e.symbol === undefined ? '' : ` (${e.symbol})`} -> prog ${e.programFd} (mode=${modeText(e.mode)})`;
       c.print(e.enabled ? what : `${what}\n  the address has no guest translation yet; it is armed when the guest maps it (MMU on, tables written)`);
     },
@@ -677,8 +735,8 @@ ${guestKprobeTable(c)}`);
         c.print(found.length === 0 ? `No symbols for vm${vm.id} containing '${args[2]}'` : found.map((s) => `${hex16(s.address)} T ${s.name}`).join('\n'));
         return;
       }
-      if (/^0x[0-9a-f]+$/i.test(args[1]!)) {
-        const addr = BigInt(args[1]!);
+      if (/^0x/i.test(args[1]!)) {
+        const addr = hexAddress(args[1]!);
         const hit = g.symbolAt(vm.id, addr);
         c.print(hit === undefined ? `No symbol for vm${vm.id} at ${hex16(addr)}` : `${hex16(addr)} ${hit.type} ${hit.name}${hit.offset === 0n ? '' : `+0x${hit.offset.toString(16)}`}`);
         return;
@@ -731,9 +789,8 @@ ${guestKprobeTable(c)}`);
       const colon = args[0]!.indexOf(':');
       const table = colon > 0 ? args[0]!.slice(0, colon) : undefined;
       if (table !== undefined && c.rt.symbols.get(table) === undefined) throw new ShellError({ code: 'BAD_ARGUMENT', message: `no symbol table \`${table}\` (have: ${c.rt.symbols.tables().join(', ')})` });
-      const text = args[0]!.slice(colon + 1).replace(/^0x/i, '');
-      if (!/^[0-9a-f]+$/i.test(text)) throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${args[0]}\` is not a hex address` });
-      const addr = BigInt(`0x${text}`);
+      const text = args[0]!.slice(colon + 1);
+      const addr = hexAddress(/^0x/i.test(text) ? text : `0x${text}`);
       // without a table, every table that has the address answers (the guests share addresses)
       const hits = (table === undefined ? c.rt.symbols.tables() : [table]).map((t) => c.rt.symbols.lookup(addr, t)).filter((h) => h !== undefined);
       c.print(hits.length === 0 ? `No symbol found at address 0x${addr.toString(16)}` : hits.map((hit) => `0x${addr.toString(16)} = ${hit.table}:${hit.name}+0x${hit.offset.toString(16)} (size: ${hit.size}, type: ${hit.type})`).join('\n'));
@@ -789,13 +846,14 @@ function modeText(mode: 'Stage2Fault' | 'BrkInject'): string {
  * @param c - the session (its runtime).
  * @returns the block.
  */
-export function guestKprobeTable(c: Pick<Session, 'rt'>): string {
+export function guestKprobeTable(c: Pick<Session, 'rt'> & Partial<Pick<Session, 'probes'>>): string {
   const rows = c.rt.guestKprobes.list().map((e) => [
     `vm${e.vmId}`,
     e.symbol ?? `0x${e.gva.toString(16).padStart(16, '0')}`,
     String(e.hits),
     String(e.programFd),
-    e.mode === 'BrkInject' ? 'brk' : 's2fault',
+    // a stage-2 probe whose page was hot traps with a BRK now (GuestProbeInfo.brkFallback)
+    e.mode === 'BrkInject' ? 'brk' : c.probes?.get(e.vmId, e.gva)?.brkFallback === true ? 's2fault->brk' : 's2fault',
     e.ret ? 'yes' : 'no',
     e.enabled ? 'yes' : 'pending',
   ]);
@@ -807,17 +865,18 @@ export function guestKprobeTable(c: Pick<Session, 'rt'>): string {
  * under its own name). Precompiled `kprobe/` and `kretprobe/` programs read the register
  * context; others get the TraceContext + x0..x7 context.
  */
-function guestProgram(c: Ctx, arg: string): { name: string; context: 'trace-context' | 'pt-regs' } {
+function guestProgram(c: Ctx, arg: string): { name: string; context: 'trace-context' | 'pt-regs'; loadedNow: boolean } {
   const loaded = c.rt.ebpf.programs();
   const byFd = /^\d+$/.test(arg) ? loaded.find((p) => p.fd === Number(arg)) : undefined;
   const name = byFd?.name ?? arg;
+  let loadedNow = false;
   if (!loaded.some((p) => p.name === name)) {
     if (/^\d+$/.test(arg)) throw new ShellError({ code: 'BAD_ARGUMENT', message: `no loaded program with id ${arg}` });
     c.rt.ebpf.loadObject(name, c.rt.precompiled.object(name));
-    c.print(`Loaded program '${name}' with id ${c.rt.ebpf.program(name).fd}`);
+    loadedNow = true;
   }
   const pre = c.rt.precompiled.list().find((p) => p.name === name);
-  return { name, context: pre !== undefined && /^k(ret)?probe\//.test(pre.section) ? 'pt-regs' : 'trace-context' };
+  return { name, context: pre !== undefined && /^k(ret)?probe\//.test(pre.section) ? 'pt-regs' : 'trace-context', loadedNow };
 }
 
 /** Exit reason code as `Name (code)`. @param code - trace code. @returns the text. */

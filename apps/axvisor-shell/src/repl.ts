@@ -103,6 +103,10 @@ export async function runShell(options: RunShellOptions): Promise<number> {
       typedToStop = true;
     };
   };
+  // Ctrl-C while a command runs stops it (`run` at the next exit); otherwise readline's default.
+  rl.on('SIGINT', () => {
+    if (!session.interrupt()) rl.close();
+  });
   process.stdout.write(`axvisor shell: ${session.vmm.vms().length} VMs running. Type \`help\` for commands, \`exit\` to leave.\n`);
   let failures = 0;
   rl.prompt();

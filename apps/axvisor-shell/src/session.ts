@@ -17,6 +17,7 @@ import { formatNmText, isLinuxArm64Image, symbolsFromElf } from '@axebpf/ksym';
 import { defineEvent } from '@axebpf/tracepoint';
 import { ChromeTrace } from './chrome-trace.js';
 import { EventRecorder } from './record.js';
+import { ShellError } from './errors.js';
 
 /** The shell's own tracepoints (AxVisor fires them from its shell). */
 export const SHELL_EVENTS = {
@@ -101,6 +102,7 @@ export class Session {
   verbose = false;
   /** The running `trace record`, if any. */
   recorder: EventRecorder | undefined;
+  readonly #interruptHandlers = new Set<() => void>();
   readonly #shellCommand;
   /** Config file of each VM id (for errors naming both files of an id clash). */
   readonly #files = new Map<number, string>();
@@ -197,11 +199,32 @@ export class Session {
    * A VM by the shell's argument (`1` or `vm1`).
    * @param arg - the argument.
    * @returns the VM.
-   * @throws {HypervisorError} `NO_SUCH_VM`.
+   * @throws {ShellError} `BAD_ARGUMENT` when it is not a number; {@link HypervisorError}
+   *   `NO_SUCH_VM`.
    */
   vm(arg: string): Vm {
-    const id = Number(arg.replace(/^vm/, ''));
-    return this.vmm.vm(Number.isInteger(id) ? id : -1);
+    const digits = arg.replace(/^vm/, '');
+    if (!/^\d+$/.test(digits)) throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${arg}\` is not a VM id: write a number (\`1\`) or vm<N> (\`vm1\`)` });
+    return this.vmm.vm(Number(digits));
+  }
+
+  /**
+   * Registers what a long command does on Ctrl-C (`run` stops at the next exit).
+   * @param handler - called by {@link Session.interrupt}.
+   * @returns a function that removes it.
+   */
+  onInterrupt(handler: () => void): () => void {
+    this.#interruptHandlers.add(handler);
+    return () => this.#interruptHandlers.delete(handler);
+  }
+
+  /**
+   * Ctrl-C while a command runs (the REPL calls it from readline's SIGINT).
+   * @returns true when a running command took it; false when nothing was running.
+   */
+  interrupt(): boolean {
+    for (const h of this.#interruptHandlers) h();
+    return this.#interruptHandlers.size > 0;
   }
 
   /**

@@ -6,6 +6,7 @@
 import { conditionHoldsFlags } from './condition.js';
 import { decodeInto, TERMINATES } from './decode.js';
 import { FAULT, compileRegion } from './jit.js';
+import { execLse } from './lse.js';
 import type { JitFn } from './jit.js';
 import type { PhysicalMemory, Region } from './memory.js';
 import { OP, REGFILE_WORDS, SLOT_SP, STRIDE } from './ops.js';
@@ -701,6 +702,26 @@ export class Cpu {
   }
 
   // ---- memory ----------------------------------------------------------------------------
+
+  /** @internal FEAT_LSE atomics (lse.ts): a zero-extended load of `1 << size` bytes into T. */
+  lseLoad(lo: number, hi: number, size: number): void {
+    if (size === 3) { this.ld64(lo, hi); return; }
+    T[0] = size === 2 ? this.ld32(lo, hi) : size === 1 ? this.ld16(lo, hi) : this.ld8(lo, hi);
+    T[1] = 0;
+  }
+
+  /** @internal FEAT_LSE atomics (lse.ts): a store of the low `1 << size` bytes. */
+  lseStore(lo: number, hi: number, size: number, vl: number, vh: number): void {
+    if (size === 3) this.st64(lo, hi, vl, vh);
+    else if (size === 2) this.st32(lo, hi, vl);
+    else if (size === 1) this.st16(lo, hi, vl);
+    else this.st8(lo, hi, vl);
+  }
+
+  /** @internal FEAT_LSE atomics (lse.ts): the alignment fault of a misaligned atomic access. */
+  lseAlignmentFault(lo: number, hi: number, write: boolean): never {
+    return this.dataAbort(lo, hi, write, 0x21);
+  }
 
   private dataAbort(lo: number, hi: number, write: boolean, dfsc: number): never {
     this.faultEc = this.el === 0 ? EC.DABT_LOW : EC.DABT_CUR;
@@ -1503,6 +1524,10 @@ export class Cpu {
             break;
           }
           case OP.CLREX: this.monitorValid = false; break;
+          case OP.LSE_AMO: case OP.LSE_CAS: case OP.LSE_CASP: // FEAT_LSE (lse.ts)
+            execLse(this, ops, o, R);
+            if (this.blockDirty) { i++; o += STRIDE; throw FAULT_DIRTY; }
+            break;
 
           // ---- branches (block terminators)
           case OP.B: case OP.BL: {

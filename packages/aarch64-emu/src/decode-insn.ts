@@ -26,7 +26,7 @@ export interface DecodedInsn {
  * @returns the operation and its text.
  * @throws {DecodeError} `UNSUPPORTED` for SIMD/FP encodings (valid A64 the emulator lacks),
  *   `UNALLOCATED` for every other word the executor treats as undefined (this includes
- *   extensions such as LSE atomics, PAC and MTE).
+ *   extensions such as PAC, MTE and LDAPR; LSE atomics are decoded).
  */
 export function decodeInsn(word: number, pc = 0n): DecodedInsn {
   const out = new Int32Array(STRIDE);

@@ -4,6 +4,7 @@
 // encoding" tables; grouping as in its top-level decode on bits [28:25].
 
 import { OP, SLOT_SINK, SLOT_ZR, STRIDE } from './ops.js';
+import { decodeAtomic, decodeCas, decodeCasp } from './lse.js';
 import { MSR_CONTINUES } from './sysregs.js';
 
 /** Register slot for a source where 31 means XZR. */
@@ -374,13 +375,13 @@ function loadStore(w: number, out: Int32Array, o: number): number {
     const rsn = bits(w, 20, 16), rt2 = bits(w, 14, 10);
     if (bits(w, 29, 24) !== 0b001000) return -1;
     if (o2) {
-      if (o1) return -1; // CAS (FEAT_LSE): not supported
+      if (o1) return decodeCas(w, out, o); // CAS (FEAT_LSE, lse.ts)
       if (rsn !== 31 || rt2 !== 31) return -1;
       const op = LDR_OPS[size]![l]!;
       return set(out, o, op, l ? wz(rt) : rz(rt), rs(rn), 0, 0, 0);
     }
     if (o1) {
-      if (size < 2) return -1; // CASP
+      if (size < 2) return decodeCasp(w, out, o); // CASP (FEAT_LSE, lse.ts)
       if (l) { if (rsn !== 31) return -1; return set(out, o, OP.LDXP, wz(rt), rs(rn), wz(rt2), 0, 0, size); }
       return set(out, o, OP.STXP, rz(rt), rs(rn), rz(rt2), wz(rsn), 0, size);
     }
@@ -410,6 +411,8 @@ function loadStore(w: number, out: Int32Array, o: number): number {
     return set(out, o, op, l ? wz(rt) : rz(rt), rs(rn), l ? wz(rt2) : rz(rt2), imm, m);
   }
   if (b2927 !== 7) return -1;
+  // atomic memory operations (FEAT_LSE, lse.ts): register form with bit 21 set, bits [11:10] 0
+  if (((w >>> 24) & 1) === 0 && ((w >>> 21) & 1) === 1 && bits(w, 11, 10) === 0) return decodeAtomic(w, out, o);
   const size = bits(w, 31, 30), opc = bits(w, 23, 22);
   const op = LDR_OPS[size]![opc]!;
   if (op === -1) return -1;
@@ -421,7 +424,7 @@ function loadStore(w: number, out: Int32Array, o: number): number {
   }
   const kind = bits(w, 11, 10);
   if ((w >>> 21) & 1) {
-    if (kind !== 2) return -1; // atomics (LSE) and PAC loads: not supported
+    if (kind !== 2) return -1; // PAC loads: not supported
     const option = bits(w, 15, 13);
     if ((option & 2) === 0) return -1;
     if (op === -2) return set(out, o, OP.NOP, 0, 0, 0, -2);

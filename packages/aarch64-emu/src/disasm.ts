@@ -5,6 +5,7 @@
 // needs a symbol table and is not produced here), and objdump's `// #decimal` comments are
 // not produced.
 
+import { disassembleLse } from './lse.js';
 import { bits, decodeBitMasks, signExtend } from './decode.js';
 import { sysRegName } from './sysregs.js';
 
@@ -305,6 +306,8 @@ function mem(rn: number, off: number): string {
 
 function loadStore(w: number, address: bigint): string | undefined {
   if ((w >>> 26) & 1) return undefined;
+  const lse = disassembleLse(w); // FEAT_LSE atomics (lse.ts)
+  if (lse !== undefined) return lse;
   const rt = bits(w, 4, 0), rn = bits(w, 9, 5);
   const b2927 = bits(w, 29, 27);
   if (b2927 === 1 && bits(w, 25, 24) === 0) {

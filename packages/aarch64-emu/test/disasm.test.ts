@@ -66,6 +66,7 @@ describe('decodeInsn', () => {
     expect(simd.code).toBe('UNSUPPORTED');
     expect(simd.insn).toBe(0x9e670000);
     expect((err(0) as DecodeError).code).toBe('UNALLOCATED');
-    expect((err(0xf8200020 /* ldadd (LSE) */) as DecodeError).code).toBe('UNALLOCATED');
+    expect((err(0xf837b0de /* st64bv (FEAT_LS64, not implemented) */) as DecodeError).code).toBe('UNALLOCATED');
+    expect(decodeInsn(0xf8200020 /* ldadd (FEAT_LSE, lse.ts) */).text).toBe('ldadd\tx0, x0, [x1]');
   });
 });

@@ -81,6 +81,8 @@ export interface VmConfig {
   emuDevices: EmuDeviceConfig[];
   /** The interrupt controller (absent: the GICv2; `parseVmConfig` always sets it). */
   gic?: GicConfig;
+  /** The config file it was read from (`parseVmConfig`'s `file`), named by later errors. */
+  file?: string;
 }
 
 const TWO_MIB = 2 * 1024 * 1024;
@@ -128,6 +130,12 @@ export function parseVmConfig(text: string, file = '<config>'): VmConfig {
   if (typeof name !== 'string' || name === '') fail(file, 'base.name', 'expected a non-empty string');
   const cpuNum = Number(integer(file, 'base.cpu_num', base['cpu_num'] ?? 0, 0n, 64n));
   if (cpuNum === 0) fail(file, 'base.cpu_num', 'a VM needs at least one vCPU');
+  const physIds = base['phys_cpu_ids'];
+  if (physIds !== undefined) {
+    if (!Array.isArray(physIds)) fail(file, 'base.phys_cpu_ids', 'expected an array of physical CPU ids');
+    physIds.forEach((v, i) => integer(file, `base.phys_cpu_ids[${i}]`, v));
+    if (physIds.length !== cpuNum) fail(file, 'base.phys_cpu_ids', `${physIds.length} physical CPU ids for cpu_num = ${cpuNum}: give one per vCPU`);
+  }
   const kernelPath = kernel['kernel_path'];
   if (typeof kernelPath !== 'string' || kernelPath === '') fail(file, 'kernel.kernel_path', 'missing image path');
   const entryPoint = integer(file, 'kernel.entry_point', kernel['entry_point']);
@@ -150,6 +158,7 @@ export function parseVmConfig(text: string, file = '<config>'): VmConfig {
   }
   const inRam = (a: bigint) => memoryRegions.some((r) => a >= r.gpa && a < r.gpa + BigInt(r.size));
   if (!inRam(entryPoint)) fail(file, 'kernel.entry_point', `0x${entryPoint.toString(16)} is not inside any memory region`);
+  if (entryPoint % 4n !== 0n) fail(file, 'kernel.entry_point', `0x${entryPoint.toString(16)} is not 4-byte aligned (A64 instructions are)`);
   const devRaw = devices['emu_devices'] ?? [];
   if (!Array.isArray(devRaw)) fail(file, 'devices.emu_devices', 'expected an array of [name, base_gpa, length, irq, emu_type, cfg]');
   const emuDevices: EmuDeviceConfig[] = [];
@@ -197,5 +206,5 @@ export function parseVmConfig(text: string, file = '<config>'): VmConfig {
   }
   if ((gicd === undefined) !== (gicr === undefined)) fail(file, 'devices.emu_devices', 'a GICv3 needs both `gppt-gicd` and `gppt-gicr`');
   const gic: GicConfig = gicd !== undefined && gicr !== undefined ? { version: 3, distributor: gicd, redistributor: gicr.gpa, redistributorStride: gicr.stride } : { version: 2 };
-  return { id, name, cpuNum, entryPoint, kernelPath, kernelLoadAddr, memoryRegions, emuDevices, gic };
+  return { id, name, cpuNum, entryPoint, kernelPath, kernelLoadAddr, memoryRegions, emuDevices, gic, file };
 }

@@ -30,8 +30,7 @@ export function readAarch64Image(bytes: Uint8Array, what: string, vmId?: number)
   try {
     elf = parseElf(bytes);
   } catch (e) {
-    if (ElfError.isInstance(e)) throw new HypervisorError({ code: 'BAD_IMAGE', ...id, cause: e, message: `${what} is not a valid ELF: ${e.message}` });
-    throw e;
+    throw imageError(e, what, vmId);
   }
   if (elf.header.machine !== 183) throw new HypervisorError({ code: 'BAD_IMAGE', ...id, message: `${what} is for machine ${elf.header.machine}, not aarch64 (183)` });
   const segments: HypSegment[] = [];
@@ -40,4 +39,18 @@ export function readAarch64Image(bytes: Uint8Array, what: string, vmId?: number)
     segments.push({ addr: p.paddr, memsz: Number(p.memsz), data: p.data.subarray(0, Number(p.filesz)) });
   }
   return { elf, segments };
+}
+
+/**
+ * Turns an {@link ElfError} met while reading an image into `BAD_IMAGE`; anything else is
+ * returned unchanged (to be rethrown).
+ * @param e - what was thrown.
+ * @param what - how the message names the image.
+ * @param vmId - the VM the image belongs to.
+ * @returns the error to throw.
+ * @internal
+ */
+export function imageError(e: unknown, what: string, vmId?: number): unknown {
+  if (!ElfError.isInstance(e)) return e;
+  return new HypervisorError({ code: 'BAD_IMAGE', ...(vmId === undefined ? {} : { vmId }), cause: e, message: `${what} is not a valid ELF: ${e.message}` });
 }

@@ -73,6 +73,24 @@ export interface GuestProbeInfo {
   readonly retHits: number;
   /** Why the last activation attempt failed, while pending. */
   readonly lastError: string | undefined;
+  /**
+   * A `Stage2Fault` probe whose page turned out hot: more page-steps (other instructions of the
+   * page, each an abort and a step) than {@link GuestProbeManagerOptions.hotPageSteps} allows
+   * per hit, so the manager moved it to an injected BRK. It traps like `BrkInject` from then on
+   * (two exits per hit); `mode` stays what was asked for.
+   */
+  readonly brkFallback: boolean;
+}
+
+/** Options of the {@link GuestProbeManager} constructor. */
+export interface GuestProbeManagerOptions {
+  /**
+   * Page-steps allowed per hit on a page with `Stage2Fault` probes before its probes move to
+   * injected BRKs (see {@link GuestProbeInfo.brkFallback}). Checked once the page has had
+   * 4 × this many page-steps; `Infinity` never switches (every instruction on a probed page then
+   * costs two exits, and a hot loop on it can take all of the VM's time). Default 64.
+   */
+  hotPageSteps?: number;
 }
 
 /** Options of {@link GuestProbeManager.attach}. */
@@ -101,6 +119,8 @@ export interface GuestProbeStats {
   pageSteps: number;
   /** Return addresses that could not be translated (no return probe armed). */
   missedReturns: number;
+  /** Hot pages whose `Stage2Fault` probes were moved to injected BRKs. */
+  hotPageSwitches: number;
 }
 
 /** BRK #0, the word injected into guest memory (as the original). */
@@ -134,6 +154,8 @@ interface Probe {
   retHits: number;
   lastError: string | undefined;
   onHit: ((hit: GuestProbeHit) => void) | undefined;
+  /** A Stage2Fault probe trapping with an injected BRK (its page was hot). */
+  brkFallback: boolean;
 }
 
 interface Brk {
@@ -185,7 +207,9 @@ interface VmProbes {
   byGpa: Map<bigint, Probe[]>;
   pending: Set<Probe>;
   brks: Map<bigint, Brk>;
-  xnPages: Map<bigint, { refs: number; entry: bigint; orig: bigint }>;
+  xnPages: Map<bigint, { refs: number; entry: bigint; orig: bigint; pageSteps: number; hits: number }>;
+  /** Hot pages to move to BRKs once no vCPU of the VM is stepping. */
+  hot: Set<bigint>;
   splits: Split[];
   free: bigint[];
   scratchReady: boolean;
@@ -235,13 +259,16 @@ export class GuestProbeManager {
   #stepping = 0;
   #batch = 0;
   readonly #hook: ExitHook;
+  readonly #hotPageSteps: number;
 
   /**
    * @param vmm - the VMM whose guests are probed (the manager installs its exit hook).
+   * @param options - when a hot page's stage-2 probes move to BRKs.
    * @throws {HypervisorError} `BAD_STATE` when the VMM has another exit hook.
    */
-  constructor(vmm: Vmm) {
+  constructor(vmm: Vmm, options: GuestProbeManagerOptions = {}) {
     this.#vmm = vmm;
+    this.#hotPageSteps = options.hotPageSteps ?? 64;
     const onExit = (vm: Vm, vcpu: VCpu, esr: bigint, far: bigint, hpfar: bigint, regs: GuestRegs): boolean => this.#onExit(vm, vcpu, esr, far, hpfar, regs);
     const stepping = (): boolean => this.#stepping > 0;
     this.#hook = {
@@ -292,7 +319,7 @@ export class GuestProbeManager {
     if (st.probes.has(gva)) throw new HypervisorError({ code: 'PROBE_EXISTS', vmId, address: gva, message: `a guest kprobe is registered at vm${vmId}:${hex(gva)} already` });
     const probe: Probe = {
       vmId, gva, symbol: options.symbol, mode: options.mode ?? 'Stage2Fault', ret: options.ret ?? false, state: 'pending',
-      gpa: undefined, hits: 0, retHits: 0, lastError: undefined, onHit: options.onHit,
+      gpa: undefined, hits: 0, retHits: 0, lastError: undefined, onHit: options.onHit, brkFallback: false,
     };
     st.probes.set(gva, probe);
     st.pending.add(probe);
@@ -375,20 +402,20 @@ export class GuestProbeManager {
    */
   stats(vmId: number): GuestProbeStats {
     const s = this.#vms.get(vmId)?.stats;
-    return s === undefined ? { faults: 0, brks: 0, reinjected: 0, steps: 0, pageSteps: 0, missedReturns: 0 } : { ...s };
+    return s === undefined ? { faults: 0, brks: 0, reinjected: 0, steps: 0, pageSteps: 0, missedReturns: 0, hotPageSwitches: 0 } : { ...s };
   }
 
   #info(p: Probe): GuestProbeInfo {
-    return { vmId: p.vmId, gva: p.gva, symbol: p.symbol, mode: p.mode, ret: p.ret, state: p.state, gpa: p.gpa, hits: p.hits, retHits: p.retHits, lastError: p.lastError };
+    return { vmId: p.vmId, gva: p.gva, symbol: p.symbol, mode: p.mode, ret: p.ret, state: p.state, gpa: p.gpa, hits: p.hits, retHits: p.retHits, lastError: p.lastError, brkFallback: p.brkFallback };
   }
 
   #state(vm: Vm): VmProbes {
     let st = this.#vms.get(vm.id);
     if (st === undefined) {
       st = {
-        vm, probes: new Map(), byGpa: new Map(), pending: new Set(), brks: new Map(), xnPages: new Map(), splits: [], free: [],
+        vm, probes: new Map(), byGpa: new Map(), pending: new Set(), brks: new Map(), xnPages: new Map(), hot: new Set(), splits: [], free: [],
         scratchReady: false, views: [], steps: [], retStacks: vm.vcpus.map(() => []), savedMdcr: [], lastSig: '', exitsSinceTry: 0,
-        stats: { faults: 0, brks: 0, reinjected: 0, steps: 0, pageSteps: 0, missedReturns: 0 },
+        stats: { faults: 0, brks: 0, reinjected: 0, steps: 0, pageSteps: 0, missedReturns: 0, hotPageSwitches: 0 },
         s2: this.#s2(vm.vcpus[0]!.cpu),
         gen: 0,
         viewKeys: [],
@@ -450,10 +477,11 @@ export class GuestProbeManager {
     const list = st.byGpa.get(gpa)!;
     list.splice(list.indexOf(probe), 1);
     if (list.length === 0) st.byGpa.delete(gpa);
-    if (probe.mode === 'Stage2Fault') this.#unprotectPage(st, gpa & ~0xfffn);
+    if (probe.mode === 'Stage2Fault' && !probe.brkFallback) this.#unprotectPage(st, gpa & ~0xfffn);
     else this.#releaseBrk(st, gpa, 'entry');
     probe.state = 'pending';
     probe.gpa = undefined;
+    probe.brkFallback = false;
   }
 
   #retryPending(st: VmProbes, cpu: Cpu): void {
@@ -576,7 +604,7 @@ export class GuestProbeManager {
       const desc = this.#read64(st, entry);
       if ((desc & 1n) === 0n) throw new HypervisorError({ code: 'BAD_PROBE', vmId: st.vm.id, address: page, message: `guest page ${hex(page)} has no stage-2 mapping` });
       if (level === 3) {
-        st.xnPages.set(page, { refs: 1, entry, orig: desc });
+        st.xnPages.set(page, { refs: 1, entry, orig: desc, pageSteps: 0, hits: 0 });
         this.#write64(st, entry, desc | XN);
         break;
       }
@@ -604,6 +632,7 @@ export class GuestProbeManager {
     if (have === undefined) return;
     if (--have.refs > 0) return;
     st.xnPages.delete(page);
+    st.hot.delete(page);
     this.#write64(st, have.entry, have.orig);
     // merge split blocks that no protected page needs any more
     for (let i = st.splits.length - 1; i >= 0; i--) {
@@ -626,10 +655,17 @@ export class GuestProbeManager {
     if (ec === 0x20) {
       if ((Number(esr) & 0x3c) !== 0x0c) return false; // not a permission fault
       const gpa = ((hpfar >> 4n) << 12n) | (far & 0xfffn);
-      if (!st.xnPages.has(gpa & ~0xfffn)) return false;
+      const page = st.xnPages.get(gpa & ~0xfffn);
+      if (page === undefined) return false;
       st.stats.faults++;
       const pc = regs.elr();
-      if (!this.#hitsAt(st, vcpu, gpa, pc, regs)) st.stats.pageSteps++;
+      if (this.#hitsAt(st, vcpu, gpa, pc, regs)) page.hits++;
+      else {
+        st.stats.pageSteps++;
+        // A hot page (a loop around or beside the probe): its probes go to BRKs, at the end of
+        // this step, so each hit costs two exits instead of two per instruction of the page.
+        if (++page.pageSteps >= 4 * this.#hotPageSteps && page.pageSteps > this.#hotPageSteps * (page.hits + 1)) st.hot.add(gpa & ~0xfffn);
+      }
       this.#beginStep(st, vcpu, pc, gpa, regs);
       return true;
     }
@@ -806,13 +842,29 @@ export class GuestProbeManager {
     this.#stepping--;
   }
 
+  /** Moves the Stage2Fault probes of hot pages to injected BRKs (no vCPU of the VM is stepping). */
+  #switchHotPages(st: VmProbes): void {
+    for (const page of [...st.hot]) {
+      st.hot.delete(page);
+      for (const probe of st.probes.values()) {
+        if (probe.state !== 'active' || probe.mode !== 'Stage2Fault' || probe.brkFallback || (probe.gpa! & ~0xfffn) !== page) continue;
+        this.#armBrk(st, probe.gpa!, 'entry');
+        this.#unprotectPage(st, page);
+        probe.brkFallback = true;
+      }
+      st.stats.hotPageSwitches++;
+    }
+  }
+
   #endStep(st: VmProbes, vcpu: VCpu, step: Step, regs: GuestRegs): void {
     this.#closeView(st, vcpu, step);
     st.stats.steps++;
+    if (st.hot.size > 0 && st.steps.every((s) => s === undefined)) this.#switchHotPages(st);
     let spsr = regs.spsr() & ~SPSR_SS;
     // restore the guest's IRQ/FIQ masks unless the stepped instruction set them itself
     const w = step.word;
-    const setsDaif = (w & 0xfffff0df) === 0xd50340df || (w & 0xffffffe0) === 0xd51b4220 || w === 0xd69f03e0;
+    // (>>> 0: `&` gives a signed 32-bit result, which never equals these unsigned constants)
+    const setsDaif = (w & 0xfffff0df) >>> 0 === 0xd50340df || (w & 0xffffffe0) >>> 0 === 0xd51b4220 || w === 0xd69f03e0;
     if (!setsDaif) spsr = (spsr & ~SPSR_IF) | step.savedIf;
     regs.setSpsr(spsr);
     regs.resumeAt(regs.elr());

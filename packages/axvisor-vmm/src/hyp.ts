@@ -6,7 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { HypSegment } from './elf-image.js';
-import { readAarch64Image } from './elf-image.js';
+import { imageError, readAarch64Image } from './elf-image.js';
 import { HypervisorError } from './errors.js';
 
 /**
@@ -91,9 +91,17 @@ export class HypImage {
     this.bytes = bytes;
     const { elf, segments } = readAarch64Image(bytes, 'EL2 image');
     const symbols = new Map<string, HypSymbol>();
-    for (const s of elf.symbols()) {
-      if (s.name === '' || s.shndx === 0 || symbols.has(s.name)) continue;
-      symbols.set(s.name, { name: s.name, address: s.value, size: Number(s.size), func: s.type === 2 });
+    // The symbol table is decoded here, eagerly, so a bad .symtab (st_name, st_shndx,
+    // sh_entsize, sh_link) is a BAD_IMAGE of this constructor, not an ElfError later.
+    let kallsyms: Uint8Array;
+    try {
+      for (const s of elf.symbols()) {
+        if (s.name === '' || s.shndx === 0 || symbols.has(s.name)) continue;
+        symbols.set(s.name, { name: s.name, address: s.value, size: Number(s.size), func: s.type === 2 });
+      }
+      kallsyms = elf.sectionByName('.kallsyms')?.data ?? new Uint8Array(0);
+    } catch (e) {
+      throw imageError(e, 'EL2 image');
     }
     this.symbols = symbols;
     const need = (name: string): bigint => {
@@ -108,8 +116,7 @@ export class HypImage {
     this.noProbe = [need('__entry_text_start'), need('__entry_text_end')];
     this.slots = need('hyp_kprobe_slots');
     for (const n of ['vcpu_run', 'hyp_vectors', 'hyp_vcpus', 'hyp_stacks', 'hyp_calls', 'hyp_trace_mask', '__hyp_resume']) need(n);
-    const section = elf.sectionByName('.kallsyms');
-    this.kallsyms = section === undefined ? new Uint8Array(0) : section.data;
+    this.kallsyms = kallsyms;
   }
 
   /**

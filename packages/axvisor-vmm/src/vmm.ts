@@ -472,7 +472,11 @@ export class Vmm {
    * misplaced image.
    */
   createVm(config: VmConfig, image?: Uint8Array): Vm {
-    if (this.#vms.has(config.id)) throw new HypervisorError({ code: 'BAD_CONFIG', vmId: config.id, key: 'base.id', message: `a VM with id ${config.id} exists already` });
+    const other = this.#vms.get(config.id);
+    if (other !== undefined) {
+      const files = `${config.file ?? '<config>'} and ${other.config.file ?? '<config>'}`;
+      throw new HypervisorError({ code: 'BAD_CONFIG', vmId: config.id, key: 'base.id', ...(config.file === undefined ? {} : { file: config.file }), message: `${files} both use \`base.id\` = ${config.id}` });
+    }
     const bytes = image ?? this.#loadImage?.(config.kernelPath, config);
     if (bytes === undefined) throw new HypervisorError({ code: 'BAD_IMAGE', vmId: config.id, message: `no image for VM ${config.id}: give one or a loadImage option` });
     const vm = new Vm(config);
@@ -595,10 +599,21 @@ export class Vmm {
 
   #loadElf(vm: Vm, bytes: Uint8Array): void {
     const ram = vm.config.memoryRegions;
-    for (const p of readAarch64Image(bytes, `VM ${vm.id}: image`, vm.id).segments) {
+    // Errors name the config file and the key the image came from.
+    const c = vm.config;
+    const what = `${c.file === undefined ? '' : `${c.file}: `}\`kernel.kernel_path\` (${c.kernelPath}): VM ${vm.id}: image`;
+    const where = { ...(c.file === undefined ? {} : { file: c.file }), key: 'kernel.kernel_path' };
+    let segments;
+    try {
+      segments = readAarch64Image(bytes, what, vm.id).segments;
+    } catch (e) {
+      if (HypervisorError.isInstance(e)) throw new HypervisorError({ code: e.code, vmId: vm.id, ...where, cause: e.cause, message: e.message });
+      throw e;
+    }
+    for (const p of segments) {
       const end = p.addr + BigInt(p.memsz);
       if (!ram.some((r) => p.addr >= r.gpa && end <= r.gpa + BigInt(r.size))) {
-        throw new HypervisorError({ code: 'BAD_IMAGE', vmId: vm.id, message: `VM ${vm.id}: segment at 0x${p.addr.toString(16)} (${p.memsz} bytes) is outside guest RAM` });
+        throw new HypervisorError({ code: 'BAD_IMAGE', vmId: vm.id, ...where, message: `${what}: segment at 0x${p.addr.toString(16)} (${p.memsz} bytes) is outside guest RAM` });
       }
       vm.memory.write(p.addr, p.data);
     }
@@ -678,16 +693,25 @@ export class Vmm {
   /**
    * Runs the VMs until virtual time reaches `untilNs` or nothing is runnable.
    * @param durationNs - virtual nanoseconds to run.
+   * @param options - `shouldStop`, asked after each vCPU run (each exit): true returns at once.
+   *   Stopping and calling `run` again for the rest runs exactly what one call would have (the
+   *   scheduler's state is kept), so a caller can slice a long run by wall time, report
+   *   progress and take Ctrl-C between slices without changing what the guests see.
    * @returns the virtual time reached.
    */
-  run(durationNs: bigint): bigint {
+  run(durationNs: bigint, options: { shouldStop?: () => boolean } = {}): bigint {
     const until = this.timeNs + durationNs;
+    const shouldStop = options.shouldStop;
     for (;;) {
       // the physical CPU furthest behind runs next
       let p = 0;
       for (let i = 1; i < this.#clock.length; i++) if (this.#clock[i]! < this.#clock[p]!) p = i;
       this.#cpu = p;
       if (this.#now() >= until) break;
+      // A blocked vCPU whose timer deadline has passed is woken now, not only when no other
+      // vCPU is ready: a busy VM (or one taking an exit per instruction) must not starve the
+      // timers of the others.
+      if (this.#timerDue()) this.#wakeTimers();
       const next = this.#nextReady();
       if (next !== undefined) {
         const [vm, vcpu] = next;
@@ -696,6 +720,7 @@ export class Vmm {
         const left = Number(until - this.#now()) / NS_PER_INSN;
         this.#runVcpu(vm, vcpu, Math.max(1, Math.min(QUANTUM_INSNS, Math.ceil(left))));
         vcpu.lastNs = this.#now();
+        if (shouldStop !== undefined && shouldStop()) break;
         continue;
       }
       // Nothing is ready: jump to the earliest timer wake-up (virtual time only).
@@ -724,6 +749,16 @@ export class Vmm {
       }
     }
     return undefined;
+  }
+
+  /** True when a blocked vCPU's timer deadline has passed on the current physical CPU's clock. */
+  #timerDue(): boolean {
+    const now = this.#now();
+    for (const entry of this.#flat) {
+      const v = entry[1];
+      if (v.state === 'Blocked' && v.wakeAtNs !== undefined && v.wakeAtNs <= now && entry[0].status === 'Running') return true;
+    }
+    return false;
   }
 
   /** Wakes vCPUs whose timer deadline has passed and raises their timer interrupt. */

@@ -150,7 +150,7 @@ describe('GICv3 configurations', () => {
 
   it('give a GICv3 VM no GICv2 CPU interface: an access to 0x0801_0000 is a guest fault', () => {
     const vmm = new Vmm({ loadImage });
-    const vm = vmm.createVm(parseVmConfig(clusterToml.replace('cpu_num = 4', 'cpu_num = 1').replace('[4, 0x2_0000, 0]', '[1, 0x2_0000, 0]')), loadImage('../guests/smp/guest.elf'));
+    const vm = vmm.createVm(parseVmConfig(clusterToml.replace('cpu_num = 4', 'cpu_num = 1').replace('phys_cpu_ids = [0, 1, 2, 3]', 'phys_cpu_ids = [0]').replace('[4, 0x2_0000, 0]', '[1, 0x2_0000, 0]')), loadImage('../guests/smp/guest.elf'));
     vmm.startVm(vm.id);
     vmm.runUntilIdle();
     expect(vm.stopReason).toMatch(/^guest fault: write to unmapped guest address 0x8010004 /);
@@ -160,7 +160,7 @@ describe('GICv3 configurations', () => {
     expect(bad(clusterToml.replace(/ {2}\["gppt-gicr".*\n/, ''))).toMatchObject({ code: 'BAD_CONFIG', file: 'bad.toml', key: 'devices.emu_devices' });
     expect(bad(clusterToml.replace('[4, 0x2_0000, 0]', '[2, 0x2_0000, 0]')).key).toBe('devices.emu_devices[2][5][0]');
     expect(bad(clusterToml.replace('[4, 0x2_0000, 0]', '[4, 0x2_0000]')).key).toBe('devices.emu_devices[2][5]');
-    expect(bad(clusterToml.replace('cpu_num = 4', 'cpu_num = 17').replace('[4, 0x2_0000, 0]', '[17, 0x2_0000, 0]')).key).toBe('base.cpu_num');
+    expect(bad(clusterToml.replace('cpu_num = 4', 'cpu_num = 17').replace('phys_cpu_ids = [0, 1, 2, 3]', 'phys_cpu_ids = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]').replace('[4, 0x2_0000, 0]', '[17, 0x2_0000, 0]')).key).toBe('base.cpu_num');
     expect(bad(clusterToml.replace('0x080a_0000', '0x0800_8000')).message).toContain('overlap');
   });
 });

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { hasTool } from '@axebpf/test-utils/tools';
-import { bundledHypImage, HOST_CALL, HypImage, HYP_FUNCTIONS, HYP_TRACE_EVENT, parseVmConfig, PT_REGS, VCPU_CTX, Vmm } from '../src/index.js';
+import { parseElf } from '@axebpf/obj/elf';
+import { bundledHypImage, HOST_CALL, HypervisorError, HypImage, HYP_FUNCTIONS, HYP_TRACE_EVENT, parseVmConfig, PT_REGS, VCPU_CTX, Vmm } from '../src/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const loadImage = (p: string) => new Uint8Array(readFileSync(`${root}configs/${p}`));
@@ -123,6 +124,34 @@ describe('the EL2 image', () => {
     const x86 = new Uint8Array(bundledHypImage().bytes);
     new DataView(x86.buffer).setUint16(18, 62, true); // e_machine: x86-64
     expect(() => new HypImage(x86)).toThrowError(expect.objectContaining({ code: 'BAD_IMAGE', message: expect.stringContaining('not aarch64') }));
+  });
+
+  it('rejects a bad .symtab (st_name, st_shndx, sh_entsize, sh_link) with BAD_IMAGE, not an ElfError', () => {
+    const good = bundledHypImage().bytes;
+    const elf = parseElf(good);
+    const symtab = elf.sections.find((s) => s.name === '.symtab')!;
+    const mutate = (f: (v: DataView) => void) => {
+      const b = new Uint8Array(good);
+      f(new DataView(b.buffer));
+      return b;
+    };
+    const sym1 = symtab.offset + 24; // symbol #1 (st_name at +0, st_shndx at +6)
+    const cases = [
+      mutate((v) => v.setUint32(sym1, 0x7fff_ffff, true)), // st_name past the string table
+      mutate((v) => v.setUint16(sym1 + 6, 0xfeff, true)), // st_shndx past the section count
+      mutate((v) => v.setBigUint64(symtab.headerOffset + 56, 7n, true)), // sh_entsize
+      mutate((v) => v.setUint32(symtab.headerOffset + 40, 0xffff, true)), // sh_link
+    ];
+    for (const bytes of cases) {
+      let thrown: unknown;
+      try {
+        new HypImage(bytes);
+      } catch (e) {
+        thrown = e;
+      }
+      expect(HypervisorError.isInstance(thrown)).toBe(true);
+      expect(thrown).toMatchObject({ code: 'BAD_IMAGE' });
+    }
   });
 
   it('stops the VM when an EL2 handler never returns to the guest', () => {

@@ -67,6 +67,26 @@ export interface StringPredicate extends Span {
 /** Any node of a filter's AST. */
 export type FilterNode = OrNode | AndNode | NotNode | IntegerPredicate | StringPredicate;
 
+/**
+ * The operands of a chain of one logical operator, left to right: `a && b && c` (parsed as
+ * `(a && b) && c`) gives `[a, b, c]`. Walks the left spine with a loop, so a chain of any
+ * length costs no recursion; walkers recurse only into operands, whose depth the parser bounds.
+ *
+ * @param node - an `and` or `or` node.
+ * @returns its operands; none of them is a node of the same kind on the left.
+ */
+export function chainOperands(node: AndNode | OrNode): FilterNode[] {
+  const out: FilterNode[] = [];
+  let n: FilterNode = node;
+  while (n.kind === node.kind) {
+    const link: AndNode | OrNode = n;
+    out.push(link.right);
+    n = link.left;
+  }
+  out.push(n);
+  return out.reverse();
+}
+
 /** A parsed and type-checked filter. */
 export interface FilterAst {
   /** The filter text it was parsed from. */

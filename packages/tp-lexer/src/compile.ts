@@ -4,6 +4,7 @@
 // closures (for hosts that forbid code generation). Both read the record through a DataView.
 
 import type { FilterAst, FilterNode, IntegerPredicate, StringPredicate } from './ast.js';
+import { chainOperands } from './ast.js';
 import { LexError } from './errors.js';
 import { requiredRecordSize } from './evaluate.js';
 import type { FilterField } from './fields.js';
@@ -183,10 +184,12 @@ function generate(root: FilterNode, need: number): FilterPredicate {
   const helpers: FilterPredicate[] = [];
   const gen = (node: FilterNode): string => {
     switch (node.kind) {
+      // A chain is one flat expression (`(a || b || c)`), not nested parentheses: the code
+      // generator loops over it, and V8's parser sees no nesting either.
       case 'or':
-        return `(${gen(node.left)} || ${gen(node.right)})`;
+        return `(${chainOperands(node).map(gen).join(' || ')})`;
       case 'and':
-        return `(${gen(node.left)} && ${gen(node.right)})`;
+        return `(${chainOperands(node).map(gen).join(' && ')})`;
       case 'not':
         return `!${gen(node.operand)}`;
       case 'integer':
@@ -211,15 +214,28 @@ function generate(root: FilterNode, need: number): FilterPredicate {
 
 function closure(node: FilterNode): FilterPredicate {
   switch (node.kind) {
+    // A chain is a loop over its operands, so evaluating it nests no calls.
     case 'or': {
-      const l = closure(node.left);
-      const r = closure(node.right);
-      return (b, v) => l(b, v) || r(b, v);
+      const ops = chainOperands(node).map(closure);
+      if (ops.length === 2) {
+        const [l, r] = ops as [FilterPredicate, FilterPredicate];
+        return (b, v) => l(b, v) || r(b, v);
+      }
+      return (b, v) => {
+        for (const op of ops) if (op(b, v)) return true;
+        return false;
+      };
     }
     case 'and': {
-      const l = closure(node.left);
-      const r = closure(node.right);
-      return (b, v) => l(b, v) && r(b, v);
+      const ops = chainOperands(node).map(closure);
+      if (ops.length === 2) {
+        const [l, r] = ops as [FilterPredicate, FilterPredicate];
+        return (b, v) => l(b, v) && r(b, v);
+      }
+      return (b, v) => {
+        for (const op of ops) if (!op(b, v)) return false;
+        return true;
+      };
     }
     case 'not': {
       const inner = closure(node.operand);

@@ -19,6 +19,8 @@ const LEX_BRAND = Symbol.for('axebpf.error.LexError');
  * - `NUMBER_TOO_WIDE`: a number that does not fit the field's type.
  * - `INVALID_FIELD`: a field description that is malformed (bad name, offset or size); checked
  *   before any code is generated from it.
+ * - `FILTER_TOO_LONG`: a filter of a page (4096 bytes) or more, which Linux refuses
+ *   (`event_filter_write`: `cnt >= PAGE_SIZE` is `-EINVAL`).
  * - `RECORD_TOO_SHORT`: a compiled filter ran on a record shorter than the event's fields
  *   (or a dynamic string pointing outside the record).
  */
@@ -34,7 +36,8 @@ export type LexErrorCode =
   | 'NOT_STRING'
   | 'NUMBER_TOO_WIDE'
   | 'INVALID_FIELD'
-  | 'RECORD_TOO_SHORT';
+  | 'RECORD_TOO_SHORT'
+  | 'FILTER_TOO_LONG';
 
 /** Options of the {@link LexError} constructor. */
 export interface LexErrorOptions {

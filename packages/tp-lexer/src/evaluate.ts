@@ -3,6 +3,7 @@
 // oracle the compiled predicates are tested against.
 
 import type { FilterAst, FilterNode, IntegerPredicate } from './ast.js';
+import { chainOperands } from './ast.js';
 import { LexError } from './errors.js';
 import type { FilterField } from './fields.js';
 import { compileGlob } from './glob.js';
@@ -38,15 +39,23 @@ export function readIntegerField(field: FilterField, view: DataView): bigint {
  * @returns a byte count.
  */
 export function requiredRecordSize(node: FilterNode): number {
-  switch (node.kind) {
-    case 'or':
-    case 'and':
-      return Math.max(requiredRecordSize(node.left), requiredRecordSize(node.right));
-    case 'not':
-      return requiredRecordSize(node.operand);
-    default:
-      return node.field.offset + node.field.size;
+  // An explicit stack: no recursion however long or deep the filter.
+  let need = 0;
+  const stack: FilterNode[] = [node];
+  for (let n = stack.pop(); n !== undefined; n = stack.pop()) {
+    switch (n.kind) {
+      case 'or':
+      case 'and':
+        stack.push(n.left, n.right);
+        break;
+      case 'not':
+        stack.push(n.operand);
+        break;
+      default:
+        need = Math.max(need, n.field.offset + n.field.size);
+    }
   }
+  return need;
 }
 
 /**
@@ -69,9 +78,9 @@ export function evaluateFilter(ast: FilterAst, record: Uint8Array): boolean {
 function evalNode(node: FilterNode, bytes: Uint8Array, view: DataView): boolean {
   switch (node.kind) {
     case 'or':
-      return evalNode(node.left, bytes, view) || evalNode(node.right, bytes, view);
+      return chainOperands(node).some((n) => evalNode(n, bytes, view));
     case 'and':
-      return evalNode(node.left, bytes, view) && evalNode(node.right, bytes, view);
+      return chainOperands(node).every((n) => evalNode(n, bytes, view));
     case 'not':
       return !evalNode(node.operand, bytes, view);
     case 'integer':

@@ -6,7 +6,7 @@ export type { LexErrorCode, LexErrorOptions } from './errors.js';
 export type { FilterField, FilterFieldKind } from './fields.js';
 export { tokenize } from './lexer.js';
 export type { Token, TokenKind } from './lexer.js';
-export { parseFilter, parseNumber } from './parser.js';
+export { MAX_FILTER_BYTES, parseFilter, parseNumber } from './parser.js';
 export type {
   AndNode,
   FilterAst,
@@ -19,6 +19,7 @@ export type {
   StringOp,
   StringPredicate,
 } from './ast.js';
+export { chainOperands } from './ast.js';
 export { evaluateFilter, readIntegerField, requiredRecordSize } from './evaluate.js';
 export { compileFilter, compileFilterText } from './compile.js';
 export type { CompileMode, CompileOptions, CompiledFilter, FilterPredicate } from './compile.js';

@@ -173,9 +173,15 @@ function readString(input: string, start: number, push: Push): number {
           i += 4;
           continue;
         }
-        default:
-          // \\ \" \' and any other escaped character stand for themselves.
+        case '\\':
+        case '"':
+        case "'":
           out += e;
+          break;
+        default:
+          // An unknown escape is kept as written, backslash included: Linux does no escape
+          // processing in filter strings, so `'a\q'` means the three characters a, \, q.
+          out += '\\' + e;
       }
       i += 2;
       continue;

@@ -13,6 +13,12 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MAX_DEPTH = 256;
 
 /**
+ * The longest filter accepted, in UTF-8 bytes, plus one: Linux refuses a write of a page
+ * (4096 bytes) or more to an event's `filter` file.
+ */
+export const MAX_FILTER_BYTES = 4096;
+
+/**
  * Parses a Linux numeric literal the way `kstrtoll(…, 0)` reads it: an optional sign, then
  * `0x` hexadecimal, a leading `0` octal, or decimal.
  *
@@ -49,6 +55,7 @@ export function parseNumber(text: string): bigint | undefined {
  * ```
  */
 export function parseFilter(input: string, fields: readonly FilterField[]): FilterAst | undefined {
+  checkLength(input);
   const tokens = tokenize(input);
   if (tokens.length === 1) return undefined;
   const byName = new Map<string, FilterField>();
@@ -63,6 +70,26 @@ export function parseFilter(input: string, fields: readonly FilterField[]): Filt
     throw p.error('UNEXPECTED_TOKEN', t.kind === ')' ? 'unbalanced `)`' : `extraneous input \`${t.text}\``, t);
   }
   return { source: input, root, fields };
+}
+
+/** Rejects a filter of {@link MAX_FILTER_BYTES} bytes or more, pointing at the first byte past the limit. */
+function checkLength(input: string): void {
+  if (input.length < MAX_FILTER_BYTES / 3) return; // at most 3 UTF-8 bytes per UTF-16 unit
+  let bytes = 0;
+  let at = -1;
+  for (let i = 0; i < input.length; i++) {
+    const c = input.charCodeAt(i);
+    // UTF-8 length: a surrogate pair is 4 bytes, counted on its high half.
+    bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c < 0xdc00 ? 4 : c >= 0xdc00 && c < 0xe000 ? 0 : 3;
+    if (at < 0 && bytes >= MAX_FILTER_BYTES) at = i;
+  }
+  if (at < 0) return;
+  throw new LexError({
+    code: 'FILTER_TOO_LONG',
+    message: `filter of ${bytes} bytes at column ${at + 1}: Linux refuses filters of a page (${MAX_FILTER_BYTES} bytes) or more`,
+    // No `input`: a caret line would repeat the whole page-long filter in the message.
+    offset: at,
+  });
 }
 
 /** Rejects malformed field descriptions (they feed generated code, so they must be plain data). */
@@ -260,6 +287,11 @@ class Parser {
     const valueTok = this.take();
     if (valueTok.kind !== 'string' && valueTok.kind !== 'word') {
       throw this.error('UNEXPECTED_TOKEN', valueTok.kind === 'eof' ? 'expected a string after the operator' : `expected a string, found \`${valueTok.text}\``, valueTok, field.name);
+    }
+    if (op === '~' && valueTok.value.startsWith('!')) {
+      // Linux (filter_parse_regex): a glob that starts with `!` is negated.
+      const operand: FilterNode = { kind: 'string', field, op, value: valueTok.value.slice(1), start: nameTok.start, end: valueTok.end };
+      return { kind: 'not', operand, start: nameTok.start, end: valueTok.end };
     }
     return { kind: 'string', field, op, value: valueTok.value, start: nameTok.start, end: valueTok.end };
   }

@@ -110,6 +110,37 @@ describe.each(modes)('compileFilter (%s)', (mode) => {
     expect(run('!comm ~ "b*"', { comm: 'bash' })).toBe(false);
   });
 
+  it('negates a glob that starts with `!`, as Linux does (`comm ~ "!bash"`)', () => {
+    expect(run('comm ~ "!bash"', { comm: 'bash' })).toBe(false);
+    expect(run('comm ~ "!bash"', { comm: 'zsh' })).toBe(true);
+    expect(run('comm ~ "!b*" && sig == 1', { comm: 'dash', sig: 1 })).toBe(true);
+    expect(run('comm ~ "!b*"', { comm: 'bash' })).toBe(false);
+    // Only a leading `!` negates; inside a class it is the class's negation.
+    expect(run('comm ~ "[!b]ash"', { comm: 'dash' })).toBe(true);
+  });
+
+  it('compiles the longest chains a page holds, && and || mixed, and agrees with the reference', () => {
+    const preds: string[] = [];
+    let text = '';
+    for (let i = 0; ; i++) {
+      const p = `sig == ${i % 50}`;
+      const next = text === '' ? p : `${text}${i % 7 === 0 ? ' || ' : ' && '}${p}`;
+      if (enc.encode(next).length >= 4096) break;
+      text = next;
+      preds.push(p);
+    }
+    expect(preds.length).toBeGreaterThan(300);
+    const onlyAnd = preds.map((_, i) => `sig != ${i + 1000}`).join('&&').slice(0, 4000).replace(/&*s?i?g?[^&]*$/, '');
+    for (const t of [text, onlyAnd, onlyAnd.replaceAll('&&', '||')]) {
+      const ast = parseFilter(t, FIELDS)!;
+      const f = compileFilter(ast, { mode });
+      for (const sig of [0, 1, 7, 49, 1001, -3]) {
+        const rec = makeRecord({ sig });
+        expect(f.test(rec)).toBe(evaluateFilter(ast, rec));
+      }
+    }
+  });
+
   it('fails with RECORD_TOO_SHORT instead of matching a missing field', () => {
     const f = compileFilterText('big == 1', FIELDS, { mode })!;
     expect(f.minRecordSize).toBe(24);
@@ -197,6 +228,26 @@ describe.each(modes)('compileFilter (%s)', (mode) => {
 });
 
 describe('compileFilterText', () => {
+  it('rejects a filter of a page (4096 bytes) or more with FILTER_TOO_LONG, not a RangeError', () => {
+    // The campaign's filter: 1,853 predicates, 25,938 characters.
+    const long = Array.from({ length: 1853 }, (_, i) => `sig == ${100 + (i % 900)}`).join(' && ');
+    expect(long.length).toBe(25_938);
+    let thrown: unknown;
+    try {
+      compileFilterText(long, FIELDS);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(LexError.isInstance(thrown)).toBe(true);
+    expect(thrown).toMatchObject({ code: 'FILTER_TOO_LONG', offset: 4095 });
+    const page = 'sig == 1' + ' '.repeat(4096 - 8);
+    expect(() => compileFilterText(page, FIELDS)).toThrowError(expect.objectContaining({ code: 'FILTER_TOO_LONG' }));
+    expect(compileFilterText('sig == 1' + ' '.repeat(4095 - 8), FIELDS)).toBeDefined(); // 4095 bytes
+    // Bytes, not characters: 1362 three-byte characters and 10 more make 4096 bytes.
+    expect(() => compileFilterText(`comm == "${'\u20ac'.repeat(1362)}"`, FIELDS)).toThrowError(expect.objectContaining({ code: 'FILTER_TOO_LONG' }));
+  });
+
+
   it('returns undefined for an empty filter (clearing it; the Rust original panicked)', () => {
     expect(compileFilterText('', FIELDS)).toBeUndefined();
     expect(compileFilterText('   ', FIELDS)).toBeUndefined();

@@ -31,6 +31,11 @@ describe('tokenize', () => {
     expect(t[1]!.value).toBe('a"b\\c\n\tA');
   });
 
+  it('keeps an unknown escape as written, backslash included, as Linux does', () => {
+    expect(tokenize(String.raw`'a\q'`)[0]!.value).toBe('a\\q');
+    expect(tokenize(String.raw`"\*x"`)[0]!.value).toBe('\\*x');
+  });
+
   it('rejects a lone `=` and a lone `|` with their column', () => {
     const e1 = lexError('a = 1');
     expect(e1.code).toBe('UNEXPECTED_CHAR');

@@ -124,8 +124,9 @@ describe('parseFilter: errors', () => {
   });
 
   it('fails with a typed error, not a stack overflow, on deep nesting', () => {
-    expect(parseError('('.repeat(5000) + 'sig == 1' + ')'.repeat(5000))).toMatchObject({ code: 'UNEXPECTED_TOKEN' });
-    expect(parseError('!'.repeat(5000) + 'sig == 1').code).toBe('UNEXPECTED_TOKEN');
+    expect(parseError('('.repeat(1500) + 'sig == 1' + ')'.repeat(1500))).toMatchObject({ code: 'UNEXPECTED_TOKEN' });
+    expect(parseError('!'.repeat(3000) + 'sig == 1').code).toBe('UNEXPECTED_TOKEN');
+    expect(parseError('!'.repeat(5000) + 'sig == 1').code).toBe('FILTER_TOO_LONG');
   });
 });
 

@@ -77,6 +77,20 @@ function loadTable(path: string, options: { stext?: string; etext?: string; all?
   return KsymTable.fromBlob(bytes, range);
 }
 
+/** A blob given with `inject --blob`, read and decoded before anything is written. */
+function checkedBlob(path: string): Uint8Array {
+  const bytes = readInput(path);
+  if (bytes.length === 0) throw new CliFailure(`\`${path}\` is empty, not a kallsyms blob`);
+  try {
+    KsymTable.fromBlob(bytes);
+  } catch (err) {
+    if (!KsymError.isInstance(err)) throw err;
+    const where = err.offset !== undefined ? ` (at byte ${hex(err.offset)})` : '';
+    throw new CliFailure(`\`${path}\` is not a kallsyms blob: ${err.message} [${err.code}]${where}; nothing was injected`);
+  }
+  return bytes;
+}
+
 function looksLikeText(bytes: Uint8Array): boolean {
   const head = bytes.subarray(0, 64);
   return head.length > 0 && head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 0x20 && b < 0x7f));
@@ -113,7 +127,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       const bytes = readInput(input);
       const built = buildBlob(loadSymbols(input, bytes, options.all === true));
       const blob = options.compress === true ? compressBlob(built.blob) : built.blob;
-      writeFileSync(options.output, blob);
+      try {
+        writeFileSync(options.output, blob);
+      } catch (err) {
+        throw new CliFailure(`cannot write \`${options.output}\`: ${(err as Error).message}`);
+      }
       io.out(`${built.symbolCount} symbols, ${built.tokenCount} tokens, blob ${blob.length} bytes -> ${options.output}\n`);
     });
 
@@ -132,7 +150,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         const bytes = new Uint8Array(size);
         readSync(fd, bytes, 0, size, 0);
         if (!isElf(bytes)) throw new CliFailure(`\`${path}\` is not an ELF file`);
-        const raw = options.blob !== undefined ? readInput(options.blob) : buildBlob(loadSymbols(path, bytes, options.all === true)).blob;
+        const raw = options.blob !== undefined ? checkedBlob(options.blob) : buildBlob(loadSymbols(path, bytes, options.all === true)).blob;
         const blob = options.compress === true ? compressBlob(raw) : raw;
         const section = parseElf(bytes).sectionByName(options.section);
         if (section === undefined) throw new CliFailure(`\`${path}\` has no \`${options.section}\` section to inject into`);

@@ -103,6 +103,35 @@ describe('ksym-gen inject', () => {
   });
 });
 
+describe('ksym-gen: bad output paths and bad blobs', () => {
+  it('reports an unwritable output path as an error, not a stack trace', async () => {
+    const r = await run('build', image, '-o', '/nonexistent/dir/out.bin');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^ksym-gen: error: cannot write `\/nonexistent\/dir\/out.bin`/);
+  });
+
+  it('validates a --blob before injecting: random or empty bytes exit 1 and leave the image as it was', async () => {
+    const target = join(dir, 'kernel3.elf');
+    copyFileSync(image, target);
+    const before = readFileSync(target);
+    const random = join(dir, 'random.bin');
+    let x = 12345;
+    writeFileSync(random, Uint8Array.from({ length: 600 }, () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 24)));
+    const empty = join(dir, 'empty.bin');
+    writeFileSync(empty, new Uint8Array(0));
+    for (const blob of [random, empty]) {
+      const r = await run('inject', target, '--blob', blob);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain('not a kallsyms blob');
+      expect(readFileSync(target).equals(before)).toBe(true);
+    }
+    // a real blob still goes in
+    const good = join(dir, 'good.bin');
+    expect((await run('build', image, '-o', good)).code).toBe(0);
+    expect((await run('inject', target, '--blob', good)).code).toBe(0);
+  });
+});
+
 describe('ksym-gen lookup, search, stats', () => {
   it('resolves names and addresses with offset, size and the demangled form', async () => {
     expect((await run('lookup', image, 'do_fork_2')).out).toBe('do_fork_2 = 0x4001b0 T\n');

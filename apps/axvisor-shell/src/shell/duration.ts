@@ -3,23 +3,34 @@
 
 import { ShellError } from '../errors.js';
 
+/** The virtual clock is a u64 of nanoseconds: no duration or time past this. */
+export const MAX_VIRTUAL_NS = (1n << 64n) - 1n;
+
 const UNITS: Record<string, bigint> = { ns: 1n, us: 1_000n, 'µs': 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n };
 
 /**
  * Parses a duration into nanoseconds.
  * @param text - a decimal number followed by a unit `ns`, `us`, `ms`, `s` or `m`.
  * @returns nanoseconds (fractions below 1 ns are rounded down).
- * @throws {ShellError} `BAD_DURATION` naming the accepted units.
+ * @throws {ShellError} `BAD_DURATION` naming the accepted units; for a negative duration; for
+ *   one past the u64-nanosecond virtual clock ({@link MAX_VIRTUAL_NS}).
  */
 export function parseDuration(text: string): bigint {
   const match = /^(\d+)(?:\.(\d+))?(ns|us|µs|ms|s|m)$/.exec(text.trim());
+  if (match === null && /^-/.test(text.trim())) {
+    throw new ShellError({ code: 'BAD_DURATION', message: `bad duration \`${text}\`: a duration cannot be negative` });
+  }
   if (match === null) {
     throw new ShellError({ code: 'BAD_DURATION', message: `bad duration \`${text}\`: write a number and a unit, e.g. \`1s\`, \`500ms\`, \`250us\`, \`100ns\`` });
   }
   const unit = UNITS[match[3]!]!;
   const fraction = match[2] ?? '';
   const scale = 10n ** BigInt(fraction.length);
-  return BigInt(match[1]!) * unit + (BigInt(fraction || '0') * unit) / scale;
+  const ns = BigInt(match[1]!) * unit + (BigInt(fraction || '0') * unit) / scale;
+  if (ns > MAX_VIRTUAL_NS) {
+    throw new ShellError({ code: 'BAD_DURATION', message: `duration \`${text}\` is past the virtual clock's range (a u64 of nanoseconds: at most ${MAX_VIRTUAL_NS / 1_000_000_000n}s)` });
+  }
+  return ns;
 }
 
 /**

@@ -159,6 +159,27 @@ export class CommandRegistry<C> {
 }
 
 /**
+ * `-n -1` and `--top -3` as `--n=-1` and `--top=-3`: parseArgs takes a value that starts with
+ * `-` for an option and calls it ambiguous, so the command never sees the number to say
+ * what is wrong with it.
+ */
+function joinNegativeValues(args: readonly string[], options: OptionsConfig): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = args[i + 1];
+    const name = a.startsWith('--') ? a.slice(2) : a.length === 2 && a[0] === '-' ? Object.entries(options).find(([, o]) => o.short === a[1])?.[0] : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-[0-9.]/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
+/**
  * Parses command options with node:util parseArgs, strictly.
  * @param spec - the command (its usage goes into errors).
  * @param args - the arguments.
@@ -168,7 +189,7 @@ export class CommandRegistry<C> {
  */
 export function parseOptions<const O extends OptionsConfig>(spec: { usage: string }, args: readonly string[], options: O): ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>> {
   try {
-    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+    return parseArgs({ args: joinNegativeValues(args, options), options, allowPositionals: true, strict: true });
   } catch (error) {
     // node's messages are long and end with advice about `--`; keep the first clause.
     const text = (error as Error).message;
