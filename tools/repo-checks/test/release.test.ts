@@ -64,8 +64,8 @@ describe('release plan', () => {
   it('the pending changesets name packages of this workspace and never a major bump', () => {
     const names = new Set(workspacePackages().map((p) => p.pj.name));
     for (const [name, bump] of bumps) {
-      expect(names.has(name), name).toBe(true);
-      expect(bump, name).not.toBe('major');
+      expect({ name, known: names.has(name) }).toEqual({ name, known: true });
+      expect({ name, bump }).not.toEqual({ name, bump: 'major' });
     }
   });
 
@@ -73,7 +73,7 @@ describe('release plan', () => {
     const release = plan.releases.find((r) => r.name === name);
     const want = allowed(name);
     const got: Bump = release?.type ?? 'none';
-    expect(got, `${name}: changesets say ${want}, the plan says ${got}`).toBe(want);
+    expect({ name, bump: got }).toEqual({ name, bump: want });
     if (release !== undefined) expect(release.newVersion).toBe(inc(release.oldVersion, want));
   });
 });
