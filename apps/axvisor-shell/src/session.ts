@@ -83,7 +83,7 @@ export class Session {
     const shellInit = this.rt.tracepoints.register(SHELL_EVENTS.shell_init);
     this.#shellCommand = this.rt.tracepoints.register(SHELL_EVENTS.shell_command);
     bridgeTracepointEvents(this.rt.tracepoints, this.rt);
-    this.trace = new ChromeTrace(this.rt.tracepoints);
+    this.trace = new ChromeTrace(this.rt.tracepoints, { events: this.rt.events });
     this.rt.events.follow((e) => {
       if (this.verbose) process.stdout.write(`${e.name} vm${e.vmId} ${e.args.map((a) => `0x${a.toString(16)}`).join(' ')}\n`);
     });
