@@ -115,7 +115,7 @@ describe.skipIf(!built)('the demo trace, as Perfetto shows it', () => {
     for (const e of [...runs, ...exits]) {
       const name = threadName.get(e.tid)!;
       const m = /^vm(\d+) vcpu(\d+)$/.exec(name);
-      expect(m, name).not.toBeNull();
+      expect({ name, vcpuThread: m !== null }).toEqual({ name, vcpuThread: true });
       expect(VM_PID_BASE + Number(m![1])).toBe(e.pid);
       vcpuThreads.add(name);
     }
@@ -128,13 +128,13 @@ describe.skipIf(!built)('the demo trace, as Perfetto shows it', () => {
     const reasons = new Set<string>();
     for (const e of exits) {
       const code = EXIT_REASON_CODE[e.name as keyof typeof EXIT_REASON_CODE];
-      expect(code, e.name).toBeDefined();
+      expect({ name: e.name, known: code !== undefined }).toEqual({ name: e.name, known: true });
       expect(e.args).toMatchObject({ exit_reason: code, vm_id: e.pid - VM_PID_BASE });
       expect(String(e.args!['pc'])).toMatch(/^0x[0-9a-f]+$/);
       expect(typeof e.args!['guest_ns']).toBe('number');
       reasons.add(e.name);
     }
-    for (const r of ['Hypercall', 'SystemDown', 'Halt', 'SendIPI', 'ExternalInterrupt']) expect(reasons.has(r), r).toBe(true);
+    expect([...reasons]).toEqual(expect.arrayContaining(['Hypercall', 'SystemDown', 'Halt', 'SendIPI', 'ExternalInterrupt']));
   });
 
   it('shows the EL2 handling of each exit on the hypervisor, one track per physical CPU', () => {
@@ -150,7 +150,7 @@ describe.skipIf(!built)('the demo trace, as Perfetto shows it', () => {
   it('puts each probe type on its own named tracks: hypervisor probes in the hypervisor, guest probes in their VM', () => {
     const byType = (t: string) => events.filter((e) => e.cat === t);
     for (const t of ['hprobe', 'hretprobe']) {
-      expect(byType(t).length, t).toBeGreaterThan(0);
+      expect(byType(t).length).toBeGreaterThan(0);
       for (const e of byType(t)) {
         expect(e.pid).toBe(HYPERVISOR_PID);
         expect(threadName.get(e.tid)).toMatch(new RegExp(`^${t} \\(pcpu\\d+\\)$`));
