@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The `axvisor` command.
 
-import { Command, InvalidArgumentError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ShellError } from './errors.js';
 import { runMainJob } from './main-job.js';
 import { runShell } from './repl.js';
@@ -15,15 +16,27 @@ function duration(text: string): bigint {
   }
 }
 
+/** The command's version: its own and the axebpf packages' (from the package.json files). */
+function version(): string {
+  const read = (url: URL) => (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+  const own = read(new URL('../package.json', import.meta.url));
+  return `axvisor ${own} (axebpf ${read(new URL(import.meta.resolve('axebpf/package.json')))})`;
+}
+
+// Exit status: 0 success; 1 a command that ran and failed; 2 a usage error (unknown command or
+// option, bad or missing argument), as ksym-gen and aarch64-emu.
 const program = new Command()
   .name('axvisor')
   .description('The simulated AxVisor hypervisor with the axebpf tracing stack')
-  .showHelpAfterError('(run `axvisor --help` for usage)');
+  .version(version(), '-V, --version', 'print the version')
+  .showHelpAfterError('(run `axvisor --help` for usage)')
+  .exitOverride();
 
 program
   .command('demo')
   .description('boot the bundled, kprobe and cluster VMs, attach vmexit_stats, latency_hist, hprobes and guest kprobes, run, and report (the main job)')
-  .option('--for <duration>', 'virtual time to run, e.g. 1s, 250ms, 500us', duration, 1_000_000_000n)
+  // a bigint default needs its own description: commander's help cannot JSON-print a bigint
+  .addOption(new Option('--for <duration>', 'virtual time to run, e.g. 1s, 250ms, 500us').argParser(duration).default(1_000_000_000n, '1s'))
   .option('--trace <file>', 'where to write the Chrome trace-event file', 'axvisor-trace.json')
   .option('--top <n>', 'rows of the top-events table', (v) => {
     const n = Number(v);
@@ -42,12 +55,17 @@ program
   .description('boot VMs (default: the bundled ones), then run --exec commands or an interactive shell')
   .argument('[configs...]', 'VM configuration files in AxVisor TOML')
   .option('--exec <commands>', 'commands separated by `;`; the exit status says whether all succeeded')
-  .option('--for <duration>', 'virtual time to run before the commands', duration, 0n)
+  .addOption(new Option('--for <duration>', 'virtual time to run before the commands').argParser(duration).default(0n, '0s'))
   .action(async (configs: string[], opts: { exec?: string; for: bigint }) => {
     process.exitCode = await runShell({ configs, exec: opts.exec, forNs: opts.for });
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {
+  // commander has printed its message (or the help, or the version) already
+  if (e instanceof CommanderError) {
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+    return;
+  }
   process.stderr.write(`axvisor: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exitCode = 1;
 });

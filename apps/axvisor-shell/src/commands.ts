@@ -8,7 +8,7 @@ import { formatDuration, renderEvent, renderHistogram, renderTable } from 'axebp
 import type { EventFilter } from 'axebpf';
 import { exitReasonName } from '@axebpf/axvisor-vmm';
 import { ShellError } from './errors.js';
-import { formatVirtualDuration, parseDuration } from './shell/duration.js';
+import { formatProgressDuration, formatVirtualDuration, parseDuration } from './shell/duration.js';
 import { CommandRegistry, parseOptions } from './shell/registry.js';
 import { editDistance } from './shell/suggest.js';
 import type { Session } from './session.js';
@@ -143,7 +143,7 @@ export function buildCommands(): CommandRegistry<Ctx> {
       const step = 100_000_000n;
       for (let done = 0n; done < ns; done += step) {
         c.vmm.run(ns - done < step ? ns - done : step);
-        if (ns > step && process.stderr.isTTY) process.stderr.write(`\r  ${formatVirtualDuration(c.vmm.timeNs - before)} / ${formatVirtualDuration(ns)}`);
+        if (ns > step && process.stderr.isTTY) process.stderr.write(`\r  ${formatProgressDuration(c.vmm.timeNs - before, ns)} / ${formatVirtualDuration(ns)}`);
         if (c.vmm.vms().every((vm) => vm.status !== 'Running')) break;
       }
       if (ns > step && process.stderr.isTTY) process.stderr.write('\n');
