@@ -9,7 +9,7 @@ import { publishedPackages, root } from './repo.js';
 const repoUrl = 'git+https://github.com/axebpf/axebpf.git';
 
 describe.each(publishedPackages().map((p) => [p.pj.name, p] as const))('%s', (_name, p) => {
-  const pj = p.pj as Record<string, unknown> & { exports: Record<string, unknown>; repository: Record<string, string>; keywords?: string[]; bugs?: { url?: string } };
+  const pj = p.pj as unknown as Record<string, unknown> & { exports: Record<string, unknown>; repository: Record<string, string>; keywords?: string[]; bugs?: { url?: string } };
   const dir = path.relative(root, p.dir);
 
   it('has description, license, keywords, homepage, bugs and repository with its directory', () => {
