@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { testConcurrency } from '../test-utils/vitest-reporters.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const groups = ['packages', 'apps', 'tools'];
@@ -22,8 +23,12 @@ const resultFiles = () =>
 // Stale results from an earlier run must not be counted.
 for (const f of resultFiles()) fs.rmSync(f);
 
+// turbo would start every package's tests at once; on two cores that oversubscribes the machine
+// (ten vitest processes) and slow oracle tests time out. Bound it (AXEBPF_TEST_CONCURRENCY
+// overrides); vitest-reporters.js gives each package its share of the cores as workers.
 const extra = process.argv.slice(2);
-const turbo = spawnSync('pnpm', ['exec', 'turbo', 'run', 'test', '--continue', ...extra], {
+const concurrency = extra.some((a) => a.startsWith('--concurrency')) ? [] : [`--concurrency=${testConcurrency()}`];
+const turbo = spawnSync('pnpm', ['exec', 'turbo', 'run', 'test', '--continue', ...concurrency, ...extra], {
   cwd: root,
   stdio: 'inherit',
 });

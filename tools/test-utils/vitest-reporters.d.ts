@@ -5,4 +5,7 @@ export declare function testResultsReporters(): {
   passWithNoTests: boolean;
   testTimeout: number;
   hookTimeout: number;
+  maxWorkers: number;
 };
+/** How many packages' tests run at once: `AXEBPF_TEST_CONCURRENCY`, else the cores (at most 4). */
+export declare function testConcurrency(): number;

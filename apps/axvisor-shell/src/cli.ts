@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The `axvisor` command.
 
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ShellError } from './errors.js';
 import { runMainJob } from './main-job.js';
 import { runShell } from './repl.js';
@@ -15,15 +16,26 @@ function duration(text: string): bigint {
   }
 }
 
+/** The command's version: its own and the axebpf packages' (from the package.json files). */
+function version(): string {
+  const read = (url: URL) => (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+  const own = read(new URL('../package.json', import.meta.url));
+  return `axvisor ${own} (axebpf ${read(new URL(import.meta.resolve('axebpf/package.json')))})`;
+}
+
+// Exit status: 0 success; 1 a command that ran and failed; 2 a usage error (unknown command or
+// option, bad or missing argument), as ksym-gen and aarch64-emu.
 const program = new Command()
   .name('axvisor')
   .description('The simulated AxVisor hypervisor with the axebpf tracing stack')
-  .showHelpAfterError('(run `axvisor --help` for usage)');
+  .version(version(), '-V, --version', 'print the version')
+  .showHelpAfterError('(run `axvisor --help` for usage)')
+  .exitOverride();
 
 program
   .command('demo')
   .description('boot the bundled, kprobe and cluster VMs, attach vmexit_stats, latency_hist, hprobes and guest kprobes, run, and report (the main job)')
-  // bigint defaults need a text for --help (commander would JSON.stringify them and fail)
+  // a bigint default needs its own description: commander's help cannot JSON-print a bigint
   .addOption(new Option('--for <duration>', 'virtual time to run, e.g. 1s, 250ms, 500us').argParser(duration).default(1_000_000_000n, '1s'))
   .option('--trace <file>', 'where to write the Chrome trace-event file', 'axvisor-trace.json')
   .option('--top <n>', 'rows of the top-events table', (v) => {
@@ -44,7 +56,7 @@ program
   .description('boot VMs (default: the bundled ones), then run --exec commands or an interactive shell')
   .argument('[configs...]', 'VM configuration files in AxVisor TOML')
   .option('--exec <commands>', 'commands separated by `;`; the exit status says whether all succeeded')
-  .addOption(new Option('--for <duration>', 'virtual time to run before the commands').argParser(duration).default(0n, '0'))
+  .addOption(new Option('--for <duration>', 'virtual time to run before the commands').argParser(duration).default(0n, '0s'))
   .option('--trace <tracepoints>', "enable tracepoints before the VMs are created ('vmm:*', 'shell:*', '*', names; comma-separated or repeated), so boot-time events are seen", (v: string, all: string[] = []) => [...all, v])
   .option('--prog <name>', 'attach this precompiled program to each --trace tracepoint (as `trace enable --prog`)')
   .option('--buffer-size <events>', 'event ring size in events (default 4096)', (v) => {
@@ -66,6 +78,11 @@ program
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {
+  // commander has printed its message (or the help, or the version) already
+  if (e instanceof CommanderError) {
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+    return;
+  }
   process.stderr.write(`axvisor: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exitCode = 1;
 });

@@ -12,7 +12,7 @@ import { SYS_REG_BY_NAME } from '@axebpf/aarch64-emu';
 import { isLinuxArm64Image, kaslrOffsetFromSymbol, readLinuxKallsyms, relocateLinuxKallsyms } from '@axebpf/ksym';
 import { ShellError } from './errors.js';
 import { registerScriptCommands } from './script-commands.js';
-import { formatVirtualDuration, MAX_VIRTUAL_NS, parseDuration } from './shell/duration.js';
+import { formatProgressDuration, formatVirtualDuration, MAX_VIRTUAL_NS, parseDuration } from './shell/duration.js';
 import { CommandRegistry, parseOptions } from './shell/registry.js';
 import { editDistance } from './shell/suggest.js';
 import { loadVmSources } from './repl.js';
@@ -228,7 +228,7 @@ export function buildCommands(): CommandRegistry<Ctx> {
           const wall = performance.now() - wall0;
           if (tty && wall >= 500) {
             const rate = ((totalExits() - exits0) * 1000) / wall;
-            process.stderr.write(`\r\x1b[K  ${formatVirtualDuration(c.vmm.timeNs - before)} of ${formatVirtualDuration(ns)} virtual, ${Math.round(rate)} exits/s (Ctrl-C stops)`);
+            process.stderr.write(`\r\x1b[K  ${formatProgressDuration(c.vmm.timeNs - before, ns)} / ${formatVirtualDuration(ns)} virtual, ${Math.round(rate)} exits/s (Ctrl-C stops)`);
             progress = true;
           }
           if (cut) await new Promise<void>((r) => setImmediate(r));

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // `axvisor run`: boots VMs, then runs `--exec` commands or an interactive shell with line
-// editing, history and tab completion (node:readline).
+// editing, tab completion and a history kept between sessions (node:readline).
 
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { createInterface, emitKeypressEvents } from 'node:readline';
 import { parseVmConfig } from '@axebpf/axvisor-vmm';
 import { buildCommands } from './commands.js';
@@ -23,6 +24,49 @@ export interface RunShellOptions {
   forNs: bigint;
   /** Tracepoints, programs and ring settings applied before the VMs are created. */
   session?: SessionOptions;
+  /** The interactive shell's input (default: standard input). */
+  input?: NodeJS.ReadableStream;
+  /** Where the interactive shell and the commands write (default: standard output). */
+  output?: NodeJS.WritableStream;
+  /** Whether the shell's input and output are a terminal (default: whether the output is a TTY). */
+  terminal?: boolean;
+  /** History file (default: {@link historyFile}); `null` keeps no history file. */
+  historyFile?: string | null;
+}
+
+/** Lines kept in the history (in memory and in the file). */
+export const HISTORY_SIZE = 1000;
+
+/**
+ * Where the interactive shell keeps its history: `$XDG_STATE_HOME/axvisor/history`, else
+ * `~/.local/state/axvisor/history` (the XDG base directory for state).
+ * @param env - the environment (default: the process's).
+ * @returns the path.
+ */
+export function historyFile(env: NodeJS.ProcessEnv = process.env): string {
+  const state = env['XDG_STATE_HOME'] !== undefined && isAbsolute(env['XDG_STATE_HOME']) ? env['XDG_STATE_HOME'] : join(env['HOME'] ?? homedir(), '.local', 'state');
+  return join(state, 'axvisor', 'history');
+}
+
+/** Reads the history file (oldest line first in the file); newest first, as readline wants. */
+function loadHistory(file: string | null): string[] {
+  if (file === null) return [];
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').slice(-HISTORY_SIZE).reverse();
+  } catch {
+    return []; // no history yet (or unreadable: the shell works without one)
+  }
+}
+
+/** Writes the history (newest first, as readline keeps it) oldest line first. */
+function saveHistory(file: string | null, history: readonly string[]): void {
+  if (file === null) return;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, history.slice(0, HISTORY_SIZE).reverse().map((l) => `${l}\n`).join(''));
+  } catch {
+    // a read-only home or state directory: the session keeps its history in memory only
+  }
 }
 
 /**
@@ -68,8 +112,9 @@ export async function runShell(options: RunShellOptions): Promise<number> {
   for (const vm of session.vmm.vms()) session.vmm.startVm(vm.id);
   if (options.forNs > 0n) session.vmm.run(options.forNs);
   const commands = buildCommands();
-  const ctx = Object.assign(session, { print: (text: string) => process.stdout.write(`${text}\n`) });
-  const output = { out: (t: string) => process.stdout.write(`${t}\n`), err: (t: string) => process.stderr.write(`${t}\n`) };
+  const out = options.output ?? process.stdout;
+  const ctx = Object.assign(session, { print: (text: string) => out.write(`${text}\n`) });
+  const shellOutput = { out: (t: string) => out.write(`${t}\n`), err: (t: string) => process.stderr.write(`${t}\n`) };
   const hooks = {
     after: (path: string, ok: boolean) => {
       session.commandDone(path, ok);
@@ -78,42 +123,69 @@ export async function runShell(options: RunShellOptions): Promise<number> {
   };
 
   if (options.exec !== undefined) {
-    const r = await runLine(commands, options.exec, ctx, output, hooks);
+    const r = await runLine(commands, options.exec, ctx, shellOutput, hooks);
     stopScripts(ctx); // programs of `trace run` print their maps when the run ends
     session.recorder?.stop();
     return r.failed === 0 ? 0 : 1;
   }
 
+  const output = options.output ?? process.stdout;
+  const terminal = options.terminal ?? (output as NodeJS.WriteStream).isTTY === true;
+  const file = options.historyFile === undefined ? historyFile() : options.historyFile;
+  const input = options.input ?? process.stdin;
   const rl = createInterface({
-    input: process.stdin,
-    output: process.stdout,
+    input,
+    output,
+    terminal,
     prompt: 'axvisor> ',
-    historySize: 1000,
+    history: loadHistory(file),
+    historySize: HISTORY_SIZE,
+    removeHistoryDuplicates: true,
     completer: (line: string) => commands.complete(line.slice(line.lastIndexOf(';') + 1), ctx),
   });
+  rl.on('history', (history: string[]) => saveHistory(file, history));
   // `trace stream` stops on Enter or q: keys reach it while it runs (readline keeps them too;
   // the line typed meanwhile is dropped when the command ends)
-  emitKeypressEvents(process.stdin, rl);
+  emitKeypressEvents(input, rl);
   let typedToStop = false;
   (ctx as { onKey?: (l: (key: string) => void) => () => void }).onKey = (listener) => {
     const onKeypress = (str: string | undefined, key: { name?: string } | undefined) => listener(key?.name === 'return' || key?.name === 'enter' ? '\r' : (str ?? ''));
-    process.stdin.on('keypress', onKeypress);
+    input.on('keypress', onKeypress);
     return () => {
-      process.stdin.off('keypress', onKeypress);
+      input.off('keypress', onKeypress);
       typedToStop = true;
     };
   };
-  // Ctrl-C while a command runs stops it (`run` at the next exit); otherwise readline's default.
+  // Ctrl-C while a command runs stops it (`run` at the next exit, `trace stream` at once); at the
+  // prompt it drops the line being typed and prompts again (as bash does); the shell is left
+  // with `exit` or Ctrl-D.
+  let busy = false;
   rl.on('SIGINT', () => {
-    if (!session.interrupt()) rl.close();
+    if (busy) {
+      session.interrupt();
+      return;
+    }
+    output.write('^C\n');
+    rl.write(null, { ctrl: true, name: 'e' });
+    rl.write(null, { ctrl: true, name: 'u' });
+    rl.prompt();
   });
-  process.stdout.write(`axvisor shell: ${session.vmm.vms().length} VMs running. Type \`help\` for commands, \`exit\` to leave.\n`);
+  let closedByEof = true;
+  output.write(`axvisor shell: ${session.vmm.vms().length} VMs running. Type \`help\` for commands, \`exit\` to leave.\n`);
   let failures = 0;
   rl.prompt();
   for await (const line of rl) {
     const text = line.trim();
-    if (text === 'exit' || text === 'quit') break;
-    if (text !== '') failures += (await runLine(commands, text, ctx, output, hooks)).failed;
+    if (text === 'exit' || text === 'quit') {
+      closedByEof = false;
+      break;
+    }
+    busy = true;
+    try {
+      if (text !== '') failures += (await runLine(commands, text, ctx, shellOutput, hooks)).failed;
+    } finally {
+      busy = false;
+    }
     if (typedToStop) rl.write(null, { ctrl: true, name: 'u' }); // drop the key that stopped `trace stream`
     typedToStop = false;
     rl.prompt();
@@ -121,5 +193,7 @@ export async function runShell(options: RunShellOptions): Promise<number> {
   rl.close();
   stopScripts(ctx);
   session.recorder?.stop();
+  // Ctrl-D leaves the cursor after the prompt: end the line so the next output starts clean
+  if (closedByEof && terminal) output.write('\n');
   return failures === 0 ? 0 : 1;
 }

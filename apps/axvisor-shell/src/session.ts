@@ -132,7 +132,7 @@ export class Session {
     const shellInit = this.rt.tracepoints.register(SHELL_EVENTS.shell_init);
     this.#shellCommand = this.rt.tracepoints.register(SHELL_EVENTS.shell_command);
     bridgeTracepointEvents(this.rt.tracepoints, this.rt);
-    this.trace = new ChromeTrace(this.rt.tracepoints);
+    this.trace = new ChromeTrace(this.rt.tracepoints, { events: this.rt.events });
     if (options.record !== undefined) this.recorder = new EventRecorder(this.rt.events, options.record);
     for (const pattern of options.trace ?? []) {
       for (const tp of enableTracepoints(this.rt, pattern)) {

@@ -101,12 +101,12 @@ describe.skipIf(!built)('axvisor demo (the main job), run as a user would', () =
     // the kprobe guest's results are those it prints without probes (equal to QEMU's)
     const kprobeConsole = readFileSync(fileURLToPath(new URL('../../../packages/axvisor-vmm/guests/kprobe/qemu.console.txt', import.meta.url)), 'utf8');
     expect(out).toContain(kprobeConsole.trimEnd());
-    // the trace is valid Chrome trace-event JSON with vCPU slices and exits
+    // the trace is valid Chrome trace-event JSON with vCPU slices and exits (test/chrome-trace.test.ts checks its layout)
     const trace = JSON.parse(readFileSync(r.trace, 'utf8')) as { traceEvents: { ph: string; ts?: number; dur?: number; name: string; pid: number; tid: number }[] };
     const slices = trace.traceEvents.filter((e) => e.ph === 'X');
     expect(slices.length).toBeGreaterThan(100);
     for (const e of trace.traceEvents) {
-      expect(['X', 'i', 'M']).toContain(e.ph);
+      expect(['X', 'i', 'M', 'C']).toContain(e.ph); // slices, instants, metadata, counters
       expect(typeof e.name).toBe('string');
       if (e.ph !== 'M') expect(Number.isFinite(e.ts)).toBe(true);
       if (e.ph === 'X') expect(e.dur!).toBeGreaterThanOrEqual(0);

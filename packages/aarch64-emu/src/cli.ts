@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: MIT
-// The `aarch64-emu` command line: `run <elf> [--stats]` for static Linux user-mode programs.
+// The `aarch64-emu` command line: `run <elf>` for static Linux user-mode programs, `boot <elf>`
+// for bare-metal images; options parsed by node:util parseArgs.
 
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { A64Fault, EmuInputError } from './errors.js';
 import { bootImage } from './board.js';
 import type { Cpu } from './cpu.js';
 import { formatCpuState } from './trace.js';
 import { runLinuxProgram, signalOf } from './linux-user.js';
 
-const USAGE = `usage: aarch64-emu run <elf> [--stats] [--max-insns N]
-       aarch64-emu boot <elf> [--el 1|2] [--log-int] [--stats] [--max-insns N]
+const USAGE = `usage: aarch64-emu run <elf> [--stats] [--max-insns N] [--trace]
+       aarch64-emu boot <elf> [--el 1|2] [--log-int] [--stats] [--max-insns N] [--trace]
+       aarch64-emu --help | --version
   run    run a static AArch64 Linux user-mode program (syscalls: write, exit, exit_group)
   boot   run a bare-metal image on a QEMU-virt-like board (RAM 0x40000000, PL011 0x09000000)
   --stats       print "insns=<n> ns=<t>" on stderr at the end
@@ -17,13 +20,44 @@ const USAGE = `usage: aarch64-emu run <elf> [--stats] [--max-insns N]
   --el          EL to boot at (default 2, like -M virt,virtualization=on)
   --log-int     print exceptions on stderr like qemu-system-aarch64 -d int
   --trace       print the registers before every instruction on stderr, in the format of
-                qemu-aarch64 -singlestep -d cpu,nochain (run and boot)`;
+                qemu-aarch64 -singlestep -d cpu,nochain (run and boot)
+  -h, --help    print this help;  -V, --version  print the version
+exit status: run: the program's; boot: 0 when the image powered off, else 1; 1 for an
+unreadable or malformed image; 2 for a usage error.`;
+
+const OPTIONS = {
+  stats: { type: 'boolean' },
+  'max-insns': { type: 'string' },
+  el: { type: 'string' },
+  'log-int': { type: 'boolean' },
+  trace: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const;
+
+/** The package's version, from its package.json (next to `dist/` and `src/`). */
+function version(): string {
+  const pj = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pj.version;
+}
+
+/** Parses the arguments (node:util parseArgs); its errors become `BAD_ARGUMENT`. */
+function parse(argv: readonly string[]) {
+  try {
+    return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    const argument = /'([^']+)'/.exec(message)?.[1] ?? '';
+    throw new EmuInputError({ code: 'BAD_ARGUMENT', message, argument, cause: e });
+  }
+}
 
 /**
  * Runs the CLI.
  * @param argv - arguments after the program name.
  * @param io - output sinks (defaults to the process streams).
- * @returns the exit status.
+ * @returns the exit status: `run` returns the program's; 1 for an unreadable or malformed image
+ * (or a `boot` that did not power off); 2 for a usage error (after the usage text on stderr).
  */
 export function main(
   argv: readonly string[],
@@ -33,32 +67,36 @@ export function main(
   },
 ): number {
   try {
-    const [cmd, ...rest] = argv;
+    const { values, positionals } = parse(argv);
+    if (values.help === true) {
+      io.stdout(`${USAGE}\n`);
+      return 0;
+    }
+    if (values.version === true) {
+      io.stdout(`aarch64-emu ${version()}\n`);
+      return 0;
+    }
+    const [cmd, file, ...extra] = positionals;
     if (cmd !== 'run' && cmd !== 'boot') {
       throw new EmuInputError({ code: 'BAD_ARGUMENT', message: cmd === undefined ? 'missing command' : `unknown command \`${cmd}\``, argument: cmd ?? '' });
     }
-    let file: string | undefined;
-    let stats = false;
+    if (extra.length > 0) throw new EmuInputError({ code: 'BAD_ARGUMENT', message: `unexpected argument \`${extra[0]}\``, argument: extra[0]! });
+    for (const bootOnly of ['el', 'log-int'] as const) {
+      if (cmd !== 'boot' && values[bootOnly] !== undefined) throw new EmuInputError({ code: 'BAD_ARGUMENT', message: `\`--${bootOnly}\` is an option of \`boot\``, argument: `--${bootOnly}` });
+    }
+    const stats = values.stats === true;
+    const trace = values.trace === true;
+    const logInt = values['log-int'] === true;
     let maxInsns: number | undefined;
+    if (values['max-insns'] !== undefined) {
+      const v = Number(values['max-insns']);
+      if (!Number.isSafeInteger(v) || v <= 0) throw new EmuInputError({ code: 'BAD_ARGUMENT', message: '--max-insns needs a positive integer', argument: '--max-insns' });
+      maxInsns = v;
+    }
     let el: 1 | 2 = 2;
-    let logInt = false;
-    let trace = false;
-    for (let i = 0; i < rest.length; i++) {
-      const a = rest[i]!;
-      if (a === '--stats') stats = true;
-      else if (a === '--max-insns') {
-        const v = Number(rest[++i]);
-        if (!Number.isSafeInteger(v) || v <= 0) throw new EmuInputError({ code: 'BAD_ARGUMENT', message: '--max-insns needs a positive integer', argument: a });
-        maxInsns = v;
-      } else if (a === '--el' && cmd === 'boot') {
-        const v = rest[++i];
-        if (v !== '1' && v !== '2') throw new EmuInputError({ code: 'BAD_ARGUMENT', message: '--el needs 1 or 2', argument: a });
-        el = v === '1' ? 1 : 2;
-      } else if (a === '--log-int' && cmd === 'boot') logInt = true;
-      else if (a === '--trace') trace = true;
-      else if (a.startsWith('-')) throw new EmuInputError({ code: 'BAD_ARGUMENT', message: `unknown option \`${a}\``, argument: a });
-      else if (file === undefined) file = a;
-      else throw new EmuInputError({ code: 'BAD_ARGUMENT', message: `unexpected argument \`${a}\``, argument: a });
+    if (values.el !== undefined) {
+      if (values.el !== '1' && values.el !== '2') throw new EmuInputError({ code: 'BAD_ARGUMENT', message: '--el needs 1 or 2', argument: '--el' });
+      el = values.el === '1' ? 1 : 2;
     }
     if (file === undefined) throw new EmuInputError({ code: 'BAD_ARGUMENT', message: 'missing <elf>', argument: '' });
     let image: Uint8Array;
@@ -90,6 +128,11 @@ export function main(
       insns = r.insns;
       status = r.exitCode;
     } catch (e) {
+      // the program's input errors (a malformed image, the instruction limit) are not usage errors
+      if (EmuInputError.isInstance(e)) {
+        io.stderr(`aarch64-emu: ${e.message}\n`);
+        return 1;
+      }
       if (!A64Fault.isInstance(e)) throw e;
       io.stderr(`aarch64-emu: ${e.message}\n`);
       status = e.code === 'UNSUPPORTED_SYSCALL' ? 70 : 128 + signalOf(e);
@@ -98,7 +141,11 @@ export function main(
     return status;
   } catch (e) {
     if (EmuInputError.isInstance(e)) {
-      io.stderr(`aarch64-emu: ${e.message}\n${e.code === 'BAD_ARGUMENT' ? USAGE + '\n' : ''}`);
+      if (e.code !== 'BAD_ARGUMENT') {
+        io.stderr(`aarch64-emu: ${e.message}\n`);
+        return 1;
+      }
+      io.stderr(`aarch64-emu: ${e.message}\n${USAGE}\n`);
       return 2;
     }
     throw e;

@@ -19,15 +19,32 @@ describe('cli', () => {
     expect(r.out).toContain('apple,banana,cherry');
     expect(r.err).toMatch(/^insns=1951 ns=\d+\n$/);
   });
-  it('bad commands, options and files exit with status 2', () => {
-    expect(cli([]).status).toBe(2);
-    expect(cli(['fly']).status).toBe(2);
-    expect(cli(['run']).status).toBe(2);
-    expect(cli(['run', prog, '--nope']).status).toBe(2);
-    expect(cli(['run', '/nonexistent.elf']).status).toBe(2);
+  it('usage errors (commands, options, arguments) exit with status 2 and print the usage', () => {
+    for (const args of [[], ['fly'], ['run'], ['run', prog, '--nope'], ['run', prog, 'extra'], ['run', prog, '--el', '1'], ['boot', prog, '--el', '3'], ['run', prog, '--max-insns', 'x'], ['run', prog, '--max-insns']]) {
+      const r = cli(args);
+      expect({ args, status: r.status }).toEqual({ args, status: 2 });
+      expect(r.err).toContain('usage: aarch64-emu run <elf>');
+    }
+  });
+  it('an unreadable file exits with status 1, without the usage', () => {
+    const r = cli(['run', '/nonexistent.elf']);
+    expect(r.status).toBe(1);
+    expect(r.err).toBe('aarch64-emu: cannot read `/nonexistent.elf`\n');
+  });
+  it('--help and --version print to stdout and exit 0', () => {
+    const pj = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--help', '-h']) {
+      const r = cli([flag]);
+      expect(r.status).toBe(0);
+      expect(r.out).toContain('usage: aarch64-emu run <elf>');
+      expect(r.err).toBe('');
+    }
+    for (const flag of ['--version', '-V']) expect(cli([flag])).toEqual({ status: 0, out: `aarch64-emu ${pj.version}\n`, err: '' });
   });
   it('--max-insns stops a program with an error', () => {
-    expect(cli(['run', prog, '--max-insns', '100']).status).toBe(2);
+    const r = cli(['run', prog, '--max-insns', '100']);
+    expect(r.status).toBe(1);
+    expect(r.err).toMatch(/^aarch64-emu: /);
   });
 });
 

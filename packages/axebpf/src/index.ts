@@ -1,5 +1,12 @@
 // axebpf: the facade. The root entry exports createRuntime, the shared types and the errors;
 // each feature plugin comes from its own subpath (axebpf/symbols, axebpf/tracepoints, ...).
+
+/**
+ * The root entry, `import { createRuntime } from 'axebpf'`: the runtime, the shared types and the
+ * errors. Each feature plugin comes from its own subpath.
+ * @module axebpf
+ */
+
 export { createRuntime } from './runtime.js';
 export type { Runtime, RuntimeCore, RuntimeOptions, FeatureApis } from './runtime.js';
 export { FEATURE_REQUIRES, FEATURE_IMPORTS, defineFeature } from './features.js';

@@ -10,7 +10,8 @@ import { RingBufMap } from './maps/ringbuf.js';
 import type { Platform } from './platform.js';
 
 /**
- * The maps of one {@link AddressSpace}. A map pointer (what `lddw src=1` loads and helpers take)
+ * The maps of one {@link @axebpf/rbpf!AddressSpace}. A map pointer (what `lddw src=1` loads and
+ * helpers take)
  * is the base address of the map's handle region, so the registry finds the map from the
  * pointer's segment in O(1). Ring buffer data pointers (from `bpf_ringbuf_reserve`) are found
  * the same way through the data region's segment.

@@ -6,7 +6,7 @@ import * as kbpf from '../src/index.js';
 
 it('the README usage example runs and counts to 2', () => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  const block = /```ts\n([\s\S]*?)```/.exec(readme)![1]!;
+  const block = /```ts[^\n]*\n([\s\S]*?)```/.exec(readme)![1]!;
   const body = block
     .split('\n')
     .filter((l) => !l.startsWith('import '))

@@ -65,7 +65,8 @@ export class EmuProbeMemory implements ProbeMemory {
 }
 
 /**
- * {@link PtRegs} directly over an emulator {@link Cpu} (for a host that handles exceptions in
+ * {@link PtRegs} directly over an emulator {@link @axebpf/aarch64-emu!Cpu} (for a host that handles
+ * exceptions in
  * `onException`, before the CPU enters a vector).
  */
 export class CpuRegs implements PtRegs {

@@ -6,7 +6,7 @@ const OBJ_BRAND = Symbol.for('axebpf.error.ObjError');
 
 /** Codes an {@link ObjError} can carry. */
 export type ObjErrorCode =
-  /** The ELF container is malformed (the {@link ElfError} is the `cause`). */
+  /** The ELF container is malformed (the {@link "@axebpf/obj/elf".ElfError} is the `cause`). */
   | 'INVALID_ELF'
   /** `e_machine` is not `EM_BPF` (247) or `e_type` is not `ET_REL`. */
   | 'WRONG_MACHINE'
@@ -47,7 +47,8 @@ export interface ObjErrorOptions {
  * Error raised by the eBPF object loader for any malformed or unsupported object.
  *
  * @remarks Carries the `section` and `symbol` names and the byte `offset` when known.
- * ELF-level problems are wrapped (`code: 'INVALID_ELF'`, the {@link ElfError} as `cause`, its
+ * ELF-level problems are wrapped (`code: 'INVALID_ELF'`, the {@link "@axebpf/obj/elf".ElfError} as
+ * `cause`, its
  * offset copied). Use {@link ObjError.isInstance} rather than `instanceof`.
  */
 export class ObjError extends Error {

@@ -216,7 +216,7 @@ export class EbpfObject {
    * Parses an object file.
    * @param bytes - the `.o` file (any alignment; not copied).
    * @returns the object.
-   * @throws {ObjError} for anything malformed (`INVALID_ELF` wraps the reader's {@link ElfError}).
+   * @throws {ObjError} for anything malformed (`INVALID_ELF` wraps the reader's {@link "@axebpf/obj/elf".ElfError}).
    */
   static parse(bytes: Uint8Array): EbpfObject {
     return wrapElf(() => new EbpfObject(parseElf(bytes)));

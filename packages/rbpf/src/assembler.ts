@@ -6,7 +6,8 @@ import { AsmError } from './errors.js';
 import type { Insn } from './program.js';
 import { encodeInsns } from './program.js';
 
-type RawInsn = Omit<Insn, 'pc'>;
+/** An assembled instruction before it is placed: an {@link Insn} without its `pc`. */
+export type RawInsn = Omit<Insn, 'pc'>;
 
 /* prettier-ignore */
 const ALU_CODES: Record<string, number> = {

@@ -46,7 +46,8 @@ export function reg(n: number): Reg {
   return { reg: n };
 }
 
-type Target = string | number;
+/** A jump or call target: a label name, or an instruction index. */
+export type Target = string | number;
 type Pending = { insn: Omit<Insn, 'pc'>; slot: number; label?: string; field?: 'off' | 'imm' };
 
 /**

@@ -28,6 +28,11 @@ const processIo: CliIo = {
   err: (text) => process.stderr.write(text),
 };
 
+/** The tool's version, from its package.json (next to `dist/` and `src/`). */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 /** A failure the CLI reports as `ksym-gen: error: …` with exit code 1. */
 class CliFailure extends Error {}
 
@@ -113,6 +118,7 @@ const hex = (v: bigint | number): string => `0x${v.toString(16)}`;
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const program = new Command('ksym-gen')
     .description('build, inject and query kallsyms blobs (Starry-OS/ksym layout)')
+    .version(`ksym-gen ${version()}`, '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
 

@@ -51,6 +51,17 @@ describe('ksym-gen build', () => {
   });
 });
 
+describe('ksym-gen usage', () => {
+  it('--help and --version print to stdout and exit 0; usage errors exit 2', async () => {
+    const pj = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) expect(await run(flag)).toEqual({ code: 0, out: `ksym-gen ${pj.version}\n`, err: '' });
+    const help = await run('--help');
+    expect([help.code, help.err]).toEqual([0, '']);
+    expect(help.out).toContain('Usage: ksym-gen');
+    for (const args of [[], ['build'], ['build', 'x'], ['lookup', '--nope']]) expect({ args, code: (await run(...args)).code }).toEqual({ args, code: 2 });
+  });
+});
+
 describe('ksym-gen inject', () => {
   it('writes the blob into .kallsyms in place, keeping the inode and the rest of the file', async () => {
     const target = join(dir, 'kernel.elf');

@@ -44,3 +44,17 @@ export function formatVirtualDuration(ns: bigint): string {
   }
   return `${ns}ns`;
 }
+
+/**
+ * Formats nanoseconds for a progress line, in the unit of `scale` with three decimals
+ * (`1.000s` of a `30s` run, `250.000ms` of `500ms`), never in raw nanoseconds.
+ * @param ns - the duration to show.
+ * @param scale - the duration that picks the unit (default: `ns` itself).
+ * @returns the text.
+ */
+export function formatProgressDuration(ns: bigint, scale: bigint = ns): string {
+  for (const [unit, size] of [['s', 1_000_000_000n], ['ms', 1_000_000n], ['us', 1_000n]] as const) {
+    if (scale >= size) return `${(Number(ns) / Number(size)).toFixed(3)}${unit}`;
+  }
+  return `${ns}ns`;
+}

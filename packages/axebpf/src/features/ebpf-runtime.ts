@@ -3,6 +3,12 @@
 // tracepoints/hypervisor_helpers.rs): programs loaded by name, maps, the standard and
 // hypervisor helpers, and attachment to tracepoints with the record as context.
 
+/**
+ * `import { ebpfRuntime } from 'axebpf/runtime'`: eBPF programs loaded by name, maps, the standard
+ * and hypervisor helpers, attachment to tracepoints.
+ * @module axebpf/runtime
+ */
+
 import type { BpfMap, MapAttr, Platform as KbpfPlatform } from '@axebpf/kbpf-basic';
 import { BpfSystem } from '@axebpf/kbpf-basic';
 import { loadObject as objLoadObject } from '@axebpf/obj';
@@ -142,7 +148,7 @@ export interface EbpfRuntimeApi {
    * @param name - map name (unique in the runtime).
    * @param attr - map type, key/value sizes, max entries, flags.
    * @returns its fd, for `lddw` map references in programs.
-   * @throws {FeatureError} `ALREADY_EXISTS`; {@link MapError} for invalid attributes.
+   * @throws {FeatureError} `ALREADY_EXISTS`; {@link @axebpf/kbpf-basic!MapError} for invalid attributes.
    */
   createMap(name: string, attr: MapAttr): number;
   /**

@@ -6,6 +6,12 @@
 // injection, single step, return probes) belongs to the hypervisor: a host object that
 // `@axebpf/axvisor-vmm`'s `GuestProbeManager` implements.
 
+/**
+ * `import { guestKprobe } from 'axebpf/guest-kprobe'`: eBPF programs on guest kernel functions, set
+ * from the hypervisor.
+ * @module axebpf/guest-kprobe
+ */
+
 import { PT_REGS_MIN_SIZE, TrapFrameRegs } from '@axebpf/kprobe';
 import { FeatureError } from '../errors.js';
 import type { FeatureContext, FeatureName } from '../features.js';

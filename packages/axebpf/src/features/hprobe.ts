@@ -4,6 +4,12 @@
 // @axebpf/kprobe: BRK #4 at the probed instruction, the displaced instruction run from an
 // instruction slot in the image (or simulated when PC-relative), BRK #6 after it.
 
+/**
+ * `import { hprobe } from 'axebpf/hprobe'`: eBPF programs on the hypervisor's own EL2 code, as
+ * entry or return probes (needs the optional peer `@axebpf/kprobe`).
+ * @module axebpf/hprobe
+ */
+
 import type { InsnSlotRegion, Kprobe, Kretprobe, ProbeMemory } from '@axebpf/kprobe';
 import { KprobeError, KprobeManager, PT_REGS_MIN_SIZE, TrapFrameRegs } from '@axebpf/kprobe';
 import { FeatureError } from '../errors.js';
@@ -88,7 +94,7 @@ export interface HprobeApi {
    * @returns the probe address.
    * @throws {FeatureError} `NOT_FOUND` (symbol, program, no host), `ALREADY_EXISTS` (registry
    * rules), `INVALID_ARGUMENT` (an address in the no-probe range, or an instruction the kprobe
-   * decoder rejects; `cause` holds the {@link KprobeError}).
+   * decoder rejects; `cause` holds the {@link @axebpf/kprobe!KprobeError}).
    */
   attach(target: string | bigint, program: string, options?: { ret?: boolean }): bigint;
   /**

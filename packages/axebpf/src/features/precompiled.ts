@@ -3,6 +3,12 @@
 // eBPF programs written in C in this package (`programs/*.bpf.c`), compiled by clang, shipped
 // as `.o` files, looked up by name.
 
+/**
+ * `import { precompiled } from 'axebpf/precompiled'`: the eBPF programs shipped with this package
+ * as compiled `.o` files, looked up by name.
+ * @module axebpf/precompiled
+ */
+
 import { readFileSync } from 'node:fs';
 import { FeatureError } from '../errors.js';
 import { defineFeature } from '../features.js';

@@ -2,6 +2,12 @@
 // The `symbols` feature (Rust: axebpf src/symbols.rs): named kallsyms tables for the hypervisor
 // and guests, with address and name lookup across them.
 
+/**
+ * `import { symbols } from 'axebpf/symbols'`: named kallsyms tables for the hypervisor and guests,
+ * with address and name lookup across them.
+ * @module axebpf/symbols
+ */
+
 import type { KsymEntry, KsymLookup } from '@axebpf/ksym';
 import { buildBlob, isLinuxArm64Image, KsymTable, parseNmText, readLinuxKallsyms, symbolsFromElf } from '@axebpf/ksym';
 import { defineFeature } from '../features.js';

@@ -3,6 +3,12 @@
 // tests without a hypervisor — set mock time and context, define and fire tracepoints, run
 // assembled programs.
 
+/**
+ * `import { testing } from 'axebpf/testing'`: drive a runtime from tests without a hypervisor (mock
+ * time and context, tracepoints defined and fired by hand).
+ * @module axebpf/testing
+ */
+
 import type { FieldSpec, Tracepoint, TracepointManager } from '@axebpf/tracepoint';
 import { defineEvent } from '@axebpf/tracepoint';
 import { FeatureError } from '../errors.js';

@@ -2,6 +2,12 @@
 // The `tracepoints` feature (Rust: axebpf src/tracepoint.rs, trace_ops.rs): a tracepoint manager
 // per runtime whose clock, CPU and task come from the runtime's platform.
 
+/**
+ * `import { tracepoints } from 'axebpf/tracepoints'`: a tracepoint manager per runtime, clocked by
+ * the runtime's platform.
+ * @module axebpf/tracepoints
+ */
+
 import type { TracePipeOptions, TraceRecord } from '@axebpf/tracepoint';
 import { TracepointManager } from '@axebpf/tracepoint';
 import type { EventRing } from '../event.js';

@@ -111,8 +111,11 @@ export abstract class BpfMap {
     if (bytes.length !== expected) throw this.fail('EINVAL', `${what} has ${bytes.length} bytes, expected ${expected}`);
   }
 
-  /** @internal the error for an operation this map type does not support (`ENOTSUPP`). */
-  protected unsupported(op: string): MapError {
+  /**
+   * @internal the error for an operation this map type does not support (`ENOTSUPP`); the
+   * operands are taken (and ignored) so that the stubs keep their documented parameter names.
+   */
+  protected unsupported(op: string, ..._operands: unknown[]): MapError {
     return this.fail('ENOTSUPP', `operation \`${op}\` is not supported by this map type`);
   }
 
@@ -124,8 +127,8 @@ export abstract class BpfMap {
    * @returns the value (per-CPU maps: all CPUs).
    * @throws {MapError} `ENOENT` when missing, `EINVAL` for a wrong key size.
    */
-  lookup(_key: Uint8Array): Uint8Array {
-    throw this.unsupported('lookup');
+  lookup(key: Uint8Array): Uint8Array {
+    throw this.unsupported('lookup', key);
   }
 
   /**
@@ -135,8 +138,8 @@ export abstract class BpfMap {
    * @param flags - `BPF_ANY`, `BPF_NOEXIST` or `BPF_EXIST`.
    * @throws {MapError} `EEXIST`, `ENOENT`, `E2BIG`, `EINVAL`, `EPERM` (frozen).
    */
-  update(_key: Uint8Array, _value: Uint8Array, _flags = 0): void {
-    throw this.unsupported('update');
+  update(key: Uint8Array, value: Uint8Array, flags = 0): void {
+    throw this.unsupported('update', key, value, flags);
   }
 
   /**
@@ -144,8 +147,8 @@ export abstract class BpfMap {
    * @param key - key bytes.
    * @throws {MapError} `ENOENT` when missing, `EINVAL` for arrays.
    */
-  delete(_key: Uint8Array): void {
-    throw this.unsupported('delete');
+  delete(key: Uint8Array): void {
+    throw this.unsupported('delete', key);
   }
 
   /**
@@ -155,8 +158,8 @@ export abstract class BpfMap {
    * @returns the next key.
    * @throws {MapError} `ENOENT` at the end.
    */
-  getNextKey(_key: Uint8Array | undefined): Uint8Array {
-    throw this.unsupported('get_next_key');
+  getNextKey(key: Uint8Array | undefined): Uint8Array {
+    throw this.unsupported('get_next_key', key);
   }
 
   /**
@@ -165,8 +168,8 @@ export abstract class BpfMap {
    * @returns the value.
    * @throws {MapError} `ENOENT`, `ENOTSUPP`.
    */
-  lookupAndDelete(_key: Uint8Array): Uint8Array {
-    throw this.unsupported('lookup_and_delete');
+  lookupAndDelete(key: Uint8Array): Uint8Array {
+    throw this.unsupported('lookup_and_delete', key);
   }
 
   /**
@@ -175,8 +178,8 @@ export abstract class BpfMap {
    * @param flags - `BPF_EXIST` replaces the oldest element when full.
    * @throws {MapError} `E2BIG` when full, `EINVAL` for bad flags.
    */
-  push(_value: Uint8Array, _flags = 0): void {
-    throw this.unsupported('push');
+  push(value: Uint8Array, flags = 0): void {
+    throw this.unsupported('push', value, flags);
   }
 
   /**

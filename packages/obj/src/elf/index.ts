@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: MIT
 // @axebpf/obj/elf: a dependency-free ELF64 little-endian reader (and an in-place section writer).
 
+/**
+ * `import { parseElf } from '@axebpf/obj/elf'`: a dependency-free ELF64 little-endian reader and an
+ * in-place section writer.
+ * @module @axebpf/obj/elf
+ */
+
 export { parseElf, ElfFile } from './reader.js';
 export { replaceSectionData } from './writer.js';
 export type { ReplaceSectionDataOptions, ReplaceSectionDataResult } from './writer.js';
