@@ -478,6 +478,7 @@ function fpScalar(c: SimdHost, w: number): boolean {
     return false;
   }
   const b1110 = bits(w, 15, 10);
+  if (sf && b1110 !== 0) return false; // M = 1: only the conversions to/from general registers
   switch (bits(w, 11, 10)) {
     case 1: { // FCCMP, FCCMPE
       if (ftype > 1) return false;
@@ -503,7 +504,7 @@ function fpScalar(c: SimdHost, w: number): boolean {
           case 5: r = maxmin32(a, b, false, false); break;
           case 6: r = maxmin32(a, b, true, true); break;
           case 7: r = maxmin32(a, b, false, true); break;
-          default: r = bin32(FMUL, a, b); if (!isNaN32(r)) r = neg32(r); break; // FNMUL
+          default: r = neg32(bin32(FMUL, a, b)); break; // FNMUL (negates a NaN result too)
         }
         RW[0] = r;
       } else {
@@ -514,7 +515,7 @@ function fpScalar(c: SimdHost, w: number): boolean {
           case 3: bin64(FSUB, c, rn, 0, rm, 0); break;
           case 4: case 5: case 6: case 7:
             maxmin64(V[rn * 4]!, V[rn * 4 + 1]!, V[rm * 4]!, V[rm * 4 + 1]!, (opcode & 1) === 0, opcode >= 6); break;
-          default: bin64(FMUL, c, rn, 0, rm, 0); if (!isNaN64(D.lo, D.hi)) D.hi ^= 0x80000000; break;
+          default: bin64(FMUL, c, rn, 0, rm, 0); D.hi ^= 0x80000000; break;
         }
         RW[0] = D.lo; RW[1] = D.hi;
       }
@@ -541,7 +542,7 @@ function fpScalar(c: SimdHost, w: number): boolean {
     return true;
   }
   if ((b1110 & 15) === 8) { // FCMP, FCMPE
-    if (ftype > 1 || bits(w, 2, 0) !== 0) return false;
+    if (ftype > 1 || bits(w, 2, 0) !== 0 || (b1110 >>> 4) !== 0) return false;
     const opc = bits(w, 4, 3);
     setNzcv(c, fcmp(c, ftype, rn, rm, (opc & 1) === 1, (opc & 2) === 2));
     return true;
@@ -730,7 +731,10 @@ function fpInt(c: SimdHost, w: number, sf: number, ftype: number, rd: number, rn
 function vector(c: SimdHost, w: number): boolean {
   const b24 = (w >>> 24) & 1, b21 = (w >>> 21) & 1, b10 = (w >>> 10) & 1;
   if (b24) {
-    if (b10) return bits(w, 22, 19) === 0 ? modifiedImm(c, w) : shiftImm(c, w, false);
+    if (b10) {
+      if ((w >>> 23) & 1) return false;
+      return bits(w, 22, 19) === 0 ? modifiedImm(c, w) : shiftImm(c, w, false);
+    }
     return byElement(c, w, false);
   }
   if (b21) {
@@ -748,6 +752,7 @@ function vector(c: SimdHost, w: number): boolean {
     return false;
   }
   if (b10) { if (bits(w, 23, 21) === 0 && ((w >>> 15) & 1) === 0) return copy(c, w); return false; }
+  if ((w >>> 15) & 1) return false;
   if (bits(w, 11, 10) === 2) return permute(c, w);
   if (bits(w, 11, 10) === 0 && bits(w, 23, 22) === 0) return table(c, w);
   return false;
@@ -1108,7 +1113,7 @@ function fpThreeSame(c: SimdHost, w: number, scalar: boolean): boolean {
         case 0x06: case 0x16: r = maxmin32(x, y, true, false); break; // FMAX(P)
         case 0x0e: case 0x1e: r = maxmin32(x, y, false, false); break; // FMIN(P)
         case 0x17: r = bin32(FDIV, x, y); break;
-        case 0x1a: { r = bin32(FSUB, x, y); if (!isNaN32(r)) r &= 0x7fffffff; break; } // FABD
+        case 0x1a: r = bin32(FSUB, x, y) & 0x7fffffff; break; // FABD (the sign of a NaN too)
         default: return false;
       }
       RW[i] = r;
@@ -1131,7 +1136,7 @@ function fpThreeSame(c: SimdHost, w: number, scalar: boolean): boolean {
         case 0x06: case 0x16: maxmin64(xl, xh, yl, yh, true, false); break;
         case 0x0e: case 0x1e: maxmin64(xl, xh, yl, yh, false, false); break;
         case 0x17: bin64(FDIV, c, xr, xi, yr, yi); break;
-        case 0x1a: bin64(FSUB, c, xr, xi, yr, yi); if (!isNaN64(D.lo, D.hi)) D.hi &= 0x7fffffff; break;
+        case 0x1a: bin64(FSUB, c, xr, xi, yr, yi); D.hi &= 0x7fffffff; break;
         default: return false;
       }
       RW[2 * i] = D.lo; RW[2 * i + 1] = D.hi;
@@ -1171,7 +1176,7 @@ function threeDifferent(c: SimdHost, w: number): boolean {
   if (size === 2 && opcode !== 1 && opcode !== 3) {
     // 32-bit elements widen to 64: BigInt lanes
     for (let i = 0; i < 2; i++) {
-      const a = BigInt(rdA(rn, hiPart / 2 + i, 2)), b = BigInt(rdA(rm, hiPart / 2 + i, 2));
+      const a = BigInt(rdA(rn, hiPart + i, 2)), b = BigInt(rdA(rm, hiPart + i, 2));
       const acc = signed ? s64(c, rd, i) : q64(c, rd, i);
       let r: bigint;
       switch (opcode) {
@@ -1194,7 +1199,7 @@ function threeDifferent(c: SimdHost, w: number): boolean {
     let r: number;
     const wide = opcode === 1 || opcode === 3;
     if (size === 2 && wide) {
-      const a = signed ? s64(c, rn, i) : q64(c, rn, i), b = BigInt(rdA(rm, hiPart / 2 + i, 2));
+      const a = signed ? s64(c, rn, i) : q64(c, rn, i), b = BigInt(rdA(rm, hiPart + i, 2));
       RQ[i] = BigInt.asUintN(64, opcode === 1 ? a + b : a - b);
       if (i === 1) break;
       continue;
@@ -1701,6 +1706,7 @@ function byElement(c: SimdHost, w: number, scalar: boolean): boolean {
     commit(c, rd, 1);
     return true;
   }
+  if (scalar && (opcode === 0 || opcode === 4 || opcode === 8)) return false;
   const n = scalar ? 1 : (q ? 16 : 8) >>> size;
   for (let i = 0; i < n; i++) {
     const a = es(c, rn, i, size), b = es(c, rm, index, size), d = es(c, rd, i, size);
@@ -1731,7 +1737,7 @@ function byElement(c: SimdHost, w: number, scalar: boolean): boolean {
 function scalarSimd(c: SimdHost, w: number): boolean {
   const b24 = (w >>> 24) & 1, b21 = (w >>> 21) & 1, b10 = (w >>> 10) & 1;
   if (b24) {
-    if (b10) return bits(w, 22, 19) === 0 ? false : shiftImm(c, w, true);
+    if (b10) return ((w >>> 23) & 1) || bits(w, 22, 19) === 0 ? false : shiftImm(c, w, true);
     return byElement(c, w, true);
   }
   if (b21) {
