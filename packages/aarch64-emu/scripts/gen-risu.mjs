@@ -53,6 +53,8 @@ function movImm(reg, v) {
 
 // FP/SIMD classes (recorded with qemu-aarch64 -cpu cortex-a57 -d cpu,fpu): the emulator's
 // decodeInsn keeps only the encodings it executes
+/** Instructions per FP/SIMD stream. */
+const SIMD_COUNT = 3000;
 const SIMD_CLASSES = {
   // loads/stores with V = 1: registers, pairs, literal excluded; base x28, index x27
   'simd-ldst': () => {
@@ -136,7 +138,7 @@ for (const [name, gen] of Object.entries(SIMD_CLASSES)) {
   asm.push('mov x27, #24', 'adrp x28, risu_buf', 'add x28, x28, :lo12:risu_buf', 'add x28, x28, #49152');
   asm.push('msr nzcv, x30');
   let n = 0;
-  while (n < 400) {
+  while (n < SIMD_COUNT) {
     if (name === 'simd-fpcr' && n % 40 === 0) {
       const fpcr = ((rnd32() & 3) << 22) | ((rnd32() % 3 === 0 ? 1 : 0) << 24) | ((rnd32() % 3 === 0 ? 1 : 0) << 25);
       asm.push(`mov x26, #${fpcr >>> 16}`, 'lsl x26, x26, #16', 'msr fpcr, x26');

@@ -1011,7 +1011,7 @@ function threeSame(c: SimdHost, w: number, scalar: boolean): boolean {
   }
   if (scalar && !(opcode === 1 || opcode === 5 || opcode === 9 || opcode === 11 || opcode === 22)) return false;
   const pairwise = opcode === 20 || opcode === 21 || opcode === 23;
-  const signed = u === 0;
+  const signed = u === 0 || opcode === 22; // SQRDMULH (U = 1) is signed too
   for (let i = 0; i < n; i++) {
     let a: number, b: number;
     if (pairwise) {
@@ -1241,7 +1241,7 @@ function twoMisc(c: SimdHost, w: number, scalar: boolean): boolean {
   clearR();
   switch (opcode) {
     case 0: case 1: { // REV64 / REV32 (u), REV16
-      if (scalar) return false;
+      if (scalar || (opcode === 1 && u)) return false;
       const container = opcode === 1 ? 2 : u ? 4 : 8; // bytes
       const eb = 1 << size;
       if (eb >= container) return false;
