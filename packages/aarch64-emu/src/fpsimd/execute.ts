@@ -242,8 +242,19 @@ function structures(c: SimdHost, w: number): boolean {
     }
     if (size === 3 && q === 0 && selem !== 1) return false;
     const ebytes = 1 << size, elements = (q ? 16 : 8) >>> size;
-    if (l) for (let r = 0; r < regs * selem; r++) if (q === 0) { /* upper halves cleared below */ }
     let off = 0;
+    if (selem === 1) { // LD1/ST1: memory holds the registers' bytes in order (little-endian lanes)
+      const bytes = q ? 16 : 8;
+      for (let r = 0; r < regs; r++) {
+        const t = (rt + r) & 31;
+        addOff(lo, hi, off);
+        if (l) { loadTo(c, aLo, aHi, bytes, t, 0); if (!q) { c.V[t * 4 + 2] = 0; c.V[t * 4 + 3] = 0; } }
+        else storeFrom(c, aLo, aHi, bytes, t, 0);
+        off += bytes;
+      }
+      if (post) postIndex(c, rn, rm, off);
+      return true;
+    }
     const base = lo, baseHi = hi;
     for (let r = 0; r < regs; r++) {
       for (let e = 0; e < elements; e++) {

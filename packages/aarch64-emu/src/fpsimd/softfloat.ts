@@ -349,12 +349,13 @@ export function sqrt(a: number, fmt: number): number {
   return roundExact(false, (root << 1n) | sticky, (e - shift) / 2 - 1, fmt);
 }
 
+/** Floor of the square root of n (Newton's iteration from a power of two above the root). */
 function isqrt(n: bigint): bigint {
   if (n < 2n) return n;
-  let x = BigInt(Math.floor(Math.sqrt(Number(n))));
+  let x = 1n << BigInt((bitLength(n) + 1) >> 1);
   for (;;) {
     const y = (x + n / x) >> 1n;
-    if (y >= x) { if (x * x > n) x--; while ((x + 1n) * (x + 1n) <= n) x++; return x; }
+    if (y >= x) return x;
     x = y;
   }
 }
