@@ -26,6 +26,8 @@ int main(void) {
       mix((a < b) | (a == b) << 1 | (x > y) << 2 | (x <= y) << 3);
       mix(dbits((double)x * b)); mix(fbits((float)a));
       mix(dbits(__builtin_fmin(a, b))); mix(fbits(__builtin_fmaxf(x, y)));
+      mix(dbits(__builtin_fma(a, b, vd[(i + 3) % n]))); mix(dbits(__builtin_fma(-a, b, vd[j]))); mix(dbits(-__builtin_fma(a, b, -vd[i])));
+      mix(fbits(__builtin_fmaf(x, y, vf[(j + 5) % n]))); mix(fbits(__builtin_fmaf(-x, y, -vf[i])));
     }
     kv("mode", mode); kv("fpsr", fpsr()); kv("h", h);
   }
