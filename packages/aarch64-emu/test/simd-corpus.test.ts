@@ -48,7 +48,7 @@ describe.skipIf(!canBuild)('static glibc program vs live qemu-aarch64', () => {
     try {
       const elf = join(tmp, 'glibc.elf');
       const cc = spawnSync('aarch64-linux-gnu-gcc', ['-O2', '-static', '-o', elf, join(dir, 'glibc.c'), '-lm']);
-      expect(cc.status, String(cc.stderr)).toBe(0);
+      if (cc.status !== 0) throw new Error(String(cc.stderr));
       const q = spawnSync('qemu-aarch64', [elf]);
       const mine = run(elf);
       expect(Buffer.from(mine.stdout, 'base64').toString()).toBe(q.stdout.toString());

@@ -8,7 +8,7 @@
 import { T } from '../u64.js';
 import {
   D, DEFAULT_NAN32, DEFAULT_NAN64_HI, F16, F32, F64, FADD, FDIV, FMUL, FMULX, FSUB, I, IOC, arith, compareFlags,
-  convert, f16, f16Bits, f32, f32Bits, f64, f64Bits, fma, fpEnv, fromFixed, in32, in64, isNaN16, isNaN32, isNaN64,
+  convert, f16, f16Bits, f32, f32Bits, f64Bits, fma, fpEnv, fromFixed, in32, in64, isNaN16, isNaN32, isNaN64,
   maxMin, nans32, nans64, roundInt, sqrt, toFixed,
 } from './softfloat.js';
 
