@@ -74,6 +74,11 @@ const SIMD_CLASSES = {
   // scalar floating point (and conversions to/from general registers): bits [30:29] = 00, [28:24] = 11110 or 11111;
   // general-register destinations stay below x27
   'simd-fp': () => { let w = field(field(rnd32(), 30, 29, 0), 28, 25, 0b1111); if (rnd32() % 3 === 0) w = field(w, 24, 24, 0), w = field(w, 21, 21, 1); return field(w, 4, 0, rnd32() % 27); },
+  // CRC32/CRC32C (B, H, W, X): data-processing 2 source, opcode 010xxx; rd below x27
+  'simd-crc32': () => {
+    const sz = rnd32() & 3;
+    return (((sz === 3 ? 1 : 0) << 31) | 0x1ac04000 | ((rnd32() & 31) << 16) | ((rnd32() & 1) << 12) | (sz << 10) | ((rnd32() & 31) << 5) | (rnd32() % 27)) >>> 0;
+  },
   // scalar FP and vector FP ops under random FPCR rounding modes, FZ and DN
   'simd-fpcr': () => {
     if (rnd32() % 2) { let w = field(field(rnd32(), 30, 29, 0), 28, 24, 0b11110); w = field(w, 21, 21, 1); return field(w, 4, 0, rnd32() % 27); }
@@ -112,7 +117,7 @@ for (const [name, gen] of Object.entries(CLASSES)) {
   while (n < 400) {
     const w = gen();
     const text = disassemble(w, 0n);
-    if (text.startsWith('.inst') || text.startsWith('udf')) continue;
+    if (text.startsWith('.inst') || text.startsWith('udf') || text.startsWith('crc32')) continue; // CRC32: its own class
     words.push(w);
     n++;
     if (name === 'branch') words.push(0xd503201f); // the instruction a taken branch skips

@@ -12,6 +12,7 @@ import { OP, REGFILE_WORDS, SLOT_SP, STRIDE } from './ops.js';
 import { ACC_EXEC, ACC_READ, ACC_WRITE, translate, translateStage1 } from './mmu.js';
 import type { TranslationRegs } from './mmu.js';
 import { FAST_SYS_SLOT, SYS_REGS, sysRegKey, sysRegTrapIss } from './sysregs.js';
+import { crc32Update } from './crc32.js';
 import { execSimd, simdImplemented } from './fpsimd/execute.js';
 import type { SimdHost } from './fpsimd/execute.js';
 import {
@@ -1426,6 +1427,7 @@ export class Cpu {
             else this.addc(rd, R[ra]!, R[ra + 1]!, ~pl, ~ph, 1, 1, false);
             break;
           }
+          case OP.CRC32: R[rd] = crc32Update(R[rn]!, R[rm]!, R[rm + 1]!, ops[o + 4]!, ops[o + 5] === 1); R[rd + 1] = 0; break;
           case OP.SMULH: smulh64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!); R[rd] = T[0]!; R[rd + 1] = T[1]!; break;
           case OP.UMULH: umulh64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!); R[rd] = T[0]!; R[rd + 1] = T[1]!; break;
 

@@ -249,6 +249,11 @@ function dpReg(w: number, out: Int32Array, o: number): number {
       case 10: op = OP.ASRV; break;
       case 11: op = OP.RORV; break;
     }
+    if (opcode >= 16 && opcode <= 23) { // CRC32{,C}{B,H,W,X}: X with sf = 1 only
+      const sz = opcode & 3;
+      if ((sz === 3) !== (sf === 1)) return -1;
+      return set(out, o, OP.CRC32, wz(rd), rz(rn), rz(rm), sz, (opcode >>> 2) & 1, 0);
+    }
     if (op < 0) return -1;
     return set(out, o, op, wz(rd), rz(rn), rz(rm), 0, 0, sf);
   }

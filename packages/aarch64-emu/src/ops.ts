@@ -39,6 +39,8 @@ export const OP = {
   MRS: 111, MSR: 112, MSR_IMM: 113, SYS: 114, ISB: 115,
   // scalar FP and Advanced SIMD (executed by fpsimd/execute.ts from the word in slot 4)
   SIMD: 116,
+  // CRC32B..CRC32CX: a = log2 bytes, b = 1 for CRC32C
+  CRC32: 117,
 } as const;
 
 /** Names of the operations, indexed by number (for traces and tests). */
