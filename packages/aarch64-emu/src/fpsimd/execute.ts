@@ -1387,7 +1387,7 @@ function fpTwoMisc(c: SimdHost, w: number, scalar: boolean): boolean {
   const V = c.V;
   if (opcode === 0x16 || opcode === 0x17) { // FCVTN/FCVTXN, FCVTL
     if (scalar && !(opcode === 0x16 && u)) return false;
-    if (a) return false;
+    if (a || (opcode === 0x17 && u)) return false;
     clearR();
     if (opcode === 0x17) { // FCVTL: widen the lower/upper half
       if (!sz) return false; // half to single not implemented in vector form
