@@ -1390,7 +1390,11 @@ function fpTwoMisc(c: SimdHost, w: number, scalar: boolean): boolean {
     if (a || (opcode === 0x17 && u)) return false;
     clearR();
     if (opcode === 0x17) { // FCVTL: widen the lower/upper half
-      if (!sz) return false; // half to single not implemented in vector form
+      if (!sz) { // half to single: four lanes from the lower or upper 64 bits
+        for (let i = 0; i < 4; i++) RW[i] = half2single(c, c.VH[rn * 8 + (q ? 4 : 0) + i]!);
+        commit(c, rd, 1);
+        return true;
+      }
       for (let i = 0; i < 2; i++) {
         const b = in32(V[rn * 4 + (q ? 2 : 0) + i]!);
         if (isNaN32(b)) {
@@ -1402,7 +1406,13 @@ function fpTwoMisc(c: SimdHost, w: number, scalar: boolean): boolean {
       commit(c, rd, 1);
       return true;
     }
-    if (!sz) return false; // single to half
+    if (!sz) { // single to half: four lanes into the lower or upper 64 bits
+      if (u || scalar) return false;
+      for (let i = 0; i < 4; i++) RH[i] = single2half(c, V[rn * 4 + i]!);
+      if (q) { RW[2] = RW[0]!; RW[3] = RW[1]!; RW[0] = V[rd * 4]!; RW[1] = V[rd * 4 + 1]!; }
+      commit(c, rd, q);
+      return true;
+    }
     const m = scalar ? 1 : 2;
     for (let i = 0; i < m; i++) {
       const lo = V[rn * 4 + 2 * i]!, hi = V[rn * 4 + 2 * i + 1]!;
@@ -1497,6 +1507,27 @@ function fpTwoMisc(c: SimdHost, w: number, scalar: boolean): boolean {
   }
   commit(c, rd, scalar ? 1 : q);
   return true;
+}
+
+/** FPConvert half -> single (exact; NaNs keep their payload, quietened). */
+function half2single(c: SimdHost, b: number): number {
+  if (isNaN16(b)) {
+    if ((b & 0x200) === 0) fpEnv.flags |= IOC;
+    if ((c.fpcr >>> 25) & 1) return DEFAULT_NAN32;
+    return ((b & 0x8000) << 16) | 0x7fc00000 | ((b & 0x1ff) << 13);
+  }
+  return f32Bits(f16(b));
+}
+
+/** FPConvert single -> half (rounded in the FPCR mode; FZ applies to the single input). */
+function single2half(c: SimdHost, b: number): number {
+  b = in32(b);
+  if (isNaN32(b)) {
+    if ((b & 0x400000) === 0) fpEnv.flags |= IOC;
+    if ((c.fpcr >>> 25) & 1) return 0x7e00;
+    return ((b >>> 16) & 0x8000) | 0x7e00 | ((b >>> 13) & 0x1ff);
+  }
+  return f16Bits(convert(f32(b), F16));
 }
 
 function acrossLanes(c: SimdHost, w: number): boolean {
