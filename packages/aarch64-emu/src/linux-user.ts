@@ -22,7 +22,7 @@ const STACK_SIZE = 8 << 20;
 export const SYSCALL = {
   ioctl: 29, readlinkat: 78, newfstatat: 79, fstat: 80, write: 64, writev: 66, exit: 93, exit_group: 94,
   set_tid_address: 96, set_robust_list: 99, rt_sigaction: 134, rt_sigprocmask: 135, uname: 160,
-  getpid: 172, gettid: 178, brk: 214, munmap: 215, mmap: 222, mprotect: 226, madvise: 233,
+  prctl: 167, getpid: 172, getuid: 174, geteuid: 175, getgid: 176, getegid: 177, gettid: 178, brk: 214, munmap: 215, mmap: 222, mprotect: 226, madvise: 233,
   prlimit64: 261, getrandom: 278, rseq: 293,
 } as const;
 
@@ -271,6 +271,8 @@ export function runLinuxProgram(image: Uint8Array, options: LinuxRunOptions = {}
         return put(a0, u) ? 0n : -14n;
       }
       case SYSCALL.set_tid_address: case SYSCALL.getpid: case SYSCALL.gettid: return 1n;
+      case SYSCALL.getuid: case SYSCALL.geteuid: case SYSCALL.getgid: case SYSCALL.getegid: return 0n;
+      case SYSCALL.prctl: return -22n; // EINVAL
       case SYSCALL.munmap: case SYSCALL.mprotect: case SYSCALL.madvise:
       case SYSCALL.rt_sigaction: case SYSCALL.rt_sigprocmask: return 0n;
       case SYSCALL.ioctl: return -25n; // ENOTTY

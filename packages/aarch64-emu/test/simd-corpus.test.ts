@@ -4,7 +4,7 @@
 // static glibc program (glibc's string functions use Advanced SIMD, printf formats doubles),
 // built and compared with a live qemu-aarch64 when the cross compiler and qemu are installed.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -58,4 +58,17 @@ describe.skipIf(!canBuild)('static glibc program vs live qemu-aarch64', () => {
       rmSync(tmp, { recursive: true, force: true });
     }
   }, 300_000);
+});
+
+// Debian's static busybox (glibc inside), unpacked for development only (never committed)
+const BUSYBOX = '/work/linux-images/bb/bin/busybox';
+describe.skipIf(!existsSync(BUSYBOX))('Debian static busybox in user mode (image present)', () => {
+  it('runs the uname and echo applets through glibc start-up (SIMD string functions) like Linux', () => {
+    for (const [applet, text] of [['uname', 'Linux\n'], ['echo', '\n']] as const) {
+      const out: string[] = [];
+      const r = runLinuxProgram(readFileSync(BUSYBOX), { argv0: applet, output: (fd, b) => { if (fd === 1) out.push(Buffer.from(b).toString()); } });
+      expect(r.exitCode).toBe(0);
+      expect(out.join('')).toBe(text);
+    }
+  }, 120_000);
 });

@@ -209,8 +209,12 @@ function loadStore(c: SimdHost, w: number, pcLo: number, pcHi: number): boolean 
       else if (kind === 3) { lo = aLo; hi = aHi; wb = 1; }
       else { lo = c.R[rn * 2]!; hi = c.R[rn * 2 + 1]!; wb = 2; }
     }
-    if (load) { loadTo(c, lo, hi, size, 32, 0); zeroReg(c, rt); for (let k = 0; k < 16; k++) if (k < size) c.VB[rt * 16 + k] = c.VB[512 + k]!; }
-    else storeFrom(c, lo, hi, size, rt, 0);
+    if (load) { // straight into Vt: each size is a single access (or two for Q, written together)
+      const V = c.V, b = rt * 4;
+      if (size === 16) loadTo(c, lo, hi, 16, rt, 0);
+      else if (size === 8) { c.ld64(lo, hi); V[b] = T[0]!; V[b + 1] = T[1]!; V[b + 2] = 0; V[b + 3] = 0; }
+      else { V[b] = size === 4 ? c.ld32(lo, hi) : size === 2 ? c.ld16(lo, hi) : c.ld8(lo, hi); V[b + 1] = 0; V[b + 2] = 0; V[b + 3] = 0; }
+    } else storeFrom(c, lo, hi, size, rt, 0);
     if (wb === 1) writeback(c, rn, lo, hi);
     else if (wb === 2) writeback(c, rn, aLo, aHi);
     return true;
