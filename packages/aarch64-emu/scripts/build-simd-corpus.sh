@@ -13,7 +13,7 @@ for src in ../programs/*.c; do
   name=$(basename "${src%.c}")
   $CC -O3 -fno-builtin $FLAGS -o "bin/$name-O3.elf" "$src" -lgcc
 done
-for src in fp.c vec.c; do
+for src in fp.c vec.c vec2.c; do
   for opt in O2 O3; do
     $CC -$opt -fno-math-errno -fno-builtin-memcpy -fno-builtin-memset $FLAGS -o "bin/${src%.c}-$opt.elf" "$src" -lgcc
   done

@@ -23,8 +23,8 @@ function run(file: string): { stdout: string; status: number; insns: number } {
 }
 
 describe('FP/SIMD corpus vs qemu-aarch64 (golden)', () => {
-  it('has the corpus: 8 auto-vectorised programs and fp/vec at -O2 and -O3, each with a golden result', () => {
-    expect(files.length).toBe(12);
+  it('has the corpus: 8 auto-vectorised programs and fp/vec/vec2 at -O2 and -O3, each with a golden result', () => {
+    expect(files.length).toBe(14);
     expect(files.filter((f) => golden[f] === undefined)).toEqual([]);
   });
   for (const f of files) {
