@@ -11,18 +11,44 @@ import { Cpu, formatCpuStateFp, runLinuxProgram } from '../src/index.js';
 
 const risu = join(import.meta.dirname, 'risu');
 
-function trace(file: string, qemuLog: string, jitThreshold: number): string {
+function trace(file: string, qemuLog: string): string {
   const sp = BigInt('0x' + /SP=([0-9a-f]{16})/.exec(qemuLog)![1]!);
   const nzcv = parseInt(/PSTATE=([0-9a-f]{8})/.exec(qemuLog)![1]!, 16) >>> 28;
   const parts: string[] = [];
   const saved = Cpu.defaultJitThreshold;
-  Cpu.defaultJitThreshold = jitThreshold;
+  Cpu.defaultJitThreshold = Infinity;
   try {
     runLinuxProgram(readFileSync(join(risu, file)), { initialSp: sp, initialNzcv: nzcv, trace: (c) => { parts.push(formatCpuStateFp(c)); } });
   } finally {
     Cpu.defaultJitThreshold = saved;
   }
   return parts.join('');
+}
+
+/**
+ * Runs with every block compiled on first use (blocks of up to `blockInsns`), comparing the
+ * state before every block with qemu's record before the same instruction number.
+ */
+function compiledAtBlocks(file: string, qemuLog: string, blockInsns: number): { diff: string; compiled: number } {
+  const lines = qemuLog.split('\n');
+  const sp = BigInt('0x' + /SP=([0-9a-f]{16})/.exec(qemuLog)![1]!);
+  const nzcv = parseInt(/PSTATE=([0-9a-f]{8})/.exec(qemuLog)![1]!, 16) >>> 28;
+  let diff = '';
+  let compiled = 0;
+  runLinuxProgram(readFileSync(join(risu, file)), {
+    initialSp: sp, initialNzcv: nzcv,
+    trace: (c) => {
+      c.traceBlocks = true;
+      c.maxBlockInsns = blockInsns;
+      c.jitThreshold = 0;
+      compiled = c.jitBlocks;
+      if (diff) return;
+      const want = lines.slice(c.insnCount * 28, c.insnCount * 28 + 28).join('\n') + '\n';
+      const got = formatCpuStateFp(c);
+      if (got !== want) { diff = `before instruction ${c.insnCount}:\n${firstDifference(got, want)}`; c.stop(); }
+    },
+  });
+  return { diff, compiled };
 }
 
 function firstDifference(a: string, b: string): string {
@@ -42,11 +68,15 @@ describe('FP/SIMD random instruction streams vs qemu-aarch64 (golden traces)', (
     it(`${cls}: identical state (V registers, FPCR, FPSR included) before every instruction`, () => {
       const golden = gunzipSync(readFileSync(join(risu, `${cls}.cpu.log.gz`))).toString();
       expect(golden.split('\n').length).toBeGreaterThan(28 * 400);
-      expect(firstDifference(trace(`${cls}.elf`, golden, Infinity), golden)).toBe('');
+      expect(firstDifference(trace(`${cls}.elf`, golden), golden)).toBe('');
     }, 60_000);
-    it(`${cls}: the same with every block compiled by the JIT`, () => {
-      const golden = gunzipSync(readFileSync(join(risu, `${cls}.cpu.log.gz`))).toString();
-      expect(firstDifference(trace(`${cls}.elf`, golden, 0), golden)).toBe('');
-    }, 60_000);
+    for (const size of [1, 5, 64]) {
+      it(`${cls}: every block (up to ${size} instructions) compiled by the JIT: identical state before every block`, () => {
+        const golden = gunzipSync(readFileSync(join(risu, `${cls}.cpu.log.gz`))).toString();
+        const r = compiledAtBlocks(`${cls}.elf`, golden, size);
+        expect(r.diff).toBe('');
+        expect(r.compiled).toBeGreaterThan(20);
+      }, 60_000);
+    }
   }
 });
