@@ -4,6 +4,7 @@
 // cases of the arithmetic (rounding modes, flags, NaNs) checked against values from the Arm ARM.
 import { describe, expect, it } from 'vitest';
 import { SYS_REG_BY_NAME } from '../src/index.js';
+import { simdImplemented } from '../src/fpsimd/execute.js';
 import { machine, RAM } from './machine.js';
 
 const key = (name: string): number => SYS_REG_BY_NAME.get(name)!;
@@ -149,5 +150,21 @@ describe('V registers', () => {
     expect(cpu.getV(0)).toBe(0x0f0e0d0c0b0a09080706050403020100n);
     expect(cpu.sp).toBe(RAM + 0x9000n - 32n);
     expect([...cpu.memory.read(RAM + 0x9000n - 32n, 17)]).toEqual([...Array(16).keys(), 0xaa]);
+  });
+});
+
+describe('robustness', () => {
+  it('executes or rejects 200000 random words of the FP/SIMD encoding space without a JS exception', () => {
+    let s = 12345, implemented = 0;
+    for (let i = 0; i < 200000; i++) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      let w = s;
+      const k = i % 3;
+      if (k === 0) w = (w & ~(0xf << 25)) | (0x7 << 25); // data processing, vector
+      else if (k === 1) w = (w & ~(0xf << 25)) | (0xf << 25); // data processing, scalar
+      else w = (w & ~(0x5 << 25)) | (0x6 << 25); // loads and stores with V = 1
+      if (simdImplemented(w >>> 0)) implemented++;
+    }
+    expect(implemented).toBeGreaterThan(20000);
   });
 });
