@@ -79,6 +79,15 @@ const SIMD_CLASSES = {
     const sz = rnd32() & 3;
     return (((sz === 3 ? 1 : 0) << 31) | 0x1ac04000 | ((rnd32() & 31) << 16) | ((rnd32() & 1) << 12) | (sz << 10) | ((rnd32() & 31) << 5) | (rnd32() % 27)) >>> 0;
   },
+  // reciprocal (square root) estimates and FRECPX, vector and scalar, under random FPCR
+  'simd-estimate': () => {
+    const bases = [0x0ea1d800, 0x2ea1d800, 0x5ea1d800, 0x7ea1d800, 0x5ea1f800, 0x0ea1c800, 0x2ea1c800];
+    const k = rnd32() % bases.length;
+    let w = bases[k] | ((rnd32() & 31) << 5) | (rnd32() & 31);
+    if (k < 5) w |= (rnd32() & 1) << 22; // sz
+    if (k < 2 || k > 4) w |= (rnd32() & 1) << 30; // Q
+    return w >>> 0;
+  },
   // scalar FP and vector FP ops under random FPCR rounding modes, FZ and DN
   'simd-fpcr': () => {
     if (rnd32() % 2) { let w = field(field(rnd32(), 30, 29, 0), 28, 24, 0b11110); w = field(w, 21, 21, 1); return field(w, 4, 0, rnd32() % 27); }
@@ -144,7 +153,7 @@ for (const [name, gen] of Object.entries(SIMD_CLASSES)) {
   asm.push('msr nzcv, x30');
   let n = 0;
   while (n < SIMD_COUNT) {
-    if (name === 'simd-fpcr' && n % 40 === 0) {
+    if ((name === 'simd-fpcr' || name === 'simd-estimate') && n % 40 === 0) {
       const fpcr = ((rnd32() & 3) << 22) | ((rnd32() % 3 === 0 ? 1 : 0) << 24) | ((rnd32() % 3 === 0 ? 1 : 0) << 25);
       asm.push(`mov x26, #${fpcr >>> 16}`, 'lsl x26, x26, #16', 'msr fpcr, x26');
     }

@@ -64,7 +64,7 @@ function firstDifference(a: string, b: string): string {
 }
 
 describe('FP/SIMD random instruction streams vs qemu-aarch64 (golden traces)', () => {
-  for (const cls of ['simd-ldst', 'simd-vec', 'simd-scalar', 'simd-fp', 'simd-fpcr', 'simd-crc32']) {
+  for (const cls of ['simd-ldst', 'simd-vec', 'simd-scalar', 'simd-fp', 'simd-fpcr', 'simd-crc32', 'simd-estimate']) {
     it(`${cls}: identical state (V registers, FPCR, FPSR included) before every instruction`, () => {
       const golden = gunzipSync(readFileSync(join(risu, `${cls}.cpu.log.gz`))).toString();
       expect(golden.split('\n').length).toBeGreaterThan(28 * 400);

@@ -6,6 +6,7 @@
 // softfloat.ts. Returns false for encodings it does not implement (the CPU raises UNDEFINED).
 
 import { T } from '../u64.js';
+import { recipEstimateBits, recpXBits, rsqrtEstimateBits, unsignedEstimate } from './estimate.js';
 import {
   D, DEFAULT_NAN32, DEFAULT_NAN64_HI, F16, F32, F64, FADD, FDIV, FMUL, FMULX, FSUB, I, IOC, arith, compareFlags,
   convert, f16, f16Bits, f32, f32Bits, f64Bits, fma, fpEnv, fromFixed, in32, in64, isNaN16, isNaN32, isNaN64,
@@ -353,6 +354,26 @@ function fma32(a: number, b: number, cc: number): number {
   const r = fma(f32(a), f32(b), f32(cc), F32);
   return r !== r ? DEFAULT_NAN32 : f32Bits(r);
 }
+/** FRECPS (2 - x*y) and FRSQRTS ((3 - x*y) / 2) fused, on single bits. */
+function step32(x: number, y: number, sqrtForm: boolean): number {
+  x = neg32(in32(x)); y = in32(y);
+  const n = nans32(x, y);
+  if (n !== undefined) return n;
+  if ((isInf32(x) && isZero32(y)) || (isZero32(x) && isInf32(y))) return sqrtForm ? 0x3fc00000 : 0x40000000;
+  const r = fma(sqrtForm ? 3 : 2, f32(x), f32(y), F32, sqrtForm ? -1 : 0);
+  return r !== r ? DEFAULT_NAN32 : f32Bits(r);
+}
+function step64(xl: number, xh: number, yl: number, yh: number, sqrtForm: boolean): void {
+  xh ^= 0x80000000;
+  const a = in64(xl, xh), b = in64(yl, yh);
+  if (nans64(xl, xh, yl, yh)) return;
+  if ((!isFinite(a) && b === 0) || (a === 0 && !isFinite(b))) { D.lo = 0; D.hi = sqrtForm ? 0x3ff80000 : 0x40000000; return; }
+  const r = fma(sqrtForm ? 3 : 2, a, b, F64, sqrtForm ? -1 : 0);
+  if (r !== r) { D.lo = 0; D.hi = DEFAULT_NAN64_HI; } else f64Bits(r);
+}
+const toBits64 = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+function fromBits64(v: bigint): void { D.lo = Number(v & 0xffffffffn) | 0; D.hi = Number(v >> 32n) | 0; }
+
 const isInf32 = (b: number): boolean => (b & 0x7fffffff) === 0x7f800000;
 const isZero32 = (b: number): boolean => (b & 0x7fffffff) === 0;
 function fma64(al: number, ah: number, bl: number, bh: number, cl: number, ch: number): void {
@@ -1101,7 +1122,7 @@ function fpThreeSame(c: SimdHost, w: number, scalar: boolean): boolean {
   if (sz && !q && !scalar) return false;
   const n = scalar ? 1 : sz ? 2 : q ? 4 : 2;
   const key = (u << 4) | (a << 3) | opcode;
-  if (scalar && !(key === 0x03 || key === 0x04 || key === 0x07 || key === 0x0f || key === 0x14 || key === 0x15 || key === 0x1c || key === 0x1d || key === 0x1a)) return false;
+  if (scalar && !(key === 0x03 || key === 0x04 || key === 0x07 || key === 0x0f || key === 0x14 || key === 0x15 || key === 0x1c || key === 0x1d || key === 0x1a)) return false; // FMULX, FCMxx, FACGx, FRECPS, FRSQRTS, FABD
   const pair = u === 1 && !scalar && (key === 0x10 || key === 0x18 || key === 0x12 || key === 0x16 || key === 0x1e);
   const V = c.V;
   clearR();
@@ -1128,6 +1149,8 @@ function fpThreeSame(c: SimdHost, w: number, scalar: boolean): boolean {
         case 0x06: case 0x16: r = maxmin32(x, y, true, false); break; // FMAX(P)
         case 0x0e: case 0x1e: r = maxmin32(x, y, false, false); break; // FMIN(P)
         case 0x17: r = bin32(FDIV, x, y); break;
+        case 0x07: r = step32(x, y, false); break; // FRECPS
+        case 0x0f: r = step32(x, y, true); break; // FRSQRTS
         case 0x1a: r = bin32(FSUB, x, y) & 0x7fffffff; break; // FABD (the sign of a NaN too)
         default: return false;
       }
@@ -1151,6 +1174,8 @@ function fpThreeSame(c: SimdHost, w: number, scalar: boolean): boolean {
         case 0x06: case 0x16: maxmin64(xl, xh, yl, yh, true, false); break;
         case 0x0e: case 0x1e: maxmin64(xl, xh, yl, yh, false, false); break;
         case 0x17: bin64(FDIV, c, xr, xi, yr, yi); break;
+        case 0x07: step64(xl, xh, yl, yh, false); break;
+        case 0x0f: step64(xl, xh, yl, yh, true); break;
         case 0x1a: bin64(FSUB, c, xr, xi, yr, yi); D.hi &= 0x7fffffff; break;
         default: return false;
       }
@@ -1474,6 +1499,10 @@ function fpTwoMisc(c: SimdHost, w: number, scalar: boolean): boolean {
           break;
         }
         case 0x1d: case 0x5d: r = f32Bits(fromFixed(x, 0, u === 1, false, 0, F32)); break; // SCVTF/UCVTF
+        case 0x3d: r = Number(recipEstimateBits(BigInt(x >>> 0), 32)) | 0; break; // FRECPE
+        case 0x7d: r = Number(rsqrtEstimateBits(BigInt(x >>> 0), 32)) | 0; break; // FRSQRTE
+        case 0x3f: if (!scalar) return false; r = Number(recpXBits(BigInt(x >>> 0), 32)) | 0; break; // FRECPX
+        case 0x3c: case 0x7c: if (scalar) return false; r = unsignedEstimate(x, u === 1); break; // URECPE, URSQRTE
         default: return false;
       }
       if ((scalar && (key === 0x18 || key === 0x38 || key === 0x19 || key === 0x39 || key === 0x58 || key === 0x59 || key === 0x79))) return false;
@@ -1504,6 +1533,9 @@ function fpTwoMisc(c: SimdHost, w: number, scalar: boolean): boolean {
           break;
         }
         case 0x1d: case 0x5d: f64Bits(fromFixed(lo, hi, u === 1, true, 0, F64)); break;
+        case 0x3d: fromBits64(recipEstimateBits(toBits64(lo, hi), 64)); break;
+        case 0x7d: fromBits64(rsqrtEstimateBits(toBits64(lo, hi), 64)); break;
+        case 0x3f: if (!scalar) return false; fromBits64(recpXBits(toBits64(lo, hi), 64)); break;
         default: return false;
       }
       RW[2 * i] = D.lo; RW[2 * i + 1] = D.hi;

@@ -361,9 +361,10 @@ function isqrt(n: bigint): bigint {
 }
 
 /**
- * Fused a + b*c (FMADD's addend first) rounded once. Invalid cases raise IOC and return NaN.
+ * Fused (a + b*c) * 2^shift (FMADD's addend first; shift -1 for FRSQRTS) rounded once.
+ * Invalid cases raise IOC and return NaN.
  */
-export function fma(a: number, b: number, c: number, fmt: number): number {
+export function fma(a: number, b: number, c: number, fmt: number, shift = 0): number {
   const infProd = !isFinite(b) || !isFinite(c);
   if ((b === 0 && !isFinite(c)) || (c === 0 && !isFinite(b))) { fpEnv.flags |= IOC; return NaN; }
   if (infProd) {
@@ -379,12 +380,13 @@ export function fma(a: number, b: number, c: number, fmt: number): number {
       if (aNeg === pNeg) return aNeg ? -0 : 0;
       return rmode() === 2 ? -0 : 0;
     }
-    return a;
+    return shift === 0 ? a : a * pow2(shift);
   }
   const x = exactOf(b), y = exactOf(c);
-  const pm = x.m * y.m, pe = x.e + y.e;
+  const pm = x.m * y.m, pe = x.e + y.e + shift;
   if (a === 0) return roundExact(pNeg, pm, pe, fmt);
   const z = exactOf(a);
+  z.e += shift;
   const k = Math.min(pe, z.e);
   const P = (pNeg ? -1n : 1n) * (pm << BigInt(pe - k));
   const A = (z.neg ? -1n : 1n) * (z.m << BigInt(z.e - k));
