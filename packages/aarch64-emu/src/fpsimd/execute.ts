@@ -1820,7 +1820,7 @@ function scalarSimd(c: SimdHost, w: number): boolean {
   }
   if (b21) {
     if (b10) return threeSame(c, w, true);
-    if (bits(w, 11, 10) === 0) return false; // scalar three different (SQDMLAL...): not implemented
+    if (bits(w, 11, 10) === 0) return scalarThreeDifferent(c, w);
     const x = bits(w, 20, 17);
     if (x === 0) return twoMisc(c, w, true);
     if (x === 8) return scalarPairwise(c, w);
@@ -1838,6 +1838,22 @@ function scalarSimd(c: SimdHost, w: number): boolean {
     return true;
   }
   return false;
+}
+
+/** SQDMLAL, SQDMLSL, SQDMULL on scalars (H -> S, S -> D). */
+function scalarThreeDifferent(c: SimdHost, w: number): boolean {
+  const u = (w >>> 29) & 1, size = bits(w, 23, 22), rd = w & 31, rn = (w >>> 5) & 31, rm = bits(w, 20, 16), opcode = bits(w, 15, 12);
+  if (u || (size !== 1 && size !== 2) || !(opcode === 9 || opcode === 11 || opcode === 13)) return false;
+  clearR();
+  if (size === 1) {
+    const p = sat(c, 2 * es(c, rn, 0, 1) * es(c, rm, 0, 1), 32, false);
+    RW[0] = opcode === 13 ? p : sat(c, opcode === 9 ? c.V[rd * 4]! + p : c.V[rd * 4]! - p, 32, false);
+  } else {
+    const p = sat64(c, 2n * BigInt(c.V[rn * 4]!) * BigInt(c.V[rm * 4]!), false);
+    RQ[0] = BigInt.asUintN(64, opcode === 13 ? p : sat64(c, opcode === 9 ? s64(c, rd, 0) + p : s64(c, rd, 0) - p, false));
+  }
+  commit(c, rd, 1);
+  return true;
 }
 
 function scalarPairwise(c: SimdHost, w: number): boolean {
