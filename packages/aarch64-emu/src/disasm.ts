@@ -201,6 +201,11 @@ function dpReg(w: number): string | undefined {
       const name = names[opcode];
       return name ? `${name}\t${reg(rd, sf)}, ${reg(rn, sf)}` : undefined;
     }
+    if (opcode >= 16 && opcode <= 23) { // CRC32
+      const sz = opcode & 3;
+      if ((sz === 3) !== (sf === 1)) return undefined;
+      return `crc32${opcode & 4 ? 'c' : ''}${'bhwx'[sz]}\t${reg(rd, 0)}, ${reg(rn, 0)}, ${reg(rm, sz === 3 ? 1 : 0)}`;
+    }
     const names: Record<number, string> = { 2: 'udiv', 3: 'sdiv', 8: 'lsl', 9: 'lsr', 10: 'asr', 11: 'ror' };
     const name = names[opcode];
     return name ? `${name}\t${reg(rd, sf)}, ${reg(rn, sf)}, ${reg(rm, sf)}` : undefined;

@@ -18,6 +18,8 @@
 // interpreter's FAULT_DIRTY path). The source depends only on the code and the members'
 // offsets relative to the entry, so compiled functions are cached by source.
 
+import { crc32Update } from './crc32.js';
+import { simdInline } from './fpsimd/jit.js';
 import { OP, SLOT_SINK, SLOT_ZR, STRIDE } from './ops.js';
 import { FAST_SYS_SLOT, MSR_CONTINUES, SYS_REGS, sysRegKey } from './sysregs.js';
 import {
@@ -65,7 +67,7 @@ export const FAULT = { fault: true };
 
 const HELPERS = {
   FAULT, T, asr64, clz64, lsl64, lsr64, mul64, rbit32, rev16x2, rev32, ror64, sdiv32, sdiv64, shift32, shift64,
-  smulh64, smull32, udiv32, udiv64, umulh64, umull32,
+  smulh64, smull32, udiv32, udiv64, umulh64, umull32, crc32Update,
 };
 
 const PRELUDE = `const {${Object.keys(HELPERS).join(', ')}} = h;\n`;
@@ -300,6 +302,20 @@ export function generateRegion(members: JitBlock[]): { src: string; members: Jit
   return { src, members };
 }
 
+/** True for the scalar FP instructions that read or write NZCV (FCMP, FCCMP, FCSEL). */
+function simdTouchesFlags(w: number): boolean {
+  return ((w >>> 24) & 0x5f) === 0x1e && ((w >>> 21) & 1) === 1 && (((w >>> 10) & 1) === 1 || ((w >>> 10) & 15) === 8);
+}
+
+/** True for the FP/SIMD stores (bit 26 set in the loads-and-stores group, L = 0). */
+function isSimdStore(w: number): boolean {
+  if (((w >>> 25) & 5) !== 4) return false;
+  if (((w >>> 27) & 7) === 1) return ((w >>> 22) & 1) === 0; // structures
+  if (((w >>> 27) & 7) === 5) return ((w >>> 22) & 1) === 0; // pairs
+  if (((w >>> 27) & 7) === 7) return ((w >>> 22) & 1) === 0; // registers (L = opc<0>)
+  return false;
+}
+
 /** Generated code of one member block. */
 interface MemberCode {
   code: string;
@@ -521,6 +537,20 @@ function generateMember(
         break;
       }
       case OP.CLREX: s = 'cpu.monitorValid = false;'; break;
+      case OP.CRC32: s = `R[${rd}] = crc32Update(${lo(rn)}, ${lo(rm)}, ${hi(rm)}, ${a}, ${b === 1}); R[${rd + 1}] = 0;`; break;
+
+      // ---- FP/SIMD: one call into the executor per instruction (the flag-reading and -writing
+      // FCMP/FCCMP/FCSEL see the flags through the CPU); a trap or UNDEFINED goes to the interpreter
+      case OP.SIMD: {
+        const flags = simdTouchesFlags(a);
+        if (flags) { usesFlags = true; setsFlags = true; }
+        const inline = flags ? undefined : simdInline(a, fallback());
+        if (inline !== undefined) s = `i = ${k}; ${inline}`;
+        else s = `i = ${k}; ${flags ? 'cpu.n = fn; cpu.z = fz; cpu.c = fc; cpu.v = fv; ' : ''}if (!cpu.jitSimd(${a}, (BL + ${k * 4}) | 0, BH)) { ${fallback()} }`;
+        if (flags) s += ' fn = cpu.n; fz = cpu.z; fc = cpu.c; fv = cpu.v;';
+        if (isSimdStore(a)) s += ` if (cpu.blockDirty) { cpu.blockDirty = false; ${exit(k + 1, `cpu.pcLo = (BL + ${(k + 1) * 4}) | 0; cpu.pcHi = BH;`)} }`;
+        break;
+      }
 
       // ---- branches (block terminators)
       case OP.B: case OP.BL: {

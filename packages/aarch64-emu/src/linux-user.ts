@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 // Static Linux user-mode programs (the qemu-aarch64 role): loads a static AArch64 ELF
-// executable at EL0, builds the initial stack and emulates the few syscalls a freestanding
-// test program needs (write, exit, exit_group).
+// executable at EL0, builds the initial stack and emulates the syscalls a freestanding test
+// program needs (write, exit, exit_group) and those a static glibc program makes (brk, mmap,
+// writev, the start-up queries), with answers like a Linux 6.1 kernel on a Cortex-A57.
 
 import { ElfError, parseElf, PT_LOAD } from '@axebpf/obj/elf';
 import { Cpu, EC } from './cpu.js';
 import { A64Fault, EmuInputError } from './errors.js';
 import type { A64FaultCode } from './errors.js';
 import { PhysicalMemory } from './memory.js';
+import { sysRegKey } from './sysregs.js';
 
 const EM_AARCH64 = 183;
 const ET_EXEC = 2;
@@ -17,7 +19,18 @@ const STACK_SIZE = 8 << 20;
 
 /** Linux syscall numbers (asm-generic) that are emulated. */
 // prettier-ignore
-export const SYSCALL = { write: 64, exit: 93, exit_group: 94 } as const;
+export const SYSCALL = {
+  ioctl: 29, readlinkat: 78, newfstatat: 79, fstat: 80, write: 64, writev: 66, exit: 93, exit_group: 94,
+  set_tid_address: 96, set_robust_list: 99, rt_sigaction: 134, rt_sigprocmask: 135, uname: 160,
+  prctl: 167, getpid: 172, getuid: 174, geteuid: 175, getgid: 176, getegid: 177, gettid: 178, brk: 214, munmap: 215, mmap: 222, mprotect: 226, madvise: 233,
+  prlimit64: 261, getrandom: 278, rseq: 293,
+} as const;
+
+/** Heap (brk) size reserved after the image, and the base of anonymous mmap regions. */
+const HEAP_SIZE = 64 << 20;
+const MMAP_BASE = 0x7f00_0000_0000n;
+/** AT_HWCAP: fp, asimd, crc32 (what the emulator implements of a Cortex-A57). */
+const HWCAP = 1n | 2n | (1n << 7n);
 
 /** Options of {@link runLinuxProgram}. */
 export interface LinuxRunOptions {
@@ -49,6 +62,8 @@ export interface LinuxRunResult {
 export interface LinuxProcess {
   /** The CPU at EL0, PC at the entry point. */
   cpu: Cpu;
+  /** Start of the brk heap (the page after the image). */
+  heapBase: bigint;
   /** The memory. */
   memory: PhysicalMemory;
   /** Entry point. */
@@ -103,6 +118,8 @@ export function loadLinuxProgram(image: Uint8Array, argv0 = 'prog', initialSp?: 
   for (const p of segs) {
     if (p.data.length > 0) memory.write(p.vaddr, p.data.subarray(0, Math.min(p.filesz, p.data.length)));
   }
+  const heapBase = merged[merged.length - 1]!.hi;
+  memory.addRam(heapBase, HEAP_SIZE, 'heap');
   const top = initialSp === undefined ? STACK_TOP : ((initialSp + 0x10000n) & ~0xfffn);
   memory.addRam(top - BigInt(STACK_SIZE), STACK_SIZE, 'stack');
   const cpu = new Cpu({ memory, highestEl: 1 });
@@ -111,15 +128,24 @@ export function loadLinuxProgram(image: Uint8Array, argv0 = 'prog', initialSp?: 
   const strAddr = top - 0x100n - BigInt(name.length);
   memory.write(strAddr, name);
   const sp = initialSp ?? ((strAddr - 0x100n) & ~0xfn);
-  const words = [1n, strAddr, 0n, 0n, 6n /* AT_PAGESZ */, 4096n, 0n /* AT_NULL */, 0n];
+  // AT_RANDOM: 16 bytes glibc takes its stack guard from; AT_PHDR/AT_PHNUM: where its static
+  // start-up finds PT_TLS
+  const random = strAddr - 0x20n;
+  memory.write(random, new Uint8Array([...Array(16).keys()].map((i) => (i * 37 + 11) & 0xff)));
+  const first = segs.reduce((a, b) => (a.vaddr < b.vaddr ? a : b));
+  const phdr = first.offset === 0 ? first.vaddr + BigInt(elf.header.phoff) : 0n;
+  const words = [1n, strAddr, 0n, 0n, 6n /* AT_PAGESZ */, 4096n, 16n /* AT_HWCAP */, HWCAP, 25n /* AT_RANDOM */, random];
+  if (phdr !== 0n) words.push(3n /* AT_PHDR */, phdr, 4n /* AT_PHENT */, 56n, 5n /* AT_PHNUM */, BigInt(elf.header.phnum));
+  words.push(0n /* AT_NULL */, 0n);
   const buf = new Uint8Array(words.length * 8);
   const dv = new DataView(buf.buffer);
   words.forEach((w, i) => dv.setBigUint64(i * 8, w, true));
   memory.write(sp, buf);
   cpu.setPstate(0); // EL0t, flags clear, interrupts unmasked
+  cpu.setSysReg(sysRegKey(3, 0, 1, 0, 2), 3n << 20n); // CPACR_EL1.FPEN = 0b11: FP/SIMD at EL0, as Linux sets it
   cpu.sp = sp;
   cpu.pc = elf.header.entry;
-  return { cpu, memory, entry: elf.header.entry };
+  return { cpu, memory, entry: elf.header.entry, heapBase };
 }
 
 const SIGNAL_OF: Partial<Record<number, [number, A64FaultCode]>> = {
@@ -146,7 +172,9 @@ const SIGNAL_OF: Partial<Record<number, [number, A64FaultCode]>> = {
  * ```
  */
 export function runLinuxProgram(image: Uint8Array, options: LinuxRunOptions = {}): LinuxRunResult {
-  const { cpu, memory } = loadLinuxProgram(image, options.argv0, options.initialSp);
+  const { cpu, memory, heapBase } = loadLinuxProgram(image, options.argv0, options.initialSp);
+  let brk = heapBase;
+  let mmapNext = MMAP_BASE;
   if (options.initialNzcv !== undefined) cpu.nzcv = options.initialNzcv;
   cpu.traceHook = options.trace;
   let exitCode = -1;
@@ -163,6 +191,8 @@ export function runLinuxProgram(image: Uint8Array, options: LinuxRunOptions = {}
         c.setX(0, BigInt(len));
         return true;
       }
+      const r = otherSyscall(nr, c);
+      if (r !== undefined) { c.setX(0, r); return true; }
       if (nr === SYSCALL.exit || nr === SYSCALL.exit_group) {
         exitCode = Number(c.getX(0) & 0xffn);
         c.stop();
@@ -180,6 +210,77 @@ export function runLinuxProgram(image: Uint8Array, options: LinuxRunOptions = {}
     c.stop();
     return true;
   };
+  /** The start-up and memory syscalls of static glibc programs; undefined for the others. */
+  function otherSyscall(nr: number, c: Cpu): bigint | undefined {
+    const a0 = c.getX(0), a1 = c.getX(1), a2 = c.getX(2), a3 = c.getX(3);
+    const put = (addr: bigint, bytes: Uint8Array): boolean => { try { memory.write(addr, bytes); return true; } catch { return false; } };
+    switch (nr) {
+      case SYSCALL.brk:
+        if (a0 >= heapBase && a0 <= heapBase + BigInt(HEAP_SIZE)) brk = a0;
+        return brk;
+      case SYSCALL.mmap: {
+        if ((Number(a3) & 0x20) === 0 || a1 === 0n || a1 > 1n << 30n) return -12n; // anonymous only (ENOMEM)
+        const size = pageUp(a1);
+        const base = mmapNext;
+        memory.addRam(base, Number(size), 'mmap');
+        mmapNext += size + 0x10000n;
+        return base;
+      }
+      case SYSCALL.writev: {
+        const fd = Number(a0);
+        if (fd !== 1 && fd !== 2) return -9n;
+        let total = 0n;
+        for (let i = 0n; i < a2; i++) {
+          let iov: Uint8Array;
+          try { iov = memory.read(a1 + i * 16n, 16); } catch { return -14n; }
+          const dv = new DataView(iov.buffer, iov.byteOffset, 16);
+          const base = dv.getBigUint64(0, true), len = dv.getBigUint64(8, true);
+          let bytes: Uint8Array;
+          try { bytes = memory.read(base, Number(len)); } catch { return -14n; }
+          options.output?.(fd, bytes);
+          total += len;
+        }
+        return total;
+      }
+      case SYSCALL.newfstatat: case SYSCALL.fstat: {
+        const buf = nr === SYSCALL.fstat ? a1 : a2;
+        const st = new Uint8Array(128);
+        const dv = new DataView(st.buffer);
+        dv.setUint32(16, 0o10600, true); // st_mode: a pipe, as qemu-aarch64's captured stdout
+        dv.setUint32(56, 4096, true); // st_blksize
+        return put(buf, st) ? 0n : -14n;
+      }
+      case SYSCALL.prlimit64: {
+        if (a3 !== 0n) {
+          const rl = new Uint8Array(16);
+          const dv = new DataView(rl.buffer);
+          dv.setBigUint64(0, Number(a1) === 3 ? BigInt(STACK_SIZE) : (1n << 64n) - 1n, true);
+          dv.setBigUint64(8, (1n << 64n) - 1n, true);
+          if (!put(a3, rl)) return -14n;
+        }
+        return 0n;
+      }
+      case SYSCALL.getrandom: {
+        const n = Number(a1 > 256n ? 256n : a1);
+        return put(a0, new Uint8Array([...Array(n).keys()].map((i) => (i * 101 + 7) & 0xff))) ? BigInt(n) : -14n;
+      }
+      case SYSCALL.uname: {
+        const u = new Uint8Array(65 * 6);
+        const fields = ['Linux', 'aarch64-emu', '6.1.0', '#1 SMP', 'aarch64', '(none)'];
+        fields.forEach((f, i) => u.set(new TextEncoder().encode(f), i * 65));
+        return put(a0, u) ? 0n : -14n;
+      }
+      case SYSCALL.set_tid_address: case SYSCALL.getpid: case SYSCALL.gettid: return 1n;
+      case SYSCALL.getuid: case SYSCALL.geteuid: case SYSCALL.getgid: case SYSCALL.getegid: return 0n;
+      case SYSCALL.prctl: return -22n; // EINVAL
+      case SYSCALL.munmap: case SYSCALL.mprotect: case SYSCALL.madvise:
+      case SYSCALL.rt_sigaction: case SYSCALL.rt_sigprocmask: return 0n;
+      case SYSCALL.ioctl: return -25n; // ENOTTY
+      case SYSCALL.readlinkat: return -2n; // ENOENT
+      case SYSCALL.set_robust_list: case SYSCALL.rseq: return -38n; // ENOSYS
+      default: return undefined;
+    }
+  }
   const limit = options.maxInsns ?? 2 ** 50;
   const why = cpu.run(limit);
   if (fault) throw fault;

@@ -37,6 +37,10 @@ export const OP = {
   LDR_LIT: 98, LDXR: 99, STXR: 100, LDXP: 101, STXP: 102, CLREX: 103,
   SVC: 104, HVC: 105, SMC: 106, BRK: 107, HLT: 108, WFI: 109, WFE: 110,
   MRS: 111, MSR: 112, MSR_IMM: 113, SYS: 114, ISB: 115,
+  // scalar FP and Advanced SIMD (executed by fpsimd/execute.ts from the word in slot 4)
+  SIMD: 116,
+  // CRC32B..CRC32CX: a = log2 bytes, b = 1 for CRC32C
+  CRC32: 117,
   // FEAT_LSE atomics (lse.ts), numbered apart from the base set
   LSE_AMO: 200, LSE_CAS: 201, LSE_CASP: 202,
 } as const;

@@ -39,8 +39,8 @@ const TABLE: readonly (readonly [string, number, number, bigint, boolean?, boole
   ['midr_el1', k(3, 0, 0, 0, 0), 1, 0x410fd034n, true],
   ['mpidr_el1', k(3, 0, 0, 0, 5), 1, 0x80000000n, true],
   ['id_aa64pfr0_el1', k(3, 0, 0, 4, 0), 1, 0x1122n, true],
-  // Atomic [23:20] = 0b0010: FEAT_LSE (lse.ts)
-  ['id_aa64isar0_el1', k(3, 0, 0, 6, 0), 1, 0x20_0000n, true],
+  // Atomic [23:20] = 0b0010: FEAT_LSE (lse.ts); CRC32 [19:16] = 1 (CRC32* instructions)
+  ['id_aa64isar0_el1', k(3, 0, 0, 6, 0), 1, 0x21_0000n, true],
   ['id_aa64mmfr0_el1', k(3, 0, 0, 7, 0), 1, 0x1122n, true],
   ['id_aa64mmfr1_el1', k(3, 0, 0, 7, 1), 1, 0n, true],
   ['sctlr_el1', k(3, 0, 1, 0, 0), 1, 0x30d00800n, false, true],
