@@ -72,6 +72,11 @@ const K_SP_EL0 = sysRegKey(3, 0, 4, 1, 0);
 const K_SP_EL1 = sysRegKey(3, 4, 4, 1, 0);
 const K_CNTVCT = sysRegKey(3, 3, 14, 0, 2);
 const K_CNTPCT = sysRegKey(3, 3, 14, 0, 1);
+const K_CNTVOFF = sysRegKey(3, 4, 14, 0, 3);
+const K_CNTP_TVAL = sysRegKey(3, 3, 14, 2, 0);
+const K_CNTP_CVAL = sysRegKey(3, 3, 14, 2, 2);
+const K_CNTV_TVAL = sysRegKey(3, 3, 14, 3, 0);
+const K_CNTV_CVAL = sysRegKey(3, 3, 14, 3, 2);
 const K_TPIDRRO = sysRegKey(3, 3, 13, 0, 3);
 const K_MIDR = sysRegKey(3, 0, 0, 0, 0);
 const K_MPIDR = sysRegKey(3, 0, 0, 0, 5);
@@ -421,7 +426,12 @@ export class Cpu {
       case K_DAIF: return BigInt(this.daif << 6);
       case K_CURRENTEL: return BigInt(this.el << 2);
       case K_SPSEL: return BigInt(this.spsel);
-      case K_CNTVCT: case K_CNTPCT: return this.counter === undefined ? BigInt(this.insnCount) : this.counter();
+      case K_CNTPCT: return this.counter === undefined ? BigInt(this.insnCount) : this.counter();
+      // the virtual count is the physical count minus CNTVOFF_EL2
+      case K_CNTVCT: return BigInt.asUintN(64, this.readSys(K_CNTPCT) - (this.highestEl === 2 ? this.sys.get(K_CNTVOFF) ?? 0n : 0n));
+      // TVAL: the signed 32-bit distance from the count to the compare value
+      case K_CNTV_TVAL: return BigInt.asUintN(32, (this.sys.get(K_CNTV_CVAL) ?? 0n) - this.readSys(K_CNTVCT));
+      case K_CNTP_TVAL: return BigInt.asUintN(32, (this.sys.get(K_CNTP_CVAL) ?? 0n) - this.readSys(K_CNTPCT));
       case K_SP_EL0: case K_SP_EL1: {
         const i = key === K_SP_EL0 ? 0 : 2;
         this.saveSp();
@@ -450,6 +460,8 @@ export class Cpu {
       case K_NZCV: this.nzcv = Number(v >> 28n) & 15; return;
       case K_DAIF: this.daif = Number(v >> 6n) & 15; return;
       case K_SPSEL: this.saveSp(); this.spsel = Number(v & 1n); this.loadSp(); return;
+      case K_CNTV_TVAL: this.sys.set(K_CNTV_CVAL, BigInt.asUintN(64, this.readSys(K_CNTVCT) + BigInt.asIntN(32, v))); return;
+      case K_CNTP_TVAL: this.sys.set(K_CNTP_CVAL, BigInt.asUintN(64, this.readSys(K_CNTPCT) + BigInt.asIntN(32, v))); return;
       case K_SP_EL0: case K_SP_EL1: {
         const i = key === K_SP_EL0 ? 0 : 2;
         this.saveSp();
