@@ -15,6 +15,21 @@ function duration(text: string): bigint {
   }
 }
 
+function positive(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+/** `256M`, `1G`, `65536K` or bytes; a multiple of 2 MiB (the stage-2 block size). */
+function memSize(v: string): number {
+  const m = /^(\d+)([KMG]?)i?B?$/i.exec(v.trim());
+  if (m === null) throw new InvalidArgumentError('expected a size such as 256M or 1G');
+  const n = Number(m[1]) * ({ '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 } as Record<string, number>)[m[2]!.toUpperCase()]!;
+  if (n === 0 || n % (2 * 1024 * 1024) !== 0) throw new InvalidArgumentError('the size must be a non-zero multiple of 2M');
+  return n;
+}
+
 const program = new Command()
   .name('axvisor')
   .description('The simulated AxVisor hypervisor with the axebpf tracing stack')
@@ -43,8 +58,20 @@ program
   .argument('[configs...]', 'VM configuration files in AxVisor TOML')
   .option('--exec <commands>', 'commands separated by `;`; the exit status says whether all succeeded')
   .option('--for <duration>', 'virtual time to run before the commands', duration, 0n)
-  .action(async (configs: string[], opts: { exec?: string; for: bigint }) => {
-    process.exitCode = await runShell({ configs, exec: opts.exec, forNs: opts.for });
+  .option('--kernel <image>', 'boot a Linux arm64 Image as VM 1 (the config linuxVmToml writes)')
+  .option('--initrd <cpio.gz>', 'initramfs for --kernel')
+  .option('--dtb <file>', 'device tree blob for --kernel (default: generated)')
+  .option('--cpus <n>', 'vCPUs of the --kernel VM', positive, 1)
+  .option('--mem <size>', 'RAM of the --kernel VM: bytes or with K/M/G (multiple of 2M)', memSize, 256 * 1024 * 1024)
+  .option('--append <cmdline>', 'kernel command line of the --kernel VM', 'console=ttyAMA0')
+  .option('--gic <version>', 'interrupt controller of the --kernel VM: 2 or 3', (v) => {
+    if (v !== '2' && v !== '3') throw new InvalidArgumentError('expected 2 or 3');
+    return Number(v) as 2 | 3;
+  }, 2 as 2 | 3)
+  .action(async (configs: string[], opts: { exec?: string; for: bigint; kernel?: string; initrd?: string; dtb?: string; cpus: number; mem: number; append: string; gic: 2 | 3 }) => {
+    if (opts.kernel === undefined && (opts.initrd !== undefined || opts.dtb !== undefined)) throw new InvalidArgumentError('--initrd and --dtb need --kernel');
+    const linux = opts.kernel === undefined ? undefined : { kernel: opts.kernel, initrd: opts.initrd, dtb: opts.dtb, cpus: opts.cpus, memBytes: opts.mem, cmdline: opts.append, gic: opts.gic };
+    process.exitCode = await runShell({ configs, exec: opts.exec, forNs: opts.for, linux });
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {

@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseVmConfig } from '@axebpf/axvisor-vmm';
+import type { LinuxVmSpec } from '@axebpf/axvisor-vmm';
+import { linuxVmToml, parseVmConfig } from '@axebpf/axvisor-vmm';
 import { buildCommands } from './commands.js';
 import { ShellError } from './errors.js';
 import { runLine } from './shell/shell.js';
@@ -20,6 +21,29 @@ export interface RunShellOptions {
   exec: string | undefined;
   /** Virtual time to run before the commands (0: none). */
   forNs: bigint;
+  /** A Linux guest from `--kernel`/`--initrd`/... (booted as the config {@link linuxVmToml} writes). */
+  linux?: LinuxVmSpec | undefined;
+}
+
+function readFileOf(file: string, path: string, key: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw new ShellError({ code: 'BAD_ARGUMENT', message: `${file}: \`${key}\`: cannot read \`${path}\`: ${(e as Error).message}`, cause: e });
+  }
+}
+
+/**
+ * The VM of `axvisor run --kernel IMAGE [--initrd ...]`: the TOML text {@link linuxVmToml}
+ * writes for these options, parsed like a config file (paths relative to the working directory).
+ * @param spec - kernel, initramfs, vCPUs, memory, command line.
+ * @returns the VM.
+ * @throws {ShellError} `BAD_ARGUMENT` for unreadable files; `HypervisorError` for bad values.
+ */
+export function linuxVmSource(spec: LinuxVmSpec): VmSource {
+  const file = '<command line>';
+  const config = parseVmConfig(linuxVmToml({ ...spec, kernel: resolve(spec.kernel), initrd: spec.initrd === undefined ? undefined : resolve(spec.initrd), dtb: spec.dtb === undefined ? undefined : resolve(spec.dtb) }), file);
+  return { config, image: readFileOf(file, config.kernelPath, 'kernel.kernel_path'), load: (path) => readFileOf(file, path, 'kernel') };
 }
 
 /**
@@ -44,7 +68,8 @@ export function loadVmSources(files: readonly string[]): VmSource[] {
     } catch (e) {
       throw new ShellError({ code: 'BAD_ARGUMENT', message: `${file}: \`kernel.kernel_path\`: cannot read image \`${imagePath}\`: ${(e as Error).message}`, cause: e });
     }
-    return { config, image };
+    // ramdisk_path and dtb_path are relative to the config file too
+    return { config, image, load: (path: string) => readFileOf(file, resolve(dirname(file), path), 'kernel') };
   });
 }
 
@@ -54,7 +79,8 @@ export function loadVmSources(files: readonly string[]): VmSource[] {
  * @returns the process exit status (0 when every command succeeded).
  */
 export async function runShell(options: RunShellOptions): Promise<number> {
-  const session = new Session(options.configs.length === 0 ? bundledVms() : loadVmSources(options.configs));
+  const sources = [...(options.linux === undefined ? [] : [linuxVmSource(options.linux)]), ...loadVmSources(options.configs)];
+  const session = new Session(sources.length === 0 ? bundledVms() : sources);
   for (const vm of session.vmm.vms()) session.vmm.startVm(vm.id);
   if (options.forNs > 0n) session.vmm.run(options.forNs);
   const commands = buildCommands();

@@ -11,7 +11,8 @@ import { ebpfRuntime } from 'axebpf/runtime';
 import { symbols } from 'axebpf/symbols';
 import { bridgeTracepointEvents, tracepoints } from 'axebpf/tracepoints';
 import type { Vm, VmConfig } from '@axebpf/axvisor-vmm';
-import { BUNDLED_VMS, bundledConfig, bundledImage, GuestProbeManager, parseVmConfig, Vmm } from '@axebpf/axvisor-vmm';
+import { HypervisorError } from '@axebpf/axvisor-vmm';
+import { BUNDLED_VMS, bundledConfig, bundledImage, GuestProbeManager, isLinuxImage, parseVmConfig, Vmm } from '@axebpf/axvisor-vmm';
 import { formatNmText, symbolsFromElf } from '@axebpf/ksym';
 import { defineEvent } from '@axebpf/tracepoint';
 import { ChromeTrace } from './chrome-trace.js';
@@ -35,6 +36,8 @@ export interface VmSource {
   config: VmConfig;
   /** The image bytes. */
   image: Uint8Array;
+  /** Reads the other files the config names (`ramdisk_path`, `dtb_path`). */
+  load?: (path: string) => Uint8Array;
 }
 
 /** The bundled VMs (hello and worker). */
@@ -76,7 +79,15 @@ export class Session {
       comm: () => this.vmm.platform.comm(),
     };
     this.rt = makeRuntime(platform);
-    this.vmm = new Vmm({ tracepoints: this.rt.tracepoints });
+    const loaders = new Map(vms.map((v) => [v.config.id, v.load]));
+    this.vmm = new Vmm({
+      tracepoints: this.rt.tracepoints,
+      loadImage: (path, config) => {
+        const load = loaders.get(config.id);
+        if (load === undefined) throw new HypervisorError({ code: 'BAD_IMAGE', vmId: config.id, message: `VM ${config.id}: no file loader for ${path}` });
+        return load(path);
+      },
+    });
     const vmm = this.vmm;
     this.probes = new GuestProbeManager(vmm);
     this.rt.guestKprobes.bind(this.probes);
@@ -96,8 +107,9 @@ export class Session {
     if (hyp !== undefined) this.rt.hprobe.install(vmm.hprobeHost());
     for (const source of vms) {
       const vm = vmm.createVm(source.config, source.image);
-      // Guest symbols, as aarch64 nm lists them: without the $x/$d mapping symbols.
-      this.rt.symbols.load(`vm${vm.id}`, formatNmText(symbolsFromElf(source.image).filter((s) => !s.name.startsWith('$'))));
+      // Guest symbols, as aarch64 nm lists them: without the $x/$d mapping symbols (a Linux
+      // Image carries none).
+      if (!isLinuxImage(source.image)) this.rt.symbols.load(`vm${vm.id}`, formatNmText(symbolsFromElf(source.image).filter((s) => !s.name.startsWith('$'))));
     }
     // Wall-clock setup time is not virtual time: report 0 so runs stay deterministic.
     void t0;

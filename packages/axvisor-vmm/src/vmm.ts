@@ -58,6 +58,10 @@ export const EL2_INSN_LIMIT = 1_000_000;
 export const HOST_TIMER_INTID = 26;
 
 const NOT_SUPPORTED = (1n << 64n) - 1n;
+/** MIDR_EL1 of a Cortex-A57 r1p0 (implementer 0x41, variant 1, part 0xd07, revision 0). */
+const CORTEX_A57_MIDR = 0x411f_d070n;
+/** PSCI functions this VMM implements (what PSCI_FEATURES answers 0 for). */
+const PSCI_IMPLEMENTED = new Set([0x8400_0000n, 0x8400_0002n, 0x8400_0003n, 0xc400_0003n, 0x8400_0004n, 0xc400_0004n, 0x8400_0006n, 0x8400_0008n, 0x8400_0009n, 0x8400_000an]);
 /** The exit of an exception the exit hook handled (compared by identity: never from decodeExit). */
 const HOOK_HANDLED: AxVCpuExitReason = { kind: 'Nothing' };
 const SPSR_SS = 1n << 21n;
@@ -70,7 +74,7 @@ const reg = (name: string): number => {
 const R = {
   HCR: reg('hcr_el2'), VTTBR: reg('vttbr_el2'), VTCR: reg('vtcr_el2'), VBAR2: reg('vbar_el2'),
   ESR: reg('esr_el2'), FAR: reg('far_el2'), HPFAR: reg('hpfar_el2'), ELR: reg('elr_el2'), SPSR: reg('spsr_el2'),
-  MPIDR: reg('vmpidr_el2'), TPIDR2: reg('tpidr_el2'), PFR0: reg('id_aa64pfr0_el1'),
+  MPIDR: reg('vmpidr_el2'), MIDR: reg('vpidr_el2'), TPIDR2: reg('tpidr_el2'), PFR0: reg('id_aa64pfr0_el1'),
   CNTV_CTL: reg('cntv_ctl_el0'), CNTV_CVAL: reg('cntv_cval_el0'),
 };
 
@@ -499,6 +503,8 @@ export class Vmm {
       cpu.setSysReg(R.VTCR, 32n | (1n << 6n) | (1n << 8n) | (1n << 10n) | (3n << 12n) | (2n << 16n));
       cpu.setSysReg(R.VBAR2, 0n);
       cpu.setSysReg(R.MPIDR, (1n << 31n) | BigInt(i)); // VMPIDR_EL2: RES1 bit 31 | Aff0 (arm_vcpu sets the same)
+      // a Linux guest is told it runs on the Cortex-A57 r1p0 its device tree names (as QEMU's -cpu cortex-a57)
+      if (vm.linux !== undefined) cpu.setSysReg(R.MIDR, CORTEX_A57_MIDR);
       if (config.gic?.version === 3) {
         // the GICv3 CPU interface is emulated at EL2: ICC_*_EL1 accesses trap (EC 0x18)
         cpu.trappedSysRegs = GICV3_TRAPPED_SYS_REGS;
@@ -1371,6 +1377,16 @@ export class Vmm {
     switch (nr) {
       case PSCI.VERSION:
         return 0x1_0000n; // PSCI 1.0
+      case 0x8400_000an: // PSCI_FEATURES
+        return PSCI_IMPLEMENTED.has(args[0]! & 0xffff_ffffn) ? 0n : NOT_SUPPORTED;
+      case 0x8400_0006n: // MIGRATE_INFO_TYPE: 2, no Trusted OS to migrate
+        return 2n;
+      case 0x8400_0004n:
+      case 0xc400_0004n: { // AFFINITY_INFO: 0 on, 1 off, by MPIDR Aff0
+        const target = vm.vcpus[Number(args[0]! & 0xffn)];
+        if (target === undefined) return BigInt.asUintN(64, -2n);
+        return target.state === 'Free' ? 1n : 0n;
+      }
       case HYPERCALL.CONSOLE_PUTC:
         vm.putc(Number(args[0]! & 0xffn));
         return 0n;
