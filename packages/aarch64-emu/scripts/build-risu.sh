@@ -7,7 +7,11 @@ for src in *.c; do
   n=${src%.c}
   aarch64-linux-gnu-gcc -O0 -static -nostdlib -ffreestanding -fno-pie -no-pie -Wl,--build-id=none -o "$n.elf" "$src"
   if command -v qemu-aarch64 >/dev/null 2>&1; then
-    qemu-aarch64 -singlestep -d cpu,nochain -D "$n.cpu.log" "./$n.elf" > /dev/null || true
+    case $n in
+      # FP/SIMD streams: a Cortex-A57 (ARMv8.0, the emulator's feature set) and the FP registers
+      simd-*) qemu-aarch64 -cpu cortex-a57 -singlestep -d cpu,fpu,nochain -D "$n.cpu.log" "./$n.elf" > /dev/null || true ;;
+      *) qemu-aarch64 -singlestep -d cpu,nochain -D "$n.cpu.log" "./$n.elf" > /dev/null || true ;;
+    esac
     gzip -9nf "$n.cpu.log"
   fi
 done

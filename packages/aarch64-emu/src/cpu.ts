@@ -12,6 +12,8 @@ import { OP, REGFILE_WORDS, SLOT_SP, STRIDE } from './ops.js';
 import { ACC_EXEC, ACC_READ, ACC_WRITE, translate, translateStage1 } from './mmu.js';
 import type { TranslationRegs } from './mmu.js';
 import { FAST_SYS_SLOT, SYS_REGS, sysRegKey, sysRegTrapIss } from './sysregs.js';
+import { execSimd, simdImplemented } from './fpsimd/execute.js';
+import type { SimdHost } from './fpsimd/execute.js';
 import {
   T, asr64, clz64, fromBig, lsl64, lsr64, mul64, rbit32, rev16x2, rev32, ror64, sdiv32, sdiv64, shift32,
   shift64, smulh64, smull32, toBig, udiv32, udiv64, umulh64, umull32,
@@ -20,7 +22,7 @@ import {
 /** Exception classes (ESR_ELx.EC) used by the emulator. */
 // prettier-ignore
 export const EC = {
-  UNKNOWN: 0x00, WFX: 0x01, SVC64: 0x15, HVC64: 0x16, SMC64: 0x17, SYS64: 0x18,
+  UNKNOWN: 0x00, WFX: 0x01, FP_ACCESS: 0x07, SVC64: 0x15, HVC64: 0x16, SMC64: 0x17, SYS64: 0x18,
   IABT_LOW: 0x20, IABT_CUR: 0x21, PC_ALIGN: 0x22, DABT_LOW: 0x24, DABT_CUR: 0x25, SP_ALIGN: 0x26,
   SOFTSTEP_LOW: 0x32, SOFTSTEP_CUR: 0x33, BRK64: 0x3c,
 } as const;
@@ -95,6 +97,16 @@ const K_SCTLR1 = sysRegKey(3, 0, 1, 0, 0);
 const K_SCTLR2 = sysRegKey(3, 4, 1, 0, 0);
 const K_MDCR = sysRegKey(3, 4, 1, 1, 1);
 const K_MDSCR = sysRegKey(2, 0, 0, 2, 2);
+const K_CPACR = sysRegKey(3, 0, 1, 0, 2);
+const K_CPTR = sysRegKey(3, 4, 1, 1, 2);
+const K_FPCR = sysRegKey(3, 3, 4, 4, 0);
+const K_FPSR = sysRegKey(3, 3, 4, 4, 1);
+/** FPCR bits that hold state (AHP, DN, FZ, RMode, Stride, Len); the trap enables are RAZ/WI. */
+const FPCR_MASK = 0x07ff0000;
+/** FPSR bits that hold state (QC and the cumulative exception flags). */
+const FPSR_MASK = 0x0800009f;
+/** ISS of an FP/SIMD access trap from AArch64 (CV = 1, COND = 0xE, as QEMU reports it). */
+const FP_TRAP_ISS = 0x1e00000;
 const slot = (key: number): number => FAST_SYS_SLOT.get(key)!;
 // slots in Cpu.sysF of the exception registers by target EL
 const S_ELR = [0, slot(K_ELR[1]!), slot(K_ELR[2]!)];
@@ -104,7 +116,7 @@ const S_FAR = [0, slot(K_FAR[1]!), slot(K_FAR[2]!)];
 const S_VBAR = [0, slot(K_VBAR[1]!), slot(K_VBAR[2]!)];
 const S_HPFAR = slot(K_HPFAR);
 /** Registers whose low half the CPU also keeps as a number (control bits read on hot paths). */
-const CACHED = new Set([K_HCR, K_MDSCR, K_MDCR, K_SCTLR1, K_SCTLR2]);
+const CACHED = new Set([K_HCR, K_MDSCR, K_MDCR, K_SCTLR1, K_SCTLR2, K_CPACR, K_CPTR]);
 
 /** Options of the {@link Cpu} constructor. */
 export interface CpuOptions {
@@ -147,6 +159,22 @@ export class Cpu {
   pcLo = 0; pcHi = 0;
   /** Executed instructions (the faulting ones included). */
   insnCount = 0;
+  /**
+   * The FP/SIMD register file: V0..V31 as four int32 words each, lanes little-endian (word
+   * 4i is bits [31:0] of Vi), followed by two scratch registers of the executor. Use
+   * {@link Cpu.getV}/{@link Cpu.setV} at the API edge.
+   */
+  readonly V = new Int32Array(34 * 4);
+  /** Byte view of {@link Cpu.V}. @internal */
+  readonly VB = new Uint8Array(this.V.buffer);
+  /** Halfword view of {@link Cpu.V}. @internal */
+  readonly VH = new Uint16Array(this.V.buffer);
+  /** 64-bit view of {@link Cpu.V}. @internal */
+  readonly VQ = new BigUint64Array(this.V.buffer);
+  /** FPCR (only the implemented bits: AHP, DN, FZ, RMode, Stride, Len). */
+  fpcr = 0;
+  /** FPSR (QC and the cumulative exception flags IDC, IXC, UFC, OFC, DZC, IOC). */
+  fpsr = 0;
   /** The memory. */
   readonly memory: PhysicalMemory;
   /** Highest implemented EL. */
@@ -222,6 +250,8 @@ export class Cpu {
   private mdcrLo = 0;
   private sctlr1Lo = 0;
   private sctlr2Lo = 0;
+  private cpacrLo = 0;
+  private cptrLo = 0;
   private readonly blocks = new Map<number, Block>();
   private readonly pageBlocks = new Map<number, Block[]>();
   private blockDirty = false;
@@ -332,6 +362,25 @@ export class Cpu {
     this.R[i * 2 + 1] = T[1]!;
   }
 
+  /**
+   * Reads V0..V31 as a 128-bit value.
+   * @param i - register number.
+   * @returns the value, unsigned.
+   */
+  getV(i: number): bigint {
+    return (this.VQ[i * 2 + 1]! << 64n) | this.VQ[i * 2]!;
+  }
+
+  /**
+   * Writes V0..V31.
+   * @param i - register number.
+   * @param v - value (taken modulo 2^128).
+   */
+  setV(i: number, v: bigint): void {
+    this.VQ[i * 2] = BigInt.asUintN(64, v);
+    this.VQ[i * 2 + 1] = BigInt.asUintN(64, v >> 64n);
+  }
+
   /** NZCV as the 4-bit value N<<3|Z<<2|C<<1|V. */
   get nzcv(): number { return (this.n << 3) | (this.z << 2) | (this.c << 1) | this.v; }
   set nzcv(x: number) { this.n = (x >> 3) & 1; this.z = (x >> 2) & 1; this.c = (x >> 1) & 1; this.v = x & 1; }
@@ -432,6 +481,8 @@ export class Cpu {
       // TVAL: the signed 32-bit distance from the count to the compare value
       case K_CNTV_TVAL: return BigInt.asUintN(32, (this.sys.get(K_CNTV_CVAL) ?? 0n) - this.readSys(K_CNTVCT));
       case K_CNTP_TVAL: return BigInt.asUintN(32, (this.sys.get(K_CNTP_CVAL) ?? 0n) - this.readSys(K_CNTPCT));
+      case K_FPCR: return BigInt(this.fpcr >>> 0);
+      case K_FPSR: return BigInt(this.fpsr >>> 0);
       case K_SP_EL0: case K_SP_EL1: {
         const i = key === K_SP_EL0 ? 0 : 2;
         this.saveSp();
@@ -453,6 +504,8 @@ export class Cpu {
     else if (key === K_MDCR) this.mdcrLo = lo;
     else if (key === K_SCTLR1) this.sctlr1Lo = lo;
     else if (key === K_SCTLR2) this.sctlr2Lo = lo;
+    else if (key === K_CPACR) this.cpacrLo = lo;
+    else if (key === K_CPTR) this.cptrLo = lo;
   }
 
   private writeSys(key: number, v: bigint): void {
@@ -462,6 +515,8 @@ export class Cpu {
       case K_SPSEL: this.saveSp(); this.spsel = Number(v & 1n); this.loadSp(); return;
       case K_CNTV_TVAL: this.sys.set(K_CNTV_CVAL, BigInt.asUintN(64, this.readSys(K_CNTVCT) + BigInt.asIntN(32, v))); return;
       case K_CNTP_TVAL: this.sys.set(K_CNTP_CVAL, BigInt.asUintN(64, this.readSys(K_CNTPCT) + BigInt.asIntN(32, v))); return;
+      case K_FPCR: this.fpcr = Number(v & BigInt(FPCR_MASK)); return;
+      case K_FPSR: this.fpsr = Number(v & BigInt(FPSR_MASK)); return;
       case K_SP_EL0: case K_SP_EL1: {
         const i = key === K_SP_EL0 ? 0 : 2;
         this.saveSp();
@@ -1521,6 +1576,19 @@ export class Cpu {
           }
           case OP.CLREX: this.monitorValid = false; break;
 
+          // ---- FP and Advanced SIMD (decoded and run by fpsimd/execute.ts)
+          case OP.SIMD: {
+            const pl = (baseLo + i * 4) | 0;
+            const trap = this.fpTrapEl();
+            if (trap !== 0 || !execSimd(this as unknown as SimdHost, ops[o + 4]!, pl, baseHi)) {
+              this.insnCount += i + 1;
+              this.simdFail(trap, pl, baseHi, ops[o + 4]!);
+              return;
+            }
+            if (this.blockDirty) { i++; o += STRIDE; throw FAULT_DIRTY; }
+            break;
+          }
+
           // ---- branches (block terminators)
           case OP.B: case OP.BL: {
             const pl = (baseLo + i * 4) >>> 0;
@@ -1648,6 +1716,36 @@ export class Cpu {
   }
 
   /**
+   * The EL an FP/SIMD instruction at the current EL traps to (CPACR_EL1.FPEN, then
+   * CPTR_EL2.TFP), or 0 when it may execute.
+   */
+  private fpTrapEl(): number {
+    if (this.el < 2) {
+      const fpen = (this.cpacrLo >>> 20) & 3;
+      if (fpen === 0 || fpen === 2 || (fpen === 1 && this.el === 0)) return this.el === 0 && this.highestEl === 2 && (this.hcrLo & (1 << 27)) !== 0 ? 2 : 1;
+    }
+    if (this.highestEl === 2 && (this.cptrLo & 0x400) !== 0) return 2;
+    return 0;
+  }
+
+  /** Raises the FP access trap (EC 0x07) to `trap`, or UNDEFINED when `trap` is 0. */
+  private simdFail(trap: number, pcLo: number, pcHi: number, word?: number): void {
+    if (trap !== 0 && word !== undefined && !simdImplemented(word)) trap = 0; // UNDEFINED comes before the trap
+    if (trap === 0) this.exception(EC.UNKNOWN, 0, pcLo, pcHi, false, 0, 0);
+    else if (trap === 2) this.exceptionTo(2, EC.FP_ACCESS, FP_TRAP_ISS, pcLo, pcHi);
+    else this.exception(EC.FP_ACCESS, FP_TRAP_ISS, pcLo, pcHi, false, 0, 0);
+  }
+
+  /**
+   * One FP/SIMD instruction for compiled blocks: false when it traps or is UNDEFINED (the
+   * interpreter then raises the exception). Memory aborts throw FAULT as the loads do.
+   */
+  private jitSimd(w: number, pcLo: number, pcHi: number): boolean {
+    if (this.fpTrapEl() !== 0) return false;
+    return execSimd(this as unknown as SimdHost, w, pcLo, pcHi);
+  }
+
+  /**
    * MRS for compiled blocks: reads the register `key` into register slot `d` when the access
    * is allowed at the current EL and not trapped to EL2. False leaves the instruction to the
    * interpreter, which raises the exception.
@@ -1722,6 +1820,7 @@ export class Cpu {
           return;
         }
         if (!this.sysAccessible(key, false)) break;
+        if ((key === K_FPCR || key === K_FPSR) && this.fpTrapEl() !== 0) { this.simdFail(this.fpTrapEl(), pcLo, pcHi); return; }
         fromBig(this.mrsValue(key));
         R[ops[o + 1]!] = T[0]!; R[ops[o + 1]! + 1] = T[1]!;
         this.pcLo = nLo; this.pcHi = nHi;
@@ -1734,6 +1833,7 @@ export class Cpu {
           return;
         }
         if (!this.sysAccessible(key, true)) break;
+        if ((key === K_FPCR || key === K_FPSR) && this.fpTrapEl() !== 0) { this.simdFail(this.fpTrapEl(), pcLo, pcHi); return; }
         const rt = ops[o + 2]!;
         this.writeSys(key, toBig(R[rt]!, R[rt + 1]!));
         this.pcLo = nLo; this.pcHi = nHi;

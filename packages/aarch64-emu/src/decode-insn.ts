@@ -4,6 +4,7 @@
 
 import { decodeInto } from './decode.js';
 import { disassemble } from './disasm.js';
+import { simdImplemented } from './fpsimd/execute.js';
 import { DecodeError } from './errors.js';
 import { OP, OP_NAMES, STRIDE } from './ops.js';
 
@@ -24,14 +25,15 @@ export interface DecodedInsn {
  * @param word - the 32-bit instruction.
  * @param pc - its address (for PC-relative operands in `text`); default 0.
  * @returns the operation and its text.
- * @throws {DecodeError} `UNSUPPORTED` for SIMD/FP encodings (valid A64 the emulator lacks),
+ * @throws {DecodeError} `UNSUPPORTED` for SIMD/FP encodings the emulator does not execute (the
+ *   crypto extensions, FP16 arithmetic, unallocated SIMD/FP space),
  *   `UNALLOCATED` for every other word the executor treats as undefined (this includes
  *   extensions such as LSE atomics, PAC and MTE).
  */
 export function decodeInsn(word: number, pc = 0n): DecodedInsn {
   const out = new Int32Array(STRIDE);
   const ends = decodeInto(word >>> 0, out, 0) === 1;
-  if (out[0] === OP.UNDEF) {
+  if (out[0] === OP.UNDEF || (out[0] === OP.SIMD && !simdImplemented(word))) {
     const op0 = (word >>> 25) & 15;
     const simd = (op0 & 7) === 7 || ((op0 & 5) === 4 && ((word >>> 26) & 1) === 1);
     throw new DecodeError({

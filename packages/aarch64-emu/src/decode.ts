@@ -98,8 +98,9 @@ export function decodeInto(w: number, out: Int32Array, o: number): number {
   let t = 0;
   if ((op0 & 0b1110) === 0b1000) t = dpImm(w, out, o);
   else if ((op0 & 0b1110) === 0b1010) t = branchSys(w, out, o);
-  else if ((op0 & 0b0101) === 0b0100) t = loadStore(w, out, o);
+  else if ((op0 & 0b0101) === 0b0100) t = (w >>> 26) & 1 ? simd(w, out, o) : loadStore(w, out, o);
   else if ((op0 & 0b0111) === 0b0101) t = dpReg(w, out, o);
+  else if ((op0 & 0b0111) === 0b0111) t = simd(w, out, o);
   else t = -1;
   if (t < 0) {
     out[o] = OP.UNDEF;
@@ -107,6 +108,11 @@ export function decodeInto(w: number, out: Int32Array, o: number): number {
     return TERMINATES;
   }
   return t;
+}
+
+/** FP/SIMD loads, stores and data processing: decoded when executed (fpsimd/execute.ts). */
+function simd(w: number, out: Int32Array, o: number): number {
+  return set(out, o, OP.SIMD, 0, 0, 0, w | 0);
 }
 
 function set(out: Int32Array, o: number, op: number, rd: number, rn: number, rm: number, a = 0, b = 0, c = 0, d = 0): number {
@@ -366,7 +372,6 @@ function isStore(op: number): boolean {
 }
 
 function loadStore(w: number, out: Int32Array, o: number): number {
-  if ((w >>> 26) & 1) return -1; // SIMD/FP loads and stores: not supported (-mgeneral-regs-only)
   const rt = bits(w, 4, 0), rn = bits(w, 9, 5);
   const b2927 = bits(w, 29, 27);
   if (b2927 === 1 && bits(w, 25, 24) === 0) { // load/store exclusive and ordered

@@ -18,7 +18,7 @@ export { main } from './cli.js';
 export { disassemble } from './disasm.js';
 export { bootImage, VIRT_RAM_BASE, VIRT_UART_BASE } from './board.js';
 export type { BootOptions, BootResult } from './board.js';
-export { formatCpuState } from './trace.js';
+export { formatCpuState, formatCpuStateFp } from './trace.js';
 export { conditionHolds, conditionHoldsFlags } from './condition.js';
 export { decodeInsn } from './decode-insn.js';
 export type { DecodedInsn } from './decode-insn.js';

@@ -300,6 +300,20 @@ export function generateRegion(members: JitBlock[]): { src: string; members: Jit
   return { src, members };
 }
 
+/** True for the scalar FP instructions that read or write NZCV (FCMP, FCCMP, FCSEL). */
+function simdTouchesFlags(w: number): boolean {
+  return ((w >>> 24) & 0x5f) === 0x1e && ((w >>> 21) & 1) === 1 && (((w >>> 10) & 1) === 1 || ((w >>> 10) & 15) === 8);
+}
+
+/** True for the FP/SIMD stores (bit 26 set in the loads-and-stores group, L = 0). */
+function isSimdStore(w: number): boolean {
+  if (((w >>> 25) & 5) !== 4) return false;
+  if (((w >>> 27) & 7) === 1) return ((w >>> 22) & 1) === 0; // structures
+  if (((w >>> 27) & 7) === 5) return ((w >>> 22) & 1) === 0; // pairs
+  if (((w >>> 27) & 7) === 7) return ((w >>> 22) & 1) === 0; // registers (L = opc<0>)
+  return false;
+}
+
 /** Generated code of one member block. */
 interface MemberCode {
   code: string;
@@ -521,6 +535,17 @@ function generateMember(
         break;
       }
       case OP.CLREX: s = 'cpu.monitorValid = false;'; break;
+
+      // ---- FP/SIMD: one call into the executor per instruction (the flag-reading and -writing
+      // FCMP/FCCMP/FCSEL see the flags through the CPU); a trap or UNDEFINED goes to the interpreter
+      case OP.SIMD: {
+        const flags = simdTouchesFlags(a);
+        if (flags) { usesFlags = true; setsFlags = true; }
+        s = `i = ${k}; ${flags ? 'cpu.n = fn; cpu.z = fz; cpu.c = fc; cpu.v = fv; ' : ''}if (!cpu.jitSimd(${a}, (BL + ${k * 4}) | 0, BH)) { ${fallback()} }`;
+        if (flags) s += ' fn = cpu.n; fz = cpu.z; fc = cpu.c; fv = cpu.v;';
+        if (isSimdStore(a)) s += ` if (cpu.blockDirty) { cpu.blockDirty = false; ${exit(k + 1, `cpu.pcLo = (BL + ${(k + 1) * 4}) | 0; cpu.pcHi = BH;`)} }`;
+        break;
+      }
 
       // ---- branches (block terminators)
       case OP.B: case OP.BL: {

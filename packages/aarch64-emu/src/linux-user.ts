@@ -8,6 +8,7 @@ import { Cpu, EC } from './cpu.js';
 import { A64Fault, EmuInputError } from './errors.js';
 import type { A64FaultCode } from './errors.js';
 import { PhysicalMemory } from './memory.js';
+import { sysRegKey } from './sysregs.js';
 
 const EM_AARCH64 = 183;
 const ET_EXEC = 2;
@@ -117,6 +118,7 @@ export function loadLinuxProgram(image: Uint8Array, argv0 = 'prog', initialSp?: 
   words.forEach((w, i) => dv.setBigUint64(i * 8, w, true));
   memory.write(sp, buf);
   cpu.setPstate(0); // EL0t, flags clear, interrupts unmasked
+  cpu.setSysReg(sysRegKey(3, 0, 1, 0, 2), 3n << 20n); // CPACR_EL1.FPEN = 0b11: FP/SIMD at EL0, as Linux sets it
   cpu.sp = sp;
   cpu.pc = elf.header.entry;
   return { cpu, memory, entry: elf.header.entry };

@@ -37,6 +37,8 @@ export const OP = {
   LDR_LIT: 98, LDXR: 99, STXR: 100, LDXP: 101, STXP: 102, CLREX: 103,
   SVC: 104, HVC: 105, SMC: 106, BRK: 107, HLT: 108, WFI: 109, WFE: 110,
   MRS: 111, MSR: 112, MSR_IMM: 113, SYS: 114, ISB: 115,
+  // scalar FP and Advanced SIMD (executed by fpsimd/execute.ts from the word in slot 4)
+  SIMD: 116,
 } as const;
 
 /** Names of the operations, indexed by number (for traces and tests). */

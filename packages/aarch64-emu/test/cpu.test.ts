@@ -69,7 +69,7 @@ describe('exceptions', () => {
   });
 
   it('unallocated and unsupported encodings raise Undefined Instruction (EC 0)', () => {
-    for (const w of [0x00000000 /* udf */, 0x9e670000 /* fmov d0,x0 (SIMD unsupported) */, 0xffffffff]) {
+    for (const w of [0x00000000 /* udf */, 0x4e284800 /* aese v0.16b, v0.16b (crypto: not implemented) */, 0xffffffff]) {
       const cpu = machine([NOP, w]);
       cpu.setSysReg(key('vbar_el1'), RAM + 0x800n);
       cpu.run(2);

@@ -61,10 +61,11 @@ describe('decodeInsn', () => {
   });
   it('throws DecodeError: UNSUPPORTED for SIMD/FP, UNALLOCATED otherwise', () => {
     const err = (w: number): unknown => { try { decodeInsn(w); } catch (e) { return e; } return undefined; };
-    const simd = err(0x9e670000) as DecodeError;
+    const simd = err(0x4e284800 /* aese v0.16b, v0.16b */) as DecodeError;
     expect(DecodeError.isInstance(simd)).toBe(true);
     expect(simd.code).toBe('UNSUPPORTED');
-    expect(simd.insn).toBe(0x9e670000);
+    expect(simd.insn).toBe(0x4e284800);
+    expect(decodeInsn(0x9e670000 /* fmov d0, x0 */).op).toBe('SIMD');
     expect((err(0) as DecodeError).code).toBe('UNALLOCATED');
     expect((err(0xf8200020 /* ldadd (LSE) */) as DecodeError).code).toBe('UNALLOCATED');
   });
