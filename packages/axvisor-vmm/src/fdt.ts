@@ -29,7 +29,7 @@ export function cells(...values: (number | bigint)[]): FdtCells {
   const out: number[] = [];
   for (const v of values) {
     if (typeof v === 'bigint') out.push(Number((v >> 32n) & 0xffffffffn), Number(v & 0xffffffffn));
-    else out.push(v >>> 0);
+    else out.push(v);
   }
   return new FdtCells(out);
 }
