@@ -477,7 +477,9 @@ export class Vmm {
       vm.devices.push({ name: d.name, base: d.gpa, length: d.length, dev: new Pl011((b) => vm.putc(b), (level) => this.#spiLevel(vm, irq, level)) });
     }
     this.#buildStage2(vm);
-    const entry = isLinuxImage(bytes) ? this.#loadLinux(vm, bytes) : (this.#loadElf(vm, bytes), config.entryPoint);
+    // an ELF is placed by its segments; anything else must be an arm64 Image (else BAD_IMAGE)
+    const isElf = bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
+    const entry = !isElf || isLinuxImage(bytes) ? this.#loadLinux(vm, bytes) : (this.#loadElf(vm, bytes), config.entryPoint);
     const hyp = this.#hyp;
     if (hyp !== undefined) {
       if (config.cpuNum > 64) throw new HypervisorError({ code: 'BAD_CONFIG', vmId: config.id, key: 'base.cpu_num', message: `the EL2 image supports at most 64 vCPUs per VM, VM ${config.id} has ${config.cpuNum}` });
