@@ -26,9 +26,10 @@ echo 'the quick brown fox jumps over the lazy dog' | sha256sum
 echo 'sort -n -r of 1..3000, sha256 and head:'
 seq 1 3000 | sort -n -r | sha256sum
 seq 1 3000 | sort -n -r | head -3
-echo 'gzip -c | gunzip round trip of busybox:'
-gzip -c /bin/busybox | gunzip | sha256sum
-sha256sum /bin/busybox
+echo 'gzip -c | gunzip round trip of 1..20000:'
+seq 1 20000 | gzip -c | gunzip | sha256sum
+seq 1 20000 | sha256sum
+seq 1 20000 | gzip -c | wc -c
 echo 'online cpus:'
 cat /sys/devices/system/cpu/online
 echo '${INIT_END}'
