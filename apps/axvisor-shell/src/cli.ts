@@ -25,6 +25,22 @@ function version(): string {
 
 // Exit status: 0 success; 1 a command that ran and failed; 2 a usage error (unknown command or
 // option, bad or missing argument), as ksym-gen and aarch64-emu.
+
+function positive(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+/** `256M`, `1G`, `65536K` or bytes; a multiple of 2 MiB (the stage-2 block size). */
+function memSize(v: string): number {
+  const m = /^(\d+)([KMG]?)i?B?$/i.exec(v.trim());
+  if (m === null) throw new InvalidArgumentError('expected a size such as 256M or 1G');
+  const n = Number(m[1]) * ({ '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 } as Record<string, number>)[m[2]!.toUpperCase()]!;
+  if (n === 0 || n % (2 * 1024 * 1024) !== 0) throw new InvalidArgumentError('the size must be a non-zero multiple of 2M');
+  return n;
+}
+
 const program = new Command()
   .name('axvisor')
   .description('The simulated AxVisor hypervisor with the axebpf tracing stack')
@@ -59,14 +75,22 @@ program
   .addOption(new Option('--for <duration>', 'virtual time to run before the commands').argParser(duration).default(0n, '0s'))
   .option('--trace <tracepoints>', "enable tracepoints before the VMs are created ('vmm:*', 'shell:*', '*', names; comma-separated or repeated), so boot-time events are seen", (v: string, all: string[] = []) => [...all, v])
   .option('--prog <name>', 'attach this precompiled program to each --trace tracepoint (as `trace enable --prog`)')
-  .option('--buffer-size <events>', 'event ring size in events (default 4096)', (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
-    return n;
-  })
+  .option('--buffer-size <events>', 'event ring size in events (default 4096)', positive)
   .option('--record <file>', 'stream every event to this file from before boot (as `trace record`)')
   .option('--overwrite', "when the event ring is full, overwrite the oldest event (ftrace's overwrite mode) instead of dropping the newest")
-  .action(async (configs: string[], opts: { exec?: string; for: bigint; trace?: string[]; prog?: string; bufferSize?: number; overwrite?: boolean; record?: string }) => {
+  .option('--kernel <image>', 'boot a Linux arm64 Image as VM 1 (the config linuxVmToml writes)')
+  .option('--initrd <cpio.gz>', 'initramfs for --kernel')
+  .option('--dtb <file>', 'device tree blob for --kernel (default: generated)')
+  .option('--cpus <n>', 'vCPUs of the --kernel VM', positive, 1)
+  .option('--mem <size>', 'RAM of the --kernel VM: bytes or with K/M/G (multiple of 2M)', memSize, 256 * 1024 * 1024)
+  .option('--append <cmdline>', 'kernel command line of the --kernel VM', 'console=ttyAMA0')
+  .option('--gic <version>', 'interrupt controller of the --kernel VM: 2 or 3', (v) => {
+    if (v !== '2' && v !== '3') throw new InvalidArgumentError('expected 2 or 3');
+    return Number(v) as 2 | 3;
+  }, 2 as 2 | 3)
+  .action(async (configs: string[], opts: { exec?: string; for: bigint; trace?: string[]; prog?: string; bufferSize?: number; overwrite?: boolean; record?: string; kernel?: string; initrd?: string; dtb?: string; cpus: number; mem: number; append: string; gic: 2 | 3 }) => {
+    if (opts.kernel === undefined && (opts.initrd !== undefined || opts.dtb !== undefined)) program.error('error: --initrd and --dtb need --kernel', { exitCode: 2, code: 'axvisor.usage' });
+    const linux = opts.kernel === undefined ? undefined : { kernel: opts.kernel, initrd: opts.initrd, dtb: opts.dtb, cpus: opts.cpus, memBytes: opts.mem, cmdline: opts.append, gic: opts.gic };
     const session = {
       ...(opts.trace === undefined ? {} : { trace: opts.trace.flatMap((t) => t.split(',')).filter((t) => t !== '') }),
       ...(opts.prog === undefined ? {} : { prog: opts.prog }),
@@ -74,7 +98,7 @@ program
       ...(opts.overwrite === true ? { ringMode: 'overwrite-oldest' as const } : {}),
       ...(opts.record === undefined ? {} : { record: opts.record }),
     };
-    process.exitCode = await runShell({ configs, exec: opts.exec, forNs: opts.for, session });
+    process.exitCode = await runShell({ configs, exec: opts.exec, forNs: opts.for, session, linux });
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {

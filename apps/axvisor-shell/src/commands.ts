@@ -126,6 +126,7 @@ export function buildCommands(): CommandRegistry<Ctx> {
         return [`vm${vm.id}`, vm.config.name, vm.status, String(vm.vcpus.length), String(insns), String(exits)];
       });
       c.print(renderTable(['VM', 'NAME', 'STATUS', 'VCPUS', 'INSNS', 'EXITS'], rows, ['l', 'l', 'l', 'r', 'r', 'r']));
+      for (const note of c.notes) c.print(`note: ${note}`);
     },
   });
   for (const [verb, summary] of [['start', 'boot or resume a VM'], ['stop', 'stop a VM'], ['pause', 'suspend a running VM']] as const) {

@@ -6,7 +6,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { createInterface, emitKeypressEvents } from 'node:readline';
-import { parseVmConfig } from '@axebpf/axvisor-vmm';
+import type { LinuxVmSpec } from '@axebpf/axvisor-vmm';
+import { linuxVmToml, parseVmConfig } from '@axebpf/axvisor-vmm';
 import { buildCommands } from './commands.js';
 import { ShellError } from './errors.js';
 import { stopScripts } from './script-commands.js';
@@ -32,6 +33,8 @@ export interface RunShellOptions {
   terminal?: boolean;
   /** History file (default: {@link historyFile}); `null` keeps no history file. */
   historyFile?: string | null;
+  /** A Linux guest from `--kernel`/`--initrd`/... (booted as the config {@link linuxVmToml} writes). */
+  linux?: LinuxVmSpec | undefined;
 }
 
 /** Lines kept in the history (in memory and in the file). */
@@ -69,6 +72,27 @@ function saveHistory(file: string | null, history: readonly string[]): void {
   }
 }
 
+function readFileOf(file: string, path: string, key: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw new ShellError({ code: 'BAD_ARGUMENT', message: `${file}: \`${key}\`: cannot read \`${path}\`: ${(e as Error).message}`, cause: e });
+  }
+}
+
+/**
+ * The VM of `axvisor run --kernel IMAGE [--initrd ...]`: the TOML text {@link linuxVmToml}
+ * writes for these options, parsed like a config file (paths relative to the working directory).
+ * @param spec - kernel, initramfs, vCPUs, memory, command line.
+ * @returns the VM.
+ * @throws {ShellError} `BAD_ARGUMENT` for unreadable files; `HypervisorError` for bad values.
+ */
+export function linuxVmSource(spec: LinuxVmSpec): VmSource {
+  const file = '<command line>';
+  const config = parseVmConfig(linuxVmToml({ ...spec, kernel: resolve(spec.kernel), initrd: spec.initrd === undefined ? undefined : resolve(spec.initrd), dtb: spec.dtb === undefined ? undefined : resolve(spec.dtb) }), file);
+  return { config, image: readFileOf(file, config.kernelPath, 'kernel.kernel_path'), load: (path) => readFileOf(file, path, 'kernel') };
+}
+
 /**
  * Reads VM configurations and their images (paths in a config are relative to the config file).
  * @param files - config paths.
@@ -98,7 +122,8 @@ export function loadVmSources(files: readonly string[]): VmSource[] {
     } catch (e) {
       throw new ShellError({ code: 'BAD_ARGUMENT', message: `${file}: \`kernel.kernel_path\`: cannot read image \`${imagePath}\`: ${(e as Error).message}`, cause: e });
     }
-    return { config, image, file };
+    // ramdisk_path and dtb_path are relative to the config file too
+    return { config, image, file, load: (path: string) => readFileOf(file, resolve(dirname(file), path), 'kernel') };
   });
 }
 
@@ -108,7 +133,8 @@ export function loadVmSources(files: readonly string[]): VmSource[] {
  * @returns the process exit status (0 when every command succeeded).
  */
 export async function runShell(options: RunShellOptions): Promise<number> {
-  const session = new Session(options.configs.length === 0 ? bundledVms() : loadVmSources(options.configs), options.session);
+  const sources = [...(options.linux === undefined ? [] : [linuxVmSource(options.linux)]), ...loadVmSources(options.configs)];
+  const session = new Session(sources.length === 0 ? bundledVms() : sources, options.session);
   for (const vm of session.vmm.vms()) session.vmm.startVm(vm.id);
   if (options.forNs > 0n) session.vmm.run(options.forNs);
   const commands = buildCommands();

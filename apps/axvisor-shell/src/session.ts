@@ -40,6 +40,8 @@ export interface VmSource {
   image: Uint8Array;
   /** Where the configuration came from (a file, or `<name>.toml` for a bundled one). */
   file?: string;
+  /** Reads the other files the config names (`ramdisk_path`, `dtb_path`). */
+  load?: (path: string) => Uint8Array;
 }
 
 /** Options of a {@link Session}: what to set up before the VMM and its VMs exist. */
@@ -106,6 +108,10 @@ export class Session {
   readonly #shellCommand;
   /** Config file of each VM id (for errors naming both files of an id clash). */
   readonly #files = new Map<number, string>();
+  /** Things worth saying about the setup that are not errors (printed by `vm list`). */
+  readonly notes: string[] = [];
+  /** Per VM: how its config's other files (ramdisk_path, dtb_path) are read. */
+  readonly #loaders = new Map<number, (path: string) => Uint8Array>();
 
   /**
    * Creates the hypervisor and the runtime and creates (but does not start) the VMs.
@@ -141,7 +147,15 @@ export class Session {
         this.rt.ebpf.attach(options.prog, tp);
       }
     }
-    this.vmm = new Vmm({ tracepoints: this.rt.tracepoints });
+    this.vmm = new Vmm({
+      tracepoints: this.rt.tracepoints,
+      // a config's other files (ramdisk_path, dtb_path) through its source's loader
+      loadImage: (path, config) => {
+        const load = this.#loaders.get(config.id);
+        if (load === undefined) throw new HypervisorError({ code: 'BAD_IMAGE', vmId: config.id, message: `VM ${config.id}: no file loader for ${path}` });
+        return load(path);
+      },
+    });
     const vmm = this.vmm;
     this.probes = new GuestProbeManager(vmm);
     this.rt.guestKprobes.bind(this.probes);
@@ -173,12 +187,22 @@ export class Session {
     if (this.vmm.vms().some((v) => v.id === id)) {
       throw new HypervisorError({ code: 'BAD_CONFIG', vmId: id, key: 'base.id', ...(source.file === undefined ? {} : { file: source.file }), message: `VM id ${id} of ${source.file ?? 'the new VM'} is taken by vm${id} (${this.vmm.vm(id).config.name}${taken === undefined ? '' : `, from ${taken}`}): give it another \`[base] id\`` });
     }
+    if (source.load !== undefined) this.#loaders.set(id, source.load);
     const vm = this.vmm.createVm(source.config, source.image);
     if (source.file !== undefined) this.#files.set(id, source.file);
-    // Guest symbols, as aarch64 nm lists them: without the $x/$d mapping symbols.
     // Guest symbols, as aarch64 nm lists them: without the $x/$d mapping symbols; a Linux
     // arm64 Image through its own kallsyms tables.
-    this.rt.symbols.load(`vm${vm.id}`, isLinuxArm64Image(source.image) ? source.image : formatNmText(symbolsFromElf(source.image).filter((s) => !s.name.startsWith('$'))));
+    if (!isLinuxArm64Image(source.image)) {
+      this.rt.symbols.load(`vm${vm.id}`, formatNmText(symbolsFromElf(source.image).filter((s) => !s.name.startsWith('$'))));
+    } else {
+      try {
+        this.rt.symbols.load(`vm${vm.id}`, source.image);
+      } catch (e) {
+        // a kernel without readable kallsyms still boots; its symbols can be loaded later
+        // (`trace loadsyms`), so this is a note, not an error
+        this.notes.push(`vm${vm.id}: no guest symbols from its Image (${(e as Error).message}); load them with \`trace loadsyms vm${vm.id} <file>\``);
+      }
+    }
     return vm;
   }
 

@@ -68,7 +68,9 @@ describe.skipIf(!built)('axvisor run: bad arguments', () => {
   });
 
   it('stops a long run on Ctrl-C (SIGINT) at the next exit, keeping what was collected, and runs the next command', async () => {
-    const child = spawn(process.execPath, [bin, 'run', '--exec', 'trace enable vmm:vcpu_run_exit; run 100000s; trace stat'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // the cluster guest runs until the host stops it, so the run is still going when Ctrl-C comes
+    const cluster = fileURLToPath(new URL('../../../packages/axvisor-vmm/configs/cluster.toml', import.meta.url));
+    const child = spawn(process.execPath, [bin, 'run', cluster, '--exec', 'trace enable vmm:vcpu_run_exit; run 100000s; trace stat'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     // wait until the run has started (the enable line is printed before it)

@@ -76,6 +76,11 @@ const K_SP_EL0 = sysRegKey(3, 0, 4, 1, 0);
 const K_SP_EL1 = sysRegKey(3, 4, 4, 1, 0);
 const K_CNTVCT = sysRegKey(3, 3, 14, 0, 2);
 const K_CNTPCT = sysRegKey(3, 3, 14, 0, 1);
+const K_CNTVOFF = sysRegKey(3, 4, 14, 0, 3);
+const K_CNTP_TVAL = sysRegKey(3, 3, 14, 2, 0);
+const K_CNTP_CVAL = sysRegKey(3, 3, 14, 2, 2);
+const K_CNTV_TVAL = sysRegKey(3, 3, 14, 3, 0);
+const K_CNTV_CVAL = sysRegKey(3, 3, 14, 3, 2);
 const K_TPIDRRO = sysRegKey(3, 3, 13, 0, 3);
 const K_MIDR = sysRegKey(3, 0, 0, 0, 0);
 const K_MPIDR = sysRegKey(3, 0, 0, 0, 5);
@@ -472,7 +477,12 @@ export class Cpu {
       case K_DAIF: return BigInt(this.daif << 6);
       case K_CURRENTEL: return BigInt(this.el << 2);
       case K_SPSEL: return BigInt(this.spsel);
-      case K_CNTVCT: case K_CNTPCT: return this.counter === undefined ? BigInt(this.insnCount) : this.counter();
+      case K_CNTPCT: return this.counter === undefined ? BigInt(this.insnCount) : this.counter();
+      // the virtual count is the physical count minus CNTVOFF_EL2
+      case K_CNTVCT: return BigInt.asUintN(64, this.readSys(K_CNTPCT) - (this.highestEl === 2 ? this.sys.get(K_CNTVOFF) ?? 0n : 0n));
+      // TVAL: the signed 32-bit distance from the count to the compare value
+      case K_CNTV_TVAL: return BigInt.asUintN(32, (this.sys.get(K_CNTV_CVAL) ?? 0n) - this.readSys(K_CNTVCT));
+      case K_CNTP_TVAL: return BigInt.asUintN(32, (this.sys.get(K_CNTP_CVAL) ?? 0n) - this.readSys(K_CNTPCT));
       case K_FPCR: return BigInt(this.fpcr >>> 0);
       case K_FPSR: return BigInt(this.fpsr >>> 0);
       case K_SP_EL0: case K_SP_EL1: {
@@ -505,6 +515,8 @@ export class Cpu {
       case K_NZCV: this.nzcv = Number(v >> 28n) & 15; return;
       case K_DAIF: this.daif = Number(v >> 6n) & 15; return;
       case K_SPSEL: this.saveSp(); this.spsel = Number(v & 1n); this.loadSp(); return;
+      case K_CNTV_TVAL: this.sys.set(K_CNTV_CVAL, BigInt.asUintN(64, this.readSys(K_CNTVCT) + BigInt.asIntN(32, v))); return;
+      case K_CNTP_TVAL: this.sys.set(K_CNTP_CVAL, BigInt.asUintN(64, this.readSys(K_CNTPCT) + BigInt.asIntN(32, v))); return;
       case K_FPCR: this.fpcr = Number(v & BigInt(FPCR_MASK)); return;
       case K_FPSR: this.fpsr = Number(v & BigInt(FPSR_MASK)); return;
       case K_SP_EL0: case K_SP_EL1: {
@@ -596,6 +608,7 @@ export class Cpu {
 
   /** Drops every soft-TLB entry (TLBI, translation register writes, host page-table edits). */
   flushTlb(): void {
+    this.regsCache = undefined;
     this.tlbTag.fill(-1);
     this.gen++;
     this.updateMmu();
@@ -606,9 +619,13 @@ export class Cpu {
     else this.mmuOn = (this.sctlr1Lo & 1) === 1 || (this.highestEl === 2 && (this.hcrLo & 1) === 1);
   }
 
+  /** The translation registers as the walker takes them; dropped with the soft TLB. */
+  private regsCache: TranslationRegs | undefined;
+
   private regs(): TranslationRegs {
+    if (this.regsCache !== undefined) return this.regsCache;
     const g = (op0: number, op1: number, crn: number, crm: number, op2: number): bigint => this.readSys(sysRegKey(op0, op1, crn, crm, op2));
-    return {
+    return this.regsCache = {
       sctlrEl1: g(3, 0, 1, 0, 0), tcrEl1: g(3, 0, 2, 0, 2), ttbr0El1: g(3, 0, 2, 0, 0), ttbr1El1: g(3, 0, 2, 0, 1),
       sctlrEl2: g(3, 4, 1, 0, 0), tcrEl2: g(3, 4, 2, 0, 2), ttbr0El2: g(3, 4, 2, 0, 0),
       hcrEl2: this.highestEl === 2 ? g(3, 4, 1, 1, 0) : 0n, vttbrEl2: g(3, 4, 2, 1, 0), vtcrEl2: g(3, 4, 2, 1, 2),
@@ -739,6 +756,7 @@ export class Cpu {
   }
 
   private eret(): void {
+    this.monitorValid = false; // an exception return clears the local exclusive monitor (Arm ARM B2.9)
     const el = this.el;
     const f = this.sysF;
     // only SPSR bits [31:0] are defined; PSTATE is taken from them
@@ -1873,11 +1891,12 @@ export class Cpu {
           }
           this.blockDirty = false;
         } else if (crn === 7 && op1 === 3) { // DC CVAU/CIVAC/..., IC IVAU at EL0: allowed (SCTLR.UCI=1 in Linux)
-          if (crm === 5) this.flushCode();
+          if (crm === 5) this.icInvalidateVa(ops[o + 2]!);
         } else if (this.el === 0) break;
         else if (crn === 7 && crm === 5 && op2 === 0) this.flushCode(); // IC IALLU
         else if (crn === 7 && crm === 1 && op2 === 0) this.flushCode(); // IC IALLUIS
-        else if (crn === 8) this.flushTlb(); // TLBI (all variants flush the whole soft TLB)
+        else if (crn === 8 && op1 === 0 && (op2 & 1) === 1 && (crm === 3 || crm === 7)) this.tlbiVa(ops[o + 2]!); // TLBI VAE1/VAAE1/VALE1/VAALE1(IS)
+        else if (crn === 8) this.flushTlb(); // other TLBIs flush the whole soft TLB
         else if (crn === 7 && crm === 8) this.at(op1, op2, ops[o + 2]!);
         // DC set/way and the other cache maintenance: no caches, nothing to do
         this.blockDirty = false;
@@ -1888,6 +1907,41 @@ export class Cpu {
     }
     void word;
     this.exception(EC.UNKNOWN, 0, pcLo, pcHi, false, 0, 0);
+  }
+
+  /**
+   * TLBI by VA at EL1: drops the soft-TLB entries of the 2 MiB region around the address (the
+   * TLB keeps 4 KiB entries even for block mappings, and Linux invalidates a block with one
+   * TLBI), for every EL and both halves; decoded-block links are renewed as after a full flush.
+   */
+  private tlbiVa(rt: number): void {
+    // Xt[43:0] = VA[55:12]; VA[55] selects the upper or lower half
+    const va = BigInt.asIntN(44, toBig(this.R[rt]!, this.R[rt + 1]!));
+    const region = Number(BigInt.asUintN(52, va) >> 9n);
+    const tags = this.tlbTag;
+    for (let i = 0; i < tags.length; i++) if (tags[i] !== -1 && Math.floor(tags[i]! / 512) === region) tags[i] = -1;
+    this.gen++;
+  }
+
+  /**
+   * IC IVAU: drops the decoded blocks of the page holding the address (stores into decoded
+   * code drop them already; this covers code changed behind the CPU's back). An address that
+   * does not translate drops every block.
+   */
+  private icInvalidateVa(rt: number): void {
+    let pa = -1;
+    const lo = this.R[rt]!, hi = this.R[rt + 1]!;
+    if (!this.mmuOn) pa = hi >>> 16 === 0 ? hi * TWO32 + (lo >>> 0) : -1;
+    else {
+      try {
+        pa = this.xlate(lo, hi, ACC_EXEC);
+      } catch (e) {
+        if (e !== FAULT) throw e;
+        pa = -1;
+      }
+    }
+    if (pa < 0) this.flushCode();
+    else this.invalidatePage(Math.floor(pa / 4096));
   }
 
   /** AT S1E1R/W, S1E0R/W, S1E2R/W: stage-1 translation into PAR_EL1 (no exception). */

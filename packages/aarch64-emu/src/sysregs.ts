@@ -41,7 +41,8 @@ const TABLE: readonly (readonly [string, number, number, bigint, boolean?, boole
   ['id_aa64pfr0_el1', k(3, 0, 0, 4, 0), 1, 0x1122n, true],
   // Atomic [23:20] = 0b0010: FEAT_LSE (lse.ts); CRC32 [19:16] = 1 (CRC32* instructions)
   ['id_aa64isar0_el1', k(3, 0, 0, 6, 0), 1, 0x21_0000n, true],
-  ['id_aa64mmfr0_el1', k(3, 0, 0, 7, 0), 1, 0x1122n, true],
+  // PARange 40 bits, 16-bit ASIDs, little-endian only, 4K granule only (TGran64 0xf, TGran16 0)
+  ['id_aa64mmfr0_el1', k(3, 0, 0, 7, 0), 1, 0x0f00_0022n, true],
   ['id_aa64mmfr1_el1', k(3, 0, 0, 7, 1), 1, 0n, true],
   ['sctlr_el1', k(3, 0, 1, 0, 0), 1, 0x30d00800n, false, true],
   ['actlr_el1', k(3, 0, 1, 0, 1), 1, 0n],
@@ -104,7 +105,50 @@ const TABLE: readonly (readonly [string, number, number, bigint, boolean?, boole
   ['spsr_el2', k(3, 4, 4, 0, 0), 2, 0n],
   ['elr_el2', k(3, 4, 4, 0, 1), 2, 0n],
   ['sp_el1', k(3, 4, 4, 1, 0), 2, 0n],
+  // Linux (issue 20): the rest of the AArch64 ID space a Cortex-A57-class CPU answers, caches,
+  // the debug registers Linux's debug monitors and hw_breakpoint reset, and the timer's TVAL views.
+  ['revidr_el1', k(3, 0, 0, 0, 6), 1, 0n, true],
+  ['id_aa64pfr1_el1', k(3, 0, 0, 4, 1), 1, 0n, true],
+  ['id_aa64zfr0_el1', k(3, 0, 0, 4, 4), 1, 0n, true],
+  ['id_aa64smfr0_el1', k(3, 0, 0, 4, 5), 1, 0n, true],
+  // DebugVer 6 (v8.0), no trace, no PMU (PMUVer 0), 6 breakpoints, 4 watchpoints, 2 context-aware
+  ['id_aa64dfr0_el1', k(3, 0, 0, 5, 0), 1, 0x10305006n, true],
+  ['id_aa64dfr1_el1', k(3, 0, 0, 5, 1), 1, 0n, true],
+  ['id_aa64afr0_el1', k(3, 0, 0, 5, 4), 1, 0n, true],
+  ['id_aa64afr1_el1', k(3, 0, 0, 5, 5), 1, 0n, true],
+  ['id_aa64isar1_el1', k(3, 0, 0, 6, 1), 1, 0n, true],
+  ['id_aa64isar2_el1', k(3, 0, 0, 6, 2), 1, 0n, true],
+  ['id_aa64mmfr2_el1', k(3, 0, 0, 7, 2), 1, 0n, true],
+  // no caches described (LoC 0): Linux's cacheinfo then reports none; CTR_EL0 still gives line sizes
+  ['ccsidr_el1', k(3, 1, 0, 0, 0), 1, 0n, true],
+  ['clidr_el1', k(3, 1, 0, 0, 1), 1, 0n, true],
+  ['aidr_el1', k(3, 1, 0, 0, 7), 1, 0n, true],
+  ['csselr_el1', k(3, 2, 0, 0, 0), 1, 0n],
+  ['mdccint_el1', k(2, 0, 0, 2, 0), 1, 0n],
+  ['mdrar_el1', k(2, 0, 1, 0, 0), 1, 0n, true],
+  ['oslar_el1', k(2, 0, 1, 0, 4), 1, 0n],
+  ['oslsr_el1', k(2, 0, 1, 1, 4), 1, 0x8n, true],
+  ['osdlr_el1', k(2, 0, 1, 3, 4), 1, 0n],
+  ['dbgprcr_el1', k(2, 0, 1, 4, 4), 1, 0n],
+  ['dbgclaimset_el1', k(2, 0, 7, 8, 6), 1, 0xffn],
+  ['dbgclaimclr_el1', k(2, 0, 7, 9, 6), 1, 0n],
+  ['dbgauthstatus_el1', k(2, 0, 7, 14, 6), 1, 0n, true],
+  ['mdccsr_el0', k(2, 3, 0, 1, 0), 0, 0n, true],
+  ...[0, 1, 2, 3, 4, 5].flatMap((n) => [[`dbgbvr${n}_el1`, k(2, 0, 0, n, 4), 1, 0n], [`dbgbcr${n}_el1`, k(2, 0, 0, n, 5), 1, 0n]] as const),
+  ...[0, 1, 2, 3].flatMap((n) => [[`dbgwvr${n}_el1`, k(2, 0, 0, n, 6), 1, 0n], [`dbgwcr${n}_el1`, k(2, 0, 0, n, 7), 1, 0n]] as const),
+  ['cntp_tval_el0', k(3, 3, 14, 2, 0), 1, 0n],
+  ['cntv_tval_el0', k(3, 3, 14, 3, 0), 1, 0n],
 ];
+
+/**
+ * The unallocated encodings of the AArch64 ID space (op0 3, op1 0, CRn 0, CRm 1-7; the AArch32
+ * ID registers among them): reserved, RAZ at EL1 (Arm ARM D19.2 "ID register space"), so a
+ * kernel probing them reads zero. Kept with their generic names so disassembly is unchanged.
+ */
+const ID_SPACE_RAZ: readonly (readonly [string, number, number, bigint, boolean?, boolean?])[] = Array.from({ length: 7 * 8 }, (_, i) => {
+  const crm = 1 + (i >> 3), op2 = i & 7;
+  return [`s3_0_c0_c${crm}_${op2}`, k(3, 0, 0, crm, op2), 1, 0n, true] as const;
+}).filter((e) => !TABLE.some((t) => t[1] === e[1]));
 
 /**
  * GICv3 CPU interface registers (Arm GIC architecture specification, ICC_*_EL1). The emulator
@@ -150,7 +194,7 @@ export function sysRegTrapIss(key: number, rt: number, read: boolean): number {
 
 /** The known system registers, by key. */
 export const SYS_REGS: ReadonlyMap<number, SysRegInfo> = new Map(
-  TABLE.map(([name, key, minEl, reset, readOnly, affectsTranslation]) => [
+  [...TABLE, ...ID_SPACE_RAZ].map(([name, key, minEl, reset, readOnly, affectsTranslation]) => [
     key,
     { name, key, minEl, reset, readOnly: readOnly ?? false, affectsTranslation: affectsTranslation ?? false },
   ]),

@@ -83,6 +83,16 @@ export interface VmConfig {
   gic?: GicConfig;
   /** The config file it was read from (`parseVmConfig`'s `file`), named by later errors. */
   file?: string;
+  /** initramfs file (`ramdisk_path`), relative to the config file; read through `loadImage`. */
+  ramdiskPath?: string;
+  /** Where the initramfs goes (`ramdisk_load_addr`; default: chosen by the Linux layout). */
+  ramdiskLoadAddr?: bigint;
+  /** A device tree blob file (`dtb_path`); when absent the VMM generates one for Linux guests. */
+  dtbPath?: string;
+  /** Where the device tree goes (`dtb_load_addr`; default: the start of RAM). */
+  dtbLoadAddr?: bigint;
+  /** The kernel command line (`cmdline`), the DT's /chosen/bootargs. */
+  cmdline?: string;
 }
 
 const TWO_MIB = 2 * 1024 * 1024;
@@ -138,8 +148,23 @@ export function parseVmConfig(text: string, file = '<config>'): VmConfig {
   }
   const kernelPath = kernel['kernel_path'];
   if (typeof kernelPath !== 'string' || kernelPath === '') fail(file, 'kernel.kernel_path', 'missing image path');
-  const entryPoint = integer(file, 'kernel.entry_point', kernel['entry_point']);
+  if (kernel['entry_point'] === undefined && kernel['kernel_load_addr'] === undefined) fail(file, 'kernel.entry_point', 'missing (give entry_point or kernel_load_addr)');
+  const entryPoint = integer(file, 'kernel.entry_point', kernel['entry_point'] ?? kernel['kernel_load_addr']);
   const kernelLoadAddr = integer(file, 'kernel.kernel_load_addr', kernel['kernel_load_addr'] ?? entryPoint);
+  const optString = (key: string): string | undefined => {
+    const v = kernel[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || (v === '' && key !== 'cmdline')) fail(file, `kernel.${key}`, 'expected a non-empty string');
+    return v;
+  };
+  const optAddr = (key: string): bigint | undefined => (kernel[key] === undefined ? undefined : integer(file, `kernel.${key}`, kernel[key], 0n, (1n << 32n) - 1n));
+  const linux = {
+    ramdiskPath: optString('ramdisk_path'),
+    ramdiskLoadAddr: optAddr('ramdisk_load_addr'),
+    dtbPath: optString('dtb_path'),
+    dtbLoadAddr: optAddr('dtb_load_addr'),
+    cmdline: optString('cmdline'),
+  };
   const regionsRaw = kernel['memory_regions'];
   if (!Array.isArray(regionsRaw) || regionsRaw.length === 0) fail(file, 'kernel.memory_regions', 'expected at least one [gpa, size, flags, map_type] region');
   const memoryRegions = regionsRaw.map((r, i): MemoryRegionConfig => {
@@ -206,5 +231,12 @@ export function parseVmConfig(text: string, file = '<config>'): VmConfig {
   }
   if ((gicd === undefined) !== (gicr === undefined)) fail(file, 'devices.emu_devices', 'a GICv3 needs both `gppt-gicd` and `gppt-gicr`');
   const gic: GicConfig = gicd !== undefined && gicr !== undefined ? { version: 3, distributor: gicd, redistributor: gicr.gpa, redistributorStride: gicr.stride } : { version: 2 };
-  return { id, name, cpuNum, entryPoint, kernelPath, kernelLoadAddr, memoryRegions, emuDevices, gic, file };
+  const out: VmConfig = { id, name, cpuNum, entryPoint, kernelPath, kernelLoadAddr, memoryRegions, emuDevices, gic, file };
+  for (const [k, v] of Object.entries(linux)) if (v !== undefined) (out as unknown as Record<string, unknown>)[k] = v;
+  const inRamKey = (key: string, a: bigint | undefined) => {
+    if (a !== undefined && !inRam(a)) fail(file, `kernel.${key}`, `0x${a.toString(16)} is not inside any memory region`);
+  };
+  inRamKey('ramdisk_load_addr', linux.ramdiskLoadAddr);
+  inRamKey('dtb_load_addr', linux.dtbLoadAddr);
+  return out;
 }

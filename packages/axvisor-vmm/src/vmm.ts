@@ -23,6 +23,11 @@ import { decodeExit, exitCode, PSCI } from './exit.js';
 import type { ExitReasonName } from './exit-reason.js';
 import { exitReasonName } from './exit-reason.js';
 import { GICV3_TRAPPED_SYS_REGS, VGicV3 } from './gicv3.js';
+import type { GicV2CpuState, GicV2Effects } from './gicv2.js';
+import { GICC_BASE, GICD_BASE, GICV2_FRAME_SIZE, VGicV2 } from './gicv2.js';
+import { Pl011 } from './pl011.js';
+import { isLinuxImage, linuxLayout, parseLinuxImage } from './linux-image.js';
+import { vmDeviceTreeBlob } from './virt-dt.js';
 
 /** `VMStatus` of axvm. */
 export type VmStatus = 'Loading' | 'Loaded' | 'Running' | 'Suspended' | 'Stopping' | 'Stopped';
@@ -54,6 +59,10 @@ export const EL2_INSN_LIMIT = 1_000_000;
 export const HOST_TIMER_INTID = 26;
 
 const NOT_SUPPORTED = (1n << 64n) - 1n;
+/** MIDR_EL1 of a Cortex-A57 r1p0 (implementer 0x41, variant 1, part 0xd07, revision 0). */
+const CORTEX_A57_MIDR = 0x411f_d070n;
+/** PSCI functions this VMM implements (what PSCI_FEATURES answers 0 for). */
+const PSCI_IMPLEMENTED = new Set([0x8400_0000n, 0x8400_0002n, 0x8400_0003n, 0xc400_0003n, 0x8400_0004n, 0xc400_0004n, 0x8400_0006n, 0x8400_0008n, 0x8400_0009n, 0x8400_000an]);
 /** The exit of an exception the exit hook handled (compared by identity: never from decodeExit). */
 const HOOK_HANDLED: AxVCpuExitReason = { kind: 'Nothing' };
 const SPSR_SS = 1n << 21n;
@@ -66,20 +75,16 @@ const reg = (name: string): number => {
 const R = {
   HCR: reg('hcr_el2'), VTTBR: reg('vttbr_el2'), VTCR: reg('vtcr_el2'), VBAR2: reg('vbar_el2'),
   ESR: reg('esr_el2'), FAR: reg('far_el2'), HPFAR: reg('hpfar_el2'), ELR: reg('elr_el2'), SPSR: reg('spsr_el2'),
-  MPIDR: reg('vmpidr_el2'), TPIDR2: reg('tpidr_el2'), PFR0: reg('id_aa64pfr0_el1'),
+  MPIDR: reg('vmpidr_el2'), MIDR: reg('vpidr_el2'), TPIDR2: reg('tpidr_el2'), PFR0: reg('id_aa64pfr0_el1'),
   CNTV_CTL: reg('cntv_ctl_el0'), CNTV_CVAL: reg('cntv_cval_el0'),
 };
 
-/** The virtual GIC (GICv2, QEMU virt layout): distributor and CPU interface bases and sizes. */
-export const GICD_BASE = 0x0800_0000n;
-/** GICv2 CPU interface base on the QEMU virt board. */
-export const GICC_BASE = 0x0801_0000n;
-const GIC_SIZE = 0x1_0000n;
+export { GICC_BASE, GICD_BASE } from './gicv2.js';
+const GIC_SIZE = GICV2_FRAME_SIZE;
 /** INTID of the EL1 virtual timer (a PPI). */
 export const VIRTUAL_TIMER_INTID = 27;
 /** Nanoseconds per tick of the guest's generic timer (CNTFRQ_EL0 = 62.5 MHz, as on QEMU virt). */
 export const NS_PER_TIMER_TICK = 16n;
-const SPURIOUS_INTID = 1023;
 // HCR_EL2: VM (stage 2), FMO, IMO, AMO, TWI (WFI traps), TSC (SMC traps), RW (EL1 is AArch64)
 const HCR_GUEST = (1n << 0n) | (1n << 3n) | (1n << 4n) | (1n << 5n) | (1n << 13n) | (1n << 19n) | (1n << 31n);
 
@@ -98,7 +103,7 @@ export class VCpu {
   /** The last exit. */
   lastExit: AxVCpuExitReason | undefined;
   /** GIC state of this vCPU for INTIDs 0–31 (SGIs and PPIs), as bit masks. @internal */
-  readonly gic = { enabled: 0, pending: 0, active: 0, cpuInterface: false, sgiSource: new Uint8Array(16), ackedAt: new Array<bigint>(32).fill(0n) };
+  readonly gic: GicV2CpuState = { enabled: 0, pending: 0, active: 0, cpuInterface: false, sgiSource: new Uint8Array(16), ackedAt: new Array<bigint>(32).fill(0n) };
   /** When a vCPU blocked in WFI wakes for its timer (undefined: no timer armed). @internal */
   wakeAtNs: bigint | undefined;
   /** The virtual IRQ line as last set on the CPU. @internal */
@@ -129,17 +134,6 @@ export class VCpu {
       if (n > 0 && name !== undefined) m.set(name, n);
     });
     return m;
-  }
-}
-
-/** Console output of a VM's UART. */
-class Pl011 implements MmioDevice {
-  constructor(private readonly put: (byte: number) => void) {}
-  read(offset: number): bigint {
-    return offset === 0x18 ? 0x90n : 0n; // FR: TX and RX FIFO empty
-  }
-  write(offset: number, _size: number, value: bigint): void {
-    if (offset === 0) this.put(Number(value & 0xffn));
   }
 }
 
@@ -192,8 +186,10 @@ export class Vm {
   stopReason: string | undefined;
   /** The guest image the VM was created from (its ELF symbols name guest functions). */
   image: Uint8Array | undefined;
-  /** GICD_CTLR enable bit (GICv2). @internal */
-  gicDistributorOn = false;
+  /** The virtual GICv2 (when the VM has no GICv3). */
+  gicv2: VGicV2 | undefined;
+  /** Where a Linux guest's kernel, device tree and initramfs went (undefined for ELF guests). */
+  linux: { kernel: bigint; dtb: bigint; initrd: bigint | undefined; initrdSize: number; dtbBlob: Uint8Array } | undefined;
   /** This VM's copy of the EL2 image (undefined with `hypervisor: 'ts'`). @internal */
   hypRegion: Region | undefined;
   /** @internal */
@@ -487,9 +483,14 @@ export class Vmm {
       vm.memory.addRam(r.gpa, r.size, `ram@0x${r.gpa.toString(16)}`);
       if (r.mapType !== MAP_TYPE_LAZY && t.memory_map.active) t.memory_map.emit(config.id, r.gpa, r.gpa, BigInt(r.size), r.flags);
     }
-    for (const d of config.emuDevices) vm.devices.push({ name: d.name, base: d.gpa, length: d.length, dev: new Pl011((b) => vm.putc(b)) });
+    for (const d of config.emuDevices) {
+      const irq = d.irq;
+      vm.devices.push({ name: d.name, base: d.gpa, length: d.length, dev: new Pl011((b) => vm.putc(b), (level) => this.#spiLevel(vm, irq, level)) });
+    }
     this.#buildStage2(vm);
-    this.#loadElf(vm, bytes);
+    // an ELF is placed by its segments; anything else must be an arm64 Image (else BAD_IMAGE)
+    const isElf = bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
+    const entry = !isElf || isLinuxImage(bytes) ? this.#loadLinux(vm, bytes) : (this.#loadElf(vm, bytes), config.entryPoint);
     const hyp = this.#hyp;
     if (hyp !== undefined) {
       if (config.cpuNum > 64) throw new HypervisorError({ code: 'BAD_CONFIG', vmId: config.id, key: 'base.cpu_num', message: `the EL2 image supports at most 64 vCPUs per VM, VM ${config.id} has ${config.cpuNum}` });
@@ -515,13 +516,17 @@ export class Vmm {
       cpu.setSysReg(R.VTCR, 32n | (1n << 6n) | (1n << 8n) | (1n << 10n) | (3n << 12n) | (2n << 16n));
       cpu.setSysReg(R.VBAR2, 0n);
       cpu.setSysReg(R.MPIDR, (1n << 31n) | BigInt(i)); // VMPIDR_EL2: RES1 bit 31 | Aff0 (arm_vcpu sets the same)
+      // a Linux guest is told it runs on the Cortex-A57 r1p0 its device tree names (as QEMU's -cpu cortex-a57)
+      if (vm.linux !== undefined) cpu.setSysReg(R.MIDR, CORTEX_A57_MIDR);
       if (config.gic?.version === 3) {
         // the GICv3 CPU interface is emulated at EL2: ICC_*_EL1 accesses trap (EC 0x18)
         cpu.trappedSysRegs = GICV3_TRAPPED_SYS_REGS;
         cpu.setSysReg(R.PFR0, cpu.getSysReg(R.PFR0) | (1n << 24n)); // ID_AA64PFR0_EL1.GIC = 1
       }
       cpu.setPstate(0x3c5); // EL1h, interrupts masked
-      cpu.pc = i === 0 ? config.entryPoint : 0n;
+      cpu.pc = i === 0 ? entry : 0n;
+      // Linux boot protocol: x0 = the device tree's physical address
+      if (i === 0 && vm.linux !== undefined) cpu.setX(0, vm.linux.dtb);
       if (hyp !== undefined) {
         // The vCPU starts in the image: vcpu_run(ctx) on its own EL2 stack; the guest's first
         // state waits in the context until the world switch ERETs into it.
@@ -530,6 +535,7 @@ export class Vmm {
         vcpu.hypContext = ctx;
         const regs = this.#ctx(vm, ctx);
         for (let r = 0; r < 31; r++) regs.setX(r, 0n);
+        if (i === 0 && vm.linux !== undefined) regs.setX(0, vm.linux.dtb);
         regs.setSpsr(0x3c5n);
         regs.resumeAt(cpu.pc);
         const dv = vm.hypRegion!.view, off = Number(ctx) - vm.hypRegion!.base;
@@ -545,6 +551,7 @@ export class Vmm {
       }
     }
     if (config.gic?.version === 3) vm.gicv3 = new VGicV3(config.gic, vm.vcpus.map((v) => v.gic));
+    else vm.gicv2 = new VGicV2(vm.vcpus.map((v) => v.gic));
     vm.status = 'Loaded';
     this.#vms.set(config.id, vm);
     this.#order = [...this.#vms.values()].sort((a, b) => a.id - b.id);
@@ -597,25 +604,90 @@ export class Vmm {
     return true;
   }
 
-  #loadElf(vm: Vm, bytes: Uint8Array): void {
-    const ram = vm.config.memoryRegions;
-    // Errors name the config file and the key the image came from.
+  /** How image errors name the config file and the key the image came from. */
+  static #imageSource(vm: Vm): { what: string; where: { file?: string; key: string } } {
     const c = vm.config;
-    const what = `${c.file === undefined ? '' : `${c.file}: `}\`kernel.kernel_path\` (${c.kernelPath}): VM ${vm.id}: image`;
-    const where = { ...(c.file === undefined ? {} : { file: c.file }), key: 'kernel.kernel_path' };
-    let segments;
+    return {
+      what: `${c.file === undefined ? '' : `${c.file}: `}\`kernel.kernel_path\` (${c.kernelPath}): VM ${vm.id}: image`,
+      where: { ...(c.file === undefined ? {} : { file: c.file }), key: 'kernel.kernel_path' },
+    };
+  }
+
+  /** Runs an image parser, re-throwing its HypervisorError with the config file and key. */
+  static #parseImage<T>(vm: Vm, parse: (what: string) => T): T {
+    const { what, where } = Vmm.#imageSource(vm);
     try {
-      segments = readAarch64Image(bytes, what, vm.id).segments;
+      return parse(what);
     } catch (e) {
       if (HypervisorError.isInstance(e)) throw new HypervisorError({ code: e.code, vmId: vm.id, ...where, cause: e.cause, message: e.message });
       throw e;
     }
+  }
+
+  #loadElf(vm: Vm, bytes: Uint8Array): void {
+    const ram = vm.config.memoryRegions;
+    const { what, where } = Vmm.#imageSource(vm);
+    const segments = Vmm.#parseImage(vm, (w) => readAarch64Image(bytes, w, vm.id).segments);
     for (const p of segments) {
       const end = p.addr + BigInt(p.memsz);
       if (!ram.some((r) => p.addr >= r.gpa && end <= r.gpa + BigInt(r.size))) {
         throw new HypervisorError({ code: 'BAD_IMAGE', vmId: vm.id, ...where, message: `${what}: segment at 0x${p.addr.toString(16)} (${p.memsz} bytes) is outside guest RAM` });
       }
       vm.memory.write(p.addr, p.data);
+    }
+  }
+
+  /**
+   * Loads an arm64 Linux Image (the boot protocol of linux-image.ts): the kernel at a 2 MiB
+   * boundary + text_offset, the initramfs, and the device tree (the config's, or one generated
+   * from the config with the initramfs and command line in /chosen).
+   * @returns the entry point (the kernel's load address).
+   */
+  #loadLinux(vm: Vm, bytes: Uint8Array): bigint {
+    const c = vm.config;
+    const header = Vmm.#parseImage(vm, (what) => parseLinuxImage(bytes, what, vm.id));
+    const load = (path: string, what: string): Uint8Array => {
+      const b = this.#loadImage?.(path, c);
+      if (b === undefined) throw new HypervisorError({ code: 'BAD_IMAGE', vmId: vm.id, message: `VM ${vm.id}: no loader for the ${what} ${path}` });
+      return b;
+    };
+    const initrd = c.ramdiskPath === undefined ? undefined : load(c.ramdiskPath, 'ramdisk');
+    const given = c.dtbPath === undefined ? undefined : load(c.dtbPath, 'device tree');
+    const ram = c.memoryRegions.find((r) => c.kernelLoadAddr >= r.gpa && c.kernelLoadAddr < r.gpa + BigInt(r.size)) ?? c.memoryRegions[0]!;
+    // the generated tree's size does not depend on the addresses in it: size it once, then write it
+    const chosen = (initrdAt: bigint | undefined) => ({
+      ...(c.cmdline === undefined ? {} : { bootargs: c.cmdline }),
+      ...(initrd === undefined || initrdAt === undefined ? {} : { initrd: [initrdAt, initrdAt + BigInt(initrd.length)] as [bigint, bigint] }),
+    });
+    const dtbSize = given?.length ?? vmDeviceTreeBlob(c, chosen(initrd === undefined ? undefined : 0n)).length;
+    const kernelFixed = c.kernelLoadAddr - header.textOffset >= ram.gpa ? c.kernelLoadAddr : undefined;
+    let layout;
+    try {
+      layout = linuxLayout(ram, header, initrd?.length ?? 0, dtbSize, { kernel: kernelFixed, dtb: c.dtbLoadAddr, initrd: c.ramdiskLoadAddr });
+    } catch (e) {
+      if (HypervisorError.isInstance(e)) throw new HypervisorError({ code: 'BAD_IMAGE', vmId: vm.id, message: `VM ${vm.id}: ${e.message}`, cause: e });
+      throw e;
+    }
+    const dtb = given ?? vmDeviceTreeBlob(c, chosen(layout.initrd));
+    vm.memory.write(layout.kernel, bytes);
+    if (initrd !== undefined) vm.memory.write(layout.initrd!, initrd);
+    vm.memory.write(layout.dtb, dtb);
+    vm.linux = { kernel: layout.kernel, dtb: layout.dtb, initrd: layout.initrd, initrdSize: initrd?.length ?? 0, dtbBlob: dtb };
+    return layout.kernel;
+  }
+
+  /** A device's SPI line changed: the GIC updates and every vCPU it now signals wakes. */
+  #spiLevel(vm: Vm, intid: number, level: boolean): void {
+    const gic = vm.gicv2;
+    if (gic === undefined || !gic.setSpiLevel(intid, level)) return; // TODO(unfinished): SPIs on the GICv3
+    if (level && this.#tp.irq_inject.active) this.#tp.irq_inject.emit(vm.id, 0, intid);
+    for (const v of vm.vcpus) {
+      if (v.state === 'Free') continue;
+      this.#updateIrq(vm, v);
+      if (v.state === 'Blocked' && v.irqRaised) {
+        v.wakeAtNs = undefined;
+        this.#setState(vm, v, 'Ready');
+      }
     }
   }
 
@@ -819,8 +891,7 @@ export class Vmm {
   /** Whether the VM's GIC signals an interrupt to the vCPU (its IRQ line; also what ends a WFI). */
   #gicSignals(vm: Vm, vcpu: VCpu): boolean {
     if (vm.gicv3 !== undefined) return vm.gicv3.signals(vcpu.id);
-    const g = vcpu.gic;
-    return vm.gicDistributorOn && g.cpuInterface && (g.pending & g.enabled) !== 0;
+    return vm.gicv2 !== undefined && vm.gicv2.signals(vcpu.id);
   }
 
   /** Pends an SGI on a vCPU of a GICv3 VM, wakes it from WFI when signalled, and fires `ipi_send`. */
@@ -862,70 +933,31 @@ export class Vmm {
     }
   }
 
+  readonly #gicEffects: GicV2Effects = { sgis: [] };
+
   /** Emulates one access to the virtual GICv2; returns the value read. */
-  #gicAccess(vm: Vm, vcpu: VCpu, addr: bigint, write: boolean, value: bigint): bigint {
-    const g = vcpu.gic;
-    const v = Number(value & 0xffffffffn);
-    if (addr >= GICD_BASE && addr < GICD_BASE + GIC_SIZE) {
-      const off = Number(addr - GICD_BASE);
-      if (off === 0x000) {
-        if (write) vm.gicDistributorOn = (v & 1) === 1;
-        return vm.gicDistributorOn ? 1n : 0n;
+  #gicAccess(vm: Vm, vcpu: VCpu, addr: bigint, width: number, write: boolean, value: bigint): bigint {
+    const fx = this.#gicEffects;
+    fx.sgis.length = 0;
+    const gic = vm.gicv2!;
+    const isEoi = write && addr === GICC_BASE + 0x10n;
+    const eoi = isEoi ? Number(value & 0x3ffn) : -1;
+    if (eoi >= 0 && eoi < 32 && (vcpu.gic.active & (1 << eoi)) !== 0 && this.#tp.irq_handle.active) this.#tp.irq_handle.emit(eoi, this.#now() - vcpu.gic.ackedAt[eoi]!);
+    const out = gic.access(vcpu.id, addr, width, write, value, fx, this.#now());
+    for (const [to, intid] of fx.sgis) {
+      const t = vm.vcpus[to]!;
+      if (this.#tp.ipi_send.active) this.#tp.ipi_send.emit(vm.id, vcpu.id, BigInt(t.id), intid);
+      if (t.state === 'Blocked') {
+        t.wakeAtNs = undefined;
+        this.#setState(vm, t, 'Ready');
       }
-      if (off === 0x004) return 0n; // GICD_TYPER: 32 interrupt lines, one CPU interface per vCPU
-      if (off === 0x100) {
-        if (write) g.enabled |= v;
-        return BigInt(g.enabled >>> 0);
-      }
-      if (off === 0x180) {
-        if (write) g.enabled &= ~v;
-        return BigInt(g.enabled >>> 0);
-      }
-      if (off === 0xf00 && write) {
-        // GICD_SGIR: INTID [3:0], CPU target list [23:16], filter [25:24]
-        const intid = v & 0xf;
-        const filter = (v >>> 24) & 3;
-        const targets = filter === 1 ? vm.vcpus.filter((t) => t !== vcpu) : filter === 2 ? [vcpu] : vm.vcpus.filter((t) => ((v >>> 16) & 0xff & (1 << t.id)) !== 0);
-        for (const t of targets) {
-          t.gic.pending |= 1 << intid;
-          t.gic.sgiSource[intid] = vcpu.id;
-          if (this.#tp.ipi_send.active) this.#tp.ipi_send.emit(vm.id, vcpu.id, BigInt(t.id), intid);
-          if (t.state === 'Blocked') {
-            t.wakeAtNs = undefined;
-            this.#setState(vm, t, 'Ready');
-          }
-          this.#updateIrq(vm, t);
-        }
-      }
-      return 0n; // other distributor registers: writes ignored, reads as zero
+      this.#updateIrq(vm, t);
     }
-    const off = Number(addr - GICC_BASE);
-    if (off === 0x000) {
-      if (write) g.cpuInterface = (v & 1) === 1;
-      this.#updateIrq(vm, vcpu);
-      return g.cpuInterface ? 1n : 0n;
-    }
-    if (off === 0x00c && !write) {
-      // GICC_IAR: acknowledge the lowest pending and enabled INTID
-      const ready = g.pending & g.enabled;
-      if (ready === 0 || !g.cpuInterface || !vm.gicDistributorOn) return BigInt(SPURIOUS_INTID);
-      const intid = 31 - Math.clz32(ready & -ready);
-      g.ackedAt[intid] = this.#now();
-      g.pending &= ~(1 << intid);
-      g.active |= 1 << intid;
-      this.#updateIrq(vm, vcpu);
-      return BigInt(intid < 16 ? intid | (g.sgiSource[intid]! << 10) : intid);
-    }
-    if (off === 0x010 && write) {
-      // GICC_EOIR: deactivate; a timer still firing pends again
-      const eoi = v & 0x3ff;
-      if (eoi < 32 && (g.active & (1 << eoi)) !== 0 && this.#tp.irq_handle.active) this.#tp.irq_handle.emit(eoi, this.#now() - g.ackedAt[eoi]!);
-      g.active &= ~(1 << (v & 0x3ff));
-      if ((v & 0x3ff) === VIRTUAL_TIMER_INTID) this.#pollTimer(vm, vcpu);
-      else this.#updateIrq(vm, vcpu);
-      return 0n;
-    }
-    return 0n; // GICC_PMR and others: accepted, read as zero
+    if (eoi === VIRTUAL_TIMER_INTID) this.#pollTimer(vm, vcpu); // a timer still firing pends again
+    else if (write && addr >= GICD_BASE && addr < GICD_BASE + GIC_SIZE) {
+      for (const v of vm.vcpus) if (v.state !== 'Free') this.#updateIrq(vm, v);
+    } else this.#updateIrq(vm, vcpu);
+    return out;
   }
 
   /**
@@ -1325,7 +1357,7 @@ export class Vmm {
         }
         if (vm.gicv3 === undefined && ((exit.addr >= GICD_BASE && exit.addr < GICD_BASE + GIC_SIZE) || (exit.addr >= GICC_BASE && exit.addr < GICC_BASE + GIC_SIZE))) {
           const isWrite = exit.kind === 'MmioWrite';
-          const value = this.#gicAccess(vm, vcpu, exit.addr, isWrite, isWrite ? exit.data : 0n);
+          const value = this.#gicAccess(vm, vcpu, exit.addr, exit.width, isWrite, isWrite ? exit.data : 0n);
           if (!isWrite && exit.reg !== 31) regs.setX(exit.reg, value);
           if (t.device_access.active) t.device_access.emit(vm.id, vcpu.id, exit.addr, exit.width, isWrite, isWrite ? exit.data : value, 'gicv2');
           this.#resume(regs, elr, 4);
@@ -1433,6 +1465,16 @@ export class Vmm {
     switch (nr) {
       case PSCI.VERSION:
         return 0x1_0000n; // PSCI 1.0
+      case 0x8400_000an: // PSCI_FEATURES
+        return PSCI_IMPLEMENTED.has(args[0]! & 0xffff_ffffn) ? 0n : NOT_SUPPORTED;
+      case 0x8400_0006n: // MIGRATE_INFO_TYPE: 2, no Trusted OS to migrate
+        return 2n;
+      case 0x8400_0004n:
+      case 0xc400_0004n: { // AFFINITY_INFO: 0 on, 1 off, by MPIDR Aff0
+        const target = vm.vcpus[Number(args[0]! & 0xffn)];
+        if (target === undefined) return BigInt.asUintN(64, -2n);
+        return target.state === 'Free' ? 1n : 0n;
+      }
       case HYPERCALL.CONSOLE_PUTC:
         vm.putc(Number(args[0]! & 0xffn));
         return 0n;
