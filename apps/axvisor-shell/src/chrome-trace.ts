@@ -60,7 +60,14 @@ const PROBE_TYPES = ['hprobe', 'hretprobe', 'kprobe', 'kretprobe'] as const;
 type ProbeTypeName = (typeof PROBE_TYPES)[number];
 
 const us = (ns: bigint): number => Number(ns) / 1000;
-const num = (v: unknown): Arg => (typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : `0x${v.toString(16)}`) : typeof v === 'number' || typeof v === 'string' ? v : String(v));
+const num = (v: unknown): Arg =>
+  typeof v === 'bigint'
+    ? v <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(v)
+      : `0x${v.toString(16)}`
+    : typeof v === 'number' || typeof v === 'string'
+      ? v
+      : String(v);
 
 /** The exit's name as AxVisor's `AxVCpuExitReason` calls it (`exit 99` for an unknown code). */
 const exitName = (code: number): string => exitReasonName(code) ?? `exit ${code}`;
@@ -109,10 +116,20 @@ class Chunk {
   }
 }
 
-const shapeKey = (name: string, cat: string, ph: string, s: string | undefined, args: readonly ArgSpec[] | 'previous'): string => {
+const shapeKey = (
+  name: string,
+  cat: string,
+  ph: string,
+  s: string | undefined,
+  args: readonly ArgSpec[] | 'previous',
+): string => {
   let key = `${ph}\0${s ?? ''}\0${cat}\0${name}`;
   if (args === 'previous') return `${key}\0^`;
-  for (const [k, v] of args) key += typeof v === 'object' ? `\0${k}\0@${v.v}` : `\0${k}\0${typeof v === 'number' ? 'n' : 's'}${v}`;
+  for (const [k, v] of args)
+    key +=
+      typeof v === 'object'
+        ? `\0${k}\0@${v.v}`
+        : `\0${k}\0${typeof v === 'number' ? 'n' : 's'}${v}`;
   return key;
 };
 
@@ -152,7 +169,13 @@ export class ChromeTrace {
     options.events?.follow((e) => this.#probe(e), { probeTypes: PROBE_TYPES });
   }
 
-  #shape(name: string, cat: string, ph: 'X' | 'i', s: 't' | 'p' | undefined, args: readonly ArgSpec[] | 'previous'): number {
+  #shape(
+    name: string,
+    cat: string,
+    ph: 'X' | 'i',
+    s: 't' | 'p' | undefined,
+    args: readonly ArgSpec[] | 'previous',
+  ): number {
     const key = shapeKey(name, cat, ph, s, args);
     let id = this.#shapeIds.get(key);
     if (id === undefined) {
@@ -201,7 +224,11 @@ export class ChromeTrace {
     if (ns > this.#endNs) this.#endNs = ns;
   }
 
-  #slice(slot: { start: bigint; vm: number; vcpu: number; pc: bigint }, pcpu: number, endNs: bigint): void {
+  #slice(
+    slot: { start: bigint; vm: number; vcpu: number; pc: bigint },
+    pcpu: number,
+    endNs: bigint,
+  ): void {
     const { tid } = this.#vcpuThread(slot.vm, slot.vcpu);
     const shape = this.#shape(`guest on pcpu${pcpu}`, 'vcpu', 'X', undefined, [
       ['pcpu', pcpu],
@@ -215,7 +242,12 @@ export class ChromeTrace {
     const previous = this.#open.get(r.cpu);
     // the vCPU was preempted at the end of its quantum (no exit): its slice ends here
     if (previous !== undefined) this.#slice(previous, r.cpu, r.timeNs);
-    this.#open.set(r.cpu, { start: r.timeNs, vm: Number(r.field('vm_id')), vcpu: Number(r.field('vcpu_id')), pc: BigInt(r.field('pc') as bigint | number) });
+    this.#open.set(r.cpu, {
+      start: r.timeNs,
+      vm: Number(r.field('vm_id')),
+      vcpu: Number(r.field('vcpu_id')),
+      pc: BigInt(r.field('pc') as bigint | number),
+    });
   }
 
   #exit(r: TraceRecord): void {
@@ -241,10 +273,21 @@ export class ChromeTrace {
       ['pcpu', r.cpu],
     ];
     const { tid } = this.#vcpuThread(vm, vcpu);
-    this.#push(this.#shape(name, 'exit', 'i', 't', args), r.timeNs, guestExact ? Number(guestNs) : 0, tid, pc);
+    this.#push(
+      this.#shape(name, 'exit', 'i', 't', args),
+      r.timeNs,
+      guestExact ? Number(guestNs) : 0,
+      tid,
+      pc,
+    );
     // the hypervisor's side: from the guest's stop to the exit tracepoint, the time in EL2
     // (stored right after the exit, whose args it shares)
-    this.#push(this.#shape(`handle ${name}`, 'el2', 'X', undefined, 'previous'), guestEnd, Number(r.timeNs - guestEnd), this.#pcpuThread(r.cpu));
+    this.#push(
+      this.#shape(`handle ${name}`, 'el2', 'X', undefined, 'previous'),
+      guestEnd,
+      Number(r.timeNs - guestEnd),
+      this.#pcpuThread(r.cpu),
+    );
     const buckets = this.#exitBuckets.get(vm) ?? new Map<bigint, number>();
     this.#exitBuckets.set(vm, buckets);
     const b = r.timeNs / this.#interval;
@@ -259,7 +302,12 @@ export class ChromeTrace {
     this.#time(r.timeNs);
     const vm = Number(r.field('vm_id') ?? 0);
     const pid = this.#vmPid(vm);
-    this.#push(this.#shape(name, 'vm', 'i', 'p', this.#fields(r)), r.timeNs, 0, this.#thread(pid, VM_EVENTS_SLOT, `vm${vm} events`));
+    this.#push(
+      this.#shape(name, 'vm', 'i', 'p', this.#fields(r)),
+      r.timeNs,
+      0,
+      this.#thread(pid, VM_EVENTS_SLOT, `vm${vm} events`),
+    );
   }
 
   #vcpuEvent(r: TraceRecord, name: string): void {
@@ -281,8 +329,16 @@ export class ChromeTrace {
     const cpu = e.cpuId % 50;
     const tid =
       guest && running !== undefined && running.vm === e.vmId
-        ? this.#thread(pid, PROBE_SLOT + 100 * k + (running.vcpu % 50), `vm${e.vmId} vcpu${running.vcpu} ${type}`)
-        : this.#thread(pid, PROBE_SLOT + 100 * k + 50 + cpu, `${guest ? `vm${e.vmId} ` : ''}${type} (pcpu${cpu})`);
+        ? this.#thread(
+            pid,
+            PROBE_SLOT + 100 * k + (running.vcpu % 50),
+            `vm${e.vmId} vcpu${running.vcpu} ${type}`,
+          )
+        : this.#thread(
+            pid,
+            PROBE_SLOT + 100 * k + 50 + cpu,
+            `${guest ? `vm${e.vmId} ` : ''}${type} (pcpu${cpu})`,
+          );
     const args: ArgSpec[] = [
       ['vm_id', e.vmId],
       ['pcpu', e.cpuId],
@@ -291,7 +347,12 @@ export class ChromeTrace {
     if (e.durationNs > 0n) {
       const exact = e.durationNs <= BigInt(Number.MAX_SAFE_INTEGER);
       args.push(['duration_ns', exact ? DUR_NS : num(e.durationNs)]);
-      this.#push(this.#shape(e.name, type, 'X', undefined, args), e.timestampNs - e.durationNs, Number(e.durationNs), tid);
+      this.#push(
+        this.#shape(e.name, type, 'X', undefined, args),
+        e.timestampNs - e.durationNs,
+        Number(e.durationNs),
+        tid,
+      );
     } else {
       this.#push(this.#shape(e.name, type, 'i', 't', args), e.timestampNs, 0, tid);
     }
@@ -328,10 +389,14 @@ export class ChromeTrace {
     if (shape.args === 'previous') args = previous ?? {};
     else {
       args = {};
-      for (const [k, v] of shape.args) args[k] = typeof v !== 'object' ? v : v.v === 'hex' ? `0x${c.value[i]!.toString(16)}` : c.dur[i]!;
+      for (const [k, v] of shape.args)
+        args[k] =
+          typeof v !== 'object' ? v : v.v === 'hex' ? `0x${c.value[i]!.toString(16)}` : c.dur[i]!;
     }
     const ts = c.ts[i]! / 1000;
-    return shape.ph === 'X' ? { name: shape.name, cat: shape.cat, ph: 'X', ts, dur: c.dur[i]! / 1000, pid, tid, args } : { name: shape.name, cat: shape.cat, ph: 'i', s: shape.s ?? 't', ts, pid, tid, args };
+    return shape.ph === 'X'
+      ? { name: shape.name, cat: shape.cat, ph: 'X', ts, dur: c.dur[i]! / 1000, pid, tid, args }
+      : { name: shape.name, cat: shape.cat, ph: 'i', s: shape.s ?? 't', ts, pid, tid, args };
   }
 
   /** Calls `f` on each stored event in order (each built from the columns, then dropped). */
@@ -353,9 +418,25 @@ export class ChromeTrace {
       const first = [...buckets.keys()].reduce((a, b) => (b < a ? b : a));
       const last = this.#endNs / this.#interval;
       for (let b = first; b <= last; b++) {
-        out.push({ name: 'exits/s', cat: 'counter', ph: 'C', ts: us(b * this.#interval), pid, tid: 0, args: { 'exits/s': (buckets.get(b) ?? 0) * perSecond } });
+        out.push({
+          name: 'exits/s',
+          cat: 'counter',
+          ph: 'C',
+          ts: us(b * this.#interval),
+          pid,
+          tid: 0,
+          args: { 'exits/s': (buckets.get(b) ?? 0) * perSecond },
+        });
       }
-      out.push({ name: 'exits/s', cat: 'counter', ph: 'C', ts: us((last + 1n) * this.#interval), pid, tid: 0, args: { 'exits/s': 0 } });
+      out.push({
+        name: 'exits/s',
+        cat: 'counter',
+        ph: 'C',
+        ts: us((last + 1n) * this.#interval),
+        pid,
+        tid: 0,
+        args: { 'exits/s': 0 },
+      });
     }
     return out;
   }
@@ -387,7 +468,13 @@ export class ChromeTrace {
     }
     for (const [tid, t] of [...this.#threads].sort((a, b) => a[0] - b[0])) {
       meta.push({ name: 'thread_name', ph: 'M', pid: t.pid, tid, args: { name: t.name } });
-      meta.push({ name: 'thread_sort_index', ph: 'M', pid: t.pid, tid, args: { sort_index: t.sort } });
+      meta.push({
+        name: 'thread_sort_index',
+        ph: 'M',
+        pid: t.pid,
+        tid,
+        args: { sort_index: t.sort },
+      });
     }
     return meta;
   }
