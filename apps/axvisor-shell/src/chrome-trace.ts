@@ -9,6 +9,11 @@
 //     (`vm7 vcpu1 kretprobe`);
 //     and an `exits/s` counter track.
 // Timestamps are microseconds of virtual time (`ts`, `dur`), as the format wants.
+// Events are kept in typed-array columns of 32 bytes each, not as objects (about 500 bytes with
+// their `args`): a name, category and set of constant args is interned once as a "shape", and an
+// event holds its time, duration, thread, shape and one 64-bit value (a pc). A long traced run
+// then grows by little (issue 25: 1.6 KB of RSS per exit with objects). The JSON is built only
+// by toJson.
 
 import { exitReasonName } from '@axebpf/axvisor-vmm';
 import type { TraceRecord, TracepointManager } from '@axebpf/tracepoint';
@@ -55,17 +60,88 @@ const PROBE_TYPES = ['hprobe', 'hretprobe', 'kprobe', 'kretprobe'] as const;
 type ProbeTypeName = (typeof PROBE_TYPES)[number];
 
 const us = (ns: bigint): number => Number(ns) / 1000;
-const num = (v: unknown): Arg => (typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : `0x${v.toString(16)}`) : typeof v === 'number' || typeof v === 'string' ? v : String(v));
+const num = (v: unknown): Arg =>
+  typeof v === 'bigint'
+    ? v <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(v)
+      : `0x${v.toString(16)}`
+    : typeof v === 'number' || typeof v === 'string'
+      ? v
+      : String(v);
 
 /** The exit's name as AxVisor's `AxVCpuExitReason` calls it (`exit 99` for an unknown code). */
 const exitName = (code: number): string => exitReasonName(code) ?? `exit ${code}`;
+
+/**
+ * How an arg takes its value from the event's columns instead of its shape: `hex`, the 64-bit
+ * value column as `0x…`; `dur`, the duration column (an instant's spare one) as a number.
+ */
+type Var = 'hex' | 'dur';
+
+/** An arg of a shape: a constant, or a value read from the event's columns. */
+type ArgSpec = readonly [key: string, value: Arg | { readonly v: Var }];
+
+/** What events share: name, category, phase, scope and args (interned; {@link ChromeTrace}). */
+interface Shape {
+  readonly name: string;
+  readonly cat: string;
+  readonly ph: 'X' | 'i';
+  readonly s: 't' | 'p' | undefined;
+  /** The args, or 'previous' for the args of the event stored just before (an exit's). */
+  readonly args: readonly ArgSpec[] | 'previous';
+}
+
+const HEX = { v: 'hex' } as const;
+const DUR_NS = { v: 'dur' } as const;
+const CHUNK_BITS = 14;
+/** Events per chunk of columns. */
+const CHUNK = 1 << CHUNK_BITS;
+/** Bytes per event of the columns below. */
+const EVENT_BYTES = 32;
+
+/** One chunk of event columns, views on one buffer: 8 + 8 + 8 + 4 + 4 = 32 bytes per event. */
+class Chunk {
+  readonly #buffer = new ArrayBuffer(CHUNK * EVENT_BYTES);
+  /** Start, nanoseconds of virtual time. */
+  readonly ts = new Float64Array(this.#buffer, 0, CHUNK);
+  /** Duration in nanoseconds (X), or an instant's `dur` arg. */
+  readonly dur = new Float64Array(this.#buffer, 8 * CHUNK, CHUNK);
+  /** The `hex` arg (a pc). */
+  readonly value = new BigUint64Array(this.#buffer, 16 * CHUNK, CHUNK);
+  readonly tid = new Uint32Array(this.#buffer, 24 * CHUNK, CHUNK);
+  readonly shape = new Uint32Array(this.#buffer, 28 * CHUNK, CHUNK);
+
+  get byteLength(): number {
+    return this.#buffer.byteLength;
+  }
+}
+
+const shapeKey = (
+  name: string,
+  cat: string,
+  ph: string,
+  s: string | undefined,
+  args: readonly ArgSpec[] | 'previous',
+): string => {
+  let key = `${ph}\0${s ?? ''}\0${cat}\0${name}`;
+  if (args === 'previous') return `${key}\0^`;
+  for (const [k, v] of args)
+    key +=
+      typeof v === 'object'
+        ? `\0${k}\0@${v.v}`
+        : `\0${k}\0${typeof v === 'number' ? 'n' : 's'}${v}`;
+  return key;
+};
 
 /**
  * Collects `vmm:*` records (and, when given, probe events) into trace events while attached to a
  * tracepoint manager; {@link ChromeTrace.toJson} writes the trace.
  */
 export class ChromeTrace {
-  readonly #events: TraceEventJson[] = [];
+  readonly #chunks: Chunk[] = [];
+  #count = 0;
+  readonly #shapes: Shape[] = [];
+  readonly #shapeIds = new Map<string, number>();
   readonly #threads = new Map<number, { pid: number; name: string; sort: number }>();
   readonly #processes = new Map<number, { name: string; sort: number }>();
   /** The slice running on each physical CPU. */
@@ -93,6 +169,36 @@ export class ChromeTrace {
     options.events?.follow((e) => this.#probe(e), { probeTypes: PROBE_TYPES });
   }
 
+  #shape(
+    name: string,
+    cat: string,
+    ph: 'X' | 'i',
+    s: 't' | 'p' | undefined,
+    args: readonly ArgSpec[] | 'previous',
+  ): number {
+    const key = shapeKey(name, cat, ph, s, args);
+    let id = this.#shapeIds.get(key);
+    if (id === undefined) {
+      id = this.#shapes.length;
+      this.#shapes.push({ name, cat, ph, s, args });
+      this.#shapeIds.set(key, id);
+    }
+    return id;
+  }
+
+  /** Stores one event; times are nanoseconds. */
+  #push(shape: number, tsNs: bigint, dur: number, tid: number, value = 0n): void {
+    const i = this.#count & (CHUNK - 1);
+    if (i === 0) this.#chunks.push(new Chunk());
+    const c = this.#chunks[this.#chunks.length - 1]!;
+    c.ts[i] = Number(tsNs);
+    c.dur[i] = dur;
+    c.value[i] = BigInt.asUintN(64, value);
+    c.tid[i] = tid;
+    c.shape[i] = shape;
+    this.#count++;
+  }
+
   #vmPid(vm: number): number {
     const pid = VM_PID_BASE + vm;
     if (!this.#processes.has(pid)) this.#processes.set(pid, { name: `vm${vm}`, sort: 1 + vm });
@@ -118,9 +224,17 @@ export class ChromeTrace {
     if (ns > this.#endNs) this.#endNs = ns;
   }
 
-  #slice(slot: { start: bigint; vm: number; vcpu: number; pc: bigint }, pcpu: number, endNs: bigint): void {
-    const { pid, tid } = this.#vcpuThread(slot.vm, slot.vcpu);
-    this.#events.push({ name: `guest on pcpu${pcpu}`, cat: 'vcpu', ph: 'X', ts: us(slot.start), dur: us(endNs - slot.start), pid, tid, args: { pcpu, entry_pc: `0x${slot.pc.toString(16)}` } });
+  #slice(
+    slot: { start: bigint; vm: number; vcpu: number; pc: bigint },
+    pcpu: number,
+    endNs: bigint,
+  ): void {
+    const { tid } = this.#vcpuThread(slot.vm, slot.vcpu);
+    const shape = this.#shape(`guest on pcpu${pcpu}`, 'vcpu', 'X', undefined, [
+      ['pcpu', pcpu],
+      ['entry_pc', HEX],
+    ]);
+    this.#push(shape, slot.start, Number(endNs - slot.start), tid, slot.pc);
   }
 
   #enter(r: TraceRecord): void {
@@ -128,7 +242,12 @@ export class ChromeTrace {
     const previous = this.#open.get(r.cpu);
     // the vCPU was preempted at the end of its quantum (no exit): its slice ends here
     if (previous !== undefined) this.#slice(previous, r.cpu, r.timeNs);
-    this.#open.set(r.cpu, { start: r.timeNs, vm: Number(r.field('vm_id')), vcpu: Number(r.field('vcpu_id')), pc: BigInt(r.field('pc') as bigint | number) });
+    this.#open.set(r.cpu, {
+      start: r.timeNs,
+      vm: Number(r.field('vm_id')),
+      vcpu: Number(r.field('vcpu_id')),
+      pc: BigInt(r.field('pc') as bigint | number),
+    });
   }
 
   #exit(r: TraceRecord): void {
@@ -143,34 +262,58 @@ export class ChromeTrace {
     const guestEnd = slot.start + guestNs <= r.timeNs ? slot.start + guestNs : r.timeNs;
     this.#slice(slot, r.cpu, guestEnd);
     const name = exitName(code);
-    const args = { vm_id: vm, vcpu_id: vcpu, exit_reason: code, pc: `0x${pc.toString(16)}`, guest_ns: num(guestNs), pcpu: r.cpu };
-    const { pid, tid } = this.#vcpuThread(vm, vcpu);
-    this.#events.push({ name, cat: 'exit', ph: 'i', s: 't', ts: us(r.timeNs), pid, tid, args });
+    // guest_ns goes in the instant's spare duration column, unless too wide for a double
+    const guestExact = guestNs >= 0n && guestNs <= BigInt(Number.MAX_SAFE_INTEGER);
+    const args: ArgSpec[] = [
+      ['vm_id', vm],
+      ['vcpu_id', vcpu],
+      ['exit_reason', code],
+      ['pc', HEX],
+      ['guest_ns', guestExact ? DUR_NS : num(guestNs)],
+      ['pcpu', r.cpu],
+    ];
+    const { tid } = this.#vcpuThread(vm, vcpu);
+    this.#push(
+      this.#shape(name, 'exit', 'i', 't', args),
+      r.timeNs,
+      guestExact ? Number(guestNs) : 0,
+      tid,
+      pc,
+    );
     // the hypervisor's side: from the guest's stop to the exit tracepoint, the time in EL2
-    this.#events.push({ name: `handle ${name}`, cat: 'el2', ph: 'X', ts: us(guestEnd), dur: us(r.timeNs - guestEnd), pid: HYPERVISOR_PID, tid: this.#pcpuThread(r.cpu), args });
+    // (stored right after the exit, whose args it shares)
+    this.#push(
+      this.#shape(`handle ${name}`, 'el2', 'X', undefined, 'previous'),
+      guestEnd,
+      Number(r.timeNs - guestEnd),
+      this.#pcpuThread(r.cpu),
+    );
     const buckets = this.#exitBuckets.get(vm) ?? new Map<bigint, number>();
     this.#exitBuckets.set(vm, buckets);
     const b = r.timeNs / this.#interval;
     buckets.set(b, (buckets.get(b) ?? 0) + 1);
   }
 
-  #fields(r: TraceRecord): Record<string, Arg> {
-    const args: Record<string, Arg> = {};
-    for (const f of r.event.fields) args[f.name] = num(r.field(f.name));
-    return args;
+  #fields(r: TraceRecord): ArgSpec[] {
+    return r.event.fields.map((f) => [f.name, num(r.field(f.name))]);
   }
 
   #vmEvent(r: TraceRecord, name: string): void {
     this.#time(r.timeNs);
     const vm = Number(r.field('vm_id') ?? 0);
     const pid = this.#vmPid(vm);
-    this.#events.push({ name, cat: 'vm', ph: 'i', s: 'p', ts: us(r.timeNs), pid, tid: this.#thread(pid, VM_EVENTS_SLOT, `vm${vm} events`), args: this.#fields(r) });
+    this.#push(
+      this.#shape(name, 'vm', 'i', 'p', this.#fields(r)),
+      r.timeNs,
+      0,
+      this.#thread(pid, VM_EVENTS_SLOT, `vm${vm} events`),
+    );
   }
 
   #vcpuEvent(r: TraceRecord, name: string): void {
     this.#time(r.timeNs);
-    const { pid, tid } = this.#vcpuThread(Number(r.field('vm_id')), Number(r.field('vcpu_id')));
-    this.#events.push({ name, cat: 'vcpu', ph: 'i', s: 't', ts: us(r.timeNs), pid, tid, args: this.#fields(r) });
+    const { tid } = this.#vcpuThread(Number(r.field('vm_id')), Number(r.field('vcpu_id')));
+    this.#push(this.#shape(name, 'vcpu', 'i', 't', this.#fields(r)), r.timeNs, 0, tid);
   }
 
   #probe(e: TraceEvent): void {
@@ -186,16 +329,32 @@ export class ChromeTrace {
     const cpu = e.cpuId % 50;
     const tid =
       guest && running !== undefined && running.vm === e.vmId
-        ? this.#thread(pid, PROBE_SLOT + 100 * k + (running.vcpu % 50), `vm${e.vmId} vcpu${running.vcpu} ${type}`)
-        : this.#thread(pid, PROBE_SLOT + 100 * k + 50 + cpu, `${guest ? `vm${e.vmId} ` : ''}${type} (pcpu${cpu})`);
-    const args: Record<string, Arg> = { vm_id: e.vmId, pcpu: e.cpuId };
-    e.args.forEach((a, i) => (args[`arg${i}`] = `0x${a.toString(16)}`));
+        ? this.#thread(
+            pid,
+            PROBE_SLOT + 100 * k + (running.vcpu % 50),
+            `vm${e.vmId} vcpu${running.vcpu} ${type}`,
+          )
+        : this.#thread(
+            pid,
+            PROBE_SLOT + 100 * k + 50 + cpu,
+            `${guest ? `vm${e.vmId} ` : ''}${type} (pcpu${cpu})`,
+          );
+    const args: ArgSpec[] = [
+      ['vm_id', e.vmId],
+      ['pcpu', e.cpuId],
+    ];
+    e.args.forEach((a, i) => args.push([`arg${i}`, `0x${a.toString(16)}`]));
     if (e.durationNs > 0n) {
-      args['duration_ns'] = num(e.durationNs);
-      const start = e.timestampNs - e.durationNs;
-      this.#events.push({ name: e.name, cat: type, ph: 'X', ts: us(start), dur: us(e.durationNs), pid, tid, args });
+      const exact = e.durationNs <= BigInt(Number.MAX_SAFE_INTEGER);
+      args.push(['duration_ns', exact ? DUR_NS : num(e.durationNs)]);
+      this.#push(
+        this.#shape(e.name, type, 'X', undefined, args),
+        e.timestampNs - e.durationNs,
+        Number(e.durationNs),
+        tid,
+      );
     } else {
-      this.#events.push({ name: e.name, cat: type, ph: 'i', s: 't', ts: us(e.timestampNs), pid, tid, args });
+      this.#push(this.#shape(e.name, type, 'i', 't', args), e.timestampNs, 0, tid);
     }
   }
 
@@ -211,7 +370,43 @@ export class ChromeTrace {
 
   /** Number of events collected (slices, instants; not metadata or counter samples). */
   get eventCount(): number {
-    return this.#events.length;
+    return this.#count;
+  }
+
+  /** Bytes of the event columns (for memory checks): 32 per event, in chunks of 16,384 events. */
+  get storedBytes(): number {
+    return this.#chunks.reduce((n, c) => n + c.byteLength, 0);
+  }
+
+  /** Builds event `n` from the columns; `previous` is the args of event `n - 1`. */
+  #event(n: number, previous: Record<string, Arg> | undefined): TraceEventJson {
+    const c = this.#chunks[n >>> CHUNK_BITS]!;
+    const i = n & (CHUNK - 1);
+    const shape = this.#shapes[c.shape[i]!]!;
+    const tid = c.tid[i]!;
+    const pid = this.#threads.get(tid)!.pid;
+    let args: Record<string, Arg>;
+    if (shape.args === 'previous') args = previous ?? {};
+    else {
+      args = {};
+      for (const [k, v] of shape.args)
+        args[k] =
+          typeof v !== 'object' ? v : v.v === 'hex' ? `0x${c.value[i]!.toString(16)}` : c.dur[i]!;
+    }
+    const ts = c.ts[i]! / 1000;
+    return shape.ph === 'X'
+      ? { name: shape.name, cat: shape.cat, ph: 'X', ts, dur: c.dur[i]! / 1000, pid, tid, args }
+      : { name: shape.name, cat: shape.cat, ph: 'i', s: shape.s ?? 't', ts, pid, tid, args };
+  }
+
+  /** Calls `f` on each stored event in order (each built from the columns, then dropped). */
+  #eachEvent(f: (e: TraceEventJson) => void): void {
+    let previous: Record<string, Arg> | undefined;
+    for (let n = 0; n < this.#count; n++) {
+      const e = this.#event(n, previous);
+      previous = e.args;
+      f(e);
+    }
   }
 
   /** The `exits/s` counter samples: one per interval per VM from its first exit, then a final 0. */
@@ -223,21 +418,49 @@ export class ChromeTrace {
       const first = [...buckets.keys()].reduce((a, b) => (b < a ? b : a));
       const last = this.#endNs / this.#interval;
       for (let b = first; b <= last; b++) {
-        out.push({ name: 'exits/s', cat: 'counter', ph: 'C', ts: us(b * this.#interval), pid, tid: 0, args: { 'exits/s': (buckets.get(b) ?? 0) * perSecond } });
+        out.push({
+          name: 'exits/s',
+          cat: 'counter',
+          ph: 'C',
+          ts: us(b * this.#interval),
+          pid,
+          tid: 0,
+          args: { 'exits/s': (buckets.get(b) ?? 0) * perSecond },
+        });
       }
-      out.push({ name: 'exits/s', cat: 'counter', ph: 'C', ts: us((last + 1n) * this.#interval), pid, tid: 0, args: { 'exits/s': 0 } });
+      out.push({
+        name: 'exits/s',
+        cat: 'counter',
+        ph: 'C',
+        ts: us((last + 1n) * this.#interval),
+        pid,
+        tid: 0,
+        args: { 'exits/s': 0 },
+      });
     }
     return out;
   }
 
   /** @returns the trace as JSON text (`{ traceEvents, displayTimeUnit }`). */
   toJson(): string {
-    return JSON.stringify({ traceEvents: this.traceEvents(), displayTimeUnit: 'ns' });
+    const parts: string[] = [];
+    const counters = this.#counters();
+    for (const e of this.#metadata()) parts.push(JSON.stringify(e));
+    this.#eachEvent((e) => parts.push(JSON.stringify(e)));
+    for (const e of counters) parts.push(JSON.stringify(e));
+    return `{"traceEvents":[${parts.join(',')}],"displayTimeUnit":"ns"}`;
   }
 
   /** @returns the trace events: metadata (process and thread names and order) first. */
   traceEvents(): TraceEventJson[] {
     const counters = this.#counters();
+    const events = this.#metadata();
+    this.#eachEvent((e) => events.push(e));
+    return [...events, ...counters];
+  }
+
+  /** Process and thread names and order. */
+  #metadata(): TraceEventJson[] {
     const meta: TraceEventJson[] = [];
     for (const [pid, p] of [...this.#processes].sort((a, b) => a[0] - b[0])) {
       meta.push({ name: 'process_name', ph: 'M', pid, tid: 0, args: { name: p.name } });
@@ -245,8 +468,14 @@ export class ChromeTrace {
     }
     for (const [tid, t] of [...this.#threads].sort((a, b) => a[0] - b[0])) {
       meta.push({ name: 'thread_name', ph: 'M', pid: t.pid, tid, args: { name: t.name } });
-      meta.push({ name: 'thread_sort_index', ph: 'M', pid: t.pid, tid, args: { sort_index: t.sort } });
+      meta.push({
+        name: 'thread_sort_index',
+        ph: 'M',
+        pid: t.pid,
+        tid,
+        args: { sort_index: t.sort },
+      });
     }
-    return [...meta, ...this.#events, ...counters];
+    return meta;
   }
 }

@@ -68,9 +68,11 @@ describe.skipIf(!built)('axvisor run: bad arguments', () => {
   });
 
   it('stops a long run on Ctrl-C (SIGINT) at the next exit, keeping what was collected, and runs the next command', async () => {
-    // the cluster guest runs until the host stops it, so the run is still going when Ctrl-C comes
+    // the cluster guest keeps running (the default VMs stop after about a virtual second, so the
+    // run could end before the signal; the close is awaited from the start for the same reason)
     const cluster = fileURLToPath(new URL('../../../packages/axvisor-vmm/configs/cluster.toml', import.meta.url));
     const child = spawn(process.execPath, [bin, 'run', cluster, '--exec', 'trace enable vmm:vcpu_run_exit; run 100000s; trace stat'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     // wait until the run has started (the enable line is printed before it)
@@ -83,7 +85,7 @@ describe.skipIf(!built)('axvisor run: bad arguments', () => {
       }, 50);
     });
     child.kill('SIGINT');
-    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const status = await closed;
     expect(status).toBe(0);
     expect(out).toMatch(/ran .* of virtual time, now at .* \(interrupted/);
     const count = Number(/vmm:vcpu_run_exit\s+(\d+)/.exec(out)?.[1]);
