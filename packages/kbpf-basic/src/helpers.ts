@@ -162,7 +162,12 @@ export function registerStandardHelpers(table: HelperTable, options: StandardHel
   });
   table.register(F.ringbuf_reserve, 'ringbuf_reserve', (call) => {
     const rb = ringArg(call);
-    if (rb === undefined || call.u64(3) !== 0n || call.hi(2) !== 0) return 0;
+    if (rb === undefined) return 0;
+    if (call.u64(3) !== 0n || call.hi(2) !== 0) {
+      // Linux refuses unknown flags and sizes above 2^32 with NULL; count it so it is not silent.
+      rb.drop();
+      return 0;
+    }
     const payload = rb.reserve(call.u32(2));
     return payload < 0 ? 0 : rb.data.segment * SEG + payload;
   });
