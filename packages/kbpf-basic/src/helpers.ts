@@ -11,6 +11,7 @@ import { PerfEventArrayMap } from './maps/perf.js';
 import { RingBufMap } from './maps/ringbuf.js';
 import { formatPrintk } from './printf.js';
 import type { Platform } from './platform.js';
+import { checkedCurrentCpu } from './platform.js';
 import type { MapRegistry } from './registry.js';
 
 /** Options of {@link registerStandardHelpers}. */
@@ -109,7 +110,7 @@ export function registerStandardHelpers(table: HelperTable, options: StandardHel
     return r.text.length;
   });
   table.register(F.get_prandom_u32, 'get_prandom_u32', () => (platform.random32 !== undefined ? platform.random32() >>> 0 : Math.floor(Math.random() * 4294967296)));
-  table.register(F.get_smp_processor_id, 'get_smp_processor_id', () => platform.currentCpu());
+  table.register(F.get_smp_processor_id, 'get_smp_processor_id', () => checkedCurrentCpu(platform));
   table.register(F.get_current_pid_tgid, 'get_current_pid_tgid', () => platform.pidTgid());
   table.register(F.get_current_comm, 'get_current_comm', (call) => {
     const size = call.u32(2);

@@ -53,7 +53,7 @@ export {
   BPF_MAP_FREEZE,
   BPF_FUNC,
 } from './constants.js';
-export { createMockPlatform } from './platform.js';
+export { checkedCurrentCpu, createMockPlatform } from './platform.js';
 export type { Platform, MockPlatform, MockPlatformOptions } from './platform.js';
 export { BpfMap } from './maps/base.js';
 export type { MapAttr, MapContext } from './maps/base.js';

@@ -1,14 +1,18 @@
 // Reproducers of the differential fuzz campaign (issue 26): each failed before its fix.
-import { Program, ProgramBuilder } from '@axebpf/rbpf';
+import { Program, ProgramBuilder, VmError } from '@axebpf/rbpf';
 import { describe, expect, it } from 'vitest';
 import type { RingBufMap } from '../src/index.js';
-import { BPF_FUNC as F, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_RINGBUF, BpfSystem, RingBufConsumer, createMockPlatform } from '../src/index.js';
+import { BPF_FUNC as F, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PERCPU_ARRAY, MapError, BPF_MAP_TYPE_RINGBUF, BpfSystem, RingBufConsumer, createMockPlatform } from '../src/index.js';
 import { engines, u32 } from './util.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(s.match(/../g)!, (h) => parseInt(h, 16));
 
 // lddw r1, ring(fd 3); r2 = 16; r3 = 0; r0 = ringbuf_reserve; if r0 == 0 exit;
 // *(u32 *)(r0 - 8) = 0x80008000 (the header: BUSY | length 32768); ringbuf_submit(r0, 0); r0 = 7.
+// *(u64 *)(r10 - 8) = 0; r0 = map_lookup_elem(percpu array fd 3, &key 0); if r0: *(u64 *)r0 = 0x5a5a; r0 = 1.
+const PERCPU_ESCAPE =
+  '7a0af8ff0000000018110000030000000000000000000000bfa200000000000007020000f8ffffff850000000100000015000200000000007a0000005a5a0000b7000000010000009500000000000000';
+
 const RINGBUF_ESCAPE =
   '18110000030000000000000000000000b702000010000000b7030000000000008500000083000000550001000000000095000000000000006200f8ff00800080bf01000000000000b7020000000000008500000084000000b7000000070000009500000000000000';
 
@@ -55,5 +59,32 @@ describe.each(engines)('safety reproducers on the $name', (engine) => {
     expect(rb.dropped).toBe(3);
     expect(consumer.poll(() => undefined)).toEqual({ records: 0, lost: 3 });
     expect(lost).toEqual([3]);
+  });
+
+  it('per-CPU maps refuse a current CPU outside the CPU count instead of touching another key', () => {
+    const platform = createMockPlatform({ cpus: 2 });
+    const bpf = new BpfSystem({ platform });
+    const fd = bpf.mapCreate({ mapType: BPF_MAP_TYPE_PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 4 });
+    expect(fd).toBe(3);
+    const p = engine.load(bpf, Program.fromBytes(hex(PERCPU_ESCAPE)));
+    platform.cpu = 1;
+    expect(p.run()).toBe(1n);
+    platform.cpu = 3;
+    const e = (() => {
+      try {
+        p.run();
+      } catch (err) {
+        return err;
+      }
+      return undefined;
+    })();
+    expect(VmError.isInstance(e) && e.code).toBe('HELPER_ERROR');
+    expect(MapError.isInstance((e as VmError).cause) && ((e as VmError).cause as MapError).code).toBe('EINVAL');
+    const values = [0, 1, 2, 3].map((k) => bpf.mapLookupElem(fd, u32(k)));
+    // Key 0, CPU 1 holds the legitimate store; every other copy of every key is untouched.
+    expect(values[0]!.subarray(8)).toEqual(new Uint8Array([0x5a, 0x5a, 0, 0, 0, 0, 0, 0]));
+    expect([values[0]!.subarray(0, 8), values[1], values[2], values[3]].every((v) => v!.every((b) => b === 0))).toBe(true);
+    const cpuId = engine.load(bpf, new ProgramBuilder().call(F.get_smp_processor_id).exit().build());
+    expect(() => cpuId.run()).toThrow(VmError);
   });
 });
