@@ -3,8 +3,8 @@
 // role of Starry-OS/kbpf-basic src/map/mod.rs (syscall wrappers), src/prog.rs and
 // src/preprocessor.rs (pseudo lddw resolution), and Iscreamx/axebpf src/maps.rs (fd table).
 
-import type { LddwResolver, Region, RunResult, VmOptions } from '@axebpf/rbpf';
-import { AddressSpace, EbpfVm, HelperTable, Program, ProgramError } from '@axebpf/rbpf';
+import type { HelperSignature, LddwResolver, MapInfo, Region, RunResult, VmOptions } from '@axebpf/rbpf';
+import { AddressSpace, EbpfVm, HelperTable, LINUX_TRACING_HELPERS, Program, ProgramError, verify, VerifierError } from '@axebpf/rbpf';
 import { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from './constants.js';
 import { BpfCommandError } from './errors.js';
 import { registerStandardHelpers } from './helpers.js';
@@ -23,7 +23,24 @@ export interface BpfSystemOptions {
   platform?: Platform;
   /** Extra helpers registered after the standard ones (for example the hypervisor helpers 100–102). */
   extraHelpers?: (table: HelperTable) => void;
+  /**
+   * Verifier signatures of the extra helpers (or of standard helpers beyond
+   * {@link VERIFIED_HELPERS}), so that programs calling them pass the load-time verifier.
+   */
+  verifierHelpers?: ReadonlyMap<number, HelperSignature>;
 }
+
+/**
+ * Helper signatures the load-time verifier of {@link BpfSystem.progLoad} knows by default:
+ * Linux's tracing helpers plus `ringbuf_output` (130) and `ringbuf_query` (134). Helpers whose
+ * contracts the verifier cannot express (`ringbuf_reserve`/`submit`, callbacks of
+ * `for_each_map_elem`) are rejected at load; load such programs with `verify: false`.
+ */
+export const VERIFIED_HELPERS: ReadonlyMap<number, HelperSignature> = new Map<number, HelperSignature>([
+  ...LINUX_TRACING_HELPERS,
+  [130, { name: 'ringbuf_output', args: ['map', 'mem', 'size', 'scalar'], ret: 'scalar' }],
+  [134, { name: 'ringbuf_query', args: ['map', 'scalar'], ret: 'scalar' }],
+]);
 
 /** Attributes of {@link BpfSystem.progLoad} (the `BPF_PROG_LOAD` part of `union bpf_attr`). */
 export interface ProgLoadAttr {
@@ -35,6 +52,18 @@ export interface ProgLoadAttr {
   maxInstructions?: number;
   /** Execution engine (`interpreter`, `wasm`, `auto`). Default: rbpf's. */
   engine?: VmOptions['engine'];
+  /**
+   * Run rbpf's verifier before loading (default true, as Linux: a program not proven safe never
+   * runs). `false` is the explicit opt-out for trusted programs or programs using helpers the
+   * verifier cannot model (ring buffer reservations, callbacks); they still run under the
+   * engines' run-time checks (bounds-checked memory, instruction budget).
+   */
+  verify?: boolean;
+  /**
+   * Bytes of context the program may read (the verifier's tracepoint context size). Default 0:
+   * a program that reads its context must say how large it is.
+   */
+  contextSize?: number;
 }
 
 /** What a file descriptor refers to. */
@@ -67,6 +96,7 @@ export class BpfSystem {
   /** Helpers given to every loaded program. */
   readonly helpers: HelperTable;
   readonly #files: (BpfObject | undefined)[] = [];
+  readonly #verifierHelpers: ReadonlyMap<number, HelperSignature>;
 
   /** @param options - address space, platform, extra helpers. */
   constructor(options: BpfSystemOptions = {}) {
@@ -79,6 +109,7 @@ export class BpfSystem {
     };
     this.helpers = registerStandardHelpers(new HelperTable(), { maps: this.registry, platform: this.platform });
     options.extraHelpers?.(this.helpers);
+    this.#verifierHelpers = new Map([...VERIFIED_HELPERS, ...(options.verifierHelpers ?? [])]);
   }
 
   #install(o: BpfObject): number {
@@ -248,7 +279,11 @@ export class BpfSystem {
    * @param attr - instructions, name, budget.
    * @returns the program fd.
    * @throws {BpfCommandError} `EINVAL` for invalid bytecode (cause: the ProgramError) or a bad
-   * pseudo `lddw`, `EBADF` for an unknown map fd in an `lddw`.
+   * pseudo `lddw`, `EBADF` for an unknown map fd in an `lddw`, `EACCES` when the verifier
+   * rejects the program (cause: the VerifierError, with its pc).
+   * @remarks The Rust original and this package's first versions loaded programs unverified, so
+   * a program could corrupt any map through a forged pointer; now verification is the default
+   * and `verify: false` the documented opt-out.
    */
   progLoad(attr: ProgLoadAttr): number {
     let program: Program;
@@ -273,7 +308,28 @@ export class BpfSystem {
       throw new BpfCommandError({ code: 'EINVAL', message: `lddw at insn #${pc}: unsupported pseudo source ${src}`, field: 'insns' });
     };
     const vm = new EbpfVm(program, { memory: this.space, helpers: this.helpers, resolveLddw: resolve, ...(attr.maxInstructions === undefined ? {} : { maxInstructions: attr.maxInstructions }), ...(attr.engine === undefined ? {} : { engine: attr.engine }) });
+    if (attr.verify ?? true) {
+      try {
+        this.#verify(program, attr.contextSize ?? 0);
+      } catch (e) {
+        this.space.unmap(vm.stack);
+        throw e;
+      }
+    }
     return this.#install({ kind: 'prog', vm, name: attr.name ?? '', maps: used });
+  }
+
+  #verify(program: Program, contextSize: number): void {
+    const maps = new Map<number, MapInfo>();
+    this.#files.forEach((o, fd) => {
+      if (o?.kind === 'map') maps.set(fd, { keySize: o.map.keySize, valueSize: o.map.valueSize, name: o.map.name });
+    });
+    try {
+      verify(program, { programType: 'tracepoint', context: { size: contextSize }, helpers: this.#verifierHelpers, maps });
+    } catch (e) {
+      if (VerifierError.isInstance(e)) throw new BpfCommandError({ code: 'EACCES', message: `verifier rejected the program at insn #${e.pc}: ${e.message}`, field: 'insns', cause: e });
+      throw e;
+    }
   }
 
   /**

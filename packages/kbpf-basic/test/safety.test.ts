@@ -1,9 +1,9 @@
 // Reproducers of the differential fuzz campaign (issue 26): each failed before its fix.
-import { Program, ProgramBuilder, VmError } from '@axebpf/rbpf';
+import { Program, ProgramBuilder, VerifierError, VmError } from '@axebpf/rbpf';
 import { describe, expect, it } from 'vitest';
 import type { RingBufMap } from '../src/index.js';
-import { BPF_FUNC as F, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PERCPU_ARRAY, MapError, BPF_MAP_TYPE_RINGBUF, BpfSystem, RingBufConsumer, createMockPlatform } from '../src/index.js';
-import { engines, u32 } from './util.js';
+import { BPF_FUNC as F, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PERCPU_ARRAY, MapError, BPF_MAP_TYPE_RINGBUF, BpfCommandError, BpfSystem, RingBufConsumer, createMockPlatform } from '../src/index.js';
+import { codeOf, engines, u32 } from './util.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(s.match(/../g)!, (h) => parseInt(h, 16));
 
@@ -86,5 +86,36 @@ describe.each(engines)('safety reproducers on the $name', (engine) => {
     expect([values[0]!.subarray(0, 8), values[1], values[2], values[3]].every((v) => v!.every((b) => b === 0))).toBe(true);
     const cpuId = engine.load(bpf, new ProgramBuilder().call(F.get_smp_processor_id).exit().build());
     expect(() => cpuId.run()).toThrow(VmError);
+  });
+});
+
+describe('BPF_PROG_LOAD verifies by default', () => {
+  it('rejects the ring buffer escape with EACCES (cause: the VerifierError) and leaks no region', () => {
+    const bpf = new BpfSystem();
+    bpf.mapCreate({ mapType: BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 0, maxEntries: 4096 });
+    const regions = bpf.space.regions().length;
+    let err: unknown;
+    try {
+      bpf.progLoad({ insns: hex(RINGBUF_ESCAPE) });
+    } catch (e) {
+      err = e;
+    }
+    expect(BpfCommandError.isInstance(err) && err.code).toBe('EACCES');
+    expect(VerifierError.isInstance((err as BpfCommandError).cause)).toBe(true);
+    expect(bpf.space.regions().length).toBe(regions);
+    // The explicit opt-out loads it (and the run-time checks keep it inside its ring).
+    expect(bpf.progRun(bpf.progLoad({ insns: hex(RINGBUF_ESCAPE), verify: false })).value).toBe(7n);
+  });
+
+  it('loads a safe program, and reads of the context need contextSize', () => {
+    const bpf = new BpfSystem();
+    const fd = bpf.mapCreate({ mapType: BPF_MAP_TYPE_PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 4 });
+    expect(bpf.progRun(bpf.progLoad({ insns: hex(PERCPU_ESCAPE) })).value).toBe(1n);
+    expect(bpf.mapLookupElem(fd, u32(0))[0]).toBe(0x5a);
+    const readCtx = new ProgramBuilder().load('dw', 0, 1, 8).exit().build();
+    expect(codeOf(() => bpf.progLoad({ insns: readCtx }))).toBe('EACCES');
+    const ctx = new Uint8Array(16);
+    ctx[8] = 9;
+    expect(bpf.progRun(bpf.progLoad({ insns: readCtx, contextSize: 16 }), ctx).value).toBe(9n);
   });
 });

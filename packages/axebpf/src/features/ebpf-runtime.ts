@@ -353,6 +353,8 @@ function setupRuntime(context: FeatureContext, options: EbpfRuntimeOptions) {
       const fd = bpf.progLoad({
         insns: bytes,
         name,
+        // Verified above with this runtime's helpers and context size (or trusted on request).
+        verify: false,
         engine: loadOptions.engine ?? options.engine ?? 'auto',
         ...(loadOptions.maxInstructions === undefined
           ? {}
