@@ -2,7 +2,7 @@
 import { Program, ProgramBuilder, VerifierError, VmError } from '@axebpf/rbpf';
 import { describe, expect, it } from 'vitest';
 import type { RingBufMap } from '../src/index.js';
-import { BPF_FUNC as F, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PERCPU_ARRAY, MapError, BPF_MAP_TYPE_RINGBUF, BpfCommandError, BpfSystem, RingBufConsumer, createMockPlatform } from '../src/index.js';
+import { BPF_FUNC as F, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, MapError, BPF_MAP_TYPE_RINGBUF, BpfCommandError, BpfSystem, RingBufConsumer, createMockPlatform } from '../src/index.js';
 import { codeOf, engines, u32 } from './util.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(s.match(/../g)!, (h) => parseInt(h, 16));
@@ -12,6 +12,10 @@ const hex = (s: string): Uint8Array => Uint8Array.from(s.match(/../g)!, (h) => p
 // *(u64 *)(r10 - 8) = 0; r0 = map_lookup_elem(percpu array fd 3, &key 0); if r0: *(u64 *)r0 = 0x5a5a; r0 = 1.
 const PERCPU_ESCAPE =
   '7a0af8ff0000000018110000030000000000000000000000bfa200000000000007020000f8ffffff850000000100000015000200000000007a0000005a5a0000b7000000010000009500000000000000';
+
+// for_each_map_elem(hash fd 3, callback, 0, 0) whose callback calls ktime_get_ns and returns 0.
+const FOR_EACH_HELPER_IN_CALLBACK =
+  '1811000003000000000000000000000018420000050000000000000000000000b703000000000000b70400000000000085000000a400000095000000000000008500000005000000b7000000000000009500000000000000';
 
 const RINGBUF_ESCAPE =
   '18110000030000000000000000000000b702000010000000b7030000000000008500000083000000550001000000000095000000000000006200f8ff00800080bf01000000000000b7020000000000008500000084000000b7000000070000009500000000000000';
@@ -86,6 +90,29 @@ describe.each(engines)('safety reproducers on the $name', (engine) => {
     expect([values[0]!.subarray(0, 8), values[1], values[2], values[3]].every((v) => v!.every((b) => b === 0))).toBe(true);
     const cpuId = engine.load(bpf, new ProgramBuilder().call(F.get_smp_processor_id).exit().build());
     expect(() => cpuId.run()).toThrow(VmError);
+  });
+  it('for_each_map_elem keeps its arguments after a callback that calls a helper', () => {
+    const bpf = new BpfSystem();
+    const fd = bpf.mapCreate({ mapType: BPF_MAP_TYPE_HASH, keySize: 4, valueSize: 8, maxEntries: 8 });
+    for (const k of [1, 2, 3]) bpf.mapUpdateElem(fd, u32(k), new Uint8Array(8));
+    const p = engine.load(bpf, Program.fromBytes(hex(FOR_EACH_HELPER_IN_CALLBACK)));
+    expect(p.run()).toBe(3n);
+    expect(p.run()).toBe(3n);
+  });
+
+  it('an invalid callback pointer reports the pc of the helper call', () => {
+    const bpf = new BpfSystem();
+    const fd = bpf.mapCreate({ mapType: BPF_MAP_TYPE_HASH, keySize: 4, valueSize: 8, maxEntries: 8 });
+    bpf.mapUpdateElem(fd, u32(1), new Uint8Array(8));
+    // r2 = 1234 (not a function pointer); the call is at pc 5.
+    const p = engine.load(bpf, new ProgramBuilder().lddw(1, fd, 1).alu64('mov', 2, 1234).alu64('mov', 3, 0).alu64('mov', 4, 0).call(F.for_each_map_elem).exit().build());
+    let err: unknown;
+    try {
+      p.run();
+    } catch (e) {
+      err = e;
+    }
+    expect(VmError.isInstance(err) && [err.code, err.pc]).toEqual(['INVALID_CALLBACK', 5]);
   });
 });
 

@@ -119,7 +119,7 @@ export class EbpfVm {
       frames: new Int32Array(MAX_CALL_FRAMES * 11),
       startPc: 0,
     };
-    call.invoker = (fnLo, fnHi, args) => this.#invoke(fnLo, fnHi, args);
+    call.invoker = (fnLo, fnHi, args, pc) => this.#invoke(fnLo, fnHi, args, pc);
     this.#resolvePseudo(options.resolveLddw);
     this.#engineKind = options.engine ?? 'auto';
     if (this.#engineKind === 'wasm') this.compile();
@@ -244,12 +244,12 @@ export class EbpfVm {
     return state.regs[0]!;
   }
 
-  #invoke(fnLo: number, fnHi: number, args: readonly (bigint | number)[]): bigint {
+  #invoke(fnLo: number, fnHi: number, args: readonly (bigint | number)[], pc: number): bigint {
     if (fnHi !== FUNC_POINTER_TAG || fnLo < 0 || fnLo >= this.program.length) {
-      throw new VmError({ code: 'INVALID_CALLBACK', pc: this.#state.call.pc, message: `\`0x${((BigInt(fnHi >>> 0) << 32n) | BigInt(fnLo >>> 0)).toString(16)}\` is not a function of this program (load callbacks with \`lddw\` BPF_PSEUDO_FUNC)` });
+      throw new VmError({ code: 'INVALID_CALLBACK', pc, message: `\`0x${((BigInt(fnHi >>> 0) << 32n) | BigInt(fnLo >>> 0)).toString(16)}\` is not a function of this program (load callbacks with \`lddw\` BPF_PSEUDO_FUNC)` });
     }
     if (this.#callbackDepth >= MAX_CALL_FRAMES) {
-      throw new VmError({ code: 'CALL_DEPTH_EXCEEDED', pc: this.#state.call.pc, message: `callbacks nested deeper than ${MAX_CALL_FRAMES}` });
+      throw new VmError({ code: 'CALL_DEPTH_EXCEEDED', pc, message: `callbacks nested deeper than ${MAX_CALL_FRAMES}` });
     }
     // A callback runs on its own registers and stack, like a fresh frame in Linux.
     const outer = this.#state;

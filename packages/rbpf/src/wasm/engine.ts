@@ -91,6 +91,13 @@ export class WasmEngine {
     const memory = this.#ctx.memory;
     const scratch = memory.acquireScratch();
     const savedScratch = this.#scratch;
+    // A callback runs inside a helper of the outer run, which keeps using the shared call
+    // object after the callback returns: its registers view, pc and id are restored below.
+    const call = this.#ctx.call;
+    const savedRegs = call.regs;
+    const savedPc = call.pc;
+    const savedId = call.id;
+    const savedHelpers = this.#helpers;
     this.#scratch = scratch;
     this.#scratchGeneration = -1;
     this.#helpers = this.#ctx.helpers();
@@ -105,6 +112,11 @@ export class WasmEngine {
     } finally {
       this.#scratch = savedScratch;
       this.#scratchGeneration = -1; // the outer run (if any) re-creates its view on its next call
+      call.pc = savedPc;
+      call.id = savedId;
+      this.#helpers = savedHelpers;
+      // The outer helper's view of its registers, re-created if the memory grew meanwhile.
+      call.regs = savedRegs.buffer === memory.memory.buffer || resetCount ? savedRegs : new Int32Array(memory.memory.buffer, savedScratch, 22);
       memory.releaseScratch();
     }
   }
