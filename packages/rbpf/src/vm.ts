@@ -118,6 +118,7 @@ export class EbpfVm {
       maxInstructions: this.maxInstructions,
       frames: new Int32Array(MAX_CALL_FRAMES * 11),
       startPc: 0,
+      counter: { executed: 0 },
     };
     call.invoker = (fnLo, fnHi, args, pc) => this.#invoke(fnLo, fnHi, args, pc);
     this.#resolvePseudo(options.resolveLddw);
@@ -185,6 +186,7 @@ export class EbpfVm {
     const state = this.#state;
     state.helpers = this.helpers.functions();
     state.maxInstructions = this.maxInstructions;
+    state.counter.executed = 0;
     const R = state.regs;
     R.fill(0);
     if (ctx !== undefined) {
