@@ -1,0 +1,39 @@
+// Verifier robustness (issue 26): typed errors for every program, pruning that ignores scalars
+// no later check depends on, and a deterministic complexity bound.
+import { describe, expect, it } from 'vitest';
+import { assemble, verify, VerifierError } from '../../src/index.js';
+
+const RAW = { programType: 'raw-memory', memorySize: 64 } as const;
+
+function verdict(source: string, options: Parameters<typeof verify>[1] = RAW): string {
+  try {
+    return `ok ${verify(assemble(source), options).insnProcessed}`;
+  } catch (e) {
+    if (!VerifierError.isInstance(e)) throw e;
+    return `${e.code}@${e.pc}`;
+  }
+}
+
+/** A loop of `n` iterations with two data-dependent branches that only change r0. */
+const branchyLoop = (n: number) =>
+  `ldxdw %r6, [%r1]\nldxdw %r7, [%r1+8]\nmov %r0, 0\nmov %r9, 0\nl: jgt %r6, 5, a\nadd %r0, 1\na: jset %r7, 1, b\nadd %r0, 2\nb: add %r9, 1\njlt %r9, ${n}, l\nexit`;
+
+describe('verifier robustness', () => {
+  it('pointer + pointer is a VerifierError, not a TypeError', () => {
+    expect(verdict('mov %r0, 0\nadd %r1, %r1\nexit')).toBe('INVALID_POINTER_ARITHMETIC@1');
+    expect(verdict('mov %r2, %r10\nadd %r2, %r1\nmov %r0, 0\nexit')).toBe('INVALID_POINTER_ARITHMETIC@1');
+  });
+
+  it('states that differ only in a scalar no later check reads are pruned (r0 here)', () => {
+    // Without pruning, each iteration doubles the paths twice.
+    const r = verify(assemble(branchyLoop(30)), RAW);
+    expect(r.insnProcessed).toBeLessThan(2_000);
+    expect(r.statesPruned).toBeGreaterThan(0);
+  });
+
+  it('a path explosion ends in COMPLEXITY_LIMIT within the work bound, deterministically', () => {
+    const a = verdict(branchyLoop(1000), { ...RAW, maxWork: 50_000 });
+    expect(a).toMatch(/^COMPLEXITY_LIMIT@/);
+    expect(verdict(branchyLoop(1000), { ...RAW, maxWork: 50_000 })).toBe(a);
+  });
+});
