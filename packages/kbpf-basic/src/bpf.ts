@@ -4,7 +4,7 @@
 // src/preprocessor.rs (pseudo lddw resolution), and Iscreamx/axebpf src/maps.rs (fd table).
 
 import type { HelperSignature, LddwResolver, MapInfo, Region, RunResult, VmOptions } from '@axebpf/rbpf';
-import { AddressSpace, EbpfVm, HelperTable, LINUX_TRACING_HELPERS, Program, ProgramError, verify, VerifierError } from '@axebpf/rbpf';
+import { AddressSpace, EbpfVm, HelperTable, LINUX_TRACING_HELPERS, Program, ProgramError, verify, VerifierError, VmError } from '@axebpf/rbpf';
 import { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from './constants.js';
 import { BpfCommandError } from './errors.js';
 import { registerStandardHelpers } from './helpers.js';
@@ -14,6 +14,17 @@ import { PerfEventBuffer } from './maps/perf.js';
 import type { Platform } from './platform.js';
 import { createMockPlatform } from './platform.js';
 import { MapRegistry } from './registry.js';
+
+/** Smallest sample space {@link BpfSystem.perfEventOpen} accepts (one empty record). */
+export const PERF_EVENT_MIN_CAPACITY = 16;
+/** Largest sample space {@link BpfSystem.perfEventOpen} accepts (1 GiB). */
+export const PERF_EVENT_MAX_CAPACITY = 1 << 30;
+
+/** A key or value argument of a command: a typed error instead of a TypeError further down. */
+function bytesArg(value: Uint8Array, field: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new BpfCommandError({ code: 'EINVAL', message: `${field} must be a Uint8Array, got ${value === null ? 'null' : typeof value}`, field });
+  return value;
+}
 
 /** Options of {@link BpfSystem}. */
 export interface BpfSystemOptions {
@@ -170,10 +181,11 @@ export class BpfSystem {
    * @param fd - map fd.
    * @param key - key bytes.
    * @returns a copy of the value (per-CPU maps: every CPU's, each padded to 8 bytes).
-   * @throws {MapError} `ENOENT`, `EINVAL`; {@link BpfCommandError} `EBADF`.
+   * @throws {MapError} `ENOENT`, `EINVAL`; {@link BpfCommandError} `EBADF`, `EINVAL` when the
+   * key is not a `Uint8Array`.
    */
   mapLookupElem(fd: number, key: Uint8Array): Uint8Array {
-    return this.map(fd).lookup(key);
+    return this.map(fd).lookup(bytesArg(key, 'key'));
   }
 
   /**
@@ -185,7 +197,7 @@ export class BpfSystem {
    * @throws {MapError} `EEXIST`, `ENOENT`, `E2BIG`, `EINVAL`, `EPERM`; {@link BpfCommandError} `EBADF`.
    */
   mapUpdateElem(fd: number, key: Uint8Array, value: Uint8Array, flags = 0): void {
-    this.map(fd).update(key, value, flags);
+    this.map(fd).update(bytesArg(key, 'key'), bytesArg(value, 'value'), flags);
   }
 
   /**
@@ -195,7 +207,7 @@ export class BpfSystem {
    * @throws {MapError} `ENOENT`, `EINVAL`, `EPERM`; {@link BpfCommandError} `EBADF`.
    */
   mapDeleteElem(fd: number, key: Uint8Array): void {
-    this.map(fd).delete(key);
+    this.map(fd).delete(bytesArg(key, 'key'));
   }
 
   /**
@@ -206,7 +218,7 @@ export class BpfSystem {
    * @throws {MapError} `ENOENT` at the end; {@link BpfCommandError} `EBADF`.
    */
   mapGetNextKey(fd: number, key?: Uint8Array): Uint8Array {
-    return this.map(fd).getNextKey(key);
+    return this.map(fd).getNextKey(key === undefined ? undefined : bytesArg(key, 'key'));
   }
 
   /**
@@ -217,7 +229,7 @@ export class BpfSystem {
    * @throws {MapError} `ENOENT`, `ENOTSUPP`; {@link BpfCommandError} `EBADF`.
    */
   mapLookupAndDeleteElem(fd: number, key: Uint8Array): Uint8Array {
-    return this.map(fd).lookupAndDelete(key);
+    return this.map(fd).lookupAndDelete(bytesArg(key, 'key'));
   }
 
   /**
@@ -254,10 +266,14 @@ export class BpfSystem {
    * @param cpu - the CPU.
    * @param capacity - sample space in bytes. Default 64 KiB.
    * @returns the event fd.
-   * @throws {BpfCommandError} `EINVAL` for a CPU out of range.
+   * @throws {BpfCommandError} `EINVAL` for a CPU out of range or a capacity that is not an
+   * integer from {@link PERF_EVENT_MIN_CAPACITY} to {@link PERF_EVENT_MAX_CAPACITY}.
    */
   perfEventOpen(cpu: number, capacity?: number): number {
     if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.platform.cpuCount()) throw new BpfCommandError({ code: 'EINVAL', message: `cpu ${cpu} out of range`, field: 'cpu' });
+    if (capacity !== undefined && (!Number.isInteger(capacity) || capacity < PERF_EVENT_MIN_CAPACITY || capacity > PERF_EVENT_MAX_CAPACITY)) {
+      throw new BpfCommandError({ code: 'EINVAL', message: `perf event capacity ${capacity} is not an integer from ${PERF_EVENT_MIN_CAPACITY} to ${PERF_EVENT_MAX_CAPACITY}`, field: 'capacity' });
+    }
     return this.#install({ kind: 'perf_event', event: new PerfEventBuffer(cpu, capacity) });
   }
 
@@ -307,12 +323,18 @@ export class BpfSystem {
       }
       throw new BpfCommandError({ code: 'EINVAL', message: `lddw at insn #${pc}: unsupported pseudo source ${src}`, field: 'insns' });
     };
-    const vm = new EbpfVm(program, { memory: this.space, helpers: this.helpers, resolveLddw: resolve, ...(attr.maxInstructions === undefined ? {} : { maxInstructions: attr.maxInstructions }), ...(attr.engine === undefined ? {} : { engine: attr.engine }) });
+    let vm: EbpfVm;
+    try {
+      vm = new EbpfVm(program, { memory: this.space, helpers: this.helpers, resolveLddw: resolve, ...(attr.maxInstructions === undefined ? {} : { maxInstructions: attr.maxInstructions }), ...(attr.engine === undefined ? {} : { engine: attr.engine }) });
+    } catch (e) {
+      if (VmError.isInstance(e) && e.code === 'OUT_OF_MEMORY') throw new BpfCommandError({ code: 'ENOMEM', message: `no address space left for the program: ${e.message}`, field: 'insns', cause: e });
+      throw e;
+    }
     if (attr.verify ?? true) {
       try {
         this.#verify(program, attr.contextSize ?? 0);
       } catch (e) {
-        this.space.unmap(vm.stack);
+        vm.dispose();
         throw e;
       }
     }
@@ -344,7 +366,8 @@ export class BpfSystem {
   }
 
   /**
-   * Closes an fd. A map is destroyed when no loaded program uses it any more.
+   * Closes an fd. A map is destroyed when no loaded program uses it any more; a program's
+   * stack, context copy and callback stacks are unmapped (their memory is reused).
    * @param fd - the handle.
    * @throws {BpfCommandError} `EBADF` when not open.
    */
@@ -355,7 +378,7 @@ export class BpfSystem {
       const inUse = this.#files.some((f) => f !== undefined && ((f.kind === 'map' && f.map === o.map) || (f.kind === 'prog' && f.maps.includes(o.map))));
       if (!inUse) this.registry.destroy(o.map);
     } else if (o.kind === 'prog') {
-      this.space.unmap(o.vm.stack);
+      o.vm.dispose();
       for (const m of o.maps) {
         const inUse = this.#files.some((f) => f !== undefined && ((f.kind === 'map' && f.map === m) || (f.kind === 'prog' && f.maps.includes(m))));
         if (!inUse) this.registry.destroy(m);

@@ -121,9 +121,14 @@ export class EbpfVm {
       counter: { executed: 0 },
     };
     call.invoker = (fnLo, fnHi, args, pc) => this.#invoke(fnLo, fnHi, args, pc);
-    this.#resolvePseudo(options.resolveLddw);
     this.#engineKind = options.engine ?? 'auto';
-    if (this.#engineKind === 'wasm') this.compile();
+    try {
+      this.#resolvePseudo(options.resolveLddw);
+      if (this.#engineKind === 'wasm') this.compile();
+    } catch (e) {
+      this.memory.unmap(this.stack); // a VM that fails to construct keeps no memory
+      throw e;
+    }
   }
 
   /**
@@ -275,6 +280,20 @@ export class EbpfVm {
       this.#callbackDepth--;
     }
     return (BigInt(regs[1]! >>> 0) << 32n) | BigInt(regs[0]! >>> 0);
+  }
+
+  /**
+   * Frees the VM's memory: unmaps its stack, its context copy and its callback stacks from the
+   * address space (their bytes are reused by later regions). The VM must not run afterwards.
+   * @remarks A loader that creates and drops many VMs in one address space must call this, or
+   * the regions stay mapped until the space runs out of segments (`OUT_OF_MEMORY`).
+   */
+  dispose(): void {
+    this.memory.unmap(this.stack);
+    if (this.#ctx !== undefined) this.memory.unmap(this.#ctx);
+    this.#ctx = undefined;
+    for (const r of this.#callbackStacks) this.memory.unmap(r);
+    this.#callbackStacks.length = 0;
   }
 
   /** r0's low 32 bits after the last run. */
