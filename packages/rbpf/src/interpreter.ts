@@ -6,7 +6,7 @@ import { VmError } from './errors.js';
 import type { HelperCall, HelperFn } from './helpers.js';
 import { invokeHelper, storeResult } from './helpers.js';
 import type { AddressSpace } from './memory.js';
-import { MAX_CALL_FRAMES, STACK_FRAME_SIZE } from './opcodes.js';
+import { MAX_CALL_FRAMES } from './opcodes.js';
 import type { Program } from './program.js';
 import { bswap32, divMod32, divMod64, mulHigh32 } from './u64.js';
 
@@ -629,10 +629,9 @@ export function interpret(state: InterpreterState): number {
           for (let i = 0; i < 10; i++) frames[f + i] = R[12 + i]!;
           frames[f + 10] = pc;
           depth++;
-          // The callee's frame lies below the caller's: r10 -= 512.
-          const l = (R[20]! >>> 0) - STACK_FRAME_SIZE;
-          R[21] = R[21]! - (l < 0 ? 1 : 0);
-          R[20] = l;
+          // The callee's frame is the next 512-byte region (the next segment), so r10 keeps its
+          // low half and moves one segment up: no frame reaches another's bytes.
+          R[21] = R[21]! + 1;
           pc += IMM[pc]!;
         } else {
           count = callHelper(state, IMM[pc]!, pc, count);

@@ -156,6 +156,50 @@ export class AddressSpace {
     if (segment >= MAX_SEGMENTS) {
       throw new VmError({ code: 'OUT_OF_MEMORY', pc: -1, message: `no segment left for region \`${name}\` (at most ${MAX_SEGMENTS - 1})` });
     }
+    return this.#mapAt(segment, name, size, writable);
+  }
+
+  /**
+   * Maps `count` zero-filled regions of `size` bytes at consecutive segments (the stack frames
+   * of one run: frame k + 1 is at frame k's address + 2^32, so an access below a frame's base
+   * falls into no region's bounds).
+   * @param name - base name; region k is `${name}${k}`.
+   * @param count - number of regions.
+   * @param size - bytes per region.
+   * @param writable - whether programs may store into them.
+   * @returns the regions, by increasing segment.
+   * @throws {VmError} `OUT_OF_MEMORY` when no run of free segments or bytes is left.
+   */
+  mapConsecutive(name: string, count: number, size: number, writable: boolean): Region[] {
+    // a run of free segments, else fresh ones at the end
+    const free = [...this.#free].sort((a, b) => a - b);
+    let start = -1;
+    for (let i = 0; i + count <= free.length && start < 0; i++) if (free[i + count - 1] === free[i]! + count - 1) start = free[i]!;
+    if (start < 0) start = this.#regions.length;
+    if (start + count > MAX_SEGMENTS) {
+      throw new VmError({ code: 'OUT_OF_MEMORY', pc: -1, message: `no run of ${count} segments left for \`${name}\` (at most ${MAX_SEGMENTS - 1} segments)` });
+    }
+    for (let k = 0; k < count; k++) {
+      const at = this.#free.indexOf(start + k);
+      if (at >= 0) this.#free.splice(at, 1);
+    }
+    const out: Region[] = [];
+    try {
+      for (let k = 0; k < count; k++) out.push(this.#mapAt(start + k, `${name}${k}`, size, writable));
+    } catch (e) {
+      for (const r of out) this.unmap(r);
+      for (let k = out.length; k < count; k++) if (start + k < this.#regions.length && this.#regions[start + k] === undefined && !this.#free.includes(start + k)) this.#free.push(start + k);
+      throw e;
+    }
+    return out;
+  }
+
+  #mapAt(segment: number, name: string, size: number, writable: boolean): Region {
+    while (this.#regions.length < segment) {
+      // segments skipped over by a consecutive run at the end stay free
+      this.#free.push(this.#regions.length);
+      this.#regions.push(undefined);
+    }
     let offset: number;
     try {
       offset = this.#allocate(name, size);

@@ -59,8 +59,9 @@ export interface RunResult {
  *
  * Registers at entry: r1 = address of the context (0 without one), r2 = its length in bytes
  * (the convention of the bpf_conformance suite; programs that expect a context pointer only
- * ignore it), r10 = top of a 512-byte stack frame. Local calls get fresh 512-byte frames below
- * the caller's, up to 8 frames.
+ * ignore it), r10 = top of a 512-byte stack frame. Local calls get fresh 512-byte frames, up to
+ * 8, each its own region: a frame can touch only its own 512 bytes (`[r10 - 520]` faults with
+ * `ACCESS_VIOLATION`, as uBPF faults and the Linux verifier rejects it).
  *
  * @example
  * ```ts
@@ -76,8 +77,14 @@ export class EbpfVm {
   readonly memory: AddressSpace;
   /** The helpers it may call. */
   readonly helpers: HelperTable;
-  /** Stack region (all frames). */
+  /** Stack region of the main frame (512 bytes; r10 points at its end). */
   readonly stack: Region;
+  /**
+   * The stack frames of a run, one 512-byte region each at consecutive segments: a local call's
+   * frame is the next one, so a frame can only touch its own 512 bytes (an access below it
+   * faults instead of landing in another frame).
+   */
+  readonly stackFrames: readonly Region[];
   /** Instruction budget per run. */
   maxInstructions: number;
   /** Instructions executed by the last run; -1 after a fault. */
@@ -86,7 +93,7 @@ export class EbpfVm {
   readonly #ctxWritable: boolean;
   #ctx: Region | undefined;
   #callbackDepth = 0;
-  readonly #callbackStacks: Region[] = [];
+  readonly #callbackStacks: Region[][] = [];
   readonly #engineKind: EngineKind;
   #wasm: WasmEngine | undefined;
   #runs = 0;
@@ -103,7 +110,8 @@ export class EbpfVm {
     this.helpers = options.helpers ?? new HelperTable();
     this.maxInstructions = options.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS;
     this.#ctxWritable = options.ctxWritable ?? true;
-    this.stack = this.memory.map('stack', STACK_FRAME_SIZE * MAX_CALL_FRAMES, true);
+    this.stackFrames = this.memory.mapConsecutive('stack', MAX_CALL_FRAMES, STACK_FRAME_SIZE, true);
+    this.stack = this.stackFrames[0]!;
     const regs = new Int32Array(22);
     const call = new HelperCall(this.memory, regs);
     call.owner = this;
@@ -126,7 +134,7 @@ export class EbpfVm {
       this.#resolvePseudo(options.resolveLddw);
       if (this.#engineKind === 'wasm') this.compile();
     } catch (e) {
-      this.memory.unmap(this.stack); // a VM that fails to construct keeps no memory
+      for (const r of this.stackFrames) this.memory.unmap(r); // a VM that fails to construct keeps no memory
       throw e;
     }
   }
@@ -261,7 +269,7 @@ export class EbpfVm {
     // A callback runs on its own registers and stack, like a fresh frame in Linux.
     const outer = this.#state;
     this.#callbackDepth++;
-    const stack = (this.#callbackStacks[this.#callbackDepth - 1] ??= this.memory.map(`callback-stack${this.#callbackDepth}`, STACK_FRAME_SIZE * MAX_CALL_FRAMES, true));
+    const stack = (this.#callbackStacks[this.#callbackDepth - 1] ??= this.memory.mapConsecutive(`callback${this.#callbackDepth}-stack`, MAX_CALL_FRAMES, STACK_FRAME_SIZE, true))[0]!;
     const regs = new Int32Array(22);
     const call = new HelperCall(this.memory, regs);
     call.owner = this;
@@ -289,10 +297,10 @@ export class EbpfVm {
    * the regions stay mapped until the space runs out of segments (`OUT_OF_MEMORY`).
    */
   dispose(): void {
-    this.memory.unmap(this.stack);
+    for (const r of this.stackFrames) this.memory.unmap(r);
     if (this.#ctx !== undefined) this.memory.unmap(this.#ctx);
     this.#ctx = undefined;
-    for (const r of this.#callbackStacks) this.memory.unmap(r);
+    for (const set of this.#callbackStacks) for (const r of set) this.memory.unmap(r);
     this.#callbackStacks.length = 0;
   }
 

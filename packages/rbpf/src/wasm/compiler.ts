@@ -4,7 +4,7 @@
 // branches, backward jumps go through a br_table), BPF-to-BPF functions become Wasm functions.
 
 import { MAX_SEGMENTS, SEGMENT_TABLE_OFFSET } from '../memory.js';
-import { MAX_CALL_FRAMES, OP, STACK_FRAME_SIZE } from '../opcodes.js';
+import { MAX_CALL_FRAMES, OP } from '../opcodes.js';
 import type { Program } from '../program.js';
 import { ByteWriter, F64, I32, I64, section, VOID, W } from './encoder.js';
 
@@ -555,8 +555,9 @@ class FunctionEmitter {
     this.#fault(FAULT.CALL_DEPTH, pc);
     b.byte(W.end);
     for (let r = 0; r <= 9; r++) this.#get(r);
+    // the callee's frame: the next 512-byte region, one segment (2^32) up
     this.#get(10);
-    b.byte(W.i64_const).s64(BigInt(STACK_FRAME_SIZE)).byte(W.i64_sub);
+    b.byte(W.i64_const).s64(1n << 32n).byte(W.i64_add);
     b.byte(W.local_get).u32(L_DEPTH).byte(W.i32_const).byte(1).byte(W.i32_add);
     b.byte(W.call).u32(F_FIRST_EBPF + fn);
     // results r0..r5 are on the stack, r5 on top
