@@ -79,6 +79,7 @@ export function generateProgram(rng: Rng): Uint8Array {
   const scalarReg = () => rng.pick([0, 2, 3, 4, 5, 6, 7, 8]);
   const snippets = 2 + rng.int(12);
   let hasCallback = false;
+  let hasSub = false;
   const pending: string[] = [];
   for (let i = 0; i < snippets; i++) {
     const kind = rng.int(16);
@@ -171,6 +172,12 @@ export function generateProgram(rng: Rng): Uint8Array {
         else b.endian(rng.pick(['le', 'be', 'bswap'] as const), scalarReg(), rng.pick([16, 32, 64] as const));
         break;
       case 13:
+        if (rng.chance(0.25)) {
+          // a local call: the subprogram uses its own stack frame (sometimes out of it)
+          hasSub = true;
+          b.alu64('mov', 1, rng.pick(IMMS)).callLocal('sub');
+          break;
+        }
         if (rng.chance(0.3)) b.movsx(scalarReg(), scalarReg(), rng.pick([8, 16, 32] as const));
         else b.neg(scalarReg(), rng.chance(0.5) ? 64 : 32);
         break;
@@ -190,6 +197,10 @@ export function generateProgram(rng: Rng): Uint8Array {
     b.load('dw', 6, 3, 0).alu64('add', 6, 1).store('dw', 3, 0, reg(6));
     if (rng.chance(0.5)) b.call(F.ktime_get_ns);
     b.alu64('mov', 0, rng.chance(0.8) ? 0 : 1).exit();
+  }
+  if (hasSub) {
+    // sub(r1): a frame of its own; now and then an access just outside it
+    b.label('sub').store('dw', 10, rng.chance(0.9) ? -8 : rng.pick([-520, 0, 504]), reg(1)).load('dw', 0, 10, -8).alu64('add', 0, 1).exit();
   }
   const insns = b.insns();
   // Patch the callback pointer (lddw src=4 imm = relative target - 1).
