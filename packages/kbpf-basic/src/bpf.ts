@@ -5,7 +5,7 @@
 
 import type { HelperSignature, LddwResolver, MapInfo, Region, RunResult, VmOptions } from '@axebpf/rbpf';
 import { AddressSpace, EbpfVm, HelperTable, LINUX_TRACING_HELPERS, Program, ProgramError, verify, VerifierError, VmError } from '@axebpf/rbpf';
-import { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from './constants.js';
+import { BPF_F_RDONLY_PROG, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from './constants.js';
 import { BpfCommandError } from './errors.js';
 import { registerStandardHelpers } from './helpers.js';
 import { ArrayMap } from './maps/array.js';
@@ -344,7 +344,7 @@ export class BpfSystem {
   #verify(program: Program, contextSize: number): void {
     const maps = new Map<number, MapInfo>();
     this.#files.forEach((o, fd) => {
-      if (o?.kind === 'map') maps.set(fd, { keySize: o.map.keySize, valueSize: o.map.valueSize, name: o.map.name });
+      if (o?.kind === 'map') maps.set(fd, { keySize: o.map.keySize, valueSize: o.map.valueSize, name: o.map.name, readOnly: (o.map.mapFlags & BPF_F_RDONLY_PROG) !== 0 });
     });
     try {
       verify(program, { programType: 'tracepoint', context: { size: contextSize }, helpers: this.#verifierHelpers, maps });

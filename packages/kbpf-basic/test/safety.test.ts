@@ -2,7 +2,7 @@
 import { Program, ProgramBuilder, VerifierError, VmError } from '@axebpf/rbpf';
 import { describe, expect, it } from 'vitest';
 import type { RingBufMap } from '../src/index.js';
-import { BPF_FUNC as F, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, MapError, BPF_MAP_TYPE_RINGBUF, BpfCommandError, BpfSystem, RingBufConsumer, createMockPlatform } from '../src/index.js';
+import { BPF_F_RDONLY_PROG, BPF_FUNC as F, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, MapError, BPF_MAP_TYPE_RINGBUF, BpfCommandError, BpfSystem, RingBufConsumer, createMockPlatform } from '../src/index.js';
 import { codeOf, engines, u32 } from './util.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(s.match(/../g)!, (h) => parseInt(h, 16));
@@ -144,5 +144,20 @@ describe('BPF_PROG_LOAD verifies by default', () => {
     const ctx = new Uint8Array(16);
     ctx[8] = 9;
     expect(bpf.progRun(bpf.progLoad({ insns: readCtx, contextSize: 16 }), ctx).value).toBe(9n);
+  });
+
+  it('rejects stores into a BPF_F_RDONLY_PROG map value (.rodata) at load', () => {
+    const bpf = new BpfSystem();
+    const fd = bpf.mapCreate({ mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, mapFlags: BPF_F_RDONLY_PROG });
+    const store = new ProgramBuilder().lddw(1, fd, 2).store('dw', 1, 0, 1).alu64('mov', 0, 0).exit().build();
+    let err: unknown;
+    try {
+      bpf.progLoad({ insns: store });
+    } catch (e) {
+      err = e;
+    }
+    expect(BpfCommandError.isInstance(err) && (err.cause as VerifierError).code).toBe('READ_ONLY');
+    const load = new ProgramBuilder().lddw(1, fd, 2).load('dw', 0, 1, 0).exit().build();
+    expect(bpf.progRun(bpf.progLoad({ insns: load })).value).toBe(0n);
   });
 });

@@ -596,6 +596,7 @@ class Verifier {
       case 'map_value': {
         if (ptr.nullId !== 0) this.fail('NULL_DEREFERENCE', `r${reg} may be null: check the result of map_lookup_elem before dereferencing`, reg);
         const map = this.maps.get(ptr.map)!;
+        if (dir === 'write' && map.readOnly === true) this.fail('READ_ONLY', `r${reg} points into a value of ${map.name === undefined ? 'a read-only map' : `the read-only map \`${map.name}\``} (BPF_F_RDONLY_PROG, e.g. \`.rodata\`): programs cannot write it`, reg);
         this.bounds(reg, name, ptr.lo + off, ptr.hi + off, size, map.valueSize, `the ${map.valueSize}-byte map value`);
         this.noPointerStore(value, valueReg, 'a map value');
         return undefined;

@@ -36,4 +36,12 @@ describe('verifier robustness', () => {
     expect(a).toMatch(/^COMPLEXITY_LIMIT@/);
     expect(verdict(branchyLoop(1000), { ...RAW, maxWork: 50_000 })).toBe(a);
   });
+
+  it('stores into a read-only map value (.rodata, BPF_F_RDONLY_PROG) are rejected; loads are fine', () => {
+    const maps = new Map([[4, { keySize: 4, valueSize: 8, name: '.rodata', readOnly: true }]]);
+    const tp = { programType: 'tracepoint', context: { size: 0 }, maps } as const;
+    expect(verdict('lddw %r1, map_value[4]+0\nstdw [%r1], 1\nmov %r0, 0\nexit', tp)).toBe('READ_ONLY@2');
+    expect(verdict('lddw %r1, map_value[4]+0\nmov %r2, 1\nlock add [%r1], %r2\nmov %r0, 0\nexit', tp)).toBe('READ_ONLY@3');
+    expect(verdict('lddw %r1, map_value[4]+0\nldxdw %r0, [%r1]\nexit', tp)).toMatch(/^ok /);
+  });
 });
