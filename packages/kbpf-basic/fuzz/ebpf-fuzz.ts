@@ -80,6 +80,7 @@ export function generateProgram(rng: Rng): Uint8Array {
   const snippets = 2 + rng.int(12);
   let hasCallback = false;
   let hasSub = false;
+  let hasLoop = false;
   const pending: string[] = [];
   for (let i = 0; i < snippets; i++) {
     const kind = rng.int(16);
@@ -156,6 +157,13 @@ export function generateProgram(rng: Rng): Uint8Array {
         break;
       }
       case 10: {
+        if (rng.chance(0.4)) {
+          // bpf_loop(n, lcb, &stack, 0): the callback counts into the caller's stack
+          hasLoop = true;
+          b.store('dw', 10, -32, 0).alu64('mov', 1, rng.pick([0, 1, 5, 50, 3000, (1 << 23) + 1])).lddw(2, 0, 4);
+          b.alu64('mov', 3, reg(10)).alu64('add', 3, -32).alu64('mov', 4, rng.chance(0.95) ? 0 : 1).call(F.loop);
+          break;
+        }
         // for_each_map_elem with the callback at the end of the program
         hasCallback = true;
         b.lddw(1, FUZZ_MAPS.hash, 1).lddw(2, 0, 4);
@@ -198,18 +206,30 @@ export function generateProgram(rng: Rng): Uint8Array {
     if (rng.chance(0.5)) b.call(F.ktime_get_ns);
     b.alu64('mov', 0, rng.chance(0.8) ? 0 : 1).exit();
   }
+  if (hasLoop) {
+    // lcb(i, ctx): *ctx += i; sometimes a helper; stop when i reaches a bound
+    b.label('lcb').load('dw', 6, 2, 0).alu64('add', 6, reg(1)).store('dw', 2, 0, reg(6));
+    if (rng.chance(0.5)) b.alu64('mov', 7, reg(1)).call(F.get_prandom_u32).alu64('mov', 1, reg(7));
+    b.alu64('mov', 0, 0).jump('jlt', 1, rng.pick([3, 40, 100000]), 'lcb_out').alu64('mov', 0, 1).label('lcb_out').exit();
+  }
   if (hasSub) {
     // sub(r1): a frame of its own; now and then an access just outside it
     b.label('sub').store('dw', 10, rng.chance(0.9) ? -8 : rng.pick([-520, 0, 504]), reg(1)).load('dw', 0, 10, -8).alu64('add', 0, 1).exit();
   }
   const insns = b.insns();
-  // Patch the callback pointer (lddw src=4 imm = relative target - 1).
-  const cbSlot = hasCallback ? slotOfLabel(insns) : -1;
+  // Patch the callback pointers (lddw src=4, imm = relative target - 1): the one followed by a
+  // for_each call gets `cb`, the one followed by a loop call gets `lcb`.
+  const targets = labelSlots(insns, hasCallback, hasLoop);
   let slot = 0;
   const out: Omit<Insn, 'pc'>[] = [];
-  for (const insn of insns) {
-    if (insn.opcode === 0x18 && insn.src === 4) out.push({ ...insn, imm: cbSlot - slot - 1 });
-    else out.push(insn);
+  for (let k = 0; k < insns.length; k++) {
+    const insn = insns[k]!;
+    if (insn.opcode === 0x18 && insn.src === 4) {
+      let helper = 0;
+      for (let m = k + 1; m < insns.length && helper === 0; m++) if (insns[m]!.opcode === 0x85 && insns[m]!.src === 0) helper = insns[m]!.imm;
+      const target = helper === F.loop ? targets.lcb : targets.cb;
+      out.push({ ...insn, imm: target - slot - 1 });
+    } else out.push(insn);
     slot += insn.opcode === 0x18 ? 2 : 1;
   }
   // Rarely, flip a random field of one instruction (decode errors and odd encodings).
@@ -221,14 +241,18 @@ export function generateProgram(rng: Rng): Uint8Array {
   return encodeInsns(out);
 }
 
-/** Slot of the callback: the instruction after the main program's first `exit`. */
-function slotOfLabel(insns: readonly Omit<Insn, 'pc'>[]): number {
+/** Slots of the callbacks: `cb` then `lcb` follow the main program's `exit`, in that order. */
+function labelSlots(insns: readonly Omit<Insn, 'pc'>[], hasCallback: boolean, hasLoop: boolean): { cb: number; lcb: number } {
+  const exits: number[] = [];
   let slot = 0;
   for (const insn of insns) {
     slot += insn.opcode === 0x18 ? 2 : 1;
-    if (insn.opcode === 0x95) return slot;
+    if (insn.opcode === 0x95) exits.push(slot);
   }
-  return slot;
+  // main's exit is first; cb (if any) ends with one exit; lcb (if any) with one exit
+  const cb = hasCallback ? exits[0]! : -1;
+  const lcb = hasLoop ? exits[hasCallback ? 1 : 0]! : -1;
+  return { cb, lcb };
 }
 
 /** What one engine made of a program. */

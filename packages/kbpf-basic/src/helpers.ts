@@ -4,7 +4,7 @@
 // src/helper/mod.rs and Iscreamx/axebpf src/helpers.rs. Errors are returned as -errno.
 
 import type { HelperCall, HelperTable } from '@axebpf/rbpf';
-import { BPF_FUNC, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP, ERRNO } from './constants.js';
+import { BPF_FUNC, BPF_MAX_LOOPS, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP, ERRNO } from './constants.js';
 import { MapError } from './errors.js';
 import type { BpfMap } from './maps/base.js';
 import { PerfEventArrayMap } from './maps/perf.js';
@@ -53,7 +53,7 @@ export function readCString(call: HelperCall, address: bigint, max: number): str
 }
 
 /**
- * Registers the standard helpers on a table: ids 1–8, 14, 16, 25, 87–89, 130–134, 164 and 195
+ * Registers the standard helpers on a table: ids 1–8, 14, 16, 25, 87–89, 130–134, 164, 181 and 195
  * (see {@link BPF_FUNC}). Map arguments are map pointers (`lddw src=1`, resolved by the
  * command layer to {@link BpfMap.address}).
  * @param table - the helper table of the VMs.
@@ -198,6 +198,18 @@ export function registerStandardHelpers(table: HelperTable, options: StandardHel
       if (MapError.isInstance(e) && e.code === 'ENOTSUPP') return -ERRNO.EINVAL;
       throw e;
     }
+  });
+  table.register(F.loop, 'loop', (call) => {
+    // bpf_loop(nr_loops, callback_fn, callback_ctx, flags): callback(i, ctx) until it returns 1.
+    if (call.u64(4) !== 0n) return -ERRNO.EINVAL;
+    if (call.hi(1) !== 0 || call.u32(1) > BPF_MAX_LOOPS) return -ERRNO.E2BIG;
+    const n = call.u32(1);
+    const ctx = call.u64(3);
+    for (let i = 0; i < n; i++) {
+      // Its instructions count against the run's one budget (rbpf), so a long loop ends there.
+      if ((call.invoke(2, [i, ctx]) & 0xffffffffn) === 1n) return i + 1;
+    }
+    return n;
   });
   table.register(F.map_lookup_percpu_elem, 'map_lookup_percpu_elem', (call) => {
     const map = mapArg(maps, call, 1);

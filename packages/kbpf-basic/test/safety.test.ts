@@ -1,5 +1,5 @@
 // Reproducers of the differential fuzz campaign (issue 26): each failed before its fix.
-import { Program, ProgramBuilder, VerifierError, VmError } from '@axebpf/rbpf';
+import { Program, ProgramBuilder, reg, VerifierError, VmError } from '@axebpf/rbpf';
 import { describe, expect, it } from 'vitest';
 import type { RingBufMap } from '../src/index.js';
 import { BPF_F_RDONLY_PROG, BPF_FUNC as F, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, MapError, BPF_MAP_TYPE_RINGBUF, BpfCommandError, BpfSystem, RingBufConsumer, createMockPlatform } from '../src/index.js';
@@ -113,6 +113,33 @@ describe.each(engines)('safety reproducers on the $name', (engine) => {
       err = e;
     }
     expect(VmError.isInstance(err) && [err.code, err.pc]).toEqual(['INVALID_CALLBACK', 5]);
+  });
+  it('bpf_loop runs its callback (which may call helpers) under one budget per run', () => {
+    const bpf = new BpfSystem();
+    // sum = 0; n = loop(N, cb, &sum, 0); return n * 1000 + sum.  cb(i, ctx): ktime; *ctx += i; return i == STOP
+    const prog = (n: number, stop: number) => {
+      const main = new ProgramBuilder().store('dw', 10, -8, 0).alu64('mov', 1, n).lddw(2, 0, 4).alu64('mov', 3, reg(10)).alu64('add', 3, -8).alu64('mov', 4, 0).call(F.loop);
+      main.load('dw', 1, 10, -8).alu64('mul', 0, 1000).alu64('add', 0, reg(1)).exit();
+      const cbPc = main.insns().reduce((k, x) => k + (x.opcode === 0x18 ? 2 : 1), 0);
+      main.alu64('mov', 6, reg(1)).alu64('mov', 7, reg(2)).call(F.ktime_get_ns).load('dw', 8, 7, 0).alu64('add', 8, reg(6)).store('dw', 7, 0, reg(8));
+      main.alu64('mov', 0, 0).jump('jne', 6, stop, 'out').alu64('mov', 0, 1).label('out').exit();
+      const insns = main.insns();
+      insns[2] = { ...insns[2]!, imm: cbPc - 2 - 1 };
+      return Program.fromInsns(insns);
+    };
+    expect(engine.load(bpf, prog(10, -1)).run()).toBe(10n * 1000n + 45n);
+    expect(engine.load(bpf, prog(10, 3)).run()).toBe(4n * 1000n + 6n);
+    // 8 M iterations do not fit a 10,000-instruction budget: the run stops inside the callback.
+    const fd = bpf.progLoad({ insns: prog(1 << 23, -1), engine: engine.name as 'interpreter' | 'wasm', verify: false, maxInstructions: 10_000 });
+    let err: unknown;
+    try {
+      bpf.progRun(fd);
+    } catch (e) {
+      err = e;
+    }
+    expect(VmError.isInstance(err) && err.code).toBe('BUDGET_EXHAUSTED');
+    expect(codeOf(() => engine.load(bpf, prog((1 << 23) + 1, -1)).run())).toBeUndefined();
+    expect(engine.load(bpf, prog((1 << 23) + 1, -1)).run()).toBe(BigInt.asUintN(64, -7n * 1000n));
   });
 });
 
