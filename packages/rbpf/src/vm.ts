@@ -94,6 +94,8 @@ export class EbpfVm {
   #ctx: Region | undefined;
   #callbackDepth = 0;
   readonly #callbackStacks: Region[][] = [];
+  /** Instructions a `lddw src=4` names: the only valid callback entries (both engines). */
+  readonly #callbackEntries = new Set<number>();
   readonly #engineKind: EngineKind;
   #wasm: WasmEngine | undefined;
   #runs = 0;
@@ -172,6 +174,7 @@ export class EbpfVm {
         imm2 ??= p.imm2.slice();
         imm[pc] = pc + p.imm[pc]! + 1;
         imm2[pc] = FUNC_POINTER_TAG;
+        this.#callbackEntries.add(imm[pc]!);
       } else if (src !== 0) {
         if (resolve === undefined) {
           throw new VmError({ code: 'UNRESOLVED_LDDW', pc, message: `\`lddw\` with pseudo source \`${src}\` needs a map resolver (load the program through a loader)` });
@@ -260,7 +263,7 @@ export class EbpfVm {
   }
 
   #invoke(fnLo: number, fnHi: number, args: readonly (bigint | number)[], pc: number): bigint {
-    if (fnHi !== FUNC_POINTER_TAG || fnLo < 0 || fnLo >= this.program.length) {
+    if (fnHi !== FUNC_POINTER_TAG || !this.#callbackEntries.has(fnLo)) {
       throw new VmError({ code: 'INVALID_CALLBACK', pc, message: `\`0x${((BigInt(fnHi >>> 0) << 32n) | BigInt(fnLo >>> 0)).toString(16)}\` is not a function of this program (load callbacks with \`lddw\` BPF_PSEUDO_FUNC)` });
     }
     if (this.#callbackDepth >= MAX_CALL_FRAMES) {

@@ -57,4 +57,10 @@ describe('instruction budget', () => {
       expect(outcome(src, 'wasm', budget, loopHelpers()), `budget ${budget}`).toBe(a);
     }
   });
+
+  it('a forged function pointer is INVALID_CALLBACK at the helper call on both engines', () => {
+    // r1 = FUNC_POINTER_TAG:4 without BPF_PSEUDO_FUNC (pc 4 is a real instruction, not a callback)
+    const src = 'lddw %r1, 0xfffffffe00000004\nmov %r2, 1\ncall 9\nexit\nmov %r0, 0\nexit';
+    expect(engines.map((e) => outcome(src, e, 1000, loopHelpers()))).toEqual(['INVALID_CALLBACK@3', 'INVALID_CALLBACK@3']);
+  });
 });
