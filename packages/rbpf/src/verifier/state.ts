@@ -112,7 +112,8 @@ export const ALL_REGISTERS = 0x7ff;
 export function stateWithin(inner: State, outer: State, exact: boolean, needed = ALL_REGISTERS): boolean {
   if (inner.frames.length !== outer.frames.length) return false;
   if (exact ? !scalarEqual(inner.memLen, outer.memLen) : !scalarWithin(inner.memLen, outer.memLen)) return false;
-  for (let f = 0; f < outer.frames.length; f++) {
+  // deepest frame first: that is where states usually differ (its registers, its loop counter)
+  for (let f = outer.frames.length - 1; f >= 0; f--) {
     const a = inner.frames[f]!;
     const b = outer.frames[f]!;
     if (a.callsite !== b.callsite) return false;
@@ -124,6 +125,11 @@ export function stateWithin(inner: State, outer: State, exact: boolean, needed =
       if ((needed & (1 << r)) === 0 && x.kind === 'scalar' && y.kind === 'scalar') continue;
       if (!regWithin(x, y, exact)) return false;
     }
+    for (const [slot, spilled] of b.spills) {
+      const mine = a.spills.get(slot);
+      if (mine === undefined || !regWithin(mine, spilled, exact)) return false;
+    }
+    if (exact && a.spills.size !== b.spills.size) return false;
     if (a.stack !== b.stack) {
       const as = a.stack;
       const bs = b.stack;
@@ -134,11 +140,6 @@ export function stateWithin(inner: State, outer: State, exact: boolean, needed =
         if (exact || ib === STACK_UNINIT || ob === STACK_SPILL) return false;
       }
     }
-    for (const [slot, spilled] of b.spills) {
-      const mine = a.spills.get(slot);
-      if (mine === undefined || !regWithin(mine, spilled, exact)) return false;
-    }
-    if (exact && a.spills.size !== b.spills.size) return false;
   }
   return true;
 }

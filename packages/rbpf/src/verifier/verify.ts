@@ -307,7 +307,9 @@ class Verifier {
         if (++this.processed > limit) {
           this.fail('COMPLEXITY_LIMIT', `the program is too complex to verify: ${limit} instructions analysed without finishing (loops with large or unproven bounds multiply paths); bound loops tighter or raise maxInstructions`);
         }
-        if (++this.work > maxWork) tooComplex();
+        // deeper call stacks cost more per step (clones, comparisons): weigh by frames
+        this.work += state.frames.length;
+        if (this.work > maxWork) tooComplex();
         if (this.pruneAt[pc]) {
           let list = this.visited.get(pc);
           let prune = false;

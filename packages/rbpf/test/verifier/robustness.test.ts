@@ -44,4 +44,14 @@ describe('verifier robustness', () => {
     expect(verdict('lddw %r1, map_value[4]+0\nmov %r2, 1\nlock add [%r1], %r2\nmov %r0, 0\nexit', tp)).toBe('READ_ONLY@3');
     expect(verdict('lddw %r1, map_value[4]+0\nldxdw %r0, [%r1]\nexit', tp)).toMatch(/^ok /);
   });
+
+  it('seven nested frames with spills and branchy loops end in COMPLEXITY_LIMIT within the work bound', () => {
+    const spills = Array.from({ length: 40 }, (_, i) => `stxdw [%r10-${8 * (i + 1)}], %r${i % 2 ? 6 : 7}`).join('\n');
+    const fn = (k: number) =>
+      `f${k}: mov %r6, %r1\nmov %r7, %r2\n${spills}\nmov %r9, 0\nmov %r0, 0\nl${k}: jgt %r6, ${k}, a${k}\nadd %r0, 1\na${k}: jset %r7, ${k}, b${k}\nadd %r0, 2\nb${k}: add %r9, 1\n` +
+      `${k < 7 ? `mov %r1, %r6\nmov %r2, %r7\ncall local f${k + 1}\n` : ''}jlt %r9, 300, l${k}\nmov %r0, 0\nexit`;
+    const source = `ldxdw %r6, [%r1]\nldxdw %r7, [%r1+8]\nmov %r0, 0\nmov %r1, %r6\nmov %r2, %r7\ncall local f1\nexit\n${[1, 2, 3, 4, 5, 6, 7].map(fn).join('\n')}`;
+    expect(assemble(source).length).toBeGreaterThan(3000);
+    expect(verdict(source)).toMatch(/^COMPLEXITY_LIMIT@/);
+  });
 });
