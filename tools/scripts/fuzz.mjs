@@ -4,6 +4,11 @@
 // tools/scripts/fuzz/ against the built packages (run `pnpm build` first). A harness mutates
 // valid inputs and checks that every failure is the package's typed error; it exits 1 and
 // prints the input on the first finding. Bounded by a count of inputs and/or seconds.
+// Targets that live in a package (EXTERNAL) run as that package's script, with their own
+// options (`pnpm fuzz ebpf --count N --seed S --verify-every K`).
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const TARGETS = {
@@ -12,7 +17,20 @@ const TARGETS = {
   ksym: './fuzz/ksym.mjs',
 };
 
-const usage = `usage: pnpm fuzz <${Object.keys(TARGETS).join('|')}> [--count N] [--time SECONDS] [--seed S]`;
+/** target name -> [package directory, command, what it does]; run from that directory. */
+const EXTERNAL = {
+  ebpf: ['packages/kbpf-basic', ['tsx', 'fuzz/ebpf-cli.ts'], 'random eBPF programs on both engines and the verifier (--count N --seed S --verify-every K)'],
+  bpfscript: ['packages/bpfscript', ['vitest', 'run', 'test/fuzz.test.ts'], 'random token streams and valid programs through the compiler (FUZZ_RUNS=N scales it)'],
+};
+
+const usage = `usage: pnpm fuzz <${[...Object.keys(TARGETS), ...Object.keys(EXTERNAL)].join('|')}> [--count N] [--time SECONDS] [--seed S]`;
+const external = EXTERNAL[process.argv[2]];
+if (external !== undefined) {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const [dir, [bin, ...rest], _what] = external;
+  const r = spawnSync(join(root, 'node_modules', '.bin', bin), [...rest, ...process.argv.slice(3)], { cwd: join(root, dir), stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 let parsed;
 try {
   parsed = parseArgs({

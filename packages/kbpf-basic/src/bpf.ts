@@ -3,9 +3,9 @@
 // role of Starry-OS/kbpf-basic src/map/mod.rs (syscall wrappers), src/prog.rs and
 // src/preprocessor.rs (pseudo lddw resolution), and Iscreamx/axebpf src/maps.rs (fd table).
 
-import type { LddwResolver, Region, RunResult, VmOptions } from '@axebpf/rbpf';
-import { AddressSpace, EbpfVm, HelperTable, Program, ProgramError } from '@axebpf/rbpf';
-import { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from './constants.js';
+import type { HelperSignature, LddwResolver, MapInfo, Region, RunResult, VmOptions } from '@axebpf/rbpf';
+import { AddressSpace, EbpfVm, HelperTable, LINUX_TRACING_HELPERS, Program, ProgramError, verify, VerifierError, VmError } from '@axebpf/rbpf';
+import { BPF_F_RDONLY_PROG, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from './constants.js';
 import { BpfCommandError } from './errors.js';
 import { registerStandardHelpers } from './helpers.js';
 import { ArrayMap } from './maps/array.js';
@@ -15,6 +15,17 @@ import type { Platform } from './platform.js';
 import { createMockPlatform } from './platform.js';
 import { MapRegistry } from './registry.js';
 
+/** Smallest sample space {@link BpfSystem.perfEventOpen} accepts (one empty record). */
+export const PERF_EVENT_MIN_CAPACITY = 16;
+/** Largest sample space {@link BpfSystem.perfEventOpen} accepts (1 GiB). */
+export const PERF_EVENT_MAX_CAPACITY = 1 << 30;
+
+/** A key or value argument of a command: a typed error instead of a TypeError further down. */
+function bytesArg(value: Uint8Array, field: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new BpfCommandError({ code: 'EINVAL', message: `${field} must be a Uint8Array, got ${value === null ? 'null' : typeof value}`, field });
+  return value;
+}
+
 /** Options of {@link BpfSystem}. */
 export interface BpfSystemOptions {
   /** Address space of maps and programs. Default: a new one. */
@@ -23,7 +34,24 @@ export interface BpfSystemOptions {
   platform?: Platform;
   /** Extra helpers registered after the standard ones (for example the hypervisor helpers 100–102). */
   extraHelpers?: (table: HelperTable) => void;
+  /**
+   * Verifier signatures of the extra helpers (or of standard helpers beyond
+   * {@link VERIFIED_HELPERS}), so that programs calling them pass the load-time verifier.
+   */
+  verifierHelpers?: ReadonlyMap<number, HelperSignature>;
 }
+
+/**
+ * Helper signatures the load-time verifier of {@link BpfSystem.progLoad} knows by default:
+ * Linux's tracing helpers plus `ringbuf_output` (130) and `ringbuf_query` (134). Helpers whose
+ * contracts the verifier cannot express (`ringbuf_reserve`/`submit`, callbacks of
+ * `for_each_map_elem`) are rejected at load; load such programs with `verify: false`.
+ */
+export const VERIFIED_HELPERS: ReadonlyMap<number, HelperSignature> = new Map<number, HelperSignature>([
+  ...LINUX_TRACING_HELPERS,
+  [130, { name: 'ringbuf_output', args: ['map', 'mem', 'size', 'scalar'], ret: 'scalar' }],
+  [134, { name: 'ringbuf_query', args: ['map', 'scalar'], ret: 'scalar' }],
+]);
 
 /** Attributes of {@link BpfSystem.progLoad} (the `BPF_PROG_LOAD` part of `union bpf_attr`). */
 export interface ProgLoadAttr {
@@ -35,6 +63,18 @@ export interface ProgLoadAttr {
   maxInstructions?: number;
   /** Execution engine (`interpreter`, `wasm`, `auto`). Default: rbpf's. */
   engine?: VmOptions['engine'];
+  /**
+   * Run rbpf's verifier before loading (default true, as Linux: a program not proven safe never
+   * runs). `false` is the explicit opt-out for trusted programs or programs using helpers the
+   * verifier cannot model (ring buffer reservations, callbacks); they still run under the
+   * engines' run-time checks (bounds-checked memory, instruction budget).
+   */
+  verify?: boolean;
+  /**
+   * Bytes of context the program may read (the verifier's tracepoint context size). Default 0:
+   * a program that reads its context must say how large it is.
+   */
+  contextSize?: number;
 }
 
 /** What a file descriptor refers to. */
@@ -67,6 +107,7 @@ export class BpfSystem {
   /** Helpers given to every loaded program. */
   readonly helpers: HelperTable;
   readonly #files: (BpfObject | undefined)[] = [];
+  readonly #verifierHelpers: ReadonlyMap<number, HelperSignature>;
 
   /** @param options - address space, platform, extra helpers. */
   constructor(options: BpfSystemOptions = {}) {
@@ -79,6 +120,7 @@ export class BpfSystem {
     };
     this.helpers = registerStandardHelpers(new HelperTable(), { maps: this.registry, platform: this.platform });
     options.extraHelpers?.(this.helpers);
+    this.#verifierHelpers = new Map([...VERIFIED_HELPERS, ...(options.verifierHelpers ?? [])]);
   }
 
   #install(o: BpfObject): number {
@@ -139,10 +181,11 @@ export class BpfSystem {
    * @param fd - map fd.
    * @param key - key bytes.
    * @returns a copy of the value (per-CPU maps: every CPU's, each padded to 8 bytes).
-   * @throws {MapError} `ENOENT`, `EINVAL`; {@link BpfCommandError} `EBADF`.
+   * @throws {MapError} `ENOENT`, `EINVAL`; {@link BpfCommandError} `EBADF`, `EINVAL` when the
+   * key is not a `Uint8Array`.
    */
   mapLookupElem(fd: number, key: Uint8Array): Uint8Array {
-    return this.map(fd).lookup(key);
+    return this.map(fd).lookup(bytesArg(key, 'key'));
   }
 
   /**
@@ -154,7 +197,7 @@ export class BpfSystem {
    * @throws {MapError} `EEXIST`, `ENOENT`, `E2BIG`, `EINVAL`, `EPERM`; {@link BpfCommandError} `EBADF`.
    */
   mapUpdateElem(fd: number, key: Uint8Array, value: Uint8Array, flags = 0): void {
-    this.map(fd).update(key, value, flags);
+    this.map(fd).update(bytesArg(key, 'key'), bytesArg(value, 'value'), flags);
   }
 
   /**
@@ -164,7 +207,7 @@ export class BpfSystem {
    * @throws {MapError} `ENOENT`, `EINVAL`, `EPERM`; {@link BpfCommandError} `EBADF`.
    */
   mapDeleteElem(fd: number, key: Uint8Array): void {
-    this.map(fd).delete(key);
+    this.map(fd).delete(bytesArg(key, 'key'));
   }
 
   /**
@@ -175,7 +218,7 @@ export class BpfSystem {
    * @throws {MapError} `ENOENT` at the end; {@link BpfCommandError} `EBADF`.
    */
   mapGetNextKey(fd: number, key?: Uint8Array): Uint8Array {
-    return this.map(fd).getNextKey(key);
+    return this.map(fd).getNextKey(key === undefined ? undefined : bytesArg(key, 'key'));
   }
 
   /**
@@ -186,7 +229,7 @@ export class BpfSystem {
    * @throws {MapError} `ENOENT`, `ENOTSUPP`; {@link BpfCommandError} `EBADF`.
    */
   mapLookupAndDeleteElem(fd: number, key: Uint8Array): Uint8Array {
-    return this.map(fd).lookupAndDelete(key);
+    return this.map(fd).lookupAndDelete(bytesArg(key, 'key'));
   }
 
   /**
@@ -223,10 +266,14 @@ export class BpfSystem {
    * @param cpu - the CPU.
    * @param capacity - sample space in bytes. Default 64 KiB.
    * @returns the event fd.
-   * @throws {BpfCommandError} `EINVAL` for a CPU out of range.
+   * @throws {BpfCommandError} `EINVAL` for a CPU out of range or a capacity that is not an
+   * integer from {@link PERF_EVENT_MIN_CAPACITY} to {@link PERF_EVENT_MAX_CAPACITY}.
    */
   perfEventOpen(cpu: number, capacity?: number): number {
     if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.platform.cpuCount()) throw new BpfCommandError({ code: 'EINVAL', message: `cpu ${cpu} out of range`, field: 'cpu' });
+    if (capacity !== undefined && (!Number.isInteger(capacity) || capacity < PERF_EVENT_MIN_CAPACITY || capacity > PERF_EVENT_MAX_CAPACITY)) {
+      throw new BpfCommandError({ code: 'EINVAL', message: `perf event capacity ${capacity} is not an integer from ${PERF_EVENT_MIN_CAPACITY} to ${PERF_EVENT_MAX_CAPACITY}`, field: 'capacity' });
+    }
     return this.#install({ kind: 'perf_event', event: new PerfEventBuffer(cpu, capacity) });
   }
 
@@ -248,7 +295,11 @@ export class BpfSystem {
    * @param attr - instructions, name, budget.
    * @returns the program fd.
    * @throws {BpfCommandError} `EINVAL` for invalid bytecode (cause: the ProgramError) or a bad
-   * pseudo `lddw`, `EBADF` for an unknown map fd in an `lddw`.
+   * pseudo `lddw`, `EBADF` for an unknown map fd in an `lddw`, `EACCES` when the verifier
+   * rejects the program (cause: the VerifierError, with its pc).
+   * @remarks The Rust original and this package's first versions loaded programs unverified, so
+   * a program could corrupt any map through a forged pointer; now verification is the default
+   * and `verify: false` the documented opt-out.
    */
   progLoad(attr: ProgLoadAttr): number {
     let program: Program;
@@ -272,8 +323,35 @@ export class BpfSystem {
       }
       throw new BpfCommandError({ code: 'EINVAL', message: `lddw at insn #${pc}: unsupported pseudo source ${src}`, field: 'insns' });
     };
-    const vm = new EbpfVm(program, { memory: this.space, helpers: this.helpers, resolveLddw: resolve, ...(attr.maxInstructions === undefined ? {} : { maxInstructions: attr.maxInstructions }), ...(attr.engine === undefined ? {} : { engine: attr.engine }) });
+    let vm: EbpfVm;
+    try {
+      vm = new EbpfVm(program, { memory: this.space, helpers: this.helpers, resolveLddw: resolve, ...(attr.maxInstructions === undefined ? {} : { maxInstructions: attr.maxInstructions }), ...(attr.engine === undefined ? {} : { engine: attr.engine }) });
+    } catch (e) {
+      if (VmError.isInstance(e) && e.code === 'OUT_OF_MEMORY') throw new BpfCommandError({ code: 'ENOMEM', message: `no address space left for the program: ${e.message}`, field: 'insns', cause: e });
+      throw e;
+    }
+    if (attr.verify ?? true) {
+      try {
+        this.#verify(program, attr.contextSize ?? 0);
+      } catch (e) {
+        vm.dispose();
+        throw e;
+      }
+    }
     return this.#install({ kind: 'prog', vm, name: attr.name ?? '', maps: used });
+  }
+
+  #verify(program: Program, contextSize: number): void {
+    const maps = new Map<number, MapInfo>();
+    this.#files.forEach((o, fd) => {
+      if (o?.kind === 'map') maps.set(fd, { keySize: o.map.keySize, valueSize: o.map.valueSize, name: o.map.name, readOnly: (o.map.mapFlags & BPF_F_RDONLY_PROG) !== 0 });
+    });
+    try {
+      verify(program, { programType: 'tracepoint', context: { size: contextSize }, helpers: this.#verifierHelpers, maps });
+    } catch (e) {
+      if (VerifierError.isInstance(e)) throw new BpfCommandError({ code: 'EACCES', message: `verifier rejected the program at insn #${e.pc}: ${e.message}`, field: 'insns', cause: e });
+      throw e;
+    }
   }
 
   /**
@@ -288,7 +366,8 @@ export class BpfSystem {
   }
 
   /**
-   * Closes an fd. A map is destroyed when no loaded program uses it any more.
+   * Closes an fd. A map is destroyed when no loaded program uses it any more; a program's
+   * stack, context copy and callback stacks are unmapped (their memory is reused).
    * @param fd - the handle.
    * @throws {BpfCommandError} `EBADF` when not open.
    */
@@ -299,7 +378,7 @@ export class BpfSystem {
       const inUse = this.#files.some((f) => f !== undefined && ((f.kind === 'map' && f.map === o.map) || (f.kind === 'prog' && f.maps.includes(o.map))));
       if (!inUse) this.registry.destroy(o.map);
     } else if (o.kind === 'prog') {
-      this.space.unmap(o.vm.stack);
+      o.vm.dispose();
       for (const m of o.maps) {
         const inUse = this.#files.some((f) => f !== undefined && ((f.kind === 'map' && f.map === m) || (f.kind === 'prog' && f.maps.includes(m))));
         if (!inUse) this.registry.destroy(m);

@@ -9,6 +9,7 @@ export const ERRNO = {
   EBADF: 9,
   EAGAIN: 11,
   ENOMEM: 12,
+  EACCES: 13,
   EFAULT: 14,
   EBUSY: 16,
   EEXIST: 17,
@@ -139,7 +140,11 @@ export const BPF_FUNC = {
   ringbuf_discard: 133,
   ringbuf_query: 134,
   for_each_map_elem: 164,
+  loop: 181,
   map_lookup_percpu_elem: 195,
 } as const;
+
+/** Most iterations `bpf_loop` accepts (Linux's `BPF_MAX_LOOPS`, 8 M). */
+export const BPF_MAX_LOOPS = 1 << 23;
 /** Linux's access flags: `BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG`. */
 export const BPF_F_ACCESS_MASK = BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG;

@@ -4,13 +4,14 @@
 // src/helper/mod.rs and Iscreamx/axebpf src/helpers.rs. Errors are returned as -errno.
 
 import type { HelperCall, HelperTable } from '@axebpf/rbpf';
-import { BPF_FUNC, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP, ERRNO } from './constants.js';
+import { BPF_FUNC, BPF_MAX_LOOPS, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP, ERRNO } from './constants.js';
 import { MapError } from './errors.js';
 import type { BpfMap } from './maps/base.js';
 import { PerfEventArrayMap } from './maps/perf.js';
 import { RingBufMap } from './maps/ringbuf.js';
 import { formatPrintk } from './printf.js';
 import type { Platform } from './platform.js';
+import { checkedCurrentCpu } from './platform.js';
 import type { MapRegistry } from './registry.js';
 
 /** Options of {@link registerStandardHelpers}. */
@@ -52,7 +53,7 @@ export function readCString(call: HelperCall, address: bigint, max: number): str
 }
 
 /**
- * Registers the standard helpers on a table: ids 1–8, 14, 16, 25, 87–89, 130–134, 164 and 195
+ * Registers the standard helpers on a table: ids 1–8, 14, 16, 25, 87–89, 130–134, 164, 181 and 195
  * (see {@link BPF_FUNC}). Map arguments are map pointers (`lddw src=1`, resolved by the
  * command layer to {@link BpfMap.address}).
  * @param table - the helper table of the VMs.
@@ -109,7 +110,7 @@ export function registerStandardHelpers(table: HelperTable, options: StandardHel
     return r.text.length;
   });
   table.register(F.get_prandom_u32, 'get_prandom_u32', () => (platform.random32 !== undefined ? platform.random32() >>> 0 : Math.floor(Math.random() * 4294967296)));
-  table.register(F.get_smp_processor_id, 'get_smp_processor_id', () => platform.currentCpu());
+  table.register(F.get_smp_processor_id, 'get_smp_processor_id', () => checkedCurrentCpu(platform));
   table.register(F.get_current_pid_tgid, 'get_current_pid_tgid', () => platform.pidTgid());
   table.register(F.get_current_comm, 'get_current_comm', (call) => {
     const size = call.u32(2);
@@ -162,7 +163,12 @@ export function registerStandardHelpers(table: HelperTable, options: StandardHel
   });
   table.register(F.ringbuf_reserve, 'ringbuf_reserve', (call) => {
     const rb = ringArg(call);
-    if (rb === undefined || call.u64(3) !== 0n || call.hi(2) !== 0) return 0;
+    if (rb === undefined) return 0;
+    if (call.u64(3) !== 0n || call.hi(2) !== 0) {
+      // Linux refuses unknown flags and sizes above 2^32 with NULL; count it so it is not silent.
+      rb.drop();
+      return 0;
+    }
     const payload = rb.reserve(call.u32(2));
     return payload < 0 ? 0 : rb.data.segment * SEG + payload;
   });
@@ -192,6 +198,18 @@ export function registerStandardHelpers(table: HelperTable, options: StandardHel
       if (MapError.isInstance(e) && e.code === 'ENOTSUPP') return -ERRNO.EINVAL;
       throw e;
     }
+  });
+  table.register(F.loop, 'loop', (call) => {
+    // bpf_loop(nr_loops, callback_fn, callback_ctx, flags): callback(i, ctx) until it returns 1.
+    if (call.u64(4) !== 0n) return -ERRNO.EINVAL;
+    if (call.hi(1) !== 0 || call.u32(1) > BPF_MAX_LOOPS) return -ERRNO.E2BIG;
+    const n = call.u32(1);
+    const ctx = call.u64(3);
+    for (let i = 0; i < n; i++) {
+      // Its instructions count against the run's one budget (rbpf), so a long loop ends there.
+      if ((call.invoke(2, [i, ctx]) & 0xffffffffn) === 1n) return i + 1;
+    }
+    return n;
   });
   table.register(F.map_lookup_percpu_elem, 'map_lookup_percpu_elem', (call) => {
     const map = mapArg(maps, call, 1);

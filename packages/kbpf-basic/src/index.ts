@@ -31,6 +31,7 @@ export {
   BPF_F_INDEX_MASK,
   BPF_F_CURRENT_CPU,
   BPF_F_CTXLEN_MASK,
+  BPF_MAX_LOOPS,
   BPF_RB_NO_WAKEUP,
   BPF_RB_FORCE_WAKEUP,
   BPF_RB_AVAIL_DATA,
@@ -53,7 +54,7 @@ export {
   BPF_MAP_FREEZE,
   BPF_FUNC,
 } from './constants.js';
-export { createMockPlatform } from './platform.js';
+export { checkedCurrentCpu, createMockPlatform } from './platform.js';
 export type { Platform, MockPlatform, MockPlatformOptions } from './platform.js';
 export { BpfMap } from './maps/base.js';
 export type { MapAttr, MapContext } from './maps/base.js';
@@ -70,7 +71,7 @@ export { formatPrintk, MAX_PRINTK_OUTPUT, MAX_PRINTK_ARGS } from './printf.js';
 export type { PrintkResult } from './printf.js';
 export { registerStandardHelpers, readCString } from './helpers.js';
 export type { StandardHelperOptions } from './helpers.js';
-export { BpfSystem } from './bpf.js';
+export { BpfSystem, PERF_EVENT_MAX_CAPACITY, PERF_EVENT_MIN_CAPACITY, VERIFIED_HELPERS } from './bpf.js';
 export type { BpfSystemOptions, ProgLoadAttr, BpfObject } from './bpf.js';
 export { RingBufConsumer, PerfBufferConsumer } from './consumers.js';
 export type { PollResult } from './consumers.js';

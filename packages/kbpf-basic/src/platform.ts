@@ -2,6 +2,8 @@
 // The host interface maps and helpers need: the role of kbpf-basic's KernelAuxiliaryOps and
 // PerCpuVariantsOps (Starry-OS/kbpf-basic src/lib.rs).
 
+import { MapError } from './errors.js';
+
 /**
  * What the host provides to maps and helpers: time, CPUs, the current task and a printk sink.
  * The facade plugs in the mock platform or the VMM's.
@@ -97,4 +99,21 @@ export function createMockPlatform(options: MockPlatformOptions = {}): MockPlatf
     },
   };
   return p;
+}
+
+/**
+ * The current CPU, checked against the CPU count: per-CPU maps index their copies with it, so
+ * a platform that reports a CPU outside `0..cpuCount()-1` must not reach another key's value.
+ * @param platform - the host platform.
+ * @param cpus - the CPU count the caller's storage was sized for. Default `platform.cpuCount()`.
+ * @returns the CPU number.
+ * @throws {MapError} `EINVAL` when the platform's CPU number is not an integer in range (inside a
+ * program run the helper's fault becomes an rbpf `HELPER_ERROR` with this error as `cause`).
+ */
+export function checkedCurrentCpu(platform: Platform, cpus: number = platform.cpuCount()): number {
+  const cpu = platform.currentCpu();
+  if (!Number.isInteger(cpu) || cpu < 0 || cpu >= cpus) {
+    throw new MapError({ code: 'EINVAL', message: `the platform reports current CPU ${cpu}, outside 0..${cpus - 1}` });
+  }
+  return cpu;
 }

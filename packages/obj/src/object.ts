@@ -425,11 +425,25 @@ export class EbpfObject {
    * calls (transitively), fixes call offsets and rewrites map and data references to pseudo
    * `lddw` with the fds given.
    * @param name - a program name, or any function name (e.g. `main` in `.text`).
-   * @param fdOf - the fd of a map definition (from {@link EbpfObject.maps}).
+   * @param fdOf - the fd of a map definition (from {@link EbpfObject.maps}); called once per
+   *   definition the program uses, however many instructions refer to it.
    * @returns the linked program.
    * @throws {ObjError} `UNKNOWN_SYMBOL`, `INVALID_RELOCATION`, `UNKNOWN_FUNCTION`, `PROGRAM_NOT_FOUND`.
    */
   link(name: string, fdOf: (definition: MapDefinition) => number): LinkedProgram {
+    // One map per definition, whatever the number of references: every `lddw` of a global
+    // data section must name the same map value (Linux: one section is one map value). A
+    // factory that creates a map per call used to give each reference its own copy.
+    const fds = new Map<MapDefinition, number>();
+    const factory = fdOf;
+    fdOf = (d) => {
+      let fd = fds.get(d);
+      if (fd === undefined) {
+        fd = factory(d);
+        fds.set(d, fd);
+      }
+      return fd;
+    };
     const fn = this.functions.find((f) => f.name === name);
     if (fn === undefined) throw new ObjError({ code: 'PROGRAM_NOT_FOUND', message: `no function \`${name}\` in the object`, symbol: name });
     const program = this.programs.find((p) => p.fn === fn);

@@ -24,7 +24,7 @@ export class HelperCall {
   /** The VM (or whatever owns the run), for helpers that need per-VM state. */
   owner: unknown;
   /** Set by the engine: runs a function of the program (see {@link HelperCall.invoke}). @internal */
-  invoker: ((fnLo: number, fnHi: number, args: readonly (bigint | number)[]) => bigint) | undefined;
+  invoker: ((fnLo: number, fnHi: number, args: readonly (bigint | number)[], pc: number) => bigint) | undefined;
 
   /**
    * @param memory - the address space of the program.
@@ -102,7 +102,7 @@ export class HelperCall {
    */
   invoke(fnArg: number, args: readonly (bigint | number)[]): bigint {
     if (this.invoker === undefined) throw new Error('this engine cannot invoke callbacks');
-    return this.invoker(this.regs[2 * fnArg]!, this.regs[2 * fnArg + 1]!, args);
+    return this.invoker(this.regs[2 * fnArg]!, this.regs[2 * fnArg + 1]!, args, this.pc);
   }
 
   /**

@@ -6,7 +6,7 @@ import { VmError } from './errors.js';
 import type { HelperCall, HelperFn } from './helpers.js';
 import { invokeHelper, storeResult } from './helpers.js';
 import type { AddressSpace } from './memory.js';
-import { MAX_CALL_FRAMES, STACK_FRAME_SIZE } from './opcodes.js';
+import { MAX_CALL_FRAMES } from './opcodes.js';
 import type { Program } from './program.js';
 import { bswap32, divMod32, divMod64, mulHigh32 } from './u64.js';
 
@@ -32,6 +32,11 @@ export interface InterpreterState {
   frames: Int32Array;
   /** Instruction to start at (0, or a callback's first instruction). */
   startPc: number;
+  /**
+   * Instructions executed so far in this run, shared by the run and the callbacks its helpers
+   * invoke (one budget per run); kept up to date at helper calls and at the final `exit`.
+   */
+  counter: { executed: number };
 }
 
 const FRAME_INTS = 11; // r6..r9 lo/hi, r10 lo/hi, return pc
@@ -64,8 +69,11 @@ function accessFault(mem: AddressSpace, R: Int32Array, base: number, off: number
   return mem.accessError(hi, lo, size, write ? 'store' : 'load', pc);
 }
 
-function callHelper(state: InterpreterState, id: number, pc: number): void {
+function callHelper(state: InterpreterState, id: number, pc: number, count: number): number {
+  // Callbacks the helper invokes count against the same budget, from where this frame is.
+  state.counter.executed = count;
   storeResult(state.regs, 0, invokeHelper(state.helpers, state.call, id, pc));
+  return state.counter.executed;
 }
 
 function atomic(mem: AddressSpace, R: Int32Array, d: number, s: number, off: number, op: number, wide: boolean, pc: number): void {
@@ -123,9 +131,10 @@ function atomic(mem: AddressSpace, R: Int32Array, d: number, s: number, off: num
 }
 
 /**
- * Runs a program from pc 0 until `exit` in the outermost frame.
+ * Runs a program (or a callback) from `state.startPc` until `exit` in the outermost frame.
  * @param state - the VM's run state; `regs` hold the initial registers and the final ones.
- * @returns the number of instructions executed.
+ * @returns the number of instructions executed in the run so far (`state.counter`), callbacks
+ * included.
  * @throws {VmError} on any fault.
  * @internal
  */
@@ -145,7 +154,7 @@ export function interpret(state: InterpreterState): number {
   let view = mem.view;
   let depth = 0;
   let pc = state.startPc;
-  let count = 0;
+  let count = state.counter.executed;
   let at = 0;
 
   for (;;) {
@@ -620,23 +629,25 @@ export function interpret(state: InterpreterState): number {
           for (let i = 0; i < 10; i++) frames[f + i] = R[12 + i]!;
           frames[f + 10] = pc;
           depth++;
-          // The callee's frame lies below the caller's: r10 -= 512.
-          const l = (R[20]! >>> 0) - STACK_FRAME_SIZE;
-          R[21] = R[21]! - (l < 0 ? 1 : 0);
-          R[20] = l;
+          // The callee's frame is the next 512-byte region (the next segment), so r10 keeps its
+          // low half and moves one segment up: no frame reaches another's bytes.
+          R[21] = R[21]! + 1;
           pc += IMM[pc]!;
         } else {
-          callHelper(state, IMM[pc]!, pc);
+          count = callHelper(state, IMM[pc]!, pc, count);
           view = mem.view;
         }
         break;
       }
       case 0x8d: // callx: helper id in dst
-        callHelper(state, R[d + 1] === 0 ? R[d]! : -1, pc);
+        count = callHelper(state, R[d + 1] === 0 ? R[d]! : -1, pc, count);
         view = mem.view;
         break;
       case 0x95: // exit
-        if (depth === 0) return count;
+        if (depth === 0) {
+          state.counter.executed = count;
+          return count;
+        }
         depth--;
         {
           const f = depth * FRAME_INTS;

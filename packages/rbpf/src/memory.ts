@@ -156,7 +156,57 @@ export class AddressSpace {
     if (segment >= MAX_SEGMENTS) {
       throw new VmError({ code: 'OUT_OF_MEMORY', pc: -1, message: `no segment left for region \`${name}\` (at most ${MAX_SEGMENTS - 1})` });
     }
-    const offset = this.#allocate(name, size);
+    return this.#mapAt(segment, name, size, writable);
+  }
+
+  /**
+   * Maps `count` zero-filled regions of `size` bytes at consecutive segments (the stack frames
+   * of one run: frame k + 1 is at frame k's address + 2^32, so an access below a frame's base
+   * falls into no region's bounds).
+   * @param name - base name; region k is `${name}${k}`.
+   * @param count - number of regions.
+   * @param size - bytes per region.
+   * @param writable - whether programs may store into them.
+   * @returns the regions, by increasing segment.
+   * @throws {VmError} `OUT_OF_MEMORY` when no run of free segments or bytes is left.
+   */
+  mapConsecutive(name: string, count: number, size: number, writable: boolean): Region[] {
+    // a run of free segments, else fresh ones at the end
+    const free = [...this.#free].sort((a, b) => a - b);
+    let start = -1;
+    for (let i = 0; i + count <= free.length && start < 0; i++) if (free[i + count - 1] === free[i]! + count - 1) start = free[i]!;
+    if (start < 0) start = this.#regions.length;
+    if (start + count > MAX_SEGMENTS) {
+      throw new VmError({ code: 'OUT_OF_MEMORY', pc: -1, message: `no run of ${count} segments left for \`${name}\` (at most ${MAX_SEGMENTS - 1} segments)` });
+    }
+    for (let k = 0; k < count; k++) {
+      const at = this.#free.indexOf(start + k);
+      if (at >= 0) this.#free.splice(at, 1);
+    }
+    const out: Region[] = [];
+    try {
+      for (let k = 0; k < count; k++) out.push(this.#mapAt(start + k, `${name}${k}`, size, writable));
+    } catch (e) {
+      for (const r of out) this.unmap(r);
+      for (let k = out.length; k < count; k++) if (start + k < this.#regions.length && this.#regions[start + k] === undefined && !this.#free.includes(start + k)) this.#free.push(start + k);
+      throw e;
+    }
+    return out;
+  }
+
+  #mapAt(segment: number, name: string, size: number, writable: boolean): Region {
+    while (this.#regions.length < segment) {
+      // segments skipped over by a consecutive run at the end stay free
+      this.#free.push(this.#regions.length);
+      this.#regions.push(undefined);
+    }
+    let offset: number;
+    try {
+      offset = this.#allocate(name, size);
+    } catch (e) {
+      if (segment < this.#regions.length) this.#free.push(segment);
+      throw e;
+    }
     const region: Region = { segment, address: BigInt(segment) << 32n, offset, size, writable, name };
     this.#regions[segment] = region;
     this.#capacity.set(segment, size);
@@ -192,12 +242,15 @@ export class AddressSpace {
   }
 
   /**
-   * Unmaps a region: later accesses fault. Its bytes are not reused (the allocator only grows),
-   * so stale views never alias a newer region.
+   * Unmaps a region: later accesses through its segment fault, and its bytes return to the
+   * allocator (a later region may reuse them, zero-filled; host views taken with
+   * {@link AddressSpace.bytesOf} must not outlive the region).
    * @param region - a region of this space.
    */
   unmap(region: Region): void {
     if (this.#regions[region.segment] !== region) return;
+    this.#release(region.offset, this.#capacity.get(region.segment) ?? region.size);
+    this.#capacity.delete(region.segment);
     this.#regions[region.segment] = undefined;
     this.segmentSize[region.segment] = 0;
     this.segmentWritable[region.segment] = 0;
@@ -205,9 +258,49 @@ export class AddressSpace {
     this.#free.push(region.segment);
   }
 
+  /** Free byte ranges below `#top`, sorted by offset, 8-aligned, never adjacent. */
+  readonly #holes: { offset: number; size: number }[] = [];
+
+  /** Bytes of the backing memory in use by regions (for leak checks). */
+  get usedBytes(): number {
+    let free = 0;
+    for (const h of this.#holes) free += h.size;
+    return this.#top - HEAP_START - free;
+  }
+
+  #release(offset: number, size: number): void {
+    if (size <= 0) return;
+    let end = offset + ((size + 7) & ~7);
+    let start = offset;
+    const holes = this.#holes;
+    // find the insertion index, merge with neighbours
+    let i = 0;
+    while (i < holes.length && holes[i]!.offset < start) i++;
+    if (i > 0 && holes[i - 1]!.offset + holes[i - 1]!.size === start) {
+      start = holes[i - 1]!.offset;
+      holes.splice(--i, 1);
+    }
+    if (i < holes.length && holes[i]!.offset === end) {
+      end = holes[i]!.offset + holes[i]!.size;
+      holes.splice(i, 1);
+    }
+    if (end >= this.#top) this.#top = start;
+    else holes.splice(i, 0, { offset: start, size: end - start });
+  }
+
   #allocate(name: string, size: number): number {
+    const need = (size + 7) & ~7;
+    const holes = this.#holes;
+    for (let i = 0; i < holes.length; i++) {
+      const h = holes[i]!;
+      if (h.size < need) continue;
+      const offset = h.offset;
+      if (h.size === need) holes.splice(i, 1);
+      else holes[i] = { offset: h.offset + need, size: h.size - need };
+      return offset;
+    }
     const offset = (this.#top + 7) & ~7;
-    const end = offset + size;
+    const end = offset + need;
     const have = this.memory.buffer.byteLength;
     if (end > have) {
       const pages = Math.ceil((end - have) / WASM_PAGE);
@@ -219,7 +312,7 @@ export class AddressSpace {
       this.memory.grow(Math.min(this.#maximumPages - current, Math.max(pages, current >> 1)));
       this.#refresh();
     }
-    this.#top = end;
+    this.#top = offset + need;
     return offset;
   }
 

@@ -59,8 +59,9 @@ export interface RunResult {
  *
  * Registers at entry: r1 = address of the context (0 without one), r2 = its length in bytes
  * (the convention of the bpf_conformance suite; programs that expect a context pointer only
- * ignore it), r10 = top of a 512-byte stack frame. Local calls get fresh 512-byte frames below
- * the caller's, up to 8 frames.
+ * ignore it), r10 = top of a 512-byte stack frame. Local calls get fresh 512-byte frames, up to
+ * 8, each its own region: a frame can touch only its own 512 bytes (`[r10 - 520]` faults with
+ * `ACCESS_VIOLATION`, as uBPF faults and the Linux verifier rejects it).
  *
  * @example
  * ```ts
@@ -76,8 +77,14 @@ export class EbpfVm {
   readonly memory: AddressSpace;
   /** The helpers it may call. */
   readonly helpers: HelperTable;
-  /** Stack region (all frames). */
+  /** Stack region of the main frame (512 bytes; r10 points at its end). */
   readonly stack: Region;
+  /**
+   * The stack frames of a run, one 512-byte region each at consecutive segments: a local call's
+   * frame is the next one, so a frame can only touch its own 512 bytes (an access below it
+   * faults instead of landing in another frame).
+   */
+  readonly stackFrames: readonly Region[];
   /** Instruction budget per run. */
   maxInstructions: number;
   /** Instructions executed by the last run; -1 after a fault. */
@@ -86,7 +93,9 @@ export class EbpfVm {
   readonly #ctxWritable: boolean;
   #ctx: Region | undefined;
   #callbackDepth = 0;
-  readonly #callbackStacks: Region[] = [];
+  readonly #callbackStacks: Region[][] = [];
+  /** Instructions a `lddw src=4` names: the only valid callback entries (both engines). */
+  readonly #callbackEntries = new Set<number>();
   readonly #engineKind: EngineKind;
   #wasm: WasmEngine | undefined;
   #runs = 0;
@@ -103,7 +112,8 @@ export class EbpfVm {
     this.helpers = options.helpers ?? new HelperTable();
     this.maxInstructions = options.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS;
     this.#ctxWritable = options.ctxWritable ?? true;
-    this.stack = this.memory.map('stack', STACK_FRAME_SIZE * MAX_CALL_FRAMES, true);
+    this.stackFrames = this.memory.mapConsecutive('stack', MAX_CALL_FRAMES, STACK_FRAME_SIZE, true);
+    this.stack = this.stackFrames[0]!;
     const regs = new Int32Array(22);
     const call = new HelperCall(this.memory, regs);
     call.owner = this;
@@ -118,11 +128,17 @@ export class EbpfVm {
       maxInstructions: this.maxInstructions,
       frames: new Int32Array(MAX_CALL_FRAMES * 11),
       startPc: 0,
+      counter: { executed: 0 },
     };
-    call.invoker = (fnLo, fnHi, args) => this.#invoke(fnLo, fnHi, args);
-    this.#resolvePseudo(options.resolveLddw);
+    call.invoker = (fnLo, fnHi, args, pc) => this.#invoke(fnLo, fnHi, args, pc);
     this.#engineKind = options.engine ?? 'auto';
-    if (this.#engineKind === 'wasm') this.compile();
+    try {
+      this.#resolvePseudo(options.resolveLddw);
+      if (this.#engineKind === 'wasm') this.compile();
+    } catch (e) {
+      for (const r of this.stackFrames) this.memory.unmap(r); // a VM that fails to construct keeps no memory
+      throw e;
+    }
   }
 
   /**
@@ -158,6 +174,7 @@ export class EbpfVm {
         imm2 ??= p.imm2.slice();
         imm[pc] = pc + p.imm[pc]! + 1;
         imm2[pc] = FUNC_POINTER_TAG;
+        this.#callbackEntries.add(imm[pc]!);
       } else if (src !== 0) {
         if (resolve === undefined) {
           throw new VmError({ code: 'UNRESOLVED_LDDW', pc, message: `\`lddw\` with pseudo source \`${src}\` needs a map resolver (load the program through a loader)` });
@@ -185,6 +202,7 @@ export class EbpfVm {
     const state = this.#state;
     state.helpers = this.helpers.functions();
     state.maxInstructions = this.maxInstructions;
+    state.counter.executed = 0;
     const R = state.regs;
     R.fill(0);
     if (ctx !== undefined) {
@@ -244,17 +262,17 @@ export class EbpfVm {
     return state.regs[0]!;
   }
 
-  #invoke(fnLo: number, fnHi: number, args: readonly (bigint | number)[]): bigint {
-    if (fnHi !== FUNC_POINTER_TAG || fnLo < 0 || fnLo >= this.program.length) {
-      throw new VmError({ code: 'INVALID_CALLBACK', pc: this.#state.call.pc, message: `\`0x${((BigInt(fnHi >>> 0) << 32n) | BigInt(fnLo >>> 0)).toString(16)}\` is not a function of this program (load callbacks with \`lddw\` BPF_PSEUDO_FUNC)` });
+  #invoke(fnLo: number, fnHi: number, args: readonly (bigint | number)[], pc: number): bigint {
+    if (fnHi !== FUNC_POINTER_TAG || !this.#callbackEntries.has(fnLo)) {
+      throw new VmError({ code: 'INVALID_CALLBACK', pc, message: `\`0x${((BigInt(fnHi >>> 0) << 32n) | BigInt(fnLo >>> 0)).toString(16)}\` is not a function of this program (load callbacks with \`lddw\` BPF_PSEUDO_FUNC)` });
     }
     if (this.#callbackDepth >= MAX_CALL_FRAMES) {
-      throw new VmError({ code: 'CALL_DEPTH_EXCEEDED', pc: this.#state.call.pc, message: `callbacks nested deeper than ${MAX_CALL_FRAMES}` });
+      throw new VmError({ code: 'CALL_DEPTH_EXCEEDED', pc, message: `callbacks nested deeper than ${MAX_CALL_FRAMES}` });
     }
     // A callback runs on its own registers and stack, like a fresh frame in Linux.
     const outer = this.#state;
     this.#callbackDepth++;
-    const stack = (this.#callbackStacks[this.#callbackDepth - 1] ??= this.memory.map(`callback-stack${this.#callbackDepth}`, STACK_FRAME_SIZE * MAX_CALL_FRAMES, true));
+    const stack = (this.#callbackStacks[this.#callbackDepth - 1] ??= this.memory.mapConsecutive(`callback${this.#callbackDepth}-stack`, MAX_CALL_FRAMES, STACK_FRAME_SIZE, true))[0]!;
     const regs = new Int32Array(22);
     const call = new HelperCall(this.memory, regs);
     call.owner = this;
@@ -273,6 +291,20 @@ export class EbpfVm {
       this.#callbackDepth--;
     }
     return (BigInt(regs[1]! >>> 0) << 32n) | BigInt(regs[0]! >>> 0);
+  }
+
+  /**
+   * Frees the VM's memory: unmaps its stack, its context copy and its callback stacks from the
+   * address space (their bytes are reused by later regions). The VM must not run afterwards.
+   * @remarks A loader that creates and drops many VMs in one address space must call this, or
+   * the regions stay mapped until the space runs out of segments (`OUT_OF_MEMORY`).
+   */
+  dispose(): void {
+    for (const r of this.stackFrames) this.memory.unmap(r);
+    if (this.#ctx !== undefined) this.memory.unmap(this.#ctx);
+    this.#ctx = undefined;
+    for (const set of this.#callbackStacks) for (const r of set) this.memory.unmap(r);
+    this.#callbackStacks.length = 0;
   }
 
   /** r0's low 32 bits after the last run. */

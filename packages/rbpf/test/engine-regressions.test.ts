@@ -1,7 +1,7 @@
 // Programs at the edges of the Wasm compiler's control flow and arithmetic lowering, run on both
 // engines with the expected result. Differences found by the differential tests go here too.
 import { describe, expect, it } from 'vitest';
-import { assemble, EbpfVm, VmError } from '../src/index.js';
+import { assemble, EbpfVm, verify, VmError } from '../src/index.js';
 
 const engines = ['interpreter', 'wasm'] as const;
 
@@ -41,5 +41,31 @@ describe.each(engines)('%s engine regressions', (engine) => {
     const r = vm.run(ctx);
     expect(r.value).toBe(c.value);
     if (c.insnCount !== undefined) expect(r.insnCount).toBe(c.insnCount);
+  });
+});
+
+describe('stack frames (issue 23)', () => {
+  const fault = (source: string, engine: (typeof engines)[number]) => {
+    const vm = new EbpfVm(assemble(source), { engine });
+    try {
+      return `ok ${vm.run().value}`;
+    } catch (e) {
+      if (!VmError.isInstance(e)) throw e;
+      return `${e.code}@${e.pc} ${e.access?.region ?? ''}`;
+    }
+  };
+
+  it.each(engines)('a frame touches only its own 512 bytes (%s)', (engine) => {
+    expect(fault('stdw [%r10-520], 1\nmov %r0, 0\nexit', engine)).toBe('ACCESS_VIOLATION@0 none');
+    expect(fault('stdw [%r10-512], 7\nldxdw %r0, [%r10-512]\nexit', engine)).toBe('ok 7');
+    expect(fault('stdw [%r10+0], 1\nmov %r0, 0\nexit', engine)).toMatch(/^ACCESS_VIOLATION@0 stack/);
+    // A callee cannot reach its caller's frame through its own r10 (it could before).
+    expect(fault('stdw [%r10-8], 5\ncall local f\nldxdw %r0, [%r10-8]\nexit\nf: stdw [%r10+504], 9\nmov %r0, 0\nexit', engine)).toMatch(/^ACCESS_VIOLATION@4/);
+    // Frames are separate: the callee's [r10-8] is not the caller's.
+    expect(fault('stdw [%r10-8], 5\ncall local f\nldxdw %r1, [%r10-8]\nadd %r0, %r1\nexit\nf: stdw [%r10-8], 9\nldxdw %r0, [%r10-8]\nexit', engine)).toBe('ok 14');
+  });
+
+  it('the verifier rejects [r10-520]', () => {
+    expect(() => verify(assemble('stdw [%r10-520], 1\nmov %r0, 0\nexit'), { programType: 'raw-memory', memorySize: 8 })).toThrow(expect.objectContaining({ code: 'OUT_OF_BOUNDS', pc: 0 }));
   });
 });

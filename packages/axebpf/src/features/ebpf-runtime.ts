@@ -288,7 +288,8 @@ function setupRuntime(context: FeatureContext, options: EbpfRuntimeOptions) {
   });
   const maps = new Map<string, number>();
   const programs = new Map<string, ProgramState>();
-  const mapInfos = (): Map<number, MapInfo> => new Map(api.maps().map((m) => [m.fd, { keySize: m.map.keySize, valueSize: m.map.valueSize, name: m.name }]));
+  // readOnly: BPF_F_RDONLY_PROG (0x80) maps such as `.rodata` cannot be written by programs.
+  const mapInfos = (): Map<number, MapInfo> => new Map(api.maps().map((m) => [m.fd, { keySize: m.map.keySize, valueSize: m.map.valueSize, name: m.name, readOnly: (m.map.mapFlags & 0x80) !== 0 }]));
   const contextSizeOf = (section: string): number | undefined => {
     const tp = /^(?:tracepoint|tp)\/([^/]+)\/([^/]+)$/.exec(section);
     if (tp) {
@@ -383,6 +384,8 @@ function setupRuntime(context: FeatureContext, options: EbpfRuntimeOptions) {
       const fd = bpf.progLoad({
         insns: bytes,
         name,
+        // Verified above with this runtime's helpers and context size (or trusted on request).
+        verify: false,
         engine: loadOptions.engine ?? options.engine ?? 'auto',
         ...(loadOptions.maxInstructions === undefined
           ? {}

@@ -4,6 +4,7 @@
 
 import type { Region } from '@axebpf/rbpf';
 import { BPF_EXIST, BPF_F_LOCK, BPF_F_RDONLY_PROG, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_NOEXIST, ERRNO } from '../constants.js';
+import { checkedCurrentCpu } from '../platform.js';
 import type { MapAttr, MapContext } from './base.js';
 import { BpfMap, round8 } from './base.js';
 
@@ -58,7 +59,7 @@ export class ArrayMap extends BpfMap {
   }
 
   #cpu(): number {
-    return this.#percpu ? this.platform.currentCpu() : 0;
+    return this.#percpu ? checkedCurrentCpu(this.platform, this.copies) : 0;
   }
 
   override lookup(key: Uint8Array): Uint8Array {

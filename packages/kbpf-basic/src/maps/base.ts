@@ -108,6 +108,7 @@ export abstract class BpfMap {
 
   /** @internal throws EINVAL unless `bytes` has `expected` bytes. */
   protected checkSize(bytes: Uint8Array, expected: number, what: string): void {
+    if (!(bytes instanceof Uint8Array)) throw this.fail('EINVAL', `${what} must be a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
     if (bytes.length !== expected) throw this.fail('EINVAL', `${what} has ${bytes.length} bytes, expected ${expected}`);
   }
 

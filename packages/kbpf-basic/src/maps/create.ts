@@ -24,6 +24,7 @@ import {
   BPF_MAP_TYPE_RINGBUF,
   BPF_MAP_TYPE_STACK,
 } from '../constants.js';
+import { VmError } from '@axebpf/rbpf';
 import type { ErrnoName } from '../errors.js';
 import { MapError } from '../errors.js';
 import { ArrayMap } from './array.js';
@@ -59,6 +60,23 @@ function isU32(n: unknown): n is number {
 }
 
 /**
+ * Runs a map constructor; address-space exhaustion becomes `ENOMEM` (as Linux's allocation
+ * failures), and the regions a half-built map mapped are unmapped again.
+ */
+function build(options: CreateMapOptions, make: () => BpfMap): BpfMap {
+  const before = new Set(options.space.regions());
+  try {
+    return make();
+  } catch (e) {
+    if (VmError.isInstance(e) && e.code === 'OUT_OF_MEMORY') {
+      for (const r of options.space.regions()) if (!before.has(r)) options.space.unmap(r);
+      throw fail('ENOMEM', `no address space left for the map: ${e.message}`);
+    }
+    throw e;
+  }
+}
+
+/**
  * Validates map attributes the way Linux does and creates the map.
  * @param attr - type, sizes, capacity, flags, name.
  * @param options - address space, platform, perf event resolver.
@@ -89,7 +107,7 @@ export function createMap(attr: MapAttr, options: CreateMapOptions): BpfMap {
       check(percpu && (flags & BPF_F_MMAPABLE) !== 0, 'EINVAL', 'per-CPU arrays cannot be mmapable');
       check(valueSize > (percpu ? MAX_PERCPU_VALUE : MAX_VALUE), 'E2BIG', `value_size ${valueSize} is too large`);
       storage(percpu ? cpus : 1);
-      return new ArrayMap(attr, options);
+      return build(options, () => new ArrayMap(attr, options));
     }
     case BPF_MAP_TYPE_HASH:
     case BPF_MAP_TYPE_PERCPU_HASH:
@@ -105,7 +123,7 @@ export function createMap(attr: MapAttr, options: CreateMapOptions): BpfMap {
       check(valueSize > (percpu ? MAX_PERCPU_VALUE : MAX_VALUE), 'E2BIG', `value_size ${valueSize} is too large`);
       storage(percpu ? cpus : 1);
       check(maxEntries * keySize > MAX_STORAGE, 'ENOMEM', 'key storage too large');
-      return new HashMap(attr, options);
+      return build(options, () => new HashMap(attr, options));
     }
     case BPF_MAP_TYPE_QUEUE:
     case BPF_MAP_TYPE_STACK:
@@ -113,17 +131,17 @@ export function createMap(attr: MapAttr, options: CreateMapOptions): BpfMap {
       check((flags & ~(BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK)) !== 0, 'EINVAL', `unsupported flags 0x${flags.toString(16)} for a queue/stack map`);
       check(valueSize > MAX_VALUE, 'E2BIG', `value_size ${valueSize} is too large`);
       storage(1);
-      return new QueueStackMap(attr, options);
+      return build(options, () => new QueueStackMap(attr, options));
     case BPF_MAP_TYPE_RINGBUF:
       check((flags & ~BPF_F_NUMA_NODE) !== 0, 'EINVAL', 'ring buffers only accept BPF_F_NUMA_NODE');
       check(keySize !== 0 || valueSize !== 0, 'EINVAL', 'ring buffers need key_size 0 and value_size 0');
       check(maxEntries === 0 || (maxEntries & (maxEntries - 1)) !== 0 || maxEntries % 4096 !== 0, 'EINVAL', `ring buffer size ${maxEntries} must be a power of 2 and a multiple of 4096`);
       check(maxEntries * 2 > MAX_STORAGE, 'ENOMEM', `ring buffer size ${maxEntries} is too large`);
-      return new RingBufMap(attr, options);
+      return build(options, () => new RingBufMap(attr, options));
     case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
       check(keySize !== 4 || valueSize !== 4 || maxEntries === 0, 'EINVAL', 'perf event arrays need key_size 4, value_size 4, max_entries > 0');
       check((flags & ~(BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK)) !== 0, 'EINVAL', `unsupported flags 0x${flags.toString(16)} for a perf event array`);
-      return new PerfEventArrayMap(attr, options, options.resolvePerfEvent);
+      return build(options, () => new PerfEventArrayMap(attr, options, options.resolvePerfEvent));
     default:
       throw fail('EINVAL', `unknown or unsupported map type ${mapType}`);
   }

@@ -4,6 +4,7 @@
 // Starry-OS/kbpf-basic src/map/array.rs (PerfEventArray) and src/perf/.
 
 import { BPF_ANY, ERRNO } from '../constants.js';
+import { checkedCurrentCpu } from '../platform.js';
 import type { MapAttr, MapContext } from './base.js';
 import { BpfMap, round8 } from './base.js';
 
@@ -153,7 +154,7 @@ export class PerfEventArrayMap extends BpfMap {
    */
   output(flags: bigint, data: Uint8Array): number {
     if (flags >> 32n !== 0n) return -ERRNO.EINVAL;
-    const cpu = this.platform.currentCpu();
+    const cpu = checkedCurrentCpu(this.platform);
     const index = flags === 0xffffffffn ? cpu : Number(flags);
     if (index >= this.maxEntries) return -ERRNO.E2BIG;
     const event = this.#events[index];

@@ -10,7 +10,16 @@ import { BpfMap, round8 } from './base.js';
 
 /** Largest record Linux accepts (`RINGBUF_MAX_RECORD_SZ`). */
 const MAX_RECORD = 0xffffffff / 4;
-const LEN_MASK = ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT) >>> 0;
+
+/** One reserved record, as the map itself tracks it (never read back from program memory). */
+interface RingRecord {
+  /** Producer position of its header. */
+  readonly pos: number;
+  /** Payload size in bytes. */
+  readonly size: number;
+  /** `busy` until submitted or discarded. */
+  state: 'busy' | 'committed' | 'discarded';
+}
 
 /**
  * A single-producer ring buffer shared with user space (Linux BPF ring buffer semantics).
@@ -20,6 +29,13 @@ const LEN_MASK = ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT) >>> 0;
  * tail is copied to the ring's start when it is submitted. Reservations that do not fit fail
  * (the helper returns NULL) and are counted in {@link RingBufMap.dropped}, which
  * {@link RingBufConsumer} reports, so no event is lost silently.
+ *
+ * @remarks Programs can store anywhere in the data region (an unverified program is not bounded
+ * to its record), so the 8-byte record headers there are written for the record format's sake
+ * but never trusted: the map keeps its own list of reservations (position, size, state), and
+ * submit, discard and the consumer use only that list, as Linux trusts only its own copy of a
+ * record's length. A program that rewrites a header can at worst corrupt payload bytes of its
+ * own ring; it cannot make a submit copy, or the consumer read, past the ring.
  */
 export class RingBufMap extends BpfMap {
   /** Data region (`2 * maxEntries` bytes; programs write reserved records through it). */
@@ -28,9 +44,13 @@ export class RingBufMap extends BpfMap {
   consumerPos = 0;
   /** Producer position (bytes reserved since creation). */
   producerPos = 0;
-  /** Records that could not be reserved because the ring was full. */
+  /** Records that could not be reserved (ring full, too big, or bad flags). */
   dropped = 0;
   readonly #listeners = new Set<() => void>();
+  /** Reserved records not yet consumed, in position order. */
+  readonly #records: RingRecord[] = [];
+  /** Busy records by payload offset in the data region. */
+  readonly #pending = new Map<number, RingRecord>();
 
   /**
    * @param attr - validated attributes (see {@link createMap}).
@@ -61,45 +81,62 @@ export class RingBufMap extends BpfMap {
     for (const l of this.#listeners) l();
   }
 
+  /** Counts a record that could not be reserved (the helper refused it). @internal */
+  drop(): void {
+    this.dropped++;
+  }
+
+  #writeHeader(at: number, word: number, len: number): void {
+    const v = this.space.view;
+    v.setUint32(this.data.offset + at, word >>> 0, true);
+    v.setUint32(this.data.offset + at + 4, len, true);
+  }
+
   /**
    * Reserves a record of `size` bytes.
    * @param size - payload size.
-   * @returns the byte offset of the payload in the data region, or -1 (dropped: no room, or too big).
+   * @returns the byte offset of the payload in the data region, or -1 (dropped and counted:
+   * no room, or too big).
    */
   reserve(size: number): number {
-    if (size > MAX_RECORD || size < 0) return -1;
+    if (!Number.isInteger(size) || size > MAX_RECORD || size < 0) {
+      this.dropped++;
+      return -1;
+    }
     const len = round8(size + BPF_RINGBUF_HDR_SZ);
     if (len > this.maxEntries || this.producerPos - this.consumerPos + len > this.maxEntries) {
       this.dropped++;
       return -1;
     }
     const at = this.producerPos % this.maxEntries;
-    const v = this.space.view;
-    v.setUint32(this.data.offset + at, (size | BPF_RINGBUF_BUSY_BIT) >>> 0, true);
-    v.setUint32(this.data.offset + at + 4, len, true);
+    this.#writeHeader(at, size | BPF_RINGBUF_BUSY_BIT, len);
+    const record: RingRecord = { pos: this.producerPos, size, state: 'busy' };
+    this.#records.push(record);
+    this.#pending.set(at + BPF_RINGBUF_HDR_SZ, record);
     this.producerPos += len;
     return at + BPF_RINGBUF_HDR_SZ;
   }
 
   /**
-   * Commits or discards a reserved record.
+   * Commits or discards a reserved record. Only the map's own record of the reservation is
+   * used (the header in program memory may have been overwritten).
    * @param payload - offset of the payload in the data region (as returned by reserve).
    * @param discard - mark it discarded (the consumer skips it).
    * @returns false when `payload` is not a pending reservation.
    */
   commit(payload: number, discard: boolean): boolean {
+    const record = this.#pending.get(payload);
+    if (record === undefined) return false;
+    this.#pending.delete(payload);
     const hdr = payload - BPF_RINGBUF_HDR_SZ;
-    if (hdr < 0 || hdr >= this.maxEntries || hdr % 8 !== 0) return false;
-    const v = this.space.view;
-    const word = v.getUint32(this.data.offset + hdr, true);
-    if ((word & BPF_RINGBUF_BUSY_BIT) === 0) return false;
-    const size = word & LEN_MASK;
-    const end = hdr + BPF_RINGBUF_HDR_SZ + size;
-    if (end > this.maxEntries) {
+    const end = payload + record.size;
+    if (!discard && end > this.maxEntries) {
+      // The wrapped tail was written into the second half: copy it to the ring's start.
       const b = this.space.bytes;
       b.copyWithin(this.data.offset, this.data.offset + this.maxEntries, this.data.offset + end);
     }
-    v.setUint32(this.data.offset + hdr, (size | (discard ? BPF_RINGBUF_DISCARD_BIT : 0)) >>> 0, true);
+    record.state = discard ? 'discarded' : 'committed';
+    this.#writeHeader(hdr, record.size | (discard ? BPF_RINGBUF_DISCARD_BIT : 0), round8(record.size + BPF_RINGBUF_HDR_SZ));
     return true;
   }
 
@@ -134,18 +171,21 @@ export class RingBufMap extends BpfMap {
 
   /**
    * Reads committed records from the consumer position, stopping at the first busy one.
+   * Record boundaries and sizes come from the map's own bookkeeping, so the consumer never
+   * passes the producer.
    * @param visit - receives each non-discarded payload (a copy).
    * @param limit - most records to read. Default unlimited.
    * @returns the number of records delivered.
    */
   consume(visit: (data: Uint8Array) => void, limit = Infinity): number {
     let n = 0;
-    while (this.consumerPos < this.producerPos && n < limit) {
-      const at = this.consumerPos % this.maxEntries;
-      const word = this.space.view.getUint32(this.data.offset + at, true);
-      if ((word & BPF_RINGBUF_BUSY_BIT) !== 0) break;
-      const size = word & LEN_MASK;
-      if ((word & BPF_RINGBUF_DISCARD_BIT) === 0) {
+    while (this.#records.length > 0 && n < limit) {
+      const record = this.#records[0]!;
+      if (record.state === 'busy') break;
+      this.#records.shift();
+      const at = record.pos % this.maxEntries;
+      const size = record.size;
+      if (record.state === 'committed') {
         const start = this.data.offset + at + BPF_RINGBUF_HDR_SZ;
         const out = new Uint8Array(size);
         const first = Math.min(size, this.maxEntries - at - BPF_RINGBUF_HDR_SZ);
@@ -155,7 +195,7 @@ export class RingBufMap extends BpfMap {
         visit(out);
         n++;
       }
-      this.consumerPos += round8(size + BPF_RINGBUF_HDR_SZ);
+      this.consumerPos = record.pos + round8(size + BPF_RINGBUF_HDR_SZ);
     }
     return n;
   }

@@ -38,6 +38,8 @@ export interface MapInfo {
   readonly valueSize: number;
   /** Name, for messages. */
   readonly name?: string;
+  /** Programs may read but not write its values (`BPF_F_RDONLY_PROG`, `.rodata`). Default false. */
+  readonly readOnly?: boolean;
 }
 
 /** A field of a context layout. */

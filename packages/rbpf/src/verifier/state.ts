@@ -100,29 +100,46 @@ export function regWithin(inner: RegState, outer: RegState, exact: boolean): boo
   }
 }
 
+/** Every register r0..r10 (a mask of {@link stateWithin}'s `needed`). */
+export const ALL_REGISTERS = 0x7ff;
+
 /**
  * @returns whether every concrete state of `inner` is one of `outer` (so a path from `inner`
  * is safe when the path from `outer` was), or with `exact`, whether they are equal.
+ * @param needed - bit mask of the registers whose scalar value matters from here on; other
+ * registers only need the same kind.
  */
-export function stateWithin(inner: State, outer: State, exact: boolean): boolean {
+export function stateWithin(inner: State, outer: State, exact: boolean, needed = ALL_REGISTERS): boolean {
   if (inner.frames.length !== outer.frames.length) return false;
   if (exact ? !scalarEqual(inner.memLen, outer.memLen) : !scalarWithin(inner.memLen, outer.memLen)) return false;
-  for (let f = 0; f < outer.frames.length; f++) {
+  // deepest frame first: that is where states usually differ (its registers, its loop counter)
+  for (let f = outer.frames.length - 1; f >= 0; f--) {
     const a = inner.frames[f]!;
     const b = outer.frames[f]!;
     if (a.callsite !== b.callsite) return false;
-    for (let r = 0; r < 11; r++) if (!regWithin(a.regs[r]!, b.regs[r]!, exact)) return false;
-    for (let i = 0; i < FRAME_BYTES; i++) {
-      const ob = b.stack[i]!;
-      const ib = a.stack[i]!;
-      if (exact ? ob !== ib : ob !== STACK_UNINIT && ib === STACK_UNINIT) return false;
-      if (ob === STACK_SPILL && ib !== STACK_SPILL) return false;
+    for (let r = 0; r < 11; r++) {
+      const x = a.regs[r]!;
+      const y = b.regs[r]!;
+      // A scalar whose value no later check can depend on matches any scalar (Linux's
+      // precision tracking: only precise registers must be within for a state to be pruned).
+      if ((needed & (1 << r)) === 0 && x.kind === 'scalar' && y.kind === 'scalar') continue;
+      if (!regWithin(x, y, exact)) return false;
     }
     for (const [slot, spilled] of b.spills) {
       const mine = a.spills.get(slot);
       if (mine === undefined || !regWithin(mine, spilled, exact)) return false;
     }
     if (exact && a.spills.size !== b.spills.size) return false;
+    if (a.stack !== b.stack) {
+      const as = a.stack;
+      const bs = b.stack;
+      for (let i = 0; i < FRAME_BYTES; i++) {
+        const ob = bs[i]!;
+        const ib = as[i]!;
+        if (ob === ib) continue;
+        if (exact || ib === STACK_UNINIT || ob === STACK_SPILL) return false;
+      }
+    }
   }
   return true;
 }

@@ -11,7 +11,7 @@ import { CONFORMANCE_HELPERS, LINUX_TRACING_HELPERS } from './program-types.js';
 import type { Scalar } from './scalar.js';
 import * as S from './scalar.js';
 import type { Frame, RegState, State } from './state.js';
-import { cloneState, FRAME_BYTES, joinState, formatRegs, KIND_NAMES, STACK_MISC, STACK_SPILL, STACK_UNINIT, stateWithin, UNINIT } from './state.js';
+import { ALL_REGISTERS, cloneState, FRAME_BYTES, joinState, formatRegs, KIND_NAMES, STACK_MISC, STACK_SPILL, STACK_UNINIT, stateWithin, UNINIT } from './state.js';
 
 /** Options of {@link verify}. */
 export interface VerifyOptions {
@@ -37,6 +37,13 @@ export interface VerifyOptions {
   joinAfter?: number;
   /** States kept per pruning point. Default 64. */
   maxStatesPerInsn?: number;
+  /**
+   * Complexity bound: instructions analysed plus stored states compared at pruning points,
+   * in all. Deterministic (the same program gets the same verdict on any machine); the
+   * default, 300,000, keeps the worst case of a 4,096-instruction program under a second.
+   * Exceeding it is `COMPLEXITY_LIMIT`.
+   */
+  maxWork?: number;
   /**
    * Division by a register that may be zero: `allow` (the ISA defines `x / 0 = 0` and
    * `x % 0 = x`; the default) or `reject`.
@@ -127,7 +134,10 @@ class Verifier {
   stored = 0;
   pruned = 0;
   joined = 0;
+  work = 0;
   readonly joinAfter: number;
+  /** Per pc, the registers whose scalar value matters from there on (undefined: all). */
+  needed: Uint16Array | undefined;
   maxDepth = 0;
   nextId = LEN_ID + 1;
   pc = 0;
@@ -158,8 +168,9 @@ class Verifier {
       this.fail('UNSUPPORTED', 'the tracepoint program type needs `context` (the record layout)', undefined, 0);
     }
     this.structural();
+    this.needed = neededRegisters(this.prog);
     this.analyse();
-    const summary = `processed ${this.processed} insns (limit ${this.opts.maxInstructions ?? 1_000_000}) states_stored ${this.stored} states_pruned ${this.pruned} max_stack ${this.maxDepth}`;
+    const summary = `processed ${this.processed} insns (work ${this.work}) (limit ${this.opts.maxInstructions ?? 1_000_000}) states_stored ${this.stored} states_pruned ${this.pruned} max_stack ${this.maxDepth}`;
     if (this.logOn) this.logLines.push(summary);
     return {
       ok: true,
@@ -283,6 +294,9 @@ class Verifier {
   analyse(): void {
     const limit = this.opts.maxInstructions ?? 1_000_000;
     const cap = this.opts.maxStatesPerInsn ?? 64;
+    const maxWork = this.opts.maxWork ?? 300_000;
+    const tooComplex = (): never =>
+      this.fail('COMPLEXITY_LIMIT', `the program is too complex to verify: the analysis reached its bound of ${maxWork} steps (instructions analysed plus states compared) without finishing (loops with large or unproven bounds multiply paths); bound loops tighter or raise maxWork`);
     const root: Node = { state: this.entry(), parent: undefined, live: 1, done: false };
     const work: Work[] = [{ pc: 0, state: cloneState(root.state), node: root }];
     while (work.length > 0) {
@@ -293,17 +307,23 @@ class Verifier {
         if (++this.processed > limit) {
           this.fail('COMPLEXITY_LIMIT', `the program is too complex to verify: ${limit} instructions analysed without finishing (loops with large or unproven bounds multiply paths); bound loops tighter or raise maxInstructions`);
         }
+        // deeper call stacks cost more per step (clones, comparisons): weigh by frames
+        this.work += state.frames.length;
+        if (this.work > maxWork) tooComplex();
         if (this.pruneAt[pc]) {
           let list = this.visited.get(pc);
           let prune = false;
+          const needed = this.needed === undefined ? ALL_REGISTERS : this.needed[pc]!;
           if (list !== undefined) {
+            // checked at the next instruction, where the instruction limit is checked too
+            this.work += list.length * state.frames.length;
             for (const v of list) {
               if (v.done) {
-                if (stateWithin(state, v.state, false)) {
+                if (stateWithin(state, v.state, false, needed)) {
                   prune = true;
                   break;
                 }
-              } else if (stateWithin(state, v.state, true)) {
+              } else if (stateWithin(state, v.state, true, needed)) {
                 this.fail('INFINITE_LOOP', 'infinite loop: this point is reached again with the same state, so the loop makes no progress; make sure its counter changes and is bounded');
               }
             }
@@ -318,7 +338,7 @@ class Verifier {
             const joined = joinState(last.state, state);
             if (joined !== undefined) {
               state = joined;
-              if (stateWithin(state, last.state, false)) prune = true;
+              if (stateWithin(state, last.state, false, needed)) prune = true;
               this.joined++;
             }
           }
@@ -537,6 +557,9 @@ class Verifier {
       const pb = b as { lo: number; hi: number };
       return { kind: 'scalar', s: S.signedRange(BigInt(pa.lo - pb.hi), BigInt(pa.hi - pb.lo)) };
     }
+    if (a.kind !== 'scalar' && b.kind !== 'scalar') {
+      this.fail('INVALID_POINTER_ARITHMETIC', `r${dst} and r${src} both hold pointers: adding two pointers is not allowed`, src);
+    }
     if (code === 0x10 && a.kind === 'scalar') this.fail('INVALID_POINTER_ARITHMETIC', `r${src} holds ${KIND_NAMES[b.kind]}: a number minus a pointer is not allowed`, src);
     const ptr = a.kind !== 'scalar' ? a : b;
     const num = (a.kind === 'scalar' ? a : b) as { kind: 'scalar'; s: Scalar };
@@ -575,6 +598,7 @@ class Verifier {
       case 'map_value': {
         if (ptr.nullId !== 0) this.fail('NULL_DEREFERENCE', `r${reg} may be null: check the result of map_lookup_elem before dereferencing`, reg);
         const map = this.maps.get(ptr.map)!;
+        if (dir === 'write' && map.readOnly === true) this.fail('READ_ONLY', `r${reg} points into a value of ${map.name === undefined ? 'a read-only map' : `the read-only map \`${map.name}\``} (BPF_F_RDONLY_PROG, e.g. \`.rodata\`): programs cannot write it`, reg);
         this.bounds(reg, name, ptr.lo + off, ptr.hi + off, size, map.valueSize, `the ${map.valueSize}-byte map value`);
         this.noPointerStore(value, valueReg, 'a map value');
         return undefined;
@@ -1096,3 +1120,80 @@ function refine(code: number, is64: boolean, a: Scalar, b: Scalar, taken: boolea
 }
 
 
+
+/**
+ * For each pc, the registers whose scalar value can still matter (a backward data-flow analysis
+ * in the spirit of Linux's precision tracking): a value matters when it can reach a branch
+ * condition, a memory address, a store, a helper argument, a divisor or pointer arithmetic.
+ * State pruning compares only those; other scalars match any scalar. Programs with local calls
+ * or callbacks get `undefined` (every register matters), which is always sound.
+ * @param p - the program.
+ * @returns bit masks (bit r = register r), or undefined.
+ */
+function neededRegisters(p: Program): Uint16Array | undefined {
+  const n = p.length;
+  for (let pc = 0; pc < n; pc++) {
+    const op = p.opcode[pc]!;
+    if ((op === OP.CALL && p.src[pc] === 1) || op === OP.CALLX || (op === OP.LDDW && p.src[pc] === 4)) return undefined;
+    if (op === OP.LDDW) pc++;
+  }
+  const need = new Uint16Array(n);
+  const second = new Uint8Array(n);
+  for (let pc = 0; pc < n; pc++) if (p.opcode[pc] === OP.LDDW) second[++pc] = 1;
+  const bit = (r: number) => 1 << r;
+  const transfer = (pc: number, out: number): number => {
+    const op = p.opcode[pc]!;
+    const cls = op & 7;
+    const d = p.dst[pc]!;
+    const sr = p.src[pc]!;
+    const useReg = (op & 0x08) !== 0;
+    if (cls === 4 || cls === 7) {
+      const code = op & 0xf0;
+      if (code === 0xb0) {
+        // mov: dst's old value is dead; the source matters when dst does
+        const dstNeeded = (out & bit(d)) !== 0;
+        let v = out & ~bit(d);
+        if (dstNeeded && useReg) v |= bit(sr);
+        return v;
+      }
+      // add/sub of a register may be pointer arithmetic (bounds checked), div/mod may check
+      // the divisor: their operands always matter
+      if ((useReg && (code === 0x00 || code === 0x10)) || code === 0x30 || code === 0x90) return out | bit(d) | (useReg ? bit(sr) : 0);
+      if ((out & bit(d)) !== 0) return out | (useReg && code !== 0x80 && code !== 0xd0 ? bit(sr) : 0);
+      return out;
+    }
+    if (cls === 1) return (out & ~bit(d)) | bit(sr); // ldx: address register
+    if (cls === 2) return out | bit(d); // st
+    if (cls === 3) return out | bit(d) | bit(sr) | (op === OP.ATOMIC_W || op === OP.ATOMIC_DW ? 1 : 0); // stx, atomics (cmpxchg reads r0)
+    if (cls === 0) return out & ~bit(d); // lddw
+    if (op === OP.EXIT) return 0;
+    if (op === OP.CALL) return (out & ~0x3f) | 0x3e; // r1-r5 are arguments; r0-r5 are clobbered
+    if (op === OP.JA || op === OP.JA32) return out;
+    return out | bit(d) | (useReg ? bit(sr) : 0); // conditional jumps
+  };
+  const successors = (pc: number): number[] => {
+    const op = p.opcode[pc]!;
+    const cls = op & 7;
+    if (op === OP.EXIT) return [];
+    if (op === OP.LDDW) return [pc + 2];
+    if (op === OP.JA) return [pc + p.offset[pc]! + 1];
+    if (op === OP.JA32) return [pc + p.imm[pc]! + 1];
+    if ((cls === 5 || cls === 6) && op !== OP.CALL && isCondJump(op)) return [pc + 1, pc + p.offset[pc]! + 1];
+    return [pc + 1];
+  };
+  // Iterate to a fixed point (masks only grow).
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let pc = n - 1; pc >= 0; pc--) {
+      if (second[pc]) continue;
+      let out = 0;
+      for (const t of successors(pc)) if (t >= 0 && t < n) out |= need[t]!;
+      const v = transfer(pc, out) & ALL_REGISTERS;
+      if (v !== need[pc]) {
+        need[pc] = v | need[pc]!;
+        changed = true;
+      }
+    }
+  }
+  return need;
+}

@@ -4,7 +4,7 @@
 // branches, backward jumps go through a br_table), BPF-to-BPF functions become Wasm functions.
 
 import { MAX_SEGMENTS, SEGMENT_TABLE_OFFSET } from '../memory.js';
-import { MAX_CALL_FRAMES, OP, STACK_FRAME_SIZE } from '../opcodes.js';
+import { MAX_CALL_FRAMES, OP } from '../opcodes.js';
 import type { Program } from '../program.js';
 import { ByteWriter, F64, I32, I64, section, VOID, W } from './encoder.js';
 
@@ -17,8 +17,6 @@ export interface CompiledProgram {
   bytes: Uint8Array;
   /** Entry pc of each compiled eBPF function, by function index (index 0 is pc 0). */
   entries: number[];
-  /** Whether the budget check was left out (no backward jumps or calls: the run is bounded). */
-  bounded: boolean;
 }
 
 // Imports (function indices 0..2), then internal helpers, then eBPF functions.
@@ -114,6 +112,9 @@ function functionBlocks(p: Program, entry: number): Block[] {
         work.push(t);
         leaders.add(pc + 1);
       }
+      // A call ends its block, so instructions after it are counted after the callee's and
+      // any callback's (the interpreter's order, which decides where the budget runs out).
+      if (op === OP.CALL || op === OP.CALLX) leaders.add(pc + 1);
       pc += op === OP.LDDW ? 2 : 1;
     }
     if (pc >= p.length) leaders.add(p.length);
@@ -188,17 +189,15 @@ class FunctionEmitter {
   readonly #blocks: Block[];
   readonly #blockIndex = new Map<number, number>();
   readonly #fnIndexByEntry: Map<number, number>;
-  readonly #checkBudget: boolean;
   #current = 0;
 
-  constructor(p: Program, imm: Int32Array, imm2: Int32Array, entry: number, fnIndexByEntry: Map<number, number>, checkBudget: boolean) {
+  constructor(p: Program, imm: Int32Array, imm2: Int32Array, entry: number, fnIndexByEntry: Map<number, number>) {
     this.#p = p;
     this.#imm = imm;
     this.#imm2 = imm2;
     this.#blocks = functionBlocks(p, entry);
     this.#blocks.forEach((blk, i) => this.#blockIndex.set(blk.start, i));
     this.#fnIndexByEntry = fnIndexByEntry;
-    this.#checkBudget = checkBudget;
     const b = this.b;
     b.u32(3).u32(1).byte(I32).u32(2).byte(I64).u32(1).byte(I32); // next; t, u; a
     const n = this.#blocks.length;
@@ -305,11 +304,12 @@ class FunctionEmitter {
     let n = 0;
     for (let pc = blk.start; pc < blk.end; pc += p.opcode[pc] === OP.LDDW ? 2 : 1) n++;
     b.byte(W.global_get).u32(G_COUNT).byte(W.i64_const).s64(BigInt(n)).byte(W.i64_add).byte(W.global_set).u32(G_COUNT);
-    if (this.#checkBudget) {
-      b.byte(W.global_get).u32(G_COUNT).byte(W.global_get).u32(G_BUDGET).byte(W.i64_gt_u).byte(W.if).byte(VOID);
-      this.#fault(FAULT.BUDGET, blk.start);
-      b.byte(W.end);
-    }
+    // Every block checks the budget, straight-line programs included (one budget per run, the
+    // same limit as the interpreter's). The fault carries the block's length so that the engine
+    // can name the exact instruction the interpreter would stop at.
+    b.byte(W.global_get).u32(G_COUNT).byte(W.global_get).u32(G_BUDGET).byte(W.i64_gt_u).byte(W.if).byte(VOID);
+    this.#fault(FAULT.BUDGET + 16 * n, blk.start);
+    b.byte(W.end);
     let pc = blk.start;
     let terminated = false;
     while (pc < blk.end) {
@@ -555,8 +555,9 @@ class FunctionEmitter {
     this.#fault(FAULT.CALL_DEPTH, pc);
     b.byte(W.end);
     for (let r = 0; r <= 9; r++) this.#get(r);
+    // the callee's frame: the next 512-byte region, one segment (2^32) up
     this.#get(10);
-    b.byte(W.i64_const).s64(BigInt(STACK_FRAME_SIZE)).byte(W.i64_sub);
+    b.byte(W.i64_const).s64(1n << 32n).byte(W.i64_add);
     b.byte(W.local_get).u32(L_DEPTH).byte(W.i32_const).byte(1).byte(W.i32_add);
     b.byte(W.call).u32(F_FIRST_EBPF + fn);
     // results r0..r5 are on the stack, r5 on top
@@ -575,17 +576,6 @@ class FunctionEmitter {
 export function compileProgram(p: Program, imm: Int32Array, imm2: Int32Array): CompiledProgram {
   const entries = findEntries(p);
   const fnIndexByEntry = new Map(entries.map((e, i) => [e, i]));
-  // Without backward jumps or calls the number of executed instructions is bounded by the
-  // program length, so the budget need not be checked.
-  let bounded = true;
-  for (let pc = 0; pc < p.length && bounded; pc++) {
-    const op = p.opcode[pc]!;
-    if ((op === OP.JA || op === OP.JA32 || isCondJump(op)) && jumpTarget(p, pc) <= pc) bounded = false;
-    if (op === OP.CALL && p.src[pc] === 1) bounded = false;
-    if (op === OP.CALL || op === OP.CALLX) bounded = false; // helpers may invoke callbacks
-    if (op === OP.LDDW) pc++;
-  }
-
   const out = new ByteWriter();
   out.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
 
@@ -654,7 +644,7 @@ export function compileProgram(p: Program, imm: Int32Array, imm2: Int32Array): C
   emitBswap(code, 4);
   emitBswap(code, 8);
   for (const entry of entries) {
-    const fe = new FunctionEmitter(p, imm, imm2, entry, fnIndexByEntry, !bounded);
+    const fe = new FunctionEmitter(p, imm, imm2, entry, fnIndexByEntry);
     code.u32(fe.b.length).bytes(fe.b.finish());
   }
   // run(fn, scratch): r0..r10 from scratch, call, r0 back to scratch; nests for callbacks.
@@ -691,5 +681,5 @@ export function compileProgram(p: Program, imm: Int32Array, imm2: Int32Array): C
     b.byte(W.global_get).u32(G_COUNT).byte(W.f64_convert_i64_u);
   });
   section(out, 10, code);
-  return { bytes: out.finish(), entries, bounded };
+  return { bytes: out.finish(), entries };
 }

@@ -6,7 +6,7 @@ import { VmError } from '../errors.js';
 import type { HelperCall, HelperFn } from '../helpers.js';
 import { invokeHelper, storeResult } from '../helpers.js';
 import type { AddressSpace } from '../memory.js';
-import { MAX_CALL_FRAMES } from '../opcodes.js';
+import { MAX_CALL_FRAMES, OP } from '../opcodes.js';
 import type { Program } from '../program.js';
 import { wasm } from '../wasm-api.js';
 import type { CompiledProgram } from './compiler.js';
@@ -32,10 +32,13 @@ export class WasmEngine {
   #scratch = 0;
   #scratchGeneration = -1;
   #helpers: (HelperFn | undefined)[] = [];
+  #budget = 0;
+  readonly #program: Program;
 
   constructor(program: Program, imm: Int32Array, imm2: Int32Array, ctx: WasmRunContext) {
     const t0 = process.hrtime.bigint();
     this.compiled = compileProgram(program, imm, imm2);
+    this.#program = program;
     this.#ctx = ctx;
     this.#fnByEntry = new Map(this.compiled.entries.map((e, i) => [e, i]));
     const memory = ctx.memory;
@@ -43,8 +46,10 @@ export class WasmEngine {
       env: {
         memory: memory.memory,
         fault: (code: number, pc: number) => {
-          if (code === FAULT.BUDGET) throw new VmError({ code: 'BUDGET_EXHAUSTED', pc, message: 'instruction budget exhausted' });
+          if ((code & 15) === FAULT.BUDGET) throw this.#budgetError(pc, code >>> 4);
           if (code === FAULT.CALL_DEPTH) throw new VmError({ code: 'CALL_DEPTH_EXCEEDED', pc, message: `call depth exceeds ${MAX_CALL_FRAMES} frames` });
+          // The interpreter checks the budget before it finds it has run off the end.
+          if (this.#count() >= this.#budget) throw new VmError({ code: 'BUDGET_EXHAUSTED', pc, message: `instruction budget of ${this.#budget} exhausted` });
           throw new VmError({ code: 'JUMP_OUT_OF_CODE', pc, message: 'execution ran past the last instruction' });
         },
         faultAccess: (address: bigint, size: number, write: number, pc: number) => {
@@ -60,6 +65,19 @@ export class WasmEngine {
     this.#reset = instance.exports['reset'] as (budget: number) => void;
     this.#count = instance.exports['count'] as () => number;
     this.compileNs = Number(process.hrtime.bigint() - t0);
+  }
+
+  /**
+   * The budget error at the instruction the interpreter stops at: the block starting at
+   * `start` has `n` instructions, already added to the count; the one numbered budget + 1 of
+   * the run faults.
+   */
+  #budgetError(start: number, n: number): VmError {
+    const before = this.#count() - n;
+    const p = this.#program;
+    let pc = start;
+    for (let k = this.#budget - before; k > 0; k--) pc += p.opcode[pc] === OP.LDDW ? 2 : 1;
+    return new VmError({ code: 'BUDGET_EXHAUSTED', pc, message: `instruction budget of ${this.#budget} exhausted` });
   }
 
   #helper(idLo: number, idHi: number, pc: number): void {
@@ -81,7 +99,7 @@ export class WasmEngine {
    * Runs a function of the program.
    * @param entryPc - the function's first instruction (0 for the program).
    * @param regs - initial r0..r10 as int32 halves; r0 is written back.
-   * @param budget - instruction budget (ignored by bounded programs).
+   * @param budget - instruction budget of the run (callbacks share their run's).
    * @param resetCount - start counting from zero (false for callbacks inside a run).
    * @returns instructions executed since the last reset.
    */
@@ -91,12 +109,22 @@ export class WasmEngine {
     const memory = this.#ctx.memory;
     const scratch = memory.acquireScratch();
     const savedScratch = this.#scratch;
+    // A callback runs inside a helper of the outer run, which keeps using the shared call
+    // object after the callback returns: its registers view, pc and id are restored below.
+    const call = this.#ctx.call;
+    const savedRegs = call.regs;
+    const savedPc = call.pc;
+    const savedId = call.id;
+    const savedHelpers = this.#helpers;
     this.#scratch = scratch;
     this.#scratchGeneration = -1;
     this.#helpers = this.#ctx.helpers();
     try {
       new Int32Array(memory.memory.buffer, scratch, 22).set(regs);
-      if (resetCount) this.#reset(budget);
+      if (resetCount) {
+        this.#reset(budget);
+        this.#budget = budget;
+      }
       this.#run(fn, scratch);
       const out = new Int32Array(memory.memory.buffer, scratch, 2);
       regs[0] = out[0]!;
@@ -105,6 +133,11 @@ export class WasmEngine {
     } finally {
       this.#scratch = savedScratch;
       this.#scratchGeneration = -1; // the outer run (if any) re-creates its view on its next call
+      call.pc = savedPc;
+      call.id = savedId;
+      this.#helpers = savedHelpers;
+      // The outer helper's view of its registers, re-created if the memory grew meanwhile.
+      call.regs = savedRegs.buffer === memory.memory.buffer || resetCount ? savedRegs : new Int32Array(memory.memory.buffer, savedScratch, 22);
       memory.releaseScratch();
     }
   }
