@@ -43,7 +43,7 @@ const BENCHES: Bench[] = [
 /** Prepares one engine on one bench; returns a function that runs one sample (insns, ns). */
 function setup(lib: Rbpf, variant: Variant, bench: Bench): (() => number) | undefined {
   const helpers = new lib.HelperTable().register(5, 'xor5', (c) => c.u32(1) ^ c.u32(2) ^ c.u32(3) ^ c.u32(4) ^ c.u32(5));
-  const program = lib.assemble(bench.source);
+  const program = lib.Program.fromBytes(lib.assemble(bench.source));
   const engine = variant === 'interpreter' ? 'interpreter' : 'wasm';
   if (variant === 'wasm verified') {
     if (!('verifiedVariant' in lib.EbpfVm.prototype)) return undefined;
