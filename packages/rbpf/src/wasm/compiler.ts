@@ -490,6 +490,8 @@ class FunctionEmitter {
       const keep = this.#loopBases(blk) & ~this.#cached;
       for (let r = 0; r <= 10; r++) if ((keep & (1 << r)) !== 0) this.#fill(r);
       this.#cached |= keep;
+      // From the second trip on, the body's own `add`/`sub` have moved them.
+      this.#mayNeg |= keep;
       b.byte(W.loop).byte(VOID);
       this.#loopOpen = true;
     }
