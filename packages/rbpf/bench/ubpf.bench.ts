@@ -4,7 +4,10 @@
 // bench:ubpf; the previous engines come from `sh bench/baseline.sh [ref]`, default the commit
 // this work started from). Best of N short samples, old and new interleaved, so that a loaded
 // machine slows both alike.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import * as current from '../src/index.js';
 import { ALU32, ALU64, CALL5, MEM_4K } from './programs.js';
 
@@ -74,11 +77,21 @@ function sample(run: () => number): number {
 }
 
 const samples = Number(process.env['SAMPLES'] ?? 25);
-const load = (await import('node:os')).loadavg()[0]!.toFixed(1);
-console.log(`rbpf engines vs uBPF (issue 23) and vs the previous engines (${previousRef}); best of ${samples} samples; load average ${load}`);
-console.log('');
-console.log('bench  engine          M insn/s  previous  vs prev   uBPF  vs uBPF');
-for (const bench of BENCHES) {
+const row = process.env['BENCH_ROW'];
+if (row === undefined) {
+  const load = loadavg()[0]!.toFixed(1);
+  console.log(`rbpf engines vs uBPF (issue 23) and vs the previous engines (${previousRef}); best of ${samples} samples; load average ${load}`);
+  console.log('');
+  console.log('bench  engine          M insn/s  previous  vs prev   uBPF  vs uBPF');
+  // One process per bench, so that V8's type feedback from one program does not slow another.
+  for (const bench of BENCHES) {
+    spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], { stdio: 'inherit', env: { ...process.env, BENCH_ROW: bench.name } });
+  }
+  console.log('');
+  console.log('uBPF columns: its interpreter for the interpreter rows, its x86-64 JIT for the wasm rows (the JIT does not check bounds).');
+  console.log(`load average after: ${loadavg()[0]!.toFixed(1)}`);
+}
+for (const bench of BENCHES.filter((b) => b.name === row)) {
   for (const variant of ['interpreter', 'wasm', 'wasm verified'] as Variant[]) {
     const now = setup(current, variant, bench);
     if (now === undefined) continue;
@@ -101,5 +114,3 @@ for (const bench of BENCHES) {
     console.log(`${bench.name.padEnd(6)} ${variant.padEnd(15)} ${best.toFixed(0).padStart(8)}  ${prev}  ${vsPrev} ${String(ref).padStart(6)}  ${(best / ref).toFixed(2)}x`);
   }
 }
-console.log('');
-console.log('uBPF columns: its interpreter for the interpreter rows, its x86-64 JIT for the wasm rows (the JIT does not check bounds).');

@@ -70,6 +70,8 @@ const L_WSIZE = L_SIZE + 11;
 // (faults, calls, exit) and re-read after calls.
 const L_CNT = L_WSIZE + 11;
 const L_BUD = L_CNT + 1;
+/** The scratch slot of the run (helper arguments), read once per function. */
+const L_SCR = L_BUD + 1;
 
 /** Options of {@link compileProgram}. @internal */
 export interface CompileOptions {
@@ -230,7 +232,7 @@ class FunctionEmitter {
     this.#blocks.forEach((blk, i) => this.#blockIndex.set(blk.start, i));
     this.#fnIndexByEntry = fnIndexByEntry;
     const b = this.b;
-    b.u32(5).u32(1).byte(I32).u32(2).byte(I64).u32(1).byte(I32).u32(11).byte(I32).u32(35).byte(I64); // next; t, u; a; lin; lo, size, wsize, cnt, bud
+    b.u32(6).u32(1).byte(I32).u32(2).byte(I64).u32(1).byte(I32).u32(11).byte(I32).u32(35).byte(I64).u32(1).byte(I32); // next; t, u; a; lin; lo, size, wsize, cnt, bud; scr
     const n = this.#blocks.length;
     // r10 is read-only except through an atomic fetch into it: then it is cached per block only.
     let r10Written = false;
@@ -240,6 +242,7 @@ class FunctionEmitter {
     }
     b.byte(W.global_get).u32(G_COUNT).byte(W.local_set).u32(L_CNT);
     b.byte(W.global_get).u32(G_BUDGET).byte(W.local_set).u32(L_BUD);
+    b.byte(W.global_get).u32(G_SCRATCH).byte(W.local_set).u32(L_SCR);
     if (!r10Written) {
       this.#fill(10);
       this.#pinned = 1 << 10;
@@ -732,7 +735,7 @@ class FunctionEmitter {
     const b = this.b;
     // r1..r5 into the scratch area, then the import reads them and writes r0 back.
     for (let r = 1; r <= 5; r++) {
-      b.byte(W.global_get).u32(G_SCRATCH);
+      b.byte(W.local_get).u32(L_SCR);
       this.#get(r);
       b.byte(W.i64_store).byte(3).u32(8 * r);
     }
@@ -747,7 +750,7 @@ class FunctionEmitter {
     this.#flush();
     b.byte(W.i32_const).s32(pc).byte(W.call).u32(F_HELPER);
     this.#reload();
-    b.byte(W.global_get).u32(G_SCRATCH).byte(W.i64_load).byte(3).u32(0);
+    b.byte(W.local_get).u32(L_SCR).byte(W.i64_load).byte(3).u32(0);
     this.#set(0);
   }
 

@@ -43,6 +43,8 @@ export class WasmEngine {
   readonly #imm: Int32Array;
   readonly #imm2: Int32Array;
   readonly #ctx: WasmRunContext;
+  readonly #call: HelperCall;
+  readonly #memory: AddressSpace;
   readonly #fnByEntry: Map<number, number>;
   #scratch = 0;
   #scratchGeneration = -1;
@@ -55,6 +57,8 @@ export class WasmEngine {
     this.compiled = compileProgram(program, imm, imm2);
     this.#program = program;
     this.#ctx = ctx;
+    this.#call = ctx.call;
+    this.#memory = ctx.memory;
     this.#fnByEntry = new Map(this.compiled.entries.map((e, i) => [e, i]));
     const memory = ctx.memory;
     const imports = {
@@ -125,8 +129,8 @@ export class WasmEngine {
   }
 
   #helper(idLo: number, idHi: number, pc: number): void {
-    const call = this.#ctx.call;
-    const memory = this.#ctx.memory;
+    const call = this.#call;
+    const memory = this.#memory;
     if (this.#scratchGeneration !== memory.generation) {
       call.regs = new Int32Array(memory.memory.buffer, this.#scratch, 22);
       this.#scratchGeneration = memory.generation;
@@ -136,7 +140,14 @@ export class WasmEngine {
       call.regs = new Int32Array(memory.memory.buffer, this.#scratch, 22);
       this.#scratchGeneration = memory.generation;
     }
-    storeResult(call.regs, 0, value);
+    // The common case, a 32-bit integer, without storeResult's general path.
+    if (typeof value === 'number' && (value | 0) === value) {
+      const regs = call.regs;
+      regs[0] = value;
+      regs[1] = value >> 31;
+    } else {
+      storeResult(call.regs, 0, value);
+    }
   }
 
   /**
