@@ -166,30 +166,35 @@ export function interpret(state: InterpreterState): number {
     const s = SRC[pc]! << 1;
     switch (OPC[pc]) {
       // ALU64
+      // add/sub in 32-bit arithmetic only: the carry (borrow) is an unsigned compare of the
+      // low halves, so V8 never falls back to doubles.
       case 0x07: { // add imm
         const imm = IMM[pc]!;
-        const l = (R[d]! >>> 0) + (imm >>> 0);
+        const a = R[d]!;
+        const l = (a + imm) | 0;
         R[d] = l;
-        R[d + 1] = R[d + 1]! + (imm >> 31) + (l > 0xffffffff ? 1 : 0);
+        R[d + 1] = (R[d + 1]! + (imm >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
         break;
       }
       case 0x0f: { // add reg
-        const l = (R[d]! >>> 0) + (R[s]! >>> 0);
-        R[d + 1] = R[d + 1]! + R[s + 1]! + (l > 0xffffffff ? 1 : 0);
+        const a = R[d]!;
+        const l = (a + R[s]!) | 0;
+        R[d + 1] = (R[d + 1]! + R[s + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
         R[d] = l;
         break;
       }
       case 0x17: { // sub imm
         const imm = IMM[pc]!;
-        const l = (R[d]! >>> 0) - (imm >>> 0);
-        R[d] = l;
-        R[d + 1] = R[d + 1]! - (imm >> 31) - (l < 0 ? 1 : 0);
+        const a = R[d]!;
+        R[d] = (a - imm) | 0;
+        R[d + 1] = (R[d + 1]! - (imm >> 31) - (a >>> 0 < imm >>> 0 ? 1 : 0)) | 0;
         break;
       }
       case 0x1f: { // sub reg
-        const l = (R[d]! >>> 0) - (R[s]! >>> 0);
-        R[d + 1] = R[d + 1]! - R[s + 1]! - (l < 0 ? 1 : 0);
-        R[d] = l;
+        const a = R[d]!;
+        const b = R[s]!;
+        R[d + 1] = (R[d + 1]! - R[s + 1]! - (a >>> 0 < b >>> 0 ? 1 : 0)) | 0;
+        R[d] = (a - b) | 0;
         break;
       }
       case 0x27: { // mul imm
