@@ -4,7 +4,7 @@
 import { ProgramError, VmError } from './errors.js';
 import { HelperCall, HelperTable } from './helpers.js';
 import type { InterpreterState } from './interpreter.js';
-import { interpret } from './interpreter.js';
+import { interpret, packCode } from './interpreter.js';
 import type { Region } from './memory.js';
 import { AddressSpace } from './memory.js';
 import { BPF_PSEUDO_FUNC, FUNC_POINTER_TAG, MAX_CALL_FRAMES, OP, STACK_FRAME_SIZE } from './opcodes.js';
@@ -127,6 +127,7 @@ export class EbpfVm {
     call.owner = this;
     this.#state = {
       program: this.program,
+      code: packCode(this.program),
       imm: this.program.imm,
       imm2: this.program.imm2,
       regs,
