@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The eBPF interpreter: one switch over predecoded typed arrays, registers as 32-bit halves.
+// The eBPF interpreter: one switch over predecoded typed arrays, registers as 32-bit halves,
+// and the entry point that runs a program's compiled blocks instead when it can.
 // Semantics follow RFC 9669 (the instruction set) and the kernel's interpreter for calls.
 
 import { VmError } from './errors.js';
@@ -9,6 +10,7 @@ import type { AddressSpace } from './memory.js';
 import { MAX_CALL_FRAMES, STACK_FRAME_SIZE } from './opcodes.js';
 import type { Program } from './program.js';
 import { bswap32, divMod32, divMod64, mulHigh32 } from './u64.js';
+import { blockCompiler, compiledRunner } from './block-compiler.js';
 
 /** Everything one run needs; owned by the VM and reused between runs. */
 export interface InterpreterState {
@@ -84,14 +86,64 @@ function accessFault(mem: AddressSpace, R: Int32Array, base: number, off: number
   return mem.accessError(hi, lo, size, write ? 'store' : 'load', pc);
 }
 
-function callHelper(state: InterpreterState, id: number, pc: number, count: number): number {
+/**
+ * Enters a local call: saves the caller's r6–r10 and `pc` in frame slot `depth` and moves r10 to
+ * the callee's frame. Shared by the switch and the block compiler, so both stay alike.
+ * @param R - register halves.
+ * @param frames - saved frames.
+ * @param depth - the caller's depth (0 = outermost).
+ * @param pc - the `call` instruction.
+ * @throws {VmError} `CALL_DEPTH_EXCEEDED` past {@link MAX_CALL_FRAMES} frames.
+ * @internal
+ */
+export function enterLocalCall(R: Int32Array, frames: Int32Array, depth: number, pc: number): void {
+  if (depth + 1 >= MAX_CALL_FRAMES) {
+    throw new VmError({ code: 'CALL_DEPTH_EXCEEDED', pc, message: `call depth exceeds ${MAX_CALL_FRAMES} frames` });
+  }
+  const f = depth * FRAME_INTS;
+  for (let i = 0; i < 10; i++) frames[f + i] = R[12 + i]!;
+  frames[f + 10] = pc;
+  // The callee's frame lies below the caller's: r10 -= 512.
+  const l = (R[20]! >>> 0) - STACK_FRAME_SIZE;
+  R[21] = R[21]! - (l < 0 ? 1 : 0);
+  R[20] = l;
+}
+
+/**
+ * Leaves a local call: restores r6–r10 from frame slot `depth`.
+ * @param R - register halves.
+ * @param frames - saved frames.
+ * @param depth - the caller's depth (after the decrement).
+ * @returns the pc of the `call` instruction.
+ * @internal
+ */
+export function leaveLocalCall(R: Int32Array, frames: Int32Array, depth: number): number {
+  const f = depth * FRAME_INTS;
+  for (let i = 0; i < 10; i++) R[12 + i] = frames[f + i]!;
+  return frames[f + 10]!;
+}
+
+/**
+ * Calls helper `id` on the registers in `state.regs` and stores its result in r0.
+ * @param state - the run state.
+ * @param id - helper id (-1: none).
+ * @param pc - the calling instruction.
+ * @param count - instructions executed so far in the run.
+ * @returns the count after the helper (callbacks it ran included).
+ * @internal
+ */
+export function callHelper(state: InterpreterState, id: number, pc: number, count: number): number {
   // Callbacks the helper invokes count against the same budget, from where this frame is.
   state.counter.executed = count;
   storeResult(state.regs, 0, invokeHelper(state.helpers, state.call, id, pc));
   return state.counter.executed;
 }
 
-function atomic(mem: AddressSpace, R: Int32Array, d: number, s: number, off: number, op: number, wide: boolean, pc: number): void {
+/**
+ * Runs an atomic read-modify-write (`lock ...`) on `[d + off]`.
+ * @internal
+ */
+export function atomic(mem: AddressSpace, R: Int32Array, d: number, s: number, off: number, op: number, wide: boolean, pc: number): void {
   const size = wide ? 8 : 4;
   const at = effective(mem, R, d, off, size, true);
   if (at < 0) throw accessFault(mem, R, d, off, size, true, pc);
@@ -146,7 +198,9 @@ function atomic(mem: AddressSpace, R: Int32Array, d: number, s: number, off: num
 }
 
 /**
- * Runs a program (or a callback) from `state.startPc` until `exit` in the outermost frame.
+ * Runs a program (or a callback) from `state.startPc` until `exit` in the outermost frame: on
+ * the program's basic blocks compiled to one JavaScript function (see `block-compiler.ts`), or
+ * on the switch interpreter where code generation is refused or turned off.
  * @param state - the VM's run state; `regs` hold the initial registers and the final ones.
  * @returns the number of instructions executed in the run so far (`state.counter`), callbacks
  * included.
@@ -154,6 +208,24 @@ function atomic(mem: AddressSpace, R: Int32Array, d: number, s: number, off: num
  * @internal
  */
 export function interpret(state: InterpreterState): number {
+  const compiled = blockCompiler.enabled ? compiledRunner(state) : undefined;
+  if (compiled !== undefined) return compiled(state, state.startPc, 0, state.counter.executed);
+  return interpretFrom(state, state.startPc, 0, state.counter.executed);
+}
+
+/**
+ * The switch interpreter from any point of a run: the plain engine, and the fallback of the
+ * compiled blocks (budget running out inside a block, an instruction they do not compile, a
+ * start that is not a block).
+ * @param state - the run state.
+ * @param startPc - instruction to start at.
+ * @param startDepth - local-call depth at that point (frames below it saved in `state.frames`).
+ * @param startCount - instructions executed so far in the run.
+ * @returns the run's instruction count.
+ * @throws {VmError} on any fault.
+ * @internal
+ */
+export function interpretFrom(state: InterpreterState, startPc: number, startDepth: number, startCount: number): number {
   const prog = state.program;
   const OPC = prog.opcode;
   const CODE = state.code;
@@ -165,9 +237,9 @@ export function interpret(state: InterpreterState): number {
   const budget = state.maxInstructions;
   const length = prog.length;
   let view = mem.view;
-  let depth = 0;
-  let pc = state.startPc;
-  let count = state.counter.executed;
+  let depth = startDepth;
+  let pc = startPc;
+  let count = startCount;
   let at = 0;
 
   for (;;) {
@@ -642,17 +714,8 @@ export function interpret(state: InterpreterState): number {
 
       case 0x85: { // call
         if (((w >> 12) & 0xf) === 1) {
-          if (depth + 1 >= MAX_CALL_FRAMES) {
-            throw new VmError({ code: 'CALL_DEPTH_EXCEEDED', pc, message: `call depth exceeds ${MAX_CALL_FRAMES} frames` });
-          }
-          const f = depth * FRAME_INTS;
-          for (let i = 0; i < 10; i++) frames[f + i] = R[12 + i]!;
-          frames[f + 10] = pc;
+          enterLocalCall(R, frames, depth, pc);
           depth++;
-          // The callee's frame lies below the caller's: r10 -= 512.
-          const l = (R[20]! >>> 0) - STACK_FRAME_SIZE;
-          R[21] = R[21]! - (l < 0 ? 1 : 0);
-          R[20] = l;
           pc += IMM[pc]!;
         } else {
           count = callHelper(state, IMM[pc]!, pc, count);
@@ -670,11 +733,7 @@ export function interpret(state: InterpreterState): number {
           return count;
         }
         depth--;
-        {
-          const f = depth * FRAME_INTS;
-          for (let i = 0; i < 10; i++) R[12 + i] = frames[f + i]!;
-          pc = frames[f + 10]!;
-        }
+        pc = leaveLocalCall(R, frames, depth);
         break;
       default:
         if (pc >= length) {
