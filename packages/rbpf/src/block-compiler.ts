@@ -1,49 +1,79 @@
 // SPDX-License-Identifier: MIT
-// The interpreter's fast path: a program's basic blocks translated once into one JavaScript
-// function (`new Function`), registers in local variables, the budget checked once per block.
-// Semantics, errors and budget accounting are those of the switch interpreter in
-// interpreter.ts, which stays the fallback: where code generation is refused (a CSP, Node's
-// --disallow-code-generation-from-strings), where the budget runs out inside a block, and for a
-// start that is not a block.
+// The interpreter's fast path for loops: the basic blocks inside a program's loops translated
+// once into JavaScript functions (`new Function`), registers in local variables, the budget
+// checked once per block. The switch interpreter in interpreter.ts drives every run: it enters
+// a compiled region when it reaches one of its blocks, and the region returns to it when
+// control leaves the loop, when the budget runs out inside a block (the switch then names the
+// exact instruction) and for an instruction this compiler does not translate. Semantics, errors
+// and budget accounting are the switch's. Where code generation is refused (a CSP, Node's
+// --disallow-code-generation-from-strings) everything runs on the switch.
+//
+// Only loops are compiled: straight-line code runs once per run, and a large generated function
+// takes V8 long to optimise (tens of ms per region on a loaded machine) while its unoptimised
+// form runs several times slower than the switch, which is one function already hot for every
+// program.
 
-import { VmError } from './errors.js';
 import type { InterpreterState } from './interpreter.js';
-import { atomic, callHelper, enterLocalCall, interpretFrom, leaveLocalCall } from './interpreter.js';
+import { atomic, callHelper, enterLocalCall, leaveLocalCall } from './interpreter.js';
 import { BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, OP } from './opcodes.js';
 import { bswap32, divMod32, divMod64, mulHigh32 } from './u64.js';
 
-/** A compiled program: runs from `pc` (a block start) at local-call depth `depth`. */
-export type CompiledRun = (state: InterpreterState, pc: number, depth: number, count: number) => number;
+/**
+ * A compiled region: runs blocks from `pc` (one of its block starts) with the registers in
+ * `state.regs` and returns the pc where the switch continues, with `ctl` updated (`skip`: the
+ * switch must run that instruction itself before entering a region again), or -1 when the run
+ * ended (`ctl.count` is its instruction count).
+ */
+export type RegionFn = (state: InterpreterState, pc: number, ctl: RegionControl) => number;
+
+/** What a region and the switch hand each other. */
+export interface RegionControl {
+  depth: number;
+  count: number;
+  skip: boolean;
+}
+
+/** A program's compiled loops. */
+export interface CompiledLoops {
+  /** Per instruction: the region whose block starts there, or -1. */
+  entry: Int32Array;
+  /** The region functions. */
+  regions: RegionFn[];
+}
 
 /**
- * Whether `interpret` uses compiled blocks (default true). Tests turn it off to run the switch
- * interpreter alone.
+ * Switches and counters of the block compiler (tests turn it off to run the switch alone).
  * @internal
  */
 export const blockCompiler = {
+  /** Whether the interpreter compiles loops. */
   enabled: true,
-  /** Programs compiled so far in this process (for tests). */
+  /** Programs compiled so far in this process. */
   compiled: 0,
-  /** Set once code generation was refused: every later run uses the switch. */
+  /** Set once code generation was refused: every later run uses the switch alone. */
   refused: false,
+  /** Programs longer than this many slots are not compiled. */
+  maxSlots: 16_384,
 };
 
-/** Compiled runners by the VM's packed code (one per VM; callbacks share their VM's). */
-const cache = new WeakMap<Int32Array, CompiledRun | null>();
+/** Compiled loops by the VM's packed code (one per VM; callbacks share their VM's); null: none. */
+const cache = new WeakMap<Int32Array, CompiledLoops | null>();
 
 /**
- * The compiled runner of a run state's program, compiling it on first use.
+ * The compiled loops of a run state's program, compiling them on first use.
  * @param state - the run state.
- * @returns the runner, or undefined when code generation is not available.
+ * @returns the loops, or undefined when the program has none, is too long, or code generation
+ * is not available.
  * @internal
  */
-export function compiledRunner(state: InterpreterState): CompiledRun | undefined {
-  let run = cache.get(state.code);
-  if (run === undefined) {
-    run = blockCompiler.refused ? null : compileProgram(state);
-    cache.set(state.code, run);
+export function compiledLoops(state: InterpreterState): CompiledLoops | undefined {
+  if (!blockCompiler.enabled) return undefined;
+  let loops = cache.get(state.code);
+  if (loops === undefined) {
+    loops = blockCompiler.refused || state.code.length > blockCompiler.maxSlots ? null : compileProgram(state);
+    cache.set(state.code, loops);
   }
-  return run ?? undefined;
+  return loops ?? undefined;
 }
 
 const TWO_32 = 4294967296;
@@ -74,32 +104,51 @@ const KNOWN = new Set<number>([
 ]);
 
 /**
- * Translates the program into one function: a `switch` over block starts inside a loop, each
- * block checking the budget once for all its instructions and falling through to the next.
+ * Generated source of one region is kept under this many characters: V8 optimises no function
+ * whose bytecode passes 60 KiB, and an unoptimised region runs slower than the switch.
+ */
+const REGION_CHARS = 20_000;
+/**
+ * Longest loop compiled (slots): a longer body runs few iterations per region call, and its
+ * regions take V8 long to optimise (measured: a 16,000-instruction loop ran at 13 M insn/s).
+ */
+const MAX_LOOP = 4096;
+/** Longest block: longer straight-line code is split (each part checks the budget). */
+const MAX_BLOCK = 64;
+
+
+/**
+ * Translates the program into functions of consecutive blocks (regions): in each, a `switch`
+ * over block starts inside a loop, each block checking the budget once for all its instructions
+ * and falling through to the next. Jumps within a region stay in its loop; others return to a
+ * small dispatcher.
  * @param state - the run state (its packed code, resolved immediates and program).
  * @returns the runner, or null when `new Function` is refused.
  */
-function compileProgram(state: InterpreterState): CompiledRun | null {
-  const source = generate(state);
-  let factory: (deps: unknown) => CompiledRun;
+function compileProgram(state: InterpreterState): CompiledLoops | null {
+  const generated = generate(state);
+  if (generated === undefined) return null;
+  let factory: (deps: unknown) => RegionFn[];
   try {
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    factory = new Function('deps', source) as (deps: unknown) => CompiledRun;
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval, no-new-func
+    factory = new Function('deps', generated.source) as (deps: unknown) => RegionFn[];
   } catch {
     blockCompiler.refused = true;
     return null;
   }
   blockCompiler.compiled++;
-  return factory({ VmError, atomic, callHelper, enterLocalCall, interpretFrom, leaveLocalCall, bswap32, divMod32, divMod64, mulHigh32 });
+  const regions = factory({ atomic, callHelper, enterLocalCall, leaveLocalCall, bswap32, divMod32, divMod64, mulHigh32 });
+  return { entry: generated.entry, regions };
 }
 
 /**
- * The generated source (a function body taking `deps` and returning the runner).
+ * The generated source (a function body taking `deps` and returning the region functions) and,
+ * per instruction, the region whose block starts there (-1: not a compiled block start).
  * @param state - the run state.
- * @returns JavaScript source.
+ * @returns JavaScript source and the entry table, or undefined when the program has no loop.
  * @internal
  */
-export function generate(state: InterpreterState): string {
+export function generate(state: InterpreterState): { source: string; entry: Int32Array } | undefined {
   const prog = state.program;
   const code = state.code;
   const IMM = state.imm;
@@ -137,27 +186,41 @@ export function generate(state: InterpreterState): string {
       if (target >= 0 && target <= length) leader[target] = 1;
     }
   }
+  // split long straight-line runs
+  for (let pc = 0, run = 0; pc < length; pc += width(code[pc]! & 0xff)) {
+    if (leader[pc] === 1 || run >= MAX_BLOCK) {
+      leader[pc] = 1;
+      run = 0;
+    }
+    run++;
+  }
+  // blocks inside loops: from a backward jump's target to the jump
+  const hot = new Uint8Array(length + 1);
+  let loops = 0;
+  for (let pc = 0; pc < length; pc += width(code[pc]! & 0xff)) {
+    const w = code[pc]!;
+    const op = w & 0xff;
+    if (!isJump(op) || op === 0x85 || op === 0x8d || op === 0x95 || !KNOWN.has(op)) continue;
+    const target = pc + (op === 0x06 ? IMM[pc]! : w >> 16) + 1;
+    if (target < 0 || target > pc || pc - target >= MAX_LOOP) continue;
+    loops++;
+    hot.fill(1, target, pc + 1);
+  }
+  if (loops === 0) return undefined;
   const regs = [...used].filter((r) => r <= 10).sort((a, b) => a - b);
   const load = regs.map((r) => `l${r} = R[${2 * r}]; h${r} = R[${2 * r + 1}];`).join(' ');
   const spill = regs.map((r) => `R[${2 * r}] = l${r}; R[${2 * r + 1}] = h${r};`).join(' ');
-  const handover = (pc: number): string => `{ ${spill} return interpretFrom(state, ${pc}, depth, count); }`;
+  const handover = (pc: number): string => `{ ${spill} ctl.depth = depth; ctl.count = count; ctl.skip = true; return ${pc}; }`;
 
-  const out: string[] = [];
-  out.push('const { VmError, atomic, callHelper, enterLocalCall, interpretFrom, leaveLocalCall, bswap32, divMod32, divMod64, mulHigh32 } = deps;');
-  out.push('return function run(state, pc, depth, count) {');
-  out.push('const R = state.regs; const mem = state.memory; const frames = state.frames; const budget = state.maxInstructions;');
-  out.push('let view = mem.view; let t = 0, u = 0, a = 0;');
-  out.push(`let ${regs.map((r) => `l${r} = R[${2 * r}], h${r} = R[${2 * r + 1}]`).join(', ')};`);
-  out.push('for (;;) { switch (pc) {');
-
+  // blocks, in order
+  const blocks: { start: number; code: string; next: number; fallsThrough: boolean }[] = [];
   let pc = 0;
   while (pc < length) {
     // one block: from this leader to the next leader or a jump
     const start = pc;
     const w0 = code[pc]!;
-    if (!KNOWN.has(w0 & 0xff)) {
-      out.push(`case ${start}: ${handover(start)}`);
-      pc++;
+    if (!KNOWN.has(w0 & 0xff) || hot[pc] === 0) {
+      pc += KNOWN.has(w0 & 0xff) ? width(w0 & 0xff) : 1;
       continue;
     }
     const body: string[] = [];
@@ -173,14 +236,40 @@ export function generate(state: InterpreterState): string {
       pc += width(op);
       if (isJump(op) || pc >= length || leader[pc] === 1) break;
     }
-    out.push(`case ${start}: if (count + ${n} > budget) ${handover(start)} count += ${n};`);
-    out.push(...body);
-    if (fallsThrough && pc >= length) out.push(`pc = ${pc};`);
+    blocks.push({ start, code: `case ${start}: if (count + ${n} > budget) ${handover(start)} count += ${n};\n${body.join('\n')}`, next: pc, fallsThrough });
   }
-  out.push(`default: ${handover(-1).replace(', -1,', ', pc,')}`);
-  out.push('} }');
-  out.push('};');
-  return out.join('\n');
+
+  const entry = new Int32Array(length).fill(-1);
+  const regions: string[] = [];
+  for (let i = 0; i < blocks.length; ) {
+    const out: string[] = [];
+    out.push(`function region${regions.length}(state, pc, ctl) {`);
+    out.push('const R = state.regs; const mem = state.memory; const frames = state.frames; const budget = state.maxInstructions;');
+    out.push('let view = mem.view; let t = 0, u = 0, a = 0; let depth = ctl.depth, count = ctl.count;');
+    out.push(`let ${regs.map((r) => `l${r} = R[${2 * r}], h${r} = R[${2 * r + 1}]`).join(', ')};`);
+    out.push('for (;;) { switch (pc) {');
+    let size = 0;
+    let block = blocks[i]!;
+    for (;;) {
+      entry[block.start] = regions.length;
+      out.push(block.code);
+      size += block.code.length;
+      i++;
+      if (i >= blocks.length || blocks[i]!.start !== block.next || size + blocks[i]!.code.length > REGION_CHARS) break;
+      block = blocks[i]!;
+    }
+    // the last block may fall through into the next region (or off the end)
+    if (block.fallsThrough) out.push(`pc = ${block.next};`);
+    out.push(`default: { ${spill} ctl.depth = depth; ctl.count = count; ctl.skip = false; return pc; }`);
+    out.push('} } }');
+    regions.push(out.join('\n'));
+  }
+  const source = [
+    'const { atomic, callHelper, enterLocalCall, leaveLocalCall, bswap32, divMod32, divMod64, mulHigh32 } = deps;',
+    ...regions,
+    `return [${regions.map((_, i) => `region${i}`).join(', ')}];`,
+  ].join('\n');
+  return { source, entry };
 }
 
 interface Translated {
@@ -475,7 +564,7 @@ function translate(
       return ok(`${spill} count = callHelper(state, ${hd} === 0 ? ${ld} : -1, ${pc}, count); view = mem.view; ${load}`);
     case 0x95:
       return {
-        code: `${spill} if (depth === 0) { state.counter.executed = count; return count; } depth--; pc = leaveLocalCall(R, frames, depth) + 1; ${load} continue;`,
+        code: `${spill} if (depth === 0) { state.counter.executed = count; ctl.count = count; return -1; } depth--; pc = leaveLocalCall(R, frames, depth) + 1; ${load} continue;`,
         fallsThrough: false,
       };
     default:

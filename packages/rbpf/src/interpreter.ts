@@ -10,7 +10,8 @@ import type { AddressSpace } from './memory.js';
 import { MAX_CALL_FRAMES, STACK_FRAME_SIZE } from './opcodes.js';
 import type { Program } from './program.js';
 import { bswap32, divMod32, divMod64, mulHigh32 } from './u64.js';
-import { blockCompiler, compiledRunner } from './block-compiler.js';
+import type { RegionControl } from './block-compiler.js';
+import { compiledLoops } from './block-compiler.js';
 
 /** Everything one run needs; owned by the VM and reused between runs. */
 export interface InterpreterState {
@@ -199,8 +200,8 @@ export function atomic(mem: AddressSpace, R: Int32Array, d: number, s: number, o
 
 /**
  * Runs a program (or a callback) from `state.startPc` until `exit` in the outermost frame: on
- * the program's basic blocks compiled to one JavaScript function (see `block-compiler.ts`), or
- * on the switch interpreter where code generation is refused or turned off.
+ * the switch interpreter, with the program's loops compiled to JavaScript (see
+ * `block-compiler.ts`) unless code generation is refused or turned off.
  * @param state - the VM's run state; `regs` hold the initial registers and the final ones.
  * @returns the number of instructions executed in the run so far (`state.counter`), callbacks
  * included.
@@ -208,15 +209,14 @@ export function atomic(mem: AddressSpace, R: Int32Array, d: number, s: number, o
  * @internal
  */
 export function interpret(state: InterpreterState): number {
-  const compiled = blockCompiler.enabled ? compiledRunner(state) : undefined;
-  if (compiled !== undefined) return compiled(state, state.startPc, 0, state.counter.executed);
   return interpretFrom(state, state.startPc, 0, state.counter.executed);
 }
 
 /**
- * The switch interpreter from any point of a run: the plain engine, and the fallback of the
- * compiled blocks (budget running out inside a block, an instruction they do not compile, a
- * start that is not a block).
+ * The switch interpreter from any point of a run. It runs the compiled loops of the program
+ * (`block-compiler.ts`) when it reaches one of their blocks, and takes over again where they
+ * return (control leaves the loop, the budget runs out inside a block, an instruction they do
+ * not translate).
  * @param state - the run state.
  * @param startPc - instruction to start at.
  * @param startDepth - local-call depth at that point (frames below it saved in `state.frames`).
@@ -241,8 +241,25 @@ export function interpretFrom(state: InterpreterState, startPc: number, startDep
   let pc = startPc;
   let count = startCount;
   let at = 0;
+  // compiled loops: where their blocks start, and the instruction the switch must run itself
+  const loops = compiledLoops(state);
+  const ENTRY = loops?.entry;
+  let skip = -1;
 
   for (;;) {
+    if (ENTRY !== undefined && ENTRY[pc]! >= 0) {
+      if (pc !== skip) {
+        const ctl: RegionControl = { depth, count, skip: false };
+        pc = loops!.regions[ENTRY[pc]!]!(state, pc, ctl);
+        if (pc < 0) return ctl.count;
+        depth = ctl.depth;
+        count = ctl.count;
+        skip = ctl.skip ? pc : -1;
+        view = mem.view;
+        continue;
+      }
+      skip = -1;
+    }
     if (count >= budget) {
       throw new VmError({ code: 'BUDGET_EXHAUSTED', pc, message: `instruction budget of ${budget} exhausted` });
     }
