@@ -30,7 +30,7 @@ type Variant = 'interpreter' | 'wasm' | 'wasm verified';
 interface Bench {
   name: string;
   source: string;
-  /** Loop count (the wasm engine runs a quarter, the interpreter a 64th: short samples suit a loaded machine). */
+  /** Loop count (the wasm engine runs a quarter, the interpreter a 16th: short samples suit a loaded machine). */
   n: number;
   /** Runs per sample (mem loops inside the program a fixed number of times). */
   runsPerSample: number;
@@ -39,7 +39,7 @@ interface Bench {
 const BENCHES: Bench[] = [
   { name: 'alu64', source: ALU64, n: 4_000_000, runsPerSample: 1 },
   { name: 'alu32', source: ALU32, n: 4_000_000, runsPerSample: 1 },
-  { name: 'mem', source: MEM_4K, n: 0, runsPerSample: 20 },
+  { name: 'mem', source: MEM_4K, n: 0, runsPerSample: 40 },
   { name: 'call', source: CALL5, n: 1_000_000, runsPerSample: 1 },
 ];
 
@@ -59,7 +59,7 @@ function setup(lib: Rbpf, variant: Variant, bench: Bench): (() => number) | unde
   if (bench.name === 'mem') {
     ctx = vm.memory.map('buffer', 4096, true);
   } else {
-    const n = variant === 'interpreter' ? bench.n >> 6 : bench.n >> 2;
+    const n = variant === 'interpreter' ? bench.n >> 4 : bench.n >> 2;
     ctx = new Uint8Array(new Uint32Array([n]).buffer);
   }
   return () => {
