@@ -209,7 +209,10 @@ export function generate(state: InterpreterState): { source: string; entry: Int3
   if (loops === 0) return undefined;
   const regs = [...used].filter((r) => r <= 10).sort((a, b) => a - b);
   const load = regs.map((r) => `l${r} = R[${2 * r}]; h${r} = R[${2 * r + 1}];`).join(' ');
-  const spill = regs.map((r) => `R[${2 * r}] = l${r}; R[${2 * r + 1}] = h${r};`).join(' ');
+  // registers back to R: one shared function keeps the many fault paths short
+  const spillParams = regs.map((r) => `l${r}, h${r}`).join(', ');
+  const spillFn = `function spill(R, ${spillParams}) { ${regs.map((r) => `R[${2 * r}] = l${r}; R[${2 * r + 1}] = h${r};`).join(' ')} }`;
+  const spill = `spill(R, ${spillParams});`;
   const handover = (pc: number): string => `{ ${spill} ctl.depth = depth; ctl.count = count; ctl.skip = true; return ${pc}; }`;
 
   // blocks, in order
@@ -266,6 +269,7 @@ export function generate(state: InterpreterState): { source: string; entry: Int3
   }
   const source = [
     'const { atomic, callHelper, enterLocalCall, leaveLocalCall, bswap32, divMod32, divMod64, mulHigh32 } = deps;',
+    spillFn,
     ...regions,
     `return [${regions.map((_, i) => `region${i}`).join(', ')}];`,
   ].join('\n');
