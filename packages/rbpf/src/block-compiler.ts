@@ -130,7 +130,6 @@ function compileProgram(state: InterpreterState): CompiledLoops | null {
   if (generated === undefined) return null;
   let factory: (deps: unknown) => RegionFn[];
   try {
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval, no-new-func
     factory = new Function('deps', generated.source) as (deps: unknown) => RegionFn[];
   } catch {
     blockCompiler.refused = true;
