@@ -70,3 +70,42 @@ loop:
   jne %r6, 0, loop
   mov %r0, %r7
   exit`;
+
+/**
+ * Memory: 16 passes over a 4 KiB buffer (r1, the context), each dword loaded, incremented and
+ * stored back (`ldxdw`/`add`/`stxdw`, 6 instructions per dword). The bounds are constants, so
+ * the verifier proves every access (as `raw-memory` with a 4096-byte memory).
+ */
+export const MEM_4K = `
+  mov %r6, 16
+outer:
+  mov %r2, %r1
+  mov %r3, 512
+inner:
+  ldxdw %r4, [%r2]
+  add %r4, %r3
+  stxdw [%r2], %r4
+  add %r2, 8
+  sub %r3, 1
+  jne %r3, 0, inner
+  sub %r6, 1
+  jne %r6, 0, outer
+  mov %r0, 0
+  exit`;
+
+/** Helper calls with five arguments: r1..r5 set and helper 5 called once per iteration. */
+export const CALL5 = `
+  ldxw %r6, [%r1]
+  mov %r7, 0
+loop:
+  mov %r1, %r6
+  mov %r2, 2
+  mov %r3, 3
+  mov %r4, 4
+  mov %r5, 5
+  call 5
+  add %r7, %r0
+  sub %r6, 1
+  jne %r6, 0, loop
+  mov %r0, %r7
+  exit`;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The eBPF interpreter: one switch over predecoded typed arrays, registers as 32-bit halves.
+// The eBPF interpreter: one switch over predecoded typed arrays, registers as 32-bit halves,
+// and the entry point that runs a program's compiled blocks instead when it can.
 // Semantics follow RFC 9669 (the instruction set) and the kernel's interpreter for calls.
 
 import { VmError } from './errors.js';
@@ -9,11 +10,15 @@ import type { AddressSpace } from './memory.js';
 import { MAX_CALL_FRAMES } from './opcodes.js';
 import type { Program } from './program.js';
 import { bswap32, divMod32, divMod64, mulHigh32 } from './u64.js';
+import type { RegionControl } from './block-compiler.js';
+import { compiledLoops } from './block-compiler.js';
 
 /** Everything one run needs; owned by the VM and reused between runs. */
 export interface InterpreterState {
   /** The program. */
   program: Program;
+  /** Per slot: opcode | dst << 8 | src << 12 | offset << 16 (see {@link packCode}). */
+  code: Int32Array;
   /** Immediates, with pseudo `lddw` already resolved. */
   imm: Int32Array;
   /** Upper immediates of `lddw`, resolved. */
@@ -37,6 +42,19 @@ export interface InterpreterState {
    * invoke (one budget per run); kept up to date at helper calls and at the final `exit`.
    */
   counter: { executed: number };
+}
+
+/**
+ * Packs each slot's opcode, registers and offset into one int32, so that the dispatch loop reads
+ * one array per instruction instead of four.
+ * @param p - the program.
+ * @returns the packed slots.
+ * @internal
+ */
+export function packCode(p: Program): Int32Array {
+  const code = new Int32Array(p.length);
+  for (let pc = 0; pc < p.length; pc++) code[pc] = p.opcode[pc]! | (p.dst[pc]! << 8) | (p.src[pc]! << 12) | (p.offset[pc]! << 16);
+  return code;
 }
 
 const FRAME_INTS = 11; // r6..r9 lo/hi, r10 lo/hi, return pc
@@ -69,14 +87,63 @@ function accessFault(mem: AddressSpace, R: Int32Array, base: number, off: number
   return mem.accessError(hi, lo, size, write ? 'store' : 'load', pc);
 }
 
-function callHelper(state: InterpreterState, id: number, pc: number, count: number): number {
+/**
+ * Enters a local call: saves the caller's r6–r10 and `pc` in frame slot `depth` and moves r10 to
+ * the callee's frame. Shared by the switch and the block compiler, so both stay alike.
+ * @param R - register halves.
+ * @param frames - saved frames.
+ * @param depth - the caller's depth (0 = outermost).
+ * @param pc - the `call` instruction.
+ * @throws {VmError} `CALL_DEPTH_EXCEEDED` past {@link MAX_CALL_FRAMES} frames.
+ * @internal
+ */
+export function enterLocalCall(R: Int32Array, frames: Int32Array, depth: number, pc: number): void {
+  if (depth + 1 >= MAX_CALL_FRAMES) {
+    throw new VmError({ code: 'CALL_DEPTH_EXCEEDED', pc, message: `call depth exceeds ${MAX_CALL_FRAMES} frames` });
+  }
+  const f = depth * FRAME_INTS;
+  for (let i = 0; i < 10; i++) frames[f + i] = R[12 + i]!;
+  frames[f + 10] = pc;
+  // The callee's frame is the next 512-byte region (the next segment), so r10 keeps its low
+  // half and moves one segment up: no frame reaches another's bytes.
+  R[21] = R[21]! + 1;
+}
+
+/**
+ * Leaves a local call: restores r6–r10 from frame slot `depth`.
+ * @param R - register halves.
+ * @param frames - saved frames.
+ * @param depth - the caller's depth (after the decrement).
+ * @returns the pc of the `call` instruction.
+ * @internal
+ */
+export function leaveLocalCall(R: Int32Array, frames: Int32Array, depth: number): number {
+  const f = depth * FRAME_INTS;
+  for (let i = 0; i < 10; i++) R[12 + i] = frames[f + i]!;
+  return frames[f + 10]!;
+}
+
+/**
+ * Calls helper `id` on the registers in `state.regs` and stores its result in r0.
+ * @param state - the run state.
+ * @param id - helper id (-1: none).
+ * @param pc - the calling instruction.
+ * @param count - instructions executed so far in the run.
+ * @returns the count after the helper (callbacks it ran included).
+ * @internal
+ */
+export function callHelper(state: InterpreterState, id: number, pc: number, count: number): number {
   // Callbacks the helper invokes count against the same budget, from where this frame is.
   state.counter.executed = count;
   storeResult(state.regs, 0, invokeHelper(state.helpers, state.call, id, pc));
   return state.counter.executed;
 }
 
-function atomic(mem: AddressSpace, R: Int32Array, d: number, s: number, off: number, op: number, wide: boolean, pc: number): void {
+/**
+ * Runs an atomic read-modify-write (`lock ...`) on `[d + off]`.
+ * @internal
+ */
+export function atomic(mem: AddressSpace, R: Int32Array, d: number, s: number, off: number, op: number, wide: boolean, pc: number): void {
   const size = wide ? 8 : 4;
   const at = effective(mem, R, d, off, size, true);
   if (at < 0) throw accessFault(mem, R, d, off, size, true, pc);
@@ -131,7 +198,9 @@ function atomic(mem: AddressSpace, R: Int32Array, d: number, s: number, off: num
 }
 
 /**
- * Runs a program (or a callback) from `state.startPc` until `exit` in the outermost frame.
+ * Runs a program (or a callback) from `state.startPc` until `exit` in the outermost frame: on
+ * the switch interpreter, with the program's loops compiled to JavaScript (see
+ * `block-compiler.ts`) unless code generation is refused or turned off.
  * @param state - the VM's run state; `regs` hold the initial registers and the final ones.
  * @returns the number of instructions executed in the run so far (`state.counter`), callbacks
  * included.
@@ -139,11 +208,26 @@ function atomic(mem: AddressSpace, R: Int32Array, d: number, s: number, off: num
  * @internal
  */
 export function interpret(state: InterpreterState): number {
+  return interpretFrom(state, state.startPc, 0, state.counter.executed);
+}
+
+/**
+ * The switch interpreter from any point of a run. It runs the compiled loops of the program
+ * (`block-compiler.ts`) when it reaches one of their blocks, and takes over again where they
+ * return (control leaves the loop, the budget runs out inside a block, an instruction they do
+ * not translate).
+ * @param state - the run state.
+ * @param startPc - instruction to start at.
+ * @param startDepth - local-call depth at that point (frames below it saved in `state.frames`).
+ * @param startCount - instructions executed so far in the run.
+ * @returns the run's instruction count.
+ * @throws {VmError} on any fault.
+ * @internal
+ */
+export function interpretFrom(state: InterpreterState, startPc: number, startDepth: number, startCount: number): number {
   const prog = state.program;
   const OPC = prog.opcode;
-  const DST = prog.dst;
-  const SRC = prog.src;
-  const OFF = prog.offset;
+  const CODE = state.code;
   const IMM = state.imm;
   const IMM2 = state.imm2;
   const R = state.regs;
@@ -152,44 +236,68 @@ export function interpret(state: InterpreterState): number {
   const budget = state.maxInstructions;
   const length = prog.length;
   let view = mem.view;
-  let depth = 0;
-  let pc = state.startPc;
-  let count = state.counter.executed;
+  let depth = startDepth;
+  let pc = startPc;
+  let count = startCount;
   let at = 0;
+  // compiled loops: where their blocks start, and the instruction the switch must run itself
+  const loops = compiledLoops(state);
+  const ENTRY = loops?.entry;
+  let skip = -1;
 
   for (;;) {
+    if (ENTRY !== undefined && ENTRY[pc]! >= 0) {
+      if (pc !== skip) {
+        const ctl: RegionControl = { depth, count, skip: false };
+        pc = loops!.regions[ENTRY[pc]!]!(state, pc, ctl);
+        if (pc < 0) return ctl.count;
+        depth = ctl.depth;
+        count = ctl.count;
+        skip = ctl.skip ? pc : -1;
+        view = mem.view;
+        continue;
+      }
+      skip = -1;
+    }
     if (count >= budget) {
       throw new VmError({ code: 'BUDGET_EXHAUSTED', pc, message: `instruction budget of ${budget} exhausted` });
     }
     count++;
-    const d = DST[pc]! << 1;
-    const s = SRC[pc]! << 1;
-    switch (OPC[pc]) {
+    // One load for the opcode, both registers (pre-doubled: indices into R) and the offset.
+    const w = CODE[pc]!;
+    const d = (w >> 7) & 0x1e;
+    const s = (w >> 11) & 0x1e;
+    switch (w & 0xff) {
       // ALU64
+      // add/sub in 32-bit arithmetic only: the carry (borrow) is an unsigned compare of the
+      // low halves, so V8 never falls back to doubles.
       case 0x07: { // add imm
         const imm = IMM[pc]!;
-        const l = (R[d]! >>> 0) + (imm >>> 0);
+        const a = R[d]!;
+        const l = (a + imm) | 0;
         R[d] = l;
-        R[d + 1] = R[d + 1]! + (imm >> 31) + (l > 0xffffffff ? 1 : 0);
+        R[d + 1] = (R[d + 1]! + (imm >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
         break;
       }
       case 0x0f: { // add reg
-        const l = (R[d]! >>> 0) + (R[s]! >>> 0);
-        R[d + 1] = R[d + 1]! + R[s + 1]! + (l > 0xffffffff ? 1 : 0);
+        const a = R[d]!;
+        const l = (a + R[s]!) | 0;
+        R[d + 1] = (R[d + 1]! + R[s + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
         R[d] = l;
         break;
       }
       case 0x17: { // sub imm
         const imm = IMM[pc]!;
-        const l = (R[d]! >>> 0) - (imm >>> 0);
-        R[d] = l;
-        R[d + 1] = R[d + 1]! - (imm >> 31) - (l < 0 ? 1 : 0);
+        const a = R[d]!;
+        R[d] = (a - imm) | 0;
+        R[d + 1] = (R[d + 1]! - (imm >> 31) - (a >>> 0 < imm >>> 0 ? 1 : 0)) | 0;
         break;
       }
       case 0x1f: { // sub reg
-        const l = (R[d]! >>> 0) - (R[s]! >>> 0);
-        R[d + 1] = R[d + 1]! - R[s + 1]! - (l < 0 ? 1 : 0);
-        R[d] = l;
+        const a = R[d]!;
+        const b = R[s]!;
+        R[d + 1] = (R[d + 1]! - R[s + 1]! - (a >>> 0 < b >>> 0 ? 1 : 0)) | 0;
+        R[d] = (a - b) | 0;
         break;
       }
       case 0x27: { // mul imm
@@ -209,12 +317,12 @@ export function interpret(state: InterpreterState): number {
       case 0x37: // div imm
       case 0x97: { // mod imm
         const imm = IMM[pc]!;
-        divMod64(R, d, imm, imm >> 31, OFF[pc] === 1, OPC[pc] === 0x97);
+        divMod64(R, d, imm, imm >> 31, (w >> 16) === 1, (w & 0xff) === 0x97);
         break;
       }
       case 0x3f: // div reg
       case 0x9f: // mod reg
-        divMod64(R, d, R[s]!, R[s + 1]!, OFF[pc] === 1, OPC[pc] === 0x9f);
+        divMod64(R, d, R[s]!, R[s + 1]!, (w >> 16) === 1, (w & 0xff) === 0x9f);
         break;
       case 0x47: { // or imm
         const imm = IMM[pc]!;
@@ -238,7 +346,7 @@ export function interpret(state: InterpreterState): number {
         break;
       case 0x67: // lsh imm
       case 0x6f: { // lsh reg
-        const n = (OPC[pc] === 0x67 ? IMM[pc]! : R[s]!) & 63;
+        const n = ((w & 0xff) === 0x67 ? IMM[pc]! : R[s]!) & 63;
         if (n >= 32) {
           R[d + 1] = R[d]! << (n - 32);
           R[d] = 0;
@@ -250,7 +358,7 @@ export function interpret(state: InterpreterState): number {
       }
       case 0x77: // rsh imm
       case 0x7f: { // rsh reg
-        const n = (OPC[pc] === 0x77 ? IMM[pc]! : R[s]!) & 63;
+        const n = ((w & 0xff) === 0x77 ? IMM[pc]! : R[s]!) & 63;
         if (n >= 32) {
           R[d] = R[d + 1]! >>> (n - 32);
           R[d + 1] = 0;
@@ -262,7 +370,7 @@ export function interpret(state: InterpreterState): number {
       }
       case 0xc7: // arsh imm
       case 0xcf: { // arsh reg
-        const n = (OPC[pc] === 0xc7 ? IMM[pc]! : R[s]!) & 63;
+        const n = ((w & 0xff) === 0xc7 ? IMM[pc]! : R[s]!) & 63;
         if (n >= 32) {
           R[d] = R[d + 1]! >> (n - 32);
           R[d + 1] = R[d + 1]! >> 31;
@@ -295,7 +403,7 @@ export function interpret(state: InterpreterState): number {
         break;
       }
       case 0xbf: { // mov / movsx reg
-        const off = OFF[pc]!;
+        const off = (w >> 16);
         if (off === 0) {
           R[d] = R[s]!;
           R[d + 1] = R[s + 1]!;
@@ -353,12 +461,12 @@ export function interpret(state: InterpreterState): number {
         break;
       case 0x34:
       case 0x94:
-        R[d] = divMod32(R[d]!, IMM[pc]!, OFF[pc] === 1, OPC[pc] === 0x94);
+        R[d] = divMod32(R[d]!, IMM[pc]!, (w >> 16) === 1, (w & 0xff) === 0x94);
         R[d + 1] = 0;
         break;
       case 0x3c:
       case 0x9c:
-        R[d] = divMod32(R[d]!, R[s]!, OFF[pc] === 1, OPC[pc] === 0x9c);
+        R[d] = divMod32(R[d]!, R[s]!, (w >> 16) === 1, (w & 0xff) === 0x9c);
         R[d + 1] = 0;
         break;
       case 0x44:
@@ -418,7 +526,7 @@ export function interpret(state: InterpreterState): number {
         R[d + 1] = 0;
         break;
       case 0xbc: {
-        const off = OFF[pc]!;
+        const off = (w >> 16);
         R[d] = off === 0 ? R[s]! : off === 8 ? (R[s]! << 24) >> 24 : (R[s]! << 16) >> 16;
         R[d + 1] = 0;
         break;
@@ -448,94 +556,94 @@ export function interpret(state: InterpreterState): number {
 
       // Loads and stores
       case 0x61: // ldxw
-        at = effective(mem, R, s, OFF[pc]!, 4, false);
-        if (at < 0) throw accessFault(mem, R, s, OFF[pc]!, 4, false, pc);
+        at = effective(mem, R, s, (w >> 16), 4, false);
+        if (at < 0) throw accessFault(mem, R, s, (w >> 16), 4, false, pc);
         R[d] = view.getInt32(at, true);
         R[d + 1] = 0;
         break;
       case 0x69: // ldxh
-        at = effective(mem, R, s, OFF[pc]!, 2, false);
-        if (at < 0) throw accessFault(mem, R, s, OFF[pc]!, 2, false, pc);
+        at = effective(mem, R, s, (w >> 16), 2, false);
+        if (at < 0) throw accessFault(mem, R, s, (w >> 16), 2, false, pc);
         R[d] = view.getUint16(at, true);
         R[d + 1] = 0;
         break;
       case 0x71: // ldxb
-        at = effective(mem, R, s, OFF[pc]!, 1, false);
-        if (at < 0) throw accessFault(mem, R, s, OFF[pc]!, 1, false, pc);
+        at = effective(mem, R, s, (w >> 16), 1, false);
+        if (at < 0) throw accessFault(mem, R, s, (w >> 16), 1, false, pc);
         R[d] = view.getUint8(at);
         R[d + 1] = 0;
         break;
       case 0x79: // ldxdw
-        at = effective(mem, R, s, OFF[pc]!, 8, false);
-        if (at < 0) throw accessFault(mem, R, s, OFF[pc]!, 8, false, pc);
+        at = effective(mem, R, s, (w >> 16), 8, false);
+        if (at < 0) throw accessFault(mem, R, s, (w >> 16), 8, false, pc);
         R[d] = view.getInt32(at, true);
         R[d + 1] = view.getInt32(at + 4, true);
         break;
       case 0x81: // ldxsw
-        at = effective(mem, R, s, OFF[pc]!, 4, false);
-        if (at < 0) throw accessFault(mem, R, s, OFF[pc]!, 4, false, pc);
+        at = effective(mem, R, s, (w >> 16), 4, false);
+        if (at < 0) throw accessFault(mem, R, s, (w >> 16), 4, false, pc);
         R[d] = view.getInt32(at, true);
         R[d + 1] = R[d]! >> 31;
         break;
       case 0x89: // ldxsh
-        at = effective(mem, R, s, OFF[pc]!, 2, false);
-        if (at < 0) throw accessFault(mem, R, s, OFF[pc]!, 2, false, pc);
+        at = effective(mem, R, s, (w >> 16), 2, false);
+        if (at < 0) throw accessFault(mem, R, s, (w >> 16), 2, false, pc);
         R[d] = view.getInt16(at, true);
         R[d + 1] = R[d]! >> 31;
         break;
       case 0x91: // ldxsb
-        at = effective(mem, R, s, OFF[pc]!, 1, false);
-        if (at < 0) throw accessFault(mem, R, s, OFF[pc]!, 1, false, pc);
+        at = effective(mem, R, s, (w >> 16), 1, false);
+        if (at < 0) throw accessFault(mem, R, s, (w >> 16), 1, false, pc);
         R[d] = view.getInt8(at);
         R[d + 1] = R[d]! >> 31;
         break;
       case 0x62: // stw
-        at = effective(mem, R, d, OFF[pc]!, 4, true);
-        if (at < 0) throw accessFault(mem, R, d, OFF[pc]!, 4, true, pc);
+        at = effective(mem, R, d, (w >> 16), 4, true);
+        if (at < 0) throw accessFault(mem, R, d, (w >> 16), 4, true, pc);
         view.setInt32(at, IMM[pc]!, true);
         break;
       case 0x6a: // sth
-        at = effective(mem, R, d, OFF[pc]!, 2, true);
-        if (at < 0) throw accessFault(mem, R, d, OFF[pc]!, 2, true, pc);
+        at = effective(mem, R, d, (w >> 16), 2, true);
+        if (at < 0) throw accessFault(mem, R, d, (w >> 16), 2, true, pc);
         view.setInt16(at, IMM[pc]!, true);
         break;
       case 0x72: // stb
-        at = effective(mem, R, d, OFF[pc]!, 1, true);
-        if (at < 0) throw accessFault(mem, R, d, OFF[pc]!, 1, true, pc);
+        at = effective(mem, R, d, (w >> 16), 1, true);
+        if (at < 0) throw accessFault(mem, R, d, (w >> 16), 1, true, pc);
         view.setInt8(at, IMM[pc]!);
         break;
       case 0x7a: // stdw: the immediate is sign-extended
-        at = effective(mem, R, d, OFF[pc]!, 8, true);
-        if (at < 0) throw accessFault(mem, R, d, OFF[pc]!, 8, true, pc);
+        at = effective(mem, R, d, (w >> 16), 8, true);
+        if (at < 0) throw accessFault(mem, R, d, (w >> 16), 8, true, pc);
         view.setInt32(at, IMM[pc]!, true);
         view.setInt32(at + 4, IMM[pc]! >> 31, true);
         break;
       case 0x63: // stxw
-        at = effective(mem, R, d, OFF[pc]!, 4, true);
-        if (at < 0) throw accessFault(mem, R, d, OFF[pc]!, 4, true, pc);
+        at = effective(mem, R, d, (w >> 16), 4, true);
+        if (at < 0) throw accessFault(mem, R, d, (w >> 16), 4, true, pc);
         view.setInt32(at, R[s]!, true);
         break;
       case 0x6b: // stxh
-        at = effective(mem, R, d, OFF[pc]!, 2, true);
-        if (at < 0) throw accessFault(mem, R, d, OFF[pc]!, 2, true, pc);
+        at = effective(mem, R, d, (w >> 16), 2, true);
+        if (at < 0) throw accessFault(mem, R, d, (w >> 16), 2, true, pc);
         view.setInt16(at, R[s]!, true);
         break;
       case 0x73: // stxb
-        at = effective(mem, R, d, OFF[pc]!, 1, true);
-        if (at < 0) throw accessFault(mem, R, d, OFF[pc]!, 1, true, pc);
+        at = effective(mem, R, d, (w >> 16), 1, true);
+        if (at < 0) throw accessFault(mem, R, d, (w >> 16), 1, true, pc);
         view.setInt8(at, R[s]!);
         break;
       case 0x7b: // stxdw
-        at = effective(mem, R, d, OFF[pc]!, 8, true);
-        if (at < 0) throw accessFault(mem, R, d, OFF[pc]!, 8, true, pc);
+        at = effective(mem, R, d, (w >> 16), 8, true);
+        if (at < 0) throw accessFault(mem, R, d, (w >> 16), 8, true, pc);
         view.setInt32(at, R[s]!, true);
         view.setInt32(at + 4, R[s + 1]!, true);
         break;
       case 0xc3: // atomic 32
-        atomic(mem, R, d, s, OFF[pc]!, IMM[pc]!, false, pc);
+        atomic(mem, R, d, s, (w >> 16), IMM[pc]!, false, pc);
         break;
       case 0xdb: // atomic 64
-        atomic(mem, R, d, s, OFF[pc]!, IMM[pc]!, true, pc);
+        atomic(mem, R, d, s, (w >> 16), IMM[pc]!, true, pc);
         break;
       case 0x18: // lddw
         R[d] = IMM[pc]!;
@@ -545,30 +653,30 @@ export function interpret(state: InterpreterState): number {
 
       // JMP (64-bit compares)
       case 0x05:
-        pc += OFF[pc]!;
+        pc += (w >> 16);
         break;
       case 0x15:
-        if (R[d] === IMM[pc] && R[d + 1] === IMM[pc]! >> 31) pc += OFF[pc]!;
+        if (R[d] === IMM[pc] && R[d + 1] === IMM[pc]! >> 31) pc += (w >> 16);
         break;
       case 0x1d:
-        if (R[d] === R[s] && R[d + 1] === R[s + 1]) pc += OFF[pc]!;
+        if (R[d] === R[s] && R[d + 1] === R[s + 1]) pc += (w >> 16);
         break;
       case 0x55:
-        if (R[d] !== IMM[pc] || R[d + 1] !== IMM[pc]! >> 31) pc += OFF[pc]!;
+        if (R[d] !== IMM[pc] || R[d + 1] !== IMM[pc]! >> 31) pc += (w >> 16);
         break;
       case 0x5d:
-        if (R[d] !== R[s] || R[d + 1] !== R[s + 1]) pc += OFF[pc]!;
+        if (R[d] !== R[s] || R[d + 1] !== R[s + 1]) pc += (w >> 16);
         break;
       case 0x45: {
         const imm = IMM[pc]!;
-        if ((R[d]! & imm) !== 0 || (R[d + 1]! & (imm >> 31)) !== 0) pc += OFF[pc]!;
+        if ((R[d]! & imm) !== 0 || (R[d + 1]! & (imm >> 31)) !== 0) pc += (w >> 16);
         break;
       }
       case 0x4d:
-        if ((R[d]! & R[s]!) !== 0 || (R[d + 1]! & R[s + 1]!) !== 0) pc += OFF[pc]!;
+        if ((R[d]! & R[s]!) !== 0 || (R[d + 1]! & R[s + 1]!) !== 0) pc += (w >> 16);
         break;
       case 0x25: case 0x2d: case 0x35: case 0x3d: case 0xa5: case 0xad: case 0xb5: case 0xbd: {
-        const op = OPC[pc]!;
+        const op = (w & 0xff);
         const reg = (op & 0x08) !== 0;
         const bLo = reg ? R[s]! : IMM[pc]!;
         const bHi = reg ? R[s + 1]! : IMM[pc]! >> 31;
@@ -577,18 +685,18 @@ export function interpret(state: InterpreterState): number {
         // cmp: -1, 0, 1 as unsigned 64-bit
         const cmp = aH !== bH ? (aH < bH ? -1 : 1) : R[d]! >>> 0 < bLo >>> 0 ? -1 : R[d]! >>> 0 > bLo >>> 0 ? 1 : 0;
         const code = op & 0xf0;
-        if (code === 0x20 ? cmp > 0 : code === 0x30 ? cmp >= 0 : code === 0xa0 ? cmp < 0 : cmp <= 0) pc += OFF[pc]!;
+        if (code === 0x20 ? cmp > 0 : code === 0x30 ? cmp >= 0 : code === 0xa0 ? cmp < 0 : cmp <= 0) pc += (w >> 16);
         break;
       }
       case 0x65: case 0x6d: case 0x75: case 0x7d: case 0xc5: case 0xcd: case 0xd5: case 0xdd: {
-        const op = OPC[pc]!;
+        const op = (w & 0xff);
         const reg = (op & 0x08) !== 0;
         const bLo = reg ? R[s]! : IMM[pc]!;
         const bHi = reg ? R[s + 1]! : IMM[pc]! >> 31;
         const aH = R[d + 1]!;
         const cmp = aH !== bHi ? (aH < bHi ? -1 : 1) : R[d]! >>> 0 < bLo >>> 0 ? -1 : R[d]! >>> 0 > bLo >>> 0 ? 1 : 0;
         const code = op & 0xf0;
-        if (code === 0x60 ? cmp > 0 : code === 0x70 ? cmp >= 0 : code === 0xc0 ? cmp < 0 : cmp <= 0) pc += OFF[pc]!;
+        if (code === 0x60 ? cmp > 0 : code === 0x70 ? cmp >= 0 : code === 0xc0 ? cmp < 0 : cmp <= 0) pc += (w >> 16);
         break;
       }
 
@@ -599,7 +707,7 @@ export function interpret(state: InterpreterState): number {
       case 0x16: case 0x1e: case 0x56: case 0x5e: case 0x46: case 0x4e:
       case 0x26: case 0x2e: case 0x36: case 0x3e: case 0xa6: case 0xae: case 0xb6: case 0xbe:
       case 0x66: case 0x6e: case 0x76: case 0x7e: case 0xc6: case 0xce: case 0xd6: case 0xde: {
-        const op = OPC[pc]!;
+        const op = (w & 0xff);
         const a = R[d]!;
         const b = (op & 0x08) !== 0 ? R[s]! : IMM[pc]!;
         let taken: boolean;
@@ -616,22 +724,14 @@ export function interpret(state: InterpreterState): number {
           case 0xc0: taken = a < b; break;
           default: taken = a <= b; break;
         }
-        if (taken) pc += OFF[pc]!;
+        if (taken) pc += (w >> 16);
         break;
       }
 
       case 0x85: { // call
-        if (SRC[pc] === 1) {
-          if (depth + 1 >= MAX_CALL_FRAMES) {
-            throw new VmError({ code: 'CALL_DEPTH_EXCEEDED', pc, message: `call depth exceeds ${MAX_CALL_FRAMES} frames` });
-          }
-          const f = depth * FRAME_INTS;
-          for (let i = 0; i < 10; i++) frames[f + i] = R[12 + i]!;
-          frames[f + 10] = pc;
+        if (((w >> 12) & 0xf) === 1) {
+          enterLocalCall(R, frames, depth, pc);
           depth++;
-          // The callee's frame is the next 512-byte region (the next segment), so r10 keeps its
-          // low half and moves one segment up: no frame reaches another's bytes.
-          R[21] = R[21]! + 1;
           pc += IMM[pc]!;
         } else {
           count = callHelper(state, IMM[pc]!, pc, count);
@@ -649,11 +749,7 @@ export function interpret(state: InterpreterState): number {
           return count;
         }
         depth--;
-        {
-          const f = depth * FRAME_INTS;
-          for (let i = 0; i < 10; i++) R[12 + i] = frames[f + i]!;
-          pc = frames[f + 10]!;
-        }
+        pc = leaveLocalCall(R, frames, depth);
         break;
       default:
         if (pc >= length) {

@@ -4,11 +4,13 @@
 import { ProgramError, VmError } from './errors.js';
 import { HelperCall, HelperTable } from './helpers.js';
 import type { InterpreterState } from './interpreter.js';
-import { interpret } from './interpreter.js';
+import { interpret, packCode } from './interpreter.js';
 import type { Region } from './memory.js';
 import { AddressSpace } from './memory.js';
 import { BPF_PSEUDO_FUNC, FUNC_POINTER_TAG, MAX_CALL_FRAMES, OP, STACK_FRAME_SIZE } from './opcodes.js';
 import { Program } from './program.js';
+import type { VerifiedFacts } from './verified.js';
+import { verifiedFacts } from './verified.js';
 import { WasmEngine } from './wasm/engine.js';
 
 /** Default instruction budget of one run. */
@@ -38,6 +40,18 @@ export interface VmOptions {
    * `auto` (default): interpret the first {@link AUTO_COMPILE_AFTER} runs, then compile.
    */
   engine?: EngineKind;
+  /**
+   * Bounds checks of the `wasm` engine. `auto` (default): a program the verifier accepted (this
+   * package's `verify`, on this very `Program` object, unchanged since) runs in a compiled variant
+   * without per-access bounds checks whenever the run's context is at least as large (and, if
+   * the verifier let it store there, as writable) as the verifier assumed; any other run is
+   * checked. `always`: every access is checked.
+   *
+   * @remarks The verifier proves accesses against the map sizes and helper signatures it was
+   * given: pass it the maps and helpers this VM resolves and calls (as `BpfSystem.progLoad`
+   * does). Unchecked code cannot leave the VM's WebAssembly memory either way.
+   */
+  boundsChecks?: 'auto' | 'always';
 }
 
 /** The engines of {@link EbpfVm}. */
@@ -99,6 +113,10 @@ export class EbpfVm {
   readonly #engineKind: EngineKind;
   #wasm: WasmEngine | undefined;
   #runs = 0;
+  readonly #boundsChecks: 'auto' | 'always';
+  /** Set once the unchecked variant is compiled: what the verifier assumed about the context. */
+  #verified: VerifiedFacts | undefined;
+  #lastUnchecked = false;
 
   /**
    * @param program - a decoded program or its bytecode.
@@ -119,6 +137,7 @@ export class EbpfVm {
     call.owner = this;
     this.#state = {
       program: this.program,
+      code: packCode(this.program),
       imm: this.program.imm,
       imm2: this.program.imm2,
       regs,
@@ -132,6 +151,7 @@ export class EbpfVm {
     };
     call.invoker = (fnLo, fnHi, args, pc) => this.#invoke(fnLo, fnHi, args, pc);
     this.#engineKind = options.engine ?? 'auto';
+    this.#boundsChecks = options.boundsChecks ?? 'auto';
     try {
       this.#resolvePseudo(options.resolveLddw);
       if (this.#engineKind === 'wasm') this.compile();
@@ -155,6 +175,46 @@ export class EbpfVm {
       this.#wasm = new WasmEngine(this.program, state.imm, state.imm2, { memory: this.memory, helpers: () => state.helpers, call: wasmCall });
     }
     return this.#wasm.compileNs;
+  }
+
+  /**
+   * Whether the last run ran the compiled variant without per-access bounds checks (see
+   * {@link VmOptions.boundsChecks}).
+   */
+  get verifiedVariant(): boolean {
+    return this.#lastUnchecked;
+  }
+
+  /**
+   * Whether this run may use the unchecked variant: the program was verified as it is (and as
+   * the engine compiled it), and the context is what the verifier assumed. Compiles the variant
+   * the first time.
+   */
+  #unchecked(ctx: Region | undefined): boolean {
+    if (this.#boundsChecks !== 'auto' || this.#wasm === undefined) return false;
+    if (this.#verified === undefined) {
+      const facts = verifiedFacts(this.program);
+      if (facts === undefined || !this.#immediatesAsVerified()) return false;
+      this.#wasm.compileUnchecked();
+      this.#verified = facts;
+    }
+    const need = this.#verified;
+    if (ctx === undefined) return need.contextBytes === 0;
+    return ctx.size >= need.contextBytes && (ctx.writable || !need.contextWritable);
+  }
+
+  /** The engine's immediates are the program's, except the pseudo `lddw` this VM resolved. */
+  #immediatesAsVerified(): boolean {
+    const p = this.program;
+    const { imm, imm2 } = this.#state;
+    for (let pc = 0; pc < p.length; pc++) {
+      if (p.opcode[pc] === OP.LDDW && p.src[pc] !== 0) {
+        pc++;
+        continue;
+      }
+      if (imm[pc] !== p.imm[pc] || imm2[pc] !== p.imm2[pc]) return false;
+    }
+    return true;
   }
 
   /** The engine the next run uses. */
@@ -198,7 +258,7 @@ export class EbpfVm {
     return this.#ctx;
   }
 
-  #prepare(ctx: Uint8Array | Region | undefined): void {
+  #prepare(ctx: Uint8Array | Region | undefined): Region | undefined {
     const state = this.#state;
     state.helpers = this.helpers.functions();
     state.maxInstructions = this.maxInstructions;
@@ -222,6 +282,7 @@ export class EbpfVm {
     // r10: top of the first frame, at the top of the stack region.
     R[20] = this.stack.size;
     R[21] = this.stack.segment;
+    return ctx === undefined ? undefined : ctx instanceof Uint8Array ? this.#ctx : ctx;
   }
 
   /**
@@ -246,11 +307,12 @@ export class EbpfVm {
    * @throws {VmError} as {@link EbpfVm.run}.
    */
   execute(ctx?: Uint8Array | Region): number {
-    this.#prepare(ctx);
+    const region = this.#prepare(ctx);
     const state = this.#state;
     if (this.#wasm === undefined && this.#engineKind === 'auto' && ++this.#runs > AUTO_COMPILE_AFTER) this.compile();
     try {
-      this.lastInsnCount = this.#wasm === undefined ? interpret(state) : this.#wasm.run(0, state.regs, this.maxInstructions, true);
+      this.#lastUnchecked = this.#unchecked(region);
+      this.lastInsnCount = this.#wasm === undefined ? interpret(state) : this.#wasm.run(0, state.regs, this.maxInstructions, true, this.#lastUnchecked);
     } catch (e) {
       this.lastInsnCount = -1;
       throw e;

@@ -26,6 +26,7 @@ interface WasmNamespace {
   Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => WasmInstance;
+  RuntimeError: new (message?: string) => Error;
 }
 
 /** The host's `WebAssembly` namespace. @internal */

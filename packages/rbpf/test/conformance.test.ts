@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConformanceData, parseHexBytes } from '@axebpf/test-utils/conformance-data';
 import { describe, expect, it } from 'vitest';
-import { assemble, EbpfVm } from '../src/index.js';
+import { assemble, EbpfVm, Program, verify } from '../src/index.js';
 import { conformanceHelpers } from './conformance-helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -42,6 +42,14 @@ describe('bpf_conformance', () => {
 
     it('runs the reference bytecode compiled to WebAssembly to the expected r0', () => {
       expect(run(reference, test.mem, 'wasm')).toBe(test.result);
+    });
+
+    it('runs the verified reference bytecode in the Wasm variant without bounds checks to the expected r0', () => {
+      const program = Program.fromBytes(reference);
+      verify(program, { programType: 'raw-memory', memorySize: test.mem?.length ?? 0 });
+      const vm = new EbpfVm(program, { helpers, engine: 'wasm' });
+      expect(vm.run(test.mem?.slice()).value).toBe(test.result);
+      expect(vm.verifiedVariant).toBe(true);
     });
   });
 });

@@ -8,6 +8,12 @@ const engines = ['interpreter', 'wasm'] as const;
 const cases: { name: string; source: string; ctx?: number[]; value?: bigint; code?: string; pc?: number; insnCount?: number }[] = [
   { name: 'conditional backward jump to its own block', source: 'mov %r0, 0\nl: add %r0, 1\njlt %r0, 5, l\nexit', value: 5n, insnCount: 12 },
   { name: 'backward jump to the instruction itself ends on the budget', source: 'mov %r0, 0\nl: ja l\nexit', code: 'BUDGET_EXHAUSTED' },
+  { name: 'add carries into the upper half', source: 'lddw %r0, 0x00000001ffffffff\nadd %r0, 1\nexit', value: 0x200000000n },
+  { name: 'add of a negative immediate borrows', source: 'lddw %r0, 0x0000000100000000\nadd %r0, -1\nexit', value: 0xffffffffn },
+  { name: 'add reg to itself carries', source: 'lddw %r0, 0x80000000ffffffff\nadd %r0, %r0\nexit', value: 0x1fffffffen },
+  { name: 'sub borrows from the upper half', source: 'lddw %r0, 0x0000000200000000\nsub %r0, 1\nexit', value: 0x1ffffffffn },
+  { name: 'sub of a negative immediate carries', source: 'lddw %r0, 0x00000000ffffffff\nsub %r0, -1\nexit', value: 0x100000000n },
+  { name: 'sub reg borrows', source: 'mov %r0, 0\nlddw %r1, 0x00000000ffffffff\nsub %r0, %r1\nexit', value: 0xffffffff00000001n },
   { name: 'INT64_MIN / -1 wraps', source: 'lddw %r0, 0x8000000000000000\nsdiv %r0, -1\nexit', value: 0x8000000000000000n },
   { name: 'INT64_MIN % -1 is 0', source: 'lddw %r0, 0x8000000000000000\nsmod %r0, -1\nexit', value: 0n },
   { name: 'INT32_MIN / -1 wraps and zero-extends', source: 'lddw %r0, 0xffffffff80000000\nsdiv32 %r0, -1\nexit', value: 0x80000000n },

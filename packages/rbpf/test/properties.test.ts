@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Insn } from '../src/index.js';
-import { divMod32, divMod64, EbpfVm, encodeInsns, mulHigh32, Program, ProgramError, toU64, VmError } from '../src/index.js';
+import { divMod32, divMod64, EbpfVm, encodeInsns, mulHigh32, Program, ProgramError, toU64, verify, VmError } from '../src/index.js';
 import { runModel } from './reference-model.js';
 
 type Raw = Omit<Insn, 'pc'>;
@@ -145,7 +145,7 @@ describe('random bytecode', () => {
 
 type Outcome = { value: bigint; ctx: string } | { code: string; pc: number | undefined; access: unknown };
 
-function outcome(bytes: Uint8Array, ctx: Uint8Array, engine: 'interpreter' | 'wasm'): Outcome {
+function outcome(bytes: Uint8Array | Program, ctx: Uint8Array, engine: 'interpreter' | 'wasm'): Outcome {
   let vm: EbpfVm;
   try {
     vm = new EbpfVm(bytes, { maxInstructions: 5_000, engine });
@@ -234,5 +234,56 @@ describe('WebAssembly engine against the interpreter', () => {
       }),
       { numRuns: 1000 },
     );
+  }, 60_000);
+
+  it('runs random verified programs in the unchecked variant with the interpreter’s results', () => {
+    // Registers initialised, accesses through the memory pointer (r1, possibly moved into r6 by a
+    // constant) and the stack at constant offsets, forward jumps: many such programs pass.
+    let verifiedRuns = 0;
+    const step = fc.record({ kind: fc.constantFrom('alu', 'alu', 'ld', 'st', 'stk', 'move', 'jmp'), pick: fc.nat(1000), dst: fc.constantFrom(0, 3, 4, 5, 7, 8, 9), src: fc.constantFrom(0, 3, 4, 5, 7, 8, 9), imm: interesting, k: fc.integer({ min: -8, max: 40 }), off: fc.integer({ min: -16, max: 40 }), target: fc.double({ min: 0, max: 1, noNaN: true }) });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 30 }), (steps) => {
+        const prologue: Raw[] = [0, 3, 4, 5, 7, 8, 9].map((r, i) => ({ opcode: 0xb7, dst: r, src: 0, off: 0, imm: i * 7 + 1, imm2: 0 }));
+        prologue.push({ opcode: 0xbf, dst: 6, src: 1, off: 0, imm: 0, imm2: 0 });
+        const n = prologue.length + steps.length + 1;
+        const body: Raw[] = steps.map((r, j) => {
+          const i = prologue.length + j;
+          const size = [1, 2, 4, 8][r.pick % 4]!;
+          const width = [0x10, 0x08, 0x00, 0x18][r.pick % 4]!; // b, h, w, dw: the sizes above
+          switch (r.kind) {
+            case 'alu': {
+              const code = [0x00, 0x10, 0x20, 0x40, 0x50, 0xa0, 0x60, 0x70][r.pick % 8]!;
+              return r.pick % 3 === 0 ? { opcode: 0x07 | code | 8, dst: r.dst, src: r.src, off: 0, imm: 0, imm2: 0 } : { opcode: ((r.pick >> 3) % 2 ? 0x07 : 0x04) | code, dst: r.dst, src: 0, off: 0, imm: r.imm, imm2: 0 };
+            }
+            case 'ld':
+              return { opcode: 0x61 | width, dst: r.dst, src: r.pick % 2 ? 1 : 6, off: r.off, imm: 0, imm2: 0 };
+            case 'st':
+              return { opcode: 0x63 | width, dst: r.pick % 2 ? 1 : 6, src: r.src, off: r.off, imm: 0, imm2: 0 };
+            case 'stk':
+              return r.pick % 2 ? { opcode: 0x63 | width, dst: 10, src: r.src, off: -8 - (r.off & 31), imm: 0, imm2: 0 } : { opcode: 0x61 | width, dst: r.dst, src: 10, off: -size - (r.off & 31), imm: 0, imm2: 0 };
+            case 'move':
+              return { opcode: 0x07, dst: 6, src: 0, off: 0, imm: r.k, imm2: 0 };
+            default:
+              return { opcode: 0x05 | [0x10, 0x50, 0x20, 0xa0, 0x60][r.pick % 5]!, dst: r.dst, src: 0, off: Math.max(0, Math.min(n - 1, i + 1 + Math.floor(r.target * (n - i - 1))) - i - 1), imm: r.imm, imm2: 0 };
+          }
+        });
+        const bytes = encodeInsns([...prologue, ...body, { opcode: 0x95, dst: 0, src: 0, off: 0, imm: 0, imm2: 0 }]);
+        const ctx = Uint8Array.from({ length: 48 }, (_, i) => (i * 37 + 11) & 0xff);
+        const program = Program.fromBytes(bytes);
+        try {
+          verify(program, { programType: 'raw-memory', memorySize: ctx.length, maxInstructions: 20_000 });
+        } catch {
+          return;
+        }
+        verifiedRuns++;
+        const want = outcome(bytes, ctx, 'interpreter');
+        expect(outcome(program, ctx, 'wasm')).toEqual(want);
+        const vm = new EbpfVm(program, { engine: 'wasm', maxInstructions: 5_000 });
+        vm.run(ctx.slice());
+        expect(vm.verifiedVariant).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+    expect(verifiedRuns).toBeGreaterThan(50);
   }, 60_000);
 });

@@ -58,6 +58,29 @@ const L_NEXT = 12;
 const L_T = 13;
 const L_U = 14;
 const L_A = 15;
+// Per-register address cache (see FunctionEmitter.#address): the linear address the register
+// points at (i32), and for the checked variant its offset in its segment, the segment's size and
+// that size again if the segment is writable else 0 (i64).
+const L_LIN = 16;
+const L_LO = L_LIN + 11;
+const L_SIZE = L_LO + 11;
+const L_WSIZE = L_SIZE + 11;
+// The run's instruction count and budget, kept in locals (a global in a hot loop is a store and
+// a load per block); the count is written back to its global before anything that reads it
+// (faults, calls, exit) and re-read after calls.
+const L_CNT = L_WSIZE + 11;
+const L_BUD = L_CNT + 1;
+/** The scratch slot of the run (helper arguments), read once per function. */
+const L_SCR = L_BUD + 1;
+
+/** Options of {@link compileProgram}. @internal */
+export interface CompileOptions {
+  /**
+   * Leave out the per-access bounds checks: only for programs the verifier accepted, run with a
+   * context at least as large as it assumed (the engine decides; see ../verified.ts).
+   */
+  unchecked?: boolean;
+}
 
 function isCondJump(op: number): boolean {
   const cls = op & 7;
@@ -189,18 +212,41 @@ class FunctionEmitter {
   readonly #blocks: Block[];
   readonly #blockIndex = new Map<number, number>();
   readonly #fnIndexByEntry: Map<number, number>;
+  readonly #unchecked: boolean;
   #current = 0;
+  /** Whether the current block's code is inside its own Wasm loop (one more label to leave). */
+  #loopOpen = false;
+  /** Registers whose address cache is valid at this point of the current block (bit per reg). */
+  #cached = 0;
+  /** Registers whose cache stays valid in the whole function (r10, unless an atomic writes it). */
+  #pinned = 0;
+  /** Cached registers moved by `add`/`sub` immediates: their cached offset may be negative. */
+  #mayNeg = 0;
 
-  constructor(p: Program, imm: Int32Array, imm2: Int32Array, entry: number, fnIndexByEntry: Map<number, number>) {
+  constructor(p: Program, imm: Int32Array, imm2: Int32Array, entry: number, fnIndexByEntry: Map<number, number>, unchecked: boolean) {
     this.#p = p;
+    this.#unchecked = unchecked;
     this.#imm = imm;
     this.#imm2 = imm2;
     this.#blocks = functionBlocks(p, entry);
     this.#blocks.forEach((blk, i) => this.#blockIndex.set(blk.start, i));
     this.#fnIndexByEntry = fnIndexByEntry;
     const b = this.b;
-    b.u32(3).u32(1).byte(I32).u32(2).byte(I64).u32(1).byte(I32); // next; t, u; a
+    b.u32(6).u32(1).byte(I32).u32(2).byte(I64).u32(1).byte(I32).u32(11).byte(I32).u32(35).byte(I64).u32(1).byte(I32); // next; t, u; a; lin; lo, size, wsize, cnt, bud; scr
     const n = this.#blocks.length;
+    // r10 is read-only except through an atomic fetch into it: then it is cached per block only.
+    let r10Written = false;
+    for (let pc = 0; pc < p.length; pc++) {
+      const op = p.opcode[pc]!;
+      if ((op === OP.ATOMIC_W || op === OP.ATOMIC_DW) && p.src[pc] === 10 && (imm[pc]! & 1) !== 0) r10Written = true;
+    }
+    b.byte(W.global_get).u32(G_COUNT).byte(W.local_set).u32(L_CNT);
+    b.byte(W.global_get).u32(G_BUDGET).byte(W.local_set).u32(L_BUD);
+    b.byte(W.global_get).u32(G_SCRATCH).byte(W.local_set).u32(L_SCR);
+    if (!r10Written) {
+      this.#fill(10);
+      this.#pinned = 1 << 10;
+    }
     // next = index of the entry block
     b.byte(W.i32_const).s32(this.#blockIndex.get(entry)!).byte(W.local_set).u32(L_NEXT);
     b.byte(W.loop).byte(VOID);
@@ -224,6 +270,7 @@ class FunctionEmitter {
    */
   #goto(target: number, pc: number, extra = 0): void {
     const b = this.b;
+    if (this.#loopOpen) extra++;
     const j = this.#blockIndex.get(target);
     if (j === undefined) {
       this.#fault(FAULT.JUMP_OUT, pc);
@@ -238,7 +285,18 @@ class FunctionEmitter {
     }
   }
 
+  /** Writes the local instruction count back to its global. */
+  #flush(): void {
+    this.b.byte(W.local_get).u32(L_CNT).byte(W.global_set).u32(G_COUNT);
+  }
+
+  /** Re-reads the count after a call (callees and callbacks count into the global). */
+  #reload(): void {
+    this.b.byte(W.global_get).u32(G_COUNT).byte(W.local_set).u32(L_CNT);
+  }
+
   #fault(code: number, pc: number): void {
+    this.#flush();
     this.b.byte(W.i32_const).s32(code).byte(W.i32_const).s32(pc).byte(W.call).u32(F_FAULT).byte(W.unreachable);
   }
 
@@ -265,8 +323,124 @@ class FunctionEmitter {
     }
   }
 
-  /** Leaves the linear address of `[base + off]` for `size` bytes on the stack, or faults. */
-  #address(base: number, off: number, size: number, write: boolean, pc: number): void {
+  /**
+   * The registers a self-loop block uses as a base of memory accesses and writes only with
+   * `add`/`sub` immediates.
+   */
+  #loopBases(blk: Block): number {
+    const p = this.#p;
+    let bases = 0;
+    let other = 0;
+    for (let pc = blk.start; pc < blk.end; pc += p.opcode[pc] === OP.LDDW ? 2 : 1) {
+      const op = p.opcode[pc]!;
+      const cls = op & 7;
+      if (cls === 1) bases |= 1 << p.src[pc]!;
+      if (cls === 2 || cls === 3) bases |= 1 << p.dst[pc]!;
+      if (op === OP.ATOMIC_W || op === OP.ATOMIC_DW) other |= (1 << p.src[pc]!) | 1;
+      else if (cls === 0 || cls === 1 || cls === 4 || (cls === 7 && op !== 0x07 && op !== 0x17)) other |= 1 << p.dst[pc]!;
+    }
+    return bases & ~other;
+  }
+
+  /**
+   * Keeps the address cache in step with an instruction: `add`/`sub` of an immediate moves a
+   * cached register's cache along; any other write drops it.
+   */
+  #afterInsn(pc: number): void {
+    const p = this.#p;
+    const b = this.b;
+    const op = p.opcode[pc]!;
+    const cls = op & 7;
+    const d = p.dst[pc]!;
+    if ((op === 0x07 || op === 0x17) && (this.#cached & (1 << d)) !== 0) {
+      const delta = op === 0x07 ? this.#imm[pc]! : -this.#imm[pc]!;
+      b.byte(W.local_get).u32(L_LIN + d).byte(W.i32_const).s32(delta | 0).byte(W.i32_add).byte(W.local_set).u32(L_LIN + d);
+      if (!this.#unchecked) {
+        b.byte(W.local_get).u32(L_LO + d).byte(W.i64_const).s64(BigInt(delta)).byte(W.i64_add).byte(W.local_set).u32(L_LO + d);
+        this.#mayNeg |= 1 << d;
+      }
+      return;
+    }
+    if (cls === 0 || cls === 1 || cls === 4 || cls === 7) this.#cached &= ~(1 << d);
+    else if (op === OP.ATOMIC_W || op === OP.ATOMIC_DW) this.#cached &= ~((1 << p.src[pc]!) | 1);
+    else if (cls === 5 || cls === 6) {
+      if (op === OP.CALL || op === OP.CALLX) this.#cached = this.#pinned;
+    }
+  }
+
+  /**
+   * Fills the address cache of a register: the linear address it points at (its segment's
+   * offset plus its low 32 bits) and, when checking, its offset in the segment and the segment's
+   * size (and writable size). Segments outside the table read as segment 0 (size 0), so every
+   * access through such a register takes the slow path and faults there.
+   */
+  #fill(reg: number): void {
+    const b = this.b;
+    this.#mayNeg &= ~(1 << reg);
+    this.#get(reg);
+    if (this.#unchecked) {
+      // The verifier keeps a pointer within 2^29 bytes of its region (regions are below 2^31
+      // bytes), so rounding at 2^30 below the segment base finds the pointer's own region even
+      // while it points before it (a cached pointer may be moved back into the region later).
+      b.byte(W.i64_const).s64(1n << 30n).byte(W.i64_add);
+      b.byte(W.i64_const).byte(32).byte(W.i64_shr_u).byte(W.i32_wrap_i64);
+      b.byte(W.i32_const).s32(MAX_SEGMENTS - 1).byte(W.i32_and);
+    } else {
+      b.byte(W.i64_const).byte(32).byte(W.i64_shr_u).byte(W.i32_wrap_i64);
+      b.byte(W.local_tee).u32(L_A).byte(W.i32_const).byte(0);
+      b.byte(W.local_get).u32(L_A).byte(W.i32_const).s32(MAX_SEGMENTS).byte(W.i32_lt_u).byte(W.select);
+    }
+    b.byte(W.i32_const).byte(4).byte(W.i32_shl).byte(W.local_set).u32(L_A);
+    b.byte(W.local_get).u32(L_A).byte(W.i32_load).byte(2).u32(SEGMENT_TABLE_OFFSET);
+    this.#get(reg);
+    b.byte(W.i32_wrap_i64).byte(W.i32_add).byte(W.local_set).u32(L_LIN + reg);
+    if (this.#unchecked) return;
+    this.#get(reg);
+    b.byte(W.i64_const).s64(0xffffffffn).byte(W.i64_and).byte(W.local_set).u32(L_LO + reg);
+    b.byte(W.local_get).u32(L_A).byte(W.i64_load32_u).byte(2).u32(SEGMENT_TABLE_OFFSET + 4).byte(W.local_tee).u32(L_SIZE + reg);
+    b.byte(W.i64_const).byte(0);
+    b.byte(W.local_get).u32(L_A).byte(W.i32_load).byte(2).u32(SEGMENT_TABLE_OFFSET + 8).byte(W.select).byte(W.local_set).u32(L_WSIZE + reg);
+  }
+
+  /**
+   * Leaves the linear address of `[base + off]` for `size` bytes on the stack, or faults. The
+   * unchecked variant adds the offset to the cached linear address; the checked one compares the
+   * offset with the cached segment bounds (one or two compares) and only when that fails takes
+   * the full path of {@link FunctionEmitter.#addressSlow}, which faults or finds the address in
+   * a neighbouring segment (the interpreter's carry into the upper half).
+   * @returns the constant to put in the access's memarg offset.
+   */
+  #address(base: number, off: number, size: number, write: boolean, pc: number): number {
+    const b = this.b;
+    if ((this.#cached & (1 << base)) === 0) {
+      this.#fill(base);
+      this.#cached |= 1 << base;
+    }
+    if (this.#unchecked) {
+      b.byte(W.local_get).u32(L_LIN + base);
+      if (off >= 0) return off;
+      b.byte(W.i32_const).s32(off).byte(W.i32_add);
+      return 0;
+    }
+    // x = lo + off must satisfy 0 <= x <= size - bytes (x >= 0 holds when off >= 0 and the
+    // cached offset has not been moved).
+    const twoSided = off < 0 || (this.#mayNeg & (1 << base)) !== 0;
+    b.byte(W.local_get).u32(L_LO + base);
+    if (off !== 0) b.byte(W.i64_const).s64(BigInt(off)).byte(W.i64_add);
+    if (twoSided) b.byte(W.local_tee).u32(L_T);
+    b.byte(W.local_get).u32((write ? L_WSIZE : L_SIZE) + base).byte(W.i64_const).s64(BigInt(size)).byte(W.i64_sub).byte(W.i64_gt_s);
+    if (twoSided) b.byte(W.local_get).u32(L_T).byte(W.i64_const).byte(0).byte(W.i64_lt_s).byte(W.i32_or);
+    b.byte(W.if).byte(I32);
+    this.#addressSlow(base, off, size, write, pc);
+    b.byte(W.else);
+    b.byte(W.local_get).u32(L_LIN + base);
+    if (off !== 0) b.byte(W.i32_const).s32(off).byte(W.i32_add);
+    b.byte(W.end);
+    return 0;
+  }
+
+  /** The full translation and check of `[base + off]`: leaves the linear address, or faults. */
+  #addressSlow(base: number, off: number, size: number, write: boolean, pc: number): void {
     const b = this.b;
     this.#get(base);
     if (off !== 0) b.byte(W.i64_const).s64(BigInt(off)).byte(W.i64_add);
@@ -293,6 +467,7 @@ class FunctionEmitter {
   }
 
   #accessFault(size: number, write: boolean, pc: number): void {
+    this.#flush();
     this.b.byte(W.local_get).u32(L_T).byte(W.i32_const).s32(size).byte(W.i32_const).s32(write ? 1 : 0).byte(W.i32_const).s32(pc);
     this.b.byte(W.call).u32(F_FAULT_ACCESS).byte(W.unreachable);
   }
@@ -300,21 +475,46 @@ class FunctionEmitter {
   #emitBlock(blk: Block): void {
     const b = this.b;
     const p = this.#p;
+    this.#cached = this.#pinned;
+    this.#mayNeg = 0;
     // Count the block's instructions (lddw counts once) before running it.
     let n = 0;
-    for (let pc = blk.start; pc < blk.end; pc += p.opcode[pc] === OP.LDDW ? 2 : 1) n++;
-    b.byte(W.global_get).u32(G_COUNT).byte(W.i64_const).s64(BigInt(n)).byte(W.i64_add).byte(W.global_set).u32(G_COUNT);
+    let last = blk.start;
+    for (let pc = blk.start; pc < blk.end; pc += p.opcode[pc] === OP.LDDW ? 2 : 1) {
+      n++;
+      last = pc;
+    }
+    // A block that ends jumping back to its own start (a tight loop) becomes a Wasm loop, so the
+    // back edge is a branch rather than a trip through the dispatch table. Base registers the
+    // body only moves by immediates keep their address cache around the loop: filled once
+    // before it, updated by each `add`/`sub`.
+    const selfLoop = isCondJump(p.opcode[last]!) && jumpTarget(p, last) === blk.start;
+    if (selfLoop) {
+      const keep = this.#loopBases(blk) & ~this.#cached;
+      for (let r = 0; r <= 10; r++) if ((keep & (1 << r)) !== 0) this.#fill(r);
+      this.#cached |= keep;
+      // From the second trip on, the body's own `add`/`sub` have moved them.
+      this.#mayNeg |= keep;
+      b.byte(W.loop).byte(VOID);
+      this.#loopOpen = true;
+    }
+    b.byte(W.local_get).u32(L_CNT).byte(W.i64_const).s64(BigInt(n)).byte(W.i64_add).byte(W.local_tee).u32(L_CNT);
     // Every block checks the budget, straight-line programs included (one budget per run, the
     // same limit as the interpreter's). The fault carries the block's length so that the engine
     // can name the exact instruction the interpreter would stop at.
-    b.byte(W.global_get).u32(G_COUNT).byte(W.global_get).u32(G_BUDGET).byte(W.i64_gt_u).byte(W.if).byte(VOID);
+    b.byte(W.local_get).u32(L_BUD).byte(W.i64_gt_u).byte(W.if).byte(VOID);
     this.#fault(FAULT.BUDGET + 16 * n, blk.start);
     b.byte(W.end);
     let pc = blk.start;
     let terminated = false;
     while (pc < blk.end) {
       terminated = this.#emitInsn(pc);
+      this.#afterInsn(pc);
       pc += p.opcode[pc] === OP.LDDW ? 2 : 1;
+    }
+    if (selfLoop) {
+      b.byte(W.end);
+      this.#loopOpen = false;
     }
     if (!terminated) {
       // Fall through to the next block in pc order, or run off the end of the program.
@@ -422,20 +622,20 @@ class FunctionEmitter {
       case OP.LDXW: case OP.LDXH: case OP.LDXB: case OP.LDXDW:
       case OP.LDXSW: case OP.LDXSH: case OP.LDXSB: {
         const size = ({ 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 } as Record<number, number>)[op & 0x18]!;
-        this.#address(s, off, size, false, pc);
+        const memOff = this.#address(s, off, size, false, pc);
         const sx = (op & 0xe0) === 0x80;
         const load = size === 8 ? W.i64_load : size === 4 ? (sx ? W.i64_load32_s : W.i64_load32_u) : size === 2 ? (sx ? W.i64_load16_s : W.i64_load16_u) : sx ? W.i64_load8_s : W.i64_load8_u;
-        b.byte(load).byte(0).u32(0);
+        b.byte(load).byte(0).u32(memOff);
         this.#set(d);
         return false;
       }
       case OP.STW: case OP.STH: case OP.STB: case OP.STDW:
       case OP.STXW: case OP.STXH: case OP.STXB: case OP.STXDW: {
         const size = ({ 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 } as Record<number, number>)[op & 0x18]!;
-        this.#address(d, off, size, true, pc);
+        const memOff = this.#address(d, off, size, true, pc);
         if ((op & 7) === 2) b.byte(W.i64_const).s64(BigInt(imm));
         else this.#get(s);
-        b.byte(size === 8 ? W.i64_store : size === 4 ? W.i64_store32 : size === 2 ? W.i64_store16 : W.i64_store8).byte(0).u32(0);
+        b.byte(size === 8 ? W.i64_store : size === 4 ? W.i64_store32 : size === 2 ? W.i64_store16 : W.i64_store8).byte(0).u32(memOff);
         return false;
       }
       case OP.ATOMIC_W:
@@ -447,6 +647,7 @@ class FunctionEmitter {
         this.#goto(jumpTarget(p, pc), pc);
         return true;
       case OP.EXIT:
+        this.#flush();
         for (let r = 0; r <= 5; r++) this.#get(r);
         b.byte(W.return);
         return true;
@@ -476,7 +677,9 @@ class FunctionEmitter {
     const target = jumpTarget(p, pc);
     const j = this.#blockIndex.get(target);
     if (j !== undefined && j > this.#current) {
-      b.byte(W.br_if).u32(j - this.#current - 1);
+      b.byte(W.br_if).u32(j - this.#current - 1 + (this.#loopOpen ? 1 : 0));
+    } else if (this.#loopOpen && j === this.#current) {
+      b.byte(W.br_if).u32(0); // the block's own loop
     } else {
       b.byte(W.if).byte(VOID);
       this.#goto(target, pc, 1);
@@ -494,7 +697,8 @@ class FunctionEmitter {
     const size = wide ? 8 : 4;
     const load = wide ? W.i64_load : W.i64_load32_u;
     const store = wide ? W.i64_store : W.i64_store32;
-    this.#address(d, p.offset[pc]!, size, true, pc);
+    const memOff = this.#address(d, p.offset[pc]!, size, true, pc);
+    if (memOff !== 0) b.byte(W.i32_const).s32(memOff).byte(W.i32_add);
     b.byte(W.local_set).u32(L_A);
     // u = old value
     b.byte(W.local_get).u32(L_A).byte(load).byte(0).u32(0).byte(W.local_set).u32(L_U);
@@ -531,7 +735,7 @@ class FunctionEmitter {
     const b = this.b;
     // r1..r5 into the scratch area, then the import reads them and writes r0 back.
     for (let r = 1; r <= 5; r++) {
-      b.byte(W.global_get).u32(G_SCRATCH);
+      b.byte(W.local_get).u32(L_SCR);
       this.#get(r);
       b.byte(W.i64_store).byte(3).u32(8 * r);
     }
@@ -543,8 +747,10 @@ class FunctionEmitter {
     } else {
       b.byte(W.i32_const).s32(idOrReg).byte(W.i32_const).byte(0);
     }
+    this.#flush();
     b.byte(W.i32_const).s32(pc).byte(W.call).u32(F_HELPER);
-    b.byte(W.global_get).u32(G_SCRATCH).byte(W.i64_load).byte(3).u32(0);
+    this.#reload();
+    b.byte(W.local_get).u32(L_SCR).byte(W.i64_load).byte(3).u32(0);
     this.#set(0);
   }
 
@@ -559,7 +765,9 @@ class FunctionEmitter {
     this.#get(10);
     b.byte(W.i64_const).s64(1n << 32n).byte(W.i64_add);
     b.byte(W.local_get).u32(L_DEPTH).byte(W.i32_const).byte(1).byte(W.i32_add);
+    this.#flush();
     b.byte(W.call).u32(F_FIRST_EBPF + fn);
+    this.#reload();
     // results r0..r5 are on the stack, r5 on top
     for (let r = 5; r >= 0; r--) this.#set(r);
   }
@@ -570,10 +778,11 @@ class FunctionEmitter {
  * @param p - the decoded program.
  * @param imm - immediates with pseudo `lddw` resolved.
  * @param imm2 - upper immediates, resolved.
+ * @param options - the unchecked variant.
  * @returns the module and its function entries.
  * @internal
  */
-export function compileProgram(p: Program, imm: Int32Array, imm2: Int32Array): CompiledProgram {
+export function compileProgram(p: Program, imm: Int32Array, imm2: Int32Array, options: CompileOptions = {}): CompiledProgram {
   const entries = findEntries(p);
   const fnIndexByEntry = new Map(entries.map((e, i) => [e, i]));
   const out = new ByteWriter();
@@ -644,7 +853,7 @@ export function compileProgram(p: Program, imm: Int32Array, imm2: Int32Array): C
   emitBswap(code, 4);
   emitBswap(code, 8);
   for (const entry of entries) {
-    const fe = new FunctionEmitter(p, imm, imm2, entry, fnIndexByEntry);
+    const fe = new FunctionEmitter(p, imm, imm2, entry, fnIndexByEntry, options.unchecked ?? false);
     code.u32(fe.b.length).bytes(fe.b.finish());
   }
   // run(fn, scratch): r0..r10 from scratch, call, r0 back to scratch; nests for callbacks.
