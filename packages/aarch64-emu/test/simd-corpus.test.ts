@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runLinuxProgram } from '../src/index.js';
 import { hasTool } from '@axebpf/test-utils/tools';
@@ -61,7 +62,7 @@ describe.skipIf(!canBuild)('static glibc program vs live qemu-aarch64', () => {
 });
 
 // Debian's static busybox (glibc inside), unpacked for development only (never committed)
-const BUSYBOX = '/work/linux-images/bb/bin/busybox';
+const BUSYBOX = fileURLToPath(new URL('../../../tools/linux-guest/out/busybox', import.meta.url));
 describe.skipIf(!existsSync(BUSYBOX))('Debian static busybox in user mode (image present)', () => {
   it('runs the uname and echo applets through glibc start-up (SIMD string functions) like Linux', () => {
     for (const [applet, text] of [['uname', 'Linux\n'], ['echo', '\n']] as const) {
