@@ -8,7 +8,7 @@ import { DecodeError, bits, decodeInsn, signExtend } from '@axebpf/aarch64-emu';
 
 /** Why an instruction cannot be probed. */
 export type RejectReason =
-  /** The word is not an instruction the emulator's decoder knows (undefined, SIMD/FP, LSE…). */
+  /** The word is not an instruction the emulator's decoder knows (undefined or unimplemented encodings). */
   | 'undecodable'
   /** Load/store exclusive or ordered (LDXR, STXR, LDAXR, LDAR, STLR…). */
   | 'exclusive'
@@ -147,6 +147,9 @@ export function decodeProbeInsn(word: number, pc = 0n): ProbeInsnClass {
   // Cases the emulator's operation names do not tell apart.
   if (((word & 0x3f000000) >>> 0) === 0x08000000) return reject('exclusive'); // LDAR/STLR and friends
   if (((word & 0xff000000) >>> 0) === 0xd8000000) return reject('literal'); // PRFM (literal)
+  // LDR (literal) of an FP/SIMD register (V = 1; the general-register form is simulated above):
+  // PC-relative, so it cannot run from a slot; Linux has no simulation for it either.
+  if (((word & 0x3b000000) >>> 0) === 0x18000000) return reject('literal');
   if (((word & 0xfffff01f) >>> 0) === 0xd503201f) { // HINT
     return STEPPABLE_HINTS.has(bits(word, 11, 5)) ? { kind: 'steppable', word, op, text } : reject('hint');
   }
