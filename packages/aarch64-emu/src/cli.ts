@@ -10,11 +10,12 @@ import type { Cpu } from './cpu.js';
 import { formatCpuState } from './trace.js';
 import { runLinuxProgram, signalOf } from './linux-user.js';
 
-const USAGE = `usage: aarch64-emu run <elf> [--stats] [--max-insns N] [--trace]
+const USAGE = `usage: aarch64-emu run <elf> [--stats] [--max-insns N] [--trace] [--stdin FILE] [-- ARGS...]
        aarch64-emu boot <elf> [--el 1|2] [--log-int] [--stats] [--max-insns N] [--trace]
        aarch64-emu --help | --version
-  run    run a static AArch64 Linux user-mode program (syscalls: write, exit, exit_group)
+  run    run a static AArch64 Linux user-mode program (argv[0] = <elf>, then ARGS)
   boot   run a bare-metal image on a QEMU-virt-like board (RAM 0x40000000, PL011 0x09000000)
+  --stdin       file the program reads on fd 0 ("-": this process's stdin); default empty
   --stats       print "insns=<n> ns=<t>" on stderr at the end
   --max-insns   stop after N instructions
   --el          EL to boot at (default 2, like -M virt,virtualization=on)
@@ -31,6 +32,7 @@ const OPTIONS = {
   el: { type: 'string' },
   'log-int': { type: 'boolean' },
   trace: { type: 'boolean' },
+  stdin: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -80,8 +82,9 @@ export function main(
     if (cmd !== 'run' && cmd !== 'boot') {
       throw new EmuInputError({ code: 'BAD_ARGUMENT', message: cmd === undefined ? 'missing command' : `unknown command \`${cmd}\``, argument: cmd ?? '' });
     }
-    if (extra.length > 0) throw new EmuInputError({ code: 'BAD_ARGUMENT', message: `unexpected argument \`${extra[0]}\``, argument: extra[0]! });
+    if (cmd === 'boot' && extra.length > 0) throw new EmuInputError({ code: 'BAD_ARGUMENT', message: `unexpected argument \`${extra[0]}\``, argument: extra[0]! });
     for (const bootOnly of ['el', 'log-int'] as const) {
+      if (cmd === 'boot' && values.stdin !== undefined) throw new EmuInputError({ code: 'BAD_ARGUMENT', message: '`--stdin` is an option of `run`', argument: '--stdin' });
       if (cmd !== 'boot' && values[bootOnly] !== undefined) throw new EmuInputError({ code: 'BAD_ARGUMENT', message: `\`--${bootOnly}\` is an option of \`boot\``, argument: `--${bootOnly}` });
     }
     const stats = values.stats === true;
@@ -117,11 +120,20 @@ export function main(
       if (!r.poweredOff) io.stderr(`aarch64-emu: stopped (${r.reason}) at pc 0x${r.cpu.pc.toString(16)}\n`);
       return r.poweredOff ? 0 : 1;
     }
+    let stdin: Uint8Array | undefined;
+    if (values.stdin !== undefined) {
+      const from = values.stdin;
+      try {
+        stdin = readFileSync(from === '-' ? 0 : from);
+      } catch (e) {
+        throw new EmuInputError({ code: 'FILE_NOT_FOUND', message: `cannot read \`${from}\``, argument: from, cause: e });
+      }
+    }
     let insns = 0;
     let status: number;
     try {
       const r = runLinuxProgram(image, {
-        argv0: file, output: (fd, b) => (fd === 1 ? io.stdout(b) : io.stderr(new TextDecoder().decode(b))),
+        argv0: file, args: extra, ...(stdin ? { stdin } : {}), output: (fd, b) => (fd === 1 ? io.stdout(b) : io.stderr(new TextDecoder().decode(b))),
         ...(maxInsns ? { maxInsns } : {}),
         ...(trace ? { trace: (c: Cpu) => io.stderr(formatCpuState(c)) } : {}),
       });

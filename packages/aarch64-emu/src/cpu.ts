@@ -864,6 +864,7 @@ export class Cpu {
   }
 
   private ld16(lo: number, hi: number): number {
+    if (this.mmuOn && (lo & 0xfff) > 0xffe) return this.ldCross(lo, hi, 2);
     const pa = this.dataPa(lo, hi, ACC_READ);
     const off = pa - this.fBase;
     if (pa >= 0 && off >= 0 && off + 2 <= this.fSize) return this.fView.getUint16(off, true);
@@ -879,6 +880,7 @@ export class Cpu {
   }
 
   private ld32(lo: number, hi: number): number {
+    if (this.mmuOn && (lo & 0xfff) > 0xffc) return this.ldCross(lo, hi, 4);
     const pa = this.dataPa(lo, hi, ACC_READ);
     const off = pa - this.fBase;
     if (pa >= 0 && off >= 0 && off + 4 <= this.fSize && (off & 3) === 0) return this.fI32[off >>> 2]!;
@@ -902,6 +904,7 @@ export class Cpu {
 
   /** 64-bit load into T. */
   private ld64(lo: number, hi: number): void {
+    if (this.mmuOn && (lo & 0xfff) > 0xff8) { this.ldCross(lo, hi, 8); return; }
     const pa = this.dataPa(lo, hi, ACC_READ);
     const off = pa - this.fBase;
     if (pa >= 0 && off >= 0 && off + 8 <= this.fSize && (off & 3) === 0) {
@@ -938,6 +941,37 @@ export class Cpu {
   }
 
   /**
+   * A load of `size` bytes whose VA range crosses into the next page with the MMU on: byte by
+   * byte, each byte translated (the two pages need not be adjacent in PA). Returns the low 32
+   * bits; a 64-bit load leaves the value in T.
+   */
+  private ldCross(lo: number, hi: number, size: number): number {
+    let vlo = 0, vhi = 0;
+    for (let k = 0; k < size; k++) {
+      const l = (lo >>> 0) + k;
+      const b = this.ld8(l | 0, (hi + (l > 0xffffffff ? 1 : 0)) | 0);
+      if (k < 4) vlo |= b << (k * 8); else vhi |= b << ((k - 4) * 8);
+    }
+    T[0] = vlo; T[1] = vhi;
+    return vlo;
+  }
+
+  /**
+   * A store of `size` bytes whose VA range crosses into the next page with the MMU on: both
+   * pages are translated for writing first (an abort on either leaves memory unchanged, so the
+   * instruction can be restarted), then the bytes are stored one by one.
+   */
+  private stCross(lo: number, hi: number, size: number, vlo: number, vhi: number): void {
+    const l = (lo >>> 0) + size - 1;
+    this.dataPa(lo, hi, ACC_WRITE);
+    this.dataPa(l | 0, (hi + (l > 0xffffffff ? 1 : 0)) | 0, ACC_WRITE);
+    for (let k = 0; k < size; k++) {
+      const a = (lo >>> 0) + k;
+      this.st8(a | 0, (hi + (a > 0xffffffff ? 1 : 0)) | 0, k < 4 ? vlo >>> (k * 8) : vhi >>> ((k - 4) * 8));
+    }
+  }
+
+  /**
    * Offset of a RAM store of `size` bytes in the first fast window after making the region
    * of `pa` that window (the second window is swapped in without a search); -1 after an MMIO
    * store (done through the device).
@@ -966,6 +1000,7 @@ export class Cpu {
   }
 
   private st16(lo: number, hi: number, val: number): void {
+    if (this.mmuOn && (lo & 0xfff) > 0xffe) { this.stCross(lo, hi, 2, val, 0); return; }
     const pa = this.dataPa(lo, hi, ACC_WRITE);
     let off = pa - this.fBase;
     if (!(pa >= 0 && off >= 0 && off + 2 <= this.fSize) && (off = this.stOff(pa, lo, hi, 2, val, 0)) < 0) return;
@@ -975,6 +1010,7 @@ export class Cpu {
   }
 
   private st32(lo: number, hi: number, val: number): void {
+    if (this.mmuOn && (lo & 0xfff) > 0xffc) { this.stCross(lo, hi, 4, val, 0); return; }
     const pa = this.dataPa(lo, hi, ACC_WRITE);
     const off = pa - this.fBase;
     if (pa >= 0 && off >= 0 && off + 4 <= this.fSize && (off & 3) === 0 && this.fCode[off >>> 12] === 0) {
@@ -1000,6 +1036,7 @@ export class Cpu {
   }
 
   private st64(lo: number, hi: number, vlo: number, vhi: number): void {
+    if (this.mmuOn && (lo & 0xfff) > 0xff8) { this.stCross(lo, hi, 8, vlo, vhi); return; }
     const pa = this.dataPa(lo, hi, ACC_WRITE);
     const off = pa - this.fBase;
     if (pa >= 0 && off >= 0 && off + 8 <= this.fSize && (off & 7) === 0 && this.fCode[off >>> 12] === 0) {

@@ -20,9 +20,9 @@ const STACK_SIZE = 8 << 20;
 /** Linux syscall numbers (asm-generic) that are emulated. */
 // prettier-ignore
 export const SYSCALL = {
-  ioctl: 29, readlinkat: 78, newfstatat: 79, fstat: 80, write: 64, writev: 66, exit: 93, exit_group: 94,
+  ioctl: 29, read: 63, readlinkat: 78, newfstatat: 79, fstat: 80, write: 64, writev: 66, close: 57, exit: 93, exit_group: 94,
   set_tid_address: 96, set_robust_list: 99, rt_sigaction: 134, rt_sigprocmask: 135, uname: 160,
-  prctl: 167, getpid: 172, getuid: 174, geteuid: 175, getgid: 176, getegid: 177, gettid: 178, brk: 214, munmap: 215, mmap: 222, mprotect: 226, madvise: 233,
+  prctl: 167, getpid: 172, getuid: 174, geteuid: 175, getgid: 176, getegid: 177, gettid: 178, sysinfo: 179, brk: 214, munmap: 215, mmap: 222, mprotect: 226, madvise: 233,
   prlimit64: 261, getrandom: 278, rseq: 293,
 } as const;
 
@@ -38,6 +38,10 @@ export interface LinuxRunOptions {
   output?: (fd: number, bytes: Uint8Array) => void;
   /** Program name placed in argv[0]; default `prog`. */
   argv0?: string;
+  /** Arguments after argv[0]; default none. */
+  args?: readonly string[];
+  /** Bytes the program reads from fd 0 (then end of file); default empty. */
+  stdin?: Uint8Array;
   /** Instruction limit; default 2^50. */
   maxInsns?: number;
   /** Initial stack pointer (default just below 0x7fff_f000_0000); the 8 MiB stack ends 64 KiB above it. */
@@ -78,11 +82,13 @@ const pageUp = (v: bigint): bigint => (v + 0xfffn) & ~0xfffn;
  * argc/argv/envp/auxv, the CPU at EL0 on the entry point.
  * @param image - the ELF file bytes.
  * @param argv0 - argv[0].
+ * @param initialSp - initial stack pointer (default just below 0x7fff_f000_0000).
+ * @param args - arguments after argv[0].
  * @returns the process.
  * @throws {EmuInputError} `BAD_ELF` (malformed, with `offset` and the ElfError as cause),
  *   `UNSUPPORTED_ELF` (not a static AArch64 executable), `SEGMENT_OUT_OF_MEMORY`.
  */
-export function loadLinuxProgram(image: Uint8Array, argv0 = 'prog', initialSp?: bigint): LinuxProcess {
+export function loadLinuxProgram(image: Uint8Array, argv0 = 'prog', initialSp?: bigint, args: readonly string[] = []): LinuxProcess {
   let elf;
   try {
     elf = parseElf(image);
@@ -123,18 +129,24 @@ export function loadLinuxProgram(image: Uint8Array, argv0 = 'prog', initialSp?: 
   const top = initialSp === undefined ? STACK_TOP : ((initialSp + 0x10000n) & ~0xfffn);
   memory.addRam(top - BigInt(STACK_SIZE), STACK_SIZE, 'stack');
   const cpu = new Cpu({ memory, highestEl: 1 });
-  // Initial stack: argv0 string, then (16-aligned) argc, argv[0], NULL, envp NULL, auxv.
-  const name = new TextEncoder().encode(argv0 + '\0');
-  const strAddr = top - 0x100n - BigInt(name.length);
-  memory.write(strAddr, name);
-  const sp = initialSp ?? ((strAddr - 0x100n) & ~0xfn);
+  // Initial stack: argv strings, then (16-aligned) argc, argv[], NULL, envp NULL, auxv.
+  const argv = [argv0, ...args];
+  let strAddr = top - 0x100n;
+  const argvAddrs: bigint[] = [];
+  for (let i = argv.length - 1; i >= 0; i--) {
+    const bytes = new TextEncoder().encode(argv[i] + '\0');
+    strAddr -= BigInt(bytes.length);
+    memory.write(strAddr, bytes);
+    argvAddrs.unshift(strAddr);
+  }
+  const sp = initialSp ?? ((strAddr - 0x100n - BigInt(args.length * 8)) & ~0xfn);
   // AT_RANDOM: 16 bytes glibc takes its stack guard from; AT_PHDR/AT_PHNUM: where its static
   // start-up finds PT_TLS
   const random = strAddr - 0x20n;
   memory.write(random, new Uint8Array([...Array(16).keys()].map((i) => (i * 37 + 11) & 0xff)));
   const first = segs.reduce((a, b) => (a.vaddr < b.vaddr ? a : b));
   const phdr = first.offset === 0 ? first.vaddr + BigInt(elf.header.phoff) : 0n;
-  const words = [1n, strAddr, 0n, 0n, 6n /* AT_PAGESZ */, 4096n, 16n /* AT_HWCAP */, HWCAP, 25n /* AT_RANDOM */, random];
+  const words = [BigInt(argv.length), ...argvAddrs, 0n, 0n, 6n /* AT_PAGESZ */, 4096n, 16n /* AT_HWCAP */, HWCAP, 25n /* AT_RANDOM */, random];
   if (phdr !== 0n) words.push(3n /* AT_PHDR */, phdr, 4n /* AT_PHENT */, 56n, 5n /* AT_PHNUM */, BigInt(elf.header.phnum));
   words.push(0n /* AT_NULL */, 0n);
   const buf = new Uint8Array(words.length * 8);
@@ -172,7 +184,9 @@ const SIGNAL_OF: Partial<Record<number, [number, A64FaultCode]>> = {
  * ```
  */
 export function runLinuxProgram(image: Uint8Array, options: LinuxRunOptions = {}): LinuxRunResult {
-  const { cpu, memory, heapBase } = loadLinuxProgram(image, options.argv0, options.initialSp);
+  const { cpu, memory, heapBase } = loadLinuxProgram(image, options.argv0, options.initialSp, options.args);
+  const stdin = options.stdin ?? new Uint8Array(0);
+  let stdinPos = 0;
   let brk = heapBase;
   let mmapNext = MMAP_BASE;
   if (options.initialNzcv !== undefined) cpu.nzcv = options.initialNzcv;
@@ -189,6 +203,15 @@ export function runLinuxProgram(image: Uint8Array, options: LinuxRunOptions = {}
         try { bytes = memory.read(addr, len); } catch { c.setX(0, -14n); return true; } // EFAULT
         options.output?.(fd, bytes);
         c.setX(0, BigInt(len));
+        return true;
+      }
+      if (nr === SYSCALL.read) {
+        const fd = Number(c.getX(0)), addr = c.getX(1), len = Number(c.getX(2) > 1n << 30n ? 1n << 30n : c.getX(2));
+        if (fd !== 0) { c.setX(0, -9n); return true; } // EBADF
+        const chunk = stdin.subarray(stdinPos, stdinPos + len);
+        try { memory.write(addr, chunk); } catch { c.setX(0, -14n); return true; } // EFAULT
+        stdinPos += chunk.length;
+        c.setX(0, BigInt(chunk.length));
         return true;
       }
       const r = otherSyscall(nr, c);
@@ -270,9 +293,18 @@ export function runLinuxProgram(image: Uint8Array, options: LinuxRunOptions = {}
         fields.forEach((f, i) => u.set(new TextEncoder().encode(f), i * 65));
         return put(a0, u) ? 0n : -14n;
       }
+      case SYSCALL.sysinfo: {
+        const si = new Uint8Array(112);
+        const dv = new DataView(si.buffer);
+        dv.setBigUint64(32, 1n << 30n, true); // totalram
+        dv.setBigUint64(40, 1n << 29n, true); // freeram
+        dv.setUint32(104, 1, true); // mem_unit
+        return put(a0, si) ? 0n : -14n;
+      }
       case SYSCALL.set_tid_address: case SYSCALL.getpid: case SYSCALL.gettid: return 1n;
       case SYSCALL.getuid: case SYSCALL.geteuid: case SYSCALL.getgid: case SYSCALL.getegid: return 0n;
       case SYSCALL.prctl: return -22n; // EINVAL
+      case SYSCALL.close: return 0n;
       case SYSCALL.munmap: case SYSCALL.mprotect: case SYSCALL.madvise:
       case SYSCALL.rt_sigaction: case SYSCALL.rt_sigprocmask: return 0n;
       case SYSCALL.ioctl: return -25n; // ENOTTY

@@ -1,5 +1,6 @@
 // The CLI and the loader on bad input: typed errors with position, exit status 2, no crash.
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { A64Fault, EmuInputError, loadLinuxProgram, main, runLinuxProgram } from '../src/index.js';
@@ -20,11 +21,20 @@ describe('cli', () => {
     expect(r.err).toMatch(/^insns=1951 ns=\d+\n$/);
   });
   it('usage errors (commands, options, arguments) exit with status 2 and print the usage', () => {
-    for (const args of [[], ['fly'], ['run'], ['run', prog, '--nope'], ['run', prog, 'extra'], ['run', prog, '--el', '1'], ['boot', prog, '--el', '3'], ['run', prog, '--max-insns', 'x'], ['run', prog, '--max-insns']]) {
+    for (const args of [[], ['fly'], ['run'], ['run', prog, '--nope'], ['boot', prog, 'extra'], ['boot', prog, '--stdin', '/dev/null'], ['run', prog, '--el', '1'], ['boot', prog, '--el', '3'], ['run', prog, '--max-insns', 'x'], ['run', prog, '--max-insns']]) {
       const r = cli(args);
       expect({ args, status: r.status }).toEqual({ args, status: 2 });
       expect(r.err).toContain('usage: aarch64-emu run <elf>');
     }
+  });
+  const busybox = '/work/linux-images/bb/bin/busybox';
+  it.skipIf(!existsSync(busybox))('run passes the arguments after -- and --stdin to the program (busybox sort; skipped without Debian busybox)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'a64-cli-'));
+    const input = join(dir, 'in.txt');
+    writeFileSync(input, '3\n10\n2\n');
+    const r = cli(['run', busybox, '--stdin', input, '--', 'sort', '-n', '-r']);
+    expect(r).toEqual({ status: 0, out: '10\n3\n2\n', err: '' });
+    expect(cli(['run', busybox, '--stdin', join(dir, 'none'), '--', 'sort']).status).toBe(1);
   });
   it('an unreadable file exits with status 1, without the usage', () => {
     const r = cli(['run', '/nonexistent.elf']);

@@ -160,3 +160,50 @@ describe('stage 2', () => {
     expect(cpu.getSysReg(key('hpfar_el2'))).toBe(0x800000n);
   });
 });
+
+/** Stage 1 with VA 0x80002000 -> RAM+0x30000 and VA 0x80003000 -> RAM+0x50000 (EL1 RW, not adjacent in PA), VA 0x80004000 unmapped. */
+function splitPages(cpu: Cpu, w64: (a: bigint, v: bigint) => void): void {
+  stage1(cpu, w64);
+  const l3 = RAM + 0x12000n;
+  w64(l3 + 16n, (RAM + 0x30000n) | AF | 3n);
+  w64(l3 + 24n, (RAM + 0x50000n) | AF | 3n);
+  cpu.setSysReg(key('cpacr_el1'), 3n << 20n);
+}
+
+describe('accesses that cross a page boundary (MMU on)', () => {
+  const LDR_X3_X1 = 0xf9400023, STR_X3_X1 = 0xf9000023, STP_X3_X4_X1 = 0xa9001023, LDR_Q0_X1 = 0x3dc00020, LDR_W5_X2 = 0xb9400045;
+  it('a load takes each byte from the page its VA maps to (the pages are not adjacent in PA)', () => {
+    const { cpu, w64, w32 } = setup([LDR_X3_X1, LDR_Q0_X1, LDR_W5_X2, B_SELF]);
+    splitPages(cpu, w64);
+    w32(RAM + 0x30ff8n, 0x01020304); w32(RAM + 0x30ffcn, 0x11223344);
+    w32(RAM + 0x50000n, 0x55667788); w32(RAM + 0x50004n, 0x99aabbcc);
+    w32(RAM + 0x31000n, 0xdeadbeef); // what RAM holds after the first page in PA
+    cpu.setX(1, 0x80002ffcn);
+    cpu.setX(2, 0x80002ffen);
+    cpu.run(3);
+    expect(cpu.getX(3)).toBe(0x5566778811223344n);
+    expect(cpu.getV(0)).toBe(0x99aabbcc_55667788_11223344n);
+    expect(cpu.getX(5)).toBe(0x77881122n);
+  });
+
+  it('a store writes both pages; one faulting on the second page writes nothing (restartable)', () => {
+    const { cpu, w64 } = setup([STR_X3_X1, STP_X3_X4_X1]);
+    splitPages(cpu, w64);
+    const mem = cpu.memory;
+    const rd = (a: bigint): bigint => new DataView(mem.read(a, 8).buffer).getBigUint64(0, true);
+    cpu.setX(3, 0x0102030405060708n);
+    cpu.setX(4, 0x1112131415161718n);
+    cpu.setX(1, 0x80002ffcn);
+    cpu.run(1);
+    expect(rd(RAM + 0x30ff8n) >> 32n).toBe(0x05060708n);
+    expect(rd(RAM + 0x50000n) & 0xffffffffn).toBe(0x01020304n);
+    expect(rd(RAM + 0x31000n)).toBe(0n);
+    // STP with its second register crossing into the unmapped page at 0x80004000
+    cpu.setX(1, 0x80003ff4n);
+    cpu.run(1);
+    expect(Number(cpu.getSysReg(key('esr_el1')) & 0x3fn)).toBe(0x07); // level-3 translation fault
+    expect(cpu.getSysReg(key('elr_el1'))).toBe(RAM + 4n);
+    expect(rd(RAM + 0x50ff0n)).toBe(0x0506070800000000n); // the first register, inside the page, is stored
+    expect(rd(RAM + 0x50ff8n)).toBe(0x01020304n); // none of the second (ffc..fff stay 0)
+  });
+});
