@@ -629,6 +629,7 @@ export class Cpu {
       sctlrEl1: g(3, 0, 1, 0, 0), tcrEl1: g(3, 0, 2, 0, 2), ttbr0El1: g(3, 0, 2, 0, 0), ttbr1El1: g(3, 0, 2, 0, 1),
       sctlrEl2: g(3, 4, 1, 0, 0), tcrEl2: g(3, 4, 2, 0, 2), ttbr0El2: g(3, 4, 2, 0, 0),
       hcrEl2: this.highestEl === 2 ? g(3, 4, 1, 1, 0) : 0n, vttbrEl2: g(3, 4, 2, 1, 0), vtcrEl2: g(3, 4, 2, 1, 2),
+      s2cache: new Map(),
     };
   }
 
@@ -1954,9 +1955,12 @@ export class Cpu {
   private tlbiVa(rt: number): void {
     // Xt[43:0] = VA[55:12]; VA[55] selects the upper or lower half
     const va = BigInt.asIntN(44, toBig(this.R[rt]!, this.R[rt + 1]!));
-    const region = Number(BigInt.asUintN(52, va) >> 9n);
+    const first = Number(BigInt.asUintN(52, va) >> 9n) * 512, end = first + 512; // its 512 pages
     const tags = this.tlbTag;
-    for (let i = 0; i < tags.length; i++) if (tags[i] !== -1 && Math.floor(tags[i]! / 512) === region) tags[i] = -1;
+    for (let i = 0; i < tags.length; i++) {
+      const t = tags[i]!;
+      if (t >= first && t < end) tags[i] = -1;
+    }
     this.gen++;
   }
 

@@ -18,6 +18,14 @@ export interface TranslationRegs {
   sctlrEl1: bigint; tcrEl1: bigint; ttbr0El1: bigint; ttbr1El1: bigint;
   sctlrEl2: bigint; tcrEl2: bigint; ttbr0El2: bigint;
   hcrEl2: bigint; vttbrEl2: bigint; vtcrEl2: bigint;
+  /**
+   * Optional stage-2 cache filled by the walker: IPA page number to PA page number * 8 +
+   * stage-2 permissions, for successful walks only. Its owner drops it with the registers
+   * (on every TLB flush that can change stage 2: TLBI IPAS2E1/VMALLS12E1/ALLE1, VTTBR/VTCR/HCR
+   * writes), so stage-1 walks under stage 2 stop re-walking the stage-2 tables for every
+   * descriptor read.
+   */
+  s2cache?: Map<number, number>;
 }
 
 /** Outcome of a walk: either `pa` with permissions, or a fault description. */
@@ -63,6 +71,28 @@ function readDesc(mem: PhysicalMemory, pa: number): bigint | undefined {
  * @returns the result.
  */
 export function walkStage2(mem: PhysicalMemory, regs: TranslationRegs, ipa: number, acc: number, s1ptw: boolean): WalkResult {
+  const cache = regs.s2cache;
+  if (cache !== undefined) {
+    const e = cache.get(Math.floor(ipa / 4096));
+    if (e !== undefined) {
+      const perm = e & 7;
+      const need = acc === ACC_WRITE ? 2 : acc === ACC_EXEC ? 4 : 1;
+      // a permission fault is left to the full walk (it reports the level)
+      if ((perm & need) !== 0 || (s1ptw && (perm & 1))) return ok((e - perm) * 512 + (ipa % 4096), perm);
+    }
+  }
+  const r = walkStage2Tables(mem, regs, ipa, acc, s1ptw);
+  if (cache !== undefined && r.fault === 0) {
+    if (cache.size >= S2_CACHE_LIMIT) cache.clear();
+    cache.set(Math.floor(ipa / 4096), Math.floor(r.pa / 4096) * 8 + r.perm);
+  }
+  return r;
+}
+
+/** Most entries of a stage-2 cache before it is emptied. */
+const S2_CACHE_LIMIT = 8192;
+
+function walkStage2Tables(mem: PhysicalMemory, regs: TranslationRegs, ipa: number, acc: number, s1ptw: boolean): WalkResult {
   const vtcr = regs.vtcrEl2;
   const t0sz = Number(vtcr & 63n);
   const n = 64 - t0sz;
