@@ -7,11 +7,15 @@ import { resolve } from 'node:path';
 import { formatDuration, renderEvent, renderHistogram, renderTable } from 'axebpf';
 import type { EventFilter } from 'axebpf';
 import { exitReasonName } from '@axebpf/axvisor-vmm';
+import { SYS_REG_BY_NAME } from '@axebpf/aarch64-emu';
+import { isLinuxArm64Image, kaslrOffsetFromSymbol, readLinuxKallsyms, relocateLinuxKallsyms } from '@axebpf/ksym';
 import { ShellError } from './errors.js';
 import { formatVirtualDuration, parseDuration } from './shell/duration.js';
 import { CommandRegistry, parseOptions } from './shell/registry.js';
 import { editDistance } from './shell/suggest.js';
 import type { Session } from './session.js';
+
+const VBAR_EL1 = SYS_REG_BY_NAME.get('vbar_el1')!;
 
 /** Where commands write. */
 export interface Printer {
@@ -453,20 +457,45 @@ ${guestKprobeTable(c)}`);
   });
   r.register({
     path: 'trace loadsyms',
-    usage: 'trace loadsyms vm<id> <path>',
-    summary: "load a guest's symbols from an ELF image or an nm / System.map file",
+    usage: 'trace loadsyms vm<id> [--kallsyms] <path> [--kaslr <0xoffset|vbar>]',
+    summary: "load a guest's symbols from an ELF image, an nm / System.map file, or a Linux arm64 Image's kallsyms",
     run: (args, c) => {
-      need(args, 2, 'trace loadsyms vm<id> <path>');
-      const vm = c.vm(args[0]!);
+      const usage = 'trace loadsyms vm<id> [--kallsyms] <path> [--kaslr <0xoffset|vbar>]';
+      const { values, positionals } = parseOptions({ usage }, args, { kallsyms: { type: 'boolean' }, kaslr: { type: 'string' } });
+      need(positionals, 2, usage);
+      const vm = c.vm(positionals[0]!);
+      const path = positionals[1]!;
       let bytes: Uint8Array;
       try {
-        bytes = new Uint8Array(readFileSync(args[1]!));
+        bytes = new Uint8Array(readFileSync(path));
       } catch (e) {
-        throw new ShellError({ code: 'BAD_ARGUMENT', message: `cannot read \`${args[1]}\`: ${(e as Error).message}`, cause: e });
+        throw new ShellError({ code: 'BAD_ARGUMENT', message: `cannot read \`${path}\`: ${(e as Error).message}`, cause: e });
       }
-      const elf = bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
-      const n = c.rt.guestKprobes.loadSymbols(vm.id, elf ? bytes : new TextDecoder().decode(bytes));
-      c.print(`Loaded ${n} symbols for vm${vm.id} from '${args[1]}'`);
+      const linux = isLinuxArm64Image(bytes);
+      if ((values.kallsyms === true || values.kaslr !== undefined) && !linux) {
+        throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${path}\` is not a Linux arm64 Image (no \`ARM\\x64\` magic at 0x38)` });
+      }
+      if (!linux) {
+        const elf = bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
+        const n = c.rt.guestKprobes.loadSymbols(vm.id, elf ? bytes : new TextDecoder().decode(bytes));
+        c.print(`Loaded ${n} symbols for vm${vm.id} from '${path}'`);
+        return;
+      }
+      // A Linux arm64 Image: its own kallsyms tables, at link addresses (a nokaslr boot) or
+      // moved by a KASLR offset, given or found from the running guest's VBAR_EL1 (`vectors`).
+      let k = readLinuxKallsyms(bytes);
+      let offset = 0n;
+      if (values.kaslr === 'vbar') {
+        const vbar = vm.vcpus[0]?.cpu.getSysReg(VBAR_EL1) ?? 0n;
+        if (vbar === 0n) throw new ShellError({ code: 'COMMAND_FAILED', message: `VBAR_EL1 of vm${vm.id} vCPU 0 is not set yet (the kernel sets it early in boot): run the guest first, or give --kaslr 0x<offset>` });
+        offset = kaslrOffsetFromSymbol(k, 'vectors', vbar);
+      } else if (values.kaslr !== undefined) {
+        if (!/^0x[0-9a-f]+$/i.test(values.kaslr)) throw new ShellError({ code: 'BAD_ARGUMENT', message: `bad --kaslr \`${values.kaslr}\`: use 0x<offset> or vbar; usage: ${usage}` });
+        offset = BigInt(values.kaslr);
+      }
+      if (offset !== 0n) k = relocateLinuxKallsyms(k, offset);
+      const n = c.rt.guestKprobes.loadSymbols(vm.id, k.table);
+      c.print(`Loaded ${n} symbols for vm${vm.id} from '${path}' (Linux kallsyms${offset === 0n ? '' : `, KASLR offset 0x${offset.toString(16)}`})`);
     },
   });
   r.register({

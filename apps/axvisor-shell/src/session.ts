@@ -12,8 +12,8 @@ import { symbols } from 'axebpf/symbols';
 import { bridgeTracepointEvents, tracepoints } from 'axebpf/tracepoints';
 import type { Vm, VmConfig } from '@axebpf/axvisor-vmm';
 import { HypervisorError } from '@axebpf/axvisor-vmm';
-import { BUNDLED_VMS, bundledConfig, bundledImage, GuestProbeManager, isLinuxImage, parseVmConfig, Vmm } from '@axebpf/axvisor-vmm';
-import { formatNmText, symbolsFromElf } from '@axebpf/ksym';
+import { BUNDLED_VMS, bundledConfig, bundledImage, GuestProbeManager, parseVmConfig, Vmm } from '@axebpf/axvisor-vmm';
+import { formatNmText, isLinuxArm64Image, symbolsFromElf } from '@axebpf/ksym';
 import { defineEvent } from '@axebpf/tracepoint';
 import { ChromeTrace } from './chrome-trace.js';
 
@@ -107,9 +107,9 @@ export class Session {
     if (hyp !== undefined) this.rt.hprobe.install(vmm.hprobeHost());
     for (const source of vms) {
       const vm = vmm.createVm(source.config, source.image);
-      // Guest symbols, as aarch64 nm lists them: without the $x/$d mapping symbols (a Linux
-      // Image carries none).
-      if (!isLinuxImage(source.image)) this.rt.symbols.load(`vm${vm.id}`, formatNmText(symbolsFromElf(source.image).filter((s) => !s.name.startsWith('$'))));
+      // Guest symbols, as aarch64 nm lists them: without the $x/$d mapping symbols; a Linux
+      // arm64 Image through its own kallsyms tables.
+      this.rt.symbols.load(`vm${vm.id}`, isLinuxArm64Image(source.image) ? source.image : formatNmText(symbolsFromElf(source.image).filter((s) => !s.name.startsWith('$'))));
     }
     // Wall-clock setup time is not virtual time: report 0 so runs stay deterministic.
     void t0;

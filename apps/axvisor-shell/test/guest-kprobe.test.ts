@@ -51,10 +51,32 @@ describe.skipIf(!built)('trace kprobe', () => {
     expect(r.stdout).toContain("Symbol 'gest_main' not found for vm1\nDid you mean:\n  guest_main");
   });
 
+  const linuxImage = process.env['AXEBPF_LINUX_IMAGE'] ?? '/work/linux-images/x/boot/vmlinuz-6.1.0-57-arm64';
+  it.skipIf(!existsSync(linuxImage))(`loads a Linux arm64 Image's own kallsyms and resolves its functions by name${existsSync(linuxImage) ? '' : ` (skipped: no Debian arm64 kernel at ${linuxImage}; set AXEBPF_LINUX_IMAGE)`}`, () => {
+    // Addresses from /proc/kallsyms of this kernel booted with nokaslr under qemu-system-aarch64
+    // (packages/ksym/test/fixtures/linux-6.1.0-57-arm64.kallsyms-nokaslr.txt).
+    const r = axvisor(['run', '--exec', `trace loadsyms vm6 --kallsyms ${linuxImage}; trace gsym vm6 do_sys_openat2; trace gsym vm6 0xffff8000083a8ba4; ksym lookup vm6:invoke_syscall; trace gsym vm6 search __arm64_sys_openat; trace kprobe vm6:do_sys_openat2 kprobe_args; trace list`]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`Loaded 50336 symbols for vm6 from '${linuxImage}' (Linux kallsyms)`);
+    expect(r.stdout).toContain('do_sys_openat2 = 0xffff8000083a8ba0');
+    expect(r.stdout).toContain('0xffff8000083a8ba4 t do_sys_openat2+0x4');
+    expect(r.stdout).toContain('vm6:invoke_syscall = 0xffff800008028740');
+    expect(r.stdout).toContain('__arm64_sys_openat');
+    expect(r.stdout).toContain('vm6:0xffff8000083a8ba0 (do_sys_openat2+0x0)');
+    const bad = axvisor(['run', '--exec', `trace loadsyms vm6 --kallsyms ${kprobeToml}`]);
+    expect(bad.stdout + bad.stderr).toContain('is not a Linux arm64 Image');
+    // KASLR: the offset of the committed KASLR recording moves do_sys_openat2 to where that
+    // boot's /proc/kallsyms had it; `vbar` needs the guest to have set VBAR_EL1.
+    const moved = axvisor(['run', '--exec', `trace loadsyms vm6 ${linuxImage} --kaslr 0x212f8ce00000; trace gsym vm6 do_sys_openat2; trace loadsyms vm6 ${linuxImage} --kaslr vbar`]);
+    expect(moved.stdout).toContain('(Linux kallsyms, KASLR offset 0x212f8ce00000)');
+    expect(moved.stdout).toContain('do_sys_openat2 = 0xffffa12f951a8ba0');
+    expect(moved.stdout + moved.stderr).toContain('VBAR_EL1 of vm6 vCPU 0 is not set yet');
+  });
+
   it('lists the guest kprobe commands in the help', () => {
     const r = axvisor(['run', '--exec', 'help trace']);
     expect(r.status).toBe(0);
-    for (const usage of ['trace kprobe vm<id>:<symbol[+off]|0xaddr> <prog> [--inject] [--ret]', 'trace unkprobe vm<id>:', 'trace loadsyms vm<id> <path>', 'trace gsym vm<id> <name|0xaddr|search <pattern>>']) expect(r.stdout).toContain(usage);
+    for (const usage of ['trace kprobe vm<id>:<symbol[+off]|0xaddr> <prog> [--inject] [--ret]', 'trace unkprobe vm<id>:', 'trace loadsyms vm<id> [--kallsyms] <path> [--kaslr <0xoffset|vbar>]', 'trace gsym vm<id> <name|0xaddr|search <pattern>>']) expect(r.stdout).toContain(usage);
   });
 
   it('rejects bad targets, unknown symbols and programs with an error', () => {

@@ -29,7 +29,15 @@ export type KsymErrorCode =
   /** A compressed container does not inflate to its announced size. */
   | 'BAD_COMPRESSION'
   /** A value passed to the API is out of range. */
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  /** No Linux kallsyms tables were found in a kernel image or memory range. */
+  | 'NO_KALLSYMS'
+  /** Linux kallsyms tables were found in a layout this decoder does not read. */
+  | 'UNSUPPORTED_LAYOUT'
+  /** `kallsyms_relative_base` is not in the image and no relocation gives it. */
+  | 'NO_BASE'
+  /** Kallsyms tables lie in guest memory the reader could not read. */
+  | 'UNREADABLE';
 
 /** Options of the {@link KsymError} constructor. */
 export interface KsymErrorOptions {

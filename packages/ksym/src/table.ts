@@ -72,8 +72,8 @@ export class KsymTable {
   readonly #lo: Uint32Array;
   readonly #names: string[];
   readonly #types: Uint8Array;
-  /** Address-order indices in name order. */
-  readonly #byName: Uint32Array;
+  /** Address-order indices in name order (sorted on first use when not given). */
+  #byNameOrder: Uint32Array | undefined;
   /** For each index, the index of the next strictly greater address (or length). */
   readonly #next: Uint32Array;
   /** For each index, the first index with the same address. */
@@ -86,7 +86,7 @@ export class KsymTable {
   /** Exact-name index (name → first index in name order), built on first use. */
   #nameIndex: Map<string, number> | undefined;
 
-  private constructor(addresses: BigUint64Array, names: string[], types: Uint8Array, byName: Uint32Array, options: KsymTableOptions) {
+  private constructor(addresses: BigUint64Array, names: string[], types: Uint8Array, byName: Uint32Array | undefined, options: KsymTableOptions) {
     const n = addresses.length;
     this.length = n;
     this.#addresses = Array.from(addresses);
@@ -96,7 +96,7 @@ export class KsymTable {
     if (this.#rel.length === n) for (let i = 0; i < n; i++) this.#rel[i] = Number(addresses[i]! - this.#base);
     this.#names = names;
     this.#types = types;
-    this.#byName = byName;
+    this.#byNameOrder = byName;
     this.#hi = new Uint32Array(n);
     this.#lo = new Uint32Array(n);
     for (let i = 0; i < n; i++) {
@@ -136,6 +136,17 @@ export class KsymTable {
     this.#etextLo = Number(this.etext & 0xffff_ffffn);
   }
 
+  /** Address-order indices in name order (byte-wise, ties in address order). */
+  get #byName(): Uint32Array {
+    if (this.#byNameOrder === undefined) {
+      const names = this.#names;
+      const order = Array.from({ length: this.length }, (_, i) => i);
+      order.sort((a, b) => compareNames(names[a]!, names[b]!) || a - b);
+      this.#byNameOrder = Uint32Array.from(order);
+    }
+    return this.#byNameOrder;
+  }
+
   #bucketOf(d: number): number {
     const b = Math.floor(d * this.#bucketScale);
     return b > this.#bucketMax ? this.#bucketMax : b;
@@ -153,6 +164,40 @@ export class KsymTable {
       else high = mid;
     }
     return low - 1;
+  }
+
+  /**
+   * Builds a table directly from symbols (no blob), for example from a decoded Linux kallsyms
+   * table.
+   *
+   * @param symbols - the symbols in ascending address order; of several at one address the
+   *   first is what address lookups return.
+   * @param options - the accepted address range, and optionally `nameOrder`: the indices in
+   *   name order (byte-wise, ties in address order), as Linux `kallsyms_seqs_of_names` has them;
+   *   used when it is that order (checked), else the order is sorted on first name lookup.
+   * @returns the table.
+   * @throws {KsymError} `BAD_ORDER` (with `symbol`) when the addresses are not ascending,
+   *   `BAD_NAME` for an address outside 0..2^64−1 or a type that is not one character,
+   *   `INVALID_ARGUMENT` for a bad range.
+   */
+  static fromSymbols(symbols: readonly KsymInput[], options: KsymTableOptions & { nameOrder?: ArrayLike<number> | undefined } = {}): KsymTable {
+    const n = symbols.length;
+    const addresses = new BigUint64Array(n);
+    const names: string[] = new Array<string>(n);
+    const types = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const s = symbols[i]!;
+      if (s.address < 0n || s.address >= 1n << 64n || s.type.length !== 1) {
+        throw new KsymError({ code: 'BAD_NAME', message: `symbol #${i} (\`${s.name}\`) has an address or type out of range`, symbol: i });
+      }
+      if (i > 0 && s.address < symbols[i - 1]!.address) {
+        throw new KsymError({ code: 'BAD_ORDER', message: `symbol #${i} (\`${s.name}\`) is below the one before it`, symbol: i });
+      }
+      addresses[i] = s.address;
+      names[i] = s.name;
+      types[i] = s.type.charCodeAt(0) & 0xff;
+    }
+    return new KsymTable(addresses, names, types, checkedNameOrder(options.nameOrder, names), options);
   }
 
   /**
@@ -450,6 +495,24 @@ export class KsymTable {
     }
     return low;
   }
+}
+
+/** `order` as a Uint32Array when it is a permutation of the names in name order, else undefined. */
+function checkedNameOrder(order: ArrayLike<number> | undefined, names: string[]): Uint32Array | undefined {
+  if (order === undefined || order.length !== names.length) return undefined;
+  const out = Uint32Array.from(order);
+  const seen = new Uint8Array(names.length);
+  for (let j = 0; j < out.length; j++) {
+    const i = out[j]!;
+    if (i >= names.length || seen[i] === 1) return undefined;
+    seen[i] = 1;
+    if (j > 0) {
+      const prev = out[j - 1]!;
+      const c = compareNames(names[prev]!, names[i]!);
+      if (c > 0 || (c === 0 && prev > i)) return undefined;
+    }
+  }
+  return out;
 }
 
 /** Compares names in UTF-8 byte order (equal to UTF-16 order for names without surrogates). */

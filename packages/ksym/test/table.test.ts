@@ -357,3 +357,35 @@ describe('compatibility with the upstream decoder', () => {
     expect(upstreamNames(built.blob)).toEqual(symbols.map((s) => s.name));
   });
 });
+
+describe('KsymTable.fromSymbols', () => {
+  const symbols = parseNmText(UPSTREAM);
+
+  it('answers like the table of the same symbols read from a blob', () => {
+    const a = KsymTable.fromSymbols(symbols);
+    const b = KsymTable.fromBlob(buildBlob(symbols).blob);
+    for (let addr = 0xf00n; addr < 0x1700n; addr += 0x10n) expect(a.lookupAddress(addr)).toEqual(b.lookupAddress(addr));
+    for (const s of symbols) {
+      expect(a.lookupName(s.name)).toBe(b.lookupName(s.name));
+      expect(a.lookupNameAll(s.name)).toEqual(b.lookupNameAll(s.name));
+    }
+    expect(a.search('do_', { mode: 'prefix' })).toEqual(b.search('do_', { mode: 'prefix' }));
+  });
+
+  it('uses a correct name order it is given and ignores a wrong one', () => {
+    const order = symbols.map((_, i) => i).sort((x, y) => (symbols[x]!.name < symbols[y]!.name ? -1 : symbols[x]!.name > symbols[y]!.name ? 1 : x - y));
+    const wrong = [...order].reverse();
+    for (const nameOrder of [order, wrong, [0, 0, 0, 0, 0, 0, 0], [1]]) {
+      const t = KsymTable.fromSymbols(symbols, { nameOrder });
+      expect(t.lookupNameAll('cpu_startup_entry').map((e) => e.address)).toEqual([0x1200n, 0x1400n]);
+      expect(t.search('do_fork', { mode: 'prefix' }).map((e) => e.name)).toEqual(['do_fork', 'do_fork_2']);
+    }
+  });
+
+  it('refuses addresses out of order with BAD_ORDER and the symbol index', () => {
+    const err = catchKsym(() => KsymTable.fromSymbols([symbols[1]!, symbols[0]!]));
+    expect(err.code).toBe('BAD_ORDER');
+    expect(err.symbol).toBe(1);
+    expect(catchKsym(() => KsymTable.fromSymbols([{ address: -1n, type: 'T', name: 'x' }])).code).toBe('BAD_NAME');
+  });
+});

@@ -10,6 +10,7 @@ import { PT_REGS_MIN_SIZE, TrapFrameRegs } from '@axebpf/kprobe';
 import { FeatureError } from '../errors.js';
 import type { FeatureContext, FeatureName } from '../features.js';
 import { defineFeature } from '../features.js';
+import type { KsymTable } from '@axebpf/ksym';
 import type { SymbolsApi } from './symbols.js';
 
 /** How a guest probe traps (as `KprobeMode`): stage-2 execute permission or an injected BRK. */
@@ -152,10 +153,11 @@ export interface GuestKprobeApi {
   /**
    * Loads a VM's guest symbols (table `vm<id>` of the symbols feature).
    * @param vmId - VM id.
-   * @param input - the guest's ELF image, or nm / System.map text.
+   * @param input - the guest's ELF image, nm / System.map text, a Linux arm64 Image, or a
+   *   ready table (for example a Linux guest's kallsyms moved by its KASLR offset).
    * @returns the number of symbols.
    */
-  loadSymbols(vmId: number, input: Uint8Array | string): number;
+  loadSymbols(vmId: number, input: Uint8Array | string | KsymTable): number;
   /**
    * Parses `vm<id>:<symbol>[+off]` or `vm<id>:0x<addr>` (a bare hex word is tried after the
    * symbols, as the original).

@@ -3,7 +3,7 @@
 // and guests, with address and name lookup across them.
 
 import type { KsymEntry, KsymLookup } from '@axebpf/ksym';
-import { buildBlob, KsymTable, parseNmText, symbolsFromElf } from '@axebpf/ksym';
+import { buildBlob, isLinuxArm64Image, KsymTable, parseNmText, readLinuxKallsyms, symbolsFromElf } from '@axebpf/ksym';
 import { defineFeature } from '../features.js';
 import { FeatureError } from '../errors.js';
 
@@ -18,12 +18,14 @@ export interface SymbolsApi {
   /**
    * Loads a symbol table under a name, replacing an earlier one of that name.
    * @param name - table name (`axvisor` for the hypervisor, `vm<id>` for guests by convention).
-   * @param input - a kallsyms blob, an ELF file with a symbol table, or `nm -n` / System.map text.
+   * @param input - a kallsyms blob, an ELF file with a symbol table, `nm -n` / System.map text,
+   *   a Linux arm64 `Image` (its own kallsyms tables, link-time addresses: a `nokaslr` boot), or
+   *   a ready `KsymTable`.
    * @returns the table.
    * @throws {KsymError} for malformed blobs or text; {@link FeatureError} `INVALID_ARGUMENT` for
    * anything else.
    */
-  load(name: string, input: Uint8Array | string): KsymTable;
+  load(name: string, input: Uint8Array | string | KsymTable): KsymTable;
   /** @param name - table name. @returns the table, if loaded. */
   get(name: string): KsymTable | undefined;
   /** @returns the names of the loaded tables. */
@@ -51,10 +53,11 @@ export interface SymbolsApi {
 }
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
-
-function tableFrom(input: Uint8Array | string): KsymTable {
+function tableFrom(input: Uint8Array | string | KsymTable): KsymTable {
+  if (typeof input === 'object' && !(input instanceof Uint8Array)) return input;
   if (typeof input === 'string') return KsymTable.fromBlob(buildBlob(parseNmText(input)).blob);
   if (ELF_MAGIC.every((b, i) => input[i] === b)) return KsymTable.fromBlob(buildBlob(symbolsFromElf(input)).blob);
+  if (isLinuxArm64Image(input)) return readLinuxKallsyms(input).table;
   return KsymTable.fromBlob(input);
 }
 
