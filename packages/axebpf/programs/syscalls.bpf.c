@@ -1,6 +1,7 @@
 /* syscalls: per (comm, syscall number) counts and log2 latency histograms of a Linux guest's
  * system calls, attached twice to arm64 invoke_syscall(regs, scno, sc_nr, table): as a kprobe
- * (x1 = scno; comm read from current->comm) and as a kretprobe (the entry-to-return time).
+ * (x1 = scno; comm read from current->comm) and as a kretprobe (entry to return of the same
+ * task, by bpf_ktime_get_ns: the virtual clock).
  * The offset of comm in task_struct is written by the host into syscalls_config[0] before the
  * run (found by searching init_task for "swapper/0"). */
 #include "common.h"
@@ -19,7 +20,7 @@ struct latency_key {
 
 struct pending {
 	struct syscall_key key;
-	__u64 valid;
+	__u64 start_ns;
 };
 
 struct {
@@ -36,11 +37,12 @@ struct {
 	__type(value, __u64);
 } syscall_latency SEC(".maps");
 
-/* per vCPU: the call in flight (invoke_syscall does not nest on one CPU) */
+/* per task (its task_struct address): the call in flight, so a call that blocks while other
+ * tasks run on the vCPU is timed from its own entry to its own return */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 64);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
 	__type(value, struct pending);
 } syscall_pending SEC(".maps");
 
@@ -67,38 +69,35 @@ static __always_inline __u32 log2_u64(__u64 v)
 SEC("kprobe/invoke_syscall")
 int syscalls(struct axebpf_guest_ctx *ctx)
 {
-	__u32 vcpu = ctx->vcpu_id;
-	struct pending *p = bpf_map_lookup_elem(&syscall_pending, &vcpu);
-	if (!p)
-		return 0;
+	__u64 task = guest_get_current_task();
 	if (ctx->probe_type == AXEBPF_KRETPROBE) {
-		if (!p->valid)
+		struct pending *p = bpf_map_lookup_elem(&syscall_pending, &task);
+		if (!p)
 			return 0;
-		struct latency_key lk = { .nr = p->key.nr, .bucket = log2_u64(ctx->duration_ns) };
+		struct latency_key lk = { .nr = p->key.nr, .bucket = log2_u64(bpf_ktime_get_ns() - p->start_ns) };
+		bpf_map_delete_elem(&syscall_pending, &task);
 		__u64 one = 1;
 		__u64 *n = bpf_map_lookup_elem(&syscall_latency, &lk);
 		if (n)
 			__sync_fetch_and_add(n, 1);
 		else
 			bpf_map_update_elem(&syscall_latency, &lk, &one, BPF_NOEXIST);
-		p->valid = 0;
 		return 0;
 	}
-	struct syscall_key key = {};
-	key.nr = (__u32)ctx->x[1];
+	struct pending p = {};
+	p.key.nr = (__u32)ctx->x[1];
 	__u32 zero = 0;
 	__u64 *off = bpf_map_lookup_elem(&syscall_config, &zero);
-	if (off && *off) {
-		__u64 task = guest_get_current_task();
-		guest_probe_read_kernel(key.comm, sizeof(key.comm), (const void *)(task + *off));
-	}
+	if (off && *off)
+		guest_probe_read_kernel(p.key.comm, sizeof(p.key.comm), (const void *)(task + *off));
 	__u64 one = 1;
-	__u64 *n = bpf_map_lookup_elem(&syscall_counts, &key);
+	__u64 *n = bpf_map_lookup_elem(&syscall_counts, &p.key);
 	if (n)
 		__sync_fetch_and_add(n, 1);
 	else
-		bpf_map_update_elem(&syscall_counts, &key, &one, BPF_NOEXIST);
-	__builtin_memcpy(&p->key, &key, sizeof(key));
-	p->valid = 1;
+		bpf_map_update_elem(&syscall_counts, &p.key, &one, BPF_NOEXIST);
+	/* a task that never returned (exit, exit_group) is replaced when its slot is reused */
+	p.start_ns = bpf_ktime_get_ns();
+	bpf_map_update_elem(&syscall_pending, &task, &p, BPF_ANY);
 	return 0;
 }
