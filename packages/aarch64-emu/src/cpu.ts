@@ -754,6 +754,7 @@ export class Cpu {
   }
 
   private eret(): void {
+    this.monitorValid = false; // an exception return clears the local exclusive monitor (Arm ARM B2.9)
     const el = this.el;
     const f = this.sysF;
     // only SPSR bits [31:0] are defined; PSTATE is taken from them
