@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ShellError } from './errors.js';
+import { runLinuxDemo } from './linux-demo.js';
 import { runMainJob } from './main-job.js';
 import { runShell } from './repl.js';
 import { formatVirtualDuration, parseDuration } from './shell/duration.js';
@@ -60,7 +61,17 @@ program
     return n;
   }, 8)
   .option('--bt <program>', 'also run a bpftrace-like program (`trace run` language; repeatable), reported at the end', (v: string, all: string[]) => [...all, v], [] as string[])
-  .action((opts: { for: bigint; trace: string; top: number; bt: string[] }) => {
+  .option('--linux', "boot Debian's arm64 kernel (tools/linux-guest/out) next to the bundled VMs and trace its exits, system calls and opened files")
+  .option('--images <dir>', 'with --linux: the directory holding Image and initrd.gz')
+  .action((opts: { for: bigint; trace: string; top: number; bt: string[]; linux?: boolean; images?: string }) => {
+    if (opts.linux === true) {
+      process.stderr.write('axvisor: booting the Linux guest until /init powers off (a billion guest instructions: minutes)...\n');
+      const r = runLinuxDemo({ traceFile: opts.trace === 'axvisor-trace.json' ? 'axvisor-linux-trace.json' : opts.trace, top: opts.top, ...(opts.images === undefined ? {} : { imagesDir: opts.images }) });
+      process.stdout.write(`${r.report}\nwritten: ${r.traceFile}\n`);
+      process.stderr.write(`axvisor: done in ${r.wallMs.toFixed(0)} ms of wall time\n`);
+      return;
+    }
+    if (opts.images !== undefined) program.error('error: --images needs --linux', { exitCode: 2, code: 'axvisor.usage' });
     process.stderr.write(`axvisor: running ${formatVirtualDuration(opts.for)} of virtual time...\n`);
     const result = runMainJob({ durationNs: opts.for, traceFile: opts.trace, top: opts.top, scripts: opts.bt });
     process.stdout.write(`${result.report}\nwritten: ${result.traceFile}\n`);

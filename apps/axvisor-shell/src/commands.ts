@@ -665,7 +665,7 @@ ${guestKprobeTable(c)}`);
       const what = `${e.ret ? 'kretprobe' : 'kprobe'} ${e.enabled ? 'attached' : 'registered pending enable'}: vm${e.vmId}:0x${e.gva.toString(16)}${e.symbol === undefined ? '' : ` (${e.symbol})`} -> prog ${e.programFd} (mode=${modeText(e.mode)})`;
       c.print(e.enabled ? what : `${what}\n  the address has no guest translation yet; it is armed when the guest maps it (MMU on, tables written)`);
     },
-    complete: (_a, c) => [...c.vmm.vms().flatMap((vm) => c.rt.guestKprobes.search(vm.id, '', 200).map((s) => `vm${vm.id}:${s.name}`)), '--inject', '--ret'],
+    complete: (a, c, fragment) => [...(a.some((w) => !w.startsWith('--')) ? c.rt.ebpf.programs().map((p) => p.name) : guestTargetCompletions(c, fragment)), '--inject', '--ret'],
   });
   r.register({
     path: 'trace unkprobe',
@@ -840,6 +840,30 @@ export function eventRow(e: TraceEvent): string {
 
 function modeText(mode: 'Stage2Fault' | 'BrkInject'): string {
   return mode === 'BrkInject' ? 'brk-inject' : 's2fault';
+}
+
+/** At most this many guest symbols offered by one completion. */
+export const GUEST_COMPLETION_LIMIT = 200;
+
+/**
+ * Completions of a guest kprobe target: `vm<id>:` for each VM, then, once the fragment names a
+ * VM, that VM's symbols starting with what follows the colon (a Linux guest's kallsyms has over
+ * 100,000 names: prefix search, at most {@link GUEST_COMPLETION_LIMIT}, each name once).
+ * @param c - the session.
+ * @param fragment - the word being typed.
+ * @returns candidates (`vm1:do_sys_openat2`).
+ */
+export function guestTargetCompletions(c: Pick<Session, 'rt' | 'vmm'>, fragment: string): string[] {
+  const m = /^vm(\d+):(.*)$/.exec(fragment);
+  if (m === null) return c.vmm.vms().map((vm) => `vm${vm.id}:`);
+  const table = c.rt.symbols.get(`vm${m[1]}`);
+  if (table === undefined) return [];
+  const names = new Set<string>();
+  for (const e of table.search(m[2]!, { mode: 'prefix', limit: 4 * GUEST_COMPLETION_LIMIT })) {
+    names.add(e.name);
+    if (names.size === GUEST_COMPLETION_LIMIT) break;
+  }
+  return [...names].map((n) => `vm${m[1]}:${n}`);
 }
 
 /**

@@ -109,6 +109,31 @@ describe.skipIf(!built)('axvisor run', () => {
     expect(commands.complete('ksym lookup guest_m', session)[0]).toEqual(['guest_main']);
   });
 
+  it('completes guest symbols after `trace kprobe vmN:` by prefix, then programs', async () => {
+    const { buildCommands } = await import('../src/commands.js');
+    const { Session } = await import('../src/session.js');
+    const session = Object.assign(new Session(), { print: () => undefined });
+    const commands = buildCommands();
+    expect(commands.complete('trace kprobe ', session)[0]).toEqual(['--inject', '--ret', ...session.vmm.vms().map((vm) => `vm${vm.id}:`)]);
+    expect(commands.complete('trace kprobe vm1:guest_m', session)).toEqual([['vm1:guest_main'], 'vm1:guest_m']);
+    expect(commands.complete('trace kprobe vm9:guest_m', session)[0]).toEqual([]);
+    session.rt.ebpf.load('nop', { asm: 'mov r0, 0\nexit' });
+    expect(commands.complete('trace kprobe vm1:guest_main n', session)[0]).toEqual(['nop']);
+  });
+
+  const linuxImage = fileURLToPath(new URL('../../../tools/linux-guest/out/Image', import.meta.url));
+  it.skipIf(!existsSync(linuxImage))('completes a Linux guest\'s kallsyms names (skipped without tools/linux-guest/out/Image)', async () => {
+    const { buildCommands, GUEST_COMPLETION_LIMIT } = await import('../src/commands.js');
+    const { Session } = await import('../src/session.js');
+    const { linuxVmSource } = await import('../src/repl.js');
+    const session = Object.assign(new Session([linuxVmSource({ kernel: linuxImage, cpus: 1, memBytes: 256 * 1024 * 1024, cmdline: 'console=ttyAMA0', gic: 2 })]), { print: () => undefined });
+    const commands = buildCommands();
+    expect(commands.complete('trace kprobe vm1:do_sys_op', session)[0]).toEqual(['vm1:do_sys_open', 'vm1:do_sys_openat2']);
+    expect(commands.complete('trace kprobe vm1:el0_svc_common', session)[0]).toEqual(['vm1:el0_svc_common.constprop.0']);
+    // over 100,000 names: a bare `vm1:` offers the first ones only
+    expect(commands.complete('trace kprobe vm1:', session)[0]).toHaveLength(GUEST_COMPLETION_LIMIT);
+  });
+
   it('takes commands on standard input in the interactive shell', () => {
     const r = axvisor(['run'], 'vm list\nrun 1ms\nhelp vm\nexit\n');
     expect(r.status).toBe(0);

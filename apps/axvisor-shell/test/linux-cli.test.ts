@@ -57,4 +57,13 @@ describe.skipIf(!built)('axvisor run --kernel', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/no arm64 Image magic at byte 0x38 \(found 0x0\), not an ELF either/);
   });
+
+  it('demo --linux without the images says how to get them; --images needs --linux', () => {
+    const r = axvisor(['demo', '--linux', '--images', join(dir, 'nowhere')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${join(dir, 'nowhere', 'Image')} is missing: run tools/linux-guest/fetch-images.sh`);
+    const s = axvisor(['demo', '--images', dir]);
+    expect(s.status).toBe(1);
+    expect(s.stderr).toContain('--images needs --linux');
+  });
 });

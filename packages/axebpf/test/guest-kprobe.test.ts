@@ -1,4 +1,4 @@
-import { BPF_MAP_TYPE_HASH } from '@axebpf/kbpf-basic';
+import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH } from '@axebpf/kbpf-basic';
 import type { BpfMap } from '@axebpf/kbpf-basic';
 import { bundledConfig, bundledImage, GuestProbeManager, parseVmConfig, Vmm } from '@axebpf/axvisor-vmm';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { createRuntime, defineFeature, FeatureError } from '../src/index.js';
 import type { Platform } from '../src/index.js';
 import { ebpfRuntime } from '../src/features/ebpf-runtime.js';
 import { GUEST_KPROBE_CONTEXT, GUEST_KPROBE_CONTEXT_SIZE, guestKprobe } from '../src/features/guest-kprobe.js';
+import type { GuestProbeHitInfo, GuestProbeHost } from '../src/features/guest-kprobe.js';
 import { symbols } from '../src/features/symbols.js';
 import { tracepoints } from '../src/features/tracepoints.js';
 
@@ -146,5 +147,85 @@ describe('guest-kprobe feature', () => {
     rt.guestKprobes.detach('vm7:kp_add');
     rt.guestKprobes.detach('vm7:0x400820a0');
     expect(rt.guestKprobes.list()).toEqual([]);
+  });
+});
+
+describe('guest memory helpers (probe_read_kernel and friends) in guest kprobe programs', () => {
+  /** A host that records the hit callback; the test plays the hypervisor. */
+  function fakeHost() {
+    let onHit: ((hit: GuestProbeHitInfo) => void) | undefined;
+    const host: GuestProbeHost = {
+      attach: (vmId, gva, options) => {
+        onHit = options.onHit;
+        return { vmId, gva, mode: options.mode ?? 'Stage2Fault', ret: options.ret ?? false, state: 'active', hits: 0, retHits: 0 };
+      },
+      detach: () => undefined,
+      get: () => undefined,
+    };
+    return { host, fire: (hit: GuestProbeHitInfo) => onHit!(hit) };
+  }
+  /** Guest "virtual memory": one mapped page at 0xffff000000100000 holding "init\0" + 0x11.. */
+  const PAGE = 0xffff_0000_0010_0000n;
+  const page = new Uint8Array(4096).map((_, i) => (i + 0x11) & 0xff);
+  page.set([0x69, 0x6e, 0x69, 0x74, 0], 0x800); // "init\0"
+  const readVirtual = (gva: bigint, length: number): Uint8Array | undefined => {
+    if (gva < PAGE || gva + BigInt(length) > PAGE + 4096n) return undefined;
+    return page.slice(Number(gva - PAGE), Number(gva - PAGE) + length);
+  };
+  function run(helper: number, address: bigint) {
+    const rt = createRuntime({ features: [symbols(), tracepoints(), hprobeStandIn(), ebpfRuntime(), guestKprobe()] as const });
+    const { host, fire } = fakeHost();
+    rt.guestKprobes.bind(host);
+    rt.guestKprobes.loadSymbols(1, 'ffff000000001000 T probed\n');
+    const fd = rt.ebpf.createMap('out', { mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 24, maxEntries: 1 });
+    rt.ebpf.load('reader', { asm: `
+      ldxdw %r3, [%r1+64]
+      stdw [%r10-24], -1
+      stdw [%r10-16], -1
+      mov %r1, %r10
+      add %r1, -24
+      mov %r2, 16
+      call ${helper}
+      stxdw [%r10-8], %r0
+      stw [%r10-32], 0
+      lddw %r1, map[${fd}]
+      mov %r2, %r10
+      add %r2, -32
+      mov %r3, %r10
+      add %r3, -24
+      mov %r4, 0
+      call 2
+      mov %r0, 0
+      exit` }, { contextSize: GUEST_KPROBE_CONTEXT_SIZE });
+    rt.guestKprobes.attach('vm1:probed', 'reader', { mode: 'BrkInject' });
+    const regs = { x: (i: number) => (i === 0 ? address : 0n), spsr: () => 0x3c5n };
+    fire({ kind: 'kprobe', vmId: 1, vcpuId: 0, pc: 0xffff_0000_0000_1000n, gpa: 0x4000_1000n, regs, timeNs: 1n, readVirtual, sysReg: () => 0xffff_0000_0aaa_0000n });
+    const v = rt.ebpf.map('out').lookup(new Uint8Array(4));
+    return { bytes: [...v.subarray(0, 16)], ret: new DataView(v.buffer, v.byteOffset).getBigInt64(16, true) };
+  }
+
+  it('probe_read_kernel (113) copies mapped guest memory and returns 0', () => {
+    expect(run(113, PAGE + 0x10n)).toEqual({ bytes: [...page.subarray(0x10, 0x20)], ret: 0n });
+  });
+
+  it('returns -EFAULT and zero-fills the destination on an unmapped address, also when the read crosses into one', () => {
+    expect(run(113, 0xffff_0000_dead_0000n)).toEqual({ bytes: new Array(16).fill(0), ret: -14n });
+    expect(run(112, PAGE + 4096n - 8n)).toEqual({ bytes: new Array(16).fill(0), ret: -14n });
+  });
+
+  it('probe_read_kernel_str (115) stops at the NUL and returns the length with it; -EFAULT when unmapped', () => {
+    const r = run(115, PAGE + 0x800n);
+    expect(r.ret).toBe(5n);
+    expect(r.bytes.slice(0, 5)).toEqual([0x69, 0x6e, 0x69, 0x74, 0]);
+    expect(r.bytes.slice(5)).toEqual(new Array(11).fill(0xff)); // the rest untouched, as Linux
+    expect(run(115, 0x1000n)).toEqual({ bytes: new Array(16).fill(0), ret: -14n });
+    // a string running into an unmapped page ends there, NUL-terminated
+    const tail = run(114, PAGE + 4096n - 4n);
+    expect(tail.ret).toBe(5n);
+    expect(tail.bytes.slice(0, 5)).toEqual([...page.subarray(4092, 4096), 0]);
+  });
+
+  it('get_current_task (35) gives the guest SP_EL0 of the hit', () => {
+    expect(BigInt.asUintN(64, run(35, 0n).ret)).toBe(0xffff_0000_0aaa_0000n);
   });
 });

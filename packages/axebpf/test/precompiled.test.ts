@@ -15,9 +15,9 @@ const programs = fileURLToPath(new URL('../programs/', import.meta.url));
 const hasClang = hasTool('clang');
 
 describe('precompiled programs', () => {
-  it('lists ten programs whose objects are eBPF ELF files with their section', () => {
+  it('lists twelve programs whose objects are eBPF ELF files with their section', () => {
     const rt = createRuntime({ features: [ebpfRuntime(), precompiled()] as const });
-    expect(rt.precompiled.list().map((p) => p.name)).toEqual(['printk', 'stats', 'exit_printk', 'counter', 'vmexit_stats', 'vmexit_stats_tc', 'latency_hist', 'hprobe_entry', 'hprobe_exit', 'kprobe_args']);
+    expect(rt.precompiled.list().map((p) => p.name)).toEqual(['printk', 'stats', 'exit_printk', 'counter', 'vmexit_stats', 'vmexit_stats_tc', 'latency_hist', 'hprobe_entry', 'hprobe_exit', 'kprobe_args', 'syscalls', 'openat']);
     for (const p of PRECOMPILED_PROGRAMS) {
       const o = rt.precompiled.object(p.name);
       expect([...o.subarray(0, 4)]).toEqual([0x7f, 0x45, 0x4c, 0x46]);

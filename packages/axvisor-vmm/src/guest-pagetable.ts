@@ -161,3 +161,40 @@ export function checkGuestRam(ram: readonly { gpa: bigint; size: number }[], gpa
   for (const r of ram) if (gpa >= r.gpa && gpa + BigInt(length) <= r.gpa + BigInt(r.size)) return gpa;
   throw new HypervisorError({ code: 'NOT_GUEST_RAM', address: gpa, message: `guest physical address 0x${gpa.toString(16)} is not guest RAM` });
 }
+
+/**
+ * Reads guest virtual memory through the guest's stage-1 tables, page by page, as
+ * `bpf_probe_read_kernel` reads kernel memory: a read never faults the guest or the host.
+ * @param memory - the VM's physical memory.
+ * @param ram - the VM's RAM regions.
+ * @param regs - the guest's stage-1 registers (of the vCPU whose view is read: TTBR0 maps the
+ *   current task's user memory).
+ * @param gva - first guest virtual address.
+ * @param length - bytes to read.
+ * @returns the bytes, or undefined when any byte is unmapped or outside guest RAM.
+ */
+export function readGuestVirtual(
+  memory: PhysicalMemory,
+  ram: readonly { gpa: bigint; size: number }[],
+  regs: Stage1Regs,
+  gva: bigint,
+  length: number,
+): Uint8Array | undefined {
+  const out = new Uint8Array(length);
+  const reader = guestRamReader(memory, ram);
+  let done = 0;
+  while (done < length) {
+    const va = BigInt.asUintN(64, gva + BigInt(done));
+    const inPage = Math.min(length - done, 4096 - Number(va & 0xfffn));
+    try {
+      const t = translateGuestVa(regs, va, reader);
+      checkGuestRam(ram, t.gpa, inPage);
+      out.set(memory.read(t.gpa, inPage), done);
+    } catch (e) {
+      if (HypervisorError.isInstance(e)) return undefined;
+      throw e;
+    }
+    done += inPage;
+  }
+  return out;
+}

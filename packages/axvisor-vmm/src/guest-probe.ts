@@ -19,7 +19,7 @@ import { SYS_REG_BY_NAME } from '@axebpf/aarch64-emu';
 import { HypervisorError } from './errors.js';
 import type { GuestRegs } from './guest-regs.js';
 import type { GuestTranslation } from './guest-pagetable.js';
-import { checkGuestRam, guestRamReader, stage1RegsOf, translateGuestVa } from './guest-pagetable.js';
+import { checkGuestRam, guestRamReader, readGuestVirtual, stage1RegsOf, translateGuestVa } from './guest-pagetable.js';
 import type { ExitHook, VCpu, Vm, Vmm } from './vmm.js';
 
 /** How a guest probe traps: stage-2 execute permission or an injected BRK. */
@@ -49,6 +49,19 @@ export interface GuestProbeHit {
   retval?: bigint;
   /** `kretprobe`: virtual nanoseconds from the entry to the return. */
   durationNs?: bigint;
+  /**
+   * Reads guest virtual memory with this vCPU's stage-1 tables (TTBR1: the kernel; TTBR0: the
+   * current task's user memory). Never faults.
+   * @returns the bytes, or undefined when a byte is unmapped or not guest RAM.
+   */
+  readVirtual(gva: bigint, length: number): Uint8Array | undefined;
+  /**
+   * Reads one of this vCPU's system registers by name (`sp_el0`: the current `task_struct` of
+   * an arm64 Linux kernel at EL1).
+   * @returns its value.
+   * @throws {HypervisorError} `BAD_STATE` for an unknown register name.
+   */
+  sysReg(name: string): bigint;
 }
 
 /** One guest probe, as listed. */
@@ -293,6 +306,18 @@ export class GuestProbeManager {
     const vcpu = vm.vcpus[vcpuId];
     if (vcpu === undefined) throw new HypervisorError({ code: 'BAD_STATE', vmId, message: `VM ${vmId} has no vCPU ${vcpuId}` });
     return this.#translate(vm, vcpu.cpu, gva);
+  }
+
+  /** The memory and register readers of a hit. */
+  #access(vm: Vm, cpu: Cpu): Pick<GuestProbeHit, 'readVirtual' | 'sysReg'> {
+    return {
+      readVirtual: (gva, length) => readGuestVirtual(vm.memory, vm.config.memoryRegions, stage1RegsOf(cpu), gva, length),
+      sysReg: (name) => {
+        const id = SYS_REG_BY_NAME.get(name.toLowerCase());
+        if (id === undefined) throw new HypervisorError({ code: 'BAD_STATE', vmId: vm.id, message: `no system register \`${name}\`` });
+        return cpu.getSysReg(id);
+      },
+    };
   }
 
   #translate(vm: Vm, cpu: Cpu, gva: bigint): GuestTranslation {
@@ -713,7 +738,7 @@ export class GuestProbeManager {
         while (stack.length > 0 && stack[stack.length - 1]!.batch === batch) done.push(stack.pop()!);
         for (const f of done.reverse()) {
           f.probe.retHits++;
-          f.probe.onHit?.({ kind: 'kretprobe', probe: this.#info(f.probe), vmId: st.vm.id, vcpuId: vcpu.id, pc, gpa, regs, timeNs: now, retval: regs.x(0), durationNs: now - f.entryNs });
+          f.probe.onHit?.({ kind: 'kretprobe', probe: this.#info(f.probe), vmId: st.vm.id, vcpuId: vcpu.id, pc, gpa, regs, timeNs: now, retval: regs.x(0), durationNs: now - f.entryNs, ...this.#access(st.vm, vcpu.cpu) });
           this.#releaseRet(st, gpa);
         }
       }
@@ -736,7 +761,7 @@ export class GuestProbeManager {
             st.stats.missedReturns++;
           }
         } else {
-          p.onHit?.({ kind: 'kprobe', probe: this.#info(p), vmId: st.vm.id, vcpuId: vcpu.id, pc, gpa, regs, timeNs: now });
+          p.onHit?.({ kind: 'kprobe', probe: this.#info(p), vmId: st.vm.id, vcpuId: vcpu.id, pc, gpa, regs, timeNs: now, ...this.#access(st.vm, vcpu.cpu) });
         }
       }
     }

@@ -14,7 +14,7 @@ export type { HypSegment } from './elf-image.js';
 export type { VmStatus, VCpuState, VmmOptions, VmmPlatform, El2Trap, HprobeHostShape, ExitHook } from './vmm.js';
 export { GuestProbeManager, GUEST_BRK_WORD } from './guest-probe.js';
 export type { GuestProbeMode, GuestProbeState, GuestProbeHit, GuestProbeInfo, GuestProbeManagerOptions, GuestProbeOptions, GuestProbeStats } from './guest-probe.js';
-export { translateGuestVa, stage1RegsOf, guestRamReader, checkGuestRam } from './guest-pagetable.js';
+export { translateGuestVa, stage1RegsOf, guestRamReader, checkGuestRam, readGuestVirtual } from './guest-pagetable.js';
 export type { Stage1Regs, GuestTranslation, GuestPhysReader } from './guest-pagetable.js';
 export type { GuestRegs } from './guest-regs.js';
 export { HypervisorError } from './errors.js';

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { GuestProbeManager, HypervisorError, parseVmConfig, stage1RegsOf, translateGuestVa, Vmm } from '../src/index.js';
+import { PhysicalMemory } from '@axebpf/aarch64-emu';
+import { GuestProbeManager, HypervisorError, parseVmConfig, readGuestVirtual, stage1RegsOf, translateGuestVa, Vmm } from '../src/index.js';
 import type { Stage1Regs } from '../src/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -112,5 +113,29 @@ describe('guest stage-1 translation on the mmu guest', () => {
     }
     // a hole between the ranges
     expect(() => probes.translate(vm.id, 0x0000_8000_0000_0000n)).toThrow(HypervisorError);
+  });
+});
+
+describe('readGuestVirtual', () => {
+  it('reads across two mapped pages, and gives undefined when a byte is unmapped or not guest RAM', () => {
+    const mem = new PhysicalMemory();
+    mem.addRam(0x4000_0000n, 0x20_0000);
+    const ram = [{ gpa: 0x4000_0000n, size: 0x20_0000 }];
+    const w64 = (a: bigint, v: bigint) => mem.write(a, new Uint8Array(new BigUint64Array([v]).buffer));
+    // TTBR0 48-bit: va 0x1000 -> 0x40005000, va 0x2000 -> 0x40009000, va 0x3000 unmapped; 0x4000 -> outside RAM
+    w64(0x4000_0000n, 0x4000_1000n | TABLE);
+    w64(0x4000_1000n, 0x4000_2000n | TABLE);
+    w64(0x4000_2000n, 0x4000_3000n | TABLE);
+    w64(0x4000_3000n + 8n, 0x4000_5000n | PAGE);
+    w64(0x4000_3000n + 16n, 0x4000_9000n | PAGE);
+    w64(0x4000_3000n + 32n, 0x9000_0000n | PAGE);
+    mem.write(0x4000_5ffen, new Uint8Array([1, 2]));
+    mem.write(0x4000_9000n, new Uint8Array([3, 4]));
+    const r = regs({ ttbr0: 0x4000_0000n });
+    expect([...readGuestVirtual(mem, ram, r, 0x1ffen, 4)!]).toEqual([1, 2, 3, 4]);
+    expect(readGuestVirtual(mem, ram, r, 0x2ffen, 4)).toBeUndefined(); // runs into the unmapped page
+    expect(readGuestVirtual(mem, ram, r, 0x4000n, 1)).toBeUndefined(); // maps outside guest RAM
+    expect(readGuestVirtual(mem, ram, r, 0xffff_ff80_0000_0000n, 1)).toBeUndefined(); // TTBR1: no table
+    expect(readGuestVirtual(mem, ram, r, 0x1000n, 0)).toEqual(new Uint8Array(0));
   });
 });

@@ -21,8 +21,14 @@ export interface CommandSpec<C> {
   details?: string;
   /** Runs it with the words after the path. Throws {@link ShellError} on bad input. */
   run(args: readonly string[], context: C): void | Promise<void>;
-  /** Completion candidates for the next argument. */
-  complete?(args: readonly string[], context: C): readonly string[];
+  /**
+   * Completion candidates for the next argument.
+   * @param args - the whole words after the path.
+   * @param context - the shell context.
+   * @param fragment - the word being typed (candidates may depend on it; the registry keeps
+   *   those starting with it).
+   */
+  complete?(args: readonly string[], context: C, fragment: string): readonly string[];
 }
 
 /** A resolved command line. */
@@ -151,7 +157,7 @@ export class CommandRegistry<C> {
     const options = new Set(this.#nextWords(words));
     for (let n = Math.min(words.length, 3); n > 0; n--) {
       const spec = this.#commands.get(words.slice(0, n).join(' '));
-      if (spec?.complete) for (const c of spec.complete(words.slice(n), context)) options.add(c);
+      if (spec?.complete) for (const c of spec.complete(words.slice(n), context, fragment)) options.add(c);
       if (spec) break;
     }
     return [[...options].filter((o) => o.startsWith(fragment)).sort(), fragment];

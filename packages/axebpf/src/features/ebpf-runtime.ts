@@ -86,6 +86,11 @@ const VERIFIER_HELPERS: ReadonlyMap<number, HelperSignature> = new Map([
   [HYPERVISOR_HELPERS.get_current_vm_id, { name: 'get_current_vm_id', args: [], ret: 'scalar' }],
   [HYPERVISOR_HELPERS.get_current_vcpu_id, { name: 'get_current_vcpu_id', args: [], ret: 'scalar' }],
   [HYPERVISOR_HELPERS.get_exit_reason, { name: 'get_exit_reason', args: [], ret: 'scalar' }],
+  // the guest-kprobe feature's guest readers (GUEST_READ_HELPERS), Linux numbering
+  [35, { name: 'get_current_task', args: [], ret: 'scalar' }],
+  [45, { name: 'probe_read_str', args: ['uninit_mem', 'size', 'anything'], ret: 'scalar' }],
+  [114, { name: 'probe_read_user_str', args: ['uninit_mem', 'size', 'anything'], ret: 'scalar' }],
+  [115, { name: 'probe_read_kernel_str', args: ['uninit_mem', 'size', 'anything'], ret: 'scalar' }],
   // bpf_ringbuf_output(map, data, size, flags), used by the precompiled hprobe programs
   [130, { name: 'ringbuf_output', args: ['map', 'mem', 'size', 'scalar'], ret: 'scalar' }],
 ]);

@@ -42,7 +42,38 @@ export interface GuestProbeHitInfo {
   retval?: bigint | undefined;
   /** Entry-to-return time (`kretprobe`). */
   durationNs?: bigint | undefined;
+  /**
+   * Reads guest virtual memory with the hit vCPU's stage-1 tables (undefined: a byte is
+   * unmapped). What the probe-read helpers use; without it they return -EFAULT.
+   */
+  readVirtual?: ((gva: bigint, length: number) => Uint8Array | undefined) | undefined;
+  /** Reads a system register of the hit vCPU by name (`sp_el0` for `bpf_get_current_task`). */
+  sysReg?: ((name: string) => bigint) | undefined;
 }
+
+/**
+ * Helper ids the guest-kprobe feature gives every program (Linux numbering). While a guest
+ * probe's program runs they read the guest, not the host:
+ * - `probe_read` (4), `probe_read_user` (112), `probe_read_kernel` (113):
+ *   `(dst, size, unsafe_ptr)` copies `size` bytes of guest virtual memory through the vCPU's
+ *   stage-1 tables; 0, or -EFAULT (-14) with `dst` zero-filled when any byte is unmapped.
+ * - `probe_read_str` (45), `probe_read_user_str` (114), `probe_read_kernel_str` (115): copies up
+ *   to `size` bytes up to and including the first NUL, always NUL-terminated; returns the length
+ *   with the NUL, or -EFAULT with `dst` zero-filled when the first byte is unmapped.
+ * - `get_current_task` (35): the guest's `SP_EL0` (the current `task_struct` of arm64 Linux at
+ *   EL1), 0 outside a guest probe.
+ * Outside a guest probe the probe-read helpers keep the runtime's behaviour (4) or return -EFAULT.
+ */
+export const GUEST_READ_HELPERS = {
+  probe_read: 4,
+  get_current_task: 35,
+  probe_read_str: 45,
+  probe_read_user: 112,
+  probe_read_kernel: 113,
+  probe_read_user_str: 114,
+  probe_read_kernel_str: 115,
+} as const;
+const EFAULT = 14;
 
 /** A probe as the hypervisor lists it. */
 export interface GuestProbeHostInfo {
@@ -247,6 +278,76 @@ function hex(v: bigint): string {
   return `0x${v.toString(16)}`;
 }
 
+interface HelperCallLike {
+  u32(i: number): number;
+  u64(i: number): bigint;
+  hi(i: number): number;
+  pointer(i: number, size: number, access: 'load' | 'store'): number;
+  readonly memory: { readonly bytes: Uint8Array };
+}
+type HelperFnLike = (call: HelperCallLike) => bigint | number;
+interface HelperTableLike {
+  register(id: number, name: string, fn: HelperFnLike): unknown;
+  get(id: number): { fn: HelperFnLike } | undefined;
+}
+
+/** Registers {@link GUEST_READ_HELPERS} in the runtime's helper table. */
+function registerGuestHelpers(context: FeatureContext, hitOf: () => GuestProbeHitInfo | undefined): void {
+  let helpers: HelperTableLike;
+  try {
+    helpers = (context.use('runtime' as FeatureName) as { helpers: HelperTableLike }).helpers;
+  } catch {
+    return; // no runtime feature: attach reports MISSING_FEATURE
+  }
+  const hostRead = helpers.get(GUEST_READ_HELPERS.probe_read)?.fn;
+  const read = (str: boolean, fallback: HelperFnLike | undefined) => (call: HelperCallLike): bigint | number => {
+    const hit = hitOf();
+    if (hit === undefined && fallback !== undefined) return fallback(call);
+    const size = call.u32(2);
+    if (call.hi(2) !== 0) return -22; // EINVAL: a size over 4 GiB
+    if (size === 0) return str ? -22 : 0;
+    const dst = call.pointer(1, size, 'store');
+    const bytes = call.memory.bytes;
+    const src = call.u64(3);
+    const reader = hit?.readVirtual;
+    if (!str) {
+      const got = reader?.(src, size);
+      if (got === undefined) {
+        bytes.fill(0, dst, dst + size);
+        return -EFAULT;
+      }
+      bytes.set(got, dst);
+      return 0;
+    }
+    // a string: byte by byte up to the NUL (a page at a time would fault past a string ending
+    // just before an unmapped page)
+    let n = 0;
+    while (n < size - 1) {
+      const page = 4096 - Number((src + BigInt(n)) & 0xfffn);
+      const chunk = reader?.(src + BigInt(n), Math.min(page, size - 1 - n));
+      if (chunk === undefined) break;
+      const nul = chunk.indexOf(0);
+      const take = nul < 0 ? chunk.length : nul;
+      bytes.set(chunk.subarray(0, take), dst + n);
+      n += take;
+      if (nul >= 0) break;
+    }
+    if (n === 0 && reader?.(src, 1) === undefined) {
+      bytes.fill(0, dst, dst + size);
+      return -EFAULT;
+    }
+    bytes[dst + n] = 0;
+    return n + 1;
+  };
+  helpers.register(GUEST_READ_HELPERS.probe_read, 'probe_read', read(false, hostRead));
+  helpers.register(GUEST_READ_HELPERS.probe_read_user, 'probe_read_user', read(false, undefined));
+  helpers.register(GUEST_READ_HELPERS.probe_read_kernel, 'probe_read_kernel', read(false, undefined));
+  helpers.register(GUEST_READ_HELPERS.probe_read_str, 'probe_read_str', read(true, undefined));
+  helpers.register(GUEST_READ_HELPERS.probe_read_user_str, 'probe_read_user_str', read(true, undefined));
+  helpers.register(GUEST_READ_HELPERS.probe_read_kernel_str, 'probe_read_kernel_str', read(true, undefined));
+  helpers.register(GUEST_READ_HELPERS.get_current_task, 'get_current_task', () => hitOf()?.sysReg?.('sp_el0') ?? 0n);
+}
+
 function setup(context: FeatureContext) {
   const symbols = context.use('symbols') as SymbolsApi;
   let host: GuestProbeHost | undefined;
@@ -254,6 +355,9 @@ function setup(context: FeatureContext) {
   const keyOf = (vmId: number, gva: bigint) => `${vmId}:${gva}`;
   const ebpf = (): RuntimeLike => context.use('runtime' as FeatureName) as RuntimeLike;
   const table = (vmId: number) => symbols.get(`vm${vmId}`);
+  /** The hit whose program is running (the probe-read helpers read its guest). */
+  let current: GuestProbeHitInfo | undefined;
+  registerGuestHelpers(context, () => current);
 
   const api: GuestKprobeApi = {
     bind(h) {
@@ -357,11 +461,14 @@ function setup(context: FeatureContext) {
             for (let i = 0; i < 8; i++)
               v.setBigUint64(64 + 8 * i, BigInt.asUintN(64, hit.regs.x(i)), true);
           }
+          current = hit;
           try {
             runtime.run(program, entry.ctx);
           } catch {
             // a faulting program must not stop the guest: counted (the runtime keeps the error)
             entry.errors++;
+          } finally {
+            current = undefined;
           }
           const args = ret
             ? [t.gva, hit.pc, hit.retval ?? 0n]

@@ -41,6 +41,8 @@ export const PRECOMPILED_PROGRAMS: readonly PrecompiledProgram[] = [
   { name: 'hprobe_entry', description: 'records x0-x3 and the pc of each probed hypervisor function call, counts hits per pc', section: 'kprobe/hprobe_entry', target: 'hprobe', maps: ['probe_events', 'probe_hits'], file: 'hprobe_entry.bpf.o' },
   { name: 'hprobe_exit', description: 'records the return value and return address of probed hypervisor functions', section: 'kretprobe/hprobe_exit', target: 'hretprobe', maps: ['probe_returns'], file: 'hprobe_exit.bpf.o' },
   { name: 'kprobe_args', description: 'prints the first arguments of a probed guest function and keeps the last four per VM', section: 'kprobe/guest', target: 'guest kprobe', maps: ['kprobe_last_args'], file: 'kprobe_args.bpf.o' },
+  { name: 'syscalls', description: 'Linux guest system calls per (comm, number) and log2 latency histograms; attach to invoke_syscall as kprobe and kretprobe (guest context)', section: 'kprobe/invoke_syscall', target: 'guest kprobe + kretprobe', maps: ['syscall_counts', 'syscall_latency', 'syscall_pending', 'syscall_config'], file: 'syscalls.bpf.o' },
+  { name: 'openat', description: 'files a Linux guest opens (comm, user filename, fd, duration) to a ring buffer; attach to do_sys_openat2 as kprobe and kretprobe (guest context)', section: 'kprobe/do_sys_openat2', target: 'guest kprobe + kretprobe', maps: ['openat_pending', 'openat_config', 'openat_events'], file: 'openat.bpf.o' },
 ];
 
 /** The API of the `precompiled` feature (`runtime.precompiled`). */
