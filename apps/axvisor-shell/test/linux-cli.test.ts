@@ -63,7 +63,7 @@ describe.skipIf(!built)('axvisor run --kernel', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`${join(dir, 'nowhere', 'Image')} is missing: run tools/linux-guest/fetch-images.sh`);
     const s = axvisor(['demo', '--images', dir]);
-    expect(s.status).toBe(1);
+    expect(s.status).toBe(2); // a usage error (the CLIs' exit-code convention)
     expect(s.stderr).toContain('--images needs --linux');
   });
 });

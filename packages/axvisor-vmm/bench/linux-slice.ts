@@ -6,9 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Cpu } from '@axebpf/aarch64-emu';
 import { linuxVmToml, parseVmConfig, Vmm } from '../dist/index.js';
 
-if (process.env.JIT_THRESHOLD) Cpu.defaultJitThreshold = Number(process.env.JIT_THRESHOLD);
+if (process.env['JIT_THRESHOLD']) Cpu.defaultJitThreshold = Number(process.env['JIT_THRESHOLD']);
 
-const out = process.env.LINUX_GUEST_OUT ?? new URL('../../../tools/linux-guest/out/', import.meta.url).pathname;
+const out = process.env['LINUX_GUEST_OUT'] ?? new URL('../../../tools/linux-guest/out/', import.meta.url).pathname;
 const kernel = `${out}Image`, initrd = `${out}initrd.gz`;
 if (!existsSync(kernel) || !existsSync(initrd)) {
   process.stdout.write('linux-slice skipped: images missing (tools/linux-guest/fetch-images.sh)\n');
