@@ -27,7 +27,7 @@ const usage = `usage: pnpm fuzz <${[...Object.keys(TARGETS), ...Object.keys(EXTE
 const external = EXTERNAL[process.argv[2]];
 if (external !== undefined) {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  const [dir, [bin, ...rest], _what] = external;
+  const [dir, [bin, ...rest]] = external;
   const r = spawnSync(join(root, 'node_modules', '.bin', bin), [...rest, ...process.argv.slice(3)], { cwd: join(root, dir), stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }

@@ -2,10 +2,11 @@
  * system calls, attached twice to arm64 invoke_syscall(regs, scno, sc_nr, table): as a kprobe
  * (x1 = scno; comm read from current->comm) and as a kretprobe (entry to return of the same
  * task, by bpf_ktime_get_ns: the virtual clock).
- * The offset of comm in task_struct is written by the host into syscalls_config[0] before the
- * run (found by searching init_task for "swapper/0"). */
+ * The offset of comm in task_struct is written by the host into syscall_config[0] before the
+ * run (read from the kernel's own BTF: linuxCommOffsetFromBtf). */
 #include "common.h"
 #include "include/axebpf_guest.h"
+#include "include/log2.h"
 
 struct syscall_key {
 	char comm[16];
@@ -53,18 +54,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } syscall_config SEC(".maps");
-
-static __always_inline __u32 log2_u64(__u64 v)
-{
-	__u32 r = 0;
-	if (v >> 32) { v >>= 32; r += 32; }
-	if (v >> 16) { v >>= 16; r += 16; }
-	if (v >> 8) { v >>= 8; r += 8; }
-	if (v >> 4) { v >>= 4; r += 4; }
-	if (v >> 2) { v >>= 2; r += 2; }
-	if (v >> 1) { r += 1; }
-	return r;
-}
 
 SEC("kprobe/invoke_syscall")
 int syscalls(struct axebpf_guest_ctx *ctx)
