@@ -19,8 +19,16 @@ const TARGETS = {
 
 /** target name -> [package directory, command, what it does]; run from that directory. */
 const EXTERNAL = {
-  ebpf: ['packages/kbpf-basic', ['tsx', 'fuzz/ebpf-cli.ts'], 'random eBPF programs on both engines and the verifier (--count N --seed S --verify-every K)'],
-  bpfscript: ['packages/bpfscript', ['vitest', 'run', 'test/fuzz.test.ts'], 'random token streams and valid programs through the compiler (FUZZ_RUNS=N scales it)'],
+  ebpf: [
+    'packages/kbpf-basic',
+    ['tsx', 'fuzz/ebpf-cli.ts'],
+    'random eBPF programs on both engines and the verifier (--count N --seed S --verify-every K)',
+  ],
+  bpfscript: [
+    'packages/bpfscript',
+    ['vitest', 'run', 'test/fuzz.test.ts'],
+    'random token streams and valid programs through the compiler (FUZZ_RUNS=N scales it)',
+  ],
 };
 
 const usage = `usage: pnpm fuzz <${[...Object.keys(TARGETS), ...Object.keys(EXTERNAL)].join('|')}> [--count N] [--time SECONDS] [--seed S]`;
@@ -28,7 +36,11 @@ const external = EXTERNAL[process.argv[2]];
 if (external !== undefined) {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
   const [dir, [bin, ...rest]] = external;
-  const r = spawnSync(join(root, 'node_modules', '.bin', bin), [...rest, ...process.argv.slice(3)], { cwd: join(root, dir), stdio: 'inherit' });
+  const r = spawnSync(
+    join(root, 'node_modules', '.bin', bin),
+    [...rest, ...process.argv.slice(3)],
+    { cwd: join(root, dir), stdio: 'inherit' },
+  );
   process.exit(r.status ?? 1);
 }
 let parsed;
@@ -36,7 +48,12 @@ try {
   parsed = parseArgs({
     args: process.argv.slice(2),
     allowPositionals: true,
-    options: { count: { type: 'string' }, time: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      count: { type: 'string' },
+      time: { type: 'string' },
+      seed: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
 } catch (e) {
   console.error(`fuzz: ${e.message.split('\n')[0]}\n${usage}`);
@@ -70,7 +87,11 @@ const t0 = performance.now();
 const result = fuzz({ count, deadline: t0 + seconds * 1000, seed });
 const ms = performance.now() - t0;
 if (result.finding !== undefined) {
-  console.error(`fuzz ${target}: FINDING after ${result.runs} inputs (seed ${seed}):\n${result.finding}`);
+  console.error(
+    `fuzz ${target}: FINDING after ${result.runs} inputs (seed ${seed}):\n${result.finding}`,
+  );
   process.exit(1);
 }
-console.log(`fuzz ${target}: ${result.runs} inputs in ${(ms / 1000).toFixed(1)} s (seed ${seed}): ${result.summary}`);
+console.log(
+  `fuzz ${target}: ${result.runs} inputs in ${(ms / 1000).toFixed(1)} s (seed ${seed}): ${result.summary}`,
+);

@@ -40,7 +40,11 @@ function siblingClosure(name, seen = new Set()) {
   const { pj } = pkgs.get(name);
   // optional peers too: a subpath that needs one (axebpf/hprobe needs @axebpf/kprobe) is
   // checked with it installed
-  for (const dep of [...Object.keys(pj.dependencies ?? {}), ...Object.keys(pj.peerDependencies ?? {})]) if (pkgs.has(dep)) siblingClosure(dep, seen);
+  for (const dep of [
+    ...Object.keys(pj.dependencies ?? {}),
+    ...Object.keys(pj.peerDependencies ?? {}),
+  ])
+    if (pkgs.has(dep)) siblingClosure(dep, seen);
   return seen;
 }
 
@@ -57,7 +61,11 @@ function tsBlocks(text) {
     const start = i + 1;
     let end = start;
     while (end < lines.length && !/^```\s*$/.test(lines[end])) end++;
-    blocks.push({ line: start + 1, info: open[2].trim().split(/\s+/).filter(Boolean), code: lines.slice(start, end).join('\n') + '\n' });
+    blocks.push({
+      line: start + 1,
+      info: open[2].trim().split(/\s+/).filter(Boolean),
+      code: lines.slice(start, end).join('\n') + '\n',
+    });
     i = end;
   }
   return blocks;
@@ -68,10 +76,17 @@ function checkReadmes() {
   let ok = 0;
   let bad = 0;
   const project = fs.mkdtempSync(path.join(work, 'readmes-'));
-  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'readme-check', private: true, type: 'module' }));
+  fs.writeFileSync(
+    path.join(project, 'package.json'),
+    JSON.stringify({ name: 'readme-check', private: true, type: 'module' }),
+  );
   const wanted = [...pkgs.keys()].filter((n) => only.length === 0 || only.includes(n));
   const all = new Set(wanted.flatMap((n) => [...siblingClosure(n)]));
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...[...all].map(tarballOf)], { cwd: project, stdio: 'pipe' });
+  execFileSync(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--loglevel=error', ...[...all].map(tarballOf)],
+    { cwd: project, stdio: 'pipe' },
+  );
   const files = [];
   for (const name of wanted) {
     const { dir } = pkgs.get(name);
@@ -81,14 +96,27 @@ function checkReadmes() {
       if (b.info.includes('fragment')) continue;
       const file = `${path.basename(dir)}-${k + 1}.ts`;
       fs.writeFileSync(path.join(project, file), b.code);
-      files.push({ file, readme: path.relative(root, readme), line: b.line, run: b.info.includes('run'), name });
+      files.push({
+        file,
+        readme: path.relative(root, readme),
+        line: b.line,
+        run: b.info.includes('run'),
+        name,
+      });
     }
   }
   // the settings of a fresh `tsc --init` that matter here, with Node's own module rules
   const tsconfig = {
     compilerOptions: {
-      strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', skipLibCheck: true,
-      outDir: 'out', types: ['node'], typeRoots: [path.join(root, 'node_modules/@types')], noEmitOnError: false,
+      strict: true,
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      target: 'es2022',
+      skipLibCheck: true,
+      outDir: 'out',
+      types: ['node'],
+      typeRoots: [path.join(root, 'node_modules/@types')],
+      noEmitOnError: false,
     },
     files: files.map((f) => f.file),
   };
@@ -96,7 +124,11 @@ function checkReadmes() {
   const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
   let diagnostics = '';
   try {
-    execFileSync('node', [tsc, '-p', '.', '--pretty', 'false'], { cwd: project, stdio: 'pipe', encoding: 'utf8' });
+    execFileSync('node', [tsc, '-p', '.', '--pretty', 'false'], {
+      cwd: project,
+      stdio: 'pipe',
+      encoding: 'utf8',
+    });
   } catch (error) {
     diagnostics = String(error.stdout ?? '') + String(error.stderr ?? '');
   }
@@ -109,9 +141,18 @@ function checkReadmes() {
     let runError;
     if (errors.length === 0 && f.run) {
       try {
-        execFileSync('node', [path.join('out', f.file.replace(/\.ts$/, '.js'))], { cwd: project, stdio: 'pipe', encoding: 'utf8', timeout: 120_000 });
+        execFileSync('node', [path.join('out', f.file.replace(/\.ts$/, '.js'))], {
+          cwd: project,
+          stdio: 'pipe',
+          encoding: 'utf8',
+          timeout: 120_000,
+        });
       } catch (error) {
-        runError = String(error.stderr || error.message).trim().split('\n').slice(0, 5).join('\n     ');
+        runError = String(error.stderr || error.message)
+          .trim()
+          .split('\n')
+          .slice(0, 5)
+          .join('\n     ');
       }
     }
     const what = `README block at ${f.readme}:${f.line}${f.run ? ' (compiled and run)' : ' (compiled)'}`;
@@ -119,7 +160,9 @@ function checkReadmes() {
       console.log(`ok   ${what}`);
       ok++;
     } else {
-      console.log(`FAIL ${what}\n     ${[...errors, ...(runError === undefined ? [] : [runError])].join('\n     ')}`);
+      console.log(
+        `FAIL ${what}\n     ${[...errors, ...(runError === undefined ? [] : [runError])].join('\n     ')}`,
+      );
       bad++;
     }
   }
@@ -131,10 +174,25 @@ let failed = 0;
 for (const [name, { pj }] of pkgs) {
   if (only.length > 0 && !only.includes(name)) continue;
   const project = fs.mkdtempSync(path.join(work, 'install-'));
-  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'pack-check', private: true, type: 'module' }));
-  const subpaths = Object.keys(pj.exports ?? { '.': {} }).filter((s) => !s.endsWith('package.json'));
+  fs.writeFileSync(
+    path.join(project, 'package.json'),
+    JSON.stringify({ name: 'pack-check', private: true, type: 'module' }),
+  );
+  const subpaths = Object.keys(pj.exports ?? { '.': {} }).filter(
+    (s) => !s.endsWith('package.json'),
+  );
   try {
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...[...siblingClosure(name)].map(tarballOf)], { cwd: project, stdio: 'pipe' });
+    execFileSync(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--loglevel=error',
+        ...[...siblingClosure(name)].map(tarballOf),
+      ],
+      { cwd: project, stdio: 'pipe' },
+    );
     const specs = subpaths.map((s) => (s === '.' ? name : `${name}/${s.slice(2)}`));
     const script = specs.map((s) => `await import(${JSON.stringify(s)});`).join('\n');
     execFileSync('node', ['--input-type=module', '-e', script], { cwd: project, stdio: 'pipe' });
@@ -144,7 +202,13 @@ for (const [name, { pj }] of pkgs) {
     console.log(`ok   ${name} (${specs.join(', ')})`);
     passed++;
   } catch (error) {
-    console.log(`FAIL ${name}: ${String(error.stderr ?? error.message).trim().split('\n').slice(0, 5).join('\n     ')}`);
+    console.log(
+      `FAIL ${name}: ${String(error.stderr ?? error.message)
+        .trim()
+        .split('\n')
+        .slice(0, 5)
+        .join('\n     ')}`,
+    );
     failed++;
   }
 }

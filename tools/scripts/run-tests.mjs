@@ -27,11 +27,17 @@ for (const f of resultFiles()) fs.rmSync(f);
 // (ten vitest processes) and slow oracle tests time out. Bound it (AXEBPF_TEST_CONCURRENCY
 // overrides); vitest-reporters.js gives each package its share of the cores as workers.
 const extra = process.argv.slice(2);
-const concurrency = extra.some((a) => a.startsWith('--concurrency')) ? [] : [`--concurrency=${testConcurrency()}`];
-const turbo = spawnSync('pnpm', ['exec', 'turbo', 'run', 'test', '--continue', ...concurrency, ...extra], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const concurrency = extra.some((a) => a.startsWith('--concurrency'))
+  ? []
+  : [`--concurrency=${testConcurrency()}`];
+const turbo = spawnSync(
+  'pnpm',
+  ['exec', 'turbo', 'run', 'test', '--continue', ...concurrency, ...extra],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 
 let passed = 0;
 let failed = 0;
@@ -47,7 +53,9 @@ for (const f of resultFiles()) {
   passed += p;
   failed += x + brokenSuites;
   skipped += s;
-  rows.push(`${path.relative(root, path.dirname(f)).padEnd(28)} ${String(p).padStart(5)} passed ${String(x + brokenSuites).padStart(3)} failed ${String(s).padStart(3)} skipped`);
+  rows.push(
+    `${path.relative(root, path.dirname(f)).padEnd(28)} ${String(p).padStart(5)} passed ${String(x + brokenSuites).padStart(3)} failed ${String(s).padStart(3)} skipped`,
+  );
 }
 console.log('\nTest results by package:');
 for (const row of rows) console.log('  ' + row);

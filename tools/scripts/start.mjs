@@ -5,5 +5,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const r = spawnSync(process.execPath, [path.join(root, 'apps/axvisor-shell/bin/axvisor.js'), 'demo', ...process.argv.slice(2)], { stdio: 'inherit' });
+const r = spawnSync(
+  process.execPath,
+  [path.join(root, 'apps/axvisor-shell/bin/axvisor.js'), 'demo', ...process.argv.slice(2)],
+  { stdio: 'inherit' },
+);
 process.exit(r.status ?? 1);

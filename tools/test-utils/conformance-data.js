@@ -16,7 +16,8 @@ export function parseConformanceData(text) {
       current = m[1].trim().toLowerCase();
       sections[current] ??= [];
     } else if (current !== null) {
-      if (current === 'asm' ? rawLine.replace(/#.*/, '').trim() !== '' : line !== '') sections[current].push(current === 'asm' ? rawLine : line);
+      if (current === 'asm' ? rawLine.replace(/#.*/, '').trim() !== '' : line !== '')
+        sections[current].push(current === 'asm' ? rawLine : line);
     }
   }
   const toU64 = (t) => {
@@ -26,7 +27,11 @@ export function parseConformanceData(text) {
     const v = /^0x/i.test(body) ? BigInt('0x' + body.slice(2)) : BigInt(body);
     return BigInt.asUintN(64, neg ? -v : v);
   };
-  const mem = (sections.mem ?? []).join(' ').split(/\s+/).filter(Boolean).map((b) => parseInt(b, 16));
+  const mem = (sections.mem ?? [])
+    .join(' ')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((b) => parseInt(b, 16));
   let raw;
   if (sections.raw) {
     raw = new Uint8Array(sections.raw.length * 8);

@@ -7,12 +7,31 @@ import { resolve } from 'node:path';
 import { formatDuration, renderDecadeHistogram, renderHistogram, renderTable } from 'axebpf';
 import type { EventFilter, TraceEvent } from 'axebpf';
 import { chromeTraceFromRecording, EventRecorder, readRecording } from './record.js';
-import { BENCHMARK_VMS, BUNDLED_VMS, bundledConfig, bundledImage, exitReasonName, LONG_RUNNING_VMS, parseVmConfig, PROBE_VMS } from '@axebpf/axvisor-vmm';
+import {
+  BENCHMARK_VMS,
+  BUNDLED_VMS,
+  bundledConfig,
+  bundledImage,
+  exitReasonName,
+  LONG_RUNNING_VMS,
+  parseVmConfig,
+  PROBE_VMS,
+} from '@axebpf/axvisor-vmm';
 import { SYS_REG_BY_NAME } from '@axebpf/aarch64-emu';
-import { isLinuxArm64Image, kaslrOffsetFromSymbol, readLinuxKallsyms, relocateLinuxKallsyms } from '@axebpf/ksym';
+import {
+  isLinuxArm64Image,
+  kaslrOffsetFromSymbol,
+  readLinuxKallsyms,
+  relocateLinuxKallsyms,
+} from '@axebpf/ksym';
 import { ShellError } from './errors.js';
 import { registerScriptCommands } from './script-commands.js';
-import { formatProgressDuration, formatVirtualDuration, MAX_VIRTUAL_NS, parseDuration } from './shell/duration.js';
+import {
+  formatProgressDuration,
+  formatVirtualDuration,
+  MAX_VIRTUAL_NS,
+  parseDuration,
+} from './shell/duration.js';
 import { CommandRegistry, parseOptions } from './shell/registry.js';
 import { editDistance } from './shell/suggest.js';
 import { loadVmSources } from './repl.js';
@@ -38,7 +57,11 @@ type Ctx = Session & Printer;
 const SLICE_MS = 50;
 
 function need(args: readonly string[], n: number, usage: string): void {
-  if (args.length < n) throw new ShellError({ code: 'MISSING_ARGUMENT', message: `missing argument; usage: ${usage}` });
+  if (args.length < n)
+    throw new ShellError({
+      code: 'MISSING_ARGUMENT',
+      message: `missing argument; usage: ${usage}`,
+    });
 }
 
 function eventFilter(text: string | undefined): EventFilter | undefined {
@@ -49,21 +72,33 @@ function eventFilter(text: string | undefined): EventFilter | undefined {
   if (text === 'kprobe') return { probeTypes: ['kprobe', 'kretprobe'] };
   const vm = /^vm(\d+)$/.exec(text);
   if (vm) return { vmId: Number(vm[1]) };
-  throw new ShellError({ code: 'BAD_ARGUMENT', message: `unknown filter \`${text}\`: use tracepoint, hprobe, kprobe or vm<N>` });
+  throw new ShellError({
+    code: 'BAD_ARGUMENT',
+    message: `unknown filter \`${text}\`: use tracepoint, hprobe, kprobe or vm<N>`,
+  });
 }
 
 function count(text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${text}\` is not a count: write a whole number, 0 or more` });
+  if (!Number.isInteger(n) || n < 0)
+    throw new ShellError({
+      code: 'BAD_ARGUMENT',
+      message: `\`${text}\` is not a count: write a whole number, 0 or more`,
+    });
   return n;
 }
 
 /** A 64-bit address written in hex (`0x...`); anything else, or wider, is BAD_ARGUMENT. */
 function hexAddress(text: string): bigint {
-  if (!/^0x[0-9a-f]+$/i.test(text)) throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${text}\` is not a hex address` });
+  if (!/^0x[0-9a-f]+$/i.test(text))
+    throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${text}\` is not a hex address` });
   const addr = BigInt(text);
-  if (addr >> 64n !== 0n) throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${text}\` is wider than a 64-bit address` });
+  if (addr >> 64n !== 0n)
+    throw new ShellError({
+      code: 'BAD_ARGUMENT',
+      message: `\`${text}\` is wider than a 64-bit address`,
+    });
   return addr;
 }
 
@@ -80,20 +115,39 @@ export function hprobeTable(c: Pick<Session, 'rt'>): string {
   const rows = c.rt.hprobe.list();
   const head = '\nHprobes (VMM probes):';
   if (rows.length === 0) return `${head}\n  (none)`;
-  return `${head}\n${renderTable(['SYMBOL', 'ADDRESS', 'HITS', 'PROG_ID', 'ENABLED', 'RET'], rows.map((p) => [p.name.padEnd(20), hex18(p.address), String(p.hits), String(p.progId), p.enabled ? 'yes' : 'no', p.ret ? 'yes' : 'no']), ['l', 'l', 'r', 'r', 'l', 'l'])}`;
+  return `${head}\n${renderTable(
+    ['SYMBOL', 'ADDRESS', 'HITS', 'PROG_ID', 'ENABLED', 'RET'],
+    rows.map((p) => [
+      p.name.padEnd(20),
+      hex18(p.address),
+      String(p.hits),
+      String(p.progId),
+      p.enabled ? 'yes' : 'no',
+      p.ret ? 'yes' : 'no',
+    ]),
+    ['l', 'l', 'r', 'r', 'l', 'l'],
+  )}`;
 }
 
 /** A program by id (its fd) or name; a precompiled one is loaded on first use. */
 function hprobeProgram(c: Ctx, arg: string): { name: string; fd: number; loadedNow?: boolean } {
   if (/^\d+$/.test(arg)) {
     const p = c.rt.ebpf.programs().find((q) => q.fd === Number(arg));
-    if (p === undefined) throw new ShellError({ code: 'BAD_ARGUMENT', message: `no loaded program with id ${arg}` });
+    if (p === undefined)
+      throw new ShellError({ code: 'BAD_ARGUMENT', message: `no loaded program with id ${arg}` });
     return p;
   }
   const loaded = c.rt.ebpf.programs().find((q) => q.name === arg);
   if (loaded !== undefined) return loaded;
   if (!c.rt.precompiled.list().some((p) => p.name === arg)) {
-    throw new ShellError({ code: 'BAD_ARGUMENT', message: `Unknown program: ${arg}`, suggestion: `available: ${c.rt.precompiled.list().map((p) => p.name).join(', ')}` });
+    throw new ShellError({
+      code: 'BAD_ARGUMENT',
+      message: `Unknown program: ${arg}`,
+      suggestion: `available: ${c.rt.precompiled
+        .list()
+        .map((p) => p.name)
+        .join(', ')}`,
+    });
   }
   const p = c.rt.ebpf.loadObject(arg, c.rt.precompiled.object(arg));
   c.print(`Loaded program '${arg}' with id ${p.fd}`);
@@ -123,13 +177,33 @@ export function buildCommands(): CommandRegistry<Ctx> {
       const rows = c.vmm.vms().map((vm) => {
         const insns = vm.vcpus.reduce((n, v) => n + v.insns, 0);
         const exits = vm.vcpus.reduce((n, v) => n + v.exitCounts.reduce((a, b) => a + b, 0), 0);
-        return [`vm${vm.id}`, vm.config.name, vm.status, String(vm.vcpus.length), String(insns), String(exits)];
+        return [
+          `vm${vm.id}`,
+          vm.config.name,
+          vm.status,
+          String(vm.vcpus.length),
+          String(insns),
+          String(exits),
+        ];
       });
-      c.print(renderTable(['VM', 'NAME', 'STATUS', 'VCPUS', 'INSNS', 'EXITS'], rows, ['l', 'l', 'l', 'r', 'r', 'r']));
+      c.print(
+        renderTable(['VM', 'NAME', 'STATUS', 'VCPUS', 'INSNS', 'EXITS'], rows, [
+          'l',
+          'l',
+          'l',
+          'r',
+          'r',
+          'r',
+        ]),
+      );
       for (const note of c.notes) c.print(`note: ${note}`);
     },
   });
-  for (const [verb, summary] of [['start', 'boot or resume a VM'], ['stop', 'stop a VM'], ['pause', 'suspend a running VM']] as const) {
+  for (const [verb, summary] of [
+    ['start', 'boot or resume a VM'],
+    ['stop', 'stop a VM'],
+    ['pause', 'suspend a running VM'],
+  ] as const) {
     r.register({
       path: `vm ${verb}`,
       usage: `vm ${verb} <id>`,
@@ -148,13 +222,19 @@ export function buildCommands(): CommandRegistry<Ctx> {
   r.register({
     path: 'vm create',
     usage: 'vm create <config.toml|bundled-name> [--start]',
-    summary: 'create a VM from an AxVisor TOML file or a bundled config (`vm create kprobe`); `--start` boots it',
+    summary:
+      'create a VM from an AxVisor TOML file or a bundled config (`vm create kprobe`); `--start` boots it',
     run: (args, c) => {
       const usage = 'vm create <config.toml|bundled-name> [--start]';
       const { values, positionals } = parseOptions({ usage }, args, { start: { type: 'boolean' } });
       need(positionals, 1, usage);
       const arg = positionals[0]!;
-      const bundled = [...BUNDLED_VMS, ...PROBE_VMS, ...LONG_RUNNING_VMS, ...BENCHMARK_VMS] as readonly string[];
+      const bundled = [
+        ...BUNDLED_VMS,
+        ...PROBE_VMS,
+        ...LONG_RUNNING_VMS,
+        ...BENCHMARK_VMS,
+      ] as readonly string[];
       let source: VmSource;
       if (!arg.includes('/') && !arg.endsWith('.toml') && bundled.includes(arg)) {
         const config = parseVmConfig(bundledConfig(arg), `${arg}.toml`);
@@ -164,7 +244,9 @@ export function buildCommands(): CommandRegistry<Ctx> {
       }
       const vm = c.addVm(source);
       if (values.start === true) c.vmm.startVm(vm.id);
-      c.print(`vm${vm.id} (${vm.config.name}): ${vm.status}, ${vm.vcpus.length} vCPU${vm.vcpus.length === 1 ? '' : 's'}`);
+      c.print(
+        `vm${vm.id} (${vm.config.name}): ${vm.status}, ${vm.vcpus.length} vCPU${vm.vcpus.length === 1 ? '' : 's'}`,
+      );
     },
     complete: () => [...BUNDLED_VMS, ...PROBE_VMS, ...LONG_RUNNING_VMS, '--start'],
   });
@@ -183,7 +265,7 @@ export function buildCommands(): CommandRegistry<Ctx> {
   r.register({
     path: 'vm console',
     usage: 'vm console <id>',
-    summary: "what a VM printed on its UART",
+    summary: 'what a VM printed on its UART',
     run: (args, c) => {
       need(args, 1, 'vm console <id>');
       const vm = c.vm(args[0]!);
@@ -201,11 +283,21 @@ export function buildCommands(): CommandRegistry<Ctx> {
       const ns = parseDuration(args[0]!);
       const before = c.vmm.timeNs;
       if (before + ns > MAX_VIRTUAL_NS) {
-        throw new ShellError({ code: 'BAD_DURATION', message: `run ${args[0]}: virtual time would pass the clock's range (a u64 of nanoseconds; now at ${formatVirtualDuration(before)})` });
+        throw new ShellError({
+          code: 'BAD_DURATION',
+          message: `run ${args[0]}: virtual time would pass the clock's range (a u64 of nanoseconds; now at ${formatVirtualDuration(before)})`,
+        });
       }
       const until = before + ns;
       const tty = process.stderr.isTTY === true;
-      const totalExits = () => c.vmm.vms().reduce((n, vm) => n + vm.vcpus.reduce((m, v) => m + v.exitCounts.reduce((a, b) => a + b, 0), 0), 0);
+      const totalExits = () =>
+        c.vmm
+          .vms()
+          .reduce(
+            (n, vm) =>
+              n + vm.vcpus.reduce((m, v) => m + v.exitCounts.reduce((a, b) => a + b, 0), 0),
+            0,
+          );
       const wall0 = performance.now();
       const exits0 = totalExits();
       let progress = false;
@@ -220,16 +312,24 @@ export function buildCommands(): CommandRegistry<Ctx> {
       const release = c.onInterrupt(onInterrupt);
       process.on('SIGINT', onInterrupt);
       try {
-        while (c.vmm.timeNs < until && !interrupted && c.vmm.vms().some((vm) => vm.status === 'Running')) {
+        while (
+          c.vmm.timeNs < until &&
+          !interrupted &&
+          c.vmm.vms().some((vm) => vm.status === 'Running')
+        ) {
           const sliceEnd = performance.now() + SLICE_MS;
           let cut = false;
           const at = c.vmm.timeNs;
-          c.vmm.run(until - c.vmm.timeNs, { shouldStop: () => (cut = performance.now() >= sliceEnd) });
+          c.vmm.run(until - c.vmm.timeNs, {
+            shouldStop: () => (cut = performance.now() >= sliceEnd),
+          });
           if (!cut && c.vmm.timeNs === at) break; // nothing runnable and no timer to wait for
           const wall = performance.now() - wall0;
           if (tty && wall >= 500) {
             const rate = ((totalExits() - exits0) * 1000) / wall;
-            process.stderr.write(`\r\x1b[K  ${formatProgressDuration(c.vmm.timeNs - before, ns)} / ${formatVirtualDuration(ns)} virtual, ${Math.round(rate)} exits/s (Ctrl-C stops)`);
+            process.stderr.write(
+              `\r\x1b[K  ${formatProgressDuration(c.vmm.timeNs - before, ns)} / ${formatVirtualDuration(ns)} virtual, ${Math.round(rate)} exits/s (Ctrl-C stops)`,
+            );
             progress = true;
           }
           if (cut) await new Promise<void>((r) => setImmediate(r));
@@ -239,9 +339,13 @@ export function buildCommands(): CommandRegistry<Ctx> {
         release();
         if (progress) process.stderr.write('\r\x1b[K');
       }
-      const stopped = c.vmm.vms().every((vm) => vm.status !== 'Running') ? ' (no VM is running)' : '';
+      const stopped = c.vmm.vms().every((vm) => vm.status !== 'Running')
+        ? ' (no VM is running)'
+        : '';
       const why = interrupted ? ' (interrupted: events and statistics so far are kept)' : stopped;
-      c.print(`ran ${formatDuration(Number(c.vmm.timeNs - before))} of virtual time, now at ${formatDuration(Number(c.vmm.timeNs))}${why}`);
+      c.print(
+        `ran ${formatDuration(Number(c.vmm.timeNs - before))} of virtual time, now at ${formatDuration(Number(c.vmm.timeNs))}${why}`,
+      );
     },
   });
 
@@ -251,7 +355,14 @@ export function buildCommands(): CommandRegistry<Ctx> {
     usage: 'trace list',
     summary: 'tracepoints with their status, id and hits',
     run: (_args, c) => {
-      const rows = c.rt.tracepoints.list().map((t) => [t.name, t.enabled ? 'enabled' : 'disabled', String(t.id), String(c.rt.tracepoints.counters(t.name).hits)]);
+      const rows = c.rt.tracepoints
+        .list()
+        .map((t) => [
+          t.name,
+          t.enabled ? 'enabled' : 'disabled',
+          String(t.id),
+          String(c.rt.tracepoints.counters(t.name).hits),
+        ]);
       c.print(`${renderTable(['NAME', 'STATUS', 'ID', 'HITS'], rows, ['l', 'l', 'r', 'r'])}
 Total: ${rows.length} tracepoints`);
       c.print(hprobeTable(c));
@@ -264,9 +375,16 @@ ${guestKprobeTable(c)}`);
     need(args, 2, usage);
     const [symbol, prog] = args as [string, string];
     // The symbol first: a bad one leaves nothing loaded.
-    const address = /^0x/i.test(symbol) ? hexAddress(symbol) : c.rt.symbols.addressOf(symbol.includes(':') ? symbol : `axvisor:${symbol}`) ?? c.rt.symbols.addressOf(symbol);
+    const address = /^0x/i.test(symbol)
+      ? hexAddress(symbol)
+      : (c.rt.symbols.addressOf(symbol.includes(':') ? symbol : `axvisor:${symbol}`) ??
+        c.rt.symbols.addressOf(symbol));
     if (address === undefined) {
-      throw new ShellError({ code: 'COMMAND_FAILED', message: `Symbol '${symbol}' not found in symbol table`, suggestion: `find it with \`ksym search ${symbol.slice(0, 6)}\`` });
+      throw new ShellError({
+        code: 'COMMAND_FAILED',
+        message: `Symbol '${symbol}' not found in symbol table`,
+        suggestion: `find it with \`ksym search ${symbol.slice(0, 6)}\``,
+      });
     }
     const program = hprobeProgram(c, prog);
     c.print(`Symbol '${symbol}' found at ${hex18(address)}`);
@@ -274,35 +392,51 @@ ${guestKprobeTable(c)}`);
       c.rt.hprobe.attach(address, program.name, { ret });
     } catch (e) {
       if (program.loadedNow) c.rt.ebpf.unload(program.name);
-      throw new ShellError({ code: 'COMMAND_FAILED', message: `Failed to attach ${ret ? 'hretprobe' : 'hprobe'}: ${(e as Error).message}`, cause: e });
+      throw new ShellError({
+        code: 'COMMAND_FAILED',
+        message: `Failed to attach ${ret ? 'hretprobe' : 'hprobe'}: ${(e as Error).message}`,
+        cause: e,
+      });
     }
-    c.print(`${ret ? 'Hretprobe' : 'Hprobe'} attached: ${symbol} @ ${hex18(address)} -> prog ${program.fd}`);
+    c.print(
+      `${ret ? 'Hretprobe' : 'Hprobe'} attached: ${symbol} @ ${hex18(address)} -> prog ${program.fd}`,
+    );
   };
-  const hprobeComplete = (_a: readonly string[], c: Ctx) => [...c.rt.symbols.search('', { limit: 200 }).filter((s) => s.table === 'axvisor').map((s) => s.name), ...c.rt.precompiled.list().map((p) => p.name)];
+  const hprobeComplete = (_a: readonly string[], c: Ctx) => [
+    ...c.rt.symbols
+      .search('', { limit: 200 })
+      .filter((s) => s.table === 'axvisor')
+      .map((s) => s.name),
+    ...c.rt.precompiled.list().map((p) => p.name),
+  ];
   r.register({
     path: 'trace hprobe',
     usage: 'trace hprobe <symbol> <prog_name_or_id>',
-    summary: "attach a program to an EL2 function of the hypervisor (`trace hprobe handle_hvc hprobe_entry`); the program's context is the saved registers x0-x30, sp, pc, pstate",
+    summary:
+      "attach a program to an EL2 function of the hypervisor (`trace hprobe handle_hvc hprobe_entry`); the program's context is the saved registers x0-x30, sp, pc, pstate",
     run: hprobeAttach(false),
     complete: hprobeComplete,
   });
   r.register({
     path: 'trace hretprobe',
     usage: 'trace hretprobe <symbol> <prog_name_or_id>',
-    summary: 'attach a program to the return of an EL2 function (x0 in its context is the return value); events carry the entry-to-return duration',
+    summary:
+      'attach a program to the return of an EL2 function (x0 in its context is the return value); events carry the entry-to-return duration',
     run: hprobeAttach(true),
     complete: hprobeComplete,
   });
   r.register({
     path: 'trace unhprobe',
     usage: 'trace unhprobe <symbol>',
-    summary: 'remove the entry and return probes of an EL2 function (the original instructions come back)',
+    summary:
+      'remove the entry and return probes of an EL2 function (the original instructions come back)',
     run: (args, c) => {
       need(args, 1, 'trace unhprobe <symbol>');
       const symbol = args[0]!;
       const address = /^0x[0-9a-f]+$/i.test(symbol) ? BigInt(symbol) : undefined;
       const n = c.rt.hprobe.detach(address ?? symbol.replace(/^axvisor:/, ''));
-      if (n === 0) throw new ShellError({ code: 'COMMAND_FAILED', message: `no hprobe on \`${symbol}\`` });
+      if (n === 0)
+        throw new ShellError({ code: 'COMMAND_FAILED', message: `no hprobe on \`${symbol}\`` });
       c.print(`Hprobe detached: ${symbol}`);
     },
     complete: (_a, c) => c.rt.hprobe.list().map((p) => p.name),
@@ -310,9 +444,14 @@ ${guestKprobeTable(c)}`);
   r.register({
     path: 'trace enable',
     usage: 'trace enable <tp>... [--prog <name>]',
-    summary: 'enable tracepoints (a subsystem with `vmm:*`), optionally attaching a precompiled program',
+    summary:
+      'enable tracepoints (a subsystem with `vmm:*`), optionally attaching a precompiled program',
     run: (args, c) => {
-      const { values, positionals } = parseOptions({ usage: 'trace enable <tp>... [--prog <name>]' }, args, { prog: { type: 'string' } });
+      const { values, positionals } = parseOptions(
+        { usage: 'trace enable <tp>... [--prog <name>]' },
+        args,
+        { prog: { type: 'string' } },
+      );
       need(positionals, 1, 'trace enable <tp>... [--prog <name>]');
       for (const pattern of positionals) {
         const names = enableTracepoints(c.rt, pattern);
@@ -322,7 +461,14 @@ ${guestKprobeTable(c)}`);
           const loadedHere = !c.rt.ebpf.programs().some((p) => p.name === name);
           if (loadedHere) {
             if (!c.rt.precompiled.list().some((p) => p.name === name)) {
-              throw new ShellError({ code: 'BAD_ARGUMENT', message: `Unknown program: ${name}`, suggestion: `Available: ${c.rt.precompiled.list().map((p) => p.name).join(', ')}` });
+              throw new ShellError({
+                code: 'BAD_ARGUMENT',
+                message: `Unknown program: ${name}`,
+                suggestion: `Available: ${c.rt.precompiled
+                  .list()
+                  .map((p) => p.name)
+                  .join(', ')}`,
+              });
             }
             c.rt.ebpf.loadObject(name, c.rt.precompiled.object(name));
           }
@@ -376,54 +522,117 @@ ${guestKprobeTable(c)}`);
     summary: 'precompiled and loaded programs',
     run: (_args, c) => {
       const width = Math.max(...c.rt.precompiled.list().map((p) => p.name.length));
-      const pre = c.rt.precompiled.list().map((p) => `  ${p.name.padEnd(width)} - ${p.description}`);
-      const loaded = c.rt.ebpf.programs().map((p) => [String(p.fd), p.name, String(p.vm.program.length * 8), p.attachedTo.join(',') || '-', String(p.stats.runs), String(p.stats.errors)]);
-      c.print(['Pre-compiled programs:', ...pre, '', 'Loaded programs:', loaded.length === 0 ? '  (none)' : renderTable(['ID', 'NAME', 'SIZE', 'ATTACHED TO', 'RUNS', 'ERRORS'], loaded, ['r', 'l', 'r', 'l', 'r', 'r']), `Total: ${loaded.length} loaded, ${c.rt.ebpf.programs().reduce((n, p) => n + p.attachedTo.length, 0)} attachments`].join('\n'));
+      const pre = c.rt.precompiled
+        .list()
+        .map((p) => `  ${p.name.padEnd(width)} - ${p.description}`);
+      const loaded = c.rt.ebpf
+        .programs()
+        .map((p) => [
+          String(p.fd),
+          p.name,
+          String(p.vm.program.length * 8),
+          p.attachedTo.join(',') || '-',
+          String(p.stats.runs),
+          String(p.stats.errors),
+        ]);
+      c.print(
+        [
+          'Pre-compiled programs:',
+          ...pre,
+          '',
+          'Loaded programs:',
+          loaded.length === 0
+            ? '  (none)'
+            : renderTable(['ID', 'NAME', 'SIZE', 'ATTACHED TO', 'RUNS', 'ERRORS'], loaded, [
+                'r',
+                'l',
+                'r',
+                'l',
+                'r',
+                'r',
+              ]),
+          `Total: ${loaded.length} loaded, ${c.rt.ebpf.programs().reduce((n, p) => n + p.attachedTo.length, 0)} attachments`,
+        ].join('\n'),
+      );
     },
   });
   r.register({
     path: 'trace load file',
     usage: 'trace load file <path.o> <tp> [--abi record|trace-context]',
-    summary: 'load your own clang-compiled eBPF object (verified) and attach it to a tracepoint; nothing stays loaded if that fails',
+    summary:
+      'load your own clang-compiled eBPF object (verified) and attach it to a tracepoint; nothing stays loaded if that fails',
     details:
       "--abi: what the program reads. `record` is the ftrace record (Linux's SEC(\"tracepoint/<sys>/<name>\")),\n`trace-context` the Rust axebpf's 64-byte TraceContext (tp_id, timestamp, vm_id, vcpu_id, arg0 = duration,\narg1..arg3, probe_type). Default: trace-context for a section named `tracepoint` alone (aya's #[tracepoint],\nas the Rust original's programs are built) or `axebpf/...`, else record.",
     run: (args, c) => {
       const usage = 'trace load file <path.o> <tp> [--abi record|trace-context]';
       const { values, positionals } = parseOptions({ usage }, args, { abi: { type: 'string' } });
       need(positionals, 2, usage);
-      if (values.abi !== undefined && values.abi !== 'record' && values.abi !== 'trace-context') throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${values.abi}\` is not an ABI: record or trace-context` });
+      if (values.abi !== undefined && values.abi !== 'record' && values.abi !== 'trace-context')
+        throw new ShellError({
+          code: 'BAD_ARGUMENT',
+          message: `\`${values.abi}\` is not an ABI: record or trace-context`,
+        });
       const [path, tp] = positionals as [string, string];
-      if (c.rt.tracepoints.get(tp) === undefined) throw new ShellError({ code: 'BAD_ARGUMENT', message: `Tracepoint not found: ${tp}`, suggestion: 'see `trace list`' });
+      if (c.rt.tracepoints.get(tp) === undefined)
+        throw new ShellError({
+          code: 'BAD_ARGUMENT',
+          message: `Tracepoint not found: ${tp}`,
+          suggestion: 'see `trace list`',
+        });
       let bytes: Uint8Array;
       try {
         bytes = new Uint8Array(readFileSync(path));
       } catch (e) {
-        throw new ShellError({ code: 'BAD_ARGUMENT', message: `cannot read \`${path}\`: ${(e as Error).message}`, cause: e });
+        throw new ShellError({
+          code: 'BAD_ARGUMENT',
+          message: `cannot read \`${path}\`: ${(e as Error).message}`,
+          cause: e,
+        });
       }
-      if (bytes.length === 0) throw new ShellError({ code: 'BAD_ARGUMENT', message: `file ${path} is empty` });
+      if (bytes.length === 0)
+        throw new ShellError({ code: 'BAD_ARGUMENT', message: `file ${path} is empty` });
       const name = path.replace(/^.*\//, '').replace(/\.(bpf\.)?o$/, '');
-      const prog = c.rt.ebpf.loadObject(name, bytes, values.abi === undefined ? {} : { context: values.abi as 'record' | 'trace-context' });
+      const prog = c.rt.ebpf.loadObject(
+        name,
+        bytes,
+        values.abi === undefined ? {} : { context: values.abi as 'record' | 'trace-context' },
+      );
       try {
         c.rt.ebpf.attach(prog.name, tp);
       } catch (e) {
         c.rt.ebpf.unload(prog.name); // all or nothing
         throw e;
       }
-      c.print(`Loaded program ${prog.fd} (${bytes.length} bytes) from ${path} (${prog.context === 'trace-context' ? 'TraceContext' : 'record'} context)`);
+      c.print(
+        `Loaded program ${prog.fd} (${bytes.length} bytes) from ${path} (${prog.context === 'trace-context' ? 'TraceContext' : 'record'} context)`,
+      );
       c.print(`Attached: ${prog.name} to ${tp}`);
     },
   });
   r.register({
     path: 'trace load prog',
     usage: 'trace load prog <id|name> <tp>',
-    summary: 'attach a program that is loaded already (by id or name, see `trace progs`) to a tracepoint',
+    summary:
+      'attach a program that is loaded already (by id or name, see `trace progs`) to a tracepoint',
     run: (args, c) => {
       need(args, 2, 'trace load prog <id|name> <tp>');
       const [arg, tp] = args as [string, string];
-      const p = /^\d+$/.test(arg) ? c.rt.ebpf.programs().find((q) => q.fd === Number(arg)) : c.rt.ebpf.programs().find((q) => q.name === arg);
-      if (p === undefined) throw new ShellError({ code: 'BAD_ARGUMENT', message: `Program not found: ${arg}`, suggestion: 'see `trace progs`' });
-      if (c.rt.tracepoints.get(tp) === undefined) throw new ShellError({ code: 'BAD_ARGUMENT', message: `Tracepoint not found: ${tp}` });
-      if (p.attachedTo.includes(tp)) throw new ShellError({ code: 'COMMAND_FAILED', message: `Tracepoint already has attached program: ${tp}` });
+      const p = /^\d+$/.test(arg)
+        ? c.rt.ebpf.programs().find((q) => q.fd === Number(arg))
+        : c.rt.ebpf.programs().find((q) => q.name === arg);
+      if (p === undefined)
+        throw new ShellError({
+          code: 'BAD_ARGUMENT',
+          message: `Program not found: ${arg}`,
+          suggestion: 'see `trace progs`',
+        });
+      if (c.rt.tracepoints.get(tp) === undefined)
+        throw new ShellError({ code: 'BAD_ARGUMENT', message: `Tracepoint not found: ${tp}` });
+      if (p.attachedTo.includes(tp))
+        throw new ShellError({
+          code: 'COMMAND_FAILED',
+          message: `Tracepoint already has attached program: ${tp}`,
+        });
       c.rt.ebpf.attach(p.name, tp);
       c.print(`Attached program ${p.name} (${p.fd}) to ${tp}`);
     },
@@ -432,13 +641,18 @@ ${guestKprobeTable(c)}`);
   r.register({
     path: 'trace unload',
     usage: 'trace unload <tracepoint|program>',
-    summary: 'detach the programs of a tracepoint (as the original: they stay loaded), or detach and unload a program by name',
+    summary:
+      'detach the programs of a tracepoint (as the original: they stay loaded), or detach and unload a program by name',
     run: (args, c) => {
       need(args, 1, 'trace unload <tracepoint|program>');
       const arg = args[0]!;
       if (c.rt.tracepoints.get(arg) !== undefined) {
         const attached = c.rt.ebpf.programs().filter((p) => p.attachedTo.includes(arg));
-        if (attached.length === 0) throw new ShellError({ code: 'COMMAND_FAILED', message: `No program attached to tracepoint: ${arg}` });
+        if (attached.length === 0)
+          throw new ShellError({
+            code: 'COMMAND_FAILED',
+            message: `No program attached to tracepoint: ${arg}`,
+          });
         for (const p of attached) {
           c.rt.ebpf.detach(p.name, arg);
           c.print(`Detached program ${p.name} (${p.fd}) from ${arg}`);
@@ -446,17 +660,26 @@ ${guestKprobeTable(c)}`);
         return;
       }
       const p = c.rt.ebpf.programs().find((q) => q.name === arg);
-      if (p === undefined) throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${arg}\` is neither a tracepoint nor a loaded program`, suggestion: 'see `trace list` and `trace progs`' });
+      if (p === undefined)
+        throw new ShellError({
+          code: 'BAD_ARGUMENT',
+          message: `\`${arg}\` is neither a tracepoint nor a loaded program`,
+          suggestion: 'see `trace list` and `trace progs`',
+        });
       const from = p.attachedTo.join(', ') || 'nothing';
       c.rt.ebpf.unload(p.name);
       c.print(`Unloaded program ${p.name} (${p.fd}), detached from ${from}`);
     },
-    complete: (_a, c) => [...c.rt.ebpf.programs().map((p) => p.name), ...c.rt.ebpf.programs().flatMap((p) => p.attachedTo)],
+    complete: (_a, c) => [
+      ...c.rt.ebpf.programs().map((p) => p.name),
+      ...c.rt.ebpf.programs().flatMap((p) => p.attachedTo),
+    ],
   });
   r.register({
     path: 'trace reset',
     usage: 'trace reset',
-    summary: 'disable every tracepoint, unload every program (hprobes and guest kprobes included), clear the event ring and the statistics',
+    summary:
+      'disable every tracepoint, unload every program (hprobes and guest kprobes included), clear the event ring and the statistics',
     run: (_args, c) => {
       const hp = c.rt.hprobe.list();
       for (const h of [...new Set(hp.map((h) => h.name))]) c.rt.hprobe.detach(h);
@@ -468,40 +691,104 @@ ${guestKprobeTable(c)}`);
       const pending = c.rt.events.stats().pending;
       c.rt.events.clear();
       c.rt.stats.reset();
-      c.print(`Reset: ${progs.length} programs unloaded, ${hp.length} hprobes and ${gk.length} guest kprobes removed, every tracepoint disabled, ${pending} buffered events and the statistics cleared`);
+      c.print(
+        `Reset: ${progs.length} programs unloaded, ${hp.length} hprobes and ${gk.length} guest kprobes removed, every tracepoint disabled, ${pending} buffered events and the statistics cleared`,
+      );
     },
   });
   r.register({
     path: 'trace stat',
     usage: 'trace stat [--hist <event>] [--buckets log2|decade] [--top <n>]',
-    summary: 'per-event statistics, histograms (log2, or the original\'s 8 decade buckets 0-1us ... >1s), attachments and map data',
+    summary:
+      "per-event statistics, histograms (log2, or the original's 8 decade buckets 0-1us ... >1s), attachments and map data",
     run: (args, c) => {
-      const { values } = parseOptions({ usage: 'trace stat [--hist <event>] [--buckets log2|decade] [--top <n>]' }, args, { hist: { type: 'string' }, top: { type: 'string' }, buckets: { type: 'string' } });
-      if (values.buckets !== undefined && values.buckets !== 'log2' && values.buckets !== 'decade') throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${values.buckets}\` is not a bucket kind: log2 or decade` });
+      const { values } = parseOptions(
+        { usage: 'trace stat [--hist <event>] [--buckets log2|decade] [--top <n>]' },
+        args,
+        { hist: { type: 'string' }, top: { type: 'string' }, buckets: { type: 'string' } },
+      );
+      if (values.buckets !== undefined && values.buckets !== 'log2' && values.buckets !== 'decade')
+        throw new ShellError({
+          code: 'BAD_ARGUMENT',
+          message: `\`${values.buckets}\` is not a bucket kind: log2 or decade`,
+        });
       let stats = c.rt.stats.all();
       let histMissing: string | undefined;
       const top = values.top === undefined ? undefined : count(values.top, 10);
       if (top !== undefined) stats = [...stats].sort((a, b) => b.count - a.count).slice(0, top);
-      const out: string[] = [top === undefined ? 'PROBE STATISTICS:' : `TOP ${top} EVENTS (by count):`];
+      const out: string[] = [
+        top === undefined ? 'PROBE STATISTICS:' : `TOP ${top} EVENTS (by count):`,
+      ];
       out.push(
         stats.length === 0
           ? '  (no events recorded: enable tracepoints with `trace enable`)'
-          : renderTable(['EVENT', 'COUNT', 'MIN', 'MAX', 'AVG', 'LAST_TS'], stats.map((s) => [s.name, String(s.count), formatDuration(s.minNs), formatDuration(s.maxNs), formatDuration(s.avgNs), s.lastTimestampNs === undefined ? '-' : formatDuration(Number(s.lastTimestampNs))])),
+          : renderTable(
+              ['EVENT', 'COUNT', 'MIN', 'MAX', 'AVG', 'LAST_TS'],
+              stats.map((s) => [
+                s.name,
+                String(s.count),
+                formatDuration(s.minNs),
+                formatDuration(s.maxNs),
+                formatDuration(s.avgNs),
+                s.lastTimestampNs === undefined ? '-' : formatDuration(Number(s.lastTimestampNs)),
+              ]),
+            ),
       );
       if (values.hist !== undefined) {
         const matches = c.rt.stats.all().filter((s) => s.name.includes(values.hist!));
         if (matches.length === 0) histMissing = values.hist;
-        for (const s of matches) out.push('', values.buckets === 'decade' ? renderDecadeHistogram(s.decadeBuckets, `LATENCY HISTOGRAM (${s.name}):`) : renderHistogram(s.histogram, { title: `LATENCY HISTOGRAM (${s.name}):` }));
+        for (const s of matches)
+          out.push(
+            '',
+            values.buckets === 'decade'
+              ? renderDecadeHistogram(s.decadeBuckets, `LATENCY HISTOGRAM (${s.name}):`)
+              : renderHistogram(s.histogram, { title: `LATENCY HISTOGRAM (${s.name}):` }),
+          );
       }
       const ring = c.rt.events.stats();
-      out.push('', 'EVENT RING:', `  capacity ${ring.capacity} events (${ring.mode === 'drop-newest' ? 'drop mode: a full ring drops the newest' : 'overwrite mode: a full ring overwrites the oldest'}), ${ring.emitted} events, ${ring.pending} waiting, ${ring.lost} ${ring.mode === 'drop-newest' ? 'dropped' : 'overwritten'}`);
-      if (c.recorder !== undefined) out.push(`  recording every event to ${c.recorder.file}: ${c.recorder.count} so far`);
-      else if (ring.lost > 0) out.push('  (`trace record FILE` keeps every event; `trace buffer --size N` makes the ring larger)');
+      out.push(
+        '',
+        'EVENT RING:',
+        `  capacity ${ring.capacity} events (${ring.mode === 'drop-newest' ? 'drop mode: a full ring drops the newest' : 'overwrite mode: a full ring overwrites the oldest'}), ${ring.emitted} events, ${ring.pending} waiting, ${ring.lost} ${ring.mode === 'drop-newest' ? 'dropped' : 'overwritten'}`,
+      );
+      if (c.recorder !== undefined)
+        out.push(`  recording every event to ${c.recorder.file}: ${c.recorder.count} so far`);
+      else if (ring.lost > 0)
+        out.push(
+          '  (`trace record FILE` keeps every event; `trace buffer --size N` makes the ring larger)',
+        );
       const programs = c.rt.ebpf.programs();
       out.push('', 'EBPF ATTACHMENTS:');
-      out.push(programs.length === 0 ? '  (none)' : renderTable(['TRACEPOINT', 'PROG_ID', 'PROG_NAME', 'RUNS', 'ERRORS'], programs.flatMap((p) => p.attachedTo.map((tp) => [tp, String(p.fd), p.name, String(p.stats.runs), String(p.stats.errors)]))));
+      out.push(
+        programs.length === 0
+          ? '  (none)'
+          : renderTable(
+              ['TRACEPOINT', 'PROG_ID', 'PROG_NAME', 'RUNS', 'ERRORS'],
+              programs.flatMap((p) =>
+                p.attachedTo.map((tp) => [
+                  tp,
+                  String(p.fd),
+                  p.name,
+                  String(p.stats.runs),
+                  String(p.stats.errors),
+                ]),
+              ),
+            ),
+      );
       const hprobes = c.rt.hprobe.list();
-      if (hprobes.length > 0) out.push('', renderTable(['HPROBE', 'PROG_ID', 'HITS', 'STATUS'], hprobes.map((p) => [`${p.name}${p.ret ? ' (ret)' : ''}`, String(p.progId), String(p.hits), p.enabled ? 'active' : 'disabled'])));
+      if (hprobes.length > 0)
+        out.push(
+          '',
+          renderTable(
+            ['HPROBE', 'PROG_ID', 'HITS', 'STATUS'],
+            hprobes.map((p) => [
+              `${p.name}${p.ret ? ' (ret)' : ''}`,
+              String(p.progId),
+              String(p.hits),
+              p.enabled ? 'active' : 'disabled',
+            ]),
+          ),
+        );
       const maps = c.rt.ebpf.maps();
       if (maps.length > 0) {
         const rows: string[][] = [];
@@ -515,46 +802,88 @@ ${guestKprobeTable(c)}`);
             continue;
           }
           m.map.forEach((key, value) => {
-            const k = key.length >= 4 ? new DataView(key.buffer, key.byteOffset).getUint32(0, true) : key[0] ?? 0;
-            const v = value.length >= 8 ? new DataView(value.buffer, value.byteOffset).getBigUint64(0, true) : BigInt(value.length >= 4 ? new DataView(value.buffer, value.byteOffset).getUint32(0, true) : value[0] ?? 0);
+            const k =
+              key.length >= 4
+                ? new DataView(key.buffer, key.byteOffset).getUint32(0, true)
+                : (key[0] ?? 0);
+            const v =
+              value.length >= 8
+                ? new DataView(value.buffer, value.byteOffset).getBigUint64(0, true)
+                : BigInt(
+                    value.length >= 4
+                      ? new DataView(value.buffer, value.byteOffset).getUint32(0, true)
+                      : (value[0] ?? 0),
+                  );
             if (v !== 0n) rows.push([m.name, String(k), String(v)]);
             return ++n >= 16;
           });
         }
-        out.push('', 'MAP DATA:', rows.length === 0 ? '  (empty)' : renderTable(['MAP_NAME', 'KEY', 'VALUE'], rows));
+        out.push(
+          '',
+          'MAP DATA:',
+          rows.length === 0 ? '  (empty)' : renderTable(['MAP_NAME', 'KEY', 'VALUE'], rows),
+        );
       }
       c.print(out.join('\n'));
       if (histMissing !== undefined) {
-        throw new ShellError({ code: 'BAD_ARGUMENT', message: `--hist: no event matches \`${histMissing}\``, suggestion: 'see the EVENT column of `trace stat`' });
+        throw new ShellError({
+          code: 'BAD_ARGUMENT',
+          message: `--hist: no event matches \`${histMissing}\``,
+          suggestion: 'see the EVENT column of `trace stat`',
+        });
       }
     },
   });
   const EVENT_HEADER = `${'TIMESTAMP'.padEnd(15)} ${'CPU'.padEnd(5)} ${'TYPE'.padEnd(12)} ${'EVENT'.padEnd(30)} DETAILS`;
   const renderEvent = eventRow;
-  const lostNote = (c: Ctx) => (c.rt.events.stats().lost > 0 ? [`(${c.rt.events.stats().lost} events lost so far: the ring was full)`] : []);
+  const lostNote = (c: Ctx) =>
+    c.rt.events.stats().lost > 0
+      ? [`(${c.rt.events.stats().lost} events lost so far: the ring was full)`]
+      : [];
   r.register({
     path: 'trace dump',
     usage: 'trace dump [--filter <tracepoint|hprobe|kprobe|vm<N>>] [-n <count>]',
     summary: 'print and consume buffered events (at most 4096, or -n)',
     run: (args, c) => {
-      const { values } = parseOptions({ usage: 'trace dump [--filter ...] [-n <count>]' }, args, { filter: { type: 'string' }, n: { type: 'string', short: 'n' } });
+      const { values } = parseOptions({ usage: 'trace dump [--filter ...] [-n <count>]' }, args, {
+        filter: { type: 'string' },
+        n: { type: 'string', short: 'n' },
+      });
       const filter = eventFilter(values.filter);
       const limit = count(values.n, 0);
-      const events = c.rt.events.drain({ max: limit === 0 ? 4096 : limit, ...(filter === undefined ? {} : { filter }) });
-      c.print([EVENT_HEADER, ...events.map((e) => renderEvent(e)), events.length === 0 ? '(no events)' : `${events.length} events displayed.`, ...lostNote(c)].join('\n'));
+      const events = c.rt.events.drain({
+        max: limit === 0 ? 4096 : limit,
+        ...(filter === undefined ? {} : { filter }),
+      });
+      c.print(
+        [
+          EVENT_HEADER,
+          ...events.map((e) => renderEvent(e)),
+          events.length === 0 ? '(no events)' : `${events.length} events displayed.`,
+          ...lostNote(c),
+        ].join('\n'),
+      );
     },
   });
   r.register({
     path: 'trace stream',
-    usage: 'trace stream [--filter <tracepoint|hprobe|kprobe|vm<N>>] [-n <count>] [--for <duration>]',
-    summary: 'run virtual time and print events as they happen, until -n events (default 32), --for (default 100ms), or Enter / q in the interactive shell',
+    usage:
+      'trace stream [--filter <tracepoint|hprobe|kprobe|vm<N>>] [-n <count>] [--for <duration>]',
+    summary:
+      'run virtual time and print events as they happen, until -n events (default 32), --for (default 100ms), or Enter / q in the interactive shell',
     run: async (args, c) => {
       const usage = 'trace stream [--filter ...] [-n <count>] [--for <duration>]';
-      const { values } = parseOptions({ usage }, args, { filter: { type: 'string' }, n: { type: 'string', short: 'n' }, for: { type: 'string' } });
+      const { values } = parseOptions({ usage }, args, {
+        filter: { type: 'string' },
+        n: { type: 'string', short: 'n' },
+        for: { type: 'string' },
+      });
       const filter = eventFilter(values.filter);
       const limit = count(values.n, 32);
       const span = values.for === undefined ? 100_000_000n : parseDuration(values.for);
-      c.print(`Streaming events for up to ${formatDuration(Number(span))} of virtual time...${c.onKey === undefined ? '' : ' (press Enter or q to stop)'}\n${EVENT_HEADER}`);
+      c.print(
+        `Streaming events for up to ${formatDuration(Number(span))} of virtual time...${c.onKey === undefined ? '' : ' (press Enter or q to stop)'}\n${EVENT_HEADER}`,
+      );
       let shown = 0;
       let stopped = false;
       const unlisten = c.onKey?.((key) => {
@@ -563,14 +892,22 @@ ${guestKprobeTable(c)}`);
       const end = c.vmm.timeNs + span;
       const step = 1_000_000n;
       const show = () => {
-        for (const e of c.rt.events.drain({ max: limit - shown, ...(filter === undefined ? {} : { filter }) })) {
+        for (const e of c.rt.events.drain({
+          max: limit - shown,
+          ...(filter === undefined ? {} : { filter }),
+        })) {
           c.print(renderEvent(e));
           shown++;
         }
       };
       show();
       try {
-        while (!stopped && shown < limit && c.vmm.timeNs < end && c.vmm.vms().some((vm) => vm.status === 'Running')) {
+        while (
+          !stopped &&
+          shown < limit &&
+          c.vmm.timeNs < end &&
+          c.vmm.vms().some((vm) => vm.status === 'Running')
+        ) {
           c.vmm.run(end - c.vmm.timeNs < step ? end - c.vmm.timeNs : step);
           show();
           // let a key press in (interactive only: --exec runs straight through, deterministic)
@@ -579,24 +916,38 @@ ${guestKprobeTable(c)}`);
       } finally {
         unlisten?.();
       }
-      c.print([shown >= limit ? `Reached limit of ${limit} events.` : `Stream stopped. ${shown} events displayed.`, ...lostNote(c)].join('\n'));
+      c.print(
+        [
+          shown >= limit
+            ? `Reached limit of ${limit} events.`
+            : `Stream stopped. ${shown} events displayed.`,
+          ...lostNote(c),
+        ].join('\n'),
+      );
     },
   });
   r.register({
     path: 'trace record',
     usage: 'trace record <file>|stop',
-    summary: 'stream every event to a file as it happens (JSON lines; nothing lost whatever the ring keeps); `trace record stop` ends it',
-    details: 'The file is complete after each command. `export trace out.json --from <file>` turns it into a Perfetto trace.\n`axvisor run --record <file>` starts recording before the VMs are created.',
+    summary:
+      'stream every event to a file as it happens (JSON lines; nothing lost whatever the ring keeps); `trace record stop` ends it',
+    details:
+      'The file is complete after each command. `export trace out.json --from <file>` turns it into a Perfetto trace.\n`axvisor run --record <file>` starts recording before the VMs are created.',
     run: (args, c) => {
       need(args, 1, 'trace record <file>|stop');
       if (args[0] === 'stop') {
-        if (c.recorder === undefined) throw new ShellError({ code: 'COMMAND_FAILED', message: 'no recording is running' });
+        if (c.recorder === undefined)
+          throw new ShellError({ code: 'COMMAND_FAILED', message: 'no recording is running' });
         c.recorder.stop();
         c.print(`Recorded ${c.recorder.count} events to ${c.recorder.file}`);
         c.recorder = undefined;
         return;
       }
-      if (c.recorder !== undefined) throw new ShellError({ code: 'COMMAND_FAILED', message: `already recording to ${c.recorder.file}: \`trace record stop\` first` });
+      if (c.recorder !== undefined)
+        throw new ShellError({
+          code: 'COMMAND_FAILED',
+          message: `already recording to ${c.recorder.file}: \`trace record stop\` first`,
+        });
       c.recorder = new EventRecorder(c.rt.events, resolve(args[0]!));
       c.print(`Recording every event to ${c.recorder.file}`);
     },
@@ -605,16 +956,32 @@ ${guestKprobeTable(c)}`);
   r.register({
     path: 'trace buffer',
     usage: 'trace buffer [--size <events>] [--mode drop|overwrite]',
-    summary: "event ring size and what a full ring does: drop the newest (default) or overwrite the oldest (ftrace's overwrite mode)",
+    summary:
+      "event ring size and what a full ring does: drop the newest (default) or overwrite the oldest (ftrace's overwrite mode)",
     run: (args, c) => {
       const usage = 'trace buffer [--size <events>] [--mode drop|overwrite]';
-      const { values } = parseOptions({ usage }, args, { size: { type: 'string' }, mode: { type: 'string' } });
-      if (values.mode !== undefined && values.mode !== 'drop' && values.mode !== 'overwrite') throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${values.mode}\` is not a mode: drop or overwrite` });
+      const { values } = parseOptions({ usage }, args, {
+        size: { type: 'string' },
+        mode: { type: 'string' },
+      });
+      if (values.mode !== undefined && values.mode !== 'drop' && values.mode !== 'overwrite')
+        throw new ShellError({
+          code: 'BAD_ARGUMENT',
+          message: `\`${values.mode}\` is not a mode: drop or overwrite`,
+        });
       const size = values.size === undefined ? undefined : count(values.size, 0);
-      if (size === 0) throw new ShellError({ code: 'BAD_ARGUMENT', message: 'the ring holds at least 1 event' });
-      c.rt.events.configure({ ...(size === undefined ? {} : { capacity: size }), ...(values.mode === undefined ? {} : { mode: values.mode === 'drop' ? 'drop-newest' : 'overwrite-oldest' }) });
+      if (size === 0)
+        throw new ShellError({ code: 'BAD_ARGUMENT', message: 'the ring holds at least 1 event' });
+      c.rt.events.configure({
+        ...(size === undefined ? {} : { capacity: size }),
+        ...(values.mode === undefined
+          ? {}
+          : { mode: values.mode === 'drop' ? 'drop-newest' : 'overwrite-oldest' }),
+      });
       const st = c.rt.events.stats();
-      c.print(`event ring: ${st.capacity} events, ${st.mode === 'drop-newest' ? 'drop' : 'overwrite'} mode, ${st.pending} waiting, ${st.lost} lost so far`);
+      c.print(
+        `event ring: ${st.capacity} events, ${st.mode === 'drop-newest' ? 'drop' : 'overwrite'} mode, ${st.pending} waiting, ${st.lost} lost so far`,
+      );
     },
   });
   r.register({
@@ -622,7 +989,9 @@ ${guestKprobeTable(c)}`);
     usage: 'trace printk [-n <count>]',
     summary: 'the last lines programs printed with bpf_trace_printk',
     run: (args, c) => {
-      const { values } = parseOptions({ usage: 'trace printk [-n <count>]' }, args, { n: { type: 'string', short: 'n' } });
+      const { values } = parseOptions({ usage: 'trace printk [-n <count>]' }, args, {
+        n: { type: 'string', short: 'n' },
+      });
       const lines = c.rt.ebpf.printk.slice(-count(values.n, 20));
       c.print(lines.length === 0 ? '(no printk output)' : lines.join('\n'));
     },
@@ -634,7 +1003,11 @@ ${guestKprobeTable(c)}`);
     run: (args, c) => {
       if (args.length > 0) {
         const v = args[0]!.toLowerCase();
-        if (!['on', 'off', 'true', 'false', '1', '0'].includes(v)) throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${args[0]}\` is not on or off` });
+        if (!['on', 'off', 'true', 'false', '1', '0'].includes(v))
+          throw new ShellError({
+            code: 'BAD_ARGUMENT',
+            message: `\`${args[0]}\` is not on or off`,
+          });
         c.verbose = ['on', 'true', '1'].includes(v);
       }
       c.print(`verbose: ${c.verbose ? 'on' : 'off'}`);
@@ -645,10 +1018,14 @@ ${guestKprobeTable(c)}`);
   r.register({
     path: 'trace kprobe',
     usage: 'trace kprobe vm<id>:<symbol[+off]|0xaddr> <prog> [--inject] [--ret]',
-    summary: 'attach a program to a guest kernel function (stage-2 fault, or BRK with --inject; --ret at its return)',
+    summary:
+      'attach a program to a guest kernel function (stage-2 fault, or BRK with --inject; --ret at its return)',
     run: (args, c) => {
       const usage = 'trace kprobe vm<id>:<symbol[+off]|0xaddr> <prog> [--inject] [--ret]';
-      const { values, positionals } = parseOptions({ usage }, args, { inject: { type: 'boolean' }, ret: { type: 'boolean' } });
+      const { values, positionals } = parseOptions({ usage }, args, {
+        inject: { type: 'boolean' },
+        ret: { type: 'boolean' },
+      });
       need(positionals, 2, usage);
       const [target, progArg] = positionals as [string, string];
       const { name, context, loadedNow } = guestProgram(c, progArg);
@@ -663,9 +1040,19 @@ ${guestKprobeTable(c)}`);
       }
       if (loadedNow) c.print(`Loaded program '${name}' with id ${c.rt.ebpf.program(name).fd}`);
       const what = `${e.ret ? 'kretprobe' : 'kprobe'} ${e.enabled ? 'attached' : 'registered pending enable'}: vm${e.vmId}:0x${e.gva.toString(16)}${e.symbol === undefined ? '' : ` (${e.symbol})`} -> prog ${e.programFd} (mode=${modeText(e.mode)})`;
-      c.print(e.enabled ? what : `${what}\n  the address has no guest translation yet; it is armed when the guest maps it (MMU on, tables written)`);
+      c.print(
+        e.enabled
+          ? what
+          : `${what}\n  the address has no guest translation yet; it is armed when the guest maps it (MMU on, tables written)`,
+      );
     },
-    complete: (a, c, fragment) => [...(a.some((w) => !w.startsWith('--')) ? c.rt.ebpf.programs().map((p) => p.name) : guestTargetCompletions(c, fragment)), '--inject', '--ret'],
+    complete: (a, c, fragment) => [
+      ...(a.some((w) => !w.startsWith('--'))
+        ? c.rt.ebpf.programs().map((p) => p.name)
+        : guestTargetCompletions(c, fragment)),
+      '--inject',
+      '--ret',
+    ],
   });
   r.register({
     path: 'trace unkprobe',
@@ -676,15 +1063,20 @@ ${guestKprobeTable(c)}`);
       const e = c.rt.guestKprobes.detach(args[0]!);
       c.print(`${e.ret ? 'kretprobe' : 'kprobe'} detached: vm${e.vmId}:0x${e.gva.toString(16)}`);
     },
-    complete: (_a, c) => c.rt.guestKprobes.list().map((e) => `vm${e.vmId}:${e.symbol ?? `0x${e.gva.toString(16)}`}`),
+    complete: (_a, c) =>
+      c.rt.guestKprobes.list().map((e) => `vm${e.vmId}:${e.symbol ?? `0x${e.gva.toString(16)}`}`),
   });
   r.register({
     path: 'trace loadsyms',
     usage: 'trace loadsyms vm<id> [--kallsyms] <path> [--kaslr <0xoffset|vbar>]',
-    summary: "load a guest's symbols from an ELF image, an nm / System.map file, or a Linux arm64 Image's kallsyms",
+    summary:
+      "load a guest's symbols from an ELF image, an nm / System.map file, or a Linux arm64 Image's kallsyms",
     run: (args, c) => {
       const usage = 'trace loadsyms vm<id> [--kallsyms] <path> [--kaslr <0xoffset|vbar>]';
-      const { values, positionals } = parseOptions({ usage }, args, { kallsyms: { type: 'boolean' }, kaslr: { type: 'string' } });
+      const { values, positionals } = parseOptions({ usage }, args, {
+        kallsyms: { type: 'boolean' },
+        kaslr: { type: 'string' },
+      });
       need(positionals, 2, usage);
       const vm = c.vm(positionals[0]!);
       const path = positionals[1]!;
@@ -692,15 +1084,26 @@ ${guestKprobeTable(c)}`);
       try {
         bytes = new Uint8Array(readFileSync(path));
       } catch (e) {
-        throw new ShellError({ code: 'BAD_ARGUMENT', message: `cannot read \`${path}\`: ${(e as Error).message}`, cause: e });
+        throw new ShellError({
+          code: 'BAD_ARGUMENT',
+          message: `cannot read \`${path}\`: ${(e as Error).message}`,
+          cause: e,
+        });
       }
       const linux = isLinuxArm64Image(bytes);
       if ((values.kallsyms === true || values.kaslr !== undefined) && !linux) {
-        throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${path}\` is not a Linux arm64 Image (no \`ARM\\x64\` magic at 0x38)` });
+        throw new ShellError({
+          code: 'BAD_ARGUMENT',
+          message: `\`${path}\` is not a Linux arm64 Image (no \`ARM\\x64\` magic at 0x38)`,
+        });
       }
       if (!linux) {
-        const elf = bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
-        const n = c.rt.guestKprobes.loadSymbols(vm.id, elf ? bytes : new TextDecoder().decode(bytes));
+        const elf =
+          bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
+        const n = c.rt.guestKprobes.loadSymbols(
+          vm.id,
+          elf ? bytes : new TextDecoder().decode(bytes),
+        );
         c.print(`Loaded ${n} symbols for vm${vm.id} from '${path}'`);
         return;
       }
@@ -710,15 +1113,25 @@ ${guestKprobeTable(c)}`);
       let offset = 0n;
       if (values.kaslr === 'vbar') {
         const vbar = vm.vcpus[0]?.cpu.getSysReg(VBAR_EL1) ?? 0n;
-        if (vbar === 0n) throw new ShellError({ code: 'COMMAND_FAILED', message: `VBAR_EL1 of vm${vm.id} vCPU 0 is not set yet (the kernel sets it early in boot): run the guest first, or give --kaslr 0x<offset>` });
+        if (vbar === 0n)
+          throw new ShellError({
+            code: 'COMMAND_FAILED',
+            message: `VBAR_EL1 of vm${vm.id} vCPU 0 is not set yet (the kernel sets it early in boot): run the guest first, or give --kaslr 0x<offset>`,
+          });
         offset = kaslrOffsetFromSymbol(k, 'vectors', vbar);
       } else if (values.kaslr !== undefined) {
-        if (!/^0x[0-9a-f]+$/i.test(values.kaslr)) throw new ShellError({ code: 'BAD_ARGUMENT', message: `bad --kaslr \`${values.kaslr}\`: use 0x<offset> or vbar; usage: ${usage}` });
+        if (!/^0x[0-9a-f]+$/i.test(values.kaslr))
+          throw new ShellError({
+            code: 'BAD_ARGUMENT',
+            message: `bad --kaslr \`${values.kaslr}\`: use 0x<offset> or vbar; usage: ${usage}`,
+          });
         offset = BigInt(values.kaslr);
       }
       if (offset !== 0n) k = relocateLinuxKallsyms(k, offset);
       const n = c.rt.guestKprobes.loadSymbols(vm.id, k.table);
-      c.print(`Loaded ${n} symbols for vm${vm.id} from '${path}' (Linux kallsyms${offset === 0n ? '' : `, KASLR offset 0x${offset.toString(16)}`})`);
+      c.print(
+        `Loaded ${n} symbols for vm${vm.id} from '${path}' (Linux kallsyms${offset === 0n ? '' : `, KASLR offset 0x${offset.toString(16)}`})`,
+      );
     },
   });
   r.register({
@@ -733,13 +1146,21 @@ ${guestKprobeTable(c)}`);
       if (args[1] === 'search') {
         need(args, 3, 'trace gsym vm<id> search <pattern>');
         const found = g.search(vm.id, args[2]!, 20);
-        c.print(found.length === 0 ? `No symbols for vm${vm.id} containing '${args[2]}'` : found.map((s) => `${hex16(s.address)} T ${s.name}`).join('\n'));
+        c.print(
+          found.length === 0
+            ? `No symbols for vm${vm.id} containing '${args[2]}'`
+            : found.map((s) => `${hex16(s.address)} T ${s.name}`).join('\n'),
+        );
         return;
       }
       if (/^0x/i.test(args[1]!)) {
         const addr = hexAddress(args[1]!);
         const hit = g.symbolAt(vm.id, addr);
-        c.print(hit === undefined ? `No symbol for vm${vm.id} at ${hex16(addr)}` : `${hex16(addr)} ${hit.type} ${hit.name}${hit.offset === 0n ? '' : `+0x${hit.offset.toString(16)}`}`);
+        c.print(
+          hit === undefined
+            ? `No symbol for vm${vm.id} at ${hex16(addr)}`
+            : `${hex16(addr)} ${hit.type} ${hit.name}${hit.offset === 0n ? '' : `+0x${hit.offset.toString(16)}`}`,
+        );
         return;
       }
       const a = g.addressOf(vm.id, args[1]!);
@@ -748,8 +1169,17 @@ ${guestKprobeTable(c)}`);
         return;
       }
       const all = g.search(vm.id, '', 100_000).map((s) => s.name);
-      const near = [...new Set(all)].map((n) => [n, editDistance(n, args[1]!)] as const).sort((x, y) => x[1] - y[1] || (x[0] < y[0] ? -1 : 1)).slice(0, 5).filter((x) => x[1] <= Math.max(3, args[1]!.length / 2));
-      c.print([`Symbol '${args[1]}' not found for vm${vm.id}`, ...(near.length === 0 ? [] : ['Did you mean:', ...near.map(([n]) => `  ${n}`)])].join('\n'));
+      const near = [...new Set(all)]
+        .map((n) => [n, editDistance(n, args[1]!)] as const)
+        .sort((x, y) => x[1] - y[1] || (x[0] < y[0] ? -1 : 1))
+        .slice(0, 5)
+        .filter((x) => x[1] <= Math.max(3, args[1]!.length / 2));
+      c.print(
+        [
+          `Symbol '${args[1]}' not found for vm${vm.id}`,
+          ...(near.length === 0 ? [] : ['Did you mean:', ...near.map(([n]) => `  ${n}`)]),
+        ].join('\n'),
+      );
     },
   });
 
@@ -762,7 +1192,9 @@ ${guestKprobeTable(c)}`);
     run: (args, c) => {
       need(args, 1, 'ksym lookup <name>');
       const a = c.rt.symbols.addressOf(args[0]!);
-      c.print(a === undefined ? `Symbol '${args[0]}' not found` : `${args[0]} = 0x${a.toString(16)}`);
+      c.print(
+        a === undefined ? `Symbol '${args[0]}' not found` : `${args[0]} = 0x${a.toString(16)}`,
+      );
     },
   });
   r.register({
@@ -776,7 +1208,12 @@ ${guestKprobeTable(c)}`);
         c.print(`No symbols found containing '${args[0]}'`);
         return;
       }
-      const lines = [`Found ${found.length} symbol(s) matching '${args[0]}':`, ...found.map((s) => `  0x${s.address.toString(16).padStart(16, '0')}  ${s.table}:${s.name}`)];
+      const lines = [
+        `Found ${found.length} symbol(s) matching '${args[0]}':`,
+        ...found.map(
+          (s) => `  0x${s.address.toString(16).padStart(16, '0')}  ${s.table}:${s.name}`,
+        ),
+      ];
       if (found.length === 50) lines.push('  ... (limited to 50 results)');
       c.print(lines.join('\n'));
     },
@@ -784,31 +1221,49 @@ ${guestKprobeTable(c)}`);
   r.register({
     path: 'ksym addr',
     usage: 'ksym addr [<table>:]<hex>',
-    summary: 'the symbol containing an address; `vm1:0x40080000` or `axvisor:0x...` asks one table (guests all load at the same addresses)',
+    summary:
+      'the symbol containing an address; `vm1:0x40080000` or `axvisor:0x...` asks one table (guests all load at the same addresses)',
     run: (args, c) => {
       need(args, 1, 'ksym addr [<table>:]<hex>');
       const colon = args[0]!.indexOf(':');
       const table = colon > 0 ? args[0]!.slice(0, colon) : undefined;
-      if (table !== undefined && c.rt.symbols.get(table) === undefined) throw new ShellError({ code: 'BAD_ARGUMENT', message: `no symbol table \`${table}\` (have: ${c.rt.symbols.tables().join(', ')})` });
+      if (table !== undefined && c.rt.symbols.get(table) === undefined)
+        throw new ShellError({
+          code: 'BAD_ARGUMENT',
+          message: `no symbol table \`${table}\` (have: ${c.rt.symbols.tables().join(', ')})`,
+        });
       const text = args[0]!.slice(colon + 1);
       const addr = hexAddress(/^0x/i.test(text) ? text : `0x${text}`);
       // without a table, every table that has the address answers (the guests share addresses)
-      const hits = (table === undefined ? c.rt.symbols.tables() : [table]).map((t) => c.rt.symbols.lookup(addr, t)).filter((h) => h !== undefined);
-      c.print(hits.length === 0 ? `No symbol found at address 0x${addr.toString(16)}` : hits.map((hit) => `0x${addr.toString(16)} = ${hit.table}:${hit.name}+0x${hit.offset.toString(16)} (size: ${hit.size}, type: ${hit.type})`).join('\n'));
+      const hits = (table === undefined ? c.rt.symbols.tables() : [table])
+        .map((t) => c.rt.symbols.lookup(addr, t))
+        .filter((h) => h !== undefined);
+      c.print(
+        hits.length === 0
+          ? `No symbol found at address 0x${addr.toString(16)}`
+          : hits
+              .map(
+                (hit) =>
+                  `0x${addr.toString(16)} = ${hit.table}:${hit.name}+0x${hit.offset.toString(16)} (size: ${hit.size}, type: ${hit.type})`,
+              )
+              .join('\n'),
+      );
     },
   });
 
   r.register({
     path: 'export trace',
     usage: 'export trace <file.json> [--from <recording>]',
-    summary: 'write vCPU slices, exits and VM events as Chrome trace-event JSON (Perfetto, chrome://tracing); --from: every event of a `trace record` file instead',
+    summary:
+      'write vCPU slices, exits and VM events as Chrome trace-event JSON (Perfetto, chrome://tracing); --from: every event of a `trace record` file instead',
     run: (args, c) => {
       const usage = 'export trace <file.json> [--from <recording>]';
       const { values, positionals } = parseOptions({ usage }, args, { from: { type: 'string' } });
       need(positionals, 1, usage);
       const file = resolve(positionals[0]!);
       if (values.from !== undefined) {
-        if (c.recorder !== undefined && resolve(values.from) === c.recorder.file) c.recorder.flush();
+        if (c.recorder !== undefined && resolve(values.from) === c.recorder.file)
+          c.recorder.flush();
         const events = readRecording(values.from);
         writeFileSync(file, chromeTraceFromRecording(events));
         c.print(`wrote ${events.length} events from ${values.from} to ${file}`);
@@ -871,14 +1326,20 @@ export function guestTargetCompletions(c: Pick<Session, 'rt' | 'vmm'>, fragment:
  * @param c - the session (its runtime).
  * @returns the block.
  */
-export function guestKprobeTable(c: Pick<Session, 'rt'> & Partial<Pick<Session, 'probes'>>): string {
+export function guestKprobeTable(
+  c: Pick<Session, 'rt'> & Partial<Pick<Session, 'probes'>>,
+): string {
   const rows = c.rt.guestKprobes.list().map((e) => [
     `vm${e.vmId}`,
     e.symbol ?? `0x${e.gva.toString(16).padStart(16, '0')}`,
     String(e.hits),
     String(e.programFd),
     // a stage-2 probe whose page was hot traps with a BRK now (GuestProbeInfo.brkFallback)
-    e.mode === 'BrkInject' ? 'brk' : c.probes?.get(e.vmId, e.gva)?.brkFallback === true ? 's2fault->brk' : 's2fault',
+    e.mode === 'BrkInject'
+      ? 'brk'
+      : c.probes?.get(e.vmId, e.gva)?.brkFallback === true
+        ? 's2fault->brk'
+        : 's2fault',
     e.ret ? 'yes' : 'no',
     e.enabled ? 'yes' : 'pending',
   ]);
@@ -890,18 +1351,26 @@ export function guestKprobeTable(c: Pick<Session, 'rt'> & Partial<Pick<Session, 
  * under its own name). Precompiled `kprobe/` and `kretprobe/` programs read the register
  * context; others get the TraceContext + x0..x7 context.
  */
-function guestProgram(c: Ctx, arg: string): { name: string; context: 'trace-context' | 'pt-regs'; loadedNow: boolean } {
+function guestProgram(
+  c: Ctx,
+  arg: string,
+): { name: string; context: 'trace-context' | 'pt-regs'; loadedNow: boolean } {
   const loaded = c.rt.ebpf.programs();
   const byFd = /^\d+$/.test(arg) ? loaded.find((p) => p.fd === Number(arg)) : undefined;
   const name = byFd?.name ?? arg;
   let loadedNow = false;
   if (!loaded.some((p) => p.name === name)) {
-    if (/^\d+$/.test(arg)) throw new ShellError({ code: 'BAD_ARGUMENT', message: `no loaded program with id ${arg}` });
+    if (/^\d+$/.test(arg))
+      throw new ShellError({ code: 'BAD_ARGUMENT', message: `no loaded program with id ${arg}` });
     c.rt.ebpf.loadObject(name, c.rt.precompiled.object(name));
     loadedNow = true;
   }
   const pre = c.rt.precompiled.list().find((p) => p.name === name);
-  return { name, context: pre !== undefined && /^k(ret)?probe\//.test(pre.section) ? 'pt-regs' : 'trace-context', loadedNow };
+  return {
+    name,
+    context: pre !== undefined && /^k(ret)?probe\//.test(pre.section) ? 'pt-regs' : 'trace-context',
+    loadedNow,
+  };
 }
 
 /** Exit reason code as `Name (code)`. @param code - trace code. @returns the text. */

@@ -26,7 +26,13 @@ export class ShellError extends Error {
   readonly [SHELL_BRAND] = true;
 
   /** @param options - code, message, optional column, suggestion and cause. */
-  constructor(options: { code: ShellErrorCode; message: string; column?: number; suggestion?: string; cause?: unknown }) {
+  constructor(options: {
+    code: ShellErrorCode;
+    message: string;
+    column?: number;
+    suggestion?: string;
+    cause?: unknown;
+  }) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ShellError';
     this.code = options.code;

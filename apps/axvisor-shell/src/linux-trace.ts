@@ -33,9 +33,19 @@ export const LINUX_OPEN_FUNCTION = 'do_sys_openat2';
 export function linuxCommOffsetFromBtf(image: Uint8Array): number | undefined {
   const view = new DataView(image.buffer, image.byteOffset, image.byteLength);
   for (let i = 0; i + 24 <= image.length; i += 4) {
-    if (image[i] !== 0x9f || image[i + 1] !== 0xeb || image[i + 2] !== 1 || view.getUint32(i + 4, true) !== 24) continue;
+    if (
+      image[i] !== 0x9f ||
+      image[i + 1] !== 0xeb ||
+      image[i + 2] !== 1 ||
+      view.getUint32(i + 4, true) !== 24
+    )
+      continue;
     const length = 24 + view.getUint32(i + 16, true) + view.getUint32(i + 20, true);
-    if (view.getUint32(i + 8, true) + view.getUint32(i + 12, true) > view.getUint32(i + 16, true) || i + length > image.length) continue;
+    if (
+      view.getUint32(i + 8, true) + view.getUint32(i + 12, true) > view.getUint32(i + 16, true) ||
+      i + length > image.length
+    )
+      continue;
     let btf: Btf;
     try {
       btf = Btf.parse(image.subarray(i, i + length));
@@ -103,16 +113,31 @@ const cString = (b: Uint8Array): string => {
  * @returns the readers.
  * @throws {ShellError} `BAD_ARGUMENT` when the Image has no BTF with `task_struct.comm`.
  */
-export function attachLinuxTracing(session: Session, vmId: number, image: Uint8Array, mode: GuestKprobeMode = 'BrkInject'): LinuxTracing {
+export function attachLinuxTracing(
+  session: Session,
+  vmId: number,
+  image: Uint8Array,
+  mode: GuestKprobeMode = 'BrkInject',
+): LinuxTracing {
   const { rt } = session;
   const commOffset = linuxCommOffsetFromBtf(image);
-  if (commOffset === undefined) throw new ShellError({ code: 'BAD_ARGUMENT', message: `vm${vmId}: the kernel Image has no BTF describing task_struct.comm (CONFIG_DEBUG_INFO_BTF)` });
+  if (commOffset === undefined)
+    throw new ShellError({
+      code: 'BAD_ARGUMENT',
+      message: `vm${vmId}: the kernel Image has no BTF describing task_struct.comm (CONFIG_DEBUG_INFO_BTF)`,
+    });
   for (const name of ['syscalls', 'openat']) {
-    if (!rt.ebpf.programs().some((p) => p.name === name)) rt.ebpf.loadObject(name, rt.precompiled.object(name), { contextSize: GUEST_KPROBE_CONTEXT_SIZE });
+    if (!rt.ebpf.programs().some((p) => p.name === name))
+      rt.ebpf.loadObject(name, rt.precompiled.object(name), {
+        contextSize: GUEST_KPROBE_CONTEXT_SIZE,
+      });
   }
   rt.ebpf.map('syscalls:syscall_config').update(u32(0), u64(BigInt(commOffset)));
   rt.ebpf.map('openat:openat_config').update(u32(0), u64(BigInt(commOffset)));
-  for (const [fn, program] of [[LINUX_SYSCALL_FUNCTION, 'syscalls'], [LINUX_OPEN_FUNCTION, 'openat']] as const) {
+  for (const [fn, program] of [
+    [LINUX_SYSCALL_FUNCTION, 'syscalls'],
+    [LINUX_OPEN_FUNCTION, 'openat'],
+  ] as const) {
     rt.guestKprobes.attach(`vm${vmId}:${fn}+0x4`, program, { mode });
     rt.guestKprobes.attach(`vm${vmId}:${fn}`, program, { mode, ret: true });
   }
@@ -126,7 +151,12 @@ export function attachLinuxTracing(session: Session, vmId: number, image: Uint8A
       const rows: LinuxSyscallRow[] = [];
       rt.ebpf.map('syscalls:syscall_counts').forEach((k, v) => {
         const nr = new DataView(k.buffer, k.byteOffset).getUint32(16, true);
-        rows.push({ comm: cString(k.subarray(0, 16)), nr, name: linuxSyscallName(nr), count: Number(new DataView(v.buffer, v.byteOffset).getBigUint64(0, true)) });
+        rows.push({
+          comm: cString(k.subarray(0, 16)),
+          nr,
+          name: linuxSyscallName(nr),
+          count: Number(new DataView(v.buffer, v.byteOffset).getBigUint64(0, true)),
+        });
       });
       return rows.sort((a, b) => b.count - a.count || a.comm.localeCompare(b.comm) || a.nr - b.nr);
     },
@@ -134,7 +164,8 @@ export function attachLinuxTracing(session: Session, vmId: number, image: Uint8A
       const out = new Map<number, number[]>();
       rt.ebpf.map('syscalls:syscall_latency').forEach((k, v) => {
         const d = new DataView(k.buffer, k.byteOffset);
-        const nr = d.getUint32(0, true), bucket = d.getUint32(4, true);
+        const nr = d.getUint32(0, true),
+          bucket = d.getUint32(4, true);
         const b = out.get(nr) ?? new Array<number>(64).fill(0);
         b[bucket] = Number(new DataView(v.buffer, v.byteOffset).getBigUint64(0, true));
         out.set(nr, b);
@@ -144,7 +175,12 @@ export function attachLinuxTracing(session: Session, vmId: number, image: Uint8A
     opens() {
       ring().consume((d) => {
         const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
-        opens.push({ comm: cString(d.subarray(0, 16)), filename: cString(d.subarray(16, 80)), ret: Number(v.getBigInt64(80, true)), durationNs: v.getBigUint64(88, true) });
+        opens.push({
+          comm: cString(d.subarray(0, 16)),
+          filename: cString(d.subarray(16, 80)),
+          ret: Number(v.getBigInt64(80, true)),
+          durationNs: v.getBigUint64(88, true),
+        });
       });
       return [...opens];
     },
@@ -161,7 +197,11 @@ export function attachLinuxTracing(session: Session, vmId: number, image: Uint8A
  * @param attach - what to do at that point.
  * @returns `poll`: true once attached.
  */
-export function attachWhenBooted(session: Session, vm: Vm, attach: () => void): { poll(): boolean } {
+export function attachWhenBooted(
+  session: Session,
+  vm: Vm,
+  attach: () => void,
+): { poll(): boolean } {
   let paused = false;
   let done = false;
   const off = vm.onConsole(() => {
@@ -191,7 +231,12 @@ export function attachWhenBooted(session: Session, vm: Vm, attach: () => void): 
  * @param poll - from {@link attachWhenBooted}, or undefined.
  * @param limitNs - at most this much virtual time (default 120 s).
  */
-export function runLinuxVm(session: Session, vm: Vm, poll: (() => boolean) | undefined, limitNs = 120_000_000_000n): void {
+export function runLinuxVm(
+  session: Session,
+  vm: Vm,
+  poll: (() => boolean) | undefined,
+  limitNs = 120_000_000_000n,
+): void {
   const end = session.vmm.timeNs + limitNs;
   while ((vm.status === 'Running' || vm.status === 'Suspended') && session.vmm.timeNs < end) {
     session.vmm.run(100_000_000n);

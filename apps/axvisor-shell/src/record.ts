@@ -53,7 +53,11 @@ export class EventRecorder {
     try {
       this.#fd = openSync(file, 'w');
     } catch (e) {
-      throw new ShellError({ code: 'BAD_ARGUMENT', message: `cannot write \`${file}\`: ${(e as Error).message}`, cause: e });
+      throw new ShellError({
+        code: 'BAD_ARGUMENT',
+        message: `cannot write \`${file}\`: ${(e as Error).message}`,
+        cause: e,
+      });
     }
     this.#unfollow = events.follow((e) => this.#write(e));
   }
@@ -101,7 +105,11 @@ export function readRecording(file: string): RecordedEvent[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ShellError({ code: 'BAD_ARGUMENT', message: `cannot read \`${file}\`: ${(e as Error).message}`, cause: e });
+    throw new ShellError({
+      code: 'BAD_ARGUMENT',
+      message: `cannot read \`${file}\`: ${(e as Error).message}`,
+      cause: e,
+    });
   }
   const out: RecordedEvent[] = [];
   const lines = text.split('\n');
@@ -111,9 +119,16 @@ export function readRecording(file: string): RecordedEvent[] {
     try {
       e = JSON.parse(lines[i]!) as RecordedEvent;
     } catch {
-      throw new ShellError({ code: 'BAD_ARGUMENT', message: `${file}:${i + 1}: not a recorded event (written by \`trace record\`)` });
+      throw new ShellError({
+        code: 'BAD_ARGUMENT',
+        message: `${file}:${i + 1}: not a recorded event (written by \`trace record\`)`,
+      });
     }
-    if (typeof e.ts !== 'number' || typeof e.name !== 'string') throw new ShellError({ code: 'BAD_ARGUMENT', message: `${file}:${i + 1}: not a recorded event (written by \`trace record\`)` });
+    if (typeof e.ts !== 'number' || typeof e.name !== 'string')
+      throw new ShellError({
+        code: 'BAD_ARGUMENT',
+        message: `${file}:${i + 1}: not a recorded event (written by \`trace record\`)`,
+      });
     out.push(e);
   }
   return out;
@@ -128,12 +143,41 @@ export function readRecording(file: string): RecordedEvent[] {
  */
 export function chromeTraceFromRecording(events: readonly RecordedEvent[]): string {
   const vms = [...new Set(events.map((e) => e.vm))].sort((a, b) => a - b);
-  const meta = vms.map((vm) => ({ name: 'process_name', ph: 'M', pid: vm, tid: 0, cat: '__metadata', args: { name: vm === 0 ? 'axvisor' : `vm${vm}` } }));
+  const meta = vms.map((vm) => ({
+    name: 'process_name',
+    ph: 'M',
+    pid: vm,
+    tid: 0,
+    cat: '__metadata',
+    args: { name: vm === 0 ? 'axvisor' : `vm${vm}` },
+  }));
   const body = events.map((e) => {
-    const args = { id: e.id, type: e.type, ...Object.fromEntries(e.args.map((a, i) => [`arg${i}`, a])) };
+    const args = {
+      id: e.id,
+      type: e.type,
+      ...Object.fromEntries(e.args.map((a, i) => [`arg${i}`, a])),
+    };
     return e.dur > 0
-      ? { name: e.name, cat: e.type, ph: 'X', ts: (e.ts - e.dur) / 1000, dur: e.dur / 1000, pid: e.vm, tid: e.cpu, args }
-      : { name: e.name, cat: e.type, ph: 'i', s: 't', ts: e.ts / 1000, pid: e.vm, tid: e.cpu, args };
+      ? {
+          name: e.name,
+          cat: e.type,
+          ph: 'X',
+          ts: (e.ts - e.dur) / 1000,
+          dur: e.dur / 1000,
+          pid: e.vm,
+          tid: e.cpu,
+          args,
+        }
+      : {
+          name: e.name,
+          cat: e.type,
+          ph: 'i',
+          s: 't',
+          ts: e.ts / 1000,
+          pid: e.vm,
+          tid: e.cpu,
+          args,
+        };
   });
   return JSON.stringify({ traceEvents: [...meta, ...body], displayTimeUnit: 'ns' });
 }

@@ -47,7 +47,10 @@ export const HISTORY_SIZE = 1000;
  * @returns the path.
  */
 export function historyFile(env: NodeJS.ProcessEnv = process.env): string {
-  const state = env['XDG_STATE_HOME'] !== undefined && isAbsolute(env['XDG_STATE_HOME']) ? env['XDG_STATE_HOME'] : join(env['HOME'] ?? homedir(), '.local', 'state');
+  const state =
+    env['XDG_STATE_HOME'] !== undefined && isAbsolute(env['XDG_STATE_HOME'])
+      ? env['XDG_STATE_HOME']
+      : join(env['HOME'] ?? homedir(), '.local', 'state');
   return join(state, 'axvisor', 'history');
 }
 
@@ -55,7 +58,11 @@ export function historyFile(env: NodeJS.ProcessEnv = process.env): string {
 function loadHistory(file: string | null): string[] {
   if (file === null) return [];
   try {
-    return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').slice(-HISTORY_SIZE).reverse();
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .slice(-HISTORY_SIZE)
+      .reverse();
   } catch {
     return []; // no history yet (or unreadable: the shell works without one)
   }
@@ -66,7 +73,14 @@ function saveHistory(file: string | null, history: readonly string[]): void {
   if (file === null) return;
   try {
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, history.slice(0, HISTORY_SIZE).reverse().map((l) => `${l}\n`).join(''));
+    writeFileSync(
+      file,
+      history
+        .slice(0, HISTORY_SIZE)
+        .reverse()
+        .map((l) => `${l}\n`)
+        .join(''),
+    );
   } catch {
     // a read-only home or state directory: the session keeps its history in memory only
   }
@@ -76,7 +90,11 @@ function readFileOf(file: string, path: string, key: string): Uint8Array {
   try {
     return new Uint8Array(readFileSync(path));
   } catch (e) {
-    throw new ShellError({ code: 'BAD_ARGUMENT', message: `${file}: \`${key}\`: cannot read \`${path}\`: ${(e as Error).message}`, cause: e });
+    throw new ShellError({
+      code: 'BAD_ARGUMENT',
+      message: `${file}: \`${key}\`: cannot read \`${path}\`: ${(e as Error).message}`,
+      cause: e,
+    });
   }
 }
 
@@ -89,8 +107,20 @@ function readFileOf(file: string, path: string, key: string): Uint8Array {
  */
 export function linuxVmSource(spec: LinuxVmSpec): VmSource {
   const file = '<command line>';
-  const config = parseVmConfig(linuxVmToml({ ...spec, kernel: resolve(spec.kernel), initrd: spec.initrd === undefined ? undefined : resolve(spec.initrd), dtb: spec.dtb === undefined ? undefined : resolve(spec.dtb) }), file);
-  return { config, image: readFileOf(file, config.kernelPath, 'kernel.kernel_path'), load: (path) => readFileOf(file, path, 'kernel') };
+  const config = parseVmConfig(
+    linuxVmToml({
+      ...spec,
+      kernel: resolve(spec.kernel),
+      initrd: spec.initrd === undefined ? undefined : resolve(spec.initrd),
+      dtb: spec.dtb === undefined ? undefined : resolve(spec.dtb),
+    }),
+    file,
+  );
+  return {
+    config,
+    image: readFileOf(file, config.kernelPath, 'kernel.kernel_path'),
+    load: (path) => readFileOf(file, path, 'kernel'),
+  };
 }
 
 /**
@@ -107,12 +137,19 @@ export function loadVmSources(files: readonly string[]): VmSource[] {
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
-      throw new ShellError({ code: 'BAD_ARGUMENT', message: `cannot read config \`${file}\`: ${(e as Error).message}`, cause: e });
+      throw new ShellError({
+        code: 'BAD_ARGUMENT',
+        message: `cannot read config \`${file}\`: ${(e as Error).message}`,
+        cause: e,
+      });
     }
     const config = parseVmConfig(text, file);
     const other = byId.get(config.id);
     if (other !== undefined) {
-      throw new ShellError({ code: 'BAD_ARGUMENT', message: `${other} and ${file} both use VM id ${config.id} (\`[base] id\`): VM ids must be unique; change one of them` });
+      throw new ShellError({
+        code: 'BAD_ARGUMENT',
+        message: `${other} and ${file} both use VM id ${config.id} (\`[base] id\`): VM ids must be unique; change one of them`,
+      });
     }
     byId.set(config.id, file);
     const imagePath = resolve(dirname(file), config.kernelPath);
@@ -120,10 +157,19 @@ export function loadVmSources(files: readonly string[]): VmSource[] {
     try {
       image = new Uint8Array(readFileSync(imagePath));
     } catch (e) {
-      throw new ShellError({ code: 'BAD_ARGUMENT', message: `${file}: \`kernel.kernel_path\`: cannot read image \`${imagePath}\`: ${(e as Error).message}`, cause: e });
+      throw new ShellError({
+        code: 'BAD_ARGUMENT',
+        message: `${file}: \`kernel.kernel_path\`: cannot read image \`${imagePath}\`: ${(e as Error).message}`,
+        cause: e,
+      });
     }
     // ramdisk_path and dtb_path are relative to the config file too
-    return { config, image, file, load: (path: string) => readFileOf(file, resolve(dirname(file), path), 'kernel') };
+    return {
+      config,
+      image,
+      file,
+      load: (path: string) => readFileOf(file, resolve(dirname(file), path), 'kernel'),
+    };
   });
 }
 
@@ -133,14 +179,20 @@ export function loadVmSources(files: readonly string[]): VmSource[] {
  * @returns the process exit status (0 when every command succeeded).
  */
 export async function runShell(options: RunShellOptions): Promise<number> {
-  const sources = [...(options.linux === undefined ? [] : [linuxVmSource(options.linux)]), ...loadVmSources(options.configs)];
+  const sources = [
+    ...(options.linux === undefined ? [] : [linuxVmSource(options.linux)]),
+    ...loadVmSources(options.configs),
+  ];
   const session = new Session(sources.length === 0 ? bundledVms() : sources, options.session);
   for (const vm of session.vmm.vms()) session.vmm.startVm(vm.id);
   if (options.forNs > 0n) session.vmm.run(options.forNs);
   const commands = buildCommands();
   const out = options.output ?? process.stdout;
   const ctx = Object.assign(session, { print: (text: string) => out.write(`${text}\n`) });
-  const shellOutput = { out: (t: string) => out.write(`${t}\n`), err: (t: string) => process.stderr.write(`${t}\n`) };
+  const shellOutput = {
+    out: (t: string) => out.write(`${t}\n`),
+    err: (t: string) => process.stderr.write(`${t}\n`),
+  };
   const hooks = {
     after: (path: string, ok: boolean) => {
       session.commandDone(path, ok);
@@ -175,7 +227,8 @@ export async function runShell(options: RunShellOptions): Promise<number> {
   emitKeypressEvents(input, rl);
   let typedToStop = false;
   (ctx as { onKey?: (l: (key: string) => void) => () => void }).onKey = (listener) => {
-    const onKeypress = (str: string | undefined, key: { name?: string } | undefined) => listener(key?.name === 'return' || key?.name === 'enter' ? '\r' : (str ?? ''));
+    const onKeypress = (str: string | undefined, key: { name?: string } | undefined) =>
+      listener(key?.name === 'return' || key?.name === 'enter' ? '\r' : (str ?? ''));
     input.on('keypress', onKeypress);
     return () => {
       input.off('keypress', onKeypress);
@@ -197,7 +250,9 @@ export async function runShell(options: RunShellOptions): Promise<number> {
     rl.prompt();
   });
   let closedByEof = true;
-  output.write(`axvisor shell: ${session.vmm.vms().length} VMs running. Type \`help\` for commands, \`exit\` to leave.\n`);
+  output.write(
+    `axvisor shell: ${session.vmm.vms().length} VMs running. Type \`help\` for commands, \`exit\` to leave.\n`,
+  );
   let failures = 0;
   rl.prompt();
   for await (const line of rl) {

@@ -50,7 +50,8 @@ export function stopScripts(c: Ctx): number {
   return n;
 }
 
-const RUN_USAGE = "trace run '<program>' | trace run -f <file.bt> [--for <duration>] [--engine interpreter|wasm]";
+const RUN_USAGE =
+  "trace run '<program>' | trace run -f <file.bt> [--for <duration>] [--engine interpreter|wasm]";
 
 /**
  * Registers `trace run` and `trace stop`.
@@ -60,7 +61,8 @@ export function registerScriptCommands(r: CommandRegistry<Ctx>): void {
   r.register({
     path: 'trace run',
     usage: RUN_USAGE,
-    summary: "compile and attach a bpftrace-like program (`trace run 'tracepoint:vmm:vcpu_run_exit { @[args.exit_reason] = count(); }'`); with --for, run that long and print its maps",
+    summary:
+      "compile and attach a bpftrace-like program (`trace run 'tracepoint:vmm:vcpu_run_exit { @[args.exit_reason] = count(); }'`); with --for, run that long and print its maps",
     run: (args, c) => {
       const { values, positionals } = parseOptions({ usage: RUN_USAGE }, args, {
         file: { type: 'string', short: 'f' },
@@ -73,17 +75,33 @@ export function registerScriptCommands(r: CommandRegistry<Ctx>): void {
         try {
           source = readFileSync(values.file, 'utf8');
         } catch (e) {
-          throw new ShellError({ code: 'BAD_ARGUMENT', message: `cannot read \`${values.file}\`: ${(e as Error).message}`, cause: e });
+          throw new ShellError({
+            code: 'BAD_ARGUMENT',
+            message: `cannot read \`${values.file}\`: ${(e as Error).message}`,
+            cause: e,
+          });
         }
         file = values.file;
       } else {
-        if (positionals.length === 0) throw new ShellError({ code: 'MISSING_ARGUMENT', message: `missing argument; usage: ${RUN_USAGE}` });
+        if (positionals.length === 0)
+          throw new ShellError({
+            code: 'MISSING_ARGUMENT',
+            message: `missing argument; usage: ${RUN_USAGE}`,
+          });
         source = positionals.join(' ');
       }
       const engine = values.engine ?? 'auto';
-      if (engine !== 'auto' && engine !== 'interpreter' && engine !== 'wasm') throw new ShellError({ code: 'BAD_ARGUMENT', message: `unknown engine \`${engine}\`: use interpreter or wasm` });
+      if (engine !== 'auto' && engine !== 'interpreter' && engine !== 'wasm')
+        throw new ShellError({
+          code: 'BAD_ARGUMENT',
+          message: `unknown engine \`${engine}\`: use interpreter or wasm`,
+        });
       const events = c.rt.tracepoints.list().map((t) => c.rt.tracepoints.get(t.name)!.event);
-      const a: Active = { runner: undefined as unknown as ScriptRunner, pending: '', unfollow: () => undefined };
+      const a: Active = {
+        runner: undefined as unknown as ScriptRunner,
+        pending: '',
+        unfollow: () => undefined,
+      };
       try {
         const script = compile(source, { tracepoints: events, file });
         a.runner = new ScriptRunner(c.rt, script, {
@@ -101,7 +119,12 @@ export function registerScriptCommands(r: CommandRegistry<Ctx>): void {
         c.print(`Attaching ${probes} probe${probes === 1 ? '' : 's'}... (${a.runner.prefix})`);
         a.runner.start();
       } catch (e) {
-        if (ScriptError.isInstance(e)) throw new ShellError({ code: 'BAD_ARGUMENT', message: `${e.format()}\n[${e.code}]`, cause: e });
+        if (ScriptError.isInstance(e))
+          throw new ShellError({
+            code: 'BAD_ARGUMENT',
+            message: `${e.format()}\n[${e.code}]`,
+            cause: e,
+          });
         throw e;
       }
       if (values.for !== undefined) {
@@ -109,7 +132,9 @@ export function registerScriptCommands(r: CommandRegistry<Ctx>): void {
         const before = c.vmm.timeNs;
         a.runner.runFor((step) => c.vmm.run(step), ns);
         finish(c, a);
-        c.print(`(ran ${formatVirtualDuration(c.vmm.timeNs - before)} of virtual time${c.vmm.vms().every((vm) => vm.status !== 'Running') ? ': no VM is running' : ''})`);
+        c.print(
+          `(ran ${formatVirtualDuration(c.vmm.timeNs - before)} of virtual time${c.vmm.vms().every((vm) => vm.status !== 'Running') ? ': no VM is running' : ''})`,
+        );
         return;
       }
       // Interval probes follow virtual time as events arrive; `trace stop` catches up the rest.
@@ -134,7 +159,8 @@ export function registerScriptCommands(r: CommandRegistry<Ctx>): void {
   r.register({
     path: 'trace stop',
     usage: 'trace stop [btN]',
-    summary: 'stop running programs of `trace run` (all, or one by name): run END and print their maps',
+    summary:
+      'stop running programs of `trace run` (all, or one by name): run END and print their maps',
     run: (args, c) => {
       const list = activeOf(c);
       if (args.length === 0) {
@@ -143,7 +169,15 @@ export function registerScriptCommands(r: CommandRegistry<Ctx>): void {
       }
       for (const name of args) {
         const i = list.findIndex((a) => a.runner.prefix === name);
-        if (i < 0) throw new ShellError({ code: 'BAD_ARGUMENT', message: `no running program \`${name}\``, suggestion: list.length === 0 ? 'none is running' : `running: ${list.map((a) => a.runner.prefix).join(', ')}` });
+        if (i < 0)
+          throw new ShellError({
+            code: 'BAD_ARGUMENT',
+            message: `no running program \`${name}\``,
+            suggestion:
+              list.length === 0
+                ? 'none is running'
+                : `running: ${list.map((a) => a.runner.prefix).join(', ')}`,
+          });
         finish(c, list.splice(i, 1)[0]!);
       }
     },
@@ -160,14 +194,24 @@ export function registerScriptCommands(r: CommandRegistry<Ctx>): void {
  * @throws {ShellError} `BAD_ARGUMENT` with the bpftrace-style error text.
  */
 export function startScripts(session: Session, sources: readonly string[]): ScriptRunner[] {
-  const events = session.rt.tracepoints.list().map((t) => session.rt.tracepoints.get(t.name)!.event);
+  const events = session.rt.tracepoints
+    .list()
+    .map((t) => session.rt.tracepoints.get(t.name)!.event);
   return sources.map((source, i) => {
     try {
-      const runner = new ScriptRunner(session.rt, compile(source, { tracepoints: events, file: `--bt #${i + 1}` }));
+      const runner = new ScriptRunner(
+        session.rt,
+        compile(source, { tracepoints: events, file: `--bt #${i + 1}` }),
+      );
       runner.start();
       return runner;
     } catch (e) {
-      if (ScriptError.isInstance(e)) throw new ShellError({ code: 'BAD_ARGUMENT', message: `${e.format()}\n[${e.code}]`, cause: e });
+      if (ScriptError.isInstance(e))
+        throw new ShellError({
+          code: 'BAD_ARGUMENT',
+          message: `${e.format()}\n[${e.code}]`,
+          cause: e,
+        });
       throw e;
     }
   });
@@ -179,7 +223,11 @@ export function startScripts(session: Session, sources: readonly string[]): Scri
  * @param runners - the started runners.
  * @param durationNs - virtual time to run.
  */
-export function runWithScripts(session: Session, runners: readonly ScriptRunner[], durationNs: bigint): void {
+export function runWithScripts(
+  session: Session,
+  runners: readonly ScriptRunner[],
+  durationNs: bigint,
+): void {
   const step = 10_000_000n;
   for (let done = 0n; done < durationNs; done += step) {
     session.vmm.run(durationNs - done < step ? durationNs - done : step);
@@ -196,7 +244,11 @@ export function scriptsSection(runners: readonly ScriptRunner[]): string[] {
   const out: string[] = [];
   for (const r of runners) {
     r.stop();
-    out.push('', `== bpfscript ${r.prefix}: ${r.script.source.replace(/\s+/g, ' ').trim()} ==`, r.output.trimEnd());
+    out.push(
+      '',
+      `== bpfscript ${r.prefix}: ${r.script.source.replace(/\s+/g, ' ').trim()} ==`,
+      r.output.trimEnd(),
+    );
   }
   return out;
 }

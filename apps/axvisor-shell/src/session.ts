@@ -11,7 +11,16 @@ import { ebpfRuntime } from 'axebpf/runtime';
 import { symbols } from 'axebpf/symbols';
 import { bridgeTracepointEvents, tracepoints } from 'axebpf/tracepoints';
 import type { Vm, VmConfig } from '@axebpf/axvisor-vmm';
-import { BUNDLED_VMS, HypervisorError, bundledConfig, bundledImage, GuestProbeManager, parseVmConfig, Vmm, VMM_EVENT_LIST } from '@axebpf/axvisor-vmm';
+import {
+  BUNDLED_VMS,
+  HypervisorError,
+  bundledConfig,
+  bundledImage,
+  GuestProbeManager,
+  parseVmConfig,
+  Vmm,
+  VMM_EVENT_LIST,
+} from '@axebpf/axvisor-vmm';
 import type { OverflowMode } from 'axebpf';
 import { formatNmText, isLinuxArm64Image, symbolsFromElf } from '@axebpf/ksym';
 import { defineEvent } from '@axebpf/tracepoint';
@@ -21,12 +30,39 @@ import { ShellError } from './errors.js';
 
 /** The shell's own tracepoints (AxVisor fires them from its shell). */
 export const SHELL_EVENTS = {
-  shell_init: defineEvent({ system: 'shell', name: 'shell_init', fields: [['duration_ns', 'u64']], id: 101, print: 'duration_ns=%llu' }),
-  shell_command: defineEvent({ system: 'shell', name: 'shell_command', fields: [['status', 'u32'], ['duration_ns', 'u64'], ['command', 'string']], id: 100, print: 'status=%u duration_ns=%llu command=%s' }),
+  shell_init: defineEvent({
+    system: 'shell',
+    name: 'shell_init',
+    fields: [['duration_ns', 'u64']],
+    id: 101,
+    print: 'duration_ns=%llu',
+  }),
+  shell_command: defineEvent({
+    system: 'shell',
+    name: 'shell_command',
+    fields: [
+      ['status', 'u32'],
+      ['duration_ns', 'u64'],
+      ['command', 'string'],
+    ],
+    id: 100,
+    print: 'status=%u duration_ns=%llu command=%s',
+  }),
 };
 
 function makeRuntime(platform: Platform, events: { capacity?: number; mode?: OverflowMode } = {}) {
-  return createRuntime({ features: [symbols(), tracepoints(), ebpfRuntime(), precompiled(), hprobe(), guestKprobe()] as const, platform, events });
+  return createRuntime({
+    features: [
+      symbols(),
+      tracepoints(),
+      ebpfRuntime(),
+      precompiled(),
+      hprobe(),
+      guestKprobe(),
+    ] as const,
+    platform,
+    events,
+  });
 }
 
 /** The runtime type of a session. */
@@ -131,7 +167,10 @@ export class Session {
       pidTgid: () => (this.vmm === undefined ? 0n : this.vmm.platform.pidTgid()),
       comm: () => (this.vmm === undefined ? 'axvisor' : this.vmm.platform.comm()),
     };
-    this.rt = makeRuntime(platform, { ...(options.ringCapacity === undefined ? {} : { capacity: options.ringCapacity }), ...(options.ringMode === undefined ? {} : { mode: options.ringMode }) });
+    this.rt = makeRuntime(platform, {
+      ...(options.ringCapacity === undefined ? {} : { capacity: options.ringCapacity }),
+      ...(options.ringMode === undefined ? {} : { mode: options.ringMode }),
+    });
     // Every tracepoint exists before the VMM does, so `--trace` can enable the boot-time ones
     // (the VMM finds its events registered and fires them from its constructor on).
     for (const def of VMM_EVENT_LIST) this.rt.tracepoints.register(def);
@@ -139,11 +178,13 @@ export class Session {
     this.#shellCommand = this.rt.tracepoints.register(SHELL_EVENTS.shell_command);
     bridgeTracepointEvents(this.rt.tracepoints, this.rt);
     this.trace = new ChromeTrace(this.rt.tracepoints, { events: this.rt.events });
-    if (options.record !== undefined) this.recorder = new EventRecorder(this.rt.events, options.record);
+    if (options.record !== undefined)
+      this.recorder = new EventRecorder(this.rt.events, options.record);
     for (const pattern of options.trace ?? []) {
       for (const tp of enableTracepoints(this.rt, pattern)) {
         if (options.prog === undefined) continue;
-        if (!this.rt.ebpf.programs().some((p) => p.name === options.prog)) this.rt.ebpf.loadObject(options.prog, this.rt.precompiled.object(options.prog));
+        if (!this.rt.ebpf.programs().some((p) => p.name === options.prog))
+          this.rt.ebpf.loadObject(options.prog, this.rt.precompiled.object(options.prog));
         this.rt.ebpf.attach(options.prog, tp);
       }
     }
@@ -152,7 +193,12 @@ export class Session {
       // a config's other files (ramdisk_path, dtb_path) through its source's loader
       loadImage: (path, config) => {
         const load = this.#loaders.get(config.id);
-        if (load === undefined) throw new HypervisorError({ code: 'BAD_IMAGE', vmId: config.id, message: `VM ${config.id}: no file loader for ${path}` });
+        if (load === undefined)
+          throw new HypervisorError({
+            code: 'BAD_IMAGE',
+            vmId: config.id,
+            message: `VM ${config.id}: no file loader for ${path}`,
+          });
         return load(path);
       },
     });
@@ -160,12 +206,16 @@ export class Session {
     this.probes = new GuestProbeManager(vmm);
     this.rt.guestKprobes.bind(this.probes);
     this.rt.events.follow((e) => {
-      if (this.verbose) process.stdout.write(`${e.name} vm${e.vmId} ${e.args.map((a) => `0x${a.toString(16)}`).join(' ')}\n`);
+      if (this.verbose)
+        process.stdout.write(
+          `${e.name} vm${e.vmId} ${e.args.map((a) => `0x${a.toString(16)}`).join(' ')}\n`,
+        );
     });
     // The hypervisor's own symbols: the kallsyms blob injected into its EL2 image (as AxVisor
     // loads its `.kallsyms` section), so `ksym lookup handle_hvc` and hprobe resolve EL2 code.
     const hyp = vmm.hypImage;
-    if (hyp !== undefined && hyp.kallsyms.some((b) => b !== 0)) this.rt.symbols.load('axvisor', hyp.kallsyms);
+    if (hyp !== undefined && hyp.kallsyms.some((b) => b !== 0))
+      this.rt.symbols.load('axvisor', hyp.kallsyms);
     // hprobe: BRKs taken in the EL2 image go to the probe manager (AxVisor installs its trap
     // vector on the first `trace hprobe`; installing it up front costs nothing here).
     if (hyp !== undefined) this.rt.hprobe.install(vmm.hprobeHost());
@@ -185,7 +235,13 @@ export class Session {
     const id = source.config.id;
     const taken = this.#files.get(id);
     if (this.vmm.vms().some((v) => v.id === id)) {
-      throw new HypervisorError({ code: 'BAD_CONFIG', vmId: id, key: 'base.id', ...(source.file === undefined ? {} : { file: source.file }), message: `VM id ${id} of ${source.file ?? 'the new VM'} is taken by vm${id} (${this.vmm.vm(id).config.name}${taken === undefined ? '' : `, from ${taken}`}): give it another \`[base] id\`` });
+      throw new HypervisorError({
+        code: 'BAD_CONFIG',
+        vmId: id,
+        key: 'base.id',
+        ...(source.file === undefined ? {} : { file: source.file }),
+        message: `VM id ${id} of ${source.file ?? 'the new VM'} is taken by vm${id} (${this.vmm.vm(id).config.name}${taken === undefined ? '' : `, from ${taken}`}): give it another \`[base] id\``,
+      });
     }
     if (source.load !== undefined) this.#loaders.set(id, source.load);
     const vm = this.vmm.createVm(source.config, source.image);
@@ -193,14 +249,19 @@ export class Session {
     // Guest symbols, as aarch64 nm lists them: without the $x/$d mapping symbols; a Linux
     // arm64 Image through its own kallsyms tables.
     if (!isLinuxArm64Image(source.image)) {
-      this.rt.symbols.load(`vm${vm.id}`, formatNmText(symbolsFromElf(source.image).filter((s) => !s.name.startsWith('$'))));
+      this.rt.symbols.load(
+        `vm${vm.id}`,
+        formatNmText(symbolsFromElf(source.image).filter((s) => !s.name.startsWith('$'))),
+      );
     } else {
       try {
         this.rt.symbols.load(`vm${vm.id}`, source.image);
       } catch (e) {
         // a kernel without readable kallsyms still boots; its symbols can be loaded later
         // (`trace loadsyms`), so this is a note, not an error
-        this.notes.push(`vm${vm.id}: no guest symbols from its Image (${(e as Error).message}); load them with \`trace loadsyms vm${vm.id} <file>\``);
+        this.notes.push(
+          `vm${vm.id}: no guest symbols from its Image (${(e as Error).message}); load them with \`trace loadsyms vm${vm.id} <file>\``,
+        );
       }
     }
     return vm;
@@ -213,7 +274,8 @@ export class Session {
    */
   destroyVm(id: number): void {
     const vm = this.vmm.vm(id);
-    if (vm.status === 'Running' || vm.status === 'Suspended') this.vmm.stopVm(id, 'destroyed by the host');
+    if (vm.status === 'Running' || vm.status === 'Suspended')
+      this.vmm.stopVm(id, 'destroyed by the host');
     this.vmm.destroyVm(id);
     this.#files.delete(id);
     this.rt.symbols.unload(`vm${id}`);
@@ -228,7 +290,11 @@ export class Session {
    */
   vm(arg: string): Vm {
     const digits = arg.replace(/^vm/, '');
-    if (!/^\d+$/.test(digits)) throw new ShellError({ code: 'BAD_ARGUMENT', message: `\`${arg}\` is not a VM id: write a number (\`1\`) or vm<N> (\`vm1\`)` });
+    if (!/^\d+$/.test(digits))
+      throw new ShellError({
+        code: 'BAD_ARGUMENT',
+        message: `\`${arg}\` is not a VM id: write a number (\`1\`) or vm<N> (\`vm1\`)`,
+      });
     return this.vmm.vm(Number(digits));
   }
 

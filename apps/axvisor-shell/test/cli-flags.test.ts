@@ -9,8 +9,14 @@ import { formatProgressDuration } from '../src/shell/duration.js';
 
 const bin = fileURLToPath(new URL('../bin/axvisor.js', import.meta.url));
 const built = existsSync(fileURLToPath(new URL('../dist/cli.js', import.meta.url)));
-const axvisor = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
-const versionOf = (url: string) => (JSON.parse(readFileSync(fileURLToPath(new URL(url, import.meta.url)), 'utf8')) as { version: string }).version;
+const axvisor = (args: string[]) =>
+  spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
+const versionOf = (url: string) =>
+  (
+    JSON.parse(readFileSync(fileURLToPath(new URL(url, import.meta.url)), 'utf8')) as {
+      version: string;
+    }
+  ).version;
 
 describe('formatProgressDuration', () => {
   it('prints elapsed time in the unit of the total, never raw nanoseconds', () => {
@@ -25,7 +31,11 @@ describe.skipIf(!built)('axvisor flags and exit statuses', () => {
   it('--version and -V print the versions of the command and of axebpf', () => {
     for (const flag of ['--version', '-V']) {
       const r = axvisor([flag]);
-      expect([r.status, r.stdout, r.stderr]).toEqual([0, `axvisor ${versionOf('../package.json')} (axebpf ${versionOf('../../../packages/axebpf/package.json')})\n`, '']);
+      expect([r.status, r.stdout, r.stderr]).toEqual([
+        0,
+        `axvisor ${versionOf('../package.json')} (axebpf ${versionOf('../../../packages/axebpf/package.json')})\n`,
+        '',
+      ]);
     }
   });
 
@@ -38,7 +48,13 @@ describe.skipIf(!built)('axvisor flags and exit statuses', () => {
   });
 
   it('usage errors exit 2 with a message on stderr', () => {
-    for (const args of [[], ['frobnicate'], ['run', '--nope'], ['run', '--for', 'soon'], ['demo', '--top', '0']]) {
+    for (const args of [
+      [],
+      ['frobnicate'],
+      ['run', '--nope'],
+      ['run', '--for', 'soon'],
+      ['demo', '--top', '0'],
+    ]) {
       const r = axvisor(args);
       expect({ args, status: r.status }).toEqual({ args, status: 2 });
       expect(r.stderr).not.toBe('');

@@ -7,7 +7,11 @@ import { describe, expect, it } from 'vitest';
 
 const bin = fileURLToPath(new URL('../bin/axvisor.js', import.meta.url));
 const built = existsSync(fileURLToPath(new URL('../dist/cli.js', import.meta.url)));
-const exec = (commands: string) => spawnSync(process.execPath, [bin, 'run', '--exec', commands], { encoding: 'utf8', timeout: 120_000 });
+const exec = (commands: string) =>
+  spawnSync(process.execPath, [bin, 'run', '--exec', commands], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
 
 describe.skipIf(!built)('axvisor run: bad arguments', () => {
   it('says a VM id is not a number', () => {
@@ -18,7 +22,11 @@ describe.skipIf(!built)('axvisor run: bad arguments', () => {
   });
 
   it('says what is wrong with negative counts and durations, not "ambiguous"', () => {
-    for (const [cmd, text] of [['trace dump -n -1', '`-1` is not a count'], ['trace stat --top -3', '`-3` is not a count'], ['trace stream --for -1ms', 'cannot be negative']] as const) {
+    for (const [cmd, text] of [
+      ['trace dump -n -1', '`-1` is not a count'],
+      ['trace stat --top -3', '`-3` is not a count'],
+      ['trace stream --for -1ms', 'cannot be negative'],
+    ] as const) {
       const r = exec(cmd);
       expect(r.status).toBe(1);
       expect(r.stderr).toContain(text);
@@ -27,7 +35,11 @@ describe.skipIf(!built)('axvisor run: bad arguments', () => {
   });
 
   it('exits non-zero for a bad hex address, an unknown --hist event and an address wider than 64 bits', () => {
-    for (const cmd of ['trace gsym vm1 0xzz', 'trace stat --hist nosuch', 'ksym addr 0xffffffffffffffffffff']) {
+    for (const cmd of [
+      'trace gsym vm1 0xzz',
+      'trace stat --hist nosuch',
+      'ksym addr 0xffffffffffffffffffff',
+    ]) {
       const r = exec(cmd);
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/^error: /m);
@@ -35,7 +47,9 @@ describe.skipIf(!built)('axvisor run: bad arguments', () => {
   });
 
   it('checks the symbol before loading the program: nothing printed as loaded, nothing left loaded', () => {
-    const r = exec('trace hprobe nosuch_symbol hprobe_entry; trace kprobe vm1:nosuch_symbol kprobe_args; trace kprobe vm1:guest_main nosuch_prog; trace progs');
+    const r = exec(
+      'trace hprobe nosuch_symbol hprobe_entry; trace kprobe vm1:nosuch_symbol kprobe_args; trace kprobe vm1:guest_main nosuch_prog; trace progs',
+    );
     expect(r.status).toBe(1);
     expect(r.stdout).not.toContain("Loaded program '");
     expect(r.stderr).toContain("Symbol 'nosuch_symbol' not found");
@@ -52,7 +66,9 @@ describe.skipIf(!built)('axvisor run: bad arguments', () => {
   });
 
   it('a stage-2 kprobe on a hot function: the guest finishes and the listing says the page went to BRK', () => {
-    const r = exec('trace kprobe vm5:guest_main kprobe_args; run 1s; trace list; vm list; vm console 4');
+    const r = exec(
+      'trace kprobe vm5:guest_main kprobe_args; run 1s; trace list; vm list; vm console 4',
+    );
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/vm5\s+guest_main\+0x0\s+1\s+\d+\s+s2fault->brk/);
     expect(r.stdout).toMatch(/vm5\s+smp\s+Stopped/);
@@ -70,8 +86,14 @@ describe.skipIf(!built)('axvisor run: bad arguments', () => {
   it('stops a long run on Ctrl-C (SIGINT) at the next exit, keeping what was collected, and runs the next command', async () => {
     // the cluster guest keeps running (the default VMs stop after about a virtual second, so the
     // run could end before the signal; the close is awaited from the start for the same reason)
-    const cluster = fileURLToPath(new URL('../../../packages/axvisor-vmm/configs/cluster.toml', import.meta.url));
-    const child = spawn(process.execPath, [bin, 'run', cluster, '--exec', 'trace enable vmm:vcpu_run_exit; run 100000s; trace stat'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const cluster = fileURLToPath(
+      new URL('../../../packages/axvisor-vmm/configs/cluster.toml', import.meta.url),
+    );
+    const child = spawn(
+      process.execPath,
+      [bin, 'run', cluster, '--exec', 'trace enable vmm:vcpu_run_exit; run 100000s; trace stat'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

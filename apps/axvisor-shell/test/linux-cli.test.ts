@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 
 const bin = fileURLToPath(new URL('../bin/axvisor.js', import.meta.url));
 const built = existsSync(fileURLToPath(new URL('../dist/cli.js', import.meta.url)));
-const axvisor = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
+const axvisor = (args: string[]) =>
+  spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
 
 /**
  * A tiny arm64 "kernel" in Image format: it stores x0 (the DTB address the boot protocol gives
@@ -42,7 +43,21 @@ describe.skipIf(!built)('axvisor run --kernel', () => {
   writeFileSync(join(dir, 'initrd.gz'), new Uint8Array([0x1f, 0x8b]));
 
   it('boots an Image as VM 1 with the options as its config, and the guest powers off through PSCI', () => {
-    const r = axvisor(['run', '--kernel', image, '--initrd', join(dir, 'initrd.gz'), '--cpus', '2', '--mem', '64M', '--append', 'console=ttyAMA0 quiet', '--exec', 'run 1ms; vm list; vm console 1']);
+    const r = axvisor([
+      'run',
+      '--kernel',
+      image,
+      '--initrd',
+      join(dir, 'initrd.gz'),
+      '--cpus',
+      '2',
+      '--mem',
+      '64M',
+      '--append',
+      'console=ttyAMA0 quiet',
+      '--exec',
+      'run 1ms; vm list; vm console 1',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/vm1\s+linux\s+Stopped/);
@@ -50,8 +65,12 @@ describe.skipIf(!built)('axvisor run --kernel', () => {
   });
 
   it('rejects a bad --mem, --initrd without --kernel, and a file that is no Image', () => {
-    expect(axvisor(['run', '--kernel', image, '--mem', '3M', '--exec', 'vm list']).stderr).toMatch(/multiple of 2M/);
-    expect(axvisor(['run', '--initrd', image, '--exec', 'vm list']).stderr).toMatch(/--initrd and --dtb need --kernel/);
+    expect(axvisor(['run', '--kernel', image, '--mem', '3M', '--exec', 'vm list']).stderr).toMatch(
+      /multiple of 2M/,
+    );
+    expect(axvisor(['run', '--initrd', image, '--exec', 'vm list']).stderr).toMatch(
+      /--initrd and --dtb need --kernel/,
+    );
     writeFileSync(join(dir, 'junk'), new Uint8Array(100));
     const r = axvisor(['run', '--kernel', join(dir, 'junk'), '--exec', 'vm list']);
     expect(r.status).toBe(1);
@@ -61,7 +80,9 @@ describe.skipIf(!built)('axvisor run --kernel', () => {
   it('demo --linux without the images says how to get them; --images needs --linux', () => {
     const r = axvisor(['demo', '--linux', '--images', join(dir, 'nowhere')]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`${join(dir, 'nowhere', 'Image')} is missing: run tools/linux-guest/fetch-images.sh`);
+    expect(r.stderr).toContain(
+      `${join(dir, 'nowhere', 'Image')} is missing: run tools/linux-guest/fetch-images.sh`,
+    );
     const s = axvisor(['demo', '--images', dir]);
     expect(s.status).toBe(2); // a usage error (the CLIs' exit-code convention)
     expect(s.stderr).toContain('--images needs --linux');

@@ -15,7 +15,11 @@ const built = existsSync(fileURLToPath(new URL('../dist/cli.js', import.meta.url
 const configs = fileURLToPath(new URL('../../../packages/axvisor-vmm/configs/', import.meta.url));
 const programs = fileURLToPath(new URL('../../../packages/axebpf/programs/', import.meta.url));
 const kprobeVm = `${configs}kprobe.toml`;
-const axvisor = (exec: string, configFiles: string[] = []) => spawnSync(process.execPath, [bin, 'run', ...configFiles, '--exec', exec], { encoding: 'utf8', timeout: 120_000 });
+const axvisor = (exec: string, configFiles: string[] = []) =>
+  spawnSync(process.execPath, [bin, 'run', ...configFiles, '--exec', exec], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
 
 describe.skipIf(!built)('the Rust original README and progress report, as written', () => {
   it('README "Basic Example": list tracepoints with their state, enable vmm:vm_create', () => {
@@ -52,7 +56,9 @@ describe.skipIf(!built)('the Rust original README and progress report, as writte
   });
 
   it('progress report 2.3.1: `trace stream -n 5` shows the probe type of each event', () => {
-    const r = axvisor('trace enable vmm:hypercall; trace hprobe handle_hvc hprobe_entry; trace stream -n 5');
+    const r = axvisor(
+      'trace enable vmm:hypercall; trace hprobe handle_hvc hprobe_entry; trace stream -n 5',
+    );
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('TYPE');
     expect(r.stdout).toContain('Reached limit of 5 events.');
@@ -67,11 +73,16 @@ describe.skipIf(!built)('the Rust original README and progress report, as writte
   });
 
   it('next milestones: `trace kprobe vm0:<symbol>` by name and `trace kprobe vm0:<addr> hprobe_exit --ret` with x0 in `trace stream`', () => {
-    const r = axvisor('trace kprobe vm7:kp_add hprobe_entry; trace kprobe vm7:0x400820a0 hprobe_exit --ret; trace stream --filter kprobe -n 6; trace list', [kprobeVm]);
+    const r = axvisor(
+      'trace kprobe vm7:kp_add hprobe_entry; trace kprobe vm7:0x400820a0 hprobe_exit --ret; trace stream --filter kprobe -n 6; trace list',
+      [kprobeVm],
+    );
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/vm7\s+kp_add\+0x0\s+[1-9]\d*\s+\d+\s+s2fault\s+no\s+yes/);
     // kp_fact(1) returns 1: the kretprobe event's args end with the return value
-    expect(r.stdout).toMatch(/kretprobe\s+vm7:kp_fact\+0x0\s+args=\[0x400820a0, 0x[0-9a-f]+, 0x1\]/);
+    expect(r.stdout).toMatch(
+      /kretprobe\s+vm7:kp_fact\+0x0\s+args=\[0x400820a0, 0x[0-9a-f]+, 0x1\]/,
+    );
   });
 });
 
@@ -83,7 +94,9 @@ describe.skipIf(!built)("the AxVisor shell's trace commands (crates.md 8), as wr
   });
 
   it('`trace enable <tp> --prog stats`, `trace disable`, `trace unload <tp>`, `trace load prog <id> <tp>`, `trace progs`', () => {
-    const r = axvisor('trace enable vmm:vcpu_run_exit --prog stats; run 5ms; trace stat; trace unload vmm:vcpu_run_exit; trace load prog stats vmm:hypercall; trace enable vmm:hypercall; run 5ms; trace disable vmm:hypercall; trace progs');
+    const r = axvisor(
+      'trace enable vmm:vcpu_run_exit --prog stats; run 5ms; trace stat; trace unload vmm:vcpu_run_exit; trace load prog stats vmm:hypercall; trace enable vmm:hypercall; run 5ms; trace disable vmm:hypercall; trace progs',
+    );
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/stats:STATS_MAP\s+9\s+[1-9]\d*/); // keyed by vcpu_run_exit's id 9
     expect(r.stdout).toContain('Detached program stats');
@@ -92,7 +105,9 @@ describe.skipIf(!built)("the AxVisor shell's trace commands (crates.md 8), as wr
   });
 
   it('`trace load file <path> <tp>` with an object built for the original (TraceContext) and `trace reset`', () => {
-    const r = axvisor(`trace load file ${programs}vmexit_stats_tc.bpf.o vmm:vcpu_run_exit; trace enable vmm:vcpu_run_exit; run 5ms; trace stat; trace reset; trace progs; trace list`);
+    const r = axvisor(
+      `trace load file ${programs}vmexit_stats_tc.bpf.o vmm:vcpu_run_exit; trace enable vmm:vcpu_run_exit; run 5ms; trace stat; trace reset; trace progs; trace list`,
+    );
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('(TraceContext context)');
     expect(r.stdout).toMatch(/vmexit_stats_tc:exit_stats\s+\d+\s+[1-9]/);
@@ -101,23 +116,39 @@ describe.skipIf(!built)("the AxVisor shell's trace commands (crates.md 8), as wr
   });
 
   it('a failed `trace load file` attach leaves nothing loaded', () => {
-    const r = axvisor(`trace load file ${programs}vmexit_stats.bpf.o vmm:no_such_tp; trace load file ${programs}vmexit_stats.bpf.o vmm:vcpu_run_exit; trace progs`);
+    const r = axvisor(
+      `trace load file ${programs}vmexit_stats.bpf.o vmm:no_such_tp; trace load file ${programs}vmexit_stats.bpf.o vmm:vcpu_run_exit; trace progs`,
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('Tracepoint not found: vmm:no_such_tp');
     expect(r.stdout).toContain('Total: 1 loaded, 1 attachments');
   });
 
   it('`trace stat --hist <event> --top N` and the decade buckets of the original', () => {
-    const r = axvisor('trace enable vmm:vcpu_run_exit; run 10ms; trace stat --hist vcpu_run_exit --buckets decade --top 3');
+    const r = axvisor(
+      'trace enable vmm:vcpu_run_exit; run 10ms; trace stat --hist vcpu_run_exit --buckets decade --top 3',
+    );
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('TOP 3 EVENTS (by count):');
     expect(r.stdout).toContain('LATENCY HISTOGRAM (vmm:vcpu_run_exit):');
-    for (const label of ['0-1us', '1-10us', '10-100us', '100us-1ms', '1-10ms', '10-100ms', '100ms-1s', '>1s']) expect(r.stdout).toContain(label);
+    for (const label of [
+      '0-1us',
+      '1-10us',
+      '10-100us',
+      '100us-1ms',
+      '1-10ms',
+      '10-100ms',
+      '100ms-1s',
+      '>1s',
+    ])
+      expect(r.stdout).toContain(label);
     expect(r.stdout).toMatch(/P50=\S+ P90=\S+ P99=\S+/);
   });
 
   it('`trace dump --filter vm<N> -n N`, `trace verbose on`', () => {
-    const r = axvisor('trace enable vmm:hypercall; trace verbose on; run 1ms; trace verbose off; trace dump --filter vm1 -n 2');
+    const r = axvisor(
+      'trace enable vmm:hypercall; trace verbose on; run 1ms; trace verbose off; trace dump --filter vm1 -n 2',
+    );
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('verbose: on');
     expect(r.stdout).toContain('2 events displayed.');
@@ -128,7 +159,10 @@ describe.skipIf(!built)("the AxVisor shell's trace commands (crates.md 8), as wr
     const dir = mkdtempSync(join(tmpdir(), 'axvisor-orig-'));
     const map = join(dir, 'System.map');
     writeFileSync(map, '0000000040082000 T my_add\n');
-    const r = axvisor(`trace hretprobe handle_exit hprobe_exit; trace unhprobe handle_exit; trace kprobe vm7:kp_add kprobe_args --inject; trace unkprobe vm7:kp_add; trace loadsyms vm7 ${map}; trace gsym vm7 my_add; trace gsym vm7 search kp_; ksym search handle_; ksym addr vm7:0x40082000`, [kprobeVm]);
+    const r = axvisor(
+      `trace hretprobe handle_exit hprobe_exit; trace unhprobe handle_exit; trace kprobe vm7:kp_add kprobe_args --inject; trace unkprobe vm7:kp_add; trace loadsyms vm7 ${map}; trace gsym vm7 my_add; trace gsym vm7 search kp_; ksym search handle_; ksym addr vm7:0x40082000`,
+      [kprobeVm],
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('Hretprobe attached: handle_exit');

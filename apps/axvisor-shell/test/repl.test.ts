@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { historyFile, runShell } from '../src/repl.js';
 
-const built = existsSync(fileURLToPath(new URL('../../../packages/axebpf/dist/index.js', import.meta.url)));
+const built = existsSync(
+  fileURLToPath(new URL('../../../packages/axebpf/dist/index.js', import.meta.url)),
+);
 
 /** The screen text without readline's cursor control sequences. */
 const plain = (screen: string): string => screen.replace(/\x1b\[\d*[A-Za-z]/g, '');
@@ -20,7 +22,15 @@ async function session(keys: string, history: string): Promise<{ status: number;
   const output = new PassThrough();
   let screen = '';
   output.on('data', (d: Buffer) => (screen += d.toString()));
-  const done = runShell({ configs: [], exec: undefined, forNs: 0n, input, output, terminal: true, historyFile: history });
+  const done = runShell({
+    configs: [],
+    exec: undefined,
+    forNs: 0n,
+    input,
+    output,
+    terminal: true,
+    historyFile: history,
+  });
   input.write(keys);
   const status = await done;
   return { status, screen };
@@ -31,7 +41,9 @@ describe('historyFile', () => {
     expect(historyFile({ XDG_STATE_HOME: '/st', HOME: '/home/u' })).toBe('/st/axvisor/history');
     expect(historyFile({ HOME: '/home/u' })).toBe('/home/u/.local/state/axvisor/history');
     // a relative XDG_STATE_HOME is invalid per the XDG spec and ignored
-    expect(historyFile({ XDG_STATE_HOME: 'rel', HOME: '/home/u' })).toBe('/home/u/.local/state/axvisor/history');
+    expect(historyFile({ XDG_STATE_HOME: 'rel', HOME: '/home/u' })).toBe(
+      '/home/u/.local/state/axvisor/history',
+    );
   });
 });
 

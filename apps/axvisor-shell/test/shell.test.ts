@@ -10,17 +10,24 @@ const texts = (line: string) => tokenize(line).map((c) => c.map((w) => w.text));
 
 describe('tokenize', () => {
   it('splits commands on unquoted semicolons and words on blanks', () => {
-    expect(texts('vm list; trace stat --top 5;;  run 1s ;')).toEqual([['vm', 'list'], ['trace', 'stat', '--top', '5'], ['run', '1s']]);
-  });
-
-  it('keeps quoted text whole, including ; and spaces, and handles escapes', () => {
-    expect(texts(`trace filter vmm:hypercall 'nr == 3 && vm_id != 1; x' "a \\"b\\" c" d\\ e`)).toEqual([
-      ['trace', 'filter', 'vmm:hypercall', 'nr == 3 && vm_id != 1; x', 'a "b" c', 'd e'],
+    expect(texts('vm list; trace stat --top 5;;  run 1s ;')).toEqual([
+      ['vm', 'list'],
+      ['trace', 'stat', '--top', '5'],
+      ['run', '1s'],
     ]);
   });
 
+  it('keeps quoted text whole, including ; and spaces, and handles escapes', () => {
+    expect(
+      texts(`trace filter vmm:hypercall 'nr == 3 && vm_id != 1; x' "a \\"b\\" c" d\\ e`),
+    ).toEqual([['trace', 'filter', 'vmm:hypercall', 'nr == 3 && vm_id != 1; x', 'a "b" c', 'd e']]);
+  });
+
   it('records 1-based columns and stops at a comment', () => {
-    expect(tokenize('  ksym  lookup # ignored')[0]).toEqual([{ text: 'ksym', column: 3 }, { text: 'lookup', column: 9 }]);
+    expect(tokenize('  ksym  lookup # ignored')[0]).toEqual([
+      { text: 'ksym', column: 3 },
+      { text: 'lookup', column: 9 },
+    ]);
   });
 
   it('reports an unterminated quote with its column', () => {
@@ -28,15 +35,27 @@ describe('tokenize', () => {
       tokenize(`trace filter x "a == 1`);
       expect.unreachable();
     } catch (error) {
-      expect(ShellError.isInstance(error) && [error.code, error.column]).toEqual(['UNTERMINATED_QUOTE', 16]);
+      expect(ShellError.isInstance(error) && [error.code, error.column]).toEqual([
+        'UNTERMINATED_QUOTE',
+        16,
+      ]);
     }
   });
 });
 
 describe('durations', () => {
   it('parses units and fractions into nanoseconds and formats them back', () => {
-    expect(['1s', '500ms', '250us', '100ns', '2.5s', '1m', '0.001ms'].map(parseDuration)).toEqual([1_000_000_000n, 500_000_000n, 250_000n, 100n, 2_500_000_000n, 60_000_000_000n, 1_000n]);
-    for (const ns of [1_000_000_000n, 1_500_000n, 7n, 250_000n]) expect(parseDuration(formatVirtualDuration(ns))).toBe(ns);
+    expect(['1s', '500ms', '250us', '100ns', '2.5s', '1m', '0.001ms'].map(parseDuration)).toEqual([
+      1_000_000_000n,
+      500_000_000n,
+      250_000n,
+      100n,
+      2_500_000_000n,
+      60_000_000_000n,
+      1_000n,
+    ]);
+    for (const ns of [1_000_000_000n, 1_500_000n, 7n, 250_000n])
+      expect(parseDuration(formatVirtualDuration(ns))).toBe(ns);
   });
 
   it('rejects durations without a unit', () => {
@@ -57,18 +76,37 @@ describe('suggestions', () => {
 describe('CommandRegistry and runLine', () => {
   const log: string[] = [];
   const registry = new CommandRegistry<{ log: string[] }>()
-    .register({ path: 'trace stat', usage: 'trace stat [--top N]', summary: 'statistics', run: (args, ctx) => {
-      const { values } = parseOptions({ usage: 'trace stat [--top N]' }, args, { top: { type: 'string' } });
-      ctx.log.push(`stat top=${values.top ?? '-'}`);
-    }, complete: () => ['--top', '--hist'] })
-    .register({ path: 'trace list', usage: 'trace list', summary: 'list', run: (_a, ctx) => void ctx.log.push('list') })
+    .register({
+      path: 'trace stat',
+      usage: 'trace stat [--top N]',
+      summary: 'statistics',
+      run: (args, ctx) => {
+        const { values } = parseOptions({ usage: 'trace stat [--top N]' }, args, {
+          top: { type: 'string' },
+        });
+        ctx.log.push(`stat top=${values.top ?? '-'}`);
+      },
+      complete: () => ['--top', '--hist'],
+    })
+    .register({
+      path: 'trace list',
+      usage: 'trace list',
+      summary: 'list',
+      run: (_a, ctx) => void ctx.log.push('list'),
+    })
     .register({ path: 'help', usage: 'help [command]', summary: 'help', run: () => undefined });
 
   const run = async (line: string) => {
     const out: string[] = [];
     const err: string[] = [];
     const after: string[] = [];
-    const result = await runLine(registry, line, { log }, { out: (t) => out.push(t), err: (t) => err.push(t) }, { after: (p, ok) => after.push(`${p}:${ok}`) });
+    const result = await runLine(
+      registry,
+      line,
+      { log },
+      { out: (t) => out.push(t), err: (t) => err.push(t) },
+      { after: (p, ok) => after.push(`${p}:${ok}`) },
+    );
     return { result, out, err, after };
   };
 
@@ -84,7 +122,9 @@ describe('CommandRegistry and runLine', () => {
 
   it('runs the command after && only when the one before succeeded', async () => {
     log.length = 0;
-    const r = await run('trace list && trace stat; trace lst && trace stat && trace list; trace list');
+    const r = await run(
+      'trace list && trace stat; trace lst && trace stat && trace list; trace list',
+    );
     expect(log).toEqual(['list', 'stat top=-', 'list']);
     expect(r.result).toEqual({ commands: 4, failed: 1 });
     expect(texts("a 'x && y' && b")).toEqual([['a', 'x && y'], ['b']]);

@@ -11,7 +11,10 @@ import { join } from 'node:path';
 import { Cpu, runLinuxProgram } from '../src/index.js';
 
 const dir = join(import.meta.dirname, '..', 'test', 'programs');
-const golden = JSON.parse(readFileSync(join(dir, 'golden.json'), 'utf8')) as Record<string, { insns: number }>;
+const golden = JSON.parse(readFileSync(join(dir, 'golden.json'), 'utf8')) as Record<
+  string,
+  { insns: number }
+>;
 const files = ['bench-O2.elf', 'bench-Os.elf', 'bench-O0.elf', 'sort-O2.elf', 'recursion-O2.elf'];
 const hasQemu = spawnSync('qemu-aarch64', ['--version']).status === 0;
 const reps = Number(process.env['BENCH_REPS'] ?? 5);
@@ -28,25 +31,49 @@ function times(f: () => void, n: number): number[] {
 }
 
 const f1 = (x: number): string => x.toFixed(1).padStart(8);
-console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, ${reps} runs per program (best shown)`);
-console.log('program              insns   JIT M/s  1st run  interp M/s  qemu M/s  emu/qemu  JIT/interp');
+console.log(
+  `load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}, ${reps} runs per program (best shown)`,
+);
+console.log(
+  'program              insns   JIT M/s  1st run  interp M/s  qemu M/s  emu/qemu  JIT/interp',
+);
 for (const name of files) {
   const image = readFileSync(join(dir, 'bin', name));
   const insns = golden[name]!.insns;
   Cpu.defaultJitThreshold = 16;
-  const jit = times(() => { if (runLinuxProgram(image).insns !== insns) throw new Error(`${name}: instruction count differs from the golden file`); }, reps);
+  const jit = times(() => {
+    if (runLinuxProgram(image).insns !== insns)
+      throw new Error(`${name}: instruction count differs from the golden file`);
+  }, reps);
   Cpu.defaultJitThreshold = Infinity;
-  const interp = times(() => { runLinuxProgram(image); }, Math.min(reps, 3));
+  const interp = times(
+    () => {
+      runLinuxProgram(image);
+    },
+    Math.min(reps, 3),
+  );
   Cpu.defaultJitThreshold = 16;
   const emu = insns / Math.min(...jit) / 1e6;
   const first = insns / jit[0]! / 1e6;
   const int = insns / Math.min(...interp) / 1e6;
-  let qemuText = '     n/a', ratioText = '     n/a';
+  let qemuText = '     n/a',
+    ratioText = '     n/a';
   if (hasQemu) {
-    const q = insns / Math.min(...times(() => { spawnSync('qemu-aarch64', [join(dir, 'bin', name)]); }, reps)) / 1e6;
+    const q =
+      insns /
+      Math.min(
+        ...times(() => {
+          spawnSync('qemu-aarch64', [join(dir, 'bin', name)]);
+        }, reps),
+      ) /
+      1e6;
     qemuText = f1(q);
     ratioText = (emu / q).toFixed(3).padStart(8);
   }
-  console.log(`${name.padEnd(16)} ${String(insns).padStart(9)}  ${f1(emu)} ${f1(first)}    ${f1(int)}  ${qemuText}  ${ratioText}  ${(emu / int).toFixed(2).padStart(9)}`);
+  console.log(
+    `${name.padEnd(16)} ${String(insns).padStart(9)}  ${f1(emu)} ${f1(first)}    ${f1(int)}  ${qemuText}  ${ratioText}  ${(emu / int).toFixed(2).padStart(9)}`,
+  );
 }
 if (!hasQemu) console.log('qemu-aarch64 not installed: no baseline');

@@ -25,14 +25,26 @@ for (let i = 0; i < N; i++) {
 }
 const dir = mkdtempSync(join(tmpdir(), 'disasm-'));
 writeFileSync(join(dir, 'r.bin'), buf);
-const out = execFileSync('aarch64-linux-gnu-objdump', ['-D', '-b', 'binary', '-m', 'aarch64', join(dir, 'r.bin')], { maxBuffer: 1 << 26 }).toString();
+const out = execFileSync(
+  'aarch64-linux-gnu-objdump',
+  ['-D', '-b', 'binary', '-m', 'aarch64', join(dir, 'r.bin')],
+  { maxBuffer: 1 << 26 },
+).toString();
 rmSync(dir, { recursive: true });
 const rows = [];
 for (const line of out.split('\n')) {
   const m = /^\s+([0-9a-f]+):\t([0-9a-f]{8}) \t(.*)$/.exec(line);
   if (!m) continue;
-  let t = m[3].replace(/\s*\/\/.*$/, '').replace(/ <[^>]*>$/, '').trimEnd();
-  if (/^(b\.|b\t|bl\t|cbn?z|tbn?z|adrp?\t|ldr\t[wx](?:\d+|zr), 0x|ldrsw\t[wx](?:\d+|zr), 0x|prfm\t[#a-z0-9]+, 0x)/.test(t)) t = t.replace(/0x([0-9a-f]+)$/, '$1');
+  let t = m[3]
+    .replace(/\s*\/\/.*$/, '')
+    .replace(/ <[^>]*>$/, '')
+    .trimEnd();
+  if (
+    /^(b\.|b\t|bl\t|cbn?z|tbn?z|adrp?\t|ldr\t[wx](?:\d+|zr), 0x|ldrsw\t[wx](?:\d+|zr), 0x|prfm\t[#a-z0-9]+, 0x)/.test(
+      t,
+    )
+  )
+    t = t.replace(/0x([0-9a-f]+)$/, '$1');
   rows.push([m[1], m[2], t]);
 }
 process.stdout.write('[\n' + rows.map((r) => JSON.stringify(r)).join(',\n') + '\n]\n');

@@ -7,11 +7,16 @@ import { execFileSync } from 'node:child_process';
 const seen = new Set();
 const rows = [];
 for (const file of process.argv.slice(2)) {
-  const out = execFileSync('aarch64-linux-gnu-objdump', ['-d', file], { maxBuffer: 1 << 28 }).toString();
+  const out = execFileSync('aarch64-linux-gnu-objdump', ['-d', file], {
+    maxBuffer: 1 << 28,
+  }).toString();
   for (const line of out.split('\n')) {
     const m = /^\s+([0-9a-f]+):\t([0-9a-f]{8}) \t(.*)$/.exec(line);
     if (!m) continue;
-    let text = m[3].replace(/\s*\/\/.*$/, '').replace(/ <[^>]*>$/, '').trimEnd();
+    let text = m[3]
+      .replace(/\s*\/\/.*$/, '')
+      .replace(/ <[^>]*>$/, '')
+      .trimEnd();
     if (text.startsWith('.word')) continue;
     const k = `${m[2]}|${text}`;
     if (seen.has(k)) continue;

@@ -71,11 +71,22 @@ export function bootImage(image: Uint8Array, options: BootOptions = {}): BootRes
   try {
     elf = parseElf(image);
   } catch (e) {
-    if (ElfError.isInstance(e)) throw new EmuInputError({ code: 'BAD_ELF', message: `bad elf: ${e.message}`, offset: e.offset, cause: e });
+    if (ElfError.isInstance(e))
+      throw new EmuInputError({
+        code: 'BAD_ELF',
+        message: `bad elf: ${e.message}`,
+        offset: e.offset,
+        cause: e,
+      });
     throw e;
   }
   if (elf.header.machine !== 183) {
-    throw new EmuInputError({ code: 'UNSUPPORTED_ELF', message: `elf machine \`${elf.header.machine}\` is not aarch64 (183)`, offset: 18, argument: 'e_machine' });
+    throw new EmuInputError({
+      code: 'UNSUPPORTED_ELF',
+      message: `elf machine \`${elf.header.machine}\` is not aarch64 (183)`,
+      offset: 18,
+      argument: 'e_machine',
+    });
   }
   const ramSize = options.ramSize ?? 128 << 20;
   const memory = new PhysicalMemory();
@@ -84,7 +95,12 @@ export function bootImage(image: Uint8Array, options: BootOptions = {}): BootRes
   for (const p of elf.loadSegments()) {
     if (p.type !== PT_LOAD || p.memsz === 0) continue;
     if (p.paddr < VIRT_RAM_BASE || p.paddr + BigInt(p.memsz) > VIRT_RAM_BASE + BigInt(ramSize)) {
-      throw new EmuInputError({ code: 'SEGMENT_OUT_OF_MEMORY', message: `segment at 0x${p.paddr.toString(16)} is outside RAM`, address: p.paddr, offset: p.headerOffset });
+      throw new EmuInputError({
+        code: 'SEGMENT_OUT_OF_MEMORY',
+        message: `segment at 0x${p.paddr.toString(16)} is outside RAM`,
+        address: p.paddr,
+        offset: p.headerOffset,
+      });
     }
     memory.write(p.paddr, p.data.subarray(0, p.filesz));
   }
@@ -99,8 +115,10 @@ export function bootImage(image: Uint8Array, options: BootOptions = {}): BootRes
     // QEMU's PSCI conduit: SMC when EL2 exists, HVC otherwise
     if ((kind === 'smc') !== (el === 2)) return false;
     const fn = c.getX(0);
-    if (fn === PSCI_SYSTEM_OFF) { poweredOff = true; c.stop(); }
-    else if (fn === PSCI_VERSION) c.setX(0, 0x10000n);
+    if (fn === PSCI_SYSTEM_OFF) {
+      poweredOff = true;
+      c.stop();
+    } else if (fn === PSCI_VERSION) c.setX(0, 0x10000n);
     else c.setX(0, BigInt.asUintN(64, -1n)); // NOT_SUPPORTED
     return true;
   };

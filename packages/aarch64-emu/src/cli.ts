@@ -39,7 +39,9 @@ const OPTIONS = {
 
 /** The package's version, from its package.json (next to `dist/` and `src/`). */
 function version(): string {
-  const pj = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pj = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pj.version;
 }
 
@@ -80,12 +82,31 @@ export function main(
     }
     const [cmd, file, ...extra] = positionals;
     if (cmd !== 'run' && cmd !== 'boot') {
-      throw new EmuInputError({ code: 'BAD_ARGUMENT', message: cmd === undefined ? 'missing command' : `unknown command \`${cmd}\``, argument: cmd ?? '' });
+      throw new EmuInputError({
+        code: 'BAD_ARGUMENT',
+        message: cmd === undefined ? 'missing command' : `unknown command \`${cmd}\``,
+        argument: cmd ?? '',
+      });
     }
-    if (cmd === 'boot' && extra.length > 0) throw new EmuInputError({ code: 'BAD_ARGUMENT', message: `unexpected argument \`${extra[0]}\``, argument: extra[0]! });
+    if (cmd === 'boot' && extra.length > 0)
+      throw new EmuInputError({
+        code: 'BAD_ARGUMENT',
+        message: `unexpected argument \`${extra[0]}\``,
+        argument: extra[0]!,
+      });
     for (const bootOnly of ['el', 'log-int'] as const) {
-      if (cmd === 'boot' && values.stdin !== undefined) throw new EmuInputError({ code: 'BAD_ARGUMENT', message: '`--stdin` is an option of `run`', argument: '--stdin' });
-      if (cmd !== 'boot' && values[bootOnly] !== undefined) throw new EmuInputError({ code: 'BAD_ARGUMENT', message: `\`--${bootOnly}\` is an option of \`boot\``, argument: `--${bootOnly}` });
+      if (cmd === 'boot' && values.stdin !== undefined)
+        throw new EmuInputError({
+          code: 'BAD_ARGUMENT',
+          message: '`--stdin` is an option of `run`',
+          argument: '--stdin',
+        });
+      if (cmd !== 'boot' && values[bootOnly] !== undefined)
+        throw new EmuInputError({
+          code: 'BAD_ARGUMENT',
+          message: `\`--${bootOnly}\` is an option of \`boot\``,
+          argument: `--${bootOnly}`,
+        });
     }
     const stats = values.stats === true;
     const trace = values.trace === true;
@@ -93,31 +114,49 @@ export function main(
     let maxInsns: number | undefined;
     if (values['max-insns'] !== undefined) {
       const v = Number(values['max-insns']);
-      if (!Number.isSafeInteger(v) || v <= 0) throw new EmuInputError({ code: 'BAD_ARGUMENT', message: '--max-insns needs a positive integer', argument: '--max-insns' });
+      if (!Number.isSafeInteger(v) || v <= 0)
+        throw new EmuInputError({
+          code: 'BAD_ARGUMENT',
+          message: '--max-insns needs a positive integer',
+          argument: '--max-insns',
+        });
       maxInsns = v;
     }
     let el: 1 | 2 = 2;
     if (values.el !== undefined) {
-      if (values.el !== '1' && values.el !== '2') throw new EmuInputError({ code: 'BAD_ARGUMENT', message: '--el needs 1 or 2', argument: '--el' });
+      if (values.el !== '1' && values.el !== '2')
+        throw new EmuInputError({
+          code: 'BAD_ARGUMENT',
+          message: '--el needs 1 or 2',
+          argument: '--el',
+        });
       el = values.el === '1' ? 1 : 2;
     }
-    if (file === undefined) throw new EmuInputError({ code: 'BAD_ARGUMENT', message: 'missing <elf>', argument: '' });
+    if (file === undefined)
+      throw new EmuInputError({ code: 'BAD_ARGUMENT', message: 'missing <elf>', argument: '' });
     let image: Uint8Array;
     try {
       image = readFileSync(file);
     } catch (e) {
-      throw new EmuInputError({ code: 'FILE_NOT_FOUND', message: `cannot read \`${file}\``, argument: file, cause: e });
+      throw new EmuInputError({
+        code: 'FILE_NOT_FOUND',
+        message: `cannot read \`${file}\``,
+        argument: file,
+        cause: e,
+      });
     }
     const t0 = process.hrtime.bigint();
     if (cmd === 'boot') {
       const r = bootImage(image, {
-        el, console: (b) => io.stdout(new Uint8Array([b])),
+        el,
+        console: (b) => io.stdout(new Uint8Array([b])),
         ...(logInt ? { intLog: (line: string) => io.stderr(line + '\n') } : {}),
         ...(trace ? { trace: (c: Cpu) => io.stderr(formatCpuState(c)) } : {}),
         ...(maxInsns ? { maxInsns } : {}),
       });
       if (stats) io.stderr(`insns=${r.insns} ns=${process.hrtime.bigint() - t0}\n`);
-      if (!r.poweredOff) io.stderr(`aarch64-emu: stopped (${r.reason}) at pc 0x${r.cpu.pc.toString(16)}\n`);
+      if (!r.poweredOff)
+        io.stderr(`aarch64-emu: stopped (${r.reason}) at pc 0x${r.cpu.pc.toString(16)}\n`);
       return r.poweredOff ? 0 : 1;
     }
     let stdin: Uint8Array | undefined;
@@ -126,14 +165,22 @@ export function main(
       try {
         stdin = readFileSync(from === '-' ? 0 : from);
       } catch (e) {
-        throw new EmuInputError({ code: 'FILE_NOT_FOUND', message: `cannot read \`${from}\``, argument: from, cause: e });
+        throw new EmuInputError({
+          code: 'FILE_NOT_FOUND',
+          message: `cannot read \`${from}\``,
+          argument: from,
+          cause: e,
+        });
       }
     }
     let insns = 0;
     let status: number;
     try {
       const r = runLinuxProgram(image, {
-        argv0: file, args: extra, ...(stdin ? { stdin } : {}), output: (fd, b) => (fd === 1 ? io.stdout(b) : io.stderr(new TextDecoder().decode(b))),
+        argv0: file,
+        args: extra,
+        ...(stdin ? { stdin } : {}),
+        output: (fd, b) => (fd === 1 ? io.stdout(b) : io.stderr(new TextDecoder().decode(b))),
         ...(maxInsns ? { maxInsns } : {}),
         ...(trace ? { trace: (c: Cpu) => io.stderr(formatCpuState(c)) } : {}),
       });

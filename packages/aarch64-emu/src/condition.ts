@@ -12,17 +12,38 @@
  * @param v - V flag.
  * @returns true when the condition holds.
  */
-export function conditionHoldsFlags(cond: number, n: number, z: number, c: number, v: number): boolean {
+export function conditionHoldsFlags(
+  cond: number,
+  n: number,
+  z: number,
+  c: number,
+  v: number,
+): boolean {
   let r: boolean;
   switch (cond >> 1) {
-    case 0: r = z === 1; break; // EQ / NE
-    case 1: r = c === 1; break; // CS / CC
-    case 2: r = n === 1; break; // MI / PL
-    case 3: r = v === 1; break; // VS / VC
-    case 4: r = c === 1 && z === 0; break; // HI / LS
-    case 5: r = n === v; break; // GE / LT
-    case 6: r = n === v && z === 0; break; // GT / LE
-    default: return true; // AL / NV
+    case 0:
+      r = z === 1;
+      break; // EQ / NE
+    case 1:
+      r = c === 1;
+      break; // CS / CC
+    case 2:
+      r = n === 1;
+      break; // MI / PL
+    case 3:
+      r = v === 1;
+      break; // VS / VC
+    case 4:
+      r = c === 1 && z === 0;
+      break; // HI / LS
+    case 5:
+      r = n === v;
+      break; // GE / LT
+    case 6:
+      r = n === v && z === 0;
+      break; // GT / LE
+    default:
+      return true; // AL / NV
   }
   return (cond & 1) === 1 ? !r : r;
 }
@@ -34,5 +55,11 @@ export function conditionHoldsFlags(cond: number, n: number, z: number, c: numbe
  * @returns true when the condition holds.
  */
 export function conditionHolds(cond: number, pstate: number): boolean {
-  return conditionHoldsFlags(cond, (pstate >>> 31) & 1, (pstate >>> 30) & 1, (pstate >>> 29) & 1, (pstate >>> 28) & 1);
+  return conditionHoldsFlags(
+    cond,
+    (pstate >>> 31) & 1,
+    (pstate >>> 30) & 1,
+    (pstate >>> 29) & 1,
+    (pstate >>> 28) & 1,
+  );
 }

@@ -17,8 +17,28 @@ import { crc32Update } from './crc32.js';
 import { execSimd, simdImplemented } from './fpsimd/execute.js';
 import type { SimdHost } from './fpsimd/execute.js';
 import {
-  T, asr64, clz64, fromBig, lsl64, lsr64, mul64, rbit32, rev16x2, rev32, ror64, sdiv32, sdiv64, shift32,
-  shift64, smulh64, smull32, toBig, udiv32, udiv64, umulh64, umull32,
+  T,
+  asr64,
+  clz64,
+  fromBig,
+  lsl64,
+  lsr64,
+  mul64,
+  rbit32,
+  rev16x2,
+  rev32,
+  ror64,
+  sdiv32,
+  sdiv64,
+  shift32,
+  shift64,
+  smulh64,
+  smull32,
+  toBig,
+  udiv32,
+  udiv64,
+  umulh64,
+  umull32,
 } from './u64.js';
 
 /** Exception classes (ESR_ELx.EC) used by the emulator. */
@@ -55,8 +75,12 @@ interface Block {
   /** Translation generation the successor links belong to. */
   linkGen: number;
   /** Successor cache (two entries: last taken and last fall-through targets). */
-  s0: Block | undefined; s0Lo: number; s0Hi: number;
-  s1: Block | undefined; s1Lo: number; s1Hi: number;
+  s0: Block | undefined;
+  s0Lo: number;
+  s0Hi: number;
+  s1: Block | undefined;
+  s1Lo: number;
+  s1Hi: number;
   /** Executions so far (until compiled). */
   hits: number;
   /** The compiled block; null when the JIT declined it. */
@@ -148,17 +172,22 @@ export class Cpu {
   /** Banked stack pointers SP_EL0, SP_EL1, SP_EL2 as lo/hi pairs. */
   readonly spBank = new Int32Array(6);
   /** NZCV flags as 0/1 numbers. */
-  n = 0; z = 0; c = 0; v = 0;
+  n = 0;
+  z = 0;
+  c = 0;
+  v = 0;
   /** PSTATE.DAIF as a 4-bit value (D=8, A=4, I=2, F=1). */
   daif = 0xf;
   /** PSTATE.SS and PSTATE.IL. */
-  ss = 0; il = 0;
+  ss = 0;
+  il = 0;
   /** Current EL (0..2). */
   el = 2;
   /** PSTATE.SP: 1 uses SP_ELx, 0 uses SP_EL0. */
   spsel = 1;
   /** Program counter halves. */
-  pcLo = 0; pcHi = 0;
+  pcLo = 0;
+  pcHi = 0;
   /** Executed instructions (the faulting ones included). */
   insnCount = 0;
   /**
@@ -317,30 +346,58 @@ export class Cpu {
     for (const [key, info] of SYS_REGS) {
       const s = FAST_SYS_SLOT.get(key);
       if (s === undefined) this.sys.set(key, info.reset);
-      else { fromBig(info.reset); this.sysF[s] = T[0]!; this.sysF[s + 1] = T[1]!; }
+      else {
+        fromBig(info.reset);
+        this.sysF[s] = T[0]!;
+        this.sysF[s + 1] = T[1]!;
+      }
       if (CACHED.has(key)) this.cache(key, info.reset);
     }
     this.last = {
-      base: -1, size: 0, name: '', bytes: new Uint8Array(0), view: new DataView(new ArrayBuffer(0)),
-      words: new Int32Array(0), code: new Uint8Array(0), device: undefined,
+      base: -1,
+      size: 0,
+      name: '',
+      bytes: new Uint8Array(0),
+      view: new DataView(new ArrayBuffer(0)),
+      words: new Int32Array(0),
+      code: new Uint8Array(0),
+      device: undefined,
     };
     this.fRegion = this.last;
     this.gRegion = this.last;
     // Several CPUs may share one memory (the vCPUs of a VM): each one's decoded blocks of a
     // written page must go, so the callbacks chain instead of replacing each other.
     const previous = this.memory.onCodeWrite;
-    this.memory.onCodeWrite = previous === undefined ? (page) => this.invalidatePage(page) : (page) => { previous(page); this.invalidatePage(page); };
+    this.memory.onCodeWrite =
+      previous === undefined
+        ? (page) => this.invalidatePage(page)
+        : (page) => {
+            previous(page);
+            this.invalidatePage(page);
+          };
   }
 
   // ---- API edge -------------------------------------------------------------------------
 
   /** The program counter. */
-  get pc(): bigint { return toBig(this.pcLo, this.pcHi); }
-  set pc(v: bigint) { fromBig(v); this.pcLo = T[0]!; this.pcHi = T[1]!; }
+  get pc(): bigint {
+    return toBig(this.pcLo, this.pcHi);
+  }
+  set pc(v: bigint) {
+    fromBig(v);
+    this.pcLo = T[0]!;
+    this.pcHi = T[1]!;
+  }
 
   /** The current stack pointer (SP_EL0 or SP_ELx by PSTATE.SP). */
-  get sp(): bigint { return toBig(this.R[SLOT_SP]!, this.R[SLOT_SP + 1]!); }
-  set sp(v: bigint) { fromBig(v); this.R[SLOT_SP] = T[0]!; this.R[SLOT_SP + 1] = T[1]!; }
+  get sp(): bigint {
+    return toBig(this.R[SLOT_SP]!, this.R[SLOT_SP + 1]!);
+  }
+  set sp(v: bigint) {
+    fromBig(v);
+    this.R[SLOT_SP] = T[0]!;
+    this.R[SLOT_SP + 1] = T[1]!;
+  }
 
   /**
    * Reads X0..X30 (31 reads as zero).
@@ -384,15 +441,30 @@ export class Cpu {
   }
 
   /** NZCV as the 4-bit value N<<3|Z<<2|C<<1|V. */
-  get nzcv(): number { return (this.n << 3) | (this.z << 2) | (this.c << 1) | this.v; }
-  set nzcv(x: number) { this.n = (x >> 3) & 1; this.z = (x >> 2) & 1; this.c = (x >> 1) & 1; this.v = x & 1; }
+  get nzcv(): number {
+    return (this.n << 3) | (this.z << 2) | (this.c << 1) | this.v;
+  }
+  set nzcv(x: number) {
+    this.n = (x >> 3) & 1;
+    this.z = (x >> 2) & 1;
+    this.c = (x >> 1) & 1;
+    this.v = x & 1;
+  }
 
   /**
    * PSTATE packed as SPSR bits: NZCV[31:28], SS[21], IL[20], DAIF[9:6], M[3:0].
    * @returns the value.
    */
   getPstate(): number {
-    return ((this.nzcv << 28) | (this.ss << 21) | (this.il << 20) | (this.daif << 6) | (this.el << 2) | this.spsel) >>> 0;
+    return (
+      ((this.nzcv << 28) |
+        (this.ss << 21) |
+        (this.il << 20) |
+        (this.daif << 6) |
+        (this.el << 2) |
+        this.spsel) >>>
+      0
+    );
   }
 
   /**
@@ -473,19 +545,33 @@ export class Cpu {
 
   private readSys(key: number): bigint {
     switch (key) {
-      case K_NZCV: return BigInt(this.nzcv << 28 >>> 0);
-      case K_DAIF: return BigInt(this.daif << 6);
-      case K_CURRENTEL: return BigInt(this.el << 2);
-      case K_SPSEL: return BigInt(this.spsel);
-      case K_CNTPCT: return this.counter === undefined ? BigInt(this.insnCount) : this.counter();
+      case K_NZCV:
+        return BigInt((this.nzcv << 28) >>> 0);
+      case K_DAIF:
+        return BigInt(this.daif << 6);
+      case K_CURRENTEL:
+        return BigInt(this.el << 2);
+      case K_SPSEL:
+        return BigInt(this.spsel);
+      case K_CNTPCT:
+        return this.counter === undefined ? BigInt(this.insnCount) : this.counter();
       // the virtual count is the physical count minus CNTVOFF_EL2
-      case K_CNTVCT: return BigInt.asUintN(64, this.readSys(K_CNTPCT) - (this.highestEl === 2 ? this.sys.get(K_CNTVOFF) ?? 0n : 0n));
+      case K_CNTVCT:
+        return BigInt.asUintN(
+          64,
+          this.readSys(K_CNTPCT) - (this.highestEl === 2 ? (this.sys.get(K_CNTVOFF) ?? 0n) : 0n),
+        );
       // TVAL: the signed 32-bit distance from the count to the compare value
-      case K_CNTV_TVAL: return BigInt.asUintN(32, (this.sys.get(K_CNTV_CVAL) ?? 0n) - this.readSys(K_CNTVCT));
-      case K_CNTP_TVAL: return BigInt.asUintN(32, (this.sys.get(K_CNTP_CVAL) ?? 0n) - this.readSys(K_CNTPCT));
-      case K_FPCR: return BigInt(this.fpcr >>> 0);
-      case K_FPSR: return BigInt(this.fpsr >>> 0);
-      case K_SP_EL0: case K_SP_EL1: {
+      case K_CNTV_TVAL:
+        return BigInt.asUintN(32, (this.sys.get(K_CNTV_CVAL) ?? 0n) - this.readSys(K_CNTVCT));
+      case K_CNTP_TVAL:
+        return BigInt.asUintN(32, (this.sys.get(K_CNTP_CVAL) ?? 0n) - this.readSys(K_CNTPCT));
+      case K_FPCR:
+        return BigInt(this.fpcr >>> 0);
+      case K_FPSR:
+        return BigInt(this.fpsr >>> 0);
+      case K_SP_EL0:
+      case K_SP_EL1: {
         const i = key === K_SP_EL0 ? 0 : 2;
         this.saveSp();
         return toBig(this.spBank[i]!, this.spBank[i + 1]!);
@@ -512,18 +598,42 @@ export class Cpu {
 
   private writeSys(key: number, v: bigint): void {
     switch (key) {
-      case K_NZCV: this.nzcv = Number(v >> 28n) & 15; return;
-      case K_DAIF: this.daif = Number(v >> 6n) & 15; return;
-      case K_SPSEL: this.saveSp(); this.spsel = Number(v & 1n); this.loadSp(); return;
-      case K_CNTV_TVAL: this.sys.set(K_CNTV_CVAL, BigInt.asUintN(64, this.readSys(K_CNTVCT) + BigInt.asIntN(32, v))); return;
-      case K_CNTP_TVAL: this.sys.set(K_CNTP_CVAL, BigInt.asUintN(64, this.readSys(K_CNTPCT) + BigInt.asIntN(32, v))); return;
-      case K_FPCR: this.fpcr = Number(v & BigInt(FPCR_MASK)); return;
-      case K_FPSR: this.fpsr = Number(v & BigInt(FPSR_MASK)); return;
-      case K_SP_EL0: case K_SP_EL1: {
+      case K_NZCV:
+        this.nzcv = Number(v >> 28n) & 15;
+        return;
+      case K_DAIF:
+        this.daif = Number(v >> 6n) & 15;
+        return;
+      case K_SPSEL:
+        this.saveSp();
+        this.spsel = Number(v & 1n);
+        this.loadSp();
+        return;
+      case K_CNTV_TVAL:
+        this.sys.set(
+          K_CNTV_CVAL,
+          BigInt.asUintN(64, this.readSys(K_CNTVCT) + BigInt.asIntN(32, v)),
+        );
+        return;
+      case K_CNTP_TVAL:
+        this.sys.set(
+          K_CNTP_CVAL,
+          BigInt.asUintN(64, this.readSys(K_CNTPCT) + BigInt.asIntN(32, v)),
+        );
+        return;
+      case K_FPCR:
+        this.fpcr = Number(v & BigInt(FPCR_MASK));
+        return;
+      case K_FPSR:
+        this.fpsr = Number(v & BigInt(FPSR_MASK));
+        return;
+      case K_SP_EL0:
+      case K_SP_EL1: {
         const i = key === K_SP_EL0 ? 0 : 2;
         this.saveSp();
         fromBig(v);
-        this.spBank[i] = T[0]!; this.spBank[i + 1] = T[1]!;
+        this.spBank[i] = T[0]!;
+        this.spBank[i + 1] = T[1]!;
         this.loadSp();
         return;
       }
@@ -531,7 +641,8 @@ export class Cpu {
         const s = FAST_SYS_SLOT.get(key);
         if (s !== undefined) {
           fromBig(v);
-          this.sysF[s] = T[0]!; this.sysF[s + 1] = T[1]!;
+          this.sysF[s] = T[0]!;
+          this.sysF[s + 1] = T[1]!;
           return;
         }
         this.sys.set(key, v);
@@ -587,7 +698,7 @@ export class Cpu {
   private slowChecks(): boolean {
     const hcr = this.highestEl === 2 ? this.hcrLo : 0;
     const imo = (hcr & 0x10) !== 0 && this.el < 2;
-    if (this.irqLine && ((imo) || (this.daif & 2) === 0)) {
+    if (this.irqLine && (imo || (this.daif & 2) === 0)) {
       this.enter(imo ? 2 : Math.max(this.el, 1), -1, 0, this.pcLo, this.pcHi, false, 0, 0, 0x80);
       return true;
     }
@@ -597,7 +708,8 @@ export class Cpu {
     }
     this.stepping = false;
     if (this.stepEnabled()) {
-      if (this.ss === 0) { // active-pending: the step exception comes before the next instruction
+      if (this.ss === 0) {
+        // active-pending: the step exception comes before the next instruction
         this.exception(EC.SOFTSTEP_LOW, 0x22, this.pcLo, this.pcHi, false, 0, 0);
         return true;
       }
@@ -624,13 +736,21 @@ export class Cpu {
 
   private regs(): TranslationRegs {
     if (this.regsCache !== undefined) return this.regsCache;
-    const g = (op0: number, op1: number, crn: number, crm: number, op2: number): bigint => this.readSys(sysRegKey(op0, op1, crn, crm, op2));
-    return this.regsCache = {
-      sctlrEl1: g(3, 0, 1, 0, 0), tcrEl1: g(3, 0, 2, 0, 2), ttbr0El1: g(3, 0, 2, 0, 0), ttbr1El1: g(3, 0, 2, 0, 1),
-      sctlrEl2: g(3, 4, 1, 0, 0), tcrEl2: g(3, 4, 2, 0, 2), ttbr0El2: g(3, 4, 2, 0, 0),
-      hcrEl2: this.highestEl === 2 ? g(3, 4, 1, 1, 0) : 0n, vttbrEl2: g(3, 4, 2, 1, 0), vtcrEl2: g(3, 4, 2, 1, 2),
+    const g = (op0: number, op1: number, crn: number, crm: number, op2: number): bigint =>
+      this.readSys(sysRegKey(op0, op1, crn, crm, op2));
+    return (this.regsCache = {
+      sctlrEl1: g(3, 0, 1, 0, 0),
+      tcrEl1: g(3, 0, 2, 0, 2),
+      ttbr0El1: g(3, 0, 2, 0, 0),
+      ttbr1El1: g(3, 0, 2, 0, 1),
+      sctlrEl2: g(3, 4, 1, 0, 0),
+      tcrEl2: g(3, 4, 2, 0, 2),
+      ttbr0El2: g(3, 4, 2, 0, 0),
+      hcrEl2: this.highestEl === 2 ? g(3, 4, 1, 1, 0) : 0n,
+      vttbrEl2: g(3, 4, 2, 1, 0),
+      vtcrEl2: g(3, 4, 2, 1, 2),
       s2cache: new Map(),
-    };
+    });
   }
 
   /**
@@ -641,7 +761,8 @@ export class Cpu {
   private xlate(lo: number, hi: number, acc: number): number {
     const vpn = (hi >>> 0) * 1048576 + (lo >>> 12);
     // separate instruction and data halves (as hardware has an ITLB and a DTLB)
-    const idx = (this.el * 2 + (acc === ACC_EXEC ? 1 : 0)) * TLB_WAYS + ((lo >>> 12) & (TLB_WAYS - 1));
+    const idx =
+      (this.el * 2 + (acc === ACC_EXEC ? 1 : 0)) * TLB_WAYS + ((lo >>> 12) & (TLB_WAYS - 1));
     const need = acc === ACC_WRITE ? 2 : acc === ACC_EXEC ? 4 : 1;
     if (this.tlbTag[idx] === vpn) {
       const e = this.tlbVal[idx]!;
@@ -650,9 +771,18 @@ export class Cpu {
     const r = translate(this.memory, this.regs(), this.el, lo, hi, acc);
     if (r.fault) {
       const ifetch = acc === ACC_EXEC;
-      this.faultEc = ifetch ? (this.el === 0 ? EC.IABT_LOW : EC.IABT_CUR) : (this.el === 0 ? EC.DABT_LOW : EC.DABT_CUR);
-      this.faultIss = (!ifetch && acc === ACC_WRITE && !r.s1ptw ? 1 << 6 : 0) | (r.s1ptw ? 1 << 7 : 0) | r.fault;
-      this.faultFarLo = lo; this.faultFarHi = hi; this.faultHasFar = true;
+      this.faultEc = ifetch
+        ? this.el === 0
+          ? EC.IABT_LOW
+          : EC.IABT_CUR
+        : this.el === 0
+          ? EC.DABT_LOW
+          : EC.DABT_CUR;
+      this.faultIss =
+        (!ifetch && acc === ACC_WRITE && !r.s1ptw ? 1 << 6 : 0) | (r.s1ptw ? 1 << 7 : 0) | r.fault;
+      this.faultFarLo = lo;
+      this.faultFarHi = hi;
+      this.faultHasFar = true;
       this.faultToEl2 = r.stage2;
       this.faultIpa = r.stage2 ? r.ipa : -1;
       this.faultS1ptw = r.s1ptw;
@@ -687,46 +817,84 @@ export class Cpu {
    * @param farLo - FAR low half.
    * @param farHi - FAR high half.
    */
-  private exception(ec: number, iss: number, retLo: number, retHi: number, hasFar: boolean, farLo: number, farHi: number): void {
+  private exception(
+    ec: number,
+    iss: number,
+    retLo: number,
+    retHi: number,
+    hasFar: boolean,
+    farLo: number,
+    farHi: number,
+  ): void {
     let target = this.el === 0 ? 1 : this.el;
     const hcr = this.hcrLo;
     if (this.el < 2 && this.highestEl === 2) {
       if (ec === EC.HVC64) target = 2;
-      else if ((ec === EC.BRK64 || ec === EC.SOFTSTEP_LOW) && (this.mdcrLo & 0x100) !== 0) target = 2; // MDCR_EL2.TDE
+      else if ((ec === EC.BRK64 || ec === EC.SOFTSTEP_LOW) && (this.mdcrLo & 0x100) !== 0)
+        target = 2; // MDCR_EL2.TDE
       else if ((hcr & (1 << 27)) !== 0 && this.el === 0) target = 2; // HCR_EL2.TGE
     }
-    if (this.faultToEl2) { target = 2; this.faultToEl2 = false; }
-    if (ec === EC.DABT_LOW || ec === EC.DABT_CUR) ec = target === this.el ? EC.DABT_CUR : EC.DABT_LOW;
-    else if (ec === EC.IABT_LOW || ec === EC.IABT_CUR) ec = target === this.el ? EC.IABT_CUR : EC.IABT_LOW;
+    if (this.faultToEl2) {
+      target = 2;
+      this.faultToEl2 = false;
+    }
+    if (ec === EC.DABT_LOW || ec === EC.DABT_CUR)
+      ec = target === this.el ? EC.DABT_CUR : EC.DABT_LOW;
+    else if (ec === EC.IABT_LOW || ec === EC.IABT_CUR)
+      ec = target === this.el ? EC.IABT_CUR : EC.IABT_LOW;
     else if (ec === EC.SOFTSTEP_LOW) ec = target === this.el ? EC.SOFTSTEP_CUR : EC.SOFTSTEP_LOW;
     // a stepped SVC/HVC/SMC completes: the step is pending when the handler returns
     if (this.stepping && (ec === EC.SVC64 || ec === EC.HVC64 || ec === EC.SMC64)) this.ss = 0;
     // ISV and the access description are only reported to EL2 (as QEMU does for ARMv8.0)
     if (target === 2) iss |= this.pendingDataSyn;
     this.pendingDataSyn = 0;
-    this.pcLo = retLo; this.pcHi = retHi;
+    this.pcLo = retLo;
+    this.pcHi = retHi;
     if (this.onException) {
       const info: ExceptionInfo = {
-        ec, iss, returnAddress: toBig(retLo, retHi), far: hasFar ? toBig(farLo, farHi) : undefined, targetEl: target,
+        ec,
+        iss,
+        returnAddress: toBig(retLo, retHi),
+        far: hasFar ? toBig(farLo, farHi) : undefined,
+        targetEl: target,
       };
       if (this.onException(this, info)) return;
     }
     this.enter(target, ec, iss, retLo, retHi, hasFar, farLo, farHi, 0);
   }
 
-  private enter(target: number, ec: number, iss: number, retLo: number, retHi: number, hasFar: boolean, farLo: number, farHi: number, kind: number): void {
+  private enter(
+    target: number,
+    ec: number,
+    iss: number,
+    retLo: number,
+    retHi: number,
+    hasFar: boolean,
+    farLo: number,
+    farHi: number,
+    kind: number,
+  ): void {
     const spsr = this.getPstate();
     const f = this.sysF;
-    const se = S_ELR[target]!, ss = S_SPSR[target]!;
-    f[se] = retLo; f[se + 1] = retHi;
-    f[ss] = spsr; f[ss + 1] = 0;
+    const se = S_ELR[target]!,
+      ss = S_SPSR[target]!;
+    f[se] = retLo;
+    f[se + 1] = retHi;
+    f[ss] = spsr;
+    f[ss + 1] = 0;
     if (kind === 0) {
       const sr = S_ESR[target]!;
-      f[sr] = (ec << 26) | (1 << 25) | (iss & 0x1ffffff); f[sr + 1] = 0;
-      if (hasFar) { const sf = S_FAR[target]!; f[sf] = farLo; f[sf + 1] = farHi; }
+      f[sr] = (ec << 26) | (1 << 25) | (iss & 0x1ffffff);
+      f[sr + 1] = 0;
+      if (hasFar) {
+        const sf = S_FAR[target]!;
+        f[sf] = farLo;
+        f[sf + 1] = farHi;
+      }
       if (target === 2 && this.faultIpa >= 0) {
         const v = Math.floor(this.faultIpa / 4096) * 16; // HPFAR_EL2.FIPA at [43:4]
-        f[S_HPFAR] = v % TWO32 | 0; f[S_HPFAR + 1] = Math.floor(v / TWO32) | 0;
+        f[S_HPFAR] = v % TWO32 | 0;
+        f[S_HPFAR + 1] = Math.floor(v / TWO32) | 0;
       }
     }
     this.faultIpa = -1;
@@ -736,13 +904,18 @@ export class Cpu {
     const fromEl = this.el;
     this.excCount++;
     this.saveSp();
-    this.el = target; this.spsel = 1; this.daif = 0xf; this.ss = 0; this.il = 0;
+    this.el = target;
+    this.spsel = 1;
+    this.daif = 0xf;
+    this.ss = 0;
+    this.il = 0;
     this.loadSp();
     this.updateMmu();
     this.refreshAttention();
     const sv = S_VBAR[target]!;
     const l = (f[sv]! >>> 0) + off;
-    this.pcLo = l | 0; this.pcHi = (f[sv + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
+    this.pcLo = l | 0;
+    this.pcHi = (f[sv + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
     if (this.intLog) {
       const [num, name] = excName(ec);
       const esr = this.readSys(K_ESR[target]!);
@@ -751,9 +924,14 @@ export class Cpu {
       if (kind === 0) this.intLog(`...with ESR 0x${ec.toString(16)}/0x${esr.toString(16)}`);
       if (hasFar) this.intLog(`...with FAR 0x${toBig(farLo, farHi).toString(16)}`);
       this.intLog(`...with ELR 0x${toBig(retLo, retHi).toString(16)}`);
-      this.intLog(`...to EL${target} PC 0x${this.pc.toString(16)} PSTATE 0x${this.getPstate().toString(16)}`);
+      this.intLog(
+        `...to EL${target} PC 0x${this.pc.toString(16)} PSTATE 0x${this.getPstate().toString(16)}`,
+      );
     }
-    if (target === 2 && this.stopOnEl2) { this.stopFlag = true; this.stopReason = 'exception-el2'; }
+    if (target === 2 && this.stopOnEl2) {
+      this.stopFlag = true;
+      this.stopReason = 'exception-el2';
+    }
   }
 
   private eret(): void {
@@ -764,23 +942,32 @@ export class Cpu {
     const spsr = f[S_SPSR[el]!]! >>> 0;
     const target = (spsr >>> 2) & 3;
     const se = S_ELR[el]!;
-    const eLo = f[se]!, eHi = f[se + 1]!;
-    if (target > el || (spsr & 0x10) || ((spsr >>> 1) & 1)) {
+    const eLo = f[se]!,
+      eHi = f[se + 1]!;
+    if (target > el || spsr & 0x10 || (spsr >>> 1) & 1) {
       // illegal exception return: PSTATE.IL set, EL unchanged
-      this.pcLo = eLo; this.pcHi = eHi;
+      this.pcLo = eLo;
+      this.pcHi = eHi;
       this.il = 1;
       return;
     }
     this.setPstate(spsr);
-    this.pcLo = eLo; this.pcHi = eHi;
-    if (this.intLog) this.intLog(`Exception return from AArch64 EL${el} to AArch64 EL${this.el} PC 0x${toBig(eLo, eHi).toString(16)}`);
+    this.pcLo = eLo;
+    this.pcHi = eHi;
+    if (this.intLog)
+      this.intLog(
+        `Exception return from AArch64 EL${el} to AArch64 EL${this.el} PC 0x${toBig(eLo, eHi).toString(16)}`,
+      );
   }
 
   // ---- memory ----------------------------------------------------------------------------
 
   /** @internal FEAT_LSE atomics (lse.ts): a zero-extended load of `1 << size` bytes into T. */
   lseLoad(lo: number, hi: number, size: number): void {
-    if (size === 3) { this.ld64(lo, hi); return; }
+    if (size === 3) {
+      this.ld64(lo, hi);
+      return;
+    }
     T[0] = size === 2 ? this.ld32(lo, hi) : size === 1 ? this.ld16(lo, hi) : this.ld8(lo, hi);
     T[1] = 0;
   }
@@ -801,7 +988,9 @@ export class Cpu {
   private dataAbort(lo: number, hi: number, write: boolean, dfsc: number): never {
     this.faultEc = this.el === 0 ? EC.DABT_LOW : EC.DABT_CUR;
     this.faultIss = (write ? 1 << 6 : 0) | dfsc;
-    this.faultFarLo = lo; this.faultFarHi = hi; this.faultHasFar = true;
+    this.faultFarLo = lo;
+    this.faultFarHi = hi;
+    this.faultHasFar = true;
     throw FAULT;
   }
 
@@ -828,11 +1017,21 @@ export class Cpu {
     this.last = r;
     if (!r.device && r !== this.fRegion) {
       if (r !== this.gRegion) {
-        this.gRegion = this.fRegion; this.gBase = this.fBase; this.gSize = this.fSize;
-        this.gI32 = this.fI32; this.gU8 = this.fU8; this.gView = this.fView; this.gCode = this.fCode;
+        this.gRegion = this.fRegion;
+        this.gBase = this.fBase;
+        this.gSize = this.fSize;
+        this.gI32 = this.fI32;
+        this.gU8 = this.fU8;
+        this.gView = this.fView;
+        this.gCode = this.fCode;
       }
-      this.fRegion = r; this.fBase = r.base; this.fSize = r.size;
-      this.fI32 = r.words; this.fU8 = r.bytes; this.fView = r.view; this.fCode = r.code;
+      this.fRegion = r;
+      this.fBase = r.base;
+      this.fSize = r.size;
+      this.fI32 = r.words;
+      this.fU8 = r.bytes;
+      this.fView = r.view;
+      this.fCode = r.code;
     }
     return pa - r.base;
   }
@@ -843,10 +1042,27 @@ export class Cpu {
 
   /** Exchanges the two fast RAM windows. */
   private swapWindows(): void {
-    const r = this.gRegion, b = this.gBase, n = this.gSize, i32 = this.gI32, u8 = this.gU8, v = this.gView, c = this.gCode;
-    this.gRegion = this.fRegion; this.gBase = this.fBase; this.gSize = this.fSize;
-    this.gI32 = this.fI32; this.gU8 = this.fU8; this.gView = this.fView; this.gCode = this.fCode;
-    this.fRegion = r; this.fBase = b; this.fSize = n; this.fI32 = i32; this.fU8 = u8; this.fView = v; this.fCode = c;
+    const r = this.gRegion,
+      b = this.gBase,
+      n = this.gSize,
+      i32 = this.gI32,
+      u8 = this.gU8,
+      v = this.gView,
+      c = this.gCode;
+    this.gRegion = this.fRegion;
+    this.gBase = this.fBase;
+    this.gSize = this.fSize;
+    this.gI32 = this.fI32;
+    this.gU8 = this.fU8;
+    this.gView = this.fView;
+    this.gCode = this.fCode;
+    this.fRegion = r;
+    this.fBase = b;
+    this.fSize = n;
+    this.fI32 = i32;
+    this.fU8 = u8;
+    this.fView = v;
+    this.fCode = c;
   }
 
   private ld8(lo: number, hi: number): number {
@@ -858,8 +1074,12 @@ export class Cpu {
 
   private ld8Slow(pa: number, lo: number, hi: number): number {
     const off = pa - this.gBase;
-    if (pa >= 0 && off >= 0 && off < this.gSize) { this.swapWindows(); return this.fU8[off]!; }
-    const o = this.slowOff(pa, lo, hi, 1, false), r = this.last;
+    if (pa >= 0 && off >= 0 && off < this.gSize) {
+      this.swapWindows();
+      return this.fU8[off]!;
+    }
+    const o = this.slowOff(pa, lo, hi, 1, false),
+      r = this.last;
     if (r.device) return Number(r.device.read(o, 1) & 0xffn);
     return r.bytes[o]!;
   }
@@ -874,8 +1094,12 @@ export class Cpu {
 
   private ld16Slow(pa: number, lo: number, hi: number): number {
     const off = pa - this.gBase;
-    if (pa >= 0 && off >= 0 && off + 2 <= this.gSize) { this.swapWindows(); return this.fView.getUint16(off, true); }
-    const o = this.slowOff(pa, lo, hi, 2, false), r = this.last;
+    if (pa >= 0 && off >= 0 && off + 2 <= this.gSize) {
+      this.swapWindows();
+      return this.fView.getUint16(off, true);
+    }
+    const o = this.slowOff(pa, lo, hi, 2, false),
+      r = this.last;
     if (r.device) return Number(r.device.read(o, 2) & 0xffffn);
     return r.view.getUint16(o, true);
   }
@@ -884,7 +1108,8 @@ export class Cpu {
     if (this.mmuOn && (lo & 0xfff) > 0xffc) return this.ldCross(lo, hi, 4);
     const pa = this.dataPa(lo, hi, ACC_READ);
     const off = pa - this.fBase;
-    if (pa >= 0 && off >= 0 && off + 4 <= this.fSize && (off & 3) === 0) return this.fI32[off >>> 2]!;
+    if (pa >= 0 && off >= 0 && off + 4 <= this.fSize && (off & 3) === 0)
+      return this.fI32[off >>> 2]!;
     const og = pa - this.gBase;
     if (pa >= 0 && og >= 0 && og + 4 <= this.gSize && (og & 3) === 0) return this.gI32[og >>> 2]!;
     return this.ld32Slow(pa, lo, hi);
@@ -898,25 +1123,33 @@ export class Cpu {
       this.swapWindows();
       return (off & 3) === 0 ? this.fI32[off >>> 2]! : this.fView.getInt32(off, true);
     }
-    const o = this.slowOff(pa, lo, hi, 4, false), r = this.last;
+    const o = this.slowOff(pa, lo, hi, 4, false),
+      r = this.last;
     if (r.device) return Number(r.device.read(o, 4) & 0xffffffffn) | 0;
     return r.view.getInt32(o, true);
   }
 
   /** 64-bit load into T. */
   private ld64(lo: number, hi: number): void {
-    if (this.mmuOn && (lo & 0xfff) > 0xff8) { this.ldCross(lo, hi, 8); return; }
+    if (this.mmuOn && (lo & 0xfff) > 0xff8) {
+      this.ldCross(lo, hi, 8);
+      return;
+    }
     const pa = this.dataPa(lo, hi, ACC_READ);
     const off = pa - this.fBase;
     if (pa >= 0 && off >= 0 && off + 8 <= this.fSize && (off & 3) === 0) {
-      const k = off >>> 2, w = this.fI32;
-      T[0] = w[k]!; T[1] = w[k + 1]!;
+      const k = off >>> 2,
+        w = this.fI32;
+      T[0] = w[k]!;
+      T[1] = w[k + 1]!;
       return;
     }
     const og = pa - this.gBase;
     if (pa >= 0 && og >= 0 && og + 8 <= this.gSize && (og & 3) === 0) {
-      const k = og >>> 2, w = this.gI32;
-      T[0] = w[k]!; T[1] = w[k + 1]!;
+      const k = og >>> 2,
+        w = this.gI32;
+      T[0] = w[k]!;
+      T[1] = w[k + 1]!;
       return;
     }
     this.ld64Slow(pa, lo, hi);
@@ -925,18 +1158,29 @@ export class Cpu {
   private ld64Slow(pa: number, lo: number, hi: number): void {
     let off = pa - this.fBase;
     if (pa >= 0 && off >= 0 && off + 8 <= this.fSize) {
-      T[0] = this.fView.getInt32(off, true); T[1] = this.fView.getInt32(off + 4, true);
+      T[0] = this.fView.getInt32(off, true);
+      T[1] = this.fView.getInt32(off + 4, true);
       return;
     }
     off = pa - this.gBase;
     if (pa >= 0 && off >= 0 && off + 8 <= this.gSize) {
       this.swapWindows();
-      if ((off & 3) === 0) { const k = off >>> 2; T[0] = this.fI32[k]!; T[1] = this.fI32[k + 1]!; }
-      else { T[0] = this.fView.getInt32(off, true); T[1] = this.fView.getInt32(off + 4, true); }
+      if ((off & 3) === 0) {
+        const k = off >>> 2;
+        T[0] = this.fI32[k]!;
+        T[1] = this.fI32[k + 1]!;
+      } else {
+        T[0] = this.fView.getInt32(off, true);
+        T[1] = this.fView.getInt32(off + 4, true);
+      }
       return;
     }
-    const o = this.slowOff(pa, lo, hi, 8, false), r = this.last;
-    if (r.device) { fromBig(r.device.read(o, 8)); return; }
+    const o = this.slowOff(pa, lo, hi, 8, false),
+      r = this.last;
+    if (r.device) {
+      fromBig(r.device.read(o, 8));
+      return;
+    }
     T[0] = r.view.getInt32(o, true);
     T[1] = r.view.getInt32(o + 4, true);
   }
@@ -947,13 +1191,16 @@ export class Cpu {
    * bits; a 64-bit load leaves the value in T.
    */
   private ldCross(lo: number, hi: number, size: number): number {
-    let vlo = 0, vhi = 0;
+    let vlo = 0,
+      vhi = 0;
     for (let k = 0; k < size; k++) {
       const l = (lo >>> 0) + k;
       const b = this.ld8(l | 0, (hi + (l > 0xffffffff ? 1 : 0)) | 0);
-      if (k < 4) vlo |= b << (k * 8); else vhi |= b << ((k - 4) * 8);
+      if (k < 4) vlo |= b << (k * 8);
+      else vhi |= b << ((k - 4) * 8);
     }
-    T[0] = vlo; T[1] = vhi;
+    T[0] = vlo;
+    T[1] = vhi;
     return vlo;
   }
 
@@ -968,7 +1215,11 @@ export class Cpu {
     this.dataPa(l | 0, (hi + (l > 0xffffffff ? 1 : 0)) | 0, ACC_WRITE);
     for (let k = 0; k < size; k++) {
       const a = (lo >>> 0) + k;
-      this.st8(a | 0, (hi + (a > 0xffffffff ? 1 : 0)) | 0, k < 4 ? vlo >>> (k * 8) : vhi >>> ((k - 4) * 8));
+      this.st8(
+        a | 0,
+        (hi + (a > 0xffffffff ? 1 : 0)) | 0,
+        k < 4 ? vlo >>> (k * 8) : vhi >>> ((k - 4) * 8),
+      );
     }
   }
 
@@ -977,15 +1228,29 @@ export class Cpu {
    * of `pa` that window (the second window is swapped in without a search); -1 after an MMIO
    * store (done through the device).
    */
-  private stOff(pa: number, lo: number, hi: number, size: number, vlo: number, vhi: number): number {
+  private stOff(
+    pa: number,
+    lo: number,
+    hi: number,
+    size: number,
+    vlo: number,
+    vhi: number,
+  ): number {
     const off = pa - this.gBase;
     if (pa >= 0 && off >= 0 && off + size <= this.gSize) {
       this.swapWindows();
       return off;
     }
-    const o = this.slowOff(pa, lo, hi, size, true), r = this.last;
+    const o = this.slowOff(pa, lo, hi, size, true),
+      r = this.last;
     if (r.device) {
-      r.device.write(o, size, size === 8 ? toBig(vlo, vhi) : BigInt(size === 4 ? vlo >>> 0 : vlo & (size === 2 ? 0xffff : 0xff)));
+      r.device.write(
+        o,
+        size,
+        size === 8
+          ? toBig(vlo, vhi)
+          : BigInt(size === 4 ? vlo >>> 0 : vlo & (size === 2 ? 0xffff : 0xff)),
+      );
       return -1;
     }
     return o;
@@ -994,33 +1259,57 @@ export class Cpu {
   private st8(lo: number, hi: number, val: number): void {
     const pa = this.dataPa(lo, hi, ACC_WRITE);
     let off = pa - this.fBase;
-    if (!(pa >= 0 && off >= 0 && off < this.fSize) && (off = this.stOff(pa, lo, hi, 1, val, 0)) < 0) return;
+    if (!(pa >= 0 && off >= 0 && off < this.fSize) && (off = this.stOff(pa, lo, hi, 1, val, 0)) < 0)
+      return;
     this.fU8[off] = val;
     if (this.fCode[off >>> 12]) this.memory.noteWrite(this.fRegion, off, 1);
     this.monitorValid = false;
   }
 
   private st16(lo: number, hi: number, val: number): void {
-    if (this.mmuOn && (lo & 0xfff) > 0xffe) { this.stCross(lo, hi, 2, val, 0); return; }
+    if (this.mmuOn && (lo & 0xfff) > 0xffe) {
+      this.stCross(lo, hi, 2, val, 0);
+      return;
+    }
     const pa = this.dataPa(lo, hi, ACC_WRITE);
     let off = pa - this.fBase;
-    if (!(pa >= 0 && off >= 0 && off + 2 <= this.fSize) && (off = this.stOff(pa, lo, hi, 2, val, 0)) < 0) return;
+    if (
+      !(pa >= 0 && off >= 0 && off + 2 <= this.fSize) &&
+      (off = this.stOff(pa, lo, hi, 2, val, 0)) < 0
+    )
+      return;
     this.fView.setUint16(off, val & 0xffff, true);
-    if (this.fCode[off >>> 12] || this.fCode[(off + 1) >>> 12]) this.memory.noteWrite(this.fRegion, off, 2);
+    if (this.fCode[off >>> 12] || this.fCode[(off + 1) >>> 12])
+      this.memory.noteWrite(this.fRegion, off, 2);
     this.monitorValid = false;
   }
 
   private st32(lo: number, hi: number, val: number): void {
-    if (this.mmuOn && (lo & 0xfff) > 0xffc) { this.stCross(lo, hi, 4, val, 0); return; }
+    if (this.mmuOn && (lo & 0xfff) > 0xffc) {
+      this.stCross(lo, hi, 4, val, 0);
+      return;
+    }
     const pa = this.dataPa(lo, hi, ACC_WRITE);
     const off = pa - this.fBase;
-    if (pa >= 0 && off >= 0 && off + 4 <= this.fSize && (off & 3) === 0 && this.fCode[off >>> 12] === 0) {
+    if (
+      pa >= 0 &&
+      off >= 0 &&
+      off + 4 <= this.fSize &&
+      (off & 3) === 0 &&
+      this.fCode[off >>> 12] === 0
+    ) {
       this.fI32[off >>> 2] = val;
       this.monitorValid = false;
       return;
     }
     const og = pa - this.gBase;
-    if (pa >= 0 && og >= 0 && og + 4 <= this.gSize && (og & 3) === 0 && this.gCode[og >>> 12] === 0) {
+    if (
+      pa >= 0 &&
+      og >= 0 &&
+      og + 4 <= this.gSize &&
+      (og & 3) === 0 &&
+      this.gCode[og >>> 12] === 0
+    ) {
       this.gI32[og >>> 2] = val;
       this.monitorValid = false;
       return;
@@ -1030,26 +1319,51 @@ export class Cpu {
 
   private st32Slow(pa: number, lo: number, hi: number, val: number): void {
     let off = pa - this.fBase;
-    if (!(pa >= 0 && off >= 0 && off + 4 <= this.fSize) && (off = this.stOff(pa, lo, hi, 4, val, 0)) < 0) return;
-    if ((off & 3) === 0) this.fI32[off >>> 2] = val; else this.fView.setInt32(off, val, true);
-    if (this.fCode[off >>> 12] || this.fCode[(off + 3) >>> 12]) this.memory.noteWrite(this.fRegion, off, 4);
+    if (
+      !(pa >= 0 && off >= 0 && off + 4 <= this.fSize) &&
+      (off = this.stOff(pa, lo, hi, 4, val, 0)) < 0
+    )
+      return;
+    if ((off & 3) === 0) this.fI32[off >>> 2] = val;
+    else this.fView.setInt32(off, val, true);
+    if (this.fCode[off >>> 12] || this.fCode[(off + 3) >>> 12])
+      this.memory.noteWrite(this.fRegion, off, 4);
     this.monitorValid = false;
   }
 
   private st64(lo: number, hi: number, vlo: number, vhi: number): void {
-    if (this.mmuOn && (lo & 0xfff) > 0xff8) { this.stCross(lo, hi, 8, vlo, vhi); return; }
+    if (this.mmuOn && (lo & 0xfff) > 0xff8) {
+      this.stCross(lo, hi, 8, vlo, vhi);
+      return;
+    }
     const pa = this.dataPa(lo, hi, ACC_WRITE);
     const off = pa - this.fBase;
-    if (pa >= 0 && off >= 0 && off + 8 <= this.fSize && (off & 7) === 0 && this.fCode[off >>> 12] === 0) {
-      const k = off >>> 2, w = this.fI32;
-      w[k] = vlo; w[k + 1] = vhi;
+    if (
+      pa >= 0 &&
+      off >= 0 &&
+      off + 8 <= this.fSize &&
+      (off & 7) === 0 &&
+      this.fCode[off >>> 12] === 0
+    ) {
+      const k = off >>> 2,
+        w = this.fI32;
+      w[k] = vlo;
+      w[k + 1] = vhi;
       this.monitorValid = false;
       return;
     }
     const og = pa - this.gBase;
-    if (pa >= 0 && og >= 0 && og + 8 <= this.gSize && (og & 7) === 0 && this.gCode[og >>> 12] === 0) {
-      const k = og >>> 2, w = this.gI32;
-      w[k] = vlo; w[k + 1] = vhi;
+    if (
+      pa >= 0 &&
+      og >= 0 &&
+      og + 8 <= this.gSize &&
+      (og & 7) === 0 &&
+      this.gCode[og >>> 12] === 0
+    ) {
+      const k = og >>> 2,
+        w = this.gI32;
+      w[k] = vlo;
+      w[k + 1] = vhi;
       this.monitorValid = false;
       return;
     }
@@ -1058,10 +1372,21 @@ export class Cpu {
 
   private st64Slow(pa: number, lo: number, hi: number, vlo: number, vhi: number): void {
     let off = pa - this.fBase;
-    if (!(pa >= 0 && off >= 0 && off + 8 <= this.fSize) && (off = this.stOff(pa, lo, hi, 8, vlo, vhi)) < 0) return;
-    if ((off & 3) === 0) { const k = off >>> 2; this.fI32[k] = vlo; this.fI32[k + 1] = vhi; }
-    else { this.fView.setInt32(off, vlo, true); this.fView.setInt32(off + 4, vhi, true); }
-    if (this.fCode[off >>> 12] || this.fCode[(off + 7) >>> 12]) this.memory.noteWrite(this.fRegion, off, 8);
+    if (
+      !(pa >= 0 && off >= 0 && off + 8 <= this.fSize) &&
+      (off = this.stOff(pa, lo, hi, 8, vlo, vhi)) < 0
+    )
+      return;
+    if ((off & 3) === 0) {
+      const k = off >>> 2;
+      this.fI32[k] = vlo;
+      this.fI32[k + 1] = vhi;
+    } else {
+      this.fView.setInt32(off, vlo, true);
+      this.fView.setInt32(off + 4, vhi, true);
+    }
+    if (this.fCode[off >>> 12] || this.fCode[(off + 7) >>> 12])
+      this.memory.noteWrite(this.fRegion, off, 8);
     this.monitorValid = false;
   }
 
@@ -1080,7 +1405,8 @@ export class Cpu {
 
   /** Returns the block at the PC, or undefined after taking an instruction abort. */
   private fetchBlock(): Block | undefined {
-    const lo = this.pcLo, hi = this.pcHi;
+    const lo = this.pcLo,
+      hi = this.pcHi;
     if (lo & 3) {
       this.exception(EC.PC_ALIGN, 0, lo, hi, true, lo, hi);
       return undefined;
@@ -1100,7 +1426,15 @@ export class Cpu {
     if (cached) return cached;
     const r = pa >= 0 ? this.memory.find(pa, 4) : undefined;
     if (!r || r.device) {
-      this.exception(this.el === 0 ? EC.IABT_LOW : EC.IABT_CUR, pa < 0 ? 0x00 : 0x10, lo, hi, true, lo, hi);
+      this.exception(
+        this.el === 0 ? EC.IABT_LOW : EC.IABT_CUR,
+        pa < 0 ? 0x00 : 0x10,
+        lo,
+        hi,
+        true,
+        lo,
+        hi,
+      );
       return undefined;
     }
     let off = pa - r.base;
@@ -1119,14 +1453,30 @@ export class Cpu {
       if (t === TERMINATES) break;
     }
     const block: Block = {
-      pa, n, ops: tmp.slice(0, n * STRIDE), words: words.slice(0, n), valid: true, linkGen: this.gen,
-      s0: undefined, s0Lo: 0, s0Hi: 0, s1: undefined, s1Lo: 0, s1Hi: 0, hits: 0, fn: undefined, members: undefined,
+      pa,
+      n,
+      ops: tmp.slice(0, n * STRIDE),
+      words: words.slice(0, n),
+      valid: true,
+      linkGen: this.gen,
+      s0: undefined,
+      s0Lo: 0,
+      s0Hi: 0,
+      s1: undefined,
+      s1Lo: 0,
+      s1Hi: 0,
+      hits: 0,
+      fn: undefined,
+      members: undefined,
     };
     this.blocks.set(pa, block);
     const page = Math.floor(pa / 4096);
     r.code[(pa - r.base) >>> 12] = 1;
     let list = this.pageBlocks.get(page);
-    if (!list) { list = []; this.pageBlocks.set(page, list); }
+    if (!list) {
+      list = [];
+      this.pageBlocks.set(page, list);
+    }
     list.push(block);
     return block;
   }
@@ -1159,7 +1509,10 @@ export class Cpu {
         continue;
       }
       if (this.attention) {
-        if (this.slowChecks()) { prev = undefined; continue; }
+        if (this.slowChecks()) {
+          prev = undefined;
+          continue;
+        }
         if (this.stepping) {
           const blk1 = this.fetchBlock();
           prev = undefined;
@@ -1174,18 +1527,35 @@ export class Cpu {
       let blk: Block | undefined;
       // Successor cache: valid while no translation-affecting state changed (the MMU is off
       // and EL changes end the chain, so VA -> PA is the identity within a chain).
-      const lo = this.pcLo, hi = this.pcHi;
+      const lo = this.pcLo,
+        hi = this.pcHi;
       if (prev !== undefined && prev.linkGen === this.gen) {
-        if (prev.s0 !== undefined && prev.s0Lo === lo && prev.s0Hi === hi && prev.s0.valid) blk = prev.s0;
-        else if (prev.s1 !== undefined && prev.s1Lo === lo && prev.s1Hi === hi && prev.s1.valid) blk = prev.s1;
+        if (prev.s0 !== undefined && prev.s0Lo === lo && prev.s0Hi === hi && prev.s0.valid)
+          blk = prev.s0;
+        else if (prev.s1 !== undefined && prev.s1Lo === lo && prev.s1Hi === hi && prev.s1.valid)
+          blk = prev.s1;
       }
       if (blk === undefined) {
         blk = this.fetchBlock();
-        if (blk === undefined) { prev = undefined; continue; }
+        if (blk === undefined) {
+          prev = undefined;
+          continue;
+        }
         if (prev !== undefined) {
-          if (prev.linkGen !== this.gen) { prev.linkGen = this.gen; prev.s0 = undefined; prev.s1 = undefined; }
-          if (prev.s0 === undefined) { prev.s0 = blk; prev.s0Lo = lo; prev.s0Hi = hi; }
-          else { prev.s1 = blk; prev.s1Lo = lo; prev.s1Hi = hi; }
+          if (prev.linkGen !== this.gen) {
+            prev.linkGen = this.gen;
+            prev.s0 = undefined;
+            prev.s1 = undefined;
+          }
+          if (prev.s0 === undefined) {
+            prev.s0 = blk;
+            prev.s0Lo = lo;
+            prev.s0Hi = hi;
+          } else {
+            prev.s1 = blk;
+            prev.s1Lo = lo;
+            prev.s1Hi = hi;
+          }
         }
       }
       const el = this.el;
@@ -1196,7 +1566,10 @@ export class Cpu {
         if (fn === undefined && ++blk.hits > this.jitThreshold) {
           const r = compileRegion(blk, this.lookupBlock);
           fn = blk.fn = r === undefined ? null : r.fn;
-          if (r !== undefined) { blk.members = r.members as Block[]; this.jitBlocks++; }
+          if (r !== undefined) {
+            blk.members = r.members as Block[];
+            this.jitBlocks++;
+          }
         }
         if (fn) fn(this, blk);
         else this.execBlock(blk, blk.n);
@@ -1211,47 +1584,87 @@ export class Cpu {
   }
 
   /** Adds with carry-in and optional flags; b must already be inverted for subtraction. */
-  private addc(d: number, aLo: number, aHi: number, bLo: number, bHi: number, cin: number, sf: number, flags: boolean): void {
+  private addc(
+    d: number,
+    aLo: number,
+    aHi: number,
+    bLo: number,
+    bHi: number,
+    cin: number,
+    sf: number,
+    flags: boolean,
+  ): void {
     const R = this.R;
     if (sf) {
       const l = (aLo >>> 0) + (bLo >>> 0) + cin;
       const h = (aHi >>> 0) + (bHi >>> 0) + (l > 0xffffffff ? 1 : 0);
-      const rl = l | 0, rh = h | 0;
-      R[d] = rl; R[d + 1] = rh;
+      const rl = l | 0,
+        rh = h | 0;
+      R[d] = rl;
+      R[d + 1] = rh;
       if (flags) {
-        this.n = rh >>> 31; this.z = (rl | rh) === 0 ? 1 : 0;
-        this.c = h > 0xffffffff ? 1 : 0; this.v = ((aHi ^ rh) & (bHi ^ rh)) >>> 31;
+        this.n = rh >>> 31;
+        this.z = (rl | rh) === 0 ? 1 : 0;
+        this.c = h > 0xffffffff ? 1 : 0;
+        this.v = ((aHi ^ rh) & (bHi ^ rh)) >>> 31;
       }
     } else {
       const s = (aLo >>> 0) + (bLo >>> 0) + cin;
       const r = s | 0;
-      R[d] = r; R[d + 1] = 0;
+      R[d] = r;
+      R[d + 1] = 0;
       if (flags) {
-        this.n = r >>> 31; this.z = r === 0 ? 1 : 0;
-        this.c = s > 0xffffffff ? 1 : 0; this.v = ((aLo ^ r) & (bLo ^ r)) >>> 31;
+        this.n = r >>> 31;
+        this.z = r === 0 ? 1 : 0;
+        this.c = s > 0xffffffff ? 1 : 0;
+        this.v = ((aLo ^ r) & (bLo ^ r)) >>> 31;
       }
     }
   }
 
   private logicFlags(lo: number, hi: number, sf: number): void {
-    if (sf) { this.n = hi >>> 31; this.z = (lo | hi) === 0 ? 1 : 0; }
-    else { this.n = lo >>> 31; this.z = lo === 0 ? 1 : 0; }
-    this.c = 0; this.v = 0;
+    if (sf) {
+      this.n = hi >>> 31;
+      this.z = (lo | hi) === 0 ? 1 : 0;
+    } else {
+      this.n = lo >>> 31;
+      this.z = lo === 0 ? 1 : 0;
+    }
+    this.c = 0;
+    this.v = 0;
   }
 
   /** Extended-register operand into T. */
   private extend(s: number, option: number, amount: number): void {
     const R = this.R;
-    let lo = R[s]!, hi = 0;
+    let lo = R[s]!,
+      hi = 0;
     switch (option) {
-      case 0: lo &= 0xff; break;
-      case 1: lo &= 0xffff; break;
-      case 2: break;
-      case 3: hi = R[s + 1]!; break;
-      case 4: lo = (lo << 24) >> 24; hi = lo >> 31; break;
-      case 5: lo = (lo << 16) >> 16; hi = lo >> 31; break;
-      case 6: hi = lo >> 31; break;
-      default: hi = R[s + 1]!; break;
+      case 0:
+        lo &= 0xff;
+        break;
+      case 1:
+        lo &= 0xffff;
+        break;
+      case 2:
+        break;
+      case 3:
+        hi = R[s + 1]!;
+        break;
+      case 4:
+        lo = (lo << 24) >> 24;
+        hi = lo >> 31;
+        break;
+      case 5:
+        lo = (lo << 16) >> 16;
+        hi = lo >> 31;
+        break;
+      case 6:
+        hi = lo >> 31;
+        break;
+      default:
+        hi = R[s + 1]!;
+        break;
     }
     lsl64(lo, hi, amount);
   }
@@ -1259,24 +1672,40 @@ export class Cpu {
   /** Shifted-register operand into T. */
   private shifted(s: number, type: number, amount: number, sf: number): void {
     if (sf) shift64(this.R[s]!, this.R[s + 1]!, type, amount);
-    else { T[0] = shift32(this.R[s]!, type, amount); T[1] = 0; }
+    else {
+      T[0] = shift32(this.R[s]!, type, amount);
+      T[1] = 0;
+    }
   }
 
   /** Effective address of a load/store op into T; returns the writeback mode. */
   private address(ops: Int32Array, o: number): void {
     const R = this.R;
-    const rn = ops[o + 2]!, mode = ops[o + 5]!;
-    const bLo = R[rn]!, bHi = R[rn + 1]!;
-    if (mode === 0) { // immediate offset, the common case
+    const rn = ops[o + 2]!,
+      mode = ops[o + 5]!;
+    const bLo = R[rn]!,
+      bHi = R[rn + 1]!;
+    if (mode === 0) {
+      // immediate offset, the common case
       const l = (bLo >>> 0) + ops[o + 4]!;
       T[0] = l | 0;
       T[1] = (bHi + (l >= TWO32 ? 1 : l < 0 ? -1 : 0)) | 0;
       return;
     }
-    if (mode === 2) { T[0] = bLo; T[1] = bHi; return; }
+    if (mode === 2) {
+      T[0] = bLo;
+      T[1] = bHi;
+      return;
+    }
     let oLo: number, oHi: number;
-    if (mode === 3) { this.extend(ops[o + 3]!, ops[o + 6]!, ops[o + 7]!); oLo = T[0]!; oHi = T[1]!; }
-    else { oLo = ops[o + 4]!; oHi = oLo >> 31; }
+    if (mode === 3) {
+      this.extend(ops[o + 3]!, ops[o + 6]!, ops[o + 7]!);
+      oLo = T[0]!;
+      oHi = T[1]!;
+    } else {
+      oLo = ops[o + 4]!;
+      oHi = oLo >> 31;
+    }
     const l = (bLo >>> 0) + (oLo >>> 0);
     T[0] = l | 0;
     T[1] = (bHi + oHi + (l > 0xffffffff ? 1 : 0)) | 0;
@@ -1286,7 +1715,11 @@ export class Cpu {
     const mode = ops[o + 5]!;
     if (mode === 1 || mode === 2) {
       const rn = ops[o + 2]!;
-      if (mode === 1) { this.R[rn] = aLo; this.R[rn + 1] = aHi; return; }
+      if (mode === 1) {
+        this.R[rn] = aLo;
+        this.R[rn + 1] = aHi;
+        return;
+      }
       const imm = ops[o + 4]!;
       const l = (aLo >>> 0) + (imm >>> 0);
       this.R[rn] = l | 0;
@@ -1301,76 +1734,154 @@ export class Cpu {
   private execBlock(blk: Block, count: number, start = 0): void {
     const R = this.R;
     const ops = blk.ops;
-    const baseLo = this.pcLo, baseHi = this.pcHi;
+    const baseLo = this.pcLo,
+      baseHi = this.pcHi;
     let i = start;
     let o = start * STRIDE;
     try {
       for (; i < count; i++, o += STRIDE) {
-        const rd = ops[o + 1]!, rn = ops[o + 2]!, rm = ops[o + 3]!;
+        const rd = ops[o + 1]!,
+          rn = ops[o + 2]!,
+          rm = ops[o + 3]!;
         switch (ops[o]!) {
-          case OP.NOP: break;
+          case OP.NOP:
+            break;
           case OP.ADD_I: {
             const a = ops[o + 4]!;
-            if (ops[o + 6]) { const l = (R[rn]! >>> 0) + a; R[rd + 1] = (R[rn + 1]! + (l > 0xffffffff ? 1 : 0)) | 0; R[rd] = l | 0; }
-            else { R[rd] = (R[rn]! + a) | 0; R[rd + 1] = 0; }
+            if (ops[o + 6]) {
+              const l = (R[rn]! >>> 0) + a;
+              R[rd + 1] = (R[rn + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
+              R[rd] = l | 0;
+            } else {
+              R[rd] = (R[rn]! + a) | 0;
+              R[rd + 1] = 0;
+            }
             break;
           }
           case OP.SUB_I: {
             const a = ops[o + 4]!;
-            if (ops[o + 6]) { const l = (R[rn]! >>> 0) - a; R[rd + 1] = (R[rn + 1]! - (l < 0 ? 1 : 0)) | 0; R[rd] = l | 0; }
-            else { R[rd] = (R[rn]! - a) | 0; R[rd + 1] = 0; }
+            if (ops[o + 6]) {
+              const l = (R[rn]! >>> 0) - a;
+              R[rd + 1] = (R[rn + 1]! - (l < 0 ? 1 : 0)) | 0;
+              R[rd] = l | 0;
+            } else {
+              R[rd] = (R[rn]! - a) | 0;
+              R[rd + 1] = 0;
+            }
             break;
           }
-          case OP.ADDS_I: this.addc(rd, R[rn]!, R[rn + 1]!, ops[o + 4]!, 0, 0, ops[o + 6]!, true); break;
-          case OP.SUBS_I: this.addc(rd, R[rn]!, R[rn + 1]!, ~ops[o + 4]!, -1, 1, ops[o + 6]!, true); break;
-          case OP.ADD_R: case OP.ADDS_R: case OP.SUB_R: case OP.SUBS_R: {
+          case OP.ADDS_I:
+            this.addc(rd, R[rn]!, R[rn + 1]!, ops[o + 4]!, 0, 0, ops[o + 6]!, true);
+            break;
+          case OP.SUBS_I:
+            this.addc(rd, R[rn]!, R[rn + 1]!, ~ops[o + 4]!, -1, 1, ops[o + 6]!, true);
+            break;
+          case OP.ADD_R:
+          case OP.ADDS_R:
+          case OP.SUB_R:
+          case OP.SUBS_R: {
             const op = ops[o]!;
             const sf = ops[o + 6]!;
             this.shifted(rm, ops[o + 4]!, ops[o + 5]!, sf);
-            if (op === OP.ADD_R || op === OP.ADDS_R) this.addc(rd, R[rn]!, R[rn + 1]!, T[0]!, T[1]!, 0, sf, op === OP.ADDS_R);
+            if (op === OP.ADD_R || op === OP.ADDS_R)
+              this.addc(rd, R[rn]!, R[rn + 1]!, T[0]!, T[1]!, 0, sf, op === OP.ADDS_R);
             else this.addc(rd, R[rn]!, R[rn + 1]!, ~T[0]!, ~T[1]!, 1, sf, op === OP.SUBS_R);
             break;
           }
-          case OP.ADD_X: case OP.ADDS_X: case OP.SUB_X: case OP.SUBS_X: {
+          case OP.ADD_X:
+          case OP.ADDS_X:
+          case OP.SUB_X:
+          case OP.SUBS_X: {
             const op = ops[o]!;
             this.extend(rm, ops[o + 4]!, ops[o + 5]!);
-            if (op === OP.ADD_X || op === OP.ADDS_X) this.addc(rd, R[rn]!, R[rn + 1]!, T[0]!, T[1]!, 0, ops[o + 6]!, op === OP.ADDS_X);
-            else this.addc(rd, R[rn]!, R[rn + 1]!, ~T[0]!, ~T[1]!, 1, ops[o + 6]!, op === OP.SUBS_X);
+            if (op === OP.ADD_X || op === OP.ADDS_X)
+              this.addc(rd, R[rn]!, R[rn + 1]!, T[0]!, T[1]!, 0, ops[o + 6]!, op === OP.ADDS_X);
+            else
+              this.addc(rd, R[rn]!, R[rn + 1]!, ~T[0]!, ~T[1]!, 1, ops[o + 6]!, op === OP.SUBS_X);
             break;
           }
-          case OP.ADC: this.addc(rd, R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!, this.c, ops[o + 6]!, false); break;
-          case OP.ADCS: this.addc(rd, R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!, this.c, ops[o + 6]!, true); break;
-          case OP.SBC: this.addc(rd, R[rn]!, R[rn + 1]!, ~R[rm]!, ~R[rm + 1]!, this.c, ops[o + 6]!, false); break;
-          case OP.SBCS: this.addc(rd, R[rn]!, R[rn + 1]!, ~R[rm]!, ~R[rm + 1]!, this.c, ops[o + 6]!, true); break;
-          case OP.AND_I: case OP.ORR_I: case OP.EOR_I: case OP.ANDS_I: {
-            const op = ops[o]!, sf = ops[o + 6]!;
-            let lo = R[rn]!, hi = sf ? R[rn + 1]! : 0;
-            const ml = ops[o + 4]!, mh = ops[o + 5]!;
-            if (op === OP.ORR_I) { lo |= ml; hi |= mh; }
-            else if (op === OP.EOR_I) { lo ^= ml; hi ^= mh; }
-            else { lo &= ml; hi &= mh; }
+          case OP.ADC:
+            this.addc(rd, R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!, this.c, ops[o + 6]!, false);
+            break;
+          case OP.ADCS:
+            this.addc(rd, R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!, this.c, ops[o + 6]!, true);
+            break;
+          case OP.SBC:
+            this.addc(rd, R[rn]!, R[rn + 1]!, ~R[rm]!, ~R[rm + 1]!, this.c, ops[o + 6]!, false);
+            break;
+          case OP.SBCS:
+            this.addc(rd, R[rn]!, R[rn + 1]!, ~R[rm]!, ~R[rm + 1]!, this.c, ops[o + 6]!, true);
+            break;
+          case OP.AND_I:
+          case OP.ORR_I:
+          case OP.EOR_I:
+          case OP.ANDS_I: {
+            const op = ops[o]!,
+              sf = ops[o + 6]!;
+            let lo = R[rn]!,
+              hi = sf ? R[rn + 1]! : 0;
+            const ml = ops[o + 4]!,
+              mh = ops[o + 5]!;
+            if (op === OP.ORR_I) {
+              lo |= ml;
+              hi |= mh;
+            } else if (op === OP.EOR_I) {
+              lo ^= ml;
+              hi ^= mh;
+            } else {
+              lo &= ml;
+              hi &= mh;
+            }
             if (op === OP.ANDS_I) this.logicFlags(lo, hi, sf);
-            R[rd] = lo; R[rd + 1] = hi;
+            R[rd] = lo;
+            R[rd + 1] = hi;
             break;
           }
-          case OP.AND_R: case OP.BIC_R: case OP.ORR_R: case OP.ORN_R:
-          case OP.EOR_R: case OP.EON_R: case OP.ANDS_R: case OP.BICS_R: {
-            const op = ops[o]!, sf = ops[o + 6]!;
+          case OP.AND_R:
+          case OP.BIC_R:
+          case OP.ORR_R:
+          case OP.ORN_R:
+          case OP.EOR_R:
+          case OP.EON_R:
+          case OP.ANDS_R:
+          case OP.BICS_R: {
+            const op = ops[o]!,
+              sf = ops[o + 6]!;
             this.shifted(rm, ops[o + 4]!, ops[o + 5]!, sf);
-            let bl = T[0]!, bh = T[1]!;
-            if (op === OP.BIC_R || op === OP.ORN_R || op === OP.EON_R || op === OP.BICS_R) { bl = ~bl; bh = sf ? ~bh : 0; }
-            let lo = R[rn]!, hi = sf ? R[rn + 1]! : 0;
-            if (op === OP.ORR_R || op === OP.ORN_R) { lo |= bl; hi |= bh; }
-            else if (op === OP.EOR_R || op === OP.EON_R) { lo ^= bl; hi ^= bh; }
-            else { lo &= bl; hi &= bh; }
+            let bl = T[0]!,
+              bh = T[1]!;
+            if (op === OP.BIC_R || op === OP.ORN_R || op === OP.EON_R || op === OP.BICS_R) {
+              bl = ~bl;
+              bh = sf ? ~bh : 0;
+            }
+            let lo = R[rn]!,
+              hi = sf ? R[rn + 1]! : 0;
+            if (op === OP.ORR_R || op === OP.ORN_R) {
+              lo |= bl;
+              hi |= bh;
+            } else if (op === OP.EOR_R || op === OP.EON_R) {
+              lo ^= bl;
+              hi ^= bh;
+            } else {
+              lo &= bl;
+              hi &= bh;
+            }
             if (op === OP.ANDS_R || op === OP.BICS_R) this.logicFlags(lo, hi, sf);
-            R[rd] = lo; R[rd + 1] = hi;
+            R[rd] = lo;
+            R[rd + 1] = hi;
             break;
           }
-          case OP.MOV_R: R[rd] = R[rm]!; R[rd + 1] = ops[o + 6] ? R[rm + 1]! : 0; break;
-          case OP.MOVI: R[rd] = ops[o + 4]!; R[rd + 1] = ops[o + 5]!; break;
+          case OP.MOV_R:
+            R[rd] = R[rm]!;
+            R[rd + 1] = ops[o + 6] ? R[rm + 1]! : 0;
+            break;
+          case OP.MOVI:
+            R[rd] = ops[o + 4]!;
+            R[rd + 1] = ops[o + 5]!;
+            break;
           case OP.MOVK: {
-            const pos = ops[o + 4]!, imm = ops[o + 5]!;
+            const pos = ops[o + 4]!,
+              imm = ops[o + 5]!;
             if (pos === 0) R[rd] = (R[rd]! & ~0xffff) | imm;
             else if (pos === 16) R[rd] = (R[rd]! & 0xffff) | (imm << 16);
             else if (pos === 32) R[rd + 1] = (R[rd + 1]! & ~0xffff) | imm;
@@ -1388,74 +1899,158 @@ export class Cpu {
           }
           case OP.LSL_I: {
             const sh = ops[o + 4]!;
-            if (ops[o + 6]) { lsl64(R[rn]!, R[rn + 1]!, sh); R[rd] = T[0]!; R[rd + 1] = T[1]!; }
-            else { R[rd] = R[rn]! << sh; R[rd + 1] = 0; }
-            break;
-          }
-          case OP.LSR_I: {
-            const sh = ops[o + 4]!;
-            if (ops[o + 6]) { lsr64(R[rn]!, R[rn + 1]!, sh); R[rd] = T[0]!; R[rd + 1] = T[1]!; }
-            else { R[rd] = (R[rn]! >>> sh) | 0; R[rd + 1] = 0; }
-            break;
-          }
-          case OP.ASR_I: {
-            const sh = ops[o + 4]!;
-            if (ops[o + 6]) { asr64(R[rn]!, R[rn + 1]!, sh); R[rd] = T[0]!; R[rd + 1] = T[1]!; }
-            else { R[rd] = R[rn]! >> sh; R[rd + 1] = 0; }
-            break;
-          }
-          case OP.SBFM: case OP.BFM: case OP.UBFM: this.bitfield(ops, o); break;
-          case OP.EXTR: {
-            const lsb = ops[o + 4]!;
             if (ops[o + 6]) {
-              // (Rn:Rm) >> lsb, low 64 bits
-              if (lsb === 0) { R[rd] = R[rm]!; R[rd + 1] = R[rm + 1]!; break; }
-              lsr64(R[rm]!, R[rm + 1]!, lsb);
-              const ll = T[0]!, lh = T[1]!;
-              lsl64(R[rn]!, R[rn + 1]!, 64 - lsb);
-              R[rd] = ll | T[0]!; R[rd + 1] = lh | T[1]!;
+              lsl64(R[rn]!, R[rn + 1]!, sh);
+              R[rd] = T[0]!;
+              R[rd + 1] = T[1]!;
             } else {
-              R[rd] = lsb === 0 ? R[rm]! : ((R[rm]! >>> lsb) | (R[rn]! << (32 - lsb)));
+              R[rd] = R[rn]! << sh;
               R[rd + 1] = 0;
             }
             break;
           }
-          case OP.CCMP_R: case OP.CCMN_R: case OP.CCMP_I: case OP.CCMN_I: {
+          case OP.LSR_I: {
+            const sh = ops[o + 4]!;
+            if (ops[o + 6]) {
+              lsr64(R[rn]!, R[rn + 1]!, sh);
+              R[rd] = T[0]!;
+              R[rd + 1] = T[1]!;
+            } else {
+              R[rd] = (R[rn]! >>> sh) | 0;
+              R[rd + 1] = 0;
+            }
+            break;
+          }
+          case OP.ASR_I: {
+            const sh = ops[o + 4]!;
+            if (ops[o + 6]) {
+              asr64(R[rn]!, R[rn + 1]!, sh);
+              R[rd] = T[0]!;
+              R[rd + 1] = T[1]!;
+            } else {
+              R[rd] = R[rn]! >> sh;
+              R[rd + 1] = 0;
+            }
+            break;
+          }
+          case OP.SBFM:
+          case OP.BFM:
+          case OP.UBFM:
+            this.bitfield(ops, o);
+            break;
+          case OP.EXTR: {
+            const lsb = ops[o + 4]!;
+            if (ops[o + 6]) {
+              // (Rn:Rm) >> lsb, low 64 bits
+              if (lsb === 0) {
+                R[rd] = R[rm]!;
+                R[rd + 1] = R[rm + 1]!;
+                break;
+              }
+              lsr64(R[rm]!, R[rm + 1]!, lsb);
+              const ll = T[0]!,
+                lh = T[1]!;
+              lsl64(R[rn]!, R[rn + 1]!, 64 - lsb);
+              R[rd] = ll | T[0]!;
+              R[rd + 1] = lh | T[1]!;
+            } else {
+              R[rd] = lsb === 0 ? R[rm]! : (R[rm]! >>> lsb) | (R[rn]! << (32 - lsb));
+              R[rd + 1] = 0;
+            }
+            break;
+          }
+          case OP.CCMP_R:
+          case OP.CCMN_R:
+          case OP.CCMP_I:
+          case OP.CCMN_I: {
             if (this.cond(ops[o + 5]!)) {
               const op = ops[o]!;
               let bl: number, bh: number;
-              if (op === OP.CCMP_I || op === OP.CCMN_I) { bl = ops[o + 4]!; bh = 0; }
-              else { bl = R[rm]!; bh = R[rm + 1]!; }
-              if (op === OP.CCMP_R || op === OP.CCMP_I) this.addc(66, R[rn]!, R[rn + 1]!, ~bl, ~bh, 1, ops[o + 6]!, true);
+              if (op === OP.CCMP_I || op === OP.CCMN_I) {
+                bl = ops[o + 4]!;
+                bh = 0;
+              } else {
+                bl = R[rm]!;
+                bh = R[rm + 1]!;
+              }
+              if (op === OP.CCMP_R || op === OP.CCMP_I)
+                this.addc(66, R[rn]!, R[rn + 1]!, ~bl, ~bh, 1, ops[o + 6]!, true);
               else this.addc(66, R[rn]!, R[rn + 1]!, bl, bh, 0, ops[o + 6]!, true);
             } else this.nzcv = ops[o + 7]!;
             break;
           }
-          case OP.CSEL: case OP.CSINC: case OP.CSINV: case OP.CSNEG: {
+          case OP.CSEL:
+          case OP.CSINC:
+          case OP.CSINV:
+          case OP.CSNEG: {
             const sf = ops[o + 6]!;
-            if (this.cond(ops[o + 5]!)) { R[rd] = R[rn]!; R[rd + 1] = sf ? R[rn + 1]! : 0; break; }
+            if (this.cond(ops[o + 5]!)) {
+              R[rd] = R[rn]!;
+              R[rd + 1] = sf ? R[rn + 1]! : 0;
+              break;
+            }
             const op = ops[o]!;
-            let lo = R[rm]!, hi = sf ? R[rm + 1]! : 0;
-            if (op === OP.CSINC) { const l = (lo >>> 0) + 1; lo = l | 0; if (sf) hi = (hi + (l > 0xffffffff ? 1 : 0)) | 0; }
-            else if (op === OP.CSINV) { lo = ~lo; hi = sf ? ~hi : 0; }
-            else if (op === OP.CSNEG) { lo = ~lo; hi = sf ? ~hi : 0; const l = (lo >>> 0) + 1; lo = l | 0; if (sf) hi = (hi + (l > 0xffffffff ? 1 : 0)) | 0; }
-            R[rd] = lo; R[rd + 1] = hi;
+            let lo = R[rm]!,
+              hi = sf ? R[rm + 1]! : 0;
+            if (op === OP.CSINC) {
+              const l = (lo >>> 0) + 1;
+              lo = l | 0;
+              if (sf) hi = (hi + (l > 0xffffffff ? 1 : 0)) | 0;
+            } else if (op === OP.CSINV) {
+              lo = ~lo;
+              hi = sf ? ~hi : 0;
+            } else if (op === OP.CSNEG) {
+              lo = ~lo;
+              hi = sf ? ~hi : 0;
+              const l = (lo >>> 0) + 1;
+              lo = l | 0;
+              if (sf) hi = (hi + (l > 0xffffffff ? 1 : 0)) | 0;
+            }
+            R[rd] = lo;
+            R[rd + 1] = hi;
             break;
           }
           case OP.RBIT: {
-            if (ops[o + 6]) { const l = R[rn]!, h = R[rn + 1]!; R[rd] = rbit32(h); R[rd + 1] = rbit32(l); }
-            else { R[rd] = rbit32(R[rn]!); R[rd + 1] = 0; }
+            if (ops[o + 6]) {
+              const l = R[rn]!,
+                h = R[rn + 1]!;
+              R[rd] = rbit32(h);
+              R[rd + 1] = rbit32(l);
+            } else {
+              R[rd] = rbit32(R[rn]!);
+              R[rd + 1] = 0;
+            }
             break;
           }
           case OP.REV16: {
-            if (ops[o + 6]) { const l = R[rn]!, h = R[rn + 1]!; R[rd] = rev16x2(l); R[rd + 1] = rev16x2(h); }
-            else { R[rd] = rev16x2(R[rn]!); R[rd + 1] = 0; }
+            if (ops[o + 6]) {
+              const l = R[rn]!,
+                h = R[rn + 1]!;
+              R[rd] = rev16x2(l);
+              R[rd + 1] = rev16x2(h);
+            } else {
+              R[rd] = rev16x2(R[rn]!);
+              R[rd + 1] = 0;
+            }
             break;
           }
-          case OP.REV32: { const l = R[rn]!, h = R[rn + 1]!; R[rd] = rev32(l); R[rd + 1] = rev32(h); break; }
+          case OP.REV32: {
+            const l = R[rn]!,
+              h = R[rn + 1]!;
+            R[rd] = rev32(l);
+            R[rd + 1] = rev32(h);
+            break;
+          }
           case OP.REV: {
-            if (ops[o + 6]) { const l = R[rn]!, h = R[rn + 1]!; R[rd] = rev32(h); R[rd + 1] = rev32(l); }
-            else { R[rd] = rev32(R[rn]!); R[rd + 1] = 0; }
+            if (ops[o + 6]) {
+              const l = R[rn]!,
+                h = R[rn + 1]!;
+              R[rd] = rev32(h);
+              R[rd + 1] = rev32(l);
+            } else {
+              R[rd] = rev32(R[rn]!);
+              R[rd + 1] = 0;
+            }
             break;
           }
           case OP.CLZ: {
@@ -1465,181 +2060,345 @@ export class Cpu {
           }
           case OP.CLS: {
             if (ops[o + 6]) {
-              const l = R[rn]!, h = R[rn + 1]!, s = h >> 31;
+              const l = R[rn]!,
+                h = R[rn + 1]!,
+                s = h >> 31;
               R[rd] = clz64(l ^ s, h ^ s) - 1;
-            } else { const x = R[rn]!; R[rd] = Math.clz32(x ^ (x >> 31)) - 1; }
+            } else {
+              const x = R[rn]!;
+              R[rd] = Math.clz32(x ^ (x >> 31)) - 1;
+            }
             R[rd + 1] = 0;
             break;
           }
           case OP.UDIV: {
-            if (ops[o + 6]) { udiv64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!); R[rd] = T[0]!; R[rd + 1] = T[1]!; }
-            else { R[rd] = udiv32(R[rn]!, R[rm]!); R[rd + 1] = 0; }
+            if (ops[o + 6]) {
+              udiv64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
+              R[rd] = T[0]!;
+              R[rd + 1] = T[1]!;
+            } else {
+              R[rd] = udiv32(R[rn]!, R[rm]!);
+              R[rd + 1] = 0;
+            }
             break;
           }
           case OP.SDIV: {
-            if (ops[o + 6]) { sdiv64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!); R[rd] = T[0]!; R[rd + 1] = T[1]!; }
-            else { R[rd] = sdiv32(R[rn]!, R[rm]!); R[rd + 1] = 0; }
+            if (ops[o + 6]) {
+              sdiv64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
+              R[rd] = T[0]!;
+              R[rd + 1] = T[1]!;
+            } else {
+              R[rd] = sdiv32(R[rn]!, R[rm]!);
+              R[rd + 1] = 0;
+            }
             break;
           }
-          case OP.LSLV: case OP.LSRV: case OP.ASRV: case OP.RORV: {
+          case OP.LSLV:
+          case OP.LSRV:
+          case OP.ASRV:
+          case OP.RORV: {
             const type = ops[o]! - OP.LSLV;
-            if (ops[o + 6]) { shift64(R[rn]!, R[rn + 1]!, type, R[rm]! & 63); R[rd] = T[0]!; R[rd + 1] = T[1]!; }
-            else { R[rd] = shift32(R[rn]!, type, R[rm]! & 31); R[rd + 1] = 0; }
+            if (ops[o + 6]) {
+              shift64(R[rn]!, R[rn + 1]!, type, R[rm]! & 63);
+              R[rd] = T[0]!;
+              R[rd + 1] = T[1]!;
+            } else {
+              R[rd] = shift32(R[rn]!, type, R[rm]! & 31);
+              R[rd + 1] = 0;
+            }
             break;
           }
-          case OP.MADD: case OP.MSUB: {
+          case OP.MADD:
+          case OP.MSUB: {
             const ra = ops[o + 4]!;
             if (ops[o + 6]) mul64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
-            else { T[0] = Math.imul(R[rn]!, R[rm]!); T[1] = 0; }
-            const pl = T[0]!, ph = T[1]!;
-            if (ops[o] === OP.MADD) this.addc(rd, R[ra]!, R[ra + 1]!, pl, ph, 0, ops[o + 6]!, false);
+            else {
+              T[0] = Math.imul(R[rn]!, R[rm]!);
+              T[1] = 0;
+            }
+            const pl = T[0]!,
+              ph = T[1]!;
+            if (ops[o] === OP.MADD)
+              this.addc(rd, R[ra]!, R[ra + 1]!, pl, ph, 0, ops[o + 6]!, false);
             else this.addc(rd, R[ra]!, R[ra + 1]!, ~pl, ~ph, 1, ops[o + 6]!, false);
             break;
           }
-          case OP.SMADDL: case OP.SMSUBL: case OP.UMADDL: case OP.UMSUBL: {
-            const op = ops[o]!, ra = ops[o + 4]!;
-            if (op === OP.SMADDL || op === OP.SMSUBL) smull32(R[rn]!, R[rm]!); else umull32(R[rn]!, R[rm]!);
-            const pl = T[0]!, ph = T[1]!;
-            if (op === OP.SMADDL || op === OP.UMADDL) this.addc(rd, R[ra]!, R[ra + 1]!, pl, ph, 0, 1, false);
+          case OP.SMADDL:
+          case OP.SMSUBL:
+          case OP.UMADDL:
+          case OP.UMSUBL: {
+            const op = ops[o]!,
+              ra = ops[o + 4]!;
+            if (op === OP.SMADDL || op === OP.SMSUBL) smull32(R[rn]!, R[rm]!);
+            else umull32(R[rn]!, R[rm]!);
+            const pl = T[0]!,
+              ph = T[1]!;
+            if (op === OP.SMADDL || op === OP.UMADDL)
+              this.addc(rd, R[ra]!, R[ra + 1]!, pl, ph, 0, 1, false);
             else this.addc(rd, R[ra]!, R[ra + 1]!, ~pl, ~ph, 1, 1, false);
             break;
           }
-          case OP.CRC32: R[rd] = crc32Update(R[rn]!, R[rm]!, R[rm + 1]!, ops[o + 4]!, ops[o + 5] === 1); R[rd + 1] = 0; break;
-          case OP.SMULH: smulh64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!); R[rd] = T[0]!; R[rd + 1] = T[1]!; break;
-          case OP.UMULH: umulh64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!); R[rd] = T[0]!; R[rd + 1] = T[1]!; break;
+          case OP.CRC32:
+            R[rd] = crc32Update(R[rn]!, R[rm]!, R[rm + 1]!, ops[o + 4]!, ops[o + 5] === 1);
+            R[rd + 1] = 0;
+            break;
+          case OP.SMULH:
+            smulh64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
+            R[rd] = T[0]!;
+            R[rd + 1] = T[1]!;
+            break;
+          case OP.UMULH:
+            umulh64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
+            R[rd] = T[0]!;
+            R[rd + 1] = T[1]!;
+            break;
 
           // ---- loads and stores
           case OP.LDRX: {
-            this.address(ops, o); const al = T[0]!, ah = T[1]!;
-            this.ld64(al, ah); const vl = T[0]!, vh = T[1]!;
+            this.address(ops, o);
+            const al = T[0]!,
+              ah = T[1]!;
+            this.ld64(al, ah);
+            const vl = T[0]!,
+              vh = T[1]!;
             this.writeback(ops, o, al, ah);
-            R[rd] = vl; R[rd + 1] = vh;
+            R[rd] = vl;
+            R[rd + 1] = vh;
             break;
           }
-          case OP.LDRW: case OP.LDRSW: {
-            this.address(ops, o); const al = T[0]!, ah = T[1]!;
+          case OP.LDRW:
+          case OP.LDRSW: {
+            this.address(ops, o);
+            const al = T[0]!,
+              ah = T[1]!;
             const v = this.ld32(al, ah);
             this.writeback(ops, o, al, ah);
-            R[rd] = v; R[rd + 1] = ops[o] === OP.LDRSW ? v >> 31 : 0;
+            R[rd] = v;
+            R[rd + 1] = ops[o] === OP.LDRSW ? v >> 31 : 0;
             break;
           }
-          case OP.LDRH: case OP.LDRSH_W: case OP.LDRSH_X: {
-            this.address(ops, o); const al = T[0]!, ah = T[1]!;
+          case OP.LDRH:
+          case OP.LDRSH_W:
+          case OP.LDRSH_X: {
+            this.address(ops, o);
+            const al = T[0]!,
+              ah = T[1]!;
             let v = this.ld16(al, ah);
             this.writeback(ops, o, al, ah);
             const op = ops[o]!;
             if (op !== OP.LDRH) v = (v << 16) >> 16;
-            R[rd] = op === OP.LDRSH_W ? v & 0xffffffff : v; R[rd + 1] = op === OP.LDRSH_X ? v >> 31 : 0;
+            R[rd] = op === OP.LDRSH_W ? v & 0xffffffff : v;
+            R[rd + 1] = op === OP.LDRSH_X ? v >> 31 : 0;
             break;
           }
-          case OP.LDRB: case OP.LDRSB_W: case OP.LDRSB_X: {
-            this.address(ops, o); const al = T[0]!, ah = T[1]!;
+          case OP.LDRB:
+          case OP.LDRSB_W:
+          case OP.LDRSB_X: {
+            this.address(ops, o);
+            const al = T[0]!,
+              ah = T[1]!;
             let v = this.ld8(al, ah);
             this.writeback(ops, o, al, ah);
             const op = ops[o]!;
             if (op !== OP.LDRB) v = (v << 24) >> 24;
-            R[rd] = v; R[rd + 1] = op === OP.LDRSB_X ? v >> 31 : 0;
+            R[rd] = v;
+            R[rd + 1] = op === OP.LDRSB_X ? v >> 31 : 0;
             break;
           }
           case OP.STRX: {
-            const vl = R[rd]!, vh = R[rd + 1]!;
-            this.address(ops, o); const al = T[0]!, ah = T[1]!;
+            const vl = R[rd]!,
+              vh = R[rd + 1]!;
+            this.address(ops, o);
+            const al = T[0]!,
+              ah = T[1]!;
             this.st64(al, ah, vl, vh);
             this.writeback(ops, o, al, ah);
-            if (this.blockDirty) { i++; o += STRIDE; throw FAULT_DIRTY; }
+            if (this.blockDirty) {
+              i++;
+              o += STRIDE;
+              throw FAULT_DIRTY;
+            }
             break;
           }
-          case OP.STRW: case OP.STRH: case OP.STRB: {
-            const val = R[rd]!, op = ops[o]!;
-            this.address(ops, o); const al = T[0]!, ah = T[1]!;
-            if (op === OP.STRW) this.st32(al, ah, val); else if (op === OP.STRH) this.st16(al, ah, val); else this.st8(al, ah, val);
+          case OP.STRW:
+          case OP.STRH:
+          case OP.STRB: {
+            const val = R[rd]!,
+              op = ops[o]!;
+            this.address(ops, o);
+            const al = T[0]!,
+              ah = T[1]!;
+            if (op === OP.STRW) this.st32(al, ah, val);
+            else if (op === OP.STRH) this.st16(al, ah, val);
+            else this.st8(al, ah, val);
             this.writeback(ops, o, al, ah);
-            if (this.blockDirty) { i++; o += STRIDE; throw FAULT_DIRTY; }
+            if (this.blockDirty) {
+              i++;
+              o += STRIDE;
+              throw FAULT_DIRTY;
+            }
             break;
           }
-          case OP.LDP_X: case OP.LDP_W: case OP.LDPSW: {
-            this.address(ops, o); const al = T[0]!, ah = T[1]!;
+          case OP.LDP_X:
+          case OP.LDP_W:
+          case OP.LDPSW: {
+            this.address(ops, o);
+            const al = T[0]!,
+              ah = T[1]!;
             const op = ops[o]!;
             let l1: number, h1: number, l2: number, h2: number;
             if (op === OP.LDP_X) {
-              this.ld64(al, ah); l1 = T[0]!; h1 = T[1]!;
-              const l = (al >>> 0) + 8; this.ld64(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0); l2 = T[0]!; h2 = T[1]!;
+              this.ld64(al, ah);
+              l1 = T[0]!;
+              h1 = T[1]!;
+              const l = (al >>> 0) + 8;
+              this.ld64(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0);
+              l2 = T[0]!;
+              h2 = T[1]!;
             } else {
               l1 = this.ld32(al, ah);
-              const l = (al >>> 0) + 4; l2 = this.ld32(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0);
-              h1 = op === OP.LDPSW ? l1 >> 31 : 0; h2 = op === OP.LDPSW ? l2 >> 31 : 0;
+              const l = (al >>> 0) + 4;
+              l2 = this.ld32(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0);
+              h1 = op === OP.LDPSW ? l1 >> 31 : 0;
+              h2 = op === OP.LDPSW ? l2 >> 31 : 0;
             }
             this.writeback(ops, o, al, ah);
-            R[rd] = l1; R[rd + 1] = h1; R[rm] = l2; R[rm + 1] = h2;
+            R[rd] = l1;
+            R[rd + 1] = h1;
+            R[rm] = l2;
+            R[rm + 1] = h2;
             break;
           }
-          case OP.STP_X: case OP.STP_W: {
-            const l1 = R[rd]!, h1 = R[rd + 1]!, l2 = R[rm]!, h2 = R[rm + 1]!;
-            this.address(ops, o); const al = T[0]!, ah = T[1]!;
+          case OP.STP_X:
+          case OP.STP_W: {
+            const l1 = R[rd]!,
+              h1 = R[rd + 1]!,
+              l2 = R[rm]!,
+              h2 = R[rm + 1]!;
+            this.address(ops, o);
+            const al = T[0]!,
+              ah = T[1]!;
             if (ops[o] === OP.STP_X) {
               this.st64(al, ah, l1, h1);
-              const l = (al >>> 0) + 8; this.st64(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0, l2, h2);
+              const l = (al >>> 0) + 8;
+              this.st64(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0, l2, h2);
             } else {
               this.st32(al, ah, l1);
-              const l = (al >>> 0) + 4; this.st32(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0, l2);
+              const l = (al >>> 0) + 4;
+              this.st32(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0, l2);
             }
             this.writeback(ops, o, al, ah);
-            if (this.blockDirty) { i++; o += STRIDE; throw FAULT_DIRTY; }
+            if (this.blockDirty) {
+              i++;
+              o += STRIDE;
+              throw FAULT_DIRTY;
+            }
             break;
           }
           case OP.LDR_LIT: {
             const l = ((baseLo + i * 4) >>> 0) + (ops[o + 4]! >>> 0);
-            const al = l | 0, ah = (baseHi + (ops[o + 4]! >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
+            const al = l | 0,
+              ah = (baseHi + (ops[o + 4]! >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
             const kind = ops[o + 6]!;
-            if (kind === 1) { this.ld64(al, ah); R[rd] = T[0]!; R[rd + 1] = T[1]!; }
-            else { const v = this.ld32(al, ah); R[rd] = v; R[rd + 1] = kind === 2 ? v >> 31 : 0; }
+            if (kind === 1) {
+              this.ld64(al, ah);
+              R[rd] = T[0]!;
+              R[rd + 1] = T[1]!;
+            } else {
+              const v = this.ld32(al, ah);
+              R[rd] = v;
+              R[rd + 1] = kind === 2 ? v >> 31 : 0;
+            }
             break;
           }
-          case OP.LDXR: case OP.LDXP: {
-            const al = R[rn]!, ah = R[rn + 1]!, size = ops[o + 6]!;
-            if (al & (((1 << size) << (ops[o] === OP.LDXP ? 1 : 0)) - 1)) this.dataAbort(al, ah, false, 0x21); // alignment fault
-            let vl: number, vh = 0;
-            if (size === 3) { this.ld64(al, ah); vl = T[0]!; vh = T[1]!; }
-            else if (size === 2) vl = this.ld32(al, ah);
+          case OP.LDXR:
+          case OP.LDXP: {
+            const al = R[rn]!,
+              ah = R[rn + 1]!,
+              size = ops[o + 6]!;
+            if (al & (((1 << size) << (ops[o] === OP.LDXP ? 1 : 0)) - 1))
+              this.dataAbort(al, ah, false, 0x21); // alignment fault
+            let vl: number,
+              vh = 0;
+            if (size === 3) {
+              this.ld64(al, ah);
+              vl = T[0]!;
+              vh = T[1]!;
+            } else if (size === 2) vl = this.ld32(al, ah);
             else if (size === 1) vl = this.ld16(al, ah);
             else vl = this.ld8(al, ah);
             if (ops[o] === OP.LDXP) {
               const step = size === 3 ? 8 : 4;
-              const l = (al >>> 0) + step, bl = l | 0, bh = (ah + (l > 0xffffffff ? 1 : 0)) | 0;
-              if (size === 3) { this.ld64(bl, bh); R[rm] = T[0]!; R[rm + 1] = T[1]!; }
-              else { R[rm] = this.ld32(bl, bh); R[rm + 1] = 0; }
+              const l = (al >>> 0) + step,
+                bl = l | 0,
+                bh = (ah + (l > 0xffffffff ? 1 : 0)) | 0;
+              if (size === 3) {
+                this.ld64(bl, bh);
+                R[rm] = T[0]!;
+                R[rm + 1] = T[1]!;
+              } else {
+                R[rm] = this.ld32(bl, bh);
+                R[rm + 1] = 0;
+              }
             }
-            R[rd] = vl; R[rd + 1] = vh;
+            R[rd] = vl;
+            R[rd + 1] = vh;
             this.monitorValid = true;
             this.monitorPa = ah * TWO32 + (al >>> 0);
             break;
           }
-          case OP.STXR: case OP.STXP: {
-            const al = R[rn]!, ah = R[rn + 1]!, size = ops[o + 6]!;
-            if (al & (((1 << size) << (ops[o] === OP.STXP ? 1 : 0)) - 1)) this.dataAbort(al, ah, true, 0x21); // alignment fault
+          case OP.STXR:
+          case OP.STXP: {
+            const al = R[rn]!,
+              ah = R[rn + 1]!,
+              size = ops[o + 6]!;
+            if (al & (((1 << size) << (ops[o] === OP.STXP ? 1 : 0)) - 1))
+              this.dataAbort(al, ah, true, 0x21); // alignment fault
             const status = ops[o] === OP.STXR ? rm : ops[o + 4]!;
             const ok = this.monitorValid && this.monitorPa === ah * TWO32 + (al >>> 0);
             if (ok) {
-              const l1 = R[rd]!, h1 = R[rd + 1]!;
+              const l1 = R[rd]!,
+                h1 = R[rd + 1]!;
               if (ops[o] === OP.STXP) {
-                const l2 = R[rm]!, h2 = R[rm + 1]!;
-                const l = (al >>> 0) + (size === 3 ? 8 : 4), bl = l | 0, bh = (ah + (l > 0xffffffff ? 1 : 0)) | 0;
-                if (size === 3) { this.st64(al, ah, l1, h1); this.st64(bl, bh, l2, h2); }
-                else { this.st32(al, ah, l1); this.st32(bl, bh, l2); }
+                const l2 = R[rm]!,
+                  h2 = R[rm + 1]!;
+                const l = (al >>> 0) + (size === 3 ? 8 : 4),
+                  bl = l | 0,
+                  bh = (ah + (l > 0xffffffff ? 1 : 0)) | 0;
+                if (size === 3) {
+                  this.st64(al, ah, l1, h1);
+                  this.st64(bl, bh, l2, h2);
+                } else {
+                  this.st32(al, ah, l1);
+                  this.st32(bl, bh, l2);
+                }
               } else if (size === 3) this.st64(al, ah, l1, h1);
               else if (size === 2) this.st32(al, ah, l1);
               else if (size === 1) this.st16(al, ah, l1);
               else this.st8(al, ah, l1);
             }
             this.monitorValid = false;
-            R[status] = ok ? 0 : 1; R[status + 1] = 0;
-            if (this.blockDirty) { i++; o += STRIDE; throw FAULT_DIRTY; }
+            R[status] = ok ? 0 : 1;
+            R[status + 1] = 0;
+            if (this.blockDirty) {
+              i++;
+              o += STRIDE;
+              throw FAULT_DIRTY;
+            }
             break;
           }
-          case OP.CLREX: this.monitorValid = false; break;
-          case OP.LSE_AMO: case OP.LSE_CAS: case OP.LSE_CASP: // FEAT_LSE (lse.ts)
+          case OP.CLREX:
+            this.monitorValid = false;
+            break;
+          case OP.LSE_AMO:
+          case OP.LSE_CAS:
+          case OP.LSE_CASP: // FEAT_LSE (lse.ts)
             execLse(this, ops, o, R);
-            if (this.blockDirty) { i++; o += STRIDE; throw FAULT_DIRTY; }
+            if (this.blockDirty) {
+              i++;
+              o += STRIDE;
+              throw FAULT_DIRTY;
+            }
             break;
 
           // ---- FP and Advanced SIMD (decoded and run by fpsimd/execute.ts)
@@ -1651,19 +2410,28 @@ export class Cpu {
               this.simdFail(trap, pl, baseHi, ops[o + 4]!);
               return;
             }
-            if (this.blockDirty) { i++; o += STRIDE; throw FAULT_DIRTY; }
+            if (this.blockDirty) {
+              i++;
+              o += STRIDE;
+              throw FAULT_DIRTY;
+            }
             break;
           }
 
           // ---- branches (block terminators)
-          case OP.B: case OP.BL: {
+          case OP.B:
+          case OP.BL: {
             const pl = (baseLo + i * 4) >>> 0;
             if (ops[o] === OP.BL) this.link(rd, pl, baseHi);
             this.jumpRel(pl, baseHi, ops[o + 4]!);
             this.insnCount += i + 1;
             return;
           }
-          case OP.BCOND: case OP.CBZ: case OP.CBNZ: case OP.TBZ: case OP.TBNZ: {
+          case OP.BCOND:
+          case OP.CBZ:
+          case OP.CBNZ:
+          case OP.TBZ:
+          case OP.TBNZ: {
             const op = ops[o]!;
             let taken: boolean;
             if (op === OP.BCOND) taken = this.cond(ops[o + 5]!);
@@ -1681,10 +2449,14 @@ export class Cpu {
             this.insnCount += i + 1;
             return;
           }
-          case OP.BR: case OP.BLR: case OP.RET: {
-            const tl = R[rn]!, th = R[rn + 1]!;
+          case OP.BR:
+          case OP.BLR:
+          case OP.RET: {
+            const tl = R[rn]!,
+              th = R[rn + 1]!;
             if (ops[o] === OP.BLR) this.link(0, (baseLo + i * 4) >>> 0, baseHi);
-            this.pcLo = tl; this.pcHi = th;
+            this.pcLo = tl;
+            this.pcHi = th;
             this.insnCount += i + 1;
             return;
           }
@@ -1703,7 +2475,8 @@ export class Cpu {
       if (e === FAULT_DIRTY) {
         // a store wrote to a page holding decoded code: continue with a fresh block
         this.blockDirty = false;
-        this.pcLo = (baseLo + i * 4) | 0; this.pcHi = baseHi;
+        this.pcLo = (baseLo + i * 4) | 0;
+        this.pcHi = baseHi;
         this.insnCount += i;
         return;
       }
@@ -1716,29 +2489,78 @@ export class Cpu {
   private blockFault(ops: Int32Array, i: number, baseLo: number, baseHi: number): void {
     this.insnCount += i + 1;
     const iss = this.faultIss;
-    this.pendingDataSyn = (this.faultEc === EC.DABT_LOW || this.faultEc === EC.DABT_CUR) && !this.faultS1ptw ? this.dataSyndrome(ops, i * STRIDE) : 0;
+    this.pendingDataSyn =
+      (this.faultEc === EC.DABT_LOW || this.faultEc === EC.DABT_CUR) && !this.faultS1ptw
+        ? this.dataSyndrome(ops, i * STRIDE)
+        : 0;
     this.faultS1ptw = false;
-    this.exception(this.faultEc, iss, (baseLo + i * 4) | 0, baseHi, this.faultHasFar, this.faultFarLo, this.faultFarHi);
+    this.exception(
+      this.faultEc,
+      iss,
+      (baseLo + i * 4) | 0,
+      baseHi,
+      this.faultHasFar,
+      this.faultFarLo,
+      this.faultFarHi,
+    );
   }
 
   /** ISV/SAS/SSE/SRT/SF bits for a data abort on the op at `o`. */
   private dataSyndrome(ops: Int32Array, o: number): number {
     const op = ops[o]!;
-    let size = -1, sse = 0, sf = 0;
+    let size = -1,
+      sse = 0,
+      sf = 0;
     switch (op) {
-      case OP.LDRB: size = 0; break;
-      case OP.LDRSB_W: size = 0; sse = 1; break;
-      case OP.LDRSB_X: size = 0; sse = 1; sf = 1; break;
-      case OP.LDRH: size = 1; break;
-      case OP.LDRSH_W: size = 1; sse = 1; break;
-      case OP.LDRSH_X: size = 1; sse = 1; sf = 1; break;
-      case OP.LDRW: size = 2; break;
-      case OP.LDRSW: size = 2; sse = 1; sf = 1; break;
-      case OP.LDRX: size = 3; sf = 1; break;
-      case OP.STRB: size = 0; break;
-      case OP.STRH: size = 1; break;
-      case OP.STRW: size = 2; break;
-      case OP.STRX: size = 3; sf = 1; break;
+      case OP.LDRB:
+        size = 0;
+        break;
+      case OP.LDRSB_W:
+        size = 0;
+        sse = 1;
+        break;
+      case OP.LDRSB_X:
+        size = 0;
+        sse = 1;
+        sf = 1;
+        break;
+      case OP.LDRH:
+        size = 1;
+        break;
+      case OP.LDRSH_W:
+        size = 1;
+        sse = 1;
+        break;
+      case OP.LDRSH_X:
+        size = 1;
+        sse = 1;
+        sf = 1;
+        break;
+      case OP.LDRW:
+        size = 2;
+        break;
+      case OP.LDRSW:
+        size = 2;
+        sse = 1;
+        sf = 1;
+        break;
+      case OP.LDRX:
+        size = 3;
+        sf = 1;
+        break;
+      case OP.STRB:
+        size = 0;
+        break;
+      case OP.STRH:
+        size = 1;
+        break;
+      case OP.STRW:
+        size = 2;
+        break;
+      case OP.STRX:
+        size = 3;
+        sf = 1;
+        break;
     }
     const mode = ops[o + 5]!;
     if (size < 0 || mode === 1 || mode === 2) return 0; // no valid syndrome for pairs, writeback, exclusives
@@ -1760,25 +2582,48 @@ export class Cpu {
 
   private bitfield(ops: Int32Array, o: number): void {
     const R = this.R;
-    const rd = ops[o + 1]!, rn = ops[o + 2]!, packed = ops[o + 3]!;
-    const r = packed & 63, s = (packed >>> 8) & 63, sf = (packed >>> 16) & 1, rdSrc = packed >>> 17;
-    const wl = ops[o + 4]!, wh = ops[o + 5]!, tl = ops[o + 6]!, th = ops[o + 7]!;
+    const rd = ops[o + 1]!,
+      rn = ops[o + 2]!,
+      packed = ops[o + 3]!;
+    const r = packed & 63,
+      s = (packed >>> 8) & 63,
+      sf = (packed >>> 16) & 1,
+      rdSrc = packed >>> 17;
+    const wl = ops[o + 4]!,
+      wh = ops[o + 5]!,
+      tl = ops[o + 6]!,
+      th = ops[o + 7]!;
     const op = ops[o]!;
-    let srcL = R[rn]!, srcH = sf ? R[rn + 1]! : 0;
-    let dstL = 0, dstH = 0;
-    if (op === OP.BFM) { dstL = R[rdSrc]!; dstH = sf ? R[rdSrc + 1]! : 0; }
+    let srcL = R[rn]!,
+      srcH = sf ? R[rn + 1]! : 0;
+    let dstL = 0,
+      dstH = 0;
+    if (op === OP.BFM) {
+      dstL = R[rdSrc]!;
+      dstH = sf ? R[rdSrc + 1]! : 0;
+    }
     let rotL: number, rotH: number;
-    if (sf) { ror64(srcL, srcH, r); rotL = T[0]!; rotH = T[1]!; }
-    else { rotL = r === 0 ? srcL : ((srcL >>> r) | (srcL << (32 - r))); rotH = 0; }
-    const botL = (dstL & ~wl) | (rotL & wl), botH = (dstH & ~wh) | (rotH & wh);
-    let topL = dstL, topH = dstH;
+    if (sf) {
+      ror64(srcL, srcH, r);
+      rotL = T[0]!;
+      rotH = T[1]!;
+    } else {
+      rotL = r === 0 ? srcL : (srcL >>> r) | (srcL << (32 - r));
+      rotH = 0;
+    }
+    const botL = (dstL & ~wl) | (rotL & wl),
+      botH = (dstH & ~wh) | (rotH & wh);
+    let topL = dstL,
+      topH = dstH;
     if (op === OP.SBFM) {
       const bit = s >= 32 ? (srcH >>> (s - 32)) & 1 : (srcL >>> s) & 1;
-      topL = bit ? -1 : 0; topH = sf && bit ? -1 : 0;
+      topL = bit ? -1 : 0;
+      topH = sf && bit ? -1 : 0;
     }
     srcL = (topL & ~tl) | (botL & tl);
     srcH = (topH & ~th) | (botH & th);
-    R[rd] = srcL; R[rd + 1] = sf ? srcH : 0;
+    R[rd] = srcL;
+    R[rd + 1] = sf ? srcH : 0;
   }
 
   /**
@@ -1788,7 +2633,8 @@ export class Cpu {
   private fpTrapEl(): number {
     if (this.el < 2) {
       const fpen = (this.cpacrLo >>> 20) & 3;
-      if (fpen === 0 || fpen === 2 || (fpen === 1 && this.el === 0)) return this.el === 0 && this.highestEl === 2 && (this.hcrLo & (1 << 27)) !== 0 ? 2 : 1;
+      if (fpen === 0 || fpen === 2 || (fpen === 1 && this.el === 0))
+        return this.el === 0 && this.highestEl === 2 && (this.hcrLo & (1 << 27)) !== 0 ? 2 : 1;
     }
     if (this.highestEl === 2 && (this.cptrLo & 0x400) !== 0) return 2;
     return 0;
@@ -1817,23 +2663,44 @@ export class Cpu {
    * interpreter, which raises the exception.
    */
   private jitMrs(key: number, d: number): boolean {
-    if (this.trappedSysRegs !== undefined && this.el < 2 && this.highestEl === 2 && this.trappedSysRegs.has(key)) return false;
+    if (
+      this.trappedSysRegs !== undefined &&
+      this.el < 2 &&
+      this.highestEl === 2 &&
+      this.trappedSysRegs.has(key)
+    )
+      return false;
     if (!this.sysAccessible(key, false)) return false;
     const R = this.R;
     const s = FAST_SYS_SLOT.get(key);
-    if (s !== undefined) { R[d] = this.sysF[s]!; R[d + 1] = this.sysF[s + 1]!; return true; }
+    if (s !== undefined) {
+      R[d] = this.sysF[s]!;
+      R[d + 1] = this.sysF[s + 1]!;
+      return true;
+    }
     fromBig(this.mrsValue(key));
-    R[d] = T[0]!; R[d + 1] = T[1]!;
+    R[d] = T[0]!;
+    R[d + 1] = T[1]!;
     return true;
   }
 
   /** MSR for compiled blocks (as {@link Cpu.jitMrs}): writes register slot `t` to `key`. */
   private jitMsr(key: number, t: number): boolean {
-    if (this.trappedSysRegs !== undefined && this.el < 2 && this.highestEl === 2 && this.trappedSysRegs.has(key)) return false;
+    if (
+      this.trappedSysRegs !== undefined &&
+      this.el < 2 &&
+      this.highestEl === 2 &&
+      this.trappedSysRegs.has(key)
+    )
+      return false;
     if (!this.sysAccessible(key, true)) return false;
     const R = this.R;
     const s = FAST_SYS_SLOT.get(key);
-    if (s !== undefined) { this.sysF[s] = R[t]!; this.sysF[s + 1] = R[t + 1]!; return true; }
+    if (s !== undefined) {
+      this.sysF[s] = R[t]!;
+      this.sysF[s + 1] = R[t + 1]!;
+      return true;
+    }
     this.writeSys(key, toBig(R[t]!, R[t + 1]!));
     return true;
   }
@@ -1841,85 +2708,135 @@ export class Cpu {
   /** System instructions and exception generation (slow path). */
   private system(ops: Int32Array, o: number, pcLo: number, pcHi: number, word: number): void {
     const nextL = (pcLo >>> 0) + 4;
-    const nLo = nextL | 0, nHi = (pcHi + (nextL > 0xffffffff ? 1 : 0)) | 0;
+    const nLo = nextL | 0,
+      nHi = (pcHi + (nextL > 0xffffffff ? 1 : 0)) | 0;
     const imm = ops[o + 4]!;
     const R = this.R;
     switch (ops[o]!) {
-      case OP.SVC: this.exception(EC.SVC64, imm, nLo, nHi, false, 0, 0); return;
+      case OP.SVC:
+        this.exception(EC.SVC64, imm, nLo, nHi, false, 0, 0);
+        return;
       case OP.HVC:
         if (this.el === 0 || (this.el === 1 && (this.hcrLo & (1 << 29)) !== 0)) break; // HCD
         if (this.highestEl < 2) {
           if (this.firmware('hvc', imm, nLo, nHi)) return;
           break;
         }
-        this.exception(EC.HVC64, imm, nLo, nHi, false, 0, 0); return;
+        this.exception(EC.HVC64, imm, nLo, nHi, false, 0, 0);
+        return;
       case OP.SMC:
         if (this.el === 0) break;
-        if (this.el === 1 && this.highestEl === 2 && (this.hcrLo & (1 << 19)) !== 0) { this.exceptionTo(2, EC.SMC64, imm, pcLo, pcHi); return; }
+        if (this.el === 1 && this.highestEl === 2 && (this.hcrLo & (1 << 19)) !== 0) {
+          this.exceptionTo(2, EC.SMC64, imm, pcLo, pcHi);
+          return;
+        }
         if (this.firmware('smc', imm, nLo, nHi)) return;
         break; // no EL3: undefined
-      case OP.BRK: this.exception(EC.BRK64, imm, pcLo, pcHi, false, 0, 0); return;
+      case OP.BRK:
+        this.exception(EC.BRK64, imm, pcLo, pcHi, false, 0, 0);
+        return;
       case OP.HLT:
         if (this.onHostCall === undefined || this.el !== this.highestEl) break;
-        this.pcLo = nLo; this.pcHi = nHi;
-        if (this.onHostCall(imm, this) === 'stop') { this.stopFlag = true; this.stopReason = 'host-call'; }
+        this.pcLo = nLo;
+        this.pcHi = nHi;
+        if (this.onHostCall(imm, this) === 'stop') {
+          this.stopFlag = true;
+          this.stopReason = 'host-call';
+        }
         return;
-      case OP.WFI: case OP.WFE: {
+      case OP.WFI:
+      case OP.WFE: {
         const ti = ops[o] === OP.WFE ? 1 : 0;
         if (this.el < 2 && this.highestEl === 2 && (this.hcrLo & (1 << (ti ? 14 : 13))) !== 0) {
           this.exceptionTo(2, EC.WFX, (1 << 24) | (0xe << 20) | ti, pcLo, pcHi);
           return;
         }
-        this.pcLo = nLo; this.pcHi = nHi;
-        if (!ti) { this.stopFlag = true; this.stopReason = 'wfi'; }
+        this.pcLo = nLo;
+        this.pcHi = nHi;
+        if (!ti) {
+          this.stopFlag = true;
+          this.stopReason = 'wfi';
+        }
         return;
       }
-      case OP.ISB: this.pcLo = nLo; this.pcHi = nHi; return;
+      case OP.ISB:
+        this.pcLo = nLo;
+        this.pcHi = nHi;
+        return;
       case OP.ERET:
         if (this.el === 0) break;
         this.eret();
         return;
       case OP.MRS: {
         const key = imm;
-        if (this.trappedSysRegs !== undefined && this.el < 2 && this.highestEl === 2 && this.trappedSysRegs.has(key)) {
+        if (
+          this.trappedSysRegs !== undefined &&
+          this.el < 2 &&
+          this.highestEl === 2 &&
+          this.trappedSysRegs.has(key)
+        ) {
           this.exceptionTo(2, EC.SYS64, sysRegTrapIss(key, ops[o + 5]!, true), pcLo, pcHi);
           return;
         }
         if (!this.sysAccessible(key, false)) break;
-        if ((key === K_FPCR || key === K_FPSR) && this.fpTrapEl() !== 0) { this.simdFail(this.fpTrapEl(), pcLo, pcHi); return; }
+        if ((key === K_FPCR || key === K_FPSR) && this.fpTrapEl() !== 0) {
+          this.simdFail(this.fpTrapEl(), pcLo, pcHi);
+          return;
+        }
         fromBig(this.mrsValue(key));
-        R[ops[o + 1]!] = T[0]!; R[ops[o + 1]! + 1] = T[1]!;
-        this.pcLo = nLo; this.pcHi = nHi;
+        R[ops[o + 1]!] = T[0]!;
+        R[ops[o + 1]! + 1] = T[1]!;
+        this.pcLo = nLo;
+        this.pcHi = nHi;
         return;
       }
       case OP.MSR: {
         const key = imm;
-        if (this.trappedSysRegs !== undefined && this.el < 2 && this.highestEl === 2 && this.trappedSysRegs.has(key)) {
+        if (
+          this.trappedSysRegs !== undefined &&
+          this.el < 2 &&
+          this.highestEl === 2 &&
+          this.trappedSysRegs.has(key)
+        ) {
           this.exceptionTo(2, EC.SYS64, sysRegTrapIss(key, ops[o + 5]!, false), pcLo, pcHi);
           return;
         }
         if (!this.sysAccessible(key, true)) break;
-        if ((key === K_FPCR || key === K_FPSR) && this.fpTrapEl() !== 0) { this.simdFail(this.fpTrapEl(), pcLo, pcHi); return; }
+        if ((key === K_FPCR || key === K_FPSR) && this.fpTrapEl() !== 0) {
+          this.simdFail(this.fpTrapEl(), pcLo, pcHi);
+          return;
+        }
         const rt = ops[o + 2]!;
         this.writeSys(key, toBig(R[rt]!, R[rt + 1]!));
-        this.pcLo = nLo; this.pcHi = nHi;
+        this.pcLo = nLo;
+        this.pcHi = nHi;
         return;
       }
       case OP.MSR_IMM: {
-        const field = imm, crm = ops[o + 5]!;
+        const field = imm,
+          crm = ops[o + 5]!;
         if (this.el === 0) break; // UMA=0: DAIFSet/Clr undefined at EL0
-        if (field === 5) { this.saveSp(); this.spsel = crm & 1; this.loadSp(); }
-        else if (field === 30) this.daif |= crm;
+        if (field === 5) {
+          this.saveSp();
+          this.spsel = crm & 1;
+          this.loadSp();
+        } else if (field === 30) this.daif |= crm;
         else this.daif &= ~crm;
-        this.pcLo = nLo; this.pcHi = nHi;
+        this.pcLo = nLo;
+        this.pcHi = nHi;
         return;
       }
       case OP.SYS: {
         const key = imm; // op0=1
-        const op1 = (key >>> 11) & 7, crn = (key >>> 7) & 15, crm = (key >>> 3) & 15, op2 = key & 7;
-        if (crn === 7 && op1 === 3 && crm === 4 && op2 === 1) { // DC ZVA
+        const op1 = (key >>> 11) & 7,
+          crn = (key >>> 7) & 15,
+          crm = (key >>> 3) & 15,
+          op2 = key & 7;
+        if (crn === 7 && op1 === 3 && crm === 4 && op2 === 1) {
+          // DC ZVA
           const rt = ops[o + 2]!;
-          const l = R[rt]! & ~63, h = R[rt + 1]!;
+          const l = R[rt]! & ~63,
+            h = R[rt + 1]!;
           try {
             for (let k = 0; k < 64; k += 8) this.st64((l + k) | 0, h, 0, 0);
           } catch (e) {
@@ -1928,20 +2845,27 @@ export class Cpu {
             return;
           }
           this.blockDirty = false;
-        } else if (crn === 7 && op1 === 3) { // DC CVAU/CIVAC/..., IC IVAU at EL0: allowed (SCTLR.UCI=1 in Linux)
+        } else if (crn === 7 && op1 === 3) {
+          // DC CVAU/CIVAC/..., IC IVAU at EL0: allowed (SCTLR.UCI=1 in Linux)
           if (crm === 5) this.icInvalidateVa(ops[o + 2]!);
         } else if (this.el === 0) break;
-        else if (crn === 7 && crm === 5 && op2 === 0) this.flushCode(); // IC IALLU
-        else if (crn === 7 && crm === 1 && op2 === 0) this.flushCode(); // IC IALLUIS
-        else if (crn === 8 && op1 === 0 && (op2 & 1) === 1 && (crm === 3 || crm === 7)) this.tlbiVa(ops[o + 2]!); // TLBI VAE1/VAAE1/VALE1/VAALE1(IS)
-        else if (crn === 8) this.flushTlb(); // other TLBIs flush the whole soft TLB
+        else if (crn === 7 && crm === 5 && op2 === 0)
+          this.flushCode(); // IC IALLU
+        else if (crn === 7 && crm === 1 && op2 === 0)
+          this.flushCode(); // IC IALLUIS
+        else if (crn === 8 && op1 === 0 && (op2 & 1) === 1 && (crm === 3 || crm === 7))
+          this.tlbiVa(ops[o + 2]!); // TLBI VAE1/VAAE1/VALE1/VAALE1(IS)
+        else if (crn === 8)
+          this.flushTlb(); // other TLBIs flush the whole soft TLB
         else if (crn === 7 && crm === 8) this.at(op1, op2, ops[o + 2]!);
         // DC set/way and the other cache maintenance: no caches, nothing to do
         this.blockDirty = false;
-        this.pcLo = nLo; this.pcHi = nHi;
+        this.pcLo = nLo;
+        this.pcHi = nHi;
         return;
       }
-      default: break; // UNDEF
+      default:
+        break; // UNDEF
     }
     void word;
     this.exception(EC.UNKNOWN, 0, pcLo, pcHi, false, 0, 0);
@@ -1955,7 +2879,8 @@ export class Cpu {
   private tlbiVa(rt: number): void {
     // Xt[43:0] = VA[55:12]; VA[55] selects the upper or lower half
     const va = BigInt.asIntN(44, toBig(this.R[rt]!, this.R[rt + 1]!));
-    const first = Number(BigInt.asUintN(52, va) >> 9n) * 512, end = first + 512; // its 512 pages
+    const first = Number(BigInt.asUintN(52, va) >> 9n) * 512,
+      end = first + 512; // its 512 pages
     const tags = this.tlbTag;
     for (let i = 0; i < tags.length; i++) {
       const t = tags[i]!;
@@ -1971,7 +2896,8 @@ export class Cpu {
    */
   private icInvalidateVa(rt: number): void {
     let pa = -1;
-    const lo = this.R[rt]!, hi = this.R[rt + 1]!;
+    const lo = this.R[rt]!,
+      hi = this.R[rt + 1]!;
     if (!this.mmuOn) pa = hi >>> 16 === 0 ? hi * TWO32 + (lo >>> 0) : -1;
     else {
       try {
@@ -1988,30 +2914,46 @@ export class Cpu {
   /** AT S1E1R/W, S1E0R/W, S1E2R/W: stage-1 translation into PAR_EL1 (no exception). */
   private at(op1: number, op2: number, rt: number): void {
     const va = toBig(this.R[rt]!, this.R[rt + 1]!);
-    const el = op1 === 4 ? 2 : (op2 & 2) ? 0 : 1;
+    const el = op1 === 4 ? 2 : op2 & 2 ? 0 : 1;
     const r = translateStage1(this.memory, this.regs(), el, va, op2 & 1 ? ACC_WRITE : ACC_READ);
-    if (r.fault) this.sys.set(K_PAR, BigInt(1 | (r.fault << 1) | (r.s1ptw ? 1 << 8 : 0) | (r.stage2 ? 1 << 9 : 0)));
+    if (r.fault)
+      this.sys.set(
+        K_PAR,
+        BigInt(1 | (r.fault << 1) | (r.s1ptw ? 1 << 8 : 0) | (r.stage2 ? 1 << 9 : 0)),
+      );
     else this.sys.set(K_PAR, BigInt(r.pa) & 0xffff_ffff_f000n);
   }
 
   private firmware(kind: 'smc' | 'hvc', imm: number, nLo: number, nHi: number): boolean {
     if (!this.onFirmwareCall) return false;
-    this.pcLo = nLo; this.pcHi = nHi;
+    this.pcLo = nLo;
+    this.pcHi = nHi;
     if (this.intLog) {
       const smc = kind === 'smc';
-      this.intLog(`Taking exception ${smc ? 13 : 11} [${smc ? 'Secure Monitor Call' : 'Hypervisor Call'}] on CPU 0`);
+      this.intLog(
+        `Taking exception ${smc ? 13 : 11} [${smc ? 'Secure Monitor Call' : 'Hypervisor Call'}] on CPU 0`,
+      );
       this.intLog(`...from EL${this.el} to EL${smc ? 3 : 2}`);
       const ec = smc ? EC.SMC64 : EC.HVC64;
-      this.intLog(`...with ESR 0x${ec.toString(16)}/0x${(((ec << 26) | (1 << 25) | imm) >>> 0).toString(16)}`);
+      this.intLog(
+        `...with ESR 0x${ec.toString(16)}/0x${(((ec << 26) | (1 << 25) | imm) >>> 0).toString(16)}`,
+      );
       this.intLog('...handled as PSCI call');
     }
     return this.onFirmwareCall(this, kind, imm);
   }
 
   private exceptionTo(target: number, ec: number, iss: number, lo: number, hi: number): void {
-    this.pcLo = lo; this.pcHi = hi;
+    this.pcLo = lo;
+    this.pcHi = hi;
     if (this.onException) {
-      const info: ExceptionInfo = { ec, iss, returnAddress: toBig(lo, hi), far: undefined, targetEl: target };
+      const info: ExceptionInfo = {
+        ec,
+        iss,
+        returnAddress: toBig(lo, hi),
+        far: undefined,
+        targetEl: target,
+      };
       if (this.onException(this, info)) return;
     }
     this.enter(target, ec, iss, lo, hi, false, 0, 0, 0);
@@ -2023,15 +2965,30 @@ const FAULT_DIRTY = { dirty: true };
 /** QEMU's exception number and name for an exception class (as `-d int` prints them). */
 function excName(ec: number): [number, string] {
   switch (ec) {
-    case -1: return [5, 'IRQ'];
-    case -2: return [14, 'Virtual IRQ'];
-    case EC.SVC64: return [2, 'SVC'];
-    case EC.HVC64: return [11, 'Hypervisor Call'];
-    case EC.SMC64: return [13, 'Secure Monitor Call'];
-    case EC.BRK64: return [7, 'Breakpoint'];
-    case EC.DABT_LOW: case EC.DABT_CUR: case EC.SP_ALIGN: return [4, 'Data Abort'];
-    case EC.IABT_LOW: case EC.IABT_CUR: case EC.PC_ALIGN: return [3, 'Prefetch Abort'];
-    case EC.SOFTSTEP_LOW: case EC.SOFTSTEP_CUR: return [18, 'Debug Exception'];
-    default: return [1, 'Undefined Instruction'];
+    case -1:
+      return [5, 'IRQ'];
+    case -2:
+      return [14, 'Virtual IRQ'];
+    case EC.SVC64:
+      return [2, 'SVC'];
+    case EC.HVC64:
+      return [11, 'Hypervisor Call'];
+    case EC.SMC64:
+      return [13, 'Secure Monitor Call'];
+    case EC.BRK64:
+      return [7, 'Breakpoint'];
+    case EC.DABT_LOW:
+    case EC.DABT_CUR:
+    case EC.SP_ALIGN:
+      return [4, 'Data Abort'];
+    case EC.IABT_LOW:
+    case EC.IABT_CUR:
+    case EC.PC_ALIGN:
+      return [3, 'Prefetch Abort'];
+    case EC.SOFTSTEP_LOW:
+    case EC.SOFTSTEP_CUR:
+      return [18, 'Debug Exception'];
+    default:
+      return [1, 'Undefined Instruction'];
   }
 }

@@ -26,7 +26,13 @@ const CRC32C = table(0x82f63b78);
  * @returns the new accumulator (int32).
  * @internal
  */
-export function crc32Update(acc: number, lo: number, hi: number, size: number, castagnoli: boolean): number {
+export function crc32Update(
+  acc: number,
+  lo: number,
+  hi: number,
+  size: number,
+  castagnoli: boolean,
+): number {
   const t = castagnoli ? CRC32C : CRC32;
   const n = 1 << size;
   let c = acc >>> 0;

@@ -6,13 +6,25 @@ export { PhysicalMemory } from './memory.js';
 export type { MmioDevice, Region } from './memory.js';
 export { A64Fault, DecodeError, EmuInputError } from './errors.js';
 export type {
-  A64FaultCode, A64FaultOptions, DecodeErrorCode, DecodeErrorOptions, EmuInputErrorCode, EmuInputErrorOptions,
+  A64FaultCode,
+  A64FaultOptions,
+  DecodeErrorCode,
+  DecodeErrorOptions,
+  EmuInputErrorCode,
+  EmuInputErrorOptions,
 } from './errors.js';
 export { loadLinuxProgram, runLinuxProgram, signalOf, SYSCALL } from './linux-user.js';
 export type { LinuxProcess, LinuxRunOptions, LinuxRunResult } from './linux-user.js';
 export { decodeBitMasks, bits, signExtend } from './decode.js';
 export type { BitMasks } from './decode.js';
-export { GICV3_CPU_INTERFACE_REGS, SYS_REGS, SYS_REG_BY_NAME, sysRegKey, sysRegName, sysRegTrapIss } from './sysregs.js';
+export {
+  GICV3_CPU_INTERFACE_REGS,
+  SYS_REGS,
+  SYS_REG_BY_NAME,
+  sysRegKey,
+  sysRegName,
+  sysRegTrapIss,
+} from './sysregs.js';
 export type { SysRegInfo } from './sysregs.js';
 export { main } from './cli.js';
 export { disassemble } from './disasm.js';

@@ -88,45 +88,79 @@ const pageUp = (v: bigint): bigint => (v + 0xfffn) & ~0xfffn;
  * @throws {EmuInputError} `BAD_ELF` (malformed, with `offset` and the ElfError as cause),
  *   `UNSUPPORTED_ELF` (not a static AArch64 executable), `SEGMENT_OUT_OF_MEMORY`.
  */
-export function loadLinuxProgram(image: Uint8Array, argv0 = 'prog', initialSp?: bigint, args: readonly string[] = []): LinuxProcess {
+export function loadLinuxProgram(
+  image: Uint8Array,
+  argv0 = 'prog',
+  initialSp?: bigint,
+  args: readonly string[] = [],
+): LinuxProcess {
   let elf;
   try {
     elf = parseElf(image);
   } catch (e) {
     if (ElfError.isInstance(e)) {
-      throw new EmuInputError({ code: 'BAD_ELF', message: `bad elf: ${e.message}`, offset: e.offset, cause: e });
+      throw new EmuInputError({
+        code: 'BAD_ELF',
+        message: `bad elf: ${e.message}`,
+        offset: e.offset,
+        cause: e,
+      });
     }
     throw e;
   }
   if (elf.header.machine !== EM_AARCH64) {
-    throw new EmuInputError({ code: 'UNSUPPORTED_ELF', message: `elf machine \`${elf.header.machine}\` is not aarch64 (183)`, offset: 18, argument: 'e_machine' });
+    throw new EmuInputError({
+      code: 'UNSUPPORTED_ELF',
+      message: `elf machine \`${elf.header.machine}\` is not aarch64 (183)`,
+      offset: 18,
+      argument: 'e_machine',
+    });
   }
   if (elf.header.type !== ET_EXEC) {
-    throw new EmuInputError({ code: 'UNSUPPORTED_ELF', message: `elf type \`${elf.header.type}\` is not a static executable (ET_EXEC)`, offset: 16, argument: 'e_type' });
+    throw new EmuInputError({
+      code: 'UNSUPPORTED_ELF',
+      message: `elf type \`${elf.header.type}\` is not a static executable (ET_EXEC)`,
+      offset: 16,
+      argument: 'e_type',
+    });
   }
   const segs = elf.loadSegments().filter((p) => p.type === PT_LOAD && p.memsz > 0);
-  if (segs.length === 0) throw new EmuInputError({ code: 'UNSUPPORTED_ELF', message: 'elf has no PT_LOAD segment', offset: elf.header.phoff });
+  if (segs.length === 0)
+    throw new EmuInputError({
+      code: 'UNSUPPORTED_ELF',
+      message: 'elf has no PT_LOAD segment',
+      offset: elf.header.phoff,
+    });
   const memory = new PhysicalMemory();
   // One RAM region per run of overlapping/adjacent page ranges.
-  const ranges = segs.map((p) => ({ lo: pageDown(p.vaddr), hi: pageUp(p.vaddr + BigInt(p.memsz)) })).sort((a, b) => (a.lo < b.lo ? -1 : 1));
+  const ranges = segs
+    .map((p) => ({ lo: pageDown(p.vaddr), hi: pageUp(p.vaddr + BigInt(p.memsz)) }))
+    .sort((a, b) => (a.lo < b.lo ? -1 : 1));
   const merged: { lo: bigint; hi: bigint }[] = [];
   for (const r of ranges) {
     const last = merged[merged.length - 1];
-    if (last && r.lo <= last.hi) { if (r.hi > last.hi) last.hi = r.hi; } else merged.push({ ...r });
+    if (last && r.lo <= last.hi) {
+      if (r.hi > last.hi) last.hi = r.hi;
+    } else merged.push({ ...r });
   }
   // leave room for a small heap after the last segment
   for (const r of merged) {
     if (r.hi > 1n << 47n || r.hi - r.lo > 1n << 30n) {
-      throw new EmuInputError({ code: 'SEGMENT_OUT_OF_MEMORY', message: `segment at 0x${r.lo.toString(16)} does not fit`, address: r.lo });
+      throw new EmuInputError({
+        code: 'SEGMENT_OUT_OF_MEMORY',
+        message: `segment at 0x${r.lo.toString(16)} does not fit`,
+        address: r.lo,
+      });
     }
     memory.addRam(r.lo, Number(r.hi - r.lo), 'image');
   }
   for (const p of segs) {
-    if (p.data.length > 0) memory.write(p.vaddr, p.data.subarray(0, Math.min(p.filesz, p.data.length)));
+    if (p.data.length > 0)
+      memory.write(p.vaddr, p.data.subarray(0, Math.min(p.filesz, p.data.length)));
   }
   const heapBase = merged[merged.length - 1]!.hi;
   memory.addRam(heapBase, HEAP_SIZE, 'heap');
-  const top = initialSp === undefined ? STACK_TOP : ((initialSp + 0x10000n) & ~0xfffn);
+  const top = initialSp === undefined ? STACK_TOP : (initialSp + 0x10000n) & ~0xfffn;
   memory.addRam(top - BigInt(STACK_SIZE), STACK_SIZE, 'stack');
   const cpu = new Cpu({ memory, highestEl: 1 });
   // Initial stack: argv strings, then (16-aligned) argc, argv[], NULL, envp NULL, auxv.
@@ -139,15 +173,34 @@ export function loadLinuxProgram(image: Uint8Array, argv0 = 'prog', initialSp?: 
     memory.write(strAddr, bytes);
     argvAddrs.unshift(strAddr);
   }
-  const sp = initialSp ?? ((strAddr - 0x100n - BigInt(args.length * 8)) & ~0xfn);
+  const sp = initialSp ?? (strAddr - 0x100n - BigInt(args.length * 8)) & ~0xfn;
   // AT_RANDOM: 16 bytes glibc takes its stack guard from; AT_PHDR/AT_PHNUM: where its static
   // start-up finds PT_TLS
   const random = strAddr - 0x20n;
   memory.write(random, new Uint8Array([...Array(16).keys()].map((i) => (i * 37 + 11) & 0xff)));
   const first = segs.reduce((a, b) => (a.vaddr < b.vaddr ? a : b));
   const phdr = first.offset === 0 ? first.vaddr + BigInt(elf.header.phoff) : 0n;
-  const words = [BigInt(argv.length), ...argvAddrs, 0n, 0n, 6n /* AT_PAGESZ */, 4096n, 16n /* AT_HWCAP */, HWCAP, 25n /* AT_RANDOM */, random];
-  if (phdr !== 0n) words.push(3n /* AT_PHDR */, phdr, 4n /* AT_PHENT */, 56n, 5n /* AT_PHNUM */, BigInt(elf.header.phnum));
+  const words = [
+    BigInt(argv.length),
+    ...argvAddrs,
+    0n,
+    0n,
+    6n /* AT_PAGESZ */,
+    4096n,
+    16n /* AT_HWCAP */,
+    HWCAP,
+    25n /* AT_RANDOM */,
+    random,
+  ];
+  if (phdr !== 0n)
+    words.push(
+      3n /* AT_PHDR */,
+      phdr,
+      4n /* AT_PHENT */,
+      56n,
+      5n /* AT_PHNUM */,
+      BigInt(elf.header.phnum),
+    );
   words.push(0n /* AT_NULL */, 0n);
   const buf = new Uint8Array(words.length * 8);
   const dv = new DataView(buf.buffer);
@@ -184,7 +237,12 @@ const SIGNAL_OF: Partial<Record<number, [number, A64FaultCode]>> = {
  * ```
  */
 export function runLinuxProgram(image: Uint8Array, options: LinuxRunOptions = {}): LinuxRunResult {
-  const { cpu, memory, heapBase } = loadLinuxProgram(image, options.argv0, options.initialSp, options.args);
+  const { cpu, memory, heapBase } = loadLinuxProgram(
+    image,
+    options.argv0,
+    options.initialSp,
+    options.args,
+  );
   const stdin = options.stdin ?? new Uint8Array(0);
   let stdinPos = 0;
   let brk = heapBase;
@@ -197,46 +255,89 @@ export function runLinuxProgram(image: Uint8Array, options: LinuxRunOptions = {}
     if (info.ec === EC.SVC64) {
       const nr = Number(c.getX(8));
       if (nr === SYSCALL.write) {
-        const fd = Number(c.getX(0)), addr = c.getX(1), len = Number(BigInt.asUintN(32, c.getX(2)));
-        if (fd !== 1 && fd !== 2) { c.setX(0, -9n); return true; } // EBADF
+        const fd = Number(c.getX(0)),
+          addr = c.getX(1),
+          len = Number(BigInt.asUintN(32, c.getX(2)));
+        if (fd !== 1 && fd !== 2) {
+          c.setX(0, -9n);
+          return true;
+        } // EBADF
         let bytes: Uint8Array;
-        try { bytes = memory.read(addr, len); } catch { c.setX(0, -14n); return true; } // EFAULT
+        try {
+          bytes = memory.read(addr, len);
+        } catch {
+          c.setX(0, -14n);
+          return true;
+        } // EFAULT
         options.output?.(fd, bytes);
         c.setX(0, BigInt(len));
         return true;
       }
       if (nr === SYSCALL.read) {
-        const fd = Number(c.getX(0)), addr = c.getX(1), len = Number(c.getX(2) > 1n << 30n ? 1n << 30n : c.getX(2));
-        if (fd !== 0) { c.setX(0, -9n); return true; } // EBADF
+        const fd = Number(c.getX(0)),
+          addr = c.getX(1),
+          len = Number(c.getX(2) > 1n << 30n ? 1n << 30n : c.getX(2));
+        if (fd !== 0) {
+          c.setX(0, -9n);
+          return true;
+        } // EBADF
         const chunk = stdin.subarray(stdinPos, stdinPos + len);
-        try { memory.write(addr, chunk); } catch { c.setX(0, -14n); return true; } // EFAULT
+        try {
+          memory.write(addr, chunk);
+        } catch {
+          c.setX(0, -14n);
+          return true;
+        } // EFAULT
         stdinPos += chunk.length;
         c.setX(0, BigInt(chunk.length));
         return true;
       }
       const r = otherSyscall(nr, c);
-      if (r !== undefined) { c.setX(0, r); return true; }
+      if (r !== undefined) {
+        c.setX(0, r);
+        return true;
+      }
       if (nr === SYSCALL.exit || nr === SYSCALL.exit_group) {
         exitCode = Number(c.getX(0) & 0xffn);
         c.stop();
         return true;
       }
-      fault = new A64Fault({ code: 'UNSUPPORTED_SYSCALL', message: `unsupported syscall \`${nr}\``, pc: info.returnAddress - 4n, ec: info.ec, iss: nr });
+      fault = new A64Fault({
+        code: 'UNSUPPORTED_SYSCALL',
+        message: `unsupported syscall \`${nr}\``,
+        pc: info.returnAddress - 4n,
+        ec: info.ec,
+        iss: nr,
+      });
       c.stop();
       return true;
     }
     const sig = SIGNAL_OF[info.ec] ?? [4, 'EXCEPTION'];
     fault = new A64Fault({
-      code: sig[1], message: `exception class \`0x${info.ec.toString(16)}\` at 0x${info.returnAddress.toString(16)} (signal ${sig[0]})`,
-      pc: info.returnAddress, ec: info.ec, iss: info.iss, address: info.far,
+      code: sig[1],
+      message: `exception class \`0x${info.ec.toString(16)}\` at 0x${info.returnAddress.toString(16)} (signal ${sig[0]})`,
+      pc: info.returnAddress,
+      ec: info.ec,
+      iss: info.iss,
+      address: info.far,
     });
     c.stop();
     return true;
   };
   /** The start-up and memory syscalls of static glibc programs; undefined for the others. */
   function otherSyscall(nr: number, c: Cpu): bigint | undefined {
-    const a0 = c.getX(0), a1 = c.getX(1), a2 = c.getX(2), a3 = c.getX(3);
-    const put = (addr: bigint, bytes: Uint8Array): boolean => { try { memory.write(addr, bytes); return true; } catch { return false; } };
+    const a0 = c.getX(0),
+      a1 = c.getX(1),
+      a2 = c.getX(2),
+      a3 = c.getX(3);
+    const put = (addr: bigint, bytes: Uint8Array): boolean => {
+      try {
+        memory.write(addr, bytes);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     switch (nr) {
       case SYSCALL.brk:
         if (a0 >= heapBase && a0 <= heapBase + BigInt(HEAP_SIZE)) brk = a0;
@@ -255,17 +356,27 @@ export function runLinuxProgram(image: Uint8Array, options: LinuxRunOptions = {}
         let total = 0n;
         for (let i = 0n; i < a2; i++) {
           let iov: Uint8Array;
-          try { iov = memory.read(a1 + i * 16n, 16); } catch { return -14n; }
+          try {
+            iov = memory.read(a1 + i * 16n, 16);
+          } catch {
+            return -14n;
+          }
           const dv = new DataView(iov.buffer, iov.byteOffset, 16);
-          const base = dv.getBigUint64(0, true), len = dv.getBigUint64(8, true);
+          const base = dv.getBigUint64(0, true),
+            len = dv.getBigUint64(8, true);
           let bytes: Uint8Array;
-          try { bytes = memory.read(base, Number(len)); } catch { return -14n; }
+          try {
+            bytes = memory.read(base, Number(len));
+          } catch {
+            return -14n;
+          }
           options.output?.(fd, bytes);
           total += len;
         }
         return total;
       }
-      case SYSCALL.newfstatat: case SYSCALL.fstat: {
+      case SYSCALL.newfstatat:
+      case SYSCALL.fstat: {
         const buf = nr === SYSCALL.fstat ? a1 : a2;
         const st = new Uint8Array(128);
         const dv = new DataView(st.buffer);
@@ -285,7 +396,9 @@ export function runLinuxProgram(image: Uint8Array, options: LinuxRunOptions = {}
       }
       case SYSCALL.getrandom: {
         const n = Number(a1 > 256n ? 256n : a1);
-        return put(a0, new Uint8Array([...Array(n).keys()].map((i) => (i * 101 + 7) & 0xff))) ? BigInt(n) : -14n;
+        return put(a0, new Uint8Array([...Array(n).keys()].map((i) => (i * 101 + 7) & 0xff)))
+          ? BigInt(n)
+          : -14n;
       }
       case SYSCALL.uname: {
         const u = new Uint8Array(65 * 6);
@@ -301,23 +414,45 @@ export function runLinuxProgram(image: Uint8Array, options: LinuxRunOptions = {}
         dv.setUint32(104, 1, true); // mem_unit
         return put(a0, si) ? 0n : -14n;
       }
-      case SYSCALL.set_tid_address: case SYSCALL.getpid: case SYSCALL.gettid: return 1n;
-      case SYSCALL.getuid: case SYSCALL.geteuid: case SYSCALL.getgid: case SYSCALL.getegid: return 0n;
-      case SYSCALL.prctl: return -22n; // EINVAL
-      case SYSCALL.close: return 0n;
-      case SYSCALL.munmap: case SYSCALL.mprotect: case SYSCALL.madvise:
-      case SYSCALL.rt_sigaction: case SYSCALL.rt_sigprocmask: return 0n;
-      case SYSCALL.ioctl: return -25n; // ENOTTY
-      case SYSCALL.readlinkat: return -2n; // ENOENT
-      case SYSCALL.set_robust_list: case SYSCALL.rseq: return -38n; // ENOSYS
-      default: return undefined;
+      case SYSCALL.set_tid_address:
+      case SYSCALL.getpid:
+      case SYSCALL.gettid:
+        return 1n;
+      case SYSCALL.getuid:
+      case SYSCALL.geteuid:
+      case SYSCALL.getgid:
+      case SYSCALL.getegid:
+        return 0n;
+      case SYSCALL.prctl:
+        return -22n; // EINVAL
+      case SYSCALL.close:
+        return 0n;
+      case SYSCALL.munmap:
+      case SYSCALL.mprotect:
+      case SYSCALL.madvise:
+      case SYSCALL.rt_sigaction:
+      case SYSCALL.rt_sigprocmask:
+        return 0n;
+      case SYSCALL.ioctl:
+        return -25n; // ENOTTY
+      case SYSCALL.readlinkat:
+        return -2n; // ENOENT
+      case SYSCALL.set_robust_list:
+      case SYSCALL.rseq:
+        return -38n; // ENOSYS
+      default:
+        return undefined;
     }
   }
   const limit = options.maxInsns ?? 2 ** 50;
   const why = cpu.run(limit);
   if (fault) throw fault;
   if (why === 'budget') {
-    throw new EmuInputError({ code: 'BAD_ARGUMENT', message: `instruction limit \`${limit}\` reached`, argument: 'maxInsns' });
+    throw new EmuInputError({
+      code: 'BAD_ARGUMENT',
+      message: `instruction limit \`${limit}\` reached`,
+      argument: 'maxInsns',
+    });
   }
   return { exitCode, insns: cpu.insnCount, cpu };
 }

@@ -76,18 +76,36 @@ export class PhysicalMemory {
     return this.add(base, size, name, new Uint8Array(0), device);
   }
 
-  private add(base: bigint, size: number, name: string, bytes: Uint8Array, device: MmioDevice | undefined): Region {
+  private add(
+    base: bigint,
+    size: number,
+    name: string,
+    bytes: Uint8Array,
+    device: MmioDevice | undefined,
+  ): Region {
     if (base < 0n || base + BigInt(size) > 1n << 48n || (base & 0xfffn) !== 0n || size <= 0) {
-      throw new EmuInputError({ code: 'BAD_ADDRESS', message: `bad region \`${name}\` at 0x${base.toString(16)}`, address: base });
+      throw new EmuInputError({
+        code: 'BAD_ADDRESS',
+        message: `bad region \`${name}\` at 0x${base.toString(16)}`,
+        address: base,
+      });
     }
     const b = Number(base);
     for (const r of this.regions) {
       if (b < r.base + r.size && r.base < b + size) {
-        throw new EmuInputError({ code: 'BAD_ADDRESS', message: `region \`${name}\` overlaps \`${r.name}\``, address: base });
+        throw new EmuInputError({
+          code: 'BAD_ADDRESS',
+          message: `region \`${name}\` overlaps \`${r.name}\``,
+          address: base,
+        });
       }
     }
     const region: Region = {
-      base: b, size, name, bytes, device,
+      base: b,
+      size,
+      name,
+      bytes,
+      device,
       view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
       words: new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2),
       code: new Uint8Array(Math.ceil(size / 4096)),
@@ -149,7 +167,7 @@ export class PhysicalMemory {
     for (let p = off >>> 12; p <= (off + length - 1) >>> 12; p++) {
       if (r.code[p]) {
         r.code[p] = 0;
-        this.onCodeWrite?.((r.base / 4096) + p);
+        this.onCodeWrite?.(r.base / 4096 + p);
       }
     }
   }
@@ -157,7 +175,11 @@ export class PhysicalMemory {
   private ram(pa: bigint, length: number): Region {
     const r = pa >= 0n && pa < 1n << 48n ? this.find(Number(pa), Math.max(length, 1)) : undefined;
     if (!r || r.device) {
-      throw new EmuInputError({ code: 'BAD_ADDRESS', message: `no RAM at 0x${pa.toString(16)} (+${length})`, address: pa });
+      throw new EmuInputError({
+        code: 'BAD_ADDRESS',
+        message: `no RAM at 0x${pa.toString(16)} (+${length})`,
+        address: pa,
+      });
     }
     return r;
   }

@@ -15,9 +15,16 @@ export const ACC_EXEC = 2;
 
 /** Translation registers the walker needs (bigints, as stored in the CPU's sysregs). */
 export interface TranslationRegs {
-  sctlrEl1: bigint; tcrEl1: bigint; ttbr0El1: bigint; ttbr1El1: bigint;
-  sctlrEl2: bigint; tcrEl2: bigint; ttbr0El2: bigint;
-  hcrEl2: bigint; vttbrEl2: bigint; vtcrEl2: bigint;
+  sctlrEl1: bigint;
+  tcrEl1: bigint;
+  ttbr0El1: bigint;
+  ttbr1El1: bigint;
+  sctlrEl2: bigint;
+  tcrEl2: bigint;
+  ttbr0El2: bigint;
+  hcrEl2: bigint;
+  vttbrEl2: bigint;
+  vtcrEl2: bigint;
   /**
    * Optional stage-2 cache filled by the walker: IPA page number to PA page number * 8 +
    * stage-2 permissions, for successful walks only. Its owner drops it with the registers
@@ -70,7 +77,13 @@ function readDesc(mem: PhysicalMemory, pa: number): bigint | undefined {
  * @param s1ptw - true when this is a stage-1 table read.
  * @returns the result.
  */
-export function walkStage2(mem: PhysicalMemory, regs: TranslationRegs, ipa: number, acc: number, s1ptw: boolean): WalkResult {
+export function walkStage2(
+  mem: PhysicalMemory,
+  regs: TranslationRegs,
+  ipa: number,
+  acc: number,
+  s1ptw: boolean,
+): WalkResult {
   const cache = regs.s2cache;
   if (cache !== undefined) {
     const e = cache.get(Math.floor(ipa / 4096));
@@ -78,7 +91,8 @@ export function walkStage2(mem: PhysicalMemory, regs: TranslationRegs, ipa: numb
       const perm = e & 7;
       const need = acc === ACC_WRITE ? 2 : acc === ACC_EXEC ? 4 : 1;
       // a permission fault is left to the full walk (it reports the level)
-      if ((perm & need) !== 0 || (s1ptw && (perm & 1))) return ok((e - perm) * 512 + (ipa % 4096), perm);
+      if ((perm & need) !== 0 || (s1ptw && perm & 1))
+        return ok((e - perm) * 512 + (ipa % 4096), perm);
     }
   }
   const r = walkStage2Tables(mem, regs, ipa, acc, s1ptw);
@@ -92,7 +106,13 @@ export function walkStage2(mem: PhysicalMemory, regs: TranslationRegs, ipa: numb
 /** Most entries of a stage-2 cache before it is emptied. */
 const S2_CACHE_LIMIT = 8192;
 
-function walkStage2Tables(mem: PhysicalMemory, regs: TranslationRegs, ipa: number, acc: number, s1ptw: boolean): WalkResult {
+function walkStage2Tables(
+  mem: PhysicalMemory,
+  regs: TranslationRegs,
+  ipa: number,
+  acc: number,
+  s1ptw: boolean,
+): WalkResult {
   const vtcr = regs.vtcrEl2;
   const t0sz = Number(vtcr & 63n);
   const n = 64 - t0sz;
@@ -108,14 +128,18 @@ function walkStage2Tables(mem: PhysicalMemory, regs: TranslationRegs, ipa: numbe
     const desc = readDesc(mem, table + index * 8);
     if (desc === undefined) return fail(0x10, true, s1ptw, ipa); // external abort on walk
     const type = Number(desc & 3n);
-    if ((type & 1) === 0 || (type === 1 && (level === 3 || level === 0))) return fail(0x04 | level, true, s1ptw, ipa);
-    if (type === 3 && level < 3) { table = Number(desc & PAGE_MASK_47); continue; }
+    if ((type & 1) === 0 || (type === 1 && (level === 3 || level === 0)))
+      return fail(0x04 | level, true, s1ptw, ipa);
+    if (type === 3 && level < 3) {
+      table = Number(desc & PAGE_MASK_47);
+      continue;
+    }
     if (((desc >> 10n) & 1n) === 0n) return fail(0x08 | level, true, s1ptw, ipa); // access flag
     const s2ap = Number((desc >> 6n) & 3n);
     const xn = Number((desc >> 54n) & 1n);
     const perm = (s2ap & 1) | (s2ap & 2) | (xn ? 0 : 4);
     const need = acc === ACC_WRITE ? 2 : acc === ACC_EXEC ? 4 : 1;
-    if ((perm & need) === 0 && !(s1ptw && (perm & 1))) return fail(0x0c | level, true, s1ptw, ipa);
+    if ((perm & need) === 0 && !(s1ptw && perm & 1)) return fail(0x0c | level, true, s1ptw, ipa);
     const outMask = (1n << BigInt(shift)) - 1n;
     const pa = Number((desc & PAGE_MASK_47 & ~outMask) | (ipaBig & outMask));
     return ok(pa, perm);
@@ -133,7 +157,14 @@ function walkStage2Tables(mem: PhysicalMemory, regs: TranslationRegs, ipa: numbe
  * @param acc - access kind.
  * @returns the result (PA, or the fault).
  */
-export function translate(mem: PhysicalMemory, regs: TranslationRegs, el: number, lo: number, hi: number, acc: number): WalkResult {
+export function translate(
+  mem: PhysicalMemory,
+  regs: TranslationRegs,
+  el: number,
+  lo: number,
+  hi: number,
+  acc: number,
+): WalkResult {
   const va = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
   const stage2 = el < 2 && (regs.hcrEl2 & 1n) === 1n;
   const s1on = el < 2 ? (regs.sctlrEl1 & 1n) === 1n : (regs.sctlrEl2 & 1n) === 1n;
@@ -164,37 +195,58 @@ export function translate(mem: PhysicalMemory, regs: TranslationRegs, el: number
  * @param acc - access kind.
  * @returns the result.
  */
-export function translateStage1(mem: PhysicalMemory, regs: TranslationRegs, el: number, va: bigint, acc: number): WalkResult {
+export function translateStage1(
+  mem: PhysicalMemory,
+  regs: TranslationRegs,
+  el: number,
+  va: bigint,
+  acc: number,
+): WalkResult {
   const s1on = el < 2 ? (regs.sctlrEl1 & 1n) === 1n : (regs.sctlrEl2 & 1n) === 1n;
   if (!s1on) return va >> 48n ? fail(0x00, false, false, 0) : ok(Number(va), 7);
   return walkStage1(mem, regs, el, va, acc, el < 2 && (regs.hcrEl2 & 1n) === 1n);
 }
 
-function walkStage1(mem: PhysicalMemory, regs: TranslationRegs, el: number, va: bigint, acc: number, stage2: boolean): WalkResult {
+function walkStage1(
+  mem: PhysicalMemory,
+  regs: TranslationRegs,
+  el: number,
+  va: bigint,
+  acc: number,
+  stage2: boolean,
+): WalkResult {
   const el2 = el === 2;
   const tcr = el2 ? regs.tcrEl2 : regs.tcrEl1;
-  let tsz: number, ttbr: bigint, upper = false;
+  let tsz: number,
+    ttbr: bigint,
+    upper = false;
   // TxSZ below 16 or above 39 is out of range for the 4K granule: use the nearest valid size
   const clamp = (v: number): number => (v < 16 ? 16 : v > 39 ? 39 : v);
   const t0sz = clamp(Number(tcr & 63n));
   if (el2) {
-    tsz = t0sz; ttbr = regs.ttbr0El2;
+    tsz = t0sz;
+    ttbr = regs.ttbr0El2;
     if (va >> BigInt(64 - tsz) !== 0n) return fail(0x04, false, false, 0);
   } else {
     const t1sz = clamp(Number((tcr >> 16n) & 63n));
     if (va >> BigInt(64 - t0sz) === 0n) {
       if ((tcr >> 7n) & 1n) return fail(0x04, false, false, 0); // EPD0
-      tsz = t0sz; ttbr = regs.ttbr0El1;
+      tsz = t0sz;
+      ttbr = regs.ttbr0El1;
     } else if (va >> BigInt(64 - t1sz) === (1n << BigInt(t1sz)) - 1n) {
       if ((tcr >> 23n) & 1n) return fail(0x04, false, false, 0); // EPD1
-      tsz = t1sz; ttbr = regs.ttbr1El1; upper = true;
+      tsz = t1sz;
+      ttbr = regs.ttbr1El1;
+      upper = true;
     } else return fail(0x04, false, false, 0);
   }
   void upper;
   const n = 64 - tsz;
   const start = n > 39 ? 0 : n > 30 ? 1 : 2;
   let table = Number(ttbr & PAGE_MASK_47);
-  let apTable = 0, xnTable = 0, pxnTable = 0;
+  let apTable = 0,
+    xnTable = 0,
+    pxnTable = 0;
   for (let level = start; level <= 3; level++) {
     const shift = 12 + 9 * (3 - level);
     const width = level === start ? n - shift : 9;
@@ -208,10 +260,17 @@ function walkStage1(mem: PhysicalMemory, regs: TranslationRegs, el: number, va: 
     const desc = readDesc(mem, descPa);
     if (desc === undefined) return fail(0x10, false, false, 0);
     const type = Number(desc & 3n);
-    if ((type & 1) === 0 || (type === 1 && (level === 3 || level === 0))) return fail(0x04 | level, false, false, 0);
+    if ((type & 1) === 0 || (type === 1 && (level === 3 || level === 0)))
+      return fail(0x04 | level, false, false, 0);
     if (type === 3 && level < 3) {
-      if (!el2) { apTable |= Number((desc >> 61n) & 3n); xnTable |= Number((desc >> 60n) & 1n); pxnTable |= Number((desc >> 59n) & 1n); }
-      else { apTable |= Number((desc >> 61n) & 2n); xnTable |= Number((desc >> 60n) & 1n); }
+      if (!el2) {
+        apTable |= Number((desc >> 61n) & 3n);
+        xnTable |= Number((desc >> 60n) & 1n);
+        pxnTable |= Number((desc >> 59n) & 1n);
+      } else {
+        apTable |= Number((desc >> 61n) & 2n);
+        xnTable |= Number((desc >> 60n) & 1n);
+      }
       table = Number(desc & PAGE_MASK_47);
       continue;
     }

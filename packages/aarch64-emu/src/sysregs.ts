@@ -145,10 +145,12 @@ const TABLE: readonly (readonly [string, number, number, bigint, boolean?, boole
  * ID registers among them): reserved, RAZ at EL1 (Arm ARM D19.2 "ID register space"), so a
  * kernel probing them reads zero. Kept with their generic names so disassembly is unchanged.
  */
-const ID_SPACE_RAZ: readonly (readonly [string, number, number, bigint, boolean?, boolean?])[] = Array.from({ length: 7 * 8 }, (_, i) => {
-  const crm = 1 + (i >> 3), op2 = i & 7;
-  return [`s3_0_c0_c${crm}_${op2}`, k(3, 0, 0, crm, op2), 1, 0n, true] as const;
-}).filter((e) => !TABLE.some((t) => t[1] === e[1]));
+const ID_SPACE_RAZ: readonly (readonly [string, number, number, bigint, boolean?, boolean?])[] =
+  Array.from({ length: 7 * 8 }, (_, i) => {
+    const crm = 1 + (i >> 3),
+      op2 = i & 7;
+    return [`s3_0_c0_c${crm}_${op2}`, k(3, 0, 0, crm, op2), 1, 0n, true] as const;
+  }).filter((e) => !TABLE.some((t) => t[1] === e[1]));
 
 /**
  * GICv3 CPU interface registers (Arm GIC architecture specification, ICC_*_EL1). The emulator
@@ -188,22 +190,40 @@ export const GICV3_CPU_INTERFACE_REGS: ReadonlyMap<string, number> = new Map([
  * @returns the ISS (25 bits).
  */
 export function sysRegTrapIss(key: number, rt: number, read: boolean): number {
-  const op0 = key >>> 14, op1 = (key >>> 11) & 7, crn = (key >>> 7) & 15, crm = (key >>> 3) & 15, op2 = key & 7;
-  return (op0 << 20) | (op2 << 17) | (op1 << 14) | (crn << 10) | (rt << 5) | (crm << 1) | (read ? 1 : 0);
+  const op0 = key >>> 14,
+    op1 = (key >>> 11) & 7,
+    crn = (key >>> 7) & 15,
+    crm = (key >>> 3) & 15,
+    op2 = key & 7;
+  return (
+    (op0 << 20) | (op2 << 17) | (op1 << 14) | (crn << 10) | (rt << 5) | (crm << 1) | (read ? 1 : 0)
+  );
 }
 
 /** The known system registers, by key. */
 export const SYS_REGS: ReadonlyMap<number, SysRegInfo> = new Map(
   [...TABLE, ...ID_SPACE_RAZ].map(([name, key, minEl, reset, readOnly, affectsTranslation]) => [
     key,
-    { name, key, minEl, reset, readOnly: readOnly ?? false, affectsTranslation: affectsTranslation ?? false },
+    {
+      name,
+      key,
+      minEl,
+      reset,
+      readOnly: readOnly ?? false,
+      affectsTranslation: affectsTranslation ?? false,
+    },
   ]),
 );
 
 /** Keys of system registers by name (the GICv3 CPU interface registers included). */
-export const SYS_REG_BY_NAME: ReadonlyMap<string, number> = new Map([...TABLE.map(([name, key]): [string, number] => [name, key]), ...GICV3_CPU_INTERFACE_REGS]);
+export const SYS_REG_BY_NAME: ReadonlyMap<string, number> = new Map([
+  ...TABLE.map(([name, key]): [string, number] => [name, key]),
+  ...GICV3_CPU_INTERFACE_REGS,
+]);
 
-const GICV3_NAME_BY_KEY: ReadonlyMap<number, string> = new Map([...GICV3_CPU_INTERFACE_REGS].map(([name, key]) => [key, name]));
+const GICV3_NAME_BY_KEY: ReadonlyMap<number, string> = new Map(
+  [...GICV3_CPU_INTERFACE_REGS].map(([name, key]) => [key, name]),
+);
 
 /**
  * The name GNU objdump prints for a system register key: the table name, or the generic
@@ -228,8 +248,21 @@ export function sysRegName(key: number): string {
  */
 export const FAST_SYS_SLOT: ReadonlyMap<number, number> = new Map(
   [
-    'elr_el1', 'elr_el2', 'spsr_el1', 'spsr_el2', 'esr_el1', 'esr_el2', 'far_el1', 'far_el2', 'hpfar_el2',
-    'vbar_el1', 'vbar_el2', 'tpidr_el0', 'tpidr_el1', 'tpidr_el2', 'tpidrro_el0',
+    'elr_el1',
+    'elr_el2',
+    'spsr_el1',
+    'spsr_el2',
+    'esr_el1',
+    'esr_el2',
+    'far_el1',
+    'far_el2',
+    'hpfar_el2',
+    'vbar_el1',
+    'vbar_el2',
+    'tpidr_el0',
+    'tpidr_el1',
+    'tpidr_el2',
+    'tpidrro_el0',
   ].map((name, i): [number, number] => [TABLE.find((e) => e[0] === name)![1], 2 * i]),
 );
 
@@ -238,4 +271,8 @@ export const FAST_SYS_SLOT: ReadonlyMap<number, number> = new Map(
  * it does not end a decoded block (the fast registers and the banked SP_EL0/SP_EL1).
  * @internal
  */
-export const MSR_CONTINUES: ReadonlySet<number> = new Set([...FAST_SYS_SLOT.keys(), k(3, 0, 4, 1, 0), k(3, 4, 4, 1, 0)]);
+export const MSR_CONTINUES: ReadonlySet<number> = new Set([
+  ...FAST_SYS_SLOT.keys(),
+  k(3, 0, 4, 1, 0),
+  k(3, 4, 4, 1, 0),
+]);

@@ -20,7 +20,11 @@ export function formatCpuState(cpu: Cpu): string {
   }
   out += ` SP=${h16(cpu.sp)}\n`;
   const p = cpu.getPstate();
-  const flags = (p & 0x80000000 ? 'N' : '-') + (p & 0x40000000 ? 'Z' : '-') + (p & 0x20000000 ? 'C' : '-') + (p & 0x10000000 ? 'V' : '-');
+  const flags =
+    (p & 0x80000000 ? 'N' : '-') +
+    (p & 0x40000000 ? 'Z' : '-') +
+    (p & 0x20000000 ? 'C' : '-') +
+    (p & 0x10000000 ? 'V' : '-');
   out += `PSTATE=${p.toString(16).padStart(8, '0')} ${flags} EL${cpu.el}${cpu.spsel ? 'h' : 't'}  SVCR=00000000 --  BTYPE=0\n`;
   return out;
 }

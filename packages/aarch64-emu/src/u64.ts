@@ -36,9 +36,16 @@ export function fromBig(v: bigint): void {
  * @param n - shift amount, 0..63.
  */
 export function lsl64(lo: number, hi: number, n: number): void {
-  if (n === 0) { T[0] = lo; T[1] = hi; }
-  else if (n < 32) { T[1] = (hi << n) | (lo >>> (32 - n)); T[0] = lo << n; }
-  else { T[1] = lo << (n - 32); T[0] = 0; }
+  if (n === 0) {
+    T[0] = lo;
+    T[1] = hi;
+  } else if (n < 32) {
+    T[1] = (hi << n) | (lo >>> (32 - n));
+    T[0] = lo << n;
+  } else {
+    T[1] = lo << (n - 32);
+    T[0] = 0;
+  }
 }
 
 /**
@@ -48,9 +55,16 @@ export function lsl64(lo: number, hi: number, n: number): void {
  * @param n - shift amount, 0..63.
  */
 export function lsr64(lo: number, hi: number, n: number): void {
-  if (n === 0) { T[0] = lo; T[1] = hi; }
-  else if (n < 32) { T[0] = (lo >>> n) | (hi << (32 - n)); T[1] = hi >>> n; }
-  else { T[0] = hi >>> (n - 32); T[1] = 0; }
+  if (n === 0) {
+    T[0] = lo;
+    T[1] = hi;
+  } else if (n < 32) {
+    T[0] = (lo >>> n) | (hi << (32 - n));
+    T[1] = hi >>> n;
+  } else {
+    T[0] = hi >>> (n - 32);
+    T[1] = 0;
+  }
 }
 
 /**
@@ -60,9 +74,16 @@ export function lsr64(lo: number, hi: number, n: number): void {
  * @param n - shift amount, 0..63.
  */
 export function asr64(lo: number, hi: number, n: number): void {
-  if (n === 0) { T[0] = lo; T[1] = hi; }
-  else if (n < 32) { T[0] = (lo >>> n) | (hi << (32 - n)); T[1] = hi >> n; }
-  else { T[0] = hi >> (n - 32); T[1] = hi >> 31; }
+  if (n === 0) {
+    T[0] = lo;
+    T[1] = hi;
+  } else if (n < 32) {
+    T[0] = (lo >>> n) | (hi << (32 - n));
+    T[1] = hi >> n;
+  } else {
+    T[0] = hi >> (n - 32);
+    T[1] = hi >> 31;
+  }
 }
 
 /**
@@ -72,8 +93,22 @@ export function asr64(lo: number, hi: number, n: number): void {
  * @param n - rotate amount, 0..63.
  */
 export function ror64(lo: number, hi: number, n: number): void {
-  if (n === 0) { T[0] = lo; T[1] = hi; return; }
-  if (n >= 32) { const t = lo; lo = hi; hi = t; n -= 32; if (n === 0) { T[0] = lo; T[1] = hi; return; } }
+  if (n === 0) {
+    T[0] = lo;
+    T[1] = hi;
+    return;
+  }
+  if (n >= 32) {
+    const t = lo;
+    lo = hi;
+    hi = t;
+    n -= 32;
+    if (n === 0) {
+      T[0] = lo;
+      T[1] = hi;
+      return;
+    }
+  }
   T[0] = (lo >>> n) | (hi << (32 - n));
   T[1] = (hi >>> n) | (lo << (32 - n));
 }
@@ -87,10 +122,18 @@ export function ror64(lo: number, hi: number, n: number): void {
  */
 export function shift64(lo: number, hi: number, type: number, n: number): void {
   switch (type) {
-    case 0: lsl64(lo, hi, n); break;
-    case 1: lsr64(lo, hi, n); break;
-    case 2: asr64(lo, hi, n); break;
-    default: ror64(lo, hi, n); break;
+    case 0:
+      lsl64(lo, hi, n);
+      break;
+    case 1:
+      lsr64(lo, hi, n);
+      break;
+    case 2:
+      asr64(lo, hi, n);
+      break;
+    default:
+      ror64(lo, hi, n);
+      break;
   }
 }
 
@@ -103,10 +146,14 @@ export function shift64(lo: number, hi: number, type: number, n: number): void {
  */
 export function shift32(v: number, type: number, n: number): number {
   switch (type) {
-    case 0: return v << n;
-    case 1: return v >>> n | 0;
-    case 2: return v >> n;
-    default: return n === 0 ? v : ((v >>> n) | (v << (32 - n)));
+    case 0:
+      return v << n;
+    case 1:
+      return (v >>> n) | 0;
+    case 2:
+      return v >> n;
+    default:
+      return n === 0 ? v : (v >>> n) | (v << (32 - n));
   }
 }
 
@@ -118,7 +165,10 @@ export function shift32(v: number, type: number, n: number): number {
  * @param bHi - b high half.
  */
 export function mul64(aLo: number, aHi: number, bLo: number, bHi: number): void {
-  const a0 = aLo & 0xffff, a1 = aLo >>> 16, b0 = bLo & 0xffff, b1 = bLo >>> 16;
+  const a0 = aLo & 0xffff,
+    a1 = aLo >>> 16,
+    b0 = bLo & 0xffff,
+    b1 = bLo >>> 16;
   const mid = a0 * b1 + a1 * b0;
   const low = a0 * b0 + (mid % 65536) * 65536;
   const carry = Math.floor(low / TWO32);
@@ -175,8 +225,16 @@ export function smulh64(aLo: number, aHi: number, bLo: number, bHi: number): voi
  * @param bHi - divisor high.
  */
 export function udiv64(aLo: number, aHi: number, bLo: number, bHi: number): void {
-  if ((bLo | bHi) === 0) { T[0] = 0; T[1] = 0; return; }
-  if (aHi === 0 && bHi === 0) { T[0] = Math.floor((aLo >>> 0) / (bLo >>> 0)) | 0; T[1] = 0; return; }
+  if ((bLo | bHi) === 0) {
+    T[0] = 0;
+    T[1] = 0;
+    return;
+  }
+  if (aHi === 0 && bHi === 0) {
+    T[0] = Math.floor((aLo >>> 0) / (bLo >>> 0)) | 0;
+    T[1] = 0;
+    return;
+  }
   fromBig(toBig(aLo, aHi) / toBig(bLo, bHi));
 }
 
@@ -188,7 +246,11 @@ export function udiv64(aLo: number, aHi: number, bLo: number, bHi: number): void
  * @param bHi - divisor high.
  */
 export function sdiv64(aLo: number, aHi: number, bLo: number, bHi: number): void {
-  if ((bLo | bHi) === 0) { T[0] = 0; T[1] = 0; return; }
+  if ((bLo | bHi) === 0) {
+    T[0] = 0;
+    T[1] = 0;
+    return;
+  }
   const a = BigInt.asIntN(64, toBig(aLo, aHi));
   const b = BigInt.asIntN(64, toBig(bLo, bHi));
   fromBig(a / b);
@@ -245,7 +307,7 @@ export function rbit32(v: number): number {
  * @returns the byte-swapped value as int32.
  */
 export function rev32(v: number): number {
-  return ((v >>> 24) | ((v >>> 8) & 0xff00) | ((v & 0xff00) << 8) | (v << 24)) | 0;
+  return (v >>> 24) | ((v >>> 8) & 0xff00) | ((v & 0xff00) << 8) | (v << 24) | 0;
 }
 
 /**
@@ -254,5 +316,5 @@ export function rev32(v: number): number {
  * @returns the result as int32.
  */
 export function rev16x2(v: number): number {
-  return (((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8)) | 0;
+  return ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8) | 0;
 }

@@ -13,13 +13,23 @@ const image = readFileSync(join(dir, 'guest.elf'));
  * QEMU 7.2 zeroes NZCV when it takes an exception (its PSTATE write on entry); the
  * architecture leaves the flags unchanged, as this emulator does. Compare PSTATE without them.
  */
-const maskNzcv = (line: string): string => line.replace(/PSTATE 0x([0-9a-f]+)$/, (_, p: string) => `PSTATE 0x${(parseInt(p, 16) & 0x0fffffff).toString(16)}`);
+const maskNzcv = (line: string): string =>
+  line.replace(
+    /PSTATE 0x([0-9a-f]+)$/,
+    (_, p: string) => `PSTATE 0x${(parseInt(p, 16) & 0x0fffffff).toString(16)}`,
+  );
 
 for (const el of [2, 1] as const) {
   describe(`boot at EL${el} vs qemu-system-aarch64 -M virt${el === 2 ? ',virtualization=on' : ''}`, () => {
     const log: string[] = [];
     let con = '';
-    const r = bootImage(image, { el, console: (b) => { con += String.fromCharCode(b); }, intLog: (l) => log.push(l) });
+    const r = bootImage(image, {
+      el,
+      console: (b) => {
+        con += String.fromCharCode(b);
+      },
+      intLog: (l) => log.push(l),
+    });
     it('powers off through PSCI SYSTEM_OFF', () => {
       expect(r.poweredOff).toBe(true);
     });
@@ -27,7 +37,9 @@ for (const el of [2, 1] as const) {
       expect(con).toBe(readFileSync(join(dir, `qemu-el${el}.console.txt`), 'utf8'));
     });
     it('logs the same exceptions (ESR, FAR, ELR, vector, PSTATE without NZCV, returns)', () => {
-      const golden = readFileSync(join(dir, `qemu-el${el}.int.log`), 'utf8').trimEnd().split('\n');
+      const golden = readFileSync(join(dir, `qemu-el${el}.int.log`), 'utf8')
+        .trimEnd()
+        .split('\n');
       expect(log.map(maskNzcv)).toEqual(golden.map(maskNzcv));
     });
   });
@@ -36,7 +48,12 @@ for (const el of [2, 1] as const) {
 describe('boot command', () => {
   it('prints the console and exits 0 after SYSTEM_OFF; rejects a bad --el', () => {
     let out = '';
-    const io = { stdout: (b: Uint8Array | string) => { out += typeof b === 'string' ? b : Buffer.from(b).toString('latin1'); }, stderr: () => undefined };
+    const io = {
+      stdout: (b: Uint8Array | string) => {
+        out += typeof b === 'string' ? b : Buffer.from(b).toString('latin1');
+      },
+      stderr: () => undefined,
+    };
     expect(main(['boot', join(dir, 'guest.elf')], io)).toBe(0);
     expect(out).toContain('EL1: hello, CurrentEL=0x1');
     expect(main(['boot', join(dir, 'guest.elf'), '--el', '3'], io)).toBe(2);

@@ -9,17 +9,25 @@ import { runLinuxProgram } from '../src/index.js';
 import { hasTool } from '@axebpf/test-utils/tools';
 
 const dir = join(import.meta.dirname, 'programs', 'bin');
-const golden = JSON.parse(readFileSync(join(import.meta.dirname, 'programs', 'golden.json'), 'utf8')) as Record<
-  string,
-  { stdout: string; status: number; insns: number }
->;
-const files = readdirSync(dir).filter((f) => f.endsWith('.elf')).sort();
+const golden = JSON.parse(
+  readFileSync(join(import.meta.dirname, 'programs', 'golden.json'), 'utf8'),
+) as Record<string, { stdout: string; status: number; insns: number }>;
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.elf'))
+  .sort();
 const hasQemu = hasTool('qemu-aarch64');
-if (!hasQemu) console.log('qemu-aarch64 not installed (Debian qemu-user): live comparison skipped, golden results used');
+if (!hasQemu)
+  console.log(
+    'qemu-aarch64 not installed (Debian qemu-user): live comparison skipped, golden results used',
+  );
 
 function run(file: string): { stdout: string; status: number; insns: number } {
   const chunks: Uint8Array[] = [];
-  const r = runLinuxProgram(readFileSync(join(dir, file)), { output: (fd, b) => { if (fd === 1) chunks.push(b); } });
+  const r = runLinuxProgram(readFileSync(join(dir, file)), {
+    output: (fd, b) => {
+      if (fd === 1) chunks.push(b);
+    },
+  });
   return { stdout: Buffer.concat(chunks).toString('base64'), status: r.exitCode, insns: r.insns };
 }
 

@@ -7,35 +7,55 @@ import { machine, RAM } from './machine.js';
 
 const key = (name: string): number => SYS_REG_BY_NAME.get(name)!;
 
-
 const NOP = 0xd503201f;
 const B_SELF = 0x14000000;
 
 function nzcvRef(a: bigint, b: bigint, sub: boolean, bitsN: number): number {
   const m = (1n << BigInt(bitsN)) - 1n;
-  const bb = sub ? (~b & m) : b;
+  const bb = sub ? ~b & m : b;
   const cin = sub ? 1n : 0n;
   const u = a + bb + cin;
   const r = u & m;
-  const sa = BigInt.asIntN(bitsN, a), sb = BigInt.asIntN(bitsN, bb);
+  const sa = BigInt.asIntN(bitsN, a),
+    sb = BigInt.asIntN(bitsN, bb);
   const s = sa + sb + cin;
-  const n = Number(r >> BigInt(bitsN - 1)), z = r === 0n ? 1 : 0, c = u > m ? 1 : 0;
+  const n = Number(r >> BigInt(bitsN - 1)),
+    z = r === 0n ? 1 : 0,
+    c = u > m ? 1 : 0;
   const v = s !== BigInt.asIntN(bitsN, r) ? 1 : 0;
   return (n << 3) | (z << 2) | (c << 1) | v;
 }
 
 describe('flags', () => {
-  const cases = [0n, 1n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x7fffffffffffffffn, 0x8000000000000000n, (1n << 64n) - 1n, 0x1234n];
+  const cases = [
+    0n,
+    1n,
+    0x7fffffffn,
+    0x80000000n,
+    0xffffffffn,
+    0x7fffffffffffffffn,
+    0x8000000000000000n,
+    (1n << 64n) - 1n,
+    0x1234n,
+  ];
   it('ADDS/SUBS (X and W) set NZCV like the Arm pseudocode', () => {
     // adds x2,x0,x1 / subs x3,x0,x1 / adds w4,w0,w1 / subs w5,w0,w1
-    const ops: [number, boolean, number][] = [[0xab010002, false, 64], [0xeb010003, true, 64], [0x2b010004, false, 32], [0x6b010005, true, 32]];
-    for (const a of cases) for (const b of cases) for (const [w, sub, n] of ops) {
-      const cpu = machine([w, B_SELF]);
-      cpu.setX(0, a); cpu.setX(1, b);
-      cpu.run(1);
-      const m = (1n << BigInt(n)) - 1n;
-      expect(cpu.nzcv, `${w.toString(16)} ${a} ${b}`).toBe(nzcvRef(a & m, b & m, sub, n));
-    }
+    const ops: [number, boolean, number][] = [
+      [0xab010002, false, 64],
+      [0xeb010003, true, 64],
+      [0x2b010004, false, 32],
+      [0x6b010005, true, 32],
+    ];
+    for (const a of cases)
+      for (const b of cases)
+        for (const [w, sub, n] of ops) {
+          const cpu = machine([w, B_SELF]);
+          cpu.setX(0, a);
+          cpu.setX(1, b);
+          cpu.run(1);
+          const m = (1n << BigInt(n)) - 1n;
+          expect(cpu.nzcv, `${w.toString(16)} ${a} ${b}`).toBe(nzcvRef(a & m, b & m, sub, n));
+        }
   });
 });
 
@@ -49,7 +69,7 @@ describe('exceptions', () => {
     expect(cpu.pc).toBe(RAM + 0x800n + 0x400n);
     expect(cpu.getSysReg(key('elr_el1'))).toBe(RAM + 4n);
     expect(cpu.getSysReg(key('esr_el1'))).toBe(0x56000042n);
-    expect(cpu.getSysReg(key('spsr_el1'))).toBe(0xa00003c0n) // NZCV 1010, DAIF masked, EL0t;
+    expect(cpu.getSysReg(key('spsr_el1'))).toBe(0xa00003c0n); // NZCV 1010, DAIF masked, EL0t;
     expect(cpu.daif).toBe(0xf);
   });
 
@@ -69,7 +89,10 @@ describe('exceptions', () => {
   });
 
   it('unallocated and unsupported encodings raise Undefined Instruction (EC 0)', () => {
-    for (const w of [0x00000000 /* udf */, 0x4e284800 /* aese v0.16b, v0.16b (crypto: not implemented) */, 0xffffffff]) {
+    for (const w of [
+      0x00000000 /* udf */, 0x4e284800 /* aese v0.16b, v0.16b (crypto: not implemented) */,
+      0xffffffff,
+    ]) {
       const cpu = machine([NOP, w]);
       cpu.setSysReg(key('vbar_el1'), RAM + 0x800n);
       cpu.run(2);
@@ -110,7 +133,9 @@ describe('exceptions', () => {
     };
     expect(resume(RAM + 4n)).toBe('exception-el2');
     // read of ICC_IAR1_EL1 (Op0 3, Op2 0, CRn 12, CRm 12) into x3
-    expect(cpu.getSysReg(key('esr_el2'))).toBe(0x6200_0000n | (3n << 20n) | (12n << 10n) | (3n << 5n) | (12n << 1n) | 1n);
+    expect(cpu.getSysReg(key('esr_el2'))).toBe(
+      0x6200_0000n | (3n << 20n) | (12n << 10n) | (3n << 5n) | (12n << 1n) | 1n,
+    );
     expect(resume(RAM + 8n)).toBe('exception-el2');
     expect(cpu.getSysReg(key('esr_el2')) & 0x3e0n).toBe(31n << 5n); // Rt = xzr
     expect(cpu.getSysReg(key('elr_el2'))).toBe(RAM + 8n);
@@ -145,7 +170,9 @@ describe('exceptions', () => {
     cpu.setSysReg(key('vbar_el2'), RAM + 0x800n);
     cpu.setX(1, 0x0b000000n);
     cpu.run(1);
-    expect(cpu.getSysReg(key('esr_el2'))).toBe(BigInt(((0x25 << 26) | (1 << 25) | (1 << 24) | (2 << 22) | (3 << 16) | 0x10) >>> 0));
+    expect(cpu.getSysReg(key('esr_el2'))).toBe(
+      BigInt(((0x25 << 26) | (1 << 25) | (1 << 24) | (2 << 22) | (3 << 16) | 0x10) >>> 0),
+    );
     expect(cpu.getSysReg(key('far_el2'))).toBe(0x0b000000n);
     expect(cpu.getSysReg(key('elr_el2'))).toBe(RAM);
   });

@@ -6,7 +6,11 @@ import { Cpu, PhysicalMemory, SYS_REG_BY_NAME } from '../src/index.js';
 
 const RAM = 0x40000000n;
 const key = (name: string): number => SYS_REG_BY_NAME.get(name)!;
-const ADD_X0_1 = 0x91000400, ERET = 0xd69f03e0, HVC_0 = 0xd4000002, NOP = 0xd503201f, B_SELF = 0x14000000;
+const ADD_X0_1 = 0x91000400,
+  ERET = 0xd69f03e0,
+  HVC_0 = 0xd4000002,
+  NOP = 0xd503201f,
+  B_SELF = 0x14000000;
 
 function machine(el1: number[]): Cpu {
   const mem = new PhysicalMemory();

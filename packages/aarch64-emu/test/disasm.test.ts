@@ -7,7 +7,8 @@ import { disassemble } from '../src/disasm.js';
 import { DecodeError, decodeInsn } from '../src/index.js';
 
 type Row = [string, string, string];
-const load = (f: string): Row[] => JSON.parse(readFileSync(join(import.meta.dirname, 'programs', f), 'utf8')) as Row[];
+const load = (f: string): Row[] =>
+  JSON.parse(readFileSync(join(import.meta.dirname, 'programs', f), 'utf8')) as Row[];
 
 describe('disassemble vs aarch64-linux-gnu-objdump -d', () => {
   it('prints every instruction of the corpus exactly as objdump does', () => {
@@ -28,14 +29,22 @@ describe('disassemble vs aarch64-linux-gnu-objdump -d', () => {
         // unsupported extensions (MTE, PAC, LSE, LRCPC, CSSC...) print as .inst here
         continue;
       }
-      if (objUndefined) { bad.push(`${w}: objdump undefined, got ${got}`); continue; }
+      if (objUndefined) {
+        bad.push(`${w}: objdump undefined, got ${got}`);
+        continue;
+      }
       // system registers beyond the emulator's table print in the generic s<op0>_... form
-      if (/^(mrs|msr)\t/.test(got) && /s\d_\d_c\d+_c\d+_\d/.test(got) && !/s\d_\d_c\d+_c\d+_\d/.test(t)) continue;
+      if (
+        /^(mrs|msr)\t/.test(got) &&
+        /s\d_\d_c\d+_c\d+_\d/.test(got) &&
+        !/s\d_\d_c\d+_c\d+_\d/.test(t)
+      )
+        continue;
       supported++;
       if (got !== t) bad.push(`${w}: objdump ${JSON.stringify(t)}, got ${JSON.stringify(got)}`);
     }
     expect(bad.slice(0, 10)).toEqual([]);
-    expect(supported).toBeGreaterThan(2000) // 2324 of 5000 random words are defined integer instructions;
+    expect(supported).toBeGreaterThan(2000); // 2324 of 5000 random words are defined integer instructions;
   });
 
   it('formats a few hand-checked cases', () => {
@@ -56,18 +65,32 @@ describe('disassemble vs aarch64-linux-gnu-objdump -d', () => {
 
 describe('decodeInsn', () => {
   it('returns the executor operation and the objdump text', () => {
-    expect(decodeInsn(0xf8408c23)).toEqual({ word: 0xf8408c23, op: 'LDRX', text: 'ldr\tx3, [x1, #8]!', endsBlock: false });
+    expect(decodeInsn(0xf8408c23)).toEqual({
+      word: 0xf8408c23,
+      op: 'LDRX',
+      text: 'ldr\tx3, [x1, #8]!',
+      endsBlock: false,
+    });
     expect(decodeInsn(0x54000041, 0x1000n).endsBlock).toBe(true);
   });
   it('throws DecodeError: UNSUPPORTED for SIMD/FP, UNALLOCATED otherwise', () => {
-    const err = (w: number): unknown => { try { decodeInsn(w); } catch (e) { return e; } return undefined; };
+    const err = (w: number): unknown => {
+      try {
+        decodeInsn(w);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    };
     const simd = err(0x4e284800 /* aese v0.16b, v0.16b */) as DecodeError;
     expect(DecodeError.isInstance(simd)).toBe(true);
     expect(simd.code).toBe('UNSUPPORTED');
     expect(simd.insn).toBe(0x4e284800);
     expect(decodeInsn(0x9e670000 /* fmov d0, x0 */).op).toBe('SIMD');
     expect((err(0) as DecodeError).code).toBe('UNALLOCATED');
-    expect((err(0xf837b0de /* st64bv (FEAT_LS64, not implemented) */) as DecodeError).code).toBe('UNALLOCATED');
+    expect((err(0xf837b0de /* st64bv (FEAT_LS64, not implemented) */) as DecodeError).code).toBe(
+      'UNALLOCATED',
+    );
     expect(decodeInsn(0xf8200020 /* ldadd (FEAT_LSE, lse.ts) */).text).toBe('ldadd\tx0, x0, [x1]');
   });
 });

@@ -18,7 +18,13 @@ function trace(file: string, qemuLog: string): string {
   const saved = Cpu.defaultJitThreshold;
   Cpu.defaultJitThreshold = Infinity;
   try {
-    runLinuxProgram(readFileSync(join(risu, file)), { initialSp: sp, initialNzcv: nzcv, trace: (c) => { parts.push(formatCpuStateFp(c)); } });
+    runLinuxProgram(readFileSync(join(risu, file)), {
+      initialSp: sp,
+      initialNzcv: nzcv,
+      trace: (c) => {
+        parts.push(formatCpuStateFp(c));
+      },
+    });
   } finally {
     Cpu.defaultJitThreshold = saved;
   }
@@ -29,14 +35,19 @@ function trace(file: string, qemuLog: string): string {
  * Runs with every block compiled on first use (blocks of up to `blockInsns`), comparing the
  * state before every block with qemu's record before the same instruction number.
  */
-function compiledAtBlocks(file: string, qemuLog: string, blockInsns: number): { diff: string; compiled: number } {
+function compiledAtBlocks(
+  file: string,
+  qemuLog: string,
+  blockInsns: number,
+): { diff: string; compiled: number } {
   const lines = qemuLog.split('\n');
   const sp = BigInt('0x' + /SP=([0-9a-f]{16})/.exec(qemuLog)![1]!);
   const nzcv = parseInt(/PSTATE=([0-9a-f]{8})/.exec(qemuLog)![1]!, 16) >>> 28;
   let diff = '';
   let compiled = 0;
   runLinuxProgram(readFileSync(join(risu, file)), {
-    initialSp: sp, initialNzcv: nzcv,
+    initialSp: sp,
+    initialNzcv: nzcv,
     trace: (c) => {
       c.traceBlocks = true;
       c.maxBlockInsns = blockInsns;
@@ -45,14 +56,18 @@ function compiledAtBlocks(file: string, qemuLog: string, blockInsns: number): { 
       if (diff) return;
       const want = lines.slice(c.insnCount * 28, c.insnCount * 28 + 28).join('\n') + '\n';
       const got = formatCpuStateFp(c);
-      if (got !== want) { diff = `before instruction ${c.insnCount}:\n${firstDifference(got, want)}`; c.stop(); }
+      if (got !== want) {
+        diff = `before instruction ${c.insnCount}:\n${firstDifference(got, want)}`;
+        c.stop();
+      }
     },
   });
   return { diff, compiled };
 }
 
 function firstDifference(a: string, b: string): string {
-  const x = a.split('\n'), y = b.split('\n');
+  const x = a.split('\n'),
+    y = b.split('\n');
   for (let i = 0; i < Math.max(x.length, y.length); i++) {
     if (x[i] !== y[i]) {
       const rec = Math.floor(i / 28);
@@ -64,7 +79,15 @@ function firstDifference(a: string, b: string): string {
 }
 
 describe('FP/SIMD random instruction streams vs qemu-aarch64 (golden traces)', () => {
-  for (const cls of ['simd-ldst', 'simd-vec', 'simd-scalar', 'simd-fp', 'simd-fpcr', 'simd-crc32', 'simd-estimate']) {
+  for (const cls of [
+    'simd-ldst',
+    'simd-vec',
+    'simd-scalar',
+    'simd-fp',
+    'simd-fpcr',
+    'simd-crc32',
+    'simd-estimate',
+  ]) {
     it(`${cls}: identical state (V registers, FPCR, FPSR included) before every instruction`, () => {
       const golden = gunzipSync(readFileSync(join(risu, `${cls}.cpu.log.gz`))).toString();
       expect(golden.split('\n').length).toBeGreaterThan(28 * 400);

@@ -8,9 +8,16 @@ import { simdImplemented } from '../src/fpsimd/execute.js';
 import { machine, RAM } from './machine.js';
 
 const key = (name: string): number => SYS_REG_BY_NAME.get(name)!;
-const FMOV_D0_X0 = 0x9e670000, CNT_8B = 0x0e205800, ADDV_B = 0x0e31b800, FMOV_W1_S0 = 0x1e260001;
-const MRS_X2_FPCR = 0xd53b4402, MSR_FPCR_X3 = 0xd51b4403, MRS_X4_FPSR = 0xd53b4424, MSR_FPSR_X5 = 0xd51b4425;
-const FADD_D1_D2_D3 = 0x1e632841, B_SELF = 0x14000000;
+const FMOV_D0_X0 = 0x9e670000,
+  CNT_8B = 0x0e205800,
+  ADDV_B = 0x0e31b800,
+  FMOV_W1_S0 = 0x1e260001;
+const MRS_X2_FPCR = 0xd53b4402,
+  MSR_FPCR_X3 = 0xd51b4403,
+  MRS_X4_FPSR = 0xd53b4424,
+  MSR_FPSR_X5 = 0xd51b4425;
+const FADD_D1_D2_D3 = 0x1e632841,
+  B_SELF = 0x14000000;
 const FP_TRAP_ESR = (0x07 << 26) | (1 << 25) | 0x1e00000;
 
 /** A machine at `el` whose FP/SIMD is enabled at EL0 and EL1 (CPACR_EL1.FPEN = 0b11). */
@@ -94,7 +101,11 @@ describe('FPCR and FPSR', () => {
   });
 
   it('rounds in the FPCR mode: 1 + 2^-60 is 1 in RN and RZ, the next double in RP', () => {
-    for (const [mode, want] of [[0, 1], [1, 1 + 2 ** -52], [3, 1]] as const) {
+    for (const [mode, want] of [
+      [0, 1],
+      [1, 1 + 2 ** -52],
+      [3, 1],
+    ] as const) {
       const cpu = fpMachine([FADD_D1_D2_D3, B_SELF]);
       cpu.fpcr = mode << 22;
       cpu.setV(2, f64(1));
@@ -141,7 +152,11 @@ describe('V registers', () => {
   });
 
   it('LDR Q / STP Q move 128 bits through memory', () => {
-    const cpu = fpMachine([0x3dc00020 /* ldr q0, [x1] */, 0xadbf07e0 /* stp q0, q1, [sp, #-32]! */, B_SELF]);
+    const cpu = fpMachine([
+      0x3dc00020 /* ldr q0, [x1] */,
+      0xadbf07e0 /* stp q0, q1, [sp, #-32]! */,
+      B_SELF,
+    ]);
     cpu.memory.write(RAM + 0x8000n, new Uint8Array([...Array(16).keys()]));
     cpu.setX(1, RAM + 0x8000n);
     cpu.sp = RAM + 0x9000n;
@@ -155,13 +170,16 @@ describe('V registers', () => {
 
 describe('robustness', () => {
   it('executes or rejects 200000 random words of the FP/SIMD encoding space without a JS exception', () => {
-    let s = 12345, implemented = 0;
+    let s = 12345,
+      implemented = 0;
     for (let i = 0; i < 200000; i++) {
       s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
       let w = s;
       const k = i % 3;
-      if (k === 0) w = (w & ~(0xf << 25)) | (0x7 << 25); // data processing, vector
-      else if (k === 1) w = (w & ~(0xf << 25)) | (0xf << 25); // data processing, scalar
+      if (k === 0)
+        w = (w & ~(0xf << 25)) | (0x7 << 25); // data processing, vector
+      else if (k === 1)
+        w = (w & ~(0xf << 25)) | (0xf << 25); // data processing, scalar
       else w = (w & ~(0x5 << 25)) | (0x6 << 25); // loads and stores with V = 1
       if (simdImplemented(w >>> 0)) implemented++;
     }

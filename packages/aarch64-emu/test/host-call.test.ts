@@ -7,7 +7,6 @@ const hlt = (imm: number): number => (0xd4400000 | (imm << 5)) >>> 0;
 const MOVZ_X0_7 = 0xd28000e0; // mov x0, #7
 const NOP = 0xd503201f;
 
-
 describe('host calls (HLT at the highest EL)', () => {
   it('passes the immediate and registers, continues after the HLT, and may set results', () => {
     const cpu = machine([MOVZ_X0_7, hlt(0xa003), NOP, NOP], 2);
@@ -37,7 +36,10 @@ describe('host calls (HLT at the highest EL)', () => {
   it('HLT below the highest EL stays UNDEFINED (EC 0) and never reaches the hook', () => {
     const cpu = machine([hlt(5)], 1);
     let called = false;
-    cpu.onHostCall = () => { called = true; return 'continue'; };
+    cpu.onHostCall = () => {
+      called = true;
+      return 'continue';
+    };
     cpu.setSysReg(SYS_REG_BY_NAME.get('vbar_el1')!, RAM + 0x1000n);
     cpu.run(1);
     expect(called).toBe(false);

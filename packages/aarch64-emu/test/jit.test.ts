@@ -6,7 +6,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootImage, Cpu, formatCpuState, PhysicalMemory, runLinuxProgram, SYS_REG_BY_NAME } from '../src/index.js';
+import {
+  bootImage,
+  Cpu,
+  formatCpuState,
+  PhysicalMemory,
+  runLinuxProgram,
+  SYS_REG_BY_NAME,
+} from '../src/index.js';
 import { generateBlock } from '../src/jit.js';
 import { decodeInto } from '../src/decode.js';
 import { STRIDE } from '../src/ops.js';
@@ -16,15 +23,24 @@ const programs = join(import.meta.dirname, 'programs');
 const risu = join(import.meta.dirname, 'risu');
 const key = (name: string): number => SYS_REG_BY_NAME.get(name)!;
 
-beforeAll(() => { Cpu.defaultJitThreshold = 0; });
-afterAll(() => { Cpu.defaultJitThreshold = 16; });
+beforeAll(() => {
+  Cpu.defaultJitThreshold = 0;
+});
+afterAll(() => {
+  Cpu.defaultJitThreshold = 16;
+});
 
 /**
  * Runs a program from qemu's initial SP and flags, recording the state before every block
  * (the first trace call switches the CPU to block granularity), and compares each with qemu's
  * record before the same instruction number. Returns the first difference ('' when none).
  */
-function compareAtBlocks(elf: string, golden: string, blockInsns: number, threshold: number): { diff: string; blocks: number; compiled: number; regions: number } {
+function compareAtBlocks(
+  elf: string,
+  golden: string,
+  blockInsns: number,
+  threshold: number,
+): { diff: string; blocks: number; compiled: number; regions: number } {
   const lines = golden.split('\n');
   const sp = BigInt('0x' + /SP=([0-9a-f]{16})/.exec(golden)![1]!);
   const nzcv = parseInt(/PSTATE=([0-9a-f]{8})/.exec(golden)![1]!, 16) >>> 28;
@@ -32,7 +48,8 @@ function compareAtBlocks(elf: string, golden: string, blockInsns: number, thresh
   let blocks = 0;
   let cpu: Cpu | undefined;
   runLinuxProgram(readFileSync(elf), {
-    initialSp: sp, initialNzcv: nzcv,
+    initialSp: sp,
+    initialNzcv: nzcv,
     trace: (c) => {
       cpu = c;
       c.traceBlocks = true;
@@ -42,11 +59,15 @@ function compareAtBlocks(elf: string, golden: string, blockInsns: number, thresh
       if (diff) return;
       const want = lines.slice(c.insnCount * 12, c.insnCount * 12 + 12).join('\n') + '\n';
       const got = formatCpuState(c);
-      if (got !== want) { diff = `before instruction ${c.insnCount}:\n${got}qemu:\n${want}`; c.stop(); }
+      if (got !== want) {
+        diff = `before instruction ${c.insnCount}:\n${got}qemu:\n${want}`;
+        c.stop();
+      }
     },
   });
   // blocks compiled together with successors (regions of more than one block)
-  const blocksOf = (cpu as unknown as { blocks: Map<number, { members?: readonly unknown[] }> }).blocks;
+  const blocksOf = (cpu as unknown as { blocks: Map<number, { members?: readonly unknown[] }> })
+    .blocks;
   const regions = [...blocksOf.values()].filter((b) => (b.members?.length ?? 0) > 1).length;
   return { diff, blocks, compiled: cpu!.jitBlocks, regions };
 }
@@ -55,15 +76,26 @@ describe('JIT: register state at every block boundary vs qemu-aarch64 -d cpu (go
   const cases: [string, string][] = [
     ['strings-O2', join(programs, 'bin', 'strings-O2.elf')],
     ['int128-O2', join(programs, 'bin', 'int128-O2.elf')],
-    ...['dpimm', 'dpreg', 'ldst', 'branch'].map((c): [string, string] => [`risu ${c}`, join(risu, `${c}.elf`)]),
+    ...['dpimm', 'dpreg', 'ldst', 'branch'].map((c): [string, string] => [
+      `risu ${c}`,
+      join(risu, `${c}.elf`),
+    ]),
   ];
   for (const [name, elf] of cases) {
     // blocks of one instruction compare after every compiled instruction; longer blocks
     // exercise flags kept in locals across instructions
     // threshold 2: successors are decoded by the time a block compiles (multi-block regions)
-    for (const [size, threshold] of [[1, 0], [3, 0], [64, 0], [3, 2], [64, 2]] as const) {
+    for (const [size, threshold] of [
+      [1, 0],
+      [3, 0],
+      [64, 0],
+      [3, 2],
+      [64, 2],
+    ] as const) {
       it(`${name}, blocks of up to ${size}, compiled after ${threshold} runs: identical state before every block`, () => {
-        const log = name.startsWith('risu') ? join(risu, `${name.slice(5)}.cpu.log.gz`) : join(programs, 'traces', `${name}.cpu.log.gz`);
+        const log = name.startsWith('risu')
+          ? join(risu, `${name.slice(5)}.cpu.log.gz`)
+          : join(programs, 'traces', `${name}.cpu.log.gz`);
         const golden = gunzipSync(readFileSync(log)).toString();
         const r = compareAtBlocks(elf, golden, size, threshold);
         expect(r.diff).toBe('');
@@ -77,14 +109,30 @@ describe('JIT: register state at every block boundary vs qemu-aarch64 -d cpu (go
 });
 
 describe('JIT: corpus programs and bare-metal boots', () => {
-  const golden = JSON.parse(readFileSync(join(programs, 'golden.json'), 'utf8')) as Record<string, { stdout: string; status: number; insns: number }>;
-  for (const f of ['arith-O0.elf', 'switch-Os.elf', 'hash-O2.elf', 'sort-O0.elf', 'recursion-Os.elf']) {
+  const golden = JSON.parse(readFileSync(join(programs, 'golden.json'), 'utf8')) as Record<
+    string,
+    { stdout: string; status: number; insns: number }
+  >;
+  for (const f of [
+    'arith-O0.elf',
+    'switch-Os.elf',
+    'hash-O2.elf',
+    'sort-O0.elf',
+    'recursion-Os.elf',
+  ]) {
     it(`${f}: same stdout, exit status and instruction count as qemu-aarch64`, () => {
       const chunks: Uint8Array[] = [];
       const r = runLinuxProgram(readFileSync(join(programs, 'bin', f)), {
-        output: (fd, b) => { if (fd === 1) chunks.push(b); }, maxInsns: golden[f]!.insns + 1000,
+        output: (fd, b) => {
+          if (fd === 1) chunks.push(b);
+        },
+        maxInsns: golden[f]!.insns + 1000,
       });
-      expect({ stdout: Buffer.concat(chunks).toString('base64'), status: r.exitCode, insns: r.insns }).toEqual(golden[f]);
+      expect({
+        stdout: Buffer.concat(chunks).toString('base64'),
+        status: r.exitCode,
+        insns: r.insns,
+      }).toEqual(golden[f]);
       expect(r.cpu.jitBlocks).toBeGreaterThan(10);
     }, 60_000);
   }
@@ -94,24 +142,41 @@ describe('JIT: corpus programs and bare-metal boots', () => {
     it(`boot at EL${el}: same console and exception log as qemu-system-aarch64`, () => {
       const log: string[] = [];
       let con = '';
-      const r = bootImage(readFileSync(join(dir, 'guest.elf')), { el, console: (b) => { con += String.fromCharCode(b); }, intLog: (l) => log.push(l) });
+      const r = bootImage(readFileSync(join(dir, 'guest.elf')), {
+        el,
+        console: (b) => {
+          con += String.fromCharCode(b);
+        },
+        intLog: (l) => log.push(l),
+      });
       expect(r.poweredOff).toBe(true);
       expect(r.cpu.jitBlocks).toBeGreaterThan(5);
       expect(con).toBe(readFileSync(join(dir, `qemu-el${el}.console.txt`), 'utf8'));
-      const mask = (l: string): string => l.replace(/PSTATE 0x([0-9a-f]+)$/, (_, p: string) => `PSTATE 0x${(parseInt(p, 16) & 0x0fffffff).toString(16)}`);
-      expect(log.map(mask)).toEqual(readFileSync(join(dir, `qemu-el${el}.int.log`), 'utf8').trimEnd().split('\n').map(mask));
+      const mask = (l: string): string =>
+        l.replace(
+          /PSTATE 0x([0-9a-f]+)$/,
+          (_, p: string) => `PSTATE 0x${(parseInt(p, 16) & 0x0fffffff).toString(16)}`,
+        );
+      expect(log.map(mask)).toEqual(
+        readFileSync(join(dir, `qemu-el${el}.int.log`), 'utf8')
+          .trimEnd()
+          .split('\n')
+          .map(mask),
+      );
     });
   }
 });
-
-
 
 describe('JIT: block cache and faults', () => {
   for (const threshold of [0, Infinity]) {
     const mode = threshold === 0 ? 'compiled' : 'interpreted';
     it(`${mode}: a store into the running block drops it; the patched instruction runs next`, () => {
       // loop: str w2, [x1]; add x0, x0, #1 (x1 points here); subs x3, x3, #1; b.ne loop; b .
-      const cpu = machine([0xb9000022, 0x91000400, 0xf1000463, 0x54ffffa1, 0x14000000], 1, threshold);
+      const cpu = machine(
+        [0xb9000022, 0x91000400, 0xf1000463, 0x54ffffa1, 0x14000000],
+        1,
+        threshold,
+      );
       cpu.setX(1, RAM + 4n);
       cpu.setX(2, 0x91000800n); // add x0, x0, #2
       cpu.setX(3, 10n);
@@ -138,7 +203,11 @@ describe('JIT: block cache and faults', () => {
 
     it(`${mode}: a data abort in the middle of a block has the exact ELR, count, flags and no writeback`, () => {
       // add x0, x0, #1; subs x5, x5, x5 (Z=1, C=1); ldr x3, [x1, #8]!; add x0, x0, #1; b .
-      const cpu = machine([0x91000400, 0xeb0500a5, 0xf8408c23, 0x91000400, 0x14000000], 2, threshold);
+      const cpu = machine(
+        [0x91000400, 0xeb0500a5, 0xf8408c23, 0x91000400, 0x14000000],
+        2,
+        threshold,
+      );
       cpu.setSysReg(key('vbar_el2'), RAM + 0x800n);
       cpu.stopOnEl2 = true;
       cpu.setX(1, 0x0b000000n);
@@ -220,7 +289,10 @@ describe('JIT: system registers and EL2 memory', () => {
     return b;
   };
 
-  function worldSwitch(threshold: number, budget: number): { cpu: Cpu; state: string; ctx: Uint8Array; stores: Uint8Array } {
+  function worldSwitch(
+    threshold: number,
+    budget: number,
+  ): { cpu: Cpu; state: string; ctx: Uint8Array; stores: Uint8Array } {
     const mem = new PhysicalMemory();
     mem.addRam(RAM, 1 << 20);
     mem.addRam(H, 0x4000);
@@ -244,7 +316,9 @@ describe('JIT: system registers and EL2 memory', () => {
     cpu.pc = H;
     expect(cpu.run(budget)).toBe('budget');
     const regs = Array.from({ length: 31 }, (_, i) => cpu.getX(i).toString(16)).join(' ');
-    const sys = ['elr_el2', 'spsr_el2', 'esr_el2', 'tpidr_el2', 'tpidr_el1', 'sp_el0'].map((n) => cpu.getSysReg(key(n)).toString(16)).join(' ');
+    const sys = ['elr_el2', 'spsr_el2', 'esr_el2', 'tpidr_el2', 'tpidr_el1', 'sp_el0']
+      .map((n) => cpu.getSysReg(key(n)).toString(16))
+      .join(' ');
     const state = `${regs} | pc ${cpu.pc.toString(16)} el ${cpu.el} sp ${cpu.sp.toString(16)} n ${cpu.insnCount} | ${sys}`;
     return { cpu, state, ctx: mem.read(ctx, 96), stores: mem.read(RAM + 0x1000n, 8 * 64) };
   }

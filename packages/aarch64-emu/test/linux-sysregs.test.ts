@@ -10,7 +10,15 @@ const key = (name: string) => SYS_REG_BY_NAME.get(name)!;
 
 describe('system registers Linux probes', () => {
   it('reads the AArch64 ID registers as implemented and the unallocated ID space (AArch32 ID registers) as zero at EL1', () => {
-    const regs = [key('id_aa64dfr0_el1'), sysRegKey(3, 0, 0, 1, 0), key('id_aa64mmfr0_el1'), key('clidr_el1'), key('id_aa64isar1_el1'), sysRegKey(3, 0, 0, 3, 7), key('oslsr_el1')];
+    const regs = [
+      key('id_aa64dfr0_el1'),
+      sysRegKey(3, 0, 0, 1, 0),
+      key('id_aa64mmfr0_el1'),
+      key('clidr_el1'),
+      key('id_aa64isar1_el1'),
+      sysRegKey(3, 0, 0, 3, 7),
+      key('oslsr_el1'),
+    ];
     const cpu = machine(regs.map((k, i) => mrs(i + 1, k)));
     for (let i = 1; i <= regs.length; i++) cpu.setX(i, 0xdeadn);
     cpu.run(regs.length);
@@ -23,7 +31,11 @@ describe('system registers Linux probes', () => {
   });
 
   it('keeps the debug registers Linux resets and refuses writes to read-only ID registers', () => {
-    const cpu = machine([msr(key('dbgbcr5_el1'), 1), mrs(2, key('dbgbcr5_el1')), msr(key('id_aa64dfr0_el1'), 1)]);
+    const cpu = machine([
+      msr(key('dbgbcr5_el1'), 1),
+      mrs(2, key('dbgbcr5_el1')),
+      msr(key('id_aa64dfr0_el1'), 1),
+    ]);
     cpu.setX(1, 0x1e5n);
     cpu.run(3);
     expect(cpu.getX(2)).toBe(0x1e5n);
@@ -32,7 +44,14 @@ describe('system registers Linux probes', () => {
   });
 
   it('derives CNTV_TVAL from CVAL and the virtual count (physical count - CNTVOFF_EL2), and a TVAL write sets CVAL', () => {
-    const cpu = machine([msr(key('cntv_cval_el0'), 1), mrs(2, key('cntv_tval_el0')), msr(key('cntv_tval_el0'), 3), mrs(4, key('cntv_cval_el0')), mrs(5, key('cntvct_el0')), mrs(6, key('cntpct_el0'))]);
+    const cpu = machine([
+      msr(key('cntv_cval_el0'), 1),
+      mrs(2, key('cntv_tval_el0')),
+      msr(key('cntv_tval_el0'), 3),
+      mrs(4, key('cntv_cval_el0')),
+      mrs(5, key('cntvct_el0')),
+      mrs(6, key('cntpct_el0')),
+    ]);
     cpu.counter = () => 10_000n;
     const off = cpu.highestEl === 2 ? 400n : 0n;
     cpu.setSysReg(key('cntvoff_el2'), 400n);

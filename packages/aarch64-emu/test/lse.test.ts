@@ -12,13 +12,21 @@ import { Cpu, disassemble, runLinuxProgram, SYS_REG_BY_NAME } from '../src/index
 import { machine, RAM } from './machine.js';
 
 const dir = join(import.meta.dirname, 'programs-lse', 'bin');
-const golden = JSON.parse(readFileSync(join(import.meta.dirname, 'programs-lse', 'golden.json'), 'utf8')) as Record<string, { stdout: string; status: number; insns: number }>;
-const files = readdirSync(dir).filter((f) => f.endsWith('.elf')).sort();
+const golden = JSON.parse(
+  readFileSync(join(import.meta.dirname, 'programs-lse', 'golden.json'), 'utf8'),
+) as Record<string, { stdout: string; status: number; insns: number }>;
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.elf'))
+  .sort();
 const key = (name: string): number => SYS_REG_BY_NAME.get(name)!;
 
 function run(file: string): { stdout: string; status: number; insns: number } {
   const chunks: Uint8Array[] = [];
-  const r = runLinuxProgram(readFileSync(join(dir, file)), { output: (fd, b) => { if (fd === 1) chunks.push(b); } });
+  const r = runLinuxProgram(readFileSync(join(dir, file)), {
+    output: (fd, b) => {
+      if (fd === 1) chunks.push(b);
+    },
+  });
   return { stdout: Buffer.concat(chunks).toString('base64'), status: r.exitCode, insns: r.insns };
 }
 
@@ -41,14 +49,18 @@ describe('LSE atomics vs qemu-aarch64', () => {
     }, 120_000);
   }
 
-  it.skipIf(!hasTool('qemu-aarch64'))('same stdout and exit status as a live qemu-aarch64 (skipped without qemu-user)', () => {
-    for (const f of files) {
-      const q = spawnSync('qemu-aarch64', [join(dir, f)]);
-      const mine = run(f);
-      expect(mine.stdout).toBe(q.stdout.toString('base64'));
-      expect(mine.status).toBe(q.status);
-    }
-  }, 120_000);
+  it.skipIf(!hasTool('qemu-aarch64'))(
+    'same stdout and exit status as a live qemu-aarch64 (skipped without qemu-user)',
+    () => {
+      for (const f of files) {
+        const q = spawnSync('qemu-aarch64', [join(dir, f)]);
+        const mine = run(f);
+        expect(mine.stdout).toBe(q.stdout.toString('base64'));
+        expect(mine.status).toBe(q.status);
+      }
+    },
+    120_000,
+  );
 });
 
 describe('LSE atomics, hand-encoded', () => {
@@ -66,21 +78,28 @@ describe('LSE atomics, hand-encoded', () => {
     const data = RAM + 0x1000n;
     let cpu = machine([LDADD_X1_X2_X0]);
     cpu.memory.write(data, new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]));
-    cpu.setX(0, data); cpu.setX(1, 1n);
+    cpu.setX(0, data);
+    cpu.setX(1, 1n);
     cpu.run(1);
     expect(cpu.getX(2)).toBe(0xffffffffn);
-    expect(new DataView(cpu.memory.read(data, 8).buffer).getBigUint64(0, true)).toBe(0x1_0000_0000n);
+    expect(new DataView(cpu.memory.read(data, 8).buffer).getBigUint64(0, true)).toBe(
+      0x1_0000_0000n,
+    );
 
     cpu = machine([LDSMAXB]);
     cpu.memory.write(data, new Uint8Array([0x80])); // -128
-    cpu.setX(0, data); cpu.setX(1, 0x17fn); cpu.setX(2, ~0n); // operand byte 0x7f (127); upper bits ignored
+    cpu.setX(0, data);
+    cpu.setX(1, 0x17fn);
+    cpu.setX(2, ~0n); // operand byte 0x7f (127); upper bits ignored
     cpu.run(1);
     expect(cpu.getX(2)).toBe(0x80n); // old value, zero-extended
     expect(cpu.memory.read(data, 1)[0]).toBe(0x7f);
 
     cpu = machine([CAS_W, CAS_W]);
     cpu.memory.write(data, new Uint8Array([5, 0, 0, 0]));
-    cpu.setX(0, data); cpu.setX(1, 0xffff_ffff_0000_0004n); cpu.setX(2, 9n);
+    cpu.setX(0, data);
+    cpu.setX(1, 0xffff_ffff_0000_0004n);
+    cpu.setX(2, 9n);
     cpu.run(1); // 4 != 5: no store, w1 = 5
     expect(cpu.getX(1)).toBe(5n);
     expect(cpu.memory.read(data, 1)[0]).toBe(5);
@@ -92,7 +111,8 @@ describe('LSE atomics, hand-encoded', () => {
     const cpu = machine([LDADD_X1_X2_X0]);
     cpu.setSysReg(key('vbar_el1'), RAM + 0x800n);
     cpu.memory.write(RAM + 0x1004n, new Uint8Array(8).fill(7));
-    cpu.setX(0, RAM + 0x1004n); cpu.setX(1, 1n);
+    cpu.setX(0, RAM + 0x1004n);
+    cpu.setX(1, 1n);
     cpu.run(1);
     const esr = cpu.getSysReg(key('esr_el1'));
     expect(Number(esr >> 26n)).toBe(0x25); // data abort, same EL
@@ -113,7 +133,9 @@ describe('LSE atomics, hand-encoded', () => {
 describe('LSE disassembly', () => {
   it('prints random LSE-group words as GNU objdump does (ST<op> aliases; undefined where it says so)', () => {
     // 900 random words of the atomic-memory, CAS and CASP encodings with aarch64-linux-gnu-objdump's text
-    const rows = JSON.parse(readFileSync(join(import.meta.dirname, 'programs-lse', 'objdump-lse.json'), 'utf8')) as [string, string][];
+    const rows = JSON.parse(
+      readFileSync(join(import.meta.dirname, 'programs-lse', 'objdump-lse.json'), 'utf8'),
+    ) as [string, string][];
     const bad: string[] = [];
     let defined = 0;
     for (const [w, t] of rows) {

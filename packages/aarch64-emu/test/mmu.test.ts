@@ -6,15 +6,31 @@ import { Cpu, PhysicalMemory, SYS_REG_BY_NAME } from '../src/index.js';
 
 const RAM = 0x40000000n;
 const key = (name: string): number => SYS_REG_BY_NAME.get(name)!;
-const LDR_W3_X1 = 0xb9400023, STR_W3_X1 = 0xb9000023, TLBI_VMALLE1 = 0xd508871f, AT_S1E1R_X1 = 0xd5087801, B_SELF = 0x14000000;
+const LDR_W3_X1 = 0xb9400023,
+  STR_W3_X1 = 0xb9000023,
+  TLBI_VMALLE1 = 0xd508871f,
+  AT_S1E1R_X1 = 0xd5087801,
+  B_SELF = 0x14000000;
 const AF = 1n << 10n;
 
-function setup(words: number[]): { cpu: Cpu; w64: (a: bigint, v: bigint) => void; w32: (a: bigint, v: number) => void } {
+function setup(words: number[]): {
+  cpu: Cpu;
+  w64: (a: bigint, v: bigint) => void;
+  w32: (a: bigint, v: number) => void;
+} {
   const mem = new PhysicalMemory();
   mem.addRam(RAM, 4 << 20);
   const cpu = new Cpu({ memory: mem });
-  const w64 = (a: bigint, v: bigint): void => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, v, true); mem.write(a, b); };
-  const w32 = (a: bigint, v: number): void => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, v >>> 0, true); mem.write(a, b); };
+  const w64 = (a: bigint, v: bigint): void => {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, v, true);
+    mem.write(a, b);
+  };
+  const w32 = (a: bigint, v: number): void => {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, v >>> 0, true);
+    mem.write(a, b);
+  };
   words.forEach((w, i) => w32(RAM + BigInt(i * 4), w));
   cpu.setPstate(0x3c5); // EL1h
   cpu.pc = RAM;
@@ -25,7 +41,9 @@ function setup(words: number[]): { cpu: Cpu; w64: (a: bigint, v: bigint) => void
 
 /** Stage 1: T0SZ=25 (39-bit VA, start at level 1); L1 at RAM+0x10000, L2 at +0x11000, L3 at +0x12000. */
 function stage1(cpu: Cpu, w64: (a: bigint, v: bigint) => void): void {
-  const l1 = RAM + 0x10000n, l2 = RAM + 0x11000n, l3 = RAM + 0x12000n;
+  const l1 = RAM + 0x10000n,
+    l2 = RAM + 0x11000n,
+    l3 = RAM + 0x12000n;
   w64(l1 + 8n, RAM | AF | 1n); // VA 1 GiB block -> RAM, EL1 RW
   w64(l1 + 16n, l2 | 3n); // VA 0x80000000.. -> L2 table
   w64(l2, l3 | 3n); // -> L3 table
@@ -52,7 +70,9 @@ describe('stage 1', () => {
     stage1(cpu, w64);
     cpu.setX(1, 0x80000000n);
     cpu.run(1);
-    expect(cpu.getSysReg(key('esr_el1'))).toBe(BigInt(((0x25 << 26) | (1 << 25) | (1 << 6) | 0x0f) >>> 0));
+    expect(cpu.getSysReg(key('esr_el1'))).toBe(
+      BigInt(((0x25 << 26) | (1 << 25) | (1 << 6) | 0x0f) >>> 0),
+    );
     expect(cpu.getSysReg(key('far_el1'))).toBe(0x80000000n);
     expect(cpu.pc).toBe(RAM + 0xa00n);
   });
@@ -117,7 +137,9 @@ describe('stage 2', () => {
     cpu.stopOnEl2 = true;
     expect(cpu.run(10)).toBe('exception-el2');
     // the same syndrome qemu-system-aarch64 reports for this access (toolchain notes): 0x93810005 with SRT=3
-    expect(cpu.getSysReg(key('esr_el2'))).toBe(BigInt(((0x24 << 26) | (1 << 25) | (1 << 24) | (2 << 22) | (3 << 16) | 0x05) >>> 0));
+    expect(cpu.getSysReg(key('esr_el2'))).toBe(
+      BigInt(((0x24 << 26) | (1 << 25) | (1 << 24) | (2 << 22) | (3 << 16) | 0x05) >>> 0),
+    );
     expect(cpu.getSysReg(key('far_el2'))).toBe(0x80000000n);
     expect(cpu.getSysReg(key('hpfar_el2'))).toBe(0x800000n);
     expect(cpu.getSysReg(key('elr_el2'))).toBe(RAM);
@@ -171,12 +193,18 @@ function splitPages(cpu: Cpu, w64: (a: bigint, v: bigint) => void): void {
 }
 
 describe('accesses that cross a page boundary (MMU on)', () => {
-  const LDR_X3_X1 = 0xf9400023, STR_X3_X1 = 0xf9000023, STP_X3_X4_X1 = 0xa9001023, LDR_Q0_X1 = 0x3dc00020, LDR_W5_X2 = 0xb9400045;
+  const LDR_X3_X1 = 0xf9400023,
+    STR_X3_X1 = 0xf9000023,
+    STP_X3_X4_X1 = 0xa9001023,
+    LDR_Q0_X1 = 0x3dc00020,
+    LDR_W5_X2 = 0xb9400045;
   it('a load takes each byte from the page its VA maps to (the pages are not adjacent in PA)', () => {
     const { cpu, w64, w32 } = setup([LDR_X3_X1, LDR_Q0_X1, LDR_W5_X2, B_SELF]);
     splitPages(cpu, w64);
-    w32(RAM + 0x30ff8n, 0x01020304); w32(RAM + 0x30ffcn, 0x11223344);
-    w32(RAM + 0x50000n, 0x55667788); w32(RAM + 0x50004n, 0x99aabbcc);
+    w32(RAM + 0x30ff8n, 0x01020304);
+    w32(RAM + 0x30ffcn, 0x11223344);
+    w32(RAM + 0x50000n, 0x55667788);
+    w32(RAM + 0x50004n, 0x99aabbcc);
     w32(RAM + 0x31000n, 0xdeadbeef); // what RAM holds after the first page in PA
     cpu.setX(1, 0x80002ffcn);
     cpu.setX(2, 0x80002ffen);

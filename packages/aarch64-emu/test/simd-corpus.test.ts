@@ -13,13 +13,22 @@ import { runLinuxProgram } from '../src/index.js';
 import { hasTool } from '@axebpf/test-utils/tools';
 
 const dir = join(import.meta.dirname, 'simd-programs');
-const golden = JSON.parse(readFileSync(join(dir, 'golden.json'), 'utf8')) as Record<string, { stdout: string; status: number; insns: number }>;
-const files = readdirSync(join(dir, 'bin')).filter((f) => f.endsWith('.elf')).sort();
+const golden = JSON.parse(readFileSync(join(dir, 'golden.json'), 'utf8')) as Record<
+  string,
+  { stdout: string; status: number; insns: number }
+>;
+const files = readdirSync(join(dir, 'bin'))
+  .filter((f) => f.endsWith('.elf'))
+  .sort();
 const canBuild = hasTool('aarch64-linux-gnu-gcc') && hasTool('qemu-aarch64');
 
 function run(file: string): { stdout: string; status: number; insns: number } {
   const chunks: Uint8Array[] = [];
-  const r = runLinuxProgram(readFileSync(file), { output: (fd, b) => { if (fd === 1) chunks.push(b); } });
+  const r = runLinuxProgram(readFileSync(file), {
+    output: (fd, b) => {
+      if (fd === 1) chunks.push(b);
+    },
+  });
   return { stdout: Buffer.concat(chunks).toString('base64'), status: r.exitCode, insns: r.insns };
 }
 
@@ -35,9 +44,14 @@ describe('FP/SIMD corpus vs qemu-aarch64 (golden)', () => {
   }
   it('the -O3 builds do use Advanced SIMD (vector registers in their code)', () => {
     // a sample: vec-O3 has q-register loads and vector adds; fp-O2 has fused multiply-adds
-    const words = (f: string): Uint32Array => { const b = readFileSync(join(dir, 'bin', f)); return new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + (b.length & ~3))); };
-    const isVectorOp = (w: number): boolean => (w & 0x9f000000) === 0x0e000000 || (w & 0x9f000000) === 0x4e000000; // 0Q0 01110...
-    const isFmadd = (w: number): boolean => (w & 0xff208000) === 0x1f000000 || (w & 0xff208000) === 0x1f400000;
+    const words = (f: string): Uint32Array => {
+      const b = readFileSync(join(dir, 'bin', f));
+      return new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + (b.length & ~3)));
+    };
+    const isVectorOp = (w: number): boolean =>
+      (w & 0x9f000000) === 0x0e000000 || (w & 0x9f000000) === 0x4e000000; // 0Q0 01110...
+    const isFmadd = (w: number): boolean =>
+      (w & 0xff208000) === 0x1f000000 || (w & 0xff208000) === 0x1f400000;
     expect([...words('vec-O3.elf')].filter(isVectorOp).length).toBeGreaterThan(50);
     expect([...words('fp-O2.elf')].filter(isFmadd).length).toBeGreaterThan(2);
   });
@@ -48,7 +62,14 @@ describe.skipIf(!canBuild)('static glibc program vs live qemu-aarch64', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'glibc-'));
     try {
       const elf = join(tmp, 'glibc.elf');
-      const cc = spawnSync('aarch64-linux-gnu-gcc', ['-O2', '-static', '-o', elf, join(dir, 'glibc.c'), '-lm']);
+      const cc = spawnSync('aarch64-linux-gnu-gcc', [
+        '-O2',
+        '-static',
+        '-o',
+        elf,
+        join(dir, 'glibc.c'),
+        '-lm',
+      ]);
       if (cc.status !== 0) throw new Error(String(cc.stderr));
       const q = spawnSync('qemu-aarch64', [elf]);
       const mine = run(elf);
@@ -65,9 +86,17 @@ describe.skipIf(!canBuild)('static glibc program vs live qemu-aarch64', () => {
 const BUSYBOX = fileURLToPath(new URL('../../../tools/linux-guest/out/busybox', import.meta.url));
 describe.skipIf(!existsSync(BUSYBOX))('Debian static busybox in user mode (image present)', () => {
   it('runs the uname and echo applets through glibc start-up (SIMD string functions) like Linux', () => {
-    for (const [applet, text] of [['uname', 'Linux\n'], ['echo', '\n']] as const) {
+    for (const [applet, text] of [
+      ['uname', 'Linux\n'],
+      ['echo', '\n'],
+    ] as const) {
       const out: string[] = [];
-      const r = runLinuxProgram(readFileSync(BUSYBOX), { argv0: applet, output: (fd, b) => { if (fd === 1) out.push(Buffer.from(b).toString()); } });
+      const r = runLinuxProgram(readFileSync(BUSYBOX), {
+        argv0: applet,
+        output: (fd, b) => {
+          if (fd === 1) out.push(Buffer.from(b).toString());
+        },
+      });
       expect(r.exitCode).toBe(0);
       expect(out.join('')).toBe(text);
     }

@@ -18,13 +18,21 @@ function trace(file: string, qemuLog: string, base = join(dir, 'bin')): string {
   const sp = BigInt('0x' + /SP=([0-9a-f]{16})/.exec(qemuLog)![1]!);
   const nzcv = parseInt(/PSTATE=([0-9a-f]{8})/.exec(qemuLog)![1]!, 16) >>> 28;
   const parts: string[] = [];
-  runLinuxProgram(readFileSync(join(base, file)), { initialSp: sp, initialNzcv: nzcv, trace: (c) => { parts.push(formatCpuState(c)); } });
+  runLinuxProgram(readFileSync(join(base, file)), {
+    initialSp: sp,
+    initialNzcv: nzcv,
+    trace: (c) => {
+      parts.push(formatCpuState(c));
+    },
+  });
   return parts.join('');
 }
 
 function firstDifference(a: string, b: string): string {
-  const x = a.split('\n'), y = b.split('\n');
-  for (let i = 0; i < Math.max(x.length, y.length); i++) if (x[i] !== y[i]) return `line ${i + 1}: ${x[i]} | qemu: ${y[i]}`;
+  const x = a.split('\n'),
+    y = b.split('\n');
+  for (let i = 0; i < Math.max(x.length, y.length); i++)
+    if (x[i] !== y[i]) return `line ${i + 1}: ${x[i]} | qemu: ${y[i]}`;
   return '';
 }
 
@@ -55,7 +63,14 @@ describe.skipIf(!hasQemu)('register trace vs live qemu-aarch64', () => {
   it('arith-O2: identical state before every instruction', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'trace-'));
     const log = join(tmp, 'cpu.log');
-    spawnSync('qemu-aarch64', ['-singlestep', '-d', 'cpu,nochain', '-D', log, join(dir, 'bin', 'arith-O2.elf')]);
+    spawnSync('qemu-aarch64', [
+      '-singlestep',
+      '-d',
+      'cpu,nochain',
+      '-D',
+      log,
+      join(dir, 'bin', 'arith-O2.elf'),
+    ]);
     const golden = readFileSync(log, 'utf8');
     rmSync(tmp, { recursive: true });
     expect(firstDifference(trace('arith-O2.elf', golden), golden)).toBe('');

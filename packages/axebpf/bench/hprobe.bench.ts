@@ -13,7 +13,10 @@ import { hprobe, HPROBE_CONTEXT_SIZE } from '../dist/hprobe.js';
 import { symbols } from '../dist/symbols.js';
 import { tracepoints } from '../dist/tracepoints.js';
 
-const config = readFileSync(new URL('../../axvisor-vmm/configs/hcall.toml', import.meta.url), 'utf8');
+const config = readFileSync(
+  new URL('../../axvisor-vmm/configs/hcall.toml', import.meta.url),
+  'utf8',
+);
 const VIRTUAL_NS = 20_000_000n; // 20 ms of virtual time: about 40,000 hypercalls
 
 type Mode = 'no probe' | 'hprobe handle_hvc' | 'hprobe + hretprobe handle_hvc';
@@ -21,17 +24,30 @@ type Mode = 'no probe' | 'hprobe handle_hvc' | 'hprobe + hretprobe handle_hvc';
 function once(mode: Mode): { ms: number; el2: number; hits: number; exits: number } {
   let vmm: Vmm | undefined;
   const platform: Platform = {
-    timeNs: () => vmm!.platform.timeNs(), cpuId: () => vmm!.platform.cpuId(), currentVmId: () => vmm!.platform.currentVmId(),
-    currentVcpuId: () => vmm!.platform.currentVcpuId(), exitReason: () => vmm!.platform.exitReason(), pidTgid: () => vmm!.platform.pidTgid(), comm: () => vmm!.platform.comm(),
+    timeNs: () => vmm!.platform.timeNs(),
+    cpuId: () => vmm!.platform.cpuId(),
+    currentVmId: () => vmm!.platform.currentVmId(),
+    currentVcpuId: () => vmm!.platform.currentVcpuId(),
+    exitReason: () => vmm!.platform.exitReason(),
+    pidTgid: () => vmm!.platform.pidTgid(),
+    comm: () => vmm!.platform.comm(),
   };
-  const rt = createRuntime({ features: [symbols(), tracepoints(), ebpfRuntime(), hprobe()] as const, platform });
+  const rt = createRuntime({
+    features: [symbols(), tracepoints(), ebpfRuntime(), hprobe()] as const,
+    platform,
+  });
   vmm = new Vmm({ tracepoints: rt.tracepoints, loadImage: bundledImage });
   rt.symbols.load('axvisor', vmm.hypImage!.kallsyms);
   rt.hprobe.install(vmm.hprobeHost());
   // a small program: reads x0 (the vCPU context) and x2 (the hypercall number) of the frame
-  rt.ebpf.load('small', { asm: 'ldxdw %r0, [%r1+0]\nldxdw %r2, [%r1+16]\nadd %r0, %r2\nexit' }, { contextSize: HPROBE_CONTEXT_SIZE });
+  rt.ebpf.load(
+    'small',
+    { asm: 'ldxdw %r0, [%r1+0]\nldxdw %r2, [%r1+16]\nadd %r0, %r2\nexit' },
+    { contextSize: HPROBE_CONTEXT_SIZE },
+  );
   if (mode !== 'no probe') rt.hprobe.attach('handle_hvc', 'small');
-  if (mode === 'hprobe + hretprobe handle_hvc') rt.hprobe.attach('handle_hvc', 'small', { ret: true });
+  if (mode === 'hprobe + hretprobe handle_hvc')
+    rt.hprobe.attach('handle_hvc', 'small', { ret: true });
   const vm = vmm.createVm(parseVmConfig(config, 'hcall.toml'));
   vmm.startVm(vm.id);
   const t0 = performance.now();
@@ -53,12 +69,17 @@ for (let round = 0; round < 3; round++) {
   }
 }
 const base = best.get('no probe')!;
-console.log(`${base.exits} exits in ${Number(VIRTUAL_NS) / 1e6} ms of virtual time; ${(base.el2 / base.exits).toFixed(1)} EL2 instructions per exit without probes`);
+console.log(
+  `${base.exits} exits in ${Number(VIRTUAL_NS) / 1e6} ms of virtual time; ${(base.el2 / base.exits).toFixed(1)} EL2 instructions per exit without probes`,
+);
 console.log(`no probe:                        ${base.ms.toFixed(0)} ms wall (baseline)`);
 for (const m of modes.slice(1)) {
   const r = best.get(m)!;
-  if (r.exits !== base.exits) throw new Error(`probes changed the run: ${r.exits} exits vs ${base.exits}`);
+  if (r.exits !== base.exits)
+    throw new Error(`probes changed the run: ${r.exits} exits vs ${base.exits}`);
   const perHitInsns = (r.el2 - base.el2) / r.hits;
   const perHitUs = ((r.ms - base.ms) * 1000) / r.hits;
-  console.log(`${(m + ':').padEnd(32)} ${r.ms.toFixed(0)} ms wall (${(r.ms / base.ms).toFixed(2)}x), ${r.hits} hits: ${perHitInsns.toFixed(1)} emulated EL2 instructions and ${perHitUs.toFixed(2)} µs wall per hit`);
+  console.log(
+    `${(m + ':').padEnd(32)} ${r.ms.toFixed(0)} ms wall (${(r.ms / base.ms).toFixed(2)}x), ${r.hits} hits: ${perHitInsns.toFixed(1)} emulated EL2 instructions and ${perHitUs.toFixed(2)} µs wall per hit`,
+  );
 }

@@ -7,10 +7,28 @@
 import { formatDuration } from './output.js';
 
 /** Exclusive upper bounds of the eight buckets, in ns (a value equal to a bound goes to the next). */
-export const DECADE_BOUNDS: readonly number[] = [1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, Number.MAX_SAFE_INTEGER];
+export const DECADE_BOUNDS: readonly number[] = [
+  1_000,
+  10_000,
+  100_000,
+  1_000_000,
+  10_000_000,
+  100_000_000,
+  1_000_000_000,
+  Number.MAX_SAFE_INTEGER,
+];
 
 /** The original's fixed-width (10 character) bucket labels. */
-export const DECADE_LABELS: readonly string[] = ['     0-1us', '    1-10us', '  10-100us', '100us-1ms ', '   1-10ms ', ' 10-100ms ', '100ms-1s  ', '      >1s '];
+export const DECADE_LABELS: readonly string[] = [
+  '     0-1us',
+  '    1-10us',
+  '  10-100us',
+  '100us-1ms ',
+  '   1-10ms ',
+  ' 10-100ms ',
+  '100ms-1s  ',
+  '      >1s ',
+];
 
 /**
  * Bucket of a duration.
@@ -51,7 +69,13 @@ export function decadePercentile(buckets: readonly number[], p: number): number 
 export function renderDecadeHistogram(buckets: readonly number[], title: string): string {
   const max = Math.max(0, ...buckets);
   if (max === 0) return `${title}\n  (no samples)`;
-  const lines = [title, ...DECADE_LABELS.map((label, i) => `  ${label}: ${String(buckets[i] ?? 0).padStart(8)} ${'|'.repeat(Math.floor(((buckets[i] ?? 0) * 40) / max))}`)];
+  const lines = [
+    title,
+    ...DECADE_LABELS.map(
+      (label, i) =>
+        `  ${label}: ${String(buckets[i] ?? 0).padStart(8)} ${'|'.repeat(Math.floor(((buckets[i] ?? 0) * 40) / max))}`,
+    ),
+  ];
   const pct = (p: number) => {
     const v = decadePercentile(buckets, p);
     return v === DECADE_BOUNDS[7] ? '>1s' : formatDuration(v);

@@ -18,7 +18,13 @@ export const PROBE_TYPE = {
 /** Name of a probe type. */
 export type ProbeType = keyof typeof PROBE_TYPE;
 
-const PROBE_TYPE_NAMES: readonly ProbeType[] = ['tracepoint', 'hprobe', 'hretprobe', 'kprobe', 'kretprobe'];
+const PROBE_TYPE_NAMES: readonly ProbeType[] = [
+  'tracepoint',
+  'hprobe',
+  'hretprobe',
+  'kprobe',
+  'kretprobe',
+];
 
 /**
  * One event in the pipeline, decoded. On the wire it is 64 bytes, little-endian:
@@ -64,10 +70,15 @@ export interface EventInput {
  * @param out - destination of at least 64 bytes; a fresh array when omitted.
  * @returns the destination.
  */
-export function encodeTraceEvent(event: EventInput, nameOffset: number, out: Uint8Array = new Uint8Array(TRACE_EVENT_SIZE)): Uint8Array {
+export function encodeTraceEvent(
+  event: EventInput,
+  nameOffset: number,
+  out: Uint8Array = new Uint8Array(TRACE_EVENT_SIZE),
+): Uint8Array {
   const view = new DataView(out.buffer, out.byteOffset, TRACE_EVENT_SIZE);
   const args = event.args ?? [];
-  if (args.length > 4) throw new RangeError(`a trace event has at most 4 args, got \`${args.length}\``);
+  if (args.length > 4)
+    throw new RangeError(`a trace event has at most 4 args, got \`${args.length}\``);
   view.setBigUint64(0, BigInt.asUintN(64, event.timestampNs), true);
   view.setUint8(8, PROBE_TYPE[event.probeType]);
   view.setUint8(9, event.cpuId & 0xff);
@@ -77,7 +88,8 @@ export function encodeTraceEvent(event: EventInput, nameOffset: number, out: Uin
   view.setUint8(18, args.length);
   view.setUint8(19, 0);
   view.setUint32(20, 0, true);
-  for (let i = 0; i < 4; i++) view.setBigUint64(24 + i * 8, BigInt.asUintN(64, args[i] ?? 0n), true);
+  for (let i = 0; i < 4; i++)
+    view.setBigUint64(24 + i * 8, BigInt.asUintN(64, args[i] ?? 0n), true);
   view.setBigUint64(56, BigInt.asUintN(64, event.durationNs ?? 0n), true);
   return out;
 }
@@ -182,7 +194,8 @@ export class EventRing {
   registerName(name: string): number {
     const known = this.#nameIndex.get(name);
     if (known !== undefined) return known;
-    if (this.#names.length >= 0xffff) throw new RangeError('event name table is full (65,535 names)');
+    if (this.#names.length >= 0xffff)
+      throw new RangeError('event name table is full (65,535 names)');
     const index = this.#names.length;
     this.#names.push(name);
     this.#nameIndex.set(name, index);
@@ -227,7 +240,11 @@ export class EventRing {
       slot = (this.#head + this.#count) % this.#capacity;
       this.#count++;
     }
-    encodeTraceEvent(event, nameOffset, this.#bytes.subarray(slot * TRACE_EVENT_SIZE, (slot + 1) * TRACE_EVENT_SIZE));
+    encodeTraceEvent(
+      event,
+      nameOffset,
+      this.#bytes.subarray(slot * TRACE_EVENT_SIZE, (slot + 1) * TRACE_EVENT_SIZE),
+    );
     return true;
   }
 
@@ -244,7 +261,10 @@ export class EventRing {
       const slot = this.#head;
       this.#head = (this.#head + 1) % this.#capacity;
       this.#count--;
-      const event = decodeTraceEvent(this.#bytes.subarray(slot * TRACE_EVENT_SIZE, (slot + 1) * TRACE_EVENT_SIZE), this.#names);
+      const event = decodeTraceEvent(
+        this.#bytes.subarray(slot * TRACE_EVENT_SIZE, (slot + 1) * TRACE_EVENT_SIZE),
+        this.#names,
+      );
       if (matchesFilter(event, options.filter)) out.push(event);
     }
     return out;
@@ -259,7 +279,10 @@ export class EventRing {
     const out: TraceEvent[] = [];
     for (let i = 0; i < this.#count; i++) {
       const slot = (this.#head + i) % this.#capacity;
-      const event = decodeTraceEvent(this.#bytes.subarray(slot * TRACE_EVENT_SIZE, (slot + 1) * TRACE_EVENT_SIZE), this.#names);
+      const event = decodeTraceEvent(
+        this.#bytes.subarray(slot * TRACE_EVENT_SIZE, (slot + 1) * TRACE_EVENT_SIZE),
+        this.#names,
+      );
       if (matchesFilter(event, filter)) out.push(event);
     }
     return out;
@@ -272,16 +295,25 @@ export class EventRing {
    * @returns a function that stops following.
    */
   follow(listener: (event: TraceEvent) => void, filter?: EventFilter): () => void {
-    const wrapped = filter === undefined ? listener : (event: TraceEvent) => {
-      if (matchesFilter(event, filter)) listener(event);
-    };
+    const wrapped =
+      filter === undefined
+        ? listener
+        : (event: TraceEvent) => {
+            if (matchesFilter(event, filter)) listener(event);
+          };
     this.#listeners.add(wrapped);
     return () => this.#listeners.delete(wrapped);
   }
 
   /** @returns the ring's counters. */
   stats(): EventRingStats {
-    return { emitted: this.#emitted, lost: this.#lost, pending: this.#count, capacity: this.#capacity, mode: this.#mode };
+    return {
+      emitted: this.#emitted,
+      lost: this.#lost,
+      pending: this.#count,
+      capacity: this.#capacity,
+      mode: this.#mode,
+    };
   }
 
   /**
@@ -294,7 +326,8 @@ export class EventRing {
     if (options.mode !== undefined) this.#mode = options.mode;
     const capacity = options.capacity ?? this.#capacity;
     if (capacity === this.#capacity) return;
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ring capacity must be a positive integer, got \`${capacity}\``);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`ring capacity must be a positive integer, got \`${capacity}\``);
     const bytes = new Uint8Array(capacity * TRACE_EVENT_SIZE);
     const keep = Math.min(this.#count, capacity);
     const skip = this.#count - keep;
@@ -327,7 +360,10 @@ export function matchesFilter(event: TraceEvent, filter: EventFilter | undefined
   if (filter.probeTypes !== undefined && !filter.probeTypes.includes(event.probeType)) return false;
   if (filter.vmId !== undefined && event.vmId !== filter.vmId) return false;
   if (filter.name !== undefined) {
-    if (typeof filter.name === 'string' ? event.name !== filter.name : !filter.name.test(event.name)) return false;
+    if (
+      typeof filter.name === 'string' ? event.name !== filter.name : !filter.name.test(event.name)
+    )
+      return false;
   }
   return true;
 }

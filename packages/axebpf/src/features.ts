@@ -6,7 +6,14 @@ import type { Platform } from './platform.js';
 import type { StatsCollector } from './stats.js';
 
 /** Names of the runtime's features (the Rust crate's Cargo features). */
-export type FeatureName = 'symbols' | 'tracepoints' | 'runtime' | 'precompiled' | 'hprobe' | 'guest-kprobe' | 'testing';
+export type FeatureName =
+  | 'symbols'
+  | 'tracepoints'
+  | 'runtime'
+  | 'precompiled'
+  | 'hprobe'
+  | 'guest-kprobe'
+  | 'testing';
 
 /**
  * Which features each feature needs, as data. From the Rust `Cargo.toml`:
@@ -28,15 +35,16 @@ export const FEATURE_REQUIRES: Readonly<Record<FeatureName, readonly FeatureName
 };
 
 /** Where each feature's plugin is imported from, and the call that makes it. */
-export const FEATURE_IMPORTS: Readonly<Record<FeatureName, { subpath: string; factory: string }>> = {
-  symbols: { subpath: 'axebpf/symbols', factory: 'symbols()' },
-  tracepoints: { subpath: 'axebpf/tracepoints', factory: 'tracepoints()' },
-  runtime: { subpath: 'axebpf/runtime', factory: 'ebpfRuntime()' },
-  precompiled: { subpath: 'axebpf/precompiled', factory: 'precompiled()' },
-  hprobe: { subpath: 'axebpf/hprobe', factory: 'hprobe()' },
-  'guest-kprobe': { subpath: 'axebpf/guest-kprobe', factory: 'guestKprobe()' },
-  testing: { subpath: 'axebpf/testing', factory: 'testing()' },
-};
+export const FEATURE_IMPORTS: Readonly<Record<FeatureName, { subpath: string; factory: string }>> =
+  {
+    symbols: { subpath: 'axebpf/symbols', factory: 'symbols()' },
+    tracepoints: { subpath: 'axebpf/tracepoints', factory: 'tracepoints()' },
+    runtime: { subpath: 'axebpf/runtime', factory: 'ebpfRuntime()' },
+    precompiled: { subpath: 'axebpf/precompiled', factory: 'precompiled()' },
+    hprobe: { subpath: 'axebpf/hprobe', factory: 'hprobe()' },
+    'guest-kprobe': { subpath: 'axebpf/guest-kprobe', factory: 'guestKprobe()' },
+    testing: { subpath: 'axebpf/testing', factory: 'testing()' },
+  };
 
 /** What a feature's `setup` receives: the runtime's shared parts and earlier features. */
 export interface FeatureContext {
@@ -71,7 +79,11 @@ export interface FeatureSetup<Api> {
  * @typeParam K - the runtime property holding the API.
  * @typeParam Api - the API type.
  */
-export interface Feature<N extends FeatureName = FeatureName, K extends string = string, Api = unknown> {
+export interface Feature<
+  N extends FeatureName = FeatureName,
+  K extends string = string,
+  Api = unknown,
+> {
   /** Feature name. */
   readonly name: N;
   /** Runtime property that holds the API. */
@@ -91,6 +103,8 @@ export interface Feature<N extends FeatureName = FeatureName, K extends string =
  * @param feature - the plugin.
  * @returns the same object, typed.
  */
-export function defineFeature<N extends FeatureName, K extends string, Api>(feature: Feature<N, K, Api>): Feature<N, K, Api> {
+export function defineFeature<N extends FeatureName, K extends string, Api>(
+  feature: Feature<N, K, Api>,
+): Feature<N, K, Api> {
   return feature;
 }

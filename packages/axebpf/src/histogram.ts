@@ -97,7 +97,10 @@ export class Log2Histogram {
    * the bounds of the first and last non-empty buckets (and no sum).
    * @returns the histogram.
    */
-  static fromBuckets(counts: readonly number[], range: { min?: number; max?: number; sum?: number } = {}): Log2Histogram {
+  static fromBuckets(
+    counts: readonly number[],
+    range: { min?: number; max?: number; sum?: number } = {},
+  ): Log2Histogram {
     const h = new Log2Histogram();
     let first = -1;
     let last = -1;
@@ -129,7 +132,8 @@ export class Log2Histogram {
    */
   percentile(p: number): number | undefined {
     if (this.#total === 0) return undefined;
-    if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile must be within 0..100, got \`${p}\``);
+    if (!(p >= 0 && p <= 100))
+      throw new RangeError(`percentile must be within 0..100, got \`${p}\``);
     const rank = (p / 100) * this.#total;
     if (rank <= 0) return this.#min;
     let cumulative = 0;

@@ -15,8 +15,22 @@ export { FeatureError } from './errors.js';
 export type { FeatureErrorCode, FeatureErrorOptions } from './errors.js';
 export { MockPlatform, HostPlatform, MOCK_INITIAL_TIME_NS } from './platform.js';
 export type { Platform } from './platform.js';
-export { EventRing, PROBE_TYPE, TRACE_EVENT_SIZE, encodeTraceEvent, decodeTraceEvent, matchesFilter } from './event.js';
-export type { TraceEvent, EventInput, EventFilter, EventRingStats, OverflowMode, ProbeType } from './event.js';
+export {
+  EventRing,
+  PROBE_TYPE,
+  TRACE_EVENT_SIZE,
+  encodeTraceEvent,
+  decodeTraceEvent,
+  matchesFilter,
+} from './event.js';
+export type {
+  TraceEvent,
+  EventInput,
+  EventFilter,
+  EventRingStats,
+  OverflowMode,
+  ProbeType,
+} from './event.js';
 export { StatsCollector } from './stats.js';
 export type { EventStatsSnapshot } from './stats.js';
 export { Log2Histogram, LOG2_BUCKETS, log2Bucket, bucketLow, bucketHigh } from './histogram.js';
@@ -30,6 +44,17 @@ export {
   formatPowerOfTwo,
   toJsonValue,
 } from './output.js';
-export { TRACE_CONTEXT, TRACE_CONTEXT_SIZE, traceContextPlan, fillTraceContext } from './trace-context.js';
+export {
+  TRACE_CONTEXT,
+  TRACE_CONTEXT_SIZE,
+  traceContextPlan,
+  fillTraceContext,
+} from './trace-context.js';
 export type { ProgramContextKind } from './trace-context.js';
-export { DECADE_BOUNDS, DECADE_LABELS, decadeBucket, decadePercentile, renderDecadeHistogram } from './decade-histogram.js';
+export {
+  DECADE_BOUNDS,
+  DECADE_LABELS,
+  decadeBucket,
+  decadePercentile,
+  renderDecadeHistogram,
+} from './decade-histogram.js';

@@ -42,7 +42,10 @@ export function formatDuration(ns: number | undefined): string {
  * @param options - `title` line and bar `width` (default 52).
  * @returns the text, one line per bucket; `(no samples)` when empty.
  */
-export function renderHistogram(histogram: HistogramSnapshot, options: { title?: string; width?: number } = {}): string {
+export function renderHistogram(
+  histogram: HistogramSnapshot,
+  options: { title?: string; width?: number } = {},
+): string {
   const width = options.width ?? 52;
   const lines: string[] = [];
   if (options.title !== undefined) lines.push(options.title);
@@ -58,7 +61,12 @@ export function renderHistogram(histogram: HistogramSnapshot, options: { title?:
   const peak = Math.max(...histogram.buckets);
   for (let k = first; k <= last; k++) {
     const count = histogram.buckets[k]!;
-    const label = k === 0 ? '[0]' : k === 1 ? '[1]' : `[${formatPowerOfTwo(bucketLow(k))}, ${formatPowerOfTwo(bucketHigh(k))})`;
+    const label =
+      k === 0
+        ? '[0]'
+        : k === 1
+          ? '[1]'
+          : `[${formatPowerOfTwo(bucketLow(k))}, ${formatPowerOfTwo(bucketHigh(k))})`;
     const bar = '@'.repeat(Math.round((count / peak) * width));
     lines.push(`${label.padEnd(20)}${String(count).padStart(8)} |${bar.padEnd(width)}|`);
   }
@@ -75,11 +83,19 @@ export function renderHistogram(histogram: HistogramSnapshot, options: { title?:
  * @param align - `l` or `r` per column (default: left for the first, right for the rest).
  * @returns the table with a header rule.
  */
-export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[], align?: readonly ('l' | 'r')[]): string {
+export function renderTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  align?: readonly ('l' | 'r')[],
+): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const fmt = (cells: readonly string[]) =>
     cells
-      .map((c, i) => ((align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'l' ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .map((c, i) =>
+        (align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'l'
+          ? c.padEnd(widths[i]!)
+          : c.padStart(widths[i]!),
+      )
       .join('  ')
       .trimEnd();
   return [fmt(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
@@ -93,7 +109,14 @@ export function renderTable(headers: readonly string[], rows: readonly (readonly
 export function renderStats(stats: readonly EventStatsSnapshot[]): string {
   return renderTable(
     ['event', 'count', 'min', 'avg', 'max', 'total'],
-    stats.map((s) => [s.name, String(s.count), formatDuration(s.minNs), formatDuration(s.avgNs), formatDuration(s.maxNs), formatDuration(s.totalNs)]),
+    stats.map((s) => [
+      s.name,
+      String(s.count),
+      formatDuration(s.minNs),
+      formatDuration(s.avgNs),
+      formatDuration(s.maxNs),
+      formatDuration(s.totalNs),
+    ]),
   );
 }
 
@@ -117,7 +140,9 @@ export function renderEvent(event: TraceEvent): string {
  */
 export function toJsonValue(value: unknown): unknown {
   if (typeof value === 'bigint') {
-    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString();
   }
   if (Array.isArray(value)) return value.map(toJsonValue);
   if (value !== null && typeof value === 'object') {

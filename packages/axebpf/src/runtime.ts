@@ -14,12 +14,18 @@ import {
 import { MockPlatform, type Platform } from './platform.js';
 import { StatsCollector } from './stats.js';
 
-type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (
+  x: infer I,
+) => void
+  ? I
+  : never;
 
 /** The APIs contributed by a list of features, keyed by each feature's `key`. */
 export type FeatureApis<F extends readonly Feature[]> = UnionToIntersection<
   {
-    [I in keyof F]: F[I] extends Feature<FeatureName, infer K, infer A> ? { readonly [P in K]: A } : never;
+    [I in keyof F]: F[I] extends Feature<FeatureName, infer K, infer A>
+      ? { readonly [P in K]: A }
+      : never;
   }[number]
 >;
 
@@ -74,22 +80,36 @@ export interface RuntimeOptions<F extends readonly Feature[]> {
  * rt.tracepoints; // typed
  * ```
  */
-export function createRuntime<const F extends readonly Feature[]>(options: RuntimeOptions<F>): Runtime<F> {
+export function createRuntime<const F extends readonly Feature[]>(
+  options: RuntimeOptions<F>,
+): Runtime<F> {
   const byName = new Map<FeatureName, Feature>();
   for (const feature of options.features) {
     if (!(feature.name in FEATURE_REQUIRES)) {
-      throw new FeatureError({ code: 'UNKNOWN_FEATURE', feature: feature.name, message: `unknown feature \`${String(feature.name)}\`` });
+      throw new FeatureError({
+        code: 'UNKNOWN_FEATURE',
+        feature: feature.name,
+        message: `unknown feature \`${String(feature.name)}\``,
+      });
     }
     if (byName.has(feature.name)) {
-      throw new FeatureError({ code: 'DUPLICATE_FEATURE', feature: feature.name, message: `feature \`${feature.name}\` was passed twice` });
+      throw new FeatureError({
+        code: 'DUPLICATE_FEATURE',
+        feature: feature.name,
+        message: `feature \`${feature.name}\` was passed twice`,
+      });
     }
     byName.set(feature.name, feature);
   }
-  const requiresOf = (feature: Feature): FeatureName[] => [...new Set([...FEATURE_REQUIRES[feature.name], ...feature.requires])];
+  const requiresOf = (feature: Feature): FeatureName[] => [
+    ...new Set([...FEATURE_REQUIRES[feature.name], ...feature.requires]),
+  ];
   for (const feature of options.features) {
     const missing = requiresOf(feature).filter((name) => !byName.has(name));
     if (missing.length > 0) {
-      const how = missing.map((m) => `\`${FEATURE_IMPORTS[m].factory}\` from \`${FEATURE_IMPORTS[m].subpath}\``).join(' and ');
+      const how = missing
+        .map((m) => `\`${FEATURE_IMPORTS[m].factory}\` from \`${FEATURE_IMPORTS[m].subpath}\``)
+        .join(' and ');
       throw new FeatureError({
         code: 'MISSING_FEATURE',
         feature: feature.name,
@@ -121,7 +141,12 @@ export function createRuntime<const F extends readonly Feature[]>(options: Runti
     stats,
     use(name) {
       if (!apis.has(name)) {
-        throw new FeatureError({ code: 'MISSING_FEATURE', feature: name, missing: [name], message: `feature \`${name}\` is not set up in this runtime` });
+        throw new FeatureError({
+          code: 'MISSING_FEATURE',
+          feature: name,
+          missing: [name],
+          message: `feature \`${name}\` is not set up in this runtime`,
+        });
       }
       return apis.get(name);
     },

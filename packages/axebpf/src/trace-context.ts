@@ -42,7 +42,11 @@ const DURATION_FIELDS = ['guest_ns', 'duration_ns'];
  * @param fields - the tracepoint's integer field names, in declaration order.
  * @returns the field names for vm_id, vcpu_id, arg0 (duration) and arg1..arg3.
  */
-export function traceContextPlan(fields: readonly string[]): { vm?: string; vcpu?: string; args: (string | undefined)[] } {
+export function traceContextPlan(fields: readonly string[]): {
+  vm?: string;
+  vcpu?: string;
+  args: (string | undefined)[];
+} {
   const duration = DURATION_FIELDS.find((f) => fields.includes(f));
   const rest = fields.filter((f) => f !== 'vm_id' && f !== 'vcpu_id' && f !== duration).slice(0, 3);
   return {
@@ -52,7 +56,14 @@ export function traceContextPlan(fields: readonly string[]): { vm?: string; vcpu
   };
 }
 
-const asU64 = (v: unknown): bigint => (typeof v === 'bigint' ? BigInt.asUintN(64, v) : typeof v === 'number' ? BigInt.asUintN(64, BigInt(Math.trunc(v))) : v === true ? 1n : 0n);
+const asU64 = (v: unknown): bigint =>
+  typeof v === 'bigint'
+    ? BigInt.asUintN(64, v)
+    : typeof v === 'number'
+      ? BigInt.asUintN(64, BigInt(Math.trunc(v)))
+      : v === true
+        ? 1n
+        : 0n;
 
 /**
  * Fills a `TraceContext` from a tracepoint record.
@@ -61,13 +72,25 @@ const asU64 = (v: unknown): bigint => (typeof v === 'bigint' ? BigInt.asUintN(64
  * @param plan - from {@link traceContextPlan}.
  * @returns `out`.
  */
-export function fillTraceContext(out: Uint8Array, record: TraceRecord, plan: ReturnType<typeof traceContextPlan>): Uint8Array {
+export function fillTraceContext(
+  out: Uint8Array,
+  record: TraceRecord,
+  plan: ReturnType<typeof traceContextPlan>,
+): Uint8Array {
   const v = new DataView(out.buffer, out.byteOffset, TRACE_CONTEXT_SIZE);
   v.setUint32(TRACE_CONTEXT.tracepointId, record.id >>> 0, true);
   v.setUint32(4, 0, true);
   v.setBigUint64(TRACE_CONTEXT.timestampNs, BigInt.asUintN(64, record.timeNs), true);
-  v.setUint32(TRACE_CONTEXT.vmId, plan.vm === undefined ? 0 : Number(asU64(record.field(plan.vm)) & 0xffffffffn), true);
-  v.setUint32(TRACE_CONTEXT.vcpuId, plan.vcpu === undefined ? 0 : Number(asU64(record.field(plan.vcpu)) & 0xffffffffn), true);
+  v.setUint32(
+    TRACE_CONTEXT.vmId,
+    plan.vm === undefined ? 0 : Number(asU64(record.field(plan.vm)) & 0xffffffffn),
+    true,
+  );
+  v.setUint32(
+    TRACE_CONTEXT.vcpuId,
+    plan.vcpu === undefined ? 0 : Number(asU64(record.field(plan.vcpu)) & 0xffffffffn),
+    true,
+  );
   for (let i = 0; i < 4; i++) {
     const f = plan.args[i];
     v.setBigUint64(TRACE_CONTEXT.arg0 + 8 * i, f === undefined ? 0n : asU64(record.field(f)), true);

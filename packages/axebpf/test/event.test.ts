@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { decodeTraceEvent, encodeTraceEvent, EventRing, TRACE_EVENT_SIZE, type EventInput } from '../src/index.js';
+import {
+  decodeTraceEvent,
+  encodeTraceEvent,
+  EventRing,
+  TRACE_EVENT_SIZE,
+  type EventInput,
+} from '../src/index.js';
 
 const ev = (i: number, over: Partial<EventInput> = {}): EventInput => ({
   timestampNs: BigInt(1000 + i),
@@ -16,7 +22,16 @@ const ev = (i: number, over: Partial<EventInput> = {}): EventInput => ({
 describe('TraceEvent encoding', () => {
   it('lays the record out as the Rust repr(C) struct: 64 bytes, fields at their offsets', () => {
     const bytes = encodeTraceEvent(
-      { timestampNs: 0x0102030405060708n, probeType: 'kretprobe', cpuId: 0x1ff, vmId: 0x1234, eventId: 0xdeadbeef, name: 'x', args: [1n, 2n, 3n, 0xffffffffffffffffn], durationNs: 99n },
+      {
+        timestampNs: 0x0102030405060708n,
+        probeType: 'kretprobe',
+        cpuId: 0x1ff,
+        vmId: 0x1234,
+        eventId: 0xdeadbeef,
+        name: 'x',
+        args: [1n, 2n, 3n, 0xffffffffffffffffn],
+        durationNs: 99n,
+      },
       5,
     );
     expect(bytes.length).toBe(TRACE_EVENT_SIZE);
@@ -49,7 +64,13 @@ describe('EventRing', () => {
     const ring = new EventRing({ capacity: 4 });
     const kept = [0, 1, 2, 3, 4, 5].map((i) => ring.emit(ev(i)));
     expect(kept).toEqual([true, true, true, true, false, false]);
-    expect(ring.stats()).toEqual({ emitted: 6, lost: 2, pending: 4, capacity: 4, mode: 'drop-newest' });
+    expect(ring.stats()).toEqual({
+      emitted: 6,
+      lost: 2,
+      pending: 4,
+      capacity: 4,
+      mode: 'drop-newest',
+    });
     expect(ring.drain().map((e) => e.args[0])).toEqual([0n, 1n, 2n, 3n]);
     expect(ring.stats().pending).toBe(0);
   });
@@ -68,18 +89,28 @@ describe('EventRing', () => {
     expect(ring.stats()).toMatchObject({ capacity: 2, pending: 2, lost: 2 });
     ring.configure({ capacity: 8, mode: 'overwrite-oldest' });
     for (let i = 4; i < 12; i++) ring.emit(ev(i));
-    expect(ring.stats()).toMatchObject({ capacity: 8, pending: 8, lost: 4, mode: 'overwrite-oldest' });
+    expect(ring.stats()).toMatchObject({
+      capacity: 8,
+      pending: 8,
+      lost: 4,
+      mode: 'overwrite-oldest',
+    });
     expect(ring.drain().map((e) => e.args[0])).toEqual([4n, 5n, 6n, 7n, 8n, 9n, 10n, 11n]);
     expect(() => ring.configure({ capacity: 0 })).toThrow(RangeError);
   });
 
   it('drains at most max events, oldest first, and filters by probe type and VM', () => {
     const ring = new EventRing({ capacity: 16 });
-    for (let i = 0; i < 6; i++) ring.emit(ev(i, i === 4 ? { probeType: 'hprobe', name: 'hprobe' } : {}));
+    for (let i = 0; i < 6; i++)
+      ring.emit(ev(i, i === 4 ? { probeType: 'hprobe', name: 'hprobe' } : {}));
     expect(ring.peek({ vmId: 2 }).map((e) => e.args[0])).toEqual([1n, 4n]);
     expect(ring.peek({ probeTypes: ['hprobe'] }).map((e) => e.name)).toEqual(['hprobe']);
     expect(ring.drain({ max: 2 }).map((e) => e.args[0])).toEqual([0n, 1n]);
-    expect(ring.drain({ filter: { name: /run_exit/ } }).map((e) => e.args[0])).toEqual([2n, 3n, 5n]);
+    expect(ring.drain({ filter: { name: /run_exit/ } }).map((e) => e.args[0])).toEqual([
+      2n,
+      3n,
+      5n,
+    ]);
   });
 
   it('lets followers see every event, even ones the full ring drops', () => {

@@ -1,10 +1,24 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { createRuntime, defineFeature, type RuntimeCore } from '../src/index.js';
 
-interface SymbolsApi { lookup(addr: bigint): string }
-interface TracepointsApi { enable(name: string): boolean }
-const symbolsLike = defineFeature<'symbols', 'symbols', SymbolsApi>({ name: 'symbols', key: 'symbols', requires: [], setup: () => ({ api: { lookup: (_addr: bigint) => 'sym' } }) });
-const tracepointsLike = defineFeature<'tracepoints', 'tracepoints', TracepointsApi>({ name: 'tracepoints', key: 'tracepoints', requires: ['symbols'], setup: () => ({ api: { enable: (_name: string) => true } }) });
+interface SymbolsApi {
+  lookup(addr: bigint): string;
+}
+interface TracepointsApi {
+  enable(name: string): boolean;
+}
+const symbolsLike = defineFeature<'symbols', 'symbols', SymbolsApi>({
+  name: 'symbols',
+  key: 'symbols',
+  requires: [],
+  setup: () => ({ api: { lookup: (_addr: bigint) => 'sym' } }),
+});
+const tracepointsLike = defineFeature<'tracepoints', 'tracepoints', TracepointsApi>({
+  name: 'tracepoints',
+  key: 'tracepoints',
+  requires: ['symbols'],
+  setup: () => ({ api: { enable: (_name: string) => true } }),
+});
 
 describe('Runtime type', () => {
   it('has exactly the APIs of the features passed', () => {

@@ -1,10 +1,26 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bucketHigh, bucketLow, log2Bucket, Log2Histogram, renderHistogram, StatsCollector, renderStats, formatDuration, toJsonValue, DECADE_LABELS, decadeBucket, decadePercentile, renderDecadeHistogram } from '../src/index.js';
+import {
+  bucketHigh,
+  bucketLow,
+  log2Bucket,
+  Log2Histogram,
+  renderHistogram,
+  StatsCollector,
+  renderStats,
+  formatDuration,
+  toJsonValue,
+  DECADE_LABELS,
+  decadeBucket,
+  decadePercentile,
+  renderDecadeHistogram,
+} from '../src/index.js';
 
 describe('log2 buckets', () => {
   it('puts 0 in bucket 0 and v in [2^(k-1), 2^k) for bucket k', () => {
-    expect([0, 1, 2, 3, 4, 1023, 1024, 2 ** 32 - 1, 2 ** 32, 2 ** 52].map(log2Bucket)).toEqual([0, 1, 2, 2, 3, 10, 11, 32, 33, 53]);
+    expect([0, 1, 2, 3, 4, 1023, 1024, 2 ** 32 - 1, 2 ** 32, 2 ** 52].map(log2Bucket)).toEqual([
+      0, 1, 2, 2, 3, 10, 11, 32, 33, 53,
+    ]);
     fc.assert(
       fc.property(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), (v) => {
         const k = log2Bucket(v);
@@ -32,15 +48,24 @@ describe('Log2Histogram percentiles', () => {
 
   it('stays within the bucket of the exact percentile for random data', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 1e9 }), { minLength: 1, maxLength: 200 }), fc.integer({ min: 1, max: 100 }), (values, p) => {
-        const h = new Log2Histogram();
-        values.forEach((v) => h.record(v));
-        const sorted = [...values].sort((a, b) => a - b);
-        const exact = sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
-        const est = h.percentile(p)!;
-        const k = log2Bucket(exact);
-        return est >= Math.min(bucketLow(k), sorted[0]!) && est <= Math.max(bucketHigh(k), sorted.at(-1)!) && est >= sorted[0]! && est <= sorted.at(-1)!;
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 1e9 }), { minLength: 1, maxLength: 200 }),
+        fc.integer({ min: 1, max: 100 }),
+        (values, p) => {
+          const h = new Log2Histogram();
+          values.forEach((v) => h.record(v));
+          const sorted = [...values].sort((a, b) => a - b);
+          const exact = sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+          const est = h.percentile(p)!;
+          const k = log2Bucket(exact);
+          return (
+            est >= Math.min(bucketLow(k), sorted[0]!) &&
+            est <= Math.max(bucketHigh(k), sorted.at(-1)!) &&
+            est >= sorted[0]! &&
+            est <= sorted.at(-1)!
+          );
+        },
+      ),
     );
   });
 
@@ -71,7 +96,15 @@ describe('StatsCollector', () => {
     s.record('vmm:vcpu_run_exit', 20n, 300n);
     s.record('vmm:vcpu_run_exit', 30n); // no duration
     s.record('vmm:hypercall', 40n);
-    expect(s.get('vmm:vcpu_run_exit')).toMatchObject({ count: 3, lastTimestampNs: 30n, durationSamples: 2, minNs: 100, maxNs: 300, avgNs: 200, totalNs: 400 });
+    expect(s.get('vmm:vcpu_run_exit')).toMatchObject({
+      count: 3,
+      lastTimestampNs: 30n,
+      durationSamples: 2,
+      minNs: 100,
+      maxNs: 300,
+      avgNs: 200,
+      totalNs: 400,
+    });
     expect(s.top(1).map((x) => x.name)).toEqual(['vmm:vcpu_run_exit']);
     expect(renderStats(s.all()).split('\n')[2]).toMatch(/^vmm:hypercall\s+1\s+-\s+-\s+-\s+0ns$/);
   });
@@ -79,8 +112,16 @@ describe('StatsCollector', () => {
 
 describe('output helpers', () => {
   it('formats durations with units and converts bigints for JSON', () => {
-    expect([850, 12_300, 4_500_000, 1_200_000_000].map(formatDuration)).toEqual(['850ns', '12.3us', '4.50ms', '1.20s']);
-    expect(toJsonValue({ a: 5n, b: [2n ** 64n - 1n] })).toEqual({ a: 5, b: ['18446744073709551615'] });
+    expect([850, 12_300, 4_500_000, 1_200_000_000].map(formatDuration)).toEqual([
+      '850ns',
+      '12.3us',
+      '4.50ms',
+      '1.20s',
+    ]);
+    expect(toJsonValue({ a: 5n, b: [2n ** 64n - 1n] })).toEqual({
+      a: 5,
+      b: ['18446744073709551615'],
+    });
   });
 });
 
@@ -90,7 +131,11 @@ describe('Log2Histogram.fromBuckets', () => {
     const recorded = new Log2Histogram();
     for (const v of samples) recorded.record(v);
     const snap = recorded.snapshot();
-    const rebuilt = Log2Histogram.fromBuckets(snap.buckets, { min: 3, max: 40000, sum: snap.sum }).snapshot();
+    const rebuilt = Log2Histogram.fromBuckets(snap.buckets, {
+      min: 3,
+      max: 40000,
+      sum: snap.sum,
+    }).snapshot();
     expect(rebuilt).toEqual(snap);
   });
 
@@ -103,7 +148,21 @@ describe('Log2Histogram.fromBuckets', () => {
 
 describe('decade histogram (the Rust original buckets)', () => {
   it('places values as the original: a bound goes to the next bucket, huge values to >1s', () => {
-    expect([0, 999, 1000, 9_999, 10_000, 500_000, 1_000_000, 50_000_000, 999_999_999, 1_000_000_000, Number.MAX_SAFE_INTEGER].map(decadeBucket)).toEqual([0, 0, 1, 1, 2, 3, 4, 5, 6, 7, 7]);
+    expect(
+      [
+        0,
+        999,
+        1000,
+        9_999,
+        10_000,
+        500_000,
+        1_000_000,
+        50_000_000,
+        999_999_999,
+        1_000_000_000,
+        Number.MAX_SAFE_INTEGER,
+      ].map(decadeBucket),
+    ).toEqual([0, 0, 1, 1, 2, 3, 4, 5, 6, 7, 7]);
     expect(DECADE_LABELS.map((l) => l.length)).toEqual(Array(8).fill(10));
   });
 
@@ -124,6 +183,8 @@ describe('decade histogram (the Rust original buckets)', () => {
     const text = renderDecadeHistogram(s.get('e')!.decadeBuckets, 'LATENCY HISTOGRAM (e):');
     expect(text.split('\n')[2]).toBe(`      1-10us:        2 ${'|'.repeat(40)}`);
     expect(text).toContain('P50=10.0us P90=10.0us P99=10.0us'); // floor(4 x 0.99) = 3 samples: bucket 1
-    expect(renderDecadeHistogram([0, 0, 0, 0, 0, 0, 0, 2], 't')).toContain('P50=>1s P90=>1s P99=>1s');
+    expect(renderDecadeHistogram([0, 0, 0, 0, 0, 0, 0, 2], 't')).toContain(
+      'P50=>1s P90=>1s P99=>1s',
+    );
   });
 });

@@ -29,7 +29,10 @@ function setup(guest = 'smp') {
     pidTgid: () => ref.vmm!.platform.pidTgid(),
     comm: () => ref.vmm!.platform.comm(),
   };
-  const rt = createRuntime({ features: [symbols(), tracepoints(), ebpfRuntime(), precompiled(), hprobe()] as const, platform });
+  const rt = createRuntime({
+    features: [symbols(), tracepoints(), ebpfRuntime(), precompiled(), hprobe()] as const,
+    platform,
+  });
   const vmm = new Vmm({ tracepoints: rt.tracepoints, loadImage: bundledImage });
   ref.vmm = vmm;
   rt.symbols.load('axvisor', vmm.hypImage!.kallsyms);
@@ -37,7 +40,9 @@ function setup(guest = 'smp') {
   // with these on, the image also calls hyp_trace (probed like every other function)
   rt.tracepoints.enable('vmm:vcpu_run_exit');
   rt.tracepoints.enable('vmm:hypercall');
-  const vm = vmm.createVm(parseVmConfig(readFileSync(`${configs}${guest}.toml`, 'utf8'), `${guest}.toml`));
+  const vm = vmm.createVm(
+    parseVmConfig(readFileSync(`${configs}${guest}.toml`, 'utf8'), `${guest}.toml`),
+  );
   return { rt, vmm, vm };
 }
 
@@ -48,7 +53,11 @@ function run(vmm: Vmm, vm: Vm) {
     console: vm.console,
     stop: vm.stopReason,
     time: vmm.timeNs,
-    vcpus: vm.vcpus.map((v) => ({ insns: v.insns, exits: Object.fromEntries(v.exits), state: v.state })),
+    vcpus: vm.vcpus.map((v) => ({
+      insns: v.insns,
+      exits: Object.fromEntries(v.exits),
+      state: v.state,
+    })),
     calls: Object.fromEntries(vm.hypCalls()),
   };
 }
@@ -62,7 +71,13 @@ describe('hprobe on the EL2 image', () => {
   })();
 
   it('the EL2 image saves the frame in the layout the kprobe manager reads', () => {
-    expect(PT_REGS).toEqual({ X: PT_REGS_OFFSET.REGS, SP: PT_REGS_OFFSET.SP, PC: PT_REGS_OFFSET.PC, PSTATE: PT_REGS_OFFSET.PSTATE, SIZE: PT_REGS_MIN_SIZE });
+    expect(PT_REGS).toEqual({
+      X: PT_REGS_OFFSET.REGS,
+      SP: PT_REGS_OFFSET.SP,
+      PC: PT_REGS_OFFSET.PC,
+      PSTATE: PT_REGS_OFFSET.PSTATE,
+      SIZE: PT_REGS_MIN_SIZE,
+    });
     expect(HPROBE_CONTEXT_SIZE).toBe(PT_REGS.SIZE);
   });
 
@@ -81,7 +96,15 @@ describe('hprobe on the EL2 image', () => {
       expect([fn, after]).toEqual([fn, baseline]);
       const rows = rt.hprobe.list();
       const calls = baseline.calls[fn]!;
-      expect([fn, rows.map((r) => [r.ret, r.hits])]).toEqual([fn, fn === 'vcpu_run' ? [[false, calls]] : [[false, calls], [true, calls]]]);
+      expect([fn, rows.map((r) => [r.ret, r.hits])]).toEqual([
+        fn,
+        fn === 'vcpu_run'
+          ? [[false, calls]]
+          : [
+              [false, calls],
+              [true, calls],
+            ],
+      ]);
       expect(rt.ebpf.program('p').stats.runs).toBe(fn === 'vcpu_run' ? calls : 2 * calls);
       probedCalls += calls;
       expect(rt.hprobe.detach(fn)).toBe(fn === 'vcpu_run' ? 1 : 2);
@@ -99,11 +122,21 @@ describe('hprobe on the EL2 image', () => {
     rt.hprobe.attach('axvisor:handle_exit', 'hprobe_exit', { ret: true });
     const events = rt.events;
     const r = run(vmm, vm);
-    expect(r.console).toBe(readFileSync(fileURLToPath(new URL('../../axvisor-vmm/guests/hello/qemu.console.txt', import.meta.url)), 'utf8'));
-    const exits = [...rt.tracepoints.pipe.readText().matchAll(/vcpu_run_exit: vm_id=\d+ vcpu_id=0 reason=(\d+) pc=(0x[0-9a-f]+)/g)].map((m) => ({ reason: BigInt(m[1]!), pc: BigInt(m[2]!) }));
+    expect(r.console).toBe(
+      readFileSync(
+        fileURLToPath(new URL('../../axvisor-vmm/guests/hello/qemu.console.txt', import.meta.url)),
+        'utf8',
+      ),
+    );
+    const exits = [
+      ...rt.tracepoints.pipe
+        .readText()
+        .matchAll(/vcpu_run_exit: vm_id=\d+ vcpu_id=0 reason=(\d+) pc=(0x[0-9a-f]+)/g),
+    ].map((m) => ({ reason: BigInt(m[1]!), pc: BigInt(m[2]!) }));
     expect(exits.length).toBe(r.calls['handle_exit']);
     expect(exits.filter((e) => e.reason === 8n).length).toBeGreaterThan(0);
-    const ring = (name: string) => rt.ebpf.maps().find((m) => m.name.endsWith(name))!.map as RingBufMap;
+    const ring = (name: string) =>
+      rt.ebpf.maps().find((m) => m.name.endsWith(name))!.map as RingBufMap;
     const args: bigint[][] = [];
     ring('probe_events').consume((d) => {
       const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
@@ -121,20 +154,27 @@ describe('hprobe on the EL2 image', () => {
       expect(x3).toBe(exits[i]!.pc);
     });
     const rets: bigint[] = [];
-    ring('probe_returns').consume((d) => rets.push(new DataView(d.buffer, d.byteOffset, d.byteLength).getBigUint64(8, true)));
+    ring('probe_returns').consume((d) =>
+      rets.push(new DataView(d.buffer, d.byteOffset, d.byteLength).getBigUint64(8, true)),
+    );
     expect(rets).toEqual(exits.map((e) => e.reason));
     // the event pipeline: hprobe events with x0-x3, hretprobe events with the value and a duration
     const all = events.drain({ filter: { probeTypes: ['hprobe', 'hretprobe'] } });
     const hp = all.filter((e) => e.probeType === 'hprobe');
     const hr = all.filter((e) => e.probeType === 'hretprobe');
     expect(hp.length).toBe(exits.length);
-    expect(hp[0]).toMatchObject({ name: 'handle_exit', eventId: Number(entry & 0xffffffffn), vmId: vm.id, args: args[0]!.slice(1) });
+    expect(hp[0]).toMatchObject({
+      name: 'handle_exit',
+      eventId: Number(entry & 0xffffffffn),
+      vmId: vm.id,
+      args: args[0]!.slice(1),
+    });
     expect(hr.map((e) => e.args[0])).toEqual(rets);
     expect(hr.every((e) => e.durationNs > 10n)).toBe(true);
   });
 
   it('probes each class of displaced instruction in the C code (stepped from a slot, simulated) without changing the run', () => {
-    const bits = (w: number, mask: number, value: number) => ((w & mask) >>> 0) === value;
+    const bits = (w: number, mask: number, value: number) => (w & mask) >>> 0 === value;
     // one probe point per kind of instruction found in the image's code
     const kinds: [string, (w: number) => boolean][] = [
       ['bl (simulated)', (w) => w >>> 26 === 0x25],
@@ -157,7 +197,11 @@ describe('hprobe on the EL2 image', () => {
     let hit = 0;
     for (const [kind, match] of kinds) {
       let at: bigint | undefined;
-      for (let off = 0; off < size; off += 4) if (match(words.getUint32(off, true))) { at = start + BigInt(off); break; }
+      for (let off = 0; off < size; off += 4)
+        if (match(words.getUint32(off, true))) {
+          at = start + BigInt(off);
+          break;
+        }
       expect([kind, at === undefined]).toEqual([kind, false]);
       const { rt, vmm, vm } = setup();
       rt.ebpf.load('p', NOP_PROG, { contextSize: HPROBE_CONTEXT_SIZE });
@@ -181,7 +225,9 @@ describe('hprobe on the EL2 image', () => {
     };
     const a = once();
     expect(a.length).toBeGreaterThan(50);
-    expect(new Set(a.filter((e) => e.probeType === 'hretprobe').map((e) => e.durationNs)).size).toBeGreaterThan(1); // MMIO and hypercall exits take different paths
+    expect(
+      new Set(a.filter((e) => e.probeType === 'hretprobe').map((e) => e.durationNs)).size,
+    ).toBeGreaterThan(1); // MMIO and hypercall exits take different paths
     expect(once()).toEqual(a);
   });
 
@@ -200,20 +246,54 @@ describe('hprobe on the EL2 image', () => {
     rt.ebpf.load('p', NOP_PROG, { contextSize: HPROBE_CONTEXT_SIZE });
     rt.hprobe.attach('handle_hvc', 'p');
     rt.hprobe.attach('handle_hvc', 'p', { ret: true }); // entry + return coexist
-    expect(() => rt.hprobe.attach('handle_hvc', 'p')).toThrowError(expect.objectContaining({ code: 'ALREADY_EXISTS', message: 'kprobe already registered at this address' }));
+    expect(() => rt.hprobe.attach('handle_hvc', 'p')).toThrowError(
+      expect.objectContaining({
+        code: 'ALREADY_EXISTS',
+        message: 'kprobe already registered at this address',
+      }),
+    );
     expect(() => rt.hprobe.attach(vmm.hypImage!.address('handle_hvc')! + 4n, 'p')).not.toThrow();
-    expect(() => rt.hprobe.attach('nope_fn', 'p')).toThrowError(expect.objectContaining({ code: 'NOT_FOUND' }));
-    expect(() => rt.hprobe.attach(0x4000_0000n, 'p')).toThrowError(expect.objectContaining({ code: 'NOT_FOUND', cause: expect.objectContaining({ code: 'UNKNOWN_ADDRESS' }) }));
-    expect(() => rt.hprobe.attach(vmm.hypImage!.address('handle_wfi')! + 2n, 'p')).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT', cause: expect.objectContaining({ code: 'UNALIGNED_ADDRESS' }) }));
-    expect(() => rt.hprobe.attach('handle_wfi', 'no_such_prog')).toThrowError(expect.objectContaining({ code: 'NOT_FOUND' }));
-    expect(() => rt.hprobe.attach('__guest_enter', 'p')).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('exception entry') }));
+    expect(() => rt.hprobe.attach('nope_fn', 'p')).toThrowError(
+      expect.objectContaining({ code: 'NOT_FOUND' }),
+    );
+    expect(() => rt.hprobe.attach(0x4000_0000n, 'p')).toThrowError(
+      expect.objectContaining({
+        code: 'NOT_FOUND',
+        cause: expect.objectContaining({ code: 'UNKNOWN_ADDRESS' }),
+      }),
+    );
+    expect(() => rt.hprobe.attach(vmm.hypImage!.address('handle_wfi')! + 2n, 'p')).toThrowError(
+      expect.objectContaining({
+        code: 'INVALID_ARGUMENT',
+        cause: expect.objectContaining({ code: 'UNALIGNED_ADDRESS' }),
+      }),
+    );
+    expect(() => rt.hprobe.attach('handle_wfi', 'no_such_prog')).toThrowError(
+      expect.objectContaining({ code: 'NOT_FOUND' }),
+    );
+    expect(() => rt.hprobe.attach('__guest_enter', 'p')).toThrowError(
+      expect.objectContaining({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining('exception entry'),
+      }),
+    );
     // a HLT (a host call) cannot run out of line: the kprobe decoder rejects it
     const img = vmm.hypImage!;
     const start = img.address('host_exit')!;
     let hltAt = start;
-    while (new DataView(vmm.readHyp(hltAt, 4).buffer).getUint32(0, true) >>> 21 !== 0x6a2) hltAt += 4n;
-    expect(() => rt.hprobe.attach(hltAt, 'p')).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT', cause: expect.objectContaining({ code: 'REJECTED_INSN' }) }));
-    expect(rt.hprobe.list().map((r) => [r.name, r.ret])).toEqual([['handle_hvc', false], ['handle_hvc', true], [`0x${(img.address('handle_hvc')! + 4n).toString(16)}`, false]]);
+    while (new DataView(vmm.readHyp(hltAt, 4).buffer).getUint32(0, true) >>> 21 !== 0x6a2)
+      hltAt += 4n;
+    expect(() => rt.hprobe.attach(hltAt, 'p')).toThrowError(
+      expect.objectContaining({
+        code: 'INVALID_ARGUMENT',
+        cause: expect.objectContaining({ code: 'REJECTED_INSN' }),
+      }),
+    );
+    expect(rt.hprobe.list().map((r) => [r.name, r.ret])).toEqual([
+      ['handle_hvc', false],
+      ['handle_hvc', true],
+      [`0x${(img.address('handle_hvc')! + 4n).toString(16)}`, false],
+    ]);
     rt.hprobe.setEnabled('handle_hvc', false);
     expect(rt.hprobe.list()[0]!.enabled).toBe(false);
     expect(rt.hprobe.detach('handle_hvc')).toBe(2);

@@ -8,7 +8,15 @@ import {
   type FeatureName,
 } from '../src/index.js';
 
-const ALL: FeatureName[] = ['symbols', 'tracepoints', 'runtime', 'precompiled', 'hprobe', 'guest-kprobe', 'testing'];
+const ALL: FeatureName[] = [
+  'symbols',
+  'tracepoints',
+  'runtime',
+  'precompiled',
+  'hprobe',
+  'guest-kprobe',
+  'testing',
+];
 
 // The Cargo implications of Iscreamx/axebpf, restated independently of FEATURE_REQUIRES:
 // tracepoint-support => symbols; hprobe => tracepoint-support; guest-kprobe => hprobe;
@@ -79,7 +87,9 @@ describe('createRuntime feature implications', () => {
 
   it('sets features up in dependency order and disposes them in reverse', () => {
     const log: string[] = [];
-    const rt = createRuntime({ features: [probe('hprobe', log), probe('tracepoints', log), probe('symbols', log)] });
+    const rt = createRuntime({
+      features: [probe('hprobe', log), probe('tracepoints', log), probe('symbols', log)],
+    });
     expect(log).toEqual(['setup symbols', 'setup tracepoints', 'setup hprobe']);
     rt.dispose();
     rt.dispose();
@@ -105,7 +115,14 @@ describe('createRuntime feature implications', () => {
   it('keeps runtimes independent: no shared registries', () => {
     const a = createRuntime({ features: [] });
     const b = createRuntime({ features: [] });
-    a.events.emit({ timestampNs: 1n, probeType: 'tracepoint', cpuId: 0, vmId: 1, eventId: 1, name: 'x' });
+    a.events.emit({
+      timestampNs: 1n,
+      probeType: 'tracepoint',
+      cpuId: 0,
+      vmId: 1,
+      eventId: 1,
+      name: 'x',
+    });
     a.stats.record('x', 1n, 5);
     expect(b.events.stats().emitted).toBe(0);
     expect(b.stats.all()).toEqual([]);
@@ -114,7 +131,14 @@ describe('createRuntime feature implications', () => {
 
   it('disposes features already set up when a later setup throws', () => {
     const log: string[] = [];
-    const broken = defineFeature({ name: 'tracepoints', key: 't', requires: [], setup: () => { throw new Error('boom'); } });
+    const broken = defineFeature({
+      name: 'tracepoints',
+      key: 't',
+      requires: [],
+      setup: () => {
+        throw new Error('boom');
+      },
+    });
     expect(() => createRuntime({ features: [probe('symbols', log), broken] })).toThrow('boom');
     expect(log).toEqual(['setup symbols', 'dispose symbols']);
   });

@@ -7,7 +7,10 @@ import { tracepoints } from '../src/features/tracepoints.js';
 
 describe('testing', () => {
   it('drives the mock platform, fires tracepoints and runs assembled programs', () => {
-    const rt = createRuntime({ features: [symbols(), tracepoints(), ebpfRuntime(), testing()] as const, platform: new MockPlatform() });
+    const rt = createRuntime({
+      features: [symbols(), tracepoints(), ebpfRuntime(), testing()] as const,
+      platform: new MockPlatform(),
+    });
     rt.testing.platform.setContext({ vmId: 3, vcpuId: 1, exitReason: 2 });
     expect(rt.testing.runAsm('call 100\nexit')).toBe(3n);
     expect(rt.testing.runAsm('ldxb %r0, [%r1+1]\nexit', new Uint8Array([5, 6]))).toBe(6n);
@@ -18,7 +21,9 @@ describe('testing', () => {
     rt.testing.fire('test:tick', 7);
     rt.testing.fire('test:tick', 8);
     expect(seen).toEqual([7, 8]);
-    expect(() => rt.testing.fire('test:nope')).toThrowError(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => rt.testing.fire('test:nope')).toThrowError(
+      expect.objectContaining({ code: 'NOT_FOUND' }),
+    );
   });
 
   it('says which feature or platform is missing', () => {

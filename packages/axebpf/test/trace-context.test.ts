@@ -4,25 +4,51 @@
 import { bundledConfig, bundledImage, BUNDLED_VMS, parseVmConfig, Vmm } from '@axebpf/axvisor-vmm';
 import { defineEvent } from '@axebpf/tracepoint';
 import { describe, expect, it } from 'vitest';
-import { createRuntime, MockPlatform, TRACE_CONTEXT, TRACE_CONTEXT_SIZE, traceContextPlan } from '../src/index.js';
+import {
+  createRuntime,
+  MockPlatform,
+  TRACE_CONTEXT,
+  TRACE_CONTEXT_SIZE,
+  traceContextPlan,
+} from '../src/index.js';
 import type { Platform } from '../src/index.js';
 import { contextKindOfSection, ebpfRuntime } from '../src/features/ebpf-runtime.js';
 import { precompiled } from '../src/features/precompiled.js';
 import { symbols } from '../src/features/symbols.js';
 import { tracepoints } from '../src/features/tracepoints.js';
 
-function rows(map: { forEach(visit: (k: Uint8Array, v: Uint8Array) => boolean | void): void }): string[] {
+function rows(map: {
+  forEach(visit: (k: Uint8Array, v: Uint8Array) => boolean | void): void;
+}): string[] {
   const out: string[] = [];
-  map.forEach((k, v) => void out.push(`${Buffer.from(k).toString('hex')}=${Buffer.from(v).toString('hex')}`));
+  map.forEach(
+    (k, v) => void out.push(`${Buffer.from(k).toString('hex')}=${Buffer.from(v).toString('hex')}`),
+  );
   return out.sort();
 }
 
 describe('TraceContext ABI', () => {
   it('is 64 bytes with the original offsets', () => {
     expect(TRACE_CONTEXT_SIZE).toBe(64);
-    expect(TRACE_CONTEXT).toEqual({ tracepointId: 0, timestampNs: 8, vmId: 16, vcpuId: 20, arg0: 24, arg1: 32, arg2: 40, arg3: 48, probeType: 56 });
-    expect(traceContextPlan(['vm_id', 'vcpu_id', 'exit_reason', 'pc', 'guest_ns'])).toEqual({ vm: 'vm_id', vcpu: 'vcpu_id', args: ['guest_ns', 'exit_reason', 'pc', undefined] });
-    expect(traceContextPlan(['status', 'duration_ns'])).toEqual({ args: ['duration_ns', 'status', undefined, undefined] });
+    expect(TRACE_CONTEXT).toEqual({
+      tracepointId: 0,
+      timestampNs: 8,
+      vmId: 16,
+      vcpuId: 20,
+      arg0: 24,
+      arg1: 32,
+      arg2: 40,
+      arg3: 48,
+      probeType: 56,
+    });
+    expect(traceContextPlan(['vm_id', 'vcpu_id', 'exit_reason', 'pc', 'guest_ns'])).toEqual({
+      vm: 'vm_id',
+      vcpu: 'vcpu_id',
+      args: ['guest_ns', 'exit_reason', 'pc', undefined],
+    });
+    expect(traceContextPlan(['status', 'duration_ns'])).toEqual({
+      args: ['duration_ns', 'status', undefined, undefined],
+    });
   });
 
   it('is chosen by section: bare `tracepoint` and `axebpf/...` get it, Linux sections the record', () => {
@@ -43,7 +69,10 @@ describe('TraceContext ABI', () => {
       pidTgid: () => ref.vmm?.platform.pidTgid() ?? 0n,
       comm: () => ref.vmm?.platform.comm() ?? 'axvisor',
     };
-    const rt = createRuntime({ features: [symbols(), tracepoints(), ebpfRuntime(), precompiled()] as const, platform });
+    const rt = createRuntime({
+      features: [symbols(), tracepoints(), ebpfRuntime(), precompiled()] as const,
+      platform,
+    });
     const vmm = new Vmm({ tracepoints: rt.tracepoints, loadImage: bundledImage });
     ref.vmm = vmm;
     for (const name of ['vmexit_stats', 'vmexit_stats_tc']) {
@@ -52,20 +81,36 @@ describe('TraceContext ABI', () => {
       rt.ebpf.attach(name, 'vmm:vcpu_run_exit');
     }
     rt.tracepoints.enable('vmm:vcpu_run_exit');
-    for (const n of BUNDLED_VMS) vmm.startVm(vmm.createVm(parseVmConfig(bundledConfig(n), `${n}.toml`)).id);
+    for (const n of BUNDLED_VMS)
+      vmm.startVm(vmm.createVm(parseVmConfig(bundledConfig(n), `${n}.toml`)).id);
     vmm.run(100_000_000n);
     const a = rows(rt.ebpf.map('vmexit_stats:exit_stats'));
     const b = rows(rt.ebpf.map('vmexit_stats_tc:exit_stats'));
     expect(a.length).toBeGreaterThan(5);
     expect(b).toEqual(a);
     expect(rt.ebpf.program('vmexit_stats_tc').stats.errors).toBe(0);
-    expect(rt.ebpf.program('vmexit_stats_tc').stats.runs).toBe(rt.tracepoints.counters('vmm:vcpu_run_exit').hits);
+    expect(rt.ebpf.program('vmexit_stats_tc').stats.runs).toBe(
+      rt.tracepoints.counters('vmm:vcpu_run_exit').hits,
+    );
   });
 
   it('runs the original printk (COUNTER_MAP by tracepoint id) and stats (STATS_MAP) programs', () => {
     const platform = new MockPlatform();
-    const rt = createRuntime({ features: [symbols(), tracepoints(), ebpfRuntime(), precompiled()] as const, platform });
-    const cmd = rt.tracepoints.register(defineEvent({ system: 'shell', name: 'shell_command', id: 100, fields: [['status', 'u32'], ['duration_ns', 'u64']] }));
+    const rt = createRuntime({
+      features: [symbols(), tracepoints(), ebpfRuntime(), precompiled()] as const,
+      platform,
+    });
+    const cmd = rt.tracepoints.register(
+      defineEvent({
+        system: 'shell',
+        name: 'shell_command',
+        id: 100,
+        fields: [
+          ['status', 'u32'],
+          ['duration_ns', 'u64'],
+        ],
+      }),
+    );
     for (const name of ['printk', 'stats']) {
       rt.ebpf.loadObject(name, rt.precompiled.object(name));
       rt.ebpf.attach(name, 'shell:shell_command');
@@ -82,7 +127,9 @@ describe('TraceContext ABI', () => {
   });
 
   it('obeys the load flag over the section: the record for a bare-section object', () => {
-    const rt = createRuntime({ features: [symbols(), tracepoints(), ebpfRuntime(), precompiled()] as const });
+    const rt = createRuntime({
+      features: [symbols(), tracepoints(), ebpfRuntime(), precompiled()] as const,
+    });
     const p = rt.ebpf.loadObject('c', rt.precompiled.object('counter'), { context: 'record' });
     expect(p.context).toBe('record');
     expect(rt.ebpf.loadObject('d', rt.precompiled.object('counter')).context).toBe('trace-context');

@@ -8,6 +8,8 @@ let best = 0;
 for (let i = 0; i < runs; i++) {
   const { exits, ms, el2, jitBlocks } = runHcall({ hyp, tracing: 'off' });
   best = Math.max(best, exits / (ms / 1000));
-  console.log(`${hyp}: ${exits} exits in ${ms.toFixed(0)} ms, el2 insns/exit ${(el2 / exits).toFixed(1)}, jit blocks ${jitBlocks}`);
+  console.log(
+    `${hyp}: ${exits} exits in ${ms.toFixed(0)} ms, el2 insns/exit ${(el2 / exits).toFixed(1)}, jit blocks ${jitBlocks}`,
+  );
 }
 console.log(`best ${(best / 1000).toFixed(0)} k exits/s`);

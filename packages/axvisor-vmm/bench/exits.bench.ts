@@ -29,12 +29,22 @@ for (let round = 0; round < 5; round++) {
 }
 const base = rate.get(modes[0]!)!;
 const off = rate.get(modes[1]!)!;
-console.log(`exits per run: ${exits}; EL2 instructions per exit (image): ${(el2 / exits).toFixed(1)}`);
-console.log(`TypeScript exit handling (hypervisor: 'ts'), tracepoints off: ${(base / 1000).toFixed(0)} k exits/s (baseline)`);
-console.log(`EL2 image, all tracepoints disabled:                         ${(off / 1000).toFixed(0)} k exits/s (${(off / base).toFixed(2)}x the baseline)`);
+console.log(
+  `exits per run: ${exits}; EL2 instructions per exit (image): ${(el2 / exits).toFixed(1)}`,
+);
+console.log(
+  `TypeScript exit handling (hypervisor: 'ts'), tracepoints off: ${(base / 1000).toFixed(0)} k exits/s (baseline)`,
+);
+console.log(
+  `EL2 image, all tracepoints disabled:                         ${(off / 1000).toFixed(0)} k exits/s (${(off / base).toFixed(2)}x the baseline)`,
+);
 for (const mode of modes.slice(2, 4)) {
   const r = rate.get(mode)!;
-  console.log(`EL2 image, all tracepoints ${mode.tracing.padEnd(31)} ${(r / 1000).toFixed(0)} k exits/s (${(((off - r) / off) * 100).toFixed(1)}% slower than disabled)`);
+  console.log(
+    `EL2 image, all tracepoints ${mode.tracing.padEnd(31)} ${(r / 1000).toFixed(0)} k exits/s (${(((off - r) / off) * 100).toFixed(1)}% slower than disabled)`,
+  );
 }
 const tsOn = rate.get(modes[4]!)!;
-console.log(`TypeScript exit handling, all tracepoints enabled, tracing_on=0: ${(tsOn / 1000).toFixed(0)} k exits/s (${(((base - tsOn) / base) * 100).toFixed(1)}% slower than its baseline)`);
+console.log(
+  `TypeScript exit handling, all tracepoints enabled, tracing_on=0: ${(tsOn / 1000).toFixed(0)} k exits/s (${(((base - tsOn) / base) * 100).toFixed(1)}% slower than its baseline)`,
+);

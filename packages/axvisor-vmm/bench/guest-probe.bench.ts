@@ -5,7 +5,13 @@
 // while CPU 1 works, so every virtual nanosecond a probe exit costs CPU 1 (500 per exit) is
 // spent in guest instructions on CPU 0: the guest instruction count grows with the exits.
 import { parseElf } from '@axebpf/obj/elf';
-import { bundledConfig, bundledImage, GuestProbeManager, parseVmConfig, Vmm } from '../dist/index.js';
+import {
+  bundledConfig,
+  bundledImage,
+  GuestProbeManager,
+  parseVmConfig,
+  Vmm,
+} from '../dist/index.js';
 
 type Mode = 'no probes' | 'BrkInject' | 'Stage2Fault' | 'BrkInject, return probes';
 const SYMS = [0x4008_2000n, 0x4008_2060n, 0x4008_20a0n, 0x4008_1070n];
@@ -16,13 +22,19 @@ function once(mode: Mode): { ms: number; exits: number; hits: number; insns: num
   const probes = new GuestProbeManager(vmm);
   let hits = 0;
   if (mode !== 'no probes') {
-    for (const a of SYMS) probes.attach(vm.id, a, { mode: mode === 'Stage2Fault' ? 'Stage2Fault' : 'BrkInject', ret: mode === 'BrkInject, return probes', onHit: () => hits++ });
+    for (const a of SYMS)
+      probes.attach(vm.id, a, {
+        mode: mode === 'Stage2Fault' ? 'Stage2Fault' : 'BrkInject',
+        ret: mode === 'BrkInject, return probes',
+        onHit: () => hits++,
+      });
   }
   vmm.startVm(vm.id);
   const t0 = performance.now();
   vmm.runUntilIdle();
   const ms = performance.now() - t0;
-  if (!vm.console.endsWith('kprobe: done\n')) throw new Error(`guest did not finish: ${vm.stopReason}`);
+  if (!vm.console.endsWith('kprobe: done\n'))
+    throw new Error(`guest did not finish: ${vm.stopReason}`);
   const exits = vm.vcpus.reduce((n, v) => n + v.exitCounts.reduce((a, b) => a + b, 0), 0);
   const insns = vm.vcpus.reduce((n, v) => n + v.insns, 0);
   return { ms, exits, hits, insns };
@@ -41,7 +53,9 @@ for (let round = 0; round < 7; round++) {
 const base = best.get('no probes')!.ms;
 for (const m of modes) {
   const r = best.get(m)!;
-  console.log(`${m.padEnd(26)} ${r.ms.toFixed(1).padStart(7)} ms  ${String(r.exits).padStart(6)} exits  ${String(r.hits).padStart(4)} hits  ${String(r.insns).padStart(8)} guest insns  ${(r.ms / base).toFixed(2)}x the run without probes`);
+  console.log(
+    `${m.padEnd(26)} ${r.ms.toFixed(1).padStart(7)} ms  ${String(r.exits).padStart(6)} exits  ${String(r.hits).padStart(4)} hits  ${String(r.insns).padStart(8)} guest insns  ${(r.ms / base).toFixed(2)}x the run without probes`,
+  );
 }
 
 // Per-hit cost of the stage-2 probes above (what each hit adds to the run without probes).
@@ -49,7 +63,9 @@ for (const m of modes) {
   const b = best.get('no probes')!;
   for (const m of ['BrkInject', 'Stage2Fault'] as const) {
     const r = best.get(m)!;
-    console.log(`per hit, ${m.padEnd(12)} ${((r.exits - b.exits) / r.hits).toFixed(1).padStart(6)} exits  ${(((r.ms - b.ms) * 1000) / r.hits).toFixed(1).padStart(7)} us wall`);
+    console.log(
+      `per hit, ${m.padEnd(12)} ${((r.exits - b.exits) / r.hits).toFixed(1).padStart(6)} exits  ${(((r.ms - b.ms) * 1000) / r.hits).toFixed(1).padStart(7)} us wall`,
+    );
   }
 }
 
@@ -57,14 +73,23 @@ for (const m of modes) {
 // loops of both vCPUs, so every instruction there is an abort and a step until the page's
 // probes move to BRKs (hotPageSteps, default 64 page-steps per hit); `Infinity` keeps the page
 // protected (the behaviour before): the guest then does not finish in 100 ms of virtual time.
-function hot(hotPageSteps: number): { ms: number; exits: number; hits: number; virtualMs: number; done: boolean; switched: boolean } {
+function hot(hotPageSteps: number): {
+  ms: number;
+  exits: number;
+  hits: number;
+  virtualMs: number;
+  done: boolean;
+  switched: boolean;
+} {
   const vmm = new Vmm({ loadImage: bundledImage });
   const cfg = parseVmConfig(bundledConfig('smp'), 'smp.toml');
   const vm = vmm.createVm(cfg);
   const probes = new GuestProbeManager(vmm, { hotPageSteps });
   let hits = 0;
   if (hotPageSteps >= 0) {
-    const gm = parseElf(bundledImage(cfg.kernelPath)).symbols().find((x) => x.name === 'guest_main')!.value;
+    const gm = parseElf(bundledImage(cfg.kernelPath))
+      .symbols()
+      .find((x) => x.name === 'guest_main')!.value;
     probes.attach(vm.id, gm, { mode: 'Stage2Fault', onHit: () => hits++ });
   }
   vmm.startVm(vm.id);
@@ -72,11 +97,27 @@ function hot(hotPageSteps: number): { ms: number; exits: number; hits: number; v
   vmm.run(100_000_000n);
   const ms = performance.now() - t0;
   const exits = vm.vcpus.reduce((n, v) => n + v.exitCounts.reduce((a, c) => a + c, 0), 0);
-  return { ms, exits, hits, virtualMs: Number(vmm.timeNs) / 1e6, done: vm.status === 'Stopped', switched: probes.stats(vm.id).hotPageSwitches > 0 };
+  return {
+    ms,
+    exits,
+    hits,
+    virtualMs: Number(vmm.timeNs) / 1e6,
+    done: vm.status === 'Stopped',
+    switched: probes.stats(vm.id).hotPageSwitches > 0,
+  };
 }
 const hotBase = hot(-1);
-for (const [label, steps] of [['no probe', -1], ['s2 probe, hot-page switch (64)', 64], ['s2 probe, no switch (before)', Infinity]] as const) {
+for (const [label, steps] of [
+  ['no probe', -1],
+  ['s2 probe, hot-page switch (64)', 64],
+  ['s2 probe, no switch (before)', Infinity],
+] as const) {
   const r = steps === -1 ? hotBase : hot(steps);
-  const extra = r.hits === 0 ? '' : `  ${String(r.exits - hotBase.exits).padStart(6)} extra exits for ${r.hits} hit(s)${r.switched ? ', page switched to BRK' : ''}`;
-  console.log(`smp guest_main, ${label.padEnd(30)} ${r.ms.toFixed(1).padStart(8)} ms wall  ${String(r.exits).padStart(7)} exits  ${r.done ? 'finished' : 'NOT finished in 100 ms virtual'}${extra}`);
+  const extra =
+    r.hits === 0
+      ? ''
+      : `  ${String(r.exits - hotBase.exits).padStart(6)} extra exits for ${r.hits} hit(s)${r.switched ? ', page switched to BRK' : ''}`;
+  console.log(
+    `smp guest_main, ${label.padEnd(30)} ${r.ms.toFixed(1).padStart(8)} ms wall  ${String(r.exits).padStart(7)} exits  ${r.done ? 'finished' : 'NOT finished in 100 ms virtual'}${extra}`,
+  );
 }

@@ -16,7 +16,12 @@ export interface HcallMode {
 }
 
 /** Boots the hcall guest in a fresh VMM, runs it to its end and times the run. */
-export function runHcall(mode: HcallMode): { exits: number; ms: number; el2: number; jitBlocks: number } {
+export function runHcall(mode: HcallMode): {
+  exits: number;
+  ms: number;
+  el2: number;
+  jitBlocks: number;
+} {
   const vmm = new Vmm({ loadImage: bundledImage, hypervisor: mode.hyp });
   if (mode.tracing !== 'off') vmm.tracepoints.enableAll();
   // tracing_on=0 (Linux's /sys/kernel/tracing/tracing_on): events are enabled but nothing

@@ -7,9 +7,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { linuxVmToml, parseVmConfig, Vmm } from '../dist/index.js';
 
 const out = new URL('../../../tools/linux-guest/out/', import.meta.url).pathname;
-const kernel = `${out}Image`, initrd = `${out}initrd.gz`;
+const kernel = `${out}Image`,
+  initrd = `${out}initrd.gz`;
 if (!existsSync(kernel) || !existsSync(initrd)) {
-  process.stdout.write(`bench:linux skipped: ${kernel} or ${initrd} missing (run tools/linux-guest/fetch-images.sh)\n`);
+  process.stdout.write(
+    `bench:linux skipped: ${kernel} or ${initrd} missing (run tools/linux-guest/fetch-images.sh)\n`,
+  );
   process.exit(0);
 }
 const argv = process.argv.slice(2);
@@ -21,8 +24,13 @@ const cpus = Number(arg('--cpus') ?? 1);
 const limitNs = BigInt(Math.round(Number(arg('--limit-s') ?? 20) * 1e9));
 const untilEnd = argv.includes('--until-end');
 const marker = untilEnd ? '=== axebpf init end ===' : '=== axebpf init begin ===';
-const vmm = new Vmm({ hypervisor: argv.includes('--ts') ? 'ts' : 'el2', loadImage: (p) => new Uint8Array(readFileSync(p)) });
-const vm = vmm.createVm(parseVmConfig(linuxVmToml({ kernel, initrd, cpus, cmdline: 'console=ttyAMA0' }), 'linux.toml'));
+const vmm = new Vmm({
+  hypervisor: argv.includes('--ts') ? 'ts' : 'el2',
+  loadImage: (p) => new Uint8Array(readFileSync(p)),
+});
+const vm = vmm.createVm(
+  parseVmConfig(linuxVmToml({ kernel, initrd, cpus, cmdline: 'console=ttyAMA0' }), 'linux.toml'),
+);
 if (argv.includes('--echo')) vm.onConsole((t) => process.stdout.write(t));
 vmm.startVm(vm.id);
 const t0 = performance.now();
@@ -32,7 +40,9 @@ while (vm.status === 'Running' && !vm.console.includes(marker) && vmm.timeNs < l
   if (performance.now() - lastReport > 30_000) {
     lastReport = performance.now();
     const lines = vm.console.trimEnd().split('\n');
-    process.stderr.write(`  ... ${(vmm.timeNs / 1_000_000n).toString()} ms virtual, ${((lastReport - t0) / 1000).toFixed(0)} s wall: ${lines[lines.length - 1]}\n`);
+    process.stderr.write(
+      `  ... ${(vmm.timeNs / 1_000_000n).toString()} ms virtual, ${((lastReport - t0) / 1000).toFixed(0)} s wall: ${lines[lines.length - 1]}\n`,
+    );
   }
 }
 const wall = (performance.now() - t0) / 1000;

@@ -22,7 +22,11 @@ function packageFile(rel: string): Uint8Array {
   try {
     return new Uint8Array(readFileSync(new URL(`../${rel}`, import.meta.url)));
   } catch (e) {
-    throw new HypervisorError({ code: 'BAD_IMAGE', cause: e, message: `bundled file \`${rel}\` is missing from @axebpf/axvisor-vmm` });
+    throw new HypervisorError({
+      code: 'BAD_IMAGE',
+      cause: e,
+      message: `bundled file \`${rel}\` is missing from @axebpf/axvisor-vmm`,
+    });
   }
 }
 
@@ -35,7 +39,11 @@ function packageFile(rel: string): Uint8Array {
 export function bundledConfig(name: string): string {
   const all = [...BUNDLED_VMS, ...LONG_RUNNING_VMS, ...BENCHMARK_VMS, ...PROBE_VMS];
   if (!all.includes(name as never)) {
-    throw new HypervisorError({ code: 'BAD_CONFIG', key: 'name', message: `no bundled VM \`${name}\` (have: ${all.join(', ')})` });
+    throw new HypervisorError({
+      code: 'BAD_CONFIG',
+      key: 'name',
+      message: `no bundled VM \`${name}\` (have: ${all.join(', ')})`,
+    });
   }
   return new TextDecoder().decode(packageFile(`configs/${name}.toml`));
 }
@@ -49,6 +57,10 @@ export function bundledConfig(name: string): string {
  */
 export function bundledImage(path: string): Uint8Array {
   const m = /^(?:\.\.\/)?(guests\/[a-z0-9_-]+\/guest\.elf)$/.exec(path);
-  if (!m) throw new HypervisorError({ code: 'BAD_IMAGE', message: `\`${path}\` is not a bundled guest image` });
+  if (!m)
+    throw new HypervisorError({
+      code: 'BAD_IMAGE',
+      message: `\`${path}\` is not a bundled guest image`,
+    });
   return packageFile(m[1]!);
 }

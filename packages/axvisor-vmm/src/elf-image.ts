@@ -24,7 +24,11 @@ export interface HypSegment {
  * @returns the parsed file and its segments.
  * @throws {HypervisorError} `BAD_IMAGE` when it is not a valid ELF or not for aarch64 (183).
  */
-export function readAarch64Image(bytes: Uint8Array, what: string, vmId?: number): { elf: ElfFile; segments: HypSegment[] } {
+export function readAarch64Image(
+  bytes: Uint8Array,
+  what: string,
+  vmId?: number,
+): { elf: ElfFile; segments: HypSegment[] } {
   const id = vmId === undefined ? {} : { vmId };
   let elf: ElfFile;
   try {
@@ -32,11 +36,20 @@ export function readAarch64Image(bytes: Uint8Array, what: string, vmId?: number)
   } catch (e) {
     throw imageError(e, what, vmId);
   }
-  if (elf.header.machine !== 183) throw new HypervisorError({ code: 'BAD_IMAGE', ...id, message: `${what} is for machine ${elf.header.machine}, not aarch64 (183)` });
+  if (elf.header.machine !== 183)
+    throw new HypervisorError({
+      code: 'BAD_IMAGE',
+      ...id,
+      message: `${what} is for machine ${elf.header.machine}, not aarch64 (183)`,
+    });
   const segments: HypSegment[] = [];
   for (const p of elf.loadSegments()) {
     if (p.type !== PT_LOAD || p.memsz === 0) continue;
-    segments.push({ addr: p.paddr, memsz: Number(p.memsz), data: p.data.subarray(0, Number(p.filesz)) });
+    segments.push({
+      addr: p.paddr,
+      memsz: Number(p.memsz),
+      data: p.data.subarray(0, Number(p.filesz)),
+    });
   }
   return { elf, segments };
 }
@@ -52,5 +65,10 @@ export function readAarch64Image(bytes: Uint8Array, what: string, vmId?: number)
  */
 export function imageError(e: unknown, what: string, vmId?: number): unknown {
   if (!ElfError.isInstance(e)) return e;
-  return new HypervisorError({ code: 'BAD_IMAGE', ...(vmId === undefined ? {} : { vmId }), cause: e, message: `${what} is not a valid ELF: ${e.message}` });
+  return new HypervisorError({
+    code: 'BAD_IMAGE',
+    ...(vmId === undefined ? {} : { vmId }),
+    cause: e,
+    message: `${what} is not a valid ELF: ${e.message}`,
+  });
 }

@@ -35,5 +35,7 @@ export const EXIT_REASON_CODE: Readonly<Record<ExitReasonName, number>> = {
  * @returns the variant name, or undefined for an unknown code.
  */
 export function exitReasonName(code: number): ExitReasonName | undefined {
-  return (Object.keys(EXIT_REASON_CODE) as ExitReasonName[]).find((k) => EXIT_REASON_CODE[k] === code);
+  return (Object.keys(EXIT_REASON_CODE) as ExitReasonName[]).find(
+    (k) => EXIT_REASON_CODE[k] === code,
+  );
 }

@@ -51,7 +51,11 @@ export interface FdtNode {
  * @param children - child nodes.
  * @returns the node.
  */
-export function node(name: string, props: Record<string, FdtValue> = {}, children: FdtNode[] = []): FdtNode {
+export function node(
+  name: string,
+  props: Record<string, FdtValue> = {},
+  children: FdtNode[] = [],
+): FdtNode {
   return { name, props: Object.entries(props), children };
 }
 
@@ -77,7 +81,12 @@ function valueBytes(path: string, name: string, v: FdtValue): Uint8Array {
     const b = new Uint8Array(4 * v.cells.length);
     const dv = new DataView(b.buffer);
     v.cells.forEach((c, i) => {
-      if (!Number.isInteger(c) || c < 0 || c > 0xffffffff) throw new HypervisorError({ code: 'BAD_CONFIG', key: `${path}:${name}`, message: `device tree: property ${name} of ${path || '/'}: cell ${c} is not a 32-bit value` });
+      if (!Number.isInteger(c) || c < 0 || c > 0xffffffff)
+        throw new HypervisorError({
+          code: 'BAD_CONFIG',
+          key: `${path}:${name}`,
+          message: `device tree: property ${name} of ${path || '/'}: cell ${c} is not a 32-bit value`,
+        });
       dv.setUint32(4 * i, c, false);
     });
     return b;
@@ -104,7 +113,8 @@ export function writeFdt(root: FdtNode, options: FdtWriteOptions = {}): Uint8Arr
   const struct: number[] = []; // bytes
   const strings: number[] = [];
   const stringOff = new Map<string, number>();
-  const u32 = (v: number) => struct.push((v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255);
+  const u32 = (v: number) =>
+    struct.push((v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255);
   const pad = () => {
     while (struct.length % 4 !== 0) struct.push(0);
   };
@@ -143,7 +153,18 @@ export function writeFdt(root: FdtNode, options: FdtWriteOptions = {}): Uint8Arr
   const total = stringsOff + strings.length;
   const out = new Uint8Array(Math.ceil(total / 8) * 8);
   const dv = new DataView(out.buffer);
-  [FDT_MAGIC, out.length, structOff, stringsOff, rsvOff, 17, 16, options.bootCpu ?? 0, strings.length, struct.length].forEach((v, i) => dv.setUint32(4 * i, v, false));
+  [
+    FDT_MAGIC,
+    out.length,
+    structOff,
+    stringsOff,
+    rsvOff,
+    17,
+    16,
+    options.bootCpu ?? 0,
+    strings.length,
+    struct.length,
+  ].forEach((v, i) => dv.setUint32(4 * i, v, false));
   reserve.forEach(([a, s], i) => {
     dv.setBigUint64(rsvOff + 16 * i, a, false);
     dv.setBigUint64(rsvOff + 16 * i + 8, s, false);

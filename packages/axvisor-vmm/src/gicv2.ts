@@ -74,7 +74,8 @@ export class VGicV2 {
   /** The SPIs ready for a vCPU: enabled, pending (line or software), not active, targeting it. */
   #readySpi(cpu: number): number {
     for (let w = 0; w < this.#spiEnabled.length; w++) {
-      let ready = this.#spiEnabled[w]! & (this.#spiLevel[w]! | this.#spiPending[w]!) & ~this.#spiActive[w]!;
+      let ready =
+        this.#spiEnabled[w]! & (this.#spiLevel[w]! | this.#spiPending[w]!) & ~this.#spiActive[w]!;
       while (ready !== 0) {
         const b = 31 - Math.clz32(ready & -ready);
         const s = w * 32 + b;
@@ -106,26 +107,49 @@ export class VGicV2 {
 
   /** Whether an SPI is pending or active somewhere (for tests and the console). */
   spiState(intid: number): { enabled: boolean; level: boolean; active: boolean; targets: number } {
-    const s = intid - 32, w = s >> 5, bit = 1 << (s & 31);
-    return { enabled: (this.#spiEnabled[w]! & bit) !== 0, level: (this.#spiLevel[w]! & bit) !== 0, active: (this.#spiActive[w]! & bit) !== 0, targets: this.#targets[s]! };
+    const s = intid - 32,
+      w = s >> 5,
+      bit = 1 << (s & 31);
+    return {
+      enabled: (this.#spiEnabled[w]! & bit) !== 0,
+      level: (this.#spiLevel[w]! & bit) !== 0,
+      active: (this.#spiActive[w]! & bit) !== 0,
+      targets: this.#targets[s]!,
+    };
   }
 
   /** A bit-set register word covering INTIDs 32*n.. (n = 0: the banked SGI/PPI word). */
   #bits(cpu: number, n: number, which: 'enabled' | 'pending' | 'active'): number {
     if (n === 0) return this.#cpus[cpu]![which];
-    const arr = which === 'enabled' ? this.#spiEnabled : which === 'pending' ? this.#spiPending : this.#spiActive;
+    const arr =
+      which === 'enabled'
+        ? this.#spiEnabled
+        : which === 'pending'
+          ? this.#spiPending
+          : this.#spiActive;
     if (n - 1 >= arr.length) return 0;
     return which === 'pending' ? arr[n - 1]! | this.#spiLevel[n - 1]! : arr[n - 1]!;
   }
 
-  #setBits(cpu: number, n: number, which: 'enabled' | 'pending' | 'active', v: number, set: boolean): void {
+  #setBits(
+    cpu: number,
+    n: number,
+    which: 'enabled' | 'pending' | 'active',
+    v: number,
+    set: boolean,
+  ): void {
     if (n === 0) {
       const g = this.#cpus[cpu]!;
       // SGIs are always enabled on the GICv2 (ISENABLER0 bits 0-15 read as one)
       g[which] = set ? g[which] | v : g[which] & ~v;
       return;
     }
-    const arr = which === 'enabled' ? this.#spiEnabled : which === 'pending' ? this.#spiPending : this.#spiActive;
+    const arr =
+      which === 'enabled'
+        ? this.#spiEnabled
+        : which === 'pending'
+          ? this.#spiPending
+          : this.#spiActive;
     if (n - 1 >= arr.length) return;
     arr[n - 1] = set ? arr[n - 1]! | v : arr[n - 1]! & ~v;
   }
@@ -141,7 +165,15 @@ export class VGicV2 {
    * @param now - virtual time (for the acknowledge timestamp).
    * @returns the value read (0 for writes).
    */
-  access(cpu: number, addr: bigint, width: number, write: boolean, value: bigint, effects: GicV2Effects, now: bigint): bigint {
+  access(
+    cpu: number,
+    addr: bigint,
+    width: number,
+    write: boolean,
+    value: bigint,
+    effects: GicV2Effects,
+    now: bigint,
+  ): bigint {
     const v = Number(value & 0xffffffffn) >>> 0;
     const g = this.#cpus[cpu]!;
     if (addr >= GICD_BASE && addr < GICD_BASE + GICV2_FRAME_SIZE) {
@@ -160,7 +192,8 @@ export class VGicV2 {
         if (write) this.#setBits(cpu, n, which, v, (group & 1) === 0);
         return BigInt(this.#bits(cpu, n, which) >>> 0);
       }
-      if (off >= 0x400 && off < 0x400 + LINES) return this.#bytes(this.#priority, off - 0x400, width, write, v);
+      if (off >= 0x400 && off < 0x400 + LINES)
+        return this.#bytes(this.#priority, off - 0x400, width, write, v);
       if (off >= 0x800 && off < 0x800 + LINES) {
         const i = off - 0x800;
         if (i < 32) return BigInt((0x01010101 * (1 << cpu)) >>> 0); // banked: this CPU
@@ -176,7 +209,12 @@ export class VGicV2 {
         const intid = v & 0xf;
         const filter = (v >>> 24) & 3;
         for (let t = 0; t < this.#cpus.length; t++) {
-          const hit = filter === 1 ? t !== cpu : filter === 2 ? t === cpu : (((v >>> 16) & 0xff) & (1 << t)) !== 0;
+          const hit =
+            filter === 1
+              ? t !== cpu
+              : filter === 2
+                ? t === cpu
+                : ((v >>> 16) & 0xff & (1 << t)) !== 0;
           if (!hit) continue;
           const tg = this.#cpus[t]!;
           tg.pending |= 1 << intid;
@@ -185,7 +223,8 @@ export class VGicV2 {
         }
         return 0n;
       }
-      if (off >= 0xfe0) return BigInt([0x04, 0x00, 0x00, 0x00, 0x92, 0xb4, 0x2b, 0x00][(off - 0xfe0) >> 2] ?? 0); // ICPIDR
+      if (off >= 0xfe0)
+        return BigInt([0x04, 0x00, 0x00, 0x00, 0x92, 0xb4, 0x2b, 0x00][(off - 0xfe0) >> 2] ?? 0); // ICPIDR
       return 0n; // other distributor registers: writes ignored, reads as zero
     }
     const off = Number(addr - GICC_BASE);
@@ -220,7 +259,8 @@ export class VGicV2 {
         else if (intid < LINES) this.#spiActive[(intid - 32) >> 5]! &= ~(1 << ((intid - 32) & 31));
         return 0n;
       }
-      case 0x018: { // GICC_HPPIR
+      case 0x018: {
+        // GICC_HPPIR
         const intid = this.#highest(cpu);
         return BigInt(intid);
       }

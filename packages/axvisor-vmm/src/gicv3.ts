@@ -64,14 +64,25 @@ const addrOf = (name: string): number => sysRegTrapIss(reg(name), 0, false);
 /** AxVisor's `SysRegAddr` of ICC_SGI1R_EL1 (0x3A_3016). */
 export const ICC_SGI1R_EL1_ADDR = addrOf('icc_sgi1r_el1');
 const A = {
-  IAR1: addrOf('icc_iar1_el1'), EOIR1: addrOf('icc_eoir1_el1'), HPPIR1: addrOf('icc_hppir1_el1'),
-  BPR1: addrOf('icc_bpr1_el1'), CTLR: addrOf('icc_ctlr_el1'), SRE: addrOf('icc_sre_el1'),
-  IGRPEN1: addrOf('icc_igrpen1_el1'), IGRPEN0: addrOf('icc_igrpen0_el1'), PMR: addrOf('icc_pmr_el1'),
-  DIR: addrOf('icc_dir_el1'), RPR: addrOf('icc_rpr_el1'), IAR0: addrOf('icc_iar0_el1'), HPPIR0: addrOf('icc_hppir0_el1'),
+  IAR1: addrOf('icc_iar1_el1'),
+  EOIR1: addrOf('icc_eoir1_el1'),
+  HPPIR1: addrOf('icc_hppir1_el1'),
+  BPR1: addrOf('icc_bpr1_el1'),
+  CTLR: addrOf('icc_ctlr_el1'),
+  SRE: addrOf('icc_sre_el1'),
+  IGRPEN1: addrOf('icc_igrpen1_el1'),
+  IGRPEN0: addrOf('icc_igrpen0_el1'),
+  PMR: addrOf('icc_pmr_el1'),
+  DIR: addrOf('icc_dir_el1'),
+  RPR: addrOf('icc_rpr_el1'),
+  IAR0: addrOf('icc_iar0_el1'),
+  HPPIR0: addrOf('icc_hppir0_el1'),
 };
 
 /** Keys (`sysRegKey` form) of every ICC_*_EL1 register: the set a GICv3 VM's vCPUs trap. */
-export const GICV3_TRAPPED_SYS_REGS: ReadonlySet<number> = new Set(GICV3_CPU_INTERFACE_REGS.values());
+export const GICV3_TRAPPED_SYS_REGS: ReadonlySet<number> = new Set(
+  GICV3_CPU_INTERFACE_REGS.values(),
+);
 
 /** The CPU-interface and redistributor state of one vCPU beyond {@link GicCpuState}. */
 class CpuInterface {
@@ -115,7 +126,8 @@ export class VGicV3 {
     this.#ifc = cpus.map(() => new CpuInterface());
     this.#dLo = layout.distributor;
     this.#rLo = layout.redistributor;
-    this.#rHi = layout.redistributor + BigInt(layout.redistributorStride * (cpus.length - 1) + 2 * FRAME);
+    this.#rHi =
+      layout.redistributor + BigInt(layout.redistributorStride * (cpus.length - 1) + 2 * FRAME);
   }
 
   /**
@@ -123,7 +135,10 @@ export class VGicV3 {
    * @returns true when it is a distributor or redistributor register.
    */
   owns(addr: bigint): boolean {
-    return (addr >= this.#dLo && addr < this.#dLo + BigInt(FRAME)) || (addr >= this.#rLo && addr < this.#rHi);
+    return (
+      (addr >= this.#dLo && addr < this.#dLo + BigInt(FRAME)) ||
+      (addr >= this.#rLo && addr < this.#rHi)
+    );
   }
 
   /**
@@ -190,7 +205,9 @@ export class VGicV3 {
     const aff321 = Number((req.targetCpu >> 8n) & 0xff_ffffn);
     const list = Number(req.targetCpuAux & 0xffffn);
     for (let i = 0; i < this.#cpus.length; i++) {
-      const hit = req.sendToAll ? i !== sender : aff321 === i >>> 8 && (i & 0xff) < 16 && (list & (1 << (i & 0xff))) !== 0;
+      const hit = req.sendToAll
+        ? i !== sender
+        : aff321 === i >>> 8 && (i & 0xff) < 16 && (list & (1 << (i & 0xff))) !== 0;
       if (hit || (req.sendToSelf && i === sender)) out.push(i);
     }
     return out;
@@ -220,14 +237,25 @@ export class VGicV3 {
         const i = this.#best(cpu);
         return BigInt(i < 0 ? GIC_SPURIOUS_INTID : i);
       }
-      case A.PMR: return BigInt(ifc.pmr);
-      case A.BPR1: return BigInt(ifc.bpr1);
-      case A.RPR: { const p = this.#runningPriority(ifc); return BigInt(p > 0xff ? 0xff : p); }
-      case A.IGRPEN1: return ifc.igrpen1 ? 1n : 0n;
-      case A.SRE: return 7n; // SRE, DFB, DIB: system registers only
-      case A.CTLR: return BigInt(ifc.eoiMode << 1) | (4n << 8n); // PRIbits = 5 - 1; IDbits 16
-      case A.IAR0: case A.HPPIR0: return BigInt(GIC_SPURIOUS_INTID); // group 0 is never signalled
-      default: return 0n; // write-only (SGI1R, EOIR1, DIR) and group 0 registers
+      case A.PMR:
+        return BigInt(ifc.pmr);
+      case A.BPR1:
+        return BigInt(ifc.bpr1);
+      case A.RPR: {
+        const p = this.#runningPriority(ifc);
+        return BigInt(p > 0xff ? 0xff : p);
+      }
+      case A.IGRPEN1:
+        return ifc.igrpen1 ? 1n : 0n;
+      case A.SRE:
+        return 7n; // SRE, DFB, DIB: system registers only
+      case A.CTLR:
+        return BigInt(ifc.eoiMode << 1) | (4n << 8n); // PRIbits = 5 - 1; IDbits 16
+      case A.IAR0:
+      case A.HPPIR0:
+        return BigInt(GIC_SPURIOUS_INTID); // group 0 is never signalled
+      default:
+        return 0n; // write-only (SGI1R, EOIR1, DIR) and group 0 registers
     }
   }
 
@@ -248,7 +276,8 @@ export class VGicV3 {
         if (ifc.running.length === 0) return -1; // nothing active: ignored
         // priority drop: the highest active priority goes (the architecture assumes it is i's)
         let at = 0;
-        for (let k = 1; k < ifc.running.length; k++) if (ifc.priority[ifc.running[k]!]! < ifc.priority[ifc.running[at]!]!) at = k;
+        for (let k = 1; k < ifc.running.length; k++)
+          if (ifc.priority[ifc.running[k]!]! < ifc.priority[ifc.running[at]!]!) at = k;
         ifc.running.splice(at, 1);
         if (ifc.eoiMode === 1 || i >= 32 || (s.active & (1 << i)) === 0) return -1;
         s.active &= ~(1 << i);
@@ -260,11 +289,20 @@ export class VGicV3 {
         s.active &= ~(1 << i);
         return i;
       }
-      case A.PMR: ifc.pmr = v & PRIORITY_MASK; return -1;
-      case A.BPR1: ifc.bpr1 = v & 7; return -1;
-      case A.IGRPEN1: ifc.igrpen1 = (v & 1) === 1; return -1;
-      case A.CTLR: ifc.eoiMode = (v >>> 1) & 1; return -1;
-      default: return -1; // SRE (fixed), group 0 registers, read-only registers: ignored
+      case A.PMR:
+        ifc.pmr = v & PRIORITY_MASK;
+        return -1;
+      case A.BPR1:
+        ifc.bpr1 = v & 7;
+        return -1;
+      case A.IGRPEN1:
+        ifc.igrpen1 = (v & 1) === 1;
+        return -1;
+      case A.CTLR:
+        ifc.eoiMode = (v >>> 1) & 1;
+        return -1;
+      default:
+        return -1; // SRE (fixed), group 0 registers, read-only registers: ignored
     }
   }
 
@@ -275,7 +313,8 @@ export class VGicV3 {
    * @returns the value (registers not modelled read as zero).
    */
   mmioRead(addr: bigint, width: number): bigint {
-    if (addr < this.#dLo + BigInt(FRAME) && addr >= this.#dLo) return this.#distRead(Number(addr - this.#dLo));
+    if (addr < this.#dLo + BigInt(FRAME) && addr >= this.#dLo)
+      return this.#distRead(Number(addr - this.#dLo));
     const rel = Number(addr - this.#rLo);
     const cpu = Math.floor(rel / this.layout.redistributorStride);
     return this.#redistRead(cpu, rel - cpu * this.layout.redistributorStride, width);
@@ -308,30 +347,54 @@ export class VGicV3 {
     if (off < FRAME) return;
     const o = off - FRAME;
     if (o >= 0x400 && o < 0x420) {
-      for (let k = 0; k < width && o - 0x400 + k < 32; k++) ifc.priority[o - 0x400 + k] = (v >>> (8 * k)) & PRIORITY_MASK;
+      for (let k = 0; k < width && o - 0x400 + k < 32; k++)
+        ifc.priority[o - 0x400 + k] = (v >>> (8 * k)) & PRIORITY_MASK;
       return;
     }
     switch (o) {
-      case 0x080: ifc.group1 = v; return; // GICR_IGROUPR0
-      case 0x100: s.enabled |= v; return; // GICR_ISENABLER0
-      case 0x180: s.enabled &= ~v; return; // GICR_ICENABLER0
-      case 0x200: s.pending |= v; return; // GICR_ISPENDR0
-      case 0x280: s.pending &= ~v; return; // GICR_ICPENDR0
-      case 0x300: s.active |= v; return; // GICR_ISACTIVER0
-      case 0x380: s.active &= ~v; return; // GICR_ICACTIVER0
-      case 0xc04: ifc.icfgr1 = v; return; // GICR_ICFGR1
-      default: return; // GICR_ICFGR0 (SGIs are edge-triggered, fixed) and others: ignored
+      case 0x080:
+        ifc.group1 = v;
+        return; // GICR_IGROUPR0
+      case 0x100:
+        s.enabled |= v;
+        return; // GICR_ISENABLER0
+      case 0x180:
+        s.enabled &= ~v;
+        return; // GICR_ICENABLER0
+      case 0x200:
+        s.pending |= v;
+        return; // GICR_ISPENDR0
+      case 0x280:
+        s.pending &= ~v;
+        return; // GICR_ICPENDR0
+      case 0x300:
+        s.active |= v;
+        return; // GICR_ISACTIVER0
+      case 0x380:
+        s.active &= ~v;
+        return; // GICR_ICACTIVER0
+      case 0xc04:
+        ifc.icfgr1 = v;
+        return; // GICR_ICFGR1
+      default:
+        return; // GICR_ICFGR0 (SGIs are edge-triggered, fixed) and others: ignored
     }
   }
 
   #distRead(off: number): bigint {
     switch (off) {
       case 0x0000: // GICD_CTLR: RWP 0, DS 1, ARE 1 (fixed), group enables
-        return BigInt((1 << 6) | (1 << 4) | (this.#enableGrp1 ? 2 : 0) | (this.#enableGrp0 ? 1 : 0));
-      case 0x0004: return BigInt(9 << 19); // GICD_TYPER: IDbits 10, ITLinesNumber 0 (INTIDs 0-31)
-      case 0x0008: return 0x43bn; // GICD_IIDR: Arm
-      case 0xffe8: return 0x3bn; // GICD_PIDR2: ArchRev 3
-      default: return 0n; // SPI registers: no SPIs
+        return BigInt(
+          (1 << 6) | (1 << 4) | (this.#enableGrp1 ? 2 : 0) | (this.#enableGrp0 ? 1 : 0),
+        );
+      case 0x0004:
+        return BigInt(9 << 19); // GICD_TYPER: IDbits 10, ITLinesNumber 0 (INTIDs 0-31)
+      case 0x0008:
+        return 0x43bn; // GICD_IIDR: Arm
+      case 0xffe8:
+        return 0x3bn; // GICD_PIDR2: ArchRev 3
+      default:
+        return 0n; // SPI registers: no SPIs
     }
   }
 
@@ -343,13 +406,20 @@ export class VGicV3 {
     const typerLo = BigInt((cpu << 8) | last);
     const typerHi = BigInt(cpu);
     switch (off) {
-      case 0x0000: return 0n; // GICR_CTLR
-      case 0x0004: return 0x43bn; // GICR_IIDR
-      case 0x0008: return width === 8 ? (typerHi << 32n) | typerLo : typerLo;
-      case 0x000c: return typerHi;
-      case 0x0014: return ifc.asleep ? 6n : 0n; // GICR_WAKER: ProcessorSleep, ChildrenAsleep
-      case 0xffe8: return 0x3bn; // GICR_PIDR2: ArchRev 3
-      default: break;
+      case 0x0000:
+        return 0n; // GICR_CTLR
+      case 0x0004:
+        return 0x43bn; // GICR_IIDR
+      case 0x0008:
+        return width === 8 ? (typerHi << 32n) | typerLo : typerLo;
+      case 0x000c:
+        return typerHi;
+      case 0x0014:
+        return ifc.asleep ? 6n : 0n; // GICR_WAKER: ProcessorSleep, ChildrenAsleep
+      case 0xffe8:
+        return 0x3bn; // GICR_PIDR2: ArchRev 3
+      default:
+        break;
     }
     if (off < FRAME) return 0n;
     const o = off - FRAME;
@@ -359,13 +429,23 @@ export class VGicV3 {
       return BigInt(v >>> 0);
     }
     switch (o) {
-      case 0x080: return BigInt(ifc.group1 >>> 0);
-      case 0x100: case 0x180: return BigInt(s.enabled >>> 0);
-      case 0x200: case 0x280: return BigInt(s.pending >>> 0);
-      case 0x300: case 0x380: return BigInt(s.active >>> 0);
-      case 0xc00: return 0xaaaa_aaaan; // GICR_ICFGR0: SGIs edge-triggered
-      case 0xc04: return BigInt(ifc.icfgr1 >>> 0);
-      default: return 0n;
+      case 0x080:
+        return BigInt(ifc.group1 >>> 0);
+      case 0x100:
+      case 0x180:
+        return BigInt(s.enabled >>> 0);
+      case 0x200:
+      case 0x280:
+        return BigInt(s.pending >>> 0);
+      case 0x300:
+      case 0x380:
+        return BigInt(s.active >>> 0);
+      case 0xc00:
+        return 0xaaaa_aaaan; // GICR_ICFGR0: SGIs edge-triggered
+      case 0xc04:
+        return BigInt(ifc.icfgr1 >>> 0);
+      default:
+        return 0n;
     }
   }
 }

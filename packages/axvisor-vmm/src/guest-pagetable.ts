@@ -46,7 +46,12 @@ const OA_MASK = 0x0000_ffff_ffff_f000n;
 const TWO64 = 1n << 64n;
 
 const key = (name: string): number => SYS_REG_BY_NAME.get(name)!;
-const K = { SCTLR: key('sctlr_el1'), TCR: key('tcr_el1'), TTBR0: key('ttbr0_el1'), TTBR1: key('ttbr1_el1') };
+const K = {
+  SCTLR: key('sctlr_el1'),
+  TCR: key('tcr_el1'),
+  TTBR0: key('ttbr0_el1'),
+  TTBR1: key('ttbr1_el1'),
+};
 
 /**
  * Reads the stage-1 registers of a vCPU. These are EL1 registers: while the hypervisor handles
@@ -55,12 +60,28 @@ const K = { SCTLR: key('sctlr_el1'), TCR: key('tcr_el1'), TTBR0: key('ttbr0_el1'
  * @returns the registers.
  */
 export function stage1RegsOf(cpu: Cpu): Stage1Regs {
-  return { sctlr: cpu.getSysReg(K.SCTLR), tcr: cpu.getSysReg(K.TCR), ttbr0: cpu.getSysReg(K.TTBR0), ttbr1: cpu.getSysReg(K.TTBR1) };
+  return {
+    sctlr: cpu.getSysReg(K.SCTLR),
+    tcr: cpu.getSysReg(K.TCR),
+    ttbr0: cpu.getSysReg(K.TTBR0),
+    ttbr1: cpu.getSysReg(K.TTBR1),
+  };
 }
 
-function fault(gva: bigint, level: number, descriptor: bigint | undefined, why: string): HypervisorError {
+function fault(
+  gva: bigint,
+  level: number,
+  descriptor: bigint | undefined,
+  why: string,
+): HypervisorError {
   const hex = `0x${gva.toString(16)}`;
-  return new HypervisorError({ code: 'TRANSLATION_FAULT', address: gva, level, descriptor, message: `guest address ${hex} has no translation: ${why}` });
+  return new HypervisorError({
+    code: 'TRANSLATION_FAULT',
+    address: gva,
+    level,
+    descriptor,
+    message: `guest address ${hex} has no translation: ${why}`,
+  });
 }
 
 /**
@@ -78,10 +99,20 @@ function fault(gva: bigint, level: number, descriptor: bigint | undefined, why: 
  * permissions are not checked: a probe needs the mapping, not the right to use it. TBI
  * (ignoring the top byte) is not applied.
  */
-export function translateGuestVa(regs: Stage1Regs, gva: bigint, read64: GuestPhysReader): GuestTranslation {
+export function translateGuestVa(
+  regs: Stage1Regs,
+  gva: bigint,
+  read64: GuestPhysReader,
+): GuestTranslation {
   gva = BigInt.asUintN(64, gva);
   if ((regs.sctlr & 1n) === 0n) {
-    if (gva >= 1n << 48n) throw fault(gva, 0, undefined, 'the guest MMU is off and the address is above the 48-bit physical range');
+    if (gva >= 1n << 48n)
+      throw fault(
+        gva,
+        0,
+        undefined,
+        'the guest MMU is off and the address is above the 48-bit physical range',
+      );
     return { gva, gpa: gva, ttbr: undefined, level: -1, descriptor: 0n, size: 4096n };
   }
   const tcr = regs.tcr;
@@ -91,12 +122,15 @@ export function translateGuestVa(regs: Stage1Regs, gva: bigint, read64: GuestPhy
   let tsz: number;
   if (gva < 1n << BigInt(64 - t0sz)) {
     if ((tcr >> 7n) & 1n) throw fault(gva, 0, undefined, 'TTBR0 walks are disabled (TCR_EL1.EPD0)');
-    if (((tcr >> 14n) & 3n) !== 0n) throw fault(gva, 0, undefined, 'TTBR0 granule is not 4 KiB (TCR_EL1.TG0)');
+    if (((tcr >> 14n) & 3n) !== 0n)
+      throw fault(gva, 0, undefined, 'TTBR0 granule is not 4 KiB (TCR_EL1.TG0)');
     ttbr = 0;
     tsz = t0sz;
   } else if (gva >= TWO64 - (1n << BigInt(64 - t1sz))) {
-    if ((tcr >> 23n) & 1n) throw fault(gva, 0, undefined, 'TTBR1 walks are disabled (TCR_EL1.EPD1)');
-    if (((tcr >> 30n) & 3n) !== 2n) throw fault(gva, 0, undefined, 'TTBR1 granule is not 4 KiB (TCR_EL1.TG1)');
+    if ((tcr >> 23n) & 1n)
+      throw fault(gva, 0, undefined, 'TTBR1 walks are disabled (TCR_EL1.EPD1)');
+    if (((tcr >> 30n) & 3n) !== 2n)
+      throw fault(gva, 0, undefined, 'TTBR1 granule is not 4 KiB (TCR_EL1.TG1)');
     ttbr = 1;
     tsz = t1sz;
   } else {
@@ -115,18 +149,41 @@ export function translateGuestVa(regs: Stage1Regs, gva: bigint, read64: GuestPhy
     try {
       desc = read64(at);
     } catch (e) {
-      if (HypervisorError.isInstance(e)) throw fault(gva, level, undefined, `the level ${level} table at 0x${at.toString(16)} is not guest RAM`);
+      if (HypervisorError.isInstance(e))
+        throw fault(
+          gva,
+          level,
+          undefined,
+          `the level ${level} table at 0x${at.toString(16)} is not guest RAM`,
+        );
       throw e;
     }
-    if ((desc & 1n) === 0n) throw fault(gva, level, desc, `invalid level ${level} descriptor 0x${desc.toString(16)}`);
+    if ((desc & 1n) === 0n)
+      throw fault(gva, level, desc, `invalid level ${level} descriptor 0x${desc.toString(16)}`);
     if (level === 3) {
-      if ((desc & 2n) === 0n) throw fault(gva, level, desc, `reserved level 3 descriptor 0x${desc.toString(16)}`);
-      return { gva, gpa: (desc & OA_MASK) | (gva & 0xfffn), ttbr, level, descriptor: desc, size: 4096n };
+      if ((desc & 2n) === 0n)
+        throw fault(gva, level, desc, `reserved level 3 descriptor 0x${desc.toString(16)}`);
+      return {
+        gva,
+        gpa: (desc & OA_MASK) | (gva & 0xfffn),
+        ttbr,
+        level,
+        descriptor: desc,
+        size: 4096n,
+      };
     }
     if ((desc & 2n) === 0n) {
-      if (level === 0) throw fault(gva, level, desc, `block descriptor 0x${desc.toString(16)} at level 0`);
+      if (level === 0)
+        throw fault(gva, level, desc, `block descriptor 0x${desc.toString(16)} at level 0`);
       const size = 1n << shift;
-      return { gva, gpa: (desc & OA_MASK & ~(size - 1n)) | (gva & (size - 1n)), ttbr, level, descriptor: desc, size };
+      return {
+        gva,
+        gpa: (desc & OA_MASK & ~(size - 1n)) | (gva & (size - 1n)),
+        ttbr,
+        level,
+        descriptor: desc,
+        size,
+      };
     }
     table = desc & OA_MASK;
     level++;
@@ -140,7 +197,10 @@ export function translateGuestVa(regs: Stage1Regs, gva: bigint, read64: GuestPhy
  * @param ram - the VM's RAM regions (`gpa`, `size`).
  * @returns a reader throwing `NOT_GUEST_RAM` outside them.
  */
-export function guestRamReader(memory: PhysicalMemory, ram: readonly { gpa: bigint; size: number }[]): GuestPhysReader {
+export function guestRamReader(
+  memory: PhysicalMemory,
+  ram: readonly { gpa: bigint; size: number }[],
+): GuestPhysReader {
   return (gpa) => {
     checkGuestRam(ram, gpa, 8);
     const b = memory.read(gpa, 8);
@@ -157,9 +217,18 @@ export function guestRamReader(memory: PhysicalMemory, ram: readonly { gpa: bigi
  * @returns the host physical address.
  * @throws {HypervisorError} `NOT_GUEST_RAM` with `address`.
  */
-export function checkGuestRam(ram: readonly { gpa: bigint; size: number }[], gpa: bigint, length: number): bigint {
-  for (const r of ram) if (gpa >= r.gpa && gpa + BigInt(length) <= r.gpa + BigInt(r.size)) return gpa;
-  throw new HypervisorError({ code: 'NOT_GUEST_RAM', address: gpa, message: `guest physical address 0x${gpa.toString(16)} is not guest RAM` });
+export function checkGuestRam(
+  ram: readonly { gpa: bigint; size: number }[],
+  gpa: bigint,
+  length: number,
+): bigint {
+  for (const r of ram)
+    if (gpa >= r.gpa && gpa + BigInt(length) <= r.gpa + BigInt(r.size)) return gpa;
+  throw new HypervisorError({
+    code: 'NOT_GUEST_RAM',
+    address: gpa,
+    message: `guest physical address 0x${gpa.toString(16)} is not guest RAM`,
+  });
 }
 
 /**

@@ -19,7 +19,13 @@ import { SYS_REG_BY_NAME } from '@axebpf/aarch64-emu';
 import { HypervisorError } from './errors.js';
 import type { GuestRegs } from './guest-regs.js';
 import type { GuestTranslation } from './guest-pagetable.js';
-import { checkGuestRam, guestRamReader, readGuestVirtual, stage1RegsOf, translateGuestVa } from './guest-pagetable.js';
+import {
+  checkGuestRam,
+  guestRamReader,
+  readGuestVirtual,
+  stage1RegsOf,
+  translateGuestVa,
+} from './guest-pagetable.js';
 import type { ExitHook, VCpu, Vm, Vmm } from './vmm.js';
 
 /** How a guest probe traps: stage-2 execute permission or an injected BRK. */
@@ -150,8 +156,14 @@ const RETRY_EVERY_EXITS = 64;
 
 const key = (name: string): number => SYS_REG_BY_NAME.get(name)!;
 const R = {
-  VTTBR: key('vttbr_el2'), VTCR: key('vtcr_el2'), MDSCR: key('mdscr_el1'), MDCR: key('mdcr_el2'),
-  ESR1: key('esr_el1'), ELR1: key('elr_el1'), SPSR1: key('spsr_el1'), VBAR1: key('vbar_el1'),
+  VTTBR: key('vttbr_el2'),
+  VTCR: key('vtcr_el2'),
+  MDSCR: key('mdscr_el1'),
+  MDCR: key('mdcr_el2'),
+  ESR1: key('esr_el1'),
+  ELR1: key('elr_el1'),
+  SPSR1: key('spsr_el1'),
+  VBAR1: key('vbar_el1'),
 };
 const MDCR_TDE = 1n << 8n;
 
@@ -220,7 +232,10 @@ interface VmProbes {
   byGpa: Map<bigint, Probe[]>;
   pending: Set<Probe>;
   brks: Map<bigint, Brk>;
-  xnPages: Map<bigint, { refs: number; entry: bigint; orig: bigint; pageSteps: number; hits: number }>;
+  xnPages: Map<
+    bigint,
+    { refs: number; entry: bigint; orig: bigint; pageSteps: number; hits: number }
+  >;
   /** Hot pages to move to BRKs once no vCPU of the VM is stepping. */
   hot: Set<bigint>;
   splits: Split[];
@@ -282,7 +297,14 @@ export class GuestProbeManager {
   constructor(vmm: Vmm, options: GuestProbeManagerOptions = {}) {
     this.#vmm = vmm;
     this.#hotPageSteps = options.hotPageSteps ?? 64;
-    const onExit = (vm: Vm, vcpu: VCpu, esr: bigint, far: bigint, hpfar: bigint, regs: GuestRegs): boolean => this.#onExit(vm, vcpu, esr, far, hpfar, regs);
+    const onExit = (
+      vm: Vm,
+      vcpu: VCpu,
+      esr: bigint,
+      far: bigint,
+      hpfar: bigint,
+      regs: GuestRegs,
+    ): boolean => this.#onExit(vm, vcpu, esr, far, hpfar, regs);
     const stepping = (): boolean => this.#stepping > 0;
     this.#hook = {
       onExit,
@@ -304,24 +326,39 @@ export class GuestProbeManager {
   translate(vmId: number, gva: bigint, vcpuId = 0): GuestTranslation {
     const vm = this.#vmm.vm(vmId);
     const vcpu = vm.vcpus[vcpuId];
-    if (vcpu === undefined) throw new HypervisorError({ code: 'BAD_STATE', vmId, message: `VM ${vmId} has no vCPU ${vcpuId}` });
+    if (vcpu === undefined)
+      throw new HypervisorError({
+        code: 'BAD_STATE',
+        vmId,
+        message: `VM ${vmId} has no vCPU ${vcpuId}`,
+      });
     return this.#translate(vm, vcpu.cpu, gva);
   }
 
   /** The memory and register readers of a hit. */
   #access(vm: Vm, cpu: Cpu): Pick<GuestProbeHit, 'readVirtual' | 'sysReg'> {
     return {
-      readVirtual: (gva, length) => readGuestVirtual(vm.memory, vm.config.memoryRegions, stage1RegsOf(cpu), gva, length),
+      readVirtual: (gva, length) =>
+        readGuestVirtual(vm.memory, vm.config.memoryRegions, stage1RegsOf(cpu), gva, length),
       sysReg: (name) => {
         const id = SYS_REG_BY_NAME.get(name.toLowerCase());
-        if (id === undefined) throw new HypervisorError({ code: 'BAD_STATE', vmId: vm.id, message: `no system register \`${name}\`` });
+        if (id === undefined)
+          throw new HypervisorError({
+            code: 'BAD_STATE',
+            vmId: vm.id,
+            message: `no system register \`${name}\``,
+          });
         return cpu.getSysReg(id);
       },
     };
   }
 
   #translate(vm: Vm, cpu: Cpu, gva: bigint): GuestTranslation {
-    const t = translateGuestVa(stage1RegsOf(cpu), gva, guestRamReader(vm.memory, vm.config.memoryRegions));
+    const t = translateGuestVa(
+      stage1RegsOf(cpu),
+      gva,
+      guestRamReader(vm.memory, vm.config.memoryRegions),
+    );
     checkGuestRam(vm.config.memoryRegions, t.gpa, 4);
     return t;
   }
@@ -339,12 +376,34 @@ export class GuestProbeManager {
   attach(vmId: number, gva: bigint, options: GuestProbeOptions = {}): GuestProbeInfo {
     const vm = this.#vmm.vm(vmId);
     gva = BigInt.asUintN(64, gva);
-    if ((gva & 3n) !== 0n) throw new HypervisorError({ code: 'BAD_PROBE', vmId, address: gva, message: `guest probe address ${hex(gva)} is not 4-byte aligned` });
+    if ((gva & 3n) !== 0n)
+      throw new HypervisorError({
+        code: 'BAD_PROBE',
+        vmId,
+        address: gva,
+        message: `guest probe address ${hex(gva)} is not 4-byte aligned`,
+      });
     const st = this.#state(vm);
-    if (st.probes.has(gva)) throw new HypervisorError({ code: 'PROBE_EXISTS', vmId, address: gva, message: `a guest kprobe is registered at vm${vmId}:${hex(gva)} already` });
+    if (st.probes.has(gva))
+      throw new HypervisorError({
+        code: 'PROBE_EXISTS',
+        vmId,
+        address: gva,
+        message: `a guest kprobe is registered at vm${vmId}:${hex(gva)} already`,
+      });
     const probe: Probe = {
-      vmId, gva, symbol: options.symbol, mode: options.mode ?? 'Stage2Fault', ret: options.ret ?? false, state: 'pending',
-      gpa: undefined, hits: 0, retHits: 0, lastError: undefined, onHit: options.onHit, brkFallback: false,
+      vmId,
+      gva,
+      symbol: options.symbol,
+      mode: options.mode ?? 'Stage2Fault',
+      ret: options.ret ?? false,
+      state: 'pending',
+      gpa: undefined,
+      hits: 0,
+      retHits: 0,
+      lastError: undefined,
+      onHit: options.onHit,
+      brkFallback: false,
     };
     st.probes.set(gva, probe);
     st.pending.add(probe);
@@ -371,7 +430,13 @@ export class GuestProbeManager {
     gva = BigInt.asUintN(64, gva);
     const st = this.#vms.get(vmId);
     const probe = st?.probes.get(gva);
-    if (st === undefined || probe === undefined) throw new HypervisorError({ code: 'NO_SUCH_PROBE', vmId, address: gva, message: `no guest kprobe at vm${vmId}:${hex(gva)}` });
+    if (st === undefined || probe === undefined)
+      throw new HypervisorError({
+        code: 'NO_SUCH_PROBE',
+        vmId,
+        address: gva,
+        message: `no guest kprobe at vm${vmId}:${hex(gva)}`,
+      });
     st.probes.delete(gva);
     st.pending.delete(probe);
     if (probe.state === 'active') this.#disarm(st, probe);
@@ -391,7 +456,8 @@ export class GuestProbeManager {
    * Detaches every probe of every VM and removes the exit hook.
    */
   dispose(): void {
-    for (const [vmId, st] of [...this.#vms]) for (const gva of [...st.probes.keys()]) this.detach(vmId, gva);
+    for (const [vmId, st] of [...this.#vms])
+      for (const gva of [...st.probes.keys()]) this.detach(vmId, gva);
     this.#vmm.setExitHook(undefined);
   }
 
@@ -404,7 +470,10 @@ export class GuestProbeManager {
     const out: GuestProbeInfo[] = [];
     for (const [id, st] of [...this.#vms].sort((a, b) => a[0] - b[0])) {
       if (vmId !== undefined && id !== vmId) continue;
-      for (const p of [...st.probes.values()].sort((a, b) => (a.gva < b.gva ? -1 : a.gva > b.gva ? 1 : 0))) out.push(this.#info(p));
+      for (const p of [...st.probes.values()].sort((a, b) =>
+        a.gva < b.gva ? -1 : a.gva > b.gva ? 1 : 0,
+      ))
+        out.push(this.#info(p));
     }
     return out;
   }
@@ -427,20 +496,64 @@ export class GuestProbeManager {
    */
   stats(vmId: number): GuestProbeStats {
     const s = this.#vms.get(vmId)?.stats;
-    return s === undefined ? { faults: 0, brks: 0, reinjected: 0, steps: 0, pageSteps: 0, missedReturns: 0, hotPageSwitches: 0 } : { ...s };
+    return s === undefined
+      ? {
+          faults: 0,
+          brks: 0,
+          reinjected: 0,
+          steps: 0,
+          pageSteps: 0,
+          missedReturns: 0,
+          hotPageSwitches: 0,
+        }
+      : { ...s };
   }
 
   #info(p: Probe): GuestProbeInfo {
-    return { vmId: p.vmId, gva: p.gva, symbol: p.symbol, mode: p.mode, ret: p.ret, state: p.state, gpa: p.gpa, hits: p.hits, retHits: p.retHits, lastError: p.lastError, brkFallback: p.brkFallback };
+    return {
+      vmId: p.vmId,
+      gva: p.gva,
+      symbol: p.symbol,
+      mode: p.mode,
+      ret: p.ret,
+      state: p.state,
+      gpa: p.gpa,
+      hits: p.hits,
+      retHits: p.retHits,
+      lastError: p.lastError,
+      brkFallback: p.brkFallback,
+    };
   }
 
   #state(vm: Vm): VmProbes {
     let st = this.#vms.get(vm.id);
     if (st === undefined) {
       st = {
-        vm, probes: new Map(), byGpa: new Map(), pending: new Set(), brks: new Map(), xnPages: new Map(), hot: new Set(), splits: [], free: [],
-        scratchReady: false, views: [], steps: [], retStacks: vm.vcpus.map(() => []), savedMdcr: [], lastSig: '', exitsSinceTry: 0,
-        stats: { faults: 0, brks: 0, reinjected: 0, steps: 0, pageSteps: 0, missedReturns: 0, hotPageSwitches: 0 },
+        vm,
+        probes: new Map(),
+        byGpa: new Map(),
+        pending: new Set(),
+        brks: new Map(),
+        xnPages: new Map(),
+        hot: new Set(),
+        splits: [],
+        free: [],
+        scratchReady: false,
+        views: [],
+        steps: [],
+        retStacks: vm.vcpus.map(() => []),
+        savedMdcr: [],
+        lastSig: '',
+        exitsSinceTry: 0,
+        stats: {
+          faults: 0,
+          brks: 0,
+          reinjected: 0,
+          steps: 0,
+          pageSteps: 0,
+          missedReturns: 0,
+          hotPageSwitches: 0,
+        },
         s2: this.#s2(vm.vcpus[0]!.cpu),
         gen: 0,
         viewKeys: [],
@@ -460,7 +573,8 @@ export class GuestProbeManager {
   #releaseIfIdle(st: VmProbes): void {
     if (st.probes.size > 0 || st.steps.some((s) => s !== undefined)) return;
     for (const v of st.vm.vcpus) v.cpu.setSysReg(R.MDCR, st.savedMdcr[v.id] ?? 0n);
-    for (const view of st.views) if (view !== undefined) for (const p of view) this.#freePage(st, p);
+    for (const view of st.views)
+      if (view !== undefined) for (const p of view) this.#freePage(st, p);
     st.views = [];
     st.viewKeys = [];
     this.#vms.delete(st.vm.id);
@@ -480,7 +594,12 @@ export class GuestProbeManager {
     }
     const word = this.#readWord(st, gpa);
     if (!this.#isInjected(st, gpa) && (word & 0xffe0001f) >>> 0 === GUEST_BRK_WORD) {
-      const err = new HypervisorError({ code: 'BAD_PROBE', vmId: probe.vmId, address: probe.gva, message: `vm${probe.vmId}:${hex(probe.gva)} holds a BRK instruction (0x${word.toString(16)}); it cannot be probed` });
+      const err = new HypervisorError({
+        code: 'BAD_PROBE',
+        vmId: probe.vmId,
+        address: probe.gva,
+        message: `vm${probe.vmId}:${hex(probe.gva)} holds a BRK instruction (0x${word.toString(16)}); it cannot be probed`,
+      });
       if (throwBadProbe) throw err;
       probe.lastError = err.message;
       return false;
@@ -526,7 +645,10 @@ export class GuestProbeManager {
   }
 
   #writeWord(st: VmProbes, gpa: bigint, w: number): void {
-    st.vm.memory.write(gpa, new Uint8Array([w & 0xff, (w >>> 8) & 0xff, (w >>> 16) & 0xff, (w >>> 24) & 0xff]));
+    st.vm.memory.write(
+      gpa,
+      new Uint8Array([w & 0xff, (w >>> 8) & 0xff, (w >>> 16) & 0xff, (w >>> 24) & 0xff]),
+    );
   }
 
   #read64(st: VmProbes, pa: bigint): bigint {
@@ -577,12 +699,18 @@ export class GuestProbeManager {
   #allocPage(st: VmProbes): bigint {
     if (!st.scratchReady) {
       // host-only memory, kept (zeroed) when the VM's last probe goes
-      if (!st.vm.memory.regions.some((r) => r.name === 'guest-probe')) st.vm.memory.addRam(SCRATCH_BASE, SCRATCH_PAGES * 4096, 'guest-probe');
+      if (!st.vm.memory.regions.some((r) => r.name === 'guest-probe'))
+        st.vm.memory.addRam(SCRATCH_BASE, SCRATCH_PAGES * 4096, 'guest-probe');
       st.scratchReady = true;
       for (let i = SCRATCH_PAGES - 1; i >= 0; i--) st.free.push(SCRATCH_BASE + BigInt(i) * 4096n);
     }
     const p = st.free.pop();
-    if (p === undefined) throw new HypervisorError({ code: 'BAD_PROBE', vmId: st.vm.id, message: `VM ${st.vm.id}: out of guest probe table memory (${SCRATCH_PAGES} pages)` });
+    if (p === undefined)
+      throw new HypervisorError({
+        code: 'BAD_PROBE',
+        vmId: st.vm.id,
+        message: `VM ${st.vm.id}: out of guest probe table memory (${SCRATCH_PAGES} pages)`,
+      });
     return p;
   }
 
@@ -604,7 +732,12 @@ export class GuestProbeManager {
     const base = desc & OA_MASK & ~(childSize * 512n - 1n);
     const bytes = new Uint8Array(4096);
     const view = new DataView(bytes.buffer);
-    for (let i = 0; i < 512; i++) view.setBigUint64(i * 8, (base + BigInt(i) * childSize) | attrs | (level + 1 === 3 ? 3n : 1n), true);
+    for (let i = 0; i < 512; i++)
+      view.setBigUint64(
+        i * 8,
+        (base + BigInt(i) * childSize) | attrs | (level + 1 === 3 ? 3n : 1n),
+        true,
+      );
     st.vm.memory.write(table, bytes);
   }
 
@@ -627,7 +760,13 @@ export class GuestProbeManager {
       const shift = BigInt(12 + 9 * (3 - level));
       const entry = table + ((page >> shift) & 511n) * 8n;
       const desc = this.#read64(st, entry);
-      if ((desc & 1n) === 0n) throw new HypervisorError({ code: 'BAD_PROBE', vmId: st.vm.id, address: page, message: `guest page ${hex(page)} has no stage-2 mapping` });
+      if ((desc & 1n) === 0n)
+        throw new HypervisorError({
+          code: 'BAD_PROBE',
+          vmId: st.vm.id,
+          address: page,
+          message: `guest page ${hex(page)} has no stage-2 mapping`,
+        });
       if (level === 3) {
         st.xnPages.set(page, { refs: 1, entry, orig: desc, pageSteps: 0, hits: 0 });
         this.#write64(st, entry, desc | XN);
@@ -689,7 +828,11 @@ export class GuestProbeManager {
         st.stats.pageSteps++;
         // A hot page (a loop around or beside the probe): its probes go to BRKs, at the end of
         // this step, so each hit costs two exits instead of two per instruction of the page.
-        if (++page.pageSteps >= 4 * this.#hotPageSteps && page.pageSteps > this.#hotPageSteps * (page.hits + 1)) st.hot.add(gpa & ~0xfffn);
+        if (
+          ++page.pageSteps >= 4 * this.#hotPageSteps &&
+          page.pageSteps > this.#hotPageSteps * (page.hits + 1)
+        )
+          st.hot.add(gpa & ~0xfffn);
       }
       this.#beginStep(st, vcpu, pc, gpa, regs);
       return true;
@@ -735,10 +878,23 @@ export class GuestProbeManager {
         any = true;
         // every return probe of that entry, first attached first
         const done: RetFrame[] = [];
-        while (stack.length > 0 && stack[stack.length - 1]!.batch === batch) done.push(stack.pop()!);
+        while (stack.length > 0 && stack[stack.length - 1]!.batch === batch)
+          done.push(stack.pop()!);
         for (const f of done.reverse()) {
           f.probe.retHits++;
-          f.probe.onHit?.({ kind: 'kretprobe', probe: this.#info(f.probe), vmId: st.vm.id, vcpuId: vcpu.id, pc, gpa, regs, timeNs: now, retval: regs.x(0), durationNs: now - f.entryNs, ...this.#access(st.vm, vcpu.cpu) });
+          f.probe.onHit?.({
+            kind: 'kretprobe',
+            probe: this.#info(f.probe),
+            vmId: st.vm.id,
+            vcpuId: vcpu.id,
+            pc,
+            gpa,
+            regs,
+            timeNs: now,
+            retval: regs.x(0),
+            durationNs: now - f.entryNs,
+            ...this.#access(st.vm, vcpu.cpu),
+          });
           this.#releaseRet(st, gpa);
         }
       }
@@ -761,7 +917,17 @@ export class GuestProbeManager {
             st.stats.missedReturns++;
           }
         } else {
-          p.onHit?.({ kind: 'kprobe', probe: this.#info(p), vmId: st.vm.id, vcpuId: vcpu.id, pc, gpa, regs, timeNs: now, ...this.#access(st.vm, vcpu.cpu) });
+          p.onHit?.({
+            kind: 'kprobe',
+            probe: this.#info(p),
+            vmId: st.vm.id,
+            vcpuId: vcpu.id,
+            pc,
+            gpa,
+            regs,
+            timeNs: now,
+            ...this.#access(st.vm, vcpu.cpu),
+          });
         }
       }
     }
@@ -810,10 +976,20 @@ export class GuestProbeManager {
         else this.#expand(st, blockDesc, level - 1, mine);
         const entry = mine + ((guestPage >> BigInt(12 + 9 * (3 - level))) & 511n) * 8n;
         const desc = this.#read64(st, entry);
-        if ((desc & 1n) === 0n) throw new HypervisorError({ code: 'GUEST_FAULT', vmId: st.vm.id, address: gpa, message: `guest page ${hex(guestPage)} lost its stage-2 mapping` });
+        if ((desc & 1n) === 0n)
+          throw new HypervisorError({
+            code: 'GUEST_FAULT',
+            vmId: st.vm.id,
+            address: gpa,
+            message: `guest page ${hex(guestPage)} lost its stage-2 mapping`,
+          });
         if (level === 3) {
           // executable; the private page copy when BRKs must be hidden
-          this.#write64(st, entry, hidden.length > 0 ? (desc & ~XN & ~OA_MASK) | copyPage : desc & ~XN);
+          this.#write64(
+            st,
+            entry,
+            hidden.length > 0 ? (desc & ~XN & ~OA_MASK) | copyPage : desc & ~XN,
+          );
           break;
         }
         if ((desc & 2n) !== 0n) shared = desc & OA_MASK;
@@ -837,7 +1013,13 @@ export class GuestProbeManager {
     } else {
       word = this.#readWord(st, gpa);
     }
-    st.steps[vcpu.id] = { pc, word, savedIf: regs.spsr() & SPSR_IF, savedMdscr: cpu.getSysReg(R.MDSCR), copy };
+    st.steps[vcpu.id] = {
+      pc,
+      word,
+      savedIf: regs.spsr() & SPSR_IF,
+      savedMdscr: cpu.getSysReg(R.MDSCR),
+      copy,
+    };
     this.#stepping++;
     cpu.setSysReg(R.VTTBR, (cpu.getSysReg(R.VTTBR) & ~BADDR) | view[0]!); // also flushes this vCPU's TLB
     cpu.setSysReg(R.MDSCR, st.steps[vcpu.id]!.savedMdscr | 1n);
@@ -872,7 +1054,13 @@ export class GuestProbeManager {
     for (const page of [...st.hot]) {
       st.hot.delete(page);
       for (const probe of st.probes.values()) {
-        if (probe.state !== 'active' || probe.mode !== 'Stage2Fault' || probe.brkFallback || (probe.gpa! & ~0xfffn) !== page) continue;
+        if (
+          probe.state !== 'active' ||
+          probe.mode !== 'Stage2Fault' ||
+          probe.brkFallback ||
+          (probe.gpa! & ~0xfffn) !== page
+        )
+          continue;
         this.#armBrk(st, probe.gpa!, 'entry');
         this.#unprotectPage(st, page);
         probe.brkFallback = true;
@@ -889,7 +1077,10 @@ export class GuestProbeManager {
     // restore the guest's IRQ/FIQ masks unless the stepped instruction set them itself
     const w = step.word;
     // (>>> 0: `&` gives a signed 32-bit result, which never equals these unsigned constants)
-    const setsDaif = (w & 0xfffff0df) >>> 0 === 0xd50340df || (w & 0xffffffe0) >>> 0 === 0xd51b4220 || w === 0xd69f03e0;
+    const setsDaif =
+      (w & 0xfffff0df) >>> 0 === 0xd50340df ||
+      (w & 0xffffffe0) >>> 0 === 0xd51b4220 ||
+      w === 0xd69f03e0;
     if (!setsDaif) spsr = (spsr & ~SPSR_IF) | step.savedIf;
     regs.setSpsr(spsr);
     regs.resumeAt(regs.elr());

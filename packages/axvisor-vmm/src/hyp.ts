@@ -33,8 +33,20 @@ export const HYP_TRACE_EVENT = { VCPU_RUN_EXIT: 1, HYPERCALL: 2 } as const;
 
 /** Byte offsets in the image's per-vCPU context (`struct vcpu_ctx`). */
 export const VCPU_CTX = {
-  X: 0, SP_EL0: 248, ELR: 256, SPSR: 264, ESR: 272, FAR: 280, HPFAR: 288, VECTOR: 296,
-  VM_ID: 304, VCPU_ID: 312, HOST: 320, HOST_SP: 416, EXITS: 424, SIZE: 432,
+  X: 0,
+  SP_EL0: 248,
+  ELR: 256,
+  SPSR: 264,
+  ESR: 272,
+  FAR: 280,
+  HPFAR: 288,
+  VECTOR: 296,
+  VM_ID: 304,
+  VCPU_ID: 312,
+  HOST: 320,
+  HOST_SP: 416,
+  EXITS: 424,
+  SIZE: 432,
 } as const;
 
 /**
@@ -45,14 +57,26 @@ export const PT_REGS = { X: 0, SP: 248, PC: 256, PSTATE: 264, SIZE: 272 } as con
 
 /** Names of the per-function call counters (`hyp_calls[]`, index order). */
 export const HYP_FUNCTIONS = [
-  'vcpu_run', 'handle_exit', 'handle_hvc', 'handle_psci', 'handle_smc', 'handle_data_abort', 'handle_inst_abort',
-  'handle_sysreg', 'handle_wfi', 'handle_irq', 'handle_brk', 'handle_sstep', 'handle_unknown', 'hyp_trace', 'host_exit',
+  'vcpu_run',
+  'handle_exit',
+  'handle_hvc',
+  'handle_psci',
+  'handle_smc',
+  'handle_data_abort',
+  'handle_inst_abort',
+  'handle_sysreg',
+  'handle_wfi',
+  'handle_irq',
+  'handle_brk',
+  'handle_sstep',
+  'handle_unknown',
+  'hyp_trace',
+  'host_exit',
 ] as const;
 
 /** Most vCPUs one VM can have with this image (its context and stack arrays). */
 export const HYP_MAX_VCPUS = 64;
 const STACK_SIZE = 4096;
-
 
 /** A symbol of the image. */
 export interface HypSymbol {
@@ -97,7 +121,12 @@ export class HypImage {
     try {
       for (const s of elf.symbols()) {
         if (s.name === '' || s.shndx === 0 || symbols.has(s.name)) continue;
-        symbols.set(s.name, { name: s.name, address: s.value, size: Number(s.size), func: s.type === 2 });
+        symbols.set(s.name, {
+          name: s.name,
+          address: s.value,
+          size: Number(s.size),
+          func: s.type === 2,
+        });
       }
       kallsyms = elf.sectionByName('.kallsyms')?.data ?? new Uint8Array(0);
     } catch (e) {
@@ -106,7 +135,11 @@ export class HypImage {
     this.symbols = symbols;
     const need = (name: string): bigint => {
       const s = symbols.get(name);
-      if (s === undefined) throw new HypervisorError({ code: 'BAD_IMAGE', message: `EL2 image lacks symbol \`${name}\`` });
+      if (s === undefined)
+        throw new HypervisorError({
+          code: 'BAD_IMAGE',
+          message: `EL2 image lacks symbol \`${name}\``,
+        });
       return s.address;
     };
     this.segments = segments;
@@ -115,7 +148,16 @@ export class HypImage {
     this.resumeLength = Number(need('__hyp_eret') - need('__hyp_resume')) / 4 + 1;
     this.noProbe = [need('__entry_text_start'), need('__entry_text_end')];
     this.slots = need('hyp_kprobe_slots');
-    for (const n of ['vcpu_run', 'hyp_vectors', 'hyp_vcpus', 'hyp_stacks', 'hyp_calls', 'hyp_trace_mask', '__hyp_resume']) need(n);
+    for (const n of [
+      'vcpu_run',
+      'hyp_vectors',
+      'hyp_vcpus',
+      'hyp_stacks',
+      'hyp_calls',
+      'hyp_trace_mask',
+      '__hyp_resume',
+    ])
+      need(n);
     this.kallsyms = kallsyms;
   }
 
@@ -139,7 +181,8 @@ export class HypImage {
    * @returns the function symbol, or undefined.
    */
   functionAt(addr: bigint): HypSymbol | undefined {
-    for (const s of this.symbols.values()) if (s.func && addr >= s.address && addr < s.address + BigInt(s.size)) return s;
+    for (const s of this.symbols.values())
+      if (s.func && addr >= s.address && addr < s.address + BigInt(s.size)) return s;
     return undefined;
   }
 
@@ -167,7 +210,11 @@ export function bundledHypImage(): HypImage {
     try {
       bytes = new Uint8Array(readFileSync(new URL('../hyp/hyp.elf', import.meta.url)));
     } catch (e) {
-      throw new HypervisorError({ code: 'BAD_IMAGE', cause: e, message: 'bundled file `hyp/hyp.elf` is missing from @axebpf/axvisor-vmm' });
+      throw new HypervisorError({
+        code: 'BAD_IMAGE',
+        cause: e,
+        message: 'bundled file `hyp/hyp.elf` is missing from @axebpf/axvisor-vmm',
+      });
     }
     bundled = new HypImage(bytes);
   }

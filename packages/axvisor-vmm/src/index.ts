@@ -7,20 +7,74 @@ export { MAP_TYPE_LAZY, parseVmConfig } from './config.js';
 export type { VmConfig, MemoryRegionConfig, EmuDeviceConfig, GicConfig } from './config.js';
 export { decodeExit, exitCode, PSCI } from './exit.js';
 export type { AxVCpuExitReason, SyndromeSource } from './exit.js';
-export { Vmm, Vm, VCpu, HYPERCALL, NS_PER_INSN, EXIT_COST_NS, QUANTUM_INSNS, EL2_INSN_LIMIT, HOST_TIMER_INTID } from './vmm.js';
-export { HypImage, bundledHypImage, HOST_CALL, HYP_TRACE_EVENT, VCPU_CTX, PT_REGS, HYP_FUNCTIONS, HYP_MAX_VCPUS } from './hyp.js';
+export {
+  Vmm,
+  Vm,
+  VCpu,
+  HYPERCALL,
+  NS_PER_INSN,
+  EXIT_COST_NS,
+  QUANTUM_INSNS,
+  EL2_INSN_LIMIT,
+  HOST_TIMER_INTID,
+} from './vmm.js';
+export {
+  HypImage,
+  bundledHypImage,
+  HOST_CALL,
+  HYP_TRACE_EVENT,
+  VCPU_CTX,
+  PT_REGS,
+  HYP_FUNCTIONS,
+  HYP_MAX_VCPUS,
+} from './hyp.js';
 export type { HypSymbol } from './hyp.js';
 export type { HypSegment } from './elf-image.js';
-export type { VmStatus, VCpuState, VmmOptions, VmmPlatform, El2Trap, HprobeHostShape, ExitHook } from './vmm.js';
+export type {
+  VmStatus,
+  VCpuState,
+  VmmOptions,
+  VmmPlatform,
+  El2Trap,
+  HprobeHostShape,
+  ExitHook,
+} from './vmm.js';
 export { GuestProbeManager, GUEST_BRK_WORD } from './guest-probe.js';
-export type { GuestProbeMode, GuestProbeState, GuestProbeHit, GuestProbeInfo, GuestProbeManagerOptions, GuestProbeOptions, GuestProbeStats } from './guest-probe.js';
-export { translateGuestVa, stage1RegsOf, guestRamReader, checkGuestRam, readGuestVirtual } from './guest-pagetable.js';
+export type {
+  GuestProbeMode,
+  GuestProbeState,
+  GuestProbeHit,
+  GuestProbeInfo,
+  GuestProbeManagerOptions,
+  GuestProbeOptions,
+  GuestProbeStats,
+} from './guest-probe.js';
+export {
+  translateGuestVa,
+  stage1RegsOf,
+  guestRamReader,
+  checkGuestRam,
+  readGuestVirtual,
+} from './guest-pagetable.js';
 export type { Stage1Regs, GuestTranslation, GuestPhysReader } from './guest-pagetable.js';
 export type { GuestRegs } from './guest-regs.js';
 export { HypervisorError } from './errors.js';
 export type { HypervisorErrorCode } from './errors.js';
-export { BUNDLED_VMS, BENCHMARK_VMS, PROBE_VMS, LONG_RUNNING_VMS, bundledConfig, bundledImage } from './bundled.js';
-export { VGicV3, GICV3_TRAPPED_SYS_REGS, GICV3_MAX_VCPUS, GIC_SPURIOUS_INTID, ICC_SGI1R_EL1_ADDR } from './gicv3.js';
+export {
+  BUNDLED_VMS,
+  BENCHMARK_VMS,
+  PROBE_VMS,
+  LONG_RUNNING_VMS,
+  bundledConfig,
+  bundledImage,
+} from './bundled.js';
+export {
+  VGicV3,
+  GICV3_TRAPPED_SYS_REGS,
+  GICV3_MAX_VCPUS,
+  GIC_SPURIOUS_INTID,
+  ICC_SGI1R_EL1_ADDR,
+} from './gicv3.js';
 export type { GicV3Layout, GicCpuState, SgiRequest } from './gicv3.js';
 export { writeFdt, node as fdtNode, cells as fdtCells, FdtCells } from './fdt.js';
 export type { FdtNode, FdtValue, FdtWriteOptions } from './fdt.js';

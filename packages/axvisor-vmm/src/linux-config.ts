@@ -43,7 +43,11 @@ export function linuxVmToml(spec: LinuxVmSpec): string {
   const mem = spec.memBytes ?? 256 * 1024 * 1024;
   const q = (s: string) => JSON.stringify(s);
   const devices = [`["pl011", 0x9000000, 0x1000, 33, 1, []]`];
-  if (spec.gic === 3) devices.push(`["gppt-gicd", 0x8000000, 0x10000, 0, 0x21, []]`, `["gppt-gicr", 0x80a0000, 0x20000, 0, 0x20, [${cpus}, 0x20000, 0]]`);
+  if (spec.gic === 3)
+    devices.push(
+      `["gppt-gicd", 0x8000000, 0x10000, 0, 0x21, []]`,
+      `["gppt-gicr", 0x80a0000, 0x20000, 0, 0x20, [${cpus}, 0x20000, 0]]`,
+    );
   return [
     '# A Linux guest (arm64 Image boot protocol, generated device tree)',
     '[base]',

@@ -26,7 +26,10 @@ export interface LinuxImageHeader {
  * @returns true for an Image.
  */
 export function isLinuxImage(bytes: Uint8Array): boolean {
-  return bytes.length >= 64 && new DataView(bytes.buffer, bytes.byteOffset, 64).getUint32(0x38, true) === ARM64_IMAGE_MAGIC;
+  return (
+    bytes.length >= 64 &&
+    new DataView(bytes.buffer, bytes.byteOffset, 64).getUint32(0x38, true) === ARM64_IMAGE_MAGIC
+  );
 }
 
 /**
@@ -38,12 +41,26 @@ export function isLinuxImage(bytes: Uint8Array): boolean {
  * @throws {HypervisorError} `BAD_IMAGE` for a short file, a wrong magic, a big-endian kernel,
  * or a kernel built for other than 4 KiB pages (the emulator's granule).
  */
-export function parseLinuxImage(bytes: Uint8Array, what = 'kernel image', vmId?: number): LinuxImageHeader {
+export function parseLinuxImage(
+  bytes: Uint8Array,
+  what = 'kernel image',
+  vmId?: number,
+): LinuxImageHeader {
   const id = vmId === undefined ? {} : { vmId };
-  if (bytes.length < 64) throw new HypervisorError({ code: 'BAD_IMAGE', ...id, message: `${what}: ${bytes.length} bytes, shorter than the 64-byte arm64 Image header` });
+  if (bytes.length < 64)
+    throw new HypervisorError({
+      code: 'BAD_IMAGE',
+      ...id,
+      message: `${what}: ${bytes.length} bytes, shorter than the 64-byte arm64 Image header`,
+    });
   const dv = new DataView(bytes.buffer, bytes.byteOffset, 64);
   const magic = dv.getUint32(0x38, true);
-  if (magic !== ARM64_IMAGE_MAGIC) throw new HypervisorError({ code: 'BAD_IMAGE', ...id, message: `${what}: no arm64 Image magic at byte 0x38 (found 0x${magic.toString(16)}), not an ELF either` });
+  if (magic !== ARM64_IMAGE_MAGIC)
+    throw new HypervisorError({
+      code: 'BAD_IMAGE',
+      ...id,
+      message: `${what}: no arm64 Image magic at byte 0x38 (found 0x${magic.toString(16)}), not an ELF either`,
+    });
   let textOffset = dv.getBigUint64(8, true);
   let imageSize = dv.getBigUint64(16, true);
   const flags = dv.getBigUint64(24, true);
@@ -52,10 +69,20 @@ export function parseLinuxImage(bytes: Uint8Array, what = 'kernel image', vmId?:
     textOffset = 0x80000n;
     imageSize = BigInt(bytes.length);
   }
-  if ((flags & 1n) !== 0n) throw new HypervisorError({ code: 'BAD_IMAGE', ...id, message: `${what}: a big-endian kernel (header flags bit 0); the emulator is little-endian` });
+  if ((flags & 1n) !== 0n)
+    throw new HypervisorError({
+      code: 'BAD_IMAGE',
+      ...id,
+      message: `${what}: a big-endian kernel (header flags bit 0); the emulator is little-endian`,
+    });
   const ps = Number((flags >> 1n) & 3n);
   const pageSize = ([0, 4096, 16384, 65536] as const)[ps]!;
-  if (pageSize !== 0 && pageSize !== 4096) throw new HypervisorError({ code: 'BAD_IMAGE', ...id, message: `${what}: built for ${pageSize / 1024} KiB pages; the emulator implements the 4 KiB granule only` });
+  if (pageSize !== 0 && pageSize !== 4096)
+    throw new HypervisorError({
+      code: 'BAD_IMAGE',
+      ...id,
+      message: `${what}: built for ${pageSize / 1024} KiB pages; the emulator implements the 4 KiB granule only`,
+    });
   if (imageSize < BigInt(bytes.length)) imageSize = BigInt(bytes.length);
   return { textOffset, imageSize, flags, pageSize };
 }
@@ -92,32 +119,57 @@ export function linuxLayout(
   header: LinuxImageHeader,
   initrdSize: number,
   dtbSize: number,
-  fixed: { kernel?: bigint | undefined; dtb?: bigint | undefined; initrd?: bigint | undefined } = {},
+  fixed: {
+    kernel?: bigint | undefined;
+    dtb?: bigint | undefined;
+    initrd?: bigint | undefined;
+  } = {},
 ): LinuxLayout {
   const end = ram.gpa + BigInt(ram.size);
   const dtb = fixed.dtb ?? ram.gpa;
   const kernel = fixed.kernel ?? alignUp(dtb + BigInt(dtbSize), MIB2) + header.textOffset;
-  if ((kernel - header.textOffset) % MIB2 !== 0n) throw new HypervisorError({ code: 'BAD_IMAGE', message: `kernel load address 0x${kernel.toString(16)} is not a 2 MiB-aligned base + text_offset 0x${header.textOffset.toString(16)}` });
+  if ((kernel - header.textOffset) % MIB2 !== 0n)
+    throw new HypervisorError({
+      code: 'BAD_IMAGE',
+      message: `kernel load address 0x${kernel.toString(16)} is not a 2 MiB-aligned base + text_offset 0x${header.textOffset.toString(16)}`,
+    });
   const kernelEnd = kernel + header.imageSize;
   let initrd: bigint | undefined;
   if (initrdSize > 0) {
     if (fixed.initrd !== undefined) initrd = fixed.initrd;
     else {
-      const half = ram.gpa + (BigInt(ram.size) / 2n < 0x800_0000n ? BigInt(ram.size) / 2n : 0x800_0000n);
+      const half =
+        ram.gpa + (BigInt(ram.size) / 2n < 0x800_0000n ? BigInt(ram.size) / 2n : 0x800_0000n);
       initrd = half >= alignUp(kernelEnd, MIB2) ? half : alignUp(kernelEnd, MIB2);
     }
   }
-  const pieces: [string, bigint, bigint][] = [['device tree', dtb, BigInt(dtbSize)], ['kernel', kernel, header.imageSize]];
+  const pieces: [string, bigint, bigint][] = [
+    ['device tree', dtb, BigInt(dtbSize)],
+    ['kernel', kernel, header.imageSize],
+  ];
   if (initrd !== undefined) pieces.push(['initramfs', initrd, BigInt(initrdSize)]);
   for (const [name, at, size] of pieces) {
-    if (at < ram.gpa || at + size > end) throw new HypervisorError({ code: 'BAD_IMAGE', message: `the ${name} (0x${at.toString(16)}, ${size} bytes) does not fit in guest RAM 0x${ram.gpa.toString(16)}..0x${end.toString(16)}` });
+    if (at < ram.gpa || at + size > end)
+      throw new HypervisorError({
+        code: 'BAD_IMAGE',
+        message: `the ${name} (0x${at.toString(16)}, ${size} bytes) does not fit in guest RAM 0x${ram.gpa.toString(16)}..0x${end.toString(16)}`,
+      });
   }
   for (let i = 0; i < pieces.length; i++) {
     for (let j = i + 1; j < pieces.length; j++) {
-      const a = pieces[i]!, b = pieces[j]!;
-      if (a[1] < b[1] + b[2] && b[1] < a[1] + a[2]) throw new HypervisorError({ code: 'BAD_IMAGE', message: `the ${a[0]} and the ${b[0]} overlap in guest RAM` });
+      const a = pieces[i]!,
+        b = pieces[j]!;
+      if (a[1] < b[1] + b[2] && b[1] < a[1] + a[2])
+        throw new HypervisorError({
+          code: 'BAD_IMAGE',
+          message: `the ${a[0]} and the ${b[0]} overlap in guest RAM`,
+        });
     }
   }
-  if (dtb % 8n !== 0n) throw new HypervisorError({ code: 'BAD_IMAGE', message: `device tree address 0x${dtb.toString(16)} is not 8-byte aligned` });
+  if (dtb % 8n !== 0n)
+    throw new HypervisorError({
+      code: 'BAD_IMAGE',
+      message: `device tree address 0x${dtb.toString(16)} is not 8-byte aligned`,
+    });
   return { kernel, kernelEnd, dtb, initrd };
 }

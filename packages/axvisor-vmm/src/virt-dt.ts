@@ -39,10 +39,18 @@ export interface ChosenOptions {
 export function vmDeviceTree(config: VmConfig, chosen: ChosenOptions = {}): FdtNode {
   const gic = config.gic ?? { version: 2 as const };
   const cpuNodes = Array.from({ length: config.cpuNum }, (_, i) =>
-    node(`cpu@${i.toString(16)}`, { device_type: 'cpu', compatible: 'arm,cortex-a57', reg: cells(i), 'enable-method': 'psci' }),
+    node(`cpu@${i.toString(16)}`, {
+      device_type: 'cpu',
+      compatible: 'arm,cortex-a57',
+      reg: cells(i),
+      'enable-method': 'psci',
+    }),
   );
   // GICv2 PPIs carry a CPU mask in bits [15:8] of the flags; the GICv3 has none
-  const ppiFlags = gic.version === 2 ? (((1 << Math.min(config.cpuNum, 8)) - 1) << 8) | IRQ_LEVEL_HIGH : IRQ_LEVEL_HIGH;
+  const ppiFlags =
+    gic.version === 2
+      ? (((1 << Math.min(config.cpuNum, 8)) - 1) << 8) | IRQ_LEVEL_HIGH
+      : IRQ_LEVEL_HIGH;
   const intc =
     gic.version === 2
       ? node('intc@8000000', {
@@ -58,7 +66,12 @@ export function vmDeviceTree(config: VmConfig, chosen: ChosenOptions = {}): FdtN
           'interrupt-controller': new Uint8Array(0),
           '#redistributor-regions': cells(1),
           'redistributor-stride': cells(0, gic.redistributorStride),
-          reg: cells(gic.distributor, 0x1_0000n, gic.redistributor, BigInt(gic.redistributorStride) * BigInt(config.cpuNum)),
+          reg: cells(
+            gic.distributor,
+            0x1_0000n,
+            gic.redistributor,
+            BigInt(gic.redistributorStride) * BigInt(config.cpuNum),
+          ),
           phandle: cells(PHANDLE_GIC),
         });
   const uarts = config.emuDevices
@@ -98,7 +111,12 @@ export function vmDeviceTree(config: VmConfig, chosen: ChosenOptions = {}): FdtN
         cpu_on: cells(0xc400_0003),
         migrate: cells(0xc400_0005),
       }),
-      ...config.memoryRegions.map((r) => node(`memory@${r.gpa.toString(16)}`, { device_type: 'memory', reg: cells(r.gpa, BigInt(r.size)) })),
+      ...config.memoryRegions.map((r) =>
+        node(`memory@${r.gpa.toString(16)}`, {
+          device_type: 'memory',
+          reg: cells(r.gpa, BigInt(r.size)),
+        }),
+      ),
       node('cpus', { '#address-cells': cells(1), '#size-cells': cells(0) }, cpuNodes),
       node('timer', {
         compatible: ['arm,armv8-timer', 'arm,armv7-timer'],

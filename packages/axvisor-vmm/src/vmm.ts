@@ -16,7 +16,14 @@ import { HypervisorError } from './errors.js';
 import type { GuestRegs } from './guest-regs.js';
 import { CpuGuestRegs, MemGuestRegs } from './guest-regs.js';
 import type { HypImage } from './hyp.js';
-import { bundledHypImage, HOST_CALL, HYP_FUNCTIONS, HYP_TRACE_EVENT, PT_REGS, VCPU_CTX } from './hyp.js';
+import {
+  bundledHypImage,
+  HOST_CALL,
+  HYP_FUNCTIONS,
+  HYP_TRACE_EVENT,
+  PT_REGS,
+  VCPU_CTX,
+} from './hyp.js';
 import type { Region } from '@axebpf/aarch64-emu';
 import type { AxVCpuExitReason, SyndromeSource } from './exit.js';
 import { decodeExit, exitCode, PSCI } from './exit.js';
@@ -36,10 +43,21 @@ const LINUX_JIT_THRESHOLD = 256;
 export type VmStatus = 'Loading' | 'Loaded' | 'Running' | 'Suspended' | 'Stopping' | 'Stopped';
 /** `VCpuState` of axvcpu (numeric values as there: Invalid 0 ... Blocked 5). */
 export type VCpuState = 'Invalid' | 'Created' | 'Free' | 'Ready' | 'Running' | 'Blocked';
-const VCPU_STATE_CODE: Record<VCpuState, number> = { Invalid: 0, Created: 1, Free: 2, Ready: 3, Running: 4, Blocked: 5 };
+const VCPU_STATE_CODE: Record<VCpuState, number> = {
+  Invalid: 0,
+  Created: 1,
+  Free: 2,
+  Ready: 3,
+  Running: 4,
+  Blocked: 5,
+};
 
 /** Hypercalls of the axebpf guest ABI (HVC #0, x0 = function id, in the SMCCC vendor hypervisor range). */
-export const HYPERCALL = { CONSOLE_PUTC: 0xc600_0001n, GET_TIME_NS: 0xc600_0002n, YIELD: 0xc600_0003n } as const;
+export const HYPERCALL = {
+  CONSOLE_PUTC: 0xc600_0001n,
+  GET_TIME_NS: 0xc600_0002n,
+  YIELD: 0xc600_0003n,
+} as const;
 
 /** Virtual time model: the guest runs at 1 GHz; each exit costs the hypervisor this long. */
 export const NS_PER_INSN = 1;
@@ -65,7 +83,18 @@ const NOT_SUPPORTED = (1n << 64n) - 1n;
 /** MIDR_EL1 of a Cortex-A57 r1p0 (implementer 0x41, variant 1, part 0xd07, revision 0). */
 const CORTEX_A57_MIDR = 0x411f_d070n;
 /** PSCI functions this VMM implements (what PSCI_FEATURES answers 0 for). */
-const PSCI_IMPLEMENTED = new Set([0x8400_0000n, 0x8400_0002n, 0x8400_0003n, 0xc400_0003n, 0x8400_0004n, 0xc400_0004n, 0x8400_0006n, 0x8400_0008n, 0x8400_0009n, 0x8400_000an]);
+const PSCI_IMPLEMENTED = new Set([
+  0x8400_0000n,
+  0x8400_0002n,
+  0x8400_0003n,
+  0xc400_0003n,
+  0x8400_0004n,
+  0xc400_0004n,
+  0x8400_0006n,
+  0x8400_0008n,
+  0x8400_0009n,
+  0x8400_000an,
+]);
 /** The exit of an exception the exit hook handled (compared by identity: never from decodeExit). */
 const HOOK_HANDLED: AxVCpuExitReason = { kind: 'Nothing' };
 const SPSR_SS = 1n << 21n;
@@ -76,10 +105,21 @@ const reg = (name: string): number => {
   return key;
 };
 const R = {
-  HCR: reg('hcr_el2'), VTTBR: reg('vttbr_el2'), VTCR: reg('vtcr_el2'), VBAR2: reg('vbar_el2'),
-  ESR: reg('esr_el2'), FAR: reg('far_el2'), HPFAR: reg('hpfar_el2'), ELR: reg('elr_el2'), SPSR: reg('spsr_el2'),
-  MPIDR: reg('vmpidr_el2'), MIDR: reg('vpidr_el2'), TPIDR2: reg('tpidr_el2'), PFR0: reg('id_aa64pfr0_el1'),
-  CNTV_CTL: reg('cntv_ctl_el0'), CNTV_CVAL: reg('cntv_cval_el0'),
+  HCR: reg('hcr_el2'),
+  VTTBR: reg('vttbr_el2'),
+  VTCR: reg('vtcr_el2'),
+  VBAR2: reg('vbar_el2'),
+  ESR: reg('esr_el2'),
+  FAR: reg('far_el2'),
+  HPFAR: reg('hpfar_el2'),
+  ELR: reg('elr_el2'),
+  SPSR: reg('spsr_el2'),
+  MPIDR: reg('vmpidr_el2'),
+  MIDR: reg('vpidr_el2'),
+  TPIDR2: reg('tpidr_el2'),
+  PFR0: reg('id_aa64pfr0_el1'),
+  CNTV_CTL: reg('cntv_ctl_el0'),
+  CNTV_CVAL: reg('cntv_cval_el0'),
 };
 
 export { GICC_BASE, GICD_BASE } from './gicv2.js';
@@ -89,7 +129,8 @@ export const VIRTUAL_TIMER_INTID = 27;
 /** Nanoseconds per tick of the guest's generic timer (CNTFRQ_EL0 = 62.5 MHz, as on QEMU virt). */
 export const NS_PER_TIMER_TICK = 16n;
 // HCR_EL2: VM (stage 2), FMO, IMO, AMO, TWI (WFI traps), TSC (SMC traps), RW (EL1 is AArch64)
-const HCR_GUEST = (1n << 0n) | (1n << 3n) | (1n << 4n) | (1n << 5n) | (1n << 13n) | (1n << 19n) | (1n << 31n);
+const HCR_GUEST =
+  (1n << 0n) | (1n << 3n) | (1n << 4n) | (1n << 5n) | (1n << 13n) | (1n << 19n) | (1n << 31n);
 
 /** One vCPU. */
 export class VCpu {
@@ -106,7 +147,14 @@ export class VCpu {
   /** The last exit. */
   lastExit: AxVCpuExitReason | undefined;
   /** GIC state of this vCPU for INTIDs 0–31 (SGIs and PPIs), as bit masks. @internal */
-  readonly gic: GicV2CpuState = { enabled: 0, pending: 0, active: 0, cpuInterface: false, sgiSource: new Uint8Array(16), ackedAt: new Array<bigint>(32).fill(0n) };
+  readonly gic: GicV2CpuState = {
+    enabled: 0,
+    pending: 0,
+    active: 0,
+    cpuInterface: false,
+    sgiSource: new Uint8Array(16),
+    ackedAt: new Array<bigint>(32).fill(0n),
+  };
   /** When a vCPU blocked in WFI wakes for its timer (undefined: no timer armed). @internal */
   wakeAtNs: bigint | undefined;
   /** The virtual IRQ line as last set on the CPU. @internal */
@@ -192,7 +240,15 @@ export class Vm {
   /** The virtual GICv2 (when the VM has no GICv3). */
   gicv2: VGicV2 | undefined;
   /** Where a Linux guest's kernel, device tree and initramfs went (undefined for ELF guests). */
-  linux: { kernel: bigint; dtb: bigint; initrd: bigint | undefined; initrdSize: number; dtbBlob: Uint8Array } | undefined;
+  linux:
+    | {
+        kernel: bigint;
+        dtb: bigint;
+        initrd: bigint | undefined;
+        initrdSize: number;
+        dtbBlob: Uint8Array;
+      }
+    | undefined;
   /** This VM's copy of the EL2 image (undefined with `hypervisor: 'ts'`). @internal */
   hypRegion: Region | undefined;
   /** @internal */
@@ -225,7 +281,8 @@ export class Vm {
    */
   hypCalls(): Map<string, number> {
     const m = new Map<string, number>();
-    const r = this.hypRegion, img = this.hypImage;
+    const r = this.hypRegion,
+      img = this.hypImage;
     if (r === undefined || img === undefined) return m;
     const off = Number(img.sym('hyp_calls')) - r.base;
     HYP_FUNCTIONS.forEach((name, i) => m.set(name, Number(r.view.getBigUint64(off + 8 * i, true))));
@@ -255,7 +312,11 @@ export class Vm {
   }
 }
 
-type VmmTracepoints = { [K in keyof typeof VMM_EVENTS]: (typeof VMM_EVENTS)[K] extends EventDefinition<infer F> ? Tracepoint<F> : never };
+type VmmTracepoints = {
+  [K in keyof typeof VMM_EVENTS]: (typeof VMM_EVENTS)[K] extends EventDefinition<infer F>
+    ? Tracepoint<F>
+    : never;
+};
 
 /** Options of {@link Vmm}. */
 export interface VmmOptions {
@@ -301,7 +362,9 @@ export interface HprobeHostShape {
   noProbe: (readonly [bigint, bigint])[];
   functionStart(address: bigint): bigint | undefined;
   clock(): bigint;
-  onBreakpoint(handler: (trap: { frame: Uint8Array; imm: number; cpuKey: string }) => boolean): () => void;
+  onBreakpoint(
+    handler: (trap: { frame: Uint8Array; imm: number; cpuKey: string }) => boolean,
+  ): () => void;
 }
 
 /** A synchronous exception taken at EL2 inside the hypervisor image (for hprobe). */
@@ -374,11 +437,24 @@ export class Vmm {
     this.#loadImage = options.loadImage;
     this.#wallStart = options.clock === 'wall' ? process.hrtime.bigint() : undefined;
     const pcpus = options.pcpus ?? 1;
-    if (!Number.isInteger(pcpus) || pcpus < 1 || pcpus > 64) throw new HypervisorError({ code: 'BAD_CONFIG', key: 'pcpus', message: `\`pcpus\` must be 1..64, got ${pcpus}` });
+    if (!Number.isInteger(pcpus) || pcpus < 1 || pcpus > 64)
+      throw new HypervisorError({
+        code: 'BAD_CONFIG',
+        key: 'pcpus',
+        message: `\`pcpus\` must be 1..64, got ${pcpus}`,
+      });
     this.#clock = new Array<bigint>(pcpus).fill(0n);
     this.#lastOnCpu = new Array<number>(pcpus).fill(0);
-    if (options.hypervisor !== undefined && options.hypervisor !== 'el2' && options.hypervisor !== 'ts') {
-      throw new HypervisorError({ code: 'BAD_CONFIG', key: 'hypervisor', message: `\`hypervisor\` must be 'el2' or 'ts', got ${String(options.hypervisor)}` });
+    if (
+      options.hypervisor !== undefined &&
+      options.hypervisor !== 'el2' &&
+      options.hypervisor !== 'ts'
+    ) {
+      throw new HypervisorError({
+        code: 'BAD_CONFIG',
+        key: 'hypervisor',
+        message: `\`hypervisor\` must be 'el2' or 'ts', got ${String(options.hypervisor)}`,
+      });
     }
     if (options.hypervisor !== 'ts') {
       const img = options.hypImage ?? bundledHypImage();
@@ -397,13 +473,22 @@ export class Vmm {
       currentVcpuId: () => this.#current.vcpu,
       exitReason: () => this.#current.exit,
       pidTgid: () => (BigInt(this.#current.vm) << 32n) | BigInt(this.#current.vcpu),
-      comm: () => (this.#current.vm === 0 ? 'axvisor' : `vm${this.#current.vm}-vcpu${this.#current.vcpu}`),
+      comm: () =>
+        this.#current.vm === 0 ? 'axvisor' : `vm${this.#current.vm}-vcpu${this.#current.vcpu}`,
     };
     this.tracepoints =
       options.tracepoints ??
-      new TracepointManager({ host: { timeNs: () => this.#now(), cpuId: () => this.#cpu, pid: () => this.#current.vcpu, comm: () => this.platform.comm() } });
+      new TracepointManager({
+        host: {
+          timeNs: () => this.#now(),
+          cpuId: () => this.#cpu,
+          pid: () => this.#current.vcpu,
+          comm: () => this.platform.comm(),
+        },
+      });
     const tp: Record<string, unknown> = {};
-    for (const [name, def] of Object.entries(VMM_EVENTS) as [string, EventDefinition][]) tp[name] = this.tracepoints.get(`vmm:${name}`) ?? this.tracepoints.register(def);
+    for (const [name, def] of Object.entries(VMM_EVENTS) as [string, EventDefinition][])
+      tp[name] = this.tracepoints.get(`vmm:${name}`) ?? this.tracepoints.register(def);
     this.#tp = tp as VmmTracepoints;
     // Host setup happens outside virtual time, so its durations are 0 (deterministic).
     if (this.#tp.vhal_init.active) this.#tp.vhal_init.emit(0n);
@@ -411,7 +496,9 @@ export class Vmm {
   }
 
   #now(): bigint {
-    return this.#wallStart === undefined ? this.#clock[this.#cpu]! : process.hrtime.bigint() - this.#wallStart;
+    return this.#wallStart === undefined
+      ? this.#clock[this.#cpu]!
+      : process.hrtime.bigint() - this.#wallStart;
   }
 
   /**
@@ -436,7 +523,11 @@ export class Vmm {
    * @throws {HypervisorError} `BAD_STATE` when another hook is installed.
    */
   setExitHook(hook: ExitHook | undefined): void {
-    if (hook !== undefined && this.#exitHook !== undefined && this.#exitHook !== hook) throw new HypervisorError({ code: 'BAD_STATE', message: 'an exit hook is installed already (one guest probe manager per VMM)' });
+    if (hook !== undefined && this.#exitHook !== undefined && this.#exitHook !== hook)
+      throw new HypervisorError({
+        code: 'BAD_STATE',
+        message: 'an exit hook is installed already (one guest probe manager per VMM)',
+      });
     this.#exitHook = hook;
   }
 
@@ -458,7 +549,8 @@ export class Vmm {
    */
   vm(id: number): Vm {
     const vm = this.#vms.get(id);
-    if (vm === undefined) throw new HypervisorError({ code: 'NO_SUCH_VM', vmId: id, message: `no VM with id ${id}` });
+    if (vm === undefined)
+      throw new HypervisorError({ code: 'NO_SUCH_VM', vmId: id, message: `no VM with id ${id}` });
     return vm;
   }
 
@@ -474,29 +566,63 @@ export class Vmm {
     const other = this.#vms.get(config.id);
     if (other !== undefined) {
       const files = `${config.file ?? '<config>'} and ${other.config.file ?? '<config>'}`;
-      throw new HypervisorError({ code: 'BAD_CONFIG', vmId: config.id, key: 'base.id', ...(config.file === undefined ? {} : { file: config.file }), message: `${files} both use \`base.id\` = ${config.id}` });
+      throw new HypervisorError({
+        code: 'BAD_CONFIG',
+        vmId: config.id,
+        key: 'base.id',
+        ...(config.file === undefined ? {} : { file: config.file }),
+        message: `${files} both use \`base.id\` = ${config.id}`,
+      });
     }
     const bytes = image ?? this.#loadImage?.(config.kernelPath, config);
-    if (bytes === undefined) throw new HypervisorError({ code: 'BAD_IMAGE', vmId: config.id, message: `no image for VM ${config.id}: give one or a loadImage option` });
+    if (bytes === undefined)
+      throw new HypervisorError({
+        code: 'BAD_IMAGE',
+        vmId: config.id,
+        message: `no image for VM ${config.id}: give one or a loadImage option`,
+      });
     const vm = new Vm(config);
     const t = this.#tp;
     if (t.config_load.active) t.config_load.emit(config.id, 0n);
     if (t.vm_create.active) t.vm_create.emit(config.id, config.cpuNum, config.name);
     for (const r of config.memoryRegions) {
       vm.memory.addRam(r.gpa, r.size, `ram@0x${r.gpa.toString(16)}`);
-      if (r.mapType !== MAP_TYPE_LAZY && t.memory_map.active) t.memory_map.emit(config.id, r.gpa, r.gpa, BigInt(r.size), r.flags);
+      if (r.mapType !== MAP_TYPE_LAZY && t.memory_map.active)
+        t.memory_map.emit(config.id, r.gpa, r.gpa, BigInt(r.size), r.flags);
     }
     for (const d of config.emuDevices) {
       const irq = d.irq;
-      vm.devices.push({ name: d.name, base: d.gpa, length: d.length, dev: new Pl011((b) => vm.putc(b), (level) => this.#spiLevel(vm, irq, level)) });
+      vm.devices.push({
+        name: d.name,
+        base: d.gpa,
+        length: d.length,
+        dev: new Pl011(
+          (b) => vm.putc(b),
+          (level) => this.#spiLevel(vm, irq, level),
+        ),
+      });
     }
     this.#buildStage2(vm);
     // an ELF is placed by its segments; anything else must be an arm64 Image (else BAD_IMAGE)
-    const isElf = bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
-    const entry = !isElf || isLinuxImage(bytes) ? this.#loadLinux(vm, bytes) : (this.#loadElf(vm, bytes), config.entryPoint);
+    const isElf =
+      bytes.length >= 4 &&
+      bytes[0] === 0x7f &&
+      bytes[1] === 0x45 &&
+      bytes[2] === 0x4c &&
+      bytes[3] === 0x46;
+    const entry =
+      !isElf || isLinuxImage(bytes)
+        ? this.#loadLinux(vm, bytes)
+        : (this.#loadElf(vm, bytes), config.entryPoint);
     const hyp = this.#hyp;
     if (hyp !== undefined) {
-      if (config.cpuNum > 64) throw new HypervisorError({ code: 'BAD_CONFIG', vmId: config.id, key: 'base.cpu_num', message: `the EL2 image supports at most 64 vCPUs per VM, VM ${config.id} has ${config.cpuNum}` });
+      if (config.cpuNum > 64)
+        throw new HypervisorError({
+          code: 'BAD_CONFIG',
+          vmId: config.id,
+          key: 'base.cpu_num',
+          message: `the EL2 image supports at most 64 vCPUs per VM, VM ${config.id} has ${config.cpuNum}`,
+        });
       const size = Math.ceil(this.#hypMaster!.length / 4096) * 4096;
       vm.hypRegion = vm.memory.addRam(hyp.start, size, 'el2-image');
       vm.hypRegion.bytes.set(this.#hypMaster!);
@@ -516,7 +642,10 @@ export class Vmm {
       cpu.setSysReg(R.HCR, HCR_GUEST);
       cpu.setSysReg(R.VTTBR, STAGE2_BASE | (BigInt(config.id) << 48n));
       // VTCR_EL2: T0SZ=32 (4 GiB IPA), SL0=1 (start at level 1), inner/outer WB, inner shareable, 4K, PS=40 bits
-      cpu.setSysReg(R.VTCR, 32n | (1n << 6n) | (1n << 8n) | (1n << 10n) | (3n << 12n) | (2n << 16n));
+      cpu.setSysReg(
+        R.VTCR,
+        32n | (1n << 6n) | (1n << 8n) | (1n << 10n) | (3n << 12n) | (2n << 16n),
+      );
       cpu.setSysReg(R.VBAR2, 0n);
       cpu.setSysReg(R.MPIDR, (1n << 31n) | BigInt(i)); // VMPIDR_EL2: RES1 bit 31 | Aff0 (arm_vcpu sets the same)
       // a Linux guest is told it runs on the Cortex-A57 r1p0 its device tree names (as QEMU's -cpu cortex-a57)
@@ -524,7 +653,8 @@ export class Vmm {
       // A kernel's boot runs thousands of regions only a few dozen times each: compiling them
       // costs more than it saves (bench/linux-slice.ts: 16 -> 256 takes 15 % less CPU time over
       // the first 100 M instructions). Never lowers a higher threshold (Infinity: no JIT).
-      if (vm.linux !== undefined) cpu.jitThreshold = Math.max(cpu.jitThreshold, LINUX_JIT_THRESHOLD);
+      if (vm.linux !== undefined)
+        cpu.jitThreshold = Math.max(cpu.jitThreshold, LINUX_JIT_THRESHOLD);
       if (config.gic?.version === 3) {
         // the GICv3 CPU interface is emulated at EL2: ICC_*_EL1 accesses trap (EC 0x18)
         cpu.trappedSysRegs = GICV3_TRAPPED_SYS_REGS;
@@ -545,7 +675,8 @@ export class Vmm {
         if (i === 0 && vm.linux !== undefined) regs.setX(0, vm.linux.dtb);
         regs.setSpsr(0x3c5n);
         regs.resumeAt(cpu.pc);
-        const dv = vm.hypRegion!.view, off = Number(ctx) - vm.hypRegion!.base;
+        const dv = vm.hypRegion!.view,
+          off = Number(ctx) - vm.hypRegion!.base;
         dv.setBigUint64(off + VCPU_CTX.VM_ID, BigInt(config.id), true);
         dv.setBigUint64(off + VCPU_CTX.VCPU_ID, BigInt(i), true);
         cpu.setSysReg(R.VBAR2, hyp.sym('hyp_vectors'));
@@ -557,7 +688,11 @@ export class Vmm {
         cpu.onHostCall = (imm, c) => this.#hostCall(vm, vcpu, imm, c);
       }
     }
-    if (config.gic?.version === 3) vm.gicv3 = new VGicV3(config.gic, vm.vcpus.map((v) => v.gic));
+    if (config.gic?.version === 3)
+      vm.gicv3 = new VGicV3(
+        config.gic,
+        vm.vcpus.map((v) => v.gic),
+      );
     else vm.gicv2 = new VGicV2(vm.vcpus.map((v) => v.gic));
     vm.status = 'Loaded';
     this.#vms.set(config.id, vm);
@@ -583,7 +718,8 @@ export class Vmm {
         const l2Table = STAGE2_BASE + 4096n * BigInt(1 + l1);
         write64(STAGE2_BASE + BigInt(8 * l1), l2Table | 3n);
         // a lazily mapped region gets its level 2 table but no blocks: each faults in on first use
-        if (r.mapType !== MAP_TYPE_LAZY) write64(l2Table + 8n * ((ipa >> 21n) & 511n), ipa | BLOCK_ATTRS);
+        if (r.mapType !== MAP_TYPE_LAZY)
+          write64(l2Table + 8n * ((ipa >> 21n) & 511n), ipa | BLOCK_ATTRS);
       }
     }
   }
@@ -594,10 +730,13 @@ export class Vmm {
    * @returns whether a block was mapped (the faulting instruction then runs again).
    */
   #mapLazy(vm: Vm, vcpu: VCpu, ipa: bigint, write: boolean): boolean {
-    const r = vm.config.memoryRegions.find((m) => m.mapType === MAP_TYPE_LAZY && ipa >= m.gpa && ipa < m.gpa + BigInt(m.size));
+    const r = vm.config.memoryRegions.find(
+      (m) => m.mapType === MAP_TYPE_LAZY && ipa >= m.gpa && ipa < m.gpa + BigInt(m.size),
+    );
     if (r === undefined) return false;
     const block = ipa & ~0x1f_ffffn;
-    const l2Entry = STAGE2_BASE + 4096n * BigInt(1 + Number(block >> 30n)) + 8n * ((block >> 21n) & 511n);
+    const l2Entry =
+      STAGE2_BASE + 4096n * BigInt(1 + Number(block >> 30n)) + 8n * ((block >> 21n) & 511n);
     const view = new DataView(new ArrayBuffer(8));
     const old = vm.memory.read(l2Entry, 8);
     if ((old[0]! & 1) !== 0) return false; // mapped already: not a lazy-mapping fault
@@ -626,7 +765,14 @@ export class Vmm {
     try {
       return parse(what);
     } catch (e) {
-      if (HypervisorError.isInstance(e)) throw new HypervisorError({ code: e.code, vmId: vm.id, ...where, cause: e.cause, message: e.message });
+      if (HypervisorError.isInstance(e))
+        throw new HypervisorError({
+          code: e.code,
+          vmId: vm.id,
+          ...where,
+          cause: e.cause,
+          message: e.message,
+        });
       throw e;
     }
   }
@@ -638,7 +784,12 @@ export class Vmm {
     for (const p of segments) {
       const end = p.addr + BigInt(p.memsz);
       if (!ram.some((r) => p.addr >= r.gpa && end <= r.gpa + BigInt(r.size))) {
-        throw new HypervisorError({ code: 'BAD_IMAGE', vmId: vm.id, ...where, message: `${what}: segment at 0x${p.addr.toString(16)} (${p.memsz} bytes) is outside guest RAM` });
+        throw new HypervisorError({
+          code: 'BAD_IMAGE',
+          vmId: vm.id,
+          ...where,
+          message: `${what}: segment at 0x${p.addr.toString(16)} (${p.memsz} bytes) is outside guest RAM`,
+        });
       }
       vm.memory.write(p.addr, p.data);
     }
@@ -655,31 +806,59 @@ export class Vmm {
     const header = Vmm.#parseImage(vm, (what) => parseLinuxImage(bytes, what, vm.id));
     const load = (path: string, what: string): Uint8Array => {
       const b = this.#loadImage?.(path, c);
-      if (b === undefined) throw new HypervisorError({ code: 'BAD_IMAGE', vmId: vm.id, message: `VM ${vm.id}: no loader for the ${what} ${path}` });
+      if (b === undefined)
+        throw new HypervisorError({
+          code: 'BAD_IMAGE',
+          vmId: vm.id,
+          message: `VM ${vm.id}: no loader for the ${what} ${path}`,
+        });
       return b;
     };
     const initrd = c.ramdiskPath === undefined ? undefined : load(c.ramdiskPath, 'ramdisk');
     const given = c.dtbPath === undefined ? undefined : load(c.dtbPath, 'device tree');
-    const ram = c.memoryRegions.find((r) => c.kernelLoadAddr >= r.gpa && c.kernelLoadAddr < r.gpa + BigInt(r.size)) ?? c.memoryRegions[0]!;
+    const ram =
+      c.memoryRegions.find(
+        (r) => c.kernelLoadAddr >= r.gpa && c.kernelLoadAddr < r.gpa + BigInt(r.size),
+      ) ?? c.memoryRegions[0]!;
     // the generated tree's size does not depend on the addresses in it: size it once, then write it
     const chosen = (initrdAt: bigint | undefined) => ({
       ...(c.cmdline === undefined ? {} : { bootargs: c.cmdline }),
-      ...(initrd === undefined || initrdAt === undefined ? {} : { initrd: [initrdAt, initrdAt + BigInt(initrd.length)] as [bigint, bigint] }),
+      ...(initrd === undefined || initrdAt === undefined
+        ? {}
+        : { initrd: [initrdAt, initrdAt + BigInt(initrd.length)] as [bigint, bigint] }),
     });
-    const dtbSize = given?.length ?? vmDeviceTreeBlob(c, chosen(initrd === undefined ? undefined : 0n)).length;
-    const kernelFixed = c.kernelLoadAddr - header.textOffset >= ram.gpa ? c.kernelLoadAddr : undefined;
+    const dtbSize =
+      given?.length ?? vmDeviceTreeBlob(c, chosen(initrd === undefined ? undefined : 0n)).length;
+    const kernelFixed =
+      c.kernelLoadAddr - header.textOffset >= ram.gpa ? c.kernelLoadAddr : undefined;
     let layout;
     try {
-      layout = linuxLayout(ram, header, initrd?.length ?? 0, dtbSize, { kernel: kernelFixed, dtb: c.dtbLoadAddr, initrd: c.ramdiskLoadAddr });
+      layout = linuxLayout(ram, header, initrd?.length ?? 0, dtbSize, {
+        kernel: kernelFixed,
+        dtb: c.dtbLoadAddr,
+        initrd: c.ramdiskLoadAddr,
+      });
     } catch (e) {
-      if (HypervisorError.isInstance(e)) throw new HypervisorError({ code: 'BAD_IMAGE', vmId: vm.id, message: `VM ${vm.id}: ${e.message}`, cause: e });
+      if (HypervisorError.isInstance(e))
+        throw new HypervisorError({
+          code: 'BAD_IMAGE',
+          vmId: vm.id,
+          message: `VM ${vm.id}: ${e.message}`,
+          cause: e,
+        });
       throw e;
     }
     const dtb = given ?? vmDeviceTreeBlob(c, chosen(layout.initrd));
     vm.memory.write(layout.kernel, bytes);
     if (initrd !== undefined) vm.memory.write(layout.initrd!, initrd);
     vm.memory.write(layout.dtb, dtb);
-    vm.linux = { kernel: layout.kernel, dtb: layout.dtb, initrd: layout.initrd, initrdSize: initrd?.length ?? 0, dtbBlob: dtb };
+    vm.linux = {
+      kernel: layout.kernel,
+      dtb: layout.dtb,
+      initrd: layout.initrd,
+      initrdSize: initrd?.length ?? 0,
+      dtbBlob: dtb,
+    };
     return layout.kernel;
   }
 
@@ -712,7 +891,12 @@ export class Vmm {
    */
   startVm(id: number): void {
     const vm = this.vm(id);
-    if (vm.status !== 'Loaded' && vm.status !== 'Suspended') throw new HypervisorError({ code: 'BAD_STATE', vmId: id, message: `VM ${id} is ${vm.status}; only a Loaded or Suspended VM can start` });
+    if (vm.status !== 'Loaded' && vm.status !== 'Suspended')
+      throw new HypervisorError({
+        code: 'BAD_STATE',
+        vmId: id,
+        message: `VM ${id} is ${vm.status}; only a Loaded or Suspended VM can start`,
+      });
     const booting = vm.status === 'Loaded';
     vm.status = 'Running';
     if (booting) {
@@ -729,7 +913,12 @@ export class Vmm {
    */
   pauseVm(id: number): void {
     const vm = this.vm(id);
-    if (vm.status !== 'Running') throw new HypervisorError({ code: 'BAD_STATE', vmId: id, message: `VM ${id} is ${vm.status}, not Running` });
+    if (vm.status !== 'Running')
+      throw new HypervisorError({
+        code: 'BAD_STATE',
+        vmId: id,
+        message: `VM ${id} is ${vm.status}, not Running`,
+      });
     vm.status = 'Suspended';
   }
 
@@ -741,7 +930,12 @@ export class Vmm {
    */
   stopVm(id: number, reason = 'stopped by the host'): void {
     const vm = this.vm(id);
-    if (vm.status === 'Stopping' || vm.status === 'Stopped') throw new HypervisorError({ code: 'BAD_STATE', vmId: id, message: `VM ${id} is ${vm.status} already` });
+    if (vm.status === 'Stopping' || vm.status === 'Stopped')
+      throw new HypervisorError({
+        code: 'BAD_STATE',
+        vmId: id,
+        message: `VM ${id} is ${vm.status} already`,
+      });
     vm.status = 'Stopping';
     vm.stopReason = reason;
     for (const v of vm.vcpus) if (v.state !== 'Free') this.#setState(vm, v, 'Free');
@@ -756,13 +950,19 @@ export class Vmm {
    */
   destroyVm(id: number): void {
     const vm = this.vm(id);
-    if (vm.status === 'Running' || vm.status === 'Suspended') throw new HypervisorError({ code: 'BAD_STATE', vmId: id, message: `VM ${id} is ${vm.status}: stop it before destroying it` });
+    if (vm.status === 'Running' || vm.status === 'Suspended')
+      throw new HypervisorError({
+        code: 'BAD_STATE',
+        vmId: id,
+        message: `VM ${id} is ${vm.status}: stop it before destroying it`,
+      });
     const t = this.#tp;
     for (const v of vm.vcpus) {
       this.#setState(vm, v, 'Invalid');
       if (t.vcpu_destroy.active) t.vcpu_destroy.emit(id, v.id);
     }
-    for (const r of vm.config.memoryRegions) if (t.memory_unmap.active) t.memory_unmap.emit(id, r.gpa, BigInt(r.size));
+    for (const r of vm.config.memoryRegions)
+      if (t.memory_unmap.active) t.memory_unmap.emit(id, r.gpa, BigInt(r.size));
     if (t.vm_destroy.active) t.vm_destroy.emit(id);
     this.#vms.delete(id);
     this.#order = [...this.#vms.values()].sort((a, b) => a.id - b.id);
@@ -806,7 +1006,13 @@ export class Vmm {
       let wake: bigint | undefined;
       for (const vm of this.#order) {
         if (vm.status !== 'Running') continue;
-        for (const v of vm.vcpus) if (v.state === 'Blocked' && v.wakeAtNs !== undefined && (wake === undefined || v.wakeAtNs < wake)) wake = v.wakeAtNs;
+        for (const v of vm.vcpus)
+          if (
+            v.state === 'Blocked' &&
+            v.wakeAtNs !== undefined &&
+            (wake === undefined || v.wakeAtNs < wake)
+          )
+            wake = v.wakeAtNs;
       }
       if (wake === undefined || this.#wallStart !== undefined) break;
       if (wake > this.#clock[p]!) this.#clock[p] = wake < until ? wake : until;
@@ -835,7 +1041,13 @@ export class Vmm {
     const now = this.#now();
     for (const entry of this.#flat) {
       const v = entry[1];
-      if (v.state === 'Blocked' && v.wakeAtNs !== undefined && v.wakeAtNs <= now && entry[0].status === 'Running') return true;
+      if (
+        v.state === 'Blocked' &&
+        v.wakeAtNs !== undefined &&
+        v.wakeAtNs <= now &&
+        entry[0].status === 'Running'
+      )
+        return true;
     }
     return false;
   }
@@ -871,13 +1083,17 @@ export class Vmm {
       this.#updateIrq(vm, vcpu);
       return;
     }
-    const deadline = (ctl & 1n) === 0n || (ctl & 2n) !== 0n ? undefined : vcpu.cpu.getSysReg(R.CNTV_CVAL) * NS_PER_TIMER_TICK;
+    const deadline =
+      (ctl & 1n) === 0n || (ctl & 2n) !== 0n
+        ? undefined
+        : vcpu.cpu.getSysReg(R.CNTV_CVAL) * NS_PER_TIMER_TICK;
     if (deadline !== undefined && deadline <= this.#now()) {
       if ((ctl & 4n) === 0n) vcpu.cpu.setSysReg(R.CNTV_CTL, ctl | 4n);
       const bit = 1 << VIRTUAL_TIMER_INTID;
       if ((vcpu.gic.pending & bit) === 0 && (vcpu.gic.active & bit) === 0) {
         vcpu.gic.pending |= bit;
-        if (this.#tp.irq_inject.active) this.#tp.irq_inject.emit(vm.id, vcpu.id, VIRTUAL_TIMER_INTID);
+        if (this.#tp.irq_inject.active)
+          this.#tp.irq_inject.emit(vm.id, vcpu.id, VIRTUAL_TIMER_INTID);
         if (this.#tp.timer_event.active) this.#tp.timer_event.emit(vm.id, vcpu.id, deadline);
       }
     } else if ((ctl & 4n) !== 0n) {
@@ -926,15 +1142,18 @@ export class Vmm {
       this.#updateIrq(vm, vcpu);
     } else if (exit.kind === 'SysRegWrite') {
       const eoi = gic.sysRegWrite(vcpu.id, exit.addr, exit.value);
-      if (eoi >= 0 && this.#tp.irq_handle.active) this.#tp.irq_handle.emit(eoi, this.#now() - vcpu.gic.ackedAt[eoi]!);
-      if (eoi === VIRTUAL_TIMER_INTID) this.#pollTimer(vm, vcpu); // a timer still firing pends again
+      if (eoi >= 0 && this.#tp.irq_handle.active)
+        this.#tp.irq_handle.emit(eoi, this.#now() - vcpu.gic.ackedAt[eoi]!);
+      if (eoi === VIRTUAL_TIMER_INTID)
+        this.#pollTimer(vm, vcpu); // a timer still firing pends again
       else this.#updateIrq(vm, vcpu);
     } else if (exit.kind === 'MmioRead' || exit.kind === 'MmioWrite') {
       const isWrite = exit.kind === 'MmioWrite';
       const value = isWrite ? exit.data : gic.mmioRead(exit.addr, exit.width);
       if (isWrite) gic.mmioWrite(exit.addr, exit.width, value);
       else if (exit.reg !== 31) regs.setX(exit.reg, value);
-      if (this.#tp.device_access.active) this.#tp.device_access.emit(vm.id, vcpu.id, exit.addr, exit.width, isWrite, value, 'gicv3');
+      if (this.#tp.device_access.active)
+        this.#tp.device_access.emit(vm.id, vcpu.id, exit.addr, exit.width, isWrite, value, 'gicv3');
       // a redistributor write may concern any vCPU of the VM
       if (isWrite) for (const v of vm.vcpus) if (v.state !== 'Free') this.#gicV3Changed(vm, v);
     }
@@ -943,13 +1162,21 @@ export class Vmm {
   readonly #gicEffects: GicV2Effects = { sgis: [] };
 
   /** Emulates one access to the virtual GICv2; returns the value read. */
-  #gicAccess(vm: Vm, vcpu: VCpu, addr: bigint, width: number, write: boolean, value: bigint): bigint {
+  #gicAccess(
+    vm: Vm,
+    vcpu: VCpu,
+    addr: bigint,
+    width: number,
+    write: boolean,
+    value: bigint,
+  ): bigint {
     const fx = this.#gicEffects;
     fx.sgis.length = 0;
     const gic = vm.gicv2!;
     const isEoi = write && addr === GICC_BASE + 0x10n;
     const eoi = isEoi ? Number(value & 0x3ffn) : -1;
-    if (eoi >= 0 && eoi < 32 && (vcpu.gic.active & (1 << eoi)) !== 0 && this.#tp.irq_handle.active) this.#tp.irq_handle.emit(eoi, this.#now() - vcpu.gic.ackedAt[eoi]!);
+    if (eoi >= 0 && eoi < 32 && (vcpu.gic.active & (1 << eoi)) !== 0 && this.#tp.irq_handle.active)
+      this.#tp.irq_handle.emit(eoi, this.#now() - vcpu.gic.ackedAt[eoi]!);
     const out = gic.access(vcpu.id, addr, width, write, value, fx, this.#now());
     for (const [to, intid] of fx.sgis) {
       const t = vm.vcpus[to]!;
@@ -960,7 +1187,8 @@ export class Vmm {
       }
       this.#updateIrq(vm, t);
     }
-    if (eoi === VIRTUAL_TIMER_INTID) this.#pollTimer(vm, vcpu); // a timer still firing pends again
+    if (eoi === VIRTUAL_TIMER_INTID)
+      this.#pollTimer(vm, vcpu); // a timer still firing pends again
     else if (write && addr >= GICD_BASE && addr < GICD_BASE + GIC_SIZE) {
       for (const v of vm.vcpus) if (v.state !== 'Free') this.#updateIrq(vm, v);
     } else this.#updateIrq(vm, vcpu);
@@ -1022,7 +1250,15 @@ export class Vmm {
     this.#setState(vm, vcpu, 'Ready');
     if (exit === HOOK_HANDLED) return; // a guest probe: the hook already put the guest back
     this.#handleExit(vm, vcpu, exit, elr, regs);
-    if (exit.kind === 'Hypercall' && t.hypercall.active) t.hypercall.emit(vm.id, vcpu.id, exit.nr, exit.args[0]!, exit.args[1]!, BigInt.asIntN(64, regs.x(0)));
+    if (exit.kind === 'Hypercall' && t.hypercall.active)
+      t.hypercall.emit(
+        vm.id,
+        vcpu.id,
+        exit.nr,
+        exit.args[0]!,
+        exit.args[1]!,
+        BigInt.asIntN(64, regs.x(0)),
+      );
   }
 
   /**
@@ -1033,7 +1269,12 @@ export class Vmm {
    */
   #exitOf(vm: Vm, vcpu: VCpu, s: SyndromeSource, regs: GuestRegs): AxVCpuExitReason {
     const hook = this.#exitHook;
-    const exit = hook !== undefined && s.vectorOffset === 0x400 && hook.onExit(vm, vcpu, s.esr, s.far, s.hpfar, regs) ? HOOK_HANDLED : decodeExit(s);
+    const exit =
+      hook !== undefined &&
+      s.vectorOffset === 0x400 &&
+      hook.onExit(vm, vcpu, s.esr, s.far, s.hpfar, regs)
+        ? HOOK_HANDLED
+        : decodeExit(s);
     vcpu.lastExit = exit;
     const code = exitCode(exit);
     vcpu.exitCounts[code]!++;
@@ -1091,13 +1332,25 @@ export class Vmm {
       if (vm.status !== 'Running') return;
     }
     // mirror which image-fired tracepoints are active into hyp_trace_mask (bit 1 << TRACE_*)
-    const mask = (t.vcpu_run_exit.active ? 1 << HYP_TRACE_EVENT.VCPU_RUN_EXIT : 0) | (t.hypercall.active ? 1 << HYP_TRACE_EVENT.HYPERCALL : 0);
+    const mask =
+      (t.vcpu_run_exit.active ? 1 << HYP_TRACE_EVENT.VCPU_RUN_EXIT : 0) |
+      (t.hypercall.active ? 1 << HYP_TRACE_EVENT.HYPERCALL : 0);
     if (vm.hypTraceMask !== mask) {
       vm.hypTraceMask = mask;
-      vm.hypRegion!.view.setBigUint64(Number(hyp.sym('hyp_trace_mask')) - vm.hypRegion!.base, BigInt(mask), true);
+      vm.hypRegion!.view.setBigUint64(
+        Number(hyp.sym('hyp_trace_mask')) - vm.hypRegion!.base,
+        BigInt(mask),
+        true,
+      );
     }
     const offset = cpu.el === 2 ? hyp.resumeLength : 0;
-    if (t.vcpu_run_enter.active) t.vcpu_run_enter.emit(vm.id, vcpu.id, this.#cpu, offset === 0 ? cpu.pc : this.#ctx(vm, vcpu.hypContext!).elr());
+    if (t.vcpu_run_enter.active)
+      t.vcpu_run_enter.emit(
+        vm.id,
+        vcpu.id,
+        this.#cpu,
+        offset === 0 ? cpu.pc : this.#ctx(vm, vcpu.hypContext!).elr(),
+      );
     cpu.stopOnEl2 = true;
     const before = cpu.insnCount;
     const reason = this.#runGuest(cpu, budget + offset, slice);
@@ -1118,7 +1371,11 @@ export class Vmm {
     const before = cpu.insnCount;
     const reason = cpu.run(EL2_INSN_LIMIT);
     vcpu.el2Insns += cpu.insnCount - before;
-    if (reason !== 'host-call') this.#fault(vm, `the EL2 image did not return to the guest within ${EL2_INSN_LIMIT} instructions (EL${cpu.el} pc 0x${cpu.pc.toString(16)})`);
+    if (reason !== 'host-call')
+      this.#fault(
+        vm,
+        `the EL2 image did not return to the guest within ${EL2_INSN_LIMIT} instructions (EL${cpu.el} pc 0x${cpu.pc.toString(16)})`,
+      );
     if (settle && vcpu.state === 'Running') this.#setState(vm, vcpu, 'Ready');
   }
 
@@ -1169,7 +1426,8 @@ export class Vmm {
       case HOST_CALL.EXIT_DECODE: {
         const regs = this.#ctxX0(vm, cpu);
         const s = this.#memSyndrome;
-        const dv = regs.view, off = regs.off;
+        const dv = regs.view,
+          off = regs.off;
         s.regs = regs;
         s.esr = dv.getBigUint64(off + VCPU_CTX.ESR, true);
         s.far = dv.getBigUint64(off + VCPU_CTX.FAR, true);
@@ -1188,9 +1446,24 @@ export class Vmm {
       case HOST_CALL.TRACE: {
         const id = Number(cpu.getX(0));
         if (id === HYP_TRACE_EVENT.VCPU_RUN_EXIT) {
-          if (t.vcpu_run_exit.active) t.vcpu_run_exit.emit(Number(cpu.getX(1)), Number(cpu.getX(2)), Number(cpu.getX(3)), cpu.getX(4), vcpu.lastGuestNs);
+          if (t.vcpu_run_exit.active)
+            t.vcpu_run_exit.emit(
+              Number(cpu.getX(1)),
+              Number(cpu.getX(2)),
+              Number(cpu.getX(3)),
+              cpu.getX(4),
+              vcpu.lastGuestNs,
+            );
         } else if (id === HYP_TRACE_EVENT.HYPERCALL) {
-          if (t.hypercall.active) t.hypercall.emit(Number(cpu.getX(1)), Number(cpu.getX(2)), cpu.getX(3), cpu.getX(4), cpu.getX(5), BigInt.asIntN(64, cpu.getX(6)));
+          if (t.hypercall.active)
+            t.hypercall.emit(
+              Number(cpu.getX(1)),
+              Number(cpu.getX(2)),
+              cpu.getX(3),
+              cpu.getX(4),
+              cpu.getX(5),
+              BigInt.asIntN(64, cpu.getX(6)),
+            );
         }
         Vmm.#result(cpu, 0);
         return 'continue';
@@ -1198,20 +1471,28 @@ export class Vmm {
       case HOST_CALL.HANDLE_EXIT: {
         const exit = vcpu.lastExit;
         const regs = this.#ctxX0(vm, cpu);
-        if (exit !== undefined && vm.status === 'Running') this.#handleExit(vm, vcpu, exit, regs.elr(), regs);
+        if (exit !== undefined && vm.status === 'Running')
+          this.#handleExit(vm, vcpu, exit, regs.elr(), regs);
         Vmm.#result(cpu, 0);
         return 'continue';
       }
       case HOST_CALL.EL2_TRAP: {
-        const handled = this.#el2TrapHandler?.({ vm, vcpu, frame: cpu.getX(0), esr: cpu.getX(1) }) ?? false;
+        const handled =
+          this.#el2TrapHandler?.({ vm, vcpu, frame: cpu.getX(0), esr: cpu.getX(1) }) ?? false;
         cpu.setX(0, handled ? 1n : 0n);
         return 'continue';
       }
       case HOST_CALL.PANIC:
-        this.#fault(vm, `EL2 image panic ${cpu.getX(0)} (value 0x${cpu.getX(1).toString(16)}) at pc 0x${(cpu.pc - 4n).toString(16)}`);
+        this.#fault(
+          vm,
+          `EL2 image panic ${cpu.getX(0)} (value 0x${cpu.getX(1).toString(16)}) at pc 0x${(cpu.pc - 4n).toString(16)}`,
+        );
         return 'stop';
       default:
-        this.#fault(vm, `EL2 image made unknown host call #0x${imm.toString(16)} at pc 0x${(cpu.pc - 4n).toString(16)}`);
+        this.#fault(
+          vm,
+          `EL2 image made unknown host call #0x${imm.toString(16)} at pc 0x${(cpu.pc - 4n).toString(16)}`,
+        );
         return 'stop';
     }
   }
@@ -1272,8 +1553,13 @@ export class Vmm {
    */
   hprobeHost(): HprobeHostShape {
     const img = this.#hyp;
-    if (img === undefined) throw new HypervisorError({ code: 'BAD_STATE', message: 'hprobe needs the EL2 image (this VMM runs with hypervisor: ts)' });
-    const word = (addr: bigint): number => new DataView(this.readHyp(addr, 4).buffer).getUint32(0, true);
+    if (img === undefined)
+      throw new HypervisorError({
+        code: 'BAD_STATE',
+        message: 'hprobe needs the EL2 image (this VMM runs with hypervisor: ts)',
+      });
+    const word = (addr: bigint): number =>
+      new DataView(this.readHyp(addr, 4).buffer).getUint32(0, true);
     let el2Cpu: CpuType | undefined;
     return {
       memory: {
@@ -1295,10 +1581,14 @@ export class Vmm {
       clock: () => BigInt(el2Cpu?.insnCount ?? 0) * BigInt(NS_PER_INSN),
       onBreakpoint: (handler) => {
         this.setEl2TrapHandler((trap) => {
-          if ((trap.esr >> 26n) !== 0x3cn) return false;
+          if (trap.esr >> 26n !== 0x3cn) return false;
           el2Cpu = trap.vcpu.cpu;
           const frame = trap.vm.memory.read(trap.frame, PT_REGS.SIZE);
-          const handled = handler({ frame, imm: Number(trap.esr & 0xffffn), cpuKey: `${trap.vm.id}:${trap.vcpu.id}` });
+          const handled = handler({
+            frame,
+            imm: Number(trap.esr & 0xffffn),
+            cpuKey: `${trap.vm.id}:${trap.vcpu.id}`,
+          });
           if (handled) trap.vm.memory.write(trap.frame, frame);
           return handled;
         });
@@ -1309,8 +1599,16 @@ export class Vmm {
 
   #hypOffset(addr: bigint, length: number): number {
     const img = this.#hyp;
-    if (img === undefined) throw new HypervisorError({ code: 'BAD_STATE', message: 'this VMM runs without the EL2 image (hypervisor: ts)' });
-    if (addr < img.start || addr + BigInt(length) > img.end) throw new HypervisorError({ code: 'BAD_STATE', message: `0x${addr.toString(16)} (+${length}) is outside the EL2 image` });
+    if (img === undefined)
+      throw new HypervisorError({
+        code: 'BAD_STATE',
+        message: 'this VMM runs without the EL2 image (hypervisor: ts)',
+      });
+    if (addr < img.start || addr + BigInt(length) > img.end)
+      throw new HypervisorError({
+        code: 'BAD_STATE',
+        message: `0x${addr.toString(16)} (+${length}) is outside the EL2 image`,
+      });
     return Number(addr - img.start);
   }
 
@@ -1362,17 +1660,42 @@ export class Vmm {
           this.#resume(regs, elr, 4);
           return;
         }
-        if (vm.gicv3 === undefined && ((exit.addr >= GICD_BASE && exit.addr < GICD_BASE + GIC_SIZE) || (exit.addr >= GICC_BASE && exit.addr < GICC_BASE + GIC_SIZE))) {
+        if (
+          vm.gicv3 === undefined &&
+          ((exit.addr >= GICD_BASE && exit.addr < GICD_BASE + GIC_SIZE) ||
+            (exit.addr >= GICC_BASE && exit.addr < GICC_BASE + GIC_SIZE))
+        ) {
           const isWrite = exit.kind === 'MmioWrite';
-          const value = this.#gicAccess(vm, vcpu, exit.addr, exit.width, isWrite, isWrite ? exit.data : 0n);
+          const value = this.#gicAccess(
+            vm,
+            vcpu,
+            exit.addr,
+            exit.width,
+            isWrite,
+            isWrite ? exit.data : 0n,
+          );
           if (!isWrite && exit.reg !== 31) regs.setX(exit.reg, value);
-          if (t.device_access.active) t.device_access.emit(vm.id, vcpu.id, exit.addr, exit.width, isWrite, isWrite ? exit.data : value, 'gicv2');
+          if (t.device_access.active)
+            t.device_access.emit(
+              vm.id,
+              vcpu.id,
+              exit.addr,
+              exit.width,
+              isWrite,
+              isWrite ? exit.data : value,
+              'gicv2',
+            );
           this.#resume(regs, elr, 4);
           return;
         }
-        const dev = vm.devices.find((d) => exit.addr >= d.base && exit.addr < d.base + BigInt(d.length));
+        const dev = vm.devices.find(
+          (d) => exit.addr >= d.base && exit.addr < d.base + BigInt(d.length),
+        );
         if (dev === undefined) {
-          this.#fault(vm, `${exit.kind === 'MmioRead' ? 'read from' : 'write to'} unmapped guest address 0x${exit.addr.toString(16)} at pc 0x${elr.toString(16)}`);
+          this.#fault(
+            vm,
+            `${exit.kind === 'MmioRead' ? 'read from' : 'write to'} unmapped guest address 0x${exit.addr.toString(16)} at pc 0x${elr.toString(16)}`,
+          );
           return;
         }
         const offset = Number(exit.addr - dev.base);
@@ -1384,18 +1707,37 @@ export class Vmm {
           value = dev.dev.read(offset, exit.width);
           if (exit.reg !== 31) regs.setX(exit.reg, value);
         }
-        if (t.device_access.active) t.device_access.emit(vm.id, vcpu.id, exit.addr, exit.width, exit.kind === 'MmioWrite', value, dev.name);
+        if (t.device_access.active)
+          t.device_access.emit(
+            vm.id,
+            vcpu.id,
+            exit.addr,
+            exit.width,
+            exit.kind === 'MmioWrite',
+            value,
+            dev.name,
+          );
         this.#resume(regs, elr, 4);
         return;
       }
       case 'Halt': {
         if (t.vcpu_halt.active) t.vcpu_halt.emit(vm.id, vcpu.id);
         this.#resume(regs, elr, 4);
-        if (vm.gicv3 !== undefined ? vm.gicv3.signals(vcpu.id) : (vcpu.gic.pending & vcpu.gic.enabled) !== 0) return; // an interrupt is waiting: WFI completes at once
+        if (
+          vm.gicv3 !== undefined
+            ? vm.gicv3.signals(vcpu.id)
+            : (vcpu.gic.pending & vcpu.gic.enabled) !== 0
+        )
+          return; // an interrupt is waiting: WFI completes at once
         // Sleep until the virtual timer fires or an SGI arrives.
         vcpu.wakeAtNs = this.#timerDeadline(vcpu);
         this.#setState(vm, vcpu, 'Blocked');
-        if (vm.vcpus.every((v) => v.state === 'Free' || (v.state === 'Blocked' && v.wakeAtNs === undefined))) this.stopVm(vm.id, 'all vCPUs halted with nothing to wake them');
+        if (
+          vm.vcpus.every(
+            (v) => v.state === 'Free' || (v.state === 'Blocked' && v.wakeAtNs === undefined),
+          )
+        )
+          this.stopVm(vm.id, 'all vCPUs halted with nothing to wake them');
         return;
       }
       case 'SystemDown':
@@ -1425,7 +1767,8 @@ export class Vmm {
           }
           this.#setState(vm, target, 'Ready');
           regs.setX(0, 0n);
-          if (t.cpu_up.active) t.cpu_up.emit(vm.id, vcpu.id, exit.targetCpu, exit.entryPoint, exit.arg);
+          if (t.cpu_up.active)
+            t.cpu_up.emit(vm.id, vcpu.id, exit.targetCpu, exit.entryPoint, exit.arg);
         }
         this.#resume(regs, elr, 0);
         return;
@@ -1437,7 +1780,9 @@ export class Vmm {
         return;
       case 'SendIPI': {
         // arm_vcpu's ICC_SGI1R_EL1 write: AxVisor injects the SGI into the target vCPUs
-        if (vm.gicv3 !== undefined) for (const i of vm.gicv3.sgiTargets(exit, vcpu.id)) this.#deliverSgiV3(vm, vcpu, vm.vcpus[i]!, exit.vector);
+        if (vm.gicv3 !== undefined)
+          for (const i of vm.gicv3.sgiTargets(exit, vcpu.id))
+            this.#deliverSgiV3(vm, vcpu, vm.vcpus[i]!, exit.vector);
         this.#resume(regs, elr, 4);
         return;
       }
@@ -1461,7 +1806,10 @@ export class Vmm {
           return;
         }
         if (t.page_fault.active) t.page_fault.emit(vm.id, vcpu.id, exit.addr, exit.write);
-        this.#fault(vm, `stage-2 fault at guest address 0x${exit.addr.toString(16)} (pc 0x${elr.toString(16)})`);
+        this.#fault(
+          vm,
+          `stage-2 fault at guest address 0x${exit.addr.toString(16)} (pc 0x${elr.toString(16)})`,
+        );
         return;
       default:
         this.#fault(vm, `unhandled exit ${exit.kind} at pc 0x${elr.toString(16)}`);
@@ -1477,7 +1825,8 @@ export class Vmm {
       case 0x8400_0006n: // MIGRATE_INFO_TYPE: 2, no Trusted OS to migrate
         return 2n;
       case 0x8400_0004n:
-      case 0xc400_0004n: { // AFFINITY_INFO: 0 on, 1 off, by MPIDR Aff0
+      case 0xc400_0004n: {
+        // AFFINITY_INFO: 0 on, 1 off, by MPIDR Aff0
         const target = vm.vcpus[Number(args[0]! & 0xffn)];
         if (target === undefined) return BigInt.asUintN(64, -2n);
         return target.state === 'Free' ? 1n : 0n;

@@ -16,7 +16,9 @@ describe('vmm tracepoint catalog', () => {
   });
 
   it('lays out vcpu_run_exit with natural alignment after the 8-byte common header', () => {
-    const fields = Object.fromEntries(VMM_EVENTS.vcpu_run_exit.fields.map((f) => [f.name, f.offset]));
+    const fields = Object.fromEntries(
+      VMM_EVENTS.vcpu_run_exit.fields.map((f) => [f.name, f.offset]),
+    );
     expect(fields).toMatchObject({ vm_id: 8, vcpu_id: 12, exit_reason: 16, pc: 24, guest_ns: 32 });
   });
 
@@ -25,11 +27,15 @@ describe('vmm tracepoint catalog', () => {
     const tp = mgr.register(VMM_EVENTS.vcpu_run_exit);
     mgr.enable('vmm:vcpu_run_exit');
     tp.emit(1, 0, EXIT_REASON_CODE.Hypercall, 0x40001000n, 1234n);
-    expect(mgr.pipe.readText()).toContain('vmm:vcpu_run_exit: vm_id=1 vcpu_id=0 reason=1 pc=0x40001000 guest_ns=1234');
+    expect(mgr.pipe.readText()).toContain(
+      'vmm:vcpu_run_exit: vm_id=1 vcpu_id=0 reason=1 pc=0x40001000 guest_ns=1234',
+    );
   });
 
   it('maps exit reasons to the trace codes of the design study and back', () => {
-    expect(Object.values(EXIT_REASON_CODE).sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+    expect(Object.values(EXIT_REASON_CODE).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 16 }, (_, i) => i + 1),
+    );
     expect(exitReasonName(10)).toBe('Halt');
     expect(exitReasonName(16)).toBe('SendIPI');
     expect(exitReasonName(99)).toBeUndefined();

@@ -21,16 +21,30 @@ function caught(f: () => unknown): HypervisorError {
 
 describe('VM config checks', () => {
   it('rejects a misaligned entry_point, naming the key', () => {
-    const e = caught(() => parseVmConfig(hello.replace('entry_point = 0x40080000', 'entry_point = 0x40080002'), 'a.toml'));
+    const e = caught(() =>
+      parseVmConfig(
+        hello.replace('entry_point = 0x40080000', 'entry_point = 0x40080002'),
+        'a.toml',
+      ),
+    );
     expect(e).toMatchObject({ code: 'BAD_CONFIG', file: 'a.toml', key: 'kernel.entry_point' });
   });
 
   it('rejects cpu_num that does not match phys_cpu_ids', () => {
     const e = caught(() => parseVmConfig(hello.replace('cpu_num = 1', 'cpu_num = 64'), 'b.toml'));
     expect(e).toMatchObject({ code: 'BAD_CONFIG', file: 'b.toml', key: 'base.phys_cpu_ids' });
-    expect(caught(() => parseVmConfig(hello.replace('phys_cpu_ids = [0]', 'phys_cpu_ids = "x"'), 'b.toml'))).toMatchObject({ key: 'base.phys_cpu_ids' });
+    expect(
+      caught(() =>
+        parseVmConfig(hello.replace('phys_cpu_ids = [0]', 'phys_cpu_ids = "x"'), 'b.toml'),
+      ),
+    ).toMatchObject({ key: 'base.phys_cpu_ids' });
     // without phys_cpu_ids, cpu_num alone decides (as before)
-    expect(parseVmConfig(hello.replace('phys_cpu_ids = [0]', '').replace('cpu_num = 1', 'cpu_num = 2'), 'c.toml').cpuNum).toBe(2);
+    expect(
+      parseVmConfig(
+        hello.replace('phys_cpu_ids = [0]', '').replace('cpu_num = 1', 'cpu_num = 2'),
+        'c.toml',
+      ).cpuNum,
+    ).toBe(2);
   });
 
   it('names both files of a duplicate VM id', () => {
@@ -44,11 +58,15 @@ describe('VM config checks', () => {
 
   it('names the config file and kernel.kernel_path in image errors', () => {
     const vmm = new Vmm({ hypervisor: 'ts' });
-    const e = caught(() => vmm.createVm(parseVmConfig(hello, 'img.toml'), new Uint8Array([1, 2, 3])));
+    const e = caught(() =>
+      vmm.createVm(parseVmConfig(hello, 'img.toml'), new Uint8Array([1, 2, 3])),
+    );
     expect(e).toMatchObject({ code: 'BAD_IMAGE', file: 'img.toml', key: 'kernel.kernel_path' });
     expect(e.message).toContain('img.toml');
     expect(e.message).toContain('kernel.kernel_path');
-    const small = hello.replace('[0x40000000, 0x1000000,', '[0x41000000, 0x200000,').replace(/0x40080000/g, '0x41000000');
+    const small = hello
+      .replace('[0x40000000, 0x1000000,', '[0x41000000, 0x200000,')
+      .replace(/0x40080000/g, '0x41000000');
     const e2 = caught(() => vmm.createVm(parseVmConfig(small, 'ram.toml'), helloImage));
     expect(e2).toMatchObject({ code: 'BAD_IMAGE', file: 'ram.toml', key: 'kernel.kernel_path' });
   });
@@ -57,9 +75,16 @@ describe('VM config checks', () => {
 describe('Vmm.run with shouldStop', () => {
   const configs = ['ticker', 'worker', 'hello'];
   const boot = () => {
-    const vmm = new Vmm({ loadImage: (p: string) => new Uint8Array(readFileSync(`${root}configs/${p}`)) });
+    const vmm = new Vmm({
+      loadImage: (p: string) => new Uint8Array(readFileSync(`${root}configs/${p}`)),
+    });
     vmm.tracepoints.enableAll();
-    for (const name of configs) vmm.startVm(vmm.createVm(parseVmConfig(readFileSync(`${root}configs/${name}.toml`, 'utf8'), `${name}.toml`)).id);
+    for (const name of configs)
+      vmm.startVm(
+        vmm.createVm(
+          parseVmConfig(readFileSync(`${root}configs/${name}.toml`, 'utf8'), `${name}.toml`),
+        ).id,
+      );
     return vmm;
   };
   it('stops after an exit when asked, and a run sliced that way equals one run', () => {

@@ -6,23 +6,48 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SYS_REG_BY_NAME, sysRegTrapIss } from '@axebpf/aarch64-emu';
 import type { GicCpuState } from '../src/index.js';
-import { decodeExit, GIC_SPURIOUS_INTID, GICV3_TRAPPED_SYS_REGS, HypervisorError, ICC_SGI1R_EL1_ADDR, parseVmConfig, VGicV3, Vmm, VMM_EVENT_LIST } from '../src/index.js';
+import {
+  decodeExit,
+  GIC_SPURIOUS_INTID,
+  GICV3_TRAPPED_SYS_REGS,
+  HypervisorError,
+  ICC_SGI1R_EL1_ADDR,
+  parseVmConfig,
+  VGicV3,
+  Vmm,
+  VMM_EVENT_LIST,
+} from '../src/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const loadImage = (p: string) => new Uint8Array(readFileSync(`${root}configs/${p}`));
 const clusterToml = readFileSync(`${root}configs/cluster.toml`, 'utf8');
 const addr = (name: string) => sysRegTrapIss(SYS_REG_BY_NAME.get(name)!, 0, false);
 const ICC = {
-  IAR1: addr('icc_iar1_el1'), EOIR1: addr('icc_eoir1_el1'), PMR: addr('icc_pmr_el1'), IGRPEN1: addr('icc_igrpen1_el1'),
-  SRE: addr('icc_sre_el1'), CTLR: addr('icc_ctlr_el1'), DIR: addr('icc_dir_el1'), RPR: addr('icc_rpr_el1'), HPPIR1: addr('icc_hppir1_el1'),
+  IAR1: addr('icc_iar1_el1'),
+  EOIR1: addr('icc_eoir1_el1'),
+  PMR: addr('icc_pmr_el1'),
+  IGRPEN1: addr('icc_igrpen1_el1'),
+  SRE: addr('icc_sre_el1'),
+  CTLR: addr('icc_ctlr_el1'),
+  DIR: addr('icc_dir_el1'),
+  RPR: addr('icc_rpr_el1'),
+  HPPIR1: addr('icc_hppir1_el1'),
 };
 const GICD = 0x0800_0000n;
 const GICR = 0x080a_0000n;
 const SGI_FRAME = 0x1_0000n;
 
 function gic(cpus = 2) {
-  const state: GicCpuState[] = Array.from({ length: cpus }, () => ({ enabled: 0, pending: 0, active: 0, ackedAt: new Array<bigint>(32).fill(0n) }));
-  const g = new VGicV3({ distributor: GICD, redistributor: GICR, redistributorStride: 0x2_0000 }, state);
+  const state: GicCpuState[] = Array.from({ length: cpus }, () => ({
+    enabled: 0,
+    pending: 0,
+    active: 0,
+    ackedAt: new Array<bigint>(32).fill(0n),
+  }));
+  const g = new VGicV3(
+    { distributor: GICD, redistributor: GICR, redistributorStride: 0x2_0000 },
+    state,
+  );
   return { g, state };
 }
 
@@ -46,8 +71,17 @@ describe('the virtual GICv3 model', () => {
 
   it('has the QEMU virt layout: distributor, then one redistributor per vCPU with its SGI frame', () => {
     const { g } = gic(2);
-    expect([GICD, GICD + 0xffffn, GICR, GICR + 0x3_ffffn].map((a) => g.owns(a))).toEqual([true, true, true, true]);
-    expect([GICD + 0x1_0000n, GICR + 0x4_0000n, 0x0801_0000n].map((a) => g.owns(a))).toEqual([false, false, false]);
+    expect([GICD, GICD + 0xffffn, GICR, GICR + 0x3_ffffn].map((a) => g.owns(a))).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect([GICD + 0x1_0000n, GICR + 0x4_0000n, 0x0801_0000n].map((a) => g.owns(a))).toEqual([
+      false,
+      false,
+      false,
+    ]);
     expect(g.mmioRead(GICD + 0xffe8n, 4) >> 4n).toBe(3n); // GICD_PIDR2.ArchRev
     expect(g.mmioRead(GICD, 4) & 0x10n).toBe(0x10n); // ARE reads 1
     // GICR_TYPER: processor number and affinity, Last only on the last redistributor
@@ -107,7 +141,12 @@ describe('the virtual GICv3 model', () => {
 
   it('routes SGIs as ICC_SGI1R_EL1 says: target list with Aff1-3, or IRM to every vCPU but the sender', () => {
     const { g } = gic(4);
-    const req = (targetCpu: bigint, list: bigint, all = false) => ({ targetCpu, targetCpuAux: list, sendToAll: all, sendToSelf: false });
+    const req = (targetCpu: bigint, list: bigint, all = false) => ({
+      targetCpu,
+      targetCpuAux: list,
+      sendToAll: all,
+      sendToSelf: false,
+    });
     expect(g.sgiTargets(req(0n, 0b1110n), 0)).toEqual([1, 2, 3]);
     expect(g.sgiTargets(req(0n, 0b0101n), 2)).toEqual([0, 2]);
     expect(g.sgiTargets(req(1n << 8n, 0b1111n), 0)).toEqual([]); // Aff1 = 1: no such vCPUs
@@ -118,16 +157,44 @@ describe('the virtual GICv3 model', () => {
 describe('SendIPI exits', () => {
   const esr = (iss: number) => (0x18n << 26n) | (1n << 25n) | BigInt(iss);
   const x = (v: bigint) => (i: number) => (i === 4 ? v : 0n);
-  const src = (iss: number, v: bigint) => ({ esr: esr(iss), far: 0n, hpfar: 0n, vectorOffset: 0x400, x: x(v) });
+  const src = (iss: number, v: bigint) => ({
+    esr: esr(iss),
+    far: 0n,
+    hpfar: 0n,
+    vectorOffset: 0x400,
+    x: x(v),
+  });
 
   it('decode a trapped MSR ICC_SGI1R_EL1 as arm_vcpu does, and leave its read and other registers as SysReg exits', () => {
     const write = ICC_SGI1R_EL1_ADDR | (4 << 5);
     // INTID 5, Aff3 1, Aff2 2, Aff1 3, target list 0b1010
     const v = (1n << 48n) | (2n << 32n) | (5n << 24n) | (3n << 16n) | 0b1010n;
-    expect(decodeExit(src(write, v))).toEqual({ kind: 'SendIPI', targetCpu: 0x0102_0300n, targetCpuAux: 0b1010n, sendToAll: false, sendToSelf: false, vector: 5 });
-    expect(decodeExit(src(write, (1n << 40n) | (1n << 24n) | 0xffffn))).toEqual({ kind: 'SendIPI', targetCpu: 0n, targetCpuAux: 0n, sendToAll: true, sendToSelf: false, vector: 1 });
-    expect(decodeExit(src(write | 1, 0n))).toEqual({ kind: 'SysRegRead', addr: ICC_SGI1R_EL1_ADDR, reg: 4 });
-    expect(decodeExit(src(ICC.PMR | (4 << 5), 0xf0n))).toEqual({ kind: 'SysRegWrite', addr: ICC.PMR, value: 0xf0n });
+    expect(decodeExit(src(write, v))).toEqual({
+      kind: 'SendIPI',
+      targetCpu: 0x0102_0300n,
+      targetCpuAux: 0b1010n,
+      sendToAll: false,
+      sendToSelf: false,
+      vector: 5,
+    });
+    expect(decodeExit(src(write, (1n << 40n) | (1n << 24n) | 0xffffn))).toEqual({
+      kind: 'SendIPI',
+      targetCpu: 0n,
+      targetCpuAux: 0n,
+      sendToAll: true,
+      sendToSelf: false,
+      vector: 1,
+    });
+    expect(decodeExit(src(write | 1, 0n))).toEqual({
+      kind: 'SysRegRead',
+      addr: ICC_SGI1R_EL1_ADDR,
+      reg: 4,
+    });
+    expect(decodeExit(src(ICC.PMR | (4 << 5), 0xf0n))).toEqual({
+      kind: 'SysRegWrite',
+      addr: ICC.PMR,
+      value: 0xf0n,
+    });
   });
 });
 
@@ -143,24 +210,57 @@ describe('GICv3 configurations', () => {
   };
 
   it('select the GICv3 with the gppt-gicd and gppt-gicr devices, and keep the GICv2 otherwise', () => {
-    expect(parseVmConfig(clusterToml).gic).toEqual({ version: 3, distributor: 0x0800_0000n, redistributor: 0x080a_0000n, redistributorStride: 0x2_0000 });
+    expect(parseVmConfig(clusterToml).gic).toEqual({
+      version: 3,
+      distributor: 0x0800_0000n,
+      redistributor: 0x080a_0000n,
+      redistributorStride: 0x2_0000,
+    });
     expect(parseVmConfig(clusterToml).emuDevices.map((d) => d.name)).toEqual(['pl011']);
-    expect(parseVmConfig(readFileSync(`${root}configs/smp.toml`, 'utf8')).gic).toEqual({ version: 2 });
+    expect(parseVmConfig(readFileSync(`${root}configs/smp.toml`, 'utf8')).gic).toEqual({
+      version: 2,
+    });
   });
 
   it('give a GICv3 VM no GICv2 CPU interface: an access to 0x0801_0000 is a guest fault', () => {
     const vmm = new Vmm({ loadImage });
-    const vm = vmm.createVm(parseVmConfig(clusterToml.replace('cpu_num = 4', 'cpu_num = 1').replace('phys_cpu_ids = [0, 1, 2, 3]', 'phys_cpu_ids = [0]').replace('[4, 0x2_0000, 0]', '[1, 0x2_0000, 0]')), loadImage('../guests/smp/guest.elf'));
+    const vm = vmm.createVm(
+      parseVmConfig(
+        clusterToml
+          .replace('cpu_num = 4', 'cpu_num = 1')
+          .replace('phys_cpu_ids = [0, 1, 2, 3]', 'phys_cpu_ids = [0]')
+          .replace('[4, 0x2_0000, 0]', '[1, 0x2_0000, 0]'),
+      ),
+      loadImage('../guests/smp/guest.elf'),
+    );
     vmm.startVm(vm.id);
     vmm.runUntilIdle();
     expect(vm.stopReason).toMatch(/^guest fault: write to unmapped guest address 0x8010004 /);
   });
 
   it('reject a distributor without redistributors, a wrong redistributor count, too many vCPUs and overlaps', () => {
-    expect(bad(clusterToml.replace(/ {2}\["gppt-gicr".*\n/, ''))).toMatchObject({ code: 'BAD_CONFIG', file: 'bad.toml', key: 'devices.emu_devices' });
-    expect(bad(clusterToml.replace('[4, 0x2_0000, 0]', '[2, 0x2_0000, 0]')).key).toBe('devices.emu_devices[2][5][0]');
-    expect(bad(clusterToml.replace('[4, 0x2_0000, 0]', '[4, 0x2_0000]')).key).toBe('devices.emu_devices[2][5]');
-    expect(bad(clusterToml.replace('cpu_num = 4', 'cpu_num = 17').replace('phys_cpu_ids = [0, 1, 2, 3]', 'phys_cpu_ids = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]').replace('[4, 0x2_0000, 0]', '[17, 0x2_0000, 0]')).key).toBe('base.cpu_num');
+    expect(bad(clusterToml.replace(/ {2}\["gppt-gicr".*\n/, ''))).toMatchObject({
+      code: 'BAD_CONFIG',
+      file: 'bad.toml',
+      key: 'devices.emu_devices',
+    });
+    expect(bad(clusterToml.replace('[4, 0x2_0000, 0]', '[2, 0x2_0000, 0]')).key).toBe(
+      'devices.emu_devices[2][5][0]',
+    );
+    expect(bad(clusterToml.replace('[4, 0x2_0000, 0]', '[4, 0x2_0000]')).key).toBe(
+      'devices.emu_devices[2][5]',
+    );
+    expect(
+      bad(
+        clusterToml
+          .replace('cpu_num = 4', 'cpu_num = 17')
+          .replace(
+            'phys_cpu_ids = [0, 1, 2, 3]',
+            'phys_cpu_ids = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]',
+          )
+          .replace('[4, 0x2_0000, 0]', '[17, 0x2_0000, 0]'),
+      ).key,
+    ).toBe('base.cpu_num');
     expect(bad(clusterToml.replace('0x080a_0000', '0x0800_8000')).message).toContain('overlap');
   });
 });
@@ -170,7 +270,10 @@ describe('the cluster guest (four vCPUs on a GICv3, runs until stopped)', () => 
     const vmm = new Vmm({ loadImage, pcpus });
     vmm.tracepoints.enableAll();
     const events: string[] = [];
-    for (const e of VMM_EVENT_LIST) vmm.tracepoints.attach(`vmm:${e.name}`, (r) => events.push(`${r.timeNs} ${r.cpu} ${e.name}: ${e.render(r.toBytes())}`));
+    for (const e of VMM_EVENT_LIST)
+      vmm.tracepoints.attach(`vmm:${e.name}`, (r) =>
+        events.push(`${r.timeNs} ${r.cpu} ${e.name}: ${e.render(r.toBytes())}`),
+      );
     const vm = vmm.createVm(parseVmConfig(clusterToml, 'cluster.toml'));
     vmm.startVm(vm.id);
     vmm.run(durationNs);
@@ -182,7 +285,9 @@ describe('the cluster guest (four vCPUs on a GICv3, runs until stopped)', () => 
     const { vmm, vm } = boot(1_000_000_000n);
     expect(vm.console.startsWith(golden)).toBe(true);
     // one round per 10 ms tick: progress every 10 rounds, still going after a virtual second
-    expect(vm.console.slice(golden.length)).toMatch(/^(cluster: round \d+0 checksum 0x[0-9a-f]{8}\n){4}$/);
+    expect(vm.console.slice(golden.length)).toMatch(
+      /^(cluster: round \d+0 checksum 0x[0-9a-f]{8}\n){4}$/,
+    );
     expect(vm.status).toBe('Running');
     expect(vm.vcpus.map((v) => v.state)).toEqual(['Blocked', 'Blocked', 'Blocked', 'Blocked']);
     vmm.stopVm(vm.id);
@@ -202,13 +307,28 @@ describe('the cluster guest (four vCPUs on a GICv3, runs until stopped)', () => 
     expect(sendIpi.slice(1)).toEqual([sendIpi[0]! + 1, sendIpi[0]! + 1, sendIpi[0]! + 1]);
     const ipis = events.filter((e) => e.includes(' ipi_send: '));
     expect(ipis).toHaveLength(3 * sendIpi[0]! + 3 * (sendIpi[0]! + 1));
-    expect(new Set(ipis.filter((e) => / vcpu_id=0 /.test(e)).map((e) => /target=(\d+) sgi=(\d+)/.exec(e)!.slice(1).join('/')))).toEqual(new Set(['1/1', '2/1', '3/1']));
-    expect(new Set(ipis.filter((e) => !/ vcpu_id=0 /.test(e)).map((e) => /target=(\d+) sgi=(\d+)/.exec(e)!.slice(1).join('/')))).toEqual(new Set(['0/2']));
+    expect(
+      new Set(
+        ipis
+          .filter((e) => / vcpu_id=0 /.test(e))
+          .map((e) => /target=(\d+) sgi=(\d+)/.exec(e)!.slice(1).join('/')),
+      ),
+    ).toEqual(new Set(['1/1', '2/1', '3/1']));
+    expect(
+      new Set(
+        ipis
+          .filter((e) => !/ vcpu_id=0 /.test(e))
+          .map((e) => /target=(\d+) sgi=(\d+)/.exec(e)!.slice(1).join('/')),
+      ),
+    ).toEqual(new Set(['0/2']));
     // every SendIPI exit is reported with trace code 16
-    expect(events.filter((e) => / vcpu_run_exit: .* reason=16 /.test(e))).toHaveLength(sendIpi.reduce((a, b) => a + b, 0));
+    expect(events.filter((e) => / vcpu_run_exit: .* reason=16 /.test(e))).toHaveLength(
+      sendIpi.reduce((a, b) => a + b, 0),
+    );
     expect(vm.vcpus[0]!.exits.get('CpuUp')).toBe(3);
     // the workers sleep in WFI between rounds and acknowledge each SGI through ICC_IAR1_EL1
-    for (const v of vm.vcpus.slice(1)) expect(v.exits.get('Halt')).toBeGreaterThanOrEqual(sendIpi[0]!);
+    for (const v of vm.vcpus.slice(1))
+      expect(v.exits.get('Halt')).toBeGreaterThanOrEqual(sendIpi[0]!);
     expect(vmm.tracepoints.counters('vmm:cpu_up').hits).toBe(3);
   });
 
@@ -221,7 +341,9 @@ describe('the cluster guest (four vCPUs on a GICv3, runs until stopped)', () => 
       expect(a.vm.console).toBe(b.vm.console);
       expect(golden.startsWith(a.vm.console)).toBe(true);
       expect(a.vm.console).toContain('round 20 checksum');
-      expect(new Set(a.events.map((e) => e.split(' ')[1]))).toEqual(new Set(pcpus === 1 ? ['0'] : ['0', '1', '2', '3']));
+      expect(new Set(a.events.map((e) => e.split(' ')[1]))).toEqual(
+        new Set(pcpus === 1 ? ['0'] : ['0', '1', '2', '3']),
+      );
     }
   });
 });

@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { PhysicalMemory } from '@axebpf/aarch64-emu';
-import { GuestProbeManager, HypervisorError, parseVmConfig, readGuestVirtual, stage1RegsOf, translateGuestVa, Vmm } from '../src/index.js';
+import {
+  GuestProbeManager,
+  HypervisorError,
+  parseVmConfig,
+  readGuestVirtual,
+  stage1RegsOf,
+  translateGuestVa,
+  Vmm,
+} from '../src/index.js';
 import type { Stage1Regs } from '../src/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -14,7 +22,8 @@ function memory() {
   return {
     set: (addr: bigint, v: bigint) => words.set(addr, v),
     read: (gpa: bigint) => {
-      if (gpa < 0x4000_0000n || gpa >= 0x8000_0000n) throw new HypervisorError({ code: 'NOT_GUEST_RAM', address: gpa, message: 'not RAM' });
+      if (gpa < 0x4000_0000n || gpa >= 0x8000_0000n)
+        throw new HypervisorError({ code: 'NOT_GUEST_RAM', address: gpa, message: 'not RAM' });
       return words.get(gpa) ?? 0n;
     },
   };
@@ -24,7 +33,13 @@ const PAGE = 3n | (1n << 10n);
 const BLOCK = 1n | (1n << 10n);
 // TCR: T0SZ=16 (48-bit, TG0=4K), T1SZ=25 (39-bit, TG1=4K)
 const TCR = 16n | (25n << 16n) | (2n << 30n);
-const regs = (o: Partial<Stage1Regs> = {}): Stage1Regs => ({ sctlr: 1n, tcr: TCR, ttbr0: 0x4000_0000n, ttbr1: 0x4010_0000n, ...o });
+const regs = (o: Partial<Stage1Regs> = {}): Stage1Regs => ({
+  sctlr: 1n,
+  tcr: TCR,
+  ttbr0: 0x4000_0000n,
+  ttbr1: 0x4010_0000n,
+  ...o,
+});
 
 function expectFault(f: () => unknown, level: number, descriptor: bigint | undefined) {
   try {
@@ -41,8 +56,16 @@ function expectFault(f: () => unknown, level: number, descriptor: bigint | undef
 describe('guest stage-1 translation on hand-built tables', () => {
   it('is the identity with the MMU off, and faults above 48 bits', () => {
     const m = memory();
-    expect(translateGuestVa(regs({ sctlr: 0n }), 0x4008_1234n, m.read)).toMatchObject({ gpa: 0x4008_1234n, ttbr: undefined, level: -1 });
-    expectFault(() => translateGuestVa(regs({ sctlr: 0n }), 0xffff_0000_0000_0000n, m.read), 0, undefined);
+    expect(translateGuestVa(regs({ sctlr: 0n }), 0x4008_1234n, m.read)).toMatchObject({
+      gpa: 0x4008_1234n,
+      ttbr: undefined,
+      level: -1,
+    });
+    expectFault(
+      () => translateGuestVa(regs({ sctlr: 0n }), 0xffff_0000_0000_0000n, m.read),
+      0,
+      undefined,
+    );
   });
 
   it('walks four levels of a 48-bit TTBR0 space to a 4 KiB page', () => {
@@ -53,7 +76,12 @@ describe('guest stage-1 translation on hand-built tables', () => {
     m.set(0x4000_1000n + idx(1) * 8n, 0x4000_2000n | TABLE);
     m.set(0x4000_2000n + idx(2) * 8n, 0x4000_3000n | TABLE);
     m.set(0x4000_3000n + idx(3) * 8n, 0x4123_4000n | PAGE | (1n << 54n));
-    expect(translateGuestVa(regs(), va, m.read)).toMatchObject({ gpa: 0x4123_4abcn, ttbr: 0, level: 3, size: 4096n });
+    expect(translateGuestVa(regs(), va, m.read)).toMatchObject({
+      gpa: 0x4123_4abcn,
+      ttbr: 0,
+      level: 3,
+      size: 4096n,
+    });
   });
 
   it('stops at 2 MiB and 1 GiB blocks and masks the output address to its bits', () => {
@@ -63,22 +91,38 @@ describe('guest stage-1 translation on hand-built tables', () => {
     m.set(0x4000_1000n + 1n * 8n, 0x4000_2000n | TABLE); // L1[1]
     // a 2 MiB block with attribute bits above 47 (UXN, PXN, contiguous) that must not leak
     m.set(0x4000_2000n + ((va >> 21n) & 511n) * 8n, 0x4060_0000n | BLOCK | (7n << 52n));
-    expect(translateGuestVa(regs(), va, m.read)).toMatchObject({ gpa: 0x4076_7890n, level: 2, size: 0x20_0000n });
+    expect(translateGuestVa(regs(), va, m.read)).toMatchObject({
+      gpa: 0x4076_7890n,
+      level: 2,
+      size: 0x20_0000n,
+    });
     m.set(0x4000_1000n + 1n * 8n, 0x8000_0000n | BLOCK | (1n << 54n));
-    expect(translateGuestVa(regs(), va, m.read)).toMatchObject({ gpa: 0x8056_7890n, level: 1, size: 0x4000_0000n });
+    expect(translateGuestVa(regs(), va, m.read)).toMatchObject({
+      gpa: 0x8056_7890n,
+      level: 1,
+      size: 0x4000_0000n,
+    });
   });
 
   it('takes upper-half addresses through TTBR1 with a 39-bit space (start at level 1)', () => {
     const m = memory();
     const va = 0xffff_ff80_4008_0050n;
     m.set(0x4010_0000n + 1n * 8n, 0x4000_0000n | BLOCK); // L1[1]: 1 GiB at 0x40000000
-    expect(translateGuestVa(regs(), va, m.read)).toMatchObject({ gpa: 0x4008_0050n, ttbr: 1, level: 1 });
+    expect(translateGuestVa(regs(), va, m.read)).toMatchObject({
+      gpa: 0x4008_0050n,
+      ttbr: 1,
+      level: 1,
+    });
   });
 
   it('gives typed faults: between the ranges, disabled range, invalid descriptor, table outside RAM', () => {
     const m = memory();
     expectFault(() => translateGuestVa(regs(), 0x0001_0000_0000_0000n, m.read), 0, undefined);
-    expectFault(() => translateGuestVa(regs({ tcr: TCR | (1n << 23n) }), 0xffff_ff80_0000_0000n, m.read), 0, undefined);
+    expectFault(
+      () => translateGuestVa(regs({ tcr: TCR | (1n << 23n) }), 0xffff_ff80_0000_0000n, m.read),
+      0,
+      undefined,
+    );
     m.set(0x4000_0000n, 0x4000_1000n | TABLE);
     m.set(0x4000_1000n, 0x4000_2000n | TABLE);
     m.set(0x4000_2000n, 0x2n); // invalid (bit 0 clear) at level 2
@@ -92,15 +136,25 @@ describe('guest stage-1 translation on hand-built tables', () => {
 describe('guest stage-1 translation on the mmu guest', () => {
   it('follows the tables the guest built: upper half through TTBR1, identity through TTBR0, devices', () => {
     const vmm = new Vmm({ loadImage });
-    const vm = vmm.createVm(parseVmConfig(readFileSync(`${root}configs/mmu.toml`, 'utf8'), 'mmu.toml'));
+    const vm = vmm.createVm(
+      parseVmConfig(readFileSync(`${root}configs/mmu.toml`, 'utf8'), 'mmu.toml'),
+    );
     const probes = new GuestProbeManager(vmm);
     // before boot: MMU off, so the upper half does not translate
     expect(() => probes.translate(vm.id, 0xffff_ff80_4008_0050n)).toThrow(HypervisorError);
     vmm.startVm(vm.id);
     vmm.runUntilIdle();
     expect(vm.console).toBe(readFileSync(`${root}guests/mmu/qemu.console.txt`, 'utf8'));
-    expect(probes.translate(vm.id, 0xffff_ff80_4008_0050n)).toMatchObject({ gpa: 0x4008_0050n, ttbr: 1, level: 1 });
-    expect(probes.translate(vm.id, 0x4008_0050n)).toMatchObject({ gpa: 0x4008_0050n, ttbr: 0, level: 1 });
+    expect(probes.translate(vm.id, 0xffff_ff80_4008_0050n)).toMatchObject({
+      gpa: 0x4008_0050n,
+      ttbr: 1,
+      level: 1,
+    });
+    expect(probes.translate(vm.id, 0x4008_0050n)).toMatchObject({
+      gpa: 0x4008_0050n,
+      ttbr: 0,
+      level: 1,
+    });
     const r = stage1RegsOf(vm.vcpus[0]!.cpu);
     const read = (gpa: bigint) => new DataView(vm.memory.read(gpa, 8).buffer).getBigUint64(0, true);
     expect(translateGuestVa(r, 0xffff_ff80_0900_0000n, read).gpa).toBe(0x0900_0000n);
@@ -121,7 +175,8 @@ describe('readGuestVirtual', () => {
     const mem = new PhysicalMemory();
     mem.addRam(0x4000_0000n, 0x20_0000);
     const ram = [{ gpa: 0x4000_0000n, size: 0x20_0000 }];
-    const w64 = (a: bigint, v: bigint) => mem.write(a, new Uint8Array(new BigUint64Array([v]).buffer));
+    const w64 = (a: bigint, v: bigint) =>
+      mem.write(a, new Uint8Array(new BigUint64Array([v]).buffer));
     // TTBR0 48-bit: va 0x1000 -> 0x40005000, va 0x2000 -> 0x40009000, va 0x3000 unmapped; 0x4000 -> outside RAM
     w64(0x4000_0000n, 0x4000_1000n | TABLE);
     w64(0x4000_1000n, 0x4000_2000n | TABLE);

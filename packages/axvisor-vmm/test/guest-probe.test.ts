@@ -1,13 +1,26 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { bundledConfig, bundledImage, GuestProbeManager, HypervisorError, parseVmConfig, Vmm } from '../src/index.js';
+import {
+  bundledConfig,
+  bundledImage,
+  GuestProbeManager,
+  HypervisorError,
+  parseVmConfig,
+  Vmm,
+} from '../src/index.js';
 import type { GuestProbeHit, GuestProbeMode, Vm } from '../src/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const KPROBE_CONSOLE = readFileSync(`${root}guests/kprobe/qemu.console.txt`, 'utf8');
 // Symbols of guests/kprobe/guest.elf (aarch64-linux-gnu-nm -n).
-const SYM = { kp_sum: 0x4008_1070n, kp_add: 0x4008_2000n, kp_helper: 0x4008_2030n, kp_mul: 0x4008_2060n, kp_fact: 0x4008_20a0n };
+const SYM = {
+  kp_sum: 0x4008_1070n,
+  kp_add: 0x4008_2000n,
+  kp_helper: 0x4008_2030n,
+  kp_mul: 0x4008_2060n,
+  kp_fact: 0x4008_20a0n,
+};
 const STAGE2 = 0x1_0000_0000n;
 
 /** The kprobe guest on two pCPUs; `hyp` chooses who handles exits (the EL2 image by default). */
@@ -19,12 +32,17 @@ function kprobeVm(hyp: 'el2' | 'ts' = 'el2') {
 
 /** The guest's own call counters, as it prints them. */
 function counters(console: string): Record<string, number> {
-  return Object.fromEntries([...console.matchAll(/^calls (\w+) (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+  return Object.fromEntries(
+    [...console.matchAll(/^calls (\w+) (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]),
+  );
 }
 
 /** Guest RAM and the stage-2 tables, as (region, offset) of the first differing byte. */
 function snapshot(vm: Vm): Uint8Array[] {
-  return [...vm.config.memoryRegions.map((r) => vm.memory.read(r.gpa, r.size)), vm.memory.read(STAGE2, 5 * 4096)];
+  return [
+    ...vm.config.memoryRegions.map((r) => vm.memory.read(r.gpa, r.size)),
+    vm.memory.read(STAGE2, 5 * 4096),
+  ];
 }
 function firstDifference(a: Uint8Array[], b: Uint8Array[]): [number, number] | undefined {
   for (let i = 0; i < a.length; i++) {
@@ -45,7 +63,15 @@ interface Seen {
   t: bigint;
 }
 const record = (into: Seen[]) => (h: GuestProbeHit) =>
-  into.push({ kind: h.kind, vcpu: h.vcpuId, pc: h.pc, args: [0, 1, 2, 3].map((i) => h.regs.x(i)), retval: h.retval, dur: h.durationNs, t: h.timeNs });
+  into.push({
+    kind: h.kind,
+    vcpu: h.vcpuId,
+    pc: h.pc,
+    args: [0, 1, 2, 3].map((i) => h.regs.x(i)),
+    retval: h.retval,
+    dur: h.durationNs,
+    t: h.timeNs,
+  });
 
 describe('the kprobe guest without probes', () => {
   it('prints what it prints on qemu-system-aarch64 -M virt -smp 2', () => {
@@ -53,7 +79,13 @@ describe('the kprobe guest without probes', () => {
     vmm.startVm(vm.id);
     vmm.runUntilIdle();
     expect(vm.console).toBe(KPROBE_CONSOLE);
-    expect(counters(vm.console)).toEqual({ kp_add: 81, kp_mul: 81, kp_helper: 81, kp_fact: 17, kp_sum: 3 });
+    expect(counters(vm.console)).toEqual({
+      kp_add: 81,
+      kp_mul: 81,
+      kp_helper: 81,
+      kp_fact: 17,
+      kp_sum: 3,
+    });
   });
 });
 
@@ -62,34 +94,44 @@ describe.each<[GuestProbeMode, GuestProbeMode, 'el2' | 'ts']>([
   ['BrkInject', 'Stage2Fault', 'el2'],
   ['Stage2Fault', 'BrkInject', 'ts'],
   ['BrkInject', 'Stage2Fault', 'ts'],
-])('entry probes (%s on the probed page, %s on kp_sum), two vCPUs, exits handled by %s', (pageMode, otherMode, hyp) => {
-  it('leave the console unchanged and count exactly the guest\'s own calls; kprobe_args sees the arguments', () => {
-    const { vmm, vm } = kprobeVm(hyp);
-    const probes = new GuestProbeManager(vmm);
-    const seen: Record<string, Seen[]> = { kp_add: [], kp_mul: [], kp_fact: [], kp_sum: [] };
-    for (const name of ['kp_add', 'kp_mul', 'kp_fact'] as const) probes.attach(vm.id, SYM[name], { mode: pageMode, onHit: record(seen[name]!) });
-    probes.attach(vm.id, SYM.kp_sum, { mode: otherMode, onHit: record(seen['kp_sum']!) });
-    vmm.startVm(vm.id);
-    vmm.runUntilIdle();
-    expect(vm.console).toBe(KPROBE_CONSOLE);
-    const calls = counters(vm.console);
-    for (const name of ['kp_add', 'kp_mul', 'kp_fact', 'kp_sum'] as const) {
-      expect([name, seen[name]!.length, probes.get(vm.id, SYM[name])!.hits]).toEqual([name, calls[name], calls[name]]);
-    }
-    // kp_add(a, b, c, d): once (1, 2, 3, 4), then (i, i+1, i+2, cpu) on each CPU
-    const want = [[1n, 2n, 3n, 4n]];
-    for (const cpu of [0n, 1n]) for (let i = 0n; i < 40n; i++) want.push([i, i + 1n, i + 2n, cpu]);
-    const key = (a: bigint[]) => a.join(',');
-    expect(seen['kp_add']!.map((s) => key(s.args)).sort()).toEqual(want.map(key).sort());
-    // work(cpu) passes its own CPU number: the hit is reported on that vCPU
-    for (const s of seen['kp_add']!.filter((s) => s.args[0] !== 1n || s.args[3] !== 4n)) expect(s.vcpu).toBe(Number(s.args[3]));
-    expect(new Set(seen['kp_add']!.map((s) => s.vcpu))).toEqual(new Set([0, 1]));
-    const st = probes.stats(vm.id);
-    expect(st.reinjected).toBe(1); // the guest's own brk #0x42 went back to the guest
-    expect(vm.console).toContain('own brk imm 66');
-    if (pageMode === 'Stage2Fault') expect(st.pageSteps).toBeGreaterThan(0); // kp_helper and friends
-  });
-});
+])(
+  'entry probes (%s on the probed page, %s on kp_sum), two vCPUs, exits handled by %s',
+  (pageMode, otherMode, hyp) => {
+    it("leave the console unchanged and count exactly the guest's own calls; kprobe_args sees the arguments", () => {
+      const { vmm, vm } = kprobeVm(hyp);
+      const probes = new GuestProbeManager(vmm);
+      const seen: Record<string, Seen[]> = { kp_add: [], kp_mul: [], kp_fact: [], kp_sum: [] };
+      for (const name of ['kp_add', 'kp_mul', 'kp_fact'] as const)
+        probes.attach(vm.id, SYM[name], { mode: pageMode, onHit: record(seen[name]!) });
+      probes.attach(vm.id, SYM.kp_sum, { mode: otherMode, onHit: record(seen['kp_sum']!) });
+      vmm.startVm(vm.id);
+      vmm.runUntilIdle();
+      expect(vm.console).toBe(KPROBE_CONSOLE);
+      const calls = counters(vm.console);
+      for (const name of ['kp_add', 'kp_mul', 'kp_fact', 'kp_sum'] as const) {
+        expect([name, seen[name]!.length, probes.get(vm.id, SYM[name])!.hits]).toEqual([
+          name,
+          calls[name],
+          calls[name],
+        ]);
+      }
+      // kp_add(a, b, c, d): once (1, 2, 3, 4), then (i, i+1, i+2, cpu) on each CPU
+      const want = [[1n, 2n, 3n, 4n]];
+      for (const cpu of [0n, 1n])
+        for (let i = 0n; i < 40n; i++) want.push([i, i + 1n, i + 2n, cpu]);
+      const key = (a: bigint[]) => a.join(',');
+      expect(seen['kp_add']!.map((s) => key(s.args)).sort()).toEqual(want.map(key).sort());
+      // work(cpu) passes its own CPU number: the hit is reported on that vCPU
+      for (const s of seen['kp_add']!.filter((s) => s.args[0] !== 1n || s.args[3] !== 4n))
+        expect(s.vcpu).toBe(Number(s.args[3]));
+      expect(new Set(seen['kp_add']!.map((s) => s.vcpu))).toEqual(new Set([0, 1]));
+      const st = probes.stats(vm.id);
+      expect(st.reinjected).toBe(1); // the guest's own brk #0x42 went back to the guest
+      expect(vm.console).toContain('own brk imm 66');
+      if (pageMode === 'Stage2Fault') expect(st.pageSteps).toBeGreaterThan(0); // kp_helper and friends
+    });
+  },
+);
 
 describe('return probes', () => {
   it.each<[GuestProbeMode, 'el2' | 'ts']>([
@@ -97,27 +139,48 @@ describe('return probes', () => {
     ['BrkInject', 'el2'],
     ['Stage2Fault', 'ts'],
     ['BrkInject', 'ts'],
-  ])('report the return values the guest printed and the durations (%s, exits handled by %s)', (mode, hyp) => {
-    const { vmm, vm } = kprobeVm(hyp);
-    const probes = new GuestProbeManager(vmm);
-    const fact: Seen[] = [];
-    const add: Seen[] = [];
-    probes.attach(vm.id, SYM.kp_fact, { mode, ret: true, onHit: record(fact) });
-    probes.attach(vm.id, SYM.kp_add, { mode, ret: true, onHit: record(add) });
-    vmm.startVm(vm.id);
-    vmm.runUntilIdle();
-    expect(vm.console).toBe(KPROBE_CONSOLE);
-    expect(fact.every((s) => s.kind === 'kretprobe')).toBe(true);
-    // kp_fact(6) on CPU 0, kp_fact(5) in work(0), kp_fact(6) in work(1): 17 returns
-    expect(fact.map((s) => s.retval!).sort((a, b) => Number(a - b))).toEqual([1n, 1n, 1n, 2n, 2n, 2n, 6n, 6n, 6n, 24n, 24n, 24n, 120n, 120n, 120n, 720n, 720n]);
-    expect(vm.console).toContain('kp_fact(6) = 720');
-    const first = fact.slice(0, 6); // the recursion of kp_fact(6): innermost returns first
-    expect(first.map((s) => s.retval)).toEqual([1n, 2n, 6n, 24n, 120n, 720n]);
-    for (let i = 1; i < 6; i++) expect(first[i]!.dur! > first[i - 1]!.dur!).toBe(true);
-    expect(add[0]!.retval).toBe(30n); // kp_add(1, 2, 3, 4) = 30, as printed
-    expect(add.length).toBe(81);
-    expect(probes.get(vm.id, SYM.kp_fact)).toMatchObject({ hits: 17, retHits: 17 });
-  });
+  ])(
+    'report the return values the guest printed and the durations (%s, exits handled by %s)',
+    (mode, hyp) => {
+      const { vmm, vm } = kprobeVm(hyp);
+      const probes = new GuestProbeManager(vmm);
+      const fact: Seen[] = [];
+      const add: Seen[] = [];
+      probes.attach(vm.id, SYM.kp_fact, { mode, ret: true, onHit: record(fact) });
+      probes.attach(vm.id, SYM.kp_add, { mode, ret: true, onHit: record(add) });
+      vmm.startVm(vm.id);
+      vmm.runUntilIdle();
+      expect(vm.console).toBe(KPROBE_CONSOLE);
+      expect(fact.every((s) => s.kind === 'kretprobe')).toBe(true);
+      // kp_fact(6) on CPU 0, kp_fact(5) in work(0), kp_fact(6) in work(1): 17 returns
+      expect(fact.map((s) => s.retval!).sort((a, b) => Number(a - b))).toEqual([
+        1n,
+        1n,
+        1n,
+        2n,
+        2n,
+        2n,
+        6n,
+        6n,
+        6n,
+        24n,
+        24n,
+        24n,
+        120n,
+        120n,
+        120n,
+        720n,
+        720n,
+      ]);
+      expect(vm.console).toContain('kp_fact(6) = 720');
+      const first = fact.slice(0, 6); // the recursion of kp_fact(6): innermost returns first
+      expect(first.map((s) => s.retval)).toEqual([1n, 2n, 6n, 24n, 120n, 720n]);
+      for (let i = 1; i < 6; i++) expect(first[i]!.dur! > first[i - 1]!.dur!).toBe(true);
+      expect(add[0]!.retval).toBe(30n); // kp_add(1, 2, 3, 4) = 30, as printed
+      expect(add.length).toBe(81);
+      expect(probes.get(vm.id, SYM.kp_fact)).toMatchObject({ hits: 17, retHits: 17 });
+    },
+  );
 });
 
 describe('probes on the mmu guest (upper-half kernel)', () => {
@@ -127,7 +190,11 @@ describe('probes on the mmu guest (upper-half kernel)', () => {
     const probes = new GuestProbeManager(vmm);
     const hits: Seen[] = [];
     const upper = 0xffff_ff80_4008_0050n; // upper_main through TTBR1
-    const p = probes.attach(vm.id, upper, { mode: 'Stage2Fault', symbol: 'upper_main', onHit: record(hits) });
+    const p = probes.attach(vm.id, upper, {
+      mode: 'Stage2Fault',
+      symbol: 'upper_main',
+      onHit: record(hits),
+    });
     expect(p.state).toBe('pending');
     expect(probes.get(vm.id, upper)!.lastError).toMatch(/MMU is off/);
     vmm.startVm(vm.id);
@@ -143,13 +210,20 @@ describe('probes on the mmu guest (upper-half kernel)', () => {
     const probes = new GuestProbeManager(vmm);
     const seen: Seen[] = [];
     probes.attach(vm.id, 0x4008_0050n, { mode: 'Stage2Fault', ret: true, onHit: record(seen) }); // identity alias, active at once
-    probes.attach(vm.id, 0xffff_ff80_4008_0050n, { mode: 'BrkInject', ret: true, onHit: record(seen) }); // pending until the MMU is on
+    probes.attach(vm.id, 0xffff_ff80_4008_0050n, {
+      mode: 'BrkInject',
+      ret: true,
+      onHit: record(seen),
+    }); // pending until the MMU is on
     vmm.startVm(vm.id);
     vmm.runUntilIdle();
     expect(vm.console).toBe(readFileSync(`${root}guests/mmu/qemu.console.txt`, 'utf8'));
     expect(seen.map((s) => s.kind)).toEqual(['kretprobe', 'kretprobe']);
     expect(seen[0]!.dur).toBe(seen[1]!.dur);
-    expect(probes.list().map((p) => [p.hits, p.retHits])).toEqual([[1, 1], [1, 1]]);
+    expect(probes.list().map((p) => [p.hits, p.retHits])).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
   });
 });
 
@@ -166,7 +240,11 @@ describe('detaching', () => {
     for (const a of [SYM.kp_add, SYM.kp_mul, SYM.kp_fact, SYM.kp_sum]) probes.detach(vm.id, a);
     expect(firstDifference(snapshot(vm), before)).toBeUndefined();
     // attached again, run part of the way, detached with return frames in flight, then finished
-    for (const [a, mode] of [[SYM.kp_add, 'Stage2Fault'], [SYM.kp_fact, 'BrkInject']] as const) probes.attach(vm.id, a, { mode, ret: true });
+    for (const [a, mode] of [
+      [SYM.kp_add, 'Stage2Fault'],
+      [SYM.kp_fact, 'BrkInject'],
+    ] as const)
+      probes.attach(vm.id, a, { mode, ret: true });
     vmm.startVm(vm.id);
     vmm.run(200_000n);
     // inside the recursion of kp_fact(6): entries seen whose returns have not come yet
@@ -208,7 +286,10 @@ describe('errors', () => {
       }
       return 'no error';
     };
-    expect(code(() => probes.attach(vm.id, SYM.kp_add + 2n))).toEqual(['BAD_PROBE', SYM.kp_add + 2n]);
+    expect(code(() => probes.attach(vm.id, SYM.kp_add + 2n))).toEqual([
+      'BAD_PROBE',
+      SYM.kp_add + 2n,
+    ]);
     probes.attach(vm.id, SYM.kp_add);
     expect(code(() => probes.attach(vm.id, SYM.kp_add))).toEqual(['PROBE_EXISTS', SYM.kp_add]);
     expect(code(() => probes.detach(vm.id, SYM.kp_mul))).toEqual(['NO_SUCH_PROBE', SYM.kp_mul]);
@@ -218,7 +299,10 @@ describe('errors', () => {
     let brk = -1;
     for (let o = 0; o < text.length; o += 4) if (at.getUint32(o, true) === 0xd420_0840) brk = o;
     expect(brk).toBeGreaterThan(0);
-    expect(code(() => probes.attach(vm.id, 0x4008_0000n + BigInt(brk)))).toEqual(['BAD_PROBE', 0x4008_0000n + BigInt(brk)]);
+    expect(code(() => probes.attach(vm.id, 0x4008_0000n + BigInt(brk)))).toEqual([
+      'BAD_PROBE',
+      0x4008_0000n + BigInt(brk),
+    ]);
     expect(code(() => probes.attach(99, SYM.kp_add))).toEqual(['NO_SUCH_VM', undefined]);
     expect(probes.list().map((p) => p.gva)).toEqual([SYM.kp_add]);
   });

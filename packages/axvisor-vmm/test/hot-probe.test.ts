@@ -5,13 +5,22 @@
 // other VMs wake on time while a VM takes exit after exit.
 import { describe, expect, it } from 'vitest';
 import { parseElf } from '@axebpf/obj/elf';
-import { BUNDLED_VMS, bundledConfig, bundledImage, GuestProbeManager, parseVmConfig, Vmm } from '../src/index.js';
+import {
+  BUNDLED_VMS,
+  bundledConfig,
+  bundledImage,
+  GuestProbeManager,
+  parseVmConfig,
+  Vmm,
+} from '../src/index.js';
 
 const SMP = 5;
 
 function guestMain(): bigint {
   const cfg = parseVmConfig(bundledConfig('smp'), 'smp.toml');
-  return parseElf(bundledImage(cfg.kernelPath)).symbols().find((s) => s.name === 'guest_main')!.value;
+  return parseElf(bundledImage(cfg.kernelPath))
+    .symbols()
+    .find((s) => s.name === 'guest_main')!.value;
 }
 
 /** The shell's bundled VMs, run for 1 s of virtual time, optionally with a stage-2 kprobe on vm5:guest_main. */
@@ -23,8 +32,15 @@ function run(probe: { hotPageSteps?: number } | undefined, ns = 1_000_000_000n) 
   probes?.attach(SMP, guestMain(), { mode: 'Stage2Fault', onHit: () => hits++ });
   for (const vm of vmm.vms()) vmm.startVm(vm.id);
   vmm.run(ns);
-  const exits = (id: number) => vmm.vm(id).vcpus.reduce((n, v) => n + v.exitCounts.reduce((a, b) => a + b, 0), 0);
-  return { vmm, hits, probes, exits, consoles: Object.fromEntries(vmm.vms().map((vm) => [vm.id, vm.console])) };
+  const exits = (id: number) =>
+    vmm.vm(id).vcpus.reduce((n, v) => n + v.exitCounts.reduce((a, b) => a + b, 0), 0);
+  return {
+    vmm,
+    hits,
+    probes,
+    exits,
+    consoles: Object.fromEntries(vmm.vms().map((vm) => [vm.id, vm.console])),
+  };
 }
 
 describe('a stage-2 kprobe on a hot function (smp guest_main)', () => {

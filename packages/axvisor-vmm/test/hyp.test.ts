@@ -9,7 +9,18 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { hasTool } from '@axebpf/test-utils/tools';
 import { parseElf } from '@axebpf/obj/elf';
-import { bundledHypImage, HOST_CALL, HypervisorError, HypImage, HYP_FUNCTIONS, HYP_TRACE_EVENT, parseVmConfig, PT_REGS, VCPU_CTX, Vmm } from '../src/index.js';
+import {
+  bundledHypImage,
+  HOST_CALL,
+  HypervisorError,
+  HypImage,
+  HYP_FUNCTIONS,
+  HYP_TRACE_EVENT,
+  parseVmConfig,
+  PT_REGS,
+  VCPU_CTX,
+  Vmm,
+} from '../src/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const loadImage = (p: string) => new Uint8Array(readFileSync(`${root}configs/${p}`));
@@ -18,7 +29,9 @@ const hasGcc = hasTool('aarch64-linux-gnu-gcc');
 function boot(name: string, hypervisor: 'el2' | 'ts', trace = false) {
   const vmm = new Vmm({ loadImage, hypervisor });
   if (trace) vmm.tracepoints.enableAll();
-  const vm = vmm.createVm(parseVmConfig(readFileSync(`${root}configs/${name}.toml`, 'utf8'), `${name}.toml`));
+  const vm = vmm.createVm(
+    parseVmConfig(readFileSync(`${root}configs/${name}.toml`, 'utf8'), `${name}.toml`),
+  );
   vmm.startVm(vm.id);
   vmm.runUntilIdle();
   return { vmm, vm };
@@ -31,13 +44,25 @@ const word = (w: number) => {
 };
 
 describe('the EL2 image', () => {
-  it.skipIf(!hasGcc)('rebuilds byte for byte from hyp/ with scripts/build-hyp.sh, kallsyms injected (skipped without aarch64-linux-gnu-gcc)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'axvisor-hyp-'));
-    cpSync(join(root, 'hyp'), join(dir, 'hyp'), { recursive: true });
-    cpSync(join(root, 'scripts'), join(dir, 'scripts'), { recursive: true });
-    execFileSync('sh', [join(dir, 'scripts/build-hyp.sh')], { stdio: 'pipe', env: { ...process.env, KSYM_GEN: join(root, '../../tools/ksym-gen/bin/ksym-gen.js') } });
-    expect(Buffer.compare(readFileSync(join(dir, 'hyp/hyp.elf')), readFileSync(join(root, 'hyp/hyp.elf')))).toBe(0);
-  }, 120_000);
+  it.skipIf(!hasGcc)(
+    'rebuilds byte for byte from hyp/ with scripts/build-hyp.sh, kallsyms injected (skipped without aarch64-linux-gnu-gcc)',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'axvisor-hyp-'));
+      cpSync(join(root, 'hyp'), join(dir, 'hyp'), { recursive: true });
+      cpSync(join(root, 'scripts'), join(dir, 'scripts'), { recursive: true });
+      execFileSync('sh', [join(dir, 'scripts/build-hyp.sh')], {
+        stdio: 'pipe',
+        env: { ...process.env, KSYM_GEN: join(root, '../../tools/ksym-gen/bin/ksym-gen.js') },
+      });
+      expect(
+        Buffer.compare(
+          readFileSync(join(dir, 'hyp/hyp.elf')),
+          readFileSync(join(root, 'hyp/hyp.elf')),
+        ),
+      ).toBe(0);
+    },
+    120_000,
+  );
 
   it('agrees with hyp/hyp.h on host calls, events and layouts', () => {
     const h = readFileSync(join(root, 'hyp/hyp.h'), 'utf8');
@@ -47,9 +72,15 @@ describe('the EL2 image', () => {
       return Number(m[1]);
     };
     for (const [k, v] of Object.entries(HOST_CALL)) expect([k, def(`HC_${k}`)]).toEqual([k, v]);
-    for (const [k, v] of Object.entries(HYP_TRACE_EVENT)) expect([k, def(`TRACE_${k}`)]).toEqual([k, v]);
+    for (const [k, v] of Object.entries(HYP_TRACE_EVENT))
+      expect([k, def(`TRACE_${k}`)]).toEqual([k, v]);
     for (const [k, v] of Object.entries(VCPU_CTX)) expect([k, def(`CTX_${k}`)]).toEqual([k, v]);
-    expect([def('PT_REGS_SIZE'), def('PT_SP'), def('PT_PC'), def('PT_PSTATE')]).toEqual([PT_REGS.SIZE, PT_REGS.SP, PT_REGS.PC, PT_REGS.PSTATE]);
+    expect([def('PT_REGS_SIZE'), def('PT_SP'), def('PT_PC'), def('PT_PSTATE')]).toEqual([
+      PT_REGS.SIZE,
+      PT_REGS.SP,
+      PT_REGS.PC,
+      PT_REGS.PSTATE,
+    ]);
     HYP_FUNCTIONS.forEach((f, i) => expect([f, def(`FN_${f.toUpperCase()}`)]).toEqual([f, i]));
     expect(def('FN_COUNT')).toBe(HYP_FUNCTIONS.length);
   });
@@ -73,7 +104,9 @@ describe('the EL2 image', () => {
       expect(a.vm.console).toBe(b.vm.console);
       expect(a.vm.stopReason).toBe(b.vm.stopReason);
       expect(a.vmm.timeNs).toBe(b.vmm.timeNs);
-      expect(a.vm.vcpus.map((v) => [v.insns, Object.fromEntries(v.exits)])).toEqual(b.vm.vcpus.map((v) => [v.insns, Object.fromEntries(v.exits)]));
+      expect(a.vm.vcpus.map((v) => [v.insns, Object.fromEntries(v.exits)])).toEqual(
+        b.vm.vcpus.map((v) => [v.insns, Object.fromEntries(v.exits)]),
+      );
       // the same records; only the order of vcpu_state_change Running->Ready around an exit moved
       const lines = (x: typeof a) => x.vmm.tracepoints.pipe.readText().split('\n').sort();
       expect(lines(a)).toEqual(lines(b));
@@ -81,7 +114,7 @@ describe('the EL2 image', () => {
     }, 60_000);
   }
 
-  it("counts calls in the C code itself: one handle_exit per exit, one vcpu_run per vCPU, hvc/psci/data-abort/wfi per exit kind", () => {
+  it('counts calls in the C code itself: one handle_exit per exit, one vcpu_run per vCPU, hvc/psci/data-abort/wfi per exit kind', () => {
     const { vm } = boot('smp', 'el2', true); // tracepoints on: the image calls hyp_trace
     const calls = vm.hypCalls();
     const exits = new Map<string, number>();
@@ -89,10 +122,21 @@ describe('the EL2 image', () => {
     const total = [...exits.values()].reduce((x, y) => x + y, 0);
     expect(calls.get('handle_exit')).toBe(total);
     expect(calls.get('vcpu_run')).toBe(vm.vcpus.length);
-    expect(calls.get('handle_data_abort')).toBe((exits.get('MmioRead') ?? 0) + (exits.get('MmioWrite') ?? 0) + (exits.get('NestedPageFault') ?? 0));
+    expect(calls.get('handle_data_abort')).toBe(
+      (exits.get('MmioRead') ?? 0) +
+        (exits.get('MmioWrite') ?? 0) +
+        (exits.get('NestedPageFault') ?? 0),
+    );
     expect(calls.get('handle_wfi')).toBe(exits.get('Halt') ?? 0);
-    expect(calls.get('handle_hvc')).toBe((exits.get('Hypercall') ?? 0) + (exits.get('CpuUp') ?? 0) + (exits.get('CpuDown') ?? 0) + (exits.get('SystemDown') ?? 0));
-    expect(calls.get('handle_psci')).toBeGreaterThanOrEqual((exits.get('CpuUp') ?? 0) + (exits.get('SystemDown') ?? 0));
+    expect(calls.get('handle_hvc')).toBe(
+      (exits.get('Hypercall') ?? 0) +
+        (exits.get('CpuUp') ?? 0) +
+        (exits.get('CpuDown') ?? 0) +
+        (exits.get('SystemDown') ?? 0),
+    );
+    expect(calls.get('handle_psci')).toBeGreaterThanOrEqual(
+      (exits.get('CpuUp') ?? 0) + (exits.get('SystemDown') ?? 0),
+    );
     // vcpu_run_exit for each exit, vmm:hypercall for each hypercall
     expect(calls.get('hyp_trace')).toBe(total + (exits.get('Hypercall') ?? 0));
   });
@@ -106,24 +150,44 @@ describe('the EL2 image', () => {
   it('stops the VM with a guest fault, not the process, when the image makes an unknown host call', () => {
     const vmm = new Vmm({ loadImage });
     vmm.writeHyp(vmm.hypImage!.address('handle_data_abort')!, word(0xd4400000 | (0xa0ff << 5))); // hlt #0xa0ff
-    const vm = vmm.createVm(parseVmConfig(readFileSync(`${root}configs/hello.toml`, 'utf8'), 'hello.toml'));
+    const vm = vmm.createVm(
+      parseVmConfig(readFileSync(`${root}configs/hello.toml`, 'utf8'), 'hello.toml'),
+    );
     vmm.startVm(vm.id);
     vmm.runUntilIdle();
     expect(vm.status).toBe('Stopped');
-    expect(vm.stopReason).toMatch(/^guest fault: EL2 image made unknown host call #0xa0ff at pc 0x1001/);
+    expect(vm.stopReason).toMatch(
+      /^guest fault: EL2 image made unknown host call #0xa0ff at pc 0x1001/,
+    );
   });
 
   it('rejects an unknown hypervisor mode with a typed error, and hprobeHost without the image', () => {
-    expect(() => new Vmm({ hypervisor: 'qemu' as never })).toThrowError(expect.objectContaining({ code: 'BAD_CONFIG', key: 'hypervisor' }));
-    expect(() => new Vmm({ hypervisor: 'ts' }).hprobeHost()).toThrowError(expect.objectContaining({ code: 'BAD_STATE' }));
-    expect(() => new Vmm().writeHyp(0x4000_0000n, new Uint8Array(4))).toThrowError(expect.objectContaining({ code: 'BAD_STATE', message: expect.stringContaining('outside the EL2 image') }));
+    expect(() => new Vmm({ hypervisor: 'qemu' as never })).toThrowError(
+      expect.objectContaining({ code: 'BAD_CONFIG', key: 'hypervisor' }),
+    );
+    expect(() => new Vmm({ hypervisor: 'ts' }).hprobeHost()).toThrowError(
+      expect.objectContaining({ code: 'BAD_STATE' }),
+    );
+    expect(() => new Vmm().writeHyp(0x4000_0000n, new Uint8Array(4))).toThrowError(
+      expect.objectContaining({
+        code: 'BAD_STATE',
+        message: expect.stringContaining('outside the EL2 image'),
+      }),
+    );
   });
 
   it('rejects an EL2 image that is not an aarch64 ELF, as it rejects such a guest image', () => {
-    expect(() => new HypImage(new Uint8Array([1, 2, 3]))).toThrowError(expect.objectContaining({ code: 'BAD_IMAGE' }));
+    expect(() => new HypImage(new Uint8Array([1, 2, 3]))).toThrowError(
+      expect.objectContaining({ code: 'BAD_IMAGE' }),
+    );
     const x86 = new Uint8Array(bundledHypImage().bytes);
     new DataView(x86.buffer).setUint16(18, 62, true); // e_machine: x86-64
-    expect(() => new HypImage(x86)).toThrowError(expect.objectContaining({ code: 'BAD_IMAGE', message: expect.stringContaining('not aarch64') }));
+    expect(() => new HypImage(x86)).toThrowError(
+      expect.objectContaining({
+        code: 'BAD_IMAGE',
+        message: expect.stringContaining('not aarch64'),
+      }),
+    );
   });
 
   it('rejects a bad .symtab (st_name, st_shndx, sh_entsize, sh_link) with BAD_IMAGE, not an ElfError', () => {
@@ -156,11 +220,15 @@ describe('the EL2 image', () => {
 
   it('stops the VM when an EL2 handler never returns to the guest', () => {
     const vmm = new Vmm({ loadImage });
-    const vm = vmm.createVm(parseVmConfig(readFileSync(`${root}configs/hello.toml`, 'utf8'), 'hello.toml'));
+    const vm = vmm.createVm(
+      parseVmConfig(readFileSync(`${root}configs/hello.toml`, 'utf8'), 'hello.toml'),
+    );
     vmm.writeHyp(vmm.hypImage!.address('handle_data_abort')!, word(0x14000000)); // b .
     vmm.startVm(vm.id);
     vmm.runUntilIdle();
-    expect(vm.stopReason).toMatch(/^guest fault: the EL2 image did not return to the guest within 1000000 instructions/);
+    expect(vm.stopReason).toMatch(
+      /^guest fault: the EL2 image did not return to the guest within 1000000 instructions/,
+    );
   });
 
   it('panics (VM stopped) on a BRK at EL2 nobody handles, and passes it to the trap handler when one is set', () => {
@@ -178,10 +246,12 @@ describe('the EL2 image', () => {
           seen.push(dv.getBigUint64(PT_REGS.PC, true));
           // complete the probe by running the original instruction in place
           vmm.writeHyp(at, original);
-          return (trap.esr >> 26n) === 0x3cn;
+          return trap.esr >> 26n === 0x3cn;
         });
       }
-      const vm = vmm.createVm(parseVmConfig(readFileSync(`${root}configs/hello.toml`, 'utf8'), 'hello.toml'));
+      const vm = vmm.createVm(
+        parseVmConfig(readFileSync(`${root}configs/hello.toml`, 'utf8'), 'hello.toml'),
+      );
       vmm.startVm(vm.id);
       vmm.runUntilIdle();
       return { vm, seen, at };

@@ -30,10 +30,20 @@ const has = (cmd: string, args: string[]) => {
 };
 const hasDtc = has('dtc', ['--version']);
 /** Debian's arm64 kernel: tools/linux-guest/out (fetch-images.sh), or the development copy. */
-const KERNEL = [new URL('../../../tools/linux-guest/out/Image', import.meta.url).pathname].find((p) => existsSync(p));
+const KERNEL = [new URL('../../../tools/linux-guest/out/Image', import.meta.url).pathname].find(
+  (p) => existsSync(p),
+);
 
 /** A 64-byte arm64 Image header (+ some body). */
-function fakeImage(o: { textOffset?: bigint; imageSize?: bigint; flags?: bigint; magic?: number; length?: number } = {}): Uint8Array {
+function fakeImage(
+  o: {
+    textOffset?: bigint;
+    imageSize?: bigint;
+    flags?: bigint;
+    magic?: number;
+    length?: number;
+  } = {},
+): Uint8Array {
   const b = new Uint8Array(o.length ?? 4096);
   const dv = new DataView(b.buffer);
   dv.setBigUint64(8, o.textOffset ?? 0n, true);
@@ -45,13 +55,20 @@ function fakeImage(o: { textOffset?: bigint; imageSize?: bigint; flags?: bigint;
 
 describe('the FDT writer', () => {
   it('writes header, reservations, structure and a deduplicated strings block', () => {
-    const blob = writeFdt(node('', { compatible: 'a', model: 'a' }, [node('n@1', { reg: cells(1n, 2), empty: new Uint8Array(0) })]), { reserve: [[0x1000n, 0x2000n]], bootCpu: 0 });
+    const blob = writeFdt(
+      node('', { compatible: 'a', model: 'a' }, [
+        node('n@1', { reg: cells(1n, 2), empty: new Uint8Array(0) }),
+      ]),
+      { reserve: [[0x1000n, 0x2000n]], bootCpu: 0 },
+    );
     const dv = new DataView(blob.buffer);
     expect(dv.getUint32(0, false)).toBe(0xd00dfeed);
     expect(dv.getUint32(4, false)).toBe(blob.length);
     expect(dv.getUint32(20, false)).toBe(17);
     expect(dv.getBigUint64(40, false)).toBe(0x1000n);
-    const strings = new TextDecoder().decode(blob.subarray(dv.getUint32(12, false), dv.getUint32(12, false) + dv.getUint32(32, false)));
+    const strings = new TextDecoder().decode(
+      blob.subarray(dv.getUint32(12, false), dv.getUint32(12, false) + dv.getUint32(32, false)),
+    );
     expect(strings.split('\0').filter(Boolean)).toEqual(['compatible', 'model', 'reg', 'empty']);
   });
 
@@ -60,35 +77,77 @@ describe('the FDT writer', () => {
     expect(() => writeFdt(node('', { reg: cells(-1.5) }))).toThrow(HypervisorError);
   });
 
-  it.skipIf(!hasDtc)('gives a tree dtc decompiles to the nodes and properties QEMU virt has for Linux', () => {
-    const config = parseVmConfig(linuxVmToml({ kernel: 'Image', initrd: 'initrd.gz', cpus: 2, cmdline: 'console=ttyAMA0 quiet' }), 'linux.toml');
-    const dtb = vmDeviceTreeBlob(config, { bootargs: config.cmdline!, initrd: [0x4800_0000n, 0x4810_0000n] });
-    const dir = mkdtempSync(join(tmpdir(), 'dt-'));
-    writeFileSync(join(dir, 'vm.dtb'), dtb);
-    const dts = execFileSync('dtc', ['-I', 'dtb', '-O', 'dts', join(dir, 'vm.dtb')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    expect(dts).toContain('method = "hvc";');
-    expect(dts).toMatch(/compatible = "arm,psci-1.0\\0arm,psci-0.2\\0arm,psci";/);
-    expect(dts).toMatch(/memory@40000000 \{\s*device_type = "memory";\s*reg = <0x00 0x40000000 0x00 0x10000000>;/);
-    expect(dts).toMatch(/cpu@1 \{\s*device_type = "cpu";\s*compatible = "arm,cortex-a57";\s*reg = <0x01>;\s*enable-method = "psci";/);
-    // QEMU virt's timer PPIs with a two-CPU mask, and the GICv2 frames
-    expect(dts).toContain('interrupts = <0x01 0x0d 0x304 0x01 0x0e 0x304 0x01 0x0b 0x304 0x01 0x0a 0x304>;');
-    expect(dts).toMatch(/intc@8000000 \{\s*compatible = "arm,cortex-a15-gic";[\s\S]*reg = <0x00 0x8000000 0x00 0x10000 0x00 0x8010000 0x00 0x10000>;/);
-    // the UART on SPI 1 with the apb_pclk clock, as QEMU's
-    expect(dts).toMatch(/pl011@9000000 \{\s*compatible = "arm,pl011\\0arm,primecell";\s*reg = <0x00 0x9000000 0x00 0x1000>;\s*interrupts = <0x00 0x01 0x04>;\s*clocks = <0x02 0x02>;\s*clock-names = "uartclk\\0apb_pclk";/);
-    expect(dts).toMatch(/apb-pclk \{\s*compatible = "fixed-clock";\s*#clock-cells = <0x00>;\s*clock-frequency = <0x16e3600>;/);
-    expect(dts).toMatch(/chosen \{\s*bootargs = "console=ttyAMA0 quiet";\s*stdout-path = "\/pl011@9000000";\s*linux,initrd-start = <0x00 0x48000000>;\s*linux,initrd-end = <0x00 0x48100000>;/);
-    // and dtc reads its own output back to the same blob layout (no structure errors)
-    execFileSync('dtc', ['-I', 'dtb', '-O', 'dtb', '-o', join(dir, 'again.dtb'), join(dir, 'vm.dtb')], { stdio: 'ignore' });
-    expect(readFileSync(join(dir, 'again.dtb')).length).toBeGreaterThan(0);
-  });
+  it.skipIf(!hasDtc)(
+    'gives a tree dtc decompiles to the nodes and properties QEMU virt has for Linux',
+    () => {
+      const config = parseVmConfig(
+        linuxVmToml({
+          kernel: 'Image',
+          initrd: 'initrd.gz',
+          cpus: 2,
+          cmdline: 'console=ttyAMA0 quiet',
+        }),
+        'linux.toml',
+      );
+      const dtb = vmDeviceTreeBlob(config, {
+        bootargs: config.cmdline!,
+        initrd: [0x4800_0000n, 0x4810_0000n],
+      });
+      const dir = mkdtempSync(join(tmpdir(), 'dt-'));
+      writeFileSync(join(dir, 'vm.dtb'), dtb);
+      const dts = execFileSync('dtc', ['-I', 'dtb', '-O', 'dts', join(dir, 'vm.dtb')], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      expect(dts).toContain('method = "hvc";');
+      expect(dts).toMatch(/compatible = "arm,psci-1.0\\0arm,psci-0.2\\0arm,psci";/);
+      expect(dts).toMatch(
+        /memory@40000000 \{\s*device_type = "memory";\s*reg = <0x00 0x40000000 0x00 0x10000000>;/,
+      );
+      expect(dts).toMatch(
+        /cpu@1 \{\s*device_type = "cpu";\s*compatible = "arm,cortex-a57";\s*reg = <0x01>;\s*enable-method = "psci";/,
+      );
+      // QEMU virt's timer PPIs with a two-CPU mask, and the GICv2 frames
+      expect(dts).toContain(
+        'interrupts = <0x01 0x0d 0x304 0x01 0x0e 0x304 0x01 0x0b 0x304 0x01 0x0a 0x304>;',
+      );
+      expect(dts).toMatch(
+        /intc@8000000 \{\s*compatible = "arm,cortex-a15-gic";[\s\S]*reg = <0x00 0x8000000 0x00 0x10000 0x00 0x8010000 0x00 0x10000>;/,
+      );
+      // the UART on SPI 1 with the apb_pclk clock, as QEMU's
+      expect(dts).toMatch(
+        /pl011@9000000 \{\s*compatible = "arm,pl011\\0arm,primecell";\s*reg = <0x00 0x9000000 0x00 0x1000>;\s*interrupts = <0x00 0x01 0x04>;\s*clocks = <0x02 0x02>;\s*clock-names = "uartclk\\0apb_pclk";/,
+      );
+      expect(dts).toMatch(
+        /apb-pclk \{\s*compatible = "fixed-clock";\s*#clock-cells = <0x00>;\s*clock-frequency = <0x16e3600>;/,
+      );
+      expect(dts).toMatch(
+        /chosen \{\s*bootargs = "console=ttyAMA0 quiet";\s*stdout-path = "\/pl011@9000000";\s*linux,initrd-start = <0x00 0x48000000>;\s*linux,initrd-end = <0x00 0x48100000>;/,
+      );
+      // and dtc reads its own output back to the same blob layout (no structure errors)
+      execFileSync(
+        'dtc',
+        ['-I', 'dtb', '-O', 'dtb', '-o', join(dir, 'again.dtb'), join(dir, 'vm.dtb')],
+        { stdio: 'ignore' },
+      );
+      expect(readFileSync(join(dir, 'again.dtb')).length).toBeGreaterThan(0);
+    },
+  );
 
   it.skipIf(!hasDtc)('describes a GICv3 VM with the arm,gic-v3 node and its redistributors', () => {
     const config = parseVmConfig(linuxVmToml({ kernel: 'Image', cpus: 2, gic: 3 }), 'linux.toml');
     const dir = mkdtempSync(join(tmpdir(), 'dt-'));
     writeFileSync(join(dir, 'vm.dtb'), vmDeviceTreeBlob(config));
-    const dts = execFileSync('dtc', ['-I', 'dtb', '-O', 'dts', join(dir, 'vm.dtb')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    expect(dts).toMatch(/compatible = "arm,gic-v3";[\s\S]*reg = <0x00 0x8000000 0x00 0x10000 0x00 0x80a0000 0x00 0x40000>;/);
-    expect(dts).toContain('interrupts = <0x01 0x0d 0x04 0x01 0x0e 0x04 0x01 0x0b 0x04 0x01 0x0a 0x04>;');
+    const dts = execFileSync('dtc', ['-I', 'dtb', '-O', 'dts', join(dir, 'vm.dtb')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    expect(dts).toMatch(
+      /compatible = "arm,gic-v3";[\s\S]*reg = <0x00 0x8000000 0x00 0x10000 0x00 0x80a0000 0x00 0x40000>;/,
+    );
+    expect(dts).toContain(
+      'interrupts = <0x01 0x0d 0x04 0x01 0x0e 0x04 0x01 0x0b 0x04 0x01 0x0a 0x04>;',
+    );
   });
 });
 
@@ -99,7 +158,9 @@ describe('the arm64 Image boot protocol', () => {
     expect(isLinuxImage(fakeImage())).toBe(true);
     expect(isLinuxImage(new Uint8Array([0x7f, 0x45, 0x4c, 0x46]))).toBe(false);
     // image_size 0: a pre-3.17 kernel, text_offset 0x80000 assumed
-    expect(parseLinuxImage(fakeImage({ imageSize: 0n, textOffset: 0x1234n })).textOffset).toBe(0x80000n);
+    expect(parseLinuxImage(fakeImage({ imageSize: 0n, textOffset: 0x1234n })).textOffset).toBe(
+      0x80000n,
+    );
   });
 
   it('rejects short, big-endian, 64K-page and magic-less images with BAD_IMAGE', () => {
@@ -123,25 +184,43 @@ describe('the arm64 Image boot protocol', () => {
   it('lays out DTB, kernel and initramfs as QEMU virt does, and refuses overlaps', () => {
     const ram = { gpa: 0x4000_0000n, size: 0x1000_0000 };
     const h = parseLinuxImage(fakeImage({ imageSize: 0x2010000n }));
-    expect(linuxLayout(ram, h, 1_000_000, 0x2000)).toEqual({ kernel: 0x4020_0000n, kernelEnd: 0x4221_0000n, dtb: 0x4000_0000n, initrd: 0x4800_0000n });
-    expect(() => linuxLayout(ram, h, 1_000_000, 0x2000, { initrd: 0x4100_0000n })).toThrow(/kernel and the initramfs overlap/);
-    expect(() => linuxLayout(ram, h, 1_000_000, 0x2000, { kernel: 0x4010_0000n })).toThrow(/2 MiB-aligned/);
-    expect(() => linuxLayout({ gpa: 0x4000_0000n, size: 0x20_0000 }, h, 0, 0x2000)).toThrow(/does not fit/);
+    expect(linuxLayout(ram, h, 1_000_000, 0x2000)).toEqual({
+      kernel: 0x4020_0000n,
+      kernelEnd: 0x4221_0000n,
+      dtb: 0x4000_0000n,
+      initrd: 0x4800_0000n,
+    });
+    expect(() => linuxLayout(ram, h, 1_000_000, 0x2000, { initrd: 0x4100_0000n })).toThrow(
+      /kernel and the initramfs overlap/,
+    );
+    expect(() => linuxLayout(ram, h, 1_000_000, 0x2000, { kernel: 0x4010_0000n })).toThrow(
+      /2 MiB-aligned/,
+    );
+    expect(() => linuxLayout({ gpa: 0x4000_0000n, size: 0x20_0000 }, h, 0, 0x2000)).toThrow(
+      /does not fit/,
+    );
   });
 });
 
 describe('the PL011 and the GICv2 SPIs', () => {
   it('answers the PrimeCell ID registers the AMBA bus reads (UART PL011 r1p5)', () => {
     const u = new Pl011(() => undefined);
-    expect([0xfe0, 0xfe4, 0xfe8, 0xfec].map((o) => Number(u.read(o)))).toEqual([0x11, 0x10, 0x14, 0x00]);
-    expect([0xff0, 0xff4, 0xff8, 0xffc].map((o) => Number(u.read(o)))).toEqual([0x0d, 0xf0, 0x05, 0xb1]);
+    expect([0xfe0, 0xfe4, 0xfe8, 0xfec].map((o) => Number(u.read(o)))).toEqual([
+      0x11, 0x10, 0x14, 0x00,
+    ]);
+    expect([0xff0, 0xff4, 0xff8, 0xffc].map((o) => Number(u.read(o)))).toEqual([
+      0x0d, 0xf0, 0x05, 0xb1,
+    ]);
     expect(Number(u.read(0x18)) & 0x90).toBe(0x90);
   });
 
   it('raises its interrupt line for a transmitted character when TXIM is unmasked, and ICR lowers it', () => {
     const levels: boolean[] = [];
     const out: number[] = [];
-    const u = new Pl011((b) => out.push(b), (l) => levels.push(l));
+    const u = new Pl011(
+      (b) => out.push(b),
+      (l) => levels.push(l),
+    );
     u.write(0, 1, 0x41n);
     expect(levels).toEqual([]); // masked
     u.write(0x38, 4, 0x20n); // IMSC.TXIM
@@ -153,10 +232,18 @@ describe('the PL011 and the GICv2 SPIs', () => {
   });
 
   it('routes a level SPI to the CPU in its ITARGETSR, acknowledges it once until EOI, and pends it again while the line is high', () => {
-    const cpu = () => ({ enabled: 0, pending: 0, active: 0, cpuInterface: false, sgiSource: new Uint8Array(16), ackedAt: new Array<bigint>(32).fill(0n) });
+    const cpu = () => ({
+      enabled: 0,
+      pending: 0,
+      active: 0,
+      cpuInterface: false,
+      sgiSource: new Uint8Array(16),
+      ackedAt: new Array<bigint>(32).fill(0n),
+    });
     const gic = new VGicV2([cpu(), cpu()]);
     const fx = { sgis: [] as [number, number][] };
-    const acc = (c: number, off: bigint, w: number, write: boolean, v = 0n) => Number(gic.access(c, off, w, write, v, fx, 0n));
+    const acc = (c: number, off: bigint, w: number, write: boolean, v = 0n) =>
+      Number(gic.access(c, off, w, write, v, fx, 0n));
     expect(acc(0, GICD_BASE + 4n, 4, false) & 0x1f).toBe(2); // 96 lines
     expect(acc(1, GICD_BASE + 0x800n, 4, false)).toBe(0x02020202); // banked: CPU 1's mask
     acc(0, GICD_BASE, 4, true, 1n);
@@ -180,40 +267,100 @@ describe('the PL011 and the GICv2 SPIs', () => {
 
 describe('Linux guest configs', () => {
   it('reads ramdisk_path, dtb_path, dtb_load_addr and cmdline in AxVisor TOML, and linuxVmToml writes them', () => {
-    const c = parseVmConfig(linuxVmToml({ kernel: '/k/Image', initrd: '/k/initrd.gz', cpus: 2, memBytes: 512 * 1024 * 1024, cmdline: 'console=ttyAMA0 quiet' }), 'linux.toml');
-    expect(c).toMatchObject({ cpuNum: 2, kernelPath: '/k/Image', ramdiskPath: '/k/initrd.gz', cmdline: 'console=ttyAMA0 quiet', kernelLoadAddr: 0x4020_0000n });
-    expect(c.memoryRegions).toEqual([{ gpa: 0x4000_0000n, size: 0x2000_0000, flags: 7, mapType: 0 }]);
-    expect(() => parseVmConfig(linuxVmToml({ kernel: 'I' }).replace('cmdline', 'dtb_load_addr = 0x1000\ncmdline'), 'x.toml')).toThrow(/dtb_load_addr/);
+    const c = parseVmConfig(
+      linuxVmToml({
+        kernel: '/k/Image',
+        initrd: '/k/initrd.gz',
+        cpus: 2,
+        memBytes: 512 * 1024 * 1024,
+        cmdline: 'console=ttyAMA0 quiet',
+      }),
+      'linux.toml',
+    );
+    expect(c).toMatchObject({
+      cpuNum: 2,
+      kernelPath: '/k/Image',
+      ramdiskPath: '/k/initrd.gz',
+      cmdline: 'console=ttyAMA0 quiet',
+      kernelLoadAddr: 0x4020_0000n,
+    });
+    expect(c.memoryRegions).toEqual([
+      { gpa: 0x4000_0000n, size: 0x2000_0000, flags: 7, mapType: 0 },
+    ]);
+    expect(() =>
+      parseVmConfig(
+        linuxVmToml({ kernel: 'I' }).replace('cmdline', 'dtb_load_addr = 0x1000\ncmdline'),
+        'x.toml',
+      ),
+    ).toThrow(/dtb_load_addr/);
   });
 
   it('boots an Image-format guest with x0 = the DTB and the generated tree in guest memory', () => {
     // a two-instruction "kernel": str x0, [x0, #0x40]... not needed: check the loader's placement
     const image = fakeImage({ imageSize: 0x10000n });
     new DataView(image.buffer).setUint32(0, 0xd4000002, true); // hvc #0 with x0 = DTB address: an unknown hypercall
-    const files: Record<string, Uint8Array> = { Image: image, 'initrd.gz': new Uint8Array([1, 2, 3, 4]) };
+    const files: Record<string, Uint8Array> = {
+      Image: image,
+      'initrd.gz': new Uint8Array([1, 2, 3, 4]),
+    };
     const vmm = new Vmm({ hypervisor: 'ts', loadImage: (p) => files[p]! });
-    const vm = vmm.createVm(parseVmConfig(linuxVmToml({ kernel: 'Image', initrd: 'initrd.gz' }), 'l.toml'));
-    expect(vm.linux).toMatchObject({ kernel: 0x4020_0000n, dtb: 0x4000_0000n, initrd: 0x4800_0000n, initrdSize: 4 });
+    const vm = vmm.createVm(
+      parseVmConfig(linuxVmToml({ kernel: 'Image', initrd: 'initrd.gz' }), 'l.toml'),
+    );
+    expect(vm.linux).toMatchObject({
+      kernel: 0x4020_0000n,
+      dtb: 0x4000_0000n,
+      initrd: 0x4800_0000n,
+      initrdSize: 4,
+    });
     expect(vm.vcpus[0]!.cpu.getX(0)).toBe(0x4000_0000n);
     expect(vm.vcpus[0]!.cpu.pc).toBe(0x4020_0000n);
     expect([...vm.memory.read(0x4800_0000n, 4)]).toEqual([1, 2, 3, 4]);
-    expect(new DataView(vm.memory.read(0x4000_0000n, 4).buffer).getUint32(0, false)).toBe(0xd00dfeed);
+    expect(new DataView(vm.memory.read(0x4000_0000n, 4).buffer).getUint32(0, false)).toBe(
+      0xd00dfeed,
+    );
   });
 });
 
-describe.skipIf(KERNEL === undefined)("Debian's arm64 kernel (skipped: no Image in tools/linux-guest/out; run tools/linux-guest/fetch-images.sh)", () => {
-  it.each(['el2', 'ts'] as const)('starts on the %s path: earlycon prints the banner, the generated DT, PSCI over HVC and the GICv2', (hypervisor) => {
-    const vmm = new Vmm({ hypervisor, loadImage: (p) => new Uint8Array(readFileSync(p)) });
-    const vm = vmm.createVm(parseVmConfig(linuxVmToml({ kernel: KERNEL!, cmdline: 'console=ttyAMA0 earlycon=pl011,0x09000000 nokaslr' }), 'linux.toml'));
-    vmm.startVm(vm.id);
-    // about 25 million instructions: up to the interrupt controller's and the timer's set-up
-    while (vm.status === 'Running' && !vm.console.includes('sched_clock:') && vmm.timeNs < 100_000_000n) vmm.run(5_000_000n);
-    expect(vm.status).toBe('Running');
-    expect(vm.console).toMatch(/^\[ +0\.000000\] Booting Linux on physical CPU 0x0000000000 \[0x411fd070\]$/m);
-    expect(vm.console).toContain('Machine model: axvisor-vmm,virt');
-    expect(vm.console).toContain('psci: PSCIv1.0 detected in firmware.');
-    expect(vm.console).toContain('Kernel command line: console=ttyAMA0 earlycon=pl011,0x09000000 nokaslr');
-    expect(vm.console).toMatch(/GIC: Using split EOI\/Deactivate mode|Root IRQ handler: gic_handle_irq/);
-    expect(vm.console).toMatch(/arch_timer: cp15 timer\(s\) running at 62\.50MHz \(virt\)\./);
-  }, 600_000);
-});
+describe.skipIf(KERNEL === undefined)(
+  "Debian's arm64 kernel (skipped: no Image in tools/linux-guest/out; run tools/linux-guest/fetch-images.sh)",
+  () => {
+    it.each(['el2', 'ts'] as const)(
+      'starts on the %s path: earlycon prints the banner, the generated DT, PSCI over HVC and the GICv2',
+      (hypervisor) => {
+        const vmm = new Vmm({ hypervisor, loadImage: (p) => new Uint8Array(readFileSync(p)) });
+        const vm = vmm.createVm(
+          parseVmConfig(
+            linuxVmToml({
+              kernel: KERNEL!,
+              cmdline: 'console=ttyAMA0 earlycon=pl011,0x09000000 nokaslr',
+            }),
+            'linux.toml',
+          ),
+        );
+        vmm.startVm(vm.id);
+        // about 25 million instructions: up to the interrupt controller's and the timer's set-up
+        while (
+          vm.status === 'Running' &&
+          !vm.console.includes('sched_clock:') &&
+          vmm.timeNs < 100_000_000n
+        )
+          vmm.run(5_000_000n);
+        expect(vm.status).toBe('Running');
+        expect(vm.console).toMatch(
+          /^\[ +0\.000000\] Booting Linux on physical CPU 0x0000000000 \[0x411fd070\]$/m,
+        );
+        expect(vm.console).toContain('Machine model: axvisor-vmm,virt');
+        expect(vm.console).toContain('psci: PSCIv1.0 detected in firmware.');
+        expect(vm.console).toContain(
+          'Kernel command line: console=ttyAMA0 earlycon=pl011,0x09000000 nokaslr',
+        );
+        expect(vm.console).toMatch(
+          /GIC: Using split EOI\/Deactivate mode|Root IRQ handler: gic_handle_irq/,
+        );
+        expect(vm.console).toMatch(/arch_timer: cp15 timer\(s\) running at 62\.50MHz \(virt\)\./);
+      },
+      600_000,
+    );
+  },
+);

@@ -34,33 +34,68 @@ const why = !OPT_IN
 /** The lines /init printed between its markers. */
 function initLines(console: string): string[] {
   const text = console.replace(/\r/g, '');
-  const a = text.indexOf(INIT_BEGIN), b = text.indexOf(INIT_END);
+  const a = text.indexOf(INIT_BEGIN),
+    b = text.indexOf(INIT_END);
   if (a < 0 || b < 0) return [];
   return text.slice(a, b + INIT_END.length).split('\n');
 }
 
-describe.skipIf(skip)(`Linux /init on the simulated AxVisor against qemu-system-aarch64 (skipped: ${why})`, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'linux-oracle-'));
-  const initrd = join(dir, 'initrd.gz');
-  if (!skip) writeFileSync(initrd, buildInitramfs(new Uint8Array(readFileSync(BUSYBOX!))));
+describe.skipIf(skip)(
+  `Linux /init on the simulated AxVisor against qemu-system-aarch64 (skipped: ${why})`,
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'linux-oracle-'));
+    const initrd = join(dir, 'initrd.gz');
+    if (!skip) writeFileSync(initrd, buildInitramfs(new Uint8Array(readFileSync(BUSYBOX!))));
 
-  it.each([1, 2])('prints the same /init lines with %i vCPU(s) and powers off', (cpus) => {
-    const qemu = execFileSync(
-      'qemu-system-aarch64',
-      ['-M', 'virt', '-cpu', 'cortex-a57', '-smp', String(cpus), '-m', '256M', '-nographic', '-nic', 'none', '-accel', 'tcg,thread=single', '-kernel', KERNEL!, '-initrd', initrd, '-append', 'console=ttyAMA0'],
-      { encoding: 'utf8', timeout: 300_000, stdio: ['ignore', 'pipe', 'pipe'] },
+    it.each([1, 2])(
+      'prints the same /init lines with %i vCPU(s) and powers off',
+      (cpus) => {
+        const qemu = execFileSync(
+          'qemu-system-aarch64',
+          [
+            '-M',
+            'virt',
+            '-cpu',
+            'cortex-a57',
+            '-smp',
+            String(cpus),
+            '-m',
+            '256M',
+            '-nographic',
+            '-nic',
+            'none',
+            '-accel',
+            'tcg,thread=single',
+            '-kernel',
+            KERNEL!,
+            '-initrd',
+            initrd,
+            '-append',
+            'console=ttyAMA0',
+          ],
+          { encoding: 'utf8', timeout: 300_000, stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        const expected = initLines(qemu);
+        expect(expected.length).toBeGreaterThan(10);
+
+        const vmm = new Vmm({ loadImage: (p) => new Uint8Array(readFileSync(p)) });
+        const vm = vmm.createVm(
+          parseVmConfig(
+            linuxVmToml({ kernel: KERNEL!, initrd, cpus, cmdline: 'console=ttyAMA0' }),
+            'linux.toml',
+          ),
+        );
+        vmm.startVm(vm.id);
+        while (vm.status === 'Running' && vmm.timeNs < 60_000_000_000n) vmm.run(100_000_000n);
+        expect(vm.console).toContain(
+          cpus === 1 ? 'smp: Brought up 1 node, 1 CPU' : 'smp: Brought up 1 node, 2 CPUs',
+        );
+        expect(initLines(vm.console)).toEqual(expected);
+        expect(vm.status).toBe('Stopped');
+        expect(vm.stopReason).toBe('system off');
+        expect(vm.vcpus[0]!.exits.get('SystemDown')).toBe(1);
+      },
+      3_600_000,
     );
-    const expected = initLines(qemu);
-    expect(expected.length).toBeGreaterThan(10);
-
-    const vmm = new Vmm({ loadImage: (p) => new Uint8Array(readFileSync(p)) });
-    const vm = vmm.createVm(parseVmConfig(linuxVmToml({ kernel: KERNEL!, initrd, cpus, cmdline: 'console=ttyAMA0' }), 'linux.toml'));
-    vmm.startVm(vm.id);
-    while (vm.status === 'Running' && vmm.timeNs < 60_000_000_000n) vmm.run(100_000_000n);
-    expect(vm.console).toContain(cpus === 1 ? 'smp: Brought up 1 node, 1 CPU' : 'smp: Brought up 1 node, 2 CPUs');
-    expect(initLines(vm.console)).toEqual(expected);
-    expect(vm.status).toBe('Stopped');
-    expect(vm.stopReason).toBe('system off');
-    expect(vm.vcpus[0]!.exits.get('SystemDown')).toBe(1);
-  }, 3_600_000);
-});
+  },
+);

@@ -29,7 +29,12 @@ describe('the hello guest', () => {
     const exits = Object.fromEntries(vm.vcpus[0]!.exits);
     // the prime count runs about 300,000 instructions without an exit: one time slice of
     // QUANTUM_INSNS ends there with the host's timer interrupt
-    expect(exits).toEqual({ MmioWrite: vm.console.length, Hypercall: 9, SystemDown: 1, ExternalInterrupt: 1 });
+    expect(exits).toEqual({
+      MmioWrite: vm.console.length,
+      Hypercall: 9,
+      SystemDown: 1,
+      ExternalInterrupt: 1,
+    });
   });
 
   it('takes the host timer interrupt at the end of each full time slice as an ExternalInterrupt exit (INTID 26), and resumes the guest where it was', async () => {
@@ -61,7 +66,9 @@ describe('the hello guest', () => {
       const vmm = new Vmm({ loadImage });
       const lines: string[] = [];
       vmm.tracepoints.enableAll();
-      vmm.tracepoints.attach('vmm:vcpu_run_exit', (r) => lines.push(`${r.timeNs} ${r.field('exit_reason')} ${r.field('pc')} ${r.field('guest_ns')}`));
+      vmm.tracepoints.attach('vmm:vcpu_run_exit', (r) =>
+        lines.push(`${r.timeNs} ${r.field('exit_reason')} ${r.field('pc')} ${r.field('guest_ns')}`),
+      );
       const { vm } = bootHello(vmm);
       return { lines, time: vmm.timeNs, exits: vm.vcpus[0]!.exits.size };
     };
@@ -84,26 +91,54 @@ describe('bad configurations', () => {
   };
 
   it('names the file and key of each problem', () => {
-    expect(bad((t) => t.replace('cpu_num = 1', 'cpu_num = 0'))).toMatchObject({ code: 'BAD_CONFIG', file: 'bad.toml', key: 'base.cpu_num' });
-    expect(bad((t) => t.replace('memory_regions = [[0x40000000, 0x1000000, 0x7, 0]]', 'memory_regions = [[0x40000000, 0x1000000, 7, 0], [0x40800000, 0x200000, 7, 0]]')).key).toBe('kernel.memory_regions');
+    expect(bad((t) => t.replace('cpu_num = 1', 'cpu_num = 0'))).toMatchObject({
+      code: 'BAD_CONFIG',
+      file: 'bad.toml',
+      key: 'base.cpu_num',
+    });
+    expect(
+      bad((t) =>
+        t.replace(
+          'memory_regions = [[0x40000000, 0x1000000, 0x7, 0]]',
+          'memory_regions = [[0x40000000, 0x1000000, 7, 0], [0x40800000, 0x200000, 7, 0]]',
+        ),
+      ).key,
+    ).toBe('kernel.memory_regions');
     expect(bad((t) => t.replace('"pl011"', '"virtio-net"')).key).toBe('devices.emu_devices[0][0]');
-    expect(bad((t) => t.replace('entry_point = 0x40080000', 'entry_point = 0x80000000')).key).toBe('kernel.entry_point');
-    expect(bad((t) => t.replace('kernel_path = "../guests/hello/guest.elf"', '')).key).toBe('kernel.kernel_path');
+    expect(bad((t) => t.replace('entry_point = 0x40080000', 'entry_point = 0x80000000')).key).toBe(
+      'kernel.entry_point',
+    );
+    expect(bad((t) => t.replace('kernel_path = "../guests/hello/guest.elf"', '')).key).toBe(
+      'kernel.kernel_path',
+    );
     expect(bad((t) => t.replace('[base]', '[base')).message).toContain('invalid TOML');
   });
 
   it('rejects a missing or foreign image and a duplicate VM id', () => {
     const vmm = new Vmm({ loadImage });
     const config = parseVmConfig(helloToml);
-    expect(() => vmm.createVm(config, new Uint8Array([1, 2, 3]))).toThrowError(expect.objectContaining({ code: 'BAD_IMAGE' }));
+    expect(() => vmm.createVm(config, new Uint8Array([1, 2, 3]))).toThrowError(
+      expect.objectContaining({ code: 'BAD_IMAGE' }),
+    );
     vmm.createVm(config);
-    expect(() => vmm.createVm(config)).toThrowError(expect.objectContaining({ code: 'BAD_CONFIG' }));
-    expect(() => new Vmm().createVm(parseVmConfig(helloToml))).toThrowError(expect.objectContaining({ code: 'BAD_IMAGE' }));
+    expect(() => vmm.createVm(config)).toThrowError(
+      expect.objectContaining({ code: 'BAD_CONFIG' }),
+    );
+    expect(() => new Vmm().createVm(parseVmConfig(helloToml))).toThrowError(
+      expect.objectContaining({ code: 'BAD_IMAGE' }),
+    );
   });
 
   it('stops a VM whose guest touches an unmapped device, not the process', () => {
     const vmm = new Vmm({ loadImage });
-    const vm = vmm.createVm(parseVmConfig(helloToml.replace('emu_devices = [["pl011", 0x9000000, 0x1000, 33, 1, []]]', 'emu_devices = []')));
+    const vm = vmm.createVm(
+      parseVmConfig(
+        helloToml.replace(
+          'emu_devices = [["pl011", 0x9000000, 0x1000, 33, 1, []]]',
+          'emu_devices = []',
+        ),
+      ),
+    );
     vmm.startVm(vm.id);
     vmm.runUntilIdle();
     expect(vm.status).toBe('Stopped');
@@ -114,12 +149,19 @@ describe('bad configurations', () => {
 describe('the worker guest', () => {
   it('matches qemu-system-aarch64 and polls the UART with MMIO reads', () => {
     const vmm = new Vmm({ loadImage });
-    const vm = vmm.createVm(parseVmConfig(readFileSync(`${root}configs/worker.toml`, 'utf8'), 'worker.toml'));
+    const vm = vmm.createVm(
+      parseVmConfig(readFileSync(`${root}configs/worker.toml`, 'utf8'), 'worker.toml'),
+    );
     vmm.startVm(vm.id);
     vmm.runUntilIdle();
     expect(vm.console).toBe(readFileSync(`${root}guests/worker/qemu.console.txt`, 'utf8'));
     const exits = Object.fromEntries(vm.vcpus[0]!.exits);
-    expect(exits).toEqual({ MmioRead: vm.console.length, MmioWrite: vm.console.length, Hypercall: 128, SystemDown: 1 });
+    expect(exits).toEqual({
+      MmioRead: vm.console.length,
+      MmioWrite: vm.console.length,
+      Hypercall: 128,
+      SystemDown: 1,
+    });
   });
 
   it('runs next to the hello guest, each VM with its own console', () => {
@@ -139,11 +181,22 @@ describe('bundled VMs', () => {
   it('boot from the package files alone', async () => {
     const { BUNDLED_VMS, bundledConfig, bundledImage } = await import('../src/index.js');
     const vmm = new Vmm({ loadImage: bundledImage });
-    for (const name of BUNDLED_VMS) vmm.startVm(vmm.createVm(parseVmConfig(bundledConfig(name), `${name}.toml`)).id);
+    for (const name of BUNDLED_VMS)
+      vmm.startVm(vmm.createVm(parseVmConfig(bundledConfig(name), `${name}.toml`)).id);
     vmm.runUntilIdle();
-    expect(vmm.vms().map((v) => [v.config.name, v.status])).toEqual([['hello', 'Stopped'], ['worker', 'Stopped'], ['ticker', 'Stopped'], ['smp', 'Stopped'], ['mmu', 'Stopped']]);
-    expect(() => bundledConfig('nope')).toThrowError(expect.objectContaining({ code: 'BAD_CONFIG' }));
-    expect(() => bundledImage('../../etc/passwd')).toThrowError(expect.objectContaining({ code: 'BAD_IMAGE' }));
+    expect(vmm.vms().map((v) => [v.config.name, v.status])).toEqual([
+      ['hello', 'Stopped'],
+      ['worker', 'Stopped'],
+      ['ticker', 'Stopped'],
+      ['smp', 'Stopped'],
+      ['mmu', 'Stopped'],
+    ]);
+    expect(() => bundledConfig('nope')).toThrowError(
+      expect.objectContaining({ code: 'BAD_CONFIG' }),
+    );
+    expect(() => bundledImage('../../etc/passwd')).toThrowError(
+      expect.objectContaining({ code: 'BAD_IMAGE' }),
+    );
   });
 });
 
@@ -196,7 +249,9 @@ describe('unrecoverable guest faults', () => {
     // Entry at the start of RAM, which is all zeros: UDF #0 at EL1 takes an Undefined exception
     // to VBAR_EL1 (0), whose fetch is outside guest RAM: a stage-2 instruction abort at EL2.
     const vmm = new Vmm({ loadImage });
-    const vm = vmm.createVm(parseVmConfig(helloToml.replace('entry_point = 0x40080000', 'entry_point = 0x40000000')));
+    const vm = vmm.createVm(
+      parseVmConfig(helloToml.replace('entry_point = 0x40080000', 'entry_point = 0x40000000')),
+    );
     vmm.startVm(vm.id);
     vmm.runUntilIdle();
     expect(vm.status).toBe('Stopped');
@@ -214,7 +269,9 @@ describe('the ticker guest (virtual timer and GICv2)', () => {
   it('takes 100 timer interrupts of 10 ms, sleeping in WFI, and matches qemu-system-aarch64', () => {
     const vmm = new Vmm({ loadImage });
     vmm.tracepoints.enable('vmm:irq_inject');
-    const vm = vmm.createVm(parseVmConfig(readFileSync(`${root}configs/ticker.toml`, 'utf8'), 'ticker.toml'));
+    const vm = vmm.createVm(
+      parseVmConfig(readFileSync(`${root}configs/ticker.toml`, 'utf8'), 'ticker.toml'),
+    );
     vmm.startVm(vm.id);
     vmm.run(2_000_000_000n);
     expect(vm.console).toBe(readFileSync(`${root}guests/ticker/qemu.console.txt`, 'utf8'));
@@ -233,7 +290,9 @@ describe('the smp guest (two vCPUs)', () => {
     const vmm = new Vmm({ loadImage });
     vmm.tracepoints.enable('vmm:ipi_send');
     vmm.tracepoints.enable('vmm:cpu_up');
-    const vm = vmm.createVm(parseVmConfig(readFileSync(`${root}configs/smp.toml`, 'utf8'), 'smp.toml'));
+    const vm = vmm.createVm(
+      parseVmConfig(readFileSync(`${root}configs/smp.toml`, 'utf8'), 'smp.toml'),
+    );
     expect(vm.vcpus).toHaveLength(2);
     expect(vm.vcpus[1]!.state).toBe('Free'); // until CPU_ON
     vmm.startVm(vm.id);
@@ -250,16 +309,28 @@ describe('the smp guest (two vCPUs)', () => {
 
 describe('instrumentation', () => {
   it('fires every vmm:* tracepoint of the catalog', async () => {
-    const { BUNDLED_VMS, bundledConfig, bundledImage, VMM_EVENT_LIST } = await import('../src/index.js');
+    const { BUNDLED_VMS, bundledConfig, bundledImage, VMM_EVENT_LIST } = await import(
+      '../src/index.js'
+    );
     const vmm = new Vmm({ loadImage: bundledImage });
     vmm.tracepoints.enableAll();
     const vmm2 = new Vmm({ tracepoints: vmm.tracepoints, loadImage: bundledImage }); // vmm_init/vhal_init now enabled
-    for (const name of BUNDLED_VMS) vmm2.startVm(vmm2.createVm(parseVmConfig(bundledConfig(name), `${name}.toml`)).id);
-    const bad = vmm2.createVm(parseVmConfig(helloToml.replace('id = 1', 'id = 9').replace('entry_point = 0x40080000', 'entry_point = 0x40000000')), loadImage('../guests/hello/guest.elf'));
+    for (const name of BUNDLED_VMS)
+      vmm2.startVm(vmm2.createVm(parseVmConfig(bundledConfig(name), `${name}.toml`)).id);
+    const bad = vmm2.createVm(
+      parseVmConfig(
+        helloToml
+          .replace('id = 1', 'id = 9')
+          .replace('entry_point = 0x40080000', 'entry_point = 0x40000000'),
+      ),
+      loadImage('../guests/hello/guest.elf'),
+    );
     vmm2.startVm(bad.id);
     vmm2.run(1_000_000_000n);
     vmm2.destroyVm(1);
-    const silent = VMM_EVENT_LIST.map((e) => `vmm:${e.name}`).filter((n) => vmm.tracepoints.counters(n).hits === 0);
+    const silent = VMM_EVENT_LIST.map((e) => `vmm:${e.name}`).filter(
+      (n) => vmm.tracepoints.counters(n).hits === 0,
+    );
     expect(silent).toEqual([]);
     expect(() => vmm2.destroyVm(4)).toThrowError(expect.objectContaining({ code: 'BAD_STATE' })); // the ticker still runs at 1 s
     expect(vmm2.vms().map((v) => v.id)).toEqual([2, 4, 5, 6, 9]);
@@ -271,8 +342,12 @@ describe('the mmu guest (stage 1 in the guest, stage 2 in the VMM)', () => {
     const vmm = new Vmm({ loadImage });
     vmm.tracepoints.enable('vmm:device_access');
     const addresses: bigint[] = [];
-    vmm.tracepoints.attach('vmm:device_access', (r) => addresses.push(BigInt(r.field('addr') as bigint)));
-    const vm = vmm.createVm(parseVmConfig(readFileSync(`${root}configs/mmu.toml`, 'utf8'), 'mmu.toml'));
+    vmm.tracepoints.attach('vmm:device_access', (r) =>
+      addresses.push(BigInt(r.field('addr') as bigint)),
+    );
+    const vm = vmm.createVm(
+      parseVmConfig(readFileSync(`${root}configs/mmu.toml`, 'utf8'), 'mmu.toml'),
+    );
     vmm.startVm(vm.id);
     vmm.runUntilIdle();
     expect(vm.console).toBe(readFileSync(`${root}guests/mmu/qemu.console.txt`, 'utf8'));
@@ -294,7 +369,11 @@ describe('several physical CPUs', () => {
       expect(r.field('pcpu')).toBe(r.cpu); // the event's pcpu field names the CPU it ran on
       seen.push(`${r.timeNs}:${r.cpu}:${String(r.field('vm_id'))}.${String(r.field('vcpu_id'))}`);
     });
-    const vms = [helloToml, readFileSync(`${root}configs/worker.toml`, 'utf8'), readFileSync(`${root}configs/smp.toml`, 'utf8')].map((t) => vmm.createVm(parseVmConfig(t)));
+    const vms = [
+      helloToml,
+      readFileSync(`${root}configs/worker.toml`, 'utf8'),
+      readFileSync(`${root}configs/smp.toml`, 'utf8'),
+    ].map((t) => vmm.createVm(parseVmConfig(t)));
     for (const vm of vms) vmm.startVm(vm.id);
     vmm.runUntilIdle();
     return { vmm, vms, cpus, seen };
@@ -307,13 +386,21 @@ describe('several physical CPUs', () => {
     expect([...one.cpus]).toEqual([0]);
     expect([...two.cpus].sort()).toEqual([0, 1]);
     for (const [i, g] of ['hello', 'worker', 'smp'].entries()) {
-      expect([g, two.vms[i]!.console]).toEqual([g, readFileSync(`${root}guests/${g}/qemu.console.txt`, 'utf8')]);
+      expect([g, two.vms[i]!.console]).toEqual([
+        g,
+        readFileSync(`${root}guests/${g}/qemu.console.txt`, 'utf8'),
+      ]);
     }
     expect(two.vmm.timeNs).toBeLessThan(one.vmm.timeNs);
     // each vCPU's identity (what its MPIDR_EL1 reads return): RES1 bit 31 and its id in Aff0
     const vmpidr = SYS_REG_BY_NAME.get('vmpidr_el2')!;
-    expect(two.vms[2]!.vcpus.map((v) => v.cpu.getSysReg(vmpidr))).toEqual([0x8000_0000n, 0x8000_0001n]);
+    expect(two.vms[2]!.vcpus.map((v) => v.cpu.getSysReg(vmpidr))).toEqual([
+      0x8000_0000n,
+      0x8000_0001n,
+    ]);
     expect(boot(2).seen).toEqual(two.seen);
-    expect(() => new Vmm({ pcpus: 0 })).toThrowError(expect.objectContaining({ code: 'BAD_CONFIG' }));
+    expect(() => new Vmm({ pcpus: 0 })).toThrowError(
+      expect.objectContaining({ code: 'BAD_CONFIG' }),
+    );
   });
 });

@@ -6,8 +6,14 @@ import { VMM_EVENT_LIST } from '@axebpf/axvisor-vmm';
 import { compile, parse } from '../src/index.js';
 
 const ONE_LINERS: [string, string][] = [
-  ['count by (vm, reason)', 'tracepoint:vmm:vcpu_run_exit { @[args.vm_id, args.exit_reason] = count(); }'],
-  ['filtered sum', 'tracepoint:vmm:vcpu_run_exit / args.exit_reason == 1 && args.vm_id != 2 / { @ns[vm] = sum(args.guest_ns); }'],
+  [
+    'count by (vm, reason)',
+    'tracepoint:vmm:vcpu_run_exit { @[args.vm_id, args.exit_reason] = count(); }',
+  ],
+  [
+    'filtered sum',
+    'tracepoint:vmm:vcpu_run_exit / args.exit_reason == 1 && args.vm_id != 2 / { @ns[vm] = sum(args.guest_ns); }',
+  ],
   ['hist', 'tracepoint:vmm:vcpu_run_exit { @ns = hist(args.guest_ns); }'],
   ['printf', 'tracepoint:vmm:vm_boot { printf("vm%d boots (%s)\\n", args.vm_id, probe); }'],
   ['wildcard (27 programs)', 'tracepoint:vmm:* { @[probe] = count(); }'],
@@ -25,8 +31,12 @@ function measure(run: () => void): number {
   return best;
 }
 
-console.log(`node ${process.version}; ms per compile, best of 5 rounds of 50 after 2 warm-up rounds\n`);
-console.log(`${'one-liner'.padEnd(26)} ${'parse'.padStart(8)} ${'no verify'.padStart(10)} ${'compile'.padStart(9)}  verify share  target < 5 ms`);
+console.log(
+  `node ${process.version}; ms per compile, best of 5 rounds of 50 after 2 warm-up rounds\n`,
+);
+console.log(
+  `${'one-liner'.padEnd(26)} ${'parse'.padStart(8)} ${'no verify'.padStart(10)} ${'compile'.padStart(9)}  verify share  target < 5 ms`,
+);
 for (const [name, source] of ONE_LINERS) {
   const p = measure(() => parse(source));
   const nv = measure(() => compile(source, { tracepoints: VMM_EVENT_LIST, verify: false }));

@@ -11,7 +11,25 @@ export interface Located {
 }
 
 /** Binary operators, C precedence. */
-export type BinaryOp = '||' | '&&' | '|' | '^' | '&' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '<<' | '>>' | '+' | '-' | '*' | '/' | '%';
+export type BinaryOp =
+  | '||'
+  | '&&'
+  | '|'
+  | '^'
+  | '&'
+  | '=='
+  | '!='
+  | '<'
+  | '<='
+  | '>'
+  | '>='
+  | '<<'
+  | '>>'
+  | '+'
+  | '-'
+  | '*'
+  | '/'
+  | '%';
 
 /** Expressions. */
 export type Expr =
@@ -32,8 +50,18 @@ export type MapRef = Located & { kind: 'map'; name: string; keys: Expr[] };
 /** Statements. */
 export type Stmt =
   | (Located & { kind: 'expr'; expr: Expr })
-  | (Located & { kind: 'assign-map'; target: MapRef; op: '=' | '+=' | '-=' | '*=' | '/=' | '%=' | '&=' | '|=' | '^=' | '<<=' | '>>='; value: Expr })
-  | (Located & { kind: 'assign-var'; name: string; op: '=' | '+=' | '-=' | '*=' | '/=' | '%=' | '&=' | '|=' | '^=' | '<<=' | '>>='; value: Expr })
+  | (Located & {
+      kind: 'assign-map';
+      target: MapRef;
+      op: '=' | '+=' | '-=' | '*=' | '/=' | '%=' | '&=' | '|=' | '^=' | '<<=' | '>>=';
+      value: Expr;
+    })
+  | (Located & {
+      kind: 'assign-var';
+      name: string;
+      op: '=' | '+=' | '-=' | '*=' | '/=' | '%=' | '&=' | '|=' | '^=' | '<<=' | '>>=';
+      value: Expr;
+    })
   | (Located & { kind: 'if'; cond: Expr; then: Stmt[]; else: Stmt[] | undefined });
 
 /** One probe of a probe list: its text as written (`tracepoint:vmm:*`). */

@@ -7,7 +7,15 @@
 // operator waits in a stack slot; r6 keeps the context pointer across helper calls. Maps use
 // lookup / insert-zero-then-lookup / update-in-place, like bpftrace's generated code.
 
-import { encodeInsns, LINUX_TRACING_HELPERS, Program, ProgramBuilder, reg, verify, VerifierError } from '@axebpf/rbpf';
+import {
+  encodeInsns,
+  LINUX_TRACING_HELPERS,
+  Program,
+  ProgramBuilder,
+  reg,
+  verify,
+  VerifierError,
+} from '@axebpf/rbpf';
 import type { HelperSignature, JumpOp, AluOp, MapInfo, Width } from '@axebpf/rbpf';
 import type { EventDefinition } from '@axebpf/tracepoint';
 import type { BinaryOp, Expr, Located, ProbeBlock, ProgramAst, Stmt } from './ast.js';
@@ -18,7 +26,14 @@ import { checkFormat } from './printf.js';
 import { fieldOf, GUEST_CTX, HPROBE_CTX, parseProbe, resolveProbe } from './probes.js';
 import type { ResolvedProbe } from './probes.js';
 import { EVENT_KIND, STRING_SIZE } from './types.js';
-import type { CompiledProbe, CompiledScript, MapSpec, MapValueKind, PrintfSpec, ValueType } from './types.js';
+import type {
+  CompiledProbe,
+  CompiledScript,
+  MapSpec,
+  MapValueKind,
+  PrintfSpec,
+  ValueType,
+} from './types.js';
 
 /** Options of {@link compile}. */
 export interface CompileOptions {
@@ -35,7 +50,17 @@ export interface CompileOptions {
 }
 
 /** Helper ids the generated code calls. */
-const H = { lookup: 1, update: 2, delete: 3, ktime: 5, cpu: 8, comm: 16, vm: 100, vcpu: 101, ringbufOutput: 130 } as const;
+const H = {
+  lookup: 1,
+  update: 2,
+  delete: 3,
+  ktime: 5,
+  cpu: 8,
+  comm: 16,
+  vm: 100,
+  vcpu: 101,
+  ringbufOutput: 130,
+} as const;
 
 /** Helpers the verifier allows: Linux's tracing set plus the facade's hypervisor helpers and ringbuf_output. */
 export const SCRIPT_HELPERS: ReadonlyMap<number, HelperSignature> = new Map([
@@ -43,7 +68,10 @@ export const SCRIPT_HELPERS: ReadonlyMap<number, HelperSignature> = new Map([
   [H.vm, { name: 'get_current_vm_id', args: [], ret: 'scalar' }],
   [H.vcpu, { name: 'get_current_vcpu_id', args: [], ret: 'scalar' }],
   [102, { name: 'get_exit_reason', args: [], ret: 'scalar' }],
-  [H.ringbufOutput, { name: 'ringbuf_output', args: ['map', 'mem', 'size', 'scalar'], ret: 'scalar' }],
+  [
+    H.ringbufOutput,
+    { name: 'ringbuf_output', args: ['map', 'mem', 'size', 'scalar'], ret: 'scalar' },
+  ],
 ]);
 
 const AGGREGATIONS = new Set(['count', 'sum', 'min', 'max', 'avg', 'stats', 'hist', 'lhist']);
@@ -55,7 +83,8 @@ const STACK = 512;
 const FD_BASE = 1;
 const BPF_NOEXIST = 1;
 
-const typeName = (t: ValueType): string => (t.t === 'str' ? 'string' : t.signed ? 'int64' : 'uint64');
+const typeName = (t: ValueType): string =>
+  t.t === 'str' ? 'string' : t.signed ? 'int64' : 'uint64';
 const round8 = (n: number): number => (n + 7) & ~7;
 
 interface MapDecl {
@@ -87,13 +116,28 @@ class Shared {
   ) {}
 
   fail(code: ScriptErrorCode, message: string, node: Located, cause?: unknown): never {
-    throw new ScriptError({ code, message, span: spanAt(this.source, node.at, node.len), source: this.source, file: this.file, cause });
+    throw new ScriptError({
+      code,
+      message,
+      span: spanAt(this.source, node.at, node.len),
+      source: this.source,
+      file: this.file,
+      cause,
+    });
   }
 
   ringIndex(): number {
     if (this.ring === undefined) {
       this.ring = this.maps.length;
-      this.maps.push({ name: '@@events', kind: 'int', keys: [], signed: false, index: this.ring, at: 0, len: 0 });
+      this.maps.push({
+        name: '@@events',
+        kind: 'int',
+        keys: [],
+        signed: false,
+        index: this.ring,
+        at: 0,
+        len: 0,
+      });
     }
     return this.ring;
   }
@@ -110,14 +154,29 @@ function collectMaps(ast: ProgramAst, shared: Shared): void {
       }
       if (s.kind !== 'assign-map') continue;
       const v = s.value;
-      const kind: MapValueKind = s.op === '=' && v.kind === 'call' && AGGREGATIONS.has(v.name) ? (v.name as MapValueKind) : 'int';
+      const kind: MapValueKind =
+        s.op === '=' && v.kind === 'call' && AGGREGATIONS.has(v.name)
+          ? (v.name as MapValueKind)
+          : 'int';
       const known = shared.byName.get(s.target.name);
       if (known === undefined) {
-        const decl: MapDecl = { name: s.target.name, kind, keys: undefined, signed: undefined, index: shared.maps.length, at: s.target.at, len: s.target.len };
+        const decl: MapDecl = {
+          name: s.target.name,
+          kind,
+          keys: undefined,
+          signed: undefined,
+          index: shared.maps.length,
+          at: s.target.at,
+          len: s.target.len,
+        };
         shared.maps.push(decl);
         shared.byName.set(decl.name, decl);
       } else if (known.kind !== kind) {
-        shared.fail('TYPE_MISMATCH', `map \`${s.target.name}\` is used as \`${kind}\` here but as \`${known.kind}\` before`, s.value);
+        shared.fail(
+          'TYPE_MISMATCH',
+          `map \`${s.target.name}\` is used as \`${kind}\` here but as \`${known.kind}\` before`,
+          s.value,
+        );
       }
     }
   };
@@ -126,7 +185,8 @@ function collectMaps(ast: ProgramAst, shared: Shared): void {
 
 function keySizeOf(decl: MapDecl): number {
   const keys = decl.keys ?? [];
-  const user = keys.length === 0 ? 8 : keys.reduce((n, k) => n + (k.t === 'str' ? STRING_SIZE : 8), 0);
+  const user =
+    keys.length === 0 ? 8 : keys.reduce((n, k) => n + (k.t === 'str' ? STRING_SIZE : 8), 0);
   return user + (decl.kind === 'hist' || decl.kind === 'lhist' ? 8 : 0);
 }
 
@@ -221,7 +281,12 @@ class Gen {
 
   alloc(size: number, node: Located): number {
     this.#sp += round8(size);
-    if (this.#sp > STACK) this.s.fail('STACK_LIMIT', `the program needs more than ${STACK} bytes of eBPF stack here`, node);
+    if (this.#sp > STACK)
+      this.s.fail(
+        'STACK_LIMIT',
+        `the program needs more than ${STACK} bytes of eBPF stack here`,
+        node,
+      );
     return -this.#sp;
   }
   mark(): number {
@@ -254,16 +319,32 @@ class Gen {
       case 'comm':
         return STR;
       case 'retval':
-        if (this.probe.kind !== 'hretprobe' && this.probe.kind !== 'kretprobe') this.s.fail('UNKNOWN_IDENTIFIER', `\`retval\` exists only in hretprobe and kretprobe probes, not in ${this.probe.kind}`, node);
+        if (this.probe.kind !== 'hretprobe' && this.probe.kind !== 'kretprobe')
+          this.s.fail(
+            'UNKNOWN_IDENTIFIER',
+            `\`retval\` exists only in hretprobe and kretprobe probes, not in ${this.probe.kind}`,
+            node,
+          );
         return UINT;
       case 'pc':
-        if (!['hprobe', 'hretprobe', 'kprobe', 'kretprobe'].includes(this.probe.kind)) this.s.fail('UNKNOWN_IDENTIFIER', `\`pc\` exists only in hprobe and kprobe probes, not in ${this.probe.kind}`, node);
+        if (!['hprobe', 'hretprobe', 'kprobe', 'kretprobe'].includes(this.probe.kind))
+          this.s.fail(
+            'UNKNOWN_IDENTIFIER',
+            `\`pc\` exists only in hprobe and kprobe probes, not in ${this.probe.kind}`,
+            node,
+          );
         return UINT;
       default: {
         const arg = /^arg([0-9])$/.exec(name);
         if (arg) {
-          if (!['hprobe', 'hretprobe', 'kprobe', 'kretprobe'].includes(this.probe.kind)) this.s.fail('UNKNOWN_IDENTIFIER', `\`${name}\` exists only in hprobe and kprobe probes${this.probe.kind === 'tracepoint' ? ': tracepoints have `args.NAME`' : ''}`, node);
-          if (Number(arg[1]) > 7) this.s.fail('UNKNOWN_IDENTIFIER', `only arg0..arg7 are available`, node);
+          if (!['hprobe', 'hretprobe', 'kprobe', 'kretprobe'].includes(this.probe.kind))
+            this.s.fail(
+              'UNKNOWN_IDENTIFIER',
+              `\`${name}\` exists only in hprobe and kprobe probes${this.probe.kind === 'tracepoint' ? ': tracepoints have `args.NAME`' : ''}`,
+              node,
+            );
+          if (Number(arg[1]) > 7)
+            this.s.fail('UNKNOWN_IDENTIFIER', `only arg0..arg7 are available`, node);
           return UINT;
         }
         return this.s.fail('UNKNOWN_IDENTIFIER', `unknown identifier \`${name}\``, node);
@@ -273,7 +354,8 @@ class Gen {
 
   mapDecl(name: string, node: Located): MapDecl {
     const d = this.s.byName.get(name);
-    if (d === undefined) this.s.fail('UNKNOWN_IDENTIFIER', `map \`${name}\` is never assigned`, node);
+    if (d === undefined)
+      this.s.fail('UNKNOWN_IDENTIFIER', `map \`${name}\` is never assigned`, node);
     return d;
   }
 
@@ -283,8 +365,15 @@ class Gen {
     const norm = types.map((t) => (t.t === 'str' ? STR : t));
     if (d.keys === undefined) d.keys = norm;
     else if (d.keys.length !== norm.length || d.keys.some((k, i) => k.t !== norm[i]!.t)) {
-      const show = (ts: ValueType[]) => (ts.length === 0 ? 'no key' : `[${ts.map((t) => (t.t === 'str' ? 'string' : 'int')).join(', ')}]`);
-      this.s.fail('TYPE_MISMATCH', `map \`${d.name}\` is used with ${show(norm)} here but with ${show(d.keys)} elsewhere`, node);
+      const show = (ts: ValueType[]) =>
+        ts.length === 0
+          ? 'no key'
+          : `[${ts.map((t) => (t.t === 'str' ? 'string' : 'int')).join(', ')}]`;
+      this.s.fail(
+        'TYPE_MISMATCH',
+        `map \`${d.name}\` is used with ${show(norm)} here but with ${show(d.keys)} elsewhere`,
+        node,
+      );
     }
     return norm;
   }
@@ -297,7 +386,12 @@ class Gen {
         return STR;
       case 'var': {
         const v = this.vars.get(e.name);
-        if (v === undefined) this.s.fail('UNKNOWN_IDENTIFIER', `variable \`${e.name}\` is used before it is assigned`, e);
+        if (v === undefined)
+          this.s.fail(
+            'UNKNOWN_IDENTIFIER',
+            `variable \`${e.name}\` is used before it is assigned`,
+            e,
+          );
         return v.type;
       }
       case 'map': {
@@ -305,26 +399,49 @@ class Gen {
         this.checkKeys(d, e.keys, e);
         if (d.kind === 'int') return INT;
         if (d.kind === 'count') return UINT;
-        if (d.kind === 'sum' || d.kind === 'min' || d.kind === 'max') return { t: 'int', signed: d.signed ?? true };
-        return this.s.fail('TYPE_MISMATCH', `map \`${e.name}\` holds \`${d.kind}()\` values, which cannot be read in an expression (print it instead)`, e);
+        if (d.kind === 'sum' || d.kind === 'min' || d.kind === 'max')
+          return { t: 'int', signed: d.signed ?? true };
+        return this.s.fail(
+          'TYPE_MISMATCH',
+          `map \`${e.name}\` holds \`${d.kind}()\` values, which cannot be read in an expression (print it instead)`,
+          e,
+        );
       }
       case 'field': {
-        if (this.probe.kind !== 'tracepoint') this.s.fail('UNKNOWN_IDENTIFIER', `\`args\` exists only in tracepoint probes`, e);
+        if (this.probe.kind !== 'tracepoint')
+          this.s.fail('UNKNOWN_IDENTIFIER', `\`args\` exists only in tracepoint probes`, e);
         const f = fieldOf(this.probe, e.name);
-        if (f === undefined) this.s.fail('UNKNOWN_FIELD', `${this.probe.name} has no field \`${e.name}\` (fields: ${this.probe.event!.fields.map((x) => x.name).join(', ')})`, e);
+        if (f === undefined)
+          this.s.fail(
+            'UNKNOWN_FIELD',
+            `${this.probe.name} has no field \`${e.name}\` (fields: ${this.probe.event!.fields.map((x) => x.name).join(', ')})`,
+            e,
+          );
         if (f.kind === 'char-array') return STR;
-        if (f.kind === 'dynamic-string') this.s.fail('TYPE_MISMATCH', `field \`${e.name}\` is a dynamic string, which bpfscript cannot read yet`, e);
+        if (f.kind === 'dynamic-string')
+          this.s.fail(
+            'TYPE_MISMATCH',
+            `field \`${e.name}\` is a dynamic string, which bpfscript cannot read yet`,
+            e,
+          );
         return { t: 'int', signed: f.signed };
       }
       case 'ident':
         return this.builtinType(e.name, e);
       case 'call':
-        if (AGGREGATIONS.has(e.name)) this.s.fail('TYPE_MISMATCH', `\`${e.name}()\` can only be assigned to a map (\`@m[key] = ${e.name}(...)\`)`, e);
-        if (['printf', 'print', 'clear', 'delete', 'exit', 'zero'].includes(e.name)) this.s.fail('TYPE_MISMATCH', `\`${e.name}()\` returns no value`, e);
+        if (AGGREGATIONS.has(e.name))
+          this.s.fail(
+            'TYPE_MISMATCH',
+            `\`${e.name}()\` can only be assigned to a map (\`@m[key] = ${e.name}(...)\`)`,
+            e,
+          );
+        if (['printf', 'print', 'clear', 'delete', 'exit', 'zero'].includes(e.name))
+          this.s.fail('TYPE_MISMATCH', `\`${e.name}()\` returns no value`, e);
         return this.s.fail('UNKNOWN_IDENTIFIER', `unknown function \`${e.name}\``, e);
       case 'unary': {
         const t = this.typeOf(e.operand);
-        if (t.t !== 'int') this.s.fail('TYPE_MISMATCH', `\`${e.op}\` needs an integer, not a string`, e.operand);
+        if (t.t !== 'int')
+          this.s.fail('TYPE_MISMATCH', `\`${e.op}\` needs an integer, not a string`, e.operand);
         return e.op === '!' ? INT : t;
       }
       case 'binary': {
@@ -332,7 +449,11 @@ class Gen {
         const r = this.typeOf(e.right);
         if (l.t === 'str' || r.t === 'str') {
           if (l.t === 'str' && r.t === 'str' && (e.op === '==' || e.op === '!=')) return INT;
-          this.s.fail('TYPE_MISMATCH', `\`${e.op}\` between ${typeName(l)} and ${typeName(r)}: strings only compare with \`==\` and \`!=\` to strings`, e);
+          this.s.fail(
+            'TYPE_MISMATCH',
+            `\`${e.op}\` between ${typeName(l)} and ${typeName(r)}: strings only compare with \`==\` and \`!=\` to strings`,
+            e,
+          );
         }
         if (['==', '!=', '<', '<=', '>', '>=', '&&', '||'].includes(e.op)) return INT;
         return { t: 'int', signed: l.signed && r.signed };
@@ -342,8 +463,15 @@ class Gen {
         if (c.t !== 'int') this.s.fail('TYPE_MISMATCH', 'a condition must be an integer', e.cond);
         const a = this.typeOf(e.then);
         const b = this.typeOf(e.else);
-        if (a.t !== b.t) this.s.fail('TYPE_MISMATCH', `the branches of \`?:\` have different types (${typeName(a)} and ${typeName(b)})`, e);
-        return a.t === 'str' ? STR : { t: 'int', signed: a.signed && (b as { signed: boolean }).signed };
+        if (a.t !== b.t)
+          this.s.fail(
+            'TYPE_MISMATCH',
+            `the branches of \`?:\` have different types (${typeName(a)} and ${typeName(b)})`,
+            e,
+          );
+        return a.t === 'str'
+          ? STR
+          : { t: 'int', signed: a.signed && (b as { signed: boolean }).signed };
       }
     }
   }
@@ -398,8 +526,7 @@ class Gen {
         if (e.op === '-') {
           this.b.neg(0);
           this.#count();
-        }
-        else if (e.op === '~') this.alu('xor', 0, -1);
+        } else if (e.op === '~') this.alu('xor', 0, -1);
         else this.#bool('jeq', 0, 0);
         return;
       case 'binary':
@@ -445,7 +572,8 @@ class Gen {
         return this.call(H.cpu);
       case 'vm':
       case 'vcpu': {
-        const field = p.kind === 'tracepoint' ? fieldOf(p, name === 'vm' ? 'vm_id' : 'vcpu_id') : undefined;
+        const field =
+          p.kind === 'tracepoint' ? fieldOf(p, name === 'vm' ? 'vm_id' : 'vcpu_id') : undefined;
         if (field !== undefined && field.size === 4) return this.ld('w', 0, 6, field.offset);
         if (guest) return this.ld('w', 0, 6, name === 'vm' ? GUEST_CTX.vmId : GUEST_CTX.vcpuId);
         return this.call(name === 'vm' ? H.vm : H.vcpu);
@@ -481,7 +609,12 @@ class Gen {
       return;
     }
     const signed = (l as { signed: boolean }).signed && (r as { signed: boolean }).signed;
-    const rightConst = e.right.kind === 'int' && BigInt.asIntN(64, e.right.value) >= -2147483648n && BigInt.asIntN(64, e.right.value) <= 2147483647n ? Number(BigInt.asIntN(64, e.right.value)) : undefined;
+    const rightConst =
+      e.right.kind === 'int' &&
+      BigInt.asIntN(64, e.right.value) >= -2147483648n &&
+      BigInt.asIntN(64, e.right.value) <= 2147483647n
+        ? Number(BigInt.asIntN(64, e.right.value))
+        : undefined;
     let src: number | { reg: number };
     if (rightConst !== undefined) {
       this.int(e.left);
@@ -503,8 +636,16 @@ class Gen {
     const j = cmp[e.op];
     if (j !== undefined) return this.#bool(j, 0, src);
     const ops: Record<string, AluOp> = {
-      '+': 'add', '-': 'sub', '*': 'mul', '/': signed ? 'sdiv' : 'div', '%': signed ? 'smod' : 'mod',
-      '&': 'and', '|': 'or', '^': 'xor', '<<': 'lsh', '>>': (l as { signed: boolean }).signed ? 'arsh' : 'rsh',
+      '+': 'add',
+      '-': 'sub',
+      '*': 'mul',
+      '/': signed ? 'sdiv' : 'div',
+      '%': signed ? 'smod' : 'mod',
+      '&': 'and',
+      '|': 'or',
+      '^': 'xor',
+      '<<': 'lsh',
+      '>>': (l as { signed: boolean }).signed ? 'arsh' : 'rsh',
     };
     this.alu(ops[e.op]!, 0, src);
   }
@@ -578,7 +719,14 @@ class Gen {
         let i = 0;
         while (i < n) {
           const src = f.offset + i;
-          const w: [Width, number] = n - i >= 8 && src % 8 === 0 ? ['dw', 8] : n - i >= 4 && src % 4 === 0 ? ['w', 4] : n - i >= 2 && src % 2 === 0 ? ['h', 2] : ['b', 1];
+          const w: [Width, number] =
+            n - i >= 8 && src % 8 === 0
+              ? ['dw', 8]
+              : n - i >= 4 && src % 4 === 0
+                ? ['w', 4]
+                : n - i >= 2 && src % 2 === 0
+                  ? ['h', 2]
+                  : ['b', 1];
           this.ld(w[0], 1, 6, src);
           this.st(w[0], 10, off + i, reg(1));
           i += w[1];
@@ -675,10 +823,25 @@ class Gen {
         break;
       }
       case 'assign-var': {
-        const value: Expr = s.op === '=' ? s.value : { kind: 'binary', op: this.#compound(s.op), left: { kind: 'var', name: s.name, at: s.at, len: s.name.length }, right: s.value, at: s.at, len: s.len };
+        const value: Expr =
+          s.op === '='
+            ? s.value
+            : {
+                kind: 'binary',
+                op: this.#compound(s.op),
+                left: { kind: 'var', name: s.name, at: s.at, len: s.name.length },
+                right: s.value,
+                at: s.at,
+                len: s.len,
+              };
         const t = this.typeOf(value);
         let v = this.vars.get(s.name);
-        if (v !== undefined && v.type.t !== t.t) this.s.fail('TYPE_MISMATCH', `variable \`${s.name}\` holds ${typeName(v.type)} but is assigned ${typeName(t)}`, s.value);
+        if (v !== undefined && v.type.t !== t.t)
+          this.s.fail(
+            'TYPE_MISMATCH',
+            `variable \`${s.name}\` holds ${typeName(v.type)} but is assigned ${typeName(t)}`,
+            s.value,
+          );
         if (v === undefined) {
           const size = t.t === 'str' ? STRING_SIZE : 8;
           v = { type: t, off: this.alloc(size, s), size };
@@ -715,13 +878,32 @@ class Gen {
     const v = s.value;
     const skip = this.label();
     if (s.op === '=' && v.kind === 'call' && AGGREGATIONS.has(v.name)) {
-      const arity: Record<string, number> = { count: 0, sum: 1, min: 1, max: 1, avg: 1, stats: 1, hist: 1, lhist: 4 };
-      if (v.args.length !== arity[v.name]) this.s.fail('BAD_ARGUMENTS', `\`${v.name}()\` takes ${arity[v.name]} argument${arity[v.name] === 1 ? '' : 's'}, not ${v.args.length}`, v);
+      const arity: Record<string, number> = {
+        count: 0,
+        sum: 1,
+        min: 1,
+        max: 1,
+        avg: 1,
+        stats: 1,
+        hist: 1,
+        lhist: 4,
+      };
+      if (v.args.length !== arity[v.name])
+        this.s.fail(
+          'BAD_ARGUMENTS',
+          `\`${v.name}()\` takes ${arity[v.name]} argument${arity[v.name] === 1 ? '' : 's'}, not ${v.args.length}`,
+          v,
+        );
       let tmp = 0;
       let signed = false;
       if (v.args.length > 0) {
         const t = this.typeOf(v.args[0]!);
-        if (t.t !== 'int') this.s.fail('TYPE_MISMATCH', `\`${v.name}()\` needs an integer, not a string`, v.args[0]!);
+        if (t.t !== 'int')
+          this.s.fail(
+            'TYPE_MISMATCH',
+            `\`${v.name}()\` needs an integer, not a string`,
+            v.args[0]!,
+          );
         signed = t.signed;
         d.signed ??= signed;
         tmp = this.alloc(8, v);
@@ -731,9 +913,19 @@ class Gen {
       if (v.name === 'lhist') {
         const consts = v.args.slice(1).map((a) => this.#constant(a));
         const [min, max, step] = consts as [bigint, bigint, bigint];
-        if (step <= 0n || max <= min) this.s.fail('BAD_ARGUMENTS', '`lhist(value, min, max, step)` needs min < max and step > 0', v);
-        if ((max - min) / step > 1000n) this.s.fail('BAD_ARGUMENTS', '`lhist()` would have more than 1000 buckets', v);
-        if (d.lhist !== undefined && (d.lhist.min !== min || d.lhist.max !== max || d.lhist.step !== step)) this.s.fail('TYPE_MISMATCH', `map \`${d.name}\` has other lhist bounds elsewhere`, v);
+        if (step <= 0n || max <= min)
+          this.s.fail(
+            'BAD_ARGUMENTS',
+            '`lhist(value, min, max, step)` needs min < max and step > 0',
+            v,
+          );
+        if ((max - min) / step > 1000n)
+          this.s.fail('BAD_ARGUMENTS', '`lhist()` would have more than 1000 buckets', v);
+        if (
+          d.lhist !== undefined &&
+          (d.lhist.min !== min || d.lhist.max !== max || d.lhist.step !== step)
+        )
+          this.s.fail('TYPE_MISMATCH', `map \`${d.name}\` has other lhist bounds elsewhere`, v);
         d.lhist = { min, max, step };
       }
       const key = this.key(d, s.target.keys, s.target);
@@ -773,7 +965,8 @@ class Gen {
           this.ld('dw', 2, 0, 8);
           this.jmp('jeq', 2, 0, store);
           this.ld('dw', 2, 0, 0);
-          const keep: JumpOp = v.name === 'min' ? (signed ? 'jsge' : 'jge') : signed ? 'jsle' : 'jle';
+          const keep: JumpOp =
+            v.name === 'min' ? (signed ? 'jsge' : 'jge') : signed ? 'jsle' : 'jle';
           this.jmp(keep, 1, reg(2), skip);
           this.place(store);
           this.st('dw', 0, 0, reg(1));
@@ -784,9 +977,11 @@ class Gen {
       this.place(skip);
       return;
     }
-    if (d.kind !== 'int') this.s.fail('TYPE_MISMATCH', `map \`${d.name}\` holds \`${d.kind}()\` values`, s);
+    if (d.kind !== 'int')
+      this.s.fail('TYPE_MISMATCH', `map \`${d.name}\` holds \`${d.kind}()\` values`, s);
     const t = this.typeOf(v);
-    if (t.t !== 'int') this.s.fail('TYPE_MISMATCH', 'map values must be integers (strings may be keys)', v);
+    if (t.t !== 'int')
+      this.s.fail('TYPE_MISMATCH', 'map values must be integers (strings may be keys)', v);
     d.signed ??= true;
     const tmp = this.alloc(8, v);
     this.int(v);
@@ -806,8 +1001,16 @@ class Gen {
     this.ld('dw', 2, 10, tmp);
     const signed = t.signed;
     const ops: Record<string, AluOp> = {
-      '+=': 'add', '-=': 'sub', '*=': 'mul', '/=': signed ? 'sdiv' : 'div', '%=': signed ? 'smod' : 'mod',
-      '&=': 'and', '|=': 'or', '^=': 'xor', '<<=': 'lsh', '>>=': 'arsh',
+      '+=': 'add',
+      '-=': 'sub',
+      '*=': 'mul',
+      '/=': signed ? 'sdiv' : 'div',
+      '%=': signed ? 'smod' : 'mod',
+      '&=': 'and',
+      '|=': 'or',
+      '^=': 'xor',
+      '<<=': 'lsh',
+      '>>=': 'arsh',
     };
     this.alu(ops[s.op]!, 1, reg(2));
     this.st('dw', 0, 0, reg(1));
@@ -816,7 +1019,8 @@ class Gen {
 
   #constant(e: Expr): bigint {
     if (e.kind === 'int') return BigInt.asIntN(64, e.value);
-    if (e.kind === 'unary' && e.op === '-' && e.operand.kind === 'int') return -BigInt.asIntN(64, e.operand.value);
+    if (e.kind === 'unary' && e.op === '-' && e.operand.kind === 'int')
+      return -BigInt.asIntN(64, e.operand.value);
     return this.s.fail('BAD_ARGUMENTS', 'expected an integer constant', e);
   }
 
@@ -883,13 +1087,23 @@ class Gen {
     switch (e.name) {
       case 'printf': {
         const [fmt, ...args] = e.args;
-        if (fmt === undefined || fmt.kind !== 'str') this.s.fail('BAD_ARGUMENTS', '`printf()` takes a format string first', fmt ?? e);
-        if (args.length > 7) this.s.fail('BAD_ARGUMENTS', '`printf()` takes at most 7 arguments after the format', e);
+        if (fmt === undefined || fmt.kind !== 'str')
+          this.s.fail('BAD_ARGUMENTS', '`printf()` takes a format string first', fmt ?? e);
+        if (args.length > 7)
+          this.s.fail('BAD_ARGUMENTS', '`printf()` takes at most 7 arguments after the format', e);
         const types = args.map((a) => this.typeOf(a));
         const problem = checkFormat(fmt.value, types);
-        if (problem !== undefined) this.s.fail('BAD_FORMAT', problem.message, problem.arg === undefined ? fmt : args[problem.arg]!);
+        if (problem !== undefined)
+          this.s.fail(
+            'BAD_FORMAT',
+            problem.message,
+            problem.arg === undefined ? fmt : args[problem.arg]!,
+          );
         const index = this.s.printfs.length;
-        this.s.printfs.push({ format: fmt.value, args: types.map((t) => (t.t === 'str' ? STR : t)) });
+        this.s.printfs.push({
+          format: fmt.value,
+          args: types.map((t) => (t.t === 'str' ? STR : t)),
+        });
         const size = 8 + types.reduce((n, t) => n + (t.t === 'str' ? STRING_SIZE : 8), 0);
         const buf = this.alloc(size, e);
         this.st('dw', 10, buf, EVENT_KIND.printf | (index << 8));
@@ -911,7 +1125,17 @@ class Gen {
       case 'clear':
       case 'zero': {
         const target = e.args[0];
-        if (e.args.length !== 1 || target === undefined || target.kind !== 'map' || target.keys.length > 0) this.s.fail('BAD_ARGUMENTS', `\`${e.name}()\` takes one map, without a key: \`${e.name}(@name)\``, e);
+        if (
+          e.args.length !== 1 ||
+          target === undefined ||
+          target.kind !== 'map' ||
+          target.keys.length > 0
+        )
+          this.s.fail(
+            'BAD_ARGUMENTS',
+            `\`${e.name}()\` takes one map, without a key: \`${e.name}(@name)\``,
+            e,
+          );
         const d = this.mapDecl(target.name, target);
         const buf = this.alloc(8, e);
         this.st('dw', 10, buf, EVENT_KIND[e.name] | (d.index << 8));
@@ -928,9 +1152,15 @@ class Gen {
       }
       case 'delete': {
         const target = e.args[0];
-        if (e.args.length !== 1 || target === undefined || target.kind !== 'map') this.s.fail('BAD_ARGUMENTS', '`delete()` takes one map element: `delete(@name[key])`', e);
+        if (e.args.length !== 1 || target === undefined || target.kind !== 'map')
+          this.s.fail('BAD_ARGUMENTS', '`delete()` takes one map element: `delete(@name[key])`', e);
         const d = this.mapDecl(target.name, target);
-        if (d.kind === 'hist' || d.kind === 'lhist') this.s.fail('TYPE_MISMATCH', `\`delete()\` of one key of a ${d.kind} map is not supported: use \`clear(${d.name})\``, e);
+        if (d.kind === 'hist' || d.kind === 'lhist')
+          this.s.fail(
+            'TYPE_MISMATCH',
+            `\`delete()\` of one key of a ${d.kind} map is not supported: use \`clear(${d.name})\``,
+            e,
+          );
         const key = this.key(d, target.keys, target);
         this.mapRef(1, d.index);
         this.stackPtr(2, key);
@@ -1022,7 +1252,14 @@ export function compile(source: string, options: CompileOptions = {}): CompiledS
       const spec = parseProbe(ref.text);
       if (typeof spec === 'string') shared.fail('UNKNOWN_PROBE', spec, ref);
       const resolved = resolveProbe(spec, ref.text, events);
-      if (resolved.length === 0) shared.fail('UNKNOWN_PROBE', spec.kind === 'tracepoint' ? `no tracepoint matches \`${ref.text}\`` : `unknown probe \`${ref.text}\``, ref);
+      if (resolved.length === 0)
+        shared.fail(
+          'UNKNOWN_PROBE',
+          spec.kind === 'tracepoint'
+            ? `no tracepoint matches \`${ref.text}\``
+            : `unknown probe \`${ref.text}\``,
+          ref,
+        );
       for (const probe of resolved) {
         const gen = new Gen(shared, probe, block);
         gen.program(block);
@@ -1030,10 +1267,25 @@ export function compile(source: string, options: CompileOptions = {}): CompiledS
         try {
           insns = gen.b.insns();
         } catch (e) {
-          return shared.fail('VERIFIER_REJECTED', `internal error: ${(e as Error).message}`, ref, e);
+          return shared.fail(
+            'VERIFIER_REJECTED',
+            `internal error: ${(e as Error).message}`,
+            ref,
+            e,
+          );
         }
         const bytecode = encodeInsns(insns);
-        probes.push({ kind: probe.kind, name: probe.name, target: probe.target, bytecode, mapRelocations: gen.relocs, contextSize: probe.contextSize, at: ref.at, len: ref.len, insnProcessed: 0 });
+        probes.push({
+          kind: probe.kind,
+          name: probe.name,
+          target: probe.target,
+          bytecode,
+          mapRelocations: gen.relocs,
+          contextSize: probe.contextSize,
+          at: ref.at,
+          len: ref.len,
+          insnProcessed: 0,
+        });
         slotNodesOf.push(gen.slotNodes);
       }
     }
@@ -1041,7 +1293,16 @@ export function compile(source: string, options: CompileOptions = {}): CompiledS
   const maxEntries = options.maxEntries ?? 4096;
   const ringBytes = options.ringBytes ?? 256 * 1024;
   const maps: MapSpec[] = shared.maps.map((d) => {
-    if (d.index === shared.ring) return { name: d.name, kind: 'ringbuf', keys: [], keySize: 0, valueSize: 0, maxEntries: ringBytes, signed: false };
+    if (d.index === shared.ring)
+      return {
+        name: d.name,
+        kind: 'ringbuf',
+        keys: [],
+        keySize: 0,
+        valueSize: 0,
+        maxEntries: ringBytes,
+        signed: false,
+      };
     return {
       name: d.name,
       kind: d.kind,
@@ -1053,18 +1314,30 @@ export function compile(source: string, options: CompileOptions = {}): CompiledS
       ...(d.lhist === undefined ? {} : { lhist: d.lhist }),
     };
   });
-  const infos = new Map<number, MapInfo>(maps.map((m, i) => [FD_BASE + i, { keySize: m.keySize, valueSize: m.valueSize, name: m.name }]));
+  const infos = new Map<number, MapInfo>(
+    maps.map((m, i) => [FD_BASE + i, { keySize: m.keySize, valueSize: m.valueSize, name: m.name }]),
+  );
   const out = probes.map((p, index) => {
     if (options.verify === false) return p;
     const slotNodes = slotNodesOf[index]!;
     try {
-      const r = verify(Program.fromBytes(p.bytecode), { programType: 'tracepoint', context: { size: p.contextSize }, helpers: SCRIPT_HELPERS, maps: infos });
+      const r = verify(Program.fromBytes(p.bytecode), {
+        programType: 'tracepoint',
+        context: { size: p.contextSize },
+        helpers: SCRIPT_HELPERS,
+        maps: infos,
+      });
       return { ...p, insnProcessed: r.insnProcessed };
     } catch (e) {
       const pc = VerifierError.isInstance(e) ? e.pc : -1;
       const node = slotNodes[pc] ?? p;
       const why = VerifierError.isInstance(e) ? explainRejection(e.code, p.contextSize) : undefined;
-      return shared.fail('VERIFIER_REJECTED', `the verifier rejected the program of \`${p.name}\` here${why === undefined ? '' : `: ${why}`} (insn #${pc}: ${(e as Error).message})`, node, e);
+      return shared.fail(
+        'VERIFIER_REJECTED',
+        `the verifier rejected the program of \`${p.name}\` here${why === undefined ? '' : `: ${why}`} (insn #${pc}: ${(e as Error).message})`,
+        node,
+        e,
+      );
     }
   });
   return { source, file, maps, printfs: shared.printfs, probes: out, exits: shared.exits };

@@ -129,7 +129,11 @@ export class ScriptError extends Error {
    * @returns true for a ScriptError.
    */
   static isInstance(value: unknown): value is ScriptError {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[SCRIPT_BRAND] === true;
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[SCRIPT_BRAND] === true
+    );
   }
 }
 

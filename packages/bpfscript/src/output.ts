@@ -127,7 +127,8 @@ export function formatMap(spec: MapSpec, entries: readonly MapEntry[]): string {
       const rows: { label: string; count: bigint }[] = [];
       if (spec.kind === 'hist') {
         const top = Math.max(...g.buckets.keys());
-        for (let i = 0; i <= top; i++) rows.push({ label: histLabel(i), count: g.buckets.get(i) ?? 0n });
+        for (let i = 0; i <= top; i++)
+          rows.push({ label: histLabel(i), count: g.buckets.get(i) ?? 0n });
       } else {
         const { min, max, step } = spec.lhist!;
         const n = Number((max - min + step - 1n) / step);
@@ -154,7 +155,10 @@ export function formatMap(spec: MapSpec, entries: readonly MapEntry[]): string {
         const total = num(u64(e.value, 8));
         const average = count === 0n ? 0n : total / count;
         sortValue = average;
-        text = spec.kind === 'avg' ? String(average) : `count ${count}, average ${average}, total ${total}`;
+        text =
+          spec.kind === 'avg'
+            ? String(average)
+            : `count ${count}, average ${average}, total ${total}`;
         break;
       }
       case 'count':
@@ -167,6 +171,8 @@ export function formatMap(spec: MapSpec, entries: readonly MapEntry[]): string {
     }
     return { parts, sortValue, line: `${keyText(spec, parts)}: ${text}` };
   });
-  rows.sort((a, b) => (a.sortValue < b.sortValue ? -1 : a.sortValue > b.sortValue ? 1 : compareKeys(a.parts, b.parts)));
+  rows.sort((a, b) =>
+    a.sortValue < b.sortValue ? -1 : a.sortValue > b.sortValue ? 1 : compareKeys(a.parts, b.parts),
+  );
   return `${rows.map((r) => r.line).join('\n')}\n\n`;
 }

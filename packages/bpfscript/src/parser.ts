@@ -23,9 +23,50 @@ interface Token {
 }
 
 const PUNCT = [
-  '<<=', '>>=',
-  '==', '!=', '<=', '>=', '&&', '||', '<<', '>>', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '++', '--',
-  '{', '}', '(', ')', '[', ']', ';', ',', '/', '?', ':', '=', '<', '>', '+', '-', '*', '%', '&', '|', '^', '!', '~', '.',
+  '<<=',
+  '>>=',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '&&',
+  '||',
+  '<<',
+  '>>',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '%=',
+  '&=',
+  '|=',
+  '^=',
+  '++',
+  '--',
+  '{',
+  '}',
+  '(',
+  ')',
+  '[',
+  ']',
+  ';',
+  ',',
+  '/',
+  '?',
+  ':',
+  '=',
+  '<',
+  '>',
+  '+',
+  '-',
+  '*',
+  '%',
+  '&',
+  '|',
+  '^',
+  '!',
+  '~',
+  '.',
 ];
 
 const MAX_U64 = (1n << 64n) - 1n;
@@ -49,7 +90,13 @@ class Parser {
   }
 
   fail(code: ScriptErrorCode, message: string, at: number, len: number): never {
-    throw new ScriptError({ code, message, span: spanAt(this.#src, at, len), source: this.#src, file: this.#file });
+    throw new ScriptError({
+      code,
+      message,
+      span: spanAt(this.#src, at, len),
+      source: this.#src,
+      file: this.#file,
+    });
   }
 
   #skipSpace(): void {
@@ -82,9 +129,11 @@ class Parser {
       while (end < s.length && /[0-9A-Za-z_]/.test(s[end]!)) end++;
       const text = s.slice(at, end);
       const digits = text.replace(/_/g, '');
-      if (!/^(0x[0-9a-f]+|0b[01]+|0o?[0-7]*|[1-9][0-9]*)$/i.test(digits)) this.fail('BAD_NUMBER', `malformed number \`${text}\``, at, end - at);
+      if (!/^(0x[0-9a-f]+|0b[01]+|0o?[0-7]*|[1-9][0-9]*)$/i.test(digits))
+        this.fail('BAD_NUMBER', `malformed number \`${text}\``, at, end - at);
       const value = /^0[0-7]+$/.test(digits) ? BigInt(`0o${digits.slice(1)}`) : BigInt(digits);
-      if (value > MAX_U64) this.fail('BAD_NUMBER', `\`${text}\` does not fit in 64 bits`, at, end - at);
+      if (value > MAX_U64)
+        this.fail('BAD_NUMBER', `\`${text}\` does not fit in 64 bits`, at, end - at);
       this.#pos = end;
       this.#tok = { kind: 'int', text, at, len: end - at, value };
       return;
@@ -93,13 +142,22 @@ class Parser {
       let i = at + 1;
       let out = '';
       for (;;) {
-        if (i >= s.length || s[i] === '\n') this.fail('UNTERMINATED_STRING', 'unterminated string', at, 1);
+        if (i >= s.length || s[i] === '\n')
+          this.fail('UNTERMINATED_STRING', 'unterminated string', at, 1);
         const d = s[i]!;
         if (d === '"') break;
         if (d === '\\') {
           const e = s[i + 1];
-          const map: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', '"': '"', '0': '\0' };
-          if (e === undefined || map[e] === undefined) this.fail('UNEXPECTED_CHAR', `unknown escape \`\\${e ?? ''}\``, i, 2);
+          const map: Record<string, string> = {
+            n: '\n',
+            t: '\t',
+            r: '\r',
+            '\\': '\\',
+            '"': '"',
+            '0': '\0',
+          };
+          if (e === undefined || map[e] === undefined)
+            this.fail('UNEXPECTED_CHAR', `unknown escape \`\\${e ?? ''}\``, i, 2);
           out += map[e];
           i += 2;
         } else {
@@ -114,7 +172,8 @@ class Parser {
     if (c === '$' || c === '@') {
       let end = at + 1;
       while (end < s.length && isIdent(s[end]!)) end++;
-      if (c === '$' && (end === at + 1 || !isIdentStart(s[at + 1]!))) this.fail('UNEXPECTED_CHAR', 'expected a variable name after `$`', at, 1);
+      if (c === '$' && (end === at + 1 || !isIdentStart(s[at + 1]!)))
+        this.fail('UNEXPECTED_CHAR', 'expected a variable name after `$`', at, 1);
       this.#pos = end;
       this.#tok = { kind: c === '$' ? 'var' : 'map', text: s.slice(at, end), at, len: end - at };
       return;
@@ -162,11 +221,17 @@ class Parser {
   #unexpected(expected: string): never {
     const t = this.#tok;
     const got = t.kind === 'eof' ? 'end of input' : `\`${t.text}\``;
-    this.fail('UNEXPECTED_TOKEN', `syntax error: ${expected}, found ${got}`, t.at, Math.max(1, t.len));
+    this.fail(
+      'UNEXPECTED_TOKEN',
+      `syntax error: ${expected}, found ${got}`,
+      t.at,
+      Math.max(1, t.len),
+    );
   }
 
   #enter(at: number): void {
-    if (++this.#depth > MAX_DEPTH) this.fail('UNEXPECTED_TOKEN', `nesting deeper than ${MAX_DEPTH} levels`, at, 1);
+    if (++this.#depth > MAX_DEPTH)
+      this.fail('UNEXPECTED_TOKEN', `nesting deeper than ${MAX_DEPTH} levels`, at, 1);
   }
 
   /** Reads a probe specification as raw text (`tracepoint:vmm:*`, `interval:ms:100`, `BEGIN`). */
@@ -177,7 +242,8 @@ class Parser {
     let end = at;
     while (end < s.length && /[A-Za-z0-9_:*.+\-]/.test(s[end]!)) end++;
     if (end === at) {
-      if (at >= s.length) this.fail('UNEXPECTED_TOKEN', 'syntax error: expected a probe, found end of input', at, 1);
+      if (at >= s.length)
+        this.fail('UNEXPECTED_TOKEN', 'syntax error: expected a probe, found end of input', at, 1);
       this.fail('UNEXPECTED_TOKEN', `syntax error: expected a probe, found \`${s[at]}\``, at, 1);
     }
     this.#pos = end;
@@ -194,7 +260,8 @@ class Parser {
       blocks.push(this.#block());
       this.#skipSpace();
     }
-    if (blocks.length === 0) this.fail('UNEXPECTED_TOKEN', 'syntax error: the program has no probe', 0, 1);
+    if (blocks.length === 0)
+      this.fail('UNEXPECTED_TOKEN', 'syntax error: the program has no probe', 0, 1);
     return { blocks };
   }
 
@@ -246,7 +313,8 @@ class Parser {
         let otherwise: Stmt[] | undefined;
         if (this.#tok.kind === 'ident' && this.#tok.text === 'else') {
           this.advance();
-          if ((this.#tok as Token).kind === 'ident' && (this.#tok as Token).text === 'if') otherwise = [this.#stmt()];
+          if ((this.#tok as Token).kind === 'ident' && (this.#tok as Token).text === 'if')
+            otherwise = [this.#stmt()];
           else otherwise = this.#stmtBlock();
         }
         return { kind: 'if', cond, then, else: otherwise, at: t.at, len: this.#tok.at - t.at };
@@ -276,9 +344,15 @@ class Parser {
 
   #assign(target: Expr, op: AssignOp, value: Expr, at: number): Stmt {
     const len = value.at + value.len - at;
-    if (target.kind === 'map') return { kind: 'assign-map', target: target as MapRef, op, value, at, len };
+    if (target.kind === 'map')
+      return { kind: 'assign-map', target: target as MapRef, op, value, at, len };
     if (target.kind === 'var') return { kind: 'assign-var', name: target.name, op, value, at, len };
-    this.fail('UNEXPECTED_TOKEN', 'syntax error: only maps and variables can be assigned', target.at, target.len);
+    this.fail(
+      'UNEXPECTED_TOKEN',
+      'syntax error: only maps and variables can be assigned',
+      target.at,
+      target.len,
+    );
   }
 
   /** Continues parsing an expression whose first primary (with postfix) is already read. */
@@ -308,12 +382,35 @@ class Parser {
     const then = this.#expr(this.#inFilter);
     this.#expect(':');
     const otherwise = this.#expr(this.#inFilter);
-    return { kind: 'ternary', cond, then, else: otherwise, at: cond.at, len: otherwise.at + otherwise.len - cond.at };
+    return {
+      kind: 'ternary',
+      cond,
+      then,
+      else: otherwise,
+      at: cond.at,
+      len: otherwise.at + otherwise.len - cond.at,
+    };
   }
 
   static readonly PREC: Record<string, number> = {
-    '||': 1, '&&': 2, '|': 3, '^': 4, '&': 5, '==': 6, '!=': 6, '<': 7, '<=': 7, '>': 7, '>=': 7,
-    '<<': 8, '>>': 8, '+': 9, '-': 9, '*': 10, '/': 10, '%': 10,
+    '||': 1,
+    '&&': 2,
+    '|': 3,
+    '^': 4,
+    '&': 5,
+    '==': 6,
+    '!=': 6,
+    '<': 7,
+    '<=': 7,
+    '>': 7,
+    '>=': 7,
+    '<<': 8,
+    '>>': 8,
+    '+': 9,
+    '-': 9,
+    '*': 10,
+    '/': 10,
+    '%': 10,
   };
 
   #binaryFrom(left: Expr, minPrec: number): Expr {
@@ -333,7 +430,14 @@ class Parser {
           if (np === undefined || np <= prec || (n.text === '/' && this.#inFilter)) break;
           right = this.#binaryFrom(right, prec);
         }
-        left = { kind: 'binary', op: t.text as BinaryOp, left, right, at: left.at, len: right.at + right.len - left.at };
+        left = {
+          kind: 'binary',
+          op: t.text as BinaryOp,
+          left,
+          right,
+          at: left.at,
+          len: right.at + right.len - left.at,
+        };
       } finally {
         this.#depth--;
       }
@@ -347,7 +451,13 @@ class Parser {
       this.#enter(t.at);
       try {
         const operand = this.#unary();
-        return { kind: 'unary', op: t.text, operand, at: t.at, len: operand.at + operand.len - t.at };
+        return {
+          kind: 'unary',
+          op: t.text,
+          operand,
+          at: t.at,
+          len: operand.at + operand.len - t.at,
+        };
       } finally {
         this.#depth--;
       }

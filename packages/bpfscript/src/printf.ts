@@ -21,11 +21,20 @@ function conversions(format: string): (Conversion | { error: string })[] {
   CONVERSION.lastIndex = 0;
   for (let m = CONVERSION.exec(format); m !== null; m = CONVERSION.exec(format)) {
     if (m[5] === undefined) {
-      out.push({ error: `unknown conversion in \`${m[0]}\`: use %d %i %u %x %X %o %c %s %p or %%` });
+      out.push({
+        error: `unknown conversion in \`${m[0]}\`: use %d %i %u %x %X %o %c %s %p or %%`,
+      });
       continue;
     }
     if (m[5] === '%') continue;
-    out.push({ flags: m[1] ?? '', width: m[2] === undefined ? undefined : Number(m[2]), precision: m[3] === undefined ? undefined : Number(m[3]), conv: m[5], start: m.index, end: m.index + m[0].length });
+    out.push({
+      flags: m[1] ?? '',
+      width: m[2] === undefined ? undefined : Number(m[2]),
+      precision: m[3] === undefined ? undefined : Number(m[3]),
+      conv: m[5],
+      start: m.index,
+      end: m.index + m[0].length,
+    });
   }
   return out;
 }
@@ -37,14 +46,25 @@ function conversions(format: string): (Conversion | { error: string })[] {
  * @returns undefined when they match; otherwise a message and the index of the argument at fault
  * (undefined: the format itself).
  */
-export function checkFormat(format: string, args: readonly ValueType[]): { message: string; arg: number | undefined } | undefined {
+export function checkFormat(
+  format: string,
+  args: readonly ValueType[],
+): { message: string; arg: number | undefined } | undefined {
   const convs = conversions(format);
   for (const c of convs) if ('error' in c) return { message: c.error, arg: undefined };
-  if (convs.length !== args.length) return { message: `the format has ${convs.length} conversion${convs.length === 1 ? '' : 's'} but ${args.length} argument${args.length === 1 ? ' is' : 's are'} given`, arg: undefined };
+  if (convs.length !== args.length)
+    return {
+      message: `the format has ${convs.length} conversion${convs.length === 1 ? '' : 's'} but ${args.length} argument${args.length === 1 ? ' is' : 's are'} given`,
+      arg: undefined,
+    };
   for (let i = 0; i < args.length; i++) {
     const c = convs[i] as Conversion;
     const wantsString = c.conv === 's';
-    if (wantsString !== (args[i]!.t === 'str')) return { message: `\`%${c.conv}\` needs ${wantsString ? 'a string' : 'an integer'}, argument ${i + 1} is ${args[i]!.t === 'str' ? 'a string' : 'an integer'}`, arg: i };
+    if (wantsString !== (args[i]!.t === 'str'))
+      return {
+        message: `\`%${c.conv}\` needs ${wantsString ? 'a string' : 'an integer'}, argument ${i + 1} is ${args[i]!.t === 'str' ? 'a string' : 'an integer'}`,
+        arg: i,
+      };
   }
   return undefined;
 }
@@ -69,7 +89,11 @@ function pad(text: string, c: Conversion, numeric: boolean): string {
  * @param args - argument types (signedness decides `%d` of a u64 as in C: the bits as int64).
  * @returns the text.
  */
-export function formatPrintf(format: string, values: readonly (bigint | string)[], args: readonly ValueType[]): string {
+export function formatPrintf(
+  format: string,
+  values: readonly (bigint | string)[],
+  args: readonly ValueType[],
+): string {
   let out = '';
   let last = 0;
   let i = 0;
@@ -82,7 +106,14 @@ export function formatPrintf(format: string, values: readonly (bigint | string)[
       out += conv === '%' ? '%' : m[0];
       continue;
     }
-    const c: Conversion = { flags: m[1] ?? '', width: m[2] === undefined ? undefined : Number(m[2]), precision: m[3] === undefined ? undefined : Number(m[3]), conv, start: m.index, end: last };
+    const c: Conversion = {
+      flags: m[1] ?? '',
+      width: m[2] === undefined ? undefined : Number(m[2]),
+      precision: m[3] === undefined ? undefined : Number(m[3]),
+      conv,
+      start: m.index,
+      end: last,
+    };
     const v = values[i];
     void args[i];
     i++;
@@ -97,7 +128,9 @@ export function formatPrintf(format: string, values: readonly (bigint | string)[
       case 'd':
       case 'i': {
         const n = BigInt.asIntN(64, raw);
-        text = (n < 0n ? '-' : c.flags.includes('+') ? '+' : c.flags.includes(' ') ? ' ' : '') + (n < 0n ? -n : n).toString().padStart(c.precision ?? 0, '0');
+        text =
+          (n < 0n ? '-' : c.flags.includes('+') ? '+' : c.flags.includes(' ') ? ' ' : '') +
+          (n < 0n ? -n : n).toString().padStart(c.precision ?? 0, '0');
         break;
       }
       case 'u':
@@ -107,7 +140,14 @@ export function formatPrintf(format: string, values: readonly (bigint | string)[
       case 'X':
       case 'p': {
         const digits = raw.toString(16).padStart(c.precision ?? 0, '0');
-        text = (conv === 'p' ? '0x' : c.flags.includes('#') && raw !== 0n ? (conv === 'X' ? '0X' : '0x') : '') + (conv === 'X' ? digits.toUpperCase() : digits);
+        text =
+          (conv === 'p'
+            ? '0x'
+            : c.flags.includes('#') && raw !== 0n
+              ? conv === 'X'
+                ? '0X'
+                : '0x'
+              : '') + (conv === 'X' ? digits.toUpperCase() : digits);
         break;
       }
       case 'o':

@@ -5,7 +5,15 @@
 import type { EventDefinition, FieldLayout } from '@axebpf/tracepoint';
 
 /** Kinds of probes. */
-export type ProbeKind = 'tracepoint' | 'hprobe' | 'hretprobe' | 'kprobe' | 'kretprobe' | 'interval' | 'begin' | 'end';
+export type ProbeKind =
+  | 'tracepoint'
+  | 'hprobe'
+  | 'hretprobe'
+  | 'kprobe'
+  | 'kretprobe'
+  | 'interval'
+  | 'begin'
+  | 'end';
 
 /** A probe after wildcard expansion: one program is compiled per resolved probe. */
 export interface ResolvedProbe {
@@ -34,7 +42,15 @@ export const HPROBE_CTX = { size: 272, x0: 0, pc: 256 } as const;
  * The guest kprobe context (`GUEST_KPROBE_CONTEXT` of the facade, `trace-context` layout): probe
  * address at 24, return value at 40, VM id (u32) at 16, vCPU id (u32) at 20, x0..x7 from 64.
  */
-export const GUEST_CTX = { size: 128, vmId: 16, vcpuId: 20, gva: 24, retval: 40, durationNs: 48, x0: 64 } as const;
+export const GUEST_CTX = {
+  size: 128,
+  vmId: 16,
+  vcpuId: 20,
+  gva: 24,
+  retval: 40,
+  durationNs: 48,
+  x0: 64,
+} as const;
 
 /** Context size of BEGIN, END and interval programs (they read nothing from it). */
 export const EMPTY_CTX_SIZE = 8;
@@ -47,7 +63,13 @@ export type ProbeSpec =
   | { kind: 'interval'; periodNs: bigint }
   | { kind: 'begin' | 'end' };
 
-const UNIT_NS: Record<string, bigint> = { s: 1_000_000_000n, ms: 1_000_000n, us: 1_000n, ns: 1n, hz: 0n };
+const UNIT_NS: Record<string, bigint> = {
+  s: 1_000_000_000n,
+  ms: 1_000_000n,
+  us: 1_000n,
+  ns: 1n,
+  hz: 0n,
+};
 
 /**
  * Parses a probe's text.
@@ -63,12 +85,14 @@ export function parseProbe(text: string): ProbeSpec | string {
   switch (type) {
     case 'tracepoint':
     case 't': {
-      if (rest.length !== 2 || !/^[A-Za-z_][\w]*$/.test(rest[0]!) || !/^[\w*]+$/.test(rest[1]!)) return 'a tracepoint is written `tracepoint:<system>:<name>` (`*` allowed in the name)';
+      if (rest.length !== 2 || !/^[A-Za-z_][\w]*$/.test(rest[0]!) || !/^[\w*]+$/.test(rest[1]!))
+        return 'a tracepoint is written `tracepoint:<system>:<name>` (`*` allowed in the name)';
       return { kind: 'tracepoint', system: rest[0]!, pattern: rest[1]! };
     }
     case 'hprobe':
     case 'hretprobe':
-      if (rest.length !== 1 || !/^([A-Za-z_.$][\w.$]*|0x[0-9a-fA-F]+)$/.test(rest[0]!)) return `an ${type} is written \`${type}:<function>\``;
+      if (rest.length !== 1 || !/^([A-Za-z_.$][\w.$]*|0x[0-9a-fA-F]+)$/.test(rest[0]!))
+        return `an ${type} is written \`${type}:<function>\``;
       return { kind: type, symbol: rest[0]! };
     case 'kprobe':
     case 'kretprobe':
@@ -76,12 +100,18 @@ export function parseProbe(text: string): ProbeSpec | string {
     case 'kr': {
       const kind = type === 'k' || type === 'kprobe' ? 'kprobe' : 'kretprobe';
       const vm = /^vm(\d+)$/.exec(rest[0] ?? '');
-      if (rest.length !== 2 || vm === null || !/^([A-Za-z_.$][\w.$]*(\+(0x[0-9a-fA-F]+|\d+))?|0x[0-9a-fA-F]+)$/.test(rest[1]!)) return `a guest ${kind} is written \`${kind}:vm<id>:<function>\``;
+      if (
+        rest.length !== 2 ||
+        vm === null ||
+        !/^([A-Za-z_.$][\w.$]*(\+(0x[0-9a-fA-F]+|\d+))?|0x[0-9a-fA-F]+)$/.test(rest[1]!)
+      )
+        return `a guest ${kind} is written \`${kind}:vm<id>:<function>\``;
       return { kind, vm: Number(vm[1]), symbol: rest[1]! };
     }
     case 'interval':
     case 'i': {
-      if (rest.length !== 2 || !(rest[0]! in UNIT_NS) || !/^[1-9]\d{0,9}$/.test(rest[1]!)) return 'an interval is written `interval:<s|ms|us|hz>:<count>`';
+      if (rest.length !== 2 || !(rest[0]! in UNIT_NS) || !/^[1-9]\d{0,9}$/.test(rest[1]!))
+        return 'an interval is written `interval:<s|ms|us|hz>:<count>`';
       const n = BigInt(rest[1]!);
       const periodNs = rest[0] === 'hz' ? 1_000_000_000n / n : UNIT_NS[rest[0]!]! * n;
       if (periodNs <= 0n) return 'the interval is shorter than a nanosecond';
@@ -110,24 +140,55 @@ export function globMatch(pattern: string, name: string): boolean {
  * @param events - the known tracepoint definitions.
  * @returns resolved probes (empty when a wildcard matches nothing).
  */
-export function resolveProbe(spec: ProbeSpec, text: string, events: ReadonlyMap<string, EventDefinition>): ResolvedProbe[] {
+export function resolveProbe(
+  spec: ProbeSpec,
+  text: string,
+  events: ReadonlyMap<string, EventDefinition>,
+): ResolvedProbe[] {
   switch (spec.kind) {
     case 'tracepoint': {
       const out: ResolvedProbe[] = [];
       for (const [name, event] of events) {
         if (event.system !== spec.system || !globMatch(spec.pattern, event.name)) continue;
-        out.push({ kind: 'tracepoint', name: `tracepoint:${name}`, target: name, event, contextSize: event.fixedSize });
+        out.push({
+          kind: 'tracepoint',
+          name: `tracepoint:${name}`,
+          target: name,
+          event,
+          contextSize: event.fixedSize,
+        });
       }
       return out;
     }
     case 'hprobe':
     case 'hretprobe':
-      return [{ kind: spec.kind, name: `${spec.kind}:${spec.symbol}`, target: spec.symbol, contextSize: HPROBE_CTX.size }];
+      return [
+        {
+          kind: spec.kind,
+          name: `${spec.kind}:${spec.symbol}`,
+          target: spec.symbol,
+          contextSize: HPROBE_CTX.size,
+        },
+      ];
     case 'kprobe':
     case 'kretprobe':
-      return [{ kind: spec.kind, name: `${spec.kind}:vm${spec.vm}:${spec.symbol}`, target: `vm${spec.vm}:${spec.symbol}`, contextSize: GUEST_CTX.size }];
+      return [
+        {
+          kind: spec.kind,
+          name: `${spec.kind}:vm${spec.vm}:${spec.symbol}`,
+          target: `vm${spec.vm}:${spec.symbol}`,
+          contextSize: GUEST_CTX.size,
+        },
+      ];
     case 'interval':
-      return [{ kind: 'interval', name: text, target: String(spec.periodNs), contextSize: EMPTY_CTX_SIZE }];
+      return [
+        {
+          kind: 'interval',
+          name: text,
+          target: String(spec.periodNs),
+          contextSize: EMPTY_CTX_SIZE,
+        },
+      ];
     case 'begin':
       return [{ kind: 'begin', name: 'BEGIN', target: '', contextSize: EMPTY_CTX_SIZE }];
     case 'end':
@@ -142,5 +203,8 @@ export function resolveProbe(spec: ProbeSpec, text: string, events: ReadonlyMap<
  * @returns the layout, or undefined.
  */
 export function fieldOf(probe: ResolvedProbe, name: string): FieldLayout | undefined {
-  return probe.event?.fields.find((f) => f.name === name) ?? probe.event?.allFields.find((f) => f.name === name);
+  return (
+    probe.event?.fields.find((f) => f.name === name) ??
+    probe.event?.allFields.find((f) => f.name === name)
+  );
 }

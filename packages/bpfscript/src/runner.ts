@@ -42,9 +42,20 @@ export interface ScriptHost {
   readonly platform: { timeNs(): bigint };
   /** The `runtime` feature. */
   readonly ebpf: {
-    createMap(name: string, attr: { mapType: number; keySize: number; valueSize: number; maxEntries: number }): number;
+    createMap(
+      name: string,
+      attr: { mapType: number; keySize: number; valueSize: number; maxEntries: number },
+    ): number;
     map(name: string): unknown;
-    load(name: string, source: Uint8Array, options?: { contextSize?: number; engine?: 'interpreter' | 'wasm' | 'auto'; description?: string }): { fd: number };
+    load(
+      name: string,
+      source: Uint8Array,
+      options?: {
+        contextSize?: number;
+        engine?: 'interpreter' | 'wasm' | 'auto';
+        description?: string;
+      },
+    ): { fd: number };
     unload(name: string): boolean;
     run(name: string, ctx?: Uint8Array): unknown;
     attach(program: string, tracepoint: string): void;
@@ -54,12 +65,23 @@ export interface ScriptHost {
     maps?(): readonly { name: string }[];
   };
   /** The `tracepoints` feature (for tracepoint probes). */
-  readonly tracepoints?: { enable(name: string): void; disable(name: string): void; isEnabled(name: string): boolean };
+  readonly tracepoints?: {
+    enable(name: string): void;
+    disable(name: string): void;
+    isEnabled(name: string): boolean;
+  };
   /** The `hprobe` feature (for hprobe / hretprobe). */
-  readonly hprobe?: { attach(target: string, program: string, options?: { ret?: boolean }): bigint; detach(target: string): number };
+  readonly hprobe?: {
+    attach(target: string, program: string, options?: { ret?: boolean }): bigint;
+    detach(target: string): number;
+  };
   /** The `guest-kprobe` feature (for kprobe / kretprobe). */
   readonly guestKprobes?: {
-    attach(target: string, program: string, options?: { mode?: 'Stage2Fault' | 'BrkInject'; ret?: boolean }): unknown;
+    attach(
+      target: string,
+      program: string,
+      options?: { mode?: 'Stage2Fault' | 'BrkInject'; ret?: boolean },
+    ): unknown;
     detach(target: string): unknown;
   };
 }
@@ -121,7 +143,9 @@ export class ScriptRunner {
     this.#options = options;
     if (options.name !== undefined) this.prefix = options.name;
     else {
-      const taken = new Set([...host.ebpf.programs(), ...(host.ebpf.maps?.() ?? [])].map((p) => p.name.split(':')[0]));
+      const taken = new Set(
+        [...host.ebpf.programs(), ...(host.ebpf.maps?.() ?? [])].map((p) => p.name.split(':')[0]),
+      );
       let n = 1;
       while (taken.has(`bt${n}`)) n++;
       this.prefix = `bt${n}`;
@@ -146,7 +170,14 @@ export class ScriptRunner {
 
   #fail(probe: CompiledProbe, message: string, cause: unknown): never {
     const s = this.script;
-    throw new ScriptError({ code: 'ATTACH_FAILED', message, span: spanAt(s.source, probe.at, probe.len), source: s.source, file: s.file, cause });
+    throw new ScriptError({
+      code: 'ATTACH_FAILED',
+      message,
+      span: spanAt(s.source, probe.at, probe.len),
+      source: s.source,
+      file: s.file,
+      cause,
+    });
   }
 
   #mapName(spec: MapSpec): string {
@@ -164,7 +195,17 @@ export class ScriptRunner {
     const { ebpf } = this.#host;
     try {
       const fds = this.script.maps.map((m) =>
-        ebpf.createMap(this.#mapName(m), m.kind === 'ringbuf' ? { mapType: BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 0, maxEntries: m.maxEntries } : { mapType: BPF_MAP_TYPE_HASH, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries }),
+        ebpf.createMap(
+          this.#mapName(m),
+          m.kind === 'ringbuf'
+            ? { mapType: BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 0, maxEntries: m.maxEntries }
+            : {
+                mapType: BPF_MAP_TYPE_HASH,
+                keySize: m.keySize,
+                valueSize: m.valueSize,
+                maxEntries: m.maxEntries,
+              },
+        ),
       );
       const ringSpec = this.script.maps.find((m) => m.kind === 'ringbuf');
       if (ringSpec !== undefined) {
@@ -177,9 +218,17 @@ export class ScriptRunner {
         const view = new DataView(code.buffer);
         for (const r of probe.mapRelocations) view.setInt32(r.slot * 8 + 4, fds[r.map]!, true);
         try {
-          ebpf.load(name, code, { contextSize: probe.contextSize, engine: this.#options.engine ?? 'auto', description: `bpfscript ${probe.name}` });
+          ebpf.load(name, code, {
+            contextSize: probe.contextSize,
+            engine: this.#options.engine ?? 'auto',
+            description: `bpfscript ${probe.name}`,
+          });
         } catch (e) {
-          this.#fail(probe, `cannot load the program of \`${probe.name}\`: ${(e as Error).message}`, e);
+          this.#fail(
+            probe,
+            `cannot load the program of \`${probe.name}\`: ${(e as Error).message}`,
+            e,
+          );
         }
         this.#programs.push(name);
         this.#attach(probe, name);
@@ -190,7 +239,12 @@ export class ScriptRunner {
     }
     const now = this.#host.platform.timeNs();
     this.script.probes.forEach((p, i) => {
-      if (p.kind === 'interval') this.#intervals.push({ program: `${this.prefix}:${i}`, period: BigInt(p.target), next: now + BigInt(p.target) });
+      if (p.kind === 'interval')
+        this.#intervals.push({
+          program: `${this.prefix}:${i}`,
+          period: BigInt(p.target),
+          next: now + BigInt(p.target),
+        });
     });
     this.#runKind('begin');
   }
@@ -198,7 +252,8 @@ export class ScriptRunner {
   #attach(probe: CompiledProbe, name: string): void {
     const host = this.#host;
     const need = <T>(feature: T | undefined, what: string): T => {
-      if (feature === undefined) this.#fail(probe, `\`${probe.name}\` needs the runtime's ${what} feature`, undefined);
+      if (feature === undefined)
+        this.#fail(probe, `\`${probe.name}\` needs the runtime's ${what} feature`, undefined);
       return feature;
     };
     try {
@@ -223,7 +278,10 @@ export class ScriptRunner {
         case 'kprobe':
         case 'kretprobe': {
           const gk = need(host.guestKprobes, 'guest-kprobe');
-          gk.attach(probe.target, name, { mode: this.#options.guestKprobeMode ?? 'BrkInject', ret: probe.kind === 'kretprobe' });
+          gk.attach(probe.target, name, {
+            mode: this.#options.guestKprobeMode ?? 'BrkInject',
+            ret: probe.kind === 'kretprobe',
+          });
           this.#undo.push(() => gk.detach(probe.target));
           return;
         }
@@ -249,7 +307,8 @@ export class ScriptRunner {
   advance(nowNs: bigint = this.#host.platform.timeNs()): void {
     for (;;) {
       let due: { program: string; period: bigint; next: bigint } | undefined;
-      for (const iv of this.#intervals) if (iv.next <= nowNs && (due === undefined || iv.next < due.next)) due = iv;
+      for (const iv of this.#intervals)
+        if (iv.next <= nowNs && (due === undefined || iv.next < due.next)) due = iv;
       if (due === undefined || this.#exited) return;
       due.next += due.period;
       this.#host.ebpf.run(due.program, EMPTY_CTX);
@@ -344,7 +403,9 @@ export class ScriptRunner {
    * @returns the text.
    */
   printMaps(): string {
-    return this.script.maps.map((m) => (m.kind === 'ringbuf' ? '' : formatMap(m, this.#entries(m)))).join('');
+    return this.script.maps
+      .map((m) => (m.kind === 'ringbuf' ? '' : formatMap(m, this.#entries(m))))
+      .join('');
   }
 
   /**

@@ -11,7 +11,16 @@ export const STRING_SIZE = 64;
 export type ValueType = { readonly t: 'int'; readonly signed: boolean } | { readonly t: 'str' };
 
 /** What a map holds per key. */
-export type MapValueKind = 'int' | 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats' | 'hist' | 'lhist';
+export type MapValueKind =
+  | 'int'
+  | 'count'
+  | 'sum'
+  | 'min'
+  | 'max'
+  | 'avg'
+  | 'stats'
+  | 'hist'
+  | 'lhist';
 
 /** A map of the script (`@name`), or the internal event ring (`kind: 'ringbuf'`). */
 export interface MapSpec {

@@ -8,7 +8,10 @@ import type { EventDefinition } from '@axebpf/tracepoint';
 import { compile, ScriptError } from '../src/index.js';
 import type { ScriptErrorCode } from '../src/index.js';
 
-function failure(source: string, tracepoints: Iterable<EventDefinition> = VMM_EVENT_LIST): ScriptError {
+function failure(
+  source: string,
+  tracepoints: Iterable<EventDefinition> = VMM_EVENT_LIST,
+): ScriptError {
   try {
     compile(source, { tracepoints });
   } catch (e) {
@@ -45,12 +48,23 @@ describe('ScriptError positions', () => {
     const e = failure(source);
     expect(e.code).toBe(code);
     expect([e.line, e.column]).toEqual([line, column]);
-    expect(source.split('\n')[line - 1]!.slice(column - 1).startsWith(text)).toBe(true);
+    expect(
+      source
+        .split('\n')
+        [line - 1]!.slice(column - 1)
+        .startsWith(text),
+    ).toBe(true);
   });
 
   it('renders the location, the line and a caret under the span as bpftrace', () => {
     const e = failure(`${TP} { @x = foo; }`);
-    expect(e.format()).toBe(['stdin:1:37-40: ERROR: unknown identifier `foo`', `${TP} { @x = foo; }`, `${' '.repeat(36)}^~~`].join('\n'));
+    expect(e.format()).toBe(
+      [
+        'stdin:1:37-40: ERROR: unknown identifier `foo`',
+        `${TP} { @x = foo; }`,
+        `${' '.repeat(36)}^~~`,
+      ].join('\n'),
+    );
   });
 
   it('names the file and the line of a multi-line program', () => {
@@ -60,24 +74,37 @@ describe('ScriptError positions', () => {
     } catch (x) {
       e = x as ScriptError;
     }
-    expect(e?.format().split('\n')[0]).toBe('vm.bt:2:18-21: ERROR: `%d` needs an integer, argument 1 is a string');
+    expect(e?.format().split('\n')[0]).toBe(
+      'vm.bt:2:18-21: ERROR: `%d` needs an integer, argument 1 is a string',
+    );
     expect(e?.format().split('\n')[2]).toBe(`${' '.repeat(17)}^~~`);
   });
 
   it('reports a program that needs more than 512 bytes of stack at the statement', () => {
-    const e = failure(`${TP} { $a = comm; $b = comm; $c = comm; printf("%s %s %s %s %s %s %s\\n", comm, comm, comm, comm, comm, comm, comm); }`);
+    const e = failure(
+      `${TP} { $a = comm; $b = comm; $c = comm; printf("%s %s %s %s %s %s %s\\n", comm, comm, comm, comm, comm, comm, comm); }`,
+    );
     expect(e.code).toBe('STACK_LIMIT');
     expect(e.column).toBe(TP.length + 37); // the printf
   });
 
   it('explains a verifier rejection at the source expression that caused it', () => {
     // a format whose record is shorter than its field: the read of args.late is out of bounds
-    const ev = defineEvent({ system: 'test', name: 'short', fields: [['a', 'u32'], ['late', 'u64']] });
+    const ev = defineEvent({
+      system: 'test',
+      name: 'short',
+      fields: [
+        ['a', 'u32'],
+        ['late', 'u64'],
+      ],
+    });
     const broken = { ...ev, fullName: ev.fullName, fixedSize: 12 } as EventDefinition;
     const source = 'tracepoint:test:short { @x = args.a; @y = args.late; }';
     const e = failure(source, [broken]);
     expect(e.code).toBe('VERIFIER_REJECTED');
     expect(source.slice(e.offset, e.offset + e.length)).toBe('args.late');
-    expect(['OUT_OF_BOUNDS', 'CONTEXT_ACCESS', 'INVALID_MEMORY_ACCESS']).toContain((e.cause as { code?: string }).code);
+    expect(['OUT_OF_BOUNDS', 'CONTEXT_ACCESS', 'INVALID_MEMORY_ACCESS']).toContain(
+      (e.cause as { code?: string }).code,
+    );
   });
 });

@@ -14,7 +14,19 @@ import { defineEvent } from '@axebpf/tracepoint';
 import { compile, ScriptError, ScriptRunner } from '../src/index.js';
 
 const SCALE = Number(process.env['FUZZ_RUNS'] ?? '1');
-const EV = defineEvent({ system: 'vmm', name: 'vcpu_run_exit', fields: [['vm_id', 'u32'], ['vcpu_id', 'u32'], ['exit_reason', 'u32'], ['pc', 'u64'], ['guest_ns', 'u64'], ['delta', 's32'], ['dev', 'char[16]']] } as const);
+const EV = defineEvent({
+  system: 'vmm',
+  name: 'vcpu_run_exit',
+  fields: [
+    ['vm_id', 'u32'],
+    ['vcpu_id', 'u32'],
+    ['exit_reason', 'u32'],
+    ['pc', 'u64'],
+    ['guest_ns', 'u64'],
+    ['delta', 's32'],
+    ['dev', 'char[16]'],
+  ],
+} as const);
 const EVENTS = [EV];
 
 /** Compiles; returns the error when it is a well-formed ScriptError, rethrows anything else. */
@@ -34,25 +46,120 @@ function compileOrError(source: string): ScriptError | undefined {
 }
 
 const TOKENS = [
-  'tracepoint:vmm:vcpu_run_exit', 'tracepoint:vmm:*', 'hprobe:handle_hvc', 'hretprobe:f', 'kprobe:vm1:f', 'kretprobe:vm2:g', 'interval:ms:5', 'BEGIN', 'END',
-  '{', '}', '(', ')', '[', ']', '/', ';', ',', '=', '==', '!=', '<', '>', '<=', '>=', '+', '-', '*', '%', '&', '|', '^', '!', '~', '&&', '||', '<<', '>>', '?', ':', '+=', '++', '.',
-  'if', 'else', 'args', 'args.vm_id', 'args.guest_ns', 'args.dev', 'args.nope', '$x', '$y', '@', '@m', '@h', 'count()', 'sum', 'hist', 'lhist', 'printf', 'print', 'clear', 'delete', 'exit',
-  'comm', 'probe', 'nsecs', 'vm', 'retval', 'arg0', 'arg9', 'pc', '0', '1', '42', '0xff', '18446744073709551616', '"s"', '"%d\\n"', '"%s"', '"', '#', '\n', '/*', '*/', '//',
+  'tracepoint:vmm:vcpu_run_exit',
+  'tracepoint:vmm:*',
+  'hprobe:handle_hvc',
+  'hretprobe:f',
+  'kprobe:vm1:f',
+  'kretprobe:vm2:g',
+  'interval:ms:5',
+  'BEGIN',
+  'END',
+  '{',
+  '}',
+  '(',
+  ')',
+  '[',
+  ']',
+  '/',
+  ';',
+  ',',
+  '=',
+  '==',
+  '!=',
+  '<',
+  '>',
+  '<=',
+  '>=',
+  '+',
+  '-',
+  '*',
+  '%',
+  '&',
+  '|',
+  '^',
+  '!',
+  '~',
+  '&&',
+  '||',
+  '<<',
+  '>>',
+  '?',
+  ':',
+  '+=',
+  '++',
+  '.',
+  'if',
+  'else',
+  'args',
+  'args.vm_id',
+  'args.guest_ns',
+  'args.dev',
+  'args.nope',
+  '$x',
+  '$y',
+  '@',
+  '@m',
+  '@h',
+  'count()',
+  'sum',
+  'hist',
+  'lhist',
+  'printf',
+  'print',
+  'clear',
+  'delete',
+  'exit',
+  'comm',
+  'probe',
+  'nsecs',
+  'vm',
+  'retval',
+  'arg0',
+  'arg9',
+  'pc',
+  '0',
+  '1',
+  '42',
+  '0xff',
+  '18446744073709551616',
+  '"s"',
+  '"%d\\n"',
+  '"%s"',
+  '"',
+  '#',
+  '\n',
+  '/*',
+  '*/',
+  '//',
 ];
 
 describe('fuzz: the compiler never crashes', () => {
   it('gives only positioned ScriptErrors for random text', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 80 }), (s) => void compileOrError(s)), { numRuns: 300 * SCALE });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), (s) => void compileOrError(s)),
+      { numRuns: 300 * SCALE },
+    );
   });
 
   it('gives only positioned ScriptErrors for random token streams', () => {
-    const stream = fc.array(fc.constantFrom(...TOKENS), { minLength: 1, maxLength: 40 }).map((t) => t.join(' '));
-    fc.assert(fc.property(stream, (s) => void compileOrError(s)), { numRuns: 600 * SCALE });
+    const stream = fc
+      .array(fc.constantFrom(...TOKENS), { minLength: 1, maxLength: 40 })
+      .map((t) => t.join(' '));
+    fc.assert(
+      fc.property(stream, (s) => void compileOrError(s)),
+      { numRuns: 600 * SCALE },
+    );
   });
 
   it('gives only positioned ScriptErrors for token streams inside a probe body', () => {
-    const body = fc.array(fc.constantFrom(...TOKENS.slice(9)), { maxLength: 30 }).map((t) => `tracepoint:vmm:vcpu_run_exit { ${t.join(' ')} }`);
-    fc.assert(fc.property(body, (s) => void compileOrError(s)), { numRuns: 600 * SCALE });
+    const body = fc
+      .array(fc.constantFrom(...TOKENS.slice(9)), { maxLength: 30 })
+      .map((t) => `tracepoint:vmm:vcpu_run_exit { ${t.join(' ')} }`);
+    fc.assert(
+      fc.property(body, (s) => void compileOrError(s)),
+      { numRuns: 600 * SCALE },
+    );
   });
 
   it('survives deep nesting with a positioned error', () => {
@@ -63,8 +170,45 @@ describe('fuzz: the compiler never crashes', () => {
 
 // ---- random valid programs
 
-const INT_ATOMS = ['args.vm_id', 'args.vcpu_id', 'args.exit_reason', 'args.guest_ns', 'args.delta', 'args.pc', 'vm', 'vcpu', 'pcpu', '0', '1', '3', '7', '1000', '-5', '0x7fffffff', '0x123456789'];
-const BIN = ['+', '-', '*', '/', '%', '&', '|', '^', '<<', '>>', '==', '!=', '<', '<=', '>', '>=', '&&', '||'];
+const INT_ATOMS = [
+  'args.vm_id',
+  'args.vcpu_id',
+  'args.exit_reason',
+  'args.guest_ns',
+  'args.delta',
+  'args.pc',
+  'vm',
+  'vcpu',
+  'pcpu',
+  '0',
+  '1',
+  '3',
+  '7',
+  '1000',
+  '-5',
+  '0x7fffffff',
+  '0x123456789',
+];
+const BIN = [
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '&',
+  '|',
+  '^',
+  '<<',
+  '>>',
+  '==',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  '&&',
+  '||',
+];
 
 function intExpr(vars: readonly string[]): fc.Arbitrary<string> {
   const atom = fc.constantFrom(...INT_ATOMS, ...vars);
@@ -72,7 +216,9 @@ function intExpr(vars: readonly string[]): fc.Arbitrary<string> {
     e: fc.oneof(
       { depthSize: 'small', withCrossShrink: true },
       atom,
-      fc.tuple(tie('e'), fc.constantFrom(...BIN), tie('e')).map(([a, op, b]) => `(${a} ${op} ${b})`),
+      fc
+        .tuple(tie('e'), fc.constantFrom(...BIN), tie('e'))
+        .map(([a, op, b]) => `(${a} ${op} ${b})`),
       fc.tuple(fc.constantFrom('-', '!', '~'), tie('e')).map(([op, a]) => `${op}(${a})`),
       fc.tuple(tie('e'), tie('e'), tie('e')).map(([c, a, b]) => `(${c} ? ${a} : ${b})`),
     ),
@@ -81,28 +227,57 @@ function intExpr(vars: readonly string[]): fc.Arbitrary<string> {
 
 const strExpr = fc.constantFrom('comm', 'probe', 'args.dev', '"lit"', '"a longer literal string"');
 
-const AGGS = ['count()', 'sum(E)', 'min(E)', 'max(E)', 'avg(E)', 'stats(E)', 'hist(E)', 'lhist(E, 0, 100, 10)'];
+const AGGS = [
+  'count()',
+  'sum(E)',
+  'min(E)',
+  'max(E)',
+  'avg(E)',
+  'stats(E)',
+  'hist(E)',
+  'lhist(E, 0, 100, 10)',
+];
 
 const statement: fc.Arbitrary<string> = fc.letrec<{ s: string }>((tie) => ({
   s: fc.oneof(
     { depthSize: 'small' },
-    fc.tuple(fc.integer({ min: 0, max: AGGS.length - 1 }), fc.array(intExpr([]), { maxLength: 2 }), intExpr([])).map(([k, keys, e]) => `@a${k}_${keys.length}${keys.length ? `[${keys.join(', ')}]` : ''} = ${AGGS[k]!.replace('E', e)};`),
+    fc
+      .tuple(
+        fc.integer({ min: 0, max: AGGS.length - 1 }),
+        fc.array(intExpr([]), { maxLength: 2 }),
+        intExpr([]),
+      )
+      .map(
+        ([k, keys, e]) =>
+          `@a${k}_${keys.length}${keys.length ? `[${keys.join(', ')}]` : ''} = ${AGGS[k]!.replace('E', e)};`,
+      ),
     fc.tuple(strExpr, intExpr([])).map(([s, e]) => `@s[${s}, ${e}] = count();`),
     fc.tuple(intExpr([]), intExpr([])).map(([k, e]) => `@v[${k}] = ${e}; @v[${k}] += 1;`),
     fc.tuple(intExpr([]), intExpr([])).map(([a, b]) => `$x = ${a}; $x = $x + ${b}; @x = $x;`),
     fc.tuple(strExpr, strExpr).map(([a, b]) => `$s = ${a}; if ($s == ${b}) { @eq = count(); }`),
     fc.tuple(intExpr([]), strExpr).map(([a, s]) => `printf("%d %x %s|", ${a}, ${a}, ${s});`),
-    fc.tuple(intExpr([]), tie('s'), tie('s')).map(([c, a, b]) => `if (${c}) { ${a} } else { ${b} }`),
+    fc
+      .tuple(intExpr([]), tie('s'), tie('s'))
+      .map(([c, a, b]) => `if (${c}) { ${a} } else { ${b} }`),
   ),
 })).s;
 
 const validProgram = fc
-  .tuple(fc.option(intExpr([]), { nil: undefined }), fc.array(statement, { minLength: 1, maxLength: 4 }))
-  .map(([filter, body]) => `tracepoint:vmm:vcpu_run_exit ${filter === undefined ? '' : `/${filter}/ `}{ ${body.join(' ')} }`);
+  .tuple(
+    fc.option(intExpr([]), { nil: undefined }),
+    fc.array(statement, { minLength: 1, maxLength: 4 }),
+  )
+  .map(
+    ([filter, body]) =>
+      `tracepoint:vmm:vcpu_run_exit ${filter === undefined ? '' : `/${filter}/ `}{ ${body.join(' ')} }`,
+  );
 
 function runOn(engine: 'interpreter' | 'wasm', source: string): string {
   const platform = new MockPlatform();
-  const rt = createRuntime({ features: [symbols(), tracepoints(), ebpfRuntime({ engine })] as const, platform });
+  const rt = createRuntime({
+    features: [symbols(), tracepoints(), ebpfRuntime({ engine })] as const,
+    platform,
+  });
   const tp = rt.tracepoints.register(EV);
   const runner = new ScriptRunner(rt, compile(source, { tracepoints: EVENTS }), { engine });
   runner.start();
@@ -126,7 +301,8 @@ describe('fuzz: random valid programs', () => {
     fc.assert(
       fc.property(validProgram, (source) => {
         const e = compileOrError(source);
-        if (e !== undefined) expect(e.code, `${e.code}: ${e.message}\n${source}`).toBe('STACK_LIMIT');
+        if (e !== undefined)
+          expect(e.code, `${e.code}: ${e.message}\n${source}`).toBe('STACK_LIMIT');
         else compiled++;
       }),
       { numRuns },

@@ -11,14 +11,32 @@ import { precompiled } from 'axebpf/precompiled';
 import { ebpfRuntime } from 'axebpf/runtime';
 import { symbols } from 'axebpf/symbols';
 import { tracepoints } from 'axebpf/tracepoints';
-import { BUNDLED_VMS, bundledConfig, bundledImage, GuestProbeManager, parseVmConfig, PROBE_VMS, Vmm } from '@axebpf/axvisor-vmm';
+import {
+  BUNDLED_VMS,
+  bundledConfig,
+  bundledImage,
+  GuestProbeManager,
+  parseVmConfig,
+  PROBE_VMS,
+  Vmm,
+} from '@axebpf/axvisor-vmm';
 import { formatNmText, symbolsFromElf } from '@axebpf/ksym';
 import type { EventDefinition } from '@axebpf/tracepoint';
 import { compile, ScriptRunner } from '../src/index.js';
 import type { ScriptRunnerOptions } from '../src/index.js';
 
 function makeRuntime(platform: Platform, engine: 'interpreter' | 'wasm') {
-  return createRuntime({ features: [symbols(), tracepoints(), ebpfRuntime({ engine }), precompiled(), hprobe(), guestKprobe()] as const, platform });
+  return createRuntime({
+    features: [
+      symbols(),
+      tracepoints(),
+      ebpfRuntime({ engine }),
+      precompiled(),
+      hprobe(),
+      guestKprobe(),
+    ] as const,
+    platform,
+  });
 }
 
 /** The runtime type of a test session. */
@@ -29,7 +47,10 @@ export class TestSession {
   readonly vmm: Vmm;
   readonly rt: TestRuntime;
 
-  constructor(engine: 'interpreter' | 'wasm', vmNames: readonly string[] = [...BUNDLED_VMS, ...PROBE_VMS]) {
+  constructor(
+    engine: 'interpreter' | 'wasm',
+    vmNames: readonly string[] = [...BUNDLED_VMS, ...PROBE_VMS],
+  ) {
     const platform: Platform = {
       timeNs: () => this.vmm.platform.timeNs(),
       cpuId: () => this.vmm.platform.cpuId(),
@@ -43,13 +64,17 @@ export class TestSession {
     this.vmm = new Vmm({ tracepoints: this.rt.tracepoints });
     this.rt.guestKprobes.bind(new GuestProbeManager(this.vmm));
     const hyp = this.vmm.hypImage;
-    if (hyp !== undefined && hyp.kallsyms.some((b) => b !== 0)) this.rt.symbols.load('axvisor', hyp.kallsyms);
+    if (hyp !== undefined && hyp.kallsyms.some((b) => b !== 0))
+      this.rt.symbols.load('axvisor', hyp.kallsyms);
     if (hyp !== undefined) this.rt.hprobe.install(this.vmm.hprobeHost());
     for (const name of vmNames) {
       const config = parseVmConfig(bundledConfig(name), `${name}.toml`);
       const image = bundledImage(config.kernelPath);
       const vm = this.vmm.createVm(config, image);
-      this.rt.symbols.load(`vm${vm.id}`, formatNmText(symbolsFromElf(image).filter((s) => !s.name.startsWith('$'))));
+      this.rt.symbols.load(
+        `vm${vm.id}`,
+        formatNmText(symbolsFromElf(image).filter((s) => !s.name.startsWith('$'))),
+      );
     }
   }
 
@@ -65,7 +90,11 @@ export class TestSession {
 
   /** Compiles and starts a script. */
   script(source: string, options: ScriptRunnerOptions = {}): ScriptRunner {
-    const runner = new ScriptRunner(this.rt, compile(source, { tracepoints: this.events() }), options);
+    const runner = new ScriptRunner(
+      this.rt,
+      compile(source, { tracepoints: this.events() }),
+      options,
+    );
     runner.start();
     return runner;
   }
@@ -84,12 +113,19 @@ export class TestSession {
 }
 
 /** vmexit_stats's rows: key {u32 vm, u32 reason} → {count, total, min, max}. */
-export function vmexitStats(rt: TestRuntime): Map<string, { count: bigint; total: bigint; min: bigint; max: bigint }> {
+export function vmexitStats(
+  rt: TestRuntime,
+): Map<string, { count: bigint; total: bigint; min: bigint; max: bigint }> {
   const out = new Map<string, { count: bigint; total: bigint; min: bigint; max: bigint }>();
   rt.ebpf.map('vmexit_stats:exit_stats').forEach((key, value) => {
     const k = new DataView(key.buffer, key.byteOffset, key.byteLength);
     const v = new DataView(value.buffer, value.byteOffset, value.byteLength);
-    out.set(`${k.getUint32(0, true)},${k.getUint32(4, true)}`, { count: v.getBigUint64(0, true), total: v.getBigUint64(8, true), min: v.getBigUint64(16, true), max: v.getBigUint64(24, true) });
+    out.set(`${k.getUint32(0, true)},${k.getUint32(4, true)}`, {
+      count: v.getBigUint64(0, true),
+      total: v.getBigUint64(8, true),
+      min: v.getBigUint64(16, true),
+      max: v.getBigUint64(24, true),
+    });
   });
   return out;
 }

@@ -19,18 +19,24 @@ const ONE_LINERS = {
   avg: 'tracepoint:vmm:vcpu_run_exit { @[args.vm_id, args.exit_reason] = avg(args.guest_ns); }',
   stats: 'tracepoint:vmm:vcpu_run_exit { @ = stats(args.guest_ns); }',
   hist: 'tracepoint:vmm:vcpu_run_exit { @ns = hist(args.guest_ns); }',
-  filter: 'tracepoint:vmm:vcpu_run_exit / args.exit_reason == 3 && args.vm_id != 2 / { @ = count(); }',
+  filter:
+    'tracepoint:vmm:vcpu_run_exit / args.exit_reason == 3 && args.vm_id != 2 / { @ = count(); }',
   perVm: 'tracepoint:vmm:vcpu_run_exit { @[vm] = count(); }',
   lhist: 'tracepoint:vmm:vcpu_run_exit { @l = lhist(args.guest_ns, 0, 4096, 512); }',
-  ifElse: 'tracepoint:vmm:vcpu_run_exit { $k = args.guest_ns >> 10; if ($k) { @big = count(); } else { @small = count(); } }',
-  ternaryKey: 'tracepoint:vmm:vcpu_run_exit { $r = args.exit_reason; @[$r == 1 ? "hvc" : "other"] = count(); }',
+  ifElse:
+    'tracepoint:vmm:vcpu_run_exit { $k = args.guest_ns >> 10; if ($k) { @big = count(); } else { @small = count(); } }',
+  ternaryKey:
+    'tracepoint:vmm:vcpu_run_exit { $r = args.exit_reason; @[$r == 1 ? "hvc" : "other"] = count(); }',
   wildcard: 'tracepoint:vmm:* { @[probe] = count(); }',
   comm: 'tracepoint:vmm:vcpu_run_exit { @[comm] = count(); }',
   printf: 'tracepoint:vmm:vm_boot { printf("vm%d boots (%s)\\n", args.vm_id, probe); }',
-  beginEnd: 'BEGIN { printf("tracing vmm exits\\n"); } tracepoint:vmm:vcpu_run_exit { @n = count(); } END { printf("bye %x\\n", 255); }',
+  beginEnd:
+    'BEGIN { printf("tracing vmm exits\\n"); } tracepoint:vmm:vcpu_run_exit { @n = count(); } END { printf("bye %x\\n", 255); }',
   interval: 'interval:ms:10 { @ticks = count(); }',
-  printClear: 'tracepoint:vmm:vcpu_run_exit { @exits = count(); } interval:ms:20 { print(@exits); clear(@exits); }',
-  commVcpu: 'tracepoint:vmm:vcpu_run_exit { @[comm] = count(); } tracepoint:vmm:vcpu_run_exit { @v[args.vm_id, args.vcpu_id] = count(); }',
+  printClear:
+    'tracepoint:vmm:vcpu_run_exit { @exits = count(); } interval:ms:20 { print(@exits); clear(@exits); }',
+  commVcpu:
+    'tracepoint:vmm:vcpu_run_exit { @[comm] = count(); } tracepoint:vmm:vcpu_run_exit { @v[args.vm_id, args.vcpu_id] = count(); }',
   hprobe: 'hprobe:handle_hvc { @[arg2] = count(); }',
   hretprobe: 'hretprobe:handle_exit { @[retval] = count(); }',
   kprobe: 'kprobe:vm6:kp_add { @[arg0, arg1] = count(); }',
@@ -50,7 +56,8 @@ function runAll(engine: 'interpreter' | 'wasm'): Run {
   session.attachC('latency_hist');
   const kvm = session.kprobeVm();
   const runners = {} as Record<Name, ScriptRunner>;
-  for (const [name, text] of Object.entries(ONE_LINERS) as [Name, string][]) runners[name] = session.script(text.replace('vm6:', `vm${kvm}:`), { engine });
+  for (const [name, text] of Object.entries(ONE_LINERS) as [Name, string][])
+    runners[name] = session.script(text.replace('vm6:', `vm${kvm}:`), { engine });
   session.boot();
   // one driver for all: the interval probes of every runner fire at their deadlines
   const all = Object.values(runners);
@@ -70,7 +77,10 @@ function entries(r: ScriptRunner, map: string): Map<string, bigint[]> {
   const out = new Map<string, bigint[]>();
   for (const e of r.entries(map)) {
     const v = new DataView(e.value.buffer, e.value.byteOffset, e.value.byteLength);
-    out.set(decodeKey(spec, e.key).map(String).join(','), Array.from({ length: e.value.byteLength / 8 }, (_, i) => v.getBigUint64(8 * i, true)));
+    out.set(
+      decodeKey(spec, e.key).map(String).join(','),
+      Array.from({ length: e.value.byteLength / 8 }, (_, i) => v.getBigUint64(8 * i, true)),
+    );
   }
   return out;
 }
@@ -93,7 +103,9 @@ describe('one-liners against the C programs', () => {
 
   it('count() per (vm, reason) equals vmexit_stats count', () => {
     const got = entries(run.runners.count, '@');
-    expect(new Map([...got].map(([k, v]) => [k, v[0]]))).toEqual(new Map([...c].map(([k, v]) => [k, v.count])));
+    expect(new Map([...got].map(([k, v]) => [k, v[0]]))).toEqual(
+      new Map([...c].map(([k, v]) => [k, v.count])),
+    );
   });
 
   it('sum(), min(), max() and avg() equal vmexit_stats total, min, max and total/count', () => {
@@ -120,7 +132,10 @@ describe('one-liners against the C programs', () => {
     const raw = new Map<number, bigint>();
     for (const e of run.runners.hist.entries('@ns')) {
       const k = new DataView(e.key.buffer, e.key.byteOffset, e.key.byteLength);
-      raw.set(Number(k.getBigUint64(8, true)), new DataView(e.value.buffer, e.value.byteOffset).getBigUint64(0, true));
+      raw.set(
+        Number(k.getBigUint64(8, true)),
+        new DataView(e.value.buffer, e.value.byteOffset).getBigUint64(0, true),
+      );
     }
     void bucket;
     expect(raw.get(0) ?? 0n).toBe(0n);
@@ -130,7 +145,9 @@ describe('one-liners against the C programs', () => {
   });
 
   it('a filter with && and != counts what vmexit_stats has for those keys', () => {
-    const want = sum([...c].filter(([k]) => k.endsWith(',3') && !k.startsWith('2,')).map(([, v]) => v.count));
+    const want = sum(
+      [...c].filter(([k]) => k.endsWith(',3') && !k.startsWith('2,')).map(([, v]) => v.count),
+    );
     expect(entries(run.runners.filter, '@').get('')?.[0]).toBe(want);
   });
 
@@ -143,7 +160,10 @@ describe('one-liners against the C programs', () => {
   it('lhist() buckets agree with the log2 buckets where their edges meet', () => {
     const raw = new Map<number, bigint>();
     for (const e of run.runners.lhist.entries('@l')) {
-      raw.set(Number(new DataView(e.key.buffer, e.key.byteOffset).getBigUint64(8, true)), new DataView(e.value.buffer, e.value.byteOffset).getBigUint64(0, true));
+      raw.set(
+        Number(new DataView(e.key.buffer, e.key.byteOffset).getBigUint64(8, true)),
+        new DataView(e.value.buffer, e.value.byteOffset).getBigUint64(0, true),
+      );
     }
     const l = (i: number): bigint => raw.get(i) ?? 0n;
     expect(l(0)).toBe(0n);
@@ -171,21 +191,32 @@ describe('one-liners against the C programs', () => {
     const got = entries(run.runners.wildcard, '@');
     expect(got.size).toBeGreaterThan(3);
     for (const [probe, [n]] of got) {
-      expect(n).toBe(BigInt(run.session.rt.tracepoints.counters(probe.replace('tracepoint:', '')).hits));
+      expect(n).toBe(
+        BigInt(run.session.rt.tracepoints.counters(probe.replace('tracepoint:', '')).hits),
+      );
     }
-    expect(got.get('tracepoint:vmm:vcpu_run_exit')?.[0]).toBe(sum([...c.values()].map((v) => v.count)));
+    expect(got.get('tracepoint:vmm:vcpu_run_exit')?.[0]).toBe(
+      sum([...c.values()].map((v) => v.count)),
+    );
   });
 
   it('comm names the vCPU task that exited', () => {
     const byComm = entries(run.runners.commVcpu, '@');
     const byVcpu = entries(run.runners.commVcpu, '@v');
     expect(byComm.size).toBeGreaterThan(1);
-    expect(new Map([...byComm].map(([k, v]) => [k, v[0]]))).toEqual(new Map([...byVcpu].map(([k, v]) => [`vm${k.split(',')[0]}-vcpu${k.split(',')[1]}`, v[0]])));
-    expect(sum([...entries(run.runners.comm, '@').values()].map((v) => v[0]!))).toBe(sum([...c.values()].map((v) => v.count)));
+    expect(new Map([...byComm].map(([k, v]) => [k, v[0]]))).toEqual(
+      new Map([...byVcpu].map(([k, v]) => [`vm${k.split(',')[0]}-vcpu${k.split(',')[1]}`, v[0]])),
+    );
+    expect(sum([...entries(run.runners.comm, '@').values()].map((v) => v[0]!))).toBe(
+      sum([...c.values()].map((v) => v.count)),
+    );
   });
 
   it('printf formats on the host, in event order', () => {
-    const vms = run.session.vmm.vms().map((v) => `vm${v.id} boots (tracepoint:vmm:vm_boot)\n`).join('');
+    const vms = run.session.vmm
+      .vms()
+      .map((v) => `vm${v.id} boots (tracepoint:vmm:vm_boot)\n`)
+      .join('');
     expect(run.runners.printf.output).toBe(vms);
   });
 
@@ -199,7 +230,9 @@ describe('one-liners against the C programs', () => {
   });
 
   it('print() and clear() in an interval probe account for every exit', () => {
-    const printed = [...run.runners.printClear.output.matchAll(/@exits: (\d+)/g)].map((m) => BigInt(m[1]!));
+    const printed = [...run.runners.printClear.output.matchAll(/@exits: (\d+)/g)].map((m) =>
+      BigInt(m[1]!),
+    );
     expect(printed.length).toBeGreaterThan(1);
     expect(sum(printed)).toBe(sum([...c.values()].map((v) => v.count)));
   });
@@ -207,14 +240,17 @@ describe('one-liners against the C programs', () => {
   it('hprobe:handle_hvc counts as many calls as the probe hits', () => {
     const got = entries(run.runners.hprobe, '@');
     expect(got.size).toBeGreaterThan(0);
-    const hvcCalls = run.session.vmm.vms().reduce((n, vm) => n + (vm.hypCalls().get('handle_hvc') ?? 0), 0);
+    const hvcCalls = run.session.vmm
+      .vms()
+      .reduce((n, vm) => n + (vm.hypCalls().get('handle_hvc') ?? 0), 0);
     expect(sum([...got.values()].map((v) => v[0]!))).toBe(BigInt(hvcCalls));
   });
 
   it('hretprobe:handle_exit sees the exit codes of vmexit_stats', () => {
     const got = entries(run.runners.hretprobe, '@');
     const perReason = new Map<string, bigint>();
-    for (const [k, v] of c) perReason.set(k.split(',')[1]!, (perReason.get(k.split(',')[1]!) ?? 0n) + v.count);
+    for (const [k, v] of c)
+      perReason.set(k.split(',')[1]!, (perReason.get(k.split(',')[1]!) ?? 0n) + v.count);
     for (const [code, [n]] of got) expect(n).toBeLessThanOrEqual(perReason.get(code) ?? 0n);
     expect(got.size).toBeGreaterThan(0);
   });
@@ -224,14 +260,22 @@ describe('one-liners against the C programs', () => {
     const facts = entries(run.runners.kretprobe, '@');
     expect(adds.size).toBeGreaterThan(0);
     expect(facts.size).toBeGreaterThan(0);
-    const factorials = new Set(Array.from({ length: 20 }, (_, i) => String(Array.from({ length: i + 1 }, (_, j) => BigInt(j + 1)).reduce((a, b) => a * b, 1n))));
+    const factorials = new Set(
+      Array.from({ length: 20 }, (_, i) =>
+        String(Array.from({ length: i + 1 }, (_, j) => BigInt(j + 1)).reduce((a, b) => a * b, 1n)),
+      ),
+    );
     for (const k of facts.keys()) expect(factorials.has(k)).toBe(true);
   });
 
   it('gives the same output on the Wasm engine for every one-liner', () => {
     const wasm = runAll('wasm');
     for (const name of Object.keys(ONE_LINERS) as Name[]) {
-      expect({ name, end: wasm.ends[name], output: wasm.runners[name].output }).toEqual({ name, end: run.ends[name], output: run.runners[name].output });
+      expect({ name, end: wasm.ends[name], output: wasm.runners[name].output }).toEqual({
+        name,
+        end: run.ends[name],
+        output: run.runners[name].output,
+      });
     }
   }, 240_000);
 });

@@ -11,8 +11,17 @@ const KEYS = 1024;
 
 function program(fd: number) {
   const b = new ProgramBuilder().alu64('mov', 6, 0).lddw(7, ITER).label('loop');
-  b.alu64('mov', 1, reg(6)).alu64('and', 1, KEYS - 1).store('w', 10, -4, reg(1)).store('dw', 10, -16, reg(6));
-  b.lddw(1, fd, 1).alu64('mov', 2, reg(10)).alu64('add', 2, -4).alu64('mov', 3, reg(10)).alu64('add', 3, -16).alu64('mov', 4, 0).call(BPF_FUNC.map_update_elem);
+  b.alu64('mov', 1, reg(6))
+    .alu64('and', 1, KEYS - 1)
+    .store('w', 10, -4, reg(1))
+    .store('dw', 10, -16, reg(6));
+  b.lddw(1, fd, 1)
+    .alu64('mov', 2, reg(10))
+    .alu64('add', 2, -4)
+    .alu64('mov', 3, reg(10))
+    .alu64('add', 3, -16)
+    .alu64('mov', 4, 0)
+    .call(BPF_FUNC.map_update_elem);
   b.lddw(1, fd, 1).alu64('mov', 2, reg(10)).alu64('add', 2, -4).call(BPF_FUNC.map_lookup_elem);
   b.jump('jeq', 0, 0, 'skip').load('dw', 8, 0, 0).alu64('add', 8, 1).store('dw', 0, 0, reg(8));
   b.label('skip').alu64('add', 6, 1).jump('jlt', 6, reg(7), 'loop').alu64('mov', 0, 0).exit();
@@ -33,12 +42,23 @@ function best(run: () => void, reps = 5): number {
 const rows: [string, number][] = [];
 for (const engine of ['interpreter', 'wasm'] as const) {
   const bpf = new BpfSystem({ platform: createMockPlatform() });
-  const fd = bpf.mapCreate({ mapType: BPF_MAP_TYPE_HASH, keySize: 4, valueSize: 8, maxEntries: KEYS });
+  const fd = bpf.mapCreate({
+    mapType: BPF_MAP_TYPE_HASH,
+    keySize: 4,
+    valueSize: 8,
+    maxEntries: KEYS,
+  });
   let vm: EbpfVm;
   try {
     const prog = program(fd);
     const map = bpf.map(fd);
-    vm = new EbpfVm(prog, { memory: bpf.space, helpers: bpf.helpers, maxInstructions: 2 ** 40, resolveLddw: () => map.address, engine });
+    vm = new EbpfVm(prog, {
+      memory: bpf.space,
+      helpers: bpf.helpers,
+      maxInstructions: 2 ** 40,
+      resolveLddw: () => map.address,
+      engine,
+    });
   } catch (e) {
     console.log(`${engine}: skipped (${(e as Error).message})`);
     continue;
@@ -49,7 +69,12 @@ for (const engine of ['interpreter', 'wasm'] as const) {
 {
   // Program face from JS: the cost of the maps alone.
   const bpf = new BpfSystem({ platform: createMockPlatform() });
-  const fd = bpf.mapCreate({ mapType: BPF_MAP_TYPE_HASH, keySize: 4, valueSize: 8, maxEntries: KEYS });
+  const fd = bpf.mapCreate({
+    mapType: BPF_MAP_TYPE_HASH,
+    keySize: 4,
+    valueSize: 8,
+    maxEntries: KEYS,
+  });
   const map = bpf.map(fd);
   const scratch = bpf.space.map('bench', 16, true);
   rows.push([
@@ -88,4 +113,7 @@ for (const engine of ['interpreter', 'wasm'] as const) {
 
 const base = rows[rows.length - 1]![1];
 console.log(`hash map update+lookup, ${ITER} iterations x 2 ops, ${KEYS} keys (best of 5)`);
-for (const [name, ops] of rows) console.log(`${name.padEnd(36)} ${(ops / 1e6).toFixed(2).padStart(7)} M ops/s   ${(ops / base).toFixed(3)}x of plain Map`);
+for (const [name, ops] of rows)
+  console.log(
+    `${name.padEnd(36)} ${(ops / 1e6).toFixed(2).padStart(7)} M ops/s   ${(ops / base).toFixed(3)}x of plain Map`,
+  );

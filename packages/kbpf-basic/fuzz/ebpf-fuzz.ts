@@ -5,8 +5,22 @@
 // instruction replaced by a no-op while the finding persists) and reported as hex bytecode.
 
 import type { EngineKind, Insn } from '@axebpf/rbpf';
-import { AsmError, encodeInsns, ProgramBuilder, ProgramError, reg, VerifierError, VmError } from '@axebpf/rbpf';
-import { BPF_FUNC as F, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_RINGBUF } from '../src/constants.js';
+import {
+  AsmError,
+  encodeInsns,
+  ProgramBuilder,
+  ProgramError,
+  reg,
+  VerifierError,
+  VmError,
+} from '@axebpf/rbpf';
+import {
+  BPF_FUNC as F,
+  BPF_MAP_TYPE_ARRAY,
+  BPF_MAP_TYPE_HASH,
+  BPF_MAP_TYPE_PERCPU_ARRAY,
+  BPF_MAP_TYPE_RINGBUF,
+} from '../src/constants.js';
 import { BpfCommandError, MapError } from '../src/errors.js';
 import { BpfSystem } from '../src/bpf.js';
 import type { RingBufMap } from '../src/maps/ringbuf.js';
@@ -41,8 +55,35 @@ export class Rng {
   }
 }
 
-const ALU = ['add', 'sub', 'mul', 'div', 'sdiv', 'or', 'and', 'lsh', 'rsh', 'mod', 'smod', 'xor', 'mov', 'arsh'] as const;
-const JMP = ['jeq', 'jgt', 'jge', 'jset', 'jne', 'jsgt', 'jsge', 'jlt', 'jle', 'jslt', 'jsle'] as const;
+const ALU = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'sdiv',
+  'or',
+  'and',
+  'lsh',
+  'rsh',
+  'mod',
+  'smod',
+  'xor',
+  'mov',
+  'arsh',
+] as const;
+const JMP = [
+  'jeq',
+  'jgt',
+  'jge',
+  'jset',
+  'jne',
+  'jsgt',
+  'jsge',
+  'jlt',
+  'jle',
+  'jslt',
+  'jsle',
+] as const;
 const WIDTH = ['b', 'h', 'w', 'dw'] as const;
 const WIDTH_BYTES = { b: 1, h: 2, w: 4, dw: 8 } as const;
 const IMMS = [0, 1, -1, 2, 7, 8, 31, 32, 63, 64, 255, 0x7fffffff, -0x80000000, 0x1234, -8, 4096];
@@ -106,28 +147,53 @@ export function generateProgram(rng: Rng): Uint8Array {
         // map lookup with a null check, then read/write the value
         const fd = rng.pick([FUZZ_MAPS.hash, FUZZ_MAPS.array, FUZZ_MAPS.percpu]);
         const size = fd === FUZZ_MAPS.array ? 16 : 8;
-        b.store('w', 10, -4, rng.int(5)).lddw(1, fd, 1).alu64('mov', 2, reg(10)).alu64('add', 2, -4).call(F.map_lookup_elem);
+        b.store('w', 10, -4, rng.int(5))
+          .lddw(1, fd, 1)
+          .alu64('mov', 2, reg(10))
+          .alu64('add', 2, -4)
+          .call(F.map_lookup_elem);
         const skip = label();
         b.jump('jeq', 0, 0, skip);
         const w = rng.pick(WIDTH);
         const off = rng.int(size - WIDTH_BYTES[w] + 1 + (rng.chance(0.1) ? 8 : 0));
         if (rng.chance(0.5)) b.load(w, 6, 0, off);
         else b.store(w, 0, off, rng.chance(0.5) ? reg(6) : rng.pick(IMMS));
-        if (rng.chance(0.3)) b.atomic(rng.pick(['add', 'or', 'xor', 'fetch_add', 'xchg', 'cmpxchg'] as const), 'dw', 0, 0, 7);
+        if (rng.chance(0.3))
+          b.atomic(
+            rng.pick(['add', 'or', 'xor', 'fetch_add', 'xchg', 'cmpxchg'] as const),
+            'dw',
+            0,
+            0,
+            7,
+          );
         b.label(skip).alu64('mov', 0, 0);
         break;
       }
       case 5: {
         // map update / delete through stack key and value
-        b.store('w', 10, -4, rng.int(10)).store('dw', 10, -16, rng.pick(IMMS)).lddw(1, FUZZ_MAPS.hash, 1).alu64('mov', 2, reg(10)).alu64('add', 2, -4);
-        if (rng.chance(0.7)) b.alu64('mov', 3, reg(10)).alu64('add', 3, -16).alu64('mov', 4, rng.int(3)).call(F.map_update_elem);
+        b.store('w', 10, -4, rng.int(10))
+          .store('dw', 10, -16, rng.pick(IMMS))
+          .lddw(1, FUZZ_MAPS.hash, 1)
+          .alu64('mov', 2, reg(10))
+          .alu64('add', 2, -4);
+        if (rng.chance(0.7))
+          b.alu64('mov', 3, reg(10))
+            .alu64('add', 3, -16)
+            .alu64('mov', 4, rng.int(3))
+            .call(F.map_update_elem);
         else b.call(F.map_delete_elem);
         break;
       }
       case 6: {
         // forward conditional skip over one ALU op
         const skip = label();
-        b.jump(rng.pick(JMP), scalarReg(), rng.chance(0.5) ? reg(scalarReg()) : rng.pick(IMMS), skip, rng.chance(0.7) ? 64 : 32);
+        b.jump(
+          rng.pick(JMP),
+          scalarReg(),
+          rng.chance(0.5) ? reg(scalarReg()) : rng.pick(IMMS),
+          skip,
+          rng.chance(0.7) ? 64 : 32,
+        );
         b.alu64(rng.pick(ALU), scalarReg(), rng.pick(IMMS));
         b.label(skip);
         break;
@@ -136,22 +202,50 @@ export function generateProgram(rng: Rng): Uint8Array {
         // bounded loop on r9
         const top = label();
         const n = 1 + rng.int(rng.chance(0.1) ? 400 : 20);
-        b.alu64('mov', 9, 0).label(top).alu64(rng.pick(ALU), scalarReg(), rng.pick(IMMS)).alu64('add', 9, 1).jump('jlt', 9, n, top);
+        b.alu64('mov', 9, 0)
+          .label(top)
+          .alu64(rng.pick(ALU), scalarReg(), rng.pick(IMMS))
+          .alu64('add', 9, 1)
+          .jump('jlt', 9, n, top);
         break;
       }
       case 8:
-        b.call(rng.pick([F.ktime_get_ns, F.get_prandom_u32, F.get_smp_processor_id, F.get_current_pid_tgid]));
+        b.call(
+          rng.pick([
+            F.ktime_get_ns,
+            F.get_prandom_u32,
+            F.get_smp_processor_id,
+            F.get_current_pid_tgid,
+          ]),
+        );
         break;
       case 9: {
         // ring buffer: output from the stack, or reserve + write + submit/discard
         if (rng.chance(0.5)) {
-          b.store('dw', 10, -24, rng.pick(IMMS)).lddw(1, FUZZ_MAPS.ring, 1).alu64('mov', 2, reg(10)).alu64('add', 2, -24).alu64('mov', 3, rng.pick([8, 16, 0, 24])).alu64('mov', 4, rng.pick([0, 0, 1, 4])).call(F.ringbuf_output);
+          b.store('dw', 10, -24, rng.pick(IMMS))
+            .lddw(1, FUZZ_MAPS.ring, 1)
+            .alu64('mov', 2, reg(10))
+            .alu64('add', 2, -24)
+            .alu64('mov', 3, rng.pick([8, 16, 0, 24]))
+            .alu64('mov', 4, rng.pick([0, 0, 1, 4]))
+            .call(F.ringbuf_output);
         } else {
           const skip = label();
           const size = rng.pick([8, 16, 100, 5000]);
-          b.lddw(1, FUZZ_MAPS.ring, 1).alu64('mov', 2, size).alu64('mov', 3, rng.chance(0.9) ? 0 : 1).call(F.ringbuf_reserve).jump('jeq', 0, 0, skip);
-          b.store(rng.pick(WIDTH), 0, rng.chance(0.85) ? 0 : rng.pick([-8, -4, size, 4096]), rng.pick(IMMS));
-          b.alu64('mov', 1, reg(0)).alu64('mov', 2, 0).call(rng.chance(0.7) ? F.ringbuf_submit : F.ringbuf_discard);
+          b.lddw(1, FUZZ_MAPS.ring, 1)
+            .alu64('mov', 2, size)
+            .alu64('mov', 3, rng.chance(0.9) ? 0 : 1)
+            .call(F.ringbuf_reserve)
+            .jump('jeq', 0, 0, skip);
+          b.store(
+            rng.pick(WIDTH),
+            0,
+            rng.chance(0.85) ? 0 : rng.pick([-8, -4, size, 4096]),
+            rng.pick(IMMS),
+          );
+          b.alu64('mov', 1, reg(0))
+            .alu64('mov', 2, 0)
+            .call(rng.chance(0.7) ? F.ringbuf_submit : F.ringbuf_discard);
           b.label(skip).alu64('mov', 0, 0);
         }
         break;
@@ -160,8 +254,13 @@ export function generateProgram(rng: Rng): Uint8Array {
         if (rng.chance(0.4)) {
           // bpf_loop(n, lcb, &stack, 0): the callback counts into the caller's stack
           hasLoop = true;
-          b.store('dw', 10, -32, 0).alu64('mov', 1, rng.pick([0, 1, 5, 50, 3000, (1 << 23) + 1])).lddw(2, 0, 4);
-          b.alu64('mov', 3, reg(10)).alu64('add', 3, -32).alu64('mov', 4, rng.chance(0.95) ? 0 : 1).call(F.loop);
+          b.store('dw', 10, -32, 0)
+            .alu64('mov', 1, rng.pick([0, 1, 5, 50, 3000, (1 << 23) + 1]))
+            .lddw(2, 0, 4);
+          b.alu64('mov', 3, reg(10))
+            .alu64('add', 3, -32)
+            .alu64('mov', 4, rng.chance(0.95) ? 0 : 1)
+            .call(F.loop);
           break;
         }
         // for_each_map_elem with the callback at the end of the program
@@ -172,12 +271,20 @@ export function generateProgram(rng: Rng): Uint8Array {
         break;
       }
       case 11:
-        b.alu64('mov', 0, reg(10)).alu64('add', 0, -8 * (1 + rng.int(4))).store('dw', 0, 0, rng.pick(IMMS)).load('dw', scalarReg(), 0, 0);
+        b.alu64('mov', 0, reg(10))
+          .alu64('add', 0, -8 * (1 + rng.int(4)))
+          .store('dw', 0, 0, rng.pick(IMMS))
+          .load('dw', scalarReg(), 0, 0);
         break;
       case 12:
         // an access through a scalar (faults at run time, rejected by the verifier)
         if (rng.chance(0.3)) b.load(rng.pick(WIDTH), 0, scalarReg(), rng.int(16));
-        else b.endian(rng.pick(['le', 'be', 'bswap'] as const), scalarReg(), rng.pick([16, 32, 64] as const));
+        else
+          b.endian(
+            rng.pick(['le', 'be', 'bswap'] as const),
+            scalarReg(),
+            rng.pick([16, 32, 64] as const),
+          );
         break;
       case 13:
         if (rng.chance(0.25)) {
@@ -194,7 +301,12 @@ export function generateProgram(rng: Rng): Uint8Array {
         b.load(rng.pick(WIDTH), scalarReg(), 1, rng.int(24));
         break;
       default:
-        b.alu64('mov', 1, reg(10)).alu64('add', 1, -8).store('dw', 1, 0, 5).alu64('mov', 2, 8).alu64('mov', 3, reg(1)).call(F.probe_read);
+        b.alu64('mov', 1, reg(10))
+          .alu64('add', 1, -8)
+          .store('dw', 1, 0, 5)
+          .alu64('mov', 2, 8)
+          .alu64('mov', 3, reg(1))
+          .call(F.probe_read);
         break;
     }
   }
@@ -210,11 +322,19 @@ export function generateProgram(rng: Rng): Uint8Array {
     // lcb(i, ctx): *ctx += i; sometimes a helper; stop when i reaches a bound
     b.label('lcb').load('dw', 6, 2, 0).alu64('add', 6, reg(1)).store('dw', 2, 0, reg(6));
     if (rng.chance(0.5)) b.alu64('mov', 7, reg(1)).call(F.get_prandom_u32).alu64('mov', 1, reg(7));
-    b.alu64('mov', 0, 0).jump('jlt', 1, rng.pick([3, 40, 100000]), 'lcb_out').alu64('mov', 0, 1).label('lcb_out').exit();
+    b.alu64('mov', 0, 0)
+      .jump('jlt', 1, rng.pick([3, 40, 100000]), 'lcb_out')
+      .alu64('mov', 0, 1)
+      .label('lcb_out')
+      .exit();
   }
   if (hasSub) {
     // sub(r1): a frame of its own; now and then an access just outside it
-    b.label('sub').store('dw', 10, rng.chance(0.9) ? -8 : rng.pick([-520, 0, 504]), reg(1)).load('dw', 0, 10, -8).alu64('add', 0, 1).exit();
+    b.label('sub')
+      .store('dw', 10, rng.chance(0.9) ? -8 : rng.pick([-520, 0, 504]), reg(1))
+      .load('dw', 0, 10, -8)
+      .alu64('add', 0, 1)
+      .exit();
   }
   const insns = b.insns();
   // Patch the callback pointers (lddw src=4, imm = relative target - 1): the one followed by a
@@ -226,7 +346,8 @@ export function generateProgram(rng: Rng): Uint8Array {
     const insn = insns[k]!;
     if (insn.opcode === 0x18 && insn.src === 4) {
       let helper = 0;
-      for (let m = k + 1; m < insns.length && helper === 0; m++) if (insns[m]!.opcode === 0x85 && insns[m]!.src === 0) helper = insns[m]!.imm;
+      for (let m = k + 1; m < insns.length && helper === 0; m++)
+        if (insns[m]!.opcode === 0x85 && insns[m]!.src === 0) helper = insns[m]!.imm;
       const target = helper === F.loop ? targets.lcb : targets.cb;
       out.push({ ...insn, imm: target - slot - 1 });
     } else out.push(insn);
@@ -236,13 +357,19 @@ export function generateProgram(rng: Rng): Uint8Array {
   if (rng.chance(0.05) && out.length > 0) {
     const i = rng.int(out.length);
     const x = out[i]!;
-    out[i] = rng.chance(0.5) ? { ...x, opcode: rng.int(256) } : { ...x, off: (x.off + rng.int(5) - 2) | 0 };
+    out[i] = rng.chance(0.5)
+      ? { ...x, opcode: rng.int(256) }
+      : { ...x, off: (x.off + rng.int(5) - 2) | 0 };
   }
   return encodeInsns(out);
 }
 
 /** Slots of the callbacks: `cb` then `lcb` follow the main program's `exit`, in that order. */
-function labelSlots(insns: readonly Omit<Insn, 'pc'>[], hasCallback: boolean, hasLoop: boolean): { cb: number; lcb: number } {
+function labelSlots(
+  insns: readonly Omit<Insn, 'pc'>[],
+  hasCallback: boolean,
+  hasLoop: boolean,
+): { cb: number; lcb: number } {
   const exits: number[] = [];
   let slot = 0;
   for (const insn of insns) {
@@ -265,12 +392,21 @@ export interface Outcome {
   untyped?: unknown;
 }
 
-const typed = (e: unknown): boolean => VmError.isInstance(e) || MapError.isInstance(e) || BpfCommandError.isInstance(e) || VerifierError.isInstance(e) || ProgramError.isInstance(e) || AsmError.isInstance(e);
+const typed = (e: unknown): boolean =>
+  VmError.isInstance(e) ||
+  MapError.isInstance(e) ||
+  BpfCommandError.isInstance(e) ||
+  VerifierError.isInstance(e) ||
+  ProgramError.isInstance(e) ||
+  AsmError.isInstance(e);
 
 function snapshot(bpf: BpfSystem): string {
   const parts: string[] = [];
   for (const fd of [FUZZ_MAPS.hash, FUZZ_MAPS.array, FUZZ_MAPS.percpu]) {
-    for (const k of bpf.mapKeys(fd)) parts.push(`${fd}:${Buffer.from(k).toString('hex')}=${Buffer.from(bpf.mapLookupElem(fd, k)).toString('hex')}`);
+    for (const k of bpf.mapKeys(fd))
+      parts.push(
+        `${fd}:${Buffer.from(k).toString('hex')}=${Buffer.from(bpf.mapLookupElem(fd, k)).toString('hex')}`,
+      );
   }
   const ring = bpf.map(FUZZ_MAPS.ring) as RingBufMap;
   ring.consume((d) => parts.push(`ring:${Buffer.from(d).toString('hex')}`));
@@ -291,7 +427,11 @@ export function runOn(bytes: Uint8Array, engine: EngineKind, maxInstructions = 2
   try {
     fd = bpf.progLoad({ insns: bytes, engine, verify: false, maxInstructions });
   } catch (e) {
-    return { result: `load ${(e as { code?: string }).code ?? '?'}`, state: '', ...(typed(e) ? {} : { untyped: e }) };
+    return {
+      result: `load ${(e as { code?: string }).code ?? '?'}`,
+      state: '',
+      ...(typed(e) ? {} : { untyped: e }),
+    };
   }
   let result: string;
   let untyped: unknown;
@@ -349,22 +489,46 @@ export function verifyOnce(bytes: Uint8Array): VerifierVerdict {
  * @param options - whether to run the verifier, its time limit.
  * @returns the findings (empty when all is well) and the verdict.
  */
-export function checkProgram(bytes: Uint8Array, options: { verifier?: boolean; slowMs?: number } = {}): { findings: Finding[]; verdict?: VerifierVerdict; loaded: boolean } {
+export function checkProgram(
+  bytes: Uint8Array,
+  options: { verifier?: boolean; slowMs?: number } = {},
+): { findings: Finding[]; verdict?: VerifierVerdict; loaded: boolean } {
   const findings: Finding[] = [];
   const a = runOn(bytes, 'interpreter');
   const b = runOn(bytes, 'wasm');
-  if (a.result !== b.result || a.state !== b.state) findings.push({ kind: 'mismatch', detail: `interpreter ${a.result} | wasm ${b.result}${a.state !== b.state ? ` | state differs: ${a.state} <> ${b.state}` : ''}` });
-  for (const [name, o] of [['interpreter', a], ['wasm', b]] as const) {
-    if (o.untyped !== undefined) findings.push({ kind: 'untyped', detail: `${name}: ${String(o.untyped instanceof Error ? o.untyped.stack : o.untyped)}` });
+  if (a.result !== b.result || a.state !== b.state)
+    findings.push({
+      kind: 'mismatch',
+      detail: `interpreter ${a.result} | wasm ${b.result}${a.state !== b.state ? ` | state differs: ${a.state} <> ${b.state}` : ''}`,
+    });
+  for (const [name, o] of [
+    ['interpreter', a],
+    ['wasm', b],
+  ] as const) {
+    if (o.untyped !== undefined)
+      findings.push({
+        kind: 'untyped',
+        detail: `${name}: ${String(o.untyped instanceof Error ? o.untyped.stack : o.untyped)}`,
+      });
   }
   let verdict: VerifierVerdict | undefined;
   if (options.verifier === true) {
     verdict = verifyOnce(bytes);
-    if (verdict.untyped !== undefined) findings.push({ kind: 'untyped', detail: `verifier: ${String(verdict.untyped instanceof Error ? verdict.untyped.stack : verdict.untyped)}` });
-    if (verdict.ms > (options.slowMs ?? 1000)) findings.push({ kind: 'slow-verifier', detail: `verifier took ${verdict.ms.toFixed(0)} ms` });
-    if (verdict.accepted && /ACCESS_VIOLATION|NULL|UNKNOWN_OPCODE|JUMP_OUT/.test(a.result)) findings.push({ kind: 'unsound-verifier', detail: `accepted, then ${a.result}` });
+    if (verdict.untyped !== undefined)
+      findings.push({
+        kind: 'untyped',
+        detail: `verifier: ${String(verdict.untyped instanceof Error ? verdict.untyped.stack : verdict.untyped)}`,
+      });
+    if (verdict.ms > (options.slowMs ?? 1000))
+      findings.push({ kind: 'slow-verifier', detail: `verifier took ${verdict.ms.toFixed(0)} ms` });
+    if (verdict.accepted && /ACCESS_VIOLATION|NULL|UNKNOWN_OPCODE|JUMP_OUT/.test(a.result))
+      findings.push({ kind: 'unsound-verifier', detail: `accepted, then ${a.result}` });
   }
-  return { findings, ...(verdict === undefined ? {} : { verdict }), loaded: !a.result.startsWith('load') };
+  return {
+    findings,
+    ...(verdict === undefined ? {} : { verdict }),
+    loaded: !a.result.startsWith('load'),
+  };
 }
 
 /**
@@ -417,7 +581,11 @@ export function minimise(bytes: Uint8Array, still: (candidate: Uint8Array) => bo
 export function compact(bytes: Uint8Array): Uint8Array {
   const n = bytes.length / 8;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const isNop = (slot: number) => bytes[slot * 8] === 0x05 && view.getInt16(slot * 8 + 2, true) === 0 && view.getInt32(slot * 8 + 4, true) === 0 && bytes[slot * 8 + 1] === 0;
+  const isNop = (slot: number) =>
+    bytes[slot * 8] === 0x05 &&
+    view.getInt16(slot * 8 + 2, true) === 0 &&
+    view.getInt32(slot * 8 + 4, true) === 0 &&
+    bytes[slot * 8 + 1] === 0;
   // newIndex[old] = new slot of the first kept slot at or after `old`
   const newIndex = new Int32Array(n + 1);
   let kept = 0;
@@ -443,13 +611,15 @@ export function compact(bytes: Uint8Array): Uint8Array {
     out.set(bytes.subarray(slot * 8, slot * 8 + 8), at);
     const op = bytes[slot * 8]!;
     const cls = op & 7;
-    const retarget = (target: number) => newIndex[Math.max(0, Math.min(n, target))]! - newIndex[slot]! - 1;
+    const retarget = (target: number) =>
+      newIndex[Math.max(0, Math.min(n, target))]! - newIndex[slot]! - 1;
     if ((cls === 5 || cls === 6) && op !== 0x85 && op !== 0x8d && op !== 0x95) {
-      if (op === 0x06) ov.setInt32(at + 4, retarget(slot + view.getInt32(slot * 8 + 4, true) + 1), true);
+      if (op === 0x06)
+        ov.setInt32(at + 4, retarget(slot + view.getInt32(slot * 8 + 4, true) + 1), true);
       else ov.setInt16(at + 2, retarget(slot + view.getInt16(slot * 8 + 2, true) + 1), true);
-    } else if (op === 0x85 && (bytes[slot * 8 + 1]! >> 4) === 1) {
+    } else if (op === 0x85 && bytes[slot * 8 + 1]! >> 4 === 1) {
       ov.setInt32(at + 4, retarget(slot + view.getInt32(slot * 8 + 4, true) + 1), true);
-    } else if (op === 0x18 && (bytes[slot * 8 + 1]! >> 4) === 4) {
+    } else if (op === 0x18 && bytes[slot * 8 + 1]! >> 4 === 4) {
       ov.setInt32(at + 4, retarget(slot + view.getInt32(slot * 8 + 4, true) + 1), true);
     }
     if (op === 0x18) {
@@ -487,16 +657,38 @@ export interface Report {
  * @param options - seed, count, how often to run the verifier (every n-th program), progress.
  * @returns the figures and the minimised findings (at most `maxReports`).
  */
-export function runCampaign(options: { seed: number; count: number; verifyEvery?: number; slowMs?: number; maxReports?: number; onProgress?: (stats: CampaignStats) => void; progressEvery?: number }): { stats: CampaignStats; reports: Report[] } {
+export function runCampaign(options: {
+  seed: number;
+  count: number;
+  verifyEvery?: number;
+  slowMs?: number;
+  maxReports?: number;
+  onProgress?: (stats: CampaignStats) => void;
+  progressEvery?: number;
+}): { stats: CampaignStats; reports: Report[] } {
   const rng = new Rng(options.seed);
-  const stats: CampaignStats = { programs: 0, loaded: 0, verified: 0, accepted: 0, maxVerifierMs: 0, mismatches: 0, untyped: 0, slowVerifier: 0, unsoundVerifier: 0, ms: 0 };
+  const stats: CampaignStats = {
+    programs: 0,
+    loaded: 0,
+    verified: 0,
+    accepted: 0,
+    maxVerifierMs: 0,
+    mismatches: 0,
+    untyped: 0,
+    slowVerifier: 0,
+    unsoundVerifier: 0,
+    ms: 0,
+  };
   const reports: Report[] = [];
   const t0 = performance.now();
   const every = options.verifyEvery ?? 1;
   for (let i = 0; i < options.count; i++) {
     const bytes = generateProgram(rng);
     const verifier = i % every === 0;
-    const { findings, verdict, loaded } = checkProgram(bytes, { verifier, ...(options.slowMs === undefined ? {} : { slowMs: options.slowMs }) });
+    const { findings, verdict, loaded } = checkProgram(bytes, {
+      verifier,
+      ...(options.slowMs === undefined ? {} : { slowMs: options.slowMs }),
+    });
     stats.programs++;
     if (loaded) stats.loaded++;
     if (verdict !== undefined) {
@@ -510,8 +702,20 @@ export function runCampaign(options: { seed: number; count: number; verifyEvery?
       if (f.kind === 'slow-verifier') stats.slowVerifier++;
       if (f.kind === 'unsound-verifier') stats.unsoundVerifier++;
       if (reports.length < (options.maxReports ?? 20)) {
-        const small = f.kind === 'slow-verifier' ? bytes : minimise(bytes, (c) => checkProgram(c, { verifier: f.kind !== 'mismatch' }).findings.some((g) => g.kind === f.kind));
-        reports.push({ index: i, kind: f.kind, detail: f.detail, hex: Buffer.from(small).toString('hex') });
+        const small =
+          f.kind === 'slow-verifier'
+            ? bytes
+            : minimise(bytes, (c) =>
+                checkProgram(c, { verifier: f.kind !== 'mismatch' }).findings.some(
+                  (g) => g.kind === f.kind,
+                ),
+              );
+        reports.push({
+          index: i,
+          kind: f.kind,
+          detail: f.detail,
+          hex: Buffer.from(small).toString('hex'),
+        });
       }
     }
     if (options.onProgress !== undefined && (i + 1) % (options.progressEvery ?? 10_000) === 0) {

@@ -3,8 +3,25 @@
 // role of Starry-OS/kbpf-basic src/map/mod.rs (syscall wrappers), src/prog.rs and
 // src/preprocessor.rs (pseudo lddw resolution), and Iscreamx/axebpf src/maps.rs (fd table).
 
-import type { HelperSignature, LddwResolver, MapInfo, Region, RunResult, VmOptions } from '@axebpf/rbpf';
-import { AddressSpace, EbpfVm, HelperTable, LINUX_TRACING_HELPERS, Program, ProgramError, verify, VerifierError, VmError } from '@axebpf/rbpf';
+import type {
+  HelperSignature,
+  LddwResolver,
+  MapInfo,
+  Region,
+  RunResult,
+  VmOptions,
+} from '@axebpf/rbpf';
+import {
+  AddressSpace,
+  EbpfVm,
+  HelperTable,
+  LINUX_TRACING_HELPERS,
+  Program,
+  ProgramError,
+  verify,
+  VerifierError,
+  VmError,
+} from '@axebpf/rbpf';
 import { BPF_F_RDONLY_PROG, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from './constants.js';
 import { BpfCommandError } from './errors.js';
 import { registerStandardHelpers } from './helpers.js';
@@ -22,7 +39,12 @@ export const PERF_EVENT_MAX_CAPACITY = 1 << 30;
 
 /** A key or value argument of a command: a typed error instead of a TypeError further down. */
 function bytesArg(value: Uint8Array, field: string): Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new BpfCommandError({ code: 'EINVAL', message: `${field} must be a Uint8Array, got ${value === null ? 'null' : typeof value}`, field });
+  if (!(value instanceof Uint8Array))
+    throw new BpfCommandError({
+      code: 'EINVAL',
+      message: `${field} must be a Uint8Array, got ${value === null ? 'null' : typeof value}`,
+      field,
+    });
   return value;
 }
 
@@ -47,7 +69,10 @@ export interface BpfSystemOptions {
  * contracts the verifier cannot express (`ringbuf_reserve`/`submit`, callbacks of
  * `for_each_map_elem`) are rejected at load; load such programs with `verify: false`.
  */
-export const VERIFIED_HELPERS: ReadonlyMap<number, HelperSignature> = new Map<number, HelperSignature>([
+export const VERIFIED_HELPERS: ReadonlyMap<number, HelperSignature> = new Map<
+  number,
+  HelperSignature
+>([
   ...LINUX_TRACING_HELPERS,
   [130, { name: 'ringbuf_output', args: ['map', 'mem', 'size', 'scalar'], ret: 'scalar' }],
   [134, { name: 'ringbuf_query', args: ['map', 'scalar'], ret: 'scalar' }],
@@ -78,7 +103,10 @@ export interface ProgLoadAttr {
 }
 
 /** What a file descriptor refers to. */
-export type BpfObject = { kind: 'map'; map: BpfMap } | { kind: 'prog'; vm: EbpfVm; name: string; maps: BpfMap[] } | { kind: 'perf_event'; event: PerfEventBuffer };
+export type BpfObject =
+  | { kind: 'map'; map: BpfMap }
+  | { kind: 'prog'; vm: EbpfVm; name: string; maps: BpfMap[] }
+  | { kind: 'perf_event'; event: PerfEventBuffer };
 
 /**
  * The bpf() command layer: maps, programs and perf events behind small integer handles that
@@ -118,7 +146,10 @@ export class BpfSystem {
       const o = this.#files[fd];
       return o?.kind === 'perf_event' ? o.event : undefined;
     };
-    this.helpers = registerStandardHelpers(new HelperTable(), { maps: this.registry, platform: this.platform });
+    this.helpers = registerStandardHelpers(new HelperTable(), {
+      maps: this.registry,
+      platform: this.platform,
+    });
     options.extraHelpers?.(this.helpers);
     this.#verifierHelpers = new Map([...VERIFIED_HELPERS, ...(options.verifierHelpers ?? [])]);
   }
@@ -138,7 +169,8 @@ export class BpfSystem {
    */
   object(fd: number): BpfObject {
     const o = Number.isInteger(fd) && fd >= 0 ? this.#files[fd] : undefined;
-    if (o === undefined) throw new BpfCommandError({ code: 'EBADF', message: `fd ${fd} is not open`, field: 'fd' });
+    if (o === undefined)
+      throw new BpfCommandError({ code: 'EBADF', message: `fd ${fd} is not open`, field: 'fd' });
     return o;
   }
 
@@ -150,7 +182,12 @@ export class BpfSystem {
    */
   map(fd: number): BpfMap {
     const o = this.object(fd);
-    if (o.kind !== 'map') throw new BpfCommandError({ code: 'EINVAL', message: `fd ${fd} is a ${o.kind}, not a map`, field: 'map_fd' });
+    if (o.kind !== 'map')
+      throw new BpfCommandError({
+        code: 'EINVAL',
+        message: `fd ${fd} is a ${o.kind}, not a map`,
+        field: 'map_fd',
+      });
     return o.map;
   }
 
@@ -162,7 +199,12 @@ export class BpfSystem {
    */
   program(fd: number): EbpfVm {
     const o = this.object(fd);
-    if (o.kind !== 'prog') throw new BpfCommandError({ code: 'EINVAL', message: `fd ${fd} is a ${o.kind}, not a program`, field: 'prog_fd' });
+    if (o.kind !== 'prog')
+      throw new BpfCommandError({
+        code: 'EINVAL',
+        message: `fd ${fd} is a ${o.kind}, not a program`,
+        field: 'prog_fd',
+      });
     return o.vm;
   }
 
@@ -270,9 +312,23 @@ export class BpfSystem {
    * integer from {@link PERF_EVENT_MIN_CAPACITY} to {@link PERF_EVENT_MAX_CAPACITY}.
    */
   perfEventOpen(cpu: number, capacity?: number): number {
-    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.platform.cpuCount()) throw new BpfCommandError({ code: 'EINVAL', message: `cpu ${cpu} out of range`, field: 'cpu' });
-    if (capacity !== undefined && (!Number.isInteger(capacity) || capacity < PERF_EVENT_MIN_CAPACITY || capacity > PERF_EVENT_MAX_CAPACITY)) {
-      throw new BpfCommandError({ code: 'EINVAL', message: `perf event capacity ${capacity} is not an integer from ${PERF_EVENT_MIN_CAPACITY} to ${PERF_EVENT_MAX_CAPACITY}`, field: 'capacity' });
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.platform.cpuCount())
+      throw new BpfCommandError({
+        code: 'EINVAL',
+        message: `cpu ${cpu} out of range`,
+        field: 'cpu',
+      });
+    if (
+      capacity !== undefined &&
+      (!Number.isInteger(capacity) ||
+        capacity < PERF_EVENT_MIN_CAPACITY ||
+        capacity > PERF_EVENT_MAX_CAPACITY)
+    ) {
+      throw new BpfCommandError({
+        code: 'EINVAL',
+        message: `perf event capacity ${capacity} is not an integer from ${PERF_EVENT_MIN_CAPACITY} to ${PERF_EVENT_MAX_CAPACITY}`,
+        field: 'capacity',
+      });
     }
     return this.#install({ kind: 'perf_event', event: new PerfEventBuffer(cpu, capacity) });
   }
@@ -285,7 +341,12 @@ export class BpfSystem {
    */
   perfEvent(fd: number): PerfEventBuffer {
     const o = this.object(fd);
-    if (o.kind !== 'perf_event') throw new BpfCommandError({ code: 'EINVAL', message: `fd ${fd} is not a perf event`, field: 'fd' });
+    if (o.kind !== 'perf_event')
+      throw new BpfCommandError({
+        code: 'EINVAL',
+        message: `fd ${fd} is not a perf event`,
+        field: 'fd',
+      });
     return o.event;
   }
 
@@ -306,28 +367,65 @@ export class BpfSystem {
     try {
       program = attr.insns instanceof Program ? attr.insns : Program.fromBytes(attr.insns);
     } catch (e) {
-      if (ProgramError.isInstance(e)) throw new BpfCommandError({ code: 'EINVAL', message: `invalid program: ${e.message}`, field: 'insns', cause: e });
+      if (ProgramError.isInstance(e))
+        throw new BpfCommandError({
+          code: 'EINVAL',
+          message: `invalid program: ${e.message}`,
+          field: 'insns',
+          cause: e,
+        });
       throw e;
     }
     const used: BpfMap[] = [];
     const resolve: LddwResolver = ({ pc, src, imm, imm2 }) => {
       const o = this.#files[imm];
-      if (o?.kind !== 'map') throw new BpfCommandError({ code: 'EBADF', message: `lddw at insn #${pc}: fd ${imm} is not a map`, field: 'insns' });
+      if (o?.kind !== 'map')
+        throw new BpfCommandError({
+          code: 'EBADF',
+          message: `lddw at insn #${pc}: fd ${imm} is not a map`,
+          field: 'insns',
+        });
       const map = o.map;
       if (!used.includes(map)) used.push(map);
       if (src === BPF_PSEUDO_MAP_FD) return map.address;
       if (src === BPF_PSEUDO_MAP_VALUE) {
-        if (!(map instanceof ArrayMap) || map.maxEntries !== 1 || map.copies !== 1) throw new BpfCommandError({ code: 'EINVAL', message: `lddw at insn #${pc}: direct value access needs a single-entry array map`, field: 'insns' });
-        if (imm2 < 0 || imm2 >= map.valueSize) throw new BpfCommandError({ code: 'EINVAL', message: `lddw at insn #${pc}: value offset ${imm2} is outside the ${map.valueSize}-byte value`, field: 'insns' });
+        if (!(map instanceof ArrayMap) || map.maxEntries !== 1 || map.copies !== 1)
+          throw new BpfCommandError({
+            code: 'EINVAL',
+            message: `lddw at insn #${pc}: direct value access needs a single-entry array map`,
+            field: 'insns',
+          });
+        if (imm2 < 0 || imm2 >= map.valueSize)
+          throw new BpfCommandError({
+            code: 'EINVAL',
+            message: `lddw at insn #${pc}: value offset ${imm2} is outside the ${map.valueSize}-byte value`,
+            field: 'insns',
+          });
         return map.values.address + BigInt(imm2);
       }
-      throw new BpfCommandError({ code: 'EINVAL', message: `lddw at insn #${pc}: unsupported pseudo source ${src}`, field: 'insns' });
+      throw new BpfCommandError({
+        code: 'EINVAL',
+        message: `lddw at insn #${pc}: unsupported pseudo source ${src}`,
+        field: 'insns',
+      });
     };
     let vm: EbpfVm;
     try {
-      vm = new EbpfVm(program, { memory: this.space, helpers: this.helpers, resolveLddw: resolve, ...(attr.maxInstructions === undefined ? {} : { maxInstructions: attr.maxInstructions }), ...(attr.engine === undefined ? {} : { engine: attr.engine }) });
+      vm = new EbpfVm(program, {
+        memory: this.space,
+        helpers: this.helpers,
+        resolveLddw: resolve,
+        ...(attr.maxInstructions === undefined ? {} : { maxInstructions: attr.maxInstructions }),
+        ...(attr.engine === undefined ? {} : { engine: attr.engine }),
+      });
     } catch (e) {
-      if (VmError.isInstance(e) && e.code === 'OUT_OF_MEMORY') throw new BpfCommandError({ code: 'ENOMEM', message: `no address space left for the program: ${e.message}`, field: 'insns', cause: e });
+      if (VmError.isInstance(e) && e.code === 'OUT_OF_MEMORY')
+        throw new BpfCommandError({
+          code: 'ENOMEM',
+          message: `no address space left for the program: ${e.message}`,
+          field: 'insns',
+          cause: e,
+        });
       throw e;
     }
     if (attr.verify ?? true) {
@@ -344,12 +442,29 @@ export class BpfSystem {
   #verify(program: Program, contextSize: number): void {
     const maps = new Map<number, MapInfo>();
     this.#files.forEach((o, fd) => {
-      if (o?.kind === 'map') maps.set(fd, { keySize: o.map.keySize, valueSize: o.map.valueSize, name: o.map.name, readOnly: (o.map.mapFlags & BPF_F_RDONLY_PROG) !== 0 });
+      if (o?.kind === 'map')
+        maps.set(fd, {
+          keySize: o.map.keySize,
+          valueSize: o.map.valueSize,
+          name: o.map.name,
+          readOnly: (o.map.mapFlags & BPF_F_RDONLY_PROG) !== 0,
+        });
     });
     try {
-      verify(program, { programType: 'tracepoint', context: { size: contextSize }, helpers: this.#verifierHelpers, maps });
+      verify(program, {
+        programType: 'tracepoint',
+        context: { size: contextSize },
+        helpers: this.#verifierHelpers,
+        maps,
+      });
     } catch (e) {
-      if (VerifierError.isInstance(e)) throw new BpfCommandError({ code: 'EACCES', message: `verifier rejected the program at insn #${e.pc}: ${e.message}`, field: 'insns', cause: e });
+      if (VerifierError.isInstance(e))
+        throw new BpfCommandError({
+          code: 'EACCES',
+          message: `verifier rejected the program at insn #${e.pc}: ${e.message}`,
+          field: 'insns',
+          cause: e,
+        });
       throw e;
     }
   }
@@ -375,12 +490,20 @@ export class BpfSystem {
     const o = this.object(fd);
     this.#files[fd] = undefined;
     if (o.kind === 'map') {
-      const inUse = this.#files.some((f) => f !== undefined && ((f.kind === 'map' && f.map === o.map) || (f.kind === 'prog' && f.maps.includes(o.map))));
+      const inUse = this.#files.some(
+        (f) =>
+          f !== undefined &&
+          ((f.kind === 'map' && f.map === o.map) || (f.kind === 'prog' && f.maps.includes(o.map))),
+      );
       if (!inUse) this.registry.destroy(o.map);
     } else if (o.kind === 'prog') {
       o.vm.dispose();
       for (const m of o.maps) {
-        const inUse = this.#files.some((f) => f !== undefined && ((f.kind === 'map' && f.map === m) || (f.kind === 'prog' && f.maps.includes(m))));
+        const inUse = this.#files.some(
+          (f) =>
+            f !== undefined &&
+            ((f.kind === 'map' && f.map === m) || (f.kind === 'prog' && f.maps.includes(m))),
+        );
         if (!inUse) this.registry.destroy(m);
       }
     }

@@ -147,4 +147,5 @@ export const BPF_FUNC = {
 /** Most iterations `bpf_loop` accepts (Linux's `BPF_MAX_LOOPS`, 8 M). */
 export const BPF_MAX_LOOPS = 1 << 23;
 /** Linux's access flags: `BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG`. */
-export const BPF_F_ACCESS_MASK = BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG;
+export const BPF_F_ACCESS_MASK =
+  BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG;

@@ -74,7 +74,10 @@ export class PerfBufferConsumer {
    * @param onLost - receives the CPU and a count of lost samples at that point of the stream.
    * @returns samples delivered and lost.
    */
-  poll(onSample: (cpu: number, data: Uint8Array) => void, onLost?: (cpu: number, count: number) => void): PollResult {
+  poll(
+    onSample: (cpu: number, data: Uint8Array) => void,
+    onLost?: (cpu: number, count: number) => void,
+  ): PollResult {
     let records = 0;
     let lost = 0;
     for (const b of this.buffers) {

@@ -4,7 +4,13 @@
 // src/helper/mod.rs and Iscreamx/axebpf src/helpers.rs. Errors are returned as -errno.
 
 import type { HelperCall, HelperTable } from '@axebpf/rbpf';
-import { BPF_FUNC, BPF_MAX_LOOPS, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP, ERRNO } from './constants.js';
+import {
+  BPF_FUNC,
+  BPF_MAX_LOOPS,
+  BPF_RB_FORCE_WAKEUP,
+  BPF_RB_NO_WAKEUP,
+  ERRNO,
+} from './constants.js';
 import { MapError } from './errors.js';
 import type { BpfMap } from './maps/base.js';
 import { PerfEventArrayMap } from './maps/perf.js';
@@ -28,7 +34,11 @@ const SEG = 4294967296;
 
 function mapArg(maps: MapRegistry, call: HelperCall, i: number): BpfMap {
   const map = maps.fromPointer(call.hi(i), call.u32(i));
-  if (map === undefined) throw new MapError({ code: 'EBADF', message: `helper ${call.id} at insn #${call.pc}: argument ${i} (0x${call.u64(i).toString(16)}) is not a map pointer` });
+  if (map === undefined)
+    throw new MapError({
+      code: 'EBADF',
+      message: `helper ${call.id} at insn #${call.pc}: argument ${i} (0x${call.u64(i).toString(16)}) is not a map pointer`,
+    });
   return map;
 }
 
@@ -60,7 +70,10 @@ export function readCString(call: HelperCall, address: bigint, max: number): str
  * @param options - maps and platform.
  * @returns the table.
  */
-export function registerStandardHelpers(table: HelperTable, options: StandardHelperOptions): HelperTable {
+export function registerStandardHelpers(
+  table: HelperTable,
+  options: StandardHelperOptions,
+): HelperTable {
   const maps = options.maps;
   const platform = options.platform ?? maps.platform;
   const maxString = options.maxStringLength ?? 256;
@@ -104,12 +117,18 @@ export function registerStandardHelpers(table: HelperTable, options: StandardHel
     if (nul < 0) return -ERRNO.EINVAL;
     let fmt = '';
     for (let i = 0; i < nul; i++) fmt += String.fromCharCode(b[at + i]!);
-    const r = formatPrintk(fmt, [call.u64(3), call.u64(4), call.u64(5)], (address) => readCString(call, address, maxString));
+    const r = formatPrintk(fmt, [call.u64(3), call.u64(4), call.u64(5)], (address) =>
+      readCString(call, address, maxString),
+    );
     if (!r.ok) return -ERRNO.EINVAL;
     platform.printk(r.text);
     return r.text.length;
   });
-  table.register(F.get_prandom_u32, 'get_prandom_u32', () => (platform.random32 !== undefined ? platform.random32() >>> 0 : Math.floor(Math.random() * 4294967296)));
+  table.register(F.get_prandom_u32, 'get_prandom_u32', () =>
+    platform.random32 !== undefined
+      ? platform.random32() >>> 0
+      : Math.floor(Math.random() * 4294967296),
+  );
   table.register(F.get_smp_processor_id, 'get_smp_processor_id', () => checkedCurrentCpu(platform));
   table.register(F.get_current_pid_tgid, 'get_current_pid_tgid', () => platform.pidTgid());
   table.register(F.get_current_comm, 'get_current_comm', (call) => {
@@ -175,7 +194,10 @@ export function registerStandardHelpers(table: HelperTable, options: StandardHel
   const commit = (discard: boolean) => (call: HelperCall) => {
     const rb = maps.ringFromDataPointer(call.hi(1));
     if (rb === undefined || !rb.commit(call.u32(1), discard)) {
-      throw new MapError({ code: 'EINVAL', message: `ringbuf_${discard ? 'discard' : 'submit'} at insn #${call.pc}: 0x${call.u64(1).toString(16)} is not a reserved ring buffer record` });
+      throw new MapError({
+        code: 'EINVAL',
+        message: `ringbuf_${discard ? 'discard' : 'submit'} at insn #${call.pc}: 0x${call.u64(1).toString(16)} is not a reserved ring buffer record`,
+      });
     }
     if ((call.u32(2) & BPF_RB_NO_WAKEUP) === 0) rb.wake();
     return 0;
@@ -193,7 +215,9 @@ export function registerStandardHelpers(table: HelperTable, options: StandardHel
     const address = Number(map.address);
     try {
       // The callback (r2, a BPF_PSEUDO_FUNC pointer) runs through rbpf's HelperCall.invoke.
-      return map.forEachEntry((k, v) => (call.invoke(2, [address, k, v, ctx]) & 0xffffffffn) !== 0n);
+      return map.forEachEntry(
+        (k, v) => (call.invoke(2, [address, k, v, ctx]) & 0xffffffffn) !== 0n,
+      );
     } catch (e) {
       if (MapError.isInstance(e) && e.code === 'ENOTSUPP') return -ERRNO.EINVAL;
       throw e;

@@ -71,7 +71,12 @@ export { formatPrintk, MAX_PRINTK_OUTPUT, MAX_PRINTK_ARGS } from './printf.js';
 export type { PrintkResult } from './printf.js';
 export { registerStandardHelpers, readCString } from './helpers.js';
 export type { StandardHelperOptions } from './helpers.js';
-export { BpfSystem, PERF_EVENT_MAX_CAPACITY, PERF_EVENT_MIN_CAPACITY, VERIFIED_HELPERS } from './bpf.js';
+export {
+  BpfSystem,
+  PERF_EVENT_MAX_CAPACITY,
+  PERF_EVENT_MIN_CAPACITY,
+  VERIFIED_HELPERS,
+} from './bpf.js';
 export type { BpfSystemOptions, ProgLoadAttr, BpfObject } from './bpf.js';
 export { RingBufConsumer, PerfBufferConsumer } from './consumers.js';
 export type { PollResult } from './consumers.js';

@@ -67,7 +67,8 @@ export interface MockPlatform extends Platform {
  */
 export function createMockPlatform(options: MockPlatformOptions = {}): MockPlatform {
   const cpus = options.cpus ?? 1;
-  if (!Number.isInteger(cpus) || cpus < 1 || cpus > 1024) throw new RangeError(`cpu count \`${cpus}\` out of range 1..1024`);
+  if (!Number.isInteger(cpus) || cpus < 1 || cpus > 1024)
+    throw new RangeError(`cpu count \`${cpus}\` out of range 1..1024`);
   const step = options.stepNs ?? 1000n;
   let seed = (options.seed ?? 1) >>> 0 || 1;
   const pid = options.pid ?? 1;
@@ -113,7 +114,10 @@ export function createMockPlatform(options: MockPlatformOptions = {}): MockPlatf
 export function checkedCurrentCpu(platform: Platform, cpus: number = platform.cpuCount()): number {
   const cpu = platform.currentCpu();
   if (!Number.isInteger(cpu) || cpu < 0 || cpu >= cpus) {
-    throw new MapError({ code: 'EINVAL', message: `the platform reports current CPU ${cpu}, outside 0..${cpus - 1}` });
+    throw new MapError({
+      code: 'EINVAL',
+      message: `the platform reports current CPU ${cpu}, outside 0..${cpus - 1}`,
+    });
   }
   return cpu;
 }

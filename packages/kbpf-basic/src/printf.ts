@@ -10,7 +10,9 @@ export const MAX_PRINTK_OUTPUT = 1023;
 export const MAX_PRINTK_ARGS = 3;
 
 /** Result of {@link formatPrintk}: the text, or the reason the format was refused. */
-export type PrintkResult = { ok: true; text: string } | { ok: false; reason: string; offset: number };
+export type PrintkResult =
+  | { ok: true; text: string }
+  | { ok: false; reason: string; offset: number };
 
 const pad = (s: string, width: number, left: boolean, zero: boolean, signLen = 0): string => {
   if (s.length >= width) return s;
@@ -29,13 +31,22 @@ const pad = (s: string, width: number, left: boolean, zero: boolean, signLen = 0
  * the memory cannot be read (Linux prints an empty string then).
  * @returns the text, or the reason and offset of the refusal (the helper returns -EINVAL).
  */
-export function formatPrintk(fmt: string, args: readonly bigint[], readString: (address: bigint) => string): PrintkResult {
+export function formatPrintk(
+  fmt: string,
+  args: readonly bigint[],
+  readString: (address: bigint) => string,
+): PrintkResult {
   let out = '';
   let argi = 0;
   const n = fmt.length;
   for (let i = 0; i < n; i++) {
     const ch = fmt.charCodeAt(i);
-    if (ch > 0x7e || (ch < 0x20 && !(ch >= 9 && ch <= 13))) return { ok: false, reason: `format has a non-printable character 0x${ch.toString(16)}`, offset: i };
+    if (ch > 0x7e || (ch < 0x20 && !(ch >= 9 && ch <= 13)))
+      return {
+        ok: false,
+        reason: `format has a non-printable character 0x${ch.toString(16)}`,
+        offset: i,
+      };
     if (fmt[i] !== '%') {
       out += fmt[i];
       continue;
@@ -62,12 +73,14 @@ export function formatPrintk(fmt: string, args: readonly bigint[], readString: (
       i++;
     }
     let width = 0;
-    while (i < n && fmt[i]! >= '0' && fmt[i]! <= '9') width = width * 10 + (fmt.charCodeAt(i++) - 48);
+    while (i < n && fmt[i]! >= '0' && fmt[i]! <= '9')
+      width = width * 10 + (fmt.charCodeAt(i++) - 48);
     let precision = -1;
     if (fmt[i] === '.') {
       i++;
       precision = 0;
-      while (i < n && fmt[i]! >= '0' && fmt[i]! <= '9') precision = precision * 10 + (fmt.charCodeAt(i++) - 48);
+      while (i < n && fmt[i]! >= '0' && fmt[i]! <= '9')
+        precision = precision * 10 + (fmt.charCodeAt(i++) - 48);
     }
     let longs = 0;
     while (fmt[i] === 'l' && longs < 2) {
@@ -75,9 +88,16 @@ export function formatPrintk(fmt: string, args: readonly bigint[], readString: (
       i++;
     }
     const conv = fmt[i];
-    if (conv === undefined) return { ok: false, reason: 'format ends inside a conversion', offset: start };
-    if (!'diuxXcsp'.includes(conv) || (longs > 0 && 'csp'.includes(conv))) return { ok: false, reason: `unsupported conversion \`${fmt.slice(start, i + 1)}\``, offset: start };
-    if (argi >= MAX_PRINTK_ARGS) return { ok: false, reason: `more than ${MAX_PRINTK_ARGS} arguments`, offset: start };
+    if (conv === undefined)
+      return { ok: false, reason: 'format ends inside a conversion', offset: start };
+    if (!'diuxXcsp'.includes(conv) || (longs > 0 && 'csp'.includes(conv)))
+      return {
+        ok: false,
+        reason: `unsupported conversion \`${fmt.slice(start, i + 1)}\``,
+        offset: start,
+      };
+    if (argi >= MAX_PRINTK_ARGS)
+      return { ok: false, reason: `more than ${MAX_PRINTK_ARGS} arguments`, offset: start };
     const raw = args[argi++] ?? 0n;
     const wide = longs > 0;
     if (conv === 'c') {
@@ -91,17 +111,29 @@ export function formatPrintk(fmt: string, args: readonly bigint[], readString: (
       out += pad(v === 0n ? '(nil)' : `0x${v.toString(16)}`, width, left, false);
     } else {
       const signed = conv === 'd' || conv === 'i';
-      let v = wide ? (signed ? BigInt.asIntN(64, raw) : BigInt.asUintN(64, raw)) : signed ? BigInt.asIntN(32, raw) : BigInt.asUintN(32, raw);
+      let v = wide
+        ? signed
+          ? BigInt.asIntN(64, raw)
+          : BigInt.asUintN(64, raw)
+        : signed
+          ? BigInt.asIntN(32, raw)
+          : BigInt.asUintN(32, raw);
       const negative = v < 0n;
       if (negative) v = -v;
-      let digits = conv === 'x' ? v.toString(16) : conv === 'X' ? v.toString(16).toUpperCase() : v.toString(10);
+      let digits =
+        conv === 'x'
+          ? v.toString(16)
+          : conv === 'X'
+            ? v.toString(16).toUpperCase()
+            : v.toString(10);
       if (precision >= 0) {
         if (precision === 0 && v === 0n) digits = '';
         else if (digits.length < precision) digits = '0'.repeat(precision - digits.length) + digits;
       }
       let prefix = '';
       if (signed) prefix = negative ? '-' : plus ? '+' : space ? ' ' : '';
-      else if (alt && v !== 0n && (conv === 'x' || conv === 'X')) prefix = conv === 'x' ? '0x' : '0X';
+      else if (alt && v !== 0n && (conv === 'x' || conv === 'X'))
+        prefix = conv === 'x' ? '0x' : '0X';
       out += pad(prefix + digits, width, left, zero && precision < 0 && !left, prefix.length);
     }
   }

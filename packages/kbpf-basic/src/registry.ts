@@ -42,7 +42,11 @@ export class MapRegistry {
    * @throws {MapError} as {@link createMap}.
    */
   create(attr: MapAttr): BpfMap {
-    const map = createMap(attr, { space: this.space, platform: this.platform, resolvePerfEvent: (fd) => this.resolvePerfEvent?.(fd) });
+    const map = createMap(attr, {
+      space: this.space,
+      platform: this.platform,
+      resolvePerfEvent: (fd) => this.resolvePerfEvent?.(fd),
+    });
     this.#bySegment.set(map.handle.segment, map);
     if (map instanceof RingBufMap) this.#ringBySegment.set(map.data.segment, map);
     return map;

@@ -1,7 +1,13 @@
 // Leaks and silent failures of the command layer (issue 26): each failed before its fix.
 import { AddressSpace, ProgramBuilder } from '@axebpf/rbpf';
 import { describe, expect, it } from 'vitest';
-import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BpfCommandError, BpfSystem, MapError } from '../src/index.js';
+import {
+  BPF_MAP_TYPE_ARRAY,
+  BPF_MAP_TYPE_HASH,
+  BpfCommandError,
+  BpfSystem,
+  MapError,
+} from '../src/index.js';
 import { codeOf } from './util.js';
 
 const program = new ProgramBuilder().load('dw', 0, 1, 0).alu64('add', 0, 1).exit().build();
@@ -38,7 +44,13 @@ describe('BpfSystem resources', () => {
     const bpf = new BpfSystem();
     const used = bpf.space.usedBytes;
     const regions = bpf.space.regions().length;
-    expect(codeOf(() => bpf.progLoad({ insns: new ProgramBuilder().lddw(1, 77, 1).alu64('mov', 0, 0).exit().build() }))).toBe('EBADF');
+    expect(
+      codeOf(() =>
+        bpf.progLoad({
+          insns: new ProgramBuilder().lddw(1, 77, 1).alu64('mov', 0, 0).exit().build(),
+        }),
+      ),
+    ).toBe('EBADF');
     expect(bpf.space.regions().length).toBe(regions);
     expect(bpf.space.usedBytes).toBe(used);
   });
@@ -47,9 +59,20 @@ describe('BpfSystem resources', () => {
 describe('typed errors for bad command arguments', () => {
   it('null keys and values are EINVAL, not TypeError', () => {
     const bpf = new BpfSystem();
-    const fd = bpf.mapCreate({ mapType: BPF_MAP_TYPE_HASH, keySize: 4, valueSize: 8, maxEntries: 4 });
+    const fd = bpf.mapCreate({
+      mapType: BPF_MAP_TYPE_HASH,
+      keySize: 4,
+      valueSize: 8,
+      maxEntries: 4,
+    });
     const nul = null as unknown as Uint8Array;
-    for (const f of [() => bpf.mapLookupElem(fd, nul), () => bpf.mapUpdateElem(fd, nul, new Uint8Array(8)), () => bpf.mapUpdateElem(fd, new Uint8Array(4), nul), () => bpf.mapDeleteElem(fd, nul), () => bpf.mapGetNextKey(fd, nul)]) {
+    for (const f of [
+      () => bpf.mapLookupElem(fd, nul),
+      () => bpf.mapUpdateElem(fd, nul, new Uint8Array(8)),
+      () => bpf.mapUpdateElem(fd, new Uint8Array(4), nul),
+      () => bpf.mapDeleteElem(fd, nul),
+      () => bpf.mapGetNextKey(fd, nul),
+    ]) {
       let err: unknown;
       try {
         f();
@@ -63,7 +86,8 @@ describe('typed errors for bad command arguments', () => {
 
   it('perfEventOpen refuses capacities that are not sensible byte counts', () => {
     const bpf = new BpfSystem();
-    for (const c of [-1, 2 ** 40, 0, 1.5, Number.NaN]) expect(codeOf(() => bpf.perfEventOpen(0, c))).toBe('EINVAL');
+    for (const c of [-1, 2 ** 40, 0, 1.5, Number.NaN])
+      expect(codeOf(() => bpf.perfEventOpen(0, c))).toBe('EINVAL');
     expect(bpf.perfEventOpen(0, 4096)).toBe(3);
   });
 
@@ -72,7 +96,15 @@ describe('typed errors for bad command arguments', () => {
     let err: unknown;
     const fds: number[] = [];
     try {
-      for (;;) fds.push(bpf.mapCreate({ mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 4096, maxEntries: 32 }));
+      for (;;)
+        fds.push(
+          bpf.mapCreate({
+            mapType: BPF_MAP_TYPE_ARRAY,
+            keySize: 4,
+            valueSize: 4096,
+            maxEntries: 32,
+          }),
+        );
     } catch (e) {
       err = e;
     }
@@ -93,6 +125,8 @@ describe('typed errors for bad command arguments', () => {
     for (const fd of progs) bpf.close(fd);
     // Closing maps gives the memory back.
     for (const fd of fds) bpf.close(fd);
-    expect(bpf.progRun(bpf.progLoad({ insns: program, contextSize: 8 }), new Uint8Array(8)).value).toBe(1n);
+    expect(
+      bpf.progRun(bpf.progLoad({ insns: program, contextSize: 8 }), new Uint8Array(8)).value,
+    ).toBe(1n);
   });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type {
-  HashMap} from '../src/index.js';
+import type { HashMap } from '../src/index.js';
 import {
   BPF_ANY,
   BPF_EXIST,
@@ -29,25 +28,115 @@ const sys = (cpus = 1) => new BpfSystem({ platform: createMockPlatform({ cpus })
 
 describe('map creation', () => {
   it.each([
-    ['array key size', { mapType: BPF_MAP_TYPE_ARRAY, keySize: 8, valueSize: 4, maxEntries: 1 }, 'EINVAL'],
-    ['array zero value', { mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 0, maxEntries: 1 }, 'EINVAL'],
-    ['array zero entries', { mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 4, maxEntries: 0 }, 'EINVAL'],
-    ['array no prealloc', { mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 4, maxEntries: 1, mapFlags: BPF_F_NO_PREALLOC }, 'EINVAL'],
-    ['hash zero key', { mapType: BPF_MAP_TYPE_HASH, keySize: 0, valueSize: 4, maxEntries: 1 }, 'EINVAL'],
-    ['hash huge key', { mapType: BPF_MAP_TYPE_HASH, keySize: 513, valueSize: 4, maxEntries: 1 }, 'E2BIG'],
-    ['percpu value too big', { mapType: BPF_MAP_TYPE_PERCPU_HASH, keySize: 4, valueSize: 40000, maxEntries: 1 }, 'E2BIG'],
-    ['lru no prealloc', { mapType: BPF_MAP_TYPE_LRU_HASH, keySize: 4, valueSize: 4, maxEntries: 1, mapFlags: BPF_F_NO_PREALLOC }, 'ENOTSUPP'],
-    ['rdonly+wronly', { mapType: BPF_MAP_TYPE_HASH, keySize: 4, valueSize: 4, maxEntries: 1, mapFlags: BPF_F_RDONLY | BPF_F_WRONLY }, 'EINVAL'],
-    ['queue with key', { mapType: BPF_MAP_TYPE_QUEUE, keySize: 4, valueSize: 4, maxEntries: 1 }, 'EINVAL'],
-    ['ringbuf not power of 2', { mapType: BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 0, maxEntries: 3 * 4096 }, 'EINVAL'],
-    ['ringbuf not page multiple', { mapType: BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 0, maxEntries: 1024 }, 'EINVAL'],
-    ['ringbuf with value', { mapType: BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 4, maxEntries: 4096 }, 'EINVAL'],
-    ['perf array value', { mapType: BPF_MAP_TYPE_PERF_EVENT_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 }, 'EINVAL'],
+    [
+      'array key size',
+      { mapType: BPF_MAP_TYPE_ARRAY, keySize: 8, valueSize: 4, maxEntries: 1 },
+      'EINVAL',
+    ],
+    [
+      'array zero value',
+      { mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 0, maxEntries: 1 },
+      'EINVAL',
+    ],
+    [
+      'array zero entries',
+      { mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 4, maxEntries: 0 },
+      'EINVAL',
+    ],
+    [
+      'array no prealloc',
+      {
+        mapType: BPF_MAP_TYPE_ARRAY,
+        keySize: 4,
+        valueSize: 4,
+        maxEntries: 1,
+        mapFlags: BPF_F_NO_PREALLOC,
+      },
+      'EINVAL',
+    ],
+    [
+      'hash zero key',
+      { mapType: BPF_MAP_TYPE_HASH, keySize: 0, valueSize: 4, maxEntries: 1 },
+      'EINVAL',
+    ],
+    [
+      'hash huge key',
+      { mapType: BPF_MAP_TYPE_HASH, keySize: 513, valueSize: 4, maxEntries: 1 },
+      'E2BIG',
+    ],
+    [
+      'percpu value too big',
+      { mapType: BPF_MAP_TYPE_PERCPU_HASH, keySize: 4, valueSize: 40000, maxEntries: 1 },
+      'E2BIG',
+    ],
+    [
+      'lru no prealloc',
+      {
+        mapType: BPF_MAP_TYPE_LRU_HASH,
+        keySize: 4,
+        valueSize: 4,
+        maxEntries: 1,
+        mapFlags: BPF_F_NO_PREALLOC,
+      },
+      'ENOTSUPP',
+    ],
+    [
+      'rdonly+wronly',
+      {
+        mapType: BPF_MAP_TYPE_HASH,
+        keySize: 4,
+        valueSize: 4,
+        maxEntries: 1,
+        mapFlags: BPF_F_RDONLY | BPF_F_WRONLY,
+      },
+      'EINVAL',
+    ],
+    [
+      'queue with key',
+      { mapType: BPF_MAP_TYPE_QUEUE, keySize: 4, valueSize: 4, maxEntries: 1 },
+      'EINVAL',
+    ],
+    [
+      'ringbuf not power of 2',
+      { mapType: BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 0, maxEntries: 3 * 4096 },
+      'EINVAL',
+    ],
+    [
+      'ringbuf not page multiple',
+      { mapType: BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 0, maxEntries: 1024 },
+      'EINVAL',
+    ],
+    [
+      'ringbuf with value',
+      { mapType: BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 4, maxEntries: 4096 },
+      'EINVAL',
+    ],
+    [
+      'perf array value',
+      { mapType: BPF_MAP_TYPE_PERF_EVENT_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 },
+      'EINVAL',
+    ],
     ['unknown type', { mapType: 999, keySize: 4, valueSize: 4, maxEntries: 1 }, 'EINVAL'],
-    ['bad name', { mapType: BPF_MAP_TYPE_HASH, keySize: 4, valueSize: 4, maxEntries: 1, name: 'has space' }, 'EINVAL'],
-    ['long name', { mapType: BPF_MAP_TYPE_HASH, keySize: 4, valueSize: 4, maxEntries: 1, name: 'a'.repeat(16) }, 'EINVAL'],
-    ['huge storage', { mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 1 << 20, maxEntries: 1 << 12 }, 'ENOMEM'],
-    ['fractional size', { mapType: BPF_MAP_TYPE_HASH, keySize: 4.5, valueSize: 4, maxEntries: 1 }, 'EINVAL'],
+    [
+      'bad name',
+      { mapType: BPF_MAP_TYPE_HASH, keySize: 4, valueSize: 4, maxEntries: 1, name: 'has space' },
+      'EINVAL',
+    ],
+    [
+      'long name',
+      { mapType: BPF_MAP_TYPE_HASH, keySize: 4, valueSize: 4, maxEntries: 1, name: 'a'.repeat(16) },
+      'EINVAL',
+    ],
+    [
+      'huge storage',
+      { mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 1 << 20, maxEntries: 1 << 12 },
+      'ENOMEM',
+    ],
+    [
+      'fractional size',
+      { mapType: BPF_MAP_TYPE_HASH, keySize: 4.5, valueSize: 4, maxEntries: 1 },
+      'EINVAL',
+    ],
   ])('rejects %s', (_name, attr, code) => {
     const bpf = sys();
     let err: unknown;
@@ -63,15 +152,34 @@ describe('map creation', () => {
 
   it('accepts NO_PREALLOC on hash maps and hands out fds from 3', () => {
     const bpf = sys();
-    expect(bpf.mapCreate({ mapType: BPF_MAP_TYPE_HASH, keySize: 4, valueSize: 4, maxEntries: 4, mapFlags: BPF_F_NO_PREALLOC })).toBe(3);
-    expect(bpf.mapCreate({ mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 4, maxEntries: 4 })).toBe(4);
+    expect(
+      bpf.mapCreate({
+        mapType: BPF_MAP_TYPE_HASH,
+        keySize: 4,
+        valueSize: 4,
+        maxEntries: 4,
+        mapFlags: BPF_F_NO_PREALLOC,
+      }),
+    ).toBe(3);
+    expect(
+      bpf.mapCreate({ mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 4, maxEntries: 4 }),
+    ).toBe(4);
   });
 });
 
 describe('array', () => {
   const make = () => {
     const bpf = sys();
-    return { bpf, fd: bpf.mapCreate({ mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 6, maxEntries: 3, name: 'arr' }) };
+    return {
+      bpf,
+      fd: bpf.mapCreate({
+        mapType: BPF_MAP_TYPE_ARRAY,
+        keySize: 4,
+        valueSize: 6,
+        maxEntries: 3,
+        name: 'arr',
+      }),
+    };
   };
   it('is zero-filled and updates in place', () => {
     const { bpf, fd } = make();
@@ -84,8 +192,12 @@ describe('array', () => {
     const { bpf, fd } = make();
     expect(codeOf(() => bpf.mapLookupElem(fd, u32(3)))).toBe('ENOENT');
     expect(codeOf(() => bpf.mapUpdateElem(fd, u32(3), new Uint8Array(6)))).toBe('E2BIG');
-    expect(codeOf(() => bpf.mapUpdateElem(fd, u32(0), new Uint8Array(6), BPF_NOEXIST))).toBe('EEXIST');
-    expect(codeOf(() => bpf.mapUpdateElem(fd, u32(0), new Uint8Array(6), BPF_F_LOCK))).toBe('EINVAL');
+    expect(codeOf(() => bpf.mapUpdateElem(fd, u32(0), new Uint8Array(6), BPF_NOEXIST))).toBe(
+      'EEXIST',
+    );
+    expect(codeOf(() => bpf.mapUpdateElem(fd, u32(0), new Uint8Array(6), BPF_F_LOCK))).toBe(
+      'EINVAL',
+    );
     expect(codeOf(() => bpf.mapUpdateElem(fd, u32(0), new Uint8Array(6), 8))).toBe('EINVAL');
     expect(codeOf(() => bpf.mapUpdateElem(fd, u32(0), new Uint8Array(5)))).toBe('EINVAL');
     expect(codeOf(() => bpf.mapLookupElem(fd, new Uint8Array(8)))).toBe('EINVAL');
@@ -122,7 +234,12 @@ describe('per-CPU array', () => {
   it('keeps one 8-aligned value per CPU', () => {
     const platform = createMockPlatform({ cpus: 3 });
     const bpf = new BpfSystem({ platform });
-    const fd = bpf.mapCreate({ mapType: BPF_MAP_TYPE_PERCPU_ARRAY, keySize: 4, valueSize: 4, maxEntries: 2 });
+    const fd = bpf.mapCreate({
+      mapType: BPF_MAP_TYPE_PERCPU_ARRAY,
+      keySize: 4,
+      valueSize: 4,
+      maxEntries: 2,
+    });
     expect(bpf.map(fd).userValueSize).toBe(24);
     const v = new Uint8Array(24);
     v.set(u32(10), 0);
@@ -170,7 +287,9 @@ describe.each([
     expect(codeOf(() => bpf.mapDeleteElem(fd, u64(1n)))).toBe('ENOENT');
     expect(readU32(bpf.mapLookupAndDeleteElem(fd, u64(2n)))).toBe(8);
     expect(bpf.map(fd).size).toBe(0);
-    expect(codeOf(() => bpf.mapUpdateElem(fd, u64(1n), val(1), BPF_NOEXIST | BPF_EXIST))).toBe('EINVAL');
+    expect(codeOf(() => bpf.mapUpdateElem(fd, u64(1n), val(1), BPF_NOEXIST | BPF_EXIST))).toBe(
+      'EINVAL',
+    );
     expect(codeOf(() => bpf.mapUpdateElem(fd, u32(1), val(1)))).toBe('EINVAL');
   });
   it('fails with E2BIG when full, and accepts existing keys then', () => {
@@ -266,16 +385,28 @@ describe.each([
 describe('ring buffer map', () => {
   it('rejects key-based operations', () => {
     const bpf = sys();
-    const fd = bpf.mapCreate({ mapType: BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 0, maxEntries: 4096 });
+    const fd = bpf.mapCreate({
+      mapType: BPF_MAP_TYPE_RINGBUF,
+      keySize: 0,
+      valueSize: 0,
+      maxEntries: 4096,
+    });
     expect(codeOf(() => bpf.mapLookupElem(fd, new Uint8Array(0)))).toBe('ENOTSUPP');
-    expect(codeOf(() => bpf.mapUpdateElem(fd, new Uint8Array(0), new Uint8Array(0)))).toBe('ENOTSUPP');
+    expect(codeOf(() => bpf.mapUpdateElem(fd, new Uint8Array(0), new Uint8Array(0)))).toBe(
+      'ENOTSUPP',
+    );
   });
 });
 
 describe('perf event array', () => {
   it('stores perf event fds and rejects others', () => {
     const bpf = sys(2);
-    const fd = bpf.mapCreate({ mapType: BPF_MAP_TYPE_PERF_EVENT_ARRAY, keySize: 4, valueSize: 4, maxEntries: 2 });
+    const fd = bpf.mapCreate({
+      mapType: BPF_MAP_TYPE_PERF_EVENT_ARRAY,
+      keySize: 4,
+      valueSize: 4,
+      maxEntries: 2,
+    });
     const ev = bpf.perfEventOpen(1);
     bpf.mapUpdateElem(fd, u32(1), u32(ev));
     expect(codeOf(() => bpf.mapUpdateElem(fd, u32(0), u32(fd)))).toBe('EBADF');
@@ -290,11 +421,23 @@ describe('perf event array', () => {
 describe('command layer handles', () => {
   it('reports EBADF and reuses the lowest fd', () => {
     const bpf = sys();
-    const a = bpf.mapCreate({ mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 4, maxEntries: 1 });
-    const b = bpf.mapCreate({ mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 4, maxEntries: 1 });
+    const a = bpf.mapCreate({
+      mapType: BPF_MAP_TYPE_ARRAY,
+      keySize: 4,
+      valueSize: 4,
+      maxEntries: 1,
+    });
+    const b = bpf.mapCreate({
+      mapType: BPF_MAP_TYPE_ARRAY,
+      keySize: 4,
+      valueSize: 4,
+      maxEntries: 1,
+    });
     bpf.close(a);
     expect(codeOf(() => bpf.mapLookupElem(a, u32(0)))).toBe('EBADF');
-    expect(bpf.mapCreate({ mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 4, maxEntries: 1 })).toBe(a);
+    expect(
+      bpf.mapCreate({ mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 4, maxEntries: 1 }),
+    ).toBe(a);
     expect(codeOf(() => bpf.close(99))).toBe('EBADF');
     const ev = bpf.perfEventOpen(0);
     expect(codeOf(() => bpf.mapLookupElem(ev, u32(0)))).toBe('EINVAL');

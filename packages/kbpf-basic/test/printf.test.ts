@@ -7,9 +7,12 @@ import { generatePrintfGolden } from './fixtures/gen-printf-golden.js';
 import { engines } from './util.js';
 import { hasTool } from '@axebpf/test-utils/tools';
 
-const golden = JSON.parse(readFileSync(new URL('./fixtures/printf-golden.json', import.meta.url), 'utf8')) as { expected: string[] };
+const golden = JSON.parse(
+  readFileSync(new URL('./fixtures/printf-golden.json', import.meta.url), 'utf8'),
+) as { expected: string[] };
 const hasGcc = hasTool('gcc');
-if (!hasGcc) console.warn('printf.test: gcc not found, the golden file is used without being regenerated');
+if (!hasGcc)
+  console.warn('printf.test: gcc not found, the golden file is used without being regenerated');
 
 /** Formats a case: string arguments become fake addresses resolved by the reader. */
 function format(fmt: string, args: (bigint | string)[]) {
@@ -63,7 +66,9 @@ describe('formatPrintk refusals (the helper returns -EINVAL)', () => {
 
 describe.each(engines)('trace_printk golden cases on the $name', (engine) => {
   // Every case with integer arguments only, run through the helper from a program.
-  const cases = printfCases.map((c, i) => [c, golden.expected[i]!] as const).filter(([c]) => c.args.every((a) => typeof a === 'bigint'));
+  const cases = printfCases
+    .map((c, i) => [c, golden.expected[i]!] as const)
+    .filter(([c]) => c.args.every((a) => typeof a === 'bigint'));
   it.each(cases.map(([c, e]) => [c.fmt, c, e] as const))('%s', (_f, c, expected) => {
     const platform = createMockPlatform();
     const bpf = new BpfSystem({ platform });

@@ -12,6 +12,10 @@ it('the README usage example runs and counts to 2', () => {
     .filter((l) => !l.startsWith('import '))
     .join('\n')
     .replace(/\n([^\n]*)\/\/ 2n\s*$/, '\nreturn $1');
-  const fn = new Function('rbpf', 'kbpf', `const { ProgramBuilder, reg } = rbpf; const { BPF_FUNC, BPF_MAP_TYPE_HASH, BpfSystem, createMockPlatform } = kbpf;\n${body}`);
+  const fn = new Function(
+    'rbpf',
+    'kbpf',
+    `const { ProgramBuilder, reg } = rbpf; const { BPF_FUNC, BPF_MAP_TYPE_HASH, BpfSystem, createMockPlatform } = kbpf;\n${body}`,
+  );
   expect(fn(rbpf, kbpf)).toBe(2n);
 });

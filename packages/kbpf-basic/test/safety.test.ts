@@ -2,7 +2,19 @@
 import { Program, ProgramBuilder, reg, VerifierError, VmError } from '@axebpf/rbpf';
 import { describe, expect, it } from 'vitest';
 import type { RingBufMap } from '../src/index.js';
-import { BPF_F_RDONLY_PROG, BPF_FUNC as F, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, MapError, BPF_MAP_TYPE_RINGBUF, BpfCommandError, BpfSystem, RingBufConsumer, createMockPlatform } from '../src/index.js';
+import {
+  BPF_F_RDONLY_PROG,
+  BPF_FUNC as F,
+  BPF_MAP_TYPE_ARRAY,
+  BPF_MAP_TYPE_HASH,
+  BPF_MAP_TYPE_PERCPU_ARRAY,
+  MapError,
+  BPF_MAP_TYPE_RINGBUF,
+  BpfCommandError,
+  BpfSystem,
+  RingBufConsumer,
+  createMockPlatform,
+} from '../src/index.js';
 import { codeOf, engines, u32 } from './util.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(s.match(/../g)!, (h) => parseInt(h, 16));
@@ -23,8 +35,18 @@ const RINGBUF_ESCAPE =
 describe.each(engines)('safety reproducers on the $name', (engine) => {
   it('a program that rewrites its record header cannot make submit or the consumer leave the ring', () => {
     const bpf = new BpfSystem({ platform: createMockPlatform() });
-    const ringFd = bpf.mapCreate({ mapType: BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 0, maxEntries: 4096 });
-    const victimFd = bpf.mapCreate({ mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 32, maxEntries: 1024 });
+    const ringFd = bpf.mapCreate({
+      mapType: BPF_MAP_TYPE_RINGBUF,
+      keySize: 0,
+      valueSize: 0,
+      maxEntries: 4096,
+    });
+    const victimFd = bpf.mapCreate({
+      mapType: BPF_MAP_TYPE_ARRAY,
+      keySize: 4,
+      valueSize: 32,
+      maxEntries: 1024,
+    });
     expect([ringFd, victimFd]).toEqual([3, 4]);
     const pattern = new Uint8Array(32).map((_, i) => 0xa0 + i);
     for (let k = 0; k < 1024; k++) bpf.mapUpdateElem(victimFd, u32(k), pattern);
@@ -51,10 +73,20 @@ describe.each(engines)('safety reproducers on the $name', (engine) => {
 
   it('ringbuf_reserve with non-zero flags or above the largest record returns NULL and counts a drop', () => {
     const bpf = new BpfSystem({ platform: createMockPlatform() });
-    const fd = bpf.mapCreate({ mapType: BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 0, maxEntries: 4096 });
+    const fd = bpf.mapCreate({
+      mapType: BPF_MAP_TYPE_RINGBUF,
+      keySize: 0,
+      valueSize: 0,
+      maxEntries: 4096,
+    });
     const rb = bpf.map(fd) as RingBufMap;
     const reserve = (size: bigint, flags: number) =>
-      new ProgramBuilder().lddw(1, fd, 1).lddw(2, size).alu64('mov', 3, flags).call(F.ringbuf_reserve).exit();
+      new ProgramBuilder()
+        .lddw(1, fd, 1)
+        .lddw(2, size)
+        .alu64('mov', 3, flags)
+        .call(F.ringbuf_reserve)
+        .exit();
     const lost: number[] = [];
     const consumer = new RingBufConsumer(rb, (n) => lost.push(n));
     expect(engine.load(bpf, reserve(16n, 1).build()).run()).toBe(0n);
@@ -68,7 +100,12 @@ describe.each(engines)('safety reproducers on the $name', (engine) => {
   it('per-CPU maps refuse a current CPU outside the CPU count instead of touching another key', () => {
     const platform = createMockPlatform({ cpus: 2 });
     const bpf = new BpfSystem({ platform });
-    const fd = bpf.mapCreate({ mapType: BPF_MAP_TYPE_PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 4 });
+    const fd = bpf.mapCreate({
+      mapType: BPF_MAP_TYPE_PERCPU_ARRAY,
+      keySize: 4,
+      valueSize: 8,
+      maxEntries: 4,
+    });
     expect(fd).toBe(3);
     const p = engine.load(bpf, Program.fromBytes(hex(PERCPU_ESCAPE)));
     platform.cpu = 1;
@@ -83,17 +120,31 @@ describe.each(engines)('safety reproducers on the $name', (engine) => {
       return undefined;
     })();
     expect(VmError.isInstance(e) && e.code).toBe('HELPER_ERROR');
-    expect(MapError.isInstance((e as VmError).cause) && ((e as VmError).cause as MapError).code).toBe('EINVAL');
+    expect(
+      MapError.isInstance((e as VmError).cause) && ((e as VmError).cause as MapError).code,
+    ).toBe('EINVAL');
     const values = [0, 1, 2, 3].map((k) => bpf.mapLookupElem(fd, u32(k)));
     // Key 0, CPU 1 holds the legitimate store; every other copy of every key is untouched.
     expect(values[0]!.subarray(8)).toEqual(new Uint8Array([0x5a, 0x5a, 0, 0, 0, 0, 0, 0]));
-    expect([values[0]!.subarray(0, 8), values[1], values[2], values[3]].every((v) => v!.every((b) => b === 0))).toBe(true);
-    const cpuId = engine.load(bpf, new ProgramBuilder().call(F.get_smp_processor_id).exit().build());
+    expect(
+      [values[0]!.subarray(0, 8), values[1], values[2], values[3]].every((v) =>
+        v!.every((b) => b === 0),
+      ),
+    ).toBe(true);
+    const cpuId = engine.load(
+      bpf,
+      new ProgramBuilder().call(F.get_smp_processor_id).exit().build(),
+    );
     expect(() => cpuId.run()).toThrow(VmError);
   });
   it('for_each_map_elem keeps its arguments after a callback that calls a helper', () => {
     const bpf = new BpfSystem();
-    const fd = bpf.mapCreate({ mapType: BPF_MAP_TYPE_HASH, keySize: 4, valueSize: 8, maxEntries: 8 });
+    const fd = bpf.mapCreate({
+      mapType: BPF_MAP_TYPE_HASH,
+      keySize: 4,
+      valueSize: 8,
+      maxEntries: 8,
+    });
     for (const k of [1, 2, 3]) bpf.mapUpdateElem(fd, u32(k), new Uint8Array(8));
     const p = engine.load(bpf, Program.fromBytes(hex(FOR_EACH_HELPER_IN_CALLBACK)));
     expect(p.run()).toBe(3n);
@@ -102,10 +153,25 @@ describe.each(engines)('safety reproducers on the $name', (engine) => {
 
   it('an invalid callback pointer reports the pc of the helper call', () => {
     const bpf = new BpfSystem();
-    const fd = bpf.mapCreate({ mapType: BPF_MAP_TYPE_HASH, keySize: 4, valueSize: 8, maxEntries: 8 });
+    const fd = bpf.mapCreate({
+      mapType: BPF_MAP_TYPE_HASH,
+      keySize: 4,
+      valueSize: 8,
+      maxEntries: 8,
+    });
     bpf.mapUpdateElem(fd, u32(1), new Uint8Array(8));
     // r2 = 1234 (not a function pointer); the call is at pc 5.
-    const p = engine.load(bpf, new ProgramBuilder().lddw(1, fd, 1).alu64('mov', 2, 1234).alu64('mov', 3, 0).alu64('mov', 4, 0).call(F.for_each_map_elem).exit().build());
+    const p = engine.load(
+      bpf,
+      new ProgramBuilder()
+        .lddw(1, fd, 1)
+        .alu64('mov', 2, 1234)
+        .alu64('mov', 3, 0)
+        .alu64('mov', 4, 0)
+        .call(F.for_each_map_elem)
+        .exit()
+        .build(),
+    );
     let err: unknown;
     try {
       p.run();
@@ -118,10 +184,23 @@ describe.each(engines)('safety reproducers on the $name', (engine) => {
     const bpf = new BpfSystem();
     // sum = 0; n = loop(N, cb, &sum, 0); return n * 1000 + sum.  cb(i, ctx): ktime; *ctx += i; return i == STOP
     const prog = (n: number, stop: number) => {
-      const main = new ProgramBuilder().store('dw', 10, -8, 0).alu64('mov', 1, n).lddw(2, 0, 4).alu64('mov', 3, reg(10)).alu64('add', 3, -8).alu64('mov', 4, 0).call(F.loop);
+      const main = new ProgramBuilder()
+        .store('dw', 10, -8, 0)
+        .alu64('mov', 1, n)
+        .lddw(2, 0, 4)
+        .alu64('mov', 3, reg(10))
+        .alu64('add', 3, -8)
+        .alu64('mov', 4, 0)
+        .call(F.loop);
       main.load('dw', 1, 10, -8).alu64('mul', 0, 1000).alu64('add', 0, reg(1)).exit();
       const cbPc = main.insns().reduce((k, x) => k + (x.opcode === 0x18 ? 2 : 1), 0);
-      main.alu64('mov', 6, reg(1)).alu64('mov', 7, reg(2)).call(F.ktime_get_ns).load('dw', 8, 7, 0).alu64('add', 8, reg(6)).store('dw', 7, 0, reg(8));
+      main
+        .alu64('mov', 6, reg(1))
+        .alu64('mov', 7, reg(2))
+        .call(F.ktime_get_ns)
+        .load('dw', 8, 7, 0)
+        .alu64('add', 8, reg(6))
+        .store('dw', 7, 0, reg(8));
       main.alu64('mov', 0, 0).jump('jne', 6, stop, 'out').alu64('mov', 0, 1).label('out').exit();
       const insns = main.insns();
       insns[2] = { ...insns[2]!, imm: cbPc - 2 - 1 };
@@ -130,7 +209,12 @@ describe.each(engines)('safety reproducers on the $name', (engine) => {
     expect(engine.load(bpf, prog(10, -1)).run()).toBe(10n * 1000n + 45n);
     expect(engine.load(bpf, prog(10, 3)).run()).toBe(4n * 1000n + 6n);
     // 8 M iterations do not fit a 10,000-instruction budget: the run stops inside the callback.
-    const fd = bpf.progLoad({ insns: prog(1 << 23, -1), engine: engine.name as 'interpreter' | 'wasm', verify: false, maxInstructions: 10_000 });
+    const fd = bpf.progLoad({
+      insns: prog(1 << 23, -1),
+      engine: engine.name as 'interpreter' | 'wasm',
+      verify: false,
+      maxInstructions: 10_000,
+    });
     let err: unknown;
     try {
       bpf.progRun(fd);
@@ -163,7 +247,12 @@ describe('BPF_PROG_LOAD verifies by default', () => {
 
   it('loads a safe program, and reads of the context need contextSize', () => {
     const bpf = new BpfSystem();
-    const fd = bpf.mapCreate({ mapType: BPF_MAP_TYPE_PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 4 });
+    const fd = bpf.mapCreate({
+      mapType: BPF_MAP_TYPE_PERCPU_ARRAY,
+      keySize: 4,
+      valueSize: 8,
+      maxEntries: 4,
+    });
     expect(bpf.progRun(bpf.progLoad({ insns: hex(PERCPU_ESCAPE) })).value).toBe(1n);
     expect(bpf.mapLookupElem(fd, u32(0))[0]).toBe(0x5a);
     const readCtx = new ProgramBuilder().load('dw', 0, 1, 8).exit().build();
@@ -175,8 +264,19 @@ describe('BPF_PROG_LOAD verifies by default', () => {
 
   it('rejects stores into a BPF_F_RDONLY_PROG map value (.rodata) at load', () => {
     const bpf = new BpfSystem();
-    const fd = bpf.mapCreate({ mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, mapFlags: BPF_F_RDONLY_PROG });
-    const store = new ProgramBuilder().lddw(1, fd, 2).store('dw', 1, 0, 1).alu64('mov', 0, 0).exit().build();
+    const fd = bpf.mapCreate({
+      mapType: BPF_MAP_TYPE_ARRAY,
+      keySize: 4,
+      valueSize: 8,
+      maxEntries: 1,
+      mapFlags: BPF_F_RDONLY_PROG,
+    });
+    const store = new ProgramBuilder()
+      .lddw(1, fd, 2)
+      .store('dw', 1, 0, 1)
+      .alu64('mov', 0, 0)
+      .exit()
+      .build();
     let err: unknown;
     try {
       bpf.progLoad({ insns: store });

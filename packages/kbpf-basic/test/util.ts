@@ -4,9 +4,12 @@ import type { EbpfVm } from '@axebpf/rbpf';
 import type { BpfSystem } from '../src/index.js';
 
 export const u32 = (n: number): Uint8Array => new Uint8Array(new Uint32Array([n >>> 0]).buffer);
-export const u64 = (n: bigint): Uint8Array => new Uint8Array(new BigUint64Array([BigInt.asUintN(64, n)]).buffer);
-export const readU32 = (b: Uint8Array, off = 0): number => new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(off, true);
-export const readU64 = (b: Uint8Array, off = 0): bigint => new DataView(b.buffer, b.byteOffset, b.byteLength).getBigUint64(off, true);
+export const u64 = (n: bigint): Uint8Array =>
+  new Uint8Array(new BigUint64Array([BigInt.asUintN(64, n)]).buffer);
+export const readU32 = (b: Uint8Array, off = 0): number =>
+  new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(off, true);
+export const readU64 = (b: Uint8Array, off = 0): bigint =>
+  new DataView(b.buffer, b.byteOffset, b.byteLength).getBigUint64(off, true);
 
 /** Errno name of a thrown error. */
 export function codeOf(f: () => unknown): string | undefined {

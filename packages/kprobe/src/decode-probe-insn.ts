@@ -31,8 +31,20 @@ export type RejectReason =
 
 /** The instructions the manager simulates instead of stepping them from a slot. */
 export type SimulatedOp =
-  | 'adr' | 'adrp' | 'b' | 'bl' | 'b.cond' | 'cbz' | 'cbnz' | 'tbz' | 'tbnz'
-  | 'br' | 'blr' | 'ret' | 'ldr-literal' | 'ldrsw-literal';
+  | 'adr'
+  | 'adrp'
+  | 'b'
+  | 'bl'
+  | 'b.cond'
+  | 'cbz'
+  | 'cbnz'
+  | 'tbz'
+  | 'tbnz'
+  | 'br'
+  | 'blr'
+  | 'ret'
+  | 'ldr-literal'
+  | 'ldrsw-literal';
 
 /** A simulated instruction with its operands. */
 export interface SimulatedInsn {
@@ -93,36 +105,82 @@ export function decodeProbeInsn(word: number, pc = 0n): ProbeInsnClass {
     if (!DecodeError.isInstance(e)) throw e;
     // FP/SIMD literal loads are PC-relative: Linux would reject them for that reason.
     // MSR (immediate) to a PSTATE field the emulator lacks (UAO, PAN, SSBS…) is still an MSR.
-    const reason: RejectReason = ((word & 0x3b000000) >>> 0) === 0x18000000 ? 'literal'
-      : ((word & 0xfff8f01f) >>> 0) === 0xd500401f ? 'msr' : 'undecodable';
-    return { kind: 'rejected', word, op: undefined, text: `.inst\t0x${word.toString(16).padStart(8, '0')}`, reason };
+    const reason: RejectReason =
+      (word & 0x3b000000) >>> 0 === 0x18000000
+        ? 'literal'
+        : (word & 0xfff8f01f) >>> 0 === 0xd500401f
+          ? 'msr'
+          : 'undecodable';
+    return {
+      kind: 'rejected',
+      word,
+      op: undefined,
+      text: `.inst\t0x${word.toString(16).padStart(8, '0')}`,
+      reason,
+    };
   }
-  const reject = (reason: RejectReason): ProbeInsnClass => ({ kind: 'rejected', word, op, text, reason });
-  const simulate = (sim: SimulatedInsn): ProbeInsnClass => ({ kind: 'simulated', word, op, text, sim });
+  const reject = (reason: RejectReason): ProbeInsnClass => ({
+    kind: 'rejected',
+    word,
+    op,
+    text,
+    reason,
+  });
+  const simulate = (sim: SimulatedInsn): ProbeInsnClass => ({
+    kind: 'simulated',
+    word,
+    op,
+    text,
+    sim,
+  });
 
   switch (op) {
     case 'ADR': {
       const imm = BigInt(signExtend((bits(word, 23, 5) << 2) | bits(word, 30, 29), 21));
-      return (word >>> 31) === 1
+      return word >>> 31 === 1
         ? simulate({ op: 'adrp', reg: word & 31, offset: imm << 12n, arg: 0 })
         : simulate({ op: 'adr', reg: word & 31, offset: imm, arg: 0 });
     }
-    case 'B': case 'BL':
-      return simulate({ op: op === 'B' ? 'b' : 'bl', reg: 0, offset: BigInt(signExtend(word & 0x3ffffff, 26)) * 4n, arg: 0 });
+    case 'B':
+    case 'BL':
+      return simulate({
+        op: op === 'B' ? 'b' : 'bl',
+        reg: 0,
+        offset: BigInt(signExtend(word & 0x3ffffff, 26)) * 4n,
+        arg: 0,
+      });
     case 'BCOND':
-      return simulate({ op: 'b.cond', reg: 0, offset: BigInt(signExtend(bits(word, 23, 5), 19)) * 4n, arg: word & 15 });
-    case 'CBZ': case 'CBNZ':
       return simulate({
-        op: op === 'CBZ' ? 'cbz' : 'cbnz', reg: word & 31,
-        offset: BigInt(signExtend(bits(word, 23, 5), 19)) * 4n, arg: (word >>> 31) ? 8 : 4,
+        op: 'b.cond',
+        reg: 0,
+        offset: BigInt(signExtend(bits(word, 23, 5), 19)) * 4n,
+        arg: word & 15,
       });
-    case 'TBZ': case 'TBNZ':
+    case 'CBZ':
+    case 'CBNZ':
       return simulate({
-        op: op === 'TBZ' ? 'tbz' : 'tbnz', reg: word & 31,
-        offset: BigInt(signExtend(bits(word, 18, 5), 14)) * 4n, arg: ((word >>> 31) << 5) | bits(word, 23, 19),
+        op: op === 'CBZ' ? 'cbz' : 'cbnz',
+        reg: word & 31,
+        offset: BigInt(signExtend(bits(word, 23, 5), 19)) * 4n,
+        arg: word >>> 31 ? 8 : 4,
       });
-    case 'BR': case 'BLR': case 'RET':
-      return simulate({ op: op === 'BR' ? 'br' : op === 'BLR' ? 'blr' : 'ret', reg: bits(word, 9, 5), offset: 0n, arg: 0 });
+    case 'TBZ':
+    case 'TBNZ':
+      return simulate({
+        op: op === 'TBZ' ? 'tbz' : 'tbnz',
+        reg: word & 31,
+        offset: BigInt(signExtend(bits(word, 18, 5), 14)) * 4n,
+        arg: ((word >>> 31) << 5) | bits(word, 23, 19),
+      });
+    case 'BR':
+    case 'BLR':
+    case 'RET':
+      return simulate({
+        op: op === 'BR' ? 'br' : op === 'BLR' ? 'blr' : 'ret',
+        reg: bits(word, 9, 5),
+        offset: 0n,
+        arg: 0,
+      });
     case 'LDR_LIT': {
       const opc = word >>> 30;
       const offset = BigInt(signExtend(bits(word, 23, 5), 19)) * 4n;
@@ -131,29 +189,44 @@ export function decodeProbeInsn(word: number, pc = 0n): ProbeInsnClass {
     }
     case 'ERET':
       return reject('eret');
-    case 'SVC': case 'HVC': case 'SMC': case 'BRK': case 'HLT':
+    case 'SVC':
+    case 'HVC':
+    case 'SMC':
+    case 'BRK':
+    case 'HLT':
       return reject('exception');
-    case 'MSR': case 'MSR_IMM':
+    case 'MSR':
+    case 'MSR_IMM':
       return reject('msr');
     case 'MRS':
-      return bits(word, 20, 5) === SYSREG_DAIF ? reject('mrs-daif') : { kind: 'steppable', word, op, text };
-    case 'WFI': case 'WFE':
+      return bits(word, 20, 5) === SYSREG_DAIF
+        ? reject('mrs-daif')
+        : { kind: 'steppable', word, op, text };
+    case 'WFI':
+    case 'WFE':
       return reject('hint');
-    case 'LDXR': case 'STXR': case 'LDXP': case 'STXP':
+    case 'LDXR':
+    case 'STXR':
+    case 'LDXP':
+    case 'STXP':
       return reject('exclusive');
     default:
       break;
   }
   // Cases the emulator's operation names do not tell apart.
-  if (((word & 0x3f000000) >>> 0) === 0x08000000) return reject('exclusive'); // LDAR/STLR and friends
-  if (((word & 0xff000000) >>> 0) === 0xd8000000) return reject('literal'); // PRFM (literal)
+  if ((word & 0x3f000000) >>> 0 === 0x08000000) return reject('exclusive'); // LDAR/STLR and friends
+  if ((word & 0xff000000) >>> 0 === 0xd8000000) return reject('literal'); // PRFM (literal)
   // LDR (literal) of an FP/SIMD register (V = 1; the general-register form is simulated above):
   // PC-relative, so it cannot run from a slot; Linux has no simulation for it either.
-  if (((word & 0x3b000000) >>> 0) === 0x18000000) return reject('literal');
-  if (((word & 0xfffff01f) >>> 0) === 0xd503201f) { // HINT
-    return STEPPABLE_HINTS.has(bits(word, 11, 5)) ? { kind: 'steppable', word, op, text } : reject('hint');
+  if ((word & 0x3b000000) >>> 0 === 0x18000000) return reject('literal');
+  if ((word & 0xfffff01f) >>> 0 === 0xd503201f) {
+    // HINT
+    return STEPPABLE_HINTS.has(bits(word, 11, 5))
+      ? { kind: 'steppable', word, op, text }
+      : reject('hint');
   }
-  if (((word & 0x7c000000) >>> 0) === 0x14000000 || ((word & 0xfe000000) >>> 0) === 0xd6000000) return reject('branch');
+  if ((word & 0x7c000000) >>> 0 === 0x14000000 || (word & 0xfe000000) >>> 0 === 0xd6000000)
+    return reject('branch');
   return { kind: 'steppable', word, op, text };
 }
 
@@ -165,7 +238,7 @@ export function decodeProbeInsn(word: number, pc = 0n): ProbeInsnClass {
  */
 export function isLoadExclusive(word: number): boolean {
   // Linux aarch64_insn_is_load_ex: the exclusive/ordered class with L = 1 (LDAR counts too)
-  return ((word & 0x3f400000) >>> 0) === 0x08400000;
+  return (word & 0x3f400000) >>> 0 === 0x08400000;
 }
 
 /**
@@ -176,5 +249,5 @@ export function isLoadExclusive(word: number): boolean {
  */
 export function isStoreExclusive(word: number): boolean {
   // Linux aarch64_insn_is_store_ex: the exclusive/ordered class with L = 0 (STLR counts too)
-  return ((word & 0x3f400000) >>> 0) === 0x08000000;
+  return (word & 0x3f400000) >>> 0 === 0x08000000;
 }

@@ -46,7 +46,10 @@ export class EmuProbeMemory implements ProbeMemory {
   /** @inheritDoc ProbeMemory.writeInsn */
   writeInsn(address: bigint, word: number): void {
     const w = word >>> 0;
-    this.memory.write(this.translate(address), new Uint8Array([w & 0xff, (w >>> 8) & 0xff, (w >>> 16) & 0xff, w >>> 24]));
+    this.memory.write(
+      this.translate(address),
+      new Uint8Array([w & 0xff, (w >>> 8) & 0xff, (w >>> 16) & 0xff, w >>> 24]),
+    );
     this.writes++;
   }
 
@@ -101,21 +104,36 @@ export class CpuRegs implements PtRegs {
   }
 
   /** The current SP. */
-  get sp(): bigint { return this.cpu.sp; }
-  set sp(value: bigint) { this.cpu.sp = value; }
+  get sp(): bigint {
+    return this.cpu.sp;
+  }
+  set sp(value: bigint) {
+    this.cpu.sp = value;
+  }
 
   /** The PC. */
-  get pc(): bigint { return this.cpu.pc; }
-  set pc(value: bigint) { this.cpu.pc = value; }
+  get pc(): bigint {
+    return this.cpu.pc;
+  }
+  set pc(value: bigint) {
+    this.cpu.pc = value;
+  }
 
   /** PSTATE in SPSR layout. */
-  get pstate(): number { return this.cpu.getPstate(); }
-  set pstate(value: number) { this.cpu.setPstate(value); }
+  get pstate(): number {
+    return this.cpu.getPstate();
+  }
+  set pstate(value: number) {
+    this.cpu.setPstate(value);
+  }
 }
 
 function checkIndex(index: number): void {
   if (!Number.isInteger(index) || index < 0 || index > 30) {
-    throw new KprobeError({ code: 'BAD_ARGUMENT', message: `register \`x${index}\` does not exist (0..30)` });
+    throw new KprobeError({
+      code: 'BAD_ARGUMENT',
+      message: `register \`x${index}\` does not exist (0..30)`,
+    });
   }
 }
 
@@ -139,8 +157,13 @@ export function attachToCpu(cpu: Cpu, manager: KprobeManager): () => void {
   cpu.onException = (c: Cpu, info: ExceptionInfo): boolean => {
     // onException sees the CPU with PC = the preferred return address (the BRK itself).
     if (info.ec === EC.BRK64 && manager.handleBrk(regs, info.iss & 0xffff)) return true;
-    if (info.ec !== EC.BRK64 && info.ec !== EC.SVC64 && info.ec !== EC.HVC64 && info.ec !== EC.SMC64
-      && manager.slots.contains(c.pc)) {
+    if (
+      info.ec !== EC.BRK64 &&
+      info.ec !== EC.SVC64 &&
+      info.ec !== EC.HVC64 &&
+      info.ec !== EC.SMC64 &&
+      manager.slots.contains(c.pc)
+    ) {
       if (manager.handleFault(regs, info)) return true;
       // PC now points at the probed instruction: deliver the exception from there.
       const moved = { ...info, returnAddress: c.pc };
@@ -150,7 +173,9 @@ export function attachToCpu(cpu: Cpu, manager: KprobeManager): () => void {
     }
     return previous !== undefined ? previous(c, info) : false;
   };
-  return () => { cpu.onException = previous; };
+  return () => {
+    cpu.onException = previous;
+  };
 }
 
 const K_ELR = [0, sysRegKey(3, 0, 4, 0, 1), sysRegKey(3, 4, 4, 0, 1)];
@@ -167,7 +192,10 @@ function takeException(cpu: Cpu, info: ExceptionInfo): void {
   const spx = pstate & 1;
   cpu.setSysReg(K_ELR[target]!, info.returnAddress);
   cpu.setSysReg(K_SPSR[target]!, BigInt(pstate));
-  cpu.setSysReg(K_ESR[target]!, BigInt(((info.ec << 26) | (1 << 25) | (info.iss & 0x1ffffff)) >>> 0));
+  cpu.setSysReg(
+    K_ESR[target]!,
+    BigInt(((info.ec << 26) | (1 << 25) | (info.iss & 0x1ffffff)) >>> 0),
+  );
   if (info.far !== undefined) cpu.setSysReg(K_FAR[target]!, info.far);
   const offset = target === el ? (spx ? 0x200 : 0) : 0x400;
   // DAIF masked, SS and IL cleared, EL = target, SP_ELx selected

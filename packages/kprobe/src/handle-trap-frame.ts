@@ -34,7 +34,10 @@ export type TrapFrameOutcome =
  */
 export function handleTrapFrame(
   manager: KprobeManager,
-  memory: { read(address: bigint, length: number): Uint8Array; write(address: bigint, data: Uint8Array): void },
+  memory: {
+    read(address: bigint, length: number): Uint8Array;
+    write(address: bigint, data: Uint8Array): void;
+  },
   frameAddress: bigint,
   esr: number | bigint,
 ): TrapFrameOutcome {

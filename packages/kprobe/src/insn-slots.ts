@@ -42,8 +42,15 @@ export class InsnSlotAllocator {
   constructor(region: InsnSlotRegion) {
     const count = region.count ?? 64;
     const slotSize = region.slotSize ?? 32;
-    if (region.base < 0n || (region.base & 3n) !== 0n || !Number.isInteger(count) || count < 1
-      || !Number.isInteger(slotSize) || slotSize < 8 || slotSize % 4 !== 0) {
+    if (
+      region.base < 0n ||
+      (region.base & 3n) !== 0n ||
+      !Number.isInteger(count) ||
+      count < 1 ||
+      !Number.isInteger(slotSize) ||
+      slotSize < 8 ||
+      slotSize % 4 !== 0
+    ) {
       throw new KprobeError({
         code: 'BAD_SLOT_REGION',
         message: `bad slot region at ${hex(region.base)}: ${count} slots of ${slotSize} bytes`,
@@ -57,13 +64,19 @@ export class InsnSlotAllocator {
   }
 
   /** Slots in use. */
-  get inUseCount(): number { return this.inUse; }
+  get inUseCount(): number {
+    return this.inUse;
+  }
 
   /** Slots free. */
-  get available(): number { return this.count - this.inUse; }
+  get available(): number {
+    return this.count - this.inUse;
+  }
 
   /** One past the last byte of the region. */
-  get end(): bigint { return this.base + BigInt(this.count * this.slotSize); }
+  get end(): bigint {
+    return this.base + BigInt(this.count * this.slotSize);
+  }
 
   /**
    * Tells whether an address lies inside the region.
@@ -104,10 +117,16 @@ export class InsnSlotAllocator {
    */
   free(address: bigint): void {
     const off = address - this.base;
-    const index = off >= 0n && off % BigInt(this.slotSize) === 0n ? Number(off / BigInt(this.slotSize)) : -1;
-    const w = index >> 5, mask = 1 << (index & 31);
+    const index =
+      off >= 0n && off % BigInt(this.slotSize) === 0n ? Number(off / BigInt(this.slotSize)) : -1;
+    const w = index >> 5,
+      mask = 1 << (index & 31);
     if (index < 0 || index >= this.count || (this.used[w]! & mask) === 0) {
-      throw new KprobeError({ code: 'NOT_REGISTERED', message: `${hex(address)} is not an allocated instruction slot`, address });
+      throw new KprobeError({
+        code: 'NOT_REGISTERED',
+        message: `${hex(address)} is not an allocated instruction slot`,
+        address,
+      });
     }
     this.used[w] = (this.used[w]! & ~mask) >>> 0;
     this.inUse--;

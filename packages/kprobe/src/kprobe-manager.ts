@@ -161,7 +161,10 @@ export class KprobeManager {
   constructor(options: KprobeManagerOptions) {
     this.options = options;
     this.memory = options.memory;
-    this.slots = options.slots instanceof InsnSlotAllocator ? options.slots : new InsnSlotAllocator(options.slots);
+    this.slots =
+      options.slots instanceof InsnSlotAllocator
+        ? options.slots
+        : new InsnSlotAllocator(options.slots);
     this.trampolineImm = options.trampolineBrkImm ?? KRETPROBE_BRK_IMM;
     this.literalView = {
       readInsn: (a) => this.memory.readInsn(a),
@@ -170,12 +173,18 @@ export class KprobeManager {
       readData: (a, size) => this.readUnpatched(a, size),
     };
     if (options.trampoline !== undefined && (options.trampoline & 3n) !== 0n) {
-      throw new KprobeError({ code: 'UNALIGNED_ADDRESS', message: `trampoline ${hex(options.trampoline)} is not 4-byte aligned`, address: options.trampoline });
+      throw new KprobeError({
+        code: 'UNALIGNED_ADDRESS',
+        message: `trampoline ${hex(options.trampoline)} is not 4-byte aligned`,
+        address: options.trampoline,
+      });
     }
   }
 
   /** The kretprobe trampoline address, once set up (a BRK with {@link KprobeManagerOptions.trampolineBrkImm}). */
-  get trampoline(): bigint | undefined { return this.trampolineAddress; }
+  get trampoline(): bigint | undefined {
+    return this.trampolineAddress;
+  }
 
   // ---- registration -----------------------------------------------------------------------
 
@@ -207,7 +216,10 @@ export class KprobeManager {
   registerKretprobe<T = unknown>(options: KretprobeOptions<T>): Kretprobe<T> {
     const maxactive = options.maxactive ?? 16;
     if (!Number.isInteger(maxactive) || maxactive < 1) {
-      throw new KprobeError({ code: 'BAD_ARGUMENT', message: `maxactive must be a positive integer, got \`${maxactive}\`` });
+      throw new KprobeError({
+        code: 'BAD_ARGUMENT',
+        message: `maxactive must be a positive integer, got \`${maxactive}\``,
+      });
     }
     const { address, symbol } = this.locate(options);
     const name = this.claimName(options.name, 'kretprobe', address, symbol);
@@ -226,7 +238,12 @@ export class KprobeManager {
     const point = this.pointOf(probe);
     const was = probe.isEnabled;
     probe.isEnabled = true;
-    try { this.updateArm(point); } catch (e) { probe.isEnabled = was; throw e; }
+    try {
+      this.updateArm(point);
+    } catch (e) {
+      probe.isEnabled = was;
+      throw e;
+    }
   }
 
   /**
@@ -239,7 +256,12 @@ export class KprobeManager {
     const point = this.pointOf(probe);
     const was = probe.isEnabled;
     probe.isEnabled = false;
-    try { this.updateArm(point); } catch (e) { probe.isEnabled = was; throw e; }
+    try {
+      this.updateArm(point);
+    } catch (e) {
+      probe.isEnabled = was;
+      throw e;
+    }
   }
 
   /**
@@ -255,7 +277,10 @@ export class KprobeManager {
     list.splice(list.indexOf(probe as unknown as AnyProbe), 1);
     probe.isRegistered = false;
     this.names.delete(probe.name);
-    if (list.length > 0) { this.updateArm(point); return; }
+    if (list.length > 0) {
+      this.updateArm(point);
+      return;
+    }
     this.disarm(point);
     this.points.delete(point.address);
     // A step still running from the slot (unregistered between BRK #4 and BRK #6) keeps the
@@ -292,8 +317,15 @@ export class KprobeManager {
     for (const point of points) {
       for (const p of point.probes) {
         rows.push({
-          name: p.name, kind: p.kind, address: p.address, symbol: p.symbol, enabled: p.enabled,
-          hits: p.hits, missed: p.missed, mode: point.slot === undefined ? 'simulated' : 'slot', insn: point.cls.text,
+          name: p.name,
+          kind: p.kind,
+          address: p.address,
+          symbol: p.symbol,
+          enabled: p.enabled,
+          hits: p.hits,
+          missed: p.missed,
+          mode: point.slot === undefined ? 'simulated' : 'slot',
+          insn: point.cls.text,
         });
       }
     }
@@ -346,7 +378,11 @@ export class KprobeManager {
       this.onStepDone(point, regs);
       return true;
     }
-    if (imm === this.trampolineImm && this.trampolineAddress !== undefined && pc === this.trampolineAddress) {
+    if (
+      imm === this.trampolineImm &&
+      this.trampolineAddress !== undefined &&
+      pc === this.trampolineAddress
+    ) {
       this.onTrampoline(regs);
       return true;
     }
@@ -382,7 +418,12 @@ export class KprobeManager {
     if (!this.slots.contains(pc)) return false;
     const stack = this.steps.get(this.key(regs));
     const top = stack?.[stack.length - 1];
-    if (top === undefined || top.point.slot === undefined || pc < top.point.slot || pc >= top.point.slot + BigInt(this.slots.slotSize)) {
+    if (
+      top === undefined ||
+      top.point.slot === undefined ||
+      pc < top.point.slot ||
+      pc >= top.point.slot + BigInt(this.slots.slotSize)
+    ) {
       return false;
     }
     stack!.pop();
@@ -409,13 +450,20 @@ export class KprobeManager {
 
   private locate(loc: ProbeLocation): { address: bigint; symbol: string | undefined } {
     if ((loc.address === undefined) === (loc.symbol === undefined)) {
-      throw new KprobeError({ code: 'BAD_ARGUMENT', message: 'give exactly one of `address` and `symbol`' });
+      throw new KprobeError({
+        code: 'BAD_ARGUMENT',
+        message: 'give exactly one of `address` and `symbol`',
+      });
     }
     let base: bigint;
     if (loc.symbol !== undefined) {
       const found = this.options.resolveSymbol?.(loc.symbol);
       if (found === undefined) {
-        throw new KprobeError({ code: 'SYMBOL_NOT_FOUND', message: `symbol \`${loc.symbol}\` not found`, symbol: loc.symbol });
+        throw new KprobeError({
+          code: 'SYMBOL_NOT_FOUND',
+          message: `symbol \`${loc.symbol}\` not found`,
+          symbol: loc.symbol,
+        });
       }
       base = found;
     } else {
@@ -424,23 +472,48 @@ export class KprobeManager {
     const offset = BigInt(loc.offset ?? 0);
     const address = (base + offset) & MASK64;
     if ((address & 3n) !== 0n) {
-      throw new KprobeError({ code: 'UNALIGNED_ADDRESS', message: `probe address ${hex(address)} is not 4-byte aligned`, address, symbol: loc.symbol });
+      throw new KprobeError({
+        code: 'UNALIGNED_ADDRESS',
+        message: `probe address ${hex(address)} is not 4-byte aligned`,
+        address,
+        symbol: loc.symbol,
+      });
     }
-    if (this.slots.contains(address) || address === this.trampolineAddress || address === this.options.trampoline) {
-      throw new KprobeError({ code: 'RESERVED_ADDRESS', message: `${hex(address)} belongs to the probe manager's slots or trampoline`, address });
+    if (
+      this.slots.contains(address) ||
+      address === this.trampolineAddress ||
+      address === this.options.trampoline
+    ) {
+      throw new KprobeError({
+        code: 'RESERVED_ADDRESS',
+        message: `${hex(address)} belongs to the probe manager's slots or trampoline`,
+        address,
+      });
     }
     return { address, symbol: loc.symbol };
   }
 
-  private claimName(name: string | undefined, kind: string, address: bigint, symbol: string | undefined): string {
+  private claimName(
+    name: string | undefined,
+    kind: string,
+    address: bigint,
+    symbol: string | undefined,
+  ): string {
     if (name !== undefined) {
       if (this.names.has(name)) {
-        throw new KprobeError({ code: 'DUPLICATE_PROBE', message: `a probe named \`${name}\` is already registered`, address, probe: name, symbol });
+        throw new KprobeError({
+          code: 'DUPLICATE_PROBE',
+          message: `a probe named \`${name}\` is already registered`,
+          address,
+          probe: name,
+          symbol,
+        });
       }
       return name;
     }
     let generated: string;
-    do generated = `${kind}-${symbol ?? hex(address)}-${this.nextId++}`; while (this.names.has(generated));
+    do generated = `${kind}-${symbol ?? hex(address)}-${this.nextId++}`;
+    while (this.names.has(generated));
     return generated;
   }
 
@@ -468,10 +541,16 @@ export class KprobeManager {
   /** Writes code through the adapter, reporting failures as `WRITE_FAILED`. */
   private patch(address: bigint, words: readonly number[]): void {
     try {
-      for (let i = 0; i < words.length; i++) this.memory.writeInsn(address + BigInt(i * 4), words[i]!);
+      for (let i = 0; i < words.length; i++)
+        this.memory.writeInsn(address + BigInt(i * 4), words[i]!);
       this.memory.syncIcache(address, words.length * 4);
     } catch (cause) {
-      throw new KprobeError({ code: 'WRITE_FAILED', message: `cannot write code at ${hex(address)}`, address, cause });
+      throw new KprobeError({
+        code: 'WRITE_FAILED',
+        message: `cannot write code at ${hex(address)}`,
+        address,
+        cause,
+      });
     }
   }
 
@@ -480,7 +559,14 @@ export class KprobeManager {
     try {
       word = this.memory.readInsn(address) >>> 0;
     } catch (cause) {
-      throw new KprobeError({ code: 'UNKNOWN_ADDRESS', message: `cannot read code at ${hex(address)}`, address, symbol, probe: name, cause });
+      throw new KprobeError({
+        code: 'UNKNOWN_ADDRESS',
+        message: `cannot read code at ${hex(address)}`,
+        address,
+        symbol,
+        probe: name,
+        cause,
+      });
     }
     const cls = decodeProbeInsn(word, address);
     if (cls.kind === 'rejected') throw this.rejected(address, cls, cls.reason, symbol, name);
@@ -498,18 +584,35 @@ export class KprobeManager {
       }
     }
     const point: ProbePoint = {
-      address, original: word, cls, slot, sim: cls.kind === 'simulated' ? cls.sim : undefined, probes: [], armed: false,
+      address,
+      original: word,
+      cls,
+      slot,
+      sim: cls.kind === 'simulated' ? cls.sim : undefined,
+      probes: [],
+      armed: false,
     };
     this.points.set(address, point);
     if (slot !== undefined) this.debugPoints.set(slot + 4n, point);
     return point;
   }
 
-  private rejected(address: bigint, cls: ProbeInsnClass, reason: string, symbol: string | undefined, name: string): KprobeError {
+  private rejected(
+    address: bigint,
+    cls: ProbeInsnClass,
+    reason: string,
+    symbol: string | undefined,
+    name: string,
+  ): KprobeError {
     return new KprobeError({
       code: 'REJECTED_INSN',
       message: `cannot probe \`${cls.text.replace('\t', ' ')}\` at ${hex(address)}: ${reason}`,
-      address, insn: cls.word, text: cls.text, reason, symbol, probe: name,
+      address,
+      insn: cls.word,
+      text: cls.text,
+      reason,
+      symbol,
+      probe: name,
     });
   }
 
@@ -520,7 +623,11 @@ export class KprobeManager {
     if (start !== undefined && start > limit) limit = start;
     for (let at = address - 4n; at >= limit && at >= 0n; at -= 4n) {
       let word: number;
-      try { word = this.memory.readInsn(at); } catch { return false; }
+      try {
+        word = this.memory.readInsn(at);
+      } catch {
+        return false;
+      }
       if (isStoreExclusive(word)) return false;
       if (isLoadExclusive(word)) return true;
     }
@@ -547,7 +654,12 @@ export class KprobeManager {
   private pointOf<T>(probe: Kprobe<T> | Kretprobe<T>): ProbePoint {
     const point = probe.isRegistered ? this.points.get(probe.address) : undefined;
     if (point === undefined || !point.probes.includes(probe as unknown as AnyProbe)) {
-      throw new KprobeError({ code: 'NOT_REGISTERED', message: `probe \`${probe.name}\` is not registered`, address: probe.address, probe: probe.name });
+      throw new KprobeError({
+        code: 'NOT_REGISTERED',
+        message: `probe \`${probe.name}\` is not registered`,
+        address: probe.address,
+        probe: probe.name,
+      });
     }
     return point;
   }
@@ -584,7 +696,9 @@ export class KprobeManager {
   }
 
   /** Whether the trampoline lives in a slot taken from the allocator. */
-  get trampolineInSlot(): boolean { return this.ownsTrampolineSlot; }
+  get trampolineInSlot(): boolean {
+    return this.ownsTrampolineSlot;
+  }
 
   private run<R>(probe: AnyProbe, body: () => R): R {
     try {
@@ -592,7 +706,11 @@ export class KprobeManager {
     } catch (cause) {
       if (KprobeError.isInstance(cause)) throw cause;
       throw new KprobeError({
-        code: 'HANDLER_FAILED', message: `a handler of probe \`${probe.name}\` threw`, address: probe.address, probe: probe.name, cause,
+        code: 'HANDLER_FAILED',
+        message: `a handler of probe \`${probe.name}\` threw`,
+        address: probe.address,
+        probe: probe.name,
+        cause,
       });
     }
   }
@@ -628,7 +746,10 @@ export class KprobeManager {
     }
     // Step out of line with interrupts masked (Linux kprobes_save_local_irqflag).
     const pstate = regs.pstate;
-    if (stack === undefined) { stack = []; this.steps.set(key, stack); }
+    if (stack === undefined) {
+      stack = [];
+      this.steps.set(key, stack);
+    }
     stack.push({ point, savedDaif: pstate & PSTATE_DAIF, reentered });
     regs.pstate = (pstate | PSTATE_DAIF) >>> 0;
     regs.pc = point.slot!;
@@ -660,20 +781,36 @@ export class KprobeManager {
 
   private runPostHandlers(point: ProbePoint, regs: PtRegs): void {
     for (const p of point.probes) {
-      if (p.kind === 'kprobe' && p.isEnabled && p.postHandler !== undefined) this.run(p, () => p.postHandler!(p, regs));
+      if (p.kind === 'kprobe' && p.isEnabled && p.postHandler !== undefined)
+        this.run(p, () => p.postHandler!(p, regs));
     }
   }
 
   private retprobeEntry(rp: Kretprobe<unknown>, regs: PtRegs, key: string | number): void {
-    if (rp.active >= rp.maxactive) { rp.missed++; return; }
+    if (rp.active >= rp.maxactive) {
+      rp.missed++;
+      return;
+    }
     const instance: KretprobeInstance<unknown> = {
-      retprobe: rp, returnAddress: regs.getX(30), entrySp: regs.sp, key, entryTime: this.options.clock?.(), data: undefined,
+      retprobe: rp,
+      returnAddress: regs.getX(30),
+      entrySp: regs.sp,
+      key,
+      entryTime: this.options.clock?.(),
+      data: undefined,
     };
     rp.hits++;
-    if (rp.entryHandler !== undefined && this.run(rp, () => rp.entryHandler!(instance, regs)) === false) return;
+    if (
+      rp.entryHandler !== undefined &&
+      this.run(rp, () => rp.entryHandler!(instance, regs)) === false
+    )
+      return;
     rp.active++;
     let stack = this.instances.get(key);
-    if (stack === undefined) { stack = []; this.instances.set(key, stack); }
+    if (stack === undefined) {
+      stack = [];
+      this.instances.set(key, stack);
+    }
     stack.push(instance);
     regs.setX(30, this.trampolineAddress!);
   }
@@ -683,7 +820,9 @@ export class KprobeManager {
     const instance = this.instances.get(key)?.pop();
     if (instance === undefined) {
       throw new KprobeError({
-        code: 'NO_RETPROBE_INSTANCE', message: `kretprobe trampoline hit with no pending instance for key \`${String(key)}\``, address: regs.pc,
+        code: 'NO_RETPROBE_INSTANCE',
+        message: `kretprobe trampoline hit with no pending instance for key \`${String(key)}\``,
+        address: regs.pc,
       });
     }
     const rp = instance.retprobe;
@@ -694,7 +833,8 @@ export class KprobeManager {
     rp.returns++;
     if (rp.returnHandler === undefined) return;
     const now = this.options.clock?.();
-    const duration = now !== undefined && instance.entryTime !== undefined ? now - instance.entryTime : undefined;
+    const duration =
+      now !== undefined && instance.entryTime !== undefined ? now - instance.entryTime : undefined;
     this.run(rp, () => rp.returnHandler!({ instance, returnValue: regs.getX(0), duration }, regs));
   }
 }

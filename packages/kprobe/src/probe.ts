@@ -70,7 +70,13 @@ abstract class ProbeBase<T> {
   isRegistered = true;
 
   /** @internal */
-  constructor(name: string, address: bigint, symbol: string | undefined, data: T | undefined, enabled: boolean) {
+  constructor(
+    name: string,
+    address: bigint,
+    symbol: string | undefined,
+    data: T | undefined,
+    enabled: boolean,
+  ) {
     this.name = name;
     this.address = address;
     this.symbol = symbol;
@@ -79,10 +85,14 @@ abstract class ProbeBase<T> {
   }
 
   /** Whether the probe is enabled. */
-  get enabled(): boolean { return this.isEnabled; }
+  get enabled(): boolean {
+    return this.isEnabled;
+  }
 
   /** Whether the probe is still registered. */
-  get registered(): boolean { return this.isRegistered; }
+  get registered(): boolean {
+    return this.isRegistered;
+  }
 }
 
 /** A registered kprobe (see {@link KprobeManager.registerKprobe}). */
@@ -97,7 +107,12 @@ export class Kprobe<T = unknown> extends ProbeBase<T> {
   readonly faultHandler: FaultHandler<T> | undefined;
 
   /** @internal */
-  constructor(name: string, address: bigint, symbol: string | undefined, options: KprobeOptions<T>) {
+  constructor(
+    name: string,
+    address: bigint,
+    symbol: string | undefined,
+    options: KprobeOptions<T>,
+  ) {
     super(name, address, symbol, options.data, options.enabled ?? true);
     this.preHandler = options.preHandler;
     this.postHandler = options.postHandler;
@@ -166,7 +181,13 @@ export class Kretprobe<T = unknown> extends ProbeBase<T> {
   readonly returnHandler: KretprobeOptions<T>['returnHandler'];
 
   /** @internal */
-  constructor(name: string, address: bigint, symbol: string | undefined, options: KretprobeOptions<T>, maxactive: number) {
+  constructor(
+    name: string,
+    address: bigint,
+    symbol: string | undefined,
+    options: KretprobeOptions<T>,
+    maxactive: number,
+  ) {
     super(name, address, symbol, options.data, options.enabled ?? true);
     this.maxactive = maxactive;
     this.entryHandler = options.entryHandler;

@@ -85,7 +85,10 @@ export class TrapFrameRegs implements PtRegs {
    */
   constructor(bytes: Uint8Array) {
     if (bytes.length < PT_REGS_MIN_SIZE) {
-      throw new KprobeError({ code: 'BAD_ARGUMENT', message: `trap frame of ${bytes.length} bytes, need at least ${PT_REGS_MIN_SIZE}` });
+      throw new KprobeError({
+        code: 'BAD_ARGUMENT',
+        message: `trap frame of ${bytes.length} bytes, need at least ${PT_REGS_MIN_SIZE}`,
+      });
     }
     this.bytes = bytes;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -98,7 +101,11 @@ export class TrapFrameRegs implements PtRegs {
    * @param length - bytes to copy; default {@link PT_REGS_MIN_SIZE}.
    * @returns the registers over a copy of the frame; write back with {@link TrapFrameRegs.writeTo}.
    */
-  static read(memory: { read(address: bigint, length: number): Uint8Array }, address: bigint, length = PT_REGS_MIN_SIZE): TrapFrameRegs {
+  static read(
+    memory: { read(address: bigint, length: number): Uint8Array },
+    address: bigint,
+    length = PT_REGS_MIN_SIZE,
+  ): TrapFrameRegs {
     return new TrapFrameRegs(memory.read(address, length));
   }
 
@@ -134,20 +141,35 @@ export class TrapFrameRegs implements PtRegs {
   }
 
   /** The interrupted SP. */
-  get sp(): bigint { return this.view.getBigUint64(PT_REGS_OFFSET.SP, true); }
-  set sp(value: bigint) { this.view.setBigUint64(PT_REGS_OFFSET.SP, value & MASK64, true); }
+  get sp(): bigint {
+    return this.view.getBigUint64(PT_REGS_OFFSET.SP, true);
+  }
+  set sp(value: bigint) {
+    this.view.setBigUint64(PT_REGS_OFFSET.SP, value & MASK64, true);
+  }
 
   /** The PC execution resumes at. */
-  get pc(): bigint { return this.view.getBigUint64(PT_REGS_OFFSET.PC, true); }
-  set pc(value: bigint) { this.view.setBigUint64(PT_REGS_OFFSET.PC, value & MASK64, true); }
+  get pc(): bigint {
+    return this.view.getBigUint64(PT_REGS_OFFSET.PC, true);
+  }
+  set pc(value: bigint) {
+    this.view.setBigUint64(PT_REGS_OFFSET.PC, value & MASK64, true);
+  }
 
   /** PSTATE (SPSR layout, low 32 bits of the field). */
-  get pstate(): number { return this.view.getUint32(PT_REGS_OFFSET.PSTATE, true); }
-  set pstate(value: number) { this.view.setBigUint64(PT_REGS_OFFSET.PSTATE, BigInt(value >>> 0), true); }
+  get pstate(): number {
+    return this.view.getUint32(PT_REGS_OFFSET.PSTATE, true);
+  }
+  set pstate(value: number) {
+    this.view.setBigUint64(PT_REGS_OFFSET.PSTATE, BigInt(value >>> 0), true);
+  }
 }
 
 function checkIndex(index: number): void {
   if (!Number.isInteger(index) || index < 0 || index > 30) {
-    throw new KprobeError({ code: 'BAD_ARGUMENT', message: `register \`x${index}\` does not exist (0..30)` });
+    throw new KprobeError({
+      code: 'BAD_ARGUMENT',
+      message: `register \`x${index}\` does not exist (0..30)`,
+    });
   }
 }

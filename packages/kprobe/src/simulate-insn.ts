@@ -20,45 +20,71 @@ const MASK64 = (1n << 64n) - 1n;
  * @param memory - memory for literal loads.
  * @throws {KprobeError} `SIMULATION_FAULT` when a literal load reads unreadable memory.
  */
-export function simulateInsn(sim: SimulatedInsn, address: bigint, regs: PtRegs, memory: ProbeMemory): void {
+export function simulateInsn(
+  sim: SimulatedInsn,
+  address: bigint,
+  regs: PtRegs,
+  memory: ProbeMemory,
+): void {
   const next = address + 4n;
-  const setReg = (r: number, v: bigint): void => { if (r !== 31) regs.setX(r, v & MASK64); };
+  const setReg = (r: number, v: bigint): void => {
+    if (r !== 31) regs.setX(r, v & MASK64);
+  };
   const getReg = (r: number): bigint => (r === 31 ? 0n : regs.getX(r));
   switch (sim.op) {
-    case 'adr': setReg(sim.reg, address + sim.offset); regs.pc = next; return;
-    case 'adrp': setReg(sim.reg, (address & ~0xfffn) + sim.offset); regs.pc = next; return;
-    case 'b': regs.pc = (address + sim.offset) & MASK64; return;
-    case 'bl': regs.setX(30, next); regs.pc = (address + sim.offset) & MASK64; return;
+    case 'adr':
+      setReg(sim.reg, address + sim.offset);
+      regs.pc = next;
+      return;
+    case 'adrp':
+      setReg(sim.reg, (address & ~0xfffn) + sim.offset);
+      regs.pc = next;
+      return;
+    case 'b':
+      regs.pc = (address + sim.offset) & MASK64;
+      return;
+    case 'bl':
+      regs.setX(30, next);
+      regs.pc = (address + sim.offset) & MASK64;
+      return;
     case 'b.cond':
       regs.pc = conditionHolds(sim.arg, regs.pstate) ? (address + sim.offset) & MASK64 : next;
       return;
-    case 'cbz': case 'cbnz': {
+    case 'cbz':
+    case 'cbnz': {
       let v = getReg(sim.reg);
       if (sim.arg === 4) v &= 0xffffffffn;
       const taken = sim.op === 'cbz' ? v === 0n : v !== 0n;
       regs.pc = taken ? (address + sim.offset) & MASK64 : next;
       return;
     }
-    case 'tbz': case 'tbnz': {
+    case 'tbz':
+    case 'tbnz': {
       const bit = (getReg(sim.reg) >> BigInt(sim.arg)) & 1n;
       const taken = sim.op === 'tbz' ? bit === 0n : bit === 1n;
       regs.pc = taken ? (address + sim.offset) & MASK64 : next;
       return;
     }
-    case 'br': case 'blr': case 'ret': {
+    case 'br':
+    case 'blr':
+    case 'ret': {
       const target = getReg(sim.reg); // read before BLR writes X30 (BLR X30 is legal)
       if (sim.op === 'blr') regs.setX(30, next);
       regs.pc = target;
       return;
     }
-    case 'ldr-literal': case 'ldrsw-literal': {
+    case 'ldr-literal':
+    case 'ldrsw-literal': {
       const at = (address + sim.offset) & MASK64;
       let value: bigint;
       try {
         value = memory.readData(at, sim.arg === 8 ? 8 : 4);
       } catch (cause) {
         throw new KprobeError({
-          code: 'SIMULATION_FAULT', message: `simulated literal load at ${hex(address)} cannot read ${hex(at)}`, address, cause,
+          code: 'SIMULATION_FAULT',
+          message: `simulated literal load at ${hex(address)} cannot read ${hex(at)}`,
+          address,
+          cause,
         });
       }
       if (sim.op === 'ldrsw-literal') value = BigInt.asUintN(64, BigInt.asIntN(32, value));

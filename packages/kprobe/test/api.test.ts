@@ -5,7 +5,12 @@ import type { KprobeErrorCode, ProbeMemory } from '../src/index.js';
 import { RAM_BASE, SLOT_BASE, machine, manager, sym } from './harness.js';
 
 function codeOf(fn: () => unknown): KprobeErrorCode | undefined {
-  try { fn(); } catch (e) { if (KprobeError.isInstance(e)) return e.code; throw e; }
+  try {
+    fn();
+  } catch (e) {
+    if (KprobeError.isInstance(e)) return e.code;
+    throw e;
+  }
   return undefined;
 }
 
@@ -19,7 +24,11 @@ describe('InsnSlotAllocator', () => {
     expect(new Set(got).size).toBe(70);
     expect(slots.available).toBe(0);
     let err: unknown;
-    try { slots.alloc(); } catch (e) { err = e; }
+    try {
+      slots.alloc();
+    } catch (e) {
+      err = e;
+    }
     expect(err).toMatchObject({ code: 'SLOTS_EXHAUSTED', address: 0x1000n });
     slots.free(0x1000n + 33n * 16n);
     slots.free(0x1000n + 5n * 16n);
@@ -30,9 +39,15 @@ describe('InsnSlotAllocator', () => {
 
   it('rejects bad regions and bad frees', () => {
     expect(codeOf(() => new InsnSlotAllocator({ base: 0x1002n }))).toBe('BAD_SLOT_REGION');
-    expect(codeOf(() => new InsnSlotAllocator({ base: 0x1000n, count: 0 }))).toBe('BAD_SLOT_REGION');
-    expect(codeOf(() => new InsnSlotAllocator({ base: 0x1000n, slotSize: 4 }))).toBe('BAD_SLOT_REGION');
-    expect(codeOf(() => new InsnSlotAllocator({ base: 0x1000n, slotSize: 18 }))).toBe('BAD_SLOT_REGION');
+    expect(codeOf(() => new InsnSlotAllocator({ base: 0x1000n, count: 0 }))).toBe(
+      'BAD_SLOT_REGION',
+    );
+    expect(codeOf(() => new InsnSlotAllocator({ base: 0x1000n, slotSize: 4 }))).toBe(
+      'BAD_SLOT_REGION',
+    );
+    expect(codeOf(() => new InsnSlotAllocator({ base: 0x1000n, slotSize: 18 }))).toBe(
+      'BAD_SLOT_REGION',
+    );
     const slots = new InsnSlotAllocator({ base: 0x1000n });
     expect(slots.end).toBe(0x1000n + 64n * 32n);
     expect(codeOf(() => slots.free(0x1000n))).toBe('NOT_REGISTERED');
@@ -46,20 +61,37 @@ describe('KprobeManager misuse', () => {
   it('gives typed errors with structured fields', () => {
     const m = machine();
     const mgr = manager(m);
-    expect(codeOf(() => mgr.registerKprobe({ address: sym('f_add') + 2n }))).toBe('UNALIGNED_ADDRESS');
-    expect(codeOf(() => mgr.registerKprobe({ symbol: 'f_add', offset: 1 }))).toBe('UNALIGNED_ADDRESS');
+    expect(codeOf(() => mgr.registerKprobe({ address: sym('f_add') + 2n }))).toBe(
+      'UNALIGNED_ADDRESS',
+    );
+    expect(codeOf(() => mgr.registerKprobe({ symbol: 'f_add', offset: 1 }))).toBe(
+      'UNALIGNED_ADDRESS',
+    );
     expect(codeOf(() => mgr.registerKprobe({ address: 0x1000n }))).toBe('UNKNOWN_ADDRESS');
-    expect(codeOf(() => mgr.registerKprobe({ symbol: 'no_such_function' }))).toBe('SYMBOL_NOT_FOUND');
+    expect(codeOf(() => mgr.registerKprobe({ symbol: 'no_such_function' }))).toBe(
+      'SYMBOL_NOT_FOUND',
+    );
     expect(codeOf(() => mgr.registerKprobe({}))).toBe('BAD_ARGUMENT');
     expect(codeOf(() => mgr.registerKprobe({ address: 0n, symbol: 'f_add' }))).toBe('BAD_ARGUMENT');
-    expect(codeOf(() => mgr.registerKretprobe({ symbol: 'f_add', maxactive: 0 }))).toBe('BAD_ARGUMENT');
+    expect(codeOf(() => mgr.registerKretprobe({ symbol: 'f_add', maxactive: 0 }))).toBe(
+      'BAD_ARGUMENT',
+    );
     expect(codeOf(() => mgr.registerKprobe({ address: SLOT_BASE + 32n }))).toBe('RESERVED_ADDRESS');
     const p = mgr.registerKprobe({ name: 'one', symbol: 'f_add', offset: 4 });
     expect(p.address).toBe(sym('f_add') + 4n);
     expect(p.symbol).toBe('f_add');
     let err: unknown;
-    try { mgr.registerKprobe({ name: 'one', symbol: 'f_ret' }); } catch (e) { err = e; }
-    expect(err).toMatchObject({ code: 'DUPLICATE_PROBE', probe: 'one', symbol: 'f_ret', address: sym('f_ret') });
+    try {
+      mgr.registerKprobe({ name: 'one', symbol: 'f_ret' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({
+      code: 'DUPLICATE_PROBE',
+      probe: 'one',
+      symbol: 'f_ret',
+      address: sym('f_ret'),
+    });
     mgr.unregister(p);
     expect(codeOf(() => mgr.unregister(p))).toBe('NOT_REGISTERED');
     expect(codeOf(() => mgr.enable(p))).toBe('NOT_REGISTERED');
@@ -67,7 +99,16 @@ describe('KprobeManager misuse', () => {
     const other = manager(machine());
     const q = other.registerKprobe({ symbol: 'f_add' });
     expect(codeOf(() => mgr.unregister(q))).toBe('NOT_REGISTERED');
-    expect(codeOf(() => new KprobeManager({ memory: m.probeMem, slots: { base: SLOT_BASE }, trampoline: 0x1002n }))).toBe('UNALIGNED_ADDRESS');
+    expect(
+      codeOf(
+        () =>
+          new KprobeManager({
+            memory: m.probeMem,
+            slots: { base: SLOT_BASE },
+            trampoline: 0x1002n,
+          }),
+      ),
+    ).toBe('UNALIGNED_ADDRESS');
   });
 
   it('reports slot exhaustion and leaves the code untouched', () => {
@@ -79,27 +120,50 @@ describe('KprobeManager misuse', () => {
     mgr.registerKprobe({ symbol: 'p_add' }); // shares the first point
     const before = m.probeMem.readInsn(sym('p_ldr'));
     let err: unknown;
-    try { mgr.registerKprobe({ name: 'third', symbol: 'p_ldr' }); } catch (e) { err = e; }
+    try {
+      mgr.registerKprobe({ name: 'third', symbol: 'p_ldr' });
+    } catch (e) {
+      err = e;
+    }
     expect(err).toMatchObject({ code: 'SLOTS_EXHAUSTED' });
     expect(m.probeMem.readInsn(sym('p_ldr'))).toBe(before);
     expect(mgr.get('third')).toBeUndefined();
     expect(mgr.list().map((r) => [r.address, r.mode])).toEqual([
-      [sym('p_add'), 'slot'], [sym('p_add'), 'slot'], [sym('p_str'), 'slot'], [sym('p_b'), 'simulated'],
+      [sym('p_add'), 'slot'],
+      [sym('p_add'), 'slot'],
+      [sym('p_str'), 'slot'],
+      [sym('p_b'), 'simulated'],
     ]);
   });
 
   it('wraps simulated literal loads of unreadable memory as SIMULATION_FAULT', () => {
     const word = 0x58000000 | (0x40 << 5); // ldr x0, pc+0x100
     const mem: ProbeMemory = {
-      readInsn: () => word, writeInsn: () => undefined, syncIcache: () => undefined,
-      readData: () => { throw new Error('bus error'); },
+      readInsn: () => word,
+      writeInsn: () => undefined,
+      syncIcache: () => undefined,
+      readData: () => {
+        throw new Error('bus error');
+      },
     };
     const mgr = new KprobeManager({ memory: mem, slots: { base: 0x9000_0000n } });
     mgr.registerKprobe({ address: 0x1000n });
     const x = new Array<bigint>(31).fill(0n);
-    const regs = { getX: (i: number) => x[i]!, setX: (i: number, v: bigint) => { x[i] = v; }, sp: 0n, pc: 0x1000n, pstate: 0 };
+    const regs = {
+      getX: (i: number) => x[i]!,
+      setX: (i: number, v: bigint) => {
+        x[i] = v;
+      },
+      sp: 0n,
+      pc: 0x1000n,
+      pstate: 0,
+    };
     let err: unknown;
-    try { mgr.handleBrk(regs, 4); } catch (e) { err = e; }
+    try {
+      mgr.handleBrk(regs, 4);
+    } catch (e) {
+      err = e;
+    }
     expect(err).toMatchObject({ code: 'SIMULATION_FAULT', address: 0x1000n });
   });
 
@@ -124,10 +188,34 @@ describe('re-entry', () => {
     const m = machine();
     const mgr = manager(m);
     const calls: string[] = [];
-    const a = mgr.registerKprobe({ symbol: 'p_add', preHandler: () => { calls.push('a-pre'); }, postHandler: () => { calls.push('a-post'); } });
-    const b = mgr.registerKprobe({ symbol: 'p_str', preHandler: () => { calls.push('b-pre'); }, postHandler: () => { calls.push('b-post'); } });
+    const a = mgr.registerKprobe({
+      symbol: 'p_add',
+      preHandler: () => {
+        calls.push('a-pre');
+      },
+      postHandler: () => {
+        calls.push('a-post');
+      },
+    });
+    const b = mgr.registerKprobe({
+      symbol: 'p_str',
+      preHandler: () => {
+        calls.push('b-pre');
+      },
+      postHandler: () => {
+        calls.push('b-post');
+      },
+    });
     const x = new Array<bigint>(31).fill(0n);
-    const regs = { getX: (i: number) => x[i]!, setX: (i: number, v: bigint) => { x[i] = v; }, sp: 0n, pc: sym('p_add'), pstate: 0x9 };
+    const regs = {
+      getX: (i: number) => x[i]!,
+      setX: (i: number, v: bigint) => {
+        x[i] = v;
+      },
+      sp: 0n,
+      pc: sym('p_add'),
+      pstate: 0x9,
+    };
     expect(mgr.handleBrk(regs, 4)).toBe(true); // a: pre-handler, into a's slot with DAIF masked
     expect(regs.pc).toBe(mgr.slotOf(a));
     expect(regs.pstate).toBe(0x3c9);
@@ -152,10 +240,23 @@ describe('unregistering during a step', () => {
     const mgr = manager(m);
     const original = m.probeMem.readInsn(sym('p_add'));
     const posts: bigint[] = [];
-    const a = mgr.registerKprobe({ symbol: 'p_add', postHandler: (_p, r) => { posts.push(r.pc); } });
+    const a = mgr.registerKprobe({
+      symbol: 'p_add',
+      postHandler: (_p, r) => {
+        posts.push(r.pc);
+      },
+    });
     const slot = mgr.slotOf(a)!;
     const x = new Array<bigint>(31).fill(0n);
-    const regs = { getX: (i: number) => x[i]!, setX: (i: number, v: bigint) => { x[i] = v; }, sp: 0n, pc: sym('p_add'), pstate: 0x9 };
+    const regs = {
+      getX: (i: number) => x[i]!,
+      setX: (i: number, v: bigint) => {
+        x[i] = v;
+      },
+      sp: 0n,
+      pc: sym('p_add'),
+      pstate: 0x9,
+    };
     expect(mgr.handleBrk(regs, 4)).toBe(true);
     mgr.unregister(a);
     expect(m.probeMem.readInsn(sym('p_add'))).toBe(original);
@@ -176,13 +277,24 @@ describe('code writes that fail', () => {
     const readOnly = sym('p_add');
     const memory: ProbeMemory = {
       readInsn: (a) => m.probeMem.readInsn(a),
-      writeInsn: (a, w) => { if (a === readOnly) throw new Error('text is read-only'); m.probeMem.writeInsn(a, w); },
+      writeInsn: (a, w) => {
+        if (a === readOnly) throw new Error('text is read-only');
+        m.probeMem.writeInsn(a, w);
+      },
       syncIcache: () => undefined,
       readData: (a, n) => m.probeMem.readData(a, n),
     };
-    const mgr = new KprobeManager({ memory, slots: { base: SLOT_BASE }, resolveSymbol: (n) => sym(n) });
+    const mgr = new KprobeManager({
+      memory,
+      slots: { base: SLOT_BASE },
+      resolveSymbol: (n) => sym(n),
+    });
     let err: unknown;
-    try { mgr.registerKprobe({ name: 'ro', symbol: 'p_add' }); } catch (e) { err = e; }
+    try {
+      mgr.registerKprobe({ name: 'ro', symbol: 'p_add' });
+    } catch (e) {
+      err = e;
+    }
     expect(err).toMatchObject({ code: 'WRITE_FAILED', address: readOnly });
     expect(mgr.slots.inUseCount).toBe(0);
     expect(mgr.list()).toEqual([]);

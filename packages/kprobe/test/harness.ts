@@ -9,9 +9,14 @@ import type { KprobeManagerOptions } from '../src/index.js';
 
 const dir = fileURLToPath(new URL('./programs/', import.meta.url));
 export const IMAGE = readFileSync(`${dir}probes.bin`);
-const rawSyms = JSON.parse(readFileSync(`${dir}probes.syms.json`, 'utf8')) as Record<string, string>;
+const rawSyms = JSON.parse(readFileSync(`${dir}probes.syms.json`, 'utf8')) as Record<
+  string,
+  string
+>;
 /** Symbol table of the test program. */
-export const SYMS: ReadonlyMap<string, bigint> = new Map(Object.entries(rawSyms).map(([k, v]) => [k, BigInt(v)]));
+export const SYMS: ReadonlyMap<string, bigint> = new Map(
+  Object.entries(rawSyms).map(([k, v]) => [k, BigInt(v)]),
+);
 
 /** Address of a symbol of the test program. */
 export function sym(name: string): bigint {
@@ -103,7 +108,9 @@ export function unprobed(): Reference {
   if (reference !== undefined) return reference;
   const m = machine();
   const trace: bigint[] = [];
-  m.cpu.traceHook = (c) => { trace.push(c.pc); };
+  m.cpu.traceHook = (c) => {
+    trace.push(c.pc);
+  };
   runToEnd(m);
   reference = { snap: snapshot(m), insns: m.cpu.insnCount, trace };
   return reference;
@@ -153,17 +160,35 @@ export function trapFrameMode(m: Machine, mgr: KprobeManager, log?: (esr: number
 /** Offset of the first differing byte, or -1 (fast: vitest's deep equality is slow on 1 MiB). */
 export function firstDifference(a: Uint8Array, b: Uint8Array): number {
   if (a.length !== b.length) return Math.min(a.length, b.length);
-  if (Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length))) return -1;
+  if (
+    Buffer.from(a.buffer, a.byteOffset, a.length).equals(
+      Buffer.from(b.buffer, b.byteOffset, b.length),
+    )
+  )
+    return -1;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
   return -1;
 }
 
 /** The comparable parts of a snapshot: registers, SP, PSTATE and the first differing RAM offset. */
-export function summary(s: Snapshot, reference: Snapshot): { regs: bigint[]; sp: bigint; pstate: number; ramDiff: number } {
-  return { regs: s.regs, sp: s.sp, pstate: s.pstate, ramDiff: firstDifference(s.ram, reference.ram) };
+export function summary(
+  s: Snapshot,
+  reference: Snapshot,
+): { regs: bigint[]; sp: bigint; pstate: number; ramDiff: number } {
+  return {
+    regs: s.regs,
+    sp: s.sp,
+    pstate: s.pstate,
+    ramDiff: firstDifference(s.ram, reference.ram),
+  };
 }
 
 /** The reference summary (ramDiff -1). */
-export function expected(reference: Snapshot): { regs: bigint[]; sp: bigint; pstate: number; ramDiff: number } {
+export function expected(reference: Snapshot): {
+  regs: bigint[];
+  sp: bigint;
+  pstate: number;
+  ramDiff: number;
+} {
   return { regs: reference.regs, sp: reference.sp, pstate: reference.pstate, ramDiff: -1 };
 }

@@ -4,24 +4,80 @@ import { Cpu } from '@axebpf/aarch64-emu';
 import { KprobeError, attachToCpu, decodeProbeInsn } from '../src/index.js';
 import type { PtRegs } from '../src/index.js';
 import {
-  RAM_BASE, SLOT_BASE, expected, firstDifference, hookMode, machine, manager, results, runToEnd, snapshot, successors, summary, sym,
-  timesExecuted, unprobed, withoutStack,
+  RAM_BASE,
+  SLOT_BASE,
+  expected,
+  firstDifference,
+  hookMode,
+  machine,
+  manager,
+  results,
+  runToEnd,
+  snapshot,
+  successors,
+  summary,
+  sym,
+  timesExecuted,
+  unprobed,
+  withoutStack,
 } from './harness.js';
 
 const STEPPABLE = [
-  'p_add', 'p_str', 'p_ldr', 'p_stp', 'p_ldp', 'p_nop', 'p_bti', 'p_mrs', 'p_dmb', 'p_mov', 'p_madd', 'p_cmp', 'p_csel',
-  'p_fact', 'p_sum4',
+  'p_add',
+  'p_str',
+  'p_ldr',
+  'p_stp',
+  'p_ldp',
+  'p_nop',
+  'p_bti',
+  'p_mrs',
+  'p_dmb',
+  'p_mov',
+  'p_madd',
+  'p_cmp',
+  'p_csel',
+  'p_fact',
+  'p_sum4',
 ];
 const SIMULATED: Record<string, string> = {
-  p_adr: 'adr', p_adrp: 'adrp', p_b: 'b', p_bl: 'bl', p_bcond: 'b.cond', p_cbz: 'cbz', p_cbnz: 'cbnz', p_tbz: 'tbz',
-  p_tbnz: 'tbnz', p_br: 'br', p_blr: 'blr', p_ret: 'ret', p_ldrx: 'ldr-literal', p_ldrw: 'ldr-literal',
+  p_adr: 'adr',
+  p_adrp: 'adrp',
+  p_b: 'b',
+  p_bl: 'bl',
+  p_bcond: 'b.cond',
+  p_cbz: 'cbz',
+  p_cbnz: 'cbnz',
+  p_tbz: 'tbz',
+  p_tbnz: 'tbnz',
+  p_br: 'br',
+  p_blr: 'blr',
+  p_ret: 'ret',
+  p_ldrx: 'ldr-literal',
+  p_ldrw: 'ldr-literal',
   p_ldrsw: 'ldrsw-literal',
 };
 const REJECTED: Record<string, string> = {
-  r_ldxr: 'exclusive', r_atomic: 'atomic-sequence', r_stxr: 'exclusive', r_ldar: 'exclusive', r_stlr: 'exclusive',
-  r_msr_imm: 'msr', r_msr_reg: 'msr', r_mrs_daif: 'mrs-daif', r_svc: 'exception', r_hvc: 'exception',
-  r_smc: 'exception', r_brk: 'exception', r_hlt: 'exception', r_eret: 'eret', r_wfi: 'hint', r_wfe: 'hint',
-  r_yield: 'hint', r_sev: 'hint', r_prfm_lit: 'literal', r_fp_lit: 'literal', r_udf: 'undecodable',
+  r_ldxr: 'exclusive',
+  r_atomic: 'atomic-sequence',
+  r_stxr: 'exclusive',
+  r_ldar: 'exclusive',
+  r_stlr: 'exclusive',
+  r_msr_imm: 'msr',
+  r_msr_reg: 'msr',
+  r_mrs_daif: 'mrs-daif',
+  r_svc: 'exception',
+  r_hvc: 'exception',
+  r_smc: 'exception',
+  r_brk: 'exception',
+  r_hlt: 'exception',
+  r_eret: 'eret',
+  r_wfi: 'hint',
+  r_wfe: 'hint',
+  r_yield: 'hint',
+  r_sev: 'hint',
+  r_prfm_lit: 'literal',
+  r_fp_lit: 'literal',
+  r_udf: 'undecodable',
 };
 
 describe('the test program', () => {
@@ -49,35 +105,45 @@ describe('the test program', () => {
 });
 
 describe('probe on each class of displaced instruction', () => {
-  const cases = [...STEPPABLE.map((l) => [l, 'steppable'] as const), ...Object.keys(SIMULATED).map((l) => [l, 'simulated'] as const)];
-  it.each(cases)('%s (%s) leaves registers and memory exactly as the unprobed run', (label, kind) => {
-    const address = sym(label);
-    const cls = decodeProbeInsn(unprobedWord(address), address);
-    expect(cls.kind).toBe(kind);
-    if (cls.kind === 'simulated') expect(cls.sim.op).toBe(SIMULATED[label]);
-    const m = machine();
-    const mgr = manager(m);
-    hookMode(m, mgr);
-    const prePcs: bigint[] = [];
-    const postPcs: bigint[] = [];
-    const probe = mgr.registerKprobe({
-      symbol: label,
-      preHandler: (_p, regs) => { prePcs.push(regs.pc); },
-      postHandler: (_p, regs) => { postPcs.push(regs.pc); },
-    });
-    expect(m.probeMem.readInsn(address)).toBe(0xd4200080);
-    expect(mgr.slotOf(probe) === undefined).toBe(kind === 'simulated');
-    runToEnd(m);
-    const times = timesExecuted(address);
-    expect(times).toBeGreaterThan(0);
-    expect(probe.hits).toBe(times);
-    expect(prePcs).toEqual(Array(times).fill(address));
-    expect(postPcs).toEqual(successors(address));
-    mgr.unregister(probe);
-    expect(summary(snapshot(m), unprobed().snap)).toEqual(expected(unprobed().snap));
-    // a stepped instruction costs the BRK #4 and the BRK #6; a simulated one only the BRK #4
-    expect(m.cpu.insnCount - unprobed().insns).toBe(kind === 'steppable' ? times * 2 : 0);
-  });
+  const cases = [
+    ...STEPPABLE.map((l) => [l, 'steppable'] as const),
+    ...Object.keys(SIMULATED).map((l) => [l, 'simulated'] as const),
+  ];
+  it.each(cases)(
+    '%s (%s) leaves registers and memory exactly as the unprobed run',
+    (label, kind) => {
+      const address = sym(label);
+      const cls = decodeProbeInsn(unprobedWord(address), address);
+      expect(cls.kind).toBe(kind);
+      if (cls.kind === 'simulated') expect(cls.sim.op).toBe(SIMULATED[label]);
+      const m = machine();
+      const mgr = manager(m);
+      hookMode(m, mgr);
+      const prePcs: bigint[] = [];
+      const postPcs: bigint[] = [];
+      const probe = mgr.registerKprobe({
+        symbol: label,
+        preHandler: (_p, regs) => {
+          prePcs.push(regs.pc);
+        },
+        postHandler: (_p, regs) => {
+          postPcs.push(regs.pc);
+        },
+      });
+      expect(m.probeMem.readInsn(address)).toBe(0xd4200080);
+      expect(mgr.slotOf(probe) === undefined).toBe(kind === 'simulated');
+      runToEnd(m);
+      const times = timesExecuted(address);
+      expect(times).toBeGreaterThan(0);
+      expect(probe.hits).toBe(times);
+      expect(prePcs).toEqual(Array(times).fill(address));
+      expect(postPcs).toEqual(successors(address));
+      mgr.unregister(probe);
+      expect(summary(snapshot(m), unprobed().snap)).toEqual(expected(unprobed().snap));
+      // a stepped instruction costs the BRK #4 and the BRK #6; a simulated one only the BRK #4
+      expect(m.cpu.insnCount - unprobed().insns).toBe(kind === 'steppable' ? times * 2 : 0);
+    },
+  );
 });
 
 function unprobedWord(address: bigint): number {
@@ -86,24 +152,31 @@ function unprobedWord(address: bigint): number {
 }
 
 describe('rejected instructions', () => {
-  it.each(Object.entries(REJECTED))('%s is rejected (%s) and nothing is patched', (label, reason) => {
-    const m = machine();
-    const mgr = manager(m, { functionStart: () => sym('f_rejected') });
-    const before = m.mem.read(RAM_BASE, 1 << 20);
-    const address = sym(label);
-    let err: unknown;
-    try { mgr.registerKprobe({ address }); } catch (e) { err = e; }
-    expect(KprobeError.isInstance(err)).toBe(true);
-    const e = err as KprobeError;
-    expect(e.code).toBe('REJECTED_INSN');
-    expect(e.reason).toBe(reason);
-    expect(e.address).toBe(address);
-    expect(e.insn).toBe(m.probeMem.readInsn(address));
-    expect(typeof e.text).toBe('string');
-    expect(firstDifference(m.mem.read(RAM_BASE, 1 << 20), before)).toBe(-1);
-    expect(mgr.slots.inUseCount).toBe(0);
-    expect(mgr.list()).toEqual([]);
-  });
+  it.each(Object.entries(REJECTED))(
+    '%s is rejected (%s) and nothing is patched',
+    (label, reason) => {
+      const m = machine();
+      const mgr = manager(m, { functionStart: () => sym('f_rejected') });
+      const before = m.mem.read(RAM_BASE, 1 << 20);
+      const address = sym(label);
+      let err: unknown;
+      try {
+        mgr.registerKprobe({ address });
+      } catch (e) {
+        err = e;
+      }
+      expect(KprobeError.isInstance(err)).toBe(true);
+      const e = err as KprobeError;
+      expect(e.code).toBe('REJECTED_INSN');
+      expect(e.reason).toBe(reason);
+      expect(e.address).toBe(address);
+      expect(e.insn).toBe(m.probeMem.readInsn(address));
+      expect(typeof e.text).toBe('string');
+      expect(firstDifference(m.mem.read(RAM_BASE, 1 << 20), before)).toBe(-1);
+      expect(mgr.slots.inUseCount).toBe(0);
+      expect(mgr.list()).toEqual([]);
+    },
+  );
 
   it('steps FP/SIMD instructions out of line (the emulator executes them), as Linux does', () => {
     const m = machine();
@@ -113,7 +186,9 @@ describe('rejected instructions', () => {
   it('gives the disassembly of the rejected instruction', () => {
     const m = machine();
     const mgr = manager(m);
-    expect(() => mgr.registerKprobe({ symbol: 'r_svc' })).toThrow(expect.objectContaining({ code: 'REJECTED_INSN', text: 'svc\t#0x0' }));
+    expect(() => mgr.registerKprobe({ symbol: 'r_svc' })).toThrow(
+      expect.objectContaining({ code: 'REJECTED_INSN', text: 'svc\t#0x0' }),
+    );
   });
 
   it('steps an instruction after the STXR that closes a sequence', () => {
@@ -130,11 +205,25 @@ describe('handlers', () => {
     const mgr = manager(m);
     hookMode(m, mgr);
     const seen: bigint[][] = [];
-    mgr.registerKprobe({ symbol: 'f_sum4', preHandler: (_p, r) => { seen.push([0, 1, 2, 3].map((i) => r.getX(i))); } });
-    mgr.registerKprobe({ symbol: 'f_add', preHandler: (_p, r) => { seen.push([0, 1, 2, 3].map((i) => r.getX(i))); } });
+    mgr.registerKprobe({
+      symbol: 'f_sum4',
+      preHandler: (_p, r) => {
+        seen.push([0, 1, 2, 3].map((i) => r.getX(i)));
+      },
+    });
+    mgr.registerKprobe({
+      symbol: 'f_add',
+      preHandler: (_p, r) => {
+        seen.push([0, 1, 2, 3].map((i) => r.getX(i)));
+      },
+    });
     runToEnd(m);
     expect(seen).toEqual([
-      [1n, 2n, 3n, 4n], [0x100n, 0x200n, 0x300n, 0x400n], [10n, 20n, 30n, 40n], [1n, 1n, 1n, 1n], [11n, 22n, 33n, 44n],
+      [1n, 2n, 3n, 4n],
+      [0x100n, 0x200n, 0x300n, 0x400n],
+      [10n, 20n, 30n, 40n],
+      [1n, 1n, 1n, 1n],
+      [11n, 22n, 33n, 44n],
     ]);
   });
 
@@ -142,7 +231,12 @@ describe('handlers', () => {
     const m = machine();
     const mgr = manager(m);
     hookMode(m, mgr);
-    mgr.registerKprobe({ symbol: 'f_ret', preHandler: (_p, r) => { r.setX(0, r.getX(0) + 1000n); } });
+    mgr.registerKprobe({
+      symbol: 'f_ret',
+      preHandler: (_p, r) => {
+        r.setX(0, r.getX(0) + 1000n);
+      },
+    });
     runToEnd(m);
     expect(results(m)[19]).toBe(1042n);
   });
@@ -152,10 +246,38 @@ describe('handlers', () => {
     const mgr = manager(m);
     hookMode(m, mgr);
     const order: string[] = [];
-    const a = mgr.registerKprobe({ name: 'a', symbol: 'f_add', preHandler: () => { order.push('a-pre'); }, postHandler: () => { order.push('a-post'); } });
-    const b = mgr.registerKprobe({ name: 'b', symbol: 'f_add', preHandler: () => { order.push('b-pre'); } });
-    const c = mgr.registerKprobe({ name: 'c', symbol: 'p_add', enabled: false, preHandler: () => { order.push('c-pre'); } });
-    const r = mgr.registerKretprobe({ name: 'r', symbol: 'f_add', returnHandler: ({ returnValue }) => { order.push(`ret=${returnValue}`); } });
+    const a = mgr.registerKprobe({
+      name: 'a',
+      symbol: 'f_add',
+      preHandler: () => {
+        order.push('a-pre');
+      },
+      postHandler: () => {
+        order.push('a-post');
+      },
+    });
+    const b = mgr.registerKprobe({
+      name: 'b',
+      symbol: 'f_add',
+      preHandler: () => {
+        order.push('b-pre');
+      },
+    });
+    const c = mgr.registerKprobe({
+      name: 'c',
+      symbol: 'p_add',
+      enabled: false,
+      preHandler: () => {
+        order.push('c-pre');
+      },
+    });
+    const r = mgr.registerKretprobe({
+      name: 'r',
+      symbol: 'f_add',
+      returnHandler: ({ returnValue }) => {
+        order.push(`ret=${returnValue}`);
+      },
+    });
     expect(mgr.slots.inUseCount).toBe(2); // one slot for the point, one for the trampoline
     expect(mgr.slotOf(a)).toBe(mgr.slotOf(b));
     runToEnd(m);
@@ -203,19 +325,38 @@ describe('handlers', () => {
     const mgr = manager(m);
     hookMode(m, mgr);
     const boom = new Error('boom');
-    mgr.registerKprobe({ name: 'bad', symbol: 'f_add', preHandler: () => { throw boom; } });
+    mgr.registerKprobe({
+      name: 'bad',
+      symbol: 'f_add',
+      preHandler: () => {
+        throw boom;
+      },
+    });
     let err: unknown;
-    try { runToEnd(m); } catch (e) { err = e; }
-    expect(err).toMatchObject({ code: 'HANDLER_FAILED', probe: 'bad', address: sym('f_add'), cause: boom });
+    try {
+      runToEnd(m);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({
+      code: 'HANDLER_FAILED',
+      probe: 'bad',
+      address: sym('f_add'),
+      cause: boom,
+    });
   });
 
   it('unregister restores the original bytes byte for byte and frees the slot', () => {
     const m = machine();
     const mgr = manager(m);
     const before = m.mem.read(RAM_BASE, Number(SLOT_BASE - RAM_BASE));
-    const probes = [...STEPPABLE, ...Object.keys(SIMULATED)].map((l) => mgr.registerKprobe({ symbol: l }));
+    const probes = [...STEPPABLE, ...Object.keys(SIMULATED)].map((l) =>
+      mgr.registerKprobe({ symbol: l }),
+    );
     expect(mgr.slots.inUseCount).toBe(STEPPABLE.length);
-    expect(firstDifference(m.mem.read(RAM_BASE, Number(SLOT_BASE - RAM_BASE)), before)).toBe(Number(sym('p_add') - RAM_BASE));
+    expect(firstDifference(m.mem.read(RAM_BASE, Number(SLOT_BASE - RAM_BASE)), before)).toBe(
+      Number(sym('p_add') - RAM_BASE),
+    );
     for (const p of probes) mgr.unregister(p);
     expect(firstDifference(m.mem.read(RAM_BASE, Number(SLOT_BASE - RAM_BASE)), before)).toBe(-1);
     expect(mgr.slots.inUseCount).toBe(0);
@@ -225,7 +366,9 @@ describe('handlers', () => {
     const m = machine();
     const mgr = manager(m);
     hookMode(m, mgr);
-    const probes = [...STEPPABLE, ...Object.keys(SIMULATED)].map((l) => mgr.registerKprobe({ symbol: l }));
+    const probes = [...STEPPABLE, ...Object.keys(SIMULATED)].map((l) =>
+      mgr.registerKprobe({ symbol: l }),
+    );
     runToEnd(m);
     for (const p of probes) expect(p.hits).toBe(timesExecuted(p.address));
     for (const p of probes) mgr.unregister(p);
@@ -243,8 +386,15 @@ describe('faults in a slot', () => {
     mgr.registerKprobe({
       symbol: 'p_ldr',
       // unmapped on the first hit: the stepped LDR aborts
-      preHandler: (_p, r: PtRegs) => { if (first) r.setX(1, 0x1000n); first = false; },
-      faultHandler: (_p, r) => { seen.push(r.pc); r.setX(1, sym('buffer')); return true; }, // retry with x1 fixed
+      preHandler: (_p, r: PtRegs) => {
+        if (first) r.setX(1, 0x1000n);
+        first = false;
+      },
+      faultHandler: (_p, r) => {
+        seen.push(r.pc);
+        r.setX(1, sym('buffer'));
+        return true;
+      }, // retry with x1 fixed
     });
     runToEnd(m);
     expect(seen).toEqual([sym('p_ldr')]);
@@ -256,7 +406,12 @@ describe('faults in a slot', () => {
     const mgr = manager(m);
     hookMode(m, mgr);
     m.cpu.stopOnEl2 = true;
-    mgr.registerKprobe({ symbol: 'p_ldr', preHandler: (_p, r) => { r.setX(1, 0x1000n); } });
+    mgr.registerKprobe({
+      symbol: 'p_ldr',
+      preHandler: (_p, r) => {
+        r.setX(1, 0x1000n);
+      },
+    });
     m.cpu.run(100_000);
     const ELR_EL2 = (3 << 14) | (4 << 11) | (4 << 7) | (0 << 3) | 1;
     const ESR_EL2 = (3 << 14) | (4 << 11) | (5 << 7) | (2 << 3) | 0;
@@ -285,7 +440,9 @@ describe('at EL1 (a kernel probing itself)', () => {
     if (probe) {
       const mgr = manager(m);
       attachToCpu(cpu, mgr);
-      const probes = ['p_add', 'p_bl', 'p_bcond', 'p_ldrsw', 'f_fact'].map((l) => mgr.registerKprobe({ symbol: l }));
+      const probes = ['p_add', 'p_bl', 'p_bcond', 'p_ldrsw', 'f_fact'].map((l) =>
+        mgr.registerKprobe({ symbol: l }),
+      );
       const rp = mgr.registerKretprobe({ symbol: 'f_fact', maxactive: 2 });
       const why = cpu.run(1_000_000);
       expect([why, cpu.pc]).toEqual(['wfi', sym('done') + 4n]);
@@ -301,7 +458,11 @@ describe('at EL1 (a kernel probing itself)', () => {
     const plain = el1Run(false);
     const probed = el1Run(true);
     expect(probed.results).toEqual(plain.results);
-    const expectedHits = ['p_add', 'p_bl', 'p_bcond', 'p_ldrsw', 'f_fact'].reduce((n, l) => n + timesExecuted(sym(l)), 0) + 4;
+    const expectedHits =
+      ['p_add', 'p_bl', 'p_bcond', 'p_ldrsw', 'f_fact'].reduce(
+        (n, l) => n + timesExecuted(sym(l)),
+        0,
+      ) + 4;
     expect(probed.hits).toBe(expectedHits);
   });
 });

@@ -4,7 +4,17 @@ import { KprobeError } from '../src/index.js';
 import type { KprobeManager } from '../src/index.js';
 import type { KretprobeInstance, PtRegs } from '../src/index.js';
 import {
-  expected, hookMode, machine, manager, results, runToEnd, snapshot, summary, sym, unprobed, withoutStack,
+  expected,
+  hookMode,
+  machine,
+  manager,
+  results,
+  runToEnd,
+  snapshot,
+  summary,
+  sym,
+  unprobed,
+  withoutStack,
 } from './harness.js';
 
 /** Unregisters every probe, then compares with the unprobed run (the stack holds dead copies of LR). */
@@ -38,7 +48,12 @@ describe('kretprobes', () => {
     });
     expect(mgr.trampoline).toBeDefined();
     runToEnd(m);
-    expect(entries).toEqual([[1n, 2n, 3n, 4n], [0x100n, 0x200n, 0x300n, 0x400n], [10n, 20n, 30n, 40n], [1n, 1n, 1n, 1n]]);
+    expect(entries).toEqual([
+      [1n, 2n, 3n, 4n],
+      [0x100n, 0x200n, 0x300n, 0x400n],
+      [10n, 20n, 30n, 40n],
+      [1n, 1n, 1n, 1n],
+    ]);
     expect(returns).toEqual([10n, 0xa00n, 100n, 4n]);
     // instructions from the entry BRK #4 to the trampoline BRK: BRK #4, the stepped add,
     // BRK #6, add, add, ret
@@ -52,7 +67,12 @@ describe('kretprobes', () => {
     const mgr = manager(m);
     hookMode(m, mgr);
     const returns: bigint[] = [];
-    const rp = mgr.registerKretprobe({ symbol: 'f_fact', returnHandler: ({ returnValue }) => { returns.push(returnValue); } });
+    const rp = mgr.registerKretprobe({
+      symbol: 'f_fact',
+      returnHandler: ({ returnValue }) => {
+        returns.push(returnValue);
+      },
+    });
     runToEnd(m);
     expect(returns).toEqual([1n, 2n, 6n, 24n, 120n, 1n, 2n, 6n]);
     expect([rp.hits, rp.returns, rp.missed]).toEqual([8, 8, 0]);
@@ -65,9 +85,20 @@ describe('kretprobes', () => {
     const mgr = manager(m);
     hookMode(m, mgr);
     const returns: bigint[] = [];
-    const rp = mgr.registerKretprobe({ symbol: 'f_fact', maxactive: 3, returnHandler: ({ returnValue }) => { returns.push(returnValue); } });
+    const rp = mgr.registerKretprobe({
+      symbol: 'f_fact',
+      maxactive: 3,
+      returnHandler: ({ returnValue }) => {
+        returns.push(returnValue);
+      },
+    });
     let maxActive = 0;
-    mgr.registerKprobe({ symbol: 'f_fact', preHandler: () => { maxActive = Math.max(maxActive, rp.active); } });
+    mgr.registerKprobe({
+      symbol: 'f_fact',
+      preHandler: () => {
+        maxActive = Math.max(maxActive, rp.active);
+      },
+    });
     runToEnd(m);
     // fact(5): levels 5, 4, 3 hooked, 2 and 1 missed; fact(3): all three levels hooked
     expect(returns).toEqual([6n, 24n, 120n, 1n, 2n, 6n]);
@@ -83,7 +114,9 @@ describe('kretprobes', () => {
     mgr.registerKretprobe({
       symbol: 'f_add',
       entryHandler: (_i, regs) => regs.getX(0) !== 1n,
-      returnHandler: ({ returnValue }) => { returns.push(returnValue); },
+      returnHandler: ({ returnValue }) => {
+        returns.push(returnValue);
+      },
     });
     runToEnd(m);
     expect(returns).toEqual([0xa00n, 100n]);
@@ -97,8 +130,12 @@ describe('kretprobes', () => {
     const returns: bigint[] = [];
     const rp = mgr.registerKretprobe({
       symbol: 'f_fact',
-      entryHandler: (_i, regs) => { if (regs.getX(0) === 3n) mgr.unregister(rp); },
-      returnHandler: ({ returnValue }) => { returns.push(returnValue); },
+      entryHandler: (_i, regs) => {
+        if (regs.getX(0) === 3n) mgr.unregister(rp);
+      },
+      returnHandler: ({ returnValue }) => {
+        returns.push(returnValue);
+      },
     });
     runToEnd(m);
     expect(returns).toEqual([]);
@@ -113,15 +150,30 @@ describe('kretprobes', () => {
     let key = 'cpu0';
     const mgr = manager(m, { instanceKey: () => key });
     const seen: string[] = [];
-    mgr.registerKretprobe({ symbol: 'f_ret', returnHandler: ({ instance }) => { seen.push(`${instance.key}:${instance.returnAddress}`); } });
+    mgr.registerKretprobe({
+      symbol: 'f_ret',
+      returnHandler: ({ instance }) => {
+        seen.push(`${instance.key}:${instance.returnAddress}`);
+      },
+    });
     const regs = fakeRegs();
     // entry on cpu0 then on cpu1, returns in the opposite CPU order
-    regs.pc = sym('f_ret'); regs.setX(30, 0x1000n); key = 'cpu0'; expect(mgr.handleBrk(regs, 4)).toBe(true);
-    regs.pc = sym('f_ret'); regs.setX(30, 0x2000n); key = 'cpu1'; expect(mgr.handleBrk(regs, 4)).toBe(true);
+    regs.pc = sym('f_ret');
+    regs.setX(30, 0x1000n);
+    key = 'cpu0';
+    expect(mgr.handleBrk(regs, 4)).toBe(true);
+    regs.pc = sym('f_ret');
+    regs.setX(30, 0x2000n);
+    key = 'cpu1';
+    expect(mgr.handleBrk(regs, 4)).toBe(true);
     expect(regs.getX(30)).toBe(mgr.trampoline);
-    regs.pc = mgr.trampoline!; key = 'cpu0'; expect(mgr.handleBrk(regs, 7)).toBe(true);
+    regs.pc = mgr.trampoline!;
+    key = 'cpu0';
+    expect(mgr.handleBrk(regs, 7)).toBe(true);
     expect(regs.pc).toBe(0x1000n);
-    regs.pc = mgr.trampoline!; key = 'cpu1'; expect(mgr.handleBrk(regs, 7)).toBe(true);
+    regs.pc = mgr.trampoline!;
+    key = 'cpu1';
+    expect(mgr.handleBrk(regs, 7)).toBe(true);
     expect(regs.pc).toBe(0x2000n);
     expect(seen).toEqual(['cpu0:4096', 'cpu1:8192']);
   });
@@ -133,7 +185,11 @@ describe('kretprobes', () => {
     const regs = fakeRegs();
     regs.pc = mgr.trampoline!;
     let err: unknown;
-    try { mgr.handleBrk(regs, 7); } catch (e) { err = e; }
+    try {
+      mgr.handleBrk(regs, 7);
+    } catch (e) {
+      err = e;
+    }
     expect(KprobeError.isInstance(err) && err.code).toBe('NO_RETPROBE_INSTANCE');
   });
 
@@ -142,7 +198,12 @@ describe('kretprobes', () => {
     const mgr = manager(m, { trampoline: sym('r_udf'), trampolineBrkImm: 0x77 });
     hookMode(m, mgr);
     const got: KretprobeInstance[] = [];
-    mgr.registerKretprobe({ symbol: 'f_ret', returnHandler: ({ instance }) => { got.push(instance); } });
+    mgr.registerKretprobe({
+      symbol: 'f_ret',
+      returnHandler: ({ instance }) => {
+        got.push(instance);
+      },
+    });
     expect(m.probeMem.readInsn(sym('r_udf'))).toBe((0xd4200000 | (0x77 << 5)) >>> 0);
     expect(mgr.slots.inUseCount).toBe(1); // only the slot of f_ret's first instruction
     runToEnd(m);
@@ -156,5 +217,13 @@ describe('kretprobes', () => {
 
 function fakeRegs(): PtRegs {
   const x = new Array<bigint>(31).fill(0n);
-  return { getX: (i) => x[i]!, setX: (i, v) => { x[i] = v; }, sp: 0x4001_8000n, pc: 0n, pstate: 0x3c9 };
+  return {
+    getX: (i) => x[i]!,
+    setX: (i, v) => {
+      x[i] = v;
+    },
+    sp: 0x4001_8000n,
+    pc: 0n,
+    pstate: 0x3c9,
+  };
 }

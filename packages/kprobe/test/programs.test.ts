@@ -12,14 +12,21 @@ const script = fileURLToPath(new URL('../scripts/build-programs.sh', import.meta
 const committed = fileURLToPath(new URL('./programs/', import.meta.url));
 
 describe('committed test program', () => {
-  it.skipIf(!haveToolchain)('is what scripts/build-programs.sh builds from probes.S (needs aarch64-linux-gnu-gcc)', () => {
-    const out = mkdtempSync(join(tmpdir(), 'kprobe-programs-'));
-    try {
-      execFileSync('sh', [script], { env: { ...process.env, OUT: out }, stdio: 'pipe' });
-      expect(readFileSync(join(out, 'probes.bin')).equals(readFileSync(join(committed, 'probes.bin')))).toBe(true);
-      expect(readFileSync(join(out, 'probes.syms.json'), 'utf8')).toBe(readFileSync(join(committed, 'probes.syms.json'), 'utf8'));
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
-  });
+  it.skipIf(!haveToolchain)(
+    'is what scripts/build-programs.sh builds from probes.S (needs aarch64-linux-gnu-gcc)',
+    () => {
+      const out = mkdtempSync(join(tmpdir(), 'kprobe-programs-'));
+      try {
+        execFileSync('sh', [script], { env: { ...process.env, OUT: out }, stdio: 'pipe' });
+        expect(
+          readFileSync(join(out, 'probes.bin')).equals(readFileSync(join(committed, 'probes.bin'))),
+        ).toBe(true);
+        expect(readFileSync(join(out, 'probes.syms.json'), 'utf8')).toBe(
+          readFileSync(join(committed, 'probes.syms.json'), 'utf8'),
+        );
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    },
+  );
 });

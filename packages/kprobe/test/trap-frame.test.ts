@@ -2,12 +2,44 @@
 // The host sees BRKs the way the EL2 hypervisor does: the program's own vector saves a
 // struct pt_regs frame and calls the host, which runs the manager on TrapFrameRegs.
 import { describe, expect, it } from 'vitest';
-import { KprobeError, PT_REGS_MIN_SIZE, PT_REGS_OFFSET, TrapFrameRegs, handleTrapFrame } from '../src/index.js';
 import {
-  expected, machine, manager, results, runToEnd, snapshot, successors, summary, sym, timesExecuted, trapFrameMode, unprobed, withoutStack,
+  KprobeError,
+  PT_REGS_MIN_SIZE,
+  PT_REGS_OFFSET,
+  TrapFrameRegs,
+  handleTrapFrame,
+} from '../src/index.js';
+import {
+  expected,
+  machine,
+  manager,
+  results,
+  runToEnd,
+  snapshot,
+  successors,
+  summary,
+  sym,
+  timesExecuted,
+  trapFrameMode,
+  unprobed,
+  withoutStack,
 } from './harness.js';
 
-const LABELS = ['p_add', 'p_ldr', 'p_stp', 'p_mrs', 'p_bl', 'p_bcond', 'p_cbz', 'p_tbz', 'p_blr', 'p_ret', 'p_ldrx', 'p_ldrsw', 'p_adrp'];
+const LABELS = [
+  'p_add',
+  'p_ldr',
+  'p_stp',
+  'p_mrs',
+  'p_bl',
+  'p_bcond',
+  'p_cbz',
+  'p_tbz',
+  'p_blr',
+  'p_ret',
+  'p_ldrx',
+  'p_ldrsw',
+  'p_adrp',
+];
 
 describe('BRK handling through a trap frame at EL2', () => {
   it.each(LABELS)('%s gives the unprobed results and registers', (label) => {
@@ -17,7 +49,15 @@ describe('BRK handling through a trap frame at EL2', () => {
     trapFrameMode(m, mgr, (esr) => esrs.push(esr));
     const pre: bigint[] = [];
     const post: bigint[] = [];
-    const p = mgr.registerKprobe({ symbol: label, preHandler: (_p, r) => { pre.push(r.pc); }, postHandler: (_p, r) => { post.push(r.pc); } });
+    const p = mgr.registerKprobe({
+      symbol: label,
+      preHandler: (_p, r) => {
+        pre.push(r.pc);
+      },
+      postHandler: (_p, r) => {
+        post.push(r.pc);
+      },
+    });
     runToEnd(m);
     const times = timesExecuted(sym(label));
     expect(p.hits).toBe(times);
@@ -38,7 +78,13 @@ describe('BRK handling through a trap frame at EL2', () => {
     const mgr = manager(m);
     trapFrameMode(m, mgr);
     const returns: bigint[] = [];
-    mgr.registerKretprobe({ symbol: 'f_fact', maxactive: 4, returnHandler: ({ returnValue }) => { returns.push(returnValue); } });
+    mgr.registerKretprobe({
+      symbol: 'f_fact',
+      maxactive: 4,
+      returnHandler: ({ returnValue }) => {
+        returns.push(returnValue);
+      },
+    });
     runToEnd(m);
     expect(returns).toEqual([2n, 6n, 24n, 120n, 1n, 2n, 6n]);
     expect(results(m).slice(22, 24)).toEqual([120n, 6n]);
@@ -61,7 +107,9 @@ describe('TrapFrameRegs', () => {
     const bytes = new Uint8Array(288);
     const r = new TrapFrameRegs(bytes);
     for (let i = 0; i < 31; i++) r.setX(i, BigInt(i + 1) * 0x0101010101010101n);
-    r.sp = 0x1111n; r.pc = 0x2222n; r.pstate = 0x600003c9;
+    r.sp = 0x1111n;
+    r.pc = 0x2222n;
+    r.pstate = 0x600003c9;
     const v = new DataView(bytes.buffer);
     expect(v.getBigUint64(0, true)).toBe(0x0101010101010101n);
     expect(v.getBigUint64(240, true)).toBe(31n * 0x0101010101010101n);
@@ -75,10 +123,16 @@ describe('TrapFrameRegs', () => {
   });
 
   it('rejects short buffers and bad register numbers', () => {
-    expect(() => new TrapFrameRegs(new Uint8Array(271))).toThrow(expect.objectContaining({ code: 'BAD_ARGUMENT' }));
+    expect(() => new TrapFrameRegs(new Uint8Array(271))).toThrow(
+      expect.objectContaining({ code: 'BAD_ARGUMENT' }),
+    );
     const r = new TrapFrameRegs(new Uint8Array(272));
     let err: unknown;
-    try { r.getX(31); } catch (e) { err = e; }
+    try {
+      r.getX(31);
+    } catch (e) {
+      err = e;
+    }
     expect(KprobeError.isInstance(err) && err.code).toBe('BAD_ARGUMENT');
   });
 });

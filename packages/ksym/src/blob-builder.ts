@@ -45,10 +45,16 @@ export interface BuiltBlob {
  * const { blob } = buildBlob(parseNmText(execSync('nm -n vmlinux', { encoding: 'utf8' })));
  * ```
  */
-export function buildBlob(symbols: readonly KsymInput[], options: BuildBlobOptions = {}): BuiltBlob {
+export function buildBlob(
+  symbols: readonly KsymInput[],
+  options: BuildBlobOptions = {},
+): BuiltBlob {
   const maxTokens = options.maxTokens ?? MAX_TOKENS;
   if (!Number.isInteger(maxTokens) || maxTokens < 0 || maxTokens > MAX_TOKENS) {
-    throw new KsymError({ code: 'INVALID_ARGUMENT', message: `maxTokens \`${maxTokens}\` is not in 0..${MAX_TOKENS}` });
+    throw new KsymError({
+      code: 'INVALID_ARGUMENT',
+      message: `maxTokens \`${maxTokens}\` is not in 0..${MAX_TOKENS}`,
+    });
   }
   const n = symbols.length;
   const names: Uint8Array[] = new Array<Uint8Array>(n);
@@ -56,14 +62,31 @@ export function buildBlob(symbols: readonly KsymInput[], options: BuildBlobOptio
   for (let i = 0; i < n; i++) {
     const s = symbols[i]!;
     const bytes = encoder.encode(s.name);
-    if (bytes.length === 0 || bytes.length > KSYM_NAME_LEN || bytes.includes(0) || bytes.includes(TOKEN_MARKER)) {
-      throw new KsymError({ code: 'BAD_NAME', message: `symbol #${i} has an empty, too long or NUL/0xFF-containing name`, symbol: i });
+    if (
+      bytes.length === 0 ||
+      bytes.length > KSYM_NAME_LEN ||
+      bytes.includes(0) ||
+      bytes.includes(TOKEN_MARKER)
+    ) {
+      throw new KsymError({
+        code: 'BAD_NAME',
+        message: `symbol #${i} has an empty, too long or NUL/0xFF-containing name`,
+        symbol: i,
+      });
     }
     if (s.type.length !== 1 || s.type.charCodeAt(0) > 0x7f) {
-      throw new KsymError({ code: 'INVALID_ARGUMENT', message: `symbol #${i} type \`${s.type}\` is not one ASCII character`, symbol: i });
+      throw new KsymError({
+        code: 'INVALID_ARGUMENT',
+        message: `symbol #${i} type \`${s.type}\` is not one ASCII character`,
+        symbol: i,
+      });
     }
     if (s.address < 0n || s.address > 0xffff_ffff_ffff_ffffn) {
-      throw new KsymError({ code: 'INVALID_ARGUMENT', message: `symbol #${i} address is outside 0..2^64-1`, symbol: i });
+      throw new KsymError({
+        code: 'INVALID_ARGUMENT',
+        message: `symbol #${i} address is outside 0..2^64-1`,
+        symbol: i,
+      });
     }
     names[i] = bytes;
     nameBytes += bytes.length;
@@ -74,7 +97,9 @@ export function buildBlob(symbols: readonly KsymInput[], options: BuildBlobOptio
     const y = symbols[b]!.address;
     return x < y ? -1 : x > y ? 1 : a - b;
   });
-  const byName = Array.from({ length: n }, (_, i) => i).sort((a, b) => compareBytes(names[a]!, names[b]!) || a - b);
+  const byName = Array.from({ length: n }, (_, i) => i).sort(
+    (a, b) => compareBytes(names[a]!, names[b]!) || a - b,
+  );
 
   const tokens = selectTokens(names, byName, maxTokens);
   const trie = buildTokenTrie(tokens);
@@ -89,7 +114,11 @@ export function buildBlob(symbols: readonly KsymInput[], options: BuildBlobOptio
     const markerSize = id < 0 ? 0 : id < 256 ? 3 : 4;
     const payloadLen = id < 0 ? name.length : markerSize + name.length - length;
     if (payloadLen > 0xffff) {
-      throw new KsymError({ code: 'BAD_NAME', message: `symbol #${i} name does not fit a record`, symbol: i });
+      throw new KsymError({
+        code: 'BAD_NAME',
+        message: `symbol #${i} name does not fit a record`,
+        symbol: i,
+      });
     }
     const record = new Uint8Array(RECORD_HEADER_SIZE + payloadLen);
     record[0] = symbols[i]!.type.charCodeAt(0);
@@ -138,7 +167,13 @@ export function buildBlob(symbols: readonly KsymInput[], options: BuildBlobOptio
     w.u32(tokenOffset);
     tokenOffset += token.length;
   }
-  return { blob: w.finish(), symbolCount: n, tokenCount: tokens.length, nameBytes, namesArrayBytes: namesLen };
+  return {
+    blob: w.finish(),
+    symbolCount: n,
+    tokenCount: tokens.length,
+    nameBytes,
+    namesArrayBytes: namesLen,
+  };
 }
 
 /** @internal Byte-wise comparison (the order of Rust `Ord for [u8]`/`str`). */
@@ -162,7 +197,12 @@ function selectTokens(names: Uint8Array[], byName: number[], maxTokens: number):
   if (maxTokens === 0 || n < 2) return [];
   const lcp = new Int32Array(n + 1);
   for (let j = 1; j < n; j++) lcp[j] = commonPrefix(names[byName[j - 1]!]!, names[byName[j]!]!);
-  interface Candidate { first: number; length: number; count: number; score: number }
+  interface Candidate {
+    first: number;
+    length: number;
+    count: number;
+    score: number;
+  }
   const candidates: Candidate[] = [];
   const stackLen: number[] = [0];
   const stackStart: number[] = [0];
@@ -174,7 +214,8 @@ function selectTokens(names: Uint8Array[], byName: number[], maxTokens: number):
       start = stackStart.pop()!;
       const count = j - start;
       // A 1-byte id marker costs 3 bytes: shorter prefixes save nothing.
-      if (length > 4 && length <= 0xffff) candidates.push({ first: start, length, count, score: count * (length - 3) });
+      if (length > 4 && length <= 0xffff)
+        candidates.push({ first: start, length, count, score: count * (length - 3) });
     }
     if (stackLen[stackLen.length - 1]! < l) {
       stackLen.push(l);

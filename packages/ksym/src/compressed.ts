@@ -18,7 +18,8 @@ const MAX_RAW = 1 << 30;
  */
 export function isCompressedBlob(bytes: Uint8Array): boolean {
   if (bytes.length < COMPRESSED_MAGIC.length) return false;
-  for (let i = 0; i < COMPRESSED_MAGIC.length; i++) if (bytes[i] !== COMPRESSED_MAGIC[i]) return false;
+  for (let i = 0; i < COMPRESSED_MAGIC.length; i++)
+    if (bytes[i] !== COMPRESSED_MAGIC[i]) return false;
   return true;
 }
 
@@ -51,20 +52,39 @@ export function compressBlob(blob: Uint8Array, level = 9): Uint8Array {
  */
 export function decompressBlob(bytes: Uint8Array): Uint8Array {
   if (bytes.length < HEADER_SIZE || !isCompressedBlob(bytes)) {
-    throw new KsymError({ code: 'TRUNCATED', message: 'compressed container header is incomplete', offset: Math.min(bytes.length, HEADER_SIZE) });
+    throw new KsymError({
+      code: 'TRUNCATED',
+      message: 'compressed container header is incomplete',
+      offset: Math.min(bytes.length, HEADER_SIZE),
+    });
   }
   const raw = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(8, true);
   if (raw > BigInt(MAX_RAW)) {
-    throw new KsymError({ code: 'TOO_LARGE', message: `compressed container announces ${raw} bytes`, offset: 8 });
+    throw new KsymError({
+      code: 'TOO_LARGE',
+      message: `compressed container announces ${raw} bytes`,
+      offset: 8,
+    });
   }
   let out: Buffer;
   try {
-    out = inflateRawSync(bytes.subarray(HEADER_SIZE), { maxOutputLength: Math.max(1, Number(raw)) });
+    out = inflateRawSync(bytes.subarray(HEADER_SIZE), {
+      maxOutputLength: Math.max(1, Number(raw)),
+    });
   } catch (err) {
-    throw new KsymError({ code: 'BAD_COMPRESSION', message: `compressed data does not inflate: ${(err as Error).message}`, offset: HEADER_SIZE, cause: err });
+    throw new KsymError({
+      code: 'BAD_COMPRESSION',
+      message: `compressed data does not inflate: ${(err as Error).message}`,
+      offset: HEADER_SIZE,
+      cause: err,
+    });
   }
   if (out.length !== Number(raw)) {
-    throw new KsymError({ code: 'BAD_COMPRESSION', message: `compressed data inflates to ${out.length} bytes, not ${raw}`, offset: 8 });
+    throw new KsymError({
+      code: 'BAD_COMPRESSION',
+      message: `compressed data inflates to ${out.length} bytes, not ${raw}`,
+      offset: 8,
+    });
   }
   return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }

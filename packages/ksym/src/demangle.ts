@@ -20,7 +20,9 @@ const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 function load(): void {
   const require = createRequire(import.meta.url);
   const path = require.resolve('gecko-profiler-demangle/index_bg.wasm');
-  const instance = new wasmApi.Instance(new wasmApi.Module(readFileSync(path)), { './index_bg.js': glue });
+  const instance = new wasmApi.Instance(new wasmApi.Module(readFileSync(path)), {
+    './index_bg.js': glue,
+  });
   glue.__wbg_set_wasm(instance.exports);
   const start = instance.exports['__wbindgen_start'];
   if (typeof start === 'function') (start as () => void)();

@@ -41,24 +41,42 @@ export interface SymbolsFromElfOptions {
  * @throws {KsymError} `NO_SYMBOLS` when the file has no symbol table (stripped), or wrapping an
  *   `ElfError` (as `cause`) with code `BAD_INPUT` when the file is not a readable ELF64 file.
  */
-export function symbolsFromElf(input: Uint8Array | ElfFile, options: SymbolsFromElfOptions = {}): KsymInput[] {
+export function symbolsFromElf(
+  input: Uint8Array | ElfFile,
+  options: SymbolsFromElfOptions = {},
+): KsymInput[] {
   let elf: ElfFile;
   let table;
   try {
     elf = input instanceof Uint8Array ? parseElf(input) : input;
-    table = elf.symbolTable() ?? (options.useDynamic === false ? undefined : elf.dynamicSymbolTable());
+    table =
+      elf.symbolTable() ?? (options.useDynamic === false ? undefined : elf.dynamicSymbolTable());
   } catch (err) {
     if (ElfError.isInstance(err)) {
-      throw new KsymError({ code: 'BAD_INPUT', message: `not a readable ELF64 file: ${err.message}`, offset: err.offset, cause: err });
+      throw new KsymError({
+        code: 'BAD_INPUT',
+        message: `not a readable ELF64 file: ${err.message}`,
+        offset: err.offset,
+        cause: err,
+      });
     }
     throw err;
   }
   if (table === undefined) {
-    throw new KsymError({ code: 'NO_SYMBOLS', message: 'the ELF file has no symbol table (stripped?)' });
+    throw new KsymError({
+      code: 'NO_SYMBOLS',
+      message: 'the ELF file has no symbol table (stripped?)',
+    });
   }
   const out: KsymInput[] = [];
   for (const symbol of table.symbols) {
-    if (symbol.index === 0 || symbol.name === '' || symbol.type === STT_SECTION || symbol.type === STT_FILE) continue;
+    if (
+      symbol.index === 0 ||
+      symbol.name === '' ||
+      symbol.type === STT_SECTION ||
+      symbol.type === STT_FILE
+    )
+      continue;
     if (symbol.shndx === SHN_UNDEF) continue;
     out.push({ address: symbol.value, type: nmTypeLetter(elf, symbol), name: symbol.name });
   }

@@ -9,8 +9,22 @@ export type { KsymTableOptions, KsymSearchOptions } from './table.js';
 export { parseNmText, formatNmText, isKallsymsSymbol } from './nm-text.js';
 export { symbolsFromElf, nmTypeLetter } from './elf-symbols.js';
 export type { SymbolsFromElfOptions } from './elf-symbols.js';
-export { readLinuxKallsyms, readLinuxKallsymsFromMemory, kaslrOffsetFromSymbol, relocateLinuxKallsyms, isLinuxArm64Image, ARM64_KIMAGE_VADDR } from './linux-kallsyms.js';
-export type { LinuxKallsyms, LinuxKallsymsOptions, LinuxKallsymsMemoryOptions, LinuxKallsymsLayout, LinuxKallsymsLayoutKind, LinuxMemoryReader } from './linux-kallsyms.js';
+export {
+  readLinuxKallsyms,
+  readLinuxKallsymsFromMemory,
+  kaslrOffsetFromSymbol,
+  relocateLinuxKallsyms,
+  isLinuxArm64Image,
+  ARM64_KIMAGE_VADDR,
+} from './linux-kallsyms.js';
+export type {
+  LinuxKallsyms,
+  LinuxKallsymsOptions,
+  LinuxKallsymsMemoryOptions,
+  LinuxKallsymsLayout,
+  LinuxKallsymsLayoutKind,
+  LinuxMemoryReader,
+} from './linux-kallsyms.js';
 export { demangle, isMangled } from './demangle.js';
 export { KsymError, KSYM_NAME_LEN } from './errors.js';
 export type { KsymErrorCode, KsymErrorOptions } from './errors.js';

@@ -148,10 +148,16 @@ interface Attempt {
  * k.table.lookupAddress(0xffff8000083b1240n);       // { name: 'do_sys_openat2', offset: 12, … }
  * ```
  */
-export function readLinuxKallsyms(image: Uint8Array, options: LinuxKallsymsOptions = {}): LinuxKallsyms {
+export function readLinuxKallsyms(
+  image: Uint8Array,
+  options: LinuxKallsymsOptions = {},
+): LinuxKallsyms {
   const kaslrOffset = options.kaslrOffset ?? 0n;
   if (kaslrOffset <= -U64 || kaslrOffset >= U64) {
-    throw new KsymError({ code: 'INVALID_ARGUMENT', message: `kaslr offset \`${kaslrOffset}\` is out of range` });
+    throw new KsymError({
+      code: 'INVALID_ARGUMENT',
+      message: `kaslr offset \`${kaslrOffset}\` is out of range`,
+    });
   }
   // Aligned typed views for the scans (a copy when the caller's bytes are not 8-aligned).
   if (image.byteOffset % 8 !== 0) image = image.slice();
@@ -174,10 +180,21 @@ export function readLinuxKallsyms(image: Uint8Array, options: LinuxKallsymsOptio
     relativeBaseFrom = 'relocation';
   }
   const base = (relativeBase + kaslrOffset) & (U64 - 1n);
-  const symbols = buildSymbols(view, layout.offsets, n, base, found.names, found.types, options.absolutePercpu === true);
+  const symbols = buildSymbols(
+    view,
+    layout.offsets,
+    n,
+    base,
+    found.names,
+    found.types,
+    options.absolutePercpu === true,
+  );
   return {
     symbols,
-    table: KsymTable.fromSymbols(symbols, { nameOrder: layout.seqsOfNames === undefined ? undefined : readSeqs(image, layout.seqsOfNames, n) }),
+    table: KsymTable.fromSymbols(symbols, {
+      nameOrder:
+        layout.seqsOfNames === undefined ? undefined : readSeqs(image, layout.seqsOfNames, n),
+    }),
     relativeBase: base,
     relativeBaseFrom,
     kaslrOffset,
@@ -232,11 +249,25 @@ export interface LinuxKallsymsMemoryOptions {
  *   `start`) when a table lies in a chunk the reader could not read; `INVALID_ARGUMENT` for a
  *   bad range.
  */
-export function readLinuxKallsymsFromMemory(read: LinuxMemoryReader, options: LinuxKallsymsMemoryOptions): LinuxKallsyms {
+export function readLinuxKallsymsFromMemory(
+  read: LinuxMemoryReader,
+  options: LinuxKallsymsMemoryOptions,
+): LinuxKallsyms {
   const { start, size } = options;
   const chunk = options.chunkSize ?? 0x10000;
-  if (!Number.isSafeInteger(size) || size <= 0 || size > 0x4000_0000 || start < 0n || start + BigInt(size) > U64 || !Number.isSafeInteger(chunk) || chunk <= 0) {
-    throw new KsymError({ code: 'INVALID_ARGUMENT', message: `memory range \`0x${start.toString(16)}\` + \`${size}\` (chunk \`${chunk}\`) is not readable` });
+  if (
+    !Number.isSafeInteger(size) ||
+    size <= 0 ||
+    size > 0x4000_0000 ||
+    start < 0n ||
+    start + BigInt(size) > U64 ||
+    !Number.isSafeInteger(chunk) ||
+    chunk <= 0
+  ) {
+    throw new KsymError({
+      code: 'INVALID_ARGUMENT',
+      message: `memory range \`0x${start.toString(16)}\` + \`${size}\` (chunk \`${chunk}\`) is not readable`,
+    });
   }
   const buffer = new Uint8Array(size);
   const holes: [number, number][] = [];
@@ -251,7 +282,10 @@ export function readLinuxKallsymsFromMemory(read: LinuxMemoryReader, options: Li
     if (bytes === undefined || bytes.length < len) holes.push([off, off + len]);
     if (bytes !== undefined) buffer.set(bytes.length > len ? bytes.subarray(0, len) : bytes, off);
   }
-  const k = readLinuxKallsyms(buffer, { textAddress: start, absolutePercpu: options.absolutePercpu === true });
+  const k = readLinuxKallsyms(buffer, {
+    textAddress: start,
+    absolutePercpu: options.absolutePercpu === true,
+  });
   // Tables read as zeros from an unreadable chunk could decode to wrong symbols: refuse them.
   const l = k.layout;
   const n = k.symbols.length;
@@ -264,7 +298,11 @@ export function readLinuxKallsymsFromMemory(read: LinuxMemoryReader, options: Li
     for (const [h0, h1] of holes) {
       if (h0 < to && from < h1) {
         const at = Math.max(from, h0);
-        throw new KsymError({ code: 'UNREADABLE', message: `${what} overlaps unreadable memory at 0x${(start + BigInt(at)).toString(16)}`, offset: at });
+        throw new KsymError({
+          code: 'UNREADABLE',
+          message: `${what} overlaps unreadable memory at 0x${(start + BigInt(at)).toString(16)}`,
+          offset: at,
+        });
       }
     }
   }
@@ -281,9 +319,17 @@ export function readLinuxKallsymsFromMemory(read: LinuxMemoryReader, options: Li
  * @returns `runtimeAddress − link address` (0 for a `nokaslr` boot).
  * @throws {KsymError} `INVALID_ARGUMENT` when the symbol is not in the table.
  */
-export function kaslrOffsetFromSymbol(kallsyms: Pick<LinuxKallsyms, 'table' | 'kaslrOffset'>, name: string, runtimeAddress: bigint): bigint {
+export function kaslrOffsetFromSymbol(
+  kallsyms: Pick<LinuxKallsyms, 'table' | 'kaslrOffset'>,
+  name: string,
+  runtimeAddress: bigint,
+): bigint {
   const link = kallsyms.table.lookupName(name);
-  if (link === undefined) throw new KsymError({ code: 'INVALID_ARGUMENT', message: `symbol \`${name}\` is not in the kallsyms table` });
+  if (link === undefined)
+    throw new KsymError({
+      code: 'INVALID_ARGUMENT',
+      message: `symbol \`${name}\` is not in the kallsyms table`,
+    });
   return runtimeAddress - (link - kallsyms.kaslrOffset);
 }
 
@@ -295,8 +341,18 @@ export function kaslrOffsetFromSymbol(kallsyms: Pick<LinuxKallsyms, 'table' | 'k
  */
 export function relocateLinuxKallsyms(kallsyms: LinuxKallsyms, kaslrOffset: bigint): LinuxKallsyms {
   const delta = kaslrOffset - kallsyms.kaslrOffset;
-  const symbols = kallsyms.symbols.map((s) => ({ address: (s.address + delta) & (U64 - 1n), type: s.type, name: s.name }));
-  return { ...kallsyms, symbols, table: KsymTable.fromSymbols(symbols), relativeBase: (kallsyms.relativeBase + delta) & (U64 - 1n), kaslrOffset };
+  const symbols = kallsyms.symbols.map((s) => ({
+    address: (s.address + delta) & (U64 - 1n),
+    type: s.type,
+    name: s.name,
+  }));
+  return {
+    ...kallsyms,
+    symbols,
+    table: KsymTable.fromSymbols(symbols),
+    relativeBase: (kallsyms.relativeBase + delta) & (U64 - 1n),
+    kaslrOffset,
+  };
 }
 
 /**
@@ -306,7 +362,13 @@ export function relocateLinuxKallsyms(kallsyms: LinuxKallsyms, kaslrOffset: bigi
  * @returns true for an arm64 Linux Image.
  */
 export function isLinuxArm64Image(input: Uint8Array): boolean {
-  return input.length >= 64 && input[0x38] === 0x41 && input[0x39] === 0x52 && input[0x3a] === 0x4d && input[0x3b] === 0x64;
+  return (
+    input.length >= 64 &&
+    input[0x38] === 0x41 &&
+    input[0x39] === 0x52 &&
+    input[0x3a] === 0x4d &&
+    input[0x3b] === 0x64
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -327,7 +389,8 @@ function locate(b: Uint8Array, v: DataView, absolutePercpu: boolean): Located {
     anyTokens ??= tokens;
     const r = locateNames(b, v, tokens, absolutePercpu);
     if ('layout' in r) return r;
-    if (r.attempt !== undefined && (best === undefined || r.attempt.progress > best.progress)) best = r.attempt;
+    if (r.attempt !== undefined && (best === undefined || r.attempt.progress > best.progress))
+      best = r.attempt;
   }
   if (best !== undefined) throw best.error;
   if (anyTokens !== undefined) {
@@ -337,7 +400,11 @@ function locate(b: Uint8Array, v: DataView, absolutePercpu: boolean): Located {
       offset: anyTokens.tokenTable,
     });
   }
-  throw new KsymError({ code: 'NO_KALLSYMS', message: `no kallsyms token table (256 NUL-terminated strings followed by their u16 index) in ${b.length} bytes`, offset: 0 });
+  throw new KsymError({
+    code: 'NO_KALLSYMS',
+    message: `no kallsyms token table (256 NUL-terminated strings followed by their u16 index) in ${b.length} bytes`,
+    offset: 0,
+  });
 }
 
 /** Candidate (token table, token index) pairs, in image order. */
@@ -396,7 +463,12 @@ function tokensAt(b: Uint8Array, v: DataView, t: number, p: number): string[] | 
 
 type NamesResult = Located | { attempt: Attempt | undefined };
 
-function locateNames(b: Uint8Array, v: DataView, tokens: Tokens, absolutePercpu: boolean): NamesResult {
+function locateNames(
+  b: Uint8Array,
+  v: DataView,
+  tokens: Tokens,
+  absolutePercpu: boolean,
+): NamesResult {
   const T = tokens.tokenTable;
   let best: Attempt | undefined;
   const low = Math.max(8, T - MAX_NAMES_SPAN);
@@ -410,14 +482,20 @@ function locateNames(b: Uint8Array, v: DataView, tokens: Tokens, absolutePercpu:
       const M = T - seqsSize - align8(4 * k);
       if (M < S + 2 * n || v.getUint32(M, true) !== 0) continue;
       let increasing = true;
-      for (let i = 1; i < k && increasing; i++) increasing = v.getUint32(M + 4 * i, true) > v.getUint32(M + 4 * i - 4, true);
+      for (let i = 1; i < k && increasing; i++)
+        increasing = v.getUint32(M + 4 * i, true) > v.getUint32(M + 4 * i - 4, true);
       if (!increasing || v.getUint32(M + 4 * (k - 1), true) >= M - S) continue;
       const decoded = decodeNames(b, v, S, n, M, k, tokens.strings);
       if ('error' in decoded) {
         if (best === undefined || decoded.progress > best.progress) best = decoded;
         continue;
       }
-      const layout = placeOffsets(b, v, { S, n, M, tokens, seqs: seqs ? M + align8(4 * k) : undefined }, absolutePercpu);
+      const layout = placeOffsets(
+        b,
+        v,
+        { S, n, M, tokens, seqs: seqs ? M + align8(4 * k) : undefined },
+        absolutePercpu,
+      );
       if ('error' in layout) {
         const attempt = { progress: n, error: layout.error };
         if (best === undefined || attempt.progress >= best.progress) best = attempt;
@@ -429,7 +507,15 @@ function locateNames(b: Uint8Array, v: DataView, tokens: Tokens, absolutePercpu:
   return { attempt: best };
 }
 
-function decodeNames(b: Uint8Array, v: DataView, S: number, n: number, M: number, k: number, tokens: string[]): { names: string[]; types: string[] } | Attempt {
+function decodeNames(
+  b: Uint8Array,
+  v: DataView,
+  S: number,
+  n: number,
+  M: number,
+  k: number,
+  tokens: string[],
+): { names: string[]; types: string[] } | Attempt {
   const names: string[] = new Array<string>(n);
   const types: string[] = new Array<string>(n);
   const tokenBytes = tokens.map((t) => Uint16Array.from(t, (c) => c.charCodeAt(0)));
@@ -459,7 +545,15 @@ function decodeNames(b: Uint8Array, v: DataView, S: number, n: number, M: number
       pos++;
     }
     if (len === 0 || pos + len > M) {
-      return { progress: i, error: new KsymError({ code: 'BAD_RECORD', message: `name record of symbol #${i} at 0x${at.toString(16)} has length ${len}, outside kallsyms_names`, offset: at, symbol: i }) };
+      return {
+        progress: i,
+        error: new KsymError({
+          code: 'BAD_RECORD',
+          message: `name record of symbol #${i} at 0x${at.toString(16)} has length ${len}, outside kallsyms_names`,
+          offset: at,
+          symbol: i,
+        }),
+      };
     }
     // Expand the tokens into `chars`; the first character is the type letter.
     let m = 0;
@@ -475,13 +569,28 @@ function decodeNames(b: Uint8Array, v: DataView, S: number, n: number, M: number
     pos += len;
     const type = chars[0]!;
     if (m < 2 || m > chars.length || type <= 0x20 || type >= 0x7f) {
-      return { progress: i, error: new KsymError({ code: 'BAD_RECORD', message: `name record of symbol #${i} at 0x${at.toString(16)} has no type letter and name, or a name over ${MAX_NAME} bytes`, offset: at, symbol: i }) };
+      return {
+        progress: i,
+        error: new KsymError({
+          code: 'BAD_RECORD',
+          message: `name record of symbol #${i} at 0x${at.toString(16)} has no type letter and name, or a name over ${MAX_NAME} bytes`,
+          offset: at,
+          symbol: i,
+        }),
+      };
     }
     types[i] = TYPE_LETTERS[type]!;
     names[i] = String.fromCharCode.apply(null, chars.subarray(1, m) as unknown as number[]);
   }
   if (pos > M || M - pos >= 8) {
-    return { progress: n, error: new KsymError({ code: 'BAD_RECORD', message: `kallsyms_names ends at 0x${pos.toString(16)}, not just before kallsyms_markers at 0x${M.toString(16)}`, offset: pos }) };
+    return {
+      progress: n,
+      error: new KsymError({
+        code: 'BAD_RECORD',
+        message: `kallsyms_names ends at 0x${pos.toString(16)}, not just before kallsyms_markers at 0x${M.toString(16)}`,
+        offset: pos,
+      }),
+    };
   }
   return { names, types };
 }
@@ -495,16 +604,34 @@ interface NamesPlace {
 }
 
 /** Finds `kallsyms_offsets` and `kallsyms_relative_base` for names at `S`. */
-function placeOffsets(b: Uint8Array, v: DataView, at: NamesPlace, absolutePercpu: boolean): LinuxKallsymsLayout | { error: KsymError } {
+function placeOffsets(
+  b: Uint8Array,
+  v: DataView,
+  at: NamesPlace,
+  absolutePercpu: boolean,
+): LinuxKallsymsLayout | { error: KsymError } {
   const { S, n, M, tokens } = at;
-  const common = { numSyms: S - 8, names: S, markers: M, tokenTable: tokens.tokenTable, tokenIndex: tokens.tokenIndex };
+  const common = {
+    numSyms: S - 8,
+    names: S,
+    markers: M,
+    tokenTable: tokens.tokenTable,
+    tokenIndex: tokens.tokenIndex,
+  };
   // Before num_syms: relative_base, and the offsets before it ('linux-4.6', 'linux-6.2').
   const R = S - 16;
   const O = R - align8(4 * n);
   let firstError: KsymError | undefined;
   if (O >= 0) {
     const bad = unsortedOffset(v, O, n, absolutePercpu);
-    if (bad === undefined) return { kind: at.seqs === undefined ? 'linux-4.6' : 'linux-6.2', offsets: O, relativeBase: R, seqsOfNames: at.seqs, ...common };
+    if (bad === undefined)
+      return {
+        kind: at.seqs === undefined ? 'linux-4.6' : 'linux-6.2',
+        offsets: O,
+        relativeBase: R,
+        seqsOfNames: at.seqs,
+        ...common,
+      };
     firstError = bad;
   }
   // After the token index: offsets, relative_base, seqs_of_names ('linux-6.4').
@@ -514,26 +641,41 @@ function placeOffsets(b: Uint8Array, v: DataView, at: NamesPlace, absolutePercpu
     const Q2 = R2 + 8;
     if (Q2 + 3 * n <= b.length) {
       const bad = unsortedOffset(v, O2, n, absolutePercpu);
-      if (bad === undefined && isPermutation(b, Q2, n)) return { kind: 'linux-6.4', offsets: O2, relativeBase: R2, seqsOfNames: Q2, ...common };
+      if (bad === undefined && isPermutation(b, Q2, n))
+        return { kind: 'linux-6.4', offsets: O2, relativeBase: R2, seqsOfNames: Q2, ...common };
       firstError ??= bad;
     }
   }
   return {
     error:
       firstError ??
-      new KsymError({ code: 'UNSUPPORTED_LAYOUT', message: `kallsyms_names at 0x${S.toString(16)} has no kallsyms_offsets before it or after the token index`, offset: S }),
+      new KsymError({
+        code: 'UNSUPPORTED_LAYOUT',
+        message: `kallsyms_names at 0x${S.toString(16)} has no kallsyms_offsets before it or after the token index`,
+        offset: S,
+      }),
   };
 }
 
 /** The error for the first offset that breaks address order, or undefined when sorted. */
-function unsortedOffset(v: DataView, O: number, n: number, absolutePercpu: boolean): KsymError | undefined {
+function unsortedOffset(
+  v: DataView,
+  O: number,
+  n: number,
+  absolutePercpu: boolean,
+): KsymError | undefined {
   let prev = -Infinity;
   for (let i = 0; i < n; i++) {
     const raw = v.getInt32(O + 4 * i, true);
     // Order key: relative offsets as u32; with absolute percpu, absolute values sort first.
     const key = absolutePercpu ? (raw >= 0 ? raw : 2 ** 32 + (-1 - raw)) : raw >>> 0;
     if (key < prev) {
-      return new KsymError({ code: 'BAD_ORDER', message: `kallsyms_offsets[${i}] at 0x${(O + 4 * i).toString(16)} is below the one before it`, offset: O + 4 * i, symbol: i });
+      return new KsymError({
+        code: 'BAD_ORDER',
+        message: `kallsyms_offsets[${i}] at 0x${(O + 4 * i).toString(16)} is below the one before it`,
+        offset: O + 4 * i,
+        symbol: i,
+      });
     }
     prev = key;
   }
@@ -542,7 +684,8 @@ function unsortedOffset(v: DataView, O: number, n: number, absolutePercpu: boole
 
 function readSeqs(b: Uint8Array, Q: number, n: number): Uint32Array {
   const out = new Uint32Array(n);
-  for (let j = 0; j < n; j++) out[j] = (b[Q + 3 * j]! << 16) | (b[Q + 3 * j + 1]! << 8) | b[Q + 3 * j + 2]!;
+  for (let j = 0; j < n; j++)
+    out[j] = (b[Q + 3 * j]! << 16) | (b[Q + 3 * j + 1]! << 8) | b[Q + 3 * j + 2]!;
   return out;
 }
 
@@ -556,7 +699,15 @@ function isPermutation(b: Uint8Array, Q: number, n: number): boolean {
   return true;
 }
 
-function buildSymbols(v: DataView, O: number, n: number, base: bigint, names: string[], types: string[], absolutePercpu: boolean): KsymInput[] {
+function buildSymbols(
+  v: DataView,
+  O: number,
+  n: number,
+  base: bigint,
+  names: string[],
+  types: string[],
+  absolutePercpu: boolean,
+): KsymInput[] {
   const out: KsymInput[] = new Array<KsymInput>(n);
   const mask = U64 - 1n;
   for (let i = 0; i < n; i++) {
@@ -574,7 +725,12 @@ function buildSymbols(v: DataView, O: number, n: number, base: bigint, names: st
  * The addend of the `R_AARCH64_RELATIVE` relocation (Elf64_Rela, 24 bytes, in the image's
  * `.rela.dyn`) that writes the u64 at image offset `field`, or undefined.
  */
-function relocatedValue(b: Uint8Array, v: DataView, field: number, textAddress: bigint | undefined): bigint | undefined {
+function relocatedValue(
+  b: Uint8Array,
+  v: DataView,
+  field: number,
+  textAddress: bigint | undefined,
+): bigint | undefined {
   const fieldOff = BigInt(field);
   let fallback: bigint | undefined;
   const w = new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2);
@@ -589,7 +745,13 @@ function relocatedValue(b: Uint8Array, v: DataView, field: number, textAddress: 
       continue;
     }
     // A kernel base: in the upper half, 64 KiB aligned; the value points into the image.
-    if (text >> 48n !== 0xffffn || (text & 0xffffn) !== 0n || addend < text || addend - text >= MAX_IMAGE) continue;
+    if (
+      text >> 48n !== 0xffffn ||
+      (text & 0xffffn) !== 0n ||
+      addend < text ||
+      addend - text >= MAX_IMAGE
+    )
+      continue;
     if (text === ARM64_KIMAGE_VADDR) return addend;
     fallback ??= addend;
   }
@@ -602,7 +764,9 @@ function byteSwap32(x: number): number {
 
 /** The `Linux version …` banner (up to its newline), or undefined. */
 function findBanner(b: Uint8Array): string | undefined {
-  const needle = [0x4c, 0x69, 0x6e, 0x75, 0x78, 0x20, 0x76, 0x65, 0x72, 0x73, 0x69, 0x6f, 0x6e, 0x20]; // "Linux version "
+  const needle = [
+    0x4c, 0x69, 0x6e, 0x75, 0x78, 0x20, 0x76, 0x65, 0x72, 0x73, 0x69, 0x6f, 0x6e, 0x20,
+  ]; // "Linux version "
   let from = 0;
   for (;;) {
     const i = b.indexOf(needle[0]!, from);

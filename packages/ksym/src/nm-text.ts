@@ -37,12 +37,26 @@ export function parseNmText(text: string): KsymInput[] {
     const fields = trimmed.split(/\s+/);
     if (fields.length === 2 && /^[Uuvw]$/.test(fields[0]!)) continue;
     const [addr, type, ...words] = fields;
-    if (addr === undefined || !/^[0-9a-fA-F]{1,16}$/.test(addr) || type === undefined || type.length !== 1 || words.length === 0) {
-      throw new KsymError({ code: 'BAD_INPUT', message: `line ${line} is not \`<hex address> <type> <name>\`: \`${trimmed.slice(0, 80)}\``, line });
+    if (
+      addr === undefined ||
+      !/^[0-9a-fA-F]{1,16}$/.test(addr) ||
+      type === undefined ||
+      type.length !== 1 ||
+      words.length === 0
+    ) {
+      throw new KsymError({
+        code: 'BAD_INPUT',
+        message: `line ${line} is not \`<hex address> <type> <name>\`: \`${trimmed.slice(0, 80)}\``,
+        line,
+      });
     }
     const name = words.join(' ');
     if (encoder.encode(name).length > KSYM_NAME_LEN) {
-      throw new KsymError({ code: 'BAD_NAME', message: `line ${line}: name longer than ${KSYM_NAME_LEN} bytes`, line });
+      throw new KsymError({
+        code: 'BAD_NAME',
+        message: `line ${line}: name longer than ${KSYM_NAME_LEN} bytes`,
+        line,
+      });
     }
     out.push({ address: BigInt(`0x${addr}`), type, name });
   }
@@ -57,7 +71,8 @@ export function parseNmText(text: string): KsymInput[] {
  */
 export function formatNmText(symbols: Iterable<KsymInput>): string {
   let out = '';
-  for (const s of symbols) out += `${s.address.toString(16).padStart(16, '0')} ${s.type} ${s.name}\n`;
+  for (const s of symbols)
+    out += `${s.address.toString(16).padStart(16, '0')} ${s.type} ${s.name}\n`;
   return out;
 }
 

@@ -86,14 +86,21 @@ export class KsymTable {
   /** Exact-name index (name → first index in name order), built on first use. */
   #nameIndex: Map<string, number> | undefined;
 
-  private constructor(addresses: BigUint64Array, names: string[], types: Uint8Array, byName: Uint32Array | undefined, options: KsymTableOptions) {
+  private constructor(
+    addresses: BigUint64Array,
+    names: string[],
+    types: Uint8Array,
+    byName: Uint32Array | undefined,
+    options: KsymTableOptions,
+  ) {
     const n = addresses.length;
     this.length = n;
     this.#addresses = Array.from(addresses);
     this.#base = n > 0 ? addresses[0]! : 0n;
     const span = n > 0 ? addresses[n - 1]! - this.#base : 0n;
     this.#rel = span <= BigInt(Number.MAX_SAFE_INTEGER) ? new Float64Array(n) : new Float64Array(0);
-    if (this.#rel.length === n) for (let i = 0; i < n; i++) this.#rel[i] = Number(addresses[i]! - this.#base);
+    if (this.#rel.length === n)
+      for (let i = 0; i < n; i++) this.#rel[i] = Number(addresses[i]! - this.#base);
     this.#names = names;
     this.#types = types;
     this.#byNameOrder = byName;
@@ -106,12 +113,17 @@ export class KsymTable {
     }
     this.#next = new Uint32Array(n);
     this.#first = new Uint32Array(n);
-    for (let i = n - 1; i >= 0; i--) this.#next[i] = i + 1 < n && addresses[i + 1] === addresses[i] ? this.#next[i + 1]! : i + 1;
-    for (let i = 0; i < n; i++) this.#first[i] = i > 0 && addresses[i - 1] === addresses[i] ? this.#first[i - 1]! : i;
+    for (let i = n - 1; i >= 0; i--)
+      this.#next[i] = i + 1 < n && addresses[i + 1] === addresses[i] ? this.#next[i + 1]! : i + 1;
+    for (let i = 0; i < n; i++)
+      this.#first[i] = i > 0 && addresses[i - 1] === addresses[i] ? this.#first[i - 1]! : i;
     this.stext = options.stext ?? (n > 0 ? addresses[0]! : 0n);
     this.etext = options.etext ?? (n > 0 ? addresses[n - 1]! + 1n : 0n);
     if (this.stext < 0n || this.etext > 1n << 64n || this.etext < this.stext) {
-      throw new KsymError({ code: 'INVALID_ARGUMENT', message: `stext/etext \`0x${this.stext.toString(16)}\`..\`0x${this.etext.toString(16)}\` is not a range` });
+      throw new KsymError({
+        code: 'INVALID_ARGUMENT',
+        message: `stext/etext \`0x${this.stext.toString(16)}\`..\`0x${this.etext.toString(16)}\` is not a range`,
+      });
     }
     if (this.#rel.length === n && n > 0) {
       this.#fastLow = this.#base > this.stext ? this.#base : this.stext;
@@ -180,7 +192,10 @@ export class KsymTable {
    *   `BAD_NAME` for an address outside 0..2^64−1 or a type that is not one character,
    *   `INVALID_ARGUMENT` for a bad range.
    */
-  static fromSymbols(symbols: readonly KsymInput[], options: KsymTableOptions & { nameOrder?: ArrayLike<number> | undefined } = {}): KsymTable {
+  static fromSymbols(
+    symbols: readonly KsymInput[],
+    options: KsymTableOptions & { nameOrder?: ArrayLike<number> | undefined } = {},
+  ): KsymTable {
     const n = symbols.length;
     const addresses = new BigUint64Array(n);
     const names: string[] = new Array<string>(n);
@@ -188,16 +203,30 @@ export class KsymTable {
     for (let i = 0; i < n; i++) {
       const s = symbols[i]!;
       if (s.address < 0n || s.address >= 1n << 64n || s.type.length !== 1) {
-        throw new KsymError({ code: 'BAD_NAME', message: `symbol #${i} (\`${s.name}\`) has an address or type out of range`, symbol: i });
+        throw new KsymError({
+          code: 'BAD_NAME',
+          message: `symbol #${i} (\`${s.name}\`) has an address or type out of range`,
+          symbol: i,
+        });
       }
       if (i > 0 && s.address < symbols[i - 1]!.address) {
-        throw new KsymError({ code: 'BAD_ORDER', message: `symbol #${i} (\`${s.name}\`) is below the one before it`, symbol: i });
+        throw new KsymError({
+          code: 'BAD_ORDER',
+          message: `symbol #${i} (\`${s.name}\`) is below the one before it`,
+          symbol: i,
+        });
       }
       addresses[i] = s.address;
       names[i] = s.name;
       types[i] = s.type.charCodeAt(0) & 0xff;
     }
-    return new KsymTable(addresses, names, types, checkedNameOrder(options.nameOrder, names), options);
+    return new KsymTable(
+      addresses,
+      names,
+      types,
+      checkedNameOrder(options.nameOrder, names),
+      options,
+    );
   }
 
   /**
@@ -222,7 +251,12 @@ export class KsymTable {
     for (let i = 0; i < n; i++) {
       addresses[i] = r.view.getBigUint64(r.pos, true);
       if (i > 0 && addresses[i]! < addresses[i - 1]!) {
-        throw new KsymError({ code: 'BAD_ORDER', message: `address #${i} is below the one before it`, offset: r.pos, symbol: i });
+        throw new KsymError({
+          code: 'BAD_ORDER',
+          message: `address #${i} is below the one before it`,
+          offset: r.pos,
+          symbol: i,
+        });
       }
       r.pos += 8;
     }
@@ -252,9 +286,14 @@ export class KsymTable {
     const tokens: Uint8Array[] = new Array<Uint8Array>(tokenCount);
     for (let k = 0; k < tokenCount; k++) {
       const start = r.view.getUint32(tokenIndexAt + k * 4, true);
-      const end = k + 1 < tokenCount ? r.view.getUint32(tokenIndexAt + (k + 1) * 4, true) : tokenTableLen;
+      const end =
+        k + 1 < tokenCount ? r.view.getUint32(tokenIndexAt + (k + 1) * 4, true) : tokenTableLen;
       if (start > end || end > tokenTableLen) {
-        throw new KsymError({ code: 'BAD_TOKEN', message: `token #${k} spans ${start}..${end} outside the ${tokenTableLen}-byte token table`, offset: tokenIndexAt + k * 4 });
+        throw new KsymError({
+          code: 'BAD_TOKEN',
+          message: `token #${k} spans ${start}..${end} outside the ${tokenTableLen}-byte token table`,
+          offset: tokenIndexAt + k * 4,
+        });
       }
       tokens[k] = blob.subarray(tokenTableAt + start, tokenTableAt + end);
     }
@@ -266,13 +305,23 @@ export class KsymTable {
       const recordAt = offsetsAt + i * 4;
       const off = r.view.getUint32(recordAt, true);
       if (off + RECORD_HEADER_SIZE > namesLen) {
-        throw new KsymError({ code: 'BAD_OFFSET', message: `name offset of symbol #${i} (${off}) is outside the ${namesLen}-byte names array`, offset: recordAt, symbol: i });
+        throw new KsymError({
+          code: 'BAD_OFFSET',
+          message: `name offset of symbol #${i} (${off}) is outside the ${namesLen}-byte names array`,
+          offset: recordAt,
+          symbol: i,
+        });
       }
       const at = namesAt + off;
       types[i] = blob[at]!;
       const len = blob[at + 1]! | (blob[at + 2]! << 8);
       if (off + RECORD_HEADER_SIZE + len > namesLen) {
-        throw new KsymError({ code: 'BAD_OFFSET', message: `name record of symbol #${i} runs past the names array`, offset: at + 1, symbol: i });
+        throw new KsymError({
+          code: 'BAD_OFFSET',
+          message: `name record of symbol #${i} runs past the names array`,
+          offset: at + 1,
+          symbol: i,
+        });
       }
       names[i] = decodeName(blob, at + RECORD_HEADER_SIZE, len, tokens, scratch, i);
     }
@@ -283,12 +332,20 @@ export class KsymTable {
       const at = seqsAt + j * 4;
       const idx = r.view.getUint32(at, true);
       if (idx >= n || seen[idx] === 1) {
-        throw new KsymError({ code: 'BAD_INDEX', message: `name-order entry #${j} (\`${idx}\`) is out of range or repeated`, offset: at });
+        throw new KsymError({
+          code: 'BAD_INDEX',
+          message: `name-order entry #${j} (\`${idx}\`) is out of range or repeated`,
+          offset: at,
+        });
       }
       seen[idx] = 1;
       byName[j] = idx;
       if (j > 0 && compareNames(names[byName[j - 1]!]!, names[idx]!) > 0) {
-        throw new KsymError({ code: 'BAD_INDEX', message: `name-order entry #${j} is not in name order`, offset: at });
+        throw new KsymError({
+          code: 'BAD_INDEX',
+          message: `name-order entry #${j} is not in name order`,
+          offset: at,
+        });
       }
     }
     return new KsymTable(addresses, names, types, byName, options);
@@ -354,14 +411,28 @@ export class KsymTable {
       const d = Number(addr - this.#base);
       const i = this.#first[this.#searchRel(d)]!;
       const base = rel[i]!;
-      return { index: i, address: this.#addresses[i]!, type: TYPE_LETTERS[this.#types[i]!]!, name: this.#names[i]!, offset: d - base, size: rel[this.#next[i]!]! - base };
+      return {
+        index: i,
+        address: this.#addresses[i]!,
+        type: TYPE_LETTERS[this.#types[i]!]!,
+        name: this.#names[i]!,
+        offset: d - base,
+        size: rel[this.#next[i]!]! - base,
+      };
     }
     const i = this.indexOfAddress(addr);
     if (i < 0) return undefined;
     const next = this.#next[i]!;
     const start = this.#addresses[i]!;
     const end = next < n ? this.#addresses[next]! : this.etext;
-    return { index: i, address: start, type: TYPE_LETTERS[this.#types[i]!]!, name: this.#names[i]!, offset: Number(addr - start), size: Number(end - start) };
+    return {
+      index: i,
+      address: start,
+      type: TYPE_LETTERS[this.#types[i]!]!,
+      name: this.#names[i]!,
+      offset: Number(addr - start),
+      size: Number(end - start),
+    };
   }
 
   /**
@@ -429,13 +500,18 @@ export class KsymTable {
         hits.push(i);
       }
       hits.sort((a, b) => a - b);
-      for (const i of hits.slice(0, limit === Infinity ? undefined : limit)) out.push(this.entry(i));
+      for (const i of hits.slice(0, limit === Infinity ? undefined : limit))
+        out.push(this.entry(i));
       return out;
     }
-    const matches = options.mode === 'prefix' ? (s: string) => s.startsWith(pattern) : (s: string) => s.includes(pattern);
+    const matches =
+      options.mode === 'prefix'
+        ? (s: string) => s.startsWith(pattern)
+        : (s: string) => s.includes(pattern);
     for (let i = 0; i < this.length && out.length < limit; i++) {
       const name = this.#names[i]!;
-      if (matches(name) || (options.demangled === true && matches(this.demangledName(i)))) out.push(this.entry(i));
+      if (matches(name) || (options.demangled === true && matches(this.demangledName(i))))
+        out.push(this.entry(i));
     }
     return out;
   }
@@ -448,9 +524,18 @@ export class KsymTable {
    */
   entry(index: number): KsymEntry {
     if (!Number.isInteger(index) || index < 0 || index >= this.length) {
-      throw new KsymError({ code: 'INVALID_ARGUMENT', message: `symbol index \`${index}\` is out of range`, symbol: index });
+      throw new KsymError({
+        code: 'INVALID_ARGUMENT',
+        message: `symbol index \`${index}\` is out of range`,
+        symbol: index,
+      });
     }
-    return { index, address: this.#addresses[index]!, type: TYPE_LETTERS[this.#types[index]!]!, name: this.#names[index]! };
+    return {
+      index,
+      address: this.#addresses[index]!,
+      type: TYPE_LETTERS[this.#types[index]!]!,
+      name: this.#names[index]!,
+    };
   }
 
   /**
@@ -481,7 +566,12 @@ export class KsymTable {
   /** Returns the symbols as builder input (address order), for round trips. @returns the list. */
   toInputs(): KsymInput[] {
     const out: KsymInput[] = [];
-    for (let i = 0; i < this.length; i++) out.push({ address: this.#addresses[i]!, type: TYPE_LETTERS[this.#types[i]!]!, name: this.#names[i]! });
+    for (let i = 0; i < this.length; i++)
+      out.push({
+        address: this.#addresses[i]!,
+        type: TYPE_LETTERS[this.#types[i]!]!,
+        name: this.#names[i]!,
+      });
     return out;
   }
 
@@ -498,7 +588,10 @@ export class KsymTable {
 }
 
 /** `order` as a Uint32Array when it is a permutation of the names in name order, else undefined. */
-function checkedNameOrder(order: ArrayLike<number> | undefined, names: string[]): Uint32Array | undefined {
+function checkedNameOrder(
+  order: ArrayLike<number> | undefined,
+  names: string[],
+): Uint32Array | undefined {
   if (order === undefined || order.length !== names.length) return undefined;
   const out = Uint32Array.from(order);
   const seen = new Uint8Array(names.length);
@@ -520,13 +613,25 @@ function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function decodeName(blob: Uint8Array, at: number, len: number, tokens: Uint8Array[], scratch: Uint8Array, symbol: number): string {
+function decodeName(
+  blob: Uint8Array,
+  at: number,
+  len: number,
+  tokens: Uint8Array[],
+  scratch: Uint8Array,
+  symbol: number,
+): string {
   if (len === 0 || blob[at] !== TOKEN_MARKER) return decodeBytes(blob, at, at + len);
   // `FF id FF rest`, `FF hi lo FF rest`, and upstream's id 511 written as `FF 01 FF FF rest`
   // (no valid UTF-8 name can start with 0xFF, so the fourth 0xFF is part of the marker).
   let id: number;
   let rest: number;
-  if (len >= 4 && blob[at + 1] === 1 && blob[at + 2] === TOKEN_MARKER && blob[at + 3] === TOKEN_MARKER) {
+  if (
+    len >= 4 &&
+    blob[at + 1] === 1 &&
+    blob[at + 2] === TOKEN_MARKER &&
+    blob[at + 3] === TOKEN_MARKER
+  ) {
     id = 511;
     rest = 4;
   } else if (len >= 3 && blob[at + 2] === TOKEN_MARKER) {
@@ -536,11 +641,21 @@ function decodeName(blob: Uint8Array, at: number, len: number, tokens: Uint8Arra
     id = (blob[at + 1]! << 8) | blob[at + 2]!;
     rest = 4;
   } else {
-    throw new KsymError({ code: 'BAD_RECORD', message: `name record of symbol #${symbol} has an unterminated token marker`, offset: at, symbol });
+    throw new KsymError({
+      code: 'BAD_RECORD',
+      message: `name record of symbol #${symbol} has an unterminated token marker`,
+      offset: at,
+      symbol,
+    });
   }
   const token = tokens[id];
   if (token === undefined) {
-    throw new KsymError({ code: 'BAD_TOKEN', message: `name record of symbol #${symbol} refers to token \`${id}\` of ${tokens.length}`, offset: at + 1, symbol });
+    throw new KsymError({
+      code: 'BAD_TOKEN',
+      message: `name record of symbol #${symbol} refers to token \`${id}\` of ${tokens.length}`,
+      offset: at + 1,
+      symbol,
+    });
   }
   const total = token.length + len - rest;
   const out = total <= scratch.length ? scratch : new Uint8Array(total);
@@ -571,7 +686,11 @@ class BlobReader {
 
   need(size: number, what: string): void {
     if (this.pos + size > this.bytes.length) {
-      throw new KsymError({ code: 'TRUNCATED', message: `blob truncated: ${what} needs ${size} byte(s) at 0x${this.pos.toString(16)}`, offset: Math.min(this.pos, this.bytes.length) });
+      throw new KsymError({
+        code: 'TRUNCATED',
+        message: `blob truncated: ${what} needs ${size} byte(s) at 0x${this.pos.toString(16)}`,
+        offset: Math.min(this.pos, this.bytes.length),
+      });
     }
   }
 
@@ -585,7 +704,11 @@ class BlobReader {
     this.need(8, what);
     const value = this.view.getBigUint64(this.pos, true);
     if (value * BigInt(unit) > BigInt(this.bytes.length) || value > BigInt(MAX_SYMBOLS * 64)) {
-      throw new KsymError({ code: 'TOO_LARGE', message: `${what} \`${value}\` does not fit the ${this.bytes.length}-byte blob`, offset: this.pos });
+      throw new KsymError({
+        code: 'TOO_LARGE',
+        message: `${what} \`${value}\` does not fit the ${this.bytes.length}-byte blob`,
+        offset: this.pos,
+      });
     }
     this.pos += 8;
     return Number(value);

@@ -19,15 +19,24 @@ export const ascii = (s: string): number[] => Array.from(new TextEncoder().encod
 
 export function writeRawBlob(raw: RawBlob): Uint8Array {
   const out: number[] = [];
-  const u32 = (v: number): void => { out.push(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff); };
-  const u64 = (v: bigint): void => { for (let i = 0n; i < 8n; i++) out.push(Number((v >> (8n * i)) & 0xffn)); };
-  const align = (a: number): void => { while (out.length % a !== 0) out.push(0); };
+  const u32 = (v: number): void => {
+    out.push(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
+  };
+  const u64 = (v: bigint): void => {
+    for (let i = 0n; i < 8n; i++) out.push(Number((v >> (8n * i)) & 0xffn));
+  };
+  const align = (a: number): void => {
+    while (out.length % a !== 0) out.push(0);
+  };
   u64(BigInt(raw.addresses.length));
   align(8);
   raw.addresses.forEach(u64);
   align(4);
   let off = 0;
-  for (const r of raw.records) { u32(off); off += r.length; }
+  for (const r of raw.records) {
+    u32(off);
+    off += r.length;
+  }
   align(4);
   raw.seqs.forEach(u32);
   align(8);
@@ -40,6 +49,9 @@ export function writeRawBlob(raw: RawBlob): Uint8Array {
   u64(BigInt(raw.tokens.length));
   align(4);
   let t0 = 0;
-  for (const t of raw.tokens) { u32(t0); t0 += t.length; }
+  for (const t of raw.tokens) {
+    u32(t0);
+    t0 += t.length;
+  }
   return Uint8Array.from(out);
 }

@@ -26,7 +26,10 @@ export interface FakeImageOptions {
 export interface FakeImage {
   bytes: Uint8Array;
   /** Byte offsets of each table. */
-  at: Record<'offsets' | 'relativeBase' | 'numSyms' | 'names' | 'markers' | 'tokenTable' | 'tokenIndex', number> & { seqs?: number; rela?: number };
+  at: Record<
+    'offsets' | 'relativeBase' | 'numSyms' | 'names' | 'markers' | 'tokenTable' | 'tokenIndex',
+    number
+  > & { seqs?: number; rela?: number };
   /** The relative base written (lowest non-absolute address). */
   relativeBase: bigint;
 }
@@ -78,7 +81,9 @@ export function chooseTokens(strings: string[], emptyTokens = 0): string[] {
       }
     }
   }
-  const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([k]) => k);
+  const ranked = [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([k]) => k);
   let next = 0;
   let empty = emptyTokens;
   for (let c = 255; c >= 0; c--) {
@@ -131,7 +136,15 @@ export function buildFakeImage(symbols: KsymInput[], options: FakeImageOptions):
   const relativeBase = relative.length > 0 ? relative[0]!.address : 0n;
   const full = symbols.map((s) => s.type + s.name);
   const tokens = chooseTokens(full, options.emptyTokens ?? 0);
-  const at: FakeImage['at'] = { offsets: 0, relativeBase: 0, numSyms: 0, names: 0, markers: 0, tokenTable: 0, tokenIndex: 0 };
+  const at: FakeImage['at'] = {
+    offsets: 0,
+    relativeBase: 0,
+    numSyms: 0,
+    names: 0,
+    markers: 0,
+    tokenTable: 0,
+    tokenIndex: 0,
+  };
 
   const writeOffsets = (): void => {
     w.align(8);
@@ -148,7 +161,11 @@ export function buildFakeImage(symbols: KsymInput[], options: FakeImageOptions):
   const writeSeqs = (): void => {
     w.align(8);
     at.seqs = w.pos;
-    const order = symbols.map((_, i) => i).sort((a, b) => (symbols[a]!.name < symbols[b]!.name ? -1 : symbols[a]!.name > symbols[b]!.name ? 1 : a - b));
+    const order = symbols
+      .map((_, i) => i)
+      .sort((a, b) =>
+        symbols[a]!.name < symbols[b]!.name ? -1 : symbols[a]!.name > symbols[b]!.name ? 1 : a - b,
+      );
     for (const i of order) w.u8((i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff);
   };
   if (options.layout !== 'linux-6.4') writeOffsets();
@@ -209,7 +226,27 @@ export function fakeKernelSymbols(count: number, base: bigint, seed = 3): KsymIn
     s = (Math.imul(s, 1103515245) + 12345) >>> 0;
     return (s >>> 8) % k;
   };
-  const words = ['do', 'sys', 'open', 'read', 'write', 'vfs', 'sched', 'mm', 'irq', 'gic', 'handle', 'entry', 'exit', 'lock', 'page', 'fault', 'init', 'tcp', 'ext4'];
+  const words = [
+    'do',
+    'sys',
+    'open',
+    'read',
+    'write',
+    'vfs',
+    'sched',
+    'mm',
+    'irq',
+    'gic',
+    'handle',
+    'entry',
+    'exit',
+    'lock',
+    'page',
+    'fault',
+    'init',
+    'tcp',
+    'ext4',
+  ];
   const types = ['T', 't', 't', 'T', 'W', 'r', 'd'];
   const out: KsymInput[] = [];
   let addr = base;
@@ -221,7 +258,11 @@ export function fakeKernelSymbols(count: number, base: bigint, seed = 3): KsymIn
       name = 'long_';
       for (let k = 0; k < 300; k++) name += 'abcdefghijklmnopqrstuvwxyz0123456789'[rand(36)];
     }
-    out.push({ address: addr, type: i === 0 ? 'T' : types[rand(types.length)]!, name: i === 0 ? '_stext' : name });
+    out.push({
+      address: addr,
+      type: i === 0 ? 'T' : types[rand(types.length)]!,
+      name: i === 0 ? '_stext' : name,
+    });
   }
   return out;
 }

@@ -2,7 +2,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ARM64_KIMAGE_VADDR, KsymError, kaslrOffsetFromSymbol, readLinuxKallsyms, readLinuxKallsymsFromMemory, relocateLinuxKallsyms } from '../src/index.js';
+import {
+  ARM64_KIMAGE_VADDR,
+  KsymError,
+  kaslrOffsetFromSymbol,
+  readLinuxKallsyms,
+  readLinuxKallsymsFromMemory,
+  relocateLinuxKallsyms,
+} from '../src/index.js';
 import type { KsymInput, LinuxKallsyms } from '../src/index.js';
 import { buildFakeImage, chooseTokens, encode, fakeKernelSymbols } from './linux-image-helpers.js';
 import type { FakeLayout } from './linux-image-helpers.js';
@@ -20,7 +27,8 @@ function catchKsym(fn: () => unknown): KsymError {
   throw new Error('expected a KsymError, nothing was thrown');
 }
 
-const line = (s: KsymInput): string => `${s.address.toString(16).padStart(16, '0')} ${s.type} ${s.name}`;
+const line = (s: KsymInput): string =>
+  `${s.address.toString(16).padStart(16, '0')} ${s.type} ${s.name}`;
 
 describe('readLinuxKallsyms on synthetic images', () => {
   const symbols = fakeKernelSymbols(1500, TEXT + 0x10000n);
@@ -36,7 +44,16 @@ describe('readLinuxKallsyms on synthetic images', () => {
       const img = buildFakeImage(symbols, { layout, text: TEXT });
       const k = readLinuxKallsyms(img.bytes);
       expect(k.symbols.map(line)).toEqual(symbols.map(line));
-      expect(k.layout).toMatchObject({ kind: layout, names: img.at.names, markers: img.at.markers, offsets: img.at.offsets, relativeBase: img.at.relativeBase, tokenTable: img.at.tokenTable, tokenIndex: img.at.tokenIndex, numSyms: img.at.numSyms });
+      expect(k.layout).toMatchObject({
+        kind: layout,
+        names: img.at.names,
+        markers: img.at.markers,
+        offsets: img.at.offsets,
+        relativeBase: img.at.relativeBase,
+        tokenTable: img.at.tokenTable,
+        tokenIndex: img.at.tokenIndex,
+        numSyms: img.at.numSyms,
+      });
       expect(k.layout.seqsOfNames).toBe(img.at.seqs);
       expect(k.relativeBase).toBe(symbols[0]!.address);
       expect(k.relativeBaseFrom).toBe('image');
@@ -51,7 +68,11 @@ describe('readLinuxKallsyms on synthetic images', () => {
   }
 
   it('reads a table whose unused token slots are empty strings', () => {
-    const img = buildFakeImage(symbols.slice(0, 300), { layout: 'linux-6.2', text: TEXT, emptyTokens: 40 });
+    const img = buildFakeImage(symbols.slice(0, 300), {
+      layout: 'linux-6.2',
+      text: TEXT,
+      emptyTokens: 40,
+    });
     expect(readLinuxKallsyms(img.bytes).symbols.map(line)).toEqual(symbols.slice(0, 300).map(line));
   });
 
@@ -59,8 +80,21 @@ describe('readLinuxKallsyms on synthetic images', () => {
     const one = [{ address: TEXT, type: 'T', name: '_stext' }];
     for (const layout of LAYOUTS) {
       // Enough distinct characters for a plausible token table.
-      const img = buildFakeImage([...one, { address: TEXT + 4n, type: 't', name: 'abcdefghijklmnopqrstuvwxyz_0123456789ABCDEFGHIJ' }], { layout, text: TEXT });
-      expect(readLinuxKallsyms(img.bytes).symbols.map((s) => s.name)).toEqual(['_stext', 'abcdefghijklmnopqrstuvwxyz_0123456789ABCDEFGHIJ']);
+      const img = buildFakeImage(
+        [
+          ...one,
+          {
+            address: TEXT + 4n,
+            type: 't',
+            name: 'abcdefghijklmnopqrstuvwxyz_0123456789ABCDEFGHIJ',
+          },
+        ],
+        { layout, text: TEXT },
+      );
+      expect(readLinuxKallsyms(img.bytes).symbols.map((s) => s.name)).toEqual([
+        '_stext',
+        'abcdefghijklmnopqrstuvwxyz_0123456789ABCDEFGHIJ',
+      ]);
     }
   });
 
@@ -70,7 +104,9 @@ describe('readLinuxKallsyms on synthetic images', () => {
     expect(k.relativeBaseFrom).toBe('relocation');
     expect(k.symbols.map(line)).toEqual(symbols.map(line));
     // With the link address given, the same relocation is found by its exact r_offset.
-    expect(readLinuxKallsyms(img.bytes, { textAddress: TEXT }).relativeBase).toBe(symbols[0]!.address);
+    expect(readLinuxKallsyms(img.bytes, { textAddress: TEXT }).relativeBase).toBe(
+      symbols[0]!.address,
+    );
     // A wrong link address finds no relocation.
     const err = catchKsym(() => readLinuxKallsyms(img.bytes, { textAddress: TEXT + 0x10000n }));
     expect(err.code).toBe('NO_BASE');
@@ -92,15 +128,21 @@ describe('readLinuxKallsyms on synthetic images', () => {
     const moved = readLinuxKallsyms(img.bytes, { kaslrOffset: offset });
     expect(moved.kaslrOffset).toBe(offset);
     expect(moved.symbols.map((s) => s.address - offset)).toEqual(symbols.map((s) => s.address));
-    expect(moved.table.lookupName(symbols[5]!.name)).toBe(link.table.lookupName(symbols[5]!.name)! + offset);
+    expect(moved.table.lookupName(symbols[5]!.name)).toBe(
+      link.table.lookupName(symbols[5]!.name)! + offset,
+    );
     const again = relocateLinuxKallsyms(link, offset);
     expect(again.symbols.map(line)).toEqual(moved.symbols.map(line));
     expect(again.relativeBase).toBe(moved.relativeBase);
     // What a running guest gives: the runtime address of one known symbol.
     expect(kaslrOffsetFromSymbol(link, '_stext', symbols[0]!.address + offset)).toBe(offset);
     expect(kaslrOffsetFromSymbol(moved, '_stext', symbols[0]!.address + offset)).toBe(offset);
-    expect(catchKsym(() => kaslrOffsetFromSymbol(link, 'no_such_symbol', 0n)).code).toBe('INVALID_ARGUMENT');
-    expect(catchKsym(() => readLinuxKallsyms(img.bytes, { kaslrOffset: 1n << 64n })).code).toBe('INVALID_ARGUMENT');
+    expect(catchKsym(() => kaslrOffsetFromSymbol(link, 'no_such_symbol', 0n)).code).toBe(
+      'INVALID_ARGUMENT',
+    );
+    expect(catchKsym(() => readLinuxKallsyms(img.bytes, { kaslrOffset: 1n << 64n })).code).toBe(
+      'INVALID_ARGUMENT',
+    );
   });
 
   it('reads CONFIG_KALLSYMS_ABSOLUTE_PERCPU tables', () => {
@@ -109,8 +151,14 @@ describe('readLinuxKallsyms on synthetic images', () => {
       { address: 0x1000n, type: 'A', name: 'cpu_number' },
       ...symbols.slice(0, 600),
     ];
-    const img = buildFakeImage(percpu, { layout: 'linux-6.2', text: TEXT, absolutePercpuBelow: TEXT });
-    expect(readLinuxKallsyms(img.bytes, { absolutePercpu: true }).symbols.map(line)).toEqual(percpu.map(line));
+    const img = buildFakeImage(percpu, {
+      layout: 'linux-6.2',
+      text: TEXT,
+      absolutePercpuBelow: TEXT,
+    });
+    expect(readLinuxKallsyms(img.bytes, { absolutePercpu: true }).symbols.map(line)).toEqual(
+      percpu.map(line),
+    );
   });
 
   it('reads the tables from memory through a reader, with unreadable chunks', () => {
@@ -128,15 +176,27 @@ describe('readLinuxKallsyms on synthetic images', () => {
       if (off === 0x1000) throw new Error('fault'); // a faulting one
       return mem.subarray(off, off + len);
     };
-    const k = readLinuxKallsymsFromMemory(read, { start, size: mem.length, chunkSize: 0x1000, linkTextAddress: TEXT });
+    const k = readLinuxKallsymsFromMemory(read, {
+      start,
+      size: mem.length,
+      chunkSize: 0x1000,
+      linkTextAddress: TEXT,
+    });
     expect(k.symbols.map((s) => s.address - offset)).toEqual(symbols.map((s) => s.address));
     expect(k.kaslrOffset).toBe(offset);
     expect(calls.length).toBe(Math.ceil(mem.length / 0x1000));
-    expect(catchKsym(() => readLinuxKallsymsFromMemory(read, { start, size: 0 })).code).toBe('INVALID_ARGUMENT');
+    expect(catchKsym(() => readLinuxKallsymsFromMemory(read, { start, size: 0 })).code).toBe(
+      'INVALID_ARGUMENT',
+    );
     // A hole inside the names: refused, not decoded from zeros.
     const hole = (img.at.names + 0x1000) & ~0xfff;
-    const holed = (addr: bigint, len: number): Uint8Array | undefined => (Number(addr - start) === hole ? undefined : mem.subarray(Number(addr - start), Number(addr - start) + len));
-    const err = catchKsym(() => readLinuxKallsymsFromMemory(holed, { start, size: mem.length, chunkSize: 0x1000 }));
+    const holed = (addr: bigint, len: number): Uint8Array | undefined =>
+      Number(addr - start) === hole
+        ? undefined
+        : mem.subarray(Number(addr - start), Number(addr - start) + len);
+    const err = catchKsym(() =>
+      readLinuxKallsymsFromMemory(holed, { start, size: mem.length, chunkSize: 0x1000 }),
+    );
     expect(['UNREADABLE', 'BAD_INDEX', 'BAD_RECORD']).toContain(err.code);
     expect(err.offset).toBeGreaterThanOrEqual(img.at.names);
   });
@@ -219,8 +279,10 @@ describe('readLinuxKallsyms errors', () => {
           // Padding, relative_base, or symbol data changed into other valid data: still a
           // table of the same symbols in address order (a name or an address may differ).
           expect(k.symbols.length).toBe(small.length);
-          for (let i = 1; i < k.symbols.length; i++) expect(k.symbols[i]!.address >= k.symbols[i - 1]!.address).toBe(true);
-          if (pos >= img.at.tokenIndex + 512 && layout !== 'linux-6.4') expect(k.symbols.map(line).join('\n')).toBe(want);
+          for (let i = 1; i < k.symbols.length; i++)
+            expect(k.symbols[i]!.address >= k.symbols[i - 1]!.address).toBe(true);
+          if (pos >= img.at.tokenIndex + 512 && layout !== 'linux-6.4')
+            expect(k.symbols.map(line).join('\n')).toBe(want);
         } catch (err) {
           if (!KsymError.isInstance(err)) throw err;
         }
@@ -233,11 +295,16 @@ describe('readLinuxKallsyms errors', () => {
 // The real Debian kernel against /proc/kallsyms recorded under qemu-system-aarch64.
 
 // The Image of tools/linux-guest/fetch-images.sh (Debian's current 6.1 build), or AXEBPF_LINUX_IMAGE.
-const IMAGE = process.env['AXEBPF_LINUX_IMAGE'] ?? fileURLToPath(new URL('../../../tools/linux-guest/out/Image', import.meta.url));
-const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+const IMAGE =
+  process.env['AXEBPF_LINUX_IMAGE'] ??
+  fileURLToPath(new URL('../../../tools/linux-guest/out/Image', import.meta.url));
+const fixture = (name: string): string =>
+  fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const GOLDEN_NOKASLR = fixture('linux-6.1.0-57-arm64.kallsyms-nokaslr.txt');
 const GOLDEN_KASLR = fixture('linux-6.1.0-57-arm64.kallsyms-kaslr.txt');
-const RECORDING = process.env['AXEBPF_KALLSYMS_RECORDING'] ?? fileURLToPath(new URL('../.recordings/nokaslr.txt', import.meta.url));
+const RECORDING =
+  process.env['AXEBPF_KALLSYMS_RECORDING'] ??
+  fileURLToPath(new URL('../.recordings/nokaslr.txt', import.meta.url));
 /** The kernel's banner (`Linux version ...`) as it stands in the Image, or undefined. */
 function imageBanner(path: string): string | undefined {
   if (!existsSync(path)) return undefined;
@@ -246,23 +313,41 @@ function imageBanner(path: string): string | undefined {
   return at < 0 ? undefined : bytes.subarray(at, bytes.indexOf(0, at)).toString('latin1').trim();
 }
 const banner = imageBanner(IMAGE);
-const goldenBanner = /^# version: (.*)$/m.exec(readFileSync(fixture('linux-6.1.0-57-arm64.kallsyms-nokaslr.txt'), 'utf8'))?.[1];
+const goldenBanner = /^# version: (.*)$/m.exec(
+  readFileSync(fixture('linux-6.1.0-57-arm64.kallsyms-nokaslr.txt'), 'utf8'),
+)?.[1];
 // The golden excerpts belong to one build; another Debian build (a newer ABI) is checked by the
 // build-independent test only.
 // (the Image holds the banner with an empty build number, `# SMP`; the running kernel says `#1 SMP`)
-const sameBuild = (a: string, b: string): boolean => a.replace(/#\d* /, '# ') === b.replace(/#\d* /, '# ');
-const haveImage = banner !== undefined && goldenBanner !== undefined && sameBuild(banner, goldenBanner);
-const noImage = banner === undefined ? `no Debian arm64 kernel at ${IMAGE} (run tools/linux-guest/fetch-images.sh or set AXEBPF_LINUX_IMAGE)` : `the golden excerpts are of "${goldenBanner}", the Image is "${banner}"`;
+const sameBuild = (a: string, b: string): boolean =>
+  a.replace(/#\d* /, '# ') === b.replace(/#\d* /, '# ');
+const haveImage =
+  banner !== undefined && goldenBanner !== undefined && sameBuild(banner, goldenBanner);
+const noImage =
+  banner === undefined
+    ? `no Debian arm64 kernel at ${IMAGE} (run tools/linux-guest/fetch-images.sh or set AXEBPF_LINUX_IMAGE)`
+    : `the golden excerpts are of "${goldenBanner}", the Image is "${banner}"`;
 
-describe.skipIf(banner === undefined)(`any Debian 6.1 arm64 Image${banner === undefined ? ` (skipped: no Image at ${IMAGE})` : ''}`, () => {
-  it('decodes its kallsyms: tens of thousands of sorted symbols with the well-known functions and the banner', () => {
-    const k = readLinuxKallsyms(readFileSync(IMAGE));
-    expect(k.symbols.length).toBeGreaterThan(30_000);
-    expect(k.version).toBe(banner);
-    for (let i = 1; i < k.symbols.length; i++) expect(k.symbols[i]!.address >= k.symbols[i - 1]!.address).toBe(true);
-    for (const name of ['do_sys_openat2', 'invoke_syscall', 'vectors', 'start_kernel', 'schedule']) expect(k.table.lookupName(name)).toBeDefined();
-  });
-});
+describe.skipIf(banner === undefined)(
+  `any Debian 6.1 arm64 Image${banner === undefined ? ` (skipped: no Image at ${IMAGE})` : ''}`,
+  () => {
+    it('decodes its kallsyms: tens of thousands of sorted symbols with the well-known functions and the banner', () => {
+      const k = readLinuxKallsyms(readFileSync(IMAGE));
+      expect(k.symbols.length).toBeGreaterThan(30_000);
+      expect(k.version).toBe(banner);
+      for (let i = 1; i < k.symbols.length; i++)
+        expect(k.symbols[i]!.address >= k.symbols[i - 1]!.address).toBe(true);
+      for (const name of [
+        'do_sys_openat2',
+        'invoke_syscall',
+        'vectors',
+        'start_kernel',
+        'schedule',
+      ])
+        expect(k.table.lookupName(name)).toBeDefined();
+    });
+  },
+);
 
 interface Golden {
   header: Map<string, string>;
@@ -278,72 +363,125 @@ function readGolden(path: string): Golden {
       if (m) header.set(m[1]!, m[2]!);
     } else if (l !== '') {
       const [index, address, type, name] = l.split(' ');
-      rows.push({ index: Number(index), address: BigInt(`0x${address}`), type: type!, name: name! });
+      rows.push({
+        index: Number(index),
+        address: BigInt(`0x${address}`),
+        type: type!,
+        name: name!,
+      });
     }
   }
   return { header, rows };
 }
 
-describe.skipIf(!haveImage)(`Debian 6.1.0-57 arm64 Image against its /proc/kallsyms${haveImage ? '' : ` (skipped: ${noImage})`}`, () => {
-  let cached: LinuxKallsyms | undefined;
-  const kallsyms = (): LinuxKallsyms => (cached ??= readLinuxKallsyms(readFileSync(IMAGE)));
+describe.skipIf(!haveImage)(
+  `Debian 6.1.0-57 arm64 Image against its /proc/kallsyms${haveImage ? '' : ` (skipped: ${noImage})`}`,
+  () => {
+    let cached: LinuxKallsyms | undefined;
+    const kallsyms = (): LinuxKallsyms => (cached ??= readLinuxKallsyms(readFileSync(IMAGE)));
 
-  it('finds the 6.2-style tables (seqs_of_names backported to 6.1.192) and the banner', () => {
-    const k = kallsyms();
-    const golden = readGolden(GOLDEN_NOKASLR);
-    expect(k.layout.kind).toBe('linux-6.2');
-    expect(k.relativeBaseFrom).toBe('relocation');
-    expect(k.symbols.length).toBe(Number(golden.header.get('symbols')));
-    expect(k.version).toMatch(new RegExp(`^Linux version ${golden.header.get('uname')!.replace(/\./g, '\\.')} `));
-  });
+    it('finds the 6.2-style tables (seqs_of_names backported to 6.1.192) and the banner', () => {
+      const k = kallsyms();
+      const golden = readGolden(GOLDEN_NOKASLR);
+      expect(k.layout.kind).toBe('linux-6.2');
+      expect(k.relativeBaseFrom).toBe('relocation');
+      expect(k.symbols.length).toBe(Number(golden.header.get('symbols')));
+      expect(k.version).toMatch(
+        new RegExp(`^Linux version ${golden.header.get('uname')!.replace(/\./g, '\\.')} `),
+      );
+    });
 
-  it('equals the nokaslr golden excerpt, line by line', () => {
-    const k = kallsyms();
-    const golden = readGolden(GOLDEN_NOKASLR);
-    expect(golden.rows.length).toBeGreaterThanOrEqual(200);
-    for (const row of golden.rows) expect(line(k.symbols[row.index]!)).toBe(line(row));
-  });
+    it('equals the nokaslr golden excerpt, line by line', () => {
+      const k = kallsyms();
+      const golden = readGolden(GOLDEN_NOKASLR);
+      expect(golden.rows.length).toBeGreaterThanOrEqual(200);
+      for (const row of golden.rows) expect(line(k.symbols[row.index]!)).toBe(line(row));
+    });
 
-  it('looks up well-known functions by name and address as /proc/kallsyms has them', () => {
-    const k = kallsyms();
-    const golden = readGolden(GOLDEN_NOKASLR);
-    const names = ['do_sys_openat2', 'invoke_syscall', 'el0_svc', 'do_el0_svc', 'schedule', '__schedule', 'vfs_read', 'vfs_write', '__arm64_sys_write', '__arm64_sys_openat', 'kernel_clone', 'do_exit', 'kfree', 'ksys_read', 'do_filp_open', 'path_openat', 'copy_process', 'try_to_wake_up', 'handle_mm_fault', 'vectors', 'el0t_64_sync', 'gic_handle_irq', 'start_kernel', 'do_idle'];
-    for (const name of names) {
-      const rows = golden.rows.filter((r) => r.name === name);
-      expect(rows.map((r) => r.name)).toContain(name);
-      expect(k.table.lookupNameAll(name).map((e) => `${name}@${e.address.toString(16)}`)).toContain(`${name}@${rows[0]!.address.toString(16)}`);
-      const hit = k.table.lookupAddress(rows[0]!.address + 4n)!;
-      expect(`${name}@${hit.address.toString(16)}`).toBe(`${name}@${rows[0]!.address.toString(16)}`);
-    }
-  });
+    it('looks up well-known functions by name and address as /proc/kallsyms has them', () => {
+      const k = kallsyms();
+      const golden = readGolden(GOLDEN_NOKASLR);
+      const names = [
+        'do_sys_openat2',
+        'invoke_syscall',
+        'el0_svc',
+        'do_el0_svc',
+        'schedule',
+        '__schedule',
+        'vfs_read',
+        'vfs_write',
+        '__arm64_sys_write',
+        '__arm64_sys_openat',
+        'kernel_clone',
+        'do_exit',
+        'kfree',
+        'ksys_read',
+        'do_filp_open',
+        'path_openat',
+        'copy_process',
+        'try_to_wake_up',
+        'handle_mm_fault',
+        'vectors',
+        'el0t_64_sync',
+        'gic_handle_irq',
+        'start_kernel',
+        'do_idle',
+      ];
+      for (const name of names) {
+        const rows = golden.rows.filter((r) => r.name === name);
+        expect(rows.map((r) => r.name)).toContain(name);
+        expect(
+          k.table.lookupNameAll(name).map((e) => `${name}@${e.address.toString(16)}`),
+        ).toContain(`${name}@${rows[0]!.address.toString(16)}`);
+        const hit = k.table.lookupAddress(rows[0]!.address + 4n)!;
+        expect(`${name}@${hit.address.toString(16)}`).toBe(
+          `${name}@${rows[0]!.address.toString(16)}`,
+        );
+      }
+    });
 
-  it('matches the KASLR boot: addresses minus the offset found from vectors (VBAR_EL1)', () => {
-    const k = kallsyms();
-    const golden = readGolden(GOLDEN_KASLR);
-    const vectors = golden.rows.find((r) => r.name === 'vectors')!;
-    const offset = kaslrOffsetFromSymbol(k, 'vectors', vectors.address);
-    expect(offset).not.toBe(0n);
-    const moved = relocateLinuxKallsyms(k, offset);
-    for (const row of golden.rows) expect(line(moved.symbols[row.index]!)).toBe(line(row));
-    expect(moved.relativeBase - offset).toBe(k.relativeBase);
-  });
+    it('matches the KASLR boot: addresses minus the offset found from vectors (VBAR_EL1)', () => {
+      const k = kallsyms();
+      const golden = readGolden(GOLDEN_KASLR);
+      const vectors = golden.rows.find((r) => r.name === 'vectors')!;
+      const offset = kaslrOffsetFromSymbol(k, 'vectors', vectors.address);
+      expect(offset).not.toBe(0n);
+      const moved = relocateLinuxKallsyms(k, offset);
+      for (const row of golden.rows) expect(line(moved.symbols[row.index]!)).toBe(line(row));
+      expect(moved.relativeBase - offset).toBe(k.relativeBase);
+    });
 
-  it('reads the same table from "guest memory" of the relocated kernel through a reader', () => {
-    const image = readFileSync(IMAGE);
-    const k = kallsyms();
-    const offset = 0x212f_8ce0_0000n;
-    const mem = new Uint8Array(image);
-    new DataView(mem.buffer, mem.byteOffset).setBigUint64(k.layout.relativeBase, k.relativeBase + offset, true);
-    const start = ARM64_KIMAGE_VADDR + offset;
-    const m = readLinuxKallsymsFromMemory((addr, len) => mem.subarray(Number(addr - start), Number(addr - start) + len), { start, size: mem.length });
-    expect(m.kaslrOffset).toBe(offset);
-    expect(m.symbols.length).toBe(k.symbols.length);
-    expect(m.table.lookupName('do_sys_openat2')).toBe(k.table.lookupName('do_sys_openat2')! + offset);
-  });
+    it('reads the same table from "guest memory" of the relocated kernel through a reader', () => {
+      const image = readFileSync(IMAGE);
+      const k = kallsyms();
+      const offset = 0x212f_8ce0_0000n;
+      const mem = new Uint8Array(image);
+      new DataView(mem.buffer, mem.byteOffset).setBigUint64(
+        k.layout.relativeBase,
+        k.relativeBase + offset,
+        true,
+      );
+      const start = ARM64_KIMAGE_VADDR + offset;
+      const m = readLinuxKallsymsFromMemory(
+        (addr, len) => mem.subarray(Number(addr - start), Number(addr - start) + len),
+        { start, size: mem.length },
+      );
+      expect(m.kaslrOffset).toBe(offset);
+      expect(m.symbols.length).toBe(k.symbols.length);
+      expect(m.table.lookupName('do_sys_openat2')).toBe(
+        k.table.lookupName('do_sys_openat2')! + offset,
+      );
+    });
 
-  it.skipIf(!existsSync(RECORDING))(`equals the whole local recording${existsSync(RECORDING) ? '' : ` (skipped: no recording at ${RECORDING}; make one with scripts/record-kallsyms.sh)`}`, () => {
-    const text = readFileSync(RECORDING, 'utf8').replace(/\r/g, '').split('\n');
-    const body = text.slice(text.indexOf('--- kallsyms begin ---') + 1, text.indexOf('--- kallsyms end ---')).filter((l) => l !== '' && !l.includes('\t['));
-    expect(kallsyms().symbols.map(line)).toEqual(body);
-  });
-});
+    it.skipIf(!existsSync(RECORDING))(
+      `equals the whole local recording${existsSync(RECORDING) ? '' : ` (skipped: no recording at ${RECORDING}; make one with scripts/record-kallsyms.sh)`}`,
+      () => {
+        const text = readFileSync(RECORDING, 'utf8').replace(/\r/g, '').split('\n');
+        const body = text
+          .slice(text.indexOf('--- kallsyms begin ---') + 1, text.indexOf('--- kallsyms end ---'))
+          .filter((l) => l !== '' && !l.includes('\t['));
+        expect(kallsyms().symbols.map(line)).toEqual(body);
+      },
+    );
+  },
+);

@@ -2,12 +2,27 @@
 // binutils `nm -n` as the oracle: on the committed fixtures (nm output made by
 // test/fixtures/build.sh) and, when the compilers are installed, on images compiled now.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseElf, STT_FUNC } from '@axebpf/obj/elf';
-import { buildBlob, isKallsymsSymbol, KsymError, KsymTable, parseNmText, symbolsFromElf } from '../src/index.js';
+import {
+  buildBlob,
+  isKallsymsSymbol,
+  KsymError,
+  KsymTable,
+  parseNmText,
+  symbolsFromElf,
+} from '../src/index.js';
 import { hasTool } from '@axebpf/test-utils/tools';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -15,7 +30,8 @@ const has = hasTool;
 const hasGcc = has('gcc') && has('nm');
 const hasCross = has('aarch64-linux-gnu-gcc') && has('nm');
 if (!hasGcc) console.warn('nm-oracle.test: gcc or nm missing, live checks skipped');
-if (!hasCross) console.warn('nm-oracle.test: aarch64-linux-gnu-gcc missing, live AArch64 check skipped');
+if (!hasCross)
+  console.warn('nm-oracle.test: aarch64-linux-gnu-gcc missing, live AArch64 check skipped');
 
 /** Checks an ELF image against its `nm -n` text; returns how many addresses were checked. */
 function checkAgainstNm(image: Uint8Array, nmText: string): { addresses: number; inside: number } {
@@ -29,10 +45,17 @@ function checkAgainstNm(image: Uint8Array, nmText: string): { addresses: number;
   for (const s of kept) if (!firstAt.has(s.address)) firstAt.set(s.address, s.name);
   for (const [address, name] of firstAt) {
     const hit = table.lookupAddress(address)!;
-    expect({ address: hit.address, name: hit.name, offset: hit.offset }).toEqual({ address, name, offset: 0 });
-    expect(table.symbolsAt(address).map((e) => e.name)).toEqual(kept.filter((s) => s.address === address).map((s) => s.name));
+    expect({ address: hit.address, name: hit.name, offset: hit.offset }).toEqual({
+      address,
+      name,
+      offset: 0,
+    });
+    expect(table.symbolsAt(address).map((e) => e.name)).toEqual(
+      kept.filter((s) => s.address === address).map((s) => s.name),
+    );
   }
-  for (const s of kept) expect(table.lookupNameAll(s.name).some((e) => e.address === s.address)).toBe(true);
+  for (const s of kept)
+    expect(table.lookupNameAll(s.name).some((e) => e.address === s.address)).toBe(true);
   // 3. Addresses inside functions (sizes from the symbol table) give the right offset.
   let seed = 7;
   let inside = 0;
@@ -53,7 +76,10 @@ function checkAgainstNm(image: Uint8Array, nmText: string): { addresses: number;
 describe('committed fixtures against their nm -n output', () => {
   for (const name of ['kernel-x86_64.elf', 'kernel-aarch64.elf']) {
     it(`agrees with nm -n on ${name}`, () => {
-      const counts = checkAgainstNm(readFileSync(join(fixtures, name)), readFileSync(join(fixtures, `${name}.nm.txt`), 'utf8'));
+      const counts = checkAgainstNm(
+        readFileSync(join(fixtures, name)),
+        readFileSync(join(fixtures, `${name}.nm.txt`), 'utf8'),
+      );
       expect(counts.addresses).toBeGreaterThan(20);
       expect(counts.inside).toBeGreaterThan(30);
     });
@@ -99,8 +125,18 @@ describe('images compiled now against live nm -n', () => {
     const dir = mkdtempSync(join(tmpdir(), 'axebpf-ksym-'));
     try {
       writeFileSync(join(dir, 'k.c'), source);
-      execFileSync(compiler, ['-O1', '-nostdlib', '-static', '-o', join(dir, 'k'), join(dir, 'k.c')]);
-      const nm = execFileSync('nm', ['-n', join(dir, 'k')], { env: { ...process.env, LC_ALL: 'C' }, encoding: 'utf8' });
+      execFileSync(compiler, [
+        '-O1',
+        '-nostdlib',
+        '-static',
+        '-o',
+        join(dir, 'k'),
+        join(dir, 'k.c'),
+      ]);
+      const nm = execFileSync('nm', ['-n', join(dir, 'k')], {
+        env: { ...process.env, LC_ALL: 'C' },
+        encoding: 'utf8',
+      });
       return { image: readFileSync(join(dir, 'k')), nm };
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -135,21 +171,33 @@ function projectImages(): string[] {
   for (const group of ['packages', 'apps']) walk(join(root, group), 0);
   return out.filter((path) => {
     const bytes = readFileSync(path);
-    return bytes[4] === 2 && bytes[5] === 1 && bytes.readUInt16LE(18) === 183 && !path.includes('/ksym/test/fixtures/');
+    return (
+      bytes[4] === 2 &&
+      bytes[5] === 1 &&
+      bytes.readUInt16LE(18) === 183 &&
+      !path.includes('/ksym/test/fixtures/')
+    );
   });
 }
 
 describe('AArch64 guest images of this project against live nm -n', () => {
   const images = hasGcc ? projectImages() : [];
-  if (images.length === 0) console.warn('nm-oracle.test: no AArch64 project images found (or nm missing), check skipped');
-  it.skipIf(images.length === 0)('agrees with nm -n on every AArch64 image in the repository', () => {
-    let checked = 0;
-    for (const path of images) {
-      const nm = execFileSync('nm', ['-n', path], { env: { ...process.env, LC_ALL: 'C' }, encoding: 'utf8' });
-      if (nm.trim() === '') continue; // stripped
-      checkAgainstNm(readFileSync(path), nm);
-      checked++;
-    }
-    expect(checked).toBeGreaterThan(0);
-  });
+  if (images.length === 0)
+    console.warn('nm-oracle.test: no AArch64 project images found (or nm missing), check skipped');
+  it.skipIf(images.length === 0)(
+    'agrees with nm -n on every AArch64 image in the repository',
+    () => {
+      let checked = 0;
+      for (const path of images) {
+        const nm = execFileSync('nm', ['-n', path], {
+          env: { ...process.env, LC_ALL: 'C' },
+          encoding: 'utf8',
+        });
+        if (nm.trim() === '') continue; // stripped
+        checkAgainstNm(readFileSync(path), nm);
+        checked++;
+      }
+      expect(checked).toBeGreaterThan(0);
+    },
+  );
 });

@@ -6,7 +6,9 @@ import { parseElf } from '../src/elf/index.js';
 import { EbpfObject, loadObject } from '../src/index.js';
 
 const names = ['globals', 'maps', 'legacy'];
-const objects = names.map((n) => new Uint8Array(readFileSync(new URL(`../test/programs/${n}.bpf.o`, import.meta.url))));
+const objects = names.map(
+  (n) => new Uint8Array(readFileSync(new URL(`../test/programs/${n}.bpf.o`, import.meta.url))),
+);
 
 function time(label: string, fn: () => void, iterations = 2000): number {
   for (let i = 0; i < 200; i++) fn();
@@ -31,4 +33,6 @@ let fd = 3;
 const load = time('loadObject (maps + link every program)', () => {
   for (const o of objects) loadObject(o, () => fd++);
 });
-console.log(`ratios vs baseline: parse ${(parse / base).toFixed(2)}x, load ${(load / base).toFixed(2)}x (3 objects, ${objects.reduce((s, o) => s + o.length, 0)} bytes)`);
+console.log(
+  `ratios vs baseline: parse ${(parse / base).toFixed(2)}x, load ${(load / base).toFixed(2)}x (3 objects, ${objects.reduce((s, o) => s + o.length, 0)} bytes)`,
+);

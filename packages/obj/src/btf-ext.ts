@@ -40,7 +40,8 @@ export function parseLineInfo(data: Uint8Array, btf: Btf): Map<string, SourceLin
   if (lineLen === 0) return out;
   const start = hdrLen + lineOff;
   const end = start + lineLen;
-  if (hdrLen < 24 || end > data.length || lineLen < 4) fail(16, 'btf.ext line info outside the section');
+  if (hdrLen < 24 || end > data.length || lineLen < 4)
+    fail(16, 'btf.ext line info outside the section');
   const recSize = view.getUint32(start, true);
   if (recSize < 16) fail(start, `btf.ext line info record size \`${recSize}\` is below 16`);
   let p = start + 4;

@@ -5,9 +5,26 @@ import { ObjError } from './errors.js';
 
 /** BTF kinds (`BTF_KIND_*`). */
 export const BTF_KIND = {
-  UNKN: 0, INT: 1, PTR: 2, ARRAY: 3, STRUCT: 4, UNION: 5, ENUM: 6, FWD: 7, TYPEDEF: 8,
-  VOLATILE: 9, CONST: 10, RESTRICT: 11, FUNC: 12, FUNC_PROTO: 13, VAR: 14, DATASEC: 15,
-  FLOAT: 16, DECL_TAG: 17, TYPE_TAG: 18, ENUM64: 19,
+  UNKN: 0,
+  INT: 1,
+  PTR: 2,
+  ARRAY: 3,
+  STRUCT: 4,
+  UNION: 5,
+  ENUM: 6,
+  FWD: 7,
+  TYPEDEF: 8,
+  VOLATILE: 9,
+  CONST: 10,
+  RESTRICT: 11,
+  FUNC: 12,
+  FUNC_PROTO: 13,
+  VAR: 14,
+  DATASEC: 15,
+  FLOAT: 16,
+  DECL_TAG: 17,
+  TYPE_TAG: 18,
+  ENUM64: 19,
 } as const;
 
 /** Magic number at the start of `.BTF` and `.BTF.ext`. */
@@ -60,7 +77,11 @@ export class Btf {
   readonly #strings: Uint8Array;
   readonly #string: (offset: number, at: number) => string;
 
-  private constructor(types: BtfType[], strings: Uint8Array, string: (offset: number, at: number) => string) {
+  private constructor(
+    types: BtfType[],
+    strings: Uint8Array,
+    string: (offset: number, at: number) => string,
+  ) {
     this.types = types;
     this.#strings = strings;
     this.#string = string;
@@ -92,7 +113,8 @@ export class Btf {
       throw new ObjError({ code: 'INVALID_BTF', message, section: '.BTF', offset });
     };
     if (data.length < 24) fail(0, 'btf header truncated');
-    if (view.getUint16(0, true) !== BTF_MAGIC) fail(0, `bad btf magic \`0x${view.getUint16(0, true).toString(16)}\``);
+    if (view.getUint16(0, true) !== BTF_MAGIC)
+      fail(0, `bad btf magic \`0x${view.getUint16(0, true).toString(16)}\``);
     const hdrLen = view.getUint32(4, true);
     const typeOff = view.getUint32(8, true);
     const typeLen = view.getUint32(12, true);
@@ -106,12 +128,15 @@ export class Btf {
     const strings = data.subarray(strStart, strStart + strLen);
     const decoder = new TextDecoder();
     const str = (offset: number, at: number): string => {
-      if (offset >= strings.length) return fail(at, `btf string offset \`${offset}\` outside the string table`);
+      if (offset >= strings.length)
+        return fail(at, `btf string offset \`${offset}\` outside the string table`);
       const end = strings.indexOf(0, offset);
       if (end < 0) return fail(at, `btf string at \`${offset}\` has no terminating nul`);
       return decoder.decode(strings.subarray(offset, end));
     };
-    const types: BtfType[] = [{ id: 0, kind: 0, name: 'void', sizeOrType: 0, vlen: 0, members: [] }];
+    const types: BtfType[] = [
+      { id: 0, kind: 0, name: 'void', sizeOrType: 0, vlen: 0, members: [] },
+    ];
     let p = typeStart;
     const end = typeStart + typeLen;
     const need = (n: number): void => {
@@ -126,36 +151,69 @@ export class Btf {
       p += 12;
       const kind = (info >>> 24) & 0x1f;
       const vlen = info & 0xffff;
-      const t: BtfType = { id: types.length, kind, name: str(nameOff, at), sizeOrType, vlen, members: [] };
+      const t: BtfType = {
+        id: types.length,
+        kind,
+        name: str(nameOff, at),
+        sizeOrType,
+        vlen,
+        members: [],
+      };
       switch (kind) {
-        case BTF_KIND.INT: case BTF_KIND.VAR: case BTF_KIND.DECL_TAG:
+        case BTF_KIND.INT:
+        case BTF_KIND.VAR:
+        case BTF_KIND.DECL_TAG:
           need(4);
           if (kind === BTF_KIND.VAR) t.linkage = view.getUint32(p, true);
           p += 4;
           break;
         case BTF_KIND.ARRAY:
           need(12);
-          t.array = { type: view.getUint32(p, true), indexType: view.getUint32(p + 4, true), nelems: view.getUint32(p + 8, true) };
+          t.array = {
+            type: view.getUint32(p, true),
+            indexType: view.getUint32(p + 4, true),
+            nelems: view.getUint32(p + 8, true),
+          };
           p += 12;
           break;
-        case BTF_KIND.STRUCT: case BTF_KIND.UNION: case BTF_KIND.DATASEC: case BTF_KIND.ENUM64:
+        case BTF_KIND.STRUCT:
+        case BTF_KIND.UNION:
+        case BTF_KIND.DATASEC:
+        case BTF_KIND.ENUM64:
           need(12 * vlen);
           for (let i = 0; i < vlen; i++, p += 12) {
-            const a = view.getUint32(p, true), b = view.getUint32(p + 4, true), c = view.getUint32(p + 8, true);
-            if (kind === BTF_KIND.DATASEC) t.members.push({ name: '', type: a, offset: b, size: c });
-            else if (kind === BTF_KIND.ENUM64) t.members.push({ name: str(a, p), type: 0, offset: b, size: 0 });
+            const a = view.getUint32(p, true),
+              b = view.getUint32(p + 4, true),
+              c = view.getUint32(p + 8, true);
+            if (kind === BTF_KIND.DATASEC)
+              t.members.push({ name: '', type: a, offset: b, size: c });
+            else if (kind === BTF_KIND.ENUM64)
+              t.members.push({ name: str(a, p), type: 0, offset: b, size: 0 });
             else t.members.push({ name: str(a, p), type: b, offset: c, size: 0 });
           }
           break;
-        case BTF_KIND.ENUM: case BTF_KIND.FUNC_PROTO:
+        case BTF_KIND.ENUM:
+        case BTF_KIND.FUNC_PROTO:
           need(8 * vlen);
           for (let i = 0; i < vlen; i++, p += 8) {
-            const a = view.getUint32(p, true), b = view.getUint32(p + 4, true);
-            t.members.push(kind === BTF_KIND.ENUM ? { name: str(a, p), type: 0, offset: b | 0, size: 0 } : { name: str(a, p), type: b, offset: 0, size: 0 });
+            const a = view.getUint32(p, true),
+              b = view.getUint32(p + 4, true);
+            t.members.push(
+              kind === BTF_KIND.ENUM
+                ? { name: str(a, p), type: 0, offset: b | 0, size: 0 }
+                : { name: str(a, p), type: b, offset: 0, size: 0 },
+            );
           }
           break;
-        case BTF_KIND.PTR: case BTF_KIND.FWD: case BTF_KIND.TYPEDEF: case BTF_KIND.VOLATILE: case BTF_KIND.CONST:
-        case BTF_KIND.RESTRICT: case BTF_KIND.FUNC: case BTF_KIND.FLOAT: case BTF_KIND.TYPE_TAG:
+        case BTF_KIND.PTR:
+        case BTF_KIND.FWD:
+        case BTF_KIND.TYPEDEF:
+        case BTF_KIND.VOLATILE:
+        case BTF_KIND.CONST:
+        case BTF_KIND.RESTRICT:
+        case BTF_KIND.FUNC:
+        case BTF_KIND.FLOAT:
+        case BTF_KIND.TYPE_TAG:
           break;
         default:
           fail(at, `unknown btf kind \`${kind}\` for type \`${types.length}\``);
@@ -164,7 +222,8 @@ export class Btf {
     }
     const btf = new Btf(types, strings, str);
     for (const t of types) {
-      if (t.kind === BTF_KIND.DATASEC) for (const m of t.members) m.name = btf.type(m.type, at(t)).name;
+      if (t.kind === BTF_KIND.DATASEC)
+        for (const m of t.members) m.name = btf.type(m.type, at(t)).name;
     }
     return btf;
     function at(t: BtfType): number {
@@ -180,7 +239,12 @@ export class Btf {
    */
   type(id: number, from = 0): BtfType {
     const t = this.types[id];
-    if (t === undefined) throw new ObjError({ code: 'INVALID_BTF', message: `btf type \`${from}\` refers to missing type \`${id}\``, section: '.BTF' });
+    if (t === undefined)
+      throw new ObjError({
+        code: 'INVALID_BTF',
+        message: `btf type \`${from}\` refers to missing type \`${id}\``,
+        section: '.BTF',
+      });
     return t;
   }
 
@@ -200,10 +264,21 @@ export class Btf {
   resolve(id: number): BtfType {
     let t = this.type(id);
     for (let n = 0; n < 64; n++) {
-      if (t.kind !== BTF_KIND.TYPEDEF && t.kind !== BTF_KIND.VOLATILE && t.kind !== BTF_KIND.CONST && t.kind !== BTF_KIND.RESTRICT && t.kind !== BTF_KIND.TYPE_TAG) return t;
+      if (
+        t.kind !== BTF_KIND.TYPEDEF &&
+        t.kind !== BTF_KIND.VOLATILE &&
+        t.kind !== BTF_KIND.CONST &&
+        t.kind !== BTF_KIND.RESTRICT &&
+        t.kind !== BTF_KIND.TYPE_TAG
+      )
+        return t;
       t = this.type(t.sizeOrType, t.id);
     }
-    throw new ObjError({ code: 'INVALID_BTF', message: `btf type \`${id}\` has a modifier chain that is too long or a cycle`, section: '.BTF' });
+    throw new ObjError({
+      code: 'INVALID_BTF',
+      message: `btf type \`${id}\` has a modifier chain that is too long or a cycle`,
+      section: '.BTF',
+    });
   }
 
   /**
@@ -215,10 +290,20 @@ export class Btf {
    */
   sizeOf(id: number, depth = 0): number {
     const t = this.resolve(id);
-    if (depth > 32) throw new ObjError({ code: 'INVALID_BTF', message: `btf type \`${id}\` nests too deep`, section: '.BTF' });
+    if (depth > 32)
+      throw new ObjError({
+        code: 'INVALID_BTF',
+        message: `btf type \`${id}\` nests too deep`,
+        section: '.BTF',
+      });
     switch (t.kind) {
-      case BTF_KIND.INT: case BTF_KIND.STRUCT: case BTF_KIND.UNION: case BTF_KIND.ENUM: case BTF_KIND.ENUM64:
-      case BTF_KIND.FLOAT: case BTF_KIND.DATASEC:
+      case BTF_KIND.INT:
+      case BTF_KIND.STRUCT:
+      case BTF_KIND.UNION:
+      case BTF_KIND.ENUM:
+      case BTF_KIND.ENUM64:
+      case BTF_KIND.FLOAT:
+      case BTF_KIND.DATASEC:
         return t.sizeOrType;
       case BTF_KIND.PTR:
         return 8;
@@ -227,7 +312,11 @@ export class Btf {
       case BTF_KIND.VAR:
         return this.sizeOf(t.sizeOrType, depth + 1);
       default:
-        throw new ObjError({ code: 'INVALID_BTF', message: `btf type \`${id}\` (kind \`${t.kind}\`) has no size`, section: '.BTF' });
+        throw new ObjError({
+          code: 'INVALID_BTF',
+          message: `btf type \`${id}\` (kind \`${t.kind}\`) has no size`,
+          section: '.BTF',
+        });
     }
   }
 
@@ -241,14 +330,23 @@ export class Btf {
     const t = this.type(id);
     if (depth > 16) return '...';
     switch (t.kind) {
-      case BTF_KIND.PTR: return `${this.typeName(t.sizeOrType, depth + 1)} *`;
-      case BTF_KIND.ARRAY: return `${this.typeName(t.array!.type, depth + 1)}[${t.array!.nelems}]`;
-      case BTF_KIND.STRUCT: return `struct ${t.name || '(anon)'}`;
-      case BTF_KIND.UNION: return `union ${t.name || '(anon)'}`;
-      case BTF_KIND.ENUM: case BTF_KIND.ENUM64: return `enum ${t.name || '(anon)'}`;
-      case BTF_KIND.CONST: return `const ${this.typeName(t.sizeOrType, depth + 1)}`;
-      case BTF_KIND.VOLATILE: return `volatile ${this.typeName(t.sizeOrType, depth + 1)}`;
-      default: return t.name || 'void';
+      case BTF_KIND.PTR:
+        return `${this.typeName(t.sizeOrType, depth + 1)} *`;
+      case BTF_KIND.ARRAY:
+        return `${this.typeName(t.array!.type, depth + 1)}[${t.array!.nelems}]`;
+      case BTF_KIND.STRUCT:
+        return `struct ${t.name || '(anon)'}`;
+      case BTF_KIND.UNION:
+        return `union ${t.name || '(anon)'}`;
+      case BTF_KIND.ENUM:
+      case BTF_KIND.ENUM64:
+        return `enum ${t.name || '(anon)'}`;
+      case BTF_KIND.CONST:
+        return `const ${this.typeName(t.sizeOrType, depth + 1)}`;
+      case BTF_KIND.VOLATILE:
+        return `volatile ${this.typeName(t.sizeOrType, depth + 1)}`;
+      default:
+        return t.name || 'void';
     }
   }
 
@@ -258,7 +356,10 @@ export class Btf {
    * @param sectionSize - size of the ELF section with the DATASEC's name, or undefined.
    * @param symbolOffset - value of the symbol with a var's name in that section, or undefined.
    */
-  fixupDatasecs(sectionSize: (name: string) => number | undefined, symbolOffset: (section: string, name: string) => number | undefined): void {
+  fixupDatasecs(
+    sectionSize: (name: string) => number | undefined,
+    symbolOffset: (section: string, name: string) => number | undefined,
+  ): void {
     for (const t of this.types) {
       if (t.kind !== BTF_KIND.DATASEC) continue;
       const size = sectionSize(t.name);

@@ -79,6 +79,10 @@ export class ObjError extends Error {
    * @returns true for an ObjError.
    */
   static isInstance(value: unknown): value is ObjError {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[OBJ_BRAND] === true;
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[OBJ_BRAND] === true
+    );
   }
 }

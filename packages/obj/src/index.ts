@@ -6,8 +6,26 @@
  * @module @axebpf/obj
  */
 
-export { EbpfObject, loadObject, R_BPF_64_64, R_BPF_64_32, R_BPF_64_ABS64, R_BPF_64_ABS32, R_BPF_64_NODYLD32, BPF_MAP_TYPE_ARRAY, BPF_F_RDONLY_PROG, BPF_F_MMAPABLE } from './object.js';
-export type { MapDefinition, MapFactory, ObjFunction, ObjProgram, LinkedProgram, LoadedObject } from './object.js';
+export {
+  EbpfObject,
+  loadObject,
+  R_BPF_64_64,
+  R_BPF_64_32,
+  R_BPF_64_ABS64,
+  R_BPF_64_ABS32,
+  R_BPF_64_NODYLD32,
+  BPF_MAP_TYPE_ARRAY,
+  BPF_F_RDONLY_PROG,
+  BPF_F_MMAPABLE,
+} from './object.js';
+export type {
+  MapDefinition,
+  MapFactory,
+  ObjFunction,
+  ObjProgram,
+  LinkedProgram,
+  LoadedObject,
+} from './object.js';
 export { Btf, BTF_KIND, BTF_MAGIC } from './btf.js';
 export type { BtfType, BtfMember } from './btf.js';
 export { parseLineInfo } from './btf-ext.js';

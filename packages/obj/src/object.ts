@@ -2,7 +2,16 @@
 // The eBPF object loader: programs, maps and global data from a clang-built ELF object, and
 // the linking of one program (BPF-to-BPF calls, map relocations).
 import {
-  ElfError, EM_BPF, ET_REL, parseElf, SHF_ALLOC, SHF_EXECINSTR, SHN_UNDEF, SHT_NOBITS, STT_FUNC, STT_SECTION,
+  ElfError,
+  EM_BPF,
+  ET_REL,
+  parseElf,
+  SHF_ALLOC,
+  SHF_EXECINSTR,
+  SHN_UNDEF,
+  SHT_NOBITS,
+  STT_FUNC,
+  STT_SECTION,
 } from './elf/index.js';
 import type { ElfFile, ElfSection, ElfSymbol } from './elf/index.js';
 import { Btf, BTF_KIND } from './btf.js';
@@ -143,7 +152,12 @@ function wrapElf<T>(fn: () => T): T {
     return fn();
   } catch (error) {
     if (ElfError.isInstance(error)) {
-      throw new ObjError({ code: 'INVALID_ELF', message: `invalid elf: ${error.message}`, offset: error.offset, cause: error });
+      throw new ObjError({
+        code: 'INVALID_ELF',
+        message: `invalid elf: ${error.message}`,
+        offset: error.offset,
+        cause: error,
+      });
     }
     throw error;
   }
@@ -152,7 +166,14 @@ function wrapElf<T>(fn: () => T): T {
 function isDataSection(s: ElfSection): boolean {
   if ((Number(s.flags) & SHF_ALLOC) === 0 || (Number(s.flags) & SHF_EXECINSTR) !== 0) return false;
   const n = s.name;
-  return n === '.data' || n === '.bss' || n === '.rodata' || n.startsWith('.data.') || n.startsWith('.bss.') || n.startsWith('.rodata.');
+  return (
+    n === '.data' ||
+    n === '.bss' ||
+    n === '.rodata' ||
+    n.startsWith('.data.') ||
+    n.startsWith('.bss.') ||
+    n.startsWith('.rodata.')
+  );
 }
 
 /**
@@ -189,10 +210,19 @@ export class EbpfObject {
     this.elf = elf;
     const h = elf.header;
     if (h.machine !== EM_BPF || h.type !== ET_REL) {
-      throw new ObjError({ code: 'WRONG_MACHINE', message: `not a relocatable eBPF object (e_machine \`${h.machine}\`, e_type \`${h.type}\`; expected \`${EM_BPF}\` and \`${ET_REL}\`)`, offset: 16 });
+      throw new ObjError({
+        code: 'WRONG_MACHINE',
+        message: `not a relocatable eBPF object (e_machine \`${h.machine}\`, e_type \`${h.type}\`; expected \`${EM_BPF}\` and \`${ET_REL}\`)`,
+        offset: 16,
+      });
     }
     const lic = elf.sectionByName('license');
-    this.license = lic === undefined ? '' : new TextDecoder().decode(lic.data.subarray(0, lic.data.indexOf(0) < 0 ? lic.data.length : lic.data.indexOf(0)));
+    this.license =
+      lic === undefined
+        ? ''
+        : new TextDecoder().decode(
+            lic.data.subarray(0, lic.data.indexOf(0) < 0 ? lic.data.length : lic.data.indexOf(0)),
+          );
     const btfSection = elf.sectionByName('.BTF');
     const symbols = elf.symbolTable() === undefined ? [] : elf.symbols();
     this.btf = btfSection === undefined ? undefined : Btf.parse(btfSection.data);
@@ -200,7 +230,8 @@ export class EbpfObject {
       (name) => elf.sectionByName(name)?.size,
       (section, name) => {
         const s = elf.sectionByName(section);
-        const sym = s === undefined ? undefined : symbols.find((x) => x.shndx === s.index && x.name === name);
+        const sym =
+          s === undefined ? undefined : symbols.find((x) => x.shndx === s.index && x.name === name);
         return sym === undefined ? undefined : Number(sym.value);
       },
     );
@@ -208,7 +239,11 @@ export class EbpfObject {
     this.programs = this.functions
       .filter((f) => f.section !== '.text')
       .map((fn) => ({ name: fn.name, section: fn.section, ...sectionKind(fn.section), fn }));
-    this.maps = [...this.#readBtfMaps(symbols), ...this.#readLegacyMaps(symbols), ...this.#readDataMaps()];
+    this.maps = [
+      ...this.#readBtfMaps(symbols),
+      ...this.#readLegacyMaps(symbols),
+      ...this.#readDataMaps(),
+    ];
     this.#readRelocations();
   }
 
@@ -227,23 +262,49 @@ export class EbpfObject {
     for (const section of this.elf.sections) {
       if ((Number(section.flags) & SHF_EXECINSTR) === 0 || section.size === 0) continue;
       if (section.size % 8 !== 0 || section.data.length !== section.size) {
-        throw new ObjError({ code: 'INVALID_PROGRAM', message: `section size \`${section.size}\` is not a multiple of 8 or has no file contents`, section: section.name, offset: section.offset });
+        throw new ObjError({
+          code: 'INVALID_PROGRAM',
+          message: `section size \`${section.size}\` is not a multiple of 8 or has no file contents`,
+          section: section.name,
+          offset: section.offset,
+        });
       }
       const fns: ObjFunction[] = [];
       for (const sym of symbols) {
         if (sym.shndx !== section.index || sym.type !== STT_FUNC) continue;
-        const value = Number(sym.value), size = Number(sym.size);
-        if (value % 8 !== 0 || size % 8 !== 0 || value + size > section.size || value >= section.size) {
-          throw new ObjError({ code: 'INVALID_PROGRAM', message: `function \`${sym.name}\` at \`0x${value.toString(16)}\` size \`${size}\` does not fit its section`, section: section.name, symbol: sym.name, offset: value });
+        const value = Number(sym.value),
+          size = Number(sym.size);
+        if (
+          value % 8 !== 0 ||
+          size % 8 !== 0 ||
+          value + size > section.size ||
+          value >= section.size
+        ) {
+          throw new ObjError({
+            code: 'INVALID_PROGRAM',
+            message: `function \`${sym.name}\` at \`0x${value.toString(16)}\` size \`${size}\` does not fit its section`,
+            section: section.name,
+            symbol: sym.name,
+            offset: value,
+          });
         }
-        fns.push({ name: sym.name, section: section.name, sectionIndex: section.index, start: value / 8, length: size / 8, isGlobal: sym.bind === 1 });
+        fns.push({
+          name: sym.name,
+          section: section.name,
+          sectionIndex: section.index,
+          start: value / 8,
+          length: size / 8,
+          isGlobal: sym.bind === 1,
+        });
       }
       fns.sort((a, b) => a.start - b.start);
       // Hand-made objects (e.g. bpf_conformance's) may leave st_size 0: such a function runs to
       // the next function or the end of the section.
       for (let i = 0; i < fns.length; i++) {
         const f = fns[i]!;
-        if (f.length === 0) f.length = (fns.slice(i + 1).find((g) => g.start > f.start)?.start ?? section.size / 8) - f.start;
+        if (f.length === 0)
+          f.length =
+            (fns.slice(i + 1).find((g) => g.start > f.start)?.start ?? section.size / 8) - f.start;
       }
       this.#functionsBySection.set(section.index, fns);
       out.push(...fns);
@@ -257,41 +318,77 @@ export class EbpfObject {
     const btf = this.btf;
     const datasec = btf?.typeByName('.maps', BTF_KIND.DATASEC);
     if (btf === undefined || datasec === undefined) {
-      throw new ObjError({ code: 'INVALID_MAP', message: 'btf-defined maps need `.BTF` with a `.maps` datasec (compile with -g)', section: '.maps' });
+      throw new ObjError({
+        code: 'INVALID_MAP',
+        message: 'btf-defined maps need `.BTF` with a `.maps` datasec (compile with -g)',
+        section: '.maps',
+      });
     }
     const out: MapDefinition[] = [];
     for (const sym of symbols) {
       if (sym.shndx !== section.index || sym.type === STT_SECTION || sym.name === '') continue;
       const fail = (message: string): never => {
-        throw new ObjError({ code: 'INVALID_MAP', message, section: '.maps', symbol: sym.name, offset: Number(sym.value) });
+        throw new ObjError({
+          code: 'INVALID_MAP',
+          message,
+          section: '.maps',
+          symbol: sym.name,
+          offset: Number(sym.value),
+        });
       };
       const member = datasec.members.find((m) => m.name === sym.name);
       if (member === undefined) fail(`map \`${sym.name}\` has no var in the \`.maps\` datasec`);
       const v = btf.type(member!.type, datasec.id);
       const def = btf.resolve(v.kind === BTF_KIND.VAR ? v.sizeOrType : v.id);
       if (def.kind !== BTF_KIND.STRUCT) fail(`map \`${sym.name}\` is not a struct`);
-      const d: MapDefinition = { name: sym.name, mapType: 0, keySize: 0, valueSize: 0, maxEntries: 0, mapFlags: 0, origin: 'btf', section: '.maps' };
+      const d: MapDefinition = {
+        name: sym.name,
+        mapType: 0,
+        keySize: 0,
+        valueSize: 0,
+        maxEntries: 0,
+        mapFlags: 0,
+        origin: 'btf',
+        section: '.maps',
+      };
       for (const m of def.members) {
         const number = (): number => {
           const p = btf.resolve(m.type);
           const a = p.kind === BTF_KIND.PTR ? btf.resolve(p.sizeOrType) : undefined;
-          if (a?.kind !== BTF_KIND.ARRAY) return fail(`map \`${sym.name}\` field \`${m.name}\` is not an __uint()`);
+          if (a?.kind !== BTF_KIND.ARRAY)
+            return fail(`map \`${sym.name}\` field \`${m.name}\` is not an __uint()`);
           return a.array!.nelems;
         };
         const pointee = (): number => {
           const p = btf.resolve(m.type);
-          if (p.kind !== BTF_KIND.PTR) return fail(`map \`${sym.name}\` field \`${m.name}\` is not a __type()`);
+          if (p.kind !== BTF_KIND.PTR)
+            return fail(`map \`${sym.name}\` field \`${m.name}\` is not a __type()`);
           return btf.sizeOf(p.sizeOrType);
         };
         switch (m.name) {
-          case 'type': d.mapType = number(); break;
-          case 'max_entries': d.maxEntries = number(); break;
-          case 'map_flags': d.mapFlags = number(); break;
-          case 'key_size': d.keySize = number(); break;
-          case 'value_size': d.valueSize = number(); break;
-          case 'key': d.keySize = pointee(); break;
-          case 'value': d.valueSize = pointee(); break;
-          default: break; // pinning, numa_node, values: ignored
+          case 'type':
+            d.mapType = number();
+            break;
+          case 'max_entries':
+            d.maxEntries = number();
+            break;
+          case 'map_flags':
+            d.mapFlags = number();
+            break;
+          case 'key_size':
+            d.keySize = number();
+            break;
+          case 'value_size':
+            d.valueSize = number();
+            break;
+          case 'key':
+            d.keySize = pointee();
+            break;
+          case 'value':
+            d.valueSize = pointee();
+            break;
+          default:
+            break; // pinning, numa_node, values: ignored
         }
       }
       this.#mapAt.set(`${section.index}:${sym.value}`, d);
@@ -303,19 +400,37 @@ export class EbpfObject {
   #readLegacyMaps(symbols: readonly ElfSymbol[]): MapDefinition[] {
     const section = this.elf.sectionByName('maps');
     if (section === undefined) return [];
-    const syms = symbols.filter((s) => s.shndx === section.index && s.type !== STT_SECTION && s.name !== '');
+    const syms = symbols.filter(
+      (s) => s.shndx === section.index && s.type !== STT_SECTION && s.name !== '',
+    );
     if (syms.length === 0) return [];
     const defSize = Math.floor(section.size / syms.length);
-    const view = new DataView(section.data.buffer, section.data.byteOffset, section.data.byteLength);
+    const view = new DataView(
+      section.data.buffer,
+      section.data.byteOffset,
+      section.data.byteLength,
+    );
     const out: MapDefinition[] = [];
     for (const sym of syms) {
       const at = Number(sym.value);
       if (defSize < 16 || at + Math.min(defSize, 20) > section.data.length) {
-        throw new ObjError({ code: 'INVALID_MAP', message: `legacy map \`${sym.name}\` at \`0x${at.toString(16)}\` does not fit the \`maps\` section`, section: 'maps', symbol: sym.name, offset: at });
+        throw new ObjError({
+          code: 'INVALID_MAP',
+          message: `legacy map \`${sym.name}\` at \`0x${at.toString(16)}\` does not fit the \`maps\` section`,
+          section: 'maps',
+          symbol: sym.name,
+          offset: at,
+        });
       }
       const d: MapDefinition = {
-        name: sym.name, mapType: view.getUint32(at, true), keySize: view.getUint32(at + 4, true), valueSize: view.getUint32(at + 8, true),
-        maxEntries: view.getUint32(at + 12, true), mapFlags: defSize >= 20 ? view.getUint32(at + 16, true) : 0, origin: 'legacy', section: 'maps',
+        name: sym.name,
+        mapType: view.getUint32(at, true),
+        keySize: view.getUint32(at + 4, true),
+        valueSize: view.getUint32(at + 8, true),
+        maxEntries: view.getUint32(at + 12, true),
+        mapFlags: defSize >= 20 ? view.getUint32(at + 16, true) : 0,
+        origin: 'legacy',
+        section: 'maps',
       };
       this.#mapAt.set(`${section.index}:${sym.value}`, d);
       out.push(d);
@@ -328,13 +443,25 @@ export class EbpfObject {
     for (const s of this.elf.sections) {
       if (!isDataSection(s) || s.size === 0) continue;
       if (s.size > MAX_DATA_SECTION) {
-        throw new ObjError({ code: 'INVALID_MAP', message: `global data section of \`${s.size}\` bytes is larger than the \`${MAX_DATA_SECTION}\`-byte limit`, section: s.name, offset: s.headerOffset });
+        throw new ObjError({
+          code: 'INVALID_MAP',
+          message: `global data section of \`${s.size}\` bytes is larger than the \`${MAX_DATA_SECTION}\`-byte limit`,
+          section: s.name,
+          offset: s.headerOffset,
+        });
       }
       const frozen = s.name === '.rodata' || s.name.startsWith('.rodata.');
       const d: MapDefinition = {
-        name: s.name, mapType: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: s.size, maxEntries: 1,
+        name: s.name,
+        mapType: BPF_MAP_TYPE_ARRAY,
+        keySize: 4,
+        valueSize: s.size,
+        maxEntries: 1,
         mapFlags: BPF_F_MMAPABLE | (frozen ? BPF_F_RDONLY_PROG : 0),
-        initialValue: s.type === SHT_NOBITS ? new Uint8Array(s.size) : new Uint8Array(s.data), frozen, origin: 'data', section: s.name,
+        initialValue: s.type === SHT_NOBITS ? new Uint8Array(s.size) : new Uint8Array(s.data),
+        frozen,
+        origin: 'data',
+        section: s.name,
       };
       this.#mapAt.set(`data:${s.index}`, d);
       out.push(d);
@@ -351,12 +478,29 @@ export class EbpfObject {
       for (const r of rs.entries) {
         const offset = Number(r.offset);
         const symbol = symtab[r.symbolIndex];
-        const symbolName = symbol === undefined ? `#${r.symbolIndex}` : symbol.type === STT_SECTION ? this.elf.sections[symbol.shndx]?.name ?? '' : symbol.name;
+        const symbolName =
+          symbol === undefined
+            ? `#${r.symbolIndex}`
+            : symbol.type === STT_SECTION
+              ? (this.elf.sections[symbol.shndx]?.name ?? '')
+              : symbol.name;
         if (r.type !== R_BPF_64_64 && r.type !== R_BPF_64_32) {
-          throw new ObjError({ code: 'UNKNOWN_RELOCATION', message: `unknown relocation type \`${r.type}\` against \`${symbolName}\` at \`0x${offset.toString(16)}\` in \`${target.name}\``, section: target.name, symbol: symbolName, offset });
+          throw new ObjError({
+            code: 'UNKNOWN_RELOCATION',
+            message: `unknown relocation type \`${r.type}\` against \`${symbolName}\` at \`0x${offset.toString(16)}\` in \`${target.name}\``,
+            section: target.name,
+            symbol: symbolName,
+            offset,
+          });
         }
         if (symbol === undefined || offset % 8 !== 0 || offset + 8 > target.size) {
-          throw new ObjError({ code: 'INVALID_RELOCATION', message: `relocation against \`${symbolName}\` at \`0x${offset.toString(16)}\` in \`${target.name}\` is out of range`, section: target.name, symbol: symbolName, offset });
+          throw new ObjError({
+            code: 'INVALID_RELOCATION',
+            message: `relocation against \`${symbolName}\` at \`0x${offset.toString(16)}\` in \`${target.name}\` is out of range`,
+            section: target.name,
+            symbol: symbolName,
+            offset,
+          });
         }
         byInsn.set(offset / 8, { type: r.type, symbol, offset });
       }
@@ -374,7 +518,8 @@ export class EbpfObject {
   sourceLine(section: string, insnOffset: number): SourceLine | undefined {
     if (this.#lines === undefined) {
       const ext = this.elf.sectionByName('.BTF.ext');
-      this.#lines = ext === undefined || this.btf === undefined ? new Map() : parseLineInfo(ext.data, this.btf);
+      this.#lines =
+        ext === undefined || this.btf === undefined ? new Map() : parseLineInfo(ext.data, this.btf);
     }
     let found: SourceLine | undefined;
     for (const r of this.#lines.get(section) ?? []) {
@@ -393,8 +538,10 @@ export class EbpfObject {
    */
   sourceLineOf(linked: LinkedProgram, pc: number): SourceLine | undefined {
     let placed: { name: string; start: number } | undefined;
-    for (const f of linked.functions) if (f.start <= pc && (placed === undefined || f.start > placed.start)) placed = f;
-    const fn = placed === undefined ? undefined : this.functions.find((f) => f.name === placed!.name);
+    for (const f of linked.functions)
+      if (f.start <= pc && (placed === undefined || f.start > placed.start)) placed = f;
+    const fn =
+      placed === undefined ? undefined : this.functions.find((f) => f.name === placed!.name);
     if (fn === undefined || pc - placed!.start >= fn.length) return undefined;
     return this.sourceLine(fn.section, (fn.start + pc - placed!.start) * 8);
   }
@@ -416,7 +563,12 @@ export class EbpfObject {
    */
   program(name: string): ObjProgram {
     const p = this.programs.find((x) => x.name === name);
-    if (p === undefined) throw new ObjError({ code: 'PROGRAM_NOT_FOUND', message: `no program \`${name}\` in the object`, symbol: name });
+    if (p === undefined)
+      throw new ObjError({
+        code: 'PROGRAM_NOT_FOUND',
+        message: `no program \`${name}\` in the object`,
+        symbol: name,
+      });
     return p;
   }
 
@@ -445,7 +597,12 @@ export class EbpfObject {
       return fd;
     };
     const fn = this.functions.find((f) => f.name === name);
-    if (fn === undefined) throw new ObjError({ code: 'PROGRAM_NOT_FOUND', message: `no function \`${name}\` in the object`, symbol: name });
+    if (fn === undefined)
+      throw new ObjError({
+        code: 'PROGRAM_NOT_FOUND',
+        message: `no function \`${name}\` in the object`,
+        symbol: name,
+      });
     const program = this.programs.find((p) => p.fn === fn);
     const placed = new Map<ObjFunction, number>();
     const order: ObjFunction[] = [];
@@ -478,20 +635,36 @@ export class EbpfObject {
         if (opcode === OP_CALL && src === PSEUDO_CALL) {
           const target = this.#callTarget(f, j, view.getInt32(j * 8 + 4, true), reloc);
           const targetBase = place(target.fn);
-          view.setInt32(j * 8 + 4, targetBase + (target.insn - target.fn.start) - (base + j) - 1, true);
+          view.setInt32(
+            j * 8 + 4,
+            targetBase + (target.insn - target.fn.start) - (base + j) - 1,
+            true,
+          );
         } else if (opcode === OP_LDDW) {
           if (j + 1 >= f.length) {
-            throw new ObjError({ code: 'INVALID_PROGRAM', message: `\`lddw\` at the end of \`${f.name}\``, section: f.section, symbol: f.name, offset: where });
+            throw new ObjError({
+              code: 'INVALID_PROGRAM',
+              message: `\`lddw\` at the end of \`${f.name}\``,
+              section: f.section,
+              symbol: f.name,
+              offset: where,
+            });
           }
           if (reloc !== undefined) {
             if (reloc.type !== R_BPF_64_64) this.#badReloc(f, reloc, 'lddw');
             const sym = reloc.symbol;
             const symSection = this.elf.sections[sym.shndx];
-            const symName = sym.type === STT_SECTION ? symSection?.name ?? '' : sym.name;
+            const symName = sym.type === STT_SECTION ? (symSection?.name ?? '') : sym.name;
             const addend = view.getInt32(j * 8 + 4, true);
             const map = this.#mapAt.get(`${sym.shndx}:${sym.value}`);
             if (sym.shndx === SHN_UNDEF || symSection === undefined) {
-              throw new ObjError({ code: 'UNKNOWN_SYMBOL', message: `\`${f.section}\` refers to undefined symbol \`${symName}\` (extern symbols are not supported)${this.#at(f.section, reloc.offset)}`, section: f.section, symbol: symName, offset: reloc.offset });
+              throw new ObjError({
+                code: 'UNKNOWN_SYMBOL',
+                message: `\`${f.section}\` refers to undefined symbol \`${symName}\` (extern symbols are not supported)${this.#at(f.section, reloc.offset)}`,
+                section: f.section,
+                symbol: symName,
+                offset: reloc.offset,
+              });
             } else if (map !== undefined && map.origin !== 'data') {
               code[j * 8 + 1] = (code[j * 8 + 1]! & 0x0f) | (PSEUDO_MAP_FD << 4);
               view.setInt32(j * 8 + 4, fdOf(map), true);
@@ -500,15 +673,34 @@ export class EbpfObject {
               const data = this.#mapAt.get(`data:${sym.shndx}`)!;
               code[j * 8 + 1] = (code[j * 8 + 1]! & 0x0f) | (PSEUDO_MAP_VALUE << 4);
               view.setInt32(j * 8 + 4, fdOf(data), true);
-              view.setInt32(j * 8 + 12, (sym.type === STT_SECTION ? 0 : Number(sym.value)) + addend, true);
+              view.setInt32(
+                j * 8 + 12,
+                (sym.type === STT_SECTION ? 0 : Number(sym.value)) + addend,
+                true,
+              );
             } else if ((Number(symSection.flags) & SHF_EXECINSTR) !== 0) {
               // lddw of a function address (callbacks): BPF_PSEUDO_FUNC, imm relative like a call.
-              const target = this.#functionAt(sym.shndx, (sym.type === STT_SECTION ? 0 : Number(sym.value) / 8) + addend / 8, f, reloc);
+              const target = this.#functionAt(
+                sym.shndx,
+                (sym.type === STT_SECTION ? 0 : Number(sym.value) / 8) + addend / 8,
+                f,
+                reloc,
+              );
               const targetBase = place(target.fn);
               code[j * 8 + 1] = (code[j * 8 + 1]! & 0x0f) | (PSEUDO_FUNC << 4);
-              view.setInt32(j * 8 + 4, targetBase + (target.insn - target.fn.start) - (base + j) - 1, true);
+              view.setInt32(
+                j * 8 + 4,
+                targetBase + (target.insn - target.fn.start) - (base + j) - 1,
+                true,
+              );
             } else {
-              throw new ObjError({ code: 'UNKNOWN_SYMBOL', message: `\`lddw\` in \`${f.section}\` refers to \`${symName}\` in \`${symSection.name}\`, which is neither a map nor global data`, section: f.section, symbol: symName, offset: reloc.offset });
+              throw new ObjError({
+                code: 'UNKNOWN_SYMBOL',
+                message: `\`lddw\` in \`${f.section}\` refers to \`${symName}\` in \`${symSection.name}\`, which is neither a map nor global data`,
+                section: f.section,
+                symbol: symName,
+                offset: reloc.offset,
+              });
             }
           }
           j++;
@@ -531,25 +723,54 @@ export class EbpfObject {
   }
 
   #badReloc(f: ObjFunction, reloc: Reloc, what: string): never {
-    throw new ObjError({ code: 'INVALID_RELOCATION', message: `relocation type \`${reloc.type}\` against \`${reloc.symbol.name}\` on ${what} at \`0x${reloc.offset.toString(16)}\` in \`${f.section}\`${this.#at(f.section, reloc.offset)}`, section: f.section, symbol: reloc.symbol.name, offset: reloc.offset });
+    throw new ObjError({
+      code: 'INVALID_RELOCATION',
+      message: `relocation type \`${reloc.type}\` against \`${reloc.symbol.name}\` on ${what} at \`0x${reloc.offset.toString(16)}\` in \`${f.section}\`${this.#at(f.section, reloc.offset)}`,
+      section: f.section,
+      symbol: reloc.symbol.name,
+      offset: reloc.offset,
+    });
   }
 
-  #callTarget(f: ObjFunction, j: number, imm: number, reloc: Reloc | undefined): { fn: ObjFunction; insn: number } {
-    if (reloc === undefined) return this.#functionAt(f.sectionIndex, f.start + j + imm + 1, f, undefined);
+  #callTarget(
+    f: ObjFunction,
+    j: number,
+    imm: number,
+    reloc: Reloc | undefined,
+  ): { fn: ObjFunction; insn: number } {
+    if (reloc === undefined)
+      return this.#functionAt(f.sectionIndex, f.start + j + imm + 1, f, undefined);
     if (reloc.type !== R_BPF_64_32) this.#badReloc(f, reloc, 'call');
     const sym = reloc.symbol;
     if (sym.shndx === SHN_UNDEF) {
-      throw new ObjError({ code: 'UNKNOWN_SYMBOL', message: `call in \`${f.section}\` to undefined function \`${sym.name}\`${this.#at(f.section, reloc.offset)}`, section: f.section, symbol: sym.name, offset: reloc.offset });
+      throw new ObjError({
+        code: 'UNKNOWN_SYMBOL',
+        message: `call in \`${f.section}\` to undefined function \`${sym.name}\`${this.#at(f.section, reloc.offset)}`,
+        section: f.section,
+        symbol: sym.name,
+        offset: reloc.offset,
+      });
     }
     return this.#functionAt(sym.shndx, Number(sym.value) / 8 + imm + 1, f, reloc);
   }
 
-  #functionAt(sectionIndex: number, insn: number, from: ObjFunction, reloc: Reloc | undefined): { fn: ObjFunction; insn: number } {
+  #functionAt(
+    sectionIndex: number,
+    insn: number,
+    from: ObjFunction,
+    reloc: Reloc | undefined,
+  ): { fn: ObjFunction; insn: number } {
     const fns = this.#functionsBySection.get(sectionIndex) ?? [];
     const fn = fns.find((x) => insn >= x.start && insn < x.start + x.length);
     if (fn === undefined) {
       const sectionName = this.elf.sections[sectionIndex]?.name ?? `#${sectionIndex}`;
-      throw new ObjError({ code: 'UNKNOWN_FUNCTION', message: `call from \`${from.name}\` to instruction \`${insn}\` of \`${sectionName}\`, which is in no function`, section: from.section, symbol: reloc?.symbol.name ?? from.name, offset: reloc?.offset });
+      throw new ObjError({
+        code: 'UNKNOWN_FUNCTION',
+        message: `call from \`${from.name}\` to instruction \`${insn}\` of \`${sectionName}\`, which is in no function`,
+        section: from.section,
+        symbol: reloc?.symbol.name ?? from.name,
+        offset: reloc?.offset,
+      });
     }
     return { fn, insn };
   }

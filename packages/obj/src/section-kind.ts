@@ -3,9 +3,27 @@
 
 /** Program kinds named by libbpf section names. */
 export type ProgramKind =
-  | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe' | 'tracepoint' | 'raw_tracepoint' | 'tp_btf'
-  | 'fentry' | 'fexit' | 'lsm' | 'socket_filter' | 'xdp' | 'sched_cls' | 'sched_act' | 'perf_event'
-  | 'cgroup_skb' | 'cgroup_sock' | 'sk_msg' | 'sk_skb' | 'syscall' | 'unspecified';
+  | 'kprobe'
+  | 'kretprobe'
+  | 'uprobe'
+  | 'uretprobe'
+  | 'tracepoint'
+  | 'raw_tracepoint'
+  | 'tp_btf'
+  | 'fentry'
+  | 'fexit'
+  | 'lsm'
+  | 'socket_filter'
+  | 'xdp'
+  | 'sched_cls'
+  | 'sched_act'
+  | 'perf_event'
+  | 'cgroup_skb'
+  | 'cgroup_sock'
+  | 'sk_msg'
+  | 'sk_skb'
+  | 'syscall'
+  | 'unspecified';
 
 /** What a program section name means. */
 export interface SectionKind {
@@ -17,14 +35,30 @@ export interface SectionKind {
 
 const PREFIXES: readonly [string, ProgramKind, boolean][] = [
   // [prefix, kind, whether the prefix must be followed by '/']
-  ['kprobe', 'kprobe', true], ['kretprobe', 'kretprobe', true], ['uprobe', 'uprobe', true],
-  ['uretprobe', 'uretprobe', true], ['tracepoint', 'tracepoint', true], ['tp', 'tracepoint', true],
-  ['raw_tracepoint', 'raw_tracepoint', true], ['raw_tp', 'raw_tracepoint', true], ['tp_btf', 'tp_btf', true],
-  ['fentry', 'fentry', true], ['fexit', 'fexit', true], ['lsm', 'lsm', true],
-  ['socket', 'socket_filter', false], ['xdp', 'xdp', false], ['tc', 'sched_cls', false],
-  ['classifier', 'sched_cls', false], ['action', 'sched_act', false], ['perf_event', 'perf_event', false],
-  ['cgroup_skb', 'cgroup_skb', true], ['cgroup/skb', 'cgroup_skb', false], ['cgroup/sock', 'cgroup_sock', false],
-  ['sk_msg', 'sk_msg', false], ['sk_skb', 'sk_skb', false], ['syscall', 'syscall', false],
+  ['kprobe', 'kprobe', true],
+  ['kretprobe', 'kretprobe', true],
+  ['uprobe', 'uprobe', true],
+  ['uretprobe', 'uretprobe', true],
+  ['tracepoint', 'tracepoint', true],
+  ['tp', 'tracepoint', true],
+  ['raw_tracepoint', 'raw_tracepoint', true],
+  ['raw_tp', 'raw_tracepoint', true],
+  ['tp_btf', 'tp_btf', true],
+  ['fentry', 'fentry', true],
+  ['fexit', 'fexit', true],
+  ['lsm', 'lsm', true],
+  ['socket', 'socket_filter', false],
+  ['xdp', 'xdp', false],
+  ['tc', 'sched_cls', false],
+  ['classifier', 'sched_cls', false],
+  ['action', 'sched_act', false],
+  ['perf_event', 'perf_event', false],
+  ['cgroup_skb', 'cgroup_skb', true],
+  ['cgroup/skb', 'cgroup_skb', false],
+  ['cgroup/sock', 'cgroup_sock', false],
+  ['sk_msg', 'sk_msg', false],
+  ['sk_skb', 'sk_skb', false],
+  ['syscall', 'syscall', false],
 ];
 
 /**
@@ -40,7 +74,8 @@ const PREFIXES: readonly [string, ProgramKind, boolean][] = [
 export function sectionKind(section: string): SectionKind {
   for (const [prefix, kind, needsSlash] of PREFIXES) {
     if (section === prefix && !needsSlash) return { kind, attachTo: '' };
-    if (section.startsWith(`${prefix}/`)) return { kind, attachTo: section.slice(prefix.length + 1) };
+    if (section.startsWith(`${prefix}/`))
+      return { kind, attachTo: section.slice(prefix.length + 1) };
     // libbpf accepts `xdp.frags`, `socket.x`-style suffixes? It accepts `xdp.frags` only; keep exact.
   }
   return { kind: 'unspecified', attachTo: '' };

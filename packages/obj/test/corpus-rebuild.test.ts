@@ -26,15 +26,22 @@ describe.skipIf(!hasClang)('corpus rebuild', () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it('rebuilds with clang -O2 -g -target bpf and matches the committed objects', () => {
-    execFileSync('sh', [fileURLToPath(new URL('../scripts/build-programs.sh', import.meta.url)), out], { stdio: 'pipe' });
+    execFileSync(
+      'sh',
+      [fileURLToPath(new URL('../scripts/build-programs.sh', import.meta.url)), out],
+      { stdio: 'pipe' },
+    );
     for (const name of allObjects) {
       const committed = parseElf(objectBytes(name));
       const rebuilt = parseElf(new Uint8Array(readFileSync(join(out, `${name}.bpf.o`))));
-      const names = (e: typeof committed): string[] => e.sections.map((s) => s.name).filter((n) => !n.includes('.debug_'));
+      const names = (e: typeof committed): string[] =>
+        e.sections.map((s) => s.name).filter((n) => !n.includes('.debug_'));
       expect({ name, sections: names(rebuilt) }).toEqual({ name, sections: names(committed) });
       for (const n of names(committed)) {
         if (n === '') continue;
-        const same = Buffer.from(rebuilt.sectionByName(n)!.data).equals(Buffer.from(committed.sectionByName(n)!.data));
+        const same = Buffer.from(rebuilt.sectionByName(n)!.data).equals(
+          Buffer.from(committed.sectionByName(n)!.data),
+        );
         expect({ section: `${name} ${n}`, same }).toEqual({ section: `${name} ${n}`, same: true });
       }
     }

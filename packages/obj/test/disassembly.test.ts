@@ -32,7 +32,10 @@ function parseObjdump(text: string): Map<string, Map<number, string>> {
 function compare(name: string, objdump: string): number {
   const golden = parseObjdump(objdump);
   const obj = EbpfObject.parse(objectBytes(name));
-  const loaded = loadObject(objectBytes(name), (d) => 100 + obj.maps.indexOf(obj.maps.find((m) => m.name === d.name)!));
+  const loaded = loadObject(
+    objectBytes(name),
+    (d) => 100 + obj.maps.indexOf(obj.maps.find((m) => m.name === d.name)!),
+  );
   let compared = 0;
   for (const p of loaded.programs) {
     const program = Program.fromBytes(p.bytecode);
@@ -47,12 +50,16 @@ function compare(name: string, objdump: string): number {
         const slot = fn.start + insn.pc - placed.start;
         let ours = lines[i]!;
         let theirs = sectionLines.get(slot);
-        const patched = (insn.opcode === 0x18 && insn.src !== 0) || (insn.opcode === 0x85 && insn.src === 1);
+        const patched =
+          (insn.opcode === 0x18 && insn.src !== 0) || (insn.opcode === 0x85 && insn.src === 1);
         if (patched) {
           ours = ours.replace(/-?\d+( ll)?$/, 'IMM$1');
           theirs = theirs?.replace(/-?\d+( ll)?$/, 'IMM$1');
         }
-        expect({ at: `${name} ${p.name} ${fn.section}+${slot}`, insn: ours }).toEqual({ at: `${name} ${p.name} ${fn.section}+${slot}`, insn: theirs });
+        expect({ at: `${name} ${p.name} ${fn.section}+${slot}`, insn: ours }).toEqual({
+          at: `${name} ${p.name} ${fn.section}+${slot}`,
+          insn: theirs,
+        });
         compared++;
       }
     }
@@ -62,11 +69,17 @@ function compare(name: string, objdump: string): number {
 
 describe('disassembly matches llvm-objdump', () => {
   it.each(corpus)('%s (golden llvm-objdump output)', (name) => {
-    expect(compare(name, readFileSync(`${programsDir}${name}.bpf.objdump.txt`, 'utf8'))).toBeGreaterThan(10);
+    expect(
+      compare(name, readFileSync(`${programsDir}${name}.bpf.objdump.txt`, 'utf8')),
+    ).toBeGreaterThan(10);
   });
 
   it.skipIf(!hasObjdump).each(corpus)('%s (live llvm-objdump)', (name) => {
-    const text = execFileSync('llvm-objdump', ['-d', '--no-show-raw-insn', `${programsDir}${name}.bpf.o`], { encoding: 'utf8' });
+    const text = execFileSync(
+      'llvm-objdump',
+      ['-d', '--no-show-raw-insn', `${programsDir}${name}.bpf.o`],
+      { encoding: 'utf8' },
+    );
     expect(compare(name, text)).toBeGreaterThan(10);
   });
   if (!hasObjdump) console.log('llvm-objdump not installed: live disassembly comparison skipped');

@@ -50,7 +50,10 @@ export interface FakeSymbol {
 }
 
 /** Builds the string table bytes and the offset of each string. */
-export function stringTable(strings: readonly string[]): { data: Uint8Array; offsets: Map<string, number> } {
+export function stringTable(strings: readonly string[]): {
+  data: Uint8Array;
+  offsets: Map<string, number>;
+} {
   const encoder = new TextEncoder();
   const parts: number[] = [0];
   const offsets = new Map<string, number>([['', 0]]);
@@ -63,7 +66,10 @@ export function stringTable(strings: readonly string[]): { data: Uint8Array; off
 }
 
 /** Encodes a symbol table (with the null symbol first) and its string table. */
-export function symbolTable(symbols: readonly FakeSymbol[]): { symtab: Uint8Array; strtab: Uint8Array } {
+export function symbolTable(symbols: readonly FakeSymbol[]): {
+  symtab: Uint8Array;
+  strtab: Uint8Array;
+} {
   const strings = stringTable(symbols.map((s) => s.name));
   const out = new Uint8Array((symbols.length + 1) * 24);
   const view = new DataView(out.buffer);
@@ -80,7 +86,10 @@ export function symbolTable(symbols: readonly FakeSymbol[]): { symtab: Uint8Arra
 }
 
 /** Encodes RELA (or REL when `rel`) entries. */
-export function relocations(entries: readonly { offset: bigint; type: number; symbol: number; addend?: bigint }[], rel = false): Uint8Array {
+export function relocations(
+  entries: readonly { offset: bigint; type: number; symbol: number; addend?: bigint }[],
+  rel = false,
+): Uint8Array {
   const size = rel ? 16 : 24;
   const out = new Uint8Array(entries.length * size);
   const view = new DataView(out.buffer);

@@ -25,7 +25,8 @@ import {
 } from '../src/elf/index.js';
 import { buildElf, relocations, symbolTable } from './elf-builder.js';
 
-const code = (err: unknown): string => (ElfError.isInstance(err) ? err.code : `not an ElfError: ${String(err)}`);
+const code = (err: unknown): string =>
+  ElfError.isInstance(err) ? err.code : `not an ElfError: ${String(err)}`;
 function catchElf(fn: () => unknown): ElfError {
   try {
     fn();
@@ -39,10 +40,32 @@ function catchElf(fn: () => unknown): ElfError {
 function sampleImage(): Uint8Array {
   const text = Uint8Array.from([0x1f, 0x20, 0x03, 0xd5, 0xc0, 0x03, 0x5f, 0xd6]);
   const { symtab, strtab } = symbolTable([
-    { name: 'local_thing', value: 0x400004n, size: 4n, type: STT_OBJECT, bind: STB_LOCAL, shndx: 1 },
+    {
+      name: 'local_thing',
+      value: 0x400004n,
+      size: 4n,
+      type: STT_OBJECT,
+      bind: STB_LOCAL,
+      shndx: 1,
+    },
     { name: '_start', value: 0x400000n, size: 8n, type: STT_FUNC, bind: STB_GLOBAL, shndx: 1 },
-    { name: 'weak_fn', value: 0x400004n, size: 4n, type: STT_FUNC, bind: STB_WEAK, visibility: STV_HIDDEN, shndx: 1 },
-    { name: 'abs_value', value: 0xffff_ffff_ffff_fff0n, size: 0n, type: 0, bind: STB_GLOBAL, shndx: SHN_ABS },
+    {
+      name: 'weak_fn',
+      value: 0x400004n,
+      size: 4n,
+      type: STT_FUNC,
+      bind: STB_WEAK,
+      visibility: STV_HIDDEN,
+      shndx: 1,
+    },
+    {
+      name: 'abs_value',
+      value: 0xffff_ffff_ffff_fff0n,
+      size: 0n,
+      type: 0,
+      bind: STB_GLOBAL,
+      shndx: SHN_ABS,
+    },
   ]);
   return buildElf({
     type: ET_EXEC,
@@ -54,8 +77,25 @@ function sampleImage(): Uint8Array {
       { name: '.ksym', type: SHT_PROGBITS, data: new Uint8Array(32).fill(0xaa) },
       { name: '.symtab', type: SHT_SYMTAB, data: symtab, link: '.strtab', info: 2, entsize: 24 },
       { name: '.strtab', type: SHT_STRTAB, data: strtab },
-      { name: '.rela.text', type: SHT_RELA, data: relocations([{ offset: 4n, type: 283, symbol: 2, addend: -8n }, { offset: 0n, type: 257, symbol: 1, addend: 0x10n }]), link: '.symtab', info: '.text', entsize: 24 },
-      { name: '.rel.text', type: SHT_REL, data: relocations([{ offset: 8n, type: 1, symbol: 3 }], true), link: '.symtab', info: '.text', entsize: 16 },
+      {
+        name: '.rela.text',
+        type: SHT_RELA,
+        data: relocations([
+          { offset: 4n, type: 283, symbol: 2, addend: -8n },
+          { offset: 0n, type: 257, symbol: 1, addend: 0x10n },
+        ]),
+        link: '.symtab',
+        info: '.text',
+        entsize: 24,
+      },
+      {
+        name: '.rel.text',
+        type: SHT_REL,
+        data: relocations([{ offset: 8n, type: 1, symbol: 3 }], true),
+        link: '.symtab',
+        info: '.text',
+        entsize: 16,
+      },
     ],
     segments: [
       { type: PT_LOAD, flags: PF_R | PF_X, vaddr: 0x400000n, section: '.text' },
@@ -71,7 +111,17 @@ describe('parseElf header and sections', () => {
     expect(elf.header.type).toBe(ET_EXEC);
     expect(elf.header.machine).toBe(EM_AARCH64);
     expect(elf.header.entry).toBe(0x400000n);
-    expect(elf.sections.map((s) => s.name)).toEqual(['', '.text', '.bss', '.ksym', '.symtab', '.strtab', '.rela.text', '.rel.text', '.shstrtab']);
+    expect(elf.sections.map((s) => s.name)).toEqual([
+      '',
+      '.text',
+      '.bss',
+      '.ksym',
+      '.symtab',
+      '.strtab',
+      '.rela.text',
+      '.rel.text',
+      '.shstrtab',
+    ]);
     const text = elf.sectionByName('.text')!;
     expect(text.addr).toBe(0x400000n);
     expect(text.flags).toBe(6n);
@@ -102,7 +152,9 @@ describe('parseElf header and sections', () => {
     const view = big.subarray(3);
     const elf = parseElf(view);
     expect(elf.symbolByName('_start')!.value).toBe(0x400000n);
-    expect(elf.sectionByName('.text')!.data.byteOffset).toBe(3 + elf.sectionByName('.text')!.offset);
+    expect(elf.sectionByName('.text')!.data.byteOffset).toBe(
+      3 + elf.sectionByName('.text')!.offset,
+    );
   });
 });
 
@@ -136,8 +188,20 @@ describe('symbols', () => {
     expect(symbols).toHaveLength(5);
     expect(symbols[0]!.name).toBe('');
     const weak = elf.symbolByName('weak_fn')!;
-    expect(weak).toMatchObject({ index: 3, value: 0x400004n, size: 4n, type: STT_FUNC, bind: STB_WEAK, visibility: STV_HIDDEN, shndx: 1 });
-    expect(elf.symbolByName('abs_value')).toMatchObject({ value: 0xffff_ffff_ffff_fff0n, shndx: SHN_ABS, bind: STB_GLOBAL });
+    expect(weak).toMatchObject({
+      index: 3,
+      value: 0x400004n,
+      size: 4n,
+      type: STT_FUNC,
+      bind: STB_WEAK,
+      visibility: STV_HIDDEN,
+      shndx: 1,
+    });
+    expect(elf.symbolByName('abs_value')).toMatchObject({
+      value: 0xffff_ffff_ffff_fff0n,
+      shndx: SHN_ABS,
+      bind: STB_GLOBAL,
+    });
     expect(elf.symbolByName('local_thing')!.bind).toBe(STB_LOCAL);
     expect(elf.symbolByName('missing')).toBeUndefined();
     expect(elf.dynamicSymbolTable()).toBeUndefined();
@@ -164,7 +228,9 @@ describe('symbols', () => {
     const elf = parseElf(build(shndx));
     expect(elf.symbolByName('far')!.shndx).toBe(2);
     expect(elf.symbolByName('near')!.shndx).toBe(1);
-    expect(code(tryCatch(() => parseElf(build(shndx.subarray(0, 4))).symbols()))).toBe('BAD_SECTION');
+    expect(code(tryCatch(() => parseElf(build(shndx.subarray(0, 4))).symbols()))).toBe(
+      'BAD_SECTION',
+    );
     // Without an SHT_SYMTAB_SHNDX section the escape value is kept as it is.
     expect(parseElf(build(shndx, SHT_NOBITS)).symbolByName('far')!.shndx).toBe(0xffff);
     const bad = shndx.slice();
@@ -277,7 +343,10 @@ describe('rejections', () => {
   it('rejects e_shstrndx past the section count and a bad e_shentsize', () => {
     const a = sampleImage();
     new DataView(a.buffer).setUint16(62, 50, true);
-    expect([catchElf(() => parseElf(a)).code, catchElf(() => parseElf(a)).offset]).toEqual(['BAD_HEADER', 62]);
+    expect([catchElf(() => parseElf(a)).code, catchElf(() => parseElf(a)).offset]).toEqual([
+      'BAD_HEADER',
+      62,
+    ]);
     const b = sampleImage();
     new DataView(b.buffer).setUint16(58, 40, true);
     expect(catchElf(() => parseElf(b)).code).toBe('BAD_HEADER');
@@ -325,10 +394,18 @@ describe('replaceSectionData', () => {
   it('refuses content larger than the section, a NOBITS section and a missing section', () => {
     const bytes = sampleImage();
     const copy = bytes.slice();
-    expect(code(tryCatch(() => replaceSectionData(bytes, '.ksym', new Uint8Array(33))))).toBe('CONTENT_TOO_LARGE');
-    expect(code(tryCatch(() => replaceSectionData(bytes, '.bss', new Uint8Array(1))))).toBe('CONTENT_TOO_LARGE');
-    expect(code(tryCatch(() => replaceSectionData(bytes, '.nope', new Uint8Array(1))))).toBe('SECTION_NOT_FOUND');
-    expect(code(tryCatch(() => replaceSectionData(bytes, 99, new Uint8Array(1))))).toBe('SECTION_NOT_FOUND');
+    expect(code(tryCatch(() => replaceSectionData(bytes, '.ksym', new Uint8Array(33))))).toBe(
+      'CONTENT_TOO_LARGE',
+    );
+    expect(code(tryCatch(() => replaceSectionData(bytes, '.bss', new Uint8Array(1))))).toBe(
+      'CONTENT_TOO_LARGE',
+    );
+    expect(code(tryCatch(() => replaceSectionData(bytes, '.nope', new Uint8Array(1))))).toBe(
+      'SECTION_NOT_FOUND',
+    );
+    expect(code(tryCatch(() => replaceSectionData(bytes, 99, new Uint8Array(1))))).toBe(
+      'SECTION_NOT_FOUND',
+    );
     expect(bytes).toEqual(copy);
   });
 });
@@ -337,7 +414,9 @@ describe('program headers without a file image', () => {
   it('accept a bss-only PT_LOAD whose offset lies past the end of the file', async () => {
     const { parseElf } = await import('../src/elf/index.js');
     const { readFileSync } = await import('node:fs');
-    const image = new Uint8Array(readFileSync(new URL('../../axvisor-vmm/guests/hello/guest.elf', import.meta.url)));
+    const image = new Uint8Array(
+      readFileSync(new URL('../../axvisor-vmm/guests/hello/guest.elf', import.meta.url)),
+    );
     const copy = image.slice();
     const view = new DataView(copy.buffer);
     const phoff = Number(view.getBigUint64(32, true));

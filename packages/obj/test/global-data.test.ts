@@ -22,23 +22,41 @@ describe('global data sections', () => {
     expect(asked.sort()).toEqual(['.bss', '.data', '.rodata']);
   });
 
-  it.each(['interpreter', 'wasm'] as const)('the conformance ELF plugin shares .data/.bss between functions (%s)', (engine) => {
-    const out = runElfPlugin(['--engine', engine, '--entry', 'globals_shared'], objectBytes('shared-globals'));
-    expect(out).toMatchObject({ status: 0, stdout: `${EXPECTED.toString(16)}\n` });
-  });
+  it.each(['interpreter', 'wasm'] as const)(
+    'the conformance ELF plugin shares .data/.bss between functions (%s)',
+    (engine) => {
+      const out = runElfPlugin(
+        ['--engine', engine, '--entry', 'globals_shared'],
+        objectBytes('shared-globals'),
+      );
+      expect(out).toMatchObject({ status: 0, stdout: `${EXPECTED.toString(16)}\n` });
+    },
+  );
 
-  it.each(['interpreter', 'wasm'] as const)('through BpfSystem, state persists across runs (%s)', (engine) => {
-    const bpf = new BpfSystem();
-    const o = loadObject(objectBytes('shared-globals'), (d) => {
-      const fd = bpf.mapCreate({ mapType: d.mapType, keySize: d.keySize, valueSize: d.valueSize, maxEntries: d.maxEntries, mapFlags: d.mapFlags, name: d.name });
-      if (d.initialValue !== undefined) bpf.mapUpdateElem(fd, new Uint8Array(4), d.initialValue);
-      if (d.frozen === true) bpf.mapFreeze(fd);
-      return fd;
-    });
-    expect(o.maps.find((m) => m.name === '.rodata')!.definition.mapFlags & BPF_F_RDONLY_PROG).toBe(BPF_F_RDONLY_PROG);
-    const fd = bpf.progLoad({ insns: o.programs[0]!.bytecode, engine });
-    expect(bpf.progRun(fd).value).toBe(BigInt(EXPECTED));
-    // second run: weights[2] = 203, seen[2] = 2
-    expect(bpf.progRun(fd).value).toBe(BigInt(203 * 100000 + 203 + 2000 + 7));
-  });
+  it.each(['interpreter', 'wasm'] as const)(
+    'through BpfSystem, state persists across runs (%s)',
+    (engine) => {
+      const bpf = new BpfSystem();
+      const o = loadObject(objectBytes('shared-globals'), (d) => {
+        const fd = bpf.mapCreate({
+          mapType: d.mapType,
+          keySize: d.keySize,
+          valueSize: d.valueSize,
+          maxEntries: d.maxEntries,
+          mapFlags: d.mapFlags,
+          name: d.name,
+        });
+        if (d.initialValue !== undefined) bpf.mapUpdateElem(fd, new Uint8Array(4), d.initialValue);
+        if (d.frozen === true) bpf.mapFreeze(fd);
+        return fd;
+      });
+      expect(
+        o.maps.find((m) => m.name === '.rodata')!.definition.mapFlags & BPF_F_RDONLY_PROG,
+      ).toBe(BPF_F_RDONLY_PROG);
+      const fd = bpf.progLoad({ insns: o.programs[0]!.bytecode, engine });
+      expect(bpf.progRun(fd).value).toBe(BigInt(EXPECTED));
+      // second run: weights[2] = 203, seen[2] = 2
+      expect(bpf.progRun(fd).value).toBe(BigInt(203 * 100000 + 203 + 2000 + 7));
+    },
+  );
 });

@@ -7,11 +7,22 @@ import type { MapDefinition } from '../src/index.js';
 import { loadObject } from '../src/index.js';
 import { objectBytes } from './support/corpus.js';
 
-function system(): { bpf: BpfSystem; lines: readonly string[]; create: (d: MapDefinition) => number } {
+function system(): {
+  bpf: BpfSystem;
+  lines: readonly string[];
+  create: (d: MapDefinition) => number;
+} {
   const platform = createMockPlatform();
   const bpf = new BpfSystem({ platform });
   const create = (d: MapDefinition): number => {
-    const fd = bpf.mapCreate({ mapType: d.mapType, keySize: d.keySize, valueSize: d.valueSize, maxEntries: d.maxEntries, mapFlags: d.mapFlags, name: d.name.slice(0, 15) });
+    const fd = bpf.mapCreate({
+      mapType: d.mapType,
+      keySize: d.keySize,
+      valueSize: d.valueSize,
+      maxEntries: d.maxEntries,
+      mapFlags: d.mapFlags,
+      name: d.name.slice(0, 15),
+    });
     if (d.initialValue !== undefined) bpf.mapUpdateElem(fd, new Uint8Array(4), d.initialValue);
     if (d.frozen === true) bpf.mapFreeze(fd);
     return fd;
@@ -26,9 +37,16 @@ describe.each(['interpreter', 'wasm'] as const)('with kbpf-basic maps (%s)', (en
   it('maps.bpf.o: BTF maps of every kind are created; kprobe and kretprobe run with the standard helpers', () => {
     const { bpf, lines, create } = system();
     const o = loadObject(objectBytes('maps'), create);
-    expect(o.maps.map((m) => m.name)).toEqual(['counters', 'by_key', 'per_cpu', 'events', '.rodata']);
+    expect(o.maps.map((m) => m.name)).toEqual([
+      'counters',
+      'by_key',
+      'per_cpu',
+      'events',
+      '.rodata',
+    ]);
     const fd = (n: string): number => o.maps.find((m) => m.name === n)!.fd;
-    const prog = (n: string): number => bpf.progLoad({ insns: o.programs.find((p) => p.name === n)!.bytecode, name: n, engine });
+    const prog = (n: string): number =>
+      bpf.progLoad({ insns: o.programs.find((p) => p.name === n)!.bytecode, name: n, engine });
     expect(bpf.progRun(prog('on_hvc')).value).toBe(0n);
     expect(u64(bpf.mapLookupElem(fd('counters'), key(1)))).toBe(2n);
     expect(u64(bpf.mapLookupElem(fd('counters'), key(3)))).toBe(5n);

@@ -9,7 +9,13 @@ describe('.BTF.ext line info', () => {
   it('maps pcs of a linked program (subprograms included) to C source lines', () => {
     const o = EbpfObject.parse(objectBytes('globals'));
     const linked = o.link('on_exit', () => 3);
-    expect(o.sourceLineOf(linked, 0)).toEqual({ insnOffset: 0, file: './globals.bpf.c', text: 'hits += 1;', line: 25, column: 7 });
+    expect(o.sourceLineOf(linked, 0)).toEqual({
+      insnOffset: 0,
+      file: './globals.bpf.c',
+      text: 'hits += 1;',
+      line: 25,
+      column: 7,
+    });
     expect(o.sourceLineOf(linked, 9)).toMatchObject({ line: 27, text: 'last_value = (__u32)acc;' });
     expect(o.sourceLineOf(linked, 22)).toMatchObject({ line: 16, text: 'return (a * scale) ^ b;' }); // mix, appended at 21
     expect(o.sourceLineOf(linked, 27)).toBeUndefined();
@@ -26,7 +32,10 @@ describe('.BTF.ext line info', () => {
     } catch (e) {
       pc = (e as { pc: number }).pc;
     }
-    expect(o.sourceLineOf(linked, pc)).toMatchObject({ file: './maps.bpf.c', text: '__u64 *v = bpf_map_lookup_elem(&by_key, &key);' });
+    expect(o.sourceLineOf(linked, pc)).toMatchObject({
+      file: './maps.bpf.c',
+      text: '__u64 *v = bpf_map_lookup_elem(&by_key, &key);',
+    });
   });
 
   it('link errors name the C source line', () => {

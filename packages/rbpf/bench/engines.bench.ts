@@ -16,7 +16,12 @@ interface Row {
   compileMs: number;
 }
 
-function measure(engine: 'interpreter' | 'wasm', name: string, source: string, iterations: number): Row {
+function measure(
+  engine: 'interpreter' | 'wasm',
+  name: string,
+  source: string,
+  iterations: number,
+): Row {
   const vm = new EbpfVm(assemble(source), { helpers, maxInstructions: 2 ** 52, engine });
   const compileMs = engine === 'wasm' ? vm.compile() / 1e6 : 0;
   const c = ctx(iterations);

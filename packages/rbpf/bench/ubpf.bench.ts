@@ -14,7 +14,9 @@ import { ALU32, ALU64, CALL5, MEM_4K } from './programs.js';
 type Rbpf = typeof current;
 const here = new URL('.', import.meta.url).pathname;
 const baselineDir = `${here}baseline/src/index.ts`;
-const previous: Rbpf | undefined = existsSync(baselineDir) ? ((await import(baselineDir)) as Rbpf) : undefined;
+const previous: Rbpf | undefined = existsSync(baselineDir)
+  ? ((await import(baselineDir)) as Rbpf)
+  : undefined;
 const previousRef = previous ? readFileSync(`${here}baseline/REF`, 'utf8').trim() : 'none';
 
 /** uBPF (Release build) on this machine class, medians of 5 runs, from issue 23. */
@@ -45,7 +47,11 @@ const BENCHES: Bench[] = [
 
 /** Prepares one engine on one bench; returns a function that runs one sample (insns, ns). */
 function setup(lib: Rbpf, variant: Variant, bench: Bench): (() => number) | undefined {
-  const helpers = new lib.HelperTable().register(5, 'xor5', (c) => c.u32(1) ^ c.u32(2) ^ c.u32(3) ^ c.u32(4) ^ c.u32(5));
+  const helpers = new lib.HelperTable().register(
+    5,
+    'xor5',
+    (c) => c.u32(1) ^ c.u32(2) ^ c.u32(3) ^ c.u32(4) ^ c.u32(5),
+  );
   const program = lib.Program.fromBytes(lib.assemble(bench.source));
   const engine = variant === 'interpreter' ? 'interpreter' : 'wasm';
   if (variant === 'wasm verified') {
@@ -90,22 +96,32 @@ const samples = Number(process.env['SAMPLES'] ?? 25);
 const row = process.env['BENCH_ROW'];
 if (row === undefined) {
   const load = loadavg()[0]!.toFixed(1);
-  console.log(`rbpf engines vs uBPF (issue 23) and vs the previous engines (${previousRef}); best of ${samples} samples of ${process.env['CLOCK'] === 'wall' ? 'wall' : 'CPU'} time; load average ${load}`);
+  console.log(
+    `rbpf engines vs uBPF (issue 23) and vs the previous engines (${previousRef}); best of ${samples} samples of ${process.env['CLOCK'] === 'wall' ? 'wall' : 'CPU'} time; load average ${load}`,
+  );
   console.log('');
   console.log('bench  engine          M insn/s  previous  vs prev   uBPF  vs uBPF');
   // One process per bench, so that V8's type feedback from one program does not slow another.
   for (const bench of BENCHES) {
-    spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], { stdio: 'inherit', env: { ...process.env, BENCH_ROW: bench.name } });
+    spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
+      stdio: 'inherit',
+      env: { ...process.env, BENCH_ROW: bench.name },
+    });
   }
   console.log('');
-  console.log('uBPF columns: its interpreter for the interpreter rows, its x86-64 JIT for the wasm rows (the JIT does not check bounds).');
+  console.log(
+    'uBPF columns: its interpreter for the interpreter rows, its x86-64 JIT for the wasm rows (the JIT does not check bounds).',
+  );
   console.log(`load average after: ${loadavg()[0]!.toFixed(1)}`);
 }
 for (const bench of BENCHES.filter((b) => b.name === row)) {
   for (const variant of ['interpreter', 'wasm', 'wasm verified'] as Variant[]) {
     const now = setup(current, variant, bench);
     if (now === undefined) continue;
-    const before = previous === undefined ? undefined : setup(previous, variant === 'wasm verified' ? 'wasm' : variant, bench);
+    const before =
+      previous === undefined
+        ? undefined
+        : setup(previous, variant === 'wasm verified' ? 'wasm' : variant, bench);
     // warm up (V8 tiers the interpreter loop and the Wasm code up in the background)
     const warm = performance.now();
     while (performance.now() - warm < 300) {
@@ -123,6 +139,8 @@ for (const bench of BENCHES.filter((b) => b.name === row)) {
     const ref = variant === 'interpreter' ? UBPF[bench.name]!.interpreter : UBPF[bench.name]!.jit;
     const prev = before ? bestBefore.toFixed(0).padStart(8) : '       -';
     const vsPrev = before ? `${(best / bestBefore).toFixed(2)}x`.padStart(8) : '       -';
-    console.log(`${bench.name.padEnd(6)} ${variant.padEnd(15)} ${best.toFixed(0).padStart(8)}  ${prev}  ${vsPrev} ${String(ref).padStart(6)}  ${(best / ref).toFixed(2)}x`);
+    console.log(
+      `${bench.name.padEnd(6)} ${variant.padEnd(15)} ${best.toFixed(0).padStart(8)}  ${prev}  ${vsPrev} ${String(ref).padStart(6)}  ${(best / ref).toFixed(2)}x`,
+    );
   }
 }

@@ -14,15 +14,35 @@ function generate(target: number): string {
     const k = label++;
     switch (k % 4) {
       case 0:
-        lines.push('ldxb %r3, [%r1+5]', 'and %r3, 15', 'mov %r4, %r1', 'add %r4, %r3', 'ldxb %r5, [%r4]', 'add %r0, %r5');
+        lines.push(
+          'ldxb %r3, [%r1+5]',
+          'and %r3, 15',
+          'mov %r4, %r1',
+          'add %r4, %r3',
+          'ldxb %r5, [%r4]',
+          'add %r0, %r5',
+        );
         n += 6;
         break;
       case 1:
-        lines.push(`jgt %r0, 1000, skip${k}`, 'add %r0, 3', 'mul %r0, 2', `skip${k}:`, 'and %r0, 0xffff');
+        lines.push(
+          `jgt %r0, 1000, skip${k}`,
+          'add %r0, 3',
+          'mul %r0, 2',
+          `skip${k}:`,
+          'and %r0, 0xffff',
+        );
         n += 4;
         break;
       case 2:
-        lines.push('stxdw [%r10-16], %r0', 'ldxdw %r7, [%r10-16]', 'xor %r7, %r6', 'rsh %r7, 3', 'stxw [%r10-24], %r7', 'ldxw %r6, [%r10-24]');
+        lines.push(
+          'stxdw [%r10-16], %r0',
+          'ldxdw %r7, [%r10-16]',
+          'xor %r7, %r6',
+          'rsh %r7, 3',
+          'stxw [%r10-24], %r7',
+          'ldxw %r6, [%r10-24]',
+        );
         n += 6;
         break;
       default:
@@ -55,6 +75,10 @@ function best(runs: number, fn: () => void): number {
 const result = verify(program, options);
 const decodeMs = best(5, () => Program.fromBytes(bytes));
 const verifyMs = best(5, () => verify(program, options));
-console.log(`program: ${program.length} instructions; ${result.insnProcessed} processed, ${result.statesStored} states stored, ${result.statesPruned} pruned`);
+console.log(
+  `program: ${program.length} instructions; ${result.insnProcessed} processed, ${result.statesStored} states stored, ${result.statesPruned} pruned`,
+);
 console.log(`decode (baseline): ${decodeMs.toFixed(2)} ms`);
-console.log(`verify: ${verifyMs.toFixed(1)} ms (best of 5), ${(verifyMs / decodeMs).toFixed(0)}x decode; target < 1000 ms`);
+console.log(
+  `verify: ${verifyMs.toFixed(1)} ms (best of 5), ${(verifyMs / decodeMs).toFixed(0)}x decode; target < 1000 ms`,
+);

@@ -61,7 +61,8 @@ function splitOperands(text: string, startColumn: number, line: number): Token[]
     out.push({ text: piece, column: startColumn + start });
     if (text[i] === ',') {
       i++;
-      if (text.slice(i).trim() === '') fail('SYNTAX', 'operand expected after `,`', line, startColumn + i);
+      if (text.slice(i).trim() === '')
+        fail('SYNTAX', 'operand expected after `,`', line, startColumn + i);
     }
   }
   return out;
@@ -77,13 +78,20 @@ function parseInteger(tok: Token, line: number): bigint {
 /** An immediate that must fit 32 bits, signed or unsigned (0xffffffff is -1). */
 function imm32(tok: Token, line: number): number {
   const v = parseInteger(tok, line);
-  if (v < -(1n << 31n) || v > 0xffffffffn) fail('OUT_OF_RANGE', `\`${tok.text}\` does not fit in 32 bits`, line, tok.column);
+  if (v < -(1n << 31n) || v > 0xffffffffn)
+    fail('OUT_OF_RANGE', `\`${tok.text}\` does not fit in 32 bits`, line, tok.column);
   return Number(BigInt.asIntN(32, v));
 }
 
 function register(tok: Token, line: number): number {
   const m = /^%?r(\d+)$/.exec(tok.text);
-  if (!m) fail('BAD_OPERAND', `expected a register (\`%r0\`..\`%r10\`), got \`${tok.text}\``, line, tok.column);
+  if (!m)
+    fail(
+      'BAD_OPERAND',
+      `expected a register (\`%r0\`..\`%r10\`), got \`${tok.text}\``,
+      line,
+      tok.column,
+    );
   const r = Number(m[1]);
   if (r > 10) fail('BAD_OPERAND', `no register \`r${r}\` (r0..r10)`, line, tok.column);
   return r;
@@ -95,18 +103,30 @@ function isRegister(tok: Token): boolean {
 
 function memory(tok: Token, line: number): { reg: number; off: number } {
   const m = /^\[\s*(%?r\d+)\s*(?:([+-])\s*(0x[0-9a-f]+|\d+)\s*)?\]$/i.exec(tok.text);
-  if (!m) fail('BAD_OPERAND', `expected a memory operand like \`[%r1+8]\`, got \`${tok.text}\``, line, tok.column);
+  if (!m)
+    fail(
+      'BAD_OPERAND',
+      `expected a memory operand like \`[%r1+8]\`, got \`${tok.text}\``,
+      line,
+      tok.column,
+    );
   const reg = register({ text: m[1]!, column: tok.column + 1 }, line);
   let off = m[3] === undefined ? 0 : Number(BigInt(m[3]));
   if (m[2] === '-') off = -off;
-  if (off < -32768 || off > 32767) fail('OUT_OF_RANGE', `offset \`${off}\` does not fit in 16 bits`, line, tok.column);
+  if (off < -32768 || off > 32767)
+    fail('OUT_OF_RANGE', `offset \`${off}\` does not fit in 16 bits`, line, tok.column);
   return { reg, off };
 }
 
 function expect(l: Line, n: number): void {
   if (l.operands.length !== n) {
     const where = l.operands[n] ?? l.mnemonic;
-    fail('BAD_OPERAND', `\`${l.mnemonic.text}\` takes ${n} operand${n === 1 ? '' : 's'}, got ${l.operands.length}`, l.line, where.column);
+    fail(
+      'BAD_OPERAND',
+      `\`${l.mnemonic.text}\` takes ${n} operand${n === 1 ? '' : 's'}, got ${l.operands.length}`,
+      l.line,
+      where.column,
+    );
   }
 }
 
@@ -163,7 +183,8 @@ export function assembleInsns(source: string): RawInsn[] {
       const m = /^(\s*)([A-Za-z_.$][\w.$]*)\s*:/.exec(text);
       if (!m) break;
       const name = m[2]!;
-      if (labels.has(name)) fail('DUPLICATE_LABEL', `label \`${name}\` is defined twice`, lineNo, col + m[1]!.length);
+      if (labels.has(name))
+        fail('DUPLICATE_LABEL', `label \`${name}\` is defined twice`, lineNo, col + m[1]!.length);
       labels.set(name, slot);
       col += m[0].length;
       text = text.slice(m[0].length);
@@ -176,7 +197,13 @@ export function assembleInsns(source: string): RawInsn[] {
     // `lock [fetch] op` and `call local` are two-word mnemonics.
     if (mnemonic.text === 'lock') {
       const words = /^(\s+)(fetch\s+)?(\w+)/i.exec(rest);
-      if (!words) fail('SYNTAX', '`lock` needs an operation (`add`, `fetch add`, `xchg`, `cmpxchg`...)', lineNo, restColumn + 1);
+      if (!words)
+        fail(
+          'SYNTAX',
+          '`lock` needs an operation (`add`, `fetch add`, `xchg`, `cmpxchg`...)',
+          lineNo,
+          restColumn + 1,
+        );
       mnemonic.text = `lock ${words[2] ? 'fetch ' : ''}${words[3]!.toLowerCase()}`;
       rest = rest.slice(words[0].length);
       restColumn += words[0].length;
@@ -198,23 +225,41 @@ export function assembleInsns(source: string): RawInsn[] {
       // first `exit` instruction of the program.
       at = lines.find((o) => o.mnemonic.text === 'exit')?.slot;
     }
-    if (at === undefined) fail('UNKNOWN_LABEL', `unknown label \`${tok.text}\``, l.line, tok.column);
+    if (at === undefined)
+      fail('UNKNOWN_LABEL', `unknown label \`${tok.text}\``, l.line, tok.column);
     return at - l.slot - 1;
   };
   const offset16 = (l: Line, tok: Token): number => {
     const off = target(l, tok);
-    if (off < -32768 || off > 32767) fail('OUT_OF_RANGE', `jump offset \`${off}\` does not fit in 16 bits (use \`ja32\`)`, l.line, tok.column);
+    if (off < -32768 || off > 32767)
+      fail(
+        'OUT_OF_RANGE',
+        `jump offset \`${off}\` does not fit in 16 bits (use \`ja32\`)`,
+        l.line,
+        tok.column,
+      );
     return off;
   };
 
   return lines.map((l) => encodeLine(l, target, offset16));
 }
 
-function encodeLine(l: Line, target: (l: Line, t: Token) => number, offset16: (l: Line, t: Token) => number): RawInsn {
+function encodeLine(
+  l: Line,
+  target: (l: Line, t: Token) => number,
+  offset16: (l: Line, t: Token) => number,
+): RawInsn {
   const name = l.mnemonic.text;
   const ops = l.operands;
   const line = l.line;
-  const insn = (opcode: number, dst = 0, src = 0, off = 0, imm = 0, imm2 = 0): RawInsn => ({ opcode, dst, src, off, imm, imm2 });
+  const insn = (opcode: number, dst = 0, src = 0, off = 0, imm = 0, imm2 = 0): RawInsn => ({
+    opcode,
+    dst,
+    src,
+    off,
+    imm,
+    imm2,
+  });
 
   if (name === 'exit') {
     expect(l, 0);
@@ -223,7 +268,13 @@ function encodeLine(l: Line, target: (l: Line, t: Token) => number, offset16: (l
   if (name === 'call') {
     const local = ops.length === 1 ? /^local\s+(\S+)$/.exec(ops[0]!.text) : null;
     if (local) {
-      return insn(0x85, 0, 1, 0, target(l, { text: local[1]!, column: ops[0]!.column + ops[0]!.text.indexOf(local[1]!) }));
+      return insn(
+        0x85,
+        0,
+        1,
+        0,
+        target(l, { text: local[1]!, column: ops[0]!.column + ops[0]!.text.indexOf(local[1]!) }),
+      );
     }
     expect(l, 1);
     if (isRegister(ops[0]!)) return insn(0x8d, register(ops[0]!, line));
@@ -237,20 +288,39 @@ function encodeLine(l: Line, target: (l: Line, t: Token) => number, offset16: (l
     expect(l, 2);
     // Pseudo forms for loaders: `map[fd]` (BPF_PSEUDO_MAP_FD), `map_value[fd]+off`
     // (BPF_PSEUDO_MAP_VALUE), `func[+n]` (BPF_PSEUDO_FUNC, relative like `call local`).
-    const pseudo = /^(map|map_value|func)\[\s*([+-]?(?:0x[0-9a-f]+|\d+)|[A-Za-z_.$][\w.$]*)\s*\](?:\s*\+\s*(0x[0-9a-f]+|\d+))?$/i.exec(ops[1]!.text);
+    const pseudo =
+      /^(map|map_value|func)\[\s*([+-]?(?:0x[0-9a-f]+|\d+)|[A-Za-z_.$][\w.$]*)\s*\](?:\s*\+\s*(0x[0-9a-f]+|\d+))?$/i.exec(
+        ops[1]!.text,
+      );
     if (pseudo) {
       const dst = register(ops[0]!, line);
       const kind = pseudo[1]!.toLowerCase();
-      if (kind === 'func') return insn(0x18, dst, 4, 0, target(l, { text: pseudo[2]!, column: ops[1]!.column + 5 }));
+      if (kind === 'func')
+        return insn(0x18, dst, 4, 0, target(l, { text: pseudo[2]!, column: ops[1]!.column + 5 }));
       const fd = imm32({ text: pseudo[2]!, column: ops[1]!.column }, line);
-      const off = pseudo[3] === undefined ? 0 : imm32({ text: pseudo[3], column: ops[1]!.column }, line);
-      if (kind === 'map' && pseudo[3] !== undefined) fail('BAD_OPERAND', '`map[fd]` takes no offset (use `map_value[fd]+off`)', line, ops[1]!.column);
+      const off =
+        pseudo[3] === undefined ? 0 : imm32({ text: pseudo[3], column: ops[1]!.column }, line);
+      if (kind === 'map' && pseudo[3] !== undefined)
+        fail(
+          'BAD_OPERAND',
+          '`map[fd]` takes no offset (use `map_value[fd]+off`)',
+          line,
+          ops[1]!.column,
+        );
       return insn(0x18, dst, kind === 'map' ? 1 : 2, 0, fd, off);
     }
     const v = parseInteger(ops[1]!, line);
-    if (v < -(1n << 63n) || v > (1n << 64n) - 1n) fail('OUT_OF_RANGE', `\`${ops[1]!.text}\` does not fit in 64 bits`, line, ops[1]!.column);
+    if (v < -(1n << 63n) || v > (1n << 64n) - 1n)
+      fail('OUT_OF_RANGE', `\`${ops[1]!.text}\` does not fit in 64 bits`, line, ops[1]!.column);
     const u = BigInt.asUintN(64, v);
-    return insn(0x18, register(ops[0]!, line), 0, 0, Number(BigInt.asIntN(32, u)), Number(BigInt.asIntN(32, u >> 32n)));
+    return insn(
+      0x18,
+      register(ops[0]!, line),
+      0,
+      0,
+      Number(BigInt.asIntN(32, u)),
+      Number(BigInt.asIntN(32, u >> 32n)),
+    );
   }
   if (name === 'ja') {
     expect(l, 1);
@@ -259,7 +329,8 @@ function encodeLine(l: Line, target: (l: Line, t: Token) => number, offset16: (l
   if (name === 'ja32' || name === 'gotol') {
     expect(l, 1);
     const t = target(l, ops[0]!);
-    if (t < -(2 ** 31) || t >= 2 ** 31) fail('OUT_OF_RANGE', `jump offset \`${t}\` does not fit in 32 bits`, line, ops[0]!.column);
+    if (t < -(2 ** 31) || t >= 2 ** 31)
+      fail('OUT_OF_RANGE', `jump offset \`${t}\` does not fit in 32 bits`, line, ops[0]!.column);
     return insn(0x06, 0, 0, 0, t);
   }
   let m = /^(j[a-z]+?)(32)?$/.exec(name);
@@ -268,7 +339,8 @@ function encodeLine(l: Line, target: (l: Line, t: Token) => number, offset16: (l
     const cls = m[2] ? 0x06 : 0x05;
     const dst = register(ops[0]!, line);
     const off = offset16(l, ops[2]!);
-    if (isRegister(ops[1]!)) return insn(cls | JMP_CODES[m[1]!]! | 0x08, dst, register(ops[1]!, line), off);
+    if (isRegister(ops[1]!))
+      return insn(cls | JMP_CODES[m[1]!]! | 0x08, dst, register(ops[1]!, line), off);
     return insn(cls | JMP_CODES[m[1]!]!, dst, 0, off, imm32(ops[1]!, line));
   }
   m = /^(le|be|bswap|swap)(16|32|64)$/.exec(name);
@@ -280,15 +352,27 @@ function encodeLine(l: Line, target: (l: Line, t: Token) => number, offset16: (l
   m = /^movsx(8|16|32)(32|64)$/.exec(name);
   if (m) {
     expect(l, 2);
-    if (m[1] === '32' && m[2] === '32') fail('UNKNOWN_MNEMONIC', '`movsx3232` does not exist (use `mov32`)', line, l.mnemonic.column);
-    return insn(m[2] === '64' ? 0xbf : 0xbc, register(ops[0]!, line), register(ops[1]!, line), Number(m[1]));
+    if (m[1] === '32' && m[2] === '32')
+      fail('UNKNOWN_MNEMONIC', '`movsx3232` does not exist (use `mov32`)', line, l.mnemonic.column);
+    return insn(
+      m[2] === '64' ? 0xbf : 0xbc,
+      register(ops[0]!, line),
+      register(ops[1]!, line),
+      Number(m[1]),
+    );
   }
   m = /^ldx(s?)(b|h|w|dw)$/.exec(name);
   if (m) {
     expect(l, 2);
-    if (m[1] && m[2] === 'dw') fail('UNKNOWN_MNEMONIC', '`ldxsdw` does not exist (use `ldxdw`)', line, l.mnemonic.column);
+    if (m[1] && m[2] === 'dw')
+      fail('UNKNOWN_MNEMONIC', '`ldxsdw` does not exist (use `ldxdw`)', line, l.mnemonic.column);
     const mem = memory(ops[1]!, line);
-    return insn((m[1] ? 0x80 : 0x60) | SIZES[m[2]!]! | 0x01, register(ops[0]!, line), mem.reg, mem.off);
+    return insn(
+      (m[1] ? 0x80 : 0x60) | SIZES[m[2]!]! | 0x01,
+      register(ops[0]!, line),
+      mem.reg,
+      mem.off,
+    );
   }
   m = /^st(x?)(b|h|w|dw)$/.exec(name);
   if (m) {
@@ -301,11 +385,24 @@ function encodeLine(l: Line, target: (l: Line, t: Token) => number, offset16: (l
   if (m) {
     expect(l, 2);
     const base = ATOMIC_CODES[m[2]!];
-    if (base === undefined) fail('UNKNOWN_MNEMONIC', `unknown atomic operation \`${m[2]}\``, line, l.mnemonic.column);
-    if (m[1] && (base & 1) === 1) fail('UNKNOWN_MNEMONIC', `\`${m[2]}\` always fetches: drop \`fetch\``, line, l.mnemonic.column);
+    if (base === undefined)
+      fail('UNKNOWN_MNEMONIC', `unknown atomic operation \`${m[2]}\``, line, l.mnemonic.column);
+    if (m[1] && (base & 1) === 1)
+      fail(
+        'UNKNOWN_MNEMONIC',
+        `\`${m[2]}\` always fetches: drop \`fetch\``,
+        line,
+        l.mnemonic.column,
+      );
     const mem = memory(ops[0]!, line);
     const size = m[3] === '32' ? 0x00 : 0x18;
-    return insn(0xc0 | size | 0x03, mem.reg, register(ops[1]!, line), mem.off, base | (m[1] ? 1 : 0));
+    return insn(
+      0xc0 | size | 0x03,
+      mem.reg,
+      register(ops[1]!, line),
+      mem.off,
+      base | (m[1] ? 1 : 0),
+    );
   }
   m = /^([a-z]+?)(32|64)?$/.exec(name);
   if (m && ALU_CODES[m[1]!] !== undefined) {

@@ -70,7 +70,10 @@ export function compiledLoops(state: InterpreterState): CompiledLoops | undefine
   if (!blockCompiler.enabled) return undefined;
   let loops = cache.get(state.code);
   if (loops === undefined) {
-    loops = blockCompiler.refused || state.code.length > blockCompiler.maxSlots ? null : compileProgram(state);
+    loops =
+      blockCompiler.refused || state.code.length > blockCompiler.maxSlots
+        ? null
+        : compileProgram(state);
     cache.set(state.code, loops);
   }
   return loops ?? undefined;
@@ -91,16 +94,13 @@ function isJump(op: number): boolean {
 /** Opcodes this compiler translates (everything the switch knows; others hand over to it). */
 const KNOWN = new Set<number>([
   0x07, 0x0f, 0x17, 0x1f, 0x27, 0x2f, 0x37, 0x3f, 0x97, 0x9f, 0x47, 0x4f, 0x57, 0x5f, 0x67, 0x6f,
-  0x77, 0x7f, 0xc7, 0xcf, 0x87, 0xa7, 0xaf, 0xb7, 0xbf, 0xd7,
-  0x04, 0x0c, 0x14, 0x1c, 0x24, 0x2c, 0x34, 0x3c, 0x94, 0x9c, 0x44, 0x4c, 0x54, 0x5c, 0x64, 0x6c,
-  0x74, 0x7c, 0xc4, 0xcc, 0x84, 0xa4, 0xac, 0xb4, 0xbc, 0xd4, 0xdc,
-  0x61, 0x69, 0x71, 0x79, 0x81, 0x89, 0x91, 0x62, 0x6a, 0x72, 0x7a, 0x63, 0x6b, 0x73, 0x7b, 0xc3,
-  0xdb, 0x18,
-  0x05, 0x15, 0x1d, 0x55, 0x5d, 0x45, 0x4d, 0x25, 0x2d, 0x35, 0x3d, 0xa5, 0xad, 0xb5, 0xbd, 0x65,
-  0x6d, 0x75, 0x7d, 0xc5, 0xcd, 0xd5, 0xdd,
-  0x06, 0x16, 0x1e, 0x56, 0x5e, 0x46, 0x4e, 0x26, 0x2e, 0x36, 0x3e, 0xa6, 0xae, 0xb6, 0xbe, 0x66,
-  0x6e, 0x76, 0x7e, 0xc6, 0xce, 0xd6, 0xde,
-  0x85, 0x8d, 0x95,
+  0x77, 0x7f, 0xc7, 0xcf, 0x87, 0xa7, 0xaf, 0xb7, 0xbf, 0xd7, 0x04, 0x0c, 0x14, 0x1c, 0x24, 0x2c,
+  0x34, 0x3c, 0x94, 0x9c, 0x44, 0x4c, 0x54, 0x5c, 0x64, 0x6c, 0x74, 0x7c, 0xc4, 0xcc, 0x84, 0xa4,
+  0xac, 0xb4, 0xbc, 0xd4, 0xdc, 0x61, 0x69, 0x71, 0x79, 0x81, 0x89, 0x91, 0x62, 0x6a, 0x72, 0x7a,
+  0x63, 0x6b, 0x73, 0x7b, 0xc3, 0xdb, 0x18, 0x05, 0x15, 0x1d, 0x55, 0x5d, 0x45, 0x4d, 0x25, 0x2d,
+  0x35, 0x3d, 0xa5, 0xad, 0xb5, 0xbd, 0x65, 0x6d, 0x75, 0x7d, 0xc5, 0xcd, 0xd5, 0xdd, 0x06, 0x16,
+  0x1e, 0x56, 0x5e, 0x46, 0x4e, 0x26, 0x2e, 0x36, 0x3e, 0xa6, 0xae, 0xb6, 0xbe, 0x66, 0x6e, 0x76,
+  0x7e, 0xc6, 0xce, 0xd6, 0xde, 0x85, 0x8d, 0x95,
 ]);
 
 /**
@@ -115,7 +115,6 @@ const REGION_CHARS = 20_000;
 const MAX_LOOP = 4096;
 /** Longest block: longer straight-line code is split (each part checks the budget). */
 const MAX_BLOCK = 64;
-
 
 /**
  * Translates the program into functions of consecutive blocks (regions): in each, a `switch`
@@ -136,7 +135,16 @@ function compileProgram(state: InterpreterState): CompiledLoops | null {
     return null;
   }
   blockCompiler.compiled++;
-  const regions = factory({ atomic, callHelper, enterLocalCall, leaveLocalCall, bswap32, divMod32, divMod64, mulHigh32 });
+  const regions = factory({
+    atomic,
+    callHelper,
+    enterLocalCall,
+    leaveLocalCall,
+    bswap32,
+    divMod32,
+    divMod64,
+    mulHigh32,
+  });
   return { entry: generated.entry, regions };
 }
 
@@ -147,7 +155,9 @@ function compileProgram(state: InterpreterState): CompiledLoops | null {
  * @returns JavaScript source and the entry table, or undefined when the program has no loop.
  * @internal
  */
-export function generate(state: InterpreterState): { source: string; entry: Int32Array } | undefined {
+export function generate(
+  state: InterpreterState,
+): { source: string; entry: Int32Array } | undefined {
   const prog = state.program;
   const code = state.code;
   const IMM = state.imm;
@@ -212,7 +222,8 @@ export function generate(state: InterpreterState): { source: string; entry: Int3
   const spillParams = regs.map((r) => `l${r}, h${r}`).join(', ');
   const spillFn = `function spill(R, ${spillParams}) { ${regs.map((r) => `R[${2 * r}] = l${r}; R[${2 * r + 1}] = h${r};`).join(' ')} }`;
   const spill = `spill(R, ${spillParams});`;
-  const handover = (pc: number): string => `{ ${spill} ctl.depth = depth; ctl.count = count; ctl.skip = true; return ${pc}; }`;
+  const handover = (pc: number): string =>
+    `{ ${spill} ctl.depth = depth; ctl.count = count; ctl.skip = true; return ${pc}; }`;
 
   // blocks, in order
   const blocks: { start: number; code: string; next: number; fallsThrough: boolean }[] = [];
@@ -238,7 +249,12 @@ export function generate(state: InterpreterState): { source: string; entry: Int3
       pc += width(op);
       if (isJump(op) || pc >= length || leader[pc] === 1) break;
     }
-    blocks.push({ start, code: `case ${start}: if (count + ${n} > budget) ${handover(start)} count += ${n};\n${body.join('\n')}`, next: pc, fallsThrough });
+    blocks.push({
+      start,
+      code: `case ${start}: if (count + ${n} > budget) ${handover(start)} count += ${n};\n${body.join('\n')}`,
+      next: pc,
+      fallsThrough,
+    });
   }
 
   const entry = new Int32Array(length).fill(-1);
@@ -246,8 +262,12 @@ export function generate(state: InterpreterState): { source: string; entry: Int3
   for (let i = 0; i < blocks.length; ) {
     const out: string[] = [];
     out.push(`function region${regions.length}(state, pc, ctl) {`);
-    out.push('const R = state.regs; const mem = state.memory; const frames = state.frames; const budget = state.maxInstructions;');
-    out.push('let view = mem.view; let t = 0, u = 0, a = 0; let depth = ctl.depth, count = ctl.count;');
+    out.push(
+      'const R = state.regs; const mem = state.memory; const frames = state.frames; const budget = state.maxInstructions;',
+    );
+    out.push(
+      'let view = mem.view; let t = 0, u = 0, a = 0; let depth = ctl.depth, count = ctl.count;',
+    );
     out.push(`let ${regs.map((r) => `l${r} = R[${2 * r}], h${r} = R[${2 * r + 1}]`).join(', ')};`);
     out.push('for (;;) { switch (pc) {');
     let size = 0;
@@ -257,12 +277,19 @@ export function generate(state: InterpreterState): { source: string; entry: Int3
       out.push(block.code);
       size += block.code.length;
       i++;
-      if (i >= blocks.length || blocks[i]!.start !== block.next || size + blocks[i]!.code.length > REGION_CHARS) break;
+      if (
+        i >= blocks.length ||
+        blocks[i]!.start !== block.next ||
+        size + blocks[i]!.code.length > REGION_CHARS
+      )
+        break;
       block = blocks[i]!;
     }
     // the last block may fall through into the next region (or off the end)
     if (block.fallsThrough) out.push(`pc = ${block.next};`);
-    out.push(`default: { ${spill} ctl.depth = depth; ctl.count = count; ctl.skip = false; return pc; }`);
+    out.push(
+      `default: { ${spill} ctl.depth = depth; ctl.count = count; ctl.skip = false; return pc; }`,
+    );
     out.push('} } }');
     regions.push(out.join('\n'));
   }
@@ -306,7 +333,10 @@ function translate(
   const bl = reg ? ls : String(imm);
   const bh = reg ? hs : String(ih);
   const ok = (code: string): Translated => ({ code, fallsThrough: true });
-  const jump = (cond: string, target: number): Translated => ({ code: `if (${cond}) { pc = ${target}; continue; }`, fallsThrough: true });
+  const jump = (cond: string, target: number): Translated => ({
+    code: `if (${cond}) { pc = ${target}; continue; }`,
+    fallsThrough: true,
+  });
   const target = pc + off + 1;
 
   // Address of [base + off] into (u, t), then its byte offset into a or a fault.
@@ -317,9 +347,17 @@ function translate(
     c += ` a = mem.offsetOf(u, t, ${size}, ${write}); if (a < 0) { ${spill} throw mem.accessError(u, t, ${size}, '${write ? 'store' : 'load'}', ${pc}); }`;
     return c;
   };
-  const shift64 = (kind: 'lsh' | 'rsh' | 'arsh', n: string, constant: number | undefined): string => {
+  const shift64 = (
+    kind: 'lsh' | 'rsh' | 'arsh',
+    n: string,
+    constant: number | undefined,
+  ): string => {
     const big =
-      kind === 'lsh' ? `${hd} = ${ld} << (${n} - 32); ${ld} = 0;` : kind === 'rsh' ? `${ld} = (${hd} >>> (${n} - 32)) | 0; ${hd} = 0;` : `${ld} = ${hd} >> (${n} - 32); ${hd} = ${hd} >> 31;`;
+      kind === 'lsh'
+        ? `${hd} = ${ld} << (${n} - 32); ${ld} = 0;`
+        : kind === 'rsh'
+          ? `${ld} = (${hd} >>> (${n} - 32)) | 0; ${hd} = 0;`
+          : `${ld} = ${hd} >> (${n} - 32); ${hd} = ${hd} >> 31;`;
     const small =
       kind === 'lsh'
         ? `${hd} = (${hd} << ${n}) | (${ld} >>> (32 - ${n})); ${ld} = ${ld} << ${n};`
@@ -349,22 +387,36 @@ function translate(
   switch (op) {
     // ALU64
     case 0x07:
-      return ok(`t = (${ld} + ${imm}) | 0; ${hd} = (${hd} + ${ih} + ((t >>> 0) < (${ld} >>> 0) ? 1 : 0)) | 0; ${ld} = t;`);
+      return ok(
+        `t = (${ld} + ${imm}) | 0; ${hd} = (${hd} + ${ih} + ((t >>> 0) < (${ld} >>> 0) ? 1 : 0)) | 0; ${ld} = t;`,
+      );
     case 0x0f:
-      return ok(`t = (${ld} + ${ls}) | 0; ${hd} = (${hd} + ${hs} + ((t >>> 0) < (${ld} >>> 0) ? 1 : 0)) | 0; ${ld} = t;`);
+      return ok(
+        `t = (${ld} + ${ls}) | 0; ${hd} = (${hd} + ${hs} + ((t >>> 0) < (${ld} >>> 0) ? 1 : 0)) | 0; ${ld} = t;`,
+      );
     case 0x17:
-      return ok(`${hd} = (${hd} - ${ih} - ((${ld} >>> 0) < ${iu} ? 1 : 0)) | 0; ${ld} = (${ld} - ${imm}) | 0;`);
+      return ok(
+        `${hd} = (${hd} - ${ih} - ((${ld} >>> 0) < ${iu} ? 1 : 0)) | 0; ${ld} = (${ld} - ${imm}) | 0;`,
+      );
     case 0x1f:
-      return ok(`${hd} = (${hd} - ${hs} - ((${ld} >>> 0) < (${ls} >>> 0) ? 1 : 0)) | 0; ${ld} = (${ld} - ${ls}) | 0;`);
+      return ok(
+        `${hd} = (${hd} - ${hs} - ((${ld} >>> 0) < (${ls} >>> 0) ? 1 : 0)) | 0; ${ld} = (${ld} - ${ls}) | 0;`,
+      );
     case 0x27:
-      return ok(`t = ${ld}; ${hd} = (mulHigh32(t, ${imm}) + Math.imul(t, ${ih}) + Math.imul(${hd}, ${imm})) | 0; ${ld} = Math.imul(t, ${imm});`);
+      return ok(
+        `t = ${ld}; ${hd} = (mulHigh32(t, ${imm}) + Math.imul(t, ${ih}) + Math.imul(${hd}, ${imm})) | 0; ${ld} = Math.imul(t, ${imm});`,
+      );
     case 0x2f:
-      return ok(`t = ${ld}; u = ${ls}; ${hd} = (mulHigh32(t, u) + Math.imul(t, ${hs}) + Math.imul(${hd}, u)) | 0; ${ld} = Math.imul(t, u);`);
+      return ok(
+        `t = ${ld}; u = ${ls}; ${hd} = (mulHigh32(t, u) + Math.imul(t, ${hs}) + Math.imul(${hd}, u)) | 0; ${ld} = Math.imul(t, u);`,
+      );
     case 0x37:
     case 0x97:
     case 0x3f:
     case 0x9f:
-      return ok(`R[${2 * d}] = ${ld}; R[${2 * d + 1}] = ${hd}; divMod64(R, ${2 * d}, ${bl}, ${bh}, ${off === 1}, ${(op & 0xf0) === 0x90}); ${ld} = R[${2 * d}]; ${hd} = R[${2 * d + 1}];`);
+      return ok(
+        `R[${2 * d}] = ${ld}; R[${2 * d + 1}] = ${hd}; divMod64(R, ${2 * d}, ${bl}, ${bh}, ${off === 1}, ${(op & 0xf0) === 0x90}); ${ld} = R[${2 * d}]; ${hd} = R[${2 * d + 1}];`,
+      );
     case 0x47:
     case 0x4f:
       return ok(`${ld} = ${ld} | ${bl}; ${hd} = ${hd} | ${bh};`);
@@ -393,7 +445,9 @@ function translate(
     case 0xbf:
       if (off === 0) return ok(`${ld} = ${ls}; ${hd} = ${hs};`);
       if (off === 32) return ok(`t = ${ls}; ${ld} = t; ${hd} = t >> 31;`);
-      return ok(`t = (${ls} << ${off === 8 ? 24 : 16}) >> ${off === 8 ? 24 : 16}; ${ld} = t; ${hd} = t >> 31;`);
+      return ok(
+        `t = (${ls} << ${off === 8 ? 24 : 16}) >> ${off === 8 ? 24 : 16}; ${ld} = t; ${hd} = t >> 31;`,
+      );
     case 0xd7:
       return ok(bswap(imm === 16 ? 16 : imm === 32 ? 32 : 64));
 
@@ -453,7 +507,9 @@ function translate(
     case 0x71:
       return ok(`${address(s, 1, false)} ${ld} = view.getUint8(a); ${zx}`);
     case 0x79:
-      return ok(`${address(s, 8, false)} ${ld} = view.getInt32(a, true); ${hd} = view.getInt32(a + 4, true);`);
+      return ok(
+        `${address(s, 8, false)} ${ld} = view.getInt32(a, true); ${hd} = view.getInt32(a + 4, true);`,
+      );
     case 0x81:
       return ok(`${address(s, 4, false)} ${ld} = view.getInt32(a, true); ${hd} = ${ld} >> 31;`);
     case 0x89:
@@ -467,7 +523,9 @@ function translate(
     case 0x72:
       return ok(`${address(d, 1, true)} view.setInt8(a, ${imm});`);
     case 0x7a:
-      return ok(`${address(d, 8, true)} view.setInt32(a, ${imm}, true); view.setInt32(a + 4, ${ih}, true);`);
+      return ok(
+        `${address(d, 8, true)} view.setInt32(a, ${imm}, true); view.setInt32(a + 4, ${ih}, true);`,
+      );
     case 0x63:
       return ok(`${address(d, 4, true)} view.setInt32(a, ${ls}, true);`);
     case 0x6b:
@@ -475,10 +533,14 @@ function translate(
     case 0x73:
       return ok(`${address(d, 1, true)} view.setInt8(a, ${ls});`);
     case 0x7b:
-      return ok(`${address(d, 8, true)} view.setInt32(a, ${ls}, true); view.setInt32(a + 4, ${hs}, true);`);
+      return ok(
+        `${address(d, 8, true)} view.setInt32(a, ${ls}, true); view.setInt32(a + 4, ${hs}, true);`,
+      );
     case 0xc3:
     case 0xdb:
-      return ok(`${spill} atomic(mem, R, ${2 * d}, ${2 * s}, ${off}, ${imm}, ${op === 0xdb}, ${pc}); ${load}`);
+      return ok(
+        `${spill} atomic(mem, R, ${2 * d}, ${2 * s}, ${off}, ${imm}, ${op === 0xdb}, ${pc}); ${load}`,
+      );
     case 0x18:
       return ok(`${ld} = ${imm}; ${hd} = ${imm2};`);
 
@@ -560,11 +622,18 @@ function translate(
     // there for EbpfVm.register).
     case 0x85:
       if (s === BPF_PSEUDO_CALL) {
-        return { code: `${spill} enterLocalCall(R, frames, depth, ${pc}); depth++; ${load} pc = ${pc + imm + 1}; continue;`, fallsThrough: false };
+        return {
+          code: `${spill} enterLocalCall(R, frames, depth, ${pc}); depth++; ${load} pc = ${pc + imm + 1}; continue;`,
+          fallsThrough: false,
+        };
       }
-      return ok(`${spill} count = callHelper(state, ${imm}, ${pc}, count); view = mem.view; ${load}`);
+      return ok(
+        `${spill} count = callHelper(state, ${imm}, ${pc}, count); view = mem.view; ${load}`,
+      );
     case 0x8d:
-      return ok(`${spill} count = callHelper(state, ${hd} === 0 ? ${ld} : -1, ${pc}, count); view = mem.view; ${load}`);
+      return ok(
+        `${spill} count = callHelper(state, ${hd} === 0 ? ${ld} : -1, ${pc}, count); view = mem.view; ${load}`,
+      );
     case 0x95:
       return {
         code: `${spill} if (depth === 0) { state.counter.executed = count; ctl.count = count; return -1; } depth--; pc = leaveLocalCall(R, frames, depth) + 1; ${load} continue;`,

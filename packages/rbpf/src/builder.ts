@@ -6,13 +6,48 @@ import type { Insn } from './program.js';
 import { Program } from './program.js';
 
 /** ALU operations by name. */
-export type AluOp = 'add' | 'sub' | 'mul' | 'div' | 'sdiv' | 'or' | 'and' | 'lsh' | 'rsh' | 'mod' | 'smod' | 'xor' | 'mov' | 'arsh';
+export type AluOp =
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'sdiv'
+  | 'or'
+  | 'and'
+  | 'lsh'
+  | 'rsh'
+  | 'mod'
+  | 'smod'
+  | 'xor'
+  | 'mov'
+  | 'arsh';
 /** Conditional jumps by name. */
-export type JumpOp = 'jeq' | 'jgt' | 'jge' | 'jset' | 'jne' | 'jsgt' | 'jsge' | 'jlt' | 'jle' | 'jslt' | 'jsle';
+export type JumpOp =
+  | 'jeq'
+  | 'jgt'
+  | 'jge'
+  | 'jset'
+  | 'jne'
+  | 'jsgt'
+  | 'jsge'
+  | 'jlt'
+  | 'jle'
+  | 'jslt'
+  | 'jsle';
 /** Memory access widths. */
 export type Width = 'b' | 'h' | 'w' | 'dw';
 /** Atomic operations (`fetch` variants return the old value in the source register). */
-export type AtomicOp = 'add' | 'or' | 'and' | 'xor' | 'fetch_add' | 'fetch_or' | 'fetch_and' | 'fetch_xor' | 'xchg' | 'cmpxchg';
+export type AtomicOp =
+  | 'add'
+  | 'or'
+  | 'and'
+  | 'xor'
+  | 'fetch_add'
+  | 'fetch_or'
+  | 'fetch_and'
+  | 'fetch_xor'
+  | 'xchg'
+  | 'cmpxchg';
 
 /* prettier-ignore */
 const ALU: Record<AluOp, number> = {
@@ -81,7 +116,10 @@ export class ProgramBuilder {
     return this;
   }
 
-  #target(t: Target, field: 'off' | 'imm'): { value: number; label?: { name: string; field: 'off' | 'imm' } } {
+  #target(
+    t: Target,
+    field: 'off' | 'imm',
+  ): { value: number; label?: { name: string; field: 'off' | 'imm' } } {
     return typeof t === 'number' ? { value: t } : { value: 0, label: { name: t, field } };
   }
 
@@ -91,14 +129,21 @@ export class ProgramBuilder {
    * @returns this builder.
    */
   label(name: string): this {
-    if (this.#labels.has(name)) throw new AsmError({ code: 'DUPLICATE_LABEL', line: this.#items.length + 1, column: 1, message: `label \`${name}\` is defined twice` });
+    if (this.#labels.has(name))
+      throw new AsmError({
+        code: 'DUPLICATE_LABEL',
+        line: this.#items.length + 1,
+        column: 1,
+        message: `label \`${name}\` is defined twice`,
+      });
     this.#labels.set(name, this.#slot);
     return this;
   }
 
   #alu(cls: number, op: AluOp, dst: number, src: Reg | number): this {
     const off = op === 'sdiv' || op === 'smod' ? 1 : 0;
-    if (typeof src === 'number') return this.#push({ opcode: cls | ALU[op], dst, src: 0, off, imm: src | 0, imm2: 0 });
+    if (typeof src === 'number')
+      return this.#push({ opcode: cls | ALU[op], dst, src: 0, off, imm: src | 0, imm2: 0 });
     return this.#push({ opcode: cls | ALU[op] | 0x08, dst, src: src.reg, off, imm: 0, imm2: 0 });
   }
 
@@ -142,7 +187,14 @@ export class ProgramBuilder {
    * @returns this builder.
    */
   endian(kind: 'le' | 'be' | 'bswap', dst: number, bits: 16 | 32 | 64): this {
-    return this.#push({ opcode: kind === 'le' ? 0xd4 : kind === 'be' ? 0xdc : 0xd7, dst, src: 0, off: 0, imm: bits, imm2: 0 });
+    return this.#push({
+      opcode: kind === 'le' ? 0xd4 : kind === 'be' ? 0xdc : 0xd7,
+      dst,
+      src: 0,
+      off: 0,
+      imm: bits,
+      imm2: 0,
+    });
   }
 
   /**
@@ -166,7 +218,14 @@ export class ProgramBuilder {
    */
   lddw(dst: number, value: bigint | number, pseudo = 0): this {
     const v = BigInt.asUintN(64, BigInt(value));
-    return this.#push({ opcode: 0x18, dst, src: pseudo, off: 0, imm: Number(BigInt.asIntN(32, v)), imm2: Number(BigInt.asIntN(32, v >> 32n)) });
+    return this.#push({
+      opcode: 0x18,
+      dst,
+      src: pseudo,
+      off: 0,
+      imm: Number(BigInt.asIntN(32, v)),
+      imm2: Number(BigInt.asIntN(32, v >> 32n)),
+    });
   }
 
   /**
@@ -179,7 +238,14 @@ export class ProgramBuilder {
    * @returns this builder.
    */
   load(width: Width, dst: number, src: number, off: number, signExtend = false): this {
-    return this.#push({ opcode: (signExtend ? 0x80 : 0x60) | WIDTH[width] | 0x01, dst, src, off, imm: 0, imm2: 0 });
+    return this.#push({
+      opcode: (signExtend ? 0x80 : 0x60) | WIDTH[width] | 0x01,
+      dst,
+      src,
+      off,
+      imm: 0,
+      imm2: 0,
+    });
   }
 
   /**
@@ -191,8 +257,23 @@ export class ProgramBuilder {
    * @returns this builder.
    */
   store(width: Width, dst: number, off: number, src: Reg | number): this {
-    if (typeof src === 'number') return this.#push({ opcode: 0x60 | WIDTH[width] | 0x02, dst, src: 0, off, imm: src | 0, imm2: 0 });
-    return this.#push({ opcode: 0x60 | WIDTH[width] | 0x03, dst, src: src.reg, off, imm: 0, imm2: 0 });
+    if (typeof src === 'number')
+      return this.#push({
+        opcode: 0x60 | WIDTH[width] | 0x02,
+        dst,
+        src: 0,
+        off,
+        imm: src | 0,
+        imm2: 0,
+      });
+    return this.#push({
+      opcode: 0x60 | WIDTH[width] | 0x03,
+      dst,
+      src: src.reg,
+      off,
+      imm: 0,
+      imm2: 0,
+    });
   }
 
   /**
@@ -205,7 +286,14 @@ export class ProgramBuilder {
    * @returns this builder.
    */
   atomic(op: AtomicOp, width: 'w' | 'dw', dst: number, off: number, src: number): this {
-    return this.#push({ opcode: 0xc0 | WIDTH[width] | 0x03, dst, src, off, imm: ATOMIC[op], imm2: 0 });
+    return this.#push({
+      opcode: 0xc0 | WIDTH[width] | 0x03,
+      dst,
+      src,
+      off,
+      imm: ATOMIC[op],
+      imm2: 0,
+    });
   }
 
   /**
@@ -216,7 +304,12 @@ export class ProgramBuilder {
    */
   ja(target: Target, long = false): this {
     const t = this.#target(target, long ? 'imm' : 'off');
-    return this.#push(long ? { opcode: 0x06, dst: 0, src: 0, off: 0, imm: t.value, imm2: 0 } : { opcode: 0x05, dst: 0, src: 0, off: t.value, imm: 0, imm2: 0 }, t.label);
+    return this.#push(
+      long
+        ? { opcode: 0x06, dst: 0, src: 0, off: 0, imm: t.value, imm2: 0 }
+        : { opcode: 0x05, dst: 0, src: 0, off: t.value, imm: 0, imm2: 0 },
+      t.label,
+    );
   }
 
   /**
@@ -231,8 +324,15 @@ export class ProgramBuilder {
   jump(op: JumpOp, dst: number, src: Reg | number, target: Target, bits: 32 | 64 = 64): this {
     const cls = bits === 64 ? 0x05 : 0x06;
     const t = this.#target(target, 'off');
-    if (typeof src === 'number') return this.#push({ opcode: cls | JMP[op], dst, src: 0, off: t.value, imm: src | 0, imm2: 0 }, t.label);
-    return this.#push({ opcode: cls | JMP[op] | 0x08, dst, src: src.reg, off: t.value, imm: 0, imm2: 0 }, t.label);
+    if (typeof src === 'number')
+      return this.#push(
+        { opcode: cls | JMP[op], dst, src: 0, off: t.value, imm: src | 0, imm2: 0 },
+        t.label,
+      );
+    return this.#push(
+      { opcode: cls | JMP[op] | 0x08, dst, src: src.reg, off: t.value, imm: 0, imm2: 0 },
+      t.label,
+    );
   }
 
   /**
@@ -277,10 +377,21 @@ export class ProgramBuilder {
     return this.#items.map((item, index) => {
       if (item.label === undefined) return { ...item.insn };
       const at = this.#labels.get(item.label);
-      if (at === undefined) throw new AsmError({ code: 'UNKNOWN_LABEL', line: index + 1, column: 1, message: `unknown label \`${item.label}\`` });
+      if (at === undefined)
+        throw new AsmError({
+          code: 'UNKNOWN_LABEL',
+          line: index + 1,
+          column: 1,
+          message: `unknown label \`${item.label}\``,
+        });
       const rel = at - item.slot - 1;
       if (item.field === 'off' && (rel < -32768 || rel > 32767)) {
-        throw new AsmError({ code: 'OUT_OF_RANGE', line: index + 1, column: 1, message: `jump to \`${item.label}\` is ${rel} slots away, beyond 16 bits (use \`ja(target, true)\`)` });
+        throw new AsmError({
+          code: 'OUT_OF_RANGE',
+          line: index + 1,
+          column: 1,
+          message: `jump to \`${item.label}\` is ${rel} slots away, beyond 16 bits (use \`ja(target, true)\`)`,
+        });
       }
       return item.field === 'off' ? { ...item.insn, off: rel } : { ...item.insn, imm: rel };
     });

@@ -31,12 +31,21 @@ const JMP_LLVM: Record<number, string> = {
 };
 const SIZE_SUFFIX: Record<number, string> = { 0x00: 'w', 0x08: 'h', 0x10: 'b', 0x18: 'dw' };
 const SIZE_BITS: Record<number, number> = { 0x00: 32, 0x08: 16, 0x10: 8, 0x18: 64 };
-const ATOMIC_NAMES: Record<number, string> = { 0x00: 'add', 0x40: 'or', 0x50: 'and', 0xa0: 'xor', 0xe0: 'xchg', 0xf0: 'cmpxchg' };
+const ATOMIC_NAMES: Record<number, string> = {
+  0x00: 'add',
+  0x40: 'or',
+  0x50: 'and',
+  0xa0: 'xor',
+  0xe0: 'xchg',
+  0xf0: 'cmpxchg',
+};
 const ATOMIC_LLVM: Record<number, string> = { 0x00: '+=', 0x40: '|=', 0x50: '&=', 0xa0: '^=' };
 
 const signed = (n: number): string => (n < 0 ? `-${-n}` : `+${n}`);
-const mem = (reg: number, off: number): string => `[%r${reg}${off === 0 ? '' : off < 0 ? `-${-off}` : `+${off}`}]`;
-const memLlvm = (reg: number, off: number): string => `r${reg} ${off < 0 ? '-' : '+'} ${Math.abs(off)}`;
+const mem = (reg: number, off: number): string =>
+  `[%r${reg}${off === 0 ? '' : off < 0 ? `-${-off}` : `+${off}`}]`;
+const memLlvm = (reg: number, off: number): string =>
+  `r${reg} ${off < 0 ? '-' : '+'} ${Math.abs(off)}`;
 
 function lddwValue(i: Insn): bigint {
   return (BigInt(i.imm2 >>> 0) << 32n) | BigInt(i.imm >>> 0);
@@ -66,7 +75,8 @@ function formatAsm(i: Insn, helperNames: ReadonlyMap<number, string> | undefined
         return `${x ? 'be' : 'le'}${i.imm} %r${i.dst}`;
       }
       if (code === 0x80) return `neg${sfx} %r${i.dst}`;
-      if (code === 0xb0 && x && i.off !== 0) return `movsx${i.off}${cls === 4 ? '32' : '64'} %r${i.dst}, %r${i.src}`;
+      if (code === 0xb0 && x && i.off !== 0)
+        return `movsx${i.off}${cls === 4 ? '32' : '64'} %r${i.dst}, %r${i.src}`;
       let name = ALU_NAMES[code >> 4]!;
       if ((code === 0x30 || code === 0x90) && i.off === 1) name = `s${name}`;
       return `${name}${sfx} %r${i.dst}, ${x ? `%r${i.src}` : i.imm}`;
@@ -159,9 +169,12 @@ function formatLlvm(i: Insn): string {
       if ((op & 0xe0) === 0xc0) {
         const w = bits === 64 ? 'r' : 'w';
         const base = i.imm & 0xf0;
-        if (base === 0xe0) return `${w}${i.src} = xchg${bits === 64 ? '' : '32'}_${bits}(${memLlvm(i.dst, i.off)}, ${w}${i.src})`;
-        if (base === 0xf0) return `${w}0 = cmpxchg${bits === 64 ? '' : '32'}_${bits}(${memLlvm(i.dst, i.off)}, ${w}0, ${w}${i.src})`;
-        if (i.imm & 1) return `${w}${i.src} = atomic_fetch_${ATOMIC_NAMES[base]}((u${bits} *)(${memLlvm(i.dst, i.off)}), ${w}${i.src})`;
+        if (base === 0xe0)
+          return `${w}${i.src} = xchg${bits === 64 ? '' : '32'}_${bits}(${memLlvm(i.dst, i.off)}, ${w}${i.src})`;
+        if (base === 0xf0)
+          return `${w}0 = cmpxchg${bits === 64 ? '' : '32'}_${bits}(${memLlvm(i.dst, i.off)}, ${w}0, ${w}${i.src})`;
+        if (i.imm & 1)
+          return `${w}${i.src} = atomic_fetch_${ATOMIC_NAMES[base]}((u${bits} *)(${memLlvm(i.dst, i.off)}), ${w}${i.src})`;
         return `lock *(u${bits} *)(${memLlvm(i.dst, i.off)}) ${ATOMIC_LLVM[base]} ${w}${i.src}`;
       }
       return `*(u${bits} *)(${memLlvm(i.dst, i.off)}) = r${i.src}`;

@@ -29,7 +29,13 @@ export type VmErrorCode =
   | 'INVALID_CALLBACK';
 
 /** Codes of {@link AsmError}. */
-export type AsmErrorCode = 'SYNTAX' | 'UNKNOWN_MNEMONIC' | 'BAD_OPERAND' | 'UNKNOWN_LABEL' | 'DUPLICATE_LABEL' | 'OUT_OF_RANGE';
+export type AsmErrorCode =
+  | 'SYNTAX'
+  | 'UNKNOWN_MNEMONIC'
+  | 'BAD_OPERAND'
+  | 'UNKNOWN_LABEL'
+  | 'DUPLICATE_LABEL'
+  | 'OUT_OF_RANGE';
 
 function brandOf(name: string): symbol {
   return Symbol.for(`axebpf.error.${name}`);
@@ -97,7 +103,15 @@ export class VmError extends Error {
   readonly [VM_BRAND] = true;
 
   /** @param o - code, message, pc and structured details. */
-  constructor(o: { code: VmErrorCode; message: string; pc: number; access?: AccessInfo; helper?: number; opcode?: number; cause?: unknown }) {
+  constructor(o: {
+    code: VmErrorCode;
+    message: string;
+    pc: number;
+    access?: AccessInfo;
+    helper?: number;
+    opcode?: number;
+    cause?: unknown;
+  }) {
     super(`${o.message}${suffix(o.pc)}`, o.cause === undefined ? undefined : { cause: o.cause });
     this.name = 'VmError';
     this.code = o.code;

@@ -24,7 +24,9 @@ export class HelperCall {
   /** The VM (or whatever owns the run), for helpers that need per-VM state. */
   owner: unknown;
   /** Set by the engine: runs a function of the program (see {@link HelperCall.invoke}). @internal */
-  invoker: ((fnLo: number, fnHi: number, args: readonly (bigint | number)[], pc: number) => bigint) | undefined;
+  invoker:
+    | ((fnLo: number, fnHi: number, args: readonly (bigint | number)[], pc: number) => bigint)
+    | undefined;
 
   /**
    * @param memory - the address space of the program.
@@ -156,7 +158,8 @@ export class HelperTable {
    * @returns this table.
    */
   register(id: number, name: string, fn: HelperFn): this {
-    if (!Number.isInteger(id) || id < 0 || id > 0xffff) throw new RangeError(`helper id \`${id}\` out of range 0..65535`);
+    if (!Number.isInteger(id) || id < 0 || id > 0xffff)
+      throw new RangeError(`helper id \`${id}\` out of range 0..65535`);
     this.#byId[id] = { id, name, fn };
     this.#functions = undefined;
     return this;
@@ -211,10 +214,20 @@ export class HelperTable {
  * @throws {VmError} `UNKNOWN_HELPER`, `HELPER_ERROR`, or the helper's own `VmError`.
  * @internal
  */
-export function invokeHelper(helpers: readonly (HelperFn | undefined)[], call: HelperCall, id: number, pc: number): number | bigint | void {
+export function invokeHelper(
+  helpers: readonly (HelperFn | undefined)[],
+  call: HelperCall,
+  id: number,
+  pc: number,
+): number | bigint | void {
   const fn = id >= 0 ? helpers[id] : undefined;
   if (fn === undefined) {
-    throw new VmError({ code: 'UNKNOWN_HELPER', pc, helper: id, message: `call to unknown helper \`${id}\`` });
+    throw new VmError({
+      code: 'UNKNOWN_HELPER',
+      pc,
+      helper: id,
+      message: `call to unknown helper \`${id}\``,
+    });
   }
   call.pc = pc;
   call.id = id;
@@ -222,7 +235,13 @@ export function invokeHelper(helpers: readonly (HelperFn | undefined)[], call: H
     return fn(call);
   } catch (e) {
     if (VmError.isInstance(e)) throw e;
-    throw new VmError({ code: 'HELPER_ERROR', pc, helper: id, cause: e, message: `helper \`${id}\` failed: ${e instanceof Error ? e.message : String(e)}` });
+    throw new VmError({
+      code: 'HELPER_ERROR',
+      pc,
+      helper: id,
+      cause: e,
+      message: `helper \`${id}\` failed: ${e instanceof Error ? e.message : String(e)}`,
+    });
   }
 }
 

@@ -18,8 +18,24 @@ export type { AluOp, JumpOp, Width, AtomicOp, Reg, Target } from './builder.js';
 export { disassemble, formatInsn } from './disassembler.js';
 export type { DisasmOptions, DisasmStyle } from './disassembler.js';
 export { mulHigh32, divMod64, divMod32, toU64, toS64, storeU64, bswap32 } from './u64.js';
-export { verify, VerifierError, CONFORMANCE_HELPERS, LINUX_TRACING_HELPERS } from './verifier/index.js';
-export type { VerifyOptions, VerifyResult, VerifierErrorCode, ContextField, ContextLayout, HelperArgType, HelperReturnType, HelperSignature, MapInfo, ProgramType } from './verifier/index.js';
+export {
+  verify,
+  VerifierError,
+  CONFORMANCE_HELPERS,
+  LINUX_TRACING_HELPERS,
+} from './verifier/index.js';
+export type {
+  VerifyOptions,
+  VerifyResult,
+  VerifierErrorCode,
+  ContextField,
+  ContextLayout,
+  HelperArgType,
+  HelperReturnType,
+  HelperSignature,
+  MapInfo,
+  ProgramType,
+} from './verifier/index.js';
 export { parseHexBytes } from './cli/protocol.js';
 export type { PluginOutcome } from './cli/protocol.js';
 export * as opcodes from './opcodes.js';

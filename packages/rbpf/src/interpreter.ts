@@ -53,7 +53,8 @@ export interface InterpreterState {
  */
 export function packCode(p: Program): Int32Array {
   const code = new Int32Array(p.length);
-  for (let pc = 0; pc < p.length; pc++) code[pc] = p.opcode[pc]! | (p.dst[pc]! << 8) | (p.src[pc]! << 12) | (p.offset[pc]! << 16);
+  for (let pc = 0; pc < p.length; pc++)
+    code[pc] = p.opcode[pc]! | (p.dst[pc]! << 8) | (p.src[pc]! << 12) | (p.offset[pc]! << 16);
   return code;
 }
 
@@ -61,7 +62,14 @@ const FRAME_INTS = 11; // r6..r9 lo/hi, r10 lo/hi, return pc
 const TWO_32 = 4294967296;
 
 /** Byte offset of `[reg + off]` for `size` bytes, or -1 when the access is not allowed. */
-function effective(mem: AddressSpace, R: Int32Array, base: number, off: number, size: number, write: boolean): number {
+function effective(
+  mem: AddressSpace,
+  R: Int32Array,
+  base: number,
+  off: number,
+  size: number,
+  write: boolean,
+): number {
   let lo = (R[base]! >>> 0) + off;
   let hi = R[base + 1]!;
   if (lo < 0) {
@@ -74,7 +82,15 @@ function effective(mem: AddressSpace, R: Int32Array, base: number, off: number, 
   return mem.offsetOf(hi, lo, size, write);
 }
 
-function accessFault(mem: AddressSpace, R: Int32Array, base: number, off: number, size: number, write: boolean, pc: number): VmError {
+function accessFault(
+  mem: AddressSpace,
+  R: Int32Array,
+  base: number,
+  off: number,
+  size: number,
+  write: boolean,
+  pc: number,
+): VmError {
   let lo = (R[base]! >>> 0) + off;
   let hi = R[base + 1]!;
   if (lo < 0) {
@@ -99,7 +115,11 @@ function accessFault(mem: AddressSpace, R: Int32Array, base: number, off: number
  */
 export function enterLocalCall(R: Int32Array, frames: Int32Array, depth: number, pc: number): void {
   if (depth + 1 >= MAX_CALL_FRAMES) {
-    throw new VmError({ code: 'CALL_DEPTH_EXCEEDED', pc, message: `call depth exceeds ${MAX_CALL_FRAMES} frames` });
+    throw new VmError({
+      code: 'CALL_DEPTH_EXCEEDED',
+      pc,
+      message: `call depth exceeds ${MAX_CALL_FRAMES} frames`,
+    });
   }
   const f = depth * FRAME_INTS;
   for (let i = 0; i < 10; i++) frames[f + i] = R[12 + i]!;
@@ -143,7 +163,16 @@ export function callHelper(state: InterpreterState, id: number, pc: number, coun
  * Runs an atomic read-modify-write (`lock ...`) on `[d + off]`.
  * @internal
  */
-export function atomic(mem: AddressSpace, R: Int32Array, d: number, s: number, off: number, op: number, wide: boolean, pc: number): void {
+export function atomic(
+  mem: AddressSpace,
+  R: Int32Array,
+  d: number,
+  s: number,
+  off: number,
+  op: number,
+  wide: boolean,
+  pc: number,
+): void {
   const size = wide ? 8 : 4;
   const at = effective(mem, R, d, off, size, true);
   if (at < 0) throw accessFault(mem, R, d, off, size, true, pc);
@@ -224,7 +253,12 @@ export function interpret(state: InterpreterState): number {
  * @throws {VmError} on any fault.
  * @internal
  */
-export function interpretFrom(state: InterpreterState, startPc: number, startDepth: number, startCount: number): number {
+export function interpretFrom(
+  state: InterpreterState,
+  startPc: number,
+  startDepth: number,
+  startCount: number,
+): number {
   const prog = state.program;
   const OPC = prog.opcode;
   const CODE = state.code;
@@ -260,7 +294,11 @@ export function interpretFrom(state: InterpreterState, startPc: number, startDep
       skip = -1;
     }
     if (count >= budget) {
-      throw new VmError({ code: 'BUDGET_EXHAUSTED', pc, message: `instruction budget of ${budget} exhausted` });
+      throw new VmError({
+        code: 'BUDGET_EXHAUSTED',
+        pc,
+        message: `instruction budget of ${budget} exhausted`,
+      });
     }
     count++;
     // One load for the opcode, both registers (pre-doubled: indices into R) and the offset.
@@ -271,7 +309,8 @@ export function interpretFrom(state: InterpreterState, startPc: number, startDep
       // ALU64
       // add/sub in 32-bit arithmetic only: the carry (borrow) is an unsigned compare of the
       // low halves, so V8 never falls back to doubles.
-      case 0x07: { // add imm
+      case 0x07: {
+        // add imm
         const imm = IMM[pc]!;
         const a = R[d]!;
         const l = (a + imm) | 0;
@@ -279,35 +318,40 @@ export function interpretFrom(state: InterpreterState, startPc: number, startDep
         R[d + 1] = (R[d + 1]! + (imm >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
         break;
       }
-      case 0x0f: { // add reg
+      case 0x0f: {
+        // add reg
         const a = R[d]!;
         const l = (a + R[s]!) | 0;
         R[d + 1] = (R[d + 1]! + R[s + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
         R[d] = l;
         break;
       }
-      case 0x17: { // sub imm
+      case 0x17: {
+        // sub imm
         const imm = IMM[pc]!;
         const a = R[d]!;
         R[d] = (a - imm) | 0;
         R[d + 1] = (R[d + 1]! - (imm >> 31) - (a >>> 0 < imm >>> 0 ? 1 : 0)) | 0;
         break;
       }
-      case 0x1f: { // sub reg
+      case 0x1f: {
+        // sub reg
         const a = R[d]!;
         const b = R[s]!;
         R[d + 1] = (R[d + 1]! - R[s + 1]! - (a >>> 0 < b >>> 0 ? 1 : 0)) | 0;
         R[d] = (a - b) | 0;
         break;
       }
-      case 0x27: { // mul imm
+      case 0x27: {
+        // mul imm
         const imm = IMM[pc]!;
         const aLo = R[d]!;
         R[d + 1] = mulHigh32(aLo, imm) + Math.imul(aLo, imm >> 31) + Math.imul(R[d + 1]!, imm);
         R[d] = Math.imul(aLo, imm);
         break;
       }
-      case 0x2f: { // mul reg
+      case 0x2f: {
+        // mul reg
         const aLo = R[d]!;
         const bLo = R[s]!;
         R[d + 1] = mulHigh32(aLo, bLo) + Math.imul(aLo, R[s + 1]!) + Math.imul(R[d + 1]!, bLo);
@@ -315,29 +359,32 @@ export function interpretFrom(state: InterpreterState, startPc: number, startDep
         break;
       }
       case 0x37: // div imm
-      case 0x97: { // mod imm
+      case 0x97: {
+        // mod imm
         const imm = IMM[pc]!;
-        divMod64(R, d, imm, imm >> 31, (w >> 16) === 1, (w & 0xff) === 0x97);
+        divMod64(R, d, imm, imm >> 31, w >> 16 === 1, (w & 0xff) === 0x97);
         break;
       }
       case 0x3f: // div reg
       case 0x9f: // mod reg
-        divMod64(R, d, R[s]!, R[s + 1]!, (w >> 16) === 1, (w & 0xff) === 0x9f);
+        divMod64(R, d, R[s]!, R[s + 1]!, w >> 16 === 1, (w & 0xff) === 0x9f);
         break;
-      case 0x47: { // or imm
+      case 0x47: {
+        // or imm
         const imm = IMM[pc]!;
         R[d] = R[d]! | imm;
-        R[d + 1] = R[d + 1]! | imm >> 31;
+        R[d + 1] = R[d + 1]! | (imm >> 31);
         break;
       }
       case 0x4f:
         R[d] = R[d]! | R[s]!;
         R[d + 1] = R[d + 1]! | R[s + 1]!;
         break;
-      case 0x57: { // and imm
+      case 0x57: {
+        // and imm
         const imm = IMM[pc]!;
         R[d] = R[d]! & imm;
-        R[d + 1] = R[d + 1]! & imm >> 31;
+        R[d + 1] = R[d + 1]! & (imm >> 31);
         break;
       }
       case 0x5f:
@@ -345,7 +392,8 @@ export function interpretFrom(state: InterpreterState, startPc: number, startDep
         R[d + 1] = R[d + 1]! & R[s + 1]!;
         break;
       case 0x67: // lsh imm
-      case 0x6f: { // lsh reg
+      case 0x6f: {
+        // lsh reg
         const n = ((w & 0xff) === 0x67 ? IMM[pc]! : R[s]!) & 63;
         if (n >= 32) {
           R[d + 1] = R[d]! << (n - 32);
@@ -357,7 +405,8 @@ export function interpretFrom(state: InterpreterState, startPc: number, startDep
         break;
       }
       case 0x77: // rsh imm
-      case 0x7f: { // rsh reg
+      case 0x7f: {
+        // rsh reg
         const n = ((w & 0xff) === 0x77 ? IMM[pc]! : R[s]!) & 63;
         if (n >= 32) {
           R[d] = R[d + 1]! >>> (n - 32);
@@ -369,7 +418,8 @@ export function interpretFrom(state: InterpreterState, startPc: number, startDep
         break;
       }
       case 0xc7: // arsh imm
-      case 0xcf: { // arsh reg
+      case 0xcf: {
+        // arsh reg
         const n = ((w & 0xff) === 0xc7 ? IMM[pc]! : R[s]!) & 63;
         if (n >= 32) {
           R[d] = R[d + 1]! >> (n - 32);
@@ -380,30 +430,34 @@ export function interpretFrom(state: InterpreterState, startPc: number, startDep
         }
         break;
       }
-      case 0x87: { // neg
+      case 0x87: {
+        // neg
         const lo = R[d]!;
         R[d] = -lo;
         R[d + 1] = ~R[d + 1]! + (lo === 0 ? 1 : 0);
         break;
       }
-      case 0xa7: { // xor imm
+      case 0xa7: {
+        // xor imm
         const imm = IMM[pc]!;
         R[d] = R[d]! ^ imm;
-        R[d + 1] = R[d + 1]! ^ imm >> 31;
+        R[d + 1] = R[d + 1]! ^ (imm >> 31);
         break;
       }
       case 0xaf:
         R[d] = R[d]! ^ R[s]!;
         R[d + 1] = R[d + 1]! ^ R[s + 1]!;
         break;
-      case 0xb7: { // mov imm
+      case 0xb7: {
+        // mov imm
         const imm = IMM[pc]!;
         R[d] = imm;
         R[d + 1] = imm >> 31;
         break;
       }
-      case 0xbf: { // mov / movsx reg
-        const off = (w >> 16);
+      case 0xbf: {
+        // mov / movsx reg
+        const off = w >> 16;
         if (off === 0) {
           R[d] = R[s]!;
           R[d + 1] = R[s + 1]!;
@@ -417,7 +471,8 @@ export function interpretFrom(state: InterpreterState, startPc: number, startDep
         }
         break;
       }
-      case 0xd7: { // bswap
+      case 0xd7: {
+        // bswap
         const w = IMM[pc]!;
         if (w === 16) {
           const v = R[d]!;
@@ -461,12 +516,12 @@ export function interpretFrom(state: InterpreterState, startPc: number, startDep
         break;
       case 0x34:
       case 0x94:
-        R[d] = divMod32(R[d]!, IMM[pc]!, (w >> 16) === 1, (w & 0xff) === 0x94);
+        R[d] = divMod32(R[d]!, IMM[pc]!, w >> 16 === 1, (w & 0xff) === 0x94);
         R[d + 1] = 0;
         break;
       case 0x3c:
       case 0x9c:
-        R[d] = divMod32(R[d]!, R[s]!, (w >> 16) === 1, (w & 0xff) === 0x9c);
+        R[d] = divMod32(R[d]!, R[s]!, w >> 16 === 1, (w & 0xff) === 0x9c);
         R[d + 1] = 0;
         break;
       case 0x44:
@@ -526,18 +581,20 @@ export function interpretFrom(state: InterpreterState, startPc: number, startDep
         R[d + 1] = 0;
         break;
       case 0xbc: {
-        const off = (w >> 16);
+        const off = w >> 16;
         R[d] = off === 0 ? R[s]! : off === 8 ? (R[s]! << 24) >> 24 : (R[s]! << 16) >> 16;
         R[d + 1] = 0;
         break;
       }
-      case 0xd4: { // le: truncate to the width on a little-endian machine
+      case 0xd4: {
+        // le: truncate to the width on a little-endian machine
         const w = IMM[pc]!;
         if (w === 16) R[d] = R[d]! & 0xffff;
         if (w !== 64) R[d + 1] = 0;
         break;
       }
-      case 0xdc: { // be
+      case 0xdc: {
+        // be
         const w = IMM[pc]!;
         if (w === 16) {
           const v = R[d]!;
@@ -556,94 +613,94 @@ export function interpretFrom(state: InterpreterState, startPc: number, startDep
 
       // Loads and stores
       case 0x61: // ldxw
-        at = effective(mem, R, s, (w >> 16), 4, false);
-        if (at < 0) throw accessFault(mem, R, s, (w >> 16), 4, false, pc);
+        at = effective(mem, R, s, w >> 16, 4, false);
+        if (at < 0) throw accessFault(mem, R, s, w >> 16, 4, false, pc);
         R[d] = view.getInt32(at, true);
         R[d + 1] = 0;
         break;
       case 0x69: // ldxh
-        at = effective(mem, R, s, (w >> 16), 2, false);
-        if (at < 0) throw accessFault(mem, R, s, (w >> 16), 2, false, pc);
+        at = effective(mem, R, s, w >> 16, 2, false);
+        if (at < 0) throw accessFault(mem, R, s, w >> 16, 2, false, pc);
         R[d] = view.getUint16(at, true);
         R[d + 1] = 0;
         break;
       case 0x71: // ldxb
-        at = effective(mem, R, s, (w >> 16), 1, false);
-        if (at < 0) throw accessFault(mem, R, s, (w >> 16), 1, false, pc);
+        at = effective(mem, R, s, w >> 16, 1, false);
+        if (at < 0) throw accessFault(mem, R, s, w >> 16, 1, false, pc);
         R[d] = view.getUint8(at);
         R[d + 1] = 0;
         break;
       case 0x79: // ldxdw
-        at = effective(mem, R, s, (w >> 16), 8, false);
-        if (at < 0) throw accessFault(mem, R, s, (w >> 16), 8, false, pc);
+        at = effective(mem, R, s, w >> 16, 8, false);
+        if (at < 0) throw accessFault(mem, R, s, w >> 16, 8, false, pc);
         R[d] = view.getInt32(at, true);
         R[d + 1] = view.getInt32(at + 4, true);
         break;
       case 0x81: // ldxsw
-        at = effective(mem, R, s, (w >> 16), 4, false);
-        if (at < 0) throw accessFault(mem, R, s, (w >> 16), 4, false, pc);
+        at = effective(mem, R, s, w >> 16, 4, false);
+        if (at < 0) throw accessFault(mem, R, s, w >> 16, 4, false, pc);
         R[d] = view.getInt32(at, true);
         R[d + 1] = R[d]! >> 31;
         break;
       case 0x89: // ldxsh
-        at = effective(mem, R, s, (w >> 16), 2, false);
-        if (at < 0) throw accessFault(mem, R, s, (w >> 16), 2, false, pc);
+        at = effective(mem, R, s, w >> 16, 2, false);
+        if (at < 0) throw accessFault(mem, R, s, w >> 16, 2, false, pc);
         R[d] = view.getInt16(at, true);
         R[d + 1] = R[d]! >> 31;
         break;
       case 0x91: // ldxsb
-        at = effective(mem, R, s, (w >> 16), 1, false);
-        if (at < 0) throw accessFault(mem, R, s, (w >> 16), 1, false, pc);
+        at = effective(mem, R, s, w >> 16, 1, false);
+        if (at < 0) throw accessFault(mem, R, s, w >> 16, 1, false, pc);
         R[d] = view.getInt8(at);
         R[d + 1] = R[d]! >> 31;
         break;
       case 0x62: // stw
-        at = effective(mem, R, d, (w >> 16), 4, true);
-        if (at < 0) throw accessFault(mem, R, d, (w >> 16), 4, true, pc);
+        at = effective(mem, R, d, w >> 16, 4, true);
+        if (at < 0) throw accessFault(mem, R, d, w >> 16, 4, true, pc);
         view.setInt32(at, IMM[pc]!, true);
         break;
       case 0x6a: // sth
-        at = effective(mem, R, d, (w >> 16), 2, true);
-        if (at < 0) throw accessFault(mem, R, d, (w >> 16), 2, true, pc);
+        at = effective(mem, R, d, w >> 16, 2, true);
+        if (at < 0) throw accessFault(mem, R, d, w >> 16, 2, true, pc);
         view.setInt16(at, IMM[pc]!, true);
         break;
       case 0x72: // stb
-        at = effective(mem, R, d, (w >> 16), 1, true);
-        if (at < 0) throw accessFault(mem, R, d, (w >> 16), 1, true, pc);
+        at = effective(mem, R, d, w >> 16, 1, true);
+        if (at < 0) throw accessFault(mem, R, d, w >> 16, 1, true, pc);
         view.setInt8(at, IMM[pc]!);
         break;
       case 0x7a: // stdw: the immediate is sign-extended
-        at = effective(mem, R, d, (w >> 16), 8, true);
-        if (at < 0) throw accessFault(mem, R, d, (w >> 16), 8, true, pc);
+        at = effective(mem, R, d, w >> 16, 8, true);
+        if (at < 0) throw accessFault(mem, R, d, w >> 16, 8, true, pc);
         view.setInt32(at, IMM[pc]!, true);
         view.setInt32(at + 4, IMM[pc]! >> 31, true);
         break;
       case 0x63: // stxw
-        at = effective(mem, R, d, (w >> 16), 4, true);
-        if (at < 0) throw accessFault(mem, R, d, (w >> 16), 4, true, pc);
+        at = effective(mem, R, d, w >> 16, 4, true);
+        if (at < 0) throw accessFault(mem, R, d, w >> 16, 4, true, pc);
         view.setInt32(at, R[s]!, true);
         break;
       case 0x6b: // stxh
-        at = effective(mem, R, d, (w >> 16), 2, true);
-        if (at < 0) throw accessFault(mem, R, d, (w >> 16), 2, true, pc);
+        at = effective(mem, R, d, w >> 16, 2, true);
+        if (at < 0) throw accessFault(mem, R, d, w >> 16, 2, true, pc);
         view.setInt16(at, R[s]!, true);
         break;
       case 0x73: // stxb
-        at = effective(mem, R, d, (w >> 16), 1, true);
-        if (at < 0) throw accessFault(mem, R, d, (w >> 16), 1, true, pc);
+        at = effective(mem, R, d, w >> 16, 1, true);
+        if (at < 0) throw accessFault(mem, R, d, w >> 16, 1, true, pc);
         view.setInt8(at, R[s]!);
         break;
       case 0x7b: // stxdw
-        at = effective(mem, R, d, (w >> 16), 8, true);
-        if (at < 0) throw accessFault(mem, R, d, (w >> 16), 8, true, pc);
+        at = effective(mem, R, d, w >> 16, 8, true);
+        if (at < 0) throw accessFault(mem, R, d, w >> 16, 8, true, pc);
         view.setInt32(at, R[s]!, true);
         view.setInt32(at + 4, R[s + 1]!, true);
         break;
       case 0xc3: // atomic 32
-        atomic(mem, R, d, s, (w >> 16), IMM[pc]!, false, pc);
+        atomic(mem, R, d, s, w >> 16, IMM[pc]!, false, pc);
         break;
       case 0xdb: // atomic 64
-        atomic(mem, R, d, s, (w >> 16), IMM[pc]!, true, pc);
+        atomic(mem, R, d, s, w >> 16, IMM[pc]!, true, pc);
         break;
       case 0x18: // lddw
         R[d] = IMM[pc]!;
@@ -653,50 +710,84 @@ export function interpretFrom(state: InterpreterState, startPc: number, startDep
 
       // JMP (64-bit compares)
       case 0x05:
-        pc += (w >> 16);
+        pc += w >> 16;
         break;
       case 0x15:
-        if (R[d] === IMM[pc] && R[d + 1] === IMM[pc]! >> 31) pc += (w >> 16);
+        if (R[d] === IMM[pc] && R[d + 1] === IMM[pc]! >> 31) pc += w >> 16;
         break;
       case 0x1d:
-        if (R[d] === R[s] && R[d + 1] === R[s + 1]) pc += (w >> 16);
+        if (R[d] === R[s] && R[d + 1] === R[s + 1]) pc += w >> 16;
         break;
       case 0x55:
-        if (R[d] !== IMM[pc] || R[d + 1] !== IMM[pc]! >> 31) pc += (w >> 16);
+        if (R[d] !== IMM[pc] || R[d + 1] !== IMM[pc]! >> 31) pc += w >> 16;
         break;
       case 0x5d:
-        if (R[d] !== R[s] || R[d + 1] !== R[s + 1]) pc += (w >> 16);
+        if (R[d] !== R[s] || R[d + 1] !== R[s + 1]) pc += w >> 16;
         break;
       case 0x45: {
         const imm = IMM[pc]!;
-        if ((R[d]! & imm) !== 0 || (R[d + 1]! & (imm >> 31)) !== 0) pc += (w >> 16);
+        if ((R[d]! & imm) !== 0 || (R[d + 1]! & (imm >> 31)) !== 0) pc += w >> 16;
         break;
       }
       case 0x4d:
-        if ((R[d]! & R[s]!) !== 0 || (R[d + 1]! & R[s + 1]!) !== 0) pc += (w >> 16);
+        if ((R[d]! & R[s]!) !== 0 || (R[d + 1]! & R[s + 1]!) !== 0) pc += w >> 16;
         break;
-      case 0x25: case 0x2d: case 0x35: case 0x3d: case 0xa5: case 0xad: case 0xb5: case 0xbd: {
-        const op = (w & 0xff);
+      case 0x25:
+      case 0x2d:
+      case 0x35:
+      case 0x3d:
+      case 0xa5:
+      case 0xad:
+      case 0xb5:
+      case 0xbd: {
+        const op = w & 0xff;
         const reg = (op & 0x08) !== 0;
         const bLo = reg ? R[s]! : IMM[pc]!;
         const bHi = reg ? R[s + 1]! : IMM[pc]! >> 31;
         const aH = R[d + 1]! >>> 0;
         const bH = bHi >>> 0;
         // cmp: -1, 0, 1 as unsigned 64-bit
-        const cmp = aH !== bH ? (aH < bH ? -1 : 1) : R[d]! >>> 0 < bLo >>> 0 ? -1 : R[d]! >>> 0 > bLo >>> 0 ? 1 : 0;
+        const cmp =
+          aH !== bH
+            ? aH < bH
+              ? -1
+              : 1
+            : R[d]! >>> 0 < bLo >>> 0
+              ? -1
+              : R[d]! >>> 0 > bLo >>> 0
+                ? 1
+                : 0;
         const code = op & 0xf0;
-        if (code === 0x20 ? cmp > 0 : code === 0x30 ? cmp >= 0 : code === 0xa0 ? cmp < 0 : cmp <= 0) pc += (w >> 16);
+        if (code === 0x20 ? cmp > 0 : code === 0x30 ? cmp >= 0 : code === 0xa0 ? cmp < 0 : cmp <= 0)
+          pc += w >> 16;
         break;
       }
-      case 0x65: case 0x6d: case 0x75: case 0x7d: case 0xc5: case 0xcd: case 0xd5: case 0xdd: {
-        const op = (w & 0xff);
+      case 0x65:
+      case 0x6d:
+      case 0x75:
+      case 0x7d:
+      case 0xc5:
+      case 0xcd:
+      case 0xd5:
+      case 0xdd: {
+        const op = w & 0xff;
         const reg = (op & 0x08) !== 0;
         const bLo = reg ? R[s]! : IMM[pc]!;
         const bHi = reg ? R[s + 1]! : IMM[pc]! >> 31;
         const aH = R[d + 1]!;
-        const cmp = aH !== bHi ? (aH < bHi ? -1 : 1) : R[d]! >>> 0 < bLo >>> 0 ? -1 : R[d]! >>> 0 > bLo >>> 0 ? 1 : 0;
+        const cmp =
+          aH !== bHi
+            ? aH < bHi
+              ? -1
+              : 1
+            : R[d]! >>> 0 < bLo >>> 0
+              ? -1
+              : R[d]! >>> 0 > bLo >>> 0
+                ? 1
+                : 0;
         const code = op & 0xf0;
-        if (code === 0x60 ? cmp > 0 : code === 0x70 ? cmp >= 0 : code === 0xc0 ? cmp < 0 : cmp <= 0) pc += (w >> 16);
+        if (code === 0x60 ? cmp > 0 : code === 0x70 ? cmp >= 0 : code === 0xc0 ? cmp < 0 : cmp <= 0)
+          pc += w >> 16;
         break;
       }
 
@@ -704,31 +795,73 @@ export function interpretFrom(state: InterpreterState, startPc: number, startDep
       case 0x06:
         pc += IMM[pc]!;
         break;
-      case 0x16: case 0x1e: case 0x56: case 0x5e: case 0x46: case 0x4e:
-      case 0x26: case 0x2e: case 0x36: case 0x3e: case 0xa6: case 0xae: case 0xb6: case 0xbe:
-      case 0x66: case 0x6e: case 0x76: case 0x7e: case 0xc6: case 0xce: case 0xd6: case 0xde: {
-        const op = (w & 0xff);
+      case 0x16:
+      case 0x1e:
+      case 0x56:
+      case 0x5e:
+      case 0x46:
+      case 0x4e:
+      case 0x26:
+      case 0x2e:
+      case 0x36:
+      case 0x3e:
+      case 0xa6:
+      case 0xae:
+      case 0xb6:
+      case 0xbe:
+      case 0x66:
+      case 0x6e:
+      case 0x76:
+      case 0x7e:
+      case 0xc6:
+      case 0xce:
+      case 0xd6:
+      case 0xde: {
+        const op = w & 0xff;
         const a = R[d]!;
         const b = (op & 0x08) !== 0 ? R[s]! : IMM[pc]!;
         let taken: boolean;
         switch (op & 0xf0) {
-          case 0x10: taken = a === b; break;
-          case 0x50: taken = a !== b; break;
-          case 0x40: taken = (a & b) !== 0; break;
-          case 0x20: taken = a >>> 0 > b >>> 0; break;
-          case 0x30: taken = a >>> 0 >= b >>> 0; break;
-          case 0xa0: taken = a >>> 0 < b >>> 0; break;
-          case 0xb0: taken = a >>> 0 <= b >>> 0; break;
-          case 0x60: taken = a > b; break;
-          case 0x70: taken = a >= b; break;
-          case 0xc0: taken = a < b; break;
-          default: taken = a <= b; break;
+          case 0x10:
+            taken = a === b;
+            break;
+          case 0x50:
+            taken = a !== b;
+            break;
+          case 0x40:
+            taken = (a & b) !== 0;
+            break;
+          case 0x20:
+            taken = a >>> 0 > b >>> 0;
+            break;
+          case 0x30:
+            taken = a >>> 0 >= b >>> 0;
+            break;
+          case 0xa0:
+            taken = a >>> 0 < b >>> 0;
+            break;
+          case 0xb0:
+            taken = a >>> 0 <= b >>> 0;
+            break;
+          case 0x60:
+            taken = a > b;
+            break;
+          case 0x70:
+            taken = a >= b;
+            break;
+          case 0xc0:
+            taken = a < b;
+            break;
+          default:
+            taken = a <= b;
+            break;
         }
-        if (taken) pc += (w >> 16);
+        if (taken) pc += w >> 16;
         break;
       }
 
-      case 0x85: { // call
+      case 0x85: {
+        // call
         if (((w >> 12) & 0xf) === 1) {
           enterLocalCall(R, frames, depth, pc);
           depth++;
@@ -753,9 +886,18 @@ export function interpretFrom(state: InterpreterState, startPc: number, startDep
         break;
       default:
         if (pc >= length) {
-          throw new VmError({ code: 'JUMP_OUT_OF_CODE', pc, message: 'execution ran past the last instruction' });
+          throw new VmError({
+            code: 'JUMP_OUT_OF_CODE',
+            pc,
+            message: 'execution ran past the last instruction',
+          });
         }
-        throw new VmError({ code: 'UNKNOWN_OPCODE', pc, opcode: OPC[pc]!, message: `unknown opcode \`0x${OPC[pc]!.toString(16).padStart(2, '0')}\`` });
+        throw new VmError({
+          code: 'UNKNOWN_OPCODE',
+          pc,
+          opcode: OPC[pc]!,
+          message: `unknown opcode \`0x${OPC[pc]!.toString(16).padStart(2, '0')}\``,
+        });
     }
     pc++;
   }

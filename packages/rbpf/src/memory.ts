@@ -80,7 +80,10 @@ export class AddressSpace {
     const initial = Math.max(HEAP_START + WASM_PAGE, options.initialBytes ?? 1 << 20);
     const maximumBytes = options.maximumBytes ?? 1 << 30;
     this.#maximumPages = Math.ceil(maximumBytes / WASM_PAGE);
-    this.memory = new wasm.Memory({ initial: Math.ceil(initial / WASM_PAGE), maximum: this.#maximumPages });
+    this.memory = new wasm.Memory({
+      initial: Math.ceil(initial / WASM_PAGE),
+      maximum: this.#maximumPages,
+    });
     this.#refresh();
   }
 
@@ -95,7 +98,12 @@ export class AddressSpace {
    * @internal
    */
   acquireScratch(): number {
-    if (this.#scratchDepth >= 512) throw new VmError({ code: 'CALL_DEPTH_EXCEEDED', pc: -1, message: 'program runs nested more than 512 deep' });
+    if (this.#scratchDepth >= 512)
+      throw new VmError({
+        code: 'CALL_DEPTH_EXCEEDED',
+        pc: -1,
+        message: 'program runs nested more than 512 deep',
+      });
     return SCRATCH_OFFSET + 128 * this.#scratchDepth++;
   }
 
@@ -150,11 +158,19 @@ export class AddressSpace {
    */
   map(name: string, size: number, writable: boolean): Region {
     if (!Number.isInteger(size) || size < 0 || size > 0x7fffffff) {
-      throw new VmError({ code: 'OUT_OF_MEMORY', pc: -1, message: `region \`${name}\` has an invalid size \`${size}\`` });
+      throw new VmError({
+        code: 'OUT_OF_MEMORY',
+        pc: -1,
+        message: `region \`${name}\` has an invalid size \`${size}\``,
+      });
     }
     const segment = this.#free.pop() ?? this.#regions.length;
     if (segment >= MAX_SEGMENTS) {
-      throw new VmError({ code: 'OUT_OF_MEMORY', pc: -1, message: `no segment left for region \`${name}\` (at most ${MAX_SEGMENTS - 1})` });
+      throw new VmError({
+        code: 'OUT_OF_MEMORY',
+        pc: -1,
+        message: `no segment left for region \`${name}\` (at most ${MAX_SEGMENTS - 1})`,
+      });
     }
     return this.#mapAt(segment, name, size, writable);
   }
@@ -174,10 +190,15 @@ export class AddressSpace {
     // a run of free segments, else fresh ones at the end
     const free = [...this.#free].sort((a, b) => a - b);
     let start = -1;
-    for (let i = 0; i + count <= free.length && start < 0; i++) if (free[i + count - 1] === free[i]! + count - 1) start = free[i]!;
+    for (let i = 0; i + count <= free.length && start < 0; i++)
+      if (free[i + count - 1] === free[i]! + count - 1) start = free[i]!;
     if (start < 0) start = this.#regions.length;
     if (start + count > MAX_SEGMENTS) {
-      throw new VmError({ code: 'OUT_OF_MEMORY', pc: -1, message: `no run of ${count} segments left for \`${name}\` (at most ${MAX_SEGMENTS - 1} segments)` });
+      throw new VmError({
+        code: 'OUT_OF_MEMORY',
+        pc: -1,
+        message: `no run of ${count} segments left for \`${name}\` (at most ${MAX_SEGMENTS - 1} segments)`,
+      });
     }
     for (let k = 0; k < count; k++) {
       const at = this.#free.indexOf(start + k);
@@ -185,10 +206,17 @@ export class AddressSpace {
     }
     const out: Region[] = [];
     try {
-      for (let k = 0; k < count; k++) out.push(this.#mapAt(start + k, `${name}${k}`, size, writable));
+      for (let k = 0; k < count; k++)
+        out.push(this.#mapAt(start + k, `${name}${k}`, size, writable));
     } catch (e) {
       for (const r of out) this.unmap(r);
-      for (let k = out.length; k < count; k++) if (start + k < this.#regions.length && this.#regions[start + k] === undefined && !this.#free.includes(start + k)) this.#free.push(start + k);
+      for (let k = out.length; k < count; k++)
+        if (
+          start + k < this.#regions.length &&
+          this.#regions[start + k] === undefined &&
+          !this.#free.includes(start + k)
+        )
+          this.#free.push(start + k);
       throw e;
     }
     return out;
@@ -207,7 +235,14 @@ export class AddressSpace {
       if (segment < this.#regions.length) this.#free.push(segment);
       throw e;
     }
-    const region: Region = { segment, address: BigInt(segment) << 32n, offset, size, writable, name };
+    const region: Region = {
+      segment,
+      address: BigInt(segment) << 32n,
+      offset,
+      size,
+      writable,
+      name,
+    };
     this.#regions[segment] = region;
     this.#capacity.set(segment, size);
     this.segmentOffset[segment] = offset;
@@ -229,7 +264,12 @@ export class AddressSpace {
    */
   resize(region: Region, size: number): Region {
     const capacity = this.#capacity.get(region.segment) ?? region.size;
-    if (this.#regions[region.segment] === region && Number.isInteger(size) && size >= 0 && size <= capacity) {
+    if (
+      this.#regions[region.segment] === region &&
+      Number.isInteger(size) &&
+      size >= 0 &&
+      size <= capacity
+    ) {
       const resized: Region = { ...region, size };
       this.#regions[region.segment] = resized;
       this.segmentSize[region.segment] = size;
@@ -306,7 +346,11 @@ export class AddressSpace {
       const pages = Math.ceil((end - have) / WASM_PAGE);
       const current = have / WASM_PAGE;
       if (current + pages > this.#maximumPages) {
-        throw new VmError({ code: 'OUT_OF_MEMORY', pc: -1, message: `cannot map \`${size}\` bytes for region \`${name}\`: address space limit of ${this.#maximumPages * WASM_PAGE} bytes reached` });
+        throw new VmError({
+          code: 'OUT_OF_MEMORY',
+          pc: -1,
+          message: `cannot map \`${size}\` bytes for region \`${name}\`: address space limit of ${this.#maximumPages * WASM_PAGE} bytes reached`,
+        });
       }
       // Grow at least by half again, so repeated small maps do not grow page by page.
       this.memory.grow(Math.min(this.#maximumPages - current, Math.max(pages, current >> 1)));
@@ -379,7 +423,8 @@ export class AddressSpace {
     const hex = `0x${address.toString(16)}`;
     let why: string;
     if (region === undefined) why = `\`${hex}\` is not in any region`;
-    else if (lo + size > region.size) why = `\`${hex}\` is outside region \`${region.name}\` (${region.size} bytes at 0x${region.address.toString(16)})`;
+    else if (lo + size > region.size)
+      why = `\`${hex}\` is outside region \`${region.name}\` (${region.size} bytes at 0x${region.address.toString(16)})`;
     else why = `region \`${region.name}\` is read-only`;
     return new VmError({
       code: 'ACCESS_VIOLATION',

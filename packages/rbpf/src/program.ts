@@ -25,9 +25,7 @@ export interface Insn {
 const ATOMIC_OPS = new Set([0x00, 0x01, 0x40, 0x41, 0x50, 0x51, 0xa0, 0xa1, 0xe1, 0xf1]);
 
 /** Opcodes accepted at load time (the rest is `UNKNOWN_OPCODE`). */
-export const VALID_OPCODES: ReadonlySet<number> = new Set(
-  Object.values(OP),
-);
+export const VALID_OPCODES: ReadonlySet<number> = new Set(Object.values(OP));
 
 function isJump(op: number): boolean {
   const cls = op & 7;
@@ -96,9 +94,18 @@ export class Program {
    */
   static fromBytes(input: Uint8Array): Program {
     if (input.length % 8 !== 0) {
-      throw new ProgramError({ code: 'TRUNCATED', pc: Math.floor(input.length / 8), message: `bytecode length \`${input.length}\` is not a multiple of 8` });
+      throw new ProgramError({
+        code: 'TRUNCATED',
+        pc: Math.floor(input.length / 8),
+        message: `bytecode length \`${input.length}\` is not a multiple of 8`,
+      });
     }
-    if (input.length === 0) throw new ProgramError({ code: 'EMPTY_PROGRAM', pc: 0, message: 'program has no instructions' });
+    if (input.length === 0)
+      throw new ProgramError({
+        code: 'EMPTY_PROGRAM',
+        pc: 0,
+        message: 'program has no instructions',
+      });
     const prog = new Program(input.slice());
     prog.#validate();
     return prog;
@@ -118,9 +125,23 @@ export class Program {
     const secondHalf = new Uint8Array(n);
     for (let pc = 0; pc < n; pc++) {
       if (this.opcode[pc] === OP.LDDW) {
-        if (pc + 1 >= n) throw new ProgramError({ code: 'INCOMPLETE_LDDW', pc, message: '`lddw` without its second half' });
-        if (this.opcode[pc + 1] !== 0 || this.dst[pc + 1] !== 0 || this.src[pc + 1] !== 0 || this.offset[pc + 1] !== 0) {
-          throw new ProgramError({ code: 'INCOMPLETE_LDDW', pc, message: 'second half of `lddw` must have opcode, registers and offset 0' });
+        if (pc + 1 >= n)
+          throw new ProgramError({
+            code: 'INCOMPLETE_LDDW',
+            pc,
+            message: '`lddw` without its second half',
+          });
+        if (
+          this.opcode[pc + 1] !== 0 ||
+          this.dst[pc + 1] !== 0 ||
+          this.src[pc + 1] !== 0 ||
+          this.offset[pc + 1] !== 0
+        ) {
+          throw new ProgramError({
+            code: 'INCOMPLETE_LDDW',
+            pc,
+            message: 'second half of `lddw` must have opcode, registers and offset 0',
+          });
         }
         this.imm2[pc] = this.imm[pc + 1]!;
         secondHalf[pc + 1] = 1;
@@ -138,16 +159,33 @@ export class Program {
         throw new ProgramError({ code: 'INVALID_INSTRUCTION', pc, opcode: op, message });
       };
       if (!VALID_OPCODES.has(op)) {
-        throw new ProgramError({ code: 'UNKNOWN_OPCODE', pc, opcode: op, message: `unknown opcode \`0x${op.toString(16).padStart(2, '0')}\`` });
+        throw new ProgramError({
+          code: 'UNKNOWN_OPCODE',
+          pc,
+          opcode: op,
+          message: `unknown opcode \`0x${op.toString(16).padStart(2, '0')}\``,
+        });
       }
-      if (dst > 10) throw new ProgramError({ code: 'INVALID_REGISTER', pc, opcode: op, message: `invalid destination register \`r${dst}\`` });
+      if (dst > 10)
+        throw new ProgramError({
+          code: 'INVALID_REGISTER',
+          pc,
+          opcode: op,
+          message: `invalid destination register \`r${dst}\``,
+        });
       const cls = op & 7;
       if (dst === 10 && (cls === 4 || cls === 7 || cls === 1 || op === OP.LDDW)) {
-        throw new ProgramError({ code: 'INVALID_REGISTER', pc, opcode: op, message: 'the frame pointer `r10` is read-only' });
+        throw new ProgramError({
+          code: 'INVALID_REGISTER',
+          pc,
+          opcode: op,
+          message: 'the frame pointer `r10` is read-only',
+        });
       }
       const srcIsReg = (op & 0x08) !== 0 && (cls === 4 || cls === 7 || cls === 5 || cls === 6);
       if (op === OP.LDDW) {
-        if (src !== 0 && src !== 1 && src !== 2 && src !== 4) bad(`unsupported \`lddw\` pseudo source \`${src}\``);
+        if (src !== 0 && src !== 1 && src !== 2 && src !== 4)
+          bad(`unsupported \`lddw\` pseudo source \`${src}\``);
         if (src === 4) this.#checkTarget(pc, pc + imm + 1, secondHalf, 'INVALID_CALL_TARGET');
         continue;
       }
@@ -156,16 +194,26 @@ export class Program {
         if (src === 1) this.#checkTarget(pc, pc + imm + 1, secondHalf, 'INVALID_CALL_TARGET');
         continue;
       }
-      if (src > 10) throw new ProgramError({ code: 'INVALID_REGISTER', pc, opcode: op, message: `invalid source register \`r${src}\`` });
-      if (!srcIsReg && (cls === 4 || cls === 7) && src !== 0) bad('source register must be 0 for an immediate operand');
+      if (src > 10)
+        throw new ProgramError({
+          code: 'INVALID_REGISTER',
+          pc,
+          opcode: op,
+          message: `invalid source register \`r${src}\``,
+        });
+      if (!srcIsReg && (cls === 4 || cls === 7) && src !== 0)
+        bad('source register must be 0 for an immediate operand');
       if (cls === 4 || cls === 7) {
         const code = op & 0xf0;
         if (code === 0xd0) {
-          if (imm !== 16 && imm !== 32 && imm !== 64) bad(`byte swap width must be 16, 32 or 64, got \`${imm}\``);
+          if (imm !== 16 && imm !== 32 && imm !== 64)
+            bad(`byte swap width must be 16, 32 or 64, got \`${imm}\``);
         } else if (code === 0x30 || code === 0x90) {
-          if (off !== 0 && off !== 1) bad(`division offset must be 0 (unsigned) or 1 (signed), got \`${off}\``);
+          if (off !== 0 && off !== 1)
+            bad(`division offset must be 0 (unsigned) or 1 (signed), got \`${off}\``);
         } else if (code === 0xb0 && srcIsReg) {
-          if (!(off === 0 || off === 8 || off === 16 || (off === 32 && cls === 7))) bad(`invalid sign-extension width \`${off}\``);
+          if (!(off === 0 || off === 8 || off === 16 || (off === 32 && cls === 7)))
+            bad(`invalid sign-extension width \`${off}\``);
         } else if (off !== 0) {
           bad('offset must be 0 for this ALU instruction');
         }
@@ -181,12 +229,27 @@ export class Program {
     }
   }
 
-  #checkTarget(pc: number, target: number, secondHalf: Uint8Array, code: 'JUMP_OUT_OF_CODE' | 'INVALID_CALL_TARGET'): void {
+  #checkTarget(
+    pc: number,
+    target: number,
+    secondHalf: Uint8Array,
+    code: 'JUMP_OUT_OF_CODE' | 'INVALID_CALL_TARGET',
+  ): void {
     if (target < 0 || target >= this.length) {
-      throw new ProgramError({ code, pc, opcode: this.opcode[pc]!, message: `${code === 'INVALID_CALL_TARGET' ? 'call' : 'jump'} target \`${target}\` is outside the program (0..${this.length - 1})` });
+      throw new ProgramError({
+        code,
+        pc,
+        opcode: this.opcode[pc]!,
+        message: `${code === 'INVALID_CALL_TARGET' ? 'call' : 'jump'} target \`${target}\` is outside the program (0..${this.length - 1})`,
+      });
     }
     if (secondHalf[target]) {
-      throw new ProgramError({ code: 'JUMP_INTO_LDDW', pc, opcode: this.opcode[pc]!, message: `target \`${target}\` is the second half of an \`lddw\`` });
+      throw new ProgramError({
+        code: 'JUMP_INTO_LDDW',
+        pc,
+        opcode: this.opcode[pc]!,
+        message: `target \`${target}\` is the second half of an \`lddw\``,
+      });
     }
   }
 
@@ -196,7 +259,15 @@ export class Program {
    * @returns the instruction.
    */
   insn(pc: number): Insn {
-    return { pc, opcode: this.opcode[pc]!, dst: this.dst[pc]!, src: this.src[pc]!, off: this.offset[pc]!, imm: this.imm[pc]!, imm2: this.imm2[pc]! };
+    return {
+      pc,
+      opcode: this.opcode[pc]!,
+      dst: this.dst[pc]!,
+      src: this.src[pc]!,
+      off: this.offset[pc]!,
+      imm: this.imm[pc]!,
+      imm2: this.imm2[pc]!,
+    };
   }
 
   /** @returns every instruction, `lddw` once (its second slot skipped). */

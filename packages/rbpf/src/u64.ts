@@ -64,7 +64,14 @@ const TWO_32 = 4294967296;
  * @param signed - sdiv/smod.
  * @param modulo - mod instead of div.
  */
-export function divMod64(regs: Int32Array, d: number, bLo: number, bHi: number, signed: boolean, modulo: boolean): void {
+export function divMod64(
+  regs: Int32Array,
+  d: number,
+  bLo: number,
+  bHi: number,
+  signed: boolean,
+  modulo: boolean,
+): void {
   const aLo = regs[d]!;
   const aHi = regs[d + 1]!;
   if (bLo === 0 && bHi === 0) {

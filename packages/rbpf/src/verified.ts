@@ -25,8 +25,16 @@ const proven = new WeakMap<Program, VerifiedFacts>();
  * @param contextWritable - see {@link VerifiedFacts.contextWritable}.
  * @internal
  */
-export function recordVerified(program: Program, contextBytes: number, contextWritable: boolean): void {
-  proven.set(program, { arrays: decoded(program).map((a) => a.slice()), contextBytes, contextWritable });
+export function recordVerified(
+  program: Program,
+  contextBytes: number,
+  contextWritable: boolean,
+): void {
+  proven.set(program, {
+    arrays: decoded(program).map((a) => a.slice()),
+    contextBytes,
+    contextWritable,
+  });
 }
 
 /**

@@ -7,7 +7,13 @@ import type { InterpreterState } from './interpreter.js';
 import { interpret, packCode } from './interpreter.js';
 import type { Region } from './memory.js';
 import { AddressSpace } from './memory.js';
-import { BPF_PSEUDO_FUNC, FUNC_POINTER_TAG, MAX_CALL_FRAMES, OP, STACK_FRAME_SIZE } from './opcodes.js';
+import {
+  BPF_PSEUDO_FUNC,
+  FUNC_POINTER_TAG,
+  MAX_CALL_FRAMES,
+  OP,
+  STACK_FRAME_SIZE,
+} from './opcodes.js';
 import { Program } from './program.js';
 import type { VerifiedFacts } from './verified.js';
 import { verifiedFacts } from './verified.js';
@@ -172,7 +178,11 @@ export class EbpfVm {
       wasmCall.owner = this;
       wasmCall.invoker = this.#state.call.invoker;
       const state = this.#state;
-      this.#wasm = new WasmEngine(this.program, state.imm, state.imm2, { memory: this.memory, helpers: () => state.helpers, call: wasmCall });
+      this.#wasm = new WasmEngine(this.program, state.imm, state.imm2, {
+        memory: this.memory,
+        helpers: () => state.helpers,
+        call: wasmCall,
+      });
     }
     return this.#wasm.compileNs;
   }
@@ -237,7 +247,11 @@ export class EbpfVm {
         this.#callbackEntries.add(imm[pc]!);
       } else if (src !== 0) {
         if (resolve === undefined) {
-          throw new VmError({ code: 'UNRESOLVED_LDDW', pc, message: `\`lddw\` with pseudo source \`${src}\` needs a map resolver (load the program through a loader)` });
+          throw new VmError({
+            code: 'UNRESOLVED_LDDW',
+            pc,
+            message: `\`lddw\` with pseudo source \`${src}\` needs a map resolver (load the program through a loader)`,
+          });
         }
         const v = BigInt.asUintN(64, resolve({ pc, src, imm: p.imm[pc]!, imm2: p.imm2[pc]! }));
         imm ??= p.imm.slice();
@@ -268,8 +282,10 @@ export class EbpfVm {
     if (ctx !== undefined) {
       let region: Region;
       if (ctx instanceof Uint8Array) {
-        if (this.#ctx === undefined) this.#ctx = this.memory.map('ctx', ctx.length, this.#ctxWritable);
-        else if (this.#ctx.size !== ctx.length) this.#ctx = this.memory.resize(this.#ctx, ctx.length);
+        if (this.#ctx === undefined)
+          this.#ctx = this.memory.map('ctx', ctx.length, this.#ctxWritable);
+        else if (this.#ctx.size !== ctx.length)
+          this.#ctx = this.memory.resize(this.#ctx, ctx.length);
         region = this.#ctx;
         this.memory.bytes.set(ctx, region.offset);
       } else {
@@ -296,7 +312,10 @@ export class EbpfVm {
   run(ctx?: Uint8Array | Region): RunResult {
     this.execute(ctx);
     const R = this.#state.regs;
-    return { value: (BigInt(R[1]! >>> 0) << 32n) | BigInt(R[0]! >>> 0), insnCount: this.lastInsnCount };
+    return {
+      value: (BigInt(R[1]! >>> 0) << 32n) | BigInt(R[0]! >>> 0),
+      insnCount: this.lastInsnCount,
+    };
   }
 
   /**
@@ -309,10 +328,18 @@ export class EbpfVm {
   execute(ctx?: Uint8Array | Region): number {
     const region = this.#prepare(ctx);
     const state = this.#state;
-    if (this.#wasm === undefined && this.#engineKind === 'auto' && ++this.#runs > AUTO_COMPILE_AFTER) this.compile();
+    if (
+      this.#wasm === undefined &&
+      this.#engineKind === 'auto' &&
+      ++this.#runs > AUTO_COMPILE_AFTER
+    )
+      this.compile();
     try {
       this.#lastUnchecked = this.#unchecked(region);
-      this.lastInsnCount = this.#wasm === undefined ? interpret(state) : this.#wasm.run(0, state.regs, this.maxInstructions, true, this.#lastUnchecked);
+      this.lastInsnCount =
+        this.#wasm === undefined
+          ? interpret(state)
+          : this.#wasm.run(0, state.regs, this.maxInstructions, true, this.#lastUnchecked);
     } catch (e) {
       this.lastInsnCount = -1;
       throw e;
@@ -326,15 +353,28 @@ export class EbpfVm {
 
   #invoke(fnLo: number, fnHi: number, args: readonly (bigint | number)[], pc: number): bigint {
     if (fnHi !== FUNC_POINTER_TAG || !this.#callbackEntries.has(fnLo)) {
-      throw new VmError({ code: 'INVALID_CALLBACK', pc, message: `\`0x${((BigInt(fnHi >>> 0) << 32n) | BigInt(fnLo >>> 0)).toString(16)}\` is not a function of this program (load callbacks with \`lddw\` BPF_PSEUDO_FUNC)` });
+      throw new VmError({
+        code: 'INVALID_CALLBACK',
+        pc,
+        message: `\`0x${((BigInt(fnHi >>> 0) << 32n) | BigInt(fnLo >>> 0)).toString(16)}\` is not a function of this program (load callbacks with \`lddw\` BPF_PSEUDO_FUNC)`,
+      });
     }
     if (this.#callbackDepth >= MAX_CALL_FRAMES) {
-      throw new VmError({ code: 'CALL_DEPTH_EXCEEDED', pc, message: `callbacks nested deeper than ${MAX_CALL_FRAMES}` });
+      throw new VmError({
+        code: 'CALL_DEPTH_EXCEEDED',
+        pc,
+        message: `callbacks nested deeper than ${MAX_CALL_FRAMES}`,
+      });
     }
     // A callback runs on its own registers and stack, like a fresh frame in Linux.
     const outer = this.#state;
     this.#callbackDepth++;
-    const stack = (this.#callbackStacks[this.#callbackDepth - 1] ??= this.memory.mapConsecutive(`callback${this.#callbackDepth}-stack`, MAX_CALL_FRAMES, STACK_FRAME_SIZE, true))[0]!;
+    const stack = (this.#callbackStacks[this.#callbackDepth - 1] ??= this.memory.mapConsecutive(
+      `callback${this.#callbackDepth}-stack`,
+      MAX_CALL_FRAMES,
+      STACK_FRAME_SIZE,
+      true,
+    ))[0]!;
     const regs = new Int32Array(22);
     const call = new HelperCall(this.memory, regs);
     call.owner = this;
@@ -347,7 +387,14 @@ export class EbpfVm {
     regs[20] = stack.size;
     regs[21] = stack.segment;
     try {
-      if (this.#wasm === undefined) interpret({ ...outer, regs, call, frames: new Int32Array(MAX_CALL_FRAMES * 11), startPc: fnLo });
+      if (this.#wasm === undefined)
+        interpret({
+          ...outer,
+          regs,
+          call,
+          frames: new Int32Array(MAX_CALL_FRAMES * 11),
+          startPc: fnLo,
+        });
       else this.#wasm.run(fnLo, regs, this.maxInstructions, false);
     } finally {
       this.#callbackDepth--;
@@ -385,7 +432,12 @@ export class EbpfVm {
    * @returns its value, unsigned.
    */
   register(reg: number): bigint {
-    if (!Number.isInteger(reg) || reg < 0 || reg > 10) throw new ProgramError({ code: 'INVALID_REGISTER', pc: 0, message: `no register \`r${reg}\`` });
+    if (!Number.isInteger(reg) || reg < 0 || reg > 10)
+      throw new ProgramError({
+        code: 'INVALID_REGISTER',
+        pc: 0,
+        message: `no register \`r${reg}\``,
+      });
     const R = this.#state.regs;
     return (BigInt(R[2 * reg + 1]! >>> 0) << 32n) | BigInt(R[2 * reg]! >>> 0);
   }

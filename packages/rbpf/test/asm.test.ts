@@ -52,14 +52,24 @@ describe('assemble errors', () => {
   it('assembles pseudo lddw forms for maps and callbacks, and prints them back', () => {
     const text = 'lddw %r1, map[3]\nlddw %r2, map_value[4]+8\nlddw %r3, func[+1]\nexit\nexit';
     const bytes = assemble(text);
-    expect([bytes[1]! >> 4, bytes[4], bytes[17]! >> 4, bytes[20], bytes[28], bytes[33]! >> 4, bytes[36]]).toEqual([1, 3, 2, 4, 8, 4, 1]);
+    expect([
+      bytes[1]! >> 4,
+      bytes[4],
+      bytes[17]! >> 4,
+      bytes[20],
+      bytes[28],
+      bytes[33]! >> 4,
+      bytes[36],
+    ]).toEqual([1, 3, 2, 4, 8, 4, 1]);
     expect(disassemble(bytes).join('\n')).toBe(text);
     expect(assemble('lddw %r3, func[f]\nexit\nf: exit')[4]).toBe(2);
     expect(asmError('lddw %r1, map[3]+8').code).toBe('BAD_OPERAND');
   });
 
   it('accepts labels before instructions, // comments and registers without %', () => {
-    expect([...assemble('start: mov r0, 1 // one\nja start')]).toEqual([...assemble('mov %r0, 1\nja -2')]);
+    expect([...assemble('start: mov r0, 1 // one\nja start')]).toEqual([
+      ...assemble('mov %r0, 1\nja -2'),
+    ]);
   });
 });
 
@@ -70,7 +80,10 @@ describe('disassemble', () => {
     for (const f of files) {
       const bytes = parseHexBytes(fs.readFileSync(path.join(hexDir, f), 'utf8'));
       const text = disassemble(bytes).join('\n');
-      expect([f, Buffer.from(assemble(text)).toString('hex')]).toEqual([f, Buffer.from(bytes).toString('hex')]);
+      expect([f, Buffer.from(assemble(text)).toString('hex')]).toEqual([
+        f,
+        Buffer.from(bytes).toString('hex'),
+      ]);
     }
     expect(files.length).toBe(313);
   });
@@ -120,6 +133,8 @@ exit`),
   });
 
   it('adds helper names as comments when given', () => {
-    expect(disassemble(assemble('call 1\nexit'), { helperNames: new Map([[1, 'map_lookup_elem']]) })[0]).toBe('call 1 # map_lookup_elem');
+    expect(
+      disassemble(assemble('call 1\nexit'), { helperNames: new Map([[1, 'map_lookup_elem']]) })[0],
+    ).toBe('call 1 # map_lookup_elem');
   });
 });

@@ -11,12 +11,17 @@ type Raw = Omit<Insn, 'pc'>;
 const ALU_CODES = [0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x80, 0x90, 0xa0, 0xb0, 0xc0];
 const JMP_CODES = [0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0xa0, 0xb0, 0xc0, 0xd0];
 const ATOMICS = [0x00, 0x01, 0x40, 0x41, 0x50, 0x51, 0xa0, 0xa1, 0xe1, 0xf1];
-const interesting = fc.oneof(fc.integer({ min: -0x80000000, max: 0x7fffffff }), fc.constantFrom(0, 1, -1, 31, 32, 63, 64, 0x7fffffff, -0x80000000, 16));
+const interesting = fc.oneof(
+  fc.integer({ min: -0x80000000, max: 0x7fffffff }),
+  fc.constantFrom(0, 1, -1, 31, 32, 63, 64, 0x7fffffff, -0x80000000, 16),
+);
 
 function helpers(): HelperTable {
-  return new HelperTable().register(1, 'mix', (c) => (c.u32(1) ^ Math.imul(c.u32(2), 3) ^ c.u32(5)) >>> 0).register(2, 'fail', () => {
-    throw new Error('helper failed');
-  });
+  return new HelperTable()
+    .register(1, 'mix', (c) => (c.u32(1) ^ Math.imul(c.u32(2), 3) ^ c.u32(5)) >>> 0)
+    .register(2, 'fail', () => {
+      throw new Error('helper failed');
+    });
 }
 
 interface Outcome {
@@ -26,7 +31,12 @@ interface Outcome {
   compiled: number;
 }
 
-function outcome(bytes: Uint8Array, ctx: Uint8Array, compiled: boolean, maxInstructions: number): Outcome {
+function outcome(
+  bytes: Uint8Array,
+  ctx: Uint8Array,
+  compiled: boolean,
+  maxInstructions: number,
+): Outcome {
   blockCompiler.enabled = compiled;
   const before = blockCompiler.compiled;
   const vm = new EbpfVm(bytes, { engine: 'interpreter', helpers: helpers(), maxInstructions });
@@ -49,84 +59,181 @@ afterEach(() => {
 
 describe('compiled loops of the interpreter', () => {
   it('agree with the switch interpreter on random loop bodies (ALU, memory, atomics, jumps, helper and local calls, faults), under random budgets', () => {
-    const kinds = fc.constantFrom('alu64', 'alu64', 'alu32', 'alu32', 'ldx', 'st', 'stx', 'atomic', 'jmp', 'jmp32', 'ja', 'call', 'helper', 'exit', 'end', 'lddw');
-    const insn = fc.record({ kind: kinds, code: fc.nat(255), x: fc.boolean(), dst: fc.integer({ min: 0, max: 8 }), src: fc.integer({ min: 0, max: 10 }), base: fc.constantFrom(1, 10, 10), off: fc.integer({ min: -40, max: 40 }), imm: interesting, pick: fc.nat(1000), target: fc.double({ min: 0, max: 1, noNaN: true }) });
+    const kinds = fc.constantFrom(
+      'alu64',
+      'alu64',
+      'alu32',
+      'alu32',
+      'ldx',
+      'st',
+      'stx',
+      'atomic',
+      'jmp',
+      'jmp32',
+      'ja',
+      'call',
+      'helper',
+      'exit',
+      'end',
+      'lddw',
+    );
+    const insn = fc.record({
+      kind: kinds,
+      code: fc.nat(255),
+      x: fc.boolean(),
+      dst: fc.integer({ min: 0, max: 8 }),
+      src: fc.integer({ min: 0, max: 10 }),
+      base: fc.constantFrom(1, 10, 10),
+      off: fc.integer({ min: -40, max: 40 }),
+      imm: interesting,
+      pick: fc.nat(1000),
+      target: fc.double({ min: 0, max: 1, noNaN: true }),
+    });
     fc.assert(
-      fc.property(fc.array(insn, { minLength: 1, maxLength: 30 }), fc.uint8Array({ minLength: 8, maxLength: 32 }), fc.integer({ min: 1, max: 6 }), fc.oneof(fc.constant(100_000), fc.integer({ min: 1, max: 400 })), (raw, ctx, trips, budget) => {
-        // mov r9, trips; body; sub r9, 1; jne r9, 0, body; exit
-        const n = raw.length;
-        const rel = (i: number, t: number) => Math.min(n + 2, Math.floor(t * (n + 3))) - i - 1;
-        const body: Raw[] = raw.map((r, i) => {
-          const aluCode = ALU_CODES[r.pick % ALU_CODES.length]!;
-          switch (r.kind) {
-            case 'alu64':
-            case 'alu32': {
-              const cls = r.kind === 'alu64' ? 0x07 : 0x04;
-              let off = 0;
-              if ((aluCode === 0x30 || aluCode === 0x90) && r.pick % 2 === 1) off = 1;
-              if (aluCode === 0xb0 && r.x) off = [0, 8, 16, 32][r.pick % (cls === 0x07 ? 4 : 3)]!;
-              if (aluCode === 0x80) return { opcode: cls | aluCode, dst: r.dst, src: 0, off: 0, imm: 0, imm2: 0 };
-              return r.x ? { opcode: cls | aluCode | 8, dst: r.dst, src: r.src, off, imm: 0, imm2: 0 } : { opcode: cls | aluCode, dst: r.dst, src: 0, off, imm: r.imm, imm2: 0 };
+      fc.property(
+        fc.array(insn, { minLength: 1, maxLength: 30 }),
+        fc.uint8Array({ minLength: 8, maxLength: 32 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.oneof(fc.constant(100_000), fc.integer({ min: 1, max: 400 })),
+        (raw, ctx, trips, budget) => {
+          // mov r9, trips; body; sub r9, 1; jne r9, 0, body; exit
+          const n = raw.length;
+          const rel = (i: number, t: number) => Math.min(n + 2, Math.floor(t * (n + 3))) - i - 1;
+          const body: Raw[] = raw.map((r, i) => {
+            const aluCode = ALU_CODES[r.pick % ALU_CODES.length]!;
+            switch (r.kind) {
+              case 'alu64':
+              case 'alu32': {
+                const cls = r.kind === 'alu64' ? 0x07 : 0x04;
+                let off = 0;
+                if ((aluCode === 0x30 || aluCode === 0x90) && r.pick % 2 === 1) off = 1;
+                if (aluCode === 0xb0 && r.x) off = [0, 8, 16, 32][r.pick % (cls === 0x07 ? 4 : 3)]!;
+                if (aluCode === 0x80)
+                  return { opcode: cls | aluCode, dst: r.dst, src: 0, off: 0, imm: 0, imm2: 0 };
+                return r.x
+                  ? { opcode: cls | aluCode | 8, dst: r.dst, src: r.src, off, imm: 0, imm2: 0 }
+                  : { opcode: cls | aluCode, dst: r.dst, src: 0, off, imm: r.imm, imm2: 0 };
+              }
+              case 'end':
+                return {
+                  opcode: [0xd4, 0xdc, 0xd7][r.pick % 3]!,
+                  dst: r.dst,
+                  src: 0,
+                  off: 0,
+                  imm: [16, 32, 64][r.code % 3]!,
+                  imm2: 0,
+                };
+              case 'lddw':
+                return { opcode: 0x18, dst: r.dst, src: 0, off: 0, imm: r.imm, imm2: r.pick - 500 };
+              case 'ldx':
+                return {
+                  opcode: [0x61, 0x69, 0x71, 0x79, 0x81, 0x89, 0x91][r.pick % 7]!,
+                  dst: r.dst,
+                  src: r.base,
+                  off: r.off,
+                  imm: 0,
+                  imm2: 0,
+                };
+              case 'st':
+                return {
+                  opcode: [0x62, 0x6a, 0x72, 0x7a][r.pick % 4]!,
+                  dst: r.base,
+                  src: 0,
+                  off: r.off,
+                  imm: r.imm,
+                  imm2: 0,
+                };
+              case 'stx':
+                return {
+                  opcode: [0x63, 0x6b, 0x73, 0x7b][r.pick % 4]!,
+                  dst: r.base,
+                  src: r.src,
+                  off: r.off,
+                  imm: 0,
+                  imm2: 0,
+                };
+              case 'atomic':
+                return {
+                  opcode: r.x ? 0xdb : 0xc3,
+                  dst: r.base,
+                  src: r.dst,
+                  off: r.off & ~3,
+                  imm: ATOMICS[r.pick % ATOMICS.length]!,
+                  imm2: 0,
+                };
+              case 'jmp':
+              case 'jmp32': {
+                const cls = r.kind === 'jmp' ? 0x05 : 0x06;
+                const c = JMP_CODES[r.pick % JMP_CODES.length]!;
+                return r.x
+                  ? {
+                      opcode: cls | c | 8,
+                      dst: r.dst,
+                      src: r.src,
+                      off: rel(i, r.target),
+                      imm: 0,
+                      imm2: 0,
+                    }
+                  : {
+                      opcode: cls | c,
+                      dst: r.dst,
+                      src: 0,
+                      off: rel(i, r.target),
+                      imm: r.imm,
+                      imm2: 0,
+                    };
+              }
+              case 'ja':
+                return r.x
+                  ? { opcode: 0x06, dst: 0, src: 0, off: 0, imm: rel(i, r.target), imm2: 0 }
+                  : { opcode: 0x05, dst: 0, src: 0, off: rel(i, r.target), imm: 0, imm2: 0 };
+              case 'call':
+                return { opcode: 0x85, dst: 0, src: 1, off: 0, imm: rel(i, r.target), imm2: 0 };
+              case 'helper':
+                return {
+                  opcode: 0x85,
+                  dst: 0,
+                  src: 0,
+                  off: 0,
+                  imm: r.pick % 50 === 0 ? 2 : 1,
+                  imm2: 0,
+                };
+              default:
+                return { opcode: 0x95, dst: 0, src: 0, off: 0, imm: 0, imm2: 0 };
             }
-            case 'end':
-              return { opcode: [0xd4, 0xdc, 0xd7][r.pick % 3]!, dst: r.dst, src: 0, off: 0, imm: [16, 32, 64][r.code % 3]!, imm2: 0 };
-            case 'lddw':
-              return { opcode: 0x18, dst: r.dst, src: 0, off: 0, imm: r.imm, imm2: r.pick - 500 };
-            case 'ldx':
-              return { opcode: [0x61, 0x69, 0x71, 0x79, 0x81, 0x89, 0x91][r.pick % 7]!, dst: r.dst, src: r.base, off: r.off, imm: 0, imm2: 0 };
-            case 'st':
-              return { opcode: [0x62, 0x6a, 0x72, 0x7a][r.pick % 4]!, dst: r.base, src: 0, off: r.off, imm: r.imm, imm2: 0 };
-            case 'stx':
-              return { opcode: [0x63, 0x6b, 0x73, 0x7b][r.pick % 4]!, dst: r.base, src: r.src, off: r.off, imm: 0, imm2: 0 };
-            case 'atomic':
-              return { opcode: r.x ? 0xdb : 0xc3, dst: r.base, src: r.dst, off: r.off & ~3, imm: ATOMICS[r.pick % ATOMICS.length]!, imm2: 0 };
-            case 'jmp':
-            case 'jmp32': {
-              const cls = r.kind === 'jmp' ? 0x05 : 0x06;
-              const c = JMP_CODES[r.pick % JMP_CODES.length]!;
-              return r.x ? { opcode: cls | c | 8, dst: r.dst, src: r.src, off: rel(i, r.target), imm: 0, imm2: 0 } : { opcode: cls | c, dst: r.dst, src: 0, off: rel(i, r.target), imm: r.imm, imm2: 0 };
-            }
-            case 'ja':
-              return r.x ? { opcode: 0x06, dst: 0, src: 0, off: 0, imm: rel(i, r.target), imm2: 0 } : { opcode: 0x05, dst: 0, src: 0, off: rel(i, r.target), imm: 0, imm2: 0 };
-            case 'call':
-              return { opcode: 0x85, dst: 0, src: 1, off: 0, imm: rel(i, r.target), imm2: 0 };
-            case 'helper':
-              return { opcode: 0x85, dst: 0, src: 0, off: 0, imm: r.pick % 50 === 0 ? 2 : 1, imm2: 0 };
-            default:
-              return { opcode: 0x95, dst: 0, src: 0, off: 0, imm: 0, imm2: 0 };
+          });
+          // lddw takes two slots: relative targets counted in instructions above become slots here,
+          // so recompute them over the encoded layout (targets that land inside an lddw move on).
+          const slots: number[] = [];
+          let at = 1;
+          for (const b of body) {
+            slots.push(at);
+            at += b.opcode === 0x18 ? 2 : 1;
           }
-        });
-        // lddw takes two slots: relative targets counted in instructions above become slots here,
-        // so recompute them over the encoded layout (targets that land inside an lddw move on).
-        const slots: number[] = [];
-        let at = 1;
-        for (const b of body) {
-          slots.push(at);
-          at += b.opcode === 0x18 ? 2 : 1;
-        }
-        const loopEnd = at; // sub r9
-        slots.push(at, at + 1, at + 2);
-        const fixed = body.map((b, i) => {
-          if ((b.opcode & 7) !== 5 && (b.opcode & 7) !== 6) return b;
-          if (b.opcode === 0x95 || (b.opcode === 0x85 && b.src !== 1)) return b;
-          const rawRel = b.opcode === 0x06 || b.opcode === 0x85 ? b.imm : b.off;
-          const target = slots[Math.max(0, Math.min(slots.length - 1, i + rawRel + 1))]!;
-          const r = target - slots[i]! - 1;
-          return b.opcode === 0x06 || b.opcode === 0x85 ? { ...b, imm: r } : { ...b, off: r };
-        });
-        const insns: Raw[] = [
-          { opcode: 0xb7, dst: 9, src: 0, off: 0, imm: trips, imm2: 0 },
-          ...fixed,
-          { opcode: 0x17, dst: 9, src: 0, off: 0, imm: 1, imm2: 0 },
-          { opcode: 0x55, dst: 9, src: 0, off: 1 - loopEnd - 2, imm: 0, imm2: 0 },
-          { opcode: 0x95, dst: 0, src: 0, off: 0, imm: 0, imm2: 0 },
-        ];
-        const bytes = encodeInsns(insns);
-        const want = outcome(bytes, ctx, false, budget);
-        const got = outcome(bytes, ctx, true, budget);
-        expect(got.compiled).toBe(1);
-        expect({ ...got, compiled: 0 }).toEqual({ ...want, compiled: 0 });
-      }),
+          const loopEnd = at; // sub r9
+          slots.push(at, at + 1, at + 2);
+          const fixed = body.map((b, i) => {
+            if ((b.opcode & 7) !== 5 && (b.opcode & 7) !== 6) return b;
+            if (b.opcode === 0x95 || (b.opcode === 0x85 && b.src !== 1)) return b;
+            const rawRel = b.opcode === 0x06 || b.opcode === 0x85 ? b.imm : b.off;
+            const target = slots[Math.max(0, Math.min(slots.length - 1, i + rawRel + 1))]!;
+            const r = target - slots[i]! - 1;
+            return b.opcode === 0x06 || b.opcode === 0x85 ? { ...b, imm: r } : { ...b, off: r };
+          });
+          const insns: Raw[] = [
+            { opcode: 0xb7, dst: 9, src: 0, off: 0, imm: trips, imm2: 0 },
+            ...fixed,
+            { opcode: 0x17, dst: 9, src: 0, off: 0, imm: 1, imm2: 0 },
+            { opcode: 0x55, dst: 9, src: 0, off: 1 - loopEnd - 2, imm: 0, imm2: 0 },
+            { opcode: 0x95, dst: 0, src: 0, off: 0, imm: 0, imm2: 0 },
+          ];
+          const bytes = encodeInsns(insns);
+          const want = outcome(bytes, ctx, false, budget);
+          const got = outcome(bytes, ctx, true, budget);
+          expect(got.compiled).toBe(1);
+          expect({ ...got, compiled: 0 }).toEqual({ ...want, compiled: 0 });
+        },
+      ),
       { numRuns: 600 },
     );
   }, 120_000);
@@ -165,7 +272,11 @@ describe('compiled loops of the interpreter', () => {
     });
     const run = (compiled: boolean, budget: number): string => {
       blockCompiler.enabled = compiled;
-      const vm = new EbpfVm(assemble(source), { engine: 'interpreter', helpers: loop, maxInstructions: budget });
+      const vm = new EbpfVm(assemble(source), {
+        engine: 'interpreter',
+        helpers: loop,
+        maxInstructions: budget,
+      });
       try {
         const r = vm.run();
         return `ok ${r.value} ${r.insnCount}`;
@@ -176,15 +287,20 @@ describe('compiled loops of the interpreter', () => {
     };
     const total = Number(run(false, 1e6).split(' ')[2]);
     expect(run(true, 1e6)).toBe(run(false, 1e6));
-    for (let budget = 1; budget <= total; budget++) expect(run(true, budget), `budget ${budget}`).toBe(run(false, budget));
+    for (let budget = 1; budget <= total; budget++)
+      expect(run(true, budget), `budget ${budget}`).toBe(run(false, budget));
   });
 
   it('compile only programs with loops, once per VM', () => {
     const before = blockCompiler.compiled;
-    const straight = new EbpfVm(assemble('mov %r0, 1\nadd %r0, 2\nexit'), { engine: 'interpreter' });
+    const straight = new EbpfVm(assemble('mov %r0, 1\nadd %r0, 2\nexit'), {
+      engine: 'interpreter',
+    });
     straight.run();
     expect(blockCompiler.compiled).toBe(before);
-    const loop = new EbpfVm(assemble('mov %r0, 0\nl: add %r0, 1\njlt %r0, 10, l\nexit'), { engine: 'interpreter' });
+    const loop = new EbpfVm(assemble('mov %r0, 0\nl: add %r0, 1\njlt %r0, 10, l\nexit'), {
+      engine: 'interpreter',
+    });
     expect(loop.run().value).toBe(10n);
     expect(loop.run().value).toBe(10n);
     expect(blockCompiler.compiled).toBe(before + 1);
@@ -196,7 +312,9 @@ describe('compiled loops of the interpreter', () => {
     };
     vi.stubGlobal('Function', refusing);
     try {
-      const vm = new EbpfVm(assemble('mov %r0, 0\nl: add %r0, 3\njlt %r0, 30, l\nexit'), { engine: 'interpreter' });
+      const vm = new EbpfVm(assemble('mov %r0, 0\nl: add %r0, 3\njlt %r0, 30, l\nexit'), {
+        engine: 'interpreter',
+      });
       expect(vm.run()).toEqual({ value: 30n, insnCount: 22 });
       expect(blockCompiler.refused).toBe(true);
     } finally {

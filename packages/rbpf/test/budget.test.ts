@@ -6,8 +6,17 @@ import { assemble, EbpfVm, HelperTable, VmError } from '../src/index.js';
 const engines = ['interpreter', 'wasm'] as const;
 
 /** Runs and returns the insn count, or the fault as `code@pc`. */
-function outcome(source: string, engine: (typeof engines)[number], maxInstructions: number, helpers?: HelperTable): string {
-  const vm = new EbpfVm(assemble(source), { engine, maxInstructions, ...(helpers ? { helpers } : {}) });
+function outcome(
+  source: string,
+  engine: (typeof engines)[number],
+  maxInstructions: number,
+  helpers?: HelperTable,
+): string {
+  const vm = new EbpfVm(assemble(source), {
+    engine,
+    maxInstructions,
+    ...(helpers ? { helpers } : {}),
+  });
   try {
     return `ok ${vm.run().insnCount}`;
   } catch (e) {
@@ -25,23 +34,31 @@ function loopHelpers(): HelperTable {
   });
 }
 
-const STRAIGHT = ['mov %r0, 0', ...Array.from({ length: 19 }, () => 'add %r0, 1'), 'exit'].join('\n');
+const STRAIGHT = ['mov %r0, 0', ...Array.from({ length: 19 }, () => 'add %r0, 1'), 'exit'].join(
+  '\n',
+);
 const LOOP = 'mov %r0, 0\nlddw %r1, 0x100000000\nl: add %r0, 1\njlt %r0, 7, l\nexit';
 // r6 = 0; loop(cb, 50); return r6... the callback spins 20 times per call.
-const CALLBACKS = 'lddw %r1, 0\nmov %r2, 50\ncall 9\nexit\ncb: mov %r0, 0\nl: add %r0, 1\njlt %r0, 20, l\nmov %r0, 0\nexit';
+const CALLBACKS =
+  'lddw %r1, 0\nmov %r2, 50\ncall 9\nexit\ncb: mov %r0, 0\nl: add %r0, 1\njlt %r0, 20, l\nmov %r0, 0\nexit';
 
 describe('instruction budget', () => {
-  it.each(engines)('a 21-instruction straight-line program under a budget of 5 fails at pc 5 (%s)', (engine) => {
-    expect(outcome(STRAIGHT, engine, 5)).toBe('BUDGET_EXHAUSTED@5');
-    expect(outcome(STRAIGHT, engine, 21)).toBe('ok 21');
-  });
+  it.each(engines)(
+    'a 21-instruction straight-line program under a budget of 5 fails at pc 5 (%s)',
+    (engine) => {
+      expect(outcome(STRAIGHT, engine, 5)).toBe('BUDGET_EXHAUSTED@5');
+      expect(outcome(STRAIGHT, engine, 21)).toBe('ok 21');
+    },
+  );
 
   it('both engines stop at the same pc for every budget, lddw counted once', () => {
     for (const source of [STRAIGHT, LOOP]) {
       const total = Number(outcome(source, 'interpreter', 1e6).split(' ')[1]);
       expect(outcome(source, 'wasm', 1e6)).toBe(`ok ${total}`);
       for (let budget = 1; budget <= total; budget++) {
-        expect(outcome(source, 'wasm', budget), `budget ${budget}`).toBe(outcome(source, 'interpreter', budget));
+        expect(outcome(source, 'wasm', budget), `budget ${budget}`).toBe(
+          outcome(source, 'interpreter', budget),
+        );
       }
     }
   });
@@ -61,6 +78,9 @@ describe('instruction budget', () => {
   it('a forged function pointer is INVALID_CALLBACK at the helper call on both engines', () => {
     // r1 = FUNC_POINTER_TAG:4 without BPF_PSEUDO_FUNC (pc 4 is a real instruction, not a callback)
     const src = 'lddw %r1, 0xfffffffe00000004\nmov %r2, 1\ncall 9\nexit\nmov %r0, 0\nexit';
-    expect(engines.map((e) => outcome(src, e, 1000, loopHelpers()))).toEqual(['INVALID_CALLBACK@3', 'INVALID_CALLBACK@3']);
+    expect(engines.map((e) => outcome(src, e, 1000, loopHelpers()))).toEqual([
+      'INVALID_CALLBACK@3',
+      'INVALID_CALLBACK@3',
+    ]);
   });
 });

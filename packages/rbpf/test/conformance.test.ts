@@ -9,10 +9,17 @@ import { conformanceHelpers } from './conformance-helpers.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dataDir = path.join(here, 'conformance/bpf_conformance');
 const hexDir = path.join(here, 'conformance/bpf_conformance-hex');
-const files = fs.readdirSync(dataDir).filter((f) => f.endsWith('.data')).sort();
+const files = fs
+  .readdirSync(dataDir)
+  .filter((f) => f.endsWith('.data'))
+  .sort();
 const helpers = conformanceHelpers();
 
-function run(bytes: Uint8Array, mem: Uint8Array | undefined, engine: 'interpreter' | 'wasm' = 'interpreter'): bigint {
+function run(
+  bytes: Uint8Array,
+  mem: Uint8Array | undefined,
+  engine: 'interpreter' | 'wasm' = 'interpreter',
+): bigint {
   const vm = new EbpfVm(bytes, { helpers, engine });
   return vm.run(mem?.slice()).value;
 }

@@ -9,7 +9,8 @@ import { runPlugin } from '../src/cli/plugin.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const bin = path.join(here, '../bin/bpf-conformance-plugin');
 const built = fs.existsSync(path.join(here, '../dist/plugin.js'));
-const hexOf = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
+const hexOf = (bytes: Uint8Array) =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
 
 describe('bpf-conformance-plugin protocol', () => {
   it('prints r0 in hex for a program on stdin', () => {
@@ -43,16 +44,25 @@ describe('bpf-conformance-plugin protocol', () => {
 
   it('verifies first with --verify: a rejected program exits 2 with a verifier: message', () => {
     // ldxdw r0, [r1+0] with 4 bytes of memory: out of bounds, provably
-    const bad = runPlugin(['aa bb cc dd', '--verify'], '79 10 00 00 00 00 00 00 95 00 00 00 00 00 00 00');
+    const bad = runPlugin(
+      ['aa bb cc dd', '--verify'],
+      '79 10 00 00 00 00 00 00 95 00 00 00 00 00 00 00',
+    );
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^verifier: .*\(insn #0\)\n$/);
-    const good = runPlugin(['aa bb cc dd', '--verify'], '61 10 00 00 00 00 00 00 95 00 00 00 00 00 00 00');
+    const good = runPlugin(
+      ['aa bb cc dd', '--verify'],
+      '61 10 00 00 00 00 00 00 95 00 00 00 00 00 00 00',
+    );
     expect(good).toEqual({ status: 0, stdout: 'ddccbbaa\n', stderr: '' });
   });
 
   it('runs the same program on the wasm engine', () => {
     const program = 'b7 00 00 00 05 00 00 00 27 00 00 00 03 00 00 00 95 00 00 00 00 00 00 00';
-    expect(runPlugin(['--engine', 'wasm', '--stats'], program)).toMatchObject({ status: 0, stdout: 'f\n' });
+    expect(runPlugin(['--engine', 'wasm', '--stats'], program)).toMatchObject({
+      status: 0,
+      stdout: 'f\n',
+    });
     expect(runPlugin(['--engine=wasm'], program).stdout).toBe(runPlugin([], program).stdout);
   });
 });
@@ -60,10 +70,17 @@ describe('bpf-conformance-plugin protocol', () => {
 describe.skipIf(!built)('bpf-conformance-plugin executable', () => {
   it('runs conformance tests as a separate process, like the runner does', () => {
     for (const name of ['ldxb', 'call_local', 'lock_cmpxchg', 'mem-len']) {
-      const test = parseConformanceData(fs.readFileSync(path.join(here, `conformance/bpf_conformance/${name}.data`), 'utf8'));
-      const program = parseHexBytes(fs.readFileSync(path.join(here, `conformance/bpf_conformance-hex/${name}.hex`), 'utf8'));
+      const test = parseConformanceData(
+        fs.readFileSync(path.join(here, `conformance/bpf_conformance/${name}.data`), 'utf8'),
+      );
+      const program = parseHexBytes(
+        fs.readFileSync(path.join(here, `conformance/bpf_conformance-hex/${name}.hex`), 'utf8'),
+      );
       const args = test.mem ? [hexOf(test.mem)] : [];
-      const r = spawnSync(process.execPath, [bin, ...args], { input: `${hexOf(program)}\n`, encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [bin, ...args], {
+        input: `${hexOf(program)}\n`,
+        encoding: 'utf8',
+      });
       expect([name, r.status, BigInt(`0x${r.stdout.trim()}`)]).toEqual([name, 0, test.result]);
     }
   });

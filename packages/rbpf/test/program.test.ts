@@ -11,7 +11,14 @@ function loadError(bytes: Uint8Array): ProgramError {
   throw new Error('expected a ProgramError');
 }
 
-const insn = (opcode: number, dst = 0, src = 0, off = 0, imm = 0, imm2 = 0) => ({ opcode, dst, src, off, imm, imm2 });
+const insn = (opcode: number, dst = 0, src = 0, off = 0, imm = 0, imm2 = 0) => ({
+  opcode,
+  dst,
+  src,
+  off,
+  imm,
+  imm2,
+});
 
 describe('Program.fromBytes', () => {
   it('decodes fields into typed arrays once', () => {
@@ -85,8 +92,12 @@ describe('Program.fromBytes', () => {
 
   it('rejects jumps outside the program', () => {
     expect(loadError(encodeInsns([insn(0x05, 0, 0, 5), insn(0x95)])).code).toBe('JUMP_OUT_OF_CODE');
-    expect(loadError(encodeInsns([insn(0x15, 0, 0, -2), insn(0x95)])).code).toBe('JUMP_OUT_OF_CODE');
-    expect(loadError(encodeInsns([insn(0x06, 0, 0, 0, 3), insn(0x95)])).code).toBe('JUMP_OUT_OF_CODE');
+    expect(loadError(encodeInsns([insn(0x15, 0, 0, -2), insn(0x95)])).code).toBe(
+      'JUMP_OUT_OF_CODE',
+    );
+    expect(loadError(encodeInsns([insn(0x06, 0, 0, 0, 3), insn(0x95)])).code).toBe(
+      'JUMP_OUT_OF_CODE',
+    );
   });
 
   it('rejects a jump into the middle of lddw', () => {
@@ -95,14 +106,26 @@ describe('Program.fromBytes', () => {
   });
 
   it('rejects local calls outside the program', () => {
-    expect(loadError(encodeInsns([insn(0x85, 0, 1, 0, 7), insn(0x95)])).code).toBe('INVALID_CALL_TARGET');
+    expect(loadError(encodeInsns([insn(0x85, 0, 1, 0, 7), insn(0x95)])).code).toBe(
+      'INVALID_CALL_TARGET',
+    );
   });
 
   it('rejects invalid operand fields', () => {
-    expect(loadError(encodeInsns([insn(0xd4, 0, 0, 0, 8), insn(0x95)])).code).toBe('INVALID_INSTRUCTION'); // le8
-    expect(loadError(encodeInsns([insn(0x37, 0, 0, 2, 1), insn(0x95)])).code).toBe('INVALID_INSTRUCTION'); // div off=2
-    expect(loadError(encodeInsns([insn(0xbc, 0, 1, 32), insn(0x95)])).code).toBe('INVALID_INSTRUCTION'); // movsx3232
-    expect(loadError(encodeInsns([insn(0xdb, 0, 1, 0, 0x02), insn(0x95)])).code).toBe('INVALID_INSTRUCTION'); // bad atomic
-    expect(loadError(encodeInsns([insn(0x07, 0, 3, 0, 1), insn(0x95)])).code).toBe('INVALID_INSTRUCTION'); // src on imm form
+    expect(loadError(encodeInsns([insn(0xd4, 0, 0, 0, 8), insn(0x95)])).code).toBe(
+      'INVALID_INSTRUCTION',
+    ); // le8
+    expect(loadError(encodeInsns([insn(0x37, 0, 0, 2, 1), insn(0x95)])).code).toBe(
+      'INVALID_INSTRUCTION',
+    ); // div off=2
+    expect(loadError(encodeInsns([insn(0xbc, 0, 1, 32), insn(0x95)])).code).toBe(
+      'INVALID_INSTRUCTION',
+    ); // movsx3232
+    expect(loadError(encodeInsns([insn(0xdb, 0, 1, 0, 0x02), insn(0x95)])).code).toBe(
+      'INVALID_INSTRUCTION',
+    ); // bad atomic
+    expect(loadError(encodeInsns([insn(0x07, 0, 3, 0, 1), insn(0x95)])).code).toBe(
+      'INVALID_INSTRUCTION',
+    ); // src on imm form
   });
 });

@@ -23,24 +23,36 @@ function alu(code: number, a: bigint, b: bigint, off: number, wide: boolean): bi
   const sb = BigInt.asIntN(bits, ub);
   const sh = ub & BigInt(bits - 1);
   switch (code) {
-    case 0x00: return (ua + ub) & mask;
-    case 0x10: return (ua - ub) & mask;
-    case 0x20: return (ua * ub) & mask;
+    case 0x00:
+      return (ua + ub) & mask;
+    case 0x10:
+      return (ua - ub) & mask;
+    case 0x20:
+      return (ua * ub) & mask;
     case 0x30:
       if (ub === 0n) return 0n;
       return off === 1 ? BigInt.asUintN(bits, sa / sb) : ua / ub;
     case 0x90:
       if (ub === 0n) return ua;
       return off === 1 ? BigInt.asUintN(bits, sa % sb) : ua % ub;
-    case 0x40: return ua | ub;
-    case 0x50: return ua & ub;
-    case 0x60: return (ua << sh) & mask;
-    case 0x70: return ua >> sh;
-    case 0xc0: return BigInt.asUintN(bits, sa >> sh);
-    case 0x80: return (-ua) & mask;
-    case 0xa0: return ua ^ ub;
-    case 0xb0: return off === 0 ? ub : sx(b, off) & mask;
-    default: throw new Error(`model: alu code ${code}`);
+    case 0x40:
+      return ua | ub;
+    case 0x50:
+      return ua & ub;
+    case 0x60:
+      return (ua << sh) & mask;
+    case 0x70:
+      return ua >> sh;
+    case 0xc0:
+      return BigInt.asUintN(bits, sa >> sh);
+    case 0x80:
+      return -ua & mask;
+    case 0xa0:
+      return ua ^ ub;
+    case 0xb0:
+      return off === 0 ? ub : sx(b, off) & mask;
+    default:
+      throw new Error(`model: alu code ${code}`);
   }
 }
 
@@ -50,18 +62,30 @@ function jump(code: number, a: bigint, b: bigint, wide: boolean): boolean {
   const sa = wide ? s64(a) : s32(a);
   const sb = wide ? s64(b) : s32(b);
   switch (code) {
-    case 0x10: return ua === ub;
-    case 0x50: return ua !== ub;
-    case 0x40: return (ua & ub) !== 0n;
-    case 0x20: return ua > ub;
-    case 0x30: return ua >= ub;
-    case 0xa0: return ua < ub;
-    case 0xb0: return ua <= ub;
-    case 0x60: return sa > sb;
-    case 0x70: return sa >= sb;
-    case 0xc0: return sa < sb;
-    case 0xd0: return sa <= sb;
-    default: throw new Error(`model: jump code ${code}`);
+    case 0x10:
+      return ua === ub;
+    case 0x50:
+      return ua !== ub;
+    case 0x40:
+      return (ua & ub) !== 0n;
+    case 0x20:
+      return ua > ub;
+    case 0x30:
+      return ua >= ub;
+    case 0xa0:
+      return ua < ub;
+    case 0xb0:
+      return ua <= ub;
+    case 0x60:
+      return sa > sb;
+    case 0x70:
+      return sa >= sb;
+    case 0xc0:
+      return sa < sb;
+    case 0xd0:
+      return sa <= sb;
+    default:
+      throw new Error(`model: jump code ${code}`);
   }
 }
 

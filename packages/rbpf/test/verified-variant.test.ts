@@ -45,7 +45,9 @@ describe('the unchecked Wasm variant', () => {
   it('runs a verified program, with the same result and memory as the checked engines', () => {
     const results = (['interpreter', 'wasm'] as const).map((engine) => {
       const m = memory();
-      const vm = new EbpfVm(engine === 'wasm' ? verified(SUM) : Program.fromBytes(assemble(SUM)), { engine });
+      const vm = new EbpfVm(engine === 'wasm' ? verified(SUM) : Program.fromBytes(assemble(SUM)), {
+        engine,
+      });
       return { value: vm.run(m).value, m: [...m], unchecked: vm.verifiedVariant };
     });
     expect(results[1]!.unchecked).toBe(true);
@@ -130,13 +132,27 @@ describe('the unchecked Wasm variant', () => {
 describe('the checked Wasm variant’s address cache', () => {
   const cases = [
     // pointer moved below the region inside a tight loop: faults on the first access below it
-    { name: 'loop walking down past the start', source: 'add %r1, 16\nmov %r3, 5\nl: ldxdw %r0, [%r1]\nsub %r1, 8\nsub %r3, 1\njne %r3, 0, l\nexit' },
+    {
+      name: 'loop walking down past the start',
+      source:
+        'add %r1, 16\nmov %r3, 5\nl: ldxdw %r0, [%r1]\nsub %r1, 8\nsub %r3, 1\njne %r3, 0, l\nexit',
+    },
     // negative offsets from a moved pointer
-    { name: 'negative offsets from a moved pointer', source: 'add %r1, 64\nmov %r3, 9\nl: ldxdw %r0, [%r1-8]\nsub %r1, 8\nsub %r3, 1\njne %r3, 0, l\nexit' },
+    {
+      name: 'negative offsets from a moved pointer',
+      source:
+        'add %r1, 64\nmov %r3, 9\nl: ldxdw %r0, [%r1-8]\nsub %r1, 8\nsub %r3, 1\njne %r3, 0, l\nexit',
+    },
     // a store through a pointer into read-only memory after loads through it in the same block
-    { name: 'store after load through the same base', source: 'mov %r2, %r10\nldxdw %r0, [%r2-8]\nstxdw [%r2-16], %r0\nstxdw [%r2+0], %r0\nexit' },
+    {
+      name: 'store after load through the same base',
+      source: 'mov %r2, %r10\nldxdw %r0, [%r2-8]\nstxdw [%r2-16], %r0\nstxdw [%r2+0], %r0\nexit',
+    },
     // a write to the base register between two accesses
-    { name: 'base rewritten inside a block', source: 'ldxdw %r0, [%r1]\nmov %r1, 0\nldxdw %r0, [%r1]\nexit' },
+    {
+      name: 'base rewritten inside a block',
+      source: 'ldxdw %r0, [%r1]\nmov %r1, 0\nldxdw %r0, [%r1]\nexit',
+    },
   ];
   it.each(cases)('$name: same error at the same pc on both engines', ({ source }) => {
     const outcome = (engine: 'interpreter' | 'wasm') => {

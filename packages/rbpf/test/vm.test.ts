@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { AddressSpace, assemble, EbpfVm, HelperTable, ProgramBuilder, reg, VmError } from '../src/index.js';
+import {
+  AddressSpace,
+  assemble,
+  EbpfVm,
+  HelperTable,
+  ProgramBuilder,
+  reg,
+  VmError,
+} from '../src/index.js';
 
 function fault(vm: EbpfVm, ctx?: Uint8Array): VmError {
   try {
@@ -11,7 +19,8 @@ function fault(vm: EbpfVm, ctx?: Uint8Array): VmError {
   throw new Error('expected a VmError');
 }
 
-const vmOf = (src: string, opts: ConstructorParameters<typeof EbpfVm>[1] = {}) => new EbpfVm(assemble(src), opts);
+const vmOf = (src: string, opts: ConstructorParameters<typeof EbpfVm>[1] = {}) =>
+  new EbpfVm(assemble(src), opts);
 
 describe('EbpfVm.run', () => {
   it('returns r0 and the instruction count, exit included', () => {
@@ -48,7 +57,9 @@ describe('EbpfVm.run', () => {
 
   it('faults on null and on addresses in no region', () => {
     expect(fault(vmOf('mov %r1, 0\nldxb %r0, [%r1]\nexit')).access?.region).toBe('none');
-    expect(fault(vmOf('lddw %r1, 0x7700000000\nstxb [%r1], %r1\nexit')).access?.region).toBe('none');
+    expect(fault(vmOf('lddw %r1, 0x7700000000\nstxb [%r1], %r1\nexit')).access?.region).toBe(
+      'none',
+    );
   });
 
   it('keeps the stack frame 512 bytes below r10 and faults above it', () => {
@@ -93,8 +104,15 @@ describe('EbpfVm.run', () => {
   });
 
   it('calls helpers by id with r1-r5 and takes r0 from the result', () => {
-    const helpers = new HelperTable().register(9, 'sum', (c) => c.u64(1) + c.u64(2) + c.u64(3) + c.u64(4) + c.u64(5));
-    const vm = vmOf('mov %r1, 1\nmov %r2, 2\nmov %r3, 3\nmov %r4, 4\nlddw %r5, 0x100000000\ncall 9\nexit', { helpers });
+    const helpers = new HelperTable().register(
+      9,
+      'sum',
+      (c) => c.u64(1) + c.u64(2) + c.u64(3) + c.u64(4) + c.u64(5),
+    );
+    const vm = vmOf(
+      'mov %r1, 1\nmov %r2, 2\nmov %r3, 3\nmov %r4, 4\nlddw %r5, 0x100000000\ncall 9\nexit',
+      { helpers },
+    );
     expect(vm.run().value).toBe(0x10000000an);
   });
 
@@ -120,14 +138,19 @@ describe('EbpfVm.run', () => {
   it('calls the helper named by a register with callx', () => {
     const helpers = new HelperTable().register(4, 'four', () => 4);
     expect(vmOf('mov %r3, 4\ncall %r3\nexit', { helpers }).run().value).toBe(4n);
-    expect(fault(vmOf('lddw %r3, 0x100000004\ncall %r3\nexit', { helpers })).code).toBe('UNKNOWN_HELPER');
+    expect(fault(vmOf('lddw %r3, 0x100000004\ncall %r3\nexit', { helpers })).code).toBe(
+      'UNKNOWN_HELPER',
+    );
   });
 
   it('lets a program write through a pointer a helper returns into a shared region', () => {
     const memory = new AddressSpace();
     const value = memory.map('map:values', 16, true);
-    const helpers = new HelperTable().register(1, 'lookup', () => (value.address + 8n));
-    const vm = vmOf('call 1\nmov %r1, 41\nstxdw [%r0], %r1\nlock add [%r0], %r1\nmov %r0, 0\nexit', { helpers, memory });
+    const helpers = new HelperTable().register(1, 'lookup', () => value.address + 8n);
+    const vm = vmOf(
+      'call 1\nmov %r1, 41\nstxdw [%r0], %r1\nlock add [%r0], %r1\nmov %r0, 0\nexit',
+      { helpers, memory },
+    );
     vm.run();
     expect(memory.view.getBigUint64(value.offset + 8, true)).toBe(82n);
     // the pointer cannot reach past the region
@@ -136,7 +159,9 @@ describe('EbpfVm.run', () => {
   });
 
   it('faults on a helper pointer argument outside any region', () => {
-    const helpers = new HelperTable().register(2, 'read8', (c) => c.memory.view.getUint8(c.pointer(1, 8, 'load')));
+    const helpers = new HelperTable().register(2, 'read8', (c) =>
+      c.memory.view.getUint8(c.pointer(1, 8, 'load')),
+    );
     const e = fault(vmOf('mov %r1, 64\ncall 2\nexit', { helpers }));
     expect(e.code).toBe('ACCESS_VIOLATION');
     expect(e.pc).toBe(1);
@@ -144,7 +169,9 @@ describe('EbpfVm.run', () => {
 
   it('needs a resolver for pseudo lddw and uses its value', () => {
     const bytes = new ProgramBuilder().lddw(1, 5, 1).alu64('mov', 0, reg(1)).exit().build().bytes;
-    expect(() => new EbpfVm(bytes)).toThrowError(expect.objectContaining({ code: 'UNRESOLVED_LDDW', pc: 0 }));
+    expect(() => new EbpfVm(bytes)).toThrowError(
+      expect.objectContaining({ code: 'UNRESOLVED_LDDW', pc: 0 }),
+    );
     const vm = new EbpfVm(bytes, { resolveLddw: ({ imm, src }) => BigInt(imm * 1000 + src) });
     expect(vm.run().value).toBe(5001n);
   });
@@ -197,7 +224,9 @@ describe('EbpfVm.run', () => {
     const vm = vmOf('mov %r0, %r2\nexit', { memory });
     for (const n of [64, 16, 64, 8, 32]) expect(vm.run(new Uint8Array(n)).value).toBe(BigInt(n));
     const segment = vm.ctxRegion!.segment;
-    expect(fault(vmOf('ldxb %r0, [%r1+8]\nexit', { memory }), new Uint8Array(8)).code).toBe('ACCESS_VIOLATION');
+    expect(fault(vmOf('ldxb %r0, [%r1+8]\nexit', { memory }), new Uint8Array(8)).code).toBe(
+      'ACCESS_VIOLATION',
+    );
     expect(vm.run(new Uint8Array(200)).value).toBe(200n); // grows once
     expect(vm.run(new Uint8Array(100)).value).toBe(100n);
     expect(vm.ctxRegion!.size).toBe(100);
@@ -243,7 +272,9 @@ exit`);
   });
 
   it('reports unknown labels and out-of-range jumps', () => {
-    expect(() => new ProgramBuilder().ja('nowhere').exit().build()).toThrowError(expect.objectContaining({ code: 'UNKNOWN_LABEL' }));
+    expect(() => new ProgramBuilder().ja('nowhere').exit().build()).toThrowError(
+      expect.objectContaining({ code: 'UNKNOWN_LABEL' }),
+    );
     const far = new ProgramBuilder().ja('end');
     for (let i = 0; i < 40000; i++) far.alu64('mov', 0, 0);
     far.label('end').exit();

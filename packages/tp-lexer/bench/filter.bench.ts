@@ -20,7 +20,7 @@ for (let i = 0; i < N; i++) {
   const b = new Uint8Array(40);
   const v = new DataView(b.buffer);
   v.setUint32(8, i % 4, true);
-  v.setUint32(12, [18, 3, 7, 1][i % 7 % 4]!, true);
+  v.setUint32(12, [18, 3, 7, 1][(i % 7) % 4]!, true);
   v.setBigUint64(16, 0x3fff0000n + BigInt(i * 4096), true);
   b.set(enc.encode(i % 3 === 0 ? 'vcpu0' : 'qemu'), 24);
   records.push(b);
@@ -40,7 +40,9 @@ function measure(name: string, body: (iters: number) => number, iters: number): 
     if (round > 1) best = Math.min(best, ns);
   }
   const perSec = (iters / best) * 1e9;
-  console.log(`${name.padEnd(44)} ${(perSec / 1e6).toFixed(1).padStart(8)} M records/s  ${(best / iters).toFixed(2).padStart(7)} ns/record  (sink ${sink % 10})`);
+  console.log(
+    `${name.padEnd(44)} ${(perSec / 1e6).toFixed(1).padStart(8)} M records/s  ${(best / iters).toFixed(2).padStart(7)} ns/record  (sink ${sink % 10})`,
+  );
   return perSec;
 }
 
@@ -56,18 +58,57 @@ function loop(pred: FilterPredicate): (iters: number) => number {
 }
 
 const ITERS = 5_000_000;
-console.log(`node ${process.version}, ${ITERS} evaluations per round, best of 5 rounds after 2 warm-up\n`);
-const empty = measure('empty loop (same record walk)', loop(() => true), ITERS);
-const hand = measure('hand-written predicate (numeric)', loop((_b, v) => v.getUint32(8, true) === 1 && (v.getUint32(12, true) === 18 || v.getUint32(12, true) === 3) && (v.getUint32(20, true) > 0 || v.getUint32(16, true) >= 0x40000000)), ITERS);
-const gen = measure('codegen: ' + numeric.slice(0, 34), loop(compileFilterText(numeric, fields, { mode: 'codegen' })!.predicate), ITERS);
-const clo = measure('closures: same filter', loop(compileFilterText(numeric, fields, { mode: 'closures' })!.predicate), ITERS);
-const genS = measure('codegen: ' + withString, loop(compileFilterText(withString, fields, { mode: 'codegen' })!.predicate), ITERS);
-const cloS = measure('closures: same filter', loop(compileFilterText(withString, fields, { mode: 'closures' })!.predicate), ITERS);
+console.log(
+  `node ${process.version}, ${ITERS} evaluations per round, best of 5 rounds after 2 warm-up\n`,
+);
+const empty = measure(
+  'empty loop (same record walk)',
+  loop(() => true),
+  ITERS,
+);
+const hand = measure(
+  'hand-written predicate (numeric)',
+  loop(
+    (_b, v) =>
+      v.getUint32(8, true) === 1 &&
+      (v.getUint32(12, true) === 18 || v.getUint32(12, true) === 3) &&
+      (v.getUint32(20, true) > 0 || v.getUint32(16, true) >= 0x40000000),
+  ),
+  ITERS,
+);
+const gen = measure(
+  'codegen: ' + numeric.slice(0, 34),
+  loop(compileFilterText(numeric, fields, { mode: 'codegen' })!.predicate),
+  ITERS,
+);
+const clo = measure(
+  'closures: same filter',
+  loop(compileFilterText(numeric, fields, { mode: 'closures' })!.predicate),
+  ITERS,
+);
+const genS = measure(
+  'codegen: ' + withString,
+  loop(compileFilterText(withString, fields, { mode: 'codegen' })!.predicate),
+  ITERS,
+);
+const cloS = measure(
+  'closures: same filter',
+  loop(compileFilterText(withString, fields, { mode: 'closures' })!.predicate),
+  ITERS,
+);
 const ast = parseFilter(numeric, fields)!;
-const ref = measure('reference evaluator (AST walk, BigInt)', (iters) => {
-  let pass = 0;
-  for (let i = 0; i < iters; i++) if (evaluateFilter(ast, records[i & (N - 1)]!)) pass++;
-  return pass;
-}, ITERS / 50);
-console.log(`\nratios: codegen/closures ${(gen / clo).toFixed(2)}x (numeric), ${(genS / cloS).toFixed(2)}x (string); codegen/reference ${(gen / ref).toFixed(0)}x; codegen/hand-written ${(gen / hand).toFixed(2)}; empty loop ${(empty / 1e6).toFixed(0)} M/s`);
-console.log(`target >= 20 M records/s: codegen numeric ${gen >= 20e6 ? 'met' : 'NOT met'}, string ${genS >= 20e6 ? 'met' : 'NOT met'}`);
+const ref = measure(
+  'reference evaluator (AST walk, BigInt)',
+  (iters) => {
+    let pass = 0;
+    for (let i = 0; i < iters; i++) if (evaluateFilter(ast, records[i & (N - 1)]!)) pass++;
+    return pass;
+  },
+  ITERS / 50,
+);
+console.log(
+  `\nratios: codegen/closures ${(gen / clo).toFixed(2)}x (numeric), ${(genS / cloS).toFixed(2)}x (string); codegen/reference ${(gen / ref).toFixed(0)}x; codegen/hand-written ${(gen / hand).toFixed(2)}; empty loop ${(empty / 1e6).toFixed(0)} M/s`,
+);
+console.log(
+  `target >= 20 M records/s: codegen numeric ${gen >= 20e6 ? 'met' : 'NOT met'}, string ${genS >= 20e6 ? 'met' : 'NOT met'}`,
+);

@@ -53,7 +53,10 @@ const encoder = new TextEncoder();
 const JS_OP = { '==': '===', '!=': '!==', '<': '<', '<=': '<=', '>': '>', '>=': '>=' } as const;
 
 function tooShort(length: number, need: number): never {
-  throw new LexError({ code: 'RECORD_TOO_SHORT', message: `record of ${length} bytes is shorter than the ${need} the filter reads` });
+  throw new LexError({
+    code: 'RECORD_TOO_SHORT',
+    message: `record of ${length} bytes is shorter than the ${need} the filter reads`,
+  });
 }
 
 /**
@@ -107,7 +110,11 @@ export function compileFilter(ast: FilterAst, options: CompileOptions = {}): Com
  * @returns the compiled filter, or undefined for an empty filter (no filtering).
  * @throws {LexError} any parse or type error, with its column and caret line.
  */
-export function compileFilterText(input: string, fields: readonly FilterField[], options: CompileOptions = {}): CompiledFilter | undefined {
+export function compileFilterText(
+  input: string,
+  fields: readonly FilterField[],
+  options: CompileOptions = {},
+): CompiledFilter | undefined {
   const ast = parseFilter(input, fields);
   return ast === undefined ? undefined : compileFilter(ast, options);
 }
@@ -206,7 +213,10 @@ function generate(root: FilterNode, need: number): FilterPredicate {
     `return function filter(b, v) {\n` +
     `  if (b.length < ${need}) short(b.length, ${need});\n` +
     `  return ${body};\n};`;
-  const factory = new Function('h', 'short', src) as (h: FilterPredicate[], short: typeof tooShort) => FilterPredicate;
+  const factory = new Function('h', 'short', src) as (
+    h: FilterPredicate[],
+    short: typeof tooShort,
+  ) => FilterPredicate;
   return factory(helpers, tooShort);
 }
 

@@ -95,7 +95,10 @@ export class LexError extends Error {
     const length = Math.max(1, options.length ?? 1);
     const caret = input === '' ? '' : `${input}\n${' '.repeat(offset)}${'^'.repeat(length)}`;
     const where = input === '' ? '' : ` at column ${offset + 1}\n${caret}`;
-    super(options.message + where, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      options.message + where,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'LexError';
     this.code = options.code;
     this.input = input;

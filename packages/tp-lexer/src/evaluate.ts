@@ -69,7 +69,10 @@ export function requiredRecordSize(node: FilterNode): number {
 export function evaluateFilter(ast: FilterAst, record: Uint8Array): boolean {
   const need = requiredRecordSize(ast.root);
   if (record.length < need) {
-    throw new LexError({ code: 'RECORD_TOO_SHORT', message: `record of ${record.length} bytes is shorter than the ${need} the filter reads` });
+    throw new LexError({
+      code: 'RECORD_TOO_SHORT',
+      message: `record of ${record.length} bytes is shorter than the ${need} the filter reads`,
+    });
   }
   const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
   return evalNode(ast.root, record, view);

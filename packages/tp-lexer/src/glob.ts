@@ -63,7 +63,8 @@ export function compileGlob(pattern: Uint8Array): GlobMatcher {
     if (lit !== undefined) return (b, s, len) => len >= lit.length && bytesAt(b, s, lit);
   } else if (starCount === 1 && elems[0] === STAR) {
     const lit = literalRun(1, n);
-    if (lit !== undefined) return (b, s, len) => len >= lit.length && bytesAt(b, s + len - lit.length, lit);
+    if (lit !== undefined)
+      return (b, s, len) => len >= lit.length && bytesAt(b, s + len - lit.length, lit);
   } else if (starCount === 2 && elems[0] === STAR && elems[n - 1] === STAR && n >= 2) {
     const lit = literalRun(1, n - 1);
     if (lit !== undefined) return (b, s, len) => contains(b, s, len, lit);
@@ -113,7 +114,13 @@ function parseClass(p: Uint8Array, open: number): { set: Uint8Array; end: number
   return undefined;
 }
 
-function matchGeneral(pat: Int32Array, classes: Uint8Array[], b: Uint8Array, s: number, len: number): boolean {
+function matchGeneral(
+  pat: Int32Array,
+  classes: Uint8Array[],
+  b: Uint8Array,
+  s: number,
+  len: number,
+): boolean {
   let pi = 0;
   let si = 0;
   let starPi = -1;

@@ -43,10 +43,19 @@ export interface Token {
   readonly end: number;
 }
 
-const isSpace = (c: string): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v';
+const isSpace = (c: string): boolean =>
+  c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v';
 /** Characters that end a bare word (outside a `[...]` class). */
 const isWordBreak = (c: string): boolean =>
-  c === '(' || c === ')' || c === '&' || c === '|' || c === '=' || c === '<' || c === '>' || c === '~' || c === '!';
+  c === '(' ||
+  c === ')' ||
+  c === '&' ||
+  c === '|' ||
+  c === '=' ||
+  c === '<' ||
+  c === '>' ||
+  c === '~' ||
+  c === '!';
 
 /**
  * Splits a filter into tokens, ending with one `eof` token.
@@ -93,14 +102,24 @@ export function tokenize(input: string): Token[] {
         continue;
       case '|':
         if (next !== '|') {
-          throw new LexError({ code: 'UNEXPECTED_CHAR', message: 'single `|`: did you mean `||`?', input, offset: i });
+          throw new LexError({
+            code: 'UNEXPECTED_CHAR',
+            message: 'single `|`: did you mean `||`?',
+            input,
+            offset: i,
+          });
         }
         push('||', i, i + 2);
         i += 2;
         continue;
       case '=':
         if (next !== '=') {
-          throw new LexError({ code: 'UNEXPECTED_CHAR', message: 'single `=`: did you mean `==`?', input, offset: i });
+          throw new LexError({
+            code: 'UNEXPECTED_CHAR',
+            message: 'single `=`: did you mean `==`?',
+            input,
+            offset: i,
+          });
         }
         push('==', i, i + 2);
         i += 2;
@@ -167,7 +186,13 @@ function readString(input: string, start: number, push: Push): number {
         case 'x': {
           const hex = input.slice(i + 2, i + 4);
           if (!/^[0-9a-fA-F]{2}$/.test(hex)) {
-            throw new LexError({ code: 'BAD_ESCAPE', message: '`\\x` needs two hex digits', input, offset: i, length: 2 + hex.length });
+            throw new LexError({
+              code: 'BAD_ESCAPE',
+              message: '`\\x` needs two hex digits',
+              input,
+              offset: i,
+              length: 2 + hex.length,
+            });
           }
           out += String.fromCharCode(parseInt(hex, 16));
           i += 4;

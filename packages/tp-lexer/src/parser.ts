@@ -67,7 +67,11 @@ export function parseFilter(input: string, fields: readonly FilterField[]): Filt
   const root = p.parseOr(0);
   const t = p.peek();
   if (t.kind !== 'eof') {
-    throw p.error('UNEXPECTED_TOKEN', t.kind === ')' ? 'unbalanced `)`' : `extraneous input \`${t.text}\``, t);
+    throw p.error(
+      'UNEXPECTED_TOKEN',
+      t.kind === ')' ? 'unbalanced `)`' : `extraneous input \`${t.text}\``,
+      t,
+    );
   }
   return { source: input, root, fields };
 }
@@ -80,7 +84,16 @@ function checkLength(input: string): void {
   for (let i = 0; i < input.length; i++) {
     const c = input.charCodeAt(i);
     // UTF-8 length: a surrogate pair is 4 bytes, counted on its high half.
-    bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c < 0xdc00 ? 4 : c >= 0xdc00 && c < 0xe000 ? 0 : 3;
+    bytes +=
+      c < 0x80
+        ? 1
+        : c < 0x800
+          ? 2
+          : c >= 0xd800 && c < 0xdc00
+            ? 4
+            : c >= 0xdc00 && c < 0xe000
+              ? 0
+              : 3;
     if (at < 0 && bytes >= MAX_FILTER_BYTES) at = i;
   }
   if (at < 0) return;
@@ -107,7 +120,11 @@ function checkField(f: FilterField): void {
         ? Number.isInteger(f.size) && f.size >= 1 && f.size <= 0xffff
         : f.kind === 'dynamic-string' && f.size === 4);
   if (!ok) {
-    throw new LexError({ code: 'INVALID_FIELD', message: `malformed field description \`${String(f.name)}\``, field: String(f.name) });
+    throw new LexError({
+      code: 'INVALID_FIELD',
+      message: `malformed field description \`${String(f.name)}\``,
+      field: String(f.name),
+    });
   }
 }
 
@@ -129,7 +146,12 @@ class Parser {
     return t;
   }
 
-  error(code: LexError['code'], message: string, at: { start: number; end: number }, field?: string): LexError {
+  error(
+    code: LexError['code'],
+    message: string,
+    at: { start: number; end: number },
+    field?: string,
+  ): LexError {
     const atEnd = at.start >= this.input.length;
     return new LexError({
       code: atEnd && code === 'UNEXPECTED_TOKEN' ? 'UNEXPECTED_END' : code,
@@ -177,7 +199,11 @@ class Parser {
       const inner = this.parseOr(depth + 1);
       const close = this.take();
       if (close.kind !== ')') {
-        throw this.error('UNEXPECTED_TOKEN', close.kind === 'eof' ? 'missing `)`' : `expected \`)\`, found \`${close.text}\``, close);
+        throw this.error(
+          'UNEXPECTED_TOKEN',
+          close.kind === 'eof' ? 'missing `)`' : `expected \`)\`, found \`${close.text}\``,
+          close,
+        );
       }
       return inner;
     }
@@ -187,11 +213,22 @@ class Parser {
   parsePredicate(): FilterNode {
     const nameTok = this.take();
     if (nameTok.kind !== 'word' || !IDENT.test(nameTok.value)) {
-      throw this.error('UNEXPECTED_TOKEN', nameTok.kind === 'eof' ? 'expected a field name' : `expected a field name, found \`${nameTok.text}\``, nameTok);
+      throw this.error(
+        'UNEXPECTED_TOKEN',
+        nameTok.kind === 'eof'
+          ? 'expected a field name'
+          : `expected a field name, found \`${nameTok.text}\``,
+        nameTok,
+      );
     }
     const field = this.fields.get(nameTok.value);
     if (field === undefined) {
-      throw this.error('UNKNOWN_FIELD', `unknown field \`${nameTok.value}\``, nameTok, nameTok.value);
+      throw this.error(
+        'UNKNOWN_FIELD',
+        `unknown field \`${nameTok.value}\``,
+        nameTok,
+        nameTok.value,
+      );
     }
     const opTok = this.take();
     if (field.kind === 'integer') return this.integerPredicate(field, nameTok, opTok);
@@ -208,40 +245,100 @@ class Parser {
       case '>=': {
         const valueTok = this.take();
         const value = this.number(field, valueTok, 'value');
-        return { kind: 'integer', field, op: opTok.kind, value, mask: undefined, start: nameTok.start, end: valueTok.end };
+        return {
+          kind: 'integer',
+          field,
+          op: opTok.kind,
+          value,
+          mask: undefined,
+          start: nameTok.start,
+          end: valueTok.end,
+        };
       }
       case '&': {
         const maskTok = this.take();
         const mask = this.number(field, maskTok, 'mask');
         const cmp = this.peek();
-        if (cmp.kind === '==' || cmp.kind === '!=' || cmp.kind === '<' || cmp.kind === '<=' || cmp.kind === '>' || cmp.kind === '>=') {
+        if (
+          cmp.kind === '==' ||
+          cmp.kind === '!=' ||
+          cmp.kind === '<' ||
+          cmp.kind === '<=' ||
+          cmp.kind === '>' ||
+          cmp.kind === '>='
+        ) {
           this.take();
           const valueTok = this.take();
           const value = this.number({ ...field, signed: false }, valueTok, 'value');
-          return { kind: 'integer', field, op: cmp.kind as IntegerCompareOp, value, mask, start: nameTok.start, end: valueTok.end };
+          return {
+            kind: 'integer',
+            field,
+            op: cmp.kind as IntegerCompareOp,
+            value,
+            mask,
+            start: nameTok.start,
+            end: valueTok.end,
+          };
         }
-        return { kind: 'integer', field, op: '&', value: mask, mask: undefined, start: nameTok.start, end: maskTok.end };
+        return {
+          kind: 'integer',
+          field,
+          op: '&',
+          value: mask,
+          mask: undefined,
+          start: nameTok.start,
+          end: maskTok.end,
+        };
       }
       case '~':
-        throw this.error('NOT_STRING', `field \`${field.name}\` is numeric: \`~\` needs a string field`, opTok, field.name);
+        throw this.error(
+          'NOT_STRING',
+          `field \`${field.name}\` is numeric: \`~\` needs a string field`,
+          opTok,
+          field.name,
+        );
       default:
-        throw this.error('UNEXPECTED_TOKEN', opTok.kind === 'eof' ? `expected an operator after \`${field.name}\`` : `expected an operator, found \`${opTok.text}\``, opTok, field.name);
+        throw this.error(
+          'UNEXPECTED_TOKEN',
+          opTok.kind === 'eof'
+            ? `expected an operator after \`${field.name}\``
+            : `expected an operator, found \`${opTok.text}\``,
+          opTok,
+          field.name,
+        );
     }
   }
 
   number(field: FilterField, tok: Token, what: 'value' | 'mask'): bigint {
     if (tok.kind === 'string') {
-      throw this.error('NOT_STRING', `field \`${field.name}\` is numeric: compare it with a number`, tok, field.name);
+      throw this.error(
+        'NOT_STRING',
+        `field \`${field.name}\` is numeric: compare it with a number`,
+        tok,
+        field.name,
+      );
     }
     if (tok.kind !== 'word') {
-      throw this.error('UNEXPECTED_TOKEN', tok.kind === 'eof' ? `expected a number after the operator` : `expected a number, found \`${tok.text}\``, tok, field.name);
+      throw this.error(
+        'UNEXPECTED_TOKEN',
+        tok.kind === 'eof'
+          ? `expected a number after the operator`
+          : `expected a number, found \`${tok.text}\``,
+        tok,
+        field.name,
+      );
     }
     const v = parseNumber(tok.value);
     if (v === undefined) {
       if (/^[+-]?[0-9]/.test(tok.value)) {
         throw this.error('BAD_NUMBER', `malformed number \`${tok.value}\``, tok, field.name);
       }
-      throw this.error('NOT_STRING', `field \`${field.name}\` is numeric: compare it with a number, not \`${tok.value}\``, tok, field.name);
+      throw this.error(
+        'NOT_STRING',
+        `field \`${field.name}\` is numeric: compare it with a number, not \`${tok.value}\``,
+        tok,
+        field.name,
+      );
     }
     const bits = BigInt(field.size * 8);
     let min: bigint;
@@ -261,8 +358,16 @@ class Parser {
       max = (1n << bits) - 1n;
     }
     if (v < min || v > max) {
-      const type = field.isBool === true && what === 'value' ? 'bool' : `${field.signed && what === 'value' ? 's' : 'u'}${bits}`;
-      throw this.error('NUMBER_TOO_WIDE', `\`${tok.value}\` does not fit field \`${field.name}\` (${type}, ${min}..${max})`, tok, field.name);
+      const type =
+        field.isBool === true && what === 'value'
+          ? 'bool'
+          : `${field.signed && what === 'value' ? 's' : 'u'}${bits}`;
+      throw this.error(
+        'NUMBER_TOO_WIDE',
+        `\`${tok.value}\` does not fit field \`${field.name}\` (${type}, ${min}..${max})`,
+        tok,
+        field.name,
+      );
     }
     return what === 'mask' ? BigInt.asUintN(Number(bits), v) : v;
   }
@@ -280,19 +385,52 @@ class Parser {
       case '>':
       case '>=':
       case '&':
-        throw this.error('NOT_NUMERIC', `field \`${field.name}\` is a string: \`${opTok.kind}\` needs a numeric field`, opTok, field.name);
+        throw this.error(
+          'NOT_NUMERIC',
+          `field \`${field.name}\` is a string: \`${opTok.kind}\` needs a numeric field`,
+          opTok,
+          field.name,
+        );
       default:
-        throw this.error('UNEXPECTED_TOKEN', opTok.kind === 'eof' ? `expected an operator after \`${field.name}\`` : `expected an operator, found \`${opTok.text}\``, opTok, field.name);
+        throw this.error(
+          'UNEXPECTED_TOKEN',
+          opTok.kind === 'eof'
+            ? `expected an operator after \`${field.name}\``
+            : `expected an operator, found \`${opTok.text}\``,
+          opTok,
+          field.name,
+        );
     }
     const valueTok = this.take();
     if (valueTok.kind !== 'string' && valueTok.kind !== 'word') {
-      throw this.error('UNEXPECTED_TOKEN', valueTok.kind === 'eof' ? 'expected a string after the operator' : `expected a string, found \`${valueTok.text}\``, valueTok, field.name);
+      throw this.error(
+        'UNEXPECTED_TOKEN',
+        valueTok.kind === 'eof'
+          ? 'expected a string after the operator'
+          : `expected a string, found \`${valueTok.text}\``,
+        valueTok,
+        field.name,
+      );
     }
     if (op === '~' && valueTok.value.startsWith('!')) {
       // Linux (filter_parse_regex): a glob that starts with `!` is negated.
-      const operand: FilterNode = { kind: 'string', field, op, value: valueTok.value.slice(1), start: nameTok.start, end: valueTok.end };
+      const operand: FilterNode = {
+        kind: 'string',
+        field,
+        op,
+        value: valueTok.value.slice(1),
+        start: nameTok.start,
+        end: valueTok.end,
+      };
       return { kind: 'not', operand, start: nameTok.start, end: valueTok.end };
     }
-    return { kind: 'string', field, op, value: valueTok.value, start: nameTok.start, end: valueTok.end };
+    return {
+      kind: 'string',
+      field,
+      op,
+      value: valueTok.value,
+      start: nameTok.start,
+      end: valueTok.end,
+    };
   }
 }

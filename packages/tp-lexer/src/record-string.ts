@@ -16,7 +16,12 @@ import type { FilterField } from './fields.js';
  * @throws {LexError} `RECORD_TOO_SHORT` when a data_loc points outside the record.
  * @internal
  */
-export function locateString(field: FilterField, bytes: Uint8Array, view: DataView, out: Int32Array): void {
+export function locateString(
+  field: FilterField,
+  bytes: Uint8Array,
+  view: DataView,
+  out: Int32Array,
+): void {
   let start: number;
   let max: number;
   if (field.kind === 'dynamic-string') {

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LexError, compileFilter, compileFilterText, compileGlob, evaluateFilter, parseFilter } from '../src/index.js';
+import {
+  LexError,
+  compileFilter,
+  compileFilterText,
+  compileGlob,
+  evaluateFilter,
+  parseFilter,
+} from '../src/index.js';
 import type { CompileMode } from '../src/index.js';
 import { FIELDS, makeRecord } from './helpers.js';
 import type { RecordValues } from './helpers.js';
@@ -44,7 +51,8 @@ describe('compileGlob', () => {
 const modes: CompileMode[] = ['codegen', 'closures'];
 
 describe.each(modes)('compileFilter (%s)', (mode) => {
-  const run = (filter: string, r: RecordValues): boolean => compileFilterText(filter, FIELDS, { mode })!.test(makeRecord(r));
+  const run = (filter: string, r: RecordValues): boolean =>
+    compileFilterText(filter, FIELDS, { mode })!.test(makeRecord(r));
 
   it('reports the mode it compiled with', () => {
     expect(compileFilterText('sig == 1', FIELDS, { mode })!.mode).toBe(mode);
@@ -130,7 +138,11 @@ describe.each(modes)('compileFilter (%s)', (mode) => {
       preds.push(p);
     }
     expect(preds.length).toBeGreaterThan(300);
-    const onlyAnd = preds.map((_, i) => `sig != ${i + 1000}`).join('&&').slice(0, 4000).replace(/&*s?i?g?[^&]*$/, '');
+    const onlyAnd = preds
+      .map((_, i) => `sig != ${i + 1000}`)
+      .join('&&')
+      .slice(0, 4000)
+      .replace(/&*s?i?g?[^&]*$/, '');
     for (const t of [text, onlyAnd, onlyAnd.replaceAll('&&', '||')]) {
       const ast = parseFilter(t, FIELDS)!;
       const f = compileFilter(ast, { mode });
@@ -144,7 +156,9 @@ describe.each(modes)('compileFilter (%s)', (mode) => {
   it('fails with RECORD_TOO_SHORT instead of matching a missing field', () => {
     const f = compileFilterText('big == 1', FIELDS, { mode })!;
     expect(f.minRecordSize).toBe(24);
-    expect(() => f.test(new Uint8Array(20))).toThrow(expect.objectContaining({ code: 'RECORD_TOO_SHORT' }));
+    expect(() => f.test(new Uint8Array(20))).toThrow(
+      expect.objectContaining({ code: 'RECORD_TOO_SHORT' }),
+    );
     const rec = makeRecord({ path: 'abc' });
     new DataView(rec.buffer).setUint32(52, (200 << 16) | 56, true);
     const g = compileFilterText('path == abc', FIELDS, { mode })!;
@@ -161,11 +175,22 @@ describe.each(modes)('compileFilter (%s)', (mode) => {
     const rec = makeRecord({ sig: 42, comm: 'qemu' });
     const big = new Uint8Array(rec.length + 10);
     big.set(rec, 10);
-    expect(compileFilterText('sig == 42 && comm == qemu', FIELDS, { mode })!.test(big.subarray(10))).toBe(true);
+    expect(
+      compileFilterText('sig == 42 && comm == qemu', FIELDS, { mode })!.test(big.subarray(10)),
+    ).toBe(true);
   });
 
   it('agrees with the reference evaluator on random filters and records', () => {
-    const intField = fc.constantFrom('sig', 'flags', 'big', 'neg', 'small', 'port', 'ok', 'common_pid');
+    const intField = fc.constantFrom(
+      'sig',
+      'flags',
+      'big',
+      'neg',
+      'small',
+      'port',
+      'ok',
+      'common_pid',
+    );
     const strField = fc.constantFrom('comm', 'path');
     const val = (name: string): fc.Arbitrary<string> => {
       switch (name) {
@@ -175,7 +200,13 @@ describe.each(modes)('compileFilter (%s)', (mode) => {
         case 'flags':
           return fc.constantFrom('0', '1', '0x80000000', '4294967295', '7');
         case 'big':
-          return fc.constantFrom('0', '1', '0x100000000', '0xffffffffffffffff', '0x8000000000000000');
+          return fc.constantFrom(
+            '0',
+            '1',
+            '0x100000000',
+            '0xffffffffffffffff',
+            '0x8000000000000000',
+          );
         case 'neg':
           return fc.constantFrom('0', '-1', '1', '-0x100000000', '0x7fffffffffffffff');
         case 'small':
@@ -188,19 +219,27 @@ describe.each(modes)('compileFilter (%s)', (mode) => {
     };
     const intPred = intField.chain((name) =>
       fc.oneof(
-        fc.tuple(fc.constantFrom('==', '!=', '<', '<=', '>', '>='), val(name)).map(([op, v]) => `${name} ${op} ${v}`),
+        fc
+          .tuple(fc.constantFrom('==', '!=', '<', '<=', '>', '>='), val(name))
+          .map(([op, v]) => `${name} ${op} ${v}`),
         fc.constantFrom('1', '0x80', '0x3').map((m) => `${name} & ${m}`),
       ),
     );
     const strPred = fc
-      .tuple(strField, fc.constantFrom('==', '!=', '~'), fc.constantFrom('ab', 'a*', '*b', '?b', '[ab]*', '', 'abc'))
+      .tuple(
+        strField,
+        fc.constantFrom('==', '!=', '~'),
+        fc.constantFrom('ab', 'a*', '*b', '?b', '[ab]*', '', 'abc'),
+      )
       .map(([f, op, v]) => `${f} ${op} "${v}"`);
     const pred = fc.oneof(intPred, strPred);
     const expr: fc.Arbitrary<string> = fc.letrec((tie) => ({
       e: fc.oneof(
         { depthSize: 'small', withCrossShrink: true },
         pred,
-        fc.tuple(tie('e'), fc.constantFrom('&&', '||'), tie('e')).map(([a, op, b]) => `(${a as string}) ${op} (${b as string})`),
+        fc
+          .tuple(tie('e'), fc.constantFrom('&&', '||'), tie('e'))
+          .map(([a, op, b]) => `(${a as string}) ${op} (${b as string})`),
         tie('e').map((a) => `!(${a as string})`),
       ),
     })).e;
@@ -241,12 +280,15 @@ describe('compileFilterText', () => {
     expect(LexError.isInstance(thrown)).toBe(true);
     expect(thrown).toMatchObject({ code: 'FILTER_TOO_LONG', offset: 4095 });
     const page = 'sig == 1' + ' '.repeat(4096 - 8);
-    expect(() => compileFilterText(page, FIELDS)).toThrowError(expect.objectContaining({ code: 'FILTER_TOO_LONG' }));
+    expect(() => compileFilterText(page, FIELDS)).toThrowError(
+      expect.objectContaining({ code: 'FILTER_TOO_LONG' }),
+    );
     expect(compileFilterText('sig == 1' + ' '.repeat(4095 - 8), FIELDS)).toBeDefined(); // 4095 bytes
     // Bytes, not characters: 1362 three-byte characters and 10 more make 4096 bytes.
-    expect(() => compileFilterText(`comm == "${'\u20ac'.repeat(1362)}"`, FIELDS)).toThrowError(expect.objectContaining({ code: 'FILTER_TOO_LONG' }));
+    expect(() => compileFilterText(`comm == "${'\u20ac'.repeat(1362)}"`, FIELDS)).toThrowError(
+      expect.objectContaining({ code: 'FILTER_TOO_LONG' }),
+    );
   });
-
 
   it('returns undefined for an empty filter (clearing it; the Rust original panicked)', () => {
     expect(compileFilterText('', FIELDS)).toBeUndefined();

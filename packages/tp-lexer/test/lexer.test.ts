@@ -14,7 +14,23 @@ function lexError(input: string): LexError {
 describe('tokenize', () => {
   it('splits operators, words and strings with their positions', () => {
     const t = tokenize('(sig>=10&&comm!="a b")||!x&1');
-    expect(t.map((x) => x.kind)).toEqual(['(', 'word', '>=', 'word', '&&', 'word', '!=', 'string', ')', '||', '!', 'word', '&', 'word', 'eof']);
+    expect(t.map((x) => x.kind)).toEqual([
+      '(',
+      'word',
+      '>=',
+      'word',
+      '&&',
+      'word',
+      '!=',
+      'string',
+      ')',
+      '||',
+      '!',
+      'word',
+      '&',
+      'word',
+      'eof',
+    ]);
     expect(t[1]).toMatchObject({ value: 'sig', start: 1, end: 4 });
     expect(t[7]).toMatchObject({ value: 'a b', start: 16, end: 21 });
   });
@@ -46,7 +62,11 @@ describe('tokenize', () => {
   });
 
   it('rejects unterminated strings and bad hex escapes', () => {
-    expect(lexError('comm == "abc')).toMatchObject({ code: 'UNTERMINATED_STRING', offset: 8, length: 4 });
+    expect(lexError('comm == "abc')).toMatchObject({
+      code: 'UNTERMINATED_STRING',
+      offset: 8,
+      length: 4,
+    });
     expect(lexError('comm == "\\xZ1"')).toMatchObject({ code: 'BAD_ESCAPE', offset: 9 });
   });
 });
@@ -63,6 +83,7 @@ describe('parseNumber', () => {
   });
 
   it('returns undefined for malformed numbers', () => {
-    for (const s of ['09', '0x', '1a', '--1', '', 'abc', '1.5']) expect(parseNumber(s)).toBeUndefined();
+    for (const s of ['09', '0x', '1a', '--1', '', 'abc', '1.5'])
+      expect(parseNumber(s)).toBeUndefined();
   });
 });

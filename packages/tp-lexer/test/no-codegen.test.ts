@@ -19,7 +19,11 @@ console.log(JSON.stringify({ mode: f.mode, results: [-6n, -5n, 7n, 8n].map((v) =
 
 describe('without code generation', () => {
   it.skipIf(!hasDist)('falls back to closures and gives the same answers', () => {
-    const out = execFileSync(process.execPath, ['--disallow-code-generation-from-strings', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      ['--disallow-code-generation-from-strings', '--input-type=module', '-e', script],
+      { encoding: 'utf8' },
+    );
     expect(JSON.parse(out)).toEqual({ mode: 'closures', results: [true, false, true, false] });
   });
 });

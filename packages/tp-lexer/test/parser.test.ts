@@ -13,7 +13,9 @@ function shape(n: FilterNode): string {
     case 'not':
       return `!${shape(n.operand)}`;
     case 'integer':
-      return n.mask === undefined ? `${n.field.name}${n.op}${n.value}` : `${n.field.name}&${n.mask}${n.op}${n.value}`;
+      return n.mask === undefined
+        ? `${n.field.name}${n.op}${n.value}`
+        : `${n.field.name}&${n.mask}${n.op}${n.value}`;
     case 'string':
       return `${n.field.name}${n.op}'${n.value}'`;
   }
@@ -44,7 +46,9 @@ describe('parseFilter: grammar', () => {
     expect(parsed('((sig >= 10 && sig < 15) || sig == 17) && comm != bash')).toBe(
       "(((sig>=10 && sig<15) || sig==17) && comm!='bash')",
     );
-    expect(parsed('!(sig == 1 || sig == 2) && !flags & 4')).toBe('(!(sig==1 || sig==2) && !flags&4)');
+    expect(parsed('!(sig == 1 || sig == 2) && !flags & 4')).toBe(
+      '(!(sig==1 || sig==2) && !flags&4)',
+    );
   });
 
   it('parses the bit test and the masked compare', () => {
@@ -56,7 +60,9 @@ describe('parseFilter: grammar', () => {
 
   it('keeps negative numbers numeric (the Rust tp-lexer made them strings)', () => {
     expect(parsed('sig == -1')).toBe('sig==-1');
-    expect(parsed('neg < -0x8000000000000000 || neg >= -9223372036854775808')).toBe('(neg<-9223372036854775808 || neg>=-9223372036854775808)');
+    expect(parsed('neg < -0x8000000000000000 || neg >= -9223372036854775808')).toBe(
+      '(neg<-9223372036854775808 || neg>=-9223372036854775808)',
+    );
   });
 
   it('takes bare words, identifiers, numbers and quoted strings as string values', () => {
@@ -82,7 +88,13 @@ describe('parseFilter: grammar', () => {
 describe('parseFilter: errors', () => {
   it('reports an unknown field with its column and a caret line', () => {
     const e = parseError('sig == 1 && bogus > 3');
-    expect(e).toMatchObject({ code: 'UNKNOWN_FIELD', field: 'bogus', offset: 12, column: 13, length: 5 });
+    expect(e).toMatchObject({
+      code: 'UNKNOWN_FIELD',
+      field: 'bogus',
+      offset: 12,
+      column: 13,
+      length: 5,
+    });
     expect(e.caret).toBe('sig == 1 && bogus > 3\n            ^^^^^');
   });
 
@@ -98,7 +110,11 @@ describe('parseFilter: errors', () => {
   });
 
   it('rejects numbers too wide for the field', () => {
-    expect(parseError('small == 128')).toMatchObject({ code: 'NUMBER_TOO_WIDE', offset: 9, length: 3 });
+    expect(parseError('small == 128')).toMatchObject({
+      code: 'NUMBER_TOO_WIDE',
+      offset: 9,
+      length: 3,
+    });
     expect(parseError('small == -129')).toMatchObject({ code: 'NUMBER_TOO_WIDE' });
     expect(parseError('port == 65536')).toMatchObject({ code: 'NUMBER_TOO_WIDE' });
     expect(parseError('flags == -1')).toMatchObject({ code: 'NUMBER_TOO_WIDE' });
@@ -124,7 +140,9 @@ describe('parseFilter: errors', () => {
   });
 
   it('fails with a typed error, not a stack overflow, on deep nesting', () => {
-    expect(parseError('('.repeat(1500) + 'sig == 1' + ')'.repeat(1500))).toMatchObject({ code: 'UNEXPECTED_TOKEN' });
+    expect(parseError('('.repeat(1500) + 'sig == 1' + ')'.repeat(1500))).toMatchObject({
+      code: 'UNEXPECTED_TOKEN',
+    });
     expect(parseError('!'.repeat(3000) + 'sig == 1').code).toBe('UNEXPECTED_TOKEN');
     expect(parseError('!'.repeat(5000) + 'sig == 1').code).toBe('FILTER_TOO_LONG');
   });
@@ -134,7 +152,13 @@ describe('parseFilter: robustness', () => {
   it('rejects malformed field descriptions before generating code', () => {
     const bad = [
       { name: 'x); evil(', kind: 'integer', offset: 0, size: 4, signed: false },
-      { name: 'x', kind: 'integer', offset: '0); evil(' as unknown as number, size: 4, signed: false },
+      {
+        name: 'x',
+        kind: 'integer',
+        offset: '0); evil(' as unknown as number,
+        size: 4,
+        signed: false,
+      },
       { name: 'x', kind: 'integer', offset: 0, size: 3, signed: false },
       { name: 'x', kind: 'dynamic-string', offset: 0, size: 8, signed: false },
       { name: 'x', kind: 'float' as 'integer', offset: 0, size: 4, signed: false },
@@ -153,16 +177,19 @@ describe('parseFilter: robustness', () => {
   it('either parses or throws a LexError on arbitrary input (never crashes or hangs)', () => {
     const alphabet = fc.constantFrom(...'sigcomm pathbig()!&|=<>~"\'\\x0123-[]*? \t'.split(''));
     fc.assert(
-      fc.property(fc.array(alphabet, { maxLength: 40 }).map((a) => a.join('')), (input) => {
-        try {
-          parseFilter(input, FIELDS);
-        } catch (e) {
-          expect(LexError.isInstance(e)).toBe(true);
-          const err = e as LexError;
-          expect(err.offset).toBeGreaterThanOrEqual(0);
-          expect(err.offset).toBeLessThanOrEqual(input.length);
-        }
-      }),
+      fc.property(
+        fc.array(alphabet, { maxLength: 40 }).map((a) => a.join('')),
+        (input) => {
+          try {
+            parseFilter(input, FIELDS);
+          } catch (e) {
+            expect(LexError.isInstance(e)).toBe(true);
+            const err = e as LexError;
+            expect(err.offset).toBeGreaterThanOrEqual(0);
+            expect(err.offset).toBeLessThanOrEqual(input.length);
+          }
+        },
+      ),
       { numRuns: 3000 },
     );
   });

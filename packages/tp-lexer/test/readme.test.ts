@@ -29,6 +29,10 @@ describe('README example', () => {
       err = e;
     }
     expect(LexError.isInstance(err)).toBe(true);
-    expect(err).toMatchObject({ code: 'UNKNOWN_FIELD', column: 15, caret: 'vm_id == 1 && bogus > 3\n              ^^^^^' });
+    expect(err).toMatchObject({
+      code: 'UNKNOWN_FIELD',
+      column: 15,
+      caret: 'vm_id == 1 && bogus > 3\n              ^^^^^',
+    });
   });
 });

@@ -8,11 +8,19 @@ import type { TraceRecord } from '../src/index.js';
 
 const host = new ManualTraceHost({ timeNs: 1_000_000_000n });
 const mgr = new TracepointManager({ host, pipe: { entriesPerCpu: 1 << 16 } });
-const fields = [['vm_id', 'u32'], ['vcpu_id', 'u32'], ['exit_reason', 'u32'], ['pc', 'u64']] as const;
+const fields = [
+  ['vm_id', 'u32'],
+  ['vcpu_id', 'u32'],
+  ['exit_reason', 'u32'],
+  ['pc', 'u64'],
+] as const;
 const tp = mgr.define({ system: 'vmm', name: 'vcpu_run_exit', fields } as const);
 const tp2 = mgr.define({ system: 'vmm', name: 'vcpu_run_exit2', fields } as const);
 // Two more disabled events picked per iteration, so the `active` load cannot be hoisted.
-const sites = [mgr.define({ system: 'vmm', name: 'site_a', fields } as const), mgr.define({ system: 'vmm', name: 'site_b', fields } as const)];
+const sites = [
+  mgr.define({ system: 'vmm', name: 'site_a', fields } as const),
+  mgr.define({ system: 'vmm', name: 'site_b', fields } as const),
+];
 
 // The loop body does a little real work (as a VMM exit path would) through a call V8 will not
 // prove side-effect free, so `tp.active` is re-read every iteration.
@@ -36,7 +44,9 @@ function best(body: (iters: number) => number, iters: number): number {
 }
 
 function row(name: string, nsPerCall: number, extra = ''): void {
-  console.log(`${name.padEnd(52)} ${nsPerCall.toFixed(2).padStart(7)} ns/call ${(1e3 / nsPerCall).toFixed(1).padStart(8)} M/s ${extra}`);
+  console.log(
+    `${name.padEnd(52)} ${nsPerCall.toFixed(2).padStart(7)} ns/call ${(1e3 / nsPerCall).toFixed(1).padStart(8)} M/s ${extra}`,
+  );
 }
 
 const ITERS = 20_000_000;
@@ -78,10 +88,22 @@ const disabledSites = best((n) => {
   return s;
 }, ITERS);
 row('baseline loop (work only)', baseline);
-row('disabled: if (tp.active) tp.emit(...)', disabledGuarded, `added ${(disabledGuarded - baseline).toFixed(2)} ns`);
-row('disabled: tp.emit(...) (check inside emit)', disabledUnguarded, `added ${(disabledUnguarded - baseline).toFixed(2)} ns`);
+row(
+  'disabled: if (tp.active) tp.emit(...)',
+  disabledGuarded,
+  `added ${(disabledGuarded - baseline).toFixed(2)} ns`,
+);
+row(
+  'disabled: tp.emit(...) (check inside emit)',
+  disabledUnguarded,
+  `added ${(disabledUnguarded - baseline).toFixed(2)} ns`,
+);
 row('baseline loop picking one of two tracepoints', baselineSites);
-row('disabled: same, if (t.active) t.emit(...)', disabledSites, `added ${(disabledSites - baselineSites).toFixed(2)} ns`);
+row(
+  'disabled: same, if (t.active) t.emit(...)',
+  disabledSites,
+  `added ${(disabledSites - baselineSites).toFixed(2)} ns`,
+);
 
 mgr.tracingOn = false;
 let count = 0;
@@ -127,5 +149,7 @@ row('enabled, trace pipe recording (record copy + entry)', piped);
 
 const added = Math.max(disabledGuarded - baseline, disabledSites - baselineSites);
 const enabledRate = 1e3 / enabled;
-console.log(`\ntargets: disabled adds <= 2 ns: ${added <= 2 ? 'met' : 'NOT met'} (${added.toFixed(2)} ns); enabled + callback >= 5 M/s: ${enabledRate >= 5 ? 'met' : 'NOT met'} (${enabledRate.toFixed(1)} M/s incl. loop)`);
+console.log(
+  `\ntargets: disabled adds <= 2 ns: ${added <= 2 ? 'met' : 'NOT met'} (${added.toFixed(2)} ns); enabled + callback >= 5 M/s: ${enabledRate >= 5 ? 'met' : 'NOT met'} (${enabledRate.toFixed(1)} M/s incl. loop)`,
+);
 if (count === -1) console.log(count);

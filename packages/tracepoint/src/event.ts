@@ -32,7 +32,9 @@ export type FieldValue<T extends FieldType> = T extends 'u64' | 's64'
 
 /** The emit arguments of an event with fields `F`, in order. */
 export type EmitArgs<F extends readonly FieldSpec[]> = {
-  -readonly [K in keyof F]: F[K] extends readonly [string, infer T extends FieldType] ? FieldValue<T> : never;
+  -readonly [K in keyof F]: F[K] extends readonly [string, infer T extends FieldType]
+    ? FieldValue<T>
+    : never;
 };
 
 /** The print format of an event: a printf format and the fields its conversions print. */
@@ -96,10 +98,46 @@ export const COMMON_HEADER_SIZE = 8;
 
 /** The four common fields every record starts with (Linux `struct trace_entry`). */
 export const COMMON_FIELDS: readonly FieldLayout[] = [
-  { name: 'common_type', type: 'common_u16', decl: 'unsigned short common_type', offset: 0, size: 2, signed: false, kind: 'integer', isBool: false },
-  { name: 'common_flags', type: 'common_u8', decl: 'unsigned char common_flags', offset: 2, size: 1, signed: false, kind: 'integer', isBool: false },
-  { name: 'common_preempt_count', type: 'common_u8', decl: 'unsigned char common_preempt_count', offset: 3, size: 1, signed: false, kind: 'integer', isBool: false },
-  { name: 'common_pid', type: 'common_s32', decl: 'int common_pid', offset: 4, size: 4, signed: true, kind: 'integer', isBool: false },
+  {
+    name: 'common_type',
+    type: 'common_u16',
+    decl: 'unsigned short common_type',
+    offset: 0,
+    size: 2,
+    signed: false,
+    kind: 'integer',
+    isBool: false,
+  },
+  {
+    name: 'common_flags',
+    type: 'common_u8',
+    decl: 'unsigned char common_flags',
+    offset: 2,
+    size: 1,
+    signed: false,
+    kind: 'integer',
+    isBool: false,
+  },
+  {
+    name: 'common_preempt_count',
+    type: 'common_u8',
+    decl: 'unsigned char common_preempt_count',
+    offset: 3,
+    size: 1,
+    signed: false,
+    kind: 'integer',
+    isBool: false,
+  },
+  {
+    name: 'common_pid',
+    type: 'common_s32',
+    decl: 'int common_pid',
+    offset: 4,
+    size: 4,
+    signed: true,
+    kind: 'integer',
+    isBool: false,
+  },
 ];
 
 const SCALAR: Record<ScalarType, { size: number; signed: boolean }> = {
@@ -193,9 +231,12 @@ function defaultFormat(fields: readonly FieldLayout[]): string {
  * } as const);
  * ```
  */
-export function defineEvent<const F extends readonly FieldSpec[]>(spec: EventSpec<F>): EventDefinition<F> {
+export function defineEvent<const F extends readonly FieldSpec[]>(
+  spec: EventSpec<F>,
+): EventDefinition<F> {
   const full = `${spec.system}:${spec.name}`;
-  const bad = (message: string): TracepointError => new TracepointError({ code: 'INVALID_DEFINITION', message, event: full });
+  const bad = (message: string): TracepointError =>
+    new TracepointError({ code: 'INVALID_DEFINITION', message, event: full });
   if (!NAME.test(spec.system)) throw bad(`invalid subsystem name \`${spec.system}\``);
   if (!NAME.test(spec.name)) throw bad(`invalid event name \`${spec.name}\``);
   if (spec.id !== undefined && (!Number.isInteger(spec.id) || spec.id < 1 || spec.id > 0xffff)) {
@@ -219,19 +260,43 @@ export function defineEvent<const F extends readonly FieldSpec[]>(spec: EventSpe
     if (type === 'string') {
       size = 4;
       fieldAlign = 4;
-      layout = { name, type, decl: `__data_loc char[] ${name}`, size, signed: false, kind: 'dynamic-string', isBool: false };
+      layout = {
+        name,
+        type,
+        decl: `__data_loc char[] ${name}`,
+        size,
+        signed: false,
+        kind: 'dynamic-string',
+        isBool: false,
+      };
     } else if (type in SCALAR) {
       const s = SCALAR[type as ScalarType];
       size = s.size;
       fieldAlign = s.size;
-      layout = { name, type, decl: `${type} ${name}`, size, signed: s.signed, kind: 'integer', isBool: type === 'bool' };
+      layout = {
+        name,
+        type,
+        decl: `${type} ${name}`,
+        size,
+        signed: s.signed,
+        kind: 'integer',
+        isBool: type === 'bool',
+      };
     } else {
       const m = /^char\[(\d+)\]$/.exec(type);
       const n = m === null ? NaN : Number(m[1]);
       if (!(n >= 1 && n <= 4096)) throw bad(`unknown field type \`${type}\` for \`${name}\``);
       size = n;
       fieldAlign = 1;
-      layout = { name, type, decl: `char ${name}[${n}]`, size, signed: false, kind: 'char-array', isBool: false };
+      layout = {
+        name,
+        type,
+        decl: `char ${name}[${n}]`,
+        size,
+        signed: false,
+        kind: 'char-array',
+        isBool: false,
+      };
     }
     offset = (offset + fieldAlign - 1) & ~(fieldAlign - 1);
     fields.push({ ...layout, offset });
@@ -243,25 +308,45 @@ export function defineEvent<const F extends readonly FieldSpec[]>(spec: EventSpe
   const maxSize = fixedSize + dynCount * maxStringBytes;
   if (maxSize > 0xffff) throw bad(`record of up to ${maxSize} bytes is larger than 65535`);
 
-  const printSpec: PrintSpec = typeof spec.print === 'string' ? { fmt: spec.print } : spec.print ?? { fmt: defaultFormat(fields) };
+  const printSpec: PrintSpec =
+    typeof spec.print === 'string'
+      ? { fmt: spec.print }
+      : (spec.print ?? { fmt: defaultFormat(fields) });
   const printArgs = printSpec.args ?? fields.map((f) => f.name);
   const byName = new Map(fields.map((f) => [f.name, f]));
-  for (const a of printArgs) if (!byName.has(a)) throw bad(`print format argument \`${a}\` is not a field`);
+  for (const a of printArgs)
+    if (!byName.has(a)) throw bad(`print format argument \`${a}\` is not a field`);
   const print = parsePrintFormat(printSpec.fmt);
   if (print.argCount !== printArgs.length) {
-    throw bad(`print format \`${printSpec.fmt}\` has ${print.argCount} conversions for ${printArgs.length} arguments`);
+    throw bad(
+      `print format \`${printSpec.fmt}\` has ${print.argCount} conversions for ${printArgs.length} arguments`,
+    );
   }
   const allFields = [...COMMON_FIELDS, ...fields];
-  const filterFields: FilterField[] = allFields.map((f) => ({ name: f.name, kind: f.kind, offset: f.offset, size: f.size, signed: f.signed, isBool: f.isBool }));
-  const printRef = printArgs.map((a) => (byName.get(a)!.kind === 'dynamic-string' ? `__get_str(${a})` : `REC->${a}`));
+  const filterFields: FilterField[] = allFields.map((f) => ({
+    name: f.name,
+    kind: f.kind,
+    offset: f.offset,
+    size: f.size,
+    signed: f.signed,
+    isBool: f.isBool,
+  }));
+  const printRef = printArgs.map((a) =>
+    byName.get(a)!.kind === 'dynamic-string' ? `__get_str(${a})` : `REC->${a}`,
+  );
   const printLine = `print fmt: "${printSpec.fmt.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"${printRef.map((r) => `, ${r}`).join('')}`;
-  const line = (f: FieldLayout): string => `\tfield:${f.decl};\toffset:${f.offset};\tsize:${f.size};\tsigned:${f.signed ? 1 : 0};\n`;
+  const line = (f: FieldLayout): string =>
+    `\tfield:${f.decl};\toffset:${f.offset};\tsize:${f.size};\tsigned:${f.signed ? 1 : 0};\n`;
   const body = `format:\n${COMMON_FIELDS.map(line).join('')}\n${fields.map(line).join('')}\n${printLine}\n`;
   const decoder = new TextDecoder();
 
   const decode = (record: Uint8Array): Record<string, PrintValue> => {
     if (record.length < fixedSize) {
-      throw new TracepointError({ code: 'INVALID_ARGUMENT', message: `record of ${record.length} bytes is shorter than ${fixedSize}`, event: full });
+      throw new TracepointError({
+        code: 'INVALID_ARGUMENT',
+        message: `record of ${record.length} bytes is shorter than ${fixedSize}`,
+        event: full,
+      });
     }
     const v = new DataView(record.buffer, record.byteOffset, record.byteLength);
     const out: Record<string, PrintValue> = {};
@@ -301,7 +386,12 @@ export function defineEvent<const F extends readonly FieldSpec[]>(spec: EventSpe
  * @returns the value: number, bigint for 64-bit fields, boolean for `bool`, string for strings.
  * @internal
  */
-export function readField(f: FieldLayout, bytes: Uint8Array, v: DataView, decoder: { decode(bytes: Uint8Array): string }): PrintValue {
+export function readField(
+  f: FieldLayout,
+  bytes: Uint8Array,
+  v: DataView,
+  decoder: { decode(bytes: Uint8Array): string },
+): PrintValue {
   const o = f.offset;
   if (f.kind === 'integer') {
     if (f.isBool) return v.getUint8(o) !== 0;

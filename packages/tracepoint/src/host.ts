@@ -50,7 +50,16 @@ export class ManualTraceHost implements TraceHost {
   preempt: number;
 
   /** @param init - initial values (time 0, CPU 0, pid 0, comm `axvisor`, no flags). */
-  constructor(init: { timeNs?: bigint; cpu?: number; pid?: number; comm?: string; flags?: number; preemptCount?: number } = {}) {
+  constructor(
+    init: {
+      timeNs?: bigint;
+      cpu?: number;
+      pid?: number;
+      comm?: string;
+      flags?: number;
+      preemptCount?: number;
+    } = {},
+  ) {
     this.time = init.timeNs ?? 0n;
     this.cpu = init.cpu ?? 0;
     this.currentPid = init.pid ?? 0;

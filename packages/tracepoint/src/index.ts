@@ -4,7 +4,17 @@
 export { TracepointError } from './errors.js';
 export type { TracepointErrorCode, TracepointErrorOptions } from './errors.js';
 export { COMMON_FIELDS, COMMON_HEADER_SIZE, defineEvent } from './event.js';
-export type { EmitArgs, EventDefinition, EventSpec, FieldLayout, FieldSpec, FieldType, FieldValue, PrintSpec, ScalarType } from './event.js';
+export type {
+  EmitArgs,
+  EventDefinition,
+  EventSpec,
+  FieldLayout,
+  FieldSpec,
+  FieldType,
+  FieldValue,
+  PrintSpec,
+  ScalarType,
+} from './event.js';
 export { parsePrintFormat } from './print-format.js';
 export type { PrintFormat, PrintValue } from './print-format.js';
 export { ManualTraceHost, wallClockHost } from './host.js';
@@ -12,7 +22,13 @@ export type { TraceHost } from './host.js';
 export { TracePipe, formatEntry, latencyFlags } from './trace-pipe.js';
 export type { RingMode, TraceEntry, TracePipeOptions } from './trace-pipe.js';
 export { Tracepoint } from './tracepoint.js';
-export type { ProgramConsumer, TraceCallback, TraceConsumer, TraceRecord, TracepointCounters } from './tracepoint.js';
+export type {
+  ProgramConsumer,
+  TraceCallback,
+  TraceConsumer,
+  TraceRecord,
+  TracepointCounters,
+} from './tracepoint.js';
 export { TracepointManager, splitName } from './manager.js';
 export type { Attachment, EventFile, TracepointInfo, TracepointManagerOptions } from './manager.js';
 export { generateCHeader, recordStructName } from './c-header.js';

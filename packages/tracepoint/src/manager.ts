@@ -87,7 +87,8 @@ export class TracepointManager {
   /** @param options - host, pipe and first id. */
   constructor(options: TracepointManagerOptions = {}) {
     this.host = options.host ?? wallClockHost();
-    this.pipe = options.pipe instanceof TracePipe ? options.pipe : new TracePipe(options.pipe ?? {});
+    this.pipe =
+      options.pipe instanceof TracePipe ? options.pipe : new TracePipe(options.pipe ?? {});
     this.#nextId = options.firstId ?? 1;
   }
 
@@ -99,16 +100,29 @@ export class TracepointManager {
    */
   register<F extends readonly FieldSpec[]>(event: EventDefinition<F>): Tracepoint<F> {
     if (this.#byName.has(event.fullName)) {
-      throw new TracepointError({ code: 'DUPLICATE_EVENT', message: `event \`${event.fullName}\` is already registered`, event: event.fullName });
+      throw new TracepointError({
+        code: 'DUPLICATE_EVENT',
+        message: `event \`${event.fullName}\` is already registered`,
+        event: event.fullName,
+      });
     }
     let id = event.requestedId;
     if (id !== undefined) {
       if (this.#byId.has(id)) {
-        throw new TracepointError({ code: 'DUPLICATE_ID', message: `id ${id} of \`${event.fullName}\` is taken by \`${this.#byId.get(id)!.fullName}\``, event: event.fullName });
+        throw new TracepointError({
+          code: 'DUPLICATE_ID',
+          message: `id ${id} of \`${event.fullName}\` is taken by \`${this.#byId.get(id)!.fullName}\``,
+          event: event.fullName,
+        });
       }
     } else {
       while (this.#byId.has(this.#nextId)) this.#nextId++;
-      if (this.#nextId > 0xffff) throw new TracepointError({ code: 'INVALID_ARGUMENT', message: 'no event id left (common_type is a u16)', event: event.fullName });
+      if (this.#nextId > 0xffff)
+        throw new TracepointError({
+          code: 'INVALID_ARGUMENT',
+          message: 'no event id left (common_type is a u16)',
+          event: event.fullName,
+        });
       id = this.#nextId++;
     }
     const tp = new Tracepoint(event, id, { host: this.host, pipe: this.pipe });
@@ -150,13 +164,22 @@ export class TracepointManager {
 
   #require(name: string): Tracepoint {
     const tp = this.get(name);
-    if (tp === undefined) throw new TracepointError({ code: 'NOT_FOUND', message: `tracepoint not found: \`${name}\``, event: name });
+    if (tp === undefined)
+      throw new TracepointError({
+        code: 'NOT_FOUND',
+        message: `tracepoint not found: \`${name}\``,
+        event: name,
+      });
     return tp;
   }
 
   #subsystem(system: string): Tracepoint[] {
     const out = [...this.#byName.values()].filter((t) => t.event.system === system);
-    if (out.length === 0) throw new TracepointError({ code: 'NOT_FOUND', message: `subsystem not found: \`${system}\`` });
+    if (out.length === 0)
+      throw new TracepointError({
+        code: 'NOT_FOUND',
+        message: `subsystem not found: \`${system}\``,
+      });
     return out;
   }
 
@@ -164,7 +187,15 @@ export class TracepointManager {
   list(): TracepointInfo[] {
     return [...this.#byName.values()]
       .sort((a, b) => (a.fullName < b.fullName ? -1 : a.fullName > b.fullName ? 1 : 0))
-      .map((t) => ({ name: t.fullName, subsystem: t.event.system, event: t.event.name, id: t.id, enabled: t.isEnabled, filter: t.filterText, consumers: t.consumerCount }));
+      .map((t) => ({
+        name: t.fullName,
+        subsystem: t.event.system,
+        event: t.event.name,
+        id: t.id,
+        enabled: t.isEnabled,
+        filter: t.filterText,
+        consumers: t.consumerCount,
+      }));
   }
 
   /** @returns the subsystem names, sorted. */
@@ -274,7 +305,13 @@ export class TracepointManager {
     } catch (e) {
       if (!LexError.isInstance(e)) throw e;
       this.#filterErrors.set(name, `${e.caret}\nparse_error: ${e.message.split('\n')[0]}`);
-      throw new TracepointError({ code: 'BAD_FILTER', message: `bad filter for \`${name}\`: ${e.message}`, event: name, column: e.column, cause: e });
+      throw new TracepointError({
+        code: 'BAD_FILTER',
+        message: `bad filter for \`${name}\`: ${e.message}`,
+        event: name,
+        column: e.column,
+        cause: e,
+      });
     }
   }
 
@@ -382,7 +419,11 @@ export class TracepointManager {
     const value = text.replace(/\n$/, '');
     if (file === 'enable') {
       if (value !== '0' && value !== '1') {
-        throw new TracepointError({ code: 'INVALID_ARGUMENT', message: `enable takes \`0\` or \`1\`, not \`${value}\``, event: name });
+        throw new TracepointError({
+          code: 'INVALID_ARGUMENT',
+          message: `enable takes \`0\` or \`1\`, not \`${value}\``,
+          event: name,
+        });
       }
       if (value === '1') this.enable(name);
       else this.disable(name);
@@ -392,7 +433,11 @@ export class TracepointManager {
       this.setFilter(name, value);
       return;
     }
-    throw new TracepointError({ code: 'INVALID_ARGUMENT', message: `file \`${file}\` is read-only`, event: name });
+    throw new TracepointError({
+      code: 'INVALID_ARGUMENT',
+      message: `file \`${file}\` is read-only`,
+      event: name,
+    });
   }
 }
 
@@ -405,7 +450,11 @@ export class TracepointManager {
 export function splitName(name: string): [string, string] {
   const i = name.indexOf(':');
   if (i <= 0 || i === name.length - 1) {
-    throw new TracepointError({ code: 'INVALID_NAME', message: `invalid tracepoint name format: \`${name}\` (want \`system:event\`)`, event: name });
+    throw new TracepointError({
+      code: 'INVALID_NAME',
+      message: `invalid tracepoint name format: \`${name}\` (want \`system:event\`)`,
+      event: name,
+    });
   }
   return [name.slice(0, i), name.slice(i + 1)];
 }

@@ -54,7 +54,10 @@ export function parsePrintFormat(fmt: string): PrintFormat {
     SPEC.lastIndex = i;
     const m = SPEC.exec(fmt);
     if (m === null) {
-      throw new TracepointError({ code: 'INVALID_DEFINITION', message: `unsupported conversion at offset ${i} of print format \`${fmt}\`` });
+      throw new TracepointError({
+        code: 'INVALID_DEFINITION',
+        message: `unsupported conversion at offset ${i} of print format \`${fmt}\``,
+      });
     }
     i = SPEC.lastIndex;
     if (m[5] === '%') {
@@ -63,7 +66,14 @@ export function parsePrintFormat(fmt: string): PrintFormat {
     }
     const len = m[4];
     const bits = len === 'hh' ? 8 : len === 'h' ? 16 : len === undefined ? 32 : 64;
-    specs.push({ literal, conv: m[5]!, flags: m[1] ?? '', width: m[2] === undefined ? 0 : Number(m[2]), precision: m[3] === undefined ? -1 : Number(m[3]), bits });
+    specs.push({
+      literal,
+      conv: m[5]!,
+      flags: m[1] ?? '',
+      width: m[2] === undefined ? 0 : Number(m[2]),
+      precision: m[3] === undefined ? -1 : Number(m[3]),
+      bits,
+    });
     literal = '';
   }
   const rest = literal;
@@ -103,13 +113,20 @@ function convert(spec: Spec, v: PrintValue | undefined): string {
       return pad(s, spec, false);
     }
     case 'c':
-      return pad(typeof v === 'string' ? v.slice(0, 1) : String.fromCharCode(Number(BigInt.asUintN(8, toBig(v)))), spec, false);
+      return pad(
+        typeof v === 'string'
+          ? v.slice(0, 1)
+          : String.fromCharCode(Number(BigInt.asUintN(8, toBig(v)))),
+        spec,
+        false,
+      );
     case 'd':
     case 'i': {
       const n = BigInt.asIntN(spec.bits, toBig(v));
       let s = (n < 0n ? -n : n).toString();
       if (spec.precision >= 0) s = s.padStart(spec.precision, '0');
-      const sign = n < 0n ? '-' : spec.flags.includes('+') ? '+' : spec.flags.includes(' ') ? ' ' : '';
+      const sign =
+        n < 0n ? '-' : spec.flags.includes('+') ? '+' : spec.flags.includes(' ') ? ' ' : '';
       return pad(sign + s, spec, true);
     }
     case 'p': {

@@ -93,7 +93,13 @@ export function latencyFlags(flags: number, preempt: number): string {
   const ctx = nmi && hard ? 'Z' : nmi ? 'z' : hard && soft ? 'H' : hard ? 'h' : soft ? 's' : '.';
   const depth = preempt & 0xf;
   const migrate = (preempt >> 4) & 0xf;
-  return irqs + resched + ctx + (depth ? depth.toString(16) : '.') + (migrate ? migrate.toString(16) : '.');
+  return (
+    irqs +
+    resched +
+    ctx +
+    (depth ? depth.toString(16) : '.') +
+    (migrate ? migrate.toString(16) : '.')
+  );
 }
 
 /**
@@ -130,7 +136,10 @@ export class TracePipe {
   constructor(options: TracePipeOptions = {}) {
     const cap = options.entriesPerCpu ?? 4096;
     if (!Number.isInteger(cap) || cap < 1) {
-      throw new TracepointError({ code: 'INVALID_ARGUMENT', message: `ring size \`${cap}\` must be a positive integer` });
+      throw new TracepointError({
+        code: 'INVALID_ARGUMENT',
+        message: `ring size \`${cap}\` must be a positive integer`,
+      });
     }
     this.#capacity = cap;
     this.#mode = options.mode ?? 'overwrite';
@@ -195,7 +204,18 @@ export class TracePipe {
    * @returns false when the entry was dropped.
    * @internal
    */
-  pushRecord(event: EventDefinition, id: number, bytes: Uint8Array, size: number, timeNs: bigint, cpu: number, pid: number, comm: string, flags: number, preempt: number): boolean {
+  pushRecord(
+    event: EventDefinition,
+    id: number,
+    bytes: Uint8Array,
+    size: number,
+    timeNs: bigint,
+    cpu: number,
+    pid: number,
+    comm: string,
+    flags: number,
+    preempt: number,
+  ): boolean {
     let chunk = this.#chunk;
     let pos = this.#chunkPos;
     if (pos + size > chunk.length) {
@@ -205,7 +225,9 @@ export class TracePipe {
     }
     for (let i = 0; i < size; i++) chunk[pos + i] = bytes[i]!;
     this.#chunkPos = pos + size;
-    return this.push(new PipeEntry(timeNs, cpu, pid, comm, flags, preempt, id, event, chunk, pos, size));
+    return this.push(
+      new PipeEntry(timeNs, cpu, pid, comm, flags, preempt, id, event, chunk, pos, size),
+    );
   }
 
   /** Entries currently stored, over all CPUs. */

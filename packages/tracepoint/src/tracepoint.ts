@@ -121,7 +121,14 @@ function writeChars(b: Uint8Array, o: number, size: number, s: string): void {
   b.fill(0, o + n, o + size);
 }
 
-function writeDyn(b: Uint8Array, v: DataView, o: number, end: number, s: string, max: number): number {
+function writeDyn(
+  b: Uint8Array,
+  v: DataView,
+  o: number,
+  end: number,
+  s: string,
+  max: number,
+): number {
   const n = writeUtf8(b, end, max - 1, s);
   b[end + n] = 0;
   v.setUint32(o, ((n + 1) << 16) | end, true);
@@ -157,7 +164,15 @@ export class Tracepoint<F extends readonly FieldSpec[] = readonly FieldSpec[]> {
   /** The definition. */
   readonly event: EventDefinition<F>;
   /** Counters, updated in place. */
-  readonly counters: TracepointCounters = { hits: 0, filtered: 0, callbackRuns: 0, programRuns: 0, errors: 0, pipeRecords: 0, recursionDrops: 0 };
+  readonly counters: TracepointCounters = {
+    hits: 0,
+    filtered: 0,
+    callbackRuns: 0,
+    programRuns: 0,
+    errors: 0,
+    pipeRecords: 0,
+    recursionDrops: 0,
+  };
   /**
    * Fires the event with one value per field, in field order. Does nothing unless
    * {@link Tracepoint.active}. Integer values wrap to the field width; strings are cut to
@@ -213,7 +228,9 @@ export class Tracepoint<F extends readonly FieldSpec[] = readonly FieldSpec[]> {
       toBytes: () => bytes.slice(0, record.size),
       field: (name: string) => {
         const f = byName.get(name);
-        return f === undefined ? undefined : readField(f, bytes.subarray(0, record.size), view, decoder);
+        return f === undefined
+          ? undefined
+          : readField(f, bytes.subarray(0, record.size), view, decoder);
       },
     };
     this.#record = record;
@@ -223,7 +240,12 @@ export class Tracepoint<F extends readonly FieldSpec[] = readonly FieldSpec[]> {
       // One generated function per event: exact arity, no argument array, field writes inlined.
       const write = buildWriter(event, bytes, view);
       const params = event.fields.map((_, i) => `a${i}`).join(', ');
-      emit = new Function('tp', 'write', 'deliver', `return function emit(${params}) {\n  if (!tp.active) return;\n  if (tp.busy) { tp.counters.recursionDrops++; return; }\n  deliver(write(${params}));\n};`)(this, write, deliver) as (...args: EmitArgs<F>) => void;
+      emit = new Function(
+        'tp',
+        'write',
+        'deliver',
+        `return function emit(${params}) {\n  if (!tp.active) return;\n  if (tp.busy) { tp.counters.recursionDrops++; return; }\n  deliver(write(${params}));\n};`,
+      )(this, write, deliver) as (...args: EmitArgs<F>) => void;
     } catch (e) {
       // Hosts that forbid code generation (CSP, --disallow-code-generation-from-strings).
       if (!(e instanceof EvalError)) throw e;
@@ -266,7 +288,8 @@ export class Tracepoint<F extends readonly FieldSpec[] = readonly FieldSpec[]> {
   }
 
   #update(): void {
-    (this as { active: boolean }).active = this.#enabled && (this.#recording || this.#callbacks.length + this.#programs.length > 0);
+    (this as { active: boolean }).active =
+      this.#enabled && (this.#recording || this.#callbacks.length + this.#programs.length > 0);
   }
 
   /** @internal */
@@ -353,7 +376,18 @@ export class Tracepoint<F extends readonly FieldSpec[] = readonly FieldSpec[]> {
     }
     if (this.#recording) {
       counters.pipeRecords++;
-      this.#ctx.pipe.pushRecord(this.event, this.id, this.#bytes, size, rec.timeNs, rec.cpu, pid, host.comm === undefined ? 'axvisor' : host.comm(), flags, preempt);
+      this.#ctx.pipe.pushRecord(
+        this.event,
+        this.id,
+        this.#bytes,
+        size,
+        rec.timeNs,
+        rec.cpu,
+        pid,
+        host.comm === undefined ? 'axvisor' : host.comm(),
+        flags,
+        preempt,
+      );
     }
   }
 }
@@ -398,10 +432,20 @@ function buildWriter(event: EventDefinition, bytes: Uint8Array, view: DataView):
   });
   const params = event.fields.map((_, i) => `a${i}`).join(', ');
   const src = `return function write(${params}) {\n  let end = ${event.fixedSize};\n  ${lines.join('\n  ')}\n  return end;\n};`;
-  return new Function('b', 'v', 'w64', 'wchars', 'wdyn', src)(bytes, view, write64, writeChars, writeDyn) as Writer;
+  return new Function('b', 'v', 'w64', 'wchars', 'wdyn', src)(
+    bytes,
+    view,
+    write64,
+    writeChars,
+    writeDyn,
+  ) as Writer;
 }
 
-function closureWriter(event: EventDefinition, bytes: Uint8Array, view: DataView): (args: readonly unknown[]) => number {
+function closureWriter(
+  event: EventDefinition,
+  bytes: Uint8Array,
+  view: DataView,
+): (args: readonly unknown[]) => number {
   const steps = event.fields.map((f): ((x: unknown, end: number) => number) => {
     const o = f.offset;
     switch (f.type) {

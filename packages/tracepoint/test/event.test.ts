@@ -16,7 +16,15 @@ describe('defineEvent layout', () => {
     const e = defineEvent({
       system: 'test',
       name: 'mix',
-      fields: [['a', 'u8'], ['b', 'u64'], ['c', 's16'], ['d', 'char[3]'], ['e', 'u32'], ['s', 'string'], ['f', 'bool']],
+      fields: [
+        ['a', 'u8'],
+        ['b', 'u64'],
+        ['c', 's16'],
+        ['d', 'char[3]'],
+        ['e', 'u32'],
+        ['s', 'string'],
+        ['f', 'bool'],
+      ],
     } as const);
     expect(e.fields.map((f) => [f.name, f.offset, f.size])).toEqual([
       ['a', 8, 1],
@@ -43,7 +51,12 @@ describe('defineEvent layout', () => {
     const e = defineEvent({
       system: 'vmm',
       name: 'hypercall',
-      fields: [['vm_id', 'u32'], ['nr', 'u64'], ['ret', 's64'], ['name', 'string']],
+      fields: [
+        ['vm_id', 'u32'],
+        ['nr', 'u64'],
+        ['ret', 's64'],
+        ['name', 'string'],
+      ],
       print: { fmt: 'vm=%u nr=%llu ret=%lld name=%s' },
     } as const);
     expect(e.formatText(42)).toBe(
@@ -63,31 +76,83 @@ describe('defineEvent layout', () => {
   });
 
   it('builds a default name=value print format', () => {
-    const e = defineEvent({ system: 's', name: 'e', fields: [['a', 'u32'], ['b', 's64'], ['c', 'char[4]']] } as const);
+    const e = defineEvent({
+      system: 's',
+      name: 'e',
+      fields: [
+        ['a', 'u32'],
+        ['b', 's64'],
+        ['c', 'char[4]'],
+      ],
+    } as const);
     expect(e.print.fmt).toBe('a=%u b=%lld c=%s');
   });
 
   it('exposes common and event fields to the filter compiler', () => {
     const e = defineEvent({ system: 's', name: 'e', fields: [['x', 's16']] } as const);
-    expect(e.filterFields.map((f) => f.name)).toEqual(['common_type', 'common_flags', 'common_preempt_count', 'common_pid', 'x']);
+    expect(e.filterFields.map((f) => f.name)).toEqual([
+      'common_type',
+      'common_flags',
+      'common_preempt_count',
+      'common_pid',
+      'x',
+    ]);
     expect(e.filterFields[4]).toMatchObject({ kind: 'integer', offset: 8, size: 2, signed: true });
   });
 
   it('rejects bad definitions', () => {
-    expect(defError(() => defineEvent({ system: 'bad sys', name: 'e', fields: [] })).code).toBe('INVALID_DEFINITION');
-    expect(defError(() => defineEvent({ system: 's', name: 'e', fields: [['a', 'u32'], ['a', 'u8']] })).code).toBe('INVALID_DEFINITION');
-    expect(defError(() => defineEvent({ system: 's', name: 'e', fields: [['common_pid', 'u32']] })).code).toBe('INVALID_DEFINITION');
-    expect(defError(() => defineEvent({ system: 's', name: 'e', fields: [['a', 'u128' as 'u64']] })).code).toBe('INVALID_DEFINITION');
-    expect(defError(() => defineEvent({ system: 's', name: 'e', fields: [['a', 'char[0]']] })).code).toBe('INVALID_DEFINITION');
-    expect(defError(() => defineEvent({ system: 's', name: 'e', fields: [['a', 'u32']], print: 'a=%u b=%u' })).code).toBe('INVALID_DEFINITION');
-    expect(defError(() => defineEvent({ system: 's', name: 'e', fields: [['a', 'u32']], print: { fmt: '%u', args: ['b'] } })).code).toBe('INVALID_DEFINITION');
-    expect(defError(() => defineEvent({ system: 's', name: 'e', fields: [], id: 70000 })).code).toBe('INVALID_DEFINITION');
-    expect(defError(() => defineEvent({ system: 's', name: 'e', fields: [], print: '%q' })).code).toBe('INVALID_DEFINITION');
+    expect(defError(() => defineEvent({ system: 'bad sys', name: 'e', fields: [] })).code).toBe(
+      'INVALID_DEFINITION',
+    );
+    expect(
+      defError(() =>
+        defineEvent({
+          system: 's',
+          name: 'e',
+          fields: [
+            ['a', 'u32'],
+            ['a', 'u8'],
+          ],
+        }),
+      ).code,
+    ).toBe('INVALID_DEFINITION');
+    expect(
+      defError(() => defineEvent({ system: 's', name: 'e', fields: [['common_pid', 'u32']] })).code,
+    ).toBe('INVALID_DEFINITION');
+    expect(
+      defError(() => defineEvent({ system: 's', name: 'e', fields: [['a', 'u128' as 'u64']] }))
+        .code,
+    ).toBe('INVALID_DEFINITION');
+    expect(
+      defError(() => defineEvent({ system: 's', name: 'e', fields: [['a', 'char[0]']] })).code,
+    ).toBe('INVALID_DEFINITION');
+    expect(
+      defError(() =>
+        defineEvent({ system: 's', name: 'e', fields: [['a', 'u32']], print: 'a=%u b=%u' }),
+      ).code,
+    ).toBe('INVALID_DEFINITION');
+    expect(
+      defError(() =>
+        defineEvent({
+          system: 's',
+          name: 'e',
+          fields: [['a', 'u32']],
+          print: { fmt: '%u', args: ['b'] },
+        }),
+      ).code,
+    ).toBe('INVALID_DEFINITION');
+    expect(
+      defError(() => defineEvent({ system: 's', name: 'e', fields: [], id: 70000 })).code,
+    ).toBe('INVALID_DEFINITION');
+    expect(
+      defError(() => defineEvent({ system: 's', name: 'e', fields: [], print: '%q' })).code,
+    ).toBe('INVALID_DEFINITION');
   });
 });
 
 describe('parsePrintFormat', () => {
-  const r = (fmt: string, ...args: (number | bigint | string)[]): string => parsePrintFormat(fmt).render(args);
+  const r = (fmt: string, ...args: (number | bigint | string)[]): string =>
+    parsePrintFormat(fmt).render(args);
 
   it('formats integers with widths, flags and length modifiers', () => {
     expect(r('%d %u %x %X %o', -5, 7, 255, 255, 8)).toBe('-5 7 ff FF 10');
@@ -96,7 +161,9 @@ describe('parsePrintFormat', () => {
     expect(r('%lld', 0xffffffffffffffffn)).toBe('-1');
     expect(r('%hhu %hd', 257, 65535)).toBe('1 -1');
     expect(r('[%5d|%-5d|%05d|%+d]', 42, 42, -42, 42)).toBe('[   42|42   |-0042|+42]');
-    expect(r('%#x %#llx %08x %#010x', 255, 0x40001000n, 0xbeef, 0xbeef)).toBe('0xff 0x40001000 0000beef 0x0000beef');
+    expect(r('%#x %#llx %08x %#010x', 255, 0x40001000n, 0xbeef, 0xbeef)).toBe(
+      '0xff 0x40001000 0000beef 0x0000beef',
+    );
     expect(r('%p', 0x1000)).toBe('0x1000');
   });
 

@@ -8,15 +8,33 @@ function setup() {
   const exit = mgr.define({
     system: 'vmm',
     name: 'vcpu_run_exit',
-    fields: [['vm_id', 'u32'], ['vcpu_id', 'u32'], ['exit_reason', 'u32'], ['pc', 'u64']],
+    fields: [
+      ['vm_id', 'u32'],
+      ['vcpu_id', 'u32'],
+      ['exit_reason', 'u32'],
+      ['pc', 'u64'],
+    ],
     print: { fmt: 'vm=%u vcpu=%u reason=%u pc=%#llx' },
   } as const);
   const dev = mgr.define({
     system: 'vmm',
     name: 'device_access',
-    fields: [['vm_id', 'u32'], ['addr', 'u64'], ['width', 'u8'], ['is_write', 'bool'], ['device', 'string']],
+    fields: [
+      ['vm_id', 'u32'],
+      ['addr', 'u64'],
+      ['width', 'u8'],
+      ['is_write', 'bool'],
+      ['device', 'string'],
+    ],
   } as const);
-  const cmd = mgr.define({ system: 'shell', name: 'shell_command', fields: [['cmd_id', 'u32'], ['duration_ns', 'u64']] } as const);
+  const cmd = mgr.define({
+    system: 'shell',
+    name: 'shell_command',
+    fields: [
+      ['cmd_id', 'u32'],
+      ['duration_ns', 'u64'],
+    ],
+  } as const);
   return { host, mgr, exit, dev, cmd };
 }
 
@@ -34,7 +52,11 @@ describe('TracepointManager registry', () => {
   it('gives ids in registration order and lists events sorted by name', () => {
     const { mgr, exit, dev, cmd } = setup();
     expect([exit.id, dev.id, cmd.id]).toEqual([1, 2, 3]);
-    expect(mgr.list().map((i) => `${i.name}#${i.id}`)).toEqual(['shell:shell_command#3', 'vmm:device_access#2', 'vmm:vcpu_run_exit#1']);
+    expect(mgr.list().map((i) => `${i.name}#${i.id}`)).toEqual([
+      'shell:shell_command#3',
+      'vmm:device_access#2',
+      'vmm:vcpu_run_exit#1',
+    ]);
     expect(mgr.subsystems()).toEqual(['shell', 'vmm']);
     expect(mgr.getById(2)).toBe(dev);
     expect(mgr.count).toBe(3);
@@ -45,8 +67,12 @@ describe('TracepointManager registry', () => {
     const a = mgr.define({ system: 's', name: 'a', fields: [], id: 1 });
     const b = mgr.define({ system: 's', name: 'b', fields: [] });
     expect([a.id, b.id]).toEqual([1, 2]);
-    expect(tpError(() => mgr.define({ system: 's', name: 'c', fields: [], id: 2 })).code).toBe('DUPLICATE_ID');
-    expect(tpError(() => mgr.define({ system: 's', name: 'a', fields: [] })).code).toBe('DUPLICATE_EVENT');
+    expect(tpError(() => mgr.define({ system: 's', name: 'c', fields: [], id: 2 })).code).toBe(
+      'DUPLICATE_ID',
+    );
+    expect(tpError(() => mgr.define({ system: 's', name: 'a', fields: [] })).code).toBe(
+      'DUPLICATE_EVENT',
+    );
   });
 
   it('rejects names without a system and unknown events', () => {
@@ -101,7 +127,9 @@ describe('firing', () => {
     expect(v.getUint8(2)).toBe(1);
     expect(v.getUint8(3)).toBe(2);
     expect(v.getInt32(4, true)).toBe(42);
-    expect([v.getUint32(8, true), v.getUint32(12, true), v.getUint32(16, true)]).toEqual([3, 1, 18]);
+    expect([v.getUint32(8, true), v.getUint32(12, true), v.getUint32(16, true)]).toEqual([
+      3, 1, 18,
+    ]);
     expect(v.getBigUint64(24, true)).toBe(0xffff_0000_4000_1000n);
     expect(meta).toEqual({ timeNs: 5_000_000_000n, cpu: 1, pid: 42, size: 32, id: exit.id });
     expect(pc).toBe(0xffff_0000_4000_1000n);
@@ -109,7 +137,17 @@ describe('firing', () => {
 
   it('wraps integers to the field width and writes 64-bit numbers and negatives exactly', () => {
     const mgr = new TracepointManager({ host: new ManualTraceHost() });
-    const tp = mgr.define({ system: 't', name: 'ints', fields: [['a', 'u8'], ['b', 's16'], ['c', 'u64'], ['d', 's64'], ['e', 'u64']] } as const);
+    const tp = mgr.define({
+      system: 't',
+      name: 'ints',
+      fields: [
+        ['a', 'u8'],
+        ['b', 's16'],
+        ['c', 'u64'],
+        ['d', 's64'],
+        ['e', 'u64'],
+      ],
+    } as const);
     let rec: Uint8Array | undefined;
     mgr.attach('t:ints', (r) => (rec = r.toBytes()));
     mgr.enable('t:ints');
@@ -124,7 +162,16 @@ describe('firing', () => {
 
   it('stores char arrays NUL-terminated and dynamic strings after the fixed part', () => {
     const mgr = new TracepointManager({ host: new ManualTraceHost() });
-    const tp = mgr.define({ system: 't', name: 'str', fields: [['comm', 'char[8]'], ['dev', 'string'], ['path', 'string']], maxStringBytes: 8 } as const);
+    const tp = mgr.define({
+      system: 't',
+      name: 'str',
+      fields: [
+        ['comm', 'char[8]'],
+        ['dev', 'string'],
+        ['path', 'string'],
+      ],
+      maxStringBytes: 8,
+    } as const);
     const got: Record<string, unknown>[] = [];
     mgr.attach('t:str', (r) => got.push(r.event.decode(r.toBytes())));
     mgr.enable('t:str');
@@ -145,7 +192,12 @@ describe('firing', () => {
     exit.emit(1, 0, 17, 0x40000000);
     exit.emit(1, 0, 18, 0x3fffffff);
     expect(seen).toEqual([18]);
-    expect(mgr.counters('vmm:vcpu_run_exit')).toMatchObject({ hits: 3, filtered: 2, callbackRuns: 1, pipeRecords: 1 });
+    expect(mgr.counters('vmm:vcpu_run_exit')).toMatchObject({
+      hits: 3,
+      filtered: 2,
+      callbackRuns: 1,
+      pipeRecords: 1,
+    });
   });
 
   it('filters on dynamic strings with globs', () => {
@@ -179,7 +231,9 @@ describe('firing', () => {
     const e = tpError(() => mgr.setFilter('vmm:vcpu_run_exit', 'vm_id == 1 && bogus == 2'));
     expect(e).toMatchObject({ code: 'BAD_FILTER', column: 15, event: 'vmm:vcpu_run_exit' });
     expect((e.cause as { code: string }).code).toBe('UNKNOWN_FIELD');
-    expect(mgr.readFile('vmm:vcpu_run_exit', 'filter')).toBe('vm_id == 1 && bogus == 2\n              ^^^^^\nparse_error: unknown field `bogus` at column 15\n');
+    expect(mgr.readFile('vmm:vcpu_run_exit', 'filter')).toBe(
+      'vm_id == 1 && bogus == 2\n              ^^^^^\nparse_error: unknown field `bogus` at column 15\n',
+    );
     exit.emit(1, 0, 0, 0);
     expect(mgr.counters('vmm:vcpu_run_exit').filtered).toBe(1);
     expect(tpError(() => mgr.setFilter('vmm:vcpu_run_exit', 'vm_id ~ 1')).code).toBe('BAD_FILTER');
@@ -196,7 +250,11 @@ describe('firing', () => {
   it('runs program consumers, counts runs and errors, and detaches', () => {
     const { mgr, exit } = setup();
     const sizes: number[] = [];
-    const prog = { kind: 'program' as const, name: 'stats', run: (r: TraceRecord) => sizes.push(r.size) };
+    const prog = {
+      kind: 'program' as const,
+      name: 'stats',
+      run: (r: TraceRecord) => sizes.push(r.size),
+    };
     const bad = () => {
       throw new Error('boom');
     };
@@ -207,7 +265,12 @@ describe('firing', () => {
     exit.emit(1, 0, 0, 0);
     expect(sizes).toEqual([32]);
     expect(exit.programNames).toEqual(['stats']);
-    expect(mgr.counters('vmm:vcpu_run_exit')).toMatchObject({ programRuns: 1, callbackRuns: 1, errors: 1, pipeRecords: 0 });
+    expect(mgr.counters('vmm:vcpu_run_exit')).toMatchObject({
+      programRuns: 1,
+      callbackRuns: 1,
+      errors: 1,
+      pipeRecords: 0,
+    });
     expect(a.detach()).toBe(true);
     expect(a.detach()).toBe(false);
     expect(mgr.detach('vmm:vcpu_run_exit', bad)).toBe(true);
@@ -221,11 +284,17 @@ describe('firing', () => {
     mgr.writeFile('vmm:vcpu_run_exit', 'enable', '1\n');
     expect(mgr.readFile('vmm:vcpu_run_exit', 'enable')).toBe('1\n');
     expect(mgr.readFile('vmm:vcpu_run_exit', 'id')).toBe(`${exit.id}\n`);
-    expect(mgr.readFile('vmm:vcpu_run_exit', 'format')).toMatch(/^name: vcpu_run_exit\nID: 1\nformat:\n/);
+    expect(mgr.readFile('vmm:vcpu_run_exit', 'format')).toMatch(
+      /^name: vcpu_run_exit\nID: 1\nformat:\n/,
+    );
     mgr.writeFile('vmm:vcpu_run_exit', 'filter', 'vm_id == 1\n');
     expect(mgr.readFile('vmm:vcpu_run_exit', 'filter')).toBe('vm_id == 1\n');
-    expect(tpError(() => mgr.writeFile('vmm:vcpu_run_exit', 'enable', '2')).code).toBe('INVALID_ARGUMENT');
-    expect(tpError(() => mgr.writeFile('vmm:vcpu_run_exit', 'id', '2')).code).toBe('INVALID_ARGUMENT');
+    expect(tpError(() => mgr.writeFile('vmm:vcpu_run_exit', 'enable', '2')).code).toBe(
+      'INVALID_ARGUMENT',
+    );
+    expect(tpError(() => mgr.writeFile('vmm:vcpu_run_exit', 'id', '2')).code).toBe(
+      'INVALID_ARGUMENT',
+    );
   });
 
   it('keeps managers independent (no global state)', () => {
@@ -251,7 +320,11 @@ describe('re-entrancy', () => {
     exit.emit(1, 0, 0, 0);
     exit.emit(2, 0, 0, 0);
     expect(seen).toEqual([1, 2]);
-    expect(mgr.counters('vmm:vcpu_run_exit')).toMatchObject({ hits: 2, recursionDrops: 2, errors: 0 });
+    expect(mgr.counters('vmm:vcpu_run_exit')).toMatchObject({
+      hits: 2,
+      recursionDrops: 2,
+      errors: 0,
+    });
   });
 
   it('lets a consumer fire a different tracepoint', () => {

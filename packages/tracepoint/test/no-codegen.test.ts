@@ -24,10 +24,20 @@ console.log(JSON.stringify({ blocked, text: mgr.pipe.readText(), counters: mgr.c
 
 describe('without code generation', () => {
   it.skipIf(!hasDist)('falls back to closures for emit and filters', () => {
-    const out = execFileSync(process.execPath, ['--disallow-code-generation-from-strings', '--input-type=module', '-e', script], { encoding: 'utf8' });
-    const r = JSON.parse(out) as { blocked: boolean; text: string; counters: { hits: number; filtered: number } };
+    const out = execFileSync(
+      process.execPath,
+      ['--disallow-code-generation-from-strings', '--input-type=module', '-e', script],
+      { encoding: 'utf8' },
+    );
+    const r = JSON.parse(out) as {
+      blocked: boolean;
+      text: string;
+      counters: { hits: number; filtered: number };
+    };
     expect(r.blocked).toBe(true);
-    expect(r.text).toBe('         axvisor-0       [000] .....     2.500000: vmm:dev: vm_id=1 addr=150994944 comm=vcpu0 device=pl011 ok=1\n');
+    expect(r.text).toBe(
+      '         axvisor-0       [000] .....     2.500000: vmm:dev: vm_id=1 addr=150994944 comm=vcpu0 device=pl011 ok=1\n',
+    );
     expect(r.counters).toMatchObject({ hits: 2, filtered: 1 });
   });
 });

@@ -8,7 +8,12 @@ describe('README example', () => {
     const vcpuRunExit = defineEvent({
       system: 'vmm',
       name: 'vcpu_run_exit',
-      fields: [['vm_id', 'u32'], ['vcpu_id', 'u32'], ['exit_reason', 'u32'], ['pc', 'u64']],
+      fields: [
+        ['vm_id', 'u32'],
+        ['vcpu_id', 'u32'],
+        ['exit_reason', 'u32'],
+        ['pc', 'u64'],
+      ],
       print: { fmt: 'vm=%u vcpu=%u reason=%u pc=%#llx' },
     } as const);
     const host = new ManualTraceHost({ timeNs: 1_000_000_000n });
@@ -22,14 +27,32 @@ describe('README example', () => {
     const a = mgr.attach('vmm:vcpu_run_exit', (rec) => seen.push(rec.field('pc'), rec.timeNs));
     const sizes: number[] = [];
     const runBpf = (_bytes: Uint8Array, size: number): number => sizes.push(size);
-    mgr.attach('vmm:vcpu_run_exit', { kind: 'program', name: 'stats', run: (rec: TraceRecord) => runBpf(rec.bytes, rec.size) });
+    mgr.attach('vmm:vcpu_run_exit', {
+      kind: 'program',
+      name: 'stats',
+      run: (rec: TraceRecord) => runBpf(rec.bytes, rec.size),
+    });
     if (tp.active) tp.emit(vmId, vcpuId, reason, pc);
-    expect(mgr.counters('vmm:vcpu_run_exit')).toEqual({ hits: 1, filtered: 0, callbackRuns: 1, programRuns: 1, errors: 0, pipeRecords: 1, recursionDrops: 0 });
+    expect(mgr.counters('vmm:vcpu_run_exit')).toEqual({
+      hits: 1,
+      filtered: 0,
+      callbackRuns: 1,
+      programRuns: 1,
+      errors: 0,
+      pipeRecords: 1,
+      recursionDrops: 0,
+    });
     expect(seen).toEqual([0x40080000n, 1_000_000_000n]);
     expect(sizes).toEqual([32]);
-    expect(mgr.pipe.readText()).toBe('         axvisor-0       [000] .....     1.000000: vmm:vcpu_run_exit: vm=1 vcpu=0 reason=22 pc=0x40080000\n');
-    expect(mgr.readFile('vmm:vcpu_run_exit', 'format')).toContain('\tfield:u64 pc;\toffset:24;\tsize:8;\tsigned:0;\n');
+    expect(mgr.pipe.readText()).toBe(
+      '         axvisor-0       [000] .....     1.000000: vmm:vcpu_run_exit: vm=1 vcpu=0 reason=22 pc=0x40080000\n',
+    );
+    expect(mgr.readFile('vmm:vcpu_run_exit', 'format')).toContain(
+      '\tfield:u64 pc;\toffset:24;\tsize:8;\tsigned:0;\n',
+    );
     expect(a.detach()).toBe(true);
-    expect(generateCHeader([vcpuRunExit], { ids: new Map([['vmm:vcpu_run_exit', tp.id]]) })).toContain('#define AXEBPF_TP_ID_vmm_vcpu_run_exit 1\n');
+    expect(
+      generateCHeader([vcpuRunExit], { ids: new Map([['vmm:vcpu_run_exit', tp.id]]) }),
+    ).toContain('#define AXEBPF_TP_ID_vmm_vcpu_run_exit 1\n');
   });
 });

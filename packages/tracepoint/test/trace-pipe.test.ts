@@ -4,7 +4,12 @@ import { ManualTraceHost, TracePipe, TracepointManager, latencyFlags } from '../
 function setup(opts: ConstructorParameters<typeof TracePipe>[0] = {}) {
   const host = new ManualTraceHost({ timeNs: 1_000_000_000n, comm: 'axvisor' });
   const mgr = new TracepointManager({ host, pipe: opts });
-  const tp = mgr.define({ system: 'vmm', name: 'timer_tick', fields: [['timestamp', 'u64']], print: 'ts=%llu' } as const);
+  const tp = mgr.define({
+    system: 'vmm',
+    name: 'timer_tick',
+    fields: [['timestamp', 'u64']],
+    print: 'ts=%llu',
+  } as const);
   mgr.enable('vmm:timer_tick');
   return { host, mgr, tp };
 }
@@ -17,7 +22,9 @@ describe('trace pipe text', () => {
     tp.emit(7);
     // Reading later does not change the time printed (the Rust original read the clock here).
     host.advance(5_000_000_000n);
-    expect(mgr.pipe.readText()).toBe('         axvisor-1234    [000] .....     1.234567: vmm:timer_tick: ts=7\n');
+    expect(mgr.pipe.readText()).toBe(
+      '         axvisor-1234    [000] .....     1.234567: vmm:timer_tick: ts=7\n',
+    );
     expect(mgr.pipe.readText()).toBe('');
   });
 
@@ -68,7 +75,11 @@ describe('trace pipe text', () => {
     tp.emit(1);
     tp.emit(2);
     const snap = mgr.pipe.snapshotText(4);
-    expect(snap.split('\n').slice(0, 3)).toEqual(['# tracer: nop', '#', '# entries-in-buffer/entries-written: 2/2   #P:4']);
+    expect(snap.split('\n').slice(0, 3)).toEqual([
+      '# tracer: nop',
+      '#',
+      '# entries-in-buffer/entries-written: 2/2   #P:4',
+    ]);
     expect(snap.match(/vmm:timer_tick/g)).toHaveLength(2);
     expect(mgr.pipe.size).toBe(2);
     mgr.pipe.clear();
@@ -83,6 +94,8 @@ describe('trace pipe text', () => {
   });
 
   it('rejects a zero-sized ring', () => {
-    expect(() => new TracePipe({ entriesPerCpu: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => new TracePipe({ entriesPerCpu: 0 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
   });
 });

@@ -2,7 +2,15 @@
 // ksym-gen: the role of Starry-OS/ksym's gen_ksym binary and of AxVisor's `cargo xtask symbols`
 // (generate, then inject into the `.kallsyms` section in place).
 
-import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import {
   buildBlob,
@@ -30,13 +38,22 @@ const processIo: CliIo = {
 
 /** The tool's version, from its package.json (next to `dist/` and `src/`). */
 function version(): string {
-  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return (
+    JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    }
+  ).version;
 }
 
 /** A failure the CLI reports as `ksym-gen: error: …` with exit code 1. */
 class CliFailure extends Error {}
 
-const isElf = (bytes: Uint8Array): boolean => bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
+const isElf = (bytes: Uint8Array): boolean =>
+  bytes.length >= 4 &&
+  bytes[0] === 0x7f &&
+  bytes[1] === 0x45 &&
+  bytes[2] === 0x4c &&
+  bytes[3] === 0x46;
 
 function readInput(path: string): Uint8Array {
   try {
@@ -48,7 +65,9 @@ function readInput(path: string): Uint8Array {
 
 /** Symbols of an ELF image or of nm text, filtered like kallsyms unless `all`. */
 function loadSymbols(path: string, bytes: Uint8Array, all: boolean): KsymInput[] {
-  const symbols = isElf(bytes) ? symbolsFromElf(bytes) : parseNmText(new TextDecoder().decode(bytes));
+  const symbols = isElf(bytes)
+    ? symbolsFromElf(bytes)
+    : parseNmText(new TextDecoder().decode(bytes));
   const kept = all ? symbols : symbols.filter(isKallsymsSymbol);
   if (kept.length === 0) throw new CliFailure(`\`${path}\` has no symbols`);
   return kept;
@@ -57,28 +76,40 @@ function loadSymbols(path: string, bytes: Uint8Array, all: boolean): KsymInput[]
 /** The end of the last symbol of an ELF image (its address plus its size), for `etext`. */
 function elfEnd(bytes: Uint8Array, symbols: readonly KsymInput[]): bigint {
   let end = symbols.length > 0 ? symbols[symbols.length - 1]!.address + 1n : 0n;
-  for (const s of parseElf(bytes).symbols()) if (s.shndx !== 0 && s.value + s.size > end) end = s.value + s.size;
+  for (const s of parseElf(bytes).symbols())
+    if (s.shndx !== 0 && s.value + s.size > end) end = s.value + s.size;
   return end;
 }
 
 /** A table from an ELF image (its symbols), a blob, or nm text. */
-function loadTable(path: string, options: { stext?: string; etext?: string; all?: boolean; section?: string }): KsymTable {
+function loadTable(
+  path: string,
+  options: { stext?: string; etext?: string; all?: boolean; section?: string },
+): KsymTable {
   const bytes = readInput(path);
   const range: { stext?: bigint; etext?: bigint } = {};
   if (options.stext !== undefined) range.stext = parseAddress(options.stext, '--stext');
   if (options.etext !== undefined) range.etext = parseAddress(options.etext, '--etext');
   if (options.section !== undefined) {
     // The blob injected into an image (which may be stripped since).
-    if (!isElf(bytes)) throw new CliFailure(`\`${path}\` is not an ELF file, so it has no \`${options.section}\` section`);
+    if (!isElf(bytes))
+      throw new CliFailure(
+        `\`${path}\` is not an ELF file, so it has no \`${options.section}\` section`,
+      );
     const section = parseElf(bytes).sectionByName(options.section);
-    if (section === undefined) throw new CliFailure(`\`${path}\` has no \`${options.section}\` section`);
+    if (section === undefined)
+      throw new CliFailure(`\`${path}\` has no \`${options.section}\` section`);
     return KsymTable.fromBlob(section.data, range);
   }
   if (isElf(bytes)) {
     const symbols = loadSymbols(path, bytes, options.all === true);
     return KsymTable.fromBlob(buildBlob(symbols).blob, { etext: elfEnd(bytes, symbols), ...range });
   }
-  if (looksLikeText(bytes)) return KsymTable.fromBlob(buildBlob(loadSymbols(path, bytes, options.all === true)).blob, range);
+  if (looksLikeText(bytes))
+    return KsymTable.fromBlob(
+      buildBlob(loadSymbols(path, bytes, options.all === true)).blob,
+      range,
+    );
   return KsymTable.fromBlob(bytes, range);
 }
 
@@ -91,19 +122,24 @@ function checkedBlob(path: string): Uint8Array {
   } catch (err) {
     if (!KsymError.isInstance(err)) throw err;
     const where = err.offset !== undefined ? ` (at byte ${hex(err.offset)})` : '';
-    throw new CliFailure(`\`${path}\` is not a kallsyms blob: ${err.message} [${err.code}]${where}; nothing was injected`);
+    throw new CliFailure(
+      `\`${path}\` is not a kallsyms blob: ${err.message} [${err.code}]${where}; nothing was injected`,
+    );
   }
   return bytes;
 }
 
 function looksLikeText(bytes: Uint8Array): boolean {
   const head = bytes.subarray(0, 64);
-  return head.length > 0 && head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 0x20 && b < 0x7f));
+  return (
+    head.length > 0 && head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 0x20 && b < 0x7f))
+  );
 }
 
 function parseAddress(text: string, what: string): bigint {
   const digits = text.startsWith('0x') || text.startsWith('0X') ? text.slice(2) : text;
-  if (!/^[0-9a-fA-F]{1,16}$/.test(digits)) throw new CliFailure(`${what}: \`${text}\` is not a hex address`);
+  if (!/^[0-9a-fA-F]{1,16}$/.test(digits))
+    throw new CliFailure(`${what}: \`${text}\` is not a hex address`);
   return BigInt(`0x${digits}`);
 }
 
@@ -138,46 +174,68 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       } catch (err) {
         throw new CliFailure(`cannot write \`${options.output}\`: ${(err as Error).message}`);
       }
-      io.out(`${built.symbolCount} symbols, ${built.tokenCount} tokens, blob ${blob.length} bytes -> ${options.output}\n`);
+      io.out(
+        `${built.symbolCount} symbols, ${built.tokenCount} tokens, blob ${blob.length} bytes -> ${options.output}\n`,
+      );
     });
 
   program
     .command('inject')
-    .description('write the blob of an ELF image\'s own symbols into its reserved section, in place (the inode is kept)')
+    .description(
+      "write the blob of an ELF image's own symbols into its reserved section, in place (the inode is kept)",
+    )
     .argument('<elf>', 'the kernel image')
     .option('-s, --section <name>', 'the reserved section', '.kallsyms')
     .option('-b, --blob <file>', 'inject this blob instead of building one')
     .option('--all', 'keep mapping symbols ($x, $d) and .L labels')
     .option('-z, --compress', 'inject the DEFLATE container (not readable by the Rust crate)')
-    .action((path: string, options: { section: string; blob?: string; all?: boolean; compress?: boolean }) => {
-      const fd = openFile(path);
-      try {
-        const size = fstatSync(fd).size;
-        const bytes = new Uint8Array(size);
-        readSync(fd, bytes, 0, size, 0);
-        if (!isElf(bytes)) throw new CliFailure(`\`${path}\` is not an ELF file`);
-        const raw = options.blob !== undefined ? checkedBlob(options.blob) : buildBlob(loadSymbols(path, bytes, options.all === true)).blob;
-        const blob = options.compress === true ? compressBlob(raw) : raw;
-        const section = parseElf(bytes).sectionByName(options.section);
-        if (section === undefined) throw new CliFailure(`\`${path}\` has no \`${options.section}\` section to inject into`);
-        if (blob.length > section.size) {
-          throw new CliFailure(`the blob (${blob.length} bytes) does not fit section \`${options.section}\` (${section.size} bytes); enlarge the reserved section`);
+    .action(
+      (
+        path: string,
+        options: { section: string; blob?: string; all?: boolean; compress?: boolean },
+      ) => {
+        const fd = openFile(path);
+        try {
+          const size = fstatSync(fd).size;
+          const bytes = new Uint8Array(size);
+          readSync(fd, bytes, 0, size, 0);
+          if (!isElf(bytes)) throw new CliFailure(`\`${path}\` is not an ELF file`);
+          const raw =
+            options.blob !== undefined
+              ? checkedBlob(options.blob)
+              : buildBlob(loadSymbols(path, bytes, options.all === true)).blob;
+          const blob = options.compress === true ? compressBlob(raw) : raw;
+          const section = parseElf(bytes).sectionByName(options.section);
+          if (section === undefined)
+            throw new CliFailure(
+              `\`${path}\` has no \`${options.section}\` section to inject into`,
+            );
+          if (blob.length > section.size) {
+            throw new CliFailure(
+              `the blob (${blob.length} bytes) does not fit section \`${options.section}\` (${section.size} bytes); enlarge the reserved section`,
+            );
+          }
+          replaceSectionData(bytes, section.index, blob);
+          // Write back only the section's bytes through the same descriptor: no new file, no new inode.
+          writeSync(fd, bytes, section.offset, section.size, section.offset);
+          io.out(
+            `injected ${blob.length} bytes into ${options.section} of ${path} (${section.size - blob.length} bytes left)\n`,
+          );
+        } finally {
+          closeSync(fd);
         }
-        replaceSectionData(bytes, section.index, blob);
-        // Write back only the section's bytes through the same descriptor: no new file, no new inode.
-        writeSync(fd, bytes, section.offset, section.size, section.offset);
-        io.out(`injected ${blob.length} bytes into ${options.section} of ${path} (${section.size - blob.length} bytes left)\n`);
-      } finally {
-        closeSync(fd);
-      }
-    });
+      },
+    );
 
   const rangeOptions = (command: Command): Command =>
     command
       .option('--stext <addr>', 'lowest address accepted by address lookups')
       .option('--etext <addr>', 'end of the range accepted by address lookups')
       .option('--all', 'keep mapping symbols ($x, $d) and .L labels (ELF/text input)')
-      .option('-s, --section <name>', 'read the blob injected into this section of the ELF image (e.g. .kallsyms)');
+      .option(
+        '-s, --section <name>',
+        'read the blob injected into this section of the ELF image (e.g. .kallsyms)',
+      );
 
   rangeOptions(
     program
@@ -185,20 +243,30 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       .description('resolve an address (0x… or hex) to symbol+offset, or a name to its address')
       .argument('<table>', 'blob, ELF image or nm text')
       .argument('<query>', 'address or symbol name'),
-  ).action((path: string, query: string, options: { stext?: string; etext?: string; all?: boolean; section?: string }) => {
-    const table = loadTable(path, options);
-    const isHex = /^(0[xX])?[0-9a-fA-F]{1,16}$/.test(query);
-    const byName = query.startsWith('0x') || query.startsWith('0X') ? [] : table.lookupNameAll(query);
-    if (byName.length > 0) {
-      for (const e of byName) io.out(`${e.name} = ${hex(e.address)} ${e.type}\n`);
-      return;
-    }
-    if (!isHex) throw new CliFailure(`symbol \`${query}\` not found`);
-    const hit = table.lookupAddress(parseAddress(query, 'address'));
-    if (hit === undefined) throw new CliFailure(`no symbol at address ${hex(parseAddress(query, 'address'))}`);
-    const shown = table.demangledName(hit.index);
-    io.out(`${hex(hit.address + BigInt(hit.offset))} = ${hit.name}+${hex(hit.offset)}/${hex(hit.size)} ${hit.type}${shown !== hit.name ? ` (${shown})` : ''}\n`);
-  });
+  ).action(
+    (
+      path: string,
+      query: string,
+      options: { stext?: string; etext?: string; all?: boolean; section?: string },
+    ) => {
+      const table = loadTable(path, options);
+      const isHex = /^(0[xX])?[0-9a-fA-F]{1,16}$/.test(query);
+      const byName =
+        query.startsWith('0x') || query.startsWith('0X') ? [] : table.lookupNameAll(query);
+      if (byName.length > 0) {
+        for (const e of byName) io.out(`${e.name} = ${hex(e.address)} ${e.type}\n`);
+        return;
+      }
+      if (!isHex) throw new CliFailure(`symbol \`${query}\` not found`);
+      const hit = table.lookupAddress(parseAddress(query, 'address'));
+      if (hit === undefined)
+        throw new CliFailure(`no symbol at address ${hex(parseAddress(query, 'address'))}`);
+      const shown = table.demangledName(hit.index);
+      io.out(
+        `${hex(hit.address + BigInt(hit.offset))} = ${hit.name}+${hex(hit.offset)}/${hex(hit.size)} ${hit.type}${shown !== hit.name ? ` (${shown})` : ''}\n`,
+      );
+    },
+  );
 
   rangeOptions(
     program
@@ -209,17 +277,38 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       .option('-p, --prefix', 'match name prefixes only')
       .option('-d, --demangled', 'also match demangled names')
       .option('-n, --limit <count>', 'most results', '50'),
-  ).action((path: string, pattern: string, options: { prefix?: boolean; demangled?: boolean; limit: string; stext?: string; etext?: string; all?: boolean; section?: string }) => {
-    const limit = Number(options.limit);
-    if (!Number.isInteger(limit) || limit < 1) throw new CliFailure(`--limit: \`${options.limit}\` is not a positive integer`);
-    const hits = loadTable(path, options).search(pattern, { mode: options.prefix === true ? 'prefix' : 'substring', limit, demangled: options.demangled === true });
-    io.out(formatNmText(hits));
-    if (hits.length === 0) io.err(`no symbols match \`${pattern}\`\n`);
-  });
+  ).action(
+    (
+      path: string,
+      pattern: string,
+      options: {
+        prefix?: boolean;
+        demangled?: boolean;
+        limit: string;
+        stext?: string;
+        etext?: string;
+        all?: boolean;
+        section?: string;
+      },
+    ) => {
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new CliFailure(`--limit: \`${options.limit}\` is not a positive integer`);
+      const hits = loadTable(path, options).search(pattern, {
+        mode: options.prefix === true ? 'prefix' : 'substring',
+        limit,
+        demangled: options.demangled === true,
+      });
+      io.out(formatNmText(hits));
+      if (hits.length === 0) io.err(`no symbols match \`${pattern}\`\n`);
+    },
+  );
 
   program
     .command('stats')
-    .description('symbol count, blob size and its size relative to the `nm -n` text of the same symbols')
+    .description(
+      'symbol count, blob size and its size relative to the `nm -n` text of the same symbols',
+    )
     .argument('<input>', 'ELF image, nm text or blob')
     .option('--all', 'keep mapping symbols ($x, $d) and .L labels (ELF/text input)')
     .action((path: string, options: { all?: boolean }) => {

@@ -28,7 +28,9 @@ describe('ksym-gen build', () => {
     expect((await run('build', `${image}.nm.txt`, '-o', b)).code).toBe(0);
     expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
     const table = KsymTable.fromBlob(readFileSync(a));
-    const expected = parseNmText(readFileSync(`${image}.nm.txt`, 'utf8')).filter((s) => !s.name.startsWith('$'));
+    const expected = parseNmText(readFileSync(`${image}.nm.txt`, 'utf8')).filter(
+      (s) => !s.name.startsWith('$'),
+    );
     expect(table.toInputs()).toEqual(expected);
   });
 
@@ -44,7 +46,12 @@ describe('ksym-gen build', () => {
     writeFileSync(junk, 'this is not nm output\n');
     const bad = await run('build', junk, '-o', join(dir, 'x.bin'));
     expect([bad.code, bad.err]).toEqual([1, expect.stringContaining('[BAD_INPUT]')]);
-    const stripped = await run('build', join(fixtures, 'kernel-x86_64.stripped.elf'), '-o', join(dir, 'y.bin'));
+    const stripped = await run(
+      'build',
+      join(fixtures, 'kernel-x86_64.stripped.elf'),
+      '-o',
+      join(dir, 'y.bin'),
+    );
     expect([stripped.code, stripped.err]).toEqual([1, expect.stringContaining('[NO_SYMBOLS]')]);
     expect((await run('build', join(dir, 'missing'), '-o', join(dir, 'z.bin'))).code).toBe(1);
     expect((await run('frobnicate')).code).toBe(2);
@@ -53,12 +60,16 @@ describe('ksym-gen build', () => {
 
 describe('ksym-gen usage', () => {
   it('--help and --version print to stdout and exit 0; usage errors exit 2', async () => {
-    const pj = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string };
-    for (const flag of ['--version', '-V']) expect(await run(flag)).toEqual({ code: 0, out: `ksym-gen ${pj.version}\n`, err: '' });
+    const pj = JSON.parse(
+      readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8'),
+    ) as { version: string };
+    for (const flag of ['--version', '-V'])
+      expect(await run(flag)).toEqual({ code: 0, out: `ksym-gen ${pj.version}\n`, err: '' });
     const help = await run('--help');
     expect([help.code, help.err]).toEqual([0, '']);
     expect(help.out).toContain('Usage: ksym-gen');
-    for (const args of [[], ['build'], ['build', 'x'], ['lookup', '--nope']]) expect({ args, code: (await run(...args)).code }).toEqual({ args, code: 2 });
+    for (const args of [[], ['build'], ['build', 'x'], ['lookup', '--nope']])
+      expect({ args, code: (await run(...args)).code }).toEqual({ args, code: 2 });
   });
 });
 
@@ -82,9 +93,15 @@ describe('ksym-gen inject', () => {
         if (after[i] !== before[i]) throw new Error(`byte ${i} outside .kallsyms changed`);
       }
     }
-    expect(after.subarray(section.offset, section.offset + section.size).equals(before.subarray(section.offset, section.offset + section.size))).toBe(false);
+    expect(
+      after
+        .subarray(section.offset, section.offset + section.size)
+        .equals(before.subarray(section.offset, section.offset + section.size)),
+    ).toBe(false);
     // The injected blob answers lookups from the section, also after stripping the symbols.
-    expect((await run('lookup', target, 'do_fork', '--section', '.kallsyms')).out).toBe('do_fork = 0x4001b0 T\n');
+    expect((await run('lookup', target, 'do_fork', '--section', '.kallsyms')).out).toBe(
+      'do_fork = 0x4001b0 T\n',
+    );
     const strippedCopy = join(dir, 'kernel-stripped.elf');
     writeFileSync(strippedCopy, after);
     const noSymtab = readFileSync(strippedCopy);
@@ -92,8 +109,12 @@ describe('ksym-gen inject', () => {
     noSymtab.writeUInt32LE(1, symtab.headerOffset + 4); // SHT_PROGBITS: no symbol table any more
     writeFileSync(strippedCopy, noSymtab);
     expect((await run('lookup', strippedCopy, 'do_fork')).err).toContain('NO_SYMBOLS');
-    expect((await run('search', strippedCopy, 'fork', '--section', '.kallsyms')).out.split('\n')).toHaveLength(4);
-    expect((await run('lookup', strippedCopy, 'x', '--section', '.nope')).err).toContain('no `.nope` section');
+    expect(
+      (await run('search', strippedCopy, 'fork', '--section', '.kallsyms')).out.split('\n'),
+    ).toHaveLength(4);
+    expect((await run('lookup', strippedCopy, 'x', '--section', '.nope')).err).toContain(
+      'no `.nope` section',
+    );
     // Injecting again gives the same bytes (deterministic).
     await run('inject', target);
     expect(readFileSync(target).equals(after)).toBe(true);
@@ -127,7 +148,10 @@ describe('ksym-gen: bad output paths and bad blobs', () => {
     const before = readFileSync(target);
     const random = join(dir, 'random.bin');
     let x = 12345;
-    writeFileSync(random, Uint8Array.from({ length: 600 }, () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 24)));
+    writeFileSync(
+      random,
+      Uint8Array.from({ length: 600 }, () => (x = (x * 1103515245 + 12345) >>> 0) >>> 24),
+    );
     const empty = join(dir, 'empty.bin');
     writeFileSync(empty, new Uint8Array(0));
     for (const blob of [random, empty]) {
@@ -146,8 +170,12 @@ describe('ksym-gen: bad output paths and bad blobs', () => {
 describe('ksym-gen lookup, search, stats', () => {
   it('resolves names and addresses with offset, size and the demangled form', async () => {
     expect((await run('lookup', image, 'do_fork_2')).out).toBe('do_fork_2 = 0x4001b0 T\n');
-    expect((await run('lookup', image, '0x4001b4')).out).toBe('0x4001b4 = alias_do_fork+0x4/0x10 T\n');
-    expect((await run('lookup', image, '4001c9')).out).toBe('0x4001c9 = _RNvCs1234_7mycrate3foo+0x1/0x8 T (mycrate::foo)\n');
+    expect((await run('lookup', image, '0x4001b4')).out).toBe(
+      '0x4001b4 = alias_do_fork+0x4/0x10 T\n',
+    );
+    expect((await run('lookup', image, '4001c9')).out).toBe(
+      '0x4001c9 = _RNvCs1234_7mycrate3foo+0x1/0x8 T (mycrate::foo)\n',
+    );
     const none = await run('lookup', image, 'no_such_symbol');
     expect([none.code, none.err]).toEqual([1, expect.stringContaining('not found')]);
     expect((await run('lookup', image, '0x10')).code).toBe(1);
@@ -156,14 +184,25 @@ describe('ksym-gen lookup, search, stats', () => {
   it('looks up in a blob with an explicit text range', async () => {
     const blob = join(dir, 'range.bin');
     await run('build', image, '-o', blob);
-    expect((await run('lookup', blob, '0x4001dc', '--etext', '0x4001dd')).out).toContain('_start+0x0/0x1');
+    expect((await run('lookup', blob, '0x4001dc', '--etext', '0x4001dd')).out).toContain(
+      '_start+0x0/0x1',
+    );
     expect((await run('lookup', blob, '0x400200', '--etext', '0x400200')).code).toBe(1);
   });
 
   it('searches by substring and prefix with a limit', async () => {
-    expect((await run('search', image, 'fork')).out.trim().split('\n').map((l) => l.split(' ')[2])).toEqual(['alias_do_fork', 'do_fork', 'do_fork_2']);
-    expect((await run('search', image, 'ext4_file', '--prefix', '-n', '2')).out.trim().split('\n')).toHaveLength(2);
-    expect((await run('search', image, 'std::vector', '--demangled')).out).toContain('_ZNSt6vectorIiSaIiEE9push_backERKi');
+    expect(
+      (await run('search', image, 'fork')).out
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ')[2]),
+    ).toEqual(['alias_do_fork', 'do_fork', 'do_fork_2']);
+    expect(
+      (await run('search', image, 'ext4_file', '--prefix', '-n', '2')).out.trim().split('\n'),
+    ).toHaveLength(2);
+    expect((await run('search', image, 'std::vector', '--demangled')).out).toContain(
+      '_ZNSt6vectorIiSaIiEE9push_backERKi',
+    );
     expect((await run('search', image, 'zzz')).err).toContain('no symbols match');
   });
 
@@ -172,7 +211,10 @@ describe('ksym-gen lookup, search, stats', () => {
     const symbols = Number(/symbols: (\d+)/.exec(out)![1]);
     const blob = Number(/blob: (\d+) bytes/.exec(out)![1]);
     const nm = Number(/nm -n text: (\d+) bytes/.exec(out)![1]);
-    expect(symbols).toBe(parseNmText(readFileSync(`${image}.nm.txt`, 'utf8')).filter((s) => !s.name.startsWith('$')).length);
+    expect(symbols).toBe(
+      parseNmText(readFileSync(`${image}.nm.txt`, 'utf8')).filter((s) => !s.name.startsWith('$'))
+        .length,
+    );
     expect(blob).toBeGreaterThan(0);
     expect(out).toContain(`blob / nm text: ${(blob / nm).toFixed(3)}`);
   });

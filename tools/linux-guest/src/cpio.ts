@@ -26,7 +26,10 @@ export class CpioError extends Error {
   }
 }
 
-const S_IFDIR = 0o040000, S_IFREG = 0o100000, S_IFLNK = 0o120000, S_IFCHR = 0o020000;
+const S_IFDIR = 0o040000,
+  S_IFREG = 0o100000,
+  S_IFLNK = 0o120000,
+  S_IFCHR = 0o020000;
 const enc = new TextEncoder();
 const hex8 = (v: number) => (v >>> 0).toString(16).padStart(8, '0');
 
@@ -49,24 +52,61 @@ export function writeCpio(entries: readonly CpioEntry[]): Uint8Array {
       size += pad;
     }
   };
-  const member = (ino: number, mode: number, nlink: number, data: Uint8Array, name: string, rdev: [number, number] = [0, 0]) => {
+  const member = (
+    ino: number,
+    mode: number,
+    nlink: number,
+    data: Uint8Array,
+    name: string,
+    rdev: [number, number] = [0, 0],
+  ) => {
     const nameBytes = enc.encode(`${name}\0`);
-    const fields = [ino, mode, 0, 0, nlink, 0, data.length, 0, 0, rdev[0], rdev[1], nameBytes.length - 0, 0];
+    const fields = [
+      ino,
+      mode,
+      0,
+      0,
+      nlink,
+      0,
+      data.length,
+      0,
+      0,
+      rdev[0],
+      rdev[1],
+      nameBytes.length - 0,
+      0,
+    ];
     push(new Uint8Array([...enc.encode('070701' + fields.map(hex8).join('')), ...nameBytes]));
     if (data.length > 0) push(data);
   };
   entries.forEach((e, i) => {
     const path = e.path.replace(/^\.\//, '');
-    if (path === '' || path.startsWith('/') || path.includes('\0')) throw new CpioError('BAD_PATH', i, `cpio entry ${i}: path ${JSON.stringify(e.path)} must be relative, non-empty and without NUL`);
+    if (path === '' || path.startsWith('/') || path.includes('\0'))
+      throw new CpioError(
+        'BAD_PATH',
+        i,
+        `cpio entry ${i}: path ${JSON.stringify(e.path)} must be relative, non-empty and without NUL`,
+      );
     const ino = i + 1;
     switch (e.kind) {
-      case 'dir': member(ino, S_IFDIR | (e.mode ?? 0o755), 2, new Uint8Array(0), path); break;
+      case 'dir':
+        member(ino, S_IFDIR | (e.mode ?? 0o755), 2, new Uint8Array(0), path);
+        break;
       case 'file':
-        if (e.data.length >= 2 ** 32) throw new CpioError('TOO_LARGE', i, `cpio entry ${i} (${path}): ${e.data.length} bytes, newc holds less than 4 GiB`);
+        if (e.data.length >= 2 ** 32)
+          throw new CpioError(
+            'TOO_LARGE',
+            i,
+            `cpio entry ${i} (${path}): ${e.data.length} bytes, newc holds less than 4 GiB`,
+          );
         member(ino, S_IFREG | (e.mode ?? 0o644), 1, e.data, path);
         break;
-      case 'symlink': member(ino, S_IFLNK | 0o777, 1, enc.encode(e.target), path); break;
-      case 'chardev': member(ino, S_IFCHR | (e.mode ?? 0o600), 1, new Uint8Array(0), path, [e.major, e.minor]); break;
+      case 'symlink':
+        member(ino, S_IFLNK | 0o777, 1, enc.encode(e.target), path);
+        break;
+      case 'chardev':
+        member(ino, S_IFCHR | (e.mode ?? 0o600), 1, new Uint8Array(0), path, [e.major, e.minor]);
+        break;
     }
   });
   member(0, 0, 1, new Uint8Array(0), 'TRAILER!!!');

@@ -12,7 +12,22 @@ export const INIT_BEGIN = '=== axebpf init begin ===';
 export const INIT_END = '=== axebpf init end ===';
 
 /** Busybox applets the init script uses (linked to /bin/busybox). */
-export const APPLETS = ['sh', 'mount', 'uname', 'cat', 'echo', 'sha256sum', 'sort', 'seq', 'gzip', 'gunzip', 'poweroff', 'head', 'wc', 'grep'];
+export const APPLETS = [
+  'sh',
+  'mount',
+  'uname',
+  'cat',
+  'echo',
+  'sha256sum',
+  'sort',
+  'seq',
+  'gzip',
+  'gunzip',
+  'poweroff',
+  'head',
+  'wc',
+  'grep',
+];
 
 /** The /init script. */
 export const INIT_SCRIPT = `#!/bin/sh
@@ -43,7 +58,9 @@ poweroff -f
  */
 export function buildInitramfs(busybox: Uint8Array): Uint8Array {
   const entries: CpioEntry[] = [
-    ...['bin', 'sbin', 'dev', 'proc', 'sys', 'tmp', 'etc'].map((path): CpioEntry => ({ kind: 'dir', path })),
+    ...['bin', 'sbin', 'dev', 'proc', 'sys', 'tmp', 'etc'].map(
+      (path): CpioEntry => ({ kind: 'dir', path }),
+    ),
     { kind: 'chardev', path: 'dev/console', major: 5, minor: 1 },
     { kind: 'file', path: 'bin/busybox', data: busybox, mode: 0o755 },
     ...APPLETS.map((a): CpioEntry => ({ kind: 'symlink', path: `bin/${a}`, target: 'busybox' })),

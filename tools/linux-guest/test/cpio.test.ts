@@ -24,7 +24,9 @@ function readNewc(b: Uint8Array): [string, number, Uint8Array][] {
   for (;;) {
     expect(dec.decode(b.subarray(o, o + 6))).toBe('070701');
     const f = (i: number) => parseInt(dec.decode(b.subarray(o + 6 + 8 * i, o + 14 + 8 * i)), 16);
-    const mode = f(1), fileSize = f(6), nameSize = f(11);
+    const mode = f(1),
+      fileSize = f(6),
+      nameSize = f(11);
     const name = dec.decode(b.subarray(o + 110, o + 110 + nameSize - 1));
     o = (o + 110 + nameSize + 3) & ~3;
     const data = b.subarray(o, o + fileSize);
@@ -43,7 +45,11 @@ describe('writeCpio', () => {
     ]);
     expect(a.length % 4).toBe(0);
     const r = readNewc(a);
-    expect(r.map((e) => [e[0], e[1].toString(8)])).toEqual([['bin', '40755'], ['bin/x', '100755'], ['bin/y', '120777']]);
+    expect(r.map((e) => [e[0], e[1].toString(8)])).toEqual([
+      ['bin', '40755'],
+      ['bin/x', '100755'],
+      ['bin/y', '120777'],
+    ]);
     expect([...r[1]![2]]).toEqual([1, 2, 3]);
     expect(new TextDecoder().decode(r[2]![2])).toBe('x');
   });
@@ -51,7 +57,10 @@ describe('writeCpio', () => {
   it('rejects absolute and empty paths with a typed error', () => {
     expect(() => writeCpio([{ kind: 'dir', path: '/bin' }])).toThrow(CpioError);
     try {
-      writeCpio([{ kind: 'dir', path: 'ok' }, { kind: 'dir', path: '' }]);
+      writeCpio([
+        { kind: 'dir', path: 'ok' },
+        { kind: 'dir', path: '' },
+      ]);
     } catch (e) {
       expect((e as CpioError).code).toBe('BAD_PATH');
       expect((e as CpioError).index).toBe(1);
@@ -62,10 +71,16 @@ describe('writeCpio', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cpio-'));
     const gz = buildInitramfs(new TextEncoder().encode('#!/bin/sh\necho fake busybox\n'));
     writeFileSync(join(dir, 'a.cpio'), gunzipSync(gz));
-    const list = execFileSync('cpio', ['-itv', '-F', join(dir, 'a.cpio')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const list = execFileSync('cpio', ['-itv', '-F', join(dir, 'a.cpio')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     expect(list).toMatch(/^crw-------.* 5,\s+1 .*dev\/console$/m);
     expect(list).toMatch(/^lrwxrwxrwx.* bin\/sh -> busybox$/m);
-    execFileSync('cpio', ['-idm', '--no-absolute-filenames', '-F', join(dir, 'a.cpio')], { cwd: dir, stdio: 'ignore' });
+    execFileSync('cpio', ['-idm', '--no-absolute-filenames', '-F', join(dir, 'a.cpio')], {
+      cwd: dir,
+      stdio: 'ignore',
+    });
     expect(readFileSync(join(dir, 'init'), 'utf8')).toBe(INIT_SCRIPT);
     expect(statSync(join(dir, 'init')).mode & 0o777).toBe(0o755);
     expect(readlinkSync(join(dir, 'bin/sort'))).toBe('busybox');

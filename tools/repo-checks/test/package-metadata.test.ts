@@ -9,7 +9,12 @@ import { publishedPackages, root } from './repo.js';
 const repoUrl = 'git+https://github.com/axebpf/axebpf.git';
 
 describe.each(publishedPackages().map((p) => [p.pj.name, p] as const))('%s', (_name, p) => {
-  const pj = p.pj as unknown as Record<string, unknown> & { exports: Record<string, unknown>; repository: Record<string, string>; keywords?: string[]; bugs?: { url?: string } };
+  const pj = p.pj as unknown as Record<string, unknown> & {
+    exports: Record<string, unknown>;
+    repository: Record<string, string>;
+    keywords?: string[];
+    bugs?: { url?: string };
+  };
   const dir = path.relative(root, p.dir);
 
   it('has description, license, keywords, homepage, bugs and repository with its directory', () => {
@@ -38,7 +43,10 @@ describe.each(publishedPackages().map((p) => [p.pj.name, p] as const))('%s', (_n
       if (/^(https?:|#|mailto:)/.test(target!)) continue;
       // a relative link must stay inside the package (npm shows the README without the rest)
       const resolved = path.resolve(p.dir, target!.split('#')[0]!);
-      expect({ target, inside: resolved.startsWith(p.dir + path.sep) && fs.existsSync(resolved) }).toEqual({ target, inside: true });
+      expect({
+        target,
+        inside: resolved.startsWith(p.dir + path.sep) && fs.existsSync(resolved),
+      }).toEqual({ target, inside: true });
     }
     expect(readme).not.toMatch(/\.\.\/shared\//);
   });

@@ -44,9 +44,15 @@ interface StatusOutput {
 
 describe('release plan', () => {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'axebpf-cs-')), 'status.json');
-  execFileSync(process.execPath, [path.join(root, 'node_modules/@changesets/cli/bin.js'), 'status', '--output', out], { cwd: root, stdio: 'pipe' });
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'node_modules/@changesets/cli/bin.js'), 'status', '--output', out],
+    { cwd: root, stdio: 'pipe' },
+  );
   const plan = JSON.parse(fs.readFileSync(out, 'utf8')) as StatusOutput;
-  const config = JSON.parse(fs.readFileSync(path.join(root, '.changeset/config.json'), 'utf8')) as { fixed: string[][] };
+  const config = JSON.parse(fs.readFileSync(path.join(root, '.changeset/config.json'), 'utf8')) as {
+    fixed: string[][];
+  };
   const bumps = pendingBumps();
   const published = workspacePackages().filter((p) => p.pj.private !== true);
 
@@ -54,7 +60,8 @@ describe('release plan', () => {
   const allowed = (name: string): Bump => {
     let b = bumps.get(name) ?? 'none';
     for (const group of config.fixed) {
-      const inGroup = (n: string): boolean => group.some((g) => (g.endsWith('/*') ? n.startsWith(g.slice(0, -1)) : g === n));
+      const inGroup = (n: string): boolean =>
+        group.some((g) => (g.endsWith('/*') ? n.startsWith(g.slice(0, -1)) : g === n));
       if (!inGroup(name)) continue;
       for (const [n, x] of bumps) if (inGroup(n)) b = max(b, x);
     }
@@ -69,11 +76,14 @@ describe('release plan', () => {
     }
   });
 
-  it.each(published.map((p) => [p.pj.name]))('%s is bumped by no more than its changesets say', (name) => {
-    const release = plan.releases.find((r) => r.name === name);
-    const want = allowed(name);
-    const got: Bump = release?.type ?? 'none';
-    expect({ name, bump: got }).toEqual({ name, bump: want });
-    if (release !== undefined) expect(release.newVersion).toBe(inc(release.oldVersion, want));
-  });
+  it.each(published.map((p) => [p.pj.name]))(
+    '%s is bumped by no more than its changesets say',
+    (name) => {
+      const release = plan.releases.find((r) => r.name === name);
+      const want = allowed(name);
+      const got: Bump = release?.type ?? 'none';
+      expect({ name, bump: got }).toEqual({ name, bump: want });
+      if (release !== undefined) expect(release.newVersion).toBe(inc(release.oldVersion, want));
+    },
+  );
 });

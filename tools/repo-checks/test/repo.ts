@@ -18,11 +18,15 @@ export function workspacePackages(): WorkspacePackage[] {
     for (const d of fs.readdirSync(path.join(root, group))) {
       const file = path.join(root, group, d, 'package.json');
       if (!fs.existsSync(file)) continue;
-      out.push({ dir: path.join(root, group, d), pj: JSON.parse(fs.readFileSync(file, 'utf8')) as WorkspacePackage['pj'] });
+      out.push({
+        dir: path.join(root, group, d),
+        pj: JSON.parse(fs.readFileSync(file, 'utf8')) as WorkspacePackage['pj'],
+      });
     }
   }
   return out;
 }
 
 /** The packages that are published (not private). */
-export const publishedPackages = (): WorkspacePackage[] => workspacePackages().filter((p) => p.pj.private !== true);
+export const publishedPackages = (): WorkspacePackage[] =>
+  workspacePackages().filter((p) => p.pj.private !== true);

@@ -3,7 +3,12 @@
 // &&/|| chains and deep nesting. Every input must either compile in both modes, agreeing with
 // the reference evaluator on random records, or fail with a LexError; anything else (a
 // RangeError from recursion, a TypeError) is a finding.
-import { compileFilter, evaluateFilter, LexError, parseFilter } from '../../../packages/tp-lexer/dist/index.js';
+import {
+  compileFilter,
+  evaluateFilter,
+  LexError,
+  parseFilter,
+} from '../../../packages/tp-lexer/dist/index.js';
 import { below, pick, rng } from './rng.mjs';
 
 const FIELDS = [
@@ -27,7 +32,40 @@ const SEEDS = [
   'port & 0xff == 3 && !!(vm_id > 2)',
   'comm ~ "[!a-z]?*" || comm == "\\x41\\n"',
 ];
-const PIECES = ['&&', '||', '!', '(', ')', '==', '!=', '<', '<=', '>', '>=', '&', '~', '"', "'", '\\', '*', '?', '[', ']', '-', '0x', '0', '9', ' ', 'vm_id', 'comm', 'pc', 'device', 'nosuch', '\\x4', '\u20ac'];
+const PIECES = [
+  '&&',
+  '||',
+  '!',
+  '(',
+  ')',
+  '==',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  '&',
+  '~',
+  '"',
+  "'",
+  '\\',
+  '*',
+  '?',
+  '[',
+  ']',
+  '-',
+  '0x',
+  '0',
+  '9',
+  ' ',
+  'vm_id',
+  'comm',
+  'pc',
+  'device',
+  'nosuch',
+  '\\x4',
+  '\u20ac',
+];
 
 function mutate(r, text) {
   switch (below(r, 9)) {
@@ -47,7 +85,12 @@ function mutate(r, text) {
       // a long chain: up to past the one-page limit
       const n = 1 + below(r, 2500);
       const op = pick(r, [' && ', ' || ', '&&', '||']);
-      const parts = [(i) => `vm_id == ${i}`, () => 'comm ~ "a*"', (i) => `(pc > ${i} || small < 0)`, () => '!(port & 4)'];
+      const parts = [
+        (i) => `vm_id == ${i}`,
+        () => 'comm ~ "a*"',
+        (i) => `(pc > ${i} || small < 0)`,
+        () => '!(port & 4)',
+      ];
       return Array.from({ length: n }, (_, i) => pick(r, parts)(i)).join(op);
     }
     case 5:
@@ -57,7 +100,9 @@ function mutate(r, text) {
     case 7: {
       const at = below(r, text.length);
       const len = below(r, 40);
-      return text.slice(0, at) + text.slice(at, at + len).repeat(1 + below(r, 50)) + text.slice(at + len);
+      return (
+        text.slice(0, at) + text.slice(at, at + len).repeat(1 + below(r, 50)) + text.slice(at + len)
+      );
     }
     default:
       return pick(r, SEEDS);
@@ -67,8 +112,14 @@ function mutate(r, text) {
 function record(r) {
   const extra = below(r, 24);
   const bytes = new Uint8Array(r() < 0.05 ? below(r, 56) : 56 + extra);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = r() < 0.3 ? below(r, 256) : pick(r, [0, 0x41, 0x61, 0x2a]);
-  if (bytes.length >= 52) new DataView(bytes.buffer).setUint32(48, ((r() < 0.8 ? extra : below(r, 65536)) << 16) | (r() < 0.8 ? 56 : below(r, 65536)), true);
+  for (let i = 0; i < bytes.length; i++)
+    bytes[i] = r() < 0.3 ? below(r, 256) : pick(r, [0, 0x41, 0x61, 0x2a]);
+  if (bytes.length >= 52)
+    new DataView(bytes.buffer).setUint32(
+      48,
+      ((r() < 0.8 ? extra : below(r, 65536)) << 16) | (r() < 0.8 ? 56 : below(r, 65536)),
+      true,
+    );
   return bytes;
 }
 
@@ -114,10 +165,17 @@ export function fuzz({ count, deadline, seed }) {
         const want = outcome(() => evaluateFilter(ast, rec));
         const a = outcome(() => gen.test(rec));
         const b = outcome(() => clo.test(rec));
-        if (a !== want || b !== want) throw new Error(`codegen ${a}, closures ${b}, reference ${want} on record [${rec.join(',')}]`);
+        if (a !== want || b !== want)
+          throw new Error(
+            `codegen ${a}, closures ${b}, reference ${want} on record [${rec.join(',')}]`,
+          );
       }
     } catch (e) {
-      return { runs: runs + 1, finding: `input (${text.length} chars): ${JSON.stringify(text.length > 2000 ? `${text.slice(0, 2000)}…` : text)}\n${e instanceof Error ? e.stack : String(e)}`, summary: '' };
+      return {
+        runs: runs + 1,
+        finding: `input (${text.length} chars): ${JSON.stringify(text.length > 2000 ? `${text.slice(0, 2000)}…` : text)}\n${e instanceof Error ? e.stack : String(e)}`,
+        summary: '',
+      };
     }
   }
   return { runs, summary: `${compiled} compiled, ${rejected} rejected with LexError` };

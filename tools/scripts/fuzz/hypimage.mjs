@@ -3,7 +3,11 @@
 // most mutations aimed at the ELF header, section headers and `.symtab`. `new HypImage(bytes)`
 // must succeed or throw HypervisorError BAD_IMAGE; an ElfError, TypeError or RangeError is a
 // finding.
-import { bundledHypImage, HypervisorError, HypImage } from '../../../packages/axvisor-vmm/dist/index.js';
+import {
+  bundledHypImage,
+  HypervisorError,
+  HypImage,
+} from '../../../packages/axvisor-vmm/dist/index.js';
 import { parseElf } from '../../../packages/obj/dist/elf.js';
 import { mutateBytes, rng } from './rng.mjs';
 
@@ -18,7 +22,8 @@ export function fuzz({ count, deadline, seed }) {
   const hot = [[0, 64]];
   for (const s of elf.sections) {
     hot.push([s.headerOffset, s.headerOffset + 64]);
-    if (s.name === '.symtab' || s.name === '.strtab' || s.name === '.shstrtab') hot.push([s.offset, s.offset + Math.min(s.size, 2048)]);
+    if (s.name === '.symtab' || s.name === '.strtab' || s.name === '.shstrtab')
+      hot.push([s.offset, s.offset + Math.min(s.size, 2048)]);
   }
   let runs = 0;
   let ok = 0;
@@ -34,8 +39,13 @@ export function fuzz({ count, deadline, seed }) {
         continue;
       }
       const diff = [];
-      for (let i = 0; i < bytes.length && diff.length < 16; i++) if (bytes[i] !== good[i]) diff.push(`0x${i.toString(16)}: ${good[i]} -> ${bytes[i]}`);
-      return { runs: runs + 1, finding: `mutant of hyp.elf (${diff.join(', ')}):\n${e instanceof Error ? e.stack : String(e)}`, summary: '' };
+      for (let i = 0; i < bytes.length && diff.length < 16; i++)
+        if (bytes[i] !== good[i]) diff.push(`0x${i.toString(16)}: ${good[i]} -> ${bytes[i]}`);
+      return {
+        runs: runs + 1,
+        finding: `mutant of hyp.elf (${diff.join(', ')}):\n${e instanceof Error ? e.stack : String(e)}`,
+        summary: '',
+      };
     }
   }
   return { runs, summary: `${ok} parsed, ${bad} refused with BAD_IMAGE` };

@@ -43,13 +43,24 @@ export function mutateBytes(r, bytes, hot = []) {
         out[at] = pick(r, INTERESTING);
         break;
       case 2:
-        if (at + 2 <= out.length) view.setUint16(at, pick(r, [0, 0xffff, 0x8000, 0xfff1, 0xff00, below(r, 64)]), true);
+        if (at + 2 <= out.length)
+          view.setUint16(at, pick(r, [0, 0xffff, 0x8000, 0xfff1, 0xff00, below(r, 64)]), true);
         break;
       case 3:
-        if (at + 4 <= out.length) view.setUint32(at, pick(r, [0, 0xffffffff, 0x7fffffff, 0x80000000, below(r, 1 << 16)]), true);
+        if (at + 4 <= out.length)
+          view.setUint32(
+            at,
+            pick(r, [0, 0xffffffff, 0x7fffffff, 0x80000000, below(r, 1 << 16)]),
+            true,
+          );
         break;
       case 4:
-        if (at + 8 <= out.length) view.setBigUint64(at, pick(r, [0n, 0xffffffffffffffffn, 0x8000000000000000n, BigInt(below(r, 1 << 20))]), true);
+        if (at + 8 <= out.length)
+          view.setBigUint64(
+            at,
+            pick(r, [0n, 0xffffffffffffffffn, 0x8000000000000000n, BigInt(below(r, 1 << 20))]),
+            true,
+          );
         break;
       default:
         out.fill(0, at, Math.min(out.length, at + 1 + below(r, 32)));

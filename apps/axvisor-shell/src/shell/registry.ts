@@ -55,7 +55,12 @@ export class CommandRegistry<C> {
   /** A command that prints help for `path` (a group or a command). */
   #helpSpec(path: readonly string[]): CommandSpec<C> {
     const print = this.#printHelp!;
-    return { path: path.join(' '), usage: `${path.join(' ')} --help`, summary: 'help', run: (_args, c) => print(c, this.help(path)) };
+    return {
+      path: path.join(' '),
+      usage: `${path.join(' ')} --help`,
+      summary: 'help',
+      run: (_args, c) => print(c, this.help(path)),
+    };
   }
 
   /**
@@ -64,7 +69,8 @@ export class CommandRegistry<C> {
    * @returns this registry.
    */
   register(spec: CommandSpec<C>): this {
-    if (this.#commands.has(spec.path)) throw new Error(`command \`${spec.path}\` is registered twice`);
+    if (this.#commands.has(spec.path))
+      throw new Error(`command \`${spec.path}\` is registered twice`);
     this.#commands.set(spec.path, spec);
     return this;
   }
@@ -79,7 +85,8 @@ export class CommandRegistry<C> {
     const out = new Set<string>();
     for (const path of this.#commands.keys()) {
       const words = path.split(' ');
-      if (words.length > prefix.length && prefix.every((w, i) => words[i] === w)) out.add(words[prefix.length]!);
+      if (words.length > prefix.length && prefix.every((w, i) => words[i] === w))
+        out.add(words[prefix.length]!);
     }
     return [...out].sort();
   }
@@ -93,10 +100,20 @@ export class CommandRegistry<C> {
    */
   resolve(words: readonly Word[]): Resolved<C> {
     for (let n = Math.min(words.length, 3); n > 0; n--) {
-      const spec = this.#commands.get(words.slice(0, n).map((w) => w.text).join(' '));
+      const spec = this.#commands.get(
+        words
+          .slice(0, n)
+          .map((w) => w.text)
+          .join(' '),
+      );
       if (spec) {
         const args = words.slice(n).map((w) => w.text);
-        if (this.#printHelp !== undefined && spec.path !== 'help' && (args.includes('--help') || args.includes('-h'))) return { spec: this.#helpSpec(spec.path.split(' ')), args: [] };
+        if (
+          this.#printHelp !== undefined &&
+          spec.path !== 'help' &&
+          (args.includes('--help') || args.includes('-h'))
+        )
+          return { spec: this.#helpSpec(spec.path.split(' ')), args: [] };
         return { spec, args };
       }
     }
@@ -104,7 +121,8 @@ export class CommandRegistry<C> {
       // a group alone (`trace`, `trace load`), or followed by `help`, `--help` or `-h`
       const texts = words.map((w) => w.text);
       const last = texts[texts.length - 1];
-      const group = last === 'help' || last === '--help' || last === '-h' ? texts.slice(0, -1) : texts;
+      const group =
+        last === 'help' || last === '--help' || last === '-h' ? texts.slice(0, -1) : texts;
       if (group.length > 0 && this.#nextWords(group).length > 0) {
         return { spec: this.#helpSpec(group), args: [] };
       }
@@ -115,13 +133,27 @@ export class CommandRegistry<C> {
       const options = this.#nextWords(prefix);
       if (!options.includes(word.text)) {
         const suggestion = closest(word.text, options);
-        const where = prefix.length === 0 ? 'unknown command' : `unknown subcommand of \`${prefix.join(' ')}\``;
-        const hint = suggestion !== undefined ? `; did you mean \`${[...prefix, suggestion].join(' ')}\`?` : prefix.length === 0 ? '; type `help` for the list' : `; one of: ${options.join(', ')}`;
-        throw new ShellError({ code: 'UNKNOWN_COMMAND', column: word.column, ...(suggestion !== undefined ? { suggestion: [...prefix, suggestion].join(' ') } : {}), message: `${where} \`${word.text}\`${hint}` });
+        const where =
+          prefix.length === 0 ? 'unknown command' : `unknown subcommand of \`${prefix.join(' ')}\``;
+        const hint =
+          suggestion !== undefined
+            ? `; did you mean \`${[...prefix, suggestion].join(' ')}\`?`
+            : prefix.length === 0
+              ? '; type `help` for the list'
+              : `; one of: ${options.join(', ')}`;
+        throw new ShellError({
+          code: 'UNKNOWN_COMMAND',
+          column: word.column,
+          ...(suggestion !== undefined ? { suggestion: [...prefix, suggestion].join(' ') } : {}),
+          message: `${where} \`${word.text}\`${hint}`,
+        });
       }
       prefix.push(word.text);
     }
-    throw new ShellError({ code: 'MISSING_ARGUMENT', message: `\`${prefix.join(' ')}\` needs a subcommand: one of ${this.#nextWords(prefix).join(', ')}` });
+    throw new ShellError({
+      code: 'MISSING_ARGUMENT',
+      message: `\`${prefix.join(' ')}\` needs a subcommand: one of ${this.#nextWords(prefix).join(', ')}`,
+    });
   }
 
   /**
@@ -132,15 +164,24 @@ export class CommandRegistry<C> {
   help(prefix: readonly string[] = []): string {
     const specs = this.list().filter((s) => prefix.every((w, i) => s.path.split(' ')[i] === w));
     if (specs.length === 0) {
-      const suggestion = closest(prefix.join(' '), this.list().map((s) => s.path));
-      throw new ShellError({ code: 'UNKNOWN_COMMAND', message: `no command \`${prefix.join(' ')}\`${suggestion ? `; did you mean \`${suggestion}\`?` : ''}` });
+      const suggestion = closest(
+        prefix.join(' '),
+        this.list().map((s) => s.path),
+      );
+      throw new ShellError({
+        code: 'UNKNOWN_COMMAND',
+        message: `no command \`${prefix.join(' ')}\`${suggestion ? `; did you mean \`${suggestion}\`?` : ''}`,
+      });
     }
     if (specs.length === 1 && specs[0]!.path === prefix.join(' ')) {
       const s = specs[0]!;
       return `usage: ${s.usage}\n\n  ${s.summary}${s.details === undefined ? '' : `\n\n${s.details.replace(/^/gm, '  ')}`}`;
     }
     const width = Math.max(...specs.map((s) => s.usage.length));
-    const head = prefix.length === 0 ? 'commands (`help <command>` or `<command> --help` for one):' : `\`${prefix.join(' ')}\` commands:`;
+    const head =
+      prefix.length === 0
+        ? 'commands (`help <command>` or `<command> --help` for one):'
+        : `\`${prefix.join(' ')}\` commands:`;
     return [head, ...specs.map((s) => `  ${s.usage.padEnd(width)}  ${s.summary}`)].join('\n');
   }
 
@@ -157,7 +198,8 @@ export class CommandRegistry<C> {
     const options = new Set(this.#nextWords(words));
     for (let n = Math.min(words.length, 3); n > 0; n--) {
       const spec = this.#commands.get(words.slice(0, n).join(' '));
-      if (spec?.complete) for (const c of spec.complete(words.slice(n), context, fragment)) options.add(c);
+      if (spec?.complete)
+        for (const c of spec.complete(words.slice(n), context, fragment)) options.add(c);
       if (spec) break;
     }
     return [[...options].filter((o) => o.startsWith(fragment)).sort(), fragment];
@@ -174,8 +216,17 @@ function joinNegativeValues(args: readonly string[], options: OptionsConfig): st
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const next = args[i + 1];
-    const name = a.startsWith('--') ? a.slice(2) : a.length === 2 && a[0] === '-' ? Object.entries(options).find(([, o]) => o.short === a[1])?.[0] : undefined;
-    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-[0-9.]/.test(next)) {
+    const name = a.startsWith('--')
+      ? a.slice(2)
+      : a.length === 2 && a[0] === '-'
+        ? Object.entries(options).find(([, o]) => o.short === a[1])?.[0]
+        : undefined;
+    if (
+      name !== undefined &&
+      options[name]?.type === 'string' &&
+      next !== undefined &&
+      /^-[0-9.]/.test(next)
+    ) {
       out.push(`--${name}=${next}`);
       i++;
     } else {
@@ -193,14 +244,31 @@ function joinNegativeValues(args: readonly string[], options: OptionsConfig): st
  * @returns positionals and values.
  * @throws {ShellError} `BAD_ARGUMENT` for unknown options or missing values, with the usage.
  */
-export function parseOptions<const O extends OptionsConfig>(spec: { usage: string }, args: readonly string[], options: O): ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>> {
+export function parseOptions<const O extends OptionsConfig>(
+  spec: { usage: string },
+  args: readonly string[],
+  options: O,
+): ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>
+> {
   try {
-    return parseArgs({ args: joinNegativeValues(args, options), options, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: joinNegativeValues(args, options),
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     // node's messages are long and end with advice about `--`; keep the first clause.
     const text = (error as Error).message;
     const unknown = /^Unknown option '([^']*)'/.exec(text);
-    const reason = unknown ? `unknown option \`${unknown[1]}\`` : text.split(/\.\s/)[0]!.toLowerCase();
-    throw new ShellError({ code: 'BAD_ARGUMENT', message: `${reason}; usage: ${spec.usage}`, cause: error });
+    const reason = unknown
+      ? `unknown option \`${unknown[1]}\``
+      : text.split(/\.\s/)[0]!.toLowerCase();
+    throw new ShellError({
+      code: 'BAD_ARGUMENT',
+      message: `${reason}; usage: ${spec.usage}`,
+      cause: error,
+    });
   }
 }

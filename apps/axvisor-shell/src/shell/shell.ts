@@ -73,13 +73,17 @@ export async function runLine<C>(
 function report(error: unknown, line: string, output: ShellOutput): void {
   if (ShellError.isInstance(error)) {
     output.err(`error: ${error.message}`);
-    if (error.suggestion !== undefined && !error.message.includes(error.suggestion)) output.err(`  hint: ${error.suggestion}`);
+    if (error.suggestion !== undefined && !error.message.includes(error.suggestion))
+      output.err(`  hint: ${error.suggestion}`);
     if (error.column !== undefined && line.length < 200) {
       output.err(`  ${line}\n  ${' '.repeat(error.column - 1)}^`);
     }
     return;
   }
   // Errors of the packages carry a code; show it so users can search for it.
-  const code = typeof error === 'object' && error !== null && 'code' in error ? ` [${String((error as { code: unknown }).code)}]` : '';
+  const code =
+    typeof error === 'object' && error !== null && 'code' in error
+      ? ` [${String((error as { code: unknown }).code)}]`
+      : '';
   output.err(`error: ${error instanceof Error ? error.message : String(error)}${code}`);
 }

@@ -12,7 +12,11 @@ export function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row[j] = Math.min(
+        prev[j]! + 1,
+        row[j - 1]! + 1,
+        prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     prev = row;
   }
@@ -38,6 +42,10 @@ export function closest(word: string, candidates: Iterable<string>): string | un
       bestDistance = d;
     }
   }
-  if (best !== undefined && bestDistance <= Math.min(3, Math.ceil(Math.max(word.length, best.length) / 3))) return best;
+  if (
+    best !== undefined &&
+    bestDistance <= Math.min(3, Math.ceil(Math.max(word.length, best.length) / 3))
+  )
+    return best;
   return prefixed.length === 1 ? prefixed[0] : undefined;
 }

@@ -80,7 +80,11 @@ function tokenizeWith(line: string, emit: (words: Word[], separator: ';' | '&&')
         i++;
       }
       if (i >= line.length) {
-        throw new ShellError({ code: 'UNTERMINATED_QUOTE', column: open + 1, message: `unterminated ${c === '"' ? 'double' : 'single'} quote at column ${open + 1}` });
+        throw new ShellError({
+          code: 'UNTERMINATED_QUOTE',
+          column: open + 1,
+          message: `unterminated ${c === '"' ? 'double' : 'single'} quote at column ${open + 1}`,
+        });
       }
     } else {
       if (current === undefined) {

@@ -13,7 +13,9 @@
 // exactness and the direction of rounding).
 
 /** Formats: 0 = half, 1 = single, 2 = double (the `fmt` argument below). */
-export const F16 = 0, F32 = 1, F64 = 2;
+export const F16 = 0,
+  F32 = 1,
+  F64 = 2;
 
 // per-format constants: precision, minimum normal exponent, maximum exponent, exponent bits
 const PREC = [11, 24, 53];
@@ -21,7 +23,12 @@ const EMIN = [-14, -126, -1022];
 const EMAX = [15, 127, 1023];
 
 /** FPSR cumulative exception bits. */
-export const IOC = 1, DZC = 2, OFC = 4, UFC = 8, IXC = 16, IDC = 128;
+export const IOC = 1,
+  DZC = 2,
+  OFC = 4,
+  UFC = 8,
+  IXC = 16,
+  IDC = 128;
 
 /**
  * The FP environment of the instruction being executed: FPCR in, FPSR flags out. Set by
@@ -44,23 +51,42 @@ const I32B = new Int32Array(F32A.buffer);
 export const D = { lo: 0, hi: 0 };
 
 /** @returns the double with halves lo/hi (NaNs must be handled before calling). */
-export function f64(lo: number, hi: number): number { I32A[0] = lo; I32A[1] = hi; return F64A[0]!; }
+export function f64(lo: number, hi: number): number {
+  I32A[0] = lo;
+  I32A[1] = hi;
+  return F64A[0]!;
+}
 /** Sets D to the bits of a (non-NaN) double. */
-export function f64Bits(x: number): void { F64A[0] = x; D.lo = I32A[0]!; D.hi = I32A[1]!; }
+export function f64Bits(x: number): void {
+  F64A[0] = x;
+  D.lo = I32A[0]!;
+  D.hi = I32A[1]!;
+}
 /** @returns the single with bits b (NaNs must be handled before calling). */
-export function f32(b: number): number { I32B[0] = b; return F32A[0]!; }
+export function f32(b: number): number {
+  I32B[0] = b;
+  return F32A[0]!;
+}
 /** @returns the bits of a (non-NaN) single-precision value. */
-export function f32Bits(x: number): number { F32A[0] = x; return I32B[0]!; }
+export function f32Bits(x: number): number {
+  F32A[0] = x;
+  return I32B[0]!;
+}
 
 // ---- exact values ---------------------------------------------------------------------------
 
 /** A decoded finite operand: (-1)^neg * m * 2^e. */
-interface Exact { neg: boolean; m: bigint; e: number }
+interface Exact {
+  neg: boolean;
+  m: bigint;
+  e: number;
+}
 
 /** Exact value of a finite double. */
 function exactOf(x: number): Exact {
   F64A[0] = x;
-  const lo = I32A[0]!, hi = I32A[1]!;
+  const lo = I32A[0]!,
+    hi = I32A[1]!;
   const be = (hi >>> 20) & 0x7ff;
   let m = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo >>> 0);
   if (be !== 0) m |= 1n << 52n;
@@ -71,9 +97,19 @@ const bitLength = (m: bigint): number => m.toString(2).length;
 
 /** 2^k as a double, exact for -1074 <= k <= 1023. */
 function pow2(k: number): number {
-  if (k >= -1022) { I32A[0] = 0; I32A[1] = (k + 1023) << 20; return F64A[0]!; }
+  if (k >= -1022) {
+    I32A[0] = 0;
+    I32A[1] = (k + 1023) << 20;
+    return F64A[0]!;
+  }
   const s = k + 1074; // denormal: bit s of the 52-bit fraction
-  if (s >= 32) { I32A[0] = 0; I32A[1] = 1 << (s - 32); } else { I32A[0] = 1 << s; I32A[1] = 0; }
+  if (s >= 32) {
+    I32A[0] = 0;
+    I32A[1] = 1 << (s - 32);
+  } else {
+    I32A[0] = 1 << s;
+    I32A[1] = 0;
+  }
   return F64A[0]!;
 }
 
@@ -87,15 +123,28 @@ function maxOf(fmt: number): number {
  * underflow (tiny before rounding and inexact), overflow and the FZ flush. Returns the value
  * as a double (exactly representable in the format).
  */
-export function roundExact(neg: boolean, m: bigint, e: number, fmt: number, mode = rmode(), flush = fz() && fmt !== F16): number {
+export function roundExact(
+  neg: boolean,
+  m: bigint,
+  e: number,
+  fmt: number,
+  mode = rmode(),
+  flush = fz() && fmt !== F16,
+): number {
   if (m === 0n) return neg ? -0 : 0;
-  const p = PREC[fmt]!, emin = EMIN[fmt]!, emax = EMAX[fmt]!;
+  const p = PREC[fmt]!,
+    emin = EMIN[fmt]!,
+    emax = EMAX[fmt]!;
   const n = bitLength(m);
   const top = e + n - 1; // exponent of the leading bit
   const tiny = top < emin;
-  if (tiny && flush) { fpEnv.flags |= UFC; return neg ? -0 : 0; }
+  if (tiny && flush) {
+    fpEnv.flags |= UFC;
+    return neg ? -0 : 0;
+  }
   const lsb = Math.max(top - p + 1, emin - p + 1);
-  let q: bigint, inexact = false;
+  let q: bigint,
+    inexact = false;
   if (lsb <= e) q = m << BigInt(e - lsb);
   else {
     const sh = BigInt(lsb - e);
@@ -106,18 +155,31 @@ export function roundExact(neg: boolean, m: bigint, e: number, fmt: number, mode
       const half = 1n << (sh - 1n);
       let up: boolean;
       switch (mode) {
-        case 0: up = rem > half || (rem === half && (q & 1n) === 1n); break;
-        case 1: up = !neg; break;
-        case 2: up = neg; break;
-        case 4: up = rem >= half; break; // ties away (FCVTA, FRINTA)
-        default: up = false;
+        case 0:
+          up = rem > half || (rem === half && (q & 1n) === 1n);
+          break;
+        case 1:
+          up = !neg;
+          break;
+        case 2:
+          up = neg;
+          break;
+        case 4:
+          up = rem >= half;
+          break; // ties away (FCVTA, FRINTA)
+        default:
+          up = false;
       }
       if (up) q += 1n;
     }
   }
-  if (inexact) { fpEnv.flags |= IXC; if (tiny) fpEnv.flags |= UFC; }
+  if (inexact) {
+    fpEnv.flags |= IXC;
+    if (tiny) fpEnv.flags |= UFC;
+  }
   const qBits = bitLength(q);
-  if (lsb + qBits - 1 > emax) { // overflow after rounding
+  if (lsb + qBits - 1 > emax) {
+    // overflow after rounding
     fpEnv.flags |= OFC | IXC;
     const toInf = mode === 0 || mode === 4 || (mode === 1 && !neg) || (mode === 2 && neg);
     const v = toInf ? Infinity : maxOf(fmt);
@@ -135,7 +197,8 @@ export function roundExact(neg: boolean, m: bigint, e: number, fmt: number, mode
  * of finite operands).
  */
 function finish(r: number, dir: number, fmt: number): number {
-  if (r === Infinity || r === -Infinity) { // overflow from finite operands
+  if (r === Infinity || r === -Infinity) {
+    // overflow from finite operands
     const mode = rmode();
     fpEnv.flags |= OFC | IXC;
     const toInf = mode === 0 || (mode === 1 && r > 0) || (mode === 2 && r < 0);
@@ -144,7 +207,7 @@ function finish(r: number, dir: number, fmt: number): number {
   const minN = pow2(EMIN[fmt]!);
   const a = Math.abs(r);
   if (r === 0 && dir === 0) return r;
-  const tiny = a < minN || (a === minN && dir !== 0 && (dir > 0) !== (r > 0));
+  const tiny = a < minN || (a === minN && dir !== 0 && dir > 0 !== r > 0);
   if (tiny && fz() && fmt !== F16) {
     fpEnv.flags |= UFC;
     return r < 0 || Object.is(r, -0) || (r === 0 && dir < 0) ? -0 : 0;
@@ -168,15 +231,28 @@ function nextToward(r: number, step: number, fmt: number): number {
   if (fmt === F32) {
     let b = f32Bits(r);
     if (r === 0) return step > 0 ? f32(1) : f32(0x80000001 | 0);
-    b = (r > 0) === (step > 0) ? b + 1 : b - 1;
+    b = r > 0 === step > 0 ? b + 1 : b - 1;
     return f32(b);
   }
   if (r === 0) return step > 0 ? pow2(-1074) : -pow2(-1074);
   F64A[0] = r;
-  let lo = I32A[0]! >>> 0, hi = I32A[1]!;
-  if ((r > 0) === (step > 0)) { lo += 1; if (lo > 0xffffffff) { lo = 0; hi += 1; } }
-  else { lo -= 1; if (lo < 0) { lo = 0xffffffff; hi -= 1; } }
-  I32A[0] = lo | 0; I32A[1] = hi;
+  let lo = I32A[0]! >>> 0,
+    hi = I32A[1]!;
+  if (r > 0 === step > 0) {
+    lo += 1;
+    if (lo > 0xffffffff) {
+      lo = 0;
+      hi += 1;
+    }
+  } else {
+    lo -= 1;
+    if (lo < 0) {
+      lo = 0xffffffff;
+      hi -= 1;
+    }
+  }
+  I32A[0] = lo | 0;
+  I32A[1] = hi;
   return F64A[0]!;
 }
 
@@ -185,11 +261,17 @@ function nextToward(r: number, step: number, fmt: number): number {
 const SPLIT = 134217729; // 2^27 + 1
 /** Sign of the error of the product a*b rounded to p, or NaN when out of the safe range. */
 function mulErrSign(a: number, b: number, p: number): number {
-  const aa = Math.abs(a), ab = Math.abs(b), ap = Math.abs(p);
+  const aa = Math.abs(a),
+    ab = Math.abs(b),
+    ap = Math.abs(p);
   if (aa > 1e150 || ab > 1e150 || ap < 1e-250 || aa < 1e-150 || ab < 1e-150) return NaN;
-  const ca = SPLIT * a, ah = ca - (ca - a), al = a - ah;
-  const cb = SPLIT * b, bh = cb - (cb - b), bl = b - bh;
-  const err = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+  const ca = SPLIT * a,
+    ah = ca - (ca - a),
+    al = a - ah;
+  const cb = SPLIT * b,
+    bh = cb - (cb - b),
+    bl = b - bh;
+  const err = ah * bh - p + ah * bl + al * bh + al * bl;
   return err > 0 ? 1 : err < 0 ? -1 : 0;
 }
 
@@ -200,9 +282,11 @@ export const DEFAULT_NAN32 = 0x7fc00000;
 export const DEFAULT_NAN64_HI = 0x7ff80000;
 
 /** @returns true when the single-precision bits are a NaN. */
-export const isNaN32 = (b: number): boolean => (b & 0x7f800000) === 0x7f800000 && (b & 0x7fffff) !== 0;
+export const isNaN32 = (b: number): boolean =>
+  (b & 0x7f800000) === 0x7f800000 && (b & 0x7fffff) !== 0;
 /** @returns true when the double-precision halves are a NaN. */
-export const isNaN64 = (lo: number, hi: number): boolean => (hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) | lo) !== 0;
+export const isNaN64 = (lo: number, hi: number): boolean =>
+  (hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) | lo) !== 0;
 /** @returns true when the half-precision bits are a NaN. */
 export const isNaN16 = (b: number): boolean => (b & 0x7c00) === 0x7c00 && (b & 0x3ff) !== 0;
 
@@ -214,22 +298,56 @@ export const isNaN16 = (b: number): boolean => (b & 0x7c00) === 0x7c00 && (b & 0
 export function nans32(a: number, b: number, c?: number): number | undefined {
   const list = c === undefined ? [a, b] : [a, b, c];
   let pick: number | undefined;
-  for (const x of list) if (isNaN32(x) && (x & 0x400000) === 0) { pick = x; break; }
+  for (const x of list)
+    if (isNaN32(x) && (x & 0x400000) === 0) {
+      pick = x;
+      break;
+    }
   if (pick !== undefined) fpEnv.flags |= IOC;
-  else for (const x of list) if (isNaN32(x)) { pick = x; break; }
+  else
+    for (const x of list)
+      if (isNaN32(x)) {
+        pick = x;
+        break;
+      }
   if (pick === undefined) return undefined;
   return dn() ? DEFAULT_NAN32 : pick | 0x400000;
 }
 
 /** As {@link nans32} for doubles given as halves; the result goes to D; returns false for none. */
-export function nans64(alo: number, ahi: number, blo: number, bhi: number, three = false, clo = 0, chi = 0): boolean {
+export function nans64(
+  alo: number,
+  ahi: number,
+  blo: number,
+  bhi: number,
+  three = false,
+  clo = 0,
+  chi = 0,
+): boolean {
   let found = -1;
-  const L = [alo, blo, clo], H = [ahi, bhi, chi], n = three ? 3 : 2;
-  for (let i = 0; i < n; i++) if (isNaN64(L[i]!, H[i]!) && (H[i]! & 0x80000) === 0) { found = i; break; }
+  const L = [alo, blo, clo],
+    H = [ahi, bhi, chi],
+    n = three ? 3 : 2;
+  for (let i = 0; i < n; i++)
+    if (isNaN64(L[i]!, H[i]!) && (H[i]! & 0x80000) === 0) {
+      found = i;
+      break;
+    }
   if (found >= 0) fpEnv.flags |= IOC;
-  else for (let i = 0; i < n; i++) if (isNaN64(L[i]!, H[i]!)) { found = i; break; }
+  else
+    for (let i = 0; i < n; i++)
+      if (isNaN64(L[i]!, H[i]!)) {
+        found = i;
+        break;
+      }
   if (found < 0) return false;
-  if (dn()) { D.lo = 0; D.hi = DEFAULT_NAN64_HI; } else { D.lo = L[found]!; D.hi = H[found]! | 0x80000; }
+  if (dn()) {
+    D.lo = 0;
+    D.hi = DEFAULT_NAN64_HI;
+  } else {
+    D.lo = L[found]!;
+    D.hi = H[found]! | 0x80000;
+  }
   return true;
 }
 
@@ -237,57 +355,79 @@ export function nans64(alo: number, ahi: number, blo: number, bhi: number, three
 
 /** Single-precision operand after FZ (denormals become zero, IDC). */
 export function in32(b: number): number {
-  if ((b & 0x7f800000) === 0 && (b & 0x7fffff) !== 0 && fz()) { fpEnv.flags |= IDC; return b & 0x80000000; }
+  if ((b & 0x7f800000) === 0 && (b & 0x7fffff) !== 0 && fz()) {
+    fpEnv.flags |= IDC;
+    return b & 0x80000000;
+  }
   return b;
 }
 
 /** Double operand value after FZ (denormals become zero, IDC); halves must not be a NaN. */
 export function in64(lo: number, hi: number): number {
-  if ((hi & 0x7ff00000) === 0 && ((hi & 0xfffff) | lo) !== 0 && fz()) { fpEnv.flags |= IDC; return hi < 0 ? -0 : 0; }
+  if ((hi & 0x7ff00000) === 0 && ((hi & 0xfffff) | lo) !== 0 && fz()) {
+    fpEnv.flags |= IDC;
+    return hi < 0 ? -0 : 0;
+  }
   return f64(lo, hi);
 }
 
 // ---- arithmetic on values (operands are non-NaN doubles, exactly representable in fmt) ---------
 
 /** FP operation codes for {@link arith}. */
-export const FADD = 0, FSUB = 1, FMUL = 2, FDIV = 3, FMULX = 4;
+export const FADD = 0,
+  FSUB = 1,
+  FMUL = 2,
+  FDIV = 3,
+  FMULX = 4;
 
 /**
  * a op b rounded to fmt (F32 or F64) with flags; a NaN result means the default NaN (invalid
  * operation, IOC already raised).
  */
 export function arith(op: number, a: number, b: number, fmt: number): number {
-  if (op === FSUB) { b = -b; op = FADD; }
+  if (op === FSUB) {
+    b = -b;
+    op = FADD;
+  }
   switch (op) {
     case FADD: {
       if (!isFinite(a) || !isFinite(b)) {
-        if (a === -b && !isFinite(a)) { fpEnv.flags |= IOC; return NaN; }
+        if (a === -b && !isFinite(a)) {
+          fpEnv.flags |= IOC;
+          return NaN;
+        }
         return a + b;
       }
       if (a === 0 && b === 0) {
-        const an = Object.is(a, -0), bn = Object.is(b, -0);
+        const an = Object.is(a, -0),
+          bn = Object.is(b, -0);
         return an === bn ? a : rmode() === 2 ? -0 : 0;
       }
       if (a === -b) return rmode() === 2 ? -0 : 0; // exact zero: +0 unless rounding down
       const s = a + b;
       if (fmt === F64) {
         if (!isFinite(s)) return finish(s, s > 0 ? -1 : 1, fmt);
-        const bb = s - a, err = (a - (s - bb)) + (b - bb);
+        const bb = s - a,
+          err = a - (s - bb) + (b - bb);
         return finish(s, err > 0 ? 1 : err < 0 ? -1 : 0, fmt);
       }
-      const bb = s - a, err = (a - (s - bb)) + (b - bb);
+      const bb = s - a,
+        err = a - (s - bb) + (b - bb);
       const r = Math.fround(s);
       if (!isFinite(r)) return finish(r, r > 0 ? -1 : 1, fmt);
       const d = s - r;
       return finish(r, d > 0 ? 1 : d < 0 ? -1 : err > 0 ? 1 : err < 0 ? -1 : 0, fmt);
     }
-    case FMUL: case FMULX: {
+    case FMUL:
+    case FMULX: {
       if ((a === 0 && !isFinite(b)) || (b === 0 && !isFinite(a))) {
-        if (op === FMULX) return ((a < 0 || Object.is(a, -0)) !== (b < 0 || Object.is(b, -0))) ? -2 : 2;
-        fpEnv.flags |= IOC; return NaN;
+        if (op === FMULX)
+          return (a < 0 || Object.is(a, -0)) !== (b < 0 || Object.is(b, -0)) ? -2 : 2;
+        fpEnv.flags |= IOC;
+        return NaN;
       }
       const p = a * b;
-      if (!isFinite(a) || !isFinite(b) || p === 0 && (a === 0 || b === 0)) return p;
+      if (!isFinite(a) || !isFinite(b) || (p === 0 && (a === 0 || b === 0))) return p;
       if (fmt === F32) {
         const r = Math.fround(p); // p is exact (24 + 24 bits)
         if (!isFinite(r)) return finish(r, r > 0 ? -1 : 1, fmt);
@@ -297,17 +437,28 @@ export function arith(op: number, a: number, b: number, fmt: number): number {
       if (!isFinite(p)) return finish(p, p > 0 ? -1 : 1, fmt);
       const s = mulErrSign(a, b, p);
       if (s === s) return finish(p, s, fmt);
-      const x = exactOf(a), y = exactOf(b);
+      const x = exactOf(a),
+        y = exactOf(b);
       return roundExact(x.neg !== y.neg, x.m * y.m, x.e + y.e, fmt);
     }
     case FDIV: {
-      if (!isFinite(a) && !isFinite(b)) { fpEnv.flags |= IOC; return NaN; }
-      if (a === 0 && b === 0) { fpEnv.flags |= IOC; return NaN; }
-      if (b === 0) { if (isFinite(a)) fpEnv.flags |= DZC; return a / b; }
+      if (!isFinite(a) && !isFinite(b)) {
+        fpEnv.flags |= IOC;
+        return NaN;
+      }
+      if (a === 0 && b === 0) {
+        fpEnv.flags |= IOC;
+        return NaN;
+      }
+      if (b === 0) {
+        if (isFinite(a)) fpEnv.flags |= DZC;
+        return a / b;
+      }
       if (!isFinite(a) || !isFinite(b) || a === 0) return a / b;
       return divide(a, b, fmt);
     }
-    default: return NaN;
+    default:
+      return NaN;
   }
 }
 
@@ -320,7 +471,8 @@ function divide(a: number, b: number, fmt: number): number {
       return finish(r, s, fmt);
     }
   }
-  const x = exactOf(a), y = exactOf(b);
+  const x = exactOf(a),
+    y = exactOf(b);
   const p = PREC[fmt]! + 3;
   let k = p + bitLength(y.m) - bitLength(x.m) + 1;
   if (k < 0) k = 0;
@@ -333,15 +485,22 @@ function divide(a: number, b: number, fmt: number): number {
 /** Square root of a non-NaN value rounded to fmt. */
 export function sqrt(a: number, fmt: number): number {
   if (a === 0 || a === Infinity) return a;
-  if (a < 0) { fpEnv.flags |= IOC; return NaN; }
+  if (a < 0) {
+    fpEnv.flags |= IOC;
+    return NaN;
+  }
   if (fmt === F32) {
     const r = Math.fround(Math.sqrt(a));
     const d = a - r * r; // exact: r has 24 bits
     return finish(r, d > 0 ? 1 : d < 0 ? -1 : 0, fmt);
   }
   const x = exactOf(a);
-  let m = x.m, e = x.e;
-  if (e & 1) { m <<= 1n; e -= 1; }
+  let m = x.m,
+    e = x.e;
+  if (e & 1) {
+    m <<= 1n;
+    e -= 1;
+  }
   const shift = 2 * 60; // at least 2 * (53 + 3) extra bits
   const big = m << BigInt(shift);
   const root = isqrt(big);
@@ -366,24 +525,33 @@ function isqrt(n: bigint): bigint {
  */
 export function fma(a: number, b: number, c: number, fmt: number, shift = 0): number {
   const infProd = !isFinite(b) || !isFinite(c);
-  if ((b === 0 && !isFinite(c)) || (c === 0 && !isFinite(b))) { fpEnv.flags |= IOC; return NaN; }
+  if ((b === 0 && !isFinite(c)) || (c === 0 && !isFinite(b))) {
+    fpEnv.flags |= IOC;
+    return NaN;
+  }
   if (infProd) {
     const p = b * c;
-    if (!isFinite(a) && a !== p) { fpEnv.flags |= IOC; return NaN; }
+    if (!isFinite(a) && a !== p) {
+      fpEnv.flags |= IOC;
+      return NaN;
+    }
     return p;
   }
   if (!isFinite(a)) return a;
   const pNeg = (b < 0 || Object.is(b, -0)) !== (c < 0 || Object.is(c, -0));
   if (b === 0 || c === 0) {
-    if (a === 0) { // exact zero sum: sign rules of FPAdd
+    if (a === 0) {
+      // exact zero sum: sign rules of FPAdd
       const aNeg = Object.is(a, -0);
       if (aNeg === pNeg) return aNeg ? -0 : 0;
       return rmode() === 2 ? -0 : 0;
     }
     return shift === 0 ? a : a * pow2(shift);
   }
-  const x = exactOf(b), y = exactOf(c);
-  const pm = x.m * y.m, pe = x.e + y.e + shift;
+  const x = exactOf(b),
+    y = exactOf(c);
+  const pm = x.m * y.m,
+    pe = x.e + y.e + shift;
   if (a === 0) return roundExact(pNeg, pm, pe, fmt);
   const z = exactOf(a);
   z.e += shift;
@@ -407,10 +575,11 @@ export function compareFlags(a: number, b: number): number {
 /** FMAX/FMIN of non-NaN values (zeros: max(+0,-0) = +0, min = -0). */
 export function maxMin(a: number, b: number, isMax: boolean): number {
   if (a === 0 && b === 0) {
-    const an = Object.is(a, -0), bn = Object.is(b, -0);
-    return isMax ? (an && bn ? -0 : 0) : (an || bn ? -0 : 0);
+    const an = Object.is(a, -0),
+      bn = Object.is(b, -0);
+    return isMax ? (an && bn ? -0 : 0) : an || bn ? -0 : 0;
   }
-  return isMax ? (a > b ? a : b) : (a < b ? a : b);
+  return isMax ? (a > b ? a : b) : a < b ? a : b;
 }
 
 // ---- conversions -----------------------------------------------------------------------------
@@ -421,14 +590,25 @@ export function maxMin(a: number, b: number, isMax: boolean): number {
  */
 export function roundInt(a: number, mode: number, exact: boolean): number {
   if (!isFinite(a) || a === 0) return a;
-  const t = Math.trunc(a), f = Math.abs(a - t), s = a < 0 ? -1 : 1;
+  const t = Math.trunc(a),
+    f = Math.abs(a - t),
+    s = a < 0 ? -1 : 1;
   let r = t;
   switch (mode) {
-    case 0: if (f > 0.5 || (f === 0.5 && t % 2 !== 0)) r = t + s; break;
-    case 1: if (f !== 0 && a > 0) r = t + 1; break;
-    case 2: if (f !== 0 && a < 0) r = t - 1; break;
-    case 4: if (f >= 0.5) r = t + s; break;
-    default: break;
+    case 0:
+      if (f > 0.5 || (f === 0.5 && t % 2 !== 0)) r = t + s;
+      break;
+    case 1:
+      if (f !== 0 && a > 0) r = t + 1;
+      break;
+    case 2:
+      if (f !== 0 && a < 0) r = t - 1;
+      break;
+    case 4:
+      if (f >= 0.5) r = t + s;
+      break;
+    default:
+      break;
   }
   if (r === 0) r = a < 0 ? -0 : 0;
   if (exact && r !== a) fpEnv.flags |= IXC;
@@ -442,51 +622,114 @@ export const I = { lo: 0, hi: 0 };
  * FPToFixed: value * 2^fbits rounded with mode to a signed or unsigned integer of 32 or 64
  * bits (saturating, IOC on NaN or out of range, IXC when inexact). Result in I.
  */
-export function toFixed(a: number, nan: boolean, fbits: number, unsigned: boolean, bits64: boolean, mode: number): void {
-  if (nan) { fpEnv.flags |= IOC; I.lo = 0; I.hi = 0; return; }
+export function toFixed(
+  a: number,
+  nan: boolean,
+  fbits: number,
+  unsigned: boolean,
+  bits64: boolean,
+  mode: number,
+): void {
+  if (nan) {
+    fpEnv.flags |= IOC;
+    I.lo = 0;
+    I.hi = 0;
+    return;
+  }
   const x = fbits ? a * pow2(fbits) : a;
   let r = roundInt(x, mode, false);
   const inexact = r !== x;
   if (Object.is(r, -0)) r = 0;
-  const max = unsigned ? (bits64 ? 18446744073709551615 : 4294967295) : (bits64 ? 9223372036854775807 : 2147483647);
-  const min = unsigned ? 0 : (bits64 ? -9223372036854775808 : -2147483648);
-  if (r >= (bits64 ? (unsigned ? 18446744073709551616 : 9223372036854775808) : max + 1) || r < min) {
+  const max = unsigned
+    ? bits64
+      ? 18446744073709551615
+      : 4294967295
+    : bits64
+      ? 9223372036854775807
+      : 2147483647;
+  const min = unsigned ? 0 : bits64 ? -9223372036854775808 : -2147483648;
+  if (
+    r >= (bits64 ? (unsigned ? 18446744073709551616 : 9223372036854775808) : max + 1) ||
+    r < min
+  ) {
     fpEnv.flags |= IOC;
-    if (r < min) { if (unsigned) { I.lo = 0; I.hi = 0; } else if (bits64) { I.lo = 0; I.hi = 0x80000000 | 0; } else { I.lo = 0x80000000 | 0; I.hi = 0; } }
-    else if (unsigned) { I.lo = -1; I.hi = bits64 ? -1 : 0; } else if (bits64) { I.lo = -1; I.hi = 0x7fffffff; } else { I.lo = 0x7fffffff; I.hi = 0; }
+    if (r < min) {
+      if (unsigned) {
+        I.lo = 0;
+        I.hi = 0;
+      } else if (bits64) {
+        I.lo = 0;
+        I.hi = 0x80000000 | 0;
+      } else {
+        I.lo = 0x80000000 | 0;
+        I.hi = 0;
+      }
+    } else if (unsigned) {
+      I.lo = -1;
+      I.hi = bits64 ? -1 : 0;
+    } else if (bits64) {
+      I.lo = -1;
+      I.hi = 0x7fffffff;
+    } else {
+      I.lo = 0x7fffffff;
+      I.hi = 0;
+    }
     return;
   }
   if (inexact) fpEnv.flags |= IXC;
   if (Math.abs(r) < 2 ** 53) {
-    const neg = r < 0, m = Math.abs(r);
-    let lo = m % 4294967296, hi = Math.floor(m / 4294967296);
-    if (neg) { lo = -lo; hi = ~hi + (lo === 0 ? 1 : 0); }
-    I.lo = lo | 0; I.hi = bits64 ? hi | 0 : 0;
+    const neg = r < 0,
+      m = Math.abs(r);
+    let lo = m % 4294967296,
+      hi = Math.floor(m / 4294967296);
+    if (neg) {
+      lo = -lo;
+      hi = ~hi + (lo === 0 ? 1 : 0);
+    }
+    I.lo = lo | 0;
+    I.hi = bits64 ? hi | 0 : 0;
     return;
   }
   const v = BigInt.asUintN(64, BigInt(r));
-  I.lo = Number(v & 0xffffffffn) | 0; I.hi = Number(v >> 32n) | 0;
+  I.lo = Number(v & 0xffffffffn) | 0;
+  I.hi = Number(v >> 32n) | 0;
 }
 
 /**
  * FixedToFP: the integer (lo, hi; 64 bits when `bits64`, else lo only) / 2^fbits rounded to
  * fmt in the FPCR mode (or `mode`).
  */
-export function fromFixed(lo: number, hi: number, unsigned: boolean, bits64: boolean, fbits: number, fmt: number, mode = rmode()): number {
-  let neg = false, m: bigint;
+export function fromFixed(
+  lo: number,
+  hi: number,
+  unsigned: boolean,
+  bits64: boolean,
+  fbits: number,
+  fmt: number,
+  mode = rmode(),
+): number {
+  let neg = false,
+    m: bigint;
   if (bits64) {
     let v = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
-    if (!unsigned && hi < 0) { neg = true; v = (1n << 64n) - v; }
+    if (!unsigned && hi < 0) {
+      neg = true;
+      v = (1n << 64n) - v;
+    }
     m = v;
   } else {
-    if (!unsigned && lo < 0) { neg = true; m = BigInt(-lo); } else m = BigInt(lo >>> 0);
+    if (!unsigned && lo < 0) {
+      neg = true;
+      m = BigInt(-lo);
+    } else m = BigInt(lo >>> 0);
   }
   return roundExact(neg, m, -fbits, fmt, mode, fz() && fmt !== F16);
 }
 
 /** Half-precision bits to a value (not a NaN; IEEE format, FPCR.AHP = 0). */
 export function f16(b: number): number {
-  const e = (b >>> 10) & 0x1f, f = b & 0x3ff;
+  const e = (b >>> 10) & 0x1f,
+    f = b & 0x3ff;
   let v: number;
   if (e === 0) v = f * pow2(-24);
   else if (e === 31) v = Infinity;
@@ -513,4 +756,3 @@ export function convert(v: number, fmt: number): number {
   const x = exactOf(v);
   return roundExact(x.neg, x.m, x.e, fmt);
 }
-

@@ -84,7 +84,10 @@ export const DEFAULT_CONTEXT_SIZE = 256;
 const VERIFIER_HELPERS: ReadonlyMap<number, HelperSignature> = new Map([
   ...LINUX_TRACING_HELPERS,
   [HYPERVISOR_HELPERS.get_current_vm_id, { name: 'get_current_vm_id', args: [], ret: 'scalar' }],
-  [HYPERVISOR_HELPERS.get_current_vcpu_id, { name: 'get_current_vcpu_id', args: [], ret: 'scalar' }],
+  [
+    HYPERVISOR_HELPERS.get_current_vcpu_id,
+    { name: 'get_current_vcpu_id', args: [], ret: 'scalar' },
+  ],
   [HYPERVISOR_HELPERS.get_exit_reason, { name: 'get_exit_reason', args: [], ret: 'scalar' }],
   // the guest-kprobe feature's guest readers (GUEST_READ_HELPERS), Linux numbering
   [35, { name: 'get_current_task', args: [], ret: 'scalar' }],
@@ -294,12 +297,24 @@ function setupRuntime(context: FeatureContext, options: EbpfRuntimeOptions) {
   const maps = new Map<string, number>();
   const programs = new Map<string, ProgramState>();
   // readOnly: BPF_F_RDONLY_PROG (0x80) maps such as `.rodata` cannot be written by programs.
-  const mapInfos = (): Map<number, MapInfo> => new Map(api.maps().map((m) => [m.fd, { keySize: m.map.keySize, valueSize: m.map.valueSize, name: m.name, readOnly: (m.map.mapFlags & 0x80) !== 0 }]));
+  const mapInfos = (): Map<number, MapInfo> =>
+    new Map(
+      api.maps().map((m) => [
+        m.fd,
+        {
+          keySize: m.map.keySize,
+          valueSize: m.map.valueSize,
+          name: m.name,
+          readOnly: (m.map.mapFlags & 0x80) !== 0,
+        },
+      ]),
+    );
   const contextSizeOf = (section: string): number | undefined => {
     const tp = /^(?:tracepoint|tp)\/([^/]+)\/([^/]+)$/.exec(section);
     if (tp) {
       try {
-        return (context.use('tracepoints') as TracepointManager).get(`${tp[1]}:${tp[2]}`)?.event.fixedSize;
+        return (context.use('tracepoints') as TracepointManager).get(`${tp[1]}:${tp[2]}`)?.event
+          .fixedSize;
       } catch {
         return undefined; // no tracepoints feature: the default size applies
       }
@@ -373,10 +388,18 @@ function setupRuntime(context: FeatureContext, options: EbpfRuntimeOptions) {
       const trusted = loadOptions.trusted ?? false;
       const contextKind = loadOptions.context ?? 'record';
       if (!trusted) {
-        const contextSize = loadOptions.contextSize ?? (contextKind === 'trace-context' ? TRACE_CONTEXT_SIZE : DEFAULT_CONTEXT_SIZE);
+        const contextSize =
+          loadOptions.contextSize ??
+          (contextKind === 'trace-context' ? TRACE_CONTEXT_SIZE : DEFAULT_CONTEXT_SIZE);
         try {
           if (options.verify !== undefined) options.verify(bytes, name, contextSize);
-          else verify(Program.fromBytes(bytes), { programType: 'tracepoint', context: { size: contextSize }, helpers: VERIFIER_HELPERS, maps: mapInfos() });
+          else
+            verify(Program.fromBytes(bytes), {
+              programType: 'tracepoint',
+              context: { size: contextSize },
+              helpers: VERIFIER_HELPERS,
+              maps: mapInfos(),
+            });
         } catch (e) {
           throw new FeatureError({
             code: 'VERIFIER_REJECTED',
@@ -457,7 +480,9 @@ function setupRuntime(context: FeatureContext, options: EbpfRuntimeOptions) {
           });
         }
         const kind = loadOptions.context ?? contextKindOfSection(chosen.section);
-        const contextSize = loadOptions.contextSize ?? (kind === 'trace-context' ? TRACE_CONTEXT_SIZE : contextSizeOf(chosen.section));
+        const contextSize =
+          loadOptions.contextSize ??
+          (kind === 'trace-context' ? TRACE_CONTEXT_SIZE : contextSizeOf(chosen.section));
         const loaded = api.load(name, chosen.bytecode, {
           ...loadOptions,
           context: kind,
@@ -506,14 +531,26 @@ function setupRuntime(context: FeatureContext, options: EbpfRuntimeOptions) {
       const stats = p.stats;
       // the original's TraceContext: one 64-byte buffer per attachment, filled before each run
       const tc = p.context === 'trace-context' ? new Uint8Array(TRACE_CONTEXT_SIZE) : undefined;
-      const plan = tc === undefined ? undefined : traceContextPlan(manager.get(tracepoint)?.event.fields.filter((f) => f.kind === 'integer').map((f) => f.name) ?? []);
+      const plan =
+        tc === undefined
+          ? undefined
+          : traceContextPlan(
+              manager
+                .get(tracepoint)
+                ?.event.fields.filter((f) => f.kind === 'integer')
+                .map((f) => f.name) ?? [],
+            );
       const consumer: ProgramConsumer = {
         kind: 'program',
         name: program,
         run(record: TraceRecord) {
           stats.runs++;
           try {
-            vm.execute(tc === undefined ? record.bytes.subarray(0, record.size) : fillTraceContext(tc, record, plan!));
+            vm.execute(
+              tc === undefined
+                ? record.bytes.subarray(0, record.size)
+                : fillTraceContext(tc, record, plan!),
+            );
             stats.insns += vm.lastInsnCount;
           } catch (e) {
             // A faulting program must not stop what fired the event: count it and go on.

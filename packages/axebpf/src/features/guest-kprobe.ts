@@ -292,7 +292,10 @@ interface HelperTableLike {
 }
 
 /** Registers {@link GUEST_READ_HELPERS} in the runtime's helper table. */
-function registerGuestHelpers(context: FeatureContext, hitOf: () => GuestProbeHitInfo | undefined): void {
+function registerGuestHelpers(
+  context: FeatureContext,
+  hitOf: () => GuestProbeHitInfo | undefined,
+): void {
   let helpers: HelperTableLike;
   try {
     helpers = (context.use('runtime' as FeatureName) as { helpers: HelperTableLike }).helpers;
@@ -300,52 +303,70 @@ function registerGuestHelpers(context: FeatureContext, hitOf: () => GuestProbeHi
     return; // no runtime feature: attach reports MISSING_FEATURE
   }
   const hostRead = helpers.get(GUEST_READ_HELPERS.probe_read)?.fn;
-  const read = (str: boolean, fallback: HelperFnLike | undefined) => (call: HelperCallLike): bigint | number => {
-    const hit = hitOf();
-    if (hit === undefined && fallback !== undefined) return fallback(call);
-    const size = call.u32(2);
-    if (call.hi(2) !== 0) return -22; // EINVAL: a size over 4 GiB
-    if (size === 0) return str ? -22 : 0;
-    const dst = call.pointer(1, size, 'store');
-    const bytes = call.memory.bytes;
-    const src = call.u64(3);
-    const reader = hit?.readVirtual;
-    if (!str) {
-      const got = reader?.(src, size);
-      if (got === undefined) {
+  const read =
+    (str: boolean, fallback: HelperFnLike | undefined) =>
+    (call: HelperCallLike): bigint | number => {
+      const hit = hitOf();
+      if (hit === undefined && fallback !== undefined) return fallback(call);
+      const size = call.u32(2);
+      if (call.hi(2) !== 0) return -22; // EINVAL: a size over 4 GiB
+      if (size === 0) return str ? -22 : 0;
+      const dst = call.pointer(1, size, 'store');
+      const bytes = call.memory.bytes;
+      const src = call.u64(3);
+      const reader = hit?.readVirtual;
+      if (!str) {
+        const got = reader?.(src, size);
+        if (got === undefined) {
+          bytes.fill(0, dst, dst + size);
+          return -EFAULT;
+        }
+        bytes.set(got, dst);
+        return 0;
+      }
+      // a string: byte by byte up to the NUL (a page at a time would fault past a string ending
+      // just before an unmapped page)
+      let n = 0;
+      while (n < size - 1) {
+        const page = 4096 - Number((src + BigInt(n)) & 0xfffn);
+        const chunk = reader?.(src + BigInt(n), Math.min(page, size - 1 - n));
+        if (chunk === undefined) break;
+        const nul = chunk.indexOf(0);
+        const take = nul < 0 ? chunk.length : nul;
+        bytes.set(chunk.subarray(0, take), dst + n);
+        n += take;
+        if (nul >= 0) break;
+      }
+      if (n === 0 && reader?.(src, 1) === undefined) {
         bytes.fill(0, dst, dst + size);
         return -EFAULT;
       }
-      bytes.set(got, dst);
-      return 0;
-    }
-    // a string: byte by byte up to the NUL (a page at a time would fault past a string ending
-    // just before an unmapped page)
-    let n = 0;
-    while (n < size - 1) {
-      const page = 4096 - Number((src + BigInt(n)) & 0xfffn);
-      const chunk = reader?.(src + BigInt(n), Math.min(page, size - 1 - n));
-      if (chunk === undefined) break;
-      const nul = chunk.indexOf(0);
-      const take = nul < 0 ? chunk.length : nul;
-      bytes.set(chunk.subarray(0, take), dst + n);
-      n += take;
-      if (nul >= 0) break;
-    }
-    if (n === 0 && reader?.(src, 1) === undefined) {
-      bytes.fill(0, dst, dst + size);
-      return -EFAULT;
-    }
-    bytes[dst + n] = 0;
-    return n + 1;
-  };
+      bytes[dst + n] = 0;
+      return n + 1;
+    };
   helpers.register(GUEST_READ_HELPERS.probe_read, 'probe_read', read(false, hostRead));
   helpers.register(GUEST_READ_HELPERS.probe_read_user, 'probe_read_user', read(false, undefined));
-  helpers.register(GUEST_READ_HELPERS.probe_read_kernel, 'probe_read_kernel', read(false, undefined));
+  helpers.register(
+    GUEST_READ_HELPERS.probe_read_kernel,
+    'probe_read_kernel',
+    read(false, undefined),
+  );
   helpers.register(GUEST_READ_HELPERS.probe_read_str, 'probe_read_str', read(true, undefined));
-  helpers.register(GUEST_READ_HELPERS.probe_read_user_str, 'probe_read_user_str', read(true, undefined));
-  helpers.register(GUEST_READ_HELPERS.probe_read_kernel_str, 'probe_read_kernel_str', read(true, undefined));
-  helpers.register(GUEST_READ_HELPERS.get_current_task, 'get_current_task', () => hitOf()?.sysReg?.('sp_el0') ?? 0n);
+  helpers.register(
+    GUEST_READ_HELPERS.probe_read_user_str,
+    'probe_read_user_str',
+    read(true, undefined),
+  );
+  helpers.register(
+    GUEST_READ_HELPERS.probe_read_kernel_str,
+    'probe_read_kernel_str',
+    read(true, undefined),
+  );
+  helpers.register(
+    GUEST_READ_HELPERS.get_current_task,
+    'get_current_task',
+    () => hitOf()?.sysReg?.('sp_el0') ?? 0n,
+  );
 }
 
 function setup(context: FeatureContext) {

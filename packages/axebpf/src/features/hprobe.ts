@@ -161,11 +161,20 @@ export function hprobe() {
     requires: ['tracepoints'],
     setup(context) {
       const symbols = context.use('symbols') as SymbolsApi;
-      const ebpf = (): { run(name: string, ctx?: Uint8Array): unknown; program(name: string): { fd: number } } => {
+      const ebpf = (): {
+        run(name: string, ctx?: Uint8Array): unknown;
+        program(name: string): { fd: number };
+      } => {
         try {
           return context.use('runtime') as never;
         } catch (e) {
-          throw new FeatureError({ code: 'MISSING_FEATURE', feature: 'hprobe', missing: ['runtime'], cause: e, message: 'hprobe programs need the `runtime` feature' });
+          throw new FeatureError({
+            code: 'MISSING_FEATURE',
+            feature: 'hprobe',
+            missing: ['runtime'],
+            cause: e,
+            message: 'hprobe programs need the `runtime` feature',
+          });
         }
       };
       let host: HprobeHost | undefined;
@@ -185,16 +194,30 @@ export function hprobe() {
       };
 
       const resolve = (target: string | bigint): { name: string; address: bigint } => {
-        if (typeof target === 'bigint') return { name: symbols.lookup(target)?.offset === 0 ? symbols.lookup(target)!.name : hex(target), address: target };
+        if (typeof target === 'bigint')
+          return {
+            name: symbols.lookup(target)?.offset === 0 ? symbols.lookup(target)!.name : hex(target),
+            address: target,
+          };
         if (/^0x[0-9a-f]+$/i.test(target)) return resolve(BigInt(target));
         const address = symbols.addressOf(target);
-        if (address === undefined) throw new FeatureError({ code: 'NOT_FOUND', feature: 'hprobe', message: `symbol \`${target}\` not found in the symbol tables` });
+        if (address === undefined)
+          throw new FeatureError({
+            code: 'NOT_FOUND',
+            feature: 'hprobe',
+            message: `symbol \`${target}\` not found in the symbol tables`,
+          });
         const colon = target.indexOf(':');
         return { name: colon > 0 ? target.slice(colon + 1) : target, address };
       };
 
       const requireManager = (): KprobeManager => {
-        if (manager === undefined) throw new FeatureError({ code: 'NOT_FOUND', feature: 'hprobe', message: 'no hypervisor is connected: call `hprobe.install(host)` first' });
+        if (manager === undefined)
+          throw new FeatureError({
+            code: 'NOT_FOUND',
+            feature: 'hprobe',
+            message: 'no hypervisor is connected: call `hprobe.install(host)` first',
+          });
         return manager;
       };
 
@@ -206,13 +229,20 @@ export function hprobe() {
           return manager;
         },
         install(h) {
-          if (host !== undefined) throw new FeatureError({ code: 'ALREADY_EXISTS', feature: 'hprobe', message: 'a hypervisor is connected already' });
+          if (host !== undefined)
+            throw new FeatureError({
+              code: 'ALREADY_EXISTS',
+              feature: 'hprobe',
+              message: 'a hypervisor is connected already',
+            });
           host = h;
           manager = new KprobeManager({
             memory: h.memory,
             slots: h.slots,
             resolveSymbol: (n) => symbols.addressOf(n),
-            ...(h.functionStart === undefined ? {} : { functionStart: (a: bigint) => h.functionStart!(a) }),
+            ...(h.functionStart === undefined
+              ? {}
+              : { functionStart: (a: bigint) => h.functionStart!(a) }),
             ...(h.clock === undefined ? {} : { clock: () => h.clock!() }),
             instanceKey: () => currentKey,
           });
@@ -228,13 +258,33 @@ export function hprobe() {
           const { name, address } = resolve(target);
           const prog = ebpf().program(program); // NOT_FOUND for an unknown program
           for (const [lo, hi] of host!.noProbe ?? []) {
-            if (address >= lo && address < hi) throw new FeatureError({ code: 'INVALID_ARGUMENT', feature: 'hprobe', message: `\`${name}\` (${hex(address)}) is in the exception entry code, which cannot be probed` });
+            if (address >= lo && address < hi)
+              throw new FeatureError({
+                code: 'INVALID_ARGUMENT',
+                feature: 'hprobe',
+                message: `\`${name}\` (${hex(address)}) is in the exception entry code, which cannot be probed`,
+              });
           }
           const named = byName.get(name);
-          if (named !== undefined && named.address !== address) throw new FeatureError({ code: 'ALREADY_EXISTS', feature: 'hprobe', message: 'kprobe symbol already registered at different address' });
+          if (named !== undefined && named.address !== address)
+            throw new FeatureError({
+              code: 'ALREADY_EXISTS',
+              feature: 'hprobe',
+              message: 'kprobe symbol already registered at different address',
+            });
           let pair = pairs.get(address);
-          if (pair !== undefined && pair.name !== name) throw new FeatureError({ code: 'ALREADY_EXISTS', feature: 'hprobe', message: 'kprobe already registered at this address' });
-          if (pair !== undefined && (ret ? pair.ret : pair.entry) !== undefined) throw new FeatureError({ code: 'ALREADY_EXISTS', feature: 'hprobe', message: 'kprobe already registered at this address' });
+          if (pair !== undefined && pair.name !== name)
+            throw new FeatureError({
+              code: 'ALREADY_EXISTS',
+              feature: 'hprobe',
+              message: 'kprobe already registered at this address',
+            });
+          if (pair !== undefined && (ret ? pair.ret : pair.entry) !== undefined)
+            throw new FeatureError({
+              code: 'ALREADY_EXISTS',
+              feature: 'hprobe',
+              message: 'kprobe already registered at this address',
+            });
           const data: ProbeData = { symbol: name, address, program };
           const fresh = pair === undefined;
           pair ??= { name, address, entry: undefined, ret: undefined };
@@ -250,10 +300,20 @@ export function hprobe() {
                   const frame = (regs as TrapFrameRegs).bytes;
                   runProgram(program, frame);
                   context.events.emit({
-                    timestampNs: context.platform.timeNs(), probeType: 'hretprobe', cpuId: context.platform.cpuId(), vmId: context.platform.currentVmId(),
-                    eventId: id, name, args: [r.returnValue], durationNs: r.duration ?? 0n,
+                    timestampNs: context.platform.timeNs(),
+                    probeType: 'hretprobe',
+                    cpuId: context.platform.cpuId(),
+                    vmId: context.platform.currentVmId(),
+                    eventId: id,
+                    name,
+                    args: [r.returnValue],
+                    durationNs: r.duration ?? 0n,
                   });
-                  context.stats.record(`hretprobe:${name}`, context.platform.timeNs(), r.duration ?? 0n);
+                  context.stats.record(
+                    `hretprobe:${name}`,
+                    context.platform.timeNs(),
+                    r.duration ?? 0n,
+                  );
                 },
               });
               pair.ret = { probe, program };
@@ -266,8 +326,13 @@ export function hprobe() {
                   const frame = (regs as TrapFrameRegs).bytes;
                   runProgram(program, frame);
                   context.events.emit({
-                    timestampNs: context.platform.timeNs(), probeType: 'hprobe', cpuId: context.platform.cpuId(), vmId: context.platform.currentVmId(),
-                    eventId: id, name, args: [regs.getX(0), regs.getX(1), regs.getX(2), regs.getX(3)],
+                    timestampNs: context.platform.timeNs(),
+                    probeType: 'hprobe',
+                    cpuId: context.platform.cpuId(),
+                    vmId: context.platform.currentVmId(),
+                    eventId: id,
+                    name,
+                    args: [regs.getX(0), regs.getX(1), regs.getX(2), regs.getX(3)],
                   });
                   context.stats.record(`hprobe:${name}`, context.platform.timeNs());
                 },
@@ -276,8 +341,18 @@ export function hprobe() {
             }
           } catch (e) {
             if (KprobeError.isInstance(e)) {
-              const code = e.code === 'SYMBOL_NOT_FOUND' || e.code === 'UNKNOWN_ADDRESS' ? 'NOT_FOUND' : e.code === 'DUPLICATE_PROBE' ? 'ALREADY_EXISTS' : 'INVALID_ARGUMENT';
-              throw new FeatureError({ code, feature: 'hprobe', cause: e, message: `cannot probe \`${name}\` at ${hex(address)}: ${e.message}` });
+              const code =
+                e.code === 'SYMBOL_NOT_FOUND' || e.code === 'UNKNOWN_ADDRESS'
+                  ? 'NOT_FOUND'
+                  : e.code === 'DUPLICATE_PROBE'
+                    ? 'ALREADY_EXISTS'
+                    : 'INVALID_ARGUMENT';
+              throw new FeatureError({
+                code,
+                feature: 'hprobe',
+                cause: e,
+                message: `cannot probe \`${name}\` at ${hex(address)}: ${e.message}`,
+              });
             }
             throw e;
           }
@@ -292,21 +367,36 @@ export function hprobe() {
           const m = manager;
           if (m === undefined) return 0;
           let pair: Pair | undefined;
-          if (typeof target === 'string' && !/^0x/i.test(target)) pair = byName.get(target.slice(target.indexOf(':') + 1));
+          if (typeof target === 'string' && !/^0x/i.test(target))
+            pair = byName.get(target.slice(target.indexOf(':') + 1));
           else pair = pairs.get(typeof target === 'bigint' ? target : BigInt(target));
           if (pair === undefined) return 0;
           let n = 0;
-          if (pair.entry !== undefined) { m.unregister(pair.entry.probe); n++; }
-          if (pair.ret !== undefined) { m.unregister(pair.ret.probe); n++; }
+          if (pair.entry !== undefined) {
+            m.unregister(pair.entry.probe);
+            n++;
+          }
+          if (pair.ret !== undefined) {
+            m.unregister(pair.ret.probe);
+            n++;
+          }
           pairs.delete(pair.address);
           byName.delete(pair.name);
           return n;
         },
         setEnabled(target, enabled, options = {}) {
           const m = requireManager();
-          const pair = typeof target === 'string' && !/^0x/i.test(target) ? byName.get(target.slice(target.indexOf(':') + 1)) : pairs.get(typeof target === 'bigint' ? target : BigInt(target));
+          const pair =
+            typeof target === 'string' && !/^0x/i.test(target)
+              ? byName.get(target.slice(target.indexOf(':') + 1))
+              : pairs.get(typeof target === 'bigint' ? target : BigInt(target));
           const slot = options.ret === true ? pair?.ret : pair?.entry;
-          if (slot === undefined) throw new FeatureError({ code: 'NOT_FOUND', feature: 'hprobe', message: `no ${options.ret === true ? 'return ' : ''}probe on \`${String(target)}\`` });
+          if (slot === undefined)
+            throw new FeatureError({
+              code: 'NOT_FOUND',
+              feature: 'hprobe',
+              message: `no ${options.ret === true ? 'return ' : ''}probe on \`${String(target)}\``,
+            });
           if (enabled) m.enable(slot.probe);
           else m.disable(slot.probe);
         },
@@ -320,9 +410,21 @@ export function hprobe() {
             }
           };
           for (const pair of [...pairs.values()].sort((a, b) => (a.address < b.address ? -1 : 1))) {
-            for (const [slot, ret] of [[pair.entry, false], [pair.ret, true]] as const) {
+            for (const [slot, ret] of [
+              [pair.entry, false],
+              [pair.ret, true],
+            ] as const) {
               if (slot === undefined) continue;
-              rows.push({ name: pair.name, address: pair.address, hits: slot.probe.hits, enabled: slot.probe.enabled, ret, program: slot.program, progId: fd(slot.program), missed: slot.probe.missed });
+              rows.push({
+                name: pair.name,
+                address: pair.address,
+                hits: slot.probe.hits,
+                enabled: slot.probe.enabled,
+                ret,
+                program: slot.program,
+                progId: fd(slot.program),
+                missed: slot.probe.missed,
+              });
             }
           }
           return rows;

@@ -31,18 +31,109 @@ export interface PrecompiledProgram {
 
 /** The registry, as data. */
 export const PRECOMPILED_PROGRAMS: readonly PrecompiledProgram[] = [
-  { name: 'printk', description: "the Rust original's printk: counts hits per tracepoint id in COUNTER_MAP and prints the count (TraceContext)", section: 'tracepoint', target: 'any tracepoint', maps: ['COUNTER_MAP'], file: 'printk.bpf.o' },
-  { name: 'stats', description: "the Rust original's stats: per tracepoint id, count and total/min/max duration in STATS_MAP (TraceContext)", section: 'tracepoint', target: 'any tracepoint', maps: ['STATS_MAP'], file: 'stats.bpf.o' },
-  { name: 'exit_printk', description: 'prints each vCPU exit (vm, vcpu, reason) with bpf_printk', section: 'tracepoint/vmm/vcpu_run_exit', target: 'vmm:vcpu_run_exit', maps: [], file: 'exit_printk.bpf.o' },
-  { name: 'counter', description: 'counts hits per tracepoint, keyed by the event id (common_type)', section: 'tracepoint', target: 'any tracepoint', maps: ['counts'], file: 'counter.bpf.o' },
-  { name: 'vmexit_stats', description: 'per VM and exit reason: count, total, min and max guest time before the exit', section: 'tracepoint/vmm/vcpu_run_exit', target: 'vmm:vcpu_run_exit', maps: ['exit_stats'], file: 'vmexit_stats.bpf.o' },
-  { name: 'vmexit_stats_tc', description: "vmexit_stats on the Rust original's TraceContext (vm_id, arg1 = exit reason, arg0 = guest time): the same rows", section: 'tracepoint', target: 'vmm:vcpu_run_exit', maps: ['exit_stats'], file: 'vmexit_stats_tc.bpf.o' },
-  { name: 'latency_hist', description: 'log2 histogram of the guest time before each vCPU exit', section: 'tracepoint/vmm/vcpu_run_exit', target: 'vmm:vcpu_run_exit', maps: ['latency_hist'], file: 'latency_hist.bpf.o' },
-  { name: 'hprobe_entry', description: 'records x0-x3 and the pc of each probed hypervisor function call, counts hits per pc', section: 'kprobe/hprobe_entry', target: 'hprobe', maps: ['probe_events', 'probe_hits'], file: 'hprobe_entry.bpf.o' },
-  { name: 'hprobe_exit', description: 'records the return value and return address of probed hypervisor functions', section: 'kretprobe/hprobe_exit', target: 'hretprobe', maps: ['probe_returns'], file: 'hprobe_exit.bpf.o' },
-  { name: 'kprobe_args', description: 'prints the first arguments of a probed guest function and keeps the last four per VM', section: 'kprobe/guest', target: 'guest kprobe', maps: ['kprobe_last_args'], file: 'kprobe_args.bpf.o' },
-  { name: 'syscalls', description: 'Linux guest system calls per (comm, number) and log2 latency histograms; attach to invoke_syscall as kprobe and kretprobe (guest context)', section: 'kprobe/invoke_syscall', target: 'guest kprobe + kretprobe', maps: ['syscall_counts', 'syscall_latency', 'syscall_pending', 'syscall_config'], file: 'syscalls.bpf.o' },
-  { name: 'openat', description: 'files a Linux guest opens (comm, user filename, fd, duration) to a ring buffer; attach to do_sys_openat2 as kprobe and kretprobe (guest context)', section: 'kprobe/do_sys_openat2', target: 'guest kprobe + kretprobe', maps: ['openat_pending', 'openat_config', 'openat_events'], file: 'openat.bpf.o' },
+  {
+    name: 'printk',
+    description:
+      "the Rust original's printk: counts hits per tracepoint id in COUNTER_MAP and prints the count (TraceContext)",
+    section: 'tracepoint',
+    target: 'any tracepoint',
+    maps: ['COUNTER_MAP'],
+    file: 'printk.bpf.o',
+  },
+  {
+    name: 'stats',
+    description:
+      "the Rust original's stats: per tracepoint id, count and total/min/max duration in STATS_MAP (TraceContext)",
+    section: 'tracepoint',
+    target: 'any tracepoint',
+    maps: ['STATS_MAP'],
+    file: 'stats.bpf.o',
+  },
+  {
+    name: 'exit_printk',
+    description: 'prints each vCPU exit (vm, vcpu, reason) with bpf_printk',
+    section: 'tracepoint/vmm/vcpu_run_exit',
+    target: 'vmm:vcpu_run_exit',
+    maps: [],
+    file: 'exit_printk.bpf.o',
+  },
+  {
+    name: 'counter',
+    description: 'counts hits per tracepoint, keyed by the event id (common_type)',
+    section: 'tracepoint',
+    target: 'any tracepoint',
+    maps: ['counts'],
+    file: 'counter.bpf.o',
+  },
+  {
+    name: 'vmexit_stats',
+    description: 'per VM and exit reason: count, total, min and max guest time before the exit',
+    section: 'tracepoint/vmm/vcpu_run_exit',
+    target: 'vmm:vcpu_run_exit',
+    maps: ['exit_stats'],
+    file: 'vmexit_stats.bpf.o',
+  },
+  {
+    name: 'vmexit_stats_tc',
+    description:
+      "vmexit_stats on the Rust original's TraceContext (vm_id, arg1 = exit reason, arg0 = guest time): the same rows",
+    section: 'tracepoint',
+    target: 'vmm:vcpu_run_exit',
+    maps: ['exit_stats'],
+    file: 'vmexit_stats_tc.bpf.o',
+  },
+  {
+    name: 'latency_hist',
+    description: 'log2 histogram of the guest time before each vCPU exit',
+    section: 'tracepoint/vmm/vcpu_run_exit',
+    target: 'vmm:vcpu_run_exit',
+    maps: ['latency_hist'],
+    file: 'latency_hist.bpf.o',
+  },
+  {
+    name: 'hprobe_entry',
+    description:
+      'records x0-x3 and the pc of each probed hypervisor function call, counts hits per pc',
+    section: 'kprobe/hprobe_entry',
+    target: 'hprobe',
+    maps: ['probe_events', 'probe_hits'],
+    file: 'hprobe_entry.bpf.o',
+  },
+  {
+    name: 'hprobe_exit',
+    description: 'records the return value and return address of probed hypervisor functions',
+    section: 'kretprobe/hprobe_exit',
+    target: 'hretprobe',
+    maps: ['probe_returns'],
+    file: 'hprobe_exit.bpf.o',
+  },
+  {
+    name: 'kprobe_args',
+    description:
+      'prints the first arguments of a probed guest function and keeps the last four per VM',
+    section: 'kprobe/guest',
+    target: 'guest kprobe',
+    maps: ['kprobe_last_args'],
+    file: 'kprobe_args.bpf.o',
+  },
+  {
+    name: 'syscalls',
+    description:
+      'Linux guest system calls per (comm, number) and log2 latency histograms; attach to invoke_syscall as kprobe and kretprobe (guest context)',
+    section: 'kprobe/invoke_syscall',
+    target: 'guest kprobe + kretprobe',
+    maps: ['syscall_counts', 'syscall_latency', 'syscall_pending', 'syscall_config'],
+    file: 'syscalls.bpf.o',
+  },
+  {
+    name: 'openat',
+    description:
+      'files a Linux guest opens (comm, user filename, fd, duration) to a ring buffer; attach to do_sys_openat2 as kprobe and kretprobe (guest context)',
+    section: 'kprobe/do_sys_openat2',
+    target: 'guest kprobe + kretprobe',
+    maps: ['openat_pending', 'openat_config', 'openat_events'],
+    file: 'openat.bpf.o',
+  },
 ];
 
 /** The API of the `precompiled` feature (`runtime.precompiled`). */
@@ -79,7 +170,11 @@ export function readPrecompiledObject(file: string): Uint8Array {
       // try the next location
     }
   }
-  throw new FeatureError({ code: 'NOT_FOUND', feature: 'precompiled', message: `precompiled object \`${file}\` is missing from the package` });
+  throw new FeatureError({
+    code: 'NOT_FOUND',
+    feature: 'precompiled',
+    message: `precompiled object \`${file}\` is missing from the package`,
+  });
 }
 
 /**
@@ -99,7 +194,11 @@ export function precompiled() {
         get(name) {
           const p = PRECOMPILED_PROGRAMS.find((e) => e.name === name);
           if (p === undefined) {
-            throw new FeatureError({ code: 'NOT_FOUND', feature: 'precompiled', message: `no precompiled program \`${name}\` (have: ${PRECOMPILED_PROGRAMS.map((e) => e.name).join(', ')})` });
+            throw new FeatureError({
+              code: 'NOT_FOUND',
+              feature: 'precompiled',
+              message: `no precompiled program \`${name}\` (have: ${PRECOMPILED_PROGRAMS.map((e) => e.name).join(', ')})`,
+            });
           }
           return p;
         },

@@ -9,7 +9,14 @@
  */
 
 import type { KsymEntry, KsymLookup } from '@axebpf/ksym';
-import { buildBlob, isLinuxArm64Image, KsymTable, parseNmText, readLinuxKallsyms, symbolsFromElf } from '@axebpf/ksym';
+import {
+  buildBlob,
+  isLinuxArm64Image,
+  KsymTable,
+  parseNmText,
+  readLinuxKallsyms,
+  symbolsFromElf,
+} from '@axebpf/ksym';
 import { defineFeature } from '../features.js';
 import { FeatureError } from '../errors.js';
 
@@ -61,14 +68,18 @@ export interface SymbolsApi {
    * @param options - `prefix` to match at the start only, `limit` for at most that many.
    * @returns matches with their table.
    */
-  search(pattern: string, options?: { prefix?: boolean; limit?: number }): (KsymEntry & { table: string })[];
+  search(
+    pattern: string,
+    options?: { prefix?: boolean; limit?: number },
+  ): (KsymEntry & { table: string })[];
 }
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
 function tableFrom(input: Uint8Array | string | KsymTable): KsymTable {
   if (typeof input === 'object' && !(input instanceof Uint8Array)) return input;
   if (typeof input === 'string') return KsymTable.fromBlob(buildBlob(parseNmText(input)).blob);
-  if (ELF_MAGIC.every((b, i) => input[i] === b)) return KsymTable.fromBlob(buildBlob(symbolsFromElf(input)).blob);
+  if (ELF_MAGIC.every((b, i) => input[i] === b))
+    return KsymTable.fromBlob(buildBlob(symbolsFromElf(input)).blob);
   if (isLinuxArm64Image(input)) return readLinuxKallsyms(input).table;
   return KsymTable.fromBlob(input);
 }
@@ -92,7 +103,12 @@ export function symbols() {
       const tables = new Map<string, KsymTable>();
       const api: SymbolsApi = {
         load(name, input) {
-          if (typeof name !== 'string' || name === '') throw new FeatureError({ code: 'INVALID_ARGUMENT', feature: 'symbols', message: 'a symbol table needs a name' });
+          if (typeof name !== 'string' || name === '')
+            throw new FeatureError({
+              code: 'INVALID_ARGUMENT',
+              feature: 'symbols',
+              message: 'a symbol table needs a name',
+            });
           const table = tableFrom(input);
           tables.set(name, table);
           return table;
@@ -110,7 +126,8 @@ export function symbols() {
         },
         addressOf(name) {
           const colon = name.indexOf(':');
-          if (colon > 0 && tables.has(name.slice(0, colon))) return tables.get(name.slice(0, colon))!.lookupName(name.slice(colon + 1));
+          if (colon > 0 && tables.has(name.slice(0, colon)))
+            return tables.get(name.slice(0, colon))!.lookupName(name.slice(colon + 1));
           for (const t of tables.values()) {
             const a = t.lookupName(name);
             if (a !== undefined) return a;
@@ -120,7 +137,8 @@ export function symbols() {
         search(pattern, options = {}) {
           const out: (KsymEntry & { table: string })[] = [];
           for (const [n, t] of tables) {
-            for (const e of t.search(pattern, { mode: options.prefix ? 'prefix' : 'substring' })) out.push({ ...e, table: n });
+            for (const e of t.search(pattern, { mode: options.prefix ? 'prefix' : 'substring' }))
+              out.push({ ...e, table: n });
           }
           return options.limit === undefined ? out : out.slice(0, options.limit);
         },

@@ -31,7 +31,11 @@ export interface TestingApi {
    * @param fields - `[name, type]` pairs.
    * @returns the registered tracepoint.
    */
-  tracepoint<const F extends readonly FieldSpec[]>(system: string, name: string, fields: F): Tracepoint<F>;
+  tracepoint<const F extends readonly FieldSpec[]>(
+    system: string,
+    name: string,
+    fields: F,
+  ): Tracepoint<F>;
   /**
    * Fires a registered tracepoint by name with field values, enabling it first.
    * @param name - `system:name`.
@@ -54,13 +58,24 @@ function setup(context: FeatureContext): TestingApi {
     try {
       return context.use('tracepoints') as TracepointManager;
     } catch {
-      throw new FeatureError({ code: 'MISSING_FEATURE', feature: 'testing', missing: ['tracepoints'], message: 'tracepoint hooks need the `tracepoints` feature: add `tracepoints()` from `axebpf/tracepoints`' });
+      throw new FeatureError({
+        code: 'MISSING_FEATURE',
+        feature: 'testing',
+        missing: ['tracepoints'],
+        message:
+          'tracepoint hooks need the `tracepoints` feature: add `tracepoints()` from `axebpf/tracepoints`',
+      });
     }
   };
   return {
     get platform(): MockPlatform {
       if (!(context.platform instanceof MockPlatform)) {
-        throw new FeatureError({ code: 'INVALID_ARGUMENT', feature: 'testing', message: 'the runtime does not run on a MockPlatform: pass `platform: new MockPlatform()`' });
+        throw new FeatureError({
+          code: 'INVALID_ARGUMENT',
+          feature: 'testing',
+          message:
+            'the runtime does not run on a MockPlatform: pass `platform: new MockPlatform()`',
+        });
       }
       return context.platform;
     },
@@ -73,7 +88,12 @@ function setup(context: FeatureContext): TestingApi {
     fire(name, ...values) {
       const manager = tracepoints();
       const tp = manager.get(name) as Tracepoint<readonly FieldSpec[]> | undefined;
-      if (tp === undefined) throw new FeatureError({ code: 'NOT_FOUND', feature: 'testing', message: `no tracepoint \`${name}\`` });
+      if (tp === undefined)
+        throw new FeatureError({
+          code: 'NOT_FOUND',
+          feature: 'testing',
+          message: `no tracepoint \`${name}\``,
+        });
       if (!manager.isEnabled(name)) manager.enable(name);
       (tp.emit as (...args: unknown[]) => void)(...values);
     },
@@ -82,7 +102,13 @@ function setup(context: FeatureContext): TestingApi {
       try {
         ebpf = context.use('runtime') as EbpfRuntimeApi;
       } catch {
-        throw new FeatureError({ code: 'MISSING_FEATURE', feature: 'testing', missing: ['runtime'], message: 'running programs needs the `runtime` feature: add `ebpfRuntime()` from `axebpf/runtime`' });
+        throw new FeatureError({
+          code: 'MISSING_FEATURE',
+          feature: 'testing',
+          missing: ['runtime'],
+          message:
+            'running programs needs the `runtime` feature: add `ebpfRuntime()` from `axebpf/runtime`',
+        });
       }
       const name = `__testing_${scratch++}`;
       ebpf.load(name, { asm: source }, { trusted: true });
@@ -106,6 +132,10 @@ function setup(context: FeatureContext): TestingApi {
  * ```
  */
 export function testing() {
-  return defineFeature({ name: 'testing', key: 'testing', requires: [], setup: (context) => ({ api: setup(context) }) });
+  return defineFeature({
+    name: 'testing',
+    key: 'testing',
+    requires: [],
+    setup: (context) => ({ api: setup(context) }),
+  });
 }
-

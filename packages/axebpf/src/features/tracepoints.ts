@@ -71,11 +71,14 @@ export function bridgeTracepointEvents(
     const tp = manager.get(name);
     if (tp === undefined) continue;
     const fields = tp.event.fields.filter((f) => f.kind === 'integer').map((f) => f.name);
-    const argFields = fields.filter((f) => f !== 'vm_id' && !DURATION_FIELDS.includes(f)).slice(0, 4);
+    const argFields = fields
+      .filter((f) => f !== 'vm_id' && !DURATION_FIELDS.includes(f))
+      .slice(0, 4);
     const durationField = DURATION_FIELDS.find((f) => fields.includes(f));
     const hasVm = fields.includes('vm_id');
     const callback = (r: TraceRecord) => {
-      const duration = durationField === undefined ? 0n : BigInt(r.field(durationField) as number | bigint);
+      const duration =
+        durationField === undefined ? 0n : BigInt(r.field(durationField) as number | bigint);
       sink.events.emit({
         timestampNs: r.timeNs,
         probeType: 'tracepoint',
@@ -83,7 +86,9 @@ export function bridgeTracepointEvents(
         vmId: hasVm ? Number(r.field('vm_id')) : 0,
         eventId: r.id,
         name,
-        args: argFields.map((f) => BigInt.asUintN(64, BigInt(r.field(f) as number | bigint | boolean))),
+        args: argFields.map((f) =>
+          BigInt.asUintN(64, BigInt(r.field(f) as number | bigint | boolean)),
+        ),
         durationNs: duration,
       });
       sink.stats.record(name, r.timeNs, duration);

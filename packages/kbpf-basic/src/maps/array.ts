@@ -3,7 +3,14 @@
 // Starry-OS/kbpf-basic src/map/array.rs (whose out-of-range lookup gave EINVAL: here ENOENT / NULL).
 
 import type { Region } from '@axebpf/rbpf';
-import { BPF_EXIST, BPF_F_LOCK, BPF_F_RDONLY_PROG, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_NOEXIST, ERRNO } from '../constants.js';
+import {
+  BPF_EXIST,
+  BPF_F_LOCK,
+  BPF_F_RDONLY_PROG,
+  BPF_MAP_TYPE_PERCPU_ARRAY,
+  BPF_NOEXIST,
+  ERRNO,
+} from '../constants.js';
 import { checkedCurrentCpu } from '../platform.js';
 import type { MapAttr, MapContext } from './base.js';
 import { BpfMap, round8 } from './base.js';
@@ -32,7 +39,11 @@ export class ArrayMap extends BpfMap {
     this.copies = this.#percpu ? ctx.platform.cpuCount() : 1;
     this.stride = round8(attr.valueSize);
     const writable = (this.mapFlags & BPF_F_RDONLY_PROG) === 0;
-    this.values = ctx.space.map(`map:${this.name}:values`, attr.maxEntries * this.copies * this.stride, writable);
+    this.values = ctx.space.map(
+      `map:${this.name}:values`,
+      attr.maxEntries * this.copies * this.stride,
+      writable,
+    );
   }
 
   override get size(): number {
@@ -64,18 +75,22 @@ export class ArrayMap extends BpfMap {
 
   override lookup(key: Uint8Array): Uint8Array {
     const i = this.#index(key);
-    if (i >= this.maxEntries) throw this.fail('ENOENT', `index ${i} is out of range (${this.maxEntries} entries)`);
+    if (i >= this.maxEntries)
+      throw this.fail('ENOENT', `index ${i} is out of range (${this.maxEntries} entries)`);
     const bytes = this.space.bytes;
     if (!this.#percpu) return bytes.slice(this.#at(i, 0), this.#at(i, 0) + this.valueSize);
     const out = new Uint8Array(this.userValueSize);
-    for (let c = 0; c < this.copies; c++) out.set(bytes.subarray(this.#at(i, c), this.#at(i, c) + this.valueSize), c * this.stride);
+    for (let c = 0; c < this.copies; c++)
+      out.set(bytes.subarray(this.#at(i, c), this.#at(i, c) + this.valueSize), c * this.stride);
     return out;
   }
 
   #checkFlags(flags: number): void {
-    if ((flags & BPF_F_LOCK) !== 0) throw this.fail('EINVAL', 'BPF_F_LOCK needs a spin lock in the value');
+    if ((flags & BPF_F_LOCK) !== 0)
+      throw this.fail('EINVAL', 'BPF_F_LOCK needs a spin lock in the value');
     if (flags > BPF_EXIST || flags < 0) throw this.fail('EINVAL', `unknown update flags ${flags}`);
-    if (flags === BPF_NOEXIST) throw this.fail('EEXIST', 'array elements always exist (BPF_NOEXIST)');
+    if (flags === BPF_NOEXIST)
+      throw this.fail('EEXIST', 'array elements always exist (BPF_NOEXIST)');
   }
 
   override update(key: Uint8Array, value: Uint8Array, flags = 0): void {
@@ -83,9 +98,11 @@ export class ArrayMap extends BpfMap {
     this.#checkFlags(flags);
     const i = this.#index(key);
     this.checkSize(value, this.userValueSize, 'value');
-    if (i >= this.maxEntries) throw this.fail('E2BIG', `index ${i} is out of range (${this.maxEntries} entries)`);
+    if (i >= this.maxEntries)
+      throw this.fail('E2BIG', `index ${i} is out of range (${this.maxEntries} entries)`);
     const bytes = this.space.bytes;
-    for (let c = 0; c < this.copies; c++) bytes.set(value.subarray(c * this.stride, c * this.stride + this.valueSize), this.#at(i, c));
+    for (let c = 0; c < this.copies; c++)
+      bytes.set(value.subarray(c * this.stride, c * this.stride + this.valueSize), this.#at(i, c));
   }
 
   override delete(_key: Uint8Array): void {
@@ -139,7 +156,13 @@ export class ArrayMap extends BpfMap {
     for (let i = 0; i < this.maxEntries; i++) {
       this.space.view.setUint32(keys.offset, i, true);
       n++;
-      if (visit(Number(keys.address), this.values.segment * 4294967296 + (i * this.copies + cpu) * this.stride)) break;
+      if (
+        visit(
+          Number(keys.address),
+          this.values.segment * 4294967296 + (i * this.copies + cpu) * this.stride,
+        )
+      )
+        break;
     }
     return n;
   }

@@ -108,8 +108,13 @@ export abstract class BpfMap {
 
   /** @internal throws EINVAL unless `bytes` has `expected` bytes. */
   protected checkSize(bytes: Uint8Array, expected: number, what: string): void {
-    if (!(bytes instanceof Uint8Array)) throw this.fail('EINVAL', `${what} must be a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
-    if (bytes.length !== expected) throw this.fail('EINVAL', `${what} has ${bytes.length} bytes, expected ${expected}`);
+    if (!(bytes instanceof Uint8Array))
+      throw this.fail(
+        'EINVAL',
+        `${what} must be a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`,
+      );
+    if (bytes.length !== expected)
+      throw this.fail('EINVAL', `${what} has ${bytes.length} bytes, expected ${expected}`);
   }
 
   /**
@@ -209,7 +214,13 @@ export abstract class BpfMap {
    */
   forEach(visit: (key: Uint8Array, value: Uint8Array) => boolean | void): number {
     const bytes = (addr: number, n: number) => this.space.bytes.slice(addr, addr + n);
-    return this.forEachEntry((k, v) => visit(bytes(this.offsetOfAddress(k), this.keySize), bytes(this.offsetOfAddress(v), this.valueSize)) === true);
+    return this.forEachEntry(
+      (k, v) =>
+        visit(
+          bytes(this.offsetOfAddress(k), this.keySize),
+          bytes(this.offsetOfAddress(v), this.valueSize),
+        ) === true,
+    );
   }
 
   /**

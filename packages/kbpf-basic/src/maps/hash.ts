@@ -4,7 +4,16 @@
 // map: here E2BIG as Linux does).
 
 import type { Region } from '@axebpf/rbpf';
-import { BPF_EXIST, BPF_F_LOCK, BPF_F_RDONLY_PROG, BPF_MAP_TYPE_LRU_HASH, BPF_MAP_TYPE_LRU_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_HASH, BPF_NOEXIST, ERRNO } from '../constants.js';
+import {
+  BPF_EXIST,
+  BPF_F_LOCK,
+  BPF_F_RDONLY_PROG,
+  BPF_MAP_TYPE_LRU_HASH,
+  BPF_MAP_TYPE_LRU_PERCPU_HASH,
+  BPF_MAP_TYPE_PERCPU_HASH,
+  BPF_NOEXIST,
+  ERRNO,
+} from '../constants.js';
 import { checkedCurrentCpu } from '../platform.js';
 import type { MapAttr, MapContext } from './base.js';
 import { BpfMap, round8 } from './base.js';
@@ -57,7 +66,11 @@ export class HashMap extends BpfMap {
     this.stride = round8(attr.valueSize);
     const n = attr.maxEntries;
     this.keys = ctx.space.map(`map:${this.name}:keys`, n * attr.keySize, false);
-    this.values = ctx.space.map(`map:${this.name}:values`, n * this.copies * this.stride, (this.mapFlags & BPF_F_RDONLY_PROG) === 0);
+    this.values = ctx.space.map(
+      `map:${this.name}:values`,
+      n * this.copies * this.stride,
+      (this.mapFlags & BPF_F_RDONLY_PROG) === 0,
+    );
     this.#free = new Int32Array(n);
     for (let i = 0; i < n; i++) this.#free[i] = n - 1 - i;
     this.#freeTop = n;
@@ -78,7 +91,14 @@ export class HashMap extends BpfMap {
   /** Identity of the key at `off` in `bytes`: a number for 4-byte keys, else a string. */
   #id(bytes: Uint8Array, off: number): number | string {
     const k = this.keySize;
-    if (k === 4) return (bytes[off]! | (bytes[off + 1]! << 8) | (bytes[off + 2]! << 16) | (bytes[off + 3]! << 24)) >>> 0;
+    if (k === 4)
+      return (
+        (bytes[off]! |
+          (bytes[off + 1]! << 8) |
+          (bytes[off + 2]! << 16) |
+          (bytes[off + 3]! << 24)) >>>
+        0
+      );
     let s = '';
     for (let i = 0; i < k; i++) s += String.fromCharCode(bytes[off + i]!);
     return s;
@@ -173,9 +193,14 @@ export class HashMap extends BpfMap {
     const slot = this.#index.get(this.#id(this.space.bytes, off));
     if (slot === undefined) throw this.fail('ENOENT', 'no such key');
     const bytes = this.space.bytes;
-    if (!this.#percpu) return bytes.slice(this.#valueAt(slot, 0), this.#valueAt(slot, 0) + this.valueSize);
+    if (!this.#percpu)
+      return bytes.slice(this.#valueAt(slot, 0), this.#valueAt(slot, 0) + this.valueSize);
     const out = new Uint8Array(this.userValueSize);
-    for (let c = 0; c < this.copies; c++) out.set(bytes.subarray(this.#valueAt(slot, c), this.#valueAt(slot, c) + this.valueSize), c * this.stride);
+    for (let c = 0; c < this.copies; c++)
+      out.set(
+        bytes.subarray(this.#valueAt(slot, c), this.#valueAt(slot, c) + this.valueSize),
+        c * this.stride,
+      );
     return out;
   }
 
@@ -185,15 +210,35 @@ export class HashMap extends BpfMap {
     this.checkSize(value, this.userValueSize, 'value');
     const slot = this.#slotFor(off, flags);
     const bytes = this.space.bytes;
-    for (let c = 0; c < this.copies; c++) bytes.set(value.subarray(c * this.stride, c * this.stride + this.valueSize), this.#valueAt(slot, c));
+    for (let c = 0; c < this.copies; c++)
+      bytes.set(
+        value.subarray(c * this.stride, c * this.stride + this.valueSize),
+        this.#valueAt(slot, c),
+      );
   }
 
   /** Finds or creates the slot for an update of the key at `off`; throws the Linux errno. */
   #slotFor(off: number, flags: number): number {
     const r = this.#slotOrErrno(off, flags);
     if (r >= 0) return r;
-    const code = r === -ERRNO.EEXIST ? 'EEXIST' : r === -ERRNO.ENOENT ? 'ENOENT' : r === -ERRNO.E2BIG ? 'E2BIG' : 'EINVAL';
-    throw this.fail(code, code === 'E2BIG' ? `map is full (${this.maxEntries} entries)` : code === 'EEXIST' ? 'key exists (BPF_NOEXIST)' : code === 'ENOENT' ? 'no such key (BPF_EXIST)' : `invalid update flags ${flags}`);
+    const code =
+      r === -ERRNO.EEXIST
+        ? 'EEXIST'
+        : r === -ERRNO.ENOENT
+          ? 'ENOENT'
+          : r === -ERRNO.E2BIG
+            ? 'E2BIG'
+            : 'EINVAL';
+    throw this.fail(
+      code,
+      code === 'E2BIG'
+        ? `map is full (${this.maxEntries} entries)`
+        : code === 'EEXIST'
+          ? 'key exists (BPF_NOEXIST)'
+          : code === 'ENOENT'
+            ? 'no such key (BPF_EXIST)'
+            : `invalid update flags ${flags}`,
+    );
   }
 
   #slotOrErrno(off: number, flags: number): number {
@@ -209,7 +254,12 @@ export class HashMap extends BpfMap {
     }
     if (flags === BPF_EXIST) return -ERRNO.ENOENT;
     const s = this.#insert(id, off);
-    if (s >= 0) this.space.bytes.fill(0, this.#valueAt(s, 0), this.#valueAt(s, 0) + this.copies * this.stride);
+    if (s >= 0)
+      this.space.bytes.fill(
+        0,
+        this.#valueAt(s, 0),
+        this.#valueAt(s, 0) + this.copies * this.stride,
+      );
     return s;
   }
 
@@ -274,7 +324,10 @@ export class HashMap extends BpfMap {
     for (let slot = this.#head; slot !== NONE; ) {
       const next = this.#next[slot]!; // the callback may delete this entry
       n++;
-      if (visit(this.keys.segment * 4294967296 + slot * this.keySize, this.#valueAddress(slot, cpu))) break;
+      if (
+        visit(this.keys.segment * 4294967296 + slot * this.keySize, this.#valueAddress(slot, cpu))
+      )
+        break;
       slot = next;
     }
     return n;

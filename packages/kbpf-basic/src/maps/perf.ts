@@ -85,7 +85,11 @@ export class PerfEventArrayMap extends BpfMap {
    * @param ctx - address space and platform.
    * @param resolveFd - turns an fd written through bpf() into a perf event.
    */
-  constructor(attr: MapAttr, ctx: MapContext, resolveFd?: (fd: number) => PerfEventBuffer | undefined) {
+  constructor(
+    attr: MapAttr,
+    ctx: MapContext,
+    resolveFd?: (fd: number) => PerfEventBuffer | undefined,
+  ) {
     super(attr, ctx);
     this.#events = new Array<PerfEventBuffer | undefined>(attr.maxEntries).fill(undefined);
     this.#resolve = resolveFd;
@@ -102,7 +106,8 @@ export class PerfEventArrayMap extends BpfMap {
    * @throws {MapError} `E2BIG` for an index out of range.
    */
   set(index: number, event: PerfEventBuffer | undefined): void {
-    if (!Number.isInteger(index) || index < 0 || index >= this.maxEntries) throw this.fail('E2BIG', `index ${index} is out of range (${this.maxEntries} entries)`);
+    if (!Number.isInteger(index) || index < 0 || index >= this.maxEntries)
+      throw this.fail('E2BIG', `index ${index} is out of range (${this.maxEntries} entries)`);
     this.#events[index] = event;
   }
 
@@ -124,7 +129,8 @@ export class PerfEventArrayMap extends BpfMap {
     if (flags !== BPF_ANY) throw this.fail('EINVAL', 'fd arrays only take BPF_ANY');
     const i = this.#index(key);
     this.checkSize(value, 4, 'value');
-    if (i >= this.maxEntries) throw this.fail('E2BIG', `index ${i} is out of range (${this.maxEntries} entries)`);
+    if (i >= this.maxEntries)
+      throw this.fail('E2BIG', `index ${i} is out of range (${this.maxEntries} entries)`);
     const fd = new DataView(value.buffer, value.byteOffset, 4).getUint32(0, true);
     const event = this.#resolve?.(fd);
     if (event === undefined) throw this.fail('EBADF', `fd ${fd} is not a perf event`);

@@ -57,7 +57,8 @@ export class QueueStackMap extends BpfMap {
   }
 
   #take(remove: boolean): Uint8Array {
-    if (this.#count === 0) throw this.fail('ENOENT', `${this.isStack ? 'stack' : 'queue'} is empty`);
+    if (this.#count === 0)
+      throw this.fail('ENOENT', `${this.isStack ? 'stack' : 'queue'} is empty`);
     const at = this.#top();
     const out = this.#data.slice(at, at + this.valueSize);
     if (remove) this.#drop();
@@ -73,7 +74,13 @@ export class QueueStackMap extends BpfMap {
     this.checkWritable();
     this.checkSize(value, this.valueSize, 'value');
     const e = this.#pushErrno(flags);
-    if (e !== 0) throw this.fail(e === -ERRNO.E2BIG ? 'E2BIG' : 'EINVAL', e === -ERRNO.E2BIG ? `full (${this.maxEntries} entries); push with BPF_EXIST to overwrite the oldest` : `invalid push flags ${flags}`);
+    if (e !== 0)
+      throw this.fail(
+        e === -ERRNO.E2BIG ? 'E2BIG' : 'EINVAL',
+        e === -ERRNO.E2BIG
+          ? `full (${this.maxEntries} entries); push with BPF_EXIST to overwrite the oldest`
+          : `invalid push flags ${flags}`,
+      );
     this.#pushFrom(value, 0);
   }
 

@@ -4,7 +4,15 @@
 // src/map/stream/ringbuf.rs.
 
 import type { Region } from '@axebpf/rbpf';
-import { BPF_RB_CONS_POS, BPF_RB_AVAIL_DATA, BPF_RB_PROD_POS, BPF_RB_RING_SIZE, BPF_RINGBUF_BUSY_BIT, BPF_RINGBUF_DISCARD_BIT, BPF_RINGBUF_HDR_SZ } from '../constants.js';
+import {
+  BPF_RB_CONS_POS,
+  BPF_RB_AVAIL_DATA,
+  BPF_RB_PROD_POS,
+  BPF_RB_RING_SIZE,
+  BPF_RINGBUF_BUSY_BIT,
+  BPF_RINGBUF_DISCARD_BIT,
+  BPF_RINGBUF_HDR_SZ,
+} from '../constants.js';
 import type { MapAttr, MapContext } from './base.js';
 import { BpfMap, round8 } from './base.js';
 
@@ -136,7 +144,11 @@ export class RingBufMap extends BpfMap {
       b.copyWithin(this.data.offset, this.data.offset + this.maxEntries, this.data.offset + end);
     }
     record.state = discard ? 'discarded' : 'committed';
-    this.#writeHeader(hdr, record.size | (discard ? BPF_RINGBUF_DISCARD_BIT : 0), round8(record.size + BPF_RINGBUF_HDR_SZ));
+    this.#writeHeader(
+      hdr,
+      record.size | (discard ? BPF_RINGBUF_DISCARD_BIT : 0),
+      round8(record.size + BPF_RINGBUF_HDR_SZ),
+    );
     return true;
   }
 
@@ -191,7 +203,8 @@ export class RingBufMap extends BpfMap {
         const first = Math.min(size, this.maxEntries - at - BPF_RINGBUF_HDR_SZ);
         const b = this.space.bytes;
         out.set(b.subarray(start, start + first));
-        if (first < size) out.set(b.subarray(this.data.offset, this.data.offset + size - first), first);
+        if (first < size)
+          out.set(b.subarray(this.data.offset, this.data.offset + size - first), first);
         visit(out);
         n++;
       }

@@ -98,7 +98,11 @@ export class ElfFile {
     const versionOffset = cursor.pos;
     const version = cursor.readU32('e_version');
     if (version !== EV_CURRENT) {
-      throw new ElfError({ code: 'UNSUPPORTED_VERSION', message: `unsupported e_version \`${version}\``, offset: versionOffset });
+      throw new ElfError({
+        code: 'UNSUPPORTED_VERSION',
+        message: `unsupported e_version \`${version}\``,
+        offset: versionOffset,
+      });
     }
     const entry = cursor.readU64('e_entry');
     const phoff = cursor.readSize('e_phoff');
@@ -111,13 +115,25 @@ export class ElfFile {
     let shnum = cursor.readU16('e_shnum');
     let shstrndx = cursor.readU16('e_shstrndx');
     if (ehsize < ELF64_EHDR_SIZE) {
-      throw new ElfError({ code: 'BAD_HEADER', message: `e_ehsize \`${ehsize}\` is smaller than 64`, offset: 52 });
+      throw new ElfError({
+        code: 'BAD_HEADER',
+        message: `e_ehsize \`${ehsize}\` is smaller than 64`,
+        offset: 52,
+      });
     }
     if (shoff !== 0 && shentsize !== ELF64_SHDR_SIZE) {
-      throw new ElfError({ code: 'BAD_HEADER', message: `e_shentsize \`${shentsize}\` is not 64`, offset: 58 });
+      throw new ElfError({
+        code: 'BAD_HEADER',
+        message: `e_shentsize \`${shentsize}\` is not 64`,
+        offset: 58,
+      });
     }
     if (phoff !== 0 && phnum !== 0 && phentsize !== ELF64_PHDR_SIZE) {
-      throw new ElfError({ code: 'BAD_HEADER', message: `e_phentsize \`${phentsize}\` is not 56`, offset: 54 });
+      throw new ElfError({
+        code: 'BAD_HEADER',
+        message: `e_phentsize \`${phentsize}\` is not 56`,
+        offset: 54,
+      });
     }
 
     // Extended numbering (gABI): counts that do not fit 16 bits live in section header 0.
@@ -130,7 +146,11 @@ export class ElfFile {
     } else {
       shnum = 0;
       if (shstrndx !== SHN_UNDEF) {
-        throw new ElfError({ code: 'BAD_HEADER', message: `e_shstrndx \`${shstrndx}\` without a section header table`, offset: 62 });
+        throw new ElfError({
+          code: 'BAD_HEADER',
+          message: `e_shstrndx \`${shstrndx}\` without a section header table`,
+          offset: 62,
+        });
       }
     }
     if (shoff !== 0) {
@@ -144,7 +164,11 @@ export class ElfFile {
       }
     }
     if (shnum > 0 && shstrndx >= shnum) {
-      throw new ElfError({ code: 'BAD_HEADER', message: `e_shstrndx \`${shstrndx}\` is not below the section count ${shnum}`, offset: 62 });
+      throw new ElfError({
+        code: 'BAD_HEADER',
+        message: `e_shstrndx \`${shstrndx}\` is not below the section count ${shnum}`,
+        offset: 62,
+      });
     }
     this.header = {
       osAbi: ident.osAbi,
@@ -166,19 +190,31 @@ export class ElfFile {
 
     const raw: RawSectionHeader[] = [];
     for (let i = 0; i < shnum; i++) {
-      const header = i === 0 && first !== undefined ? first : readSectionHeader(cursor, shoff + i * ELF64_SHDR_SIZE, i);
+      const header =
+        i === 0 && first !== undefined
+          ? first
+          : readSectionHeader(cursor, shoff + i * ELF64_SHDR_SIZE, i);
       checkSectionHeader(header, i, shnum, bytes.length);
       raw.push(header);
     }
     const names = shnum > 0 && shstrndx !== SHN_UNDEF ? raw[shstrndx] : undefined;
     if (names !== undefined && names.type === SHT_NOBITS) {
-      throw new ElfError({ code: 'BAD_SECTION', message: 'the section-name string table has no file content', offset: names.headerOffset + 4, section: shstrndx });
+      throw new ElfError({
+        code: 'BAD_SECTION',
+        message: 'the section-name string table has no file content',
+        offset: names.headerOffset + 4,
+        section: shstrndx,
+      });
     }
-    const nameBytes = names === undefined ? EMPTY : bytes.subarray(names.offset, names.offset + names.size);
+    const nameBytes =
+      names === undefined ? EMPTY : bytes.subarray(names.offset, names.offset + names.size);
     const sections: ElfSection[] = [];
     for (let i = 0; i < raw.length; i++) {
       const header = raw[i]!;
-      const name = names === undefined || (i === 0 && header.name === 0) ? '' : readString(nameBytes, header.name, names.offset, shstrndx);
+      const name =
+        names === undefined || (i === 0 && header.name === 0)
+          ? ''
+          : readString(nameBytes, header.name, names.offset, shstrndx);
       const hasData = header.type !== SHT_NOBITS && header.type !== SHT_NULL;
       const section: ElfSection = {
         index: i,
@@ -212,7 +248,12 @@ export class ElfFile {
   section(index: number): ElfSection {
     const section = this.sections[index];
     if (section === undefined) {
-      throw new ElfError({ code: 'SECTION_NOT_FOUND', message: `no section with index \`${index}\``, offset: this.header.shoff, section: index });
+      throw new ElfError({
+        code: 'SECTION_NOT_FOUND',
+        message: `no section with index \`${index}\``,
+        offset: this.header.shoff,
+        section: index,
+      });
     }
     return section;
   }
@@ -295,19 +336,34 @@ export class ElfFile {
     if (cached !== undefined) return cached;
     const section = this.section(sectionIndex);
     if (section.type !== SHT_SYMTAB && section.type !== SHT_DYNSYM) {
-      throw new ElfError({ code: 'BAD_SECTION', message: `section \`${section.name}\` is not a symbol table`, offset: section.headerOffset + 4, section: sectionIndex });
+      throw new ElfError({
+        code: 'BAD_SECTION',
+        message: `section \`${section.name}\` is not a symbol table`,
+        offset: section.headerOffset + 4,
+        section: sectionIndex,
+      });
     }
     checkEntries(section, ELF64_SYM_SIZE);
     const strings = this.#linkedSection(section);
-    const shndxSection = this.sections.find((s) => s.type === SHT_SYMTAB_SHNDX && s.link === sectionIndex);
+    const shndxSection = this.sections.find(
+      (s) => s.type === SHT_SYMTAB_SHNDX && s.link === sectionIndex,
+    );
     const count = section.size / ELF64_SYM_SIZE;
     if (shndxSection !== undefined && shndxSection.data.length < count * 4) {
-      throw new ElfError({ code: 'BAD_SECTION', message: `SHT_SYMTAB_SHNDX section \`${shndxSection.name}\` is shorter than its symbol table`, offset: shndxSection.headerOffset + 32, section: shndxSection.index });
+      throw new ElfError({
+        code: 'BAD_SECTION',
+        message: `SHT_SYMTAB_SHNDX section \`${shndxSection.name}\` is shorter than its symbol table`,
+        offset: shndxSection.headerOffset + 32,
+        section: shndxSection.index,
+      });
     }
     const shnum = this.sections.length;
     // The whole table was range-checked (section bounds, size a multiple of 24): read fields
     // straight from the view, one bounds check for the table instead of one per field.
-    new ByteCursor(this.bytes, section.offset, section.offset + section.size, this.#view).need(section.size, 'symbol table');
+    new ByteCursor(this.bytes, section.offset, section.offset + section.size, this.#view).need(
+      section.size,
+      'symbol table',
+    );
     const view = this.#view;
     const bytes = this.bytes;
     const symbols: ElfSymbol[] = new Array<ElfSymbol>(count);
@@ -322,13 +378,35 @@ export class ElfFile {
       if (shndx === SHN_XINDEX && shndxSection !== undefined) {
         shndx = this.#view.getUint32(shndxSection.offset + i * 4, true);
         if (shndx >= shnum) {
-          throw new ElfError({ code: 'BAD_SYMBOL', message: `symbol #${i} has extended section index \`${shndx}\` past the section count ${shnum}`, offset: shndxSection.offset + i * 4, section: sectionIndex });
+          throw new ElfError({
+            code: 'BAD_SYMBOL',
+            message: `symbol #${i} has extended section index \`${shndx}\` past the section count ${shnum}`,
+            offset: shndxSection.offset + i * 4,
+            section: sectionIndex,
+          });
         }
       } else if (shndx !== SHN_UNDEF && shndx < SHN_LORESERVE && shndx >= shnum) {
-        throw new ElfError({ code: 'BAD_SYMBOL', message: `symbol #${i} has section index \`${shndx}\` past the section count ${shnum}`, offset: at + 6, section: sectionIndex });
+        throw new ElfError({
+          code: 'BAD_SYMBOL',
+          message: `symbol #${i} has section index \`${shndx}\` past the section count ${shnum}`,
+          offset: at + 6,
+          section: sectionIndex,
+        });
       }
-      const name = nameOffset === 0 ? '' : readString(strings.data, nameOffset, strings.offset, strings.index);
-      symbols[i] = { index: i, name, nameOffset, value, size, type: info & 0xf, bind: info >>> 4, visibility: other & 3, other, shndx };
+      const name =
+        nameOffset === 0 ? '' : readString(strings.data, nameOffset, strings.offset, strings.index);
+      symbols[i] = {
+        index: i,
+        name,
+        nameOffset,
+        value,
+        size,
+        type: info & 0xf,
+        bind: info >>> 4,
+        visibility: other & 3,
+        other,
+        shndx,
+      };
     }
     const table: ElfSymbolTable = { section, symbols };
     this.#symbolTables.set(sectionIndex, table);
@@ -363,7 +441,8 @@ export class ElfFile {
   relocationSections(): ElfRelocationSection[] {
     const out: ElfRelocationSection[] = [];
     for (const section of this.sections) {
-      if (section.type === SHT_REL || section.type === SHT_RELA) out.push(this.relocationSectionAt(section.index));
+      if (section.type === SHT_REL || section.type === SHT_RELA)
+        out.push(this.relocationSectionAt(section.index));
     }
     return out;
   }
@@ -380,22 +459,42 @@ export class ElfFile {
     const section = this.section(sectionIndex);
     const isRela = section.type === SHT_RELA;
     if (!isRela && section.type !== SHT_REL) {
-      throw new ElfError({ code: 'BAD_SECTION', message: `section \`${section.name}\` is not a relocation section`, offset: section.headerOffset + 4, section: sectionIndex });
+      throw new ElfError({
+        code: 'BAD_SECTION',
+        message: `section \`${section.name}\` is not a relocation section`,
+        offset: section.headerOffset + 4,
+        section: sectionIndex,
+      });
     }
     const entrySize = isRela ? ELF64_RELA_SIZE : ELF64_REL_SIZE;
     checkEntries(section, entrySize);
     if (section.info >= this.sections.length) {
-      throw new ElfError({ code: 'BAD_SECTION', message: `relocation section \`${section.name}\` applies to section \`${section.info}\`, which does not exist`, offset: section.headerOffset + 44, section: sectionIndex });
+      throw new ElfError({
+        code: 'BAD_SECTION',
+        message: `relocation section \`${section.name}\` applies to section \`${section.info}\`, which does not exist`,
+        offset: section.headerOffset + 44,
+        section: sectionIndex,
+      });
     }
     let symbolCount = Infinity;
     if (section.link !== SHN_UNDEF) {
       const symtab = this.#linkedSection(section);
       if (symtab.type !== SHT_SYMTAB && symtab.type !== SHT_DYNSYM) {
-        throw new ElfError({ code: 'BAD_SECTION', message: `relocation section \`${section.name}\` links to \`${symtab.name}\`, which is not a symbol table`, offset: section.headerOffset + 40, section: sectionIndex });
+        throw new ElfError({
+          code: 'BAD_SECTION',
+          message: `relocation section \`${section.name}\` links to \`${symtab.name}\`, which is not a symbol table`,
+          offset: section.headerOffset + 40,
+          section: sectionIndex,
+        });
       }
       symbolCount = Math.floor(symtab.size / ELF64_SYM_SIZE);
     }
-    const cursor = new ByteCursor(this.bytes, section.offset, section.offset + section.size, this.#view);
+    const cursor = new ByteCursor(
+      this.bytes,
+      section.offset,
+      section.offset + section.size,
+      this.#view,
+    );
     const count = section.size / entrySize;
     const entries: ElfRelocation[] = new Array<ElfRelocation>(count);
     for (let i = 0; i < count; i++) {
@@ -405,7 +504,12 @@ export class ElfFile {
       const symbolIndex = cursor.readU32('r_info symbol');
       const addend = isRela ? cursor.readI64('r_addend') : 0n;
       if (symbolIndex >= symbolCount) {
-        throw new ElfError({ code: 'BAD_RELOCATION', message: `relocation #${i} refers to symbol \`${symbolIndex}\`, past the ${symbolCount} symbols of its table`, offset: at + 12, section: sectionIndex });
+        throw new ElfError({
+          code: 'BAD_RELOCATION',
+          message: `relocation #${i} refers to symbol \`${symbolIndex}\`, past the ${symbolCount} symbols of its table`,
+          offset: at + 12,
+          section: sectionIndex,
+        });
       }
       entries[i] = { index: i, offset, type, symbolIndex, addend };
     }
@@ -423,10 +527,20 @@ export class ElfFile {
   #linkedSection(section: ElfSection): ElfSection {
     const linked = this.sections[section.link];
     if (linked === undefined || section.link === SHN_UNDEF) {
-      throw new ElfError({ code: 'BAD_SECTION', message: `section \`${section.name}\` links to section \`${section.link}\`, which does not exist`, offset: section.headerOffset + 40, section: section.index });
+      throw new ElfError({
+        code: 'BAD_SECTION',
+        message: `section \`${section.name}\` links to section \`${section.link}\`, which does not exist`,
+        offset: section.headerOffset + 40,
+        section: section.index,
+      });
     }
     if (linked.type === SHT_NOBITS) {
-      throw new ElfError({ code: 'BAD_SECTION', message: `section \`${section.name}\` links to \`${linked.name}\`, which has no file content`, offset: section.headerOffset + 40, section: section.index });
+      throw new ElfError({
+        code: 'BAD_SECTION',
+        message: `section \`${section.name}\` links to \`${linked.name}\`, which has no file content`,
+        offset: section.headerOffset + 40,
+        section: section.index,
+      });
     }
     return linked;
   }
@@ -455,15 +569,27 @@ function readIdent(cursor: ByteCursor): { osAbi: number; abiVersion: number } {
   cursor.pos = 4;
   const elfClass = cursor.readU8('EI_CLASS');
   if (elfClass !== ELFCLASS64) {
-    throw new ElfError({ code: 'UNSUPPORTED_CLASS', message: `unsupported EI_CLASS \`${elfClass}\` (only ELFCLASS64 is read)`, offset: 4 });
+    throw new ElfError({
+      code: 'UNSUPPORTED_CLASS',
+      message: `unsupported EI_CLASS \`${elfClass}\` (only ELFCLASS64 is read)`,
+      offset: 4,
+    });
   }
   const data = cursor.readU8('EI_DATA');
   if (data !== ELFDATA2LSB) {
-    throw new ElfError({ code: 'UNSUPPORTED_ENDIANNESS', message: `unsupported EI_DATA \`${data}\` (only little-endian is read)`, offset: 5 });
+    throw new ElfError({
+      code: 'UNSUPPORTED_ENDIANNESS',
+      message: `unsupported EI_DATA \`${data}\` (only little-endian is read)`,
+      offset: 5,
+    });
   }
   const version = cursor.readU8('EI_VERSION');
   if (version !== EV_CURRENT) {
-    throw new ElfError({ code: 'UNSUPPORTED_VERSION', message: `unsupported EI_VERSION \`${version}\``, offset: 6 });
+    throw new ElfError({
+      code: 'UNSUPPORTED_VERSION',
+      message: `unsupported EI_VERSION \`${version}\``,
+      offset: 6,
+    });
   }
   const osAbi = cursor.readU8('EI_OSABI');
   const abiVersion = cursor.readU8('EI_ABIVERSION');
@@ -474,7 +600,12 @@ function readIdent(cursor: ByteCursor): { osAbi: number; abiVersion: number } {
 
 function readSectionHeader(cursor: ByteCursor, at: number, index: number): RawSectionHeader {
   if (at > cursor.end) {
-    throw new ElfError({ code: 'TRUNCATED', message: `section header #${index} at ${hex(at)} is past the end of the input`, offset: cursor.end, section: index });
+    throw new ElfError({
+      code: 'TRUNCATED',
+      message: `section header #${index} at ${hex(at)} is past the end of the input`,
+      offset: cursor.end,
+      section: index,
+    });
   }
   cursor.pos = at;
   return {
@@ -492,7 +623,12 @@ function readSectionHeader(cursor: ByteCursor, at: number, index: number): RawSe
   };
 }
 
-function checkSectionHeader(header: RawSectionHeader, index: number, shnum: number, length: number): void {
+function checkSectionHeader(
+  header: RawSectionHeader,
+  index: number,
+  shnum: number,
+  length: number,
+): void {
   if (index === 0 || header.type === SHT_NULL || header.type === SHT_NOBITS) return;
   if (header.offset + header.size > length) {
     throw new ElfError({
@@ -502,26 +638,57 @@ function checkSectionHeader(header: RawSectionHeader, index: number, shnum: numb
       section: index,
     });
   }
-  if (header.link >= shnum && header.link !== 0 && (header.type === SHT_SYMTAB || header.type === SHT_DYNSYM || header.type === SHT_REL || header.type === SHT_RELA)) {
-    throw new ElfError({ code: 'BAD_SECTION', message: `section #${index} links to section \`${header.link}\`, past the section count ${shnum}`, offset: header.headerOffset + 40, section: index });
+  if (
+    header.link >= shnum &&
+    header.link !== 0 &&
+    (header.type === SHT_SYMTAB ||
+      header.type === SHT_DYNSYM ||
+      header.type === SHT_REL ||
+      header.type === SHT_RELA)
+  ) {
+    throw new ElfError({
+      code: 'BAD_SECTION',
+      message: `section #${index} links to section \`${header.link}\`, past the section count ${shnum}`,
+      offset: header.headerOffset + 40,
+      section: index,
+    });
   }
 }
 
 function checkEntries(section: ElfSection, entrySize: number): void {
   if (section.entsize !== 0 && section.entsize !== entrySize) {
-    throw new ElfError({ code: 'BAD_SECTION', message: `section \`${section.name}\` has sh_entsize \`${section.entsize}\`, expected ${entrySize}`, offset: section.headerOffset + 56, section: section.index });
+    throw new ElfError({
+      code: 'BAD_SECTION',
+      message: `section \`${section.name}\` has sh_entsize \`${section.entsize}\`, expected ${entrySize}`,
+      offset: section.headerOffset + 56,
+      section: section.index,
+    });
   }
   if (section.size % entrySize !== 0) {
-    throw new ElfError({ code: 'BAD_SECTION', message: `section \`${section.name}\` size ${section.size} is not a multiple of ${entrySize}`, offset: section.headerOffset + 32, section: section.index });
+    throw new ElfError({
+      code: 'BAD_SECTION',
+      message: `section \`${section.name}\` size ${section.size} is not a multiple of ${entrySize}`,
+      offset: section.headerOffset + 32,
+      section: section.index,
+    });
   }
 }
 
-function readProgramHeaders(cursor: ByteCursor, phoff: number, phnum: number, bytes: Uint8Array): ElfProgramHeader[] {
+function readProgramHeaders(
+  cursor: ByteCursor,
+  phoff: number,
+  phnum: number,
+  bytes: Uint8Array,
+): ElfProgramHeader[] {
   const out: ElfProgramHeader[] = [];
   for (let i = 0; i < phnum; i++) {
     const at = phoff + i * ELF64_PHDR_SIZE;
     if (at > bytes.length) {
-      throw new ElfError({ code: 'TRUNCATED', message: `program header #${i} at ${hex(at)} is past the end of the input`, offset: bytes.length });
+      throw new ElfError({
+        code: 'TRUNCATED',
+        message: `program header #${i} at ${hex(at)} is past the end of the input`,
+        offset: bytes.length,
+      });
     }
     cursor.pos = at;
     const type = cursor.readU32('p_type');
@@ -542,9 +709,25 @@ function readProgramHeaders(cursor: ByteCursor, phoff: number, phnum: number, by
       });
     }
     if (type === PT_LOAD && filesz > memsz) {
-      throw new ElfError({ code: 'BAD_PROGRAM_HEADER', message: `segment #${i} has p_filesz ${hex(filesz)} above p_memsz ${hex(memsz)}`, offset: at + 32 });
+      throw new ElfError({
+        code: 'BAD_PROGRAM_HEADER',
+        message: `segment #${i} has p_filesz ${hex(filesz)} above p_memsz ${hex(memsz)}`,
+        offset: at + 32,
+      });
     }
-    out.push({ index: i, type, flags, offset, vaddr, paddr, filesz, memsz, align, headerOffset: at, data: filesz === 0 ? bytes.subarray(0, 0) : bytes.subarray(offset, offset + filesz) });
+    out.push({
+      index: i,
+      type,
+      flags,
+      offset,
+      vaddr,
+      paddr,
+      filesz,
+      memsz,
+      align,
+      headerOffset: at,
+      data: filesz === 0 ? bytes.subarray(0, 0) : bytes.subarray(offset, offset + filesz),
+    });
   }
   return out;
 }
@@ -553,9 +736,19 @@ function readProgramHeaders(cursor: ByteCursor, phoff: number, phnum: number, by
  * Reads a NUL-terminated string at `offset` of a string table.
  * @internal
  */
-function readString(table: Uint8Array, offset: number, tableFileOffset: number, section: number): string {
+function readString(
+  table: Uint8Array,
+  offset: number,
+  tableFileOffset: number,
+  section: number,
+): string {
   if (offset >= table.length) {
-    throw new ElfError({ code: 'BAD_STRING', message: `string offset ${hex(offset)} is outside its ${table.length}-byte table`, offset: tableFileOffset + Math.min(offset, table.length), section });
+    throw new ElfError({
+      code: 'BAD_STRING',
+      message: `string offset ${hex(offset)} is outside its ${table.length}-byte table`,
+      offset: tableFileOffset + Math.min(offset, table.length),
+      section,
+    });
   }
   let end = offset;
   // Names are short: a plain scan beats indexOf's call overhead and allows an ASCII fast path.
@@ -566,7 +759,12 @@ function readString(table: Uint8Array, offset: number, tableFileOffset: number, 
     if (c >= 0x80) ascii = false;
   }
   if (end === table.length) {
-    throw new ElfError({ code: 'BAD_STRING', message: `string at ${hex(offset)} has no terminating NUL`, offset: tableFileOffset + table.length, section });
+    throw new ElfError({
+      code: 'BAD_STRING',
+      message: `string at ${hex(offset)} has no terminating NUL`,
+      offset: tableFileOffset + table.length,
+      section,
+    });
   }
   if (ascii) {
     const length = end - offset;
@@ -575,7 +773,8 @@ function readString(table: Uint8Array, offset: number, tableFileOffset: number, 
       for (let i = offset; i < end; i++) s += String.fromCharCode(table[i]!);
       return s;
     }
-    if (length <= 4096) return String.fromCharCode.apply(null, table.subarray(offset, end) as unknown as number[]);
+    if (length <= 4096)
+      return String.fromCharCode.apply(null, table.subarray(offset, end) as unknown as number[]);
   }
   return decoder.decode(table.subarray(offset, end));
 }

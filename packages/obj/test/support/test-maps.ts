@@ -5,7 +5,8 @@ import type { MapDefinition } from '../../src/index.js';
 import { AddressSpace, HelperTable } from '@axebpf/rbpf';
 import type { HelperCall, LddwResolver, Region } from '@axebpf/rbpf';
 
-const ARRAY = 2, PERCPU_ARRAY = 6;
+const ARRAY = 2,
+  PERCPU_ARRAY = 6;
 const POINTER_TAG = 0x7f00n << 48n;
 
 export interface TestMap {
@@ -27,10 +28,21 @@ export class TestMaps {
     const fd = this.maps.length + 3;
     let region: Region | undefined;
     if (definition.mapType === ARRAY || definition.mapType === PERCPU_ARRAY) {
-      region = this.memory.map(`${definition.name}`, definition.valueSize * definition.maxEntries, !definition.frozen);
-      if (definition.initialValue !== undefined) this.memory.bytes.set(definition.initialValue, region.offset);
+      region = this.memory.map(
+        `${definition.name}`,
+        definition.valueSize * definition.maxEntries,
+        !definition.frozen,
+      );
+      if (definition.initialValue !== undefined)
+        this.memory.bytes.set(definition.initialValue, region.offset);
     }
-    this.maps.push({ fd, definition, region, entries: new Map(), frozen: definition.frozen === true });
+    this.maps.push({
+      fd,
+      definition,
+      region,
+      entries: new Map(),
+      frozen: definition.frozen === true,
+    });
     return fd;
   };
 
@@ -45,7 +57,10 @@ export class TestMaps {
     const m = this.byName(name);
     if (m.region !== undefined) {
       const size = m.definition.valueSize;
-      return this.memory.bytes.slice(m.region.offset + key * size, m.region.offset + (key + 1) * size);
+      return this.memory.bytes.slice(
+        m.region.offset + key * size,
+        m.region.offset + (key + 1) * size,
+      );
     }
     const r = m.entries.get(hex(u32(key)));
     return r === undefined ? undefined : this.memory.bytes.slice(r.offset, r.offset + r.size);
@@ -70,10 +85,14 @@ export class TestMaps {
     const t = new HelperTable();
     t.register(1, 'map_lookup_elem', (call) => {
       const m = this.#map(call);
-      const key = this.memory.bytes.slice(call.pointer(2, m.definition.keySize, 'load')).subarray(0, m.definition.keySize);
+      const key = this.memory.bytes
+        .slice(call.pointer(2, m.definition.keySize, 'load'))
+        .subarray(0, m.definition.keySize);
       if (m.region !== undefined) {
         const i = new DataView(key.buffer).getUint32(0, true);
-        return i < m.definition.maxEntries ? m.region.address + BigInt(i * m.definition.valueSize) : 0n;
+        return i < m.definition.maxEntries
+          ? m.region.address + BigInt(i * m.definition.valueSize)
+          : 0n;
       }
       return m.entries.get(hex(key))?.address ?? 0n;
     });
@@ -111,7 +130,9 @@ export class TestMaps {
     t.register(6, 'trace_printk', (call) => {
       const size = call.number(2);
       const p = call.pointer(1, size, 'load');
-      const fmt = new TextDecoder().decode(this.memory.bytes.subarray(p, p + size)).replace(/\0.*$/s, '');
+      const fmt = new TextDecoder()
+        .decode(this.memory.bytes.subarray(p, p + size))
+        .replace(/\0.*$/s, '');
       this.printed.push(fmt.replace('%d', String(call.s32(3))));
       return size;
     });

@@ -23,7 +23,12 @@ const USAGE = `usage: bpf-conformance-plugin [MEMORY-HEX] [--engine interpreter|
 export function conformanceHelpers(): HelperTable {
   return new HelperTable()
     .register(0, 'gather_bytes', (c) => {
-      const low = (((c.u32(2) & 0xff) << 24) | ((c.u32(3) & 0xff) << 16) | ((c.u32(4) & 0xff) << 8) | (c.u32(5) & 0xff)) >>> 0;
+      const low =
+        (((c.u32(2) & 0xff) << 24) |
+          ((c.u32(3) & 0xff) << 16) |
+          ((c.u32(4) & 0xff) << 8) |
+          (c.u32(5) & 0xff)) >>>
+        0;
       return (c.u32(1) & 0xff) * 4294967296 + low;
     })
     .register(5, 'identity', (c) => c.u64(1));
@@ -56,11 +61,21 @@ export function runPlugin(argv: readonly string[], stdin: string): PluginOutcome
     else return { status: 2, stdout: '', stderr: `unknown argument \`${a}\`\n${USAGE}\n` };
   }
   if (engine !== 'interpreter' && engine !== 'wasm') {
-    return { status: 2, stdout: '', stderr: `engine \`${engine}\` is not available (engines: interpreter, wasm)\n` };
+    return {
+      status: 2,
+      stdout: '',
+      stderr: `engine \`${engine}\` is not available (engines: interpreter, wasm)\n`,
+    };
   }
   // ELF objects are loaded by @axebpf/obj, which sits above rbpf and cannot be imported here:
   // its `bpf-conformance-plugin-elf` executable speaks the same protocol for the ELF form.
-  if (elf) return { status: 2, stdout: '', stderr: '--elf: use `bpf-conformance-plugin-elf` from @axebpf/obj for ELF input (rbpf runs bytecode only)\n' };
+  if (elf)
+    return {
+      status: 2,
+      stdout: '',
+      stderr:
+        '--elf: use `bpf-conformance-plugin-elf` from @axebpf/obj for ELF input (rbpf runs bytecode only)\n',
+    };
   if (maxInsns !== undefined && (!Number.isInteger(maxInsns) || maxInsns <= 0)) {
     return { status: 2, stdout: '', stderr: '--max-insns takes a positive integer\n' };
   }
@@ -71,15 +86,24 @@ export function runPlugin(argv: readonly string[], stdin: string): PluginOutcome
       try {
         verify(program, { programType: 'raw-memory', memorySize: memory?.length ?? 0 });
       } catch (e) {
-        if (VerifierError.isInstance(e)) return { status: 2, stdout: '', stderr: `verifier: ${e.message}\n` };
+        if (VerifierError.isInstance(e))
+          return { status: 2, stdout: '', stderr: `verifier: ${e.message}\n` };
         throw e;
       }
     }
-    const vm = new EbpfVm(program, { helpers: conformanceHelpers(), maxInstructions: maxInsns ?? 100_000_000, engine });
+    const vm = new EbpfVm(program, {
+      helpers: conformanceHelpers(),
+      maxInstructions: maxInsns ?? 100_000_000,
+      engine,
+    });
     const start = process.hrtime.bigint();
     const result = vm.run(memory);
     const ns = process.hrtime.bigint() - start;
-    return { status: 0, stdout: `${result.value.toString(16)}\n`, stderr: stats ? `insns=${result.insnCount} ns=${ns}\n` : '' };
+    return {
+      status: 0,
+      stdout: `${result.value.toString(16)}\n`,
+      stderr: stats ? `insns=${result.insnCount} ns=${ns}\n` : '',
+    };
   } catch (e) {
     if (ProgramError.isInstance(e) || VmError.isInstance(e) || AsmError.isInstance(e)) {
       return { status: 1, stdout: '', stderr: `${e.message}\n` };

@@ -6,4 +6,12 @@ export type { VerifyOptions, VerifyResult } from './verify.js';
 export { VerifierError } from './errors.js';
 export type { VerifierErrorCode } from './errors.js';
 export { CONFORMANCE_HELPERS, LINUX_TRACING_HELPERS } from './program-types.js';
-export type { ContextField, ContextLayout, HelperArgType, HelperReturnType, HelperSignature, MapInfo, ProgramType } from './program-types.js';
+export type {
+  ContextField,
+  ContextLayout,
+  HelperArgType,
+  HelperReturnType,
+  HelperSignature,
+  MapInfo,
+  ProgramType,
+} from './program-types.js';

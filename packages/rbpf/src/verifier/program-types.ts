@@ -15,7 +15,17 @@
  * - `size` / `size_or_zero`: the size of the previous memory argument, bounded (and non-zero for
  *   `size`).
  */
-export type HelperArgType = 'anything' | 'scalar' | 'ctx' | 'map' | 'map_key' | 'map_value' | 'mem' | 'uninit_mem' | 'size' | 'size_or_zero';
+export type HelperArgType =
+  | 'anything'
+  | 'scalar'
+  | 'ctx'
+  | 'map'
+  | 'map_key'
+  | 'map_value'
+  | 'mem'
+  | 'uninit_mem'
+  | 'size'
+  | 'size_or_zero';
 
 /** What a helper returns in r0: a number, or a map value pointer that may be null. */
 export type HelperReturnType = 'scalar' | 'map_value_or_null';
@@ -82,25 +92,59 @@ export const BPF_FUNC_map_lookup_elem = 1, BPF_FUNC_map_update_elem = 2, BPF_FUN
   BPF_FUNC_probe_read_user = 112, BPF_FUNC_probe_read_kernel = 113;
 
 /** Helper signatures of the Linux tracing helpers the tracepoint type allows (by id). */
-export const LINUX_TRACING_HELPERS: ReadonlyMap<number, HelperSignature> = new Map<number, HelperSignature>([
-  [BPF_FUNC_map_lookup_elem, { name: 'map_lookup_elem', args: ['map', 'map_key'], ret: 'map_value_or_null' }],
-  [BPF_FUNC_map_update_elem, { name: 'map_update_elem', args: ['map', 'map_key', 'map_value', 'scalar'], ret: 'scalar' }],
+export const LINUX_TRACING_HELPERS: ReadonlyMap<number, HelperSignature> = new Map<
+  number,
+  HelperSignature
+>([
+  [
+    BPF_FUNC_map_lookup_elem,
+    { name: 'map_lookup_elem', args: ['map', 'map_key'], ret: 'map_value_or_null' },
+  ],
+  [
+    BPF_FUNC_map_update_elem,
+    { name: 'map_update_elem', args: ['map', 'map_key', 'map_value', 'scalar'], ret: 'scalar' },
+  ],
   [BPF_FUNC_map_delete_elem, { name: 'map_delete_elem', args: ['map', 'map_key'], ret: 'scalar' }],
-  [BPF_FUNC_probe_read, { name: 'probe_read', args: ['uninit_mem', 'size_or_zero', 'anything'], ret: 'scalar' }],
+  [
+    BPF_FUNC_probe_read,
+    { name: 'probe_read', args: ['uninit_mem', 'size_or_zero', 'anything'], ret: 'scalar' },
+  ],
   [BPF_FUNC_ktime_get_ns, { name: 'ktime_get_ns', args: [], ret: 'scalar' }],
   [BPF_FUNC_trace_printk, { name: 'trace_printk', args: ['mem', 'size'], ret: 'scalar' }],
   [BPF_FUNC_get_prandom_u32, { name: 'get_prandom_u32', args: [], ret: 'scalar' }],
   [BPF_FUNC_get_smp_processor_id, { name: 'get_smp_processor_id', args: [], ret: 'scalar' }],
   [BPF_FUNC_get_current_pid_tgid, { name: 'get_current_pid_tgid', args: [], ret: 'scalar' }],
   [BPF_FUNC_get_current_uid_gid, { name: 'get_current_uid_gid', args: [], ret: 'scalar' }],
-  [BPF_FUNC_get_current_comm, { name: 'get_current_comm', args: ['uninit_mem', 'size'], ret: 'scalar' }],
-  [BPF_FUNC_perf_event_output, { name: 'perf_event_output', args: ['ctx', 'map', 'scalar', 'mem', 'size'], ret: 'scalar' }],
-  [BPF_FUNC_probe_read_user, { name: 'probe_read_user', args: ['uninit_mem', 'size_or_zero', 'anything'], ret: 'scalar' }],
-  [BPF_FUNC_probe_read_kernel, { name: 'probe_read_kernel', args: ['uninit_mem', 'size_or_zero', 'anything'], ret: 'scalar' }],
+  [
+    BPF_FUNC_get_current_comm,
+    { name: 'get_current_comm', args: ['uninit_mem', 'size'], ret: 'scalar' },
+  ],
+  [
+    BPF_FUNC_perf_event_output,
+    { name: 'perf_event_output', args: ['ctx', 'map', 'scalar', 'mem', 'size'], ret: 'scalar' },
+  ],
+  [
+    BPF_FUNC_probe_read_user,
+    { name: 'probe_read_user', args: ['uninit_mem', 'size_or_zero', 'anything'], ret: 'scalar' },
+  ],
+  [
+    BPF_FUNC_probe_read_kernel,
+    { name: 'probe_read_kernel', args: ['uninit_mem', 'size_or_zero', 'anything'], ret: 'scalar' },
+  ],
 ]);
 
 /** Helper signatures of the bpf_conformance suite's helpers (the raw-memory type's default). */
-export const CONFORMANCE_HELPERS: ReadonlyMap<number, HelperSignature> = new Map<number, HelperSignature>([
-  [0, { name: 'gather_bytes', args: ['scalar', 'scalar', 'scalar', 'scalar', 'scalar'], ret: 'scalar' }],
+export const CONFORMANCE_HELPERS: ReadonlyMap<number, HelperSignature> = new Map<
+  number,
+  HelperSignature
+>([
+  [
+    0,
+    {
+      name: 'gather_bytes',
+      args: ['scalar', 'scalar', 'scalar', 'scalar', 'scalar'],
+      ret: 'scalar',
+    },
+  ],
   [5, { name: 'identity', args: ['anything'], ret: 'scalar' }],
 ]);

@@ -43,7 +43,15 @@ export function constant(c: bigint): Scalar {
 }
 
 /** Any 64-bit value. */
-export const UNKNOWN: Scalar = { smin: S64_MIN, smax: S64_MAX, umin: 0n, umax: U64_MAX, value: 0n, mask: U64_MAX, id: 0 };
+export const UNKNOWN: Scalar = {
+  smin: S64_MIN,
+  smax: S64_MAX,
+  umin: 0n,
+  umax: U64_MAX,
+  value: 0n,
+  mask: U64_MAX,
+  id: 0,
+};
 
 /** @returns the scalar for any value in `[0, 2^bits - 1]`. */
 export function unsignedOfWidth(bits: number): Scalar {
@@ -56,17 +64,41 @@ export function unsignedOfWidth(bits: number): Scalar {
 export function signedOfWidth(bits: number): Scalar {
   if (bits >= 64) return UNKNOWN;
   const half = 1n << BigInt(bits - 1);
-  return normalize({ smin: -half, smax: half - 1n, umin: 0n, umax: U64_MAX, value: 0n, mask: U64_MAX, id: 0 });
+  return normalize({
+    smin: -half,
+    smax: half - 1n,
+    umin: 0n,
+    umax: U64_MAX,
+    value: 0n,
+    mask: U64_MAX,
+    id: 0,
+  });
 }
 
 /** @returns the scalar for an unsigned range. */
 export function unsignedRange(lo: bigint, hi: bigint): Scalar {
-  return normalize({ smin: S64_MIN, smax: S64_MAX, umin: lo, umax: hi, value: 0n, mask: U64_MAX, id: 0 });
+  return normalize({
+    smin: S64_MIN,
+    smax: S64_MAX,
+    umin: lo,
+    umax: hi,
+    value: 0n,
+    mask: U64_MAX,
+    id: 0,
+  });
 }
 
 /** @returns the scalar for a signed range. */
 export function signedRange(lo: bigint, hi: bigint): Scalar {
-  return normalize({ smin: lo, smax: hi, umin: 0n, umax: U64_MAX, value: 0n, mask: U64_MAX, id: 0 });
+  return normalize({
+    smin: lo,
+    smax: hi,
+    umin: 0n,
+    umax: U64_MAX,
+    value: 0n,
+    mask: U64_MAX,
+    id: 0,
+  });
 }
 
 /** @returns whether the scalar is a single value. */
@@ -143,7 +175,14 @@ export function scalarWithin(inner: Scalar, outer: Scalar): boolean {
 
 /** @returns whether two scalars are the same abstract value (ids are not compared). */
 export function scalarEqual(a: Scalar, b: Scalar): boolean {
-  return a.smin === b.smin && a.smax === b.smax && a.umin === b.umin && a.umax === b.umax && a.value === b.value && a.mask === b.mask;
+  return (
+    a.smin === b.smin &&
+    a.smax === b.smax &&
+    a.umin === b.umin &&
+    a.umax === b.umax &&
+    a.value === b.value &&
+    a.mask === b.mask
+  );
 }
 
 /** @returns the scalar truncated to its low 32 bits, zero-extended. */
@@ -160,7 +199,15 @@ export function truncate32(s: Scalar): Scalar {
     lo = 0n;
     hi = U32_MAX;
   }
-  return normalize({ smin: lo, smax: hi, umin: lo, umax: hi, value: s.value & U32_MAX, mask: s.mask & U32_MAX, id: 0 });
+  return normalize({
+    smin: lo,
+    smax: hi,
+    umin: lo,
+    umax: hi,
+    value: s.value & U32_MAX,
+    mask: s.mask & U32_MAX,
+    id: 0,
+  });
 }
 
 /** @returns the scalar sign-extended from its low `bits` bits. */
@@ -223,9 +270,17 @@ export function sub(a: Scalar, b: Scalar): Scalar {
 /** @returns `a * b` modulo 2^64. */
 export function mul(a: Scalar, b: Scalar): Scalar {
   if (a.umax * b.umax <= U64_MAX) return unsignedRange(a.umin * b.umin, a.umax * b.umax);
-  if (a.smin >= -(1n << 31n) && a.smax < 1n << 31n && b.smin >= -(1n << 31n) && b.smax < 1n << 31n) {
+  if (
+    a.smin >= -(1n << 31n) &&
+    a.smax < 1n << 31n &&
+    b.smin >= -(1n << 31n) &&
+    b.smax < 1n << 31n
+  ) {
     const p = [a.smin * b.smin, a.smin * b.smax, a.smax * b.smin, a.smax * b.smax];
-    return signedRange(p.reduce((x, y) => (y < x ? y : x)), p.reduce((x, y) => (y > x ? y : x)));
+    return signedRange(
+      p.reduce((x, y) => (y < x ? y : x)),
+      p.reduce((x, y) => (y > x ? y : x)),
+    );
   }
   return UNKNOWN;
 }
@@ -235,7 +290,7 @@ export function and(a: Scalar, b: Scalar): Scalar {
   const alpha = a.value | a.mask;
   const beta = b.value | b.mask;
   const v = a.value & b.value;
-  const m = (alpha & beta) & ~v;
+  const m = alpha & beta & ~v;
   let umax = a.umax < b.umax ? a.umax : b.umax;
   if (umax > (v | m)) umax = v | m;
   return normalize({ smin: S64_MIN, smax: S64_MAX, umin: v, umax, value: v, mask: m, id: 0 });
@@ -253,7 +308,15 @@ export function or(a: Scalar, b: Scalar): Scalar {
 export function xor(a: Scalar, b: Scalar): Scalar {
   const v = a.value ^ b.value;
   const m = a.mask | b.mask;
-  return normalize({ smin: S64_MIN, smax: S64_MAX, umin: 0n, umax: U64_MAX, value: v & ~m, mask: m, id: 0 });
+  return normalize({
+    smin: S64_MIN,
+    smax: S64_MAX,
+    umin: 0n,
+    umax: U64_MAX,
+    value: v & ~m,
+    mask: m,
+    id: 0,
+  });
 }
 
 /** @returns `a << k` for a constant shift `k` (0..63). */
@@ -271,7 +334,15 @@ export function shiftLeft(a: Scalar, k: bigint): Scalar {
 
 /** @returns `a >> k` (logical) for a constant shift `k` (0..63). */
 export function shiftRight(a: Scalar, k: bigint): Scalar {
-  return normalize({ smin: S64_MIN, smax: S64_MAX, umin: a.umin >> k, umax: a.umax >> k, value: a.value >> k, mask: a.mask >> k, id: 0 });
+  return normalize({
+    smin: S64_MIN,
+    smax: S64_MAX,
+    umin: a.umin >> k,
+    umax: a.umax >> k,
+    value: a.value >> k,
+    mask: a.mask >> k,
+    id: 0,
+  });
 }
 
 /** @returns `a >> k` (arithmetic) for a constant shift `k` (0..63). */
@@ -299,6 +370,7 @@ export function formatScalar(s: Scalar): string {
   if (s.smax !== S64_MAX) parts.push(`smax=${s.smax}`);
   if (s.umin !== 0n) parts.push(`umin=${s.umin}`);
   if (s.umax !== U64_MAX) parts.push(`umax=${s.umax}`);
-  if (s.mask !== U64_MAX) parts.push(`var_off=(0x${s.value.toString(16)}; 0x${s.mask.toString(16)})`);
+  if (s.mask !== U64_MAX)
+    parts.push(`var_off=(0x${s.value.toString(16)}; 0x${s.mask.toString(16)})`);
   return parts.length === 0 ? '' : `(${parts.join(',')})`;
 }

@@ -2,7 +2,15 @@
 // Abstract machine state of the verifier: register types, stack slots, call frames.
 
 import type { Scalar, Scalar as ScalarT } from './scalar.js';
-import { formatScalar, normalize, S64_MAX, S64_MIN, scalarEqual, scalarWithin, U64_MAX } from './scalar.js';
+import {
+  formatScalar,
+  normalize,
+  S64_MAX,
+  S64_MIN,
+  scalarEqual,
+  scalarWithin,
+  U64_MAX,
+} from './scalar.js';
 
 /** Bytes per stack frame. */
 export const FRAME_BYTES = 512;
@@ -17,7 +25,13 @@ export type RegState =
   | { readonly kind: 'ctx'; readonly lo: number; readonly hi: number }
   | { readonly kind: 'stack'; readonly frame: number; readonly lo: number; readonly hi: number }
   | { readonly kind: 'mem'; readonly lo: number; readonly hi: number }
-  | { readonly kind: 'map_value'; readonly map: number; readonly lo: number; readonly hi: number; readonly nullId: number }
+  | {
+      readonly kind: 'map_value';
+      readonly map: number;
+      readonly lo: number;
+      readonly hi: number;
+      readonly nullId: number;
+    }
   | { readonly kind: 'map'; readonly map: number };
 
 /** Names of the register kinds, as messages spell them. */
@@ -66,7 +80,13 @@ export interface State {
 export function cloneState(s: State): State {
   return {
     memLen: s.memLen,
-    frames: s.frames.map((f) => ({ regs: f.regs.slice(), stack: f.stack.slice(), spills: new Map(f.spills), callsite: f.callsite, entry: f.entry })),
+    frames: s.frames.map((f) => ({
+      regs: f.regs.slice(),
+      stack: f.stack.slice(),
+      spills: new Map(f.spills),
+      callsite: f.callsite,
+      entry: f.entry,
+    })),
   };
 }
 
@@ -109,9 +129,15 @@ export const ALL_REGISTERS = 0x7ff;
  * @param needed - bit mask of the registers whose scalar value matters from here on; other
  * registers only need the same kind.
  */
-export function stateWithin(inner: State, outer: State, exact: boolean, needed = ALL_REGISTERS): boolean {
+export function stateWithin(
+  inner: State,
+  outer: State,
+  exact: boolean,
+  needed = ALL_REGISTERS,
+): boolean {
   if (inner.frames.length !== outer.frames.length) return false;
-  if (exact ? !scalarEqual(inner.memLen, outer.memLen) : !scalarWithin(inner.memLen, outer.memLen)) return false;
+  if (exact ? !scalarEqual(inner.memLen, outer.memLen) : !scalarWithin(inner.memLen, outer.memLen))
+    return false;
   // deepest frame first: that is where states usually differ (its registers, its loop counter)
   for (let f = outer.frames.length - 1; f >= 0; f--) {
     const a = inner.frames[f]!;
@@ -169,7 +195,8 @@ export function formatReg(r: RegState): string {
 export function formatRegs(s: State): string {
   const f = s.frames[s.frames.length - 1]!;
   const out: string[] = [];
-  for (let r = 0; r < 11; r++) if (f.regs[r]!.kind !== 'uninit') out.push(`R${r}=${formatReg(f.regs[r]!)}`);
+  for (let r = 0; r < 11; r++)
+    if (f.regs[r]!.kind !== 'uninit') out.push(`R${r}=${formatReg(f.regs[r]!)}`);
   return out.join(' ');
 }
 
@@ -240,7 +267,8 @@ export function joinState(a: State, b: State): State | undefined {
         continue;
       }
       for (let i = slot * 8; i < slot * 8 + 8; i++) {
-        stack[i] = x.stack[i] === STACK_UNINIT || y.stack[i] === STACK_UNINIT ? STACK_UNINIT : STACK_MISC;
+        stack[i] =
+          x.stack[i] === STACK_UNINIT || y.stack[i] === STACK_UNINIT ? STACK_UNINIT : STACK_MISC;
       }
     }
     frames.push({ regs, stack, spills, callsite: x.callsite, entry: x.entry });

@@ -12,7 +12,19 @@ import { CONFORMANCE_HELPERS, LINUX_TRACING_HELPERS } from './program-types.js';
 import type { Scalar } from './scalar.js';
 import * as S from './scalar.js';
 import type { Frame, RegState, State } from './state.js';
-import { ALL_REGISTERS, cloneState, FRAME_BYTES, joinState, formatRegs, KIND_NAMES, STACK_MISC, STACK_SPILL, STACK_UNINIT, stateWithin, UNINIT } from './state.js';
+import {
+  ALL_REGISTERS,
+  cloneState,
+  FRAME_BYTES,
+  joinState,
+  formatRegs,
+  KIND_NAMES,
+  STACK_MISC,
+  STACK_SPILL,
+  STACK_UNINIT,
+  stateWithin,
+  UNINIT,
+} from './state.js';
 
 /** Options of {@link verify}. */
 export interface VerifyOptions {
@@ -153,7 +165,9 @@ class Verifier {
   constructor(prog: Program, opts: VerifyOptions) {
     this.prog = prog;
     this.opts = opts;
-    this.helpers = new Map(opts.programType === 'tracepoint' ? LINUX_TRACING_HELPERS : CONFORMANCE_HELPERS);
+    this.helpers = new Map(
+      opts.programType === 'tracepoint' ? LINUX_TRACING_HELPERS : CONFORMANCE_HELPERS,
+    );
     for (const [id, sig] of opts.helpers ?? []) this.helpers.set(id, sig);
     this.maps = opts.maps ?? new Map();
     this.pruneAt = new Uint8Array(prog.length);
@@ -163,7 +177,12 @@ class Verifier {
   }
 
   fail(code: VerifierErrorCode, message: string, register?: number, pc = this.pc): never {
-    const e = new VerifierError({ code, message, pc, ...(register === undefined ? {} : { register }) });
+    const e = new VerifierError({
+      code,
+      message,
+      pc,
+      ...(register === undefined ? {} : { register }),
+    });
     if (this.logOn) {
       this.logLines.push(e.message);
       e.log = this.logLines.join('\n');
@@ -173,7 +192,12 @@ class Verifier {
 
   run(): VerifyResult {
     if (this.opts.programType === 'tracepoint' && this.opts.context === undefined) {
-      this.fail('UNSUPPORTED', 'the tracepoint program type needs `context` (the record layout)', undefined, 0);
+      this.fail(
+        'UNSUPPORTED',
+        'the tracepoint program type needs `context` (the record layout)',
+        undefined,
+        0,
+      );
     }
     this.structural();
     this.needed = neededRegisters(this.prog);
@@ -214,11 +238,27 @@ class Verifier {
     const todo: number[] = [0];
     const mark = (from: number, to: number, fall: boolean) => {
       if (to >= n) {
-        this.fail('FALLS_OFF_END', 'execution can run past the last instruction: end every path with `exit` or a jump', undefined, from);
+        this.fail(
+          'FALLS_OFF_END',
+          'execution can run past the last instruction: end every path with `exit` or a jump',
+          undefined,
+          from,
+        );
       }
       if (subOf[to] !== subOf[from]) {
-        if (fall) this.fail('FALLS_OFF_END', `execution falls through into the function at insn #${to}: end the function with \`exit\` or a jump`, undefined, from);
-        this.fail('JUMP_OUT_OF_SUBPROGRAM', `jump to insn #${to} leaves the current function: use a call`, undefined, from);
+        if (fall)
+          this.fail(
+            'FALLS_OFF_END',
+            `execution falls through into the function at insn #${to}: end the function with \`exit\` or a jump`,
+            undefined,
+            from,
+          );
+        this.fail(
+          'JUMP_OUT_OF_SUBPROGRAM',
+          `jump to insn #${to} leaves the current function: use a call`,
+          undefined,
+          from,
+        );
       }
       if (!reach[to]) {
         reach[to] = 1;
@@ -243,7 +283,12 @@ class Verifier {
             todo.push(t);
           }
         } else if (!this.helpers.has(p.imm[pc]!)) {
-          this.fail('UNKNOWN_HELPER', `helper #${p.imm[pc]} is not known for the ${this.opts.programType} program type`, undefined, pc);
+          this.fail(
+            'UNKNOWN_HELPER',
+            `helper #${p.imm[pc]} is not known for the ${this.opts.programType} program type`,
+            undefined,
+            pc,
+          );
         }
         mark(pc, pc + 1, true);
         continue;
@@ -266,7 +311,13 @@ class Verifier {
     }
     if (this.opts.unreachable !== 'allow') {
       for (let pc = 0; pc < n; pc++) {
-        if (!second[pc] && !reach[pc]) this.fail('UNREACHABLE_INSN', 'this instruction is unreachable: remove dead code', undefined, pc);
+        if (!second[pc] && !reach[pc])
+          this.fail(
+            'UNREACHABLE_INSN',
+            'this instruction is unreachable: remove dead code',
+            undefined,
+            pc,
+          );
       }
     }
   }
@@ -275,11 +326,20 @@ class Verifier {
 
   entry(): State {
     const regs: RegState[] = new Array(11).fill(UNINIT);
-    const frame: Frame = { regs, stack: new Uint8Array(FRAME_BYTES), spills: new Map(), callsite: -1, entry: 0 };
+    const frame: Frame = {
+      regs,
+      stack: new Uint8Array(FRAME_BYTES),
+      spills: new Map(),
+      callsite: -1,
+      entry: 0,
+    };
     regs[10] = { kind: 'stack', frame: 0, lo: 0, hi: 0 };
     let memLen: Scalar = S.constant(0n);
     if (this.opts.programType === 'raw-memory') {
-      memLen = this.opts.memorySize !== undefined ? S.constant(BigInt(this.opts.memorySize)) : S.withId(S.unsignedRange(0n, S.U32_MAX), LEN_ID);
+      memLen =
+        this.opts.memorySize !== undefined
+          ? S.constant(BigInt(this.opts.memorySize))
+          : S.withId(S.unsignedRange(0n, S.U32_MAX), LEN_ID);
       regs[1] = { kind: 'mem', lo: 0, hi: 0 };
       regs[2] = { kind: 'scalar', s: memLen };
     } else {
@@ -304,7 +364,10 @@ class Verifier {
     const cap = this.opts.maxStatesPerInsn ?? 64;
     const maxWork = this.opts.maxWork ?? 300_000;
     const tooComplex = (): never =>
-      this.fail('COMPLEXITY_LIMIT', `the program is too complex to verify: the analysis reached its bound of ${maxWork} steps (instructions analysed plus states compared) without finishing (loops with large or unproven bounds multiply paths); bound loops tighter or raise maxWork`);
+      this.fail(
+        'COMPLEXITY_LIMIT',
+        `the program is too complex to verify: the analysis reached its bound of ${maxWork} steps (instructions analysed plus states compared) without finishing (loops with large or unproven bounds multiply paths); bound loops tighter or raise maxWork`,
+      );
     const root: Node = { state: this.entry(), parent: undefined, live: 1, done: false };
     const work: Work[] = [{ pc: 0, state: cloneState(root.state), node: root }];
     while (work.length > 0) {
@@ -313,7 +376,10 @@ class Verifier {
       for (;;) {
         this.pc = pc;
         if (++this.processed > limit) {
-          this.fail('COMPLEXITY_LIMIT', `the program is too complex to verify: ${limit} instructions analysed without finishing (loops with large or unproven bounds multiply paths); bound loops tighter or raise maxInstructions`);
+          this.fail(
+            'COMPLEXITY_LIMIT',
+            `the program is too complex to verify: ${limit} instructions analysed without finishing (loops with large or unproven bounds multiply paths); bound loops tighter or raise maxInstructions`,
+          );
         }
         // deeper call stacks cost more per step (clones, comparisons): weigh by frames
         this.work += state.frames.length;
@@ -332,7 +398,10 @@ class Verifier {
                   break;
                 }
               } else if (stateWithin(state, v.state, true, needed)) {
-                this.fail('INFINITE_LOOP', 'infinite loop: this point is reached again with the same state, so the loop makes no progress; make sure its counter changes and is bounded');
+                this.fail(
+                  'INFINITE_LOOP',
+                  'infinite loop: this point is reached again with the same state, so the loop makes no progress; make sure its counter changes and is bounded',
+                );
               }
             }
           } else {
@@ -366,7 +435,8 @@ class Verifier {
           }
           node = child;
         }
-        if (this.verbose) this.logLines.push(`${pc}: ${formatInsn(this.prog.insn(pc))} ; ${formatRegs(state)}`);
+        if (this.verbose)
+          this.logLines.push(`${pc}: ${formatInsn(this.prog.insn(pc))} ; ${formatRegs(state)}`);
         const next = this.step(pc, state);
         if (next === undefined) {
           this.release(node);
@@ -395,14 +465,23 @@ class Verifier {
   read(s: State, r: number): RegState {
     const v = this.frame(s).regs[r]!;
     if (v.kind === 'uninit') {
-      this.fail('UNINITIALIZED_REGISTER', `r${r} is read before it is set: assign it first${r >= 1 && r <= 5 ? ' (a call leaves r1-r5 unset)' : ''}`, r);
+      this.fail(
+        'UNINITIALIZED_REGISTER',
+        `r${r} is read before it is set: assign it first${r >= 1 && r <= 5 ? ' (a call leaves r1-r5 unset)' : ''}`,
+        r,
+      );
     }
     return v;
   }
 
   scalarOf(s: State, r: number, what: string): Scalar {
     const v = this.read(s, r);
-    if (v.kind !== 'scalar') this.fail('INVALID_POINTER_ARITHMETIC', `r${r} holds ${KIND_NAMES[v.kind]}: ${what} needs a scalar`, r);
+    if (v.kind !== 'scalar')
+      this.fail(
+        'INVALID_POINTER_ARITHMETIC',
+        `r${r} holds ${KIND_NAMES[v.kind]}: ${what} needs a scalar`,
+        r,
+      );
     return v.s;
   }
 
@@ -416,9 +495,12 @@ class Verifier {
     for (const fr of s.frames) {
       for (let i = 0; i < 11; i++) {
         const x = fr.regs[i]!;
-        if (x.kind === 'scalar' && x.s.id === id) fr.regs[i] = { kind: 'scalar', s: S.withId(v, id) };
+        if (x.kind === 'scalar' && x.s.id === id)
+          fr.regs[i] = { kind: 'scalar', s: S.withId(v, id) };
       }
-      for (const [k, x] of fr.spills) if (x.kind === 'scalar' && x.s.id === id) fr.spills.set(k, { kind: 'scalar', s: S.withId(v, id) });
+      for (const [k, x] of fr.spills)
+        if (x.kind === 'scalar' && x.s.id === id)
+          fr.spills.set(k, { kind: 'scalar', s: S.withId(v, id) });
     }
     if (id === LEN_ID) s.memLen = S.withId(v, id);
   }
@@ -438,14 +520,28 @@ class Verifier {
     switch (cls) {
       case 0: {
         // lddw
-        if (src === 0) f.regs[dst] = { kind: 'scalar', s: S.constant((BigInt(p.imm2[pc]!) << 32n) | BigInt(imm >>> 0)) };
+        if (src === 0)
+          f.regs[dst] = {
+            kind: 'scalar',
+            s: S.constant((BigInt(p.imm2[pc]!) << 32n) | BigInt(imm >>> 0)),
+          };
         else {
           const map = this.maps.get(imm);
-          if (map === undefined) this.fail('INVALID_MAP', `map fd ${imm} is not known: pass it in the \`maps\` option`, dst);
+          if (map === undefined)
+            this.fail(
+              'INVALID_MAP',
+              `map fd ${imm} is not known: pass it in the \`maps\` option`,
+              dst,
+            );
           if (src === 1) f.regs[dst] = { kind: 'map', map: imm };
           else {
             const o = p.imm2[pc]!;
-            if (o < 0 || o >= map.valueSize) this.fail('OUT_OF_BOUNDS', `map value offset ${o} is outside the ${map.valueSize}-byte value`, dst);
+            if (o < 0 || o >= map.valueSize)
+              this.fail(
+                'OUT_OF_BOUNDS',
+                `map value offset ${o} is outside the ${map.valueSize}-byte value`,
+                dst,
+              );
             f.regs[dst] = { kind: 'map_value', map: imm, lo: o, hi: o, nullId: 0 };
           }
         }
@@ -466,7 +562,10 @@ class Verifier {
       }
       case 2: {
         const ptr = this.read(s, dst);
-        this.access(s, dst, ptr, off, sizeOf(op), 'write', { kind: 'scalar', s: S.constant(BigInt(imm)) });
+        this.access(s, dst, ptr, off, sizeOf(op), 'write', {
+          kind: 'scalar',
+          s: S.constant(BigInt(imm)),
+        });
         return [[pc + 1, s]];
       }
       case 3: {
@@ -486,7 +585,16 @@ class Verifier {
 
   // ---------------------------------------------------------------- ALU
 
-  alu(pc: number, s: State, op: number, dst: number, src: number, off: number, imm: number, is64: boolean): void {
+  alu(
+    pc: number,
+    s: State,
+    op: number,
+    dst: number,
+    src: number,
+    off: number,
+    imm: number,
+    is64: boolean,
+  ): void {
     const f = this.frame(s);
     const code = op & 0xf0;
     const useReg = (op & 0x08) !== 0;
@@ -494,7 +602,10 @@ class Verifier {
     if (code === 0xb0) {
       // mov / movsx
       if (!useReg) {
-        f.regs[dst] = { kind: 'scalar', s: is64 ? S.constant(BigInt(imm)) : S.constant(BigInt(imm >>> 0)) };
+        f.regs[dst] = {
+          kind: 'scalar',
+          s: is64 ? S.constant(BigInt(imm)) : S.constant(BigInt(imm >>> 0)),
+        };
         return;
       }
       const v = this.read(s, src);
@@ -503,7 +614,11 @@ class Verifier {
           f.regs[dst] = v;
           return;
         }
-        this.fail('POINTER_LEAK', `r${src} holds ${KIND_NAMES[v.kind]}: ${w} ${off ? 'sign-extending ' : ''}move would turn part of it into a number; move it with a plain 64-bit mov`, src);
+        this.fail(
+          'POINTER_LEAK',
+          `r${src} holds ${KIND_NAMES[v.kind]}: ${w} ${off ? 'sign-extending ' : ''}move would turn part of it into a number; move it with a plain 64-bit mov`,
+          src,
+        );
       }
       let r = v.s;
       if (off !== 0) r = S.signExtend(r, off);
@@ -522,11 +637,21 @@ class Verifier {
     }
     const a = this.read(s, dst);
     if (code === 0x80 || code === 0xd0) {
-      if (a.kind !== 'scalar') this.fail('INVALID_POINTER_ARITHMETIC', `r${dst} holds ${KIND_NAMES[a.kind]}: ${code === 0x80 ? 'negation' : 'byte swap'} of a pointer is not allowed`, dst);
-      f.regs[dst] = { kind: 'scalar', s: code === 0x80 ? unaryNeg(a.s, is64) : byteSwap(a.s, op, imm) };
+      if (a.kind !== 'scalar')
+        this.fail(
+          'INVALID_POINTER_ARITHMETIC',
+          `r${dst} holds ${KIND_NAMES[a.kind]}: ${code === 0x80 ? 'negation' : 'byte swap'} of a pointer is not allowed`,
+          dst,
+        );
+      f.regs[dst] = {
+        kind: 'scalar',
+        s: code === 0x80 ? unaryNeg(a.s, is64) : byteSwap(a.s, op, imm),
+      };
       return;
     }
-    const b: RegState = useReg ? this.read(s, src) : { kind: 'scalar', s: is64 ? S.constant(BigInt(imm)) : S.constant(BigInt(imm >>> 0)) };
+    const b: RegState = useReg
+      ? this.read(s, src)
+      : { kind: 'scalar', s: is64 ? S.constant(BigInt(imm)) : S.constant(BigInt(imm >>> 0)) };
     if (a.kind !== 'scalar' || b.kind !== 'scalar') {
       f.regs[dst] = this.pointerArith(a, b, dst, src, useReg, code, is64);
       this.trackStack(f.regs[dst]!);
@@ -540,7 +665,13 @@ class Verifier {
     }
     if ((code === 0x30 || code === 0x90) && y.umin === 0n) {
       if (this.opts.divisionByZero === 'reject') {
-        this.fail('DIVISION_BY_ZERO', useReg ? `r${src} may be zero: check \`if r${src} == 0\` before dividing (this program type rejects division by zero)` : 'division by the constant 0', useReg ? src : dst);
+        this.fail(
+          'DIVISION_BY_ZERO',
+          useReg
+            ? `r${src} may be zero: check \`if r${src} == 0\` before dividing (this program type rejects division by zero)`
+            : 'division by the constant 0',
+          useReg ? src : dst,
+        );
       }
     }
     f.regs[dst] = { kind: 'scalar', s: scalarAlu(code, is64, off, x, y) };
@@ -550,87 +681,195 @@ class Verifier {
     if (r.kind === 'stack' && -r.lo > this.maxDepth) this.maxDepth = Math.min(-r.lo, FRAME_BYTES);
   }
 
-  pointerArith(a: RegState, b: RegState, dst: number, src: number, useReg: boolean, code: number, is64: boolean): RegState {
+  pointerArith(
+    a: RegState,
+    b: RegState,
+    dst: number,
+    src: number,
+    useReg: boolean,
+    code: number,
+    is64: boolean,
+  ): RegState {
     const blame = a.kind !== 'scalar' ? dst : src;
     const kindOf = a.kind !== 'scalar' ? a : b;
     const what = `r${blame} holds ${KIND_NAMES[kindOf.kind]}`;
     if (!is64 || (code !== 0x00 && code !== 0x10)) {
-      this.fail('INVALID_POINTER_ARITHMETIC', `${what}: only 64-bit add and sub of a bounded scalar are allowed on pointers`, blame);
+      this.fail(
+        'INVALID_POINTER_ARITHMETIC',
+        `${what}: only 64-bit add and sub of a bounded scalar are allowed on pointers`,
+        blame,
+      );
     }
     if (code === 0x10 && a.kind !== 'scalar' && b.kind !== 'scalar') {
       // pointer difference: a number when both point into the same region
-      const same = a.kind === b.kind && (a.kind !== 'stack' || (b as { frame: number }).frame === a.frame) && (a.kind !== 'map_value' || ((b as { map: number }).map === a.map && a.nullId === 0 && (b as { nullId: number }).nullId === 0));
-      if (!same || a.kind === 'map') this.fail('INVALID_POINTER_ARITHMETIC', `r${dst} and r${src} point into different regions: their difference means nothing`, dst);
+      const same =
+        a.kind === b.kind &&
+        (a.kind !== 'stack' || (b as { frame: number }).frame === a.frame) &&
+        (a.kind !== 'map_value' ||
+          ((b as { map: number }).map === a.map &&
+            a.nullId === 0 &&
+            (b as { nullId: number }).nullId === 0));
+      if (!same || a.kind === 'map')
+        this.fail(
+          'INVALID_POINTER_ARITHMETIC',
+          `r${dst} and r${src} point into different regions: their difference means nothing`,
+          dst,
+        );
       const pa = a as { lo: number; hi: number };
       const pb = b as { lo: number; hi: number };
       return { kind: 'scalar', s: S.signedRange(BigInt(pa.lo - pb.hi), BigInt(pa.hi - pb.lo)) };
     }
     if (a.kind !== 'scalar' && b.kind !== 'scalar') {
-      this.fail('INVALID_POINTER_ARITHMETIC', `r${dst} and r${src} both hold pointers: adding two pointers is not allowed`, src);
+      this.fail(
+        'INVALID_POINTER_ARITHMETIC',
+        `r${dst} and r${src} both hold pointers: adding two pointers is not allowed`,
+        src,
+      );
     }
-    if (code === 0x10 && a.kind === 'scalar') this.fail('INVALID_POINTER_ARITHMETIC', `r${src} holds ${KIND_NAMES[b.kind]}: a number minus a pointer is not allowed`, src);
+    if (code === 0x10 && a.kind === 'scalar')
+      this.fail(
+        'INVALID_POINTER_ARITHMETIC',
+        `r${src} holds ${KIND_NAMES[b.kind]}: a number minus a pointer is not allowed`,
+        src,
+      );
     const ptr = a.kind !== 'scalar' ? a : b;
     const num = (a.kind === 'scalar' ? a : b) as { kind: 'scalar'; s: Scalar };
     const ptrReg = a.kind !== 'scalar' ? dst : src;
     const numReg = a.kind === 'scalar' ? dst : src;
-    if (ptr.kind === 'map') this.fail('INVALID_POINTER_ARITHMETIC', `r${ptrReg} holds a map pointer: arithmetic on it is not allowed`, ptrReg);
+    if (ptr.kind === 'map')
+      this.fail(
+        'INVALID_POINTER_ARITHMETIC',
+        `r${ptrReg} holds a map pointer: arithmetic on it is not allowed`,
+        ptrReg,
+      );
     if (ptr.kind === 'map_value' && ptr.nullId !== 0) {
-      this.fail('NULL_DEREFERENCE', `r${ptrReg} may be null: check the result of map_lookup_elem before pointer arithmetic`, ptrReg);
+      this.fail(
+        'NULL_DEREFERENCE',
+        `r${ptrReg} may be null: check the result of map_lookup_elem before pointer arithmetic`,
+        ptrReg,
+      );
     }
     if (ptr.kind === 'uninit' || ptr.kind === 'scalar') throw new Error('unreachable');
     let lo = num.s.smin;
     let hi = num.s.smax;
     if (code === 0x10) [lo, hi] = [-hi, -lo];
     if (lo < -BigInt(BOUND) || hi > BigInt(BOUND)) {
-      this.fail('INVALID_POINTER_ARITHMETIC', `${useReg ? `r${numReg}` : 'the offset'} is not bounded: bound it (e.g. \`if r${numReg} > N goto\`) before adding it to pointer r${ptrReg}`, useReg ? numReg : dst);
+      this.fail(
+        'INVALID_POINTER_ARITHMETIC',
+        `${useReg ? `r${numReg}` : 'the offset'} is not bounded: bound it (e.g. \`if r${numReg} > N goto\`) before adding it to pointer r${ptrReg}`,
+        useReg ? numReg : dst,
+      );
     }
     const nlo = ptr.lo + Number(lo);
     const nhi = ptr.hi + Number(hi);
-    if (Math.abs(nlo) > BOUND || Math.abs(nhi) > BOUND) this.fail('INVALID_POINTER_ARITHMETIC', `pointer r${ptrReg} is moved too far from its region`, ptrReg);
+    if (Math.abs(nlo) > BOUND || Math.abs(nhi) > BOUND)
+      this.fail(
+        'INVALID_POINTER_ARITHMETIC',
+        `pointer r${ptrReg} is moved too far from its region`,
+        ptrReg,
+      );
     return { ...ptr, lo: nlo, hi: nhi };
   }
 
   // ---------------------------------------------------------------- memory
 
   /** Checks an access; for reads of a spilled slot returns the spilled register. */
-  access(s: State, reg: number, ptr: RegState, off: number, size: number, dir: 'read' | 'write', value?: RegState, valueReg?: number): RegState | undefined {
+  access(
+    s: State,
+    reg: number,
+    ptr: RegState,
+    off: number,
+    size: number,
+    dir: 'read' | 'write',
+    value?: RegState,
+    valueReg?: number,
+  ): RegState | undefined {
     const name = `r${reg}${off === 0 ? '' : off > 0 ? `+${off}` : off}`;
     switch (ptr.kind) {
       case 'scalar':
-        if (S.isConstant(ptr.s) && ptr.s.umin === 0n) this.fail('NULL_DEREFERENCE', `r${reg} is null (0): it cannot be dereferenced`, reg);
-        return this.fail('INVALID_MEMORY_ACCESS', `r${reg} holds a scalar, not a pointer: only pointers to the context, the stack, a map value or the memory can be dereferenced`, reg);
+        if (S.isConstant(ptr.s) && ptr.s.umin === 0n)
+          this.fail('NULL_DEREFERENCE', `r${reg} is null (0): it cannot be dereferenced`, reg);
+        return this.fail(
+          'INVALID_MEMORY_ACCESS',
+          `r${reg} holds a scalar, not a pointer: only pointers to the context, the stack, a map value or the memory can be dereferenced`,
+          reg,
+        );
       case 'map':
-        return this.fail('INVALID_MEMORY_ACCESS', `r${reg} holds a map pointer: look the value up with map_lookup_elem and dereference that`, reg);
+        return this.fail(
+          'INVALID_MEMORY_ACCESS',
+          `r${reg} holds a map pointer: look the value up with map_lookup_elem and dereference that`,
+          reg,
+        );
       case 'uninit':
         return this.fail('UNINITIALIZED_REGISTER', `r${reg} is read before it is set`, reg);
       case 'map_value': {
-        if (ptr.nullId !== 0) this.fail('NULL_DEREFERENCE', `r${reg} may be null: check the result of map_lookup_elem before dereferencing`, reg);
+        if (ptr.nullId !== 0)
+          this.fail(
+            'NULL_DEREFERENCE',
+            `r${reg} may be null: check the result of map_lookup_elem before dereferencing`,
+            reg,
+          );
         const map = this.maps.get(ptr.map)!;
-        if (dir === 'write' && map.readOnly === true) this.fail('READ_ONLY', `r${reg} points into a value of ${map.name === undefined ? 'a read-only map' : `the read-only map \`${map.name}\``} (BPF_F_RDONLY_PROG, e.g. \`.rodata\`): programs cannot write it`, reg);
-        this.bounds(reg, name, ptr.lo + off, ptr.hi + off, size, map.valueSize, `the ${map.valueSize}-byte map value`);
+        if (dir === 'write' && map.readOnly === true)
+          this.fail(
+            'READ_ONLY',
+            `r${reg} points into a value of ${map.name === undefined ? 'a read-only map' : `the read-only map \`${map.name}\``} (BPF_F_RDONLY_PROG, e.g. \`.rodata\`): programs cannot write it`,
+            reg,
+          );
+        this.bounds(
+          reg,
+          name,
+          ptr.lo + off,
+          ptr.hi + off,
+          size,
+          map.valueSize,
+          `the ${map.valueSize}-byte map value`,
+        );
         this.noPointerStore(value, valueReg, 'a map value');
         return undefined;
       }
       case 'mem': {
-        if (dir === 'write' && this.opts.memoryWritable === false) this.fail('READ_ONLY', `r${reg} points into read-only memory`, reg);
+        if (dir === 'write' && this.opts.memoryWritable === false)
+          this.fail('READ_ONLY', `r${reg} points into read-only memory`, reg);
         const proven = s.memLen.umin;
         const known = this.opts.memorySize !== undefined;
         const lo = ptr.lo + off;
         const hi = ptr.hi + off;
         if (lo < 0 || BigInt(hi + size) > proven) {
-          this.fail('OUT_OF_BOUNDS', `${name} may be outside the memory: ${dir === 'read' ? 'reading' : 'writing'} ${size} bytes at offset ${lo === hi ? lo : `[${lo},${hi}]`}, but ${known ? `the memory is ${proven} bytes` : `only ${proven} bytes are proven present (check the length in r2 first, e.g. \`if r2 < ${hi + size} goto out\`)`}`, reg);
+          this.fail(
+            'OUT_OF_BOUNDS',
+            `${name} may be outside the memory: ${dir === 'read' ? 'reading' : 'writing'} ${size} bytes at offset ${lo === hi ? lo : `[${lo},${hi}]`}, but ${known ? `the memory is ${proven} bytes` : `only ${proven} bytes are proven present (check the length in r2 first, e.g. \`if r2 < ${hi + size} goto out\`)`}`,
+            reg,
+          );
         }
         this.noPointerStore(value, valueReg, 'the memory');
         return undefined;
       }
       case 'ctx': {
         const ctx = this.opts.context!;
-        if (ptr.lo !== ptr.hi) this.fail('CONTEXT_ACCESS', `r${reg} has a variable offset into the context: context fields must be accessed at constant offsets`, reg);
+        if (ptr.lo !== ptr.hi)
+          this.fail(
+            'CONTEXT_ACCESS',
+            `r${reg} has a variable offset into the context: context fields must be accessed at constant offsets`,
+            reg,
+          );
         const at = ptr.lo + off;
-        if (at < 0 || at + size > ctx.size) this.fail('CONTEXT_ACCESS', `${name}: ${size}-byte ${dir} at context offset ${at} is outside the ${ctx.size}-byte record`, reg);
+        if (at < 0 || at + size > ctx.size)
+          this.fail(
+            'CONTEXT_ACCESS',
+            `${name}: ${size}-byte ${dir} at context offset ${at} is outside the ${ctx.size}-byte record`,
+            reg,
+          );
         if (dir === 'write') {
-          const field = ctx.fields?.find((fl) => fl.writable === true && at >= fl.offset && at + size <= fl.offset + fl.size);
-          if (field === undefined) this.fail('READ_ONLY', `${name}: the context is read-only at offset ${at}: copy the field to the stack and change the copy`, reg);
+          const field = ctx.fields?.find(
+            (fl) => fl.writable === true && at >= fl.offset && at + size <= fl.offset + fl.size,
+          );
+          if (field === undefined)
+            this.fail(
+              'READ_ONLY',
+              `${name}: the context is read-only at offset ${at}: copy the field to the stack and change the copy`,
+              reg,
+            );
           this.noPointerStore(value, valueReg, 'the context');
         }
         return undefined;
@@ -642,21 +881,50 @@ class Verifier {
 
   noPointerStore(value: RegState | undefined, valueReg: number | undefined, where: string): void {
     if (value !== undefined && value.kind !== 'scalar') {
-      this.fail('POINTER_LEAK', `r${valueReg} holds ${KIND_NAMES[value.kind]}: storing it into ${where} would leak an address; store numbers only`, valueReg);
+      this.fail(
+        'POINTER_LEAK',
+        `r${valueReg} holds ${KIND_NAMES[value.kind]}: storing it into ${where} would leak an address; store numbers only`,
+        valueReg,
+      );
     }
   }
 
-  bounds(reg: number, name: string, lo: number, hi: number, size: number, limit: number, what: string): void {
+  bounds(
+    reg: number,
+    name: string,
+    lo: number,
+    hi: number,
+    size: number,
+    limit: number,
+    what: string,
+  ): void {
     if (lo < 0 || hi + size > limit) {
-      this.fail('OUT_OF_BOUNDS', `${name} may be outside ${what}: access of ${size} bytes at offset ${lo === hi ? lo : `[${lo},${hi}]`}; check the offset first`, reg);
+      this.fail(
+        'OUT_OF_BOUNDS',
+        `${name} may be outside ${what}: access of ${size} bytes at offset ${lo === hi ? lo : `[${lo},${hi}]`}; check the offset first`,
+        reg,
+      );
     }
   }
 
-  stackAccess(s: State, reg: number, name: string, ptr: { frame: number; lo: number; hi: number }, off: number, size: number, dir: 'read' | 'write', value: RegState | undefined): RegState | undefined {
+  stackAccess(
+    s: State,
+    reg: number,
+    name: string,
+    ptr: { frame: number; lo: number; hi: number },
+    off: number,
+    size: number,
+    dir: 'read' | 'write',
+    value: RegState | undefined,
+  ): RegState | undefined {
     const lo = ptr.lo + off;
     const hi = ptr.hi + off;
     if (lo < -FRAME_BYTES || hi + size > 0) {
-      this.fail('OUT_OF_BOUNDS', `${name} may be outside the stack: ${size}-byte ${dir} at fp${lo === hi ? lo : `[${lo},${hi}]`}, the frame is [-${FRAME_BYTES}, 0)`, reg);
+      this.fail(
+        'OUT_OF_BOUNDS',
+        `${name} may be outside the stack: ${size}-byte ${dir} at fp${lo === hi ? lo : `[${lo},${hi}]`}, the frame is [-${FRAME_BYTES}, 0)`,
+        reg,
+      );
     }
     if (-lo > this.maxDepth) this.maxDepth = -lo;
     const fr = s.frames[ptr.frame]!;
@@ -665,7 +933,11 @@ class Verifier {
     if (dir === 'read') {
       for (let i = first; i < last; i++) {
         if (fr.stack[i] === STACK_UNINIT) {
-          this.fail('UNINITIALIZED_STACK', `${name} reads stack byte fp${i - FRAME_BYTES}, which is never written on this path: write it first`, reg);
+          this.fail(
+            'UNINITIALIZED_STACK',
+            `${name} reads stack byte fp${i - FRAME_BYTES}, which is never written on this path: write it first`,
+            reg,
+          );
         }
       }
       if (lo === hi && size === 8 && first % 8 === 0) {
@@ -676,7 +948,12 @@ class Verifier {
         // a narrower read of a spilled constant
         const slot = first >> 3;
         const sp = fr.spills.get(slot);
-        if (sp !== undefined && sp.kind === 'scalar' && S.isConstant(sp.s) && (first >> 3) === ((last - 1) >> 3)) {
+        if (
+          sp !== undefined &&
+          sp.kind === 'scalar' &&
+          S.isConstant(sp.s) &&
+          first >> 3 === (last - 1) >> 3
+        ) {
           const shift = BigInt((first & 7) * 8);
           const m = (1n << BigInt(size * 8)) - 1n;
           return { kind: 'scalar', s: S.constant((sp.s.umin >> shift) & m) };
@@ -687,7 +964,8 @@ class Verifier {
     // write
     if (lo === hi) {
       for (let slot = first >> 3; slot <= (last - 1) >> 3; slot++) {
-        if (fr.spills.delete(slot)) for (let i = slot * 8; i < slot * 8 + 8; i++) fr.stack[i] = STACK_MISC;
+        if (fr.spills.delete(slot))
+          for (let i = slot * 8; i < slot * 8 + 8; i++) fr.stack[i] = STACK_MISC;
       }
       if (size === 8 && first % 8 === 0 && value !== undefined) {
         fr.spills.set(first / 8, value.kind === 'scalar' ? { kind: 'scalar', s: value.s } : value);
@@ -698,25 +976,46 @@ class Verifier {
     } else {
       // variable offset: which bytes are written is unknown; spills in range lose their value
       for (let slot = first >> 3; slot <= (last - 1) >> 3; slot++) {
-        if (fr.spills.delete(slot)) for (let i = slot * 8; i < slot * 8 + 8; i++) fr.stack[i] = STACK_MISC;
+        if (fr.spills.delete(slot))
+          for (let i = slot * 8; i < slot * 8 + 8; i++) fr.stack[i] = STACK_MISC;
       }
     }
     return undefined;
   }
 
-  atomic(s: State, dst: number, ptr: RegState, src: number, value: RegState, off: number, size: number, imm: number): void {
+  atomic(
+    s: State,
+    dst: number,
+    ptr: RegState,
+    src: number,
+    value: RegState,
+    off: number,
+    size: number,
+    imm: number,
+  ): void {
     const f = this.frame(s);
-    if (value.kind !== 'scalar') this.fail('POINTER_LEAK', `r${src} holds ${KIND_NAMES[value.kind]}: atomic operations take numbers`, src);
+    if (value.kind !== 'scalar')
+      this.fail(
+        'POINTER_LEAK',
+        `r${src} holds ${KIND_NAMES[value.kind]}: atomic operations take numbers`,
+        src,
+      );
     if (imm === 0xf1) {
       const r0 = this.read(s, 0);
-      if (r0.kind !== 'scalar') this.fail('POINTER_LEAK', `r0 holds ${KIND_NAMES[r0.kind]}: cmpxchg compares numbers`, 0);
+      if (r0.kind !== 'scalar')
+        this.fail('POINTER_LEAK', `r0 holds ${KIND_NAMES[r0.kind]}: cmpxchg compares numbers`, 0);
     }
     if (ptr.kind === 'stack') {
       const lo = ptr.lo + off;
       const fr = s.frames[ptr.frame]!;
       const slot = (FRAME_BYTES + lo) >> 3;
       const sp = fr.spills.get(slot);
-      if (sp !== undefined && sp.kind !== 'scalar') this.fail('POINTER_LEAK', `r${dst}${off ? off : ''} holds a spilled pointer: atomic operations on it are not allowed`, dst);
+      if (sp !== undefined && sp.kind !== 'scalar')
+        this.fail(
+          'POINTER_LEAK',
+          `r${dst}${off ? off : ''} holds a spilled pointer: atomic operations on it are not allowed`,
+          dst,
+        );
     }
     this.access(s, dst, ptr, off, size, 'read');
     this.access(s, dst, ptr, off, size, 'write', undefined);
@@ -727,7 +1026,16 @@ class Verifier {
 
   // ---------------------------------------------------------------- jumps, calls, exit
 
-  jump(pc: number, s: State, op: number, dst: number, src: number, off: number, imm: number, is64: boolean): Array<[number, State]> {
+  jump(
+    pc: number,
+    s: State,
+    op: number,
+    dst: number,
+    src: number,
+    off: number,
+    imm: number,
+    is64: boolean,
+  ): Array<[number, State]> {
     const code = op & 0xf0;
     if (op === OP.JA) return [[pc + off + 1, s]];
     if (op === OP.JA32) return [[pc + imm + 1, s]];
@@ -735,14 +1043,26 @@ class Verifier {
     if (op === OP.CALL) return this.call(pc, s, src, imm);
     if (op === OP.CALLX) {
       const r = this.read(s, dst);
-      if (r.kind !== 'scalar' || !S.isConstant(r.s)) this.fail('INVALID_CALL', `callx through r${dst}: the register must hold a known helper id`, dst);
+      if (r.kind !== 'scalar' || !S.isConstant(r.s))
+        this.fail(
+          'INVALID_CALL',
+          `callx through r${dst}: the register must hold a known helper id`,
+          dst,
+        );
       const id = Number(r.s.umin);
-      if (!this.helpers.has(id)) this.fail('UNKNOWN_HELPER', `helper #${id} (callx r${dst}) is not known for the ${this.opts.programType} program type`, dst);
+      if (!this.helpers.has(id))
+        this.fail(
+          'UNKNOWN_HELPER',
+          `helper #${id} (callx r${dst}) is not known for the ${this.opts.programType} program type`,
+          dst,
+        );
       return this.call(pc, s, 0, id);
     }
     const useReg = (op & 0x08) !== 0;
     const a = this.read(s, dst);
-    const b: RegState = useReg ? this.read(s, src) : { kind: 'scalar', s: is64 ? S.constant(BigInt(imm)) : S.constant(BigInt(imm >>> 0)) };
+    const b: RegState = useReg
+      ? this.read(s, src)
+      : { kind: 'scalar', s: is64 ? S.constant(BigInt(imm)) : S.constant(BigInt(imm >>> 0)) };
     const target = pc + off + 1;
     if (a.kind === 'scalar' && b.kind === 'scalar') {
       const out: Array<[number, State]> = [];
@@ -759,46 +1079,97 @@ class Verifier {
         if (useReg) this.setScalarLinked(s, src, t[1]);
         out.push([target, s]);
       }
-      if (this.verbose && (t === undefined || n === undefined)) this.logLines.push(`${pc}: branch ${t === undefined ? 'never' : 'always'} taken`);
+      if (this.verbose && (t === undefined || n === undefined))
+        this.logLines.push(`${pc}: branch ${t === undefined ? 'never' : 'always'} taken`);
       return out;
     }
     // a null check of a map value pointer
-    const nullable = a.kind === 'map_value' && a.nullId !== 0 ? a : b.kind === 'map_value' && b.nullId !== 0 ? b : undefined;
+    const nullable =
+      a.kind === 'map_value' && a.nullId !== 0
+        ? a
+        : b.kind === 'map_value' && b.nullId !== 0
+          ? b
+          : undefined;
     const other = nullable === a ? b : a;
-    if (is64 && nullable !== undefined && (code === 0x10 || code === 0x50) && other.kind === 'scalar' && S.isConstant(other.s) && other.s.umin === 0n) {
+    if (
+      is64 &&
+      nullable !== undefined &&
+      (code === 0x10 || code === 0x50) &&
+      other.kind === 'scalar' &&
+      S.isConstant(other.s) &&
+      other.s.umin === 0n
+    ) {
       const id = nullable.nullId;
       const isNull = cloneState(s);
       const notNull = s;
       for (const fr of isNull.frames) {
-        for (let i = 0; i < 11; i++) if (fr.regs[i]!.kind === 'map_value' && (fr.regs[i] as { nullId: number }).nullId === id) fr.regs[i] = { kind: 'scalar', s: S.constant(0n) };
-        for (const [k, x] of fr.spills) if (x.kind === 'map_value' && x.nullId === id) fr.spills.set(k, { kind: 'scalar', s: S.constant(0n) });
+        for (let i = 0; i < 11; i++)
+          if (fr.regs[i]!.kind === 'map_value' && (fr.regs[i] as { nullId: number }).nullId === id)
+            fr.regs[i] = { kind: 'scalar', s: S.constant(0n) };
+        for (const [k, x] of fr.spills)
+          if (x.kind === 'map_value' && x.nullId === id)
+            fr.spills.set(k, { kind: 'scalar', s: S.constant(0n) });
       }
       for (const fr of notNull.frames) {
         for (let i = 0; i < 11; i++) {
           const x = fr.regs[i]!;
           if (x.kind === 'map_value' && x.nullId === id) fr.regs[i] = { ...x, nullId: 0 };
         }
-        for (const [k, x] of fr.spills) if (x.kind === 'map_value' && x.nullId === id) fr.spills.set(k, { ...x, nullId: 0 });
+        for (const [k, x] of fr.spills)
+          if (x.kind === 'map_value' && x.nullId === id) fr.spills.set(k, { ...x, nullId: 0 });
       }
-      return code === 0x10 ? [[pc + 1, notNull], [target, isNull]] : [[pc + 1, isNull], [target, notNull]];
+      return code === 0x10
+        ? [
+            [pc + 1, notNull],
+            [target, isNull],
+          ]
+        : [
+            [pc + 1, isNull],
+            [target, notNull],
+          ];
     }
     // other comparisons involving pointers: both ways, no refinement
-    return [[pc + 1, cloneState(s)], [target, s]];
+    return [
+      [pc + 1, cloneState(s)],
+      [target, s],
+    ];
   }
 
   exit(s: State): Array<[number, State]> {
     const f = this.frame(s);
     const r0 = f.regs[0]!;
-    if (r0.kind === 'uninit') this.fail('UNINITIALIZED_REGISTER', s.frames.length > 1 ? 'r0 is not set before the function returns: assign its return value' : 'r0 is not set before exit: assign the return value', 0);
+    if (r0.kind === 'uninit')
+      this.fail(
+        'UNINITIALIZED_REGISTER',
+        s.frames.length > 1
+          ? 'r0 is not set before the function returns: assign its return value'
+          : 'r0 is not set before exit: assign the return value',
+        0,
+      );
     if (s.frames.length === 1) {
-      if (r0.kind !== 'scalar') this.fail('INVALID_RETURN', `r0 holds ${KIND_NAMES[r0.kind]} at exit: programs must return a number (returning an address would leak it)`, 0);
+      if (r0.kind !== 'scalar')
+        this.fail(
+          'INVALID_RETURN',
+          `r0 holds ${KIND_NAMES[r0.kind]} at exit: programs must return a number (returning an address would leak it)`,
+          0,
+        );
       return [];
     }
     const depth = s.frames.length - 1;
-    if (r0.kind === 'stack' && r0.frame === depth) this.fail('INVALID_RETURN', "r0 points into the returning function's stack frame, which is gone after the return", 0);
+    if (r0.kind === 'stack' && r0.frame === depth)
+      this.fail(
+        'INVALID_RETURN',
+        "r0 points into the returning function's stack frame, which is gone after the return",
+        0,
+      );
     for (let d = 0; d < depth; d++) {
       for (const x of s.frames[d]!.spills.values()) {
-        if (x.kind === 'stack' && x.frame === depth) this.fail('INVALID_RETURN', "a pointer to the returning function's stack is stored in a caller's stack; it would dangle", undefined);
+        if (x.kind === 'stack' && x.frame === depth)
+          this.fail(
+            'INVALID_RETURN',
+            "a pointer to the returning function's stack is stored in a caller's stack; it would dangle",
+            undefined,
+          );
       }
     }
     s.frames.pop();
@@ -812,23 +1183,46 @@ class Verifier {
     const f = this.frame(s);
     if (src === 1) {
       const target = pc + imm + 1;
-      if (s.frames.length >= MAX_CALL_FRAMES) this.fail('CALL_DEPTH_EXCEEDED', `call to insn #${target} would need more than ${MAX_CALL_FRAMES} nested frames`);
-      if (s.frames.some((fr) => fr.entry === target)) this.fail('RECURSION', `recursive call to the function at insn #${target}: recursion is not allowed`);
+      if (s.frames.length >= MAX_CALL_FRAMES)
+        this.fail(
+          'CALL_DEPTH_EXCEEDED',
+          `call to insn #${target} would need more than ${MAX_CALL_FRAMES} nested frames`,
+        );
+      if (s.frames.some((fr) => fr.entry === target))
+        this.fail(
+          'RECURSION',
+          `recursive call to the function at insn #${target}: recursion is not allowed`,
+        );
       const regs: RegState[] = new Array(11).fill(UNINIT);
       for (let r = 1; r <= 5; r++) regs[r] = f.regs[r]!;
       regs[10] = { kind: 'stack', frame: s.frames.length, lo: 0, hi: 0 };
-      s.frames.push({ regs, stack: new Uint8Array(FRAME_BYTES), spills: new Map(), callsite: pc, entry: target });
+      s.frames.push({
+        regs,
+        stack: new Uint8Array(FRAME_BYTES),
+        spills: new Map(),
+        callsite: pc,
+        entry: target,
+      });
       return [[target, s]];
     }
     const sig = this.helpers.get(imm);
-    if (sig === undefined) this.fail('UNKNOWN_HELPER', `helper #${imm} is not known for the ${this.opts.programType} program type`);
+    if (sig === undefined)
+      this.fail(
+        'UNKNOWN_HELPER',
+        `helper #${imm} is not known for the ${this.opts.programType} program type`,
+      );
     let map: MapInfo | undefined;
     let mapReg = 0;
     for (let i = 0; i < sig.args.length; i++) {
       const r = i + 1;
       const t = sig.args[i]!;
       const v = this.read(s, r);
-      const bad = (want: string): never => this.fail('INVALID_HELPER_ARGUMENT', `${sig.name} argument ${r} (r${r}) must be ${want}, but it holds ${KIND_NAMES[v.kind]}`, r);
+      const bad = (want: string): never =>
+        this.fail(
+          'INVALID_HELPER_ARGUMENT',
+          `${sig.name} argument ${r} (r${r}) must be ${want}, but it holds ${KIND_NAMES[v.kind]}`,
+          r,
+        );
       switch (t) {
         case 'anything':
           break;
@@ -847,9 +1241,19 @@ class Verifier {
           break;
         case 'map_key':
         case 'map_value': {
-          if (map === undefined) this.fail('INVALID_HELPER_ARGUMENT', `${sig.name}: no map argument before argument ${r}`, r);
+          if (map === undefined)
+            this.fail(
+              'INVALID_HELPER_ARGUMENT',
+              `${sig.name}: no map argument before argument ${r}`,
+              r,
+            );
           const n = t === 'map_key' ? map.keySize : map.valueSize;
-          if (v.kind === 'ctx') this.fail('INVALID_HELPER_ARGUMENT', `${sig.name} argument ${r} (r${r}) must point to the ${t === 'map_key' ? 'key' : 'value'} on the stack or in a map value, not into the context`, r);
+          if (v.kind === 'ctx')
+            this.fail(
+              'INVALID_HELPER_ARGUMENT',
+              `${sig.name} argument ${r} (r${r}) must point to the ${t === 'map_key' ? 'key' : 'value'} on the stack or in a map value, not into the context`,
+              r,
+            );
           this.memArg(s, sig.name, r, v, n, 'read');
           break;
         }
@@ -857,9 +1261,24 @@ class Verifier {
         case 'uninit_mem': {
           const sizeType = sig.args[i + 1];
           const sv = this.read(s, r + 1);
-          if (sv.kind !== 'scalar') this.fail('INVALID_HELPER_ARGUMENT', `${sig.name} argument ${r + 1} (r${r + 1}) must be the size of argument ${r}, a number`, r + 1);
-          if (sizeType === 'size' && sv.s.umin === 0n) this.fail('INVALID_HELPER_ARGUMENT', `${sig.name}: the size in r${r + 1} may be zero: check it first`, r + 1);
-          if (sv.s.umax > BigInt(BOUND)) this.fail('INVALID_HELPER_ARGUMENT', `${sig.name}: the size in r${r + 1} is not bounded: bound it first`, r + 1);
+          if (sv.kind !== 'scalar')
+            this.fail(
+              'INVALID_HELPER_ARGUMENT',
+              `${sig.name} argument ${r + 1} (r${r + 1}) must be the size of argument ${r}, a number`,
+              r + 1,
+            );
+          if (sizeType === 'size' && sv.s.umin === 0n)
+            this.fail(
+              'INVALID_HELPER_ARGUMENT',
+              `${sig.name}: the size in r${r + 1} may be zero: check it first`,
+              r + 1,
+            );
+          if (sv.s.umax > BigInt(BOUND))
+            this.fail(
+              'INVALID_HELPER_ARGUMENT',
+              `${sig.name}: the size in r${r + 1} is not bounded: bound it first`,
+              r + 1,
+            );
           const n = Number(sv.s.umax);
           if (n > 0) this.memArg(s, sig.name, r, v, n, t === 'mem' ? 'read' : 'write');
           break;
@@ -869,7 +1288,11 @@ class Verifier {
     void mapReg;
     for (let r = 1; r <= 5; r++) f.regs[r] = UNINIT;
     if (sig.ret === 'map_value_or_null') {
-      if (map === undefined) this.fail('INVALID_HELPER_ARGUMENT', `${sig.name} returns a map value but has no map argument`);
+      if (map === undefined)
+        this.fail(
+          'INVALID_HELPER_ARGUMENT',
+          `${sig.name} returns a map value but has no map argument`,
+        );
       const mapFd = this.findMapFd(map);
       f.regs[0] = { kind: 'map_value', map: mapFd, lo: 0, hi: 0, nullId: this.nextId++ };
     } else {
@@ -883,18 +1306,40 @@ class Verifier {
     return -1;
   }
 
-  memArg(s: State, helper: string, r: number, v: RegState, size: number, dir: 'read' | 'write'): void {
+  memArg(
+    s: State,
+    helper: string,
+    r: number,
+    v: RegState,
+    size: number,
+    dir: 'read' | 'write',
+  ): void {
     if (v.kind !== 'stack' && v.kind !== 'map_value' && v.kind !== 'mem' && v.kind !== 'ctx') {
-      this.fail('INVALID_HELPER_ARGUMENT', `${helper} argument ${r} (r${r}) must point to ${size} bytes of memory, but it holds ${KIND_NAMES[v.kind]}`, r);
+      this.fail(
+        'INVALID_HELPER_ARGUMENT',
+        `${helper} argument ${r} (r${r}) must point to ${size} bytes of memory, but it holds ${KIND_NAMES[v.kind]}`,
+        r,
+      );
     }
     if (v.kind === 'stack' && dir === 'write') {
-      if (v.lo !== v.hi) this.fail('INVALID_HELPER_ARGUMENT', `${helper} argument ${r} (r${r}) has a variable stack offset: pass a constant one`, r);
+      if (v.lo !== v.hi)
+        this.fail(
+          'INVALID_HELPER_ARGUMENT',
+          `${helper} argument ${r} (r${r}) has a variable stack offset: pass a constant one`,
+          r,
+        );
       const lo = v.lo;
-      if (lo < -FRAME_BYTES || lo + size > 0) this.fail('OUT_OF_BOUNDS', `${helper} argument ${r} (r${r}): ${size} bytes at fp${lo} do not fit in the stack frame`, r);
+      if (lo < -FRAME_BYTES || lo + size > 0)
+        this.fail(
+          'OUT_OF_BOUNDS',
+          `${helper} argument ${r} (r${r}): ${size} bytes at fp${lo} do not fit in the stack frame`,
+          r,
+        );
       const fr = s.frames[v.frame]!;
       const first = FRAME_BYTES + lo;
       for (let slot = first >> 3; slot <= (first + size - 1) >> 3; slot++) {
-        if (fr.spills.delete(slot)) for (let i = slot * 8; i < slot * 8 + 8; i++) fr.stack[i] = STACK_MISC;
+        if (fr.spills.delete(slot))
+          for (let i = slot * 8; i < slot * 8 + 8; i++) fr.stack[i] = STACK_MISC;
       }
       fr.stack.fill(STACK_MISC, first, first + size);
       if (-lo > this.maxDepth) this.maxDepth = -lo;
@@ -903,10 +1348,20 @@ class Verifier {
     if (v.kind === 'stack') {
       const lo = v.lo;
       const hi = v.hi;
-      if (lo < -FRAME_BYTES || hi + size > 0) this.fail('OUT_OF_BOUNDS', `${helper} argument ${r} (r${r}): ${size} bytes at fp${lo} do not fit in the stack frame`, r);
+      if (lo < -FRAME_BYTES || hi + size > 0)
+        this.fail(
+          'OUT_OF_BOUNDS',
+          `${helper} argument ${r} (r${r}): ${size} bytes at fp${lo} do not fit in the stack frame`,
+          r,
+        );
       const fr = s.frames[v.frame]!;
       for (let i = FRAME_BYTES + lo; i < FRAME_BYTES + hi + size; i++) {
-        if (fr.stack[i] === STACK_UNINIT) this.fail('UNINITIALIZED_STACK', `${helper} argument ${r} (r${r}) points to stack bytes that are not initialised (fp${i - FRAME_BYTES}): write all ${size} bytes first`, r);
+        if (fr.stack[i] === STACK_UNINIT)
+          this.fail(
+            'UNINITIALIZED_STACK',
+            `${helper} argument ${r} (r${r}) points to stack bytes that are not initialised (fp${i - FRAME_BYTES}): write all ${size} bytes first`,
+            r,
+          );
       }
       return;
     }
@@ -954,18 +1409,41 @@ function concrete(code: number, is64: boolean, off: number, a: bigint, b: bigint
   const sb = BigInt.asIntN(w, b);
   let r: bigint;
   switch (code) {
-    case 0x00: r = ua + ub; break;
-    case 0x10: r = ua - ub; break;
-    case 0x20: r = ua * ub; break;
-    case 0x30: r = off === 1 ? (sb === 0n ? 0n : sa / sb) : ub === 0n ? 0n : ua / ub; break;
-    case 0x90: r = off === 1 ? (sb === 0n ? sa : sa % sb) : ub === 0n ? ua : ua % ub; break;
-    case 0x40: r = ua | ub; break;
-    case 0x50: r = ua & ub; break;
-    case 0xa0: r = ua ^ ub; break;
-    case 0x60: r = ua << (ub & (W - 1n)); break;
-    case 0x70: r = ua >> (ub & (W - 1n)); break;
-    case 0xc0: r = sa >> (ub & (W - 1n)); break;
-    default: r = 0n;
+    case 0x00:
+      r = ua + ub;
+      break;
+    case 0x10:
+      r = ua - ub;
+      break;
+    case 0x20:
+      r = ua * ub;
+      break;
+    case 0x30:
+      r = off === 1 ? (sb === 0n ? 0n : sa / sb) : ub === 0n ? 0n : ua / ub;
+      break;
+    case 0x90:
+      r = off === 1 ? (sb === 0n ? sa : sa % sb) : ub === 0n ? ua : ua % ub;
+      break;
+    case 0x40:
+      r = ua | ub;
+      break;
+    case 0x50:
+      r = ua & ub;
+      break;
+    case 0xa0:
+      r = ua ^ ub;
+      break;
+    case 0x60:
+      r = ua << (ub & (W - 1n));
+      break;
+    case 0x70:
+      r = ua >> (ub & (W - 1n));
+      break;
+    case 0xc0:
+      r = sa >> (ub & (W - 1n));
+      break;
+    default:
+      r = 0n;
   }
   return BigInt.asUintN(w, r);
 }
@@ -973,26 +1451,44 @@ function concrete(code: number, is64: boolean, off: number, a: bigint, b: bigint
 /** Abstract result of a binary ALU operation; 32-bit operands come truncated. */
 function scalarAlu(code: number, is64: boolean, off: number, x: Scalar, y: Scalar): Scalar {
   const fin = (r: Scalar) => (is64 ? S.withId(r, 0) : S.truncate32(r));
-  if (S.isConstant(x) && S.isConstant(y)) return S.constant(concrete(code, is64, off, x.umin, y.umin));
+  if (S.isConstant(x) && S.isConstant(y))
+    return S.constant(concrete(code, is64, off, x.umin, y.umin));
   const w = is64 ? 64n : 32n;
   switch (code) {
-    case 0x00: return fin(S.add(x, y));
-    case 0x10: return fin(S.sub(x, y));
-    case 0x20: return fin(S.mul(x, y));
-    case 0x40: return fin(S.or(x, y));
-    case 0x50: return fin(S.and(x, y));
-    case 0xa0: return fin(S.xor(x, y));
+    case 0x00:
+      return fin(S.add(x, y));
+    case 0x10:
+      return fin(S.sub(x, y));
+    case 0x20:
+      return fin(S.mul(x, y));
+    case 0x40:
+      return fin(S.or(x, y));
+    case 0x50:
+      return fin(S.and(x, y));
+    case 0xa0:
+      return fin(S.xor(x, y));
     case 0x60:
-      return S.isConstant(y) ? fin(S.shiftLeft(x, y.umin & (w - 1n))) : is64 ? S.UNKNOWN : S.unsignedOfWidth(32);
+      return S.isConstant(y)
+        ? fin(S.shiftLeft(x, y.umin & (w - 1n)))
+        : is64
+          ? S.UNKNOWN
+          : S.unsignedOfWidth(32);
     case 0x70:
-      return S.isConstant(y) ? fin(S.shiftRight(x, y.umin & (w - 1n))) : S.unsignedRange(0n, x.umax);
+      return S.isConstant(y)
+        ? fin(S.shiftRight(x, y.umin & (w - 1n)))
+        : S.unsignedRange(0n, x.umax);
     case 0xc0: {
       if (!is64) {
-        if (S.isConstant(y)) return S.truncate32(S.shiftRightArith(S.signExtend(x, 32), y.umin & 31n));
+        if (S.isConstant(y))
+          return S.truncate32(S.shiftRightArith(S.signExtend(x, 32), y.umin & 31n));
         return S.unsignedOfWidth(32);
       }
       if (S.isConstant(y)) return S.shiftRightArith(x, y.umin & 63n);
-      return x.smin >= 0n ? S.signedRange(0n, x.smax) : x.smax < 0n ? S.signedRange(x.smin, -1n) : S.signedRange(x.smin, x.smax);
+      return x.smin >= 0n
+        ? S.signedRange(0n, x.smax)
+        : x.smax < 0n
+          ? S.signedRange(x.smin, -1n)
+          : S.signedRange(x.smin, x.smax);
     }
     case 0x30:
       if (off === 1) return is64 ? S.UNKNOWN : S.unsignedOfWidth(32);
@@ -1007,11 +1503,61 @@ function scalarAlu(code: number, is64: boolean, off: number, x: Scalar, y: Scala
   }
 }
 
-type Rel = 'eq' | 'ne' | 'ugt' | 'uge' | 'ult' | 'ule' | 'sgt' | 'sge' | 'slt' | 'sle' | 'set' | 'nset';
+type Rel =
+  | 'eq'
+  | 'ne'
+  | 'ugt'
+  | 'uge'
+  | 'ult'
+  | 'ule'
+  | 'sgt'
+  | 'sge'
+  | 'slt'
+  | 'sle'
+  | 'set'
+  | 'nset';
 
-const TAKEN: Record<number, Rel> = { 0x10: 'eq', 0x50: 'ne', 0x20: 'ugt', 0x30: 'uge', 0xa0: 'ult', 0xb0: 'ule', 0x60: 'sgt', 0x70: 'sge', 0xc0: 'slt', 0xd0: 'sle', 0x40: 'set' };
-const NEGATE: Record<Rel, Rel> = { eq: 'ne', ne: 'eq', ugt: 'ule', uge: 'ult', ult: 'uge', ule: 'ugt', sgt: 'sle', sge: 'slt', slt: 'sge', sle: 'sgt', set: 'nset', nset: 'set' };
-const SWAP: Record<Rel, Rel> = { eq: 'eq', ne: 'ne', ugt: 'ult', uge: 'ule', ult: 'ugt', ule: 'uge', sgt: 'slt', sge: 'sle', slt: 'sgt', sle: 'sge', set: 'set', nset: 'nset' };
+const TAKEN: Record<number, Rel> = {
+  0x10: 'eq',
+  0x50: 'ne',
+  0x20: 'ugt',
+  0x30: 'uge',
+  0xa0: 'ult',
+  0xb0: 'ule',
+  0x60: 'sgt',
+  0x70: 'sge',
+  0xc0: 'slt',
+  0xd0: 'sle',
+  0x40: 'set',
+};
+const NEGATE: Record<Rel, Rel> = {
+  eq: 'ne',
+  ne: 'eq',
+  ugt: 'ule',
+  uge: 'ult',
+  ult: 'uge',
+  ule: 'ugt',
+  sgt: 'sle',
+  sge: 'slt',
+  slt: 'sge',
+  sle: 'sgt',
+  set: 'nset',
+  nset: 'set',
+};
+const SWAP: Record<Rel, Rel> = {
+  eq: 'eq',
+  ne: 'ne',
+  ugt: 'ult',
+  uge: 'ule',
+  ult: 'ugt',
+  ule: 'uge',
+  sgt: 'slt',
+  sge: 'sle',
+  slt: 'sgt',
+  sle: 'sge',
+  set: 'set',
+  nset: 'nset',
+};
 
 function mk(a: Scalar, o: Partial<Scalar>): Scalar {
   return S.normalize({ ...a, ...o });
@@ -1028,7 +1574,14 @@ function refine64(rel: Rel, a: Scalar, b: Scalar): [Scalar, Scalar] | undefined 
       const v = a.value | b.value;
       const m = a.mask & b.mask;
       if (((a.value ^ b.value) & ~a.mask & ~b.mask & S.U64_MAX) !== 0n) return undefined;
-      const both = { smin: max(a.smin, b.smin), smax: min(a.smax, b.smax), umin: max(a.umin, b.umin), umax: min(a.umax, b.umax), value: v & ~m, mask: m };
+      const both = {
+        smin: max(a.smin, b.smin),
+        smax: min(a.smax, b.smax),
+        umin: max(a.umin, b.umin),
+        umax: min(a.umax, b.umax),
+        value: v & ~m,
+        mask: m,
+      };
       x = mk(a, both);
       y = mk(b, both);
       break;
@@ -1096,23 +1649,41 @@ function decide32(rel: Rel, a: Scalar, b: Scalar): boolean | undefined {
   const sa = BigInt.asIntN(32, ua);
   const sb = BigInt.asIntN(32, ub);
   switch (rel) {
-    case 'eq': return ua === ub;
-    case 'ne': return ua !== ub;
-    case 'ugt': return ua > ub;
-    case 'uge': return ua >= ub;
-    case 'ult': return ua < ub;
-    case 'ule': return ua <= ub;
-    case 'sgt': return sa > sb;
-    case 'sge': return sa >= sb;
-    case 'slt': return sa < sb;
-    case 'sle': return sa <= sb;
-    case 'set': return (ua & ub) !== 0n;
-    case 'nset': return (ua & ub) === 0n;
+    case 'eq':
+      return ua === ub;
+    case 'ne':
+      return ua !== ub;
+    case 'ugt':
+      return ua > ub;
+    case 'uge':
+      return ua >= ub;
+    case 'ult':
+      return ua < ub;
+    case 'ule':
+      return ua <= ub;
+    case 'sgt':
+      return sa > sb;
+    case 'sge':
+      return sa >= sb;
+    case 'slt':
+      return sa < sb;
+    case 'sle':
+      return sa <= sb;
+    case 'set':
+      return (ua & ub) !== 0n;
+    case 'nset':
+      return (ua & ub) === 0n;
   }
 }
 
 /** @returns the refined operands on the chosen side of a branch, or undefined when impossible. */
-function refine(code: number, is64: boolean, a: Scalar, b: Scalar, taken: boolean): [Scalar, Scalar] | undefined {
+function refine(
+  code: number,
+  is64: boolean,
+  a: Scalar,
+  b: Scalar,
+  taken: boolean,
+): [Scalar, Scalar] | undefined {
   const rel0 = TAKEN[code];
   if (rel0 === undefined) return [a, b];
   const rel = taken ? rel0 : NEGATE[rel0];
@@ -1127,8 +1698,6 @@ function refine(code: number, is64: boolean, a: Scalar, b: Scalar, taken: boolea
   return [a, b];
 }
 
-
-
 /**
  * For each pc, the registers whose scalar value can still matter (a backward data-flow analysis
  * in the spirit of Linux's precision tracking): a value matters when it can reach a branch
@@ -1142,7 +1711,12 @@ function neededRegisters(p: Program): Uint16Array | undefined {
   const n = p.length;
   for (let pc = 0; pc < n; pc++) {
     const op = p.opcode[pc]!;
-    if ((op === OP.CALL && p.src[pc] === 1) || op === OP.CALLX || (op === OP.LDDW && p.src[pc] === 4)) return undefined;
+    if (
+      (op === OP.CALL && p.src[pc] === 1) ||
+      op === OP.CALLX ||
+      (op === OP.LDDW && p.src[pc] === 4)
+    )
+      return undefined;
     if (op === OP.LDDW) pc++;
   }
   const need = new Uint16Array(n);
@@ -1166,13 +1740,16 @@ function neededRegisters(p: Program): Uint16Array | undefined {
       }
       // add/sub of a register may be pointer arithmetic (bounds checked), div/mod may check
       // the divisor: their operands always matter
-      if ((useReg && (code === 0x00 || code === 0x10)) || code === 0x30 || code === 0x90) return out | bit(d) | (useReg ? bit(sr) : 0);
-      if ((out & bit(d)) !== 0) return out | (useReg && code !== 0x80 && code !== 0xd0 ? bit(sr) : 0);
+      if ((useReg && (code === 0x00 || code === 0x10)) || code === 0x30 || code === 0x90)
+        return out | bit(d) | (useReg ? bit(sr) : 0);
+      if ((out & bit(d)) !== 0)
+        return out | (useReg && code !== 0x80 && code !== 0xd0 ? bit(sr) : 0);
       return out;
     }
     if (cls === 1) return (out & ~bit(d)) | bit(sr); // ldx: address register
     if (cls === 2) return out | bit(d); // st
-    if (cls === 3) return out | bit(d) | bit(sr) | (op === OP.ATOMIC_W || op === OP.ATOMIC_DW ? 1 : 0); // stx, atomics (cmpxchg reads r0)
+    if (cls === 3)
+      return out | bit(d) | bit(sr) | (op === OP.ATOMIC_W || op === OP.ATOMIC_DW ? 1 : 0); // stx, atomics (cmpxchg reads r0)
     if (cls === 0) return out & ~bit(d); // lddw
     if (op === OP.EXIT) return 0;
     if (op === OP.CALL) return (out & ~0x3f) | 0x3e; // r1-r5 are arguments; r0-r5 are clobbered
@@ -1186,7 +1763,8 @@ function neededRegisters(p: Program): Uint16Array | undefined {
     if (op === OP.LDDW) return [pc + 2];
     if (op === OP.JA) return [pc + p.offset[pc]! + 1];
     if (op === OP.JA32) return [pc + p.imm[pc]! + 1];
-    if ((cls === 5 || cls === 6) && op !== OP.CALL && isCondJump(op)) return [pc + 1, pc + p.offset[pc]! + 1];
+    if ((cls === 5 || cls === 6) && op !== OP.CALL && isCondJump(op))
+      return [pc + 1, pc + p.offset[pc]! + 1];
     return [pc + 1];
   };
   // Iterate to a fixed point (masks only grow).

@@ -150,7 +150,14 @@ function functionBlocks(p: Program, entry: number): Block[] {
     for (;;) {
       const op = p.opcode[pc]!;
       const next = pc + (op === OP.LDDW ? 2 : 1);
-      if (op === OP.EXIT || op === OP.JA || op === OP.JA32 || isCondJump(op) || next >= p.length || leaders.has(next)) {
+      if (
+        op === OP.EXIT ||
+        op === OP.JA ||
+        op === OP.JA32 ||
+        isCondJump(op) ||
+        next >= p.length ||
+        leaders.has(next)
+      ) {
         blocks.push({ start, end: Math.min(next, p.length) });
         break;
       }
@@ -161,7 +168,11 @@ function functionBlocks(p: Program, entry: number): Block[] {
 }
 
 /** Writes the body of one internal helper function. */
-function emitInternal(code: ByteWriter, body: (b: ByteWriter) => void, locals: [number, number][] = []): void {
+function emitInternal(
+  code: ByteWriter,
+  body: (b: ByteWriter) => void,
+  locals: [number, number][] = [],
+): void {
   const b = new ByteWriter();
   b.u32(locals.length);
   for (const [n, t] of locals) b.u32(n).byte(t);
@@ -174,19 +185,35 @@ function emitDivMod(code: ByteWriter, bits: 32 | 64, signed: boolean, modulo: bo
   const is64 = bits === 64;
   emitInternal(code, (b) => {
     // if b == 0: div -> 0, mod -> a
-    b.byte(W.local_get).u32(1).byte(is64 ? W.i64_eqz : W.i32_eqz).byte(W.if).byte(VOID);
+    b.byte(W.local_get)
+      .u32(1)
+      .byte(is64 ? W.i64_eqz : W.i32_eqz)
+      .byte(W.if)
+      .byte(VOID);
     if (modulo) b.byte(W.local_get).u32(0);
     else b.byte(is64 ? W.i64_const : W.i32_const).byte(0);
     b.byte(W.return).byte(W.end);
     if (signed) {
       // b == -1: div -> -a (wrapping, avoids the INT_MIN / -1 trap), mod -> 0
-      b.byte(W.local_get).u32(1).byte(is64 ? W.i64_const : W.i32_const).byte(0x7f).byte(is64 ? W.i64_eq : W.i32_eq).byte(W.if).byte(VOID);
+      b.byte(W.local_get)
+        .u32(1)
+        .byte(is64 ? W.i64_const : W.i32_const)
+        .byte(0x7f)
+        .byte(is64 ? W.i64_eq : W.i32_eq)
+        .byte(W.if)
+        .byte(VOID);
       if (modulo) b.byte(is64 ? W.i64_const : W.i32_const).byte(0);
-      else b.byte(is64 ? W.i64_const : W.i32_const).byte(0).byte(W.local_get).u32(0).byte(is64 ? W.i64_sub : W.i32_sub);
+      else
+        b.byte(is64 ? W.i64_const : W.i32_const)
+          .byte(0)
+          .byte(W.local_get)
+          .u32(0)
+          .byte(is64 ? W.i64_sub : W.i32_sub);
       b.byte(W.return).byte(W.end);
     }
     b.byte(W.local_get).u32(0).byte(W.local_get).u32(1);
-    if (is64) b.byte(modulo ? (signed ? W.i64_rem_s : W.i64_rem_u) : signed ? W.i64_div_s : W.i64_div_u);
+    if (is64)
+      b.byte(modulo ? (signed ? W.i64_rem_s : W.i64_rem_u) : signed ? W.i64_div_s : W.i64_div_u);
     else b.byte(modulo ? (signed ? W.i32_rem_s : W.i32_rem_u) : signed ? W.i32_div_s : W.i32_div_u);
   });
 }
@@ -196,9 +223,15 @@ function emitBswap(code: ByteWriter, bytes: 2 | 4 | 8): void {
     // result = sum over i of ((x >> 8i) & 0xff) << 8(bytes-1-i)
     b.byte(W.i64_const).byte(0);
     for (let i = 0; i < bytes; i++) {
-      b.byte(W.local_get).u32(0).byte(W.i64_const).s64(BigInt(8 * i)).byte(W.i64_shr_u);
+      b.byte(W.local_get)
+        .u32(0)
+        .byte(W.i64_const)
+        .s64(BigInt(8 * i))
+        .byte(W.i64_shr_u);
       b.byte(W.i64_const).s64(0xffn).byte(W.i64_and);
-      b.byte(W.i64_const).s64(BigInt(8 * (bytes - 1 - i))).byte(W.i64_shl);
+      b.byte(W.i64_const)
+        .s64(BigInt(8 * (bytes - 1 - i)))
+        .byte(W.i64_shl);
       b.byte(W.i64_or);
     }
   });
@@ -223,7 +256,14 @@ class FunctionEmitter {
   /** Cached registers moved by `add`/`sub` immediates: their cached offset may be negative. */
   #mayNeg = 0;
 
-  constructor(p: Program, imm: Int32Array, imm2: Int32Array, entry: number, fnIndexByEntry: Map<number, number>, unchecked: boolean) {
+  constructor(
+    p: Program,
+    imm: Int32Array,
+    imm2: Int32Array,
+    entry: number,
+    fnIndexByEntry: Map<number, number>,
+    unchecked: boolean,
+  ) {
     this.#p = p;
     this.#unchecked = unchecked;
     this.#imm = imm;
@@ -232,13 +272,26 @@ class FunctionEmitter {
     this.#blocks.forEach((blk, i) => this.#blockIndex.set(blk.start, i));
     this.#fnIndexByEntry = fnIndexByEntry;
     const b = this.b;
-    b.u32(6).u32(1).byte(I32).u32(2).byte(I64).u32(1).byte(I32).u32(11).byte(I32).u32(35).byte(I64).u32(1).byte(I32); // next; t, u; a; lin; lo, size, wsize, cnt, bud; scr
+    b.u32(6)
+      .u32(1)
+      .byte(I32)
+      .u32(2)
+      .byte(I64)
+      .u32(1)
+      .byte(I32)
+      .u32(11)
+      .byte(I32)
+      .u32(35)
+      .byte(I64)
+      .u32(1)
+      .byte(I32); // next; t, u; a; lin; lo, size, wsize, cnt, bud; scr
     const n = this.#blocks.length;
     // r10 is read-only except through an atomic fetch into it: then it is cached per block only.
     let r10Written = false;
     for (let pc = 0; pc < p.length; pc++) {
       const op = p.opcode[pc]!;
-      if ((op === OP.ATOMIC_W || op === OP.ATOMIC_DW) && p.src[pc] === 10 && (imm[pc]! & 1) !== 0) r10Written = true;
+      if ((op === OP.ATOMIC_W || op === OP.ATOMIC_DW) && p.src[pc] === 10 && (imm[pc]! & 1) !== 0)
+        r10Written = true;
     }
     b.byte(W.global_get).u32(G_COUNT).byte(W.local_set).u32(L_CNT);
     b.byte(W.global_get).u32(G_BUDGET).byte(W.local_set).u32(L_BUD);
@@ -281,7 +334,12 @@ class FunctionEmitter {
       b.byte(W.br).u32(j - this.#current - 1 + extra);
     } else {
       // Backward: through the dispatch loop.
-      b.byte(W.i32_const).s32(j).byte(W.local_set).u32(L_NEXT).byte(W.br).u32(this.#blocks.length - 1 - this.#current + extra);
+      b.byte(W.i32_const)
+        .s32(j)
+        .byte(W.local_set)
+        .u32(L_NEXT)
+        .byte(W.br)
+        .u32(this.#blocks.length - 1 - this.#current + extra);
     }
   }
 
@@ -297,7 +355,14 @@ class FunctionEmitter {
 
   #fault(code: number, pc: number): void {
     this.#flush();
-    this.b.byte(W.i32_const).s32(code).byte(W.i32_const).s32(pc).byte(W.call).u32(F_FAULT).byte(W.unreachable);
+    this.b
+      .byte(W.i32_const)
+      .s32(code)
+      .byte(W.i32_const)
+      .s32(pc)
+      .byte(W.call)
+      .u32(F_FAULT)
+      .byte(W.unreachable);
   }
 
   #get(reg: number): void {
@@ -337,7 +402,8 @@ class FunctionEmitter {
       if (cls === 1) bases |= 1 << p.src[pc]!;
       if (cls === 2 || cls === 3) bases |= 1 << p.dst[pc]!;
       if (op === OP.ATOMIC_W || op === OP.ATOMIC_DW) other |= (1 << p.src[pc]!) | 1;
-      else if (cls === 0 || cls === 1 || cls === 4 || (cls === 7 && op !== 0x07 && op !== 0x17)) other |= 1 << p.dst[pc]!;
+      else if (cls === 0 || cls === 1 || cls === 4 || (cls === 7 && op !== 0x07 && op !== 0x17))
+        other |= 1 << p.dst[pc]!;
     }
     return bases & ~other;
   }
@@ -354,9 +420,21 @@ class FunctionEmitter {
     const d = p.dst[pc]!;
     if ((op === 0x07 || op === 0x17) && (this.#cached & (1 << d)) !== 0) {
       const delta = op === 0x07 ? this.#imm[pc]! : -this.#imm[pc]!;
-      b.byte(W.local_get).u32(L_LIN + d).byte(W.i32_const).s32(delta | 0).byte(W.i32_add).byte(W.local_set).u32(L_LIN + d);
+      b.byte(W.local_get)
+        .u32(L_LIN + d)
+        .byte(W.i32_const)
+        .s32(delta | 0)
+        .byte(W.i32_add)
+        .byte(W.local_set)
+        .u32(L_LIN + d);
       if (!this.#unchecked) {
-        b.byte(W.local_get).u32(L_LO + d).byte(W.i64_const).s64(BigInt(delta)).byte(W.i64_add).byte(W.local_set).u32(L_LO + d);
+        b.byte(W.local_get)
+          .u32(L_LO + d)
+          .byte(W.i64_const)
+          .s64(BigInt(delta))
+          .byte(W.i64_add)
+          .byte(W.local_set)
+          .u32(L_LO + d);
         this.#mayNeg |= 1 << d;
       }
       return;
@@ -382,24 +460,53 @@ class FunctionEmitter {
       // The verifier keeps a pointer within 2^29 bytes of its region (regions are below 2^31
       // bytes), so rounding at 2^30 below the segment base finds the pointer's own region even
       // while it points before it (a cached pointer may be moved back into the region later).
-      b.byte(W.i64_const).s64(1n << 30n).byte(W.i64_add);
+      b.byte(W.i64_const)
+        .s64(1n << 30n)
+        .byte(W.i64_add);
       b.byte(W.i64_const).byte(32).byte(W.i64_shr_u).byte(W.i32_wrap_i64);
-      b.byte(W.i32_const).s32(MAX_SEGMENTS - 1).byte(W.i32_and);
+      b.byte(W.i32_const)
+        .s32(MAX_SEGMENTS - 1)
+        .byte(W.i32_and);
     } else {
       b.byte(W.i64_const).byte(32).byte(W.i64_shr_u).byte(W.i32_wrap_i64);
       b.byte(W.local_tee).u32(L_A).byte(W.i32_const).byte(0);
-      b.byte(W.local_get).u32(L_A).byte(W.i32_const).s32(MAX_SEGMENTS).byte(W.i32_lt_u).byte(W.select);
+      b.byte(W.local_get)
+        .u32(L_A)
+        .byte(W.i32_const)
+        .s32(MAX_SEGMENTS)
+        .byte(W.i32_lt_u)
+        .byte(W.select);
     }
     b.byte(W.i32_const).byte(4).byte(W.i32_shl).byte(W.local_set).u32(L_A);
     b.byte(W.local_get).u32(L_A).byte(W.i32_load).byte(2).u32(SEGMENT_TABLE_OFFSET);
     this.#get(reg);
-    b.byte(W.i32_wrap_i64).byte(W.i32_add).byte(W.local_set).u32(L_LIN + reg);
+    b.byte(W.i32_wrap_i64)
+      .byte(W.i32_add)
+      .byte(W.local_set)
+      .u32(L_LIN + reg);
     if (this.#unchecked) return;
     this.#get(reg);
-    b.byte(W.i64_const).s64(0xffffffffn).byte(W.i64_and).byte(W.local_set).u32(L_LO + reg);
-    b.byte(W.local_get).u32(L_A).byte(W.i64_load32_u).byte(2).u32(SEGMENT_TABLE_OFFSET + 4).byte(W.local_tee).u32(L_SIZE + reg);
+    b.byte(W.i64_const)
+      .s64(0xffffffffn)
+      .byte(W.i64_and)
+      .byte(W.local_set)
+      .u32(L_LO + reg);
+    b.byte(W.local_get)
+      .u32(L_A)
+      .byte(W.i64_load32_u)
+      .byte(2)
+      .u32(SEGMENT_TABLE_OFFSET + 4)
+      .byte(W.local_tee)
+      .u32(L_SIZE + reg);
     b.byte(W.i64_const).byte(0);
-    b.byte(W.local_get).u32(L_A).byte(W.i32_load).byte(2).u32(SEGMENT_TABLE_OFFSET + 8).byte(W.select).byte(W.local_set).u32(L_WSIZE + reg);
+    b.byte(W.local_get)
+      .u32(L_A)
+      .byte(W.i32_load)
+      .byte(2)
+      .u32(SEGMENT_TABLE_OFFSET + 8)
+      .byte(W.select)
+      .byte(W.local_set)
+      .u32(L_WSIZE + reg);
   }
 
   /**
@@ -428,8 +535,14 @@ class FunctionEmitter {
     b.byte(W.local_get).u32(L_LO + base);
     if (off !== 0) b.byte(W.i64_const).s64(BigInt(off)).byte(W.i64_add);
     if (twoSided) b.byte(W.local_tee).u32(L_T);
-    b.byte(W.local_get).u32((write ? L_WSIZE : L_SIZE) + base).byte(W.i64_const).s64(BigInt(size)).byte(W.i64_sub).byte(W.i64_gt_s);
-    if (twoSided) b.byte(W.local_get).u32(L_T).byte(W.i64_const).byte(0).byte(W.i64_lt_s).byte(W.i32_or);
+    b.byte(W.local_get)
+      .u32((write ? L_WSIZE : L_SIZE) + base)
+      .byte(W.i64_const)
+      .s64(BigInt(size))
+      .byte(W.i64_sub)
+      .byte(W.i64_gt_s);
+    if (twoSided)
+      b.byte(W.local_get).u32(L_T).byte(W.i64_const).byte(0).byte(W.i64_lt_s).byte(W.i32_or);
     b.byte(W.if).byte(I32);
     this.#addressSlow(base, off, size, write, pc);
     b.byte(W.else);
@@ -451,13 +564,36 @@ class FunctionEmitter {
     b.byte(W.if).byte(VOID);
     this.#accessFault(size, write, pc);
     b.byte(W.end);
-    b.byte(W.local_get).u32(L_A).byte(W.i32_const).byte(4).byte(W.i32_shl).byte(W.local_set).u32(L_A);
+    b.byte(W.local_get)
+      .u32(L_A)
+      .byte(W.i32_const)
+      .byte(4)
+      .byte(W.i32_shl)
+      .byte(W.local_set)
+      .u32(L_A);
     // (addr & 0xffffffff) + size > segment size
-    b.byte(W.local_get).u32(L_T).byte(W.i64_const).s64(0xffffffffn).byte(W.i64_and).byte(W.i64_const).s64(BigInt(size)).byte(W.i64_add);
-    b.byte(W.local_get).u32(L_A).byte(W.i64_load32_u).byte(2).u32(SEGMENT_TABLE_OFFSET + 4);
+    b.byte(W.local_get)
+      .u32(L_T)
+      .byte(W.i64_const)
+      .s64(0xffffffffn)
+      .byte(W.i64_and)
+      .byte(W.i64_const)
+      .s64(BigInt(size))
+      .byte(W.i64_add);
+    b.byte(W.local_get)
+      .u32(L_A)
+      .byte(W.i64_load32_u)
+      .byte(2)
+      .u32(SEGMENT_TABLE_OFFSET + 4);
     b.byte(W.i64_gt_u);
     if (write) {
-      b.byte(W.local_get).u32(L_A).byte(W.i32_load).byte(2).u32(SEGMENT_TABLE_OFFSET + 8).byte(W.i32_eqz).byte(W.i32_or);
+      b.byte(W.local_get)
+        .u32(L_A)
+        .byte(W.i32_load)
+        .byte(2)
+        .u32(SEGMENT_TABLE_OFFSET + 8)
+        .byte(W.i32_eqz)
+        .byte(W.i32_or);
     }
     b.byte(W.if).byte(VOID);
     this.#accessFault(size, write, pc);
@@ -468,7 +604,15 @@ class FunctionEmitter {
 
   #accessFault(size: number, write: boolean, pc: number): void {
     this.#flush();
-    this.b.byte(W.local_get).u32(L_T).byte(W.i32_const).s32(size).byte(W.i32_const).s32(write ? 1 : 0).byte(W.i32_const).s32(pc);
+    this.b
+      .byte(W.local_get)
+      .u32(L_T)
+      .byte(W.i32_const)
+      .s32(size)
+      .byte(W.i32_const)
+      .s32(write ? 1 : 0)
+      .byte(W.i32_const)
+      .s32(pc);
     this.b.byte(W.call).u32(F_FAULT_ACCESS).byte(W.unreachable);
   }
 
@@ -498,7 +642,13 @@ class FunctionEmitter {
       b.byte(W.loop).byte(VOID);
       this.#loopOpen = true;
     }
-    b.byte(W.local_get).u32(L_CNT).byte(W.i64_const).s64(BigInt(n)).byte(W.i64_add).byte(W.local_tee).u32(L_CNT);
+    b.byte(W.local_get)
+      .u32(L_CNT)
+      .byte(W.i64_const)
+      .s64(BigInt(n))
+      .byte(W.i64_add)
+      .byte(W.local_tee)
+      .u32(L_CNT);
     // Every block checks the budget, straight-line programs included (one budget per run, the
     // same limit as the interpreter's). The fault carries the block's length so that the engine
     // can name the exact instruction the interpreter would stop at.
@@ -565,11 +715,23 @@ class FunctionEmitter {
         this.#get(d);
         this.#operand64(pc);
         const signed = off === 1;
-        b.byte(W.call).u32(code === 0x30 ? (signed ? F_DIV64S : F_DIV64U) : signed ? F_MOD64S : F_MOD64U);
+        b.byte(W.call).u32(
+          code === 0x30 ? (signed ? F_DIV64S : F_DIV64U) : signed ? F_MOD64S : F_MOD64U,
+        );
         this.#set(d);
         return false;
       }
-      const wasmOp = { 0x00: W.i64_add, 0x10: W.i64_sub, 0x20: W.i64_mul, 0x40: W.i64_or, 0x50: W.i64_and, 0x60: W.i64_shl, 0x70: W.i64_shr_u, 0xa0: W.i64_xor, 0xc0: W.i64_shr_s }[code];
+      const wasmOp = {
+        0x00: W.i64_add,
+        0x10: W.i64_sub,
+        0x20: W.i64_mul,
+        0x40: W.i64_or,
+        0x50: W.i64_and,
+        0x60: W.i64_shl,
+        0x70: W.i64_shr_u,
+        0xa0: W.i64_xor,
+        0xc0: W.i64_shr_s,
+      }[code];
       this.#get(d);
       this.#operand64(pc);
       b.byte(wasmOp!);
@@ -580,7 +742,8 @@ class FunctionEmitter {
       // ALU32: compute on i32, zero-extend
       if (code === 0xd0) {
         this.#get(d);
-        if (op === OP.BE) b.byte(W.call).u32(imm === 16 ? F_BSWAP16 : imm === 32 ? F_BSWAP32 : F_BSWAP64);
+        if (op === OP.BE)
+          b.byte(W.call).u32(imm === 16 ? F_BSWAP16 : imm === 32 ? F_BSWAP32 : F_BSWAP64);
         else if (imm === 16) b.byte(W.i64_const).s64(0xffffn).byte(W.i64_and);
         else if (imm === 32) b.byte(W.i64_const).s64(0xffffffffn).byte(W.i64_and);
         this.#set(d);
@@ -602,9 +765,21 @@ class FunctionEmitter {
         b.byte(W.i32_wrap_i64);
         this.#operand32(pc);
         const signed = off === 1;
-        b.byte(W.call).u32(code === 0x30 ? (signed ? F_DIV32S : F_DIV32U) : signed ? F_MOD32S : F_MOD32U);
+        b.byte(W.call).u32(
+          code === 0x30 ? (signed ? F_DIV32S : F_DIV32U) : signed ? F_MOD32S : F_MOD32U,
+        );
       } else {
-        const wasmOp = { 0x00: W.i32_add, 0x10: W.i32_sub, 0x20: W.i32_mul, 0x40: W.i32_or, 0x50: W.i32_and, 0x60: W.i32_shl, 0x70: W.i32_shr_u, 0xa0: W.i32_xor, 0xc0: W.i32_shr_s }[code];
+        const wasmOp = {
+          0x00: W.i32_add,
+          0x10: W.i32_sub,
+          0x20: W.i32_mul,
+          0x40: W.i32_or,
+          0x50: W.i32_and,
+          0x60: W.i32_shl,
+          0x70: W.i32_shr_u,
+          0xa0: W.i32_xor,
+          0xc0: W.i32_shr_s,
+        }[code];
         this.#get(d);
         b.byte(W.i32_wrap_i64);
         this.#operand32(pc);
@@ -619,23 +794,57 @@ class FunctionEmitter {
         b.byte(W.i64_const).s64((BigInt(this.#imm2[pc]!) << 32n) | BigInt(imm >>> 0));
         this.#set(d);
         return false;
-      case OP.LDXW: case OP.LDXH: case OP.LDXB: case OP.LDXDW:
-      case OP.LDXSW: case OP.LDXSH: case OP.LDXSB: {
+      case OP.LDXW:
+      case OP.LDXH:
+      case OP.LDXB:
+      case OP.LDXDW:
+      case OP.LDXSW:
+      case OP.LDXSH:
+      case OP.LDXSB: {
         const size = ({ 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 } as Record<number, number>)[op & 0x18]!;
         const memOff = this.#address(s, off, size, false, pc);
         const sx = (op & 0xe0) === 0x80;
-        const load = size === 8 ? W.i64_load : size === 4 ? (sx ? W.i64_load32_s : W.i64_load32_u) : size === 2 ? (sx ? W.i64_load16_s : W.i64_load16_u) : sx ? W.i64_load8_s : W.i64_load8_u;
+        const load =
+          size === 8
+            ? W.i64_load
+            : size === 4
+              ? sx
+                ? W.i64_load32_s
+                : W.i64_load32_u
+              : size === 2
+                ? sx
+                  ? W.i64_load16_s
+                  : W.i64_load16_u
+                : sx
+                  ? W.i64_load8_s
+                  : W.i64_load8_u;
         b.byte(load).byte(0).u32(memOff);
         this.#set(d);
         return false;
       }
-      case OP.STW: case OP.STH: case OP.STB: case OP.STDW:
-      case OP.STXW: case OP.STXH: case OP.STXB: case OP.STXDW: {
+      case OP.STW:
+      case OP.STH:
+      case OP.STB:
+      case OP.STDW:
+      case OP.STXW:
+      case OP.STXH:
+      case OP.STXB:
+      case OP.STXDW: {
         const size = ({ 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 } as Record<number, number>)[op & 0x18]!;
         const memOff = this.#address(d, off, size, true, pc);
         if ((op & 7) === 2) b.byte(W.i64_const).s64(BigInt(imm));
         else this.#get(s);
-        b.byte(size === 8 ? W.i64_store : size === 4 ? W.i64_store32 : size === 2 ? W.i64_store16 : W.i64_store8).byte(0).u32(memOff);
+        b.byte(
+          size === 8
+            ? W.i64_store
+            : size === 4
+              ? W.i64_store32
+              : size === 2
+                ? W.i64_store16
+                : W.i64_store8,
+        )
+          .byte(0)
+          .u32(memOff);
         return false;
       }
       case OP.ATOMIC_W:
@@ -668,10 +877,34 @@ class FunctionEmitter {
     if (wide) this.#operand64(pc);
     else this.#operand32(pc);
     if (code === 0x40) {
-      b.byte(wide ? W.i64_and : W.i32_and).byte(wide ? W.i64_eqz : W.i32_eqz).byte(W.i32_eqz);
+      b.byte(wide ? W.i64_and : W.i32_and)
+        .byte(wide ? W.i64_eqz : W.i32_eqz)
+        .byte(W.i32_eqz);
     } else {
-      const table64: Record<number, number> = { 0x10: W.i64_eq, 0x50: W.i64_ne, 0x20: W.i64_gt_u, 0x30: W.i64_ge_u, 0xa0: W.i64_lt_u, 0xb0: W.i64_le_u, 0x60: W.i64_gt_s, 0x70: W.i64_ge_s, 0xc0: W.i64_lt_s, 0xd0: W.i64_le_s };
-      const table32: Record<number, number> = { 0x10: W.i32_eq, 0x50: W.i32_ne, 0x20: W.i32_gt_u, 0x30: W.i32_ge_u, 0xa0: W.i32_lt_u, 0xb0: W.i32_le_u, 0x60: W.i32_gt_s, 0x70: W.i32_ge_s, 0xc0: W.i32_lt_s, 0xd0: W.i32_le_s };
+      const table64: Record<number, number> = {
+        0x10: W.i64_eq,
+        0x50: W.i64_ne,
+        0x20: W.i64_gt_u,
+        0x30: W.i64_ge_u,
+        0xa0: W.i64_lt_u,
+        0xb0: W.i64_le_u,
+        0x60: W.i64_gt_s,
+        0x70: W.i64_ge_s,
+        0xc0: W.i64_lt_s,
+        0xd0: W.i64_le_s,
+      };
+      const table32: Record<number, number> = {
+        0x10: W.i32_eq,
+        0x50: W.i32_ne,
+        0x20: W.i32_gt_u,
+        0x30: W.i32_ge_u,
+        0xa0: W.i32_lt_u,
+        0xb0: W.i32_le_u,
+        0x60: W.i32_gt_s,
+        0x70: W.i32_ge_s,
+        0xc0: W.i32_lt_s,
+        0xd0: W.i32_le_s,
+      };
       b.byte((wide ? table64 : table32)[code]!);
     }
     const target = jumpTarget(p, pc);
@@ -722,7 +955,14 @@ class FunctionEmitter {
     } else {
       b.byte(W.local_get).u32(L_U);
       this.#get(s);
-      b.byte(({ 0x00: W.i64_add, 0x40: W.i64_or, 0x50: W.i64_and, 0xa0: W.i64_xor } as Record<number, number>)[base]!);
+      b.byte(
+        (
+          { 0x00: W.i64_add, 0x40: W.i64_or, 0x50: W.i64_and, 0xa0: W.i64_xor } as Record<
+            number,
+            number
+          >
+        )[base]!,
+      );
     }
     b.byte(store).byte(0).u32(0);
     if (opImm & 1) {
@@ -737,7 +977,9 @@ class FunctionEmitter {
     for (let r = 1; r <= 5; r++) {
       b.byte(W.local_get).u32(L_SCR);
       this.#get(r);
-      b.byte(W.i64_store).byte(3).u32(8 * r);
+      b.byte(W.i64_store)
+        .byte(3)
+        .u32(8 * r);
     }
     if (indirect) {
       this.#get(idOrReg);
@@ -757,13 +999,21 @@ class FunctionEmitter {
   #emitLocalCall(pc: number, target: number): void {
     const b = this.b;
     const fn = this.#fnIndexByEntry.get(target)!;
-    b.byte(W.local_get).u32(L_DEPTH).byte(W.i32_const).s32(MAX_CALL_FRAMES - 1).byte(W.i32_ge_u).byte(W.if).byte(VOID);
+    b.byte(W.local_get)
+      .u32(L_DEPTH)
+      .byte(W.i32_const)
+      .s32(MAX_CALL_FRAMES - 1)
+      .byte(W.i32_ge_u)
+      .byte(W.if)
+      .byte(VOID);
     this.#fault(FAULT.CALL_DEPTH, pc);
     b.byte(W.end);
     for (let r = 0; r <= 9; r++) this.#get(r);
     // the callee's frame: the next 512-byte region, one segment (2^32) up
     this.#get(10);
-    b.byte(W.i64_const).s64(1n << 32n).byte(W.i64_add);
+    b.byte(W.i64_const)
+      .s64(1n << 32n)
+      .byte(W.i64_add);
     b.byte(W.local_get).u32(L_DEPTH).byte(W.i32_const).byte(1).byte(W.i32_add);
     this.#flush();
     b.byte(W.call).u32(F_FIRST_EBPF + fn);
@@ -782,7 +1032,12 @@ class FunctionEmitter {
  * @returns the module and its function entries.
  * @internal
  */
-export function compileProgram(p: Program, imm: Int32Array, imm2: Int32Array, options: CompileOptions = {}): CompiledProgram {
+export function compileProgram(
+  p: Program,
+  imm: Int32Array,
+  imm2: Int32Array,
+  options: CompileOptions = {},
+): CompiledProgram {
   const entries = findEntries(p);
   const fnIndexByEntry = new Map(entries.map((e, i) => [e, i]));
   const out = new ByteWriter();
@@ -799,7 +1054,10 @@ export function compileProgram(p: Program, imm: Int32Array, imm2: Int32Array, op
   fnType([I32, I32], []); // T_FAULT
   fnType([I64, I32, I32, I32], []); // T_FAULT_ACCESS
   fnType([I32, I32, I32], []); // T_HELPER
-  fnType([I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32], [I64, I64, I64, I64, I64, I64]); // T_EBPF
+  fnType(
+    [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32],
+    [I64, I64, I64, I64, I64, I64],
+  ); // T_EBPF
   fnType([I64, I64], [I64]); // T_BIN64
   fnType([I32, I32], [I32]); // T_BIN32
   fnType([I64], [I64]); // T_UN64
@@ -817,7 +1075,19 @@ export function compileProgram(p: Program, imm: Int32Array, imm2: Int32Array, op
   section(out, 2, imports);
 
   const funcs = new ByteWriter();
-  const internal = [T_BIN64, T_BIN64, T_BIN64, T_BIN64, T_BIN32, T_BIN32, T_BIN32, T_BIN32, T_UN64, T_UN64, T_UN64];
+  const internal = [
+    T_BIN64,
+    T_BIN64,
+    T_BIN64,
+    T_BIN64,
+    T_BIN32,
+    T_BIN32,
+    T_BIN32,
+    T_BIN32,
+    T_UN64,
+    T_UN64,
+    T_UN64,
+  ];
   funcs.u32(internal.length + entries.length + 3);
   for (const t of internal) funcs.u32(t);
   for (let i = 0; i < entries.length; i++) funcs.u32(T_EBPF);
@@ -835,8 +1105,14 @@ export function compileProgram(p: Program, imm: Int32Array, imm2: Int32Array, op
   const exports = new ByteWriter();
   exports.u32(3);
   exports.name('run').byte(0x00).u32(F_RUN);
-  exports.name('reset').byte(0x00).u32(F_RUN + 1);
-  exports.name('count').byte(0x00).u32(F_RUN + 2);
+  exports
+    .name('reset')
+    .byte(0x00)
+    .u32(F_RUN + 1);
+  exports
+    .name('count')
+    .byte(0x00)
+    .u32(F_RUN + 2);
   section(out, 7, exports);
 
   const code = new ByteWriter();
@@ -870,8 +1146,16 @@ export function compileProgram(p: Program, imm: Int32Array, imm2: Int32Array, op
       for (let i = 0; i < entries.length; i++) {
         b.byte(W.end);
         b.byte(W.local_get).u32(1); // address of the final store of r0
-        for (let r = 0; r <= 10; r++) b.byte(W.local_get).u32(1).byte(W.i64_load).byte(3).u32(8 * r);
-        b.byte(W.i32_const).byte(0).byte(W.call).u32(F_FIRST_EBPF + i);
+        for (let r = 0; r <= 10; r++)
+          b.byte(W.local_get)
+            .u32(1)
+            .byte(W.i64_load)
+            .byte(3)
+            .u32(8 * r);
+        b.byte(W.i32_const)
+          .byte(0)
+          .byte(W.call)
+          .u32(F_FIRST_EBPF + i);
         for (let r = 0; r < 5; r++) b.byte(W.drop);
         b.byte(W.i64_store).byte(3).u32(0);
         b.byte(W.local_get).u32(2).byte(W.global_set).u32(G_SCRATCH);

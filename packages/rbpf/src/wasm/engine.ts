@@ -66,14 +66,34 @@ export class WasmEngine {
         memory: memory.memory,
         fault: (code: number, pc: number): never => {
           if ((code & 15) === FAULT.BUDGET) throw this.#budgetError(pc, code >>> 4);
-          if (code === FAULT.CALL_DEPTH) throw new VmError({ code: 'CALL_DEPTH_EXCEEDED', pc, message: `call depth exceeds ${MAX_CALL_FRAMES} frames` });
+          if (code === FAULT.CALL_DEPTH)
+            throw new VmError({
+              code: 'CALL_DEPTH_EXCEEDED',
+              pc,
+              message: `call depth exceeds ${MAX_CALL_FRAMES} frames`,
+            });
           // The interpreter checks the budget before it finds it has run off the end.
-          if (this.#count() >= this.#budget) throw new VmError({ code: 'BUDGET_EXHAUSTED', pc, message: `instruction budget of ${this.#budget} exhausted` });
-          throw new VmError({ code: 'JUMP_OUT_OF_CODE', pc, message: 'execution ran past the last instruction' });
+          if (this.#count() >= this.#budget)
+            throw new VmError({
+              code: 'BUDGET_EXHAUSTED',
+              pc,
+              message: `instruction budget of ${this.#budget} exhausted`,
+            });
+          throw new VmError({
+            code: 'JUMP_OUT_OF_CODE',
+            pc,
+            message: 'execution ran past the last instruction',
+          });
         },
         faultAccess: (address: bigint, size: number, write: number, pc: number) => {
           const a = BigInt.asUintN(64, address);
-          throw memory.accessError(Number(a >> 32n) | 0, Number(a & 0xffffffffn), size, write ? 'store' : 'load', pc);
+          throw memory.accessError(
+            Number(a >> 32n) | 0,
+            Number(a & 0xffffffffn),
+            size,
+            write ? 'store' : 'load',
+            pc,
+          );
         },
         helper: (idLo: number, idHi: number, pc: number) => this.#helper(idLo, idHi, pc),
       },
@@ -111,7 +131,9 @@ export class WasmEngine {
    */
   compileUnchecked(): number {
     const t0 = process.hrtime.bigint();
-    this.#unchecked ??= this.#instantiate(compileProgram(this.#program, this.#imm, this.#imm2, { unchecked: true }).bytes);
+    this.#unchecked ??= this.#instantiate(
+      compileProgram(this.#program, this.#imm, this.#imm2, { unchecked: true }).bytes,
+    );
     return Number(process.hrtime.bigint() - t0);
   }
 
@@ -125,7 +147,11 @@ export class WasmEngine {
     const p = this.#program;
     let pc = start;
     for (let k = this.#budget - before; k > 0; k--) pc += p.opcode[pc] === OP.LDDW ? 2 : 1;
-    return new VmError({ code: 'BUDGET_EXHAUSTED', pc, message: `instruction budget of ${this.#budget} exhausted` });
+    return new VmError({
+      code: 'BUDGET_EXHAUSTED',
+      pc,
+      message: `instruction budget of ${this.#budget} exhausted`,
+    });
   }
 
   #helper(idLo: number, idHi: number, pc: number): void {
@@ -160,9 +186,20 @@ export class WasmEngine {
    * for a new run (callbacks run in their run's variant).
    * @returns instructions executed since the last reset.
    */
-  run(entryPc: number, regs: Int32Array, budget: number, resetCount: boolean, unchecked = false): number {
+  run(
+    entryPc: number,
+    regs: Int32Array,
+    budget: number,
+    resetCount: boolean,
+    unchecked = false,
+  ): number {
     const fn = this.#fnByEntry.get(entryPc);
-    if (fn === undefined) throw new VmError({ code: 'INVALID_CALLBACK', pc: entryPc, message: `no function starts at instruction ${entryPc}` });
+    if (fn === undefined)
+      throw new VmError({
+        code: 'INVALID_CALLBACK',
+        pc: entryPc,
+        message: `no function starts at instruction ${entryPc}`,
+      });
     const memory = this.#ctx.memory;
     const scratch = memory.acquireScratch();
     const savedScratch = this.#scratch;
@@ -174,7 +211,8 @@ export class WasmEngine {
     const savedId = call.id;
     const savedHelpers = this.#helpers;
     const savedActive = this.#active;
-    if (resetCount) this.#active = unchecked && this.#unchecked !== undefined ? this.#unchecked : this.#checked;
+    if (resetCount)
+      this.#active = unchecked && this.#unchecked !== undefined ? this.#unchecked : this.#checked;
     const active = this.#active;
     this.#scratch = scratch;
     this.#scratchGeneration = -1;
@@ -189,7 +227,13 @@ export class WasmEngine {
         active.run(fn, scratch);
       } catch (e) {
         // Only the unchecked variant can reach outside the memory; a verified program does not.
-        if (e instanceof wasm.RuntimeError) throw new VmError({ code: 'ACCESS_VIOLATION', pc: -1, cause: e, message: `the compiled program trapped: ${e.message}` });
+        if (e instanceof wasm.RuntimeError)
+          throw new VmError({
+            code: 'ACCESS_VIOLATION',
+            pc: -1,
+            cause: e,
+            message: `the compiled program trapped: ${e.message}`,
+          });
         throw e;
       }
       const out = new Int32Array(memory.memory.buffer, scratch, 2);
@@ -204,7 +248,10 @@ export class WasmEngine {
       this.#helpers = savedHelpers;
       this.#active = savedActive;
       // The outer helper's view of its registers, re-created if the memory grew meanwhile.
-      call.regs = savedRegs.buffer === memory.memory.buffer || resetCount ? savedRegs : new Int32Array(memory.memory.buffer, savedScratch, 22);
+      call.regs =
+        savedRegs.buffer === memory.memory.buffer || resetCount
+          ? savedRegs
+          : new Int32Array(memory.memory.buffer, savedScratch, 22);
       memory.releaseScratch();
     }
   }

@@ -8,7 +8,10 @@ import { verify, VerifierError } from '../../src/verifier/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dataDir = path.join(here, '../conformance/bpf_conformance');
-const files = fs.readdirSync(dataDir).filter((f) => f.endsWith('.data')).sort();
+const files = fs
+  .readdirSync(dataDir)
+  .filter((f) => f.endsWith('.data'))
+  .sort();
 
 /**
  * Conformance programs the verifier rejects, with the reason they are unsafe or unprovable.
@@ -25,7 +28,8 @@ describe('bpf_conformance programs under the raw-memory type', () => {
     const name = file.slice(0, -'.data'.length);
     const test = parseConformanceData(fs.readFileSync(path.join(dataDir, file), 'utf8'));
     const bytes = test.raw ?? assemble(test.asm ?? '');
-    const run = () => verify(bytes, { programType: 'raw-memory', memorySize: test.mem?.length ?? 0 });
+    const run = () =>
+      verify(bytes, { programType: 'raw-memory', memorySize: test.mem?.length ?? 0 });
     const expected = EXPECTED_REJECTS[name];
     if (expected === undefined) {
       expect(run().ok).toBe(true);

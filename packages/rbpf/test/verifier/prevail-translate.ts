@@ -10,14 +10,24 @@ import { FRAME_BYTES, STACK_MISC } from '../../src/verifier/state.js';
 type RawInsn = Omit<Insn, 'pc'>;
 
 /** A translated case, or the reason it cannot be. */
-export type Translated = { kind: 'ok'; insns: RawInsn[]; options: VerifyOptions } | { kind: 'skip'; reason: string };
+export type Translated =
+  | { kind: 'ok'; insns: RawInsn[]; options: VerifyOptions }
+  | { kind: 'skip'; reason: string };
 
 class Skip extends Error {}
 const skip = (reason: string): never => {
   throw new Skip(reason);
 };
 
-const SIZE: Record<string, number> = { u8: 0x10, u16: 0x08, u32: 0x00, u64: 0x18, s8: 0x10, s16: 0x08, s32: 0x00 };
+const SIZE: Record<string, number> = {
+  u8: 0x10,
+  u16: 0x08,
+  u32: 0x00,
+  u64: 0x18,
+  s8: 0x10,
+  s16: 0x08,
+  s32: 0x00,
+};
 /* prettier-ignore */
 const ALU: Record<string, [number, number]> = {
   '+': [0x00, 0], '-': [0x10, 0], '*': [0x20, 0], '/': [0x30, 0], '%': [0x90, 0], '|': [0x40, 0], '&': [0x50, 0],
@@ -61,7 +71,10 @@ export function translate(doc: Record<string, unknown>): Translated {
   }
 }
 
-function translateOrThrow(doc: Record<string, unknown>): { insns: RawInsn[]; options: VerifyOptions } {
+function translateOrThrow(doc: Record<string, unknown>): {
+  insns: RawInsn[];
+  options: VerifyOptions;
+} {
   if ('expected-exception' in doc) skip('expects a PREVAIL exception');
   const opts = (doc['options'] as string[] | undefined) ?? [];
   if (opts.includes('big_endian')) skip('big-endian mode');
@@ -87,7 +100,10 @@ function translateOrThrow(doc: Record<string, unknown>): { insns: RawInsn[]; opt
   // PREVAIL's snippets may just stop and `assume` cuts paths: both go to a final `r0 = 0; exit`
   slotOf.set('<assume-fail>', slot);
   const insns: RawInsn[] = lines.map((l, i) => parseLine(l.text, slots[i]!, slotOf));
-  insns.push({ opcode: 0xb7, dst: 0, src: 0, off: 0, imm: 0, imm2: 0 }, { opcode: 0x95, dst: 0, src: 0, off: 0, imm: 0, imm2: 0 });
+  insns.push(
+    { opcode: 0xb7, dst: 0, src: 0, off: 0, imm: 0, imm2: 0 },
+    { opcode: 0x95, dst: 0, src: 0, off: 0, imm: 0, imm2: 0 },
+  );
   return { insns, options: preOptions(doc, opts) };
 }
 
@@ -99,7 +115,14 @@ function needsLddw(text: string): boolean {
 }
 
 function parseLine(text: string, at: number, labels: Map<string, number>): RawInsn {
-  const I = (opcode: number, dst = 0, src = 0, off = 0, imm = 0, imm2 = 0): RawInsn => ({ opcode, dst, src, off, imm, imm2 });
+  const I = (opcode: number, dst = 0, src = 0, off = 0, imm = 0, imm2 = 0): RawInsn => ({
+    opcode,
+    dst,
+    src,
+    off,
+    imm,
+    imm2,
+  });
   const target = (l: string) => {
     const t = labels.get(l);
     if (t === undefined) return skip(`unknown label ${l}`);
@@ -169,7 +192,14 @@ function parseLine(text: string, at: number, labels: Map<string, number>): RawIn
       if (rhs.endsWith('ll') || needsLddw(text)) {
         if (!d.wide) skip('lddw into a 32-bit register');
         const u = BigInt.asUintN(64, v);
-        return I(0x18, d.n, 0, 0, Number(BigInt.asIntN(32, u & 0xffffffffn)), Number(BigInt.asIntN(32, u >> 32n)));
+        return I(
+          0x18,
+          d.n,
+          0,
+          0,
+          Number(BigInt.asIntN(32, u & 0xffffffffn)),
+          Number(BigInt.asIntN(32, u >> 32n)),
+        );
       }
       return I(cls | 0xb0, d.n, 0, 0, imm32(v));
     }
@@ -192,7 +222,14 @@ function range(v: string): [bigint, bigint] | undefined {
 
 function preOptions(doc: Record<string, unknown>, opts: string[]): VerifyOptions {
   const pre = (doc['pre'] as string[] | undefined) ?? [];
-  type Reg = { type?: string; s?: [bigint, bigint]; u?: [bigint, bigint]; off?: number; size?: number; fd?: number };
+  type Reg = {
+    type?: string;
+    s?: [bigint, bigint];
+    u?: [bigint, bigint];
+    off?: number;
+    size?: number;
+    fd?: number;
+  };
   const regs = new Map<number, Reg>();
   const stackInit: Array<[number, number]> = [];
   const sharedSizes = new Map<number, number>();
@@ -247,7 +284,12 @@ function preOptions(doc: Record<string, unknown>, opts: string[]): VerifyOptions
       case 'number': {
         let s: S.Scalar = S.UNKNOWN;
         if (r.s) s = S.normalize({ ...s, smin: r.s[0], smax: r.s[1] });
-        if (r.u) s = S.normalize({ ...s, umin: BigInt.asUintN(64, r.u[0]), umax: BigInt.asUintN(64, r.u[1]) });
+        if (r.u)
+          s = S.normalize({
+            ...s,
+            umin: BigInt.asUintN(64, r.u[0]),
+            umax: BigInt.asUintN(64, r.u[1]),
+          });
         values.set(n, { kind: 'scalar', s });
         break;
       }
@@ -255,7 +297,12 @@ function preOptions(doc: Record<string, unknown>, opts: string[]): VerifyOptions
         values.set(n, { kind: 'ctx', lo: r.off ?? 0, hi: r.off ?? 0 });
         break;
       case 'stack':
-        values.set(n, { kind: 'stack', frame: 0, lo: (r.off ?? FRAME_BYTES) - FRAME_BYTES, hi: (r.off ?? FRAME_BYTES) - FRAME_BYTES });
+        values.set(n, {
+          kind: 'stack',
+          frame: 0,
+          lo: (r.off ?? FRAME_BYTES) - FRAME_BYTES,
+          hi: (r.off ?? FRAME_BYTES) - FRAME_BYTES,
+        });
         break;
       case 'shared': {
         if (r.size === undefined) skip('shared region without a size');

@@ -9,7 +9,10 @@ import { prevailRejects, translate } from './prevail-translate.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.join(here, '../conformance/prevail');
-const files = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'test-schema.yaml').sort();
+const files = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml') && f !== 'test-schema.yaml')
+  .sort();
 
 interface Outcome {
   file: string;
@@ -61,9 +64,18 @@ describe('PREVAIL test cases', () => {
     console.log(
       `PREVAIL: ${outcomes.length} cases, ${skipped.length} skipped; reject cases agree ${rejectAgree}/${rejectCases.length}; accept cases agree ${acceptAgree}/${acceptCases.length}`,
     );
-    console.log(`skip reasons: ${[...reasons].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${n}× ${r}`).join('; ')}`);
+    console.log(
+      `skip reasons: ${[...reasons]
+        .sort((a, b) => b[1] - a[1])
+        .map(([r, n]) => `${n}× ${r}`)
+        .join('; ')}`,
+    );
     if (process.env['PREVAIL_DETAILS']) {
-      for (const o of outcomes) if (o.verdict !== 'skip' && (o.verdict === 'reject') !== o.expectReject) console.log(`DISAGREE ${o.file} | ${o.name} | expected ${o.expectReject ? 'reject' : 'accept'} | ${o.detail}`);
+      for (const o of outcomes)
+        if (o.verdict !== 'skip' && (o.verdict === 'reject') !== o.expectReject)
+          console.log(
+            `DISAGREE ${o.file} | ${o.name} | expected ${o.expectReject ? 'reject' : 'accept'} | ${o.detail}`,
+          );
     }
     expect(outcomes.length).toBeGreaterThan(600);
   });

@@ -21,7 +21,9 @@ const branchyLoop = (n: number) =>
 describe('verifier robustness', () => {
   it('pointer + pointer is a VerifierError, not a TypeError', () => {
     expect(verdict('mov %r0, 0\nadd %r1, %r1\nexit')).toBe('INVALID_POINTER_ARITHMETIC@1');
-    expect(verdict('mov %r2, %r10\nadd %r2, %r1\nmov %r0, 0\nexit')).toBe('INVALID_POINTER_ARITHMETIC@1');
+    expect(verdict('mov %r2, %r10\nadd %r2, %r1\nmov %r0, 0\nexit')).toBe(
+      'INVALID_POINTER_ARITHMETIC@1',
+    );
   });
 
   it('states that differ only in a scalar no later check reads are pruned (r0 here)', () => {
@@ -40,13 +42,20 @@ describe('verifier robustness', () => {
   it('stores into a read-only map value (.rodata, BPF_F_RDONLY_PROG) are rejected; loads are fine', () => {
     const maps = new Map([[4, { keySize: 4, valueSize: 8, name: '.rodata', readOnly: true }]]);
     const tp = { programType: 'tracepoint', context: { size: 0 }, maps } as const;
-    expect(verdict('lddw %r1, map_value[4]+0\nstdw [%r1], 1\nmov %r0, 0\nexit', tp)).toBe('READ_ONLY@2');
-    expect(verdict('lddw %r1, map_value[4]+0\nmov %r2, 1\nlock add [%r1], %r2\nmov %r0, 0\nexit', tp)).toBe('READ_ONLY@3');
+    expect(verdict('lddw %r1, map_value[4]+0\nstdw [%r1], 1\nmov %r0, 0\nexit', tp)).toBe(
+      'READ_ONLY@2',
+    );
+    expect(
+      verdict('lddw %r1, map_value[4]+0\nmov %r2, 1\nlock add [%r1], %r2\nmov %r0, 0\nexit', tp),
+    ).toBe('READ_ONLY@3');
     expect(verdict('lddw %r1, map_value[4]+0\nldxdw %r0, [%r1]\nexit', tp)).toMatch(/^ok /);
   });
 
   it('seven nested frames with spills and branchy loops end in COMPLEXITY_LIMIT within the work bound', () => {
-    const spills = Array.from({ length: 40 }, (_, i) => `stxdw [%r10-${8 * (i + 1)}], %r${i % 2 ? 6 : 7}`).join('\n');
+    const spills = Array.from(
+      { length: 40 },
+      (_, i) => `stxdw [%r10-${8 * (i + 1)}], %r${i % 2 ? 6 : 7}`,
+    ).join('\n');
     const fn = (k: number) =>
       `f${k}: mov %r6, %r1\nmov %r7, %r2\n${spills}\nmov %r9, 0\nmov %r0, 0\nl${k}: jgt %r6, ${k}, a${k}\nadd %r0, 1\na${k}: jset %r7, ${k}, b${k}\nadd %r0, 2\nb${k}: add %r9, 1\n` +
       `${k < 7 ? `mov %r1, %r6\nmov %r2, %r7\ncall local f${k + 1}\n` : ''}jlt %r9, 300, l${k}\nmov %r0, 0\nexit`;
