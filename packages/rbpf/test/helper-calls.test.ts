@@ -191,8 +191,10 @@ describe('budget with calls inside a loop body', () => {
   const sources = [
     // a helper call in the middle of a one-block loop
     'mov %r6, 6\nmov %r0, 0\nl: mov %r1, %r0\ncall 1\nadd %r0, 2\nsub %r6, 1\njne %r6, 0, l\nexit',
-    // two calls, the second the last instruction before the back edge's block
-    'mov %r6, 4\nmov %r0, 0\nl: mov %r1, %r0\ncall 1\nmov %r1, %r0\ncall 1\nsub %r6, 1\njne %r6, 0, l\nexit',
+    // two calls with an lddw (counted once) between them
+    'mov %r6, 4\nmov %r0, 0\nl: mov %r1, %r0\ncall 1\nlddw %r2, 0x100000000\nmov %r1, %r0\ncall 1\nsub %r6, 1\njne %r6, 0, l\nexit',
+    // a call as the last instruction of a block (the next one is a jump target)
+    'mov %r6, 6\nmov %r0, 0\nl: mov %r1, %r0\ncall 1\nm: sub %r6, 1\njeq %r6, 2, m\njne %r6, 0, l\nexit',
     // a helper calling back into the program inside the loop
     'mov %r6, 3\nl: lddw %r1, func[cb]\nmov %r2, 2\ncall 9\nsub %r6, 1\njne %r6, 0, l\nexit\ncb: mov %r0, 0\nadd %r0, 1\nexit',
     // a local call inside the loop
