@@ -221,28 +221,49 @@ export function invokeHelper(
   pc: number,
 ): number | bigint | void {
   const fn = id >= 0 ? helpers[id] : undefined;
-  if (fn === undefined) {
-    throw new VmError({
-      code: 'UNKNOWN_HELPER',
-      pc,
-      helper: id,
-      message: `call to unknown helper \`${id}\``,
-    });
-  }
+  if (fn === undefined) throw unknownHelper(id, pc);
   call.pc = pc;
   call.id = id;
   try {
     return fn(call);
   } catch (e) {
-    if (VmError.isInstance(e)) throw e;
-    throw new VmError({
-      code: 'HELPER_ERROR',
-      pc,
-      helper: id,
-      cause: e,
-      message: `helper \`${id}\` failed: ${e instanceof Error ? e.message : String(e)}`,
-    });
+    throw helperFailure(e, id, pc);
   }
+}
+
+/**
+ * The error for a call to a helper that is not registered.
+ * @param id - helper id (-1 for one that cannot exist).
+ * @param pc - the calling instruction.
+ * @returns an `UNKNOWN_HELPER` error.
+ * @internal
+ */
+export function unknownHelper(id: number, pc: number): VmError {
+  return new VmError({
+    code: 'UNKNOWN_HELPER',
+    pc,
+    helper: id,
+    message: `call to unknown helper \`${id}\``,
+  });
+}
+
+/**
+ * What a helper's exception becomes: a `VmError` as it is, anything else `HELPER_ERROR`.
+ * @param e - what the helper threw.
+ * @param id - helper id.
+ * @param pc - the calling instruction.
+ * @returns the error to throw.
+ * @internal
+ */
+export function helperFailure(e: unknown, id: number, pc: number): unknown {
+  if (VmError.isInstance(e)) return e;
+  return new VmError({
+    code: 'HELPER_ERROR',
+    pc,
+    helper: id,
+    cause: e,
+    message: `helper \`${id}\` failed: ${e instanceof Error ? e.message : String(e)}`,
+  });
 }
 
 /**

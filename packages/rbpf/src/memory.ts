@@ -127,6 +127,14 @@ export class AddressSpace {
     return this.#generation;
   }
 
+  /**
+   * Called after the memory grew (views taken before are detached), once the space's own views
+   * are new: the Wasm engine keeps the register view of its running programs valid with it, so
+   * that a helper call need not check. A run installs its own and calls the one it replaced
+   * first (runs nest). @internal
+   */
+  onGrow: (() => void) | undefined = undefined;
+
   /** Number of segment slots in use (highest segment + 1). */
   get segmentCount(): number {
     return this.#regions.length;
@@ -355,6 +363,7 @@ export class AddressSpace {
       // Grow at least by half again, so repeated small maps do not grow page by page.
       this.memory.grow(Math.min(this.#maximumPages - current, Math.max(pages, current >> 1)));
       this.#refresh();
+      this.onGrow?.();
     }
     this.#top = offset + need;
     return offset;

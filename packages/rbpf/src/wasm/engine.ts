@@ -4,13 +4,13 @@
 
 import { VmError } from '../errors.js';
 import type { HelperCall, HelperFn } from '../helpers.js';
-import { invokeHelper, storeResult } from '../helpers.js';
+import { helperFailure, storeResult, unknownHelper } from '../helpers.js';
 import type { AddressSpace } from '../memory.js';
 import { MAX_CALL_FRAMES, OP } from '../opcodes.js';
 import type { Program } from '../program.js';
 import { wasm } from '../wasm-api.js';
 import type { CompiledProgram } from './compiler.js';
-import { compileProgram, FAULT } from './compiler.js';
+import { compileProgram, FAULT, R0_IN_SCRATCH } from './compiler.js';
 
 /** What the compiled code calls back into. @internal */
 export interface WasmRunContext {
@@ -46,8 +46,6 @@ export class WasmEngine {
   readonly #call: HelperCall;
   readonly #memory: AddressSpace;
   readonly #fnByEntry: Map<number, number>;
-  #scratch = 0;
-  #scratchGeneration = -1;
   #helpers: (HelperFn | undefined)[] = [];
   #budget = 0;
   readonly #program: Program;
@@ -154,26 +152,32 @@ export class WasmEngine {
     });
   }
 
-  #helper(idLo: number, idHi: number, pc: number): void {
+  /**
+   * The `helper` import: runs helper `idHi:idLo` on the registers in the run's scratch slot
+   * (`call.regs` is a view of it, which the run keeps valid when the memory grows). What
+   * `invokeHelper` does, written out for the hot path.
+   * @returns r0 when it is the sign extension of an int32 (the common case: the compiled code
+   * takes it from the result, without a store it would read back); otherwise r0 is written to
+   * the slot and {@link R0_IN_SCRATCH} is returned (which the fast path may return too: r0's
+   * place then holds it).
+   */
+  #helper(idLo: number, idHi: number, pc: number): number {
     const call = this.#call;
-    const memory = this.#memory;
-    if (this.#scratchGeneration !== memory.generation) {
-      call.regs = new Int32Array(memory.memory.buffer, this.#scratch, 22);
-      this.#scratchGeneration = memory.generation;
+    const id = idHi === 0 ? idLo : -1;
+    const fn = id >= 0 ? this.#helpers[id] : undefined;
+    if (fn === undefined) throw unknownHelper(id, pc);
+    call.pc = pc;
+    call.id = id;
+    let value: number | bigint | void;
+    try {
+      value = fn(call);
+    } catch (e) {
+      throw helperFailure(e, id, pc);
     }
-    const value = invokeHelper(this.#helpers, call, idHi === 0 ? idLo : -1, pc);
-    if (this.#scratchGeneration !== memory.generation) {
-      call.regs = new Int32Array(memory.memory.buffer, this.#scratch, 22);
-      this.#scratchGeneration = memory.generation;
-    }
-    // The common case, a 32-bit integer, without storeResult's general path.
-    if (typeof value === 'number' && (value | 0) === value) {
-      const regs = call.regs;
-      regs[0] = value;
-      regs[1] = value >> 31;
-    } else {
-      storeResult(call.regs, 0, value);
-    }
+    if (typeof value === 'number' && (value | 0) === value) return value;
+    if (value === undefined) return 0;
+    storeResult(call.regs, 0, value);
+    return R0_IN_SCRATCH;
   }
 
   /**
@@ -202,7 +206,6 @@ export class WasmEngine {
       });
     const memory = this.#ctx.memory;
     const scratch = memory.acquireScratch();
-    const savedScratch = this.#scratch;
     // A callback runs inside a helper of the outer run, which keeps using the shared call
     // object after the callback returns: its registers view, pc and id are restored below.
     const call = this.#ctx.call;
@@ -211,14 +214,23 @@ export class WasmEngine {
     const savedId = call.id;
     const savedHelpers = this.#helpers;
     const savedActive = this.#active;
+    const savedOnGrow = memory.onGrow;
+    const generation = memory.generation;
     if (resetCount)
       this.#active = unchecked && this.#unchecked !== undefined ? this.#unchecked : this.#checked;
     const active = this.#active;
-    this.#scratch = scratch;
-    this.#scratchGeneration = -1;
     this.#helpers = this.#ctx.helpers();
     try {
-      new Int32Array(memory.memory.buffer, scratch, 22).set(regs);
+      // The registers of this run, and what its helpers read their arguments through: a view
+      // that must follow the memory when it grows (outer runs' views first, then this one, as
+      // this run's call object may be the outer run's).
+      const view = new Int32Array(memory.memory.buffer, scratch, 22);
+      view.set(regs);
+      call.regs = view;
+      memory.onGrow = () => {
+        savedOnGrow?.();
+        call.regs = new Int32Array(memory.memory.buffer, scratch, 22);
+      };
       if (resetCount) {
         active.reset(budget);
         this.#budget = budget;
@@ -236,22 +248,20 @@ export class WasmEngine {
           });
         throw e;
       }
-      const out = new Int32Array(memory.memory.buffer, scratch, 2);
+      const out = call.regs;
       regs[0] = out[0]!;
       regs[1] = out[1]!;
       return this.#count();
     } finally {
-      this.#scratch = savedScratch;
-      this.#scratchGeneration = -1; // the outer run (if any) re-creates its view on its next call
+      memory.onGrow = savedOnGrow;
       call.pc = savedPc;
       call.id = savedId;
       this.#helpers = savedHelpers;
       this.#active = savedActive;
-      // The outer helper's view of its registers, re-created if the memory grew meanwhile.
-      call.regs =
-        savedRegs.buffer === memory.memory.buffer || resetCount
-          ? savedRegs
-          : new Int32Array(memory.memory.buffer, savedScratch, 22);
+      // The outer helper's view of its registers, re-created by the outer runs' onGrow if the
+      // memory grew meanwhile (for a new run, the view from before it, which nothing reads).
+      call.regs = savedRegs;
+      if (memory.generation !== generation) savedOnGrow?.();
       memory.releaseScratch();
     }
   }
