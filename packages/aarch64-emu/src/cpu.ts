@@ -7,6 +7,8 @@ import { conditionHoldsFlags } from './condition.js';
 import { decodeInto, TERMINATES } from './decode.js';
 import { FAULT, compileRegion } from './jit.js';
 import { execLse } from './lse.js';
+import { CPU_MODELS, type CpuModel } from './cpu-model.js';
+import { EmuInputError } from './errors.js';
 import type { JitFn } from './jit.js';
 import type { PhysicalMemory, Region } from './memory.js';
 import { OP, REGFILE_WORDS, SLOT_SP, STRIDE } from './ops.js';
@@ -110,6 +112,7 @@ const K_MIDR = sysRegKey(3, 0, 0, 0, 0);
 const K_MPIDR = sysRegKey(3, 0, 0, 0, 5);
 const K_VPIDR = sysRegKey(3, 4, 0, 0, 0);
 const K_VMPIDR = sysRegKey(3, 4, 0, 0, 5);
+const K_ISAR0 = sysRegKey(3, 0, 0, 6, 0);
 /** ELR, SPSR, ESR, FAR, VBAR keys per EL (index 1 and 2). */
 const K_ELR = [0, sysRegKey(3, 0, 4, 0, 1), sysRegKey(3, 4, 4, 0, 1)];
 const K_SPSR = [0, sysRegKey(3, 0, 4, 0, 0), sysRegKey(3, 4, 4, 0, 0)];
@@ -150,6 +153,11 @@ export interface CpuOptions {
   memory: PhysicalMemory;
   /** Highest implemented EL (1 or 2); default 2. */
   highestEl?: number;
+  /**
+   * The processor presented (MIDR_EL1, ID_AA64ISAR0_EL1, whether LSE atomics execute); default
+   * `'default'`. `'cortex-a57'` is QEMU's `-cpu cortex-a57` (no LSE). See {@link CpuModel}.
+   */
+  model?: CpuModel;
 }
 
 /**
@@ -167,6 +175,10 @@ export interface CpuOptions {
  * ```
  */
 export class Cpu {
+  /** The processor this CPU presents ({@link CpuOptions.model}). */
+  readonly model: CpuModel;
+  /** FEAT_LSE instructions execute (else they are UNDEFINED). */
+  private readonly lse: boolean;
   /** Register file: X0..X30, current SP, zero slot, sink slot; lo at 2i, hi at 2i+1. */
   readonly R = new Int32Array(REGFILE_WORDS);
   /** Banked stack pointers SP_EL0, SP_EL1, SP_EL2 as lo/hi pairs. */
@@ -342,6 +354,15 @@ export class Cpu {
   constructor(options: CpuOptions) {
     this.memory = options.memory;
     this.highestEl = options.highestEl ?? 2;
+    const model = options.model ?? 'default';
+    if (!Object.hasOwn(CPU_MODELS, model))
+      throw new EmuInputError({
+        code: 'BAD_ARGUMENT',
+        argument: 'model',
+        message: `unknown CPU model ${JSON.stringify(model)} (known: ${Object.keys(CPU_MODELS).join(', ')})`,
+      });
+    this.model = model;
+    this.lse = CPU_MODELS[model].lse;
     this.el = this.highestEl;
     for (const [key, info] of SYS_REGS) {
       const s = FAST_SYS_SLOT.get(key);
@@ -353,6 +374,11 @@ export class Cpu {
       }
       if (CACHED.has(key)) this.cache(key, info.reset);
     }
+    // the model's identity and feature registers (VPIDR_EL2 resets to MIDR_EL1)
+    const m = CPU_MODELS[model];
+    this.writeSys(K_MIDR, m.midr);
+    this.writeSys(K_VPIDR, m.midr);
+    this.writeSys(K_ISAR0, m.isar0);
     this.last = {
       base: -1,
       size: 0,
@@ -2393,6 +2419,12 @@ export class Cpu {
           case OP.LSE_AMO:
           case OP.LSE_CAS:
           case OP.LSE_CASP: // FEAT_LSE (lse.ts)
+            if (!this.lse) {
+              // a model without FEAT_LSE (Cortex-A57): UNDEFINED
+              this.insnCount += i + 1;
+              this.exception(EC.UNKNOWN, 0, (baseLo + i * 4) | 0, baseHi, false, 0, 0);
+              return;
+            }
             execLse(this, ops, o, R);
             if (this.blockDirty) {
               i++;

@@ -2,6 +2,8 @@
 // @axebpf/aarch64-emu public API.
 export { Cpu, EC } from './cpu.js';
 export type { CpuOptions, ExceptionInfo, StopReason } from './cpu.js';
+export { CPU_MODELS } from './cpu-model.js';
+export type { CpuModel, CpuModelInfo } from './cpu-model.js';
 export { PhysicalMemory } from './memory.js';
 export type { MmioDevice, Region } from './memory.js';
 export { A64Fault, DecodeError, EmuInputError } from './errors.js';

@@ -6,6 +6,7 @@
 
 import { ElfError, parseElf, PT_LOAD } from '@axebpf/obj/elf';
 import { Cpu, EC } from './cpu.js';
+import { CPU_MODELS, type CpuModel } from './cpu-model.js';
 import { A64Fault, EmuInputError } from './errors.js';
 import type { A64FaultCode } from './errors.js';
 import { PhysicalMemory } from './memory.js';
@@ -29,8 +30,15 @@ export const SYSCALL = {
 /** Heap (brk) size reserved after the image, and the base of anonymous mmap regions. */
 const HEAP_SIZE = 64 << 20;
 const MMAP_BASE = 0x7f00_0000_0000n;
-/** AT_HWCAP: fp, asimd, crc32 (what the emulator implements of a Cortex-A57). */
-const HWCAP = 1n | 2n | (1n << 7n);
+/**
+ * AT_HWCAP as Linux derives it from the ID registers: fp, asimd, aes, pmull, sha1, sha2, crc32,
+ * and atomics (bit 8) for a model with LSE. Not set: evtstrm (no timer event stream in user
+ * mode) and cpuid (MRS of the ID registers at EL0 is not emulated).
+ */
+function hwcap(model: CpuModel): bigint {
+  const base = 1n | 2n | (1n << 3n) | (1n << 4n) | (1n << 5n) | (1n << 6n) | (1n << 7n);
+  return CPU_MODELS[model].lse ? base | (1n << 8n) : base;
+}
 
 /** Options of {@link runLinuxProgram}. */
 export interface LinuxRunOptions {
@@ -50,6 +58,8 @@ export interface LinuxRunOptions {
   initialNzcv?: number;
   /** Called before every instruction (slow: one instruction per block). */
   trace?: (cpu: Cpu) => void;
+  /** The CPU model (ID registers, AT_HWCAP, whether LSE executes); default `'default'`. */
+  model?: CpuModel;
 }
 
 /** Result of {@link runLinuxProgram}. */
@@ -84,6 +94,7 @@ const pageUp = (v: bigint): bigint => (v + 0xfffn) & ~0xfffn;
  * @param argv0 - argv[0].
  * @param initialSp - initial stack pointer (default just below 0x7fff_f000_0000).
  * @param args - arguments after argv[0].
+ * @param model - the CPU model (default `'default'`); AT_HWCAP follows it.
  * @returns the process.
  * @throws {EmuInputError} `BAD_ELF` (malformed, with `offset` and the ElfError as cause),
  *   `UNSUPPORTED_ELF` (not a static AArch64 executable), `SEGMENT_OUT_OF_MEMORY`.
@@ -93,6 +104,7 @@ export function loadLinuxProgram(
   argv0 = 'prog',
   initialSp?: bigint,
   args: readonly string[] = [],
+  model: CpuModel = 'default',
 ): LinuxProcess {
   let elf;
   try {
@@ -162,7 +174,7 @@ export function loadLinuxProgram(
   memory.addRam(heapBase, HEAP_SIZE, 'heap');
   const top = initialSp === undefined ? STACK_TOP : (initialSp + 0x10000n) & ~0xfffn;
   memory.addRam(top - BigInt(STACK_SIZE), STACK_SIZE, 'stack');
-  const cpu = new Cpu({ memory, highestEl: 1 });
+  const cpu = new Cpu({ memory, highestEl: 1, model });
   // Initial stack: argv strings, then (16-aligned) argc, argv[], NULL, envp NULL, auxv.
   const argv = [argv0, ...args];
   let strAddr = top - 0x100n;
@@ -188,7 +200,7 @@ export function loadLinuxProgram(
     6n /* AT_PAGESZ */,
     4096n,
     16n /* AT_HWCAP */,
-    HWCAP,
+    hwcap(model),
     25n /* AT_RANDOM */,
     random,
   ];
@@ -242,6 +254,7 @@ export function runLinuxProgram(image: Uint8Array, options: LinuxRunOptions = {}
     options.argv0,
     options.initialSp,
     options.args,
+    options.model,
   );
   const stdin = options.stdin ?? new Uint8Array(0);
   let stdinPos = 0;

@@ -39,8 +39,10 @@ const TABLE: readonly (readonly [string, number, number, bigint, boolean?, boole
   ['midr_el1', k(3, 0, 0, 0, 0), 1, 0x410fd034n, true],
   ['mpidr_el1', k(3, 0, 0, 0, 5), 1, 0x80000000n, true],
   ['id_aa64pfr0_el1', k(3, 0, 0, 4, 0), 1, 0x1122n, true],
-  // Atomic [23:20] = 0b0010: FEAT_LSE (lse.ts); CRC32 [19:16] = 1 (CRC32* instructions)
-  ['id_aa64isar0_el1', k(3, 0, 0, 6, 0), 1, 0x21_0000n, true],
+  // Atomic [23:20] = 0b0010: FEAT_LSE (lse.ts); CRC32 [19:16] = 1 (CRC32* instructions);
+  // SHA2, SHA1 = 1, AES = 2 (with PMULL): the crypto extension (fpsimd/crypto.ts). The reset
+  // value of the default model; the Cpu sets MIDR/VPIDR/ISAR0 from its model (cpu-model.ts).
+  ['id_aa64isar0_el1', k(3, 0, 0, 6, 0), 1, 0x21_1120n, true],
   // PARange 40 bits, 16-bit ASIDs, little-endian only, 4K granule only (TGran64 0xf, TGran16 0)
   ['id_aa64mmfr0_el1', k(3, 0, 0, 7, 0), 1, 0x0f00_0022n, true],
   ['id_aa64mmfr1_el1', k(3, 0, 0, 7, 1), 1, 0n, true],

@@ -82,10 +82,10 @@ describe('decodeInsn', () => {
       }
       return undefined;
     };
-    const simd = err(0x4e284800 /* aese v0.16b, v0.16b */) as DecodeError;
+    const simd = err(0xce608000 /* sha512h q0, q0, v0.2d (ARMv8.2) */) as DecodeError;
     expect(DecodeError.isInstance(simd)).toBe(true);
     expect(simd.code).toBe('UNSUPPORTED');
-    expect(simd.insn).toBe(0x4e284800);
+    expect(simd.insn).toBe(0xce608000);
     expect(decodeInsn(0x9e670000 /* fmov d0, x0 */).op).toBe('SIMD');
     expect((err(0) as DecodeError).code).toBe('UNALLOCATED');
     expect((err(0xf837b0de /* st64bv (FEAT_LS64, not implemented) */) as DecodeError).code).toBe(

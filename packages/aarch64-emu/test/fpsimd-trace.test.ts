@@ -87,6 +87,7 @@ describe('FP/SIMD random instruction streams vs qemu-aarch64 (golden traces)', (
     'simd-fpcr',
     'simd-crc32',
     'simd-estimate',
+    'simd-crypto',
   ]) {
     it(`${cls}: identical state (V registers, FPCR, FPSR included) before every instruction`, () => {
       const golden = gunzipSync(readFileSync(join(risu, `${cls}.cpu.log.gz`))).toString();

@@ -74,7 +74,7 @@ describe('FP/SIMD access traps', () => {
   });
 
   it('an unimplemented SIMD encoding is UNDEFINED (EC 0) even while FP is disabled', () => {
-    const cpu = machine([0x4e284800 /* aese */, B_SELF], 1);
+    const cpu = machine([0xce608000 /* sha512h (ARMv8.2) */, B_SELF], 1);
     cpu.setSysReg(key('vbar_el1'), RAM + 0x800n);
     cpu.run(1);
     expect(cpu.getSysReg(key('esr_el1'))).toBe(0x02000000n);

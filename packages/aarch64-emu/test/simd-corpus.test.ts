@@ -1,5 +1,5 @@
 // C programs with FP/SIMD code vs qemu-aarch64: the integer corpus auto-vectorised at -O3 and
-// the FP and vector programs of test/simd-programs (scripts/build-simd-corpus.sh builds them
+// the FP, vector and crypto (ACLE intrinsics) programs of test/simd-programs (scripts/build-simd-corpus.sh builds them
 // and records qemu's stdout, exit status and exact instruction count in golden.json); and a
 // static glibc program (glibc's string functions use Advanced SIMD, printf formats doubles),
 // built and compared with a live qemu-aarch64 when the cross compiler and qemu are installed.
@@ -33,8 +33,8 @@ function run(file: string): { stdout: string; status: number; insns: number } {
 }
 
 describe('FP/SIMD corpus vs qemu-aarch64 (golden)', () => {
-  it('has the corpus: 8 auto-vectorised programs and fp/vec/vec2 at -O2 and -O3, each with a golden result', () => {
-    expect(files.length).toBe(14);
+  it('has the corpus: 8 auto-vectorised programs and fp/vec/vec2/crypto at -O2 and -O3, each with a golden result', () => {
+    expect(files.length).toBe(16);
     expect(files.filter((f) => golden[f] === undefined)).toEqual([]);
   });
   for (const f of files) {
@@ -54,6 +54,29 @@ describe('FP/SIMD corpus vs qemu-aarch64 (golden)', () => {
       (w & 0xff208000) === 0x1f000000 || (w & 0xff208000) === 0x1f400000;
     expect([...words('vec-O3.elf')].filter(isVectorOp).length).toBeGreaterThan(50);
     expect([...words('fp-O2.elf')].filter(isFmadd).length).toBeGreaterThan(2);
+  });
+  it('crypto.c runs AES, SHA-1, SHA-256 and PMULL instructions and meets its known answers (exit 0)', () => {
+    // AESE/AESD/AESMC/AESIMC, SHA1*/SHA256* and PMULL{2} 1Q: the Cryptographic Extension's words
+    const cryptoOp = (w: number): string | undefined => {
+      const opc = (w >>> 12) & 31;
+      if ((w & 0xfffe0c00) >>> 0 === 0x4e280800) return `aes${opc}`;
+      if ((w & 0xffe08c00) >>> 0 === 0x5e000000) return `sha3reg${opc & 7}`;
+      if ((w & 0xfffe0c00) >>> 0 === 0x5e280800) return `sha2reg${opc}`;
+      if ((w & 0xbfe0fc00) >>> 0 === 0x0ee0e000) return 'pmull1q';
+      return undefined;
+    };
+    for (const f of ['crypto-O2.elf', 'crypto-O3.elf']) {
+      const b = readFileSync(join(dir, 'bin', f));
+      const words = new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + (b.length & ~3)));
+      const ops = new Set([...words].map(cryptoOp).filter((o) => o !== undefined));
+      // AESE/D/MC/IMC, SHA1C/P/M/SU0, SHA256H/H2/SU1, SHA1H/SU1, SHA256SU0, PMULL 1Q
+      expect(ops.size).toBe(15);
+      expect(golden[f]!.status).toBe(0); // qemu: no known-answer mismatch
+      const out = Buffer.from(golden[f]!.stdout, 'base64').toString();
+      expect(out).toContain('aes128.ct.hi=0x69c4e0d86a7b0430\n');
+      expect(out).toContain('sha256.abc.0=0xba7816bf8f01cfea\n');
+      expect(out).not.toContain('MISMATCH');
+    }
   });
 });
 

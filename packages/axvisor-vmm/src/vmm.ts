@@ -80,8 +80,6 @@ export const EL2_INSN_LIMIT = 1_000_000;
 export const HOST_TIMER_INTID = 26;
 
 const NOT_SUPPORTED = (1n << 64n) - 1n;
-/** MIDR_EL1 of a Cortex-A57 r1p0 (implementer 0x41, variant 1, part 0xd07, revision 0). */
-const CORTEX_A57_MIDR = 0x411f_d070n;
 /** PSCI functions this VMM implements (what PSCI_FEATURES answers 0 for). */
 const PSCI_IMPLEMENTED = new Set([
   0x8400_0000n,
@@ -115,7 +113,6 @@ const R = {
   ELR: reg('elr_el2'),
   SPSR: reg('spsr_el2'),
   MPIDR: reg('vmpidr_el2'),
-  MIDR: reg('vpidr_el2'),
   TPIDR2: reg('tpidr_el2'),
   PFR0: reg('id_aa64pfr0_el1'),
   CNTV_CTL: reg('cntv_ctl_el0'),
@@ -631,7 +628,14 @@ export class Vmm {
     vm.image = bytes;
     if (t.image_load.active) t.image_load.emit(config.id, BigInt(bytes.length), 0n);
     for (let i = 0; i < config.cpuNum; i++) {
-      const cpu = new Cpu({ memory: vm.memory, highestEl: 2 });
+      // A Linux guest runs on the Cortex-A57 r1p0 its device tree names, as QEMU's -cpu
+      // cortex-a57 presents it: MIDR 0x411fd070 (through VPIDR_EL2), ID_AA64ISAR0 with AES,
+      // PMULL, SHA1, SHA2 and CRC32 and without LSE (whose instructions are then UNDEFINED).
+      const cpu = new Cpu({
+        memory: vm.memory,
+        highestEl: 2,
+        model: vm.linux !== undefined ? 'cortex-a57' : 'default',
+      });
       cpu.stopOnEl2 = true;
       // The guest's counter runs at CNTFRQ (62.5 MHz) in this VMM's time.
       cpu.counter = () => this.#now() / NS_PER_TIMER_TICK;
@@ -648,8 +652,6 @@ export class Vmm {
       );
       cpu.setSysReg(R.VBAR2, 0n);
       cpu.setSysReg(R.MPIDR, (1n << 31n) | BigInt(i)); // VMPIDR_EL2: RES1 bit 31 | Aff0 (arm_vcpu sets the same)
-      // a Linux guest is told it runs on the Cortex-A57 r1p0 its device tree names (as QEMU's -cpu cortex-a57)
-      if (vm.linux !== undefined) cpu.setSysReg(R.MIDR, CORTEX_A57_MIDR);
       // A kernel's boot runs thousands of regions only a few dozen times each: compiling them
       // costs more than it saves (bench/linux-slice.ts: 16 -> 256 takes 15 % less CPU time over
       // the first 100 M instructions). Never lowers a higher threshold (Infinity: no JIT).

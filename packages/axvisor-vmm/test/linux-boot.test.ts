@@ -19,6 +19,7 @@ import {
   Vmm,
   writeFdt,
 } from './linux-exports.js';
+import { SYS_REG_BY_NAME } from '@axebpf/aarch64-emu';
 
 const has = (cmd: string, args: string[]) => {
   try {
@@ -319,6 +320,51 @@ describe('Linux guest configs', () => {
     expect(new DataView(vm.memory.read(0x4000_0000n, 4).buffer).getUint32(0, false)).toBe(
       0xd00dfeed,
     );
+  });
+});
+
+describe('the CPU a Linux VM presents', () => {
+  it("is QEMU's Cortex-A57 (-cpu cortex-a57): MIDR 0x411fd070, ID_AA64ISAR0 0x11120 (AES, PMULL, SHA1, SHA2, CRC32, no LSE) on every vCPU, and LSE is UNDEFINED; an ELF guest keeps the default model", () => {
+    // the "kernel": vectors at its start, read the ID registers, then try an LSE atomic
+    // (UNDEFINED on a Cortex-A57: the exception goes to VBAR_EL1 + 0x200, which holds `b .`)
+    const words = [
+      0x10fff805, // adr x5, . - 0x100 (the image's start)
+      0xd518c005, // msr vbar_el1, x5
+      0xd5380601, // mrs x1, id_aa64isar0_el1
+      0xd5380002, // mrs x2, midr_el1
+      0xf8200003, // ldadd x0, x3, [x0]
+      0x14000000, // b .
+    ];
+    const image = fakeImage({ imageSize: 0x10000n });
+    const dv = new DataView(image.buffer);
+    dv.setUint32(0, 0x14000040, true); // code0: b 0x100 (past the Image header)
+    words.forEach((w, i) => dv.setUint32(0x100 + i * 4, w, true));
+    dv.setUint32(0x200, 0x14000000, true); // b .
+    for (const hypervisor of ['el2', 'ts'] as const) {
+      const vmm = new Vmm({ hypervisor, loadImage: () => image });
+      const vm = vmm.createVm(parseVmConfig(linuxVmToml({ kernel: 'Image', cpus: 2 }), 'l.toml'));
+      expect(vm.vcpus.map((v) => v.cpu.model)).toEqual(['cortex-a57', 'cortex-a57']);
+      vmm.startVm(vm.id);
+      vmm.run(1_000_000n);
+      const cpu = vm.vcpus[0]!.cpu;
+      expect(cpu.getX(1)).toBe(0x0001_1120n);
+      expect(cpu.getX(2)).toBe(0x411f_d070n);
+      const esr = cpu.getSysReg(SYS_REG_BY_NAME.get('esr_el1')!);
+      expect(Number(esr >> 26n)).toBe(0); // unknown reason: the LDADD
+      expect(cpu.getSysReg(SYS_REG_BY_NAME.get('elr_el1')!)).toBe(0x4020_0110n);
+      expect(cpu.pc).toBe(0x4020_0200n);
+    }
+    const hello = new Vmm({
+      loadImage: (p) =>
+        new Uint8Array(readFileSync(new URL(`../configs/${p}`, import.meta.url).pathname)),
+    });
+    const elfVm = hello.createVm(
+      parseVmConfig(
+        readFileSync(new URL('../configs/hello.toml', import.meta.url).pathname, 'utf8'),
+        'hello.toml',
+      ),
+    );
+    expect(elfVm.vcpus[0]!.cpu.model).toBe('default');
   });
 });
 

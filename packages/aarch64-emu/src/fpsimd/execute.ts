@@ -6,6 +6,7 @@
 // softfloat.ts. Returns false for encodings it does not implement (the CPU raises UNDEFINED).
 
 import { T } from '../u64.js';
+import { execCrypto } from './crypto.js';
 import { recipEstimateBits, recpXBits, rsqrtEstimateBits, unsignedEstimate } from './estimate.js';
 import {
   D,
@@ -1315,6 +1316,7 @@ function vector(c: SimdHost, w: number): boolean {
     const x = bits(w, 20, 17);
     if (x === 0) return twoMisc(c, w, false);
     if (x === 8) return acrossLanes(c, w);
+    if (x === 4) return execCrypto(c, w); // AESE/AESD/AESMC/AESIMC
     return false;
   }
   // bit 21 = 0: copy, permute, extract, table
@@ -2074,7 +2076,7 @@ function threeDifferent(c: SimdHost, w: number): boolean {
     rn = (w >>> 5) & 31,
     rm = bits(w, 20, 16),
     opcode = bits(w, 15, 12);
-  if (size === 3) return false;
+  if (size === 3) return execCrypto(c, w); // PMULL{2} Vd.1Q, Vn.1D, Vm.1D
   const n = 8 >>> size,
     esize = 8 << size,
     wsize = size + 1;
@@ -3194,6 +3196,7 @@ function scalarSimd(c: SimdHost, w: number): boolean {
     const x = bits(w, 20, 17);
     if (x === 0) return twoMisc(c, w, true);
     if (x === 8) return scalarPairwise(c, w);
+    if (x === 4) return execCrypto(c, w); // SHA1H/SHA1SU1/SHA256SU0
     return false;
   }
   if (
@@ -3216,7 +3219,7 @@ function scalarSimd(c: SimdHost, w: number): boolean {
     commit(c, rd, 1);
     return true;
   }
-  return false;
+  return execCrypto(c, w); // SHA1C/P/M/SU0, SHA256H/H2/SU1
 }
 
 /** SQDMLAL, SQDMLSL, SQDMULL on scalars (H -> S, S -> D). */
