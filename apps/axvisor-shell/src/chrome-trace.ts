@@ -199,6 +199,15 @@ export class ChromeTrace {
     this.#count++;
   }
 
+  /**
+   * Names a VM's process (default `vm<id>`), e.g. `vm7 linux`.
+   * @param vm - the VM id.
+   * @param name - the process name Perfetto shows.
+   */
+  nameVm(vm: number, name: string): void {
+    this.#processes.set(VM_PID_BASE + vm, { name, sort: 1 + vm });
+  }
+
   #vmPid(vm: number): number {
     const pid = VM_PID_BASE + vm;
     if (!this.#processes.has(pid)) this.#processes.set(pid, { name: `vm${vm}`, sort: 1 + vm });
@@ -366,6 +375,23 @@ export class ChromeTrace {
     this.#time(endNs);
     for (const [cpu, slot] of this.#open) this.#slice(slot, cpu, endNs);
     this.#open.clear();
+  }
+
+  /**
+   * The named thread tracks of a VM's process (vCPUs, probe tracks, lifecycle events), in the
+   * order Perfetto sorts them.
+   * @param vm - the VM id.
+   * @returns the process name and the track names.
+   */
+  vmTracks(vm: number): { process: string; threads: string[] } {
+    const pid = VM_PID_BASE + vm;
+    return {
+      process: this.#processes.get(pid)?.name ?? `vm${vm}`,
+      threads: [...this.#threads]
+        .filter(([, t]) => t.pid === pid)
+        .sort((a, b) => a[0] - b[0])
+        .map(([, t]) => t.name),
+    };
   }
 
   /** Number of events collected (slices, instants; not metadata or counter samples). */
