@@ -44,6 +44,12 @@ export interface ChromeTraceOptions {
   events?: EventRing;
   /** Width of one `exits/s` counter sample, in virtual nanoseconds (default 10 ms). */
   counterIntervalNs?: bigint;
+  /**
+   * The VM and vCPU running when a probe event is delivered (events are delivered as they are
+   * emitted, inside the exit handling of the vCPU that hit): places a guest probe on its vCPU's
+   * track when the `vmm:vcpu_run_enter` tracepoint that says which vCPU runs is off.
+   */
+  current?: () => { vmId: number; vcpuId: number };
 }
 
 /** The hypervisor's process id (VMs are `VM_PID_BASE + vm id`). */
@@ -149,6 +155,7 @@ export class ChromeTrace {
   /** Exits per VM per counter interval. */
   readonly #exitBuckets = new Map<number, Map<bigint, number>>();
   readonly #interval: bigint;
+  readonly #current: (() => { vmId: number; vcpuId: number }) | undefined;
   #endNs = 0n;
 
   /**
@@ -157,6 +164,7 @@ export class ChromeTrace {
    */
   constructor(manager: TracepointManager, options: ChromeTraceOptions = {}) {
     this.#interval = options.counterIntervalNs ?? 10_000_000n;
+    this.#current = options.current;
     this.#processes.set(HYPERVISOR_PID, { name: 'axvisor hypervisor (EL2)', sort: 0 });
     manager.attach('vmm:vcpu_run_enter', (r) => this.#enter(r));
     manager.attach('vmm:vcpu_run_exit', (r) => this.#exit(r));
@@ -335,14 +343,17 @@ export class ChromeTrace {
     // a guest probe fires while its vCPU runs on the CPU (before the exit's tracepoint): its
     // track is the vCPU's, where calls nest; a hypervisor probe's track is the physical CPU's
     const running = this.#open.get(e.cpuId);
+    const current = guest ? this.#current?.() : undefined;
+    const vcpu =
+      running !== undefined && running.vm === e.vmId
+        ? running.vcpu
+        : current !== undefined && current.vmId === e.vmId
+          ? current.vcpuId
+          : undefined;
     const cpu = e.cpuId % 50;
     const tid =
-      guest && running !== undefined && running.vm === e.vmId
-        ? this.#thread(
-            pid,
-            PROBE_SLOT + 100 * k + (running.vcpu % 50),
-            `vm${e.vmId} vcpu${running.vcpu} ${type}`,
-          )
+      guest && vcpu !== undefined
+        ? this.#thread(pid, PROBE_SLOT + 100 * k + (vcpu % 50), `vm${e.vmId} vcpu${vcpu} ${type}`)
         : this.#thread(
             pid,
             PROBE_SLOT + 100 * k + 50 + cpu,

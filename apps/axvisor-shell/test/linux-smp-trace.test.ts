@@ -14,6 +14,7 @@ import { attachLinuxTracing, attachWhenBooted, runLinuxVm } from '../src/linux-t
 import type { LinuxTracing } from '../src/linux-trace.js';
 import { linuxVmSource } from '../src/repl.js';
 import { Session } from '../src/session.js';
+import { formatProblems } from './trace-format.js';
 
 const out = fileURLToPath(new URL('../../../tools/linux-guest/out/', import.meta.url));
 const have = existsSync(`${out}Image`) && existsSync(`${out}initrd.gz`);
@@ -168,9 +169,34 @@ describe.skipIf(!have || !optIn)(
       expect(count(160, 'uname')).toBe(1);
       expect(hits('__arm64_sys_reboot+0x4', false)).toBe(1);
       expect(count(142, 'poweroff')).toBe(1);
+      // every call returns but exit, exit_group and the two in flight at poweroff, though a task
+      // that blocks in a call may return from it on the other CPU
+      const total = calls.reduce((n, r) => n + r.count, 0);
+      const returned = [...tracing!.latencies().values()].flat().reduce((n, c) => n + c, 0);
+      const stuck = tracing!
+        .inFlight()
+        .filter((r) => r.nr !== 93 && r.nr !== 94)
+        .map((r) => `${r.comm} ${r.name}`)
+        .sort();
+      globalThis.console.log(
+        `linux-smp-trace: ${total} calls, ${returned} timed returns, ${hits('invoke_syscall', true)} kretprobe hits, ${count(93) + count(94)} exits, in flight: ${stuck.join(', ')}`,
+      );
+      expect(stuck).toEqual(['init wait4', 'poweroff reboot']);
+      expect(returned).toBe(total - count(93) - count(94) - stuck.length);
+      expect(hits('invoke_syscall', true)).toBe(returned);
       const opens = tracing!.opens().map((o) => [o.comm, o.filename]);
       expect(opens).toContainEqual(['cat', '/proc/cpuinfo']);
       expect(opens).toContainEqual(['cat', '/sys/devices/system/cpu/online']);
+    });
+
+    it('puts the probes of each vCPU on its own tracks of the Perfetto trace, slices nested', () => {
+      const trace = { traceEvents: session.trace.traceEvents() };
+      expect(formatProblems(trace)).toEqual([]);
+      const names = trace.traceEvents
+        .filter((e) => e.name === 'thread_name')
+        .map((e) => String(e.args!['name']));
+      for (const n of [`vm${vmId} vcpu0 kretprobe`, `vm${vmId} vcpu1 kretprobe`])
+        expect(names).toContain(n);
     });
   },
 );
