@@ -44,6 +44,12 @@ export interface ChromeTraceOptions {
   events?: EventRing;
   /** Width of one `exits/s` counter sample, in virtual nanoseconds (default 10 ms). */
   counterIntervalNs?: bigint;
+  /**
+   * The VM and vCPU running when a probe event is delivered (events are delivered as they are
+   * emitted, inside the exit handling of the vCPU that hit): places a guest probe on its vCPU's
+   * track when the `vmm:vcpu_run_enter` tracepoint that says which vCPU runs is off.
+   */
+  current?: () => { vmId: number; vcpuId: number };
 }
 
 /** The hypervisor's process id (VMs are `VM_PID_BASE + vm id`). */
@@ -149,6 +155,7 @@ export class ChromeTrace {
   /** Exits per VM per counter interval. */
   readonly #exitBuckets = new Map<number, Map<bigint, number>>();
   readonly #interval: bigint;
+  readonly #current: (() => { vmId: number; vcpuId: number }) | undefined;
   #endNs = 0n;
 
   /**
@@ -157,6 +164,7 @@ export class ChromeTrace {
    */
   constructor(manager: TracepointManager, options: ChromeTraceOptions = {}) {
     this.#interval = options.counterIntervalNs ?? 10_000_000n;
+    this.#current = options.current;
     this.#processes.set(HYPERVISOR_PID, { name: 'axvisor hypervisor (EL2)', sort: 0 });
     manager.attach('vmm:vcpu_run_enter', (r) => this.#enter(r));
     manager.attach('vmm:vcpu_run_exit', (r) => this.#exit(r));
@@ -197,6 +205,15 @@ export class ChromeTrace {
     c.tid[i] = tid;
     c.shape[i] = shape;
     this.#count++;
+  }
+
+  /**
+   * Names a VM's process (default `vm<id>`), e.g. `vm7 linux`.
+   * @param vm - the VM id.
+   * @param name - the process name Perfetto shows.
+   */
+  nameVm(vm: number, name: string): void {
+    this.#processes.set(VM_PID_BASE + vm, { name, sort: 1 + vm });
   }
 
   #vmPid(vm: number): number {
@@ -326,14 +343,17 @@ export class ChromeTrace {
     // a guest probe fires while its vCPU runs on the CPU (before the exit's tracepoint): its
     // track is the vCPU's, where calls nest; a hypervisor probe's track is the physical CPU's
     const running = this.#open.get(e.cpuId);
+    const current = guest ? this.#current?.() : undefined;
+    const vcpu =
+      running !== undefined && running.vm === e.vmId
+        ? running.vcpu
+        : current !== undefined && current.vmId === e.vmId
+          ? current.vcpuId
+          : undefined;
     const cpu = e.cpuId % 50;
     const tid =
-      guest && running !== undefined && running.vm === e.vmId
-        ? this.#thread(
-            pid,
-            PROBE_SLOT + 100 * k + (running.vcpu % 50),
-            `vm${e.vmId} vcpu${running.vcpu} ${type}`,
-          )
+      guest && vcpu !== undefined
+        ? this.#thread(pid, PROBE_SLOT + 100 * k + (vcpu % 50), `vm${e.vmId} vcpu${vcpu} ${type}`)
         : this.#thread(
             pid,
             PROBE_SLOT + 100 * k + 50 + cpu,
@@ -366,6 +386,23 @@ export class ChromeTrace {
     this.#time(endNs);
     for (const [cpu, slot] of this.#open) this.#slice(slot, cpu, endNs);
     this.#open.clear();
+  }
+
+  /**
+   * The named thread tracks of a VM's process (vCPUs, probe tracks, lifecycle events), in the
+   * order Perfetto sorts them.
+   * @param vm - the VM id.
+   * @returns the process name and the track names.
+   */
+  vmTracks(vm: number): { process: string; threads: string[] } {
+    const pid = VM_PID_BASE + vm;
+    return {
+      process: this.#processes.get(pid)?.name ?? `vm${vm}`,
+      threads: [...this.#threads]
+        .filter(([, t]) => t.pid === pid)
+        .sort((a, b) => a[0] - b[0])
+        .map(([, t]) => t.name),
+    };
   }
 
   /** Number of events collected (slices, instants; not metadata or counter samples). */

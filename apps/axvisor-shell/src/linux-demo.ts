@@ -31,6 +31,11 @@ export interface LinuxDemoOptions {
   top?: number;
   /** Virtual time limit for the Linux VM (default 120 s). */
   limitNs?: bigint;
+  /**
+   * Called right after the demo's own probes are attached (the VM paused after
+   * {@link LINUX_ATTACH_AFTER}), to attach more (tests: plain probes in both modes).
+   */
+  onAttach?: (session: Session, vmId: number) => void;
 }
 
 /** What {@link runLinuxDemo} produced. */
@@ -45,6 +50,10 @@ export interface LinuxDemoResult {
   tracing: LinuxTracing | undefined;
   /** The Linux VM's console. */
   console: string;
+  /** The session (its runtime, maps, probes and VMs, after the run). */
+  session: Session;
+  /** The Linux VM's id. */
+  vmId: number;
 }
 
 /** Where `tools/linux-guest/fetch-images.sh` puts the images (from this package's location). */
@@ -88,12 +97,15 @@ export function runLinuxDemo(options: LinuxDemoOptions = {}): LinuxDemoResult {
     rt.ebpf.loadObject(name, rt.precompiled.object(name));
     rt.ebpf.attach(name, 'vmm:vcpu_run_exit');
   }
-  rt.tracepoints.enableSubsystem('vmm');
+  // every tracepoint on (the guest must print the same as with none: issue 20)
+  const tracepoints = rt.tracepoints.enableAll();
   const vm = vmm.vm(linuxId);
+  trace.nameVm(linuxId, `vm${linuxId} ${vm.config.name}`);
   let tracing: LinuxTracing | undefined;
   let attachedAt = 0n;
   const { poll } = attachWhenBooted(session, vm, () => {
     tracing = attachLinuxTracing(session, linuxId, linux.image, 'BrkInject');
+    options.onAttach?.(session, linuxId);
     attachedAt = vmm.timeNs;
   });
   for (const v of vmm.vms()) vmm.startVm(v.id);
@@ -119,6 +131,7 @@ export function runLinuxDemo(options: LinuxDemoOptions = {}): LinuxDemoResult {
     tracing === undefined
       ? `the guest never printed "${LINUX_ATTACH_AFTER}": no probes attached`
       : `probes attached at ${formatDuration(Number(attachedAt))} (after "${LINUX_ATTACH_AFTER}"): syscalls on invoke_syscall+0x4 and its return, openat on do_sys_openat2+0x4 and its return (BRK); task_struct.comm at +${tracing.commOffset} (the kernel's BTF)`,
+    `${tracepoints} tracepoints enabled; vmexit_stats and latency_hist on vmm:vcpu_run_exit from the start`,
   );
   const text = vm.console.replace(/\r/g, '');
   const a = text.indexOf('=== axebpf init begin ===');
@@ -194,6 +207,17 @@ export function runLinuxDemo(options: LinuxDemoOptions = {}): LinuxDemoResult {
         }),
       );
     }
+    // Every call returns except exit and exit_group, and the calls still in flight when the
+    // guest powered off (the program keeps a call per task until it returns).
+    const returned = [...tracing.latencies().values()].flat().reduce((n, c) => n + c, 0);
+    const exits = calls.filter((r) => r.nr === 93 || r.nr === 94).reduce((n, r) => n + r.count, 0);
+    const stuck = tracing.inFlight().filter((r) => r.nr !== 93 && r.nr !== 94);
+    out.push(
+      '',
+      `${total} calls entered, ${returned} returned; ${exits} exit/exit_group (never return); in flight at the end: ${
+        stuck.length === 0 ? 'none' : stuck.map((r) => `${r.comm} ${r.name}`).join(', ')
+      }`,
+    );
     const opens = tracing.opens();
     out.push(
       '',
@@ -228,11 +252,17 @@ export function runLinuxDemo(options: LinuxDemoOptions = {}): LinuxDemoResult {
     '',
     `trace: ${trace.eventCount} events in Chrome trace-event format (open in https://ui.perfetto.dev or chrome://tracing)`,
   );
+  const tracks = trace.vmTracks(linuxId);
+  out.push(
+    `  process "${tracks.process}", threads: ${tracks.threads.map((t) => `"${t}"`).join(', ')}`,
+  );
   return {
     report: out.join('\n'),
     traceFile,
     wallMs: performance.now() - started,
     tracing,
     console: vm.console,
+    session,
+    vmId: linuxId,
   };
 }

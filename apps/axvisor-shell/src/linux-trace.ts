@@ -92,6 +92,21 @@ export interface LinuxTracing {
   latencies(): Map<number, number[]>;
   /** The files opened so far, in order (drains the ring buffer). */
   opens(): LinuxOpenRow[];
+  /**
+   * The calls entered and not returned, one per task (the program's `syscall_pending` map, by
+   * task_struct address): after the guest stopped, the tasks that ended in `exit`/`exit_group`
+   * (while their task_struct is not reused) and the calls still in flight when it powered off.
+   */
+  inFlight(): LinuxInFlightRow[];
+}
+
+/** A system call entered and not (yet) returned. */
+export interface LinuxInFlightRow {
+  /** The guest address of the task's task_struct (`current`). */
+  task: bigint;
+  comm: string;
+  nr: number;
+  name: string;
 }
 
 const u32 = (n: number): Uint8Array => new Uint8Array(new Uint32Array([n]).buffer);
@@ -171,6 +186,19 @@ export function attachLinuxTracing(
         out.set(nr, b);
       });
       return out;
+    },
+    inFlight() {
+      const rows: LinuxInFlightRow[] = [];
+      rt.ebpf.map('syscalls:syscall_pending').forEach((k, v) => {
+        const nr = new DataView(v.buffer, v.byteOffset).getUint32(16, true);
+        rows.push({
+          task: new DataView(k.buffer, k.byteOffset).getBigUint64(0, true),
+          comm: cString(v.subarray(0, 16)),
+          nr,
+          name: linuxSyscallName(nr),
+        });
+      });
+      return rows.sort((a, b) => (a.task < b.task ? -1 : a.task > b.task ? 1 : 0));
     },
     opens() {
       ring().consume((d) => {

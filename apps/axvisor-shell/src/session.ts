@@ -177,7 +177,10 @@ export class Session {
     const shellInit = this.rt.tracepoints.register(SHELL_EVENTS.shell_init);
     this.#shellCommand = this.rt.tracepoints.register(SHELL_EVENTS.shell_command);
     bridgeTracepointEvents(this.rt.tracepoints, this.rt);
-    this.trace = new ChromeTrace(this.rt.tracepoints, { events: this.rt.events });
+    this.trace = new ChromeTrace(this.rt.tracepoints, {
+      events: this.rt.events,
+      current: () => ({ vmId: platform.currentVmId(), vcpuId: platform.currentVcpuId() }),
+    });
     if (options.record !== undefined)
       this.recorder = new EventRecorder(this.rt.events, options.record);
     for (const pattern of options.trace ?? []) {
