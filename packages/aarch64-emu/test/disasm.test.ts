@@ -58,7 +58,7 @@ describe('disassemble vs aarch64-linux-gnu-objdump -d', () => {
   it('names the GICv3 CPU interface registers as objdump does (mrs x0, icc_*_el1)', () => {
     // words and names from aarch64-linux-gnu-objdump -d of `mrs x0, <reg>` for each register
     // prettier-ignore
-    const icc: [number, string][] = [[0xd5384600, 'icc_pmr_el1'], [0xd538c800, 'icc_iar0_el1'], [0xd538c820, 'icc_eoir0_el1'], [0xd538c840, 'icc_hppir0_el1'], [0xd538c860, 'icc_bpr0_el1'], [0xd538c900, 'icc_ap1r0_el1'], [0xd538cb20, 'icc_dir_el1'], [0xd538cb60, 'icc_rpr_el1'], [0xd538cba0, 'icc_sgi1r_el1'], [0xd538cbc0, 'icc_asgi1r_el1'], [0xd538cbe0, 'icc_sgi0r_el1'], [0xd538cc00, 'icc_iar1_el1'], [0xd538cc20, 'icc_eoir1_el1'], [0xd538cc40, 'icc_hppir1_el1'], [0xd538cc60, 'icc_bpr1_el1'], [0xd538cc80, 'icc_ctlr_el1'], [0xd538cca0, 'icc_sre_el1'], [0xd538ccc0, 'icc_igrpen0_el1'], [0xd538cce0, 'icc_igrpen1_el1']];
+    const icc: [number, string][] = [[0xd5384600, 'icc_pmr_el1'], [0xd538c800, 'icc_iar0_el1'], [0xd538c820, 'icc_eoir0_el1'], [0xd538c840, 'icc_hppir0_el1'], [0xd538c860, 'icc_bpr0_el1'], [0xd538c880, 'icc_ap0r0_el1'], [0xd538c8e0, 'icc_ap0r3_el1'], [0xd538c900, 'icc_ap1r0_el1'], [0xd538c920, 'icc_ap1r1_el1'], [0xd538c960, 'icc_ap1r3_el1'], [0xd538cb20, 'icc_dir_el1'], [0xd538cb60, 'icc_rpr_el1'], [0xd538cba0, 'icc_sgi1r_el1'], [0xd538cbc0, 'icc_asgi1r_el1'], [0xd538cbe0, 'icc_sgi0r_el1'], [0xd538cc00, 'icc_iar1_el1'], [0xd538cc20, 'icc_eoir1_el1'], [0xd538cc40, 'icc_hppir1_el1'], [0xd538cc60, 'icc_bpr1_el1'], [0xd538cc80, 'icc_ctlr_el1'], [0xd538cca0, 'icc_sre_el1'], [0xd538ccc0, 'icc_igrpen0_el1'], [0xd538cce0, 'icc_igrpen1_el1']];
     expect(icc.filter(([w, name]) => disassemble(w) !== `mrs\tx0, ${name}`)).toEqual([]);
   });
 });

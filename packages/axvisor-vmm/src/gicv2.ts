@@ -4,6 +4,8 @@
 // each vCPU's GicCpuState (the VMM's timer pends PPI 27 there); SPIs (INTIDs 32..32+GICV2_SPIS-1)
 // are per VM, level-sensitive lines driven by devices (the PL011), routed by GICD_ITARGETSR.
 
+import { GIC_FIRST_SPI, GIC_SPIS, SpiLines } from './gic-spi.js';
+import type { SpiBitSet } from './gic-spi.js';
 import type { GicCpuState } from './gicv3.js';
 
 /** GICv2 distributor base on the QEMU virt board. */
@@ -13,7 +15,7 @@ export const GICC_BASE = 0x0801_0000n;
 /** Size of each of the two register frames. */
 export const GICV2_FRAME_SIZE = 0x1_0000n;
 /** SPIs the distributor implements (GICD_TYPER.ITLinesNumber = 2: 96 INTIDs). */
-export const GICV2_SPIS = 64;
+export const GICV2_SPIS = GIC_SPIS;
 const LINES = 32 + GICV2_SPIS;
 const SPURIOUS_INTID = 1023;
 
@@ -40,13 +42,10 @@ export class VGicV2 {
   /** GICD_CTLR.Enable. */
   distributorOn = false;
   readonly #cpus: GicV2CpuState[];
-  /** SPI bit sets, word i = INTIDs 32*(i+1).. */
-  readonly #spiEnabled = new Uint32Array(GICV2_SPIS / 32);
-  readonly #spiPending = new Uint32Array(GICV2_SPIS / 32);
-  readonly #spiActive = new Uint32Array(GICV2_SPIS / 32);
-  readonly #spiLevel = new Uint32Array(GICV2_SPIS / 32);
+  readonly #spi = new SpiLines();
   readonly #targets = new Uint8Array(GICV2_SPIS);
-  readonly #priority = new Uint8Array(LINES);
+  /** Priorities of INTIDs 0-31 (one copy for all vCPUs); SPIs' are in `#spi`. */
+  readonly #priority = new Uint8Array(GIC_FIRST_SPI);
   readonly #icfgr = new Uint32Array(LINES / 16);
   readonly #pmr: Uint8Array;
 
@@ -63,19 +62,13 @@ export class VGicV2 {
    * @returns false for an INTID outside the SPI range (ignored).
    */
   setSpiLevel(intid: number, level: boolean): boolean {
-    const s = intid - 32;
-    if (s < 0 || s >= GICV2_SPIS) return false;
-    const bit = 1 << (s & 31);
-    if (level) this.#spiLevel[s >> 5]! |= bit;
-    else this.#spiLevel[s >> 5]! &= ~bit;
-    return true;
+    return this.#spi.setLevel(intid, level);
   }
 
   /** The SPIs ready for a vCPU: enabled, pending (line or software), not active, targeting it. */
   #readySpi(cpu: number): number {
-    for (let w = 0; w < this.#spiEnabled.length; w++) {
-      let ready =
-        this.#spiEnabled[w]! & (this.#spiLevel[w]! | this.#spiPending[w]!) & ~this.#spiActive[w]!;
+    for (let w = 0; w < GICV2_SPIS / 32; w++) {
+      let ready = this.#spi.ready(w);
       while (ready !== 0) {
         const b = 31 - Math.clz32(ready & -ready);
         const s = w * 32 + b;
@@ -102,7 +95,9 @@ export class VGicV2 {
    */
   signals(cpu: number): boolean {
     const intid = this.#highest(cpu);
-    return intid !== SPURIOUS_INTID && this.#priority[intid]! < this.#pmr[cpu]!;
+    if (intid === SPURIOUS_INTID) return false;
+    const p = intid < GIC_FIRST_SPI ? this.#priority[intid]! : this.#spi.priority[intid - 32]!;
+    return p < this.#pmr[cpu]!;
   }
 
   /** Whether an SPI is pending or active somewhere (for tests and the console). */
@@ -111,47 +106,27 @@ export class VGicV2 {
       w = s >> 5,
       bit = 1 << (s & 31);
     return {
-      enabled: (this.#spiEnabled[w]! & bit) !== 0,
-      level: (this.#spiLevel[w]! & bit) !== 0,
-      active: (this.#spiActive[w]! & bit) !== 0,
+      enabled: (this.#spi.enabled[w]! & bit) !== 0,
+      level: (this.#spi.level[w]! & bit) !== 0,
+      active: (this.#spi.active[w]! & bit) !== 0,
       targets: this.#targets[s]!,
     };
   }
 
   /** A bit-set register word covering INTIDs 32*n.. (n = 0: the banked SGI/PPI word). */
-  #bits(cpu: number, n: number, which: 'enabled' | 'pending' | 'active'): number {
+  #bits(cpu: number, n: number, which: SpiBitSet): number {
     if (n === 0) return this.#cpus[cpu]![which];
-    const arr =
-      which === 'enabled'
-        ? this.#spiEnabled
-        : which === 'pending'
-          ? this.#spiPending
-          : this.#spiActive;
-    if (n - 1 >= arr.length) return 0;
-    return which === 'pending' ? arr[n - 1]! | this.#spiLevel[n - 1]! : arr[n - 1]!;
+    return this.#spi.word(n - 1, which);
   }
 
-  #setBits(
-    cpu: number,
-    n: number,
-    which: 'enabled' | 'pending' | 'active',
-    v: number,
-    set: boolean,
-  ): void {
+  #setBits(cpu: number, n: number, which: SpiBitSet, v: number, set: boolean): void {
     if (n === 0) {
       const g = this.#cpus[cpu]!;
       // SGIs are always enabled on the GICv2 (ISENABLER0 bits 0-15 read as one)
       g[which] = set ? g[which] | v : g[which] & ~v;
       return;
     }
-    const arr =
-      which === 'enabled'
-        ? this.#spiEnabled
-        : which === 'pending'
-          ? this.#spiPending
-          : this.#spiActive;
-    if (n - 1 >= arr.length) return;
-    arr[n - 1] = set ? arr[n - 1]! | v : arr[n - 1]! & ~v;
+    this.#spi.writeWord(n - 1, which, v, set);
   }
 
   /**
@@ -192,8 +167,10 @@ export class VGicV2 {
         if (write) this.#setBits(cpu, n, which, v, (group & 1) === 0);
         return BigInt(this.#bits(cpu, n, which) >>> 0);
       }
-      if (off >= 0x400 && off < 0x400 + LINES)
+      if (off >= 0x400 && off < 0x400 + GIC_FIRST_SPI)
         return this.#bytes(this.#priority, off - 0x400, width, write, v);
+      if (off >= 0x400 + GIC_FIRST_SPI && off < 0x400 + LINES)
+        return this.#spi.priorityBytes(off - 0x400 - GIC_FIRST_SPI, width, write, v, 0xff);
       if (off >= 0x800 && off < 0x800 + LINES) {
         const i = off - 0x800;
         if (i < 32) return BigInt((0x01010101 * (1 << cpu)) >>> 0); // banked: this CPU
@@ -240,15 +217,13 @@ export class VGicV2 {
         // GICC_IAR: acknowledge the highest-priority (here: lowest) ready INTID
         const intid = this.signals(cpu) ? this.#highest(cpu) : SPURIOUS_INTID;
         if (intid === SPURIOUS_INTID) return BigInt(SPURIOUS_INTID);
-        g.ackedAt[intid < 32 ? intid : 0] = now;
+        g.ackedAt[intid] = now;
         if (intid < 32) {
           g.pending &= ~(1 << intid);
           g.active |= 1 << intid;
           return BigInt(intid < 16 ? intid | (g.sgiSource[intid]! << 10) : intid);
         }
-        const s = intid - 32;
-        this.#spiPending[s >> 5]! &= ~(1 << (s & 31));
-        this.#spiActive[s >> 5]! |= 1 << (s & 31);
+        this.#spi.acknowledge(intid);
         return BigInt(intid);
       }
       case 0x010: {
@@ -256,7 +231,7 @@ export class VGicV2 {
         if (!write) return 0n;
         const intid = v & 0x3ff;
         if (intid < 32) g.active &= ~(1 << intid);
-        else if (intid < LINES) this.#spiActive[(intid - 32) >> 5]! &= ~(1 << ((intid - 32) & 31));
+        else this.#spi.deactivate(intid);
         return 0n;
       }
       case 0x018: {

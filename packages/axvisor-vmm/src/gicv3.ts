@@ -3,10 +3,12 @@
 // layout): the distributor and one redistributor per vCPU as MMIO, and the CPU interface as the
 // ICC_*_EL1 system registers, whose accesses the emulator traps to EL2 (EC 0x18). AxVisor's
 // arm_vcpu turns a trapped write of ICC_SGI1R_EL1 into a `SendIPI` exit; `sgiTargets` resolves
-// its fields to vCPUs the way the architecture routes the SGI. Only SGIs and PPIs (INTIDs 0-31)
-// exist: the VMM has no SPIs.
+// its fields to vCPUs the way the architecture routes the SGI. SPIs (INTIDs 32-95, the device
+// lines such as the PL011's) are routed by GICD_IROUTER: to the vCPU whose affinity it names, or
+// with IRM set to the lowest-numbered vCPU whose CPU interface takes group 1 (deterministic).
 
 import { GICV3_CPU_INTERFACE_REGS, sysRegTrapIss } from '@axebpf/aarch64-emu';
+import { GIC_FIRST_SPI, GIC_SPIS, SpiLines } from './gic-spi.js';
 
 /** Where the distributor and redistributors of a GICv3 VM are (`gppt-gicd`/`gppt-gicr` devices). */
 export interface GicV3Layout {
@@ -112,6 +114,13 @@ export class VGicV3 {
   readonly #ifc: CpuInterface[];
   #enableGrp1 = false;
   #enableGrp0 = false;
+  readonly #spi = new SpiLines();
+  /** GICD_IGROUPR bits of the SPIs (word n = INTIDs 32*(n+1)..). */
+  readonly #spiGroup1 = new Uint32Array(GIC_SPIS / 32);
+  /** GICD_ICFGR words of the SPIs (stored only: every SPI line here is level-sensitive). */
+  readonly #spiCfg = new Uint32Array(GIC_SPIS / 16);
+  /** GICD_IROUTER of each SPI (Aff3 in bits 39:32, IRM bit 31, Aff2..Aff0). */
+  readonly #route = new Float64Array(GIC_SPIS);
   readonly #dLo: bigint;
   readonly #rLo: bigint;
   readonly #rHi: bigint;
@@ -159,13 +168,63 @@ export class VGicV3 {
         bestPrio = ifc.priority[i]!;
       }
     }
+    for (let w = 0; w < GIC_SPIS / 32; w++) {
+      let r = this.#spi.ready(w) & this.#spiGroup1[w]!;
+      while (r !== 0) {
+        const b = 31 - Math.clz32(r & -r);
+        r &= r - 1;
+        const n = w * 32 + b;
+        if (this.spiTarget(GIC_FIRST_SPI + n) !== cpu) continue;
+        if (this.#spi.priority[n]! < bestPrio) {
+          best = GIC_FIRST_SPI + n;
+          bestPrio = this.#spi.priority[n]!;
+        }
+      }
+    }
     return best;
+  }
+
+  /** The priority of an INTID as a vCPU sees it (SGIs/PPIs banked, SPIs per VM). */
+  #prio(ifc: CpuInterface, intid: number): number {
+    return intid < GIC_FIRST_SPI
+      ? ifc.priority[intid]!
+      : this.#spi.priority[intid - GIC_FIRST_SPI]!;
   }
 
   #runningPriority(ifc: CpuInterface): number {
     let p = 0x100; // idle
-    for (const i of ifc.running) if (ifc.priority[i]! < p) p = ifc.priority[i]!;
+    for (const i of ifc.running) if (this.#prio(ifc, i) < p) p = this.#prio(ifc, i);
     return p;
+  }
+
+  /**
+   * The vCPU an SPI is delivered to (GICD_IROUTER): the one with the affinity it names, or with
+   * IRM (1 of N) the lowest-numbered vCPU whose CPU interface has group 1 enabled and that is
+   * awake; -1 when none.
+   * @param intid - 32..95.
+   * @returns a vCPU id or -1.
+   */
+  spiTarget(intid: number): number {
+    const r = this.#route[intid - GIC_FIRST_SPI]!;
+    if (r >= 2 ** 31 && Math.floor(r / 2 ** 31) % 2 === 1) {
+      for (let i = 0; i < this.#ifc.length; i++)
+        if (this.#ifc[i]!.igrpen1 && !this.#ifc[i]!.asleep) return i;
+      return -1;
+    }
+    // vCPU i has affinity 0.0.0.i: Aff3 (bits 39:32) and Aff2/Aff1 (23:8) must be zero
+    if (r >= 2 ** 32 || (r & 0xff_ff00) !== 0) return -1;
+    const aff0 = r & 0xff;
+    return aff0 < this.#cpus.length ? aff0 : -1;
+  }
+
+  /**
+   * Sets the level of an SPI line (a device's interrupt output).
+   * @param intid - 32..95.
+   * @param level - asserted or not.
+   * @returns false for an INTID outside the SPI range (ignored).
+   */
+  setSpiLevel(intid: number, level: boolean): boolean {
+    return this.#spi.setLevel(intid, level);
   }
 
   /**
@@ -180,7 +239,7 @@ export class VGicV3 {
     if (!this.#enableGrp1 || !ifc.igrpen1) return false;
     const best = this.#best(cpu);
     if (best < 0) return false;
-    const p = ifc.priority[best]!;
+    const p = this.#prio(ifc, best);
     return p < ifc.pmr && p < this.#runningPriority(ifc);
   }
 
@@ -227,8 +286,11 @@ export class VGicV3 {
       case A.IAR1: {
         if (!this.signals(cpu)) return BigInt(GIC_SPURIOUS_INTID); // PSTATE.I plays no part
         const i = this.#best(cpu);
-        s.pending &= ~(1 << i);
-        s.active |= 1 << i;
+        if (i >= GIC_FIRST_SPI) this.#spi.acknowledge(i);
+        else {
+          s.pending &= ~(1 << i);
+          s.active |= 1 << i;
+        }
         s.ackedAt[i] = nowNs;
         ifc.running.push(i);
         return BigInt(i);
@@ -277,15 +339,19 @@ export class VGicV3 {
         // priority drop: the highest active priority goes (the architecture assumes it is i's)
         let at = 0;
         for (let k = 1; k < ifc.running.length; k++)
-          if (ifc.priority[ifc.running[k]!]! < ifc.priority[ifc.running[at]!]!) at = k;
+          if (this.#prio(ifc, ifc.running[k]!) < this.#prio(ifc, ifc.running[at]!)) at = k;
         ifc.running.splice(at, 1);
-        if (ifc.eoiMode === 1 || i >= 32 || (s.active & (1 << i)) === 0) return -1;
+        if (ifc.eoiMode === 1) return -1;
+        if (i >= GIC_FIRST_SPI) return this.#spi.deactivate(i) ? i : -1;
+        if (i >= 32 || (s.active & (1 << i)) === 0) return -1;
         s.active &= ~(1 << i);
         return i;
       }
       case A.DIR: {
         const i = v & 0xff_ffff;
-        if (ifc.eoiMode === 0 || i >= 32 || (s.active & (1 << i)) === 0) return -1;
+        if (ifc.eoiMode === 0) return -1;
+        if (i >= GIC_FIRST_SPI) return this.#spi.deactivate(i) ? i : -1;
+        if ((s.active & (1 << i)) === 0) return -1;
         s.active &= ~(1 << i);
         return i;
       }
@@ -314,7 +380,7 @@ export class VGicV3 {
    */
   mmioRead(addr: bigint, width: number): bigint {
     if (addr < this.#dLo + BigInt(FRAME) && addr >= this.#dLo)
-      return this.#distRead(Number(addr - this.#dLo));
+      return this.#distRead(Number(addr - this.#dLo), width);
     const rel = Number(addr - this.#rLo);
     const cpu = Math.floor(rel / this.layout.redistributorStride);
     return this.#redistRead(cpu, rel - cpu * this.layout.redistributorStride, width);
@@ -329,11 +395,8 @@ export class VGicV3 {
   mmioWrite(addr: bigint, width: number, value: bigint): void {
     const v = Number(value & 0xffff_ffffn);
     if (addr < this.#dLo + BigInt(FRAME) && addr >= this.#dLo) {
-      if (Number(addr - this.#dLo) === 0) {
-        this.#enableGrp0 = (v & 1) === 1;
-        this.#enableGrp1 = (v & 2) === 2;
-      }
-      return; // the rest of the distributor concerns SPIs, which do not exist here
+      this.#distWrite(Number(addr - this.#dLo), width, value);
+      return;
     }
     const rel = Number(addr - this.#rLo);
     const cpu = Math.floor(rel / this.layout.redistributorStride);
@@ -381,20 +444,84 @@ export class VGicV3 {
     }
   }
 
-  #distRead(off: number): bigint {
+  /**
+   * Distributor registers of the SPIs. With affinity routing (ARE = 1) the words and bytes of
+   * INTIDs 0-31 are RAZ/WI here (the redistributors have them).
+   * @returns the value read, or undefined for an offset that is not an SPI register.
+   */
+  #distSpi(off: number, width: number, write: boolean, value: bigint): bigint | undefined {
+    const v = Number(value & 0xffff_ffffn) >>> 0;
+    if (off >= 0x0080 && off < 0x0100) {
+      // GICD_IGROUPR<n>
+      const n = (off - 0x0080) >> 2;
+      if (n === 0 || n > this.#spiGroup1.length) return 0n;
+      if (write) this.#spiGroup1[n - 1] = v;
+      return BigInt(this.#spiGroup1[n - 1]! >>> 0);
+    }
+    if (off >= 0x0100 && off < 0x0400) {
+      // GICD_IS/ICENABLER, IS/ICPENDR, IS/ICACTIVER
+      const group = (off - 0x0100) >> 7;
+      const n = ((off & 0x7f) >> 2) - 1;
+      if (group > 5 || n < 0) return 0n;
+      const which = group < 2 ? 'enabled' : group < 4 ? 'pending' : 'active';
+      if (write) this.#spi.writeWord(n, which, v, (group & 1) === 0);
+      return BigInt(this.#spi.word(n, which) >>> 0);
+    }
+    if (off >= 0x0400 && off < 0x0400 + GIC_FIRST_SPI) return 0n;
+    if (off >= 0x0400 + GIC_FIRST_SPI && off < 0x0800)
+      return this.#spi.priorityBytes(off - 0x0400 - GIC_FIRST_SPI, width, write, v, PRIORITY_MASK);
+    if (off >= 0x0c00 && off < 0x0d00) {
+      // GICD_ICFGR<n>: 0 and 1 cover SGIs and PPIs
+      const n = ((off - 0x0c00) >> 2) - 2;
+      if (n < 0 || n >= this.#spiCfg.length) return 0n;
+      if (write) this.#spiCfg[n] = v;
+      return BigInt(this.#spiCfg[n]! >>> 0);
+    }
+    if (off >= 0x6000 + 8 * GIC_FIRST_SPI && off < 0x6000 + 8 * (GIC_FIRST_SPI + GIC_SPIS)) {
+      // GICD_IROUTER<n>, 64-bit, also accessed as two 32-bit halves
+      const n = ((off - 0x6000) >> 3) - GIC_FIRST_SPI;
+      const high = (off & 4) !== 0;
+      const cur = this.#route[n]!;
+      const lo = cur % 2 ** 32;
+      const hi = Math.floor(cur / 2 ** 32);
+      if (write) {
+        // IRM, Aff2..Aff0 in the low word, Aff3 in bits 7:0 of the high word
+        const nlo = high ? lo : (width === 8 ? Number(value & 0xffff_ffffn) : v) & 0x80ff_ffff;
+        const nhi = high ? v & 0xff : width === 8 ? Number((value >> 32n) & 0xffn) : hi;
+        this.#route[n] = (nhi & 0xff) * 2 ** 32 + (nlo >>> 0);
+        return 0n;
+      }
+      if (high) return BigInt(hi);
+      return width === 8 ? BigInt(cur) : BigInt(lo);
+    }
+    return undefined;
+  }
+
+  #distWrite(off: number, width: number, value: bigint): void {
+    if (off === 0x0000) {
+      const v = Number(value & 0xffff_ffffn);
+      this.#enableGrp0 = (v & 1) === 1;
+      this.#enableGrp1 = (v & 2) === 2;
+      return;
+    }
+    this.#distSpi(off, width, true, value); // anything else: ignored
+  }
+
+  #distRead(off: number, width: number): bigint {
     switch (off) {
       case 0x0000: // GICD_CTLR: RWP 0, DS 1, ARE 1 (fixed), group enables
         return BigInt(
           (1 << 6) | (1 << 4) | (this.#enableGrp1 ? 2 : 0) | (this.#enableGrp0 ? 1 : 0),
         );
       case 0x0004:
-        return BigInt(9 << 19); // GICD_TYPER: IDbits 10, ITLinesNumber 0 (INTIDs 0-31)
+        // GICD_TYPER: IDbits 10, ITLinesNumber: (N + 1) * 32 INTIDs
+        return BigInt((9 << 19) | ((GIC_FIRST_SPI + GIC_SPIS) / 32 - 1));
       case 0x0008:
         return 0x43bn; // GICD_IIDR: Arm
       case 0xffe8:
         return 0x3bn; // GICD_PIDR2: ArchRev 3
       default:
-        return 0n; // SPI registers: no SPIs
+        return this.#distSpi(off, width, false, 0n) ?? 0n; // others: read as zero
     }
   }
 

@@ -30,6 +30,7 @@ import { decodeExit, exitCode, PSCI } from './exit.js';
 import type { ExitReasonName } from './exit-reason.js';
 import { exitReasonName } from './exit-reason.js';
 import { GICV3_TRAPPED_SYS_REGS, VGicV3 } from './gicv3.js';
+import { GIC_SPIS } from './gic-spi.js';
 import type { GicV2CpuState, GicV2Effects } from './gicv2.js';
 import { GICC_BASE, GICD_BASE, GICV2_FRAME_SIZE, VGicV2 } from './gicv2.js';
 import { Pl011 } from './pl011.js';
@@ -150,7 +151,7 @@ export class VCpu {
     active: 0,
     cpuInterface: false,
     sgiSource: new Uint8Array(16),
-    ackedAt: new Array<bigint>(32).fill(0n),
+    ackedAt: new Array<bigint>(32 + GIC_SPIS).fill(0n),
   };
   /** When a vCPU blocked in WFI wakes for its timer (undefined: no timer armed). @internal */
   wakeAtNs: bigint | undefined;
@@ -866,8 +867,8 @@ export class Vmm {
 
   /** A device's SPI line changed: the GIC updates and every vCPU it now signals wakes. */
   #spiLevel(vm: Vm, intid: number, level: boolean): void {
-    const gic = vm.gicv2;
-    if (gic === undefined || !gic.setSpiLevel(intid, level)) return; // TODO(unfinished): SPIs on the GICv3
+    const gic = vm.gicv3 ?? vm.gicv2;
+    if (gic === undefined || !gic.setSpiLevel(intid, level)) return;
     if (level && this.#tp.irq_inject.active) this.#tp.irq_inject.emit(vm.id, 0, intid);
     for (const v of vm.vcpus) {
       if (v.state === 'Free') continue;

@@ -66,6 +66,9 @@ describe('the virtual GICv3 model', () => {
   it('traps every ICC_*_EL1 register, ICC_SGI1R_EL1 at AxVisor SysRegAddr 0x3A3016', () => {
     expect(ICC_SGI1R_EL1_ADDR).toBe(0x3a3016);
     expect(GICV3_TRAPPED_SYS_REGS.has(SYS_REG_BY_NAME.get('icc_iar1_el1')!)).toBe(true);
+    // the active-priority registers Linux's GICv3 driver clears at CPU bring-up
+    for (const r of ['icc_ap0r0_el1', 'icc_ap0r3_el1', 'icc_ap1r0_el1', 'icc_ap1r3_el1'])
+      expect(GICV3_TRAPPED_SYS_REGS.has(SYS_REG_BY_NAME.get(r)!)).toBe(true);
     expect(GICV3_TRAPPED_SYS_REGS.has(SYS_REG_BY_NAME.get('cntv_ctl_el0')!)).toBe(false);
   });
 
@@ -151,6 +154,102 @@ describe('the virtual GICv3 model', () => {
     expect(g.sgiTargets(req(0n, 0b0101n), 2)).toEqual([0, 2]);
     expect(g.sgiTargets(req(1n << 8n, 0b1111n), 0)).toEqual([]); // Aff1 = 1: no such vCPUs
     expect(g.sgiTargets(req(0n, 0n, true), 2)).toEqual([0, 1, 3]);
+  });
+});
+
+describe('GICv3 SPIs (device lines, routed by GICD_IROUTER)', () => {
+  /** SPI `intid` in group 1, priority `prio`, enabled, routed to `route` (GICD_IROUTER value). */
+  function spi(g: VGicV3, intid: number, prio: number, route: bigint) {
+    const n = BigInt(intid >> 5);
+    const bit = BigInt(1 << (intid & 31)) & 0xffff_ffffn;
+    g.mmioWrite(GICD + 0x80n + 4n * n, 4, g.mmioRead(GICD + 0x80n + 4n * n, 4) | bit);
+    g.mmioWrite(GICD + 0x400n + BigInt(intid), 1, BigInt(prio));
+    g.mmioWrite(GICD + 0x6000n + 8n * BigInt(intid), 8, route);
+    g.mmioWrite(GICD + 0x100n + 4n * n, 4, bit);
+  }
+
+  it('says it has INTIDs up to 95 and keeps INTIDs 0-31 out of the distributor (affinity routing)', () => {
+    const { g } = gic(1);
+    expect(Number(g.mmioRead(GICD + 4n, 4)) & 0x1f).toBe(2); // ITLinesNumber: 96 INTIDs
+    g.mmioWrite(GICD + 0x100n, 4, 0xffff_ffffn); // ISENABLER0: RAZ/WI with ARE
+    expect(g.mmioRead(GICD + 0x100n, 4)).toBe(0n);
+    g.mmioWrite(GICD + 0x104n, 4, 0x8000_0001n);
+    expect(g.mmioRead(GICD + 0x104n, 4)).toBe(0x8000_0001n);
+    g.mmioWrite(GICD + 0x184n, 4, 1n);
+    expect(g.mmioRead(GICD + 0x104n, 4)).toBe(0x8000_0000n);
+  });
+
+  it('delivers a level-sensitive line to the vCPU its affinity names, re-pends it after EOI while the line is high', () => {
+    const { g, state } = gic(2);
+    ready(g, 0);
+    ready(g, 1);
+    spi(g, 33, 0xa0, 1n); // the PL011's SPI 1, to vCPU 1
+    expect(g.spiTarget(33)).toBe(1);
+    g.setSpiLevel(33, true);
+    expect([g.signals(0), g.signals(1)]).toEqual([false, true]);
+    expect(g.sysRegRead(0, ICC.IAR1, 5n)).toBe(BigInt(GIC_SPURIOUS_INTID));
+    expect(g.sysRegRead(1, ICC.IAR1, 7n)).toBe(33n);
+    expect(state[1]!.ackedAt[33]).toBe(7n);
+    expect(g.signals(1)).toBe(false); // active
+    expect(g.sysRegWrite(1, ICC.EOIR1, 33n)).toBe(33);
+    expect(g.signals(1)).toBe(true); // line still asserted: pending again
+    g.setSpiLevel(33, false);
+    expect(g.signals(1)).toBe(false);
+    // software pend (GICD_ISPENDR1), cleared by the acknowledge
+    g.mmioWrite(GICD + 0x204n, 4, 2n);
+    expect(g.mmioRead(GICD + 0x204n, 4)).toBe(2n);
+    expect(g.sysRegRead(1, ICC.IAR1, 8n)).toBe(33n);
+    expect(g.mmioRead(GICD + 0x204n, 4)).toBe(0n);
+    expect(g.mmioRead(GICD + 0x304n, 4)).toBe(2n); // active
+  });
+
+  it('orders SPIs and PPIs by priority, and masks them by PMR and the running priority', () => {
+    const { g } = gic(1);
+    ready(g, 0); // PPIs/SGIs at 0x80
+    spi(g, 40, 0x40, 0n);
+    g.setSpiLevel(40, true);
+    g.mmioWrite(GICR + SGI_FRAME + 0x200n, 4, 1n << 27n); // PPI 27 pending at 0x80
+    expect(g.sysRegRead(0, ICC.HPPIR1, 0n)).toBe(40n);
+    expect(g.sysRegRead(0, ICC.IAR1, 0n)).toBe(40n);
+    expect(g.sysRegRead(0, ICC.RPR, 0n)).toBe(0x40n);
+    expect(g.signals(0)).toBe(false); // 0x80 is not above the running 0x40
+    expect(g.sysRegWrite(0, ICC.EOIR1, 40n)).toBe(40);
+    g.setSpiLevel(40, false);
+    expect(g.sysRegRead(0, ICC.IAR1, 0n)).toBe(27n);
+    g.sysRegWrite(0, ICC.PMR, 0x40n);
+    g.setSpiLevel(40, true);
+    expect(g.signals(0)).toBe(false); // 0x40 is not below PMR 0x40
+  });
+
+  it('routes by IROUTER: Aff3/Aff2/Aff1 must match, IRM picks the lowest awake vCPU with group 1 on', () => {
+    const { g } = gic(3);
+    ready(g, 2);
+    spi(g, 50, 0x80, 2n);
+    expect(g.spiTarget(50)).toBe(2);
+    g.mmioWrite(GICD + 0x6000n + 8n * 50n, 8, 0x1_0000_0002n); // Aff3 = 1: no such vCPU
+    expect(g.spiTarget(50)).toBe(-1);
+    expect(g.mmioRead(GICD + 0x6000n + 8n * 50n + 4n, 4)).toBe(1n); // high half
+    g.mmioWrite(GICD + 0x6000n + 8n * 50n + 4n, 4, 0n);
+    g.mmioWrite(GICD + 0x6000n + 8n * 50n, 4, 0x0000_0102n); // Aff1 = 1
+    expect(g.spiTarget(50)).toBe(-1);
+    g.mmioWrite(GICD + 0x6000n + 8n * 50n, 4, 0x8000_0000n); // IRM
+    expect(g.spiTarget(50)).toBe(-1); // nobody awake with group 1 on
+    g.mmioWrite(GICR + 2n * 0x2_0000n + 0x14n, 4, 0n); // vCPU 2 wakes (GICR_WAKER)
+    expect(g.spiTarget(50)).toBe(2);
+    expect(g.mmioRead(GICD + 0x6000n + 8n * 50n, 8)).toBe(0x8000_0000n);
+  });
+
+  it('splits priority drop and deactivation of an SPI with EOImode 1', () => {
+    const { g } = gic(1);
+    ready(g, 0);
+    spi(g, 34, 0x80, 0n);
+    g.sysRegWrite(0, ICC.CTLR, 2n);
+    g.setSpiLevel(34, true);
+    expect(g.sysRegRead(0, ICC.IAR1, 0n)).toBe(34n);
+    expect(g.sysRegWrite(0, ICC.EOIR1, 34n)).toBe(-1);
+    expect(g.mmioRead(GICD + 0x304n, 4)).toBe(4n); // still active
+    expect(g.sysRegWrite(0, ICC.DIR, 34n)).toBe(34);
+    expect(g.mmioRead(GICD + 0x304n, 4)).toBe(0n);
   });
 });
 

@@ -47,14 +47,18 @@ describe.skipIf(skip)(
     const initrd = join(dir, 'initrd.gz');
     if (!skip) writeFileSync(initrd, buildInitramfs(new Uint8Array(readFileSync(BUSYBOX!))));
 
-    it.each([1, 2])(
-      'prints the same /init lines with %i vCPU(s) and powers off',
-      (cpus) => {
+    it.each([
+      [1, 2],
+      [2, 2],
+      [2, 3],
+    ] as const)(
+      'prints the same /init lines with %i vCPU(s) on a GICv%i and powers off',
+      (cpus, gic) => {
         const qemu = execFileSync(
           'qemu-system-aarch64',
           [
             '-M',
-            'virt',
+            `virt,gic-version=${gic}`,
             '-cpu',
             'cortex-a57',
             '-smp',
@@ -81,7 +85,7 @@ describe.skipIf(skip)(
         const vmm = new Vmm({ loadImage: (p) => new Uint8Array(readFileSync(p)) });
         const vm = vmm.createVm(
           parseVmConfig(
-            linuxVmToml({ kernel: KERNEL!, initrd, cpus, cmdline: 'console=ttyAMA0' }),
+            linuxVmToml({ kernel: KERNEL!, initrd, cpus, gic, cmdline: 'console=ttyAMA0' }),
             'linux.toml',
           ),
         );
