@@ -136,7 +136,12 @@ export interface GuestProbeStats {
   steps: number;
   /** Steps at addresses with no probe (other code on a protected page). */
   pageSteps: number;
-  /** Return addresses that could not be translated (no return probe armed). */
+  /**
+   * Return probes that reported nothing: return addresses that could not be translated (no
+   * return probe armed), and pending frames of a stack that moved on without returning
+   * through them (a newer entry at the same or a higher stack pointer on that stack, or a
+   * return from a frame above them: the task exited or unwound).
+   */
   missedReturns: number;
   /** Hot pages whose `Stage2Fault` probes were moved to injected BRKs. */
   hotPageSwitches: number;
@@ -164,7 +169,14 @@ const R = {
   ELR1: key('elr_el1'),
   SPSR1: key('spsr_el1'),
   VBAR1: key('vbar_el1'),
+  SP0: key('sp_el0'),
+  SP1: key('sp_el1'),
 };
+/**
+ * Frames whose entry SP lies in the same 16 KiB-aligned block as a returning frame's belong to
+ * the same stack (Linux arm64 kernel stacks are THREAD_SIZE = 16 KiB, aligned).
+ */
+const STACK_BLOCK_SHIFT = 14n;
 const MDCR_TDE = 1n << 8n;
 
 interface Probe {
@@ -199,6 +211,8 @@ interface RetFrame {
   retGpa: bigint;
   retGva: bigint;
   entryNs: bigint;
+  /** The stack pointer at entry, which the function's return restores: the frame's owner. */
+  sp: bigint;
 }
 
 interface Split {
@@ -244,7 +258,12 @@ interface VmProbes {
   /** Per vCPU: private view pages (one per table level and one page copy). */
   views: (bigint[] | undefined)[];
   steps: (Step | undefined)[];
-  retStacks: RetFrame[][];
+  /**
+   * Pending return frames of all vCPUs, oldest first. A frame belongs to a task's stack, not to
+   * a vCPU: the task may sleep in the function and return on another vCPU, and other tasks may
+   * enter and leave the function meanwhile (Linux keeps kretprobe instances per task).
+   */
+  retFrames: RetFrame[];
   savedMdcr: bigint[];
   lastSig: string;
   exitsSinceTry: number;
@@ -441,12 +460,11 @@ export class GuestProbeManager {
     st.pending.delete(probe);
     if (probe.state === 'active') this.#disarm(st, probe);
     // return frames of this probe: their BRKs go too
-    for (const stack of st.retStacks) {
-      for (let i = stack.length - 1; i >= 0; i--) {
-        if (stack[i]!.probe === probe) {
-          this.#releaseRet(st, stack[i]!.retGpa);
-          stack.splice(i, 1);
-        }
+    const frames = st.retFrames;
+    for (let i = frames.length - 1; i >= 0; i--) {
+      if (frames[i]!.probe === probe) {
+        this.#releaseRet(st, frames[i]!.retGpa);
+        frames.splice(i, 1);
       }
     }
     this.#releaseIfIdle(st);
@@ -541,7 +559,7 @@ export class GuestProbeManager {
         scratchReady: false,
         views: [],
         steps: [],
-        retStacks: vm.vcpus.map(() => []),
+        retFrames: [],
         savedMdcr: [],
         lastSig: '',
         exitsSinceTry: 0,
@@ -866,21 +884,31 @@ export class GuestProbeManager {
   /** Reports the return frames and entry probes at `gpa`; false when there are none. */
   #hitsAt(st: VmProbes, vcpu: VCpu, gpa: bigint, pc: bigint, regs: GuestRegs): boolean {
     let any = false;
-    const stack = st.retStacks[vcpu.id]!;
-    if (stack.length > 0 && st.brks.has(gpa)) {
-      let i = stack.length - 1;
-      while (i >= 0 && stack[i]!.retGpa !== gpa) i--;
+    const frames = st.retFrames;
+    const sp = frames.length > 0 || st.byGpa.has(gpa) ? this.#guestSp(vcpu.cpu, regs) : 0n;
+    if (frames.length > 0 && st.brks.has(gpa)) {
+      // the frame this return ends: same return address and the entry's stack pointer back
+      let i = frames.length - 1;
+      while (i >= 0 && (frames[i]!.retGpa !== gpa || frames[i]!.sp !== sp)) i--;
       if (i >= 0) {
-        // frames above the match were skipped (a longjmp-like exit): dropped
-        while (stack.length - 1 > i) this.#releaseRet(st, stack.pop()!.retGpa);
-        const batch = stack[i]!.batch;
+        const batch = frames[i]!.batch;
+        const block = (sp - 1n) >> STACK_BLOCK_SHIFT;
         const now = this.#vmm.platform.timeNs();
         any = true;
-        // every return probe of that entry, first attached first
         const done: RetFrame[] = [];
-        while (stack.length > 0 && stack[stack.length - 1]!.batch === batch)
-          done.push(stack.pop()!);
-        for (const f of done.reverse()) {
+        for (let k = 0; k < frames.length; k++) {
+          const f = frames[k]!;
+          if (f.batch === batch) done.push(f);
+          else if (f.sp < sp && (f.sp - 1n) >> STACK_BLOCK_SHIFT === block) {
+            // deeper on the same stack and still pending: left without returning (a
+            // longjmp-like exit), dropped
+            this.#releaseRet(st, f.retGpa);
+            st.stats.missedReturns++;
+          } else continue;
+          frames.splice(k--, 1);
+        }
+        // every return probe of that entry, first attached first
+        for (const f of done) {
           f.probe.retHits++;
           f.probe.onHit?.({
             kind: 'kretprobe',
@@ -911,7 +939,8 @@ export class GuestProbeManager {
           try {
             const retGpa = this.#translate(st.vm, vcpu.cpu, lr).gpa;
             this.#armBrk(st, retGpa, 'ret');
-            stack.push({ probe: p, batch, retGpa, retGva: lr, entryNs: now });
+            this.#dropStale(st, sp, batch);
+            frames.push({ probe: p, batch, retGpa, retGva: lr, entryNs: now, sp });
           } catch (e) {
             if (!HypervisorError.isInstance(e)) throw e;
             st.stats.missedReturns++;
@@ -932,6 +961,28 @@ export class GuestProbeManager {
       }
     }
     return any;
+  }
+
+  /**
+   * An entry at stack pointer `sp` means the stack below it is free: pending frames of the same
+   * stack at or below `sp` (other than this entry's) can no longer return, so they are dropped
+   * and counted as missed (what Linux does with a task's kretprobe instances when it exits).
+   */
+  #dropStale(st: VmProbes, sp: bigint, batch: number): void {
+    const frames = st.retFrames;
+    const block = (sp - 1n) >> STACK_BLOCK_SHIFT;
+    for (let k = frames.length - 1; k >= 0; k--) {
+      const f = frames[k]!;
+      if (f.batch === batch || f.sp > sp || (f.sp - 1n) >> STACK_BLOCK_SHIFT !== block) continue;
+      this.#releaseRet(st, f.retGpa);
+      st.stats.missedReturns++;
+      frames.splice(k, 1);
+    }
+  }
+
+  /** The guest's stack pointer at the exit: SP_EL1 in EL1h, else SP_EL0 (SPSR M[3:0]). */
+  #guestSp(cpu: Cpu, regs: GuestRegs): bigint {
+    return cpu.getSysReg((regs.spsr() & 0xfn) === 5n ? R.SP1 : R.SP0);
   }
 
   /** Gives the guest its own BRK: an EL1 synchronous exception (EC 0x3C). */
