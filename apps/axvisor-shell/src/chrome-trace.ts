@@ -62,6 +62,13 @@ export const VM_PID_BASE = 1000;
 const PCPU_SLOT = 0; // hypervisor: pcpu n at slot n; VM: vCPU n at slot 1 + n (n < 200)
 const PROBE_SLOT = 200; // probe type k: slot 200 + 100k + vCPU (guest), + 50 + pcpu (hypervisor)
 const VM_EVENTS_SLOT = 999;
+// Return-probe slices of tasks that interleave on one vCPU (a task sleeps in the function while
+// others enter and leave it) overlap without nesting; each overlapping one goes to a further
+// lane of the vCPU's kretprobe track: lane n >= 1 at slot 600 + 50 (n - 1) + vCPU.
+const LANE_SLOT = 600;
+const MAX_LANES = 8;
+/** Outer slices a lane remembers for the overlap check (older ones are forgotten). */
+const LANE_MEMORY = 1024;
 const PROBE_TYPES = ['hprobe', 'hretprobe', 'kprobe', 'kretprobe'] as const;
 type ProbeTypeName = (typeof PROBE_TYPES)[number];
 
@@ -149,6 +156,11 @@ export class ChromeTrace {
   readonly #shapes: Shape[] = [];
   readonly #shapeIds = new Map<string, number>();
   readonly #threads = new Map<number, { pid: number; name: string; sort: number }>();
+  /**
+   * Per kretprobe track (its lane-0 tid), per lane: the outermost slices placed, as start/end
+   * pairs in ns, ascending and disjoint.
+   */
+  readonly #lanes = new Map<number, number[][]>();
   readonly #processes = new Map<number, { name: string; sort: number }>();
   /** The slice running on each physical CPU. */
   readonly #open = new Map<number, { start: bigint; vm: number; vcpu: number; pc: bigint }>();
@@ -327,6 +339,38 @@ export class ChromeTrace {
     );
   }
 
+  /**
+   * The first lane of a track where the slice [start, end] nests: no slice there starts before
+   * it and ends inside it. Slices arrive in order of their end (a return probe fires at the
+   * return), so a lane only needs its outermost slices.
+   * @returns the lane number (0: the track itself).
+   */
+  #lane(track: number, start: number, end: number): number {
+    let lanes = this.#lanes.get(track);
+    if (lanes === undefined) this.#lanes.set(track, (lanes = []));
+    for (let n = 0; n < MAX_LANES; n++) {
+      const lane = (lanes[n] ??= []);
+      let i = lane.length - 2;
+      let fits = true;
+      // outermost slices ending after `start`: those starting at or after it nest inside
+      for (; i >= 0 && lane[i + 1]! > start; i -= 2) {
+        if (lane[i]! < start) {
+          fits = false;
+          break;
+        }
+      }
+      if (!fits && n < MAX_LANES - 1) continue;
+      // the new slice is outermost: the ones it contains go
+      let keep = lane.length;
+      while (keep >= 2 && lane[keep - 2]! >= start) keep -= 2;
+      lane.length = keep;
+      lane.push(start, end);
+      if (lane.length > 2 * LANE_MEMORY) lane.splice(0, lane.length - 2 * LANE_MEMORY);
+      return n;
+    }
+    return MAX_LANES - 1;
+  }
+
   #vcpuEvent(r: TraceRecord, name: string): void {
     this.#time(r.timeNs);
     const { tid } = this.#vcpuThread(Number(r.field('vm_id')), Number(r.field('vcpu_id')));
@@ -367,11 +411,22 @@ export class ChromeTrace {
     if (e.durationNs > 0n) {
       const exact = e.durationNs <= BigInt(Number.MAX_SAFE_INTEGER);
       args.push(['duration_ns', exact ? DUR_NS : num(e.durationNs)]);
+      const start = e.timestampNs - e.durationNs;
+      const lane =
+        type === 'kretprobe' && vcpu !== undefined
+          ? this.#lane(tid, Number(start), Number(e.timestampNs))
+          : 0;
       this.#push(
         this.#shape(e.name, type, 'X', undefined, args),
-        e.timestampNs - e.durationNs,
+        start,
         Number(e.durationNs),
-        tid,
+        lane === 0
+          ? tid
+          : this.#thread(
+              pid,
+              LANE_SLOT + 50 * (lane - 1) + (vcpu! % 50),
+              `vm${e.vmId} vcpu${vcpu} ${type} (${lane + 1})`,
+            ),
       );
     } else {
       this.#push(this.#shape(e.name, type, 'i', 't', args), e.timestampNs, 0, tid);

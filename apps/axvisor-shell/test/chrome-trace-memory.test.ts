@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseVmConfig, bundledImage, Vmm } from '@axebpf/axvisor-vmm';
+import { EventRing } from 'axebpf';
 import { ChromeTrace, HYPERVISOR_PID, VM_PID_BASE } from '../src/chrome-trace.js';
+import { formatProblems } from './trace-format.js';
 
 const cluster = readFileSync(
   fileURLToPath(new URL('../../../packages/axvisor-vmm/configs/cluster.toml', import.meta.url)),
@@ -104,5 +106,52 @@ describe('ChromeTrace', () => {
       [pid, `vm${vm.id}`],
     ]);
     expect(json.traceEvents.filter((e) => e.ph === 'C' && e.pid === pid).length).toBeGreaterThan(0);
+  });
+
+  it('puts return-probe slices of interleaved tasks on further lanes of the vCPU track, each nested', () => {
+    const vmm = new Vmm({ loadImage: bundledImage });
+    const events = new EventRing();
+    const trace = new ChromeTrace(vmm.tracepoints, {
+      events,
+      current: () => ({ vmId: 1, vcpuId: 0 }),
+    });
+    // [start, end] in ns, in order of their end (a return probe reports at the return):
+    // task A in 100..1000, task B enters at 200 and returns at 500 (nested: lane 0), task C
+    // enters at 600, A returns at 1000 while C still sleeps, C returns at 1200 (overlaps A:
+    // lane 1); D 1100..1150, reported before C, comes after A on lane 0; E 50..1300 contains
+    // everything (lane 0)
+    const slices: [number, number][] = [
+      [200, 500],
+      [100, 1000],
+      [1100, 1150],
+      [600, 1200],
+      [50, 1300],
+    ];
+    for (const [start, end] of slices)
+      events.emit({
+        timestampNs: BigInt(end),
+        probeType: 'kretprobe',
+        cpuId: 0,
+        vmId: 1,
+        eventId: 1,
+        name: 'vm1:f+0x0',
+        durationNs: BigInt(end - start),
+      });
+    trace.finish(2000n);
+    const json = { traceEvents: trace.traceEvents() };
+    expect(formatProblems(json)).toEqual([]);
+    const names = new Map(
+      json.traceEvents.filter((e) => e.name === 'thread_name').map((e) => [e.tid, e.args!['name']]),
+    );
+    const laneOf = json.traceEvents
+      .filter((e) => e.cat === 'kretprobe')
+      .map((e) => [e.ts! * 1000, names.get(e.tid)]);
+    expect(laneOf).toEqual([
+      [200, 'vm1 vcpu0 kretprobe'],
+      [100, 'vm1 vcpu0 kretprobe'],
+      [1100, 'vm1 vcpu0 kretprobe'],
+      [600, 'vm1 vcpu0 kretprobe (2)'],
+      [50, 'vm1 vcpu0 kretprobe'],
+    ]);
   });
 });
