@@ -288,6 +288,8 @@ export class Cpu {
   private blockDirty = false;
   /** Bumped whenever cached VA -> block links may be stale (translation state changes). */
   private gen = 0;
+  /** An instruction soft-TLB entry was replaced by another page since `gen` last changed. */
+  private itlbEvicted = false;
   private stopFlag = false;
   /** Instruction count at which the current {@link Cpu.run} ends (compiled loops stop there). */
   private runEnd = 0;
@@ -723,6 +725,7 @@ export class Cpu {
     this.regsCache = undefined;
     this.tlbTag.fill(-1);
     this.gen++;
+    this.itlbEvicted = false;
     this.updateMmu();
   }
 
@@ -788,6 +791,8 @@ export class Cpu {
       this.faultS1ptw = r.s1ptw;
       throw FAULT;
     }
+    if (acc === ACC_EXEC && this.tlbTag[idx] !== -1 && this.tlbTag[idx] !== vpn)
+      this.itlbEvicted = true;
     this.tlbTag[idx] = vpn;
     this.tlbVal[idx] = Math.floor(r.pa / 4096) * 8 + r.perm;
     return r.pa;
@@ -2872,21 +2877,36 @@ export class Cpu {
   }
 
   /**
-   * TLBI by VA at EL1: drops the soft-TLB entries of the 2 MiB region around the address (the
-   * TLB keeps 4 KiB entries even for block mappings, and Linux invalidates a block with one
-   * TLBI), for every EL and both halves; decoded-block links are renewed as after a full flush.
+   * TLBI by VA at EL1: drops the EL1&0 soft-TLB entries (EL0 and EL1, both halves) of the 2 MiB
+   * region around the address (the TLB keeps 4 KiB entries even for block mappings, and Linux
+   * invalidates a block with one TLBI). Decoded-block links are renewed as after a full flush
+   * only when they may point into that region: when an instruction entry of it was dropped, or
+   * when an instruction entry was evicted since the last renewal (a link's target page then
+   * need not be in the TLB any more).
    */
   private tlbiVa(rt: number): void {
-    // Xt[43:0] = VA[55:12]; VA[55] selects the upper or lower half
-    const va = BigInt.asIntN(44, toBig(this.R[rt]!, this.R[rt + 1]!));
-    const first = Number(BigInt.asUintN(52, va) >> 9n) * 512,
-      end = first + 512; // its 512 pages
+    // Xt[43:0] = VA[55:12]; VA[55] (bit 43) selects the upper or lower half: the page number
+    // (VA >> 12, 52 bits) of the region's first page, as xlate's tags hold it
+    const hi = this.R[rt + 1]!;
+    const first =
+      ((hi & 0xfff) | ((hi & 0x800) !== 0 ? 0xff000 : 0)) * TWO32 + ((this.R[rt]! & ~511) >>> 0);
+    // direct-mapped by the low 9 bits of the page number (TLB_WAYS = 512 = the pages of 2 MiB):
+    // slot j of each half can only hold page first + j
     const tags = this.tlbTag;
-    for (let i = 0; i < tags.length; i++) {
-      const t = tags[i]!;
-      if (t >= first && t < end) tags[i] = -1;
+    let code = this.itlbEvicted;
+    for (let half = 0; half < 4; half++) {
+      const base = half * TLB_WAYS;
+      for (let j = 0; j < TLB_WAYS; j++) {
+        if (tags[base + j] === first + j) {
+          tags[base + j] = -1;
+          if ((half & 1) === 1) code = true;
+        }
+      }
     }
-    this.gen++;
+    if (code) {
+      this.gen++;
+      this.itlbEvicted = false;
+    }
   }
 
   /**

@@ -108,6 +108,48 @@ describe('stage 1', () => {
     expect(cpu.getX(3)).toBe(2n);
   });
 
+  it('TLBI VAE1 drops the cached translation of its page', () => {
+    const TLBI_VAE1_X2 = 0xd5088722;
+    const { cpu, w64, w32 } = setup([LDR_W3_X1, TLBI_VAE1_X2, LDR_W3_X1, B_SELF]);
+    stage1(cpu, w64);
+    w32(RAM + 0x20000n, 1);
+    w32(RAM + 0x30000n, 2);
+    cpu.setX(1, 0x80000000n);
+    cpu.setX(2, 0x80000n); // VA[55:12]
+    cpu.run(1);
+    expect(cpu.getX(3)).toBe(1n);
+    w64(RAM + 0x12000n, (RAM + 0x30000n) | AF | (2n << 6n) | 3n); // remap
+    cpu.run(2);
+    expect(cpu.getX(3)).toBe(2n);
+  });
+
+  it('TLBI VAE1 of a code page renews the links to blocks in it', () => {
+    const BLR_X6 = 0xd63f00c0,
+      TLBI_VAE1_X2 = 0xd5088722,
+      B_BACK2 = 0x17fffffe,
+      RET = 0xd65f03c0;
+    // a call to VA 0x80002000 from the same block twice, the page remapped in between
+    const { cpu, w64, w32 } = setup([BLR_X6, TLBI_VAE1_X2, B_BACK2]);
+    stage1(cpu, w64);
+    w32(RAM + 0x22000n, 0xd2800025); // movz x5, #1
+    w32(RAM + 0x22004n, RET);
+    w32(RAM + 0x23000n, 0xd2800045); // movz x5, #2
+    w32(RAM + 0x23004n, RET);
+    w64(RAM + 0x12010n, (RAM + 0x22000n) | AF | 3n); // VA 0x80002000 -> RAM+0x22000, EL1 RWX
+    cpu.setX(6, 0x80002000n);
+    cpu.setX(2, 0x80002n);
+    for (const jit of [Infinity, 0]) {
+      cpu.jitThreshold = jit;
+      cpu.run(3); // blr, movz, ret
+      expect(cpu.getX(5)).toBe(1n);
+      w64(RAM + 0x12010n, (RAM + 0x23000n) | AF | 3n); // remap to the other code
+      cpu.run(5); // tlbi, b, blr, movz, ret: the same blr reaches the new page
+      expect(cpu.getX(5)).toBe(2n);
+      w64(RAM + 0x12010n, (RAM + 0x22000n) | AF | 3n);
+      cpu.run(2); // tlbi, b
+    }
+  });
+
   it('AT S1E1R writes the PA (or the fault) into PAR_EL1', () => {
     const { cpu, w64 } = setup([AT_S1E1R_X1, AT_S1E1R_X1, B_SELF]);
     stage1(cpu, w64);
