@@ -771,6 +771,14 @@ export class Cpu {
       const e = this.tlbVal[idx]!;
       if ((e & need) !== 0) return (e - (e & 7)) * 512 + (lo & 0xfff);
     }
+    return this.xlateMiss(lo, hi, acc, idx, vpn);
+  }
+
+  /**
+   * The soft-TLB miss of {@link Cpu.xlate} (kept apart so that the hit path stays small enough
+   * for V8 to inline into the load/store helpers): walks the tables, fills the entry or throws.
+   */
+  private xlateMiss(lo: number, hi: number, acc: number, idx: number, vpn: number): number {
     const r = translate(this.memory, this.regs(), this.el, lo, hi, acc);
     if (r.fault) {
       const ifetch = acc === ACC_EXEC;
