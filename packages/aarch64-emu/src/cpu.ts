@@ -89,6 +89,10 @@ interface Block {
   members: readonly Block[] | undefined;
 }
 const TWO32 = 4294967296;
+/** Results of `Cpu.execCold`: next instruction, block ended, store into decoded code. */
+const COLD_NEXT = 0,
+  COLD_END = 1,
+  COLD_DIRTY = 2;
 /** Soft-TLB entries per EL (a power of two). */
 const TLB_WAYS = 512;
 
@@ -1814,17 +1818,47 @@ export class Cpu {
             break;
           }
           case OP.ADC:
-            this.addc(rd, R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!, this.c, ops[o + 6]!, false);
-            break;
           case OP.ADCS:
-            this.addc(rd, R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!, this.c, ops[o + 6]!, true);
-            break;
           case OP.SBC:
-            this.addc(rd, R[rn]!, R[rn + 1]!, ~R[rm]!, ~R[rm + 1]!, this.c, ops[o + 6]!, false);
-            break;
           case OP.SBCS:
-            this.addc(rd, R[rn]!, R[rn + 1]!, ~R[rm]!, ~R[rm + 1]!, this.c, ops[o + 6]!, true);
-            break;
+          case OP.EXTR:
+          case OP.RBIT:
+          case OP.REV16:
+          case OP.REV32:
+          case OP.REV:
+          case OP.CLZ:
+          case OP.CLS:
+          case OP.UDIV:
+          case OP.SDIV:
+          case OP.LSLV:
+          case OP.LSRV:
+          case OP.ASRV:
+          case OP.RORV:
+          case OP.MADD:
+          case OP.MSUB:
+          case OP.SMADDL:
+          case OP.SMSUBL:
+          case OP.UMADDL:
+          case OP.UMSUBL:
+          case OP.CRC32:
+          case OP.SMULH:
+          case OP.UMULH:
+          case OP.LDXR:
+          case OP.LDXP:
+          case OP.STXR:
+          case OP.STXP:
+          case OP.CLREX:
+          case OP.LSE_AMO:
+          case OP.LSE_CAS:
+          case OP.LSE_CASP:
+          case OP.SIMD: {
+            const r = this.execCold(ops, o, i, baseLo, baseHi);
+            if (r === COLD_NEXT) break;
+            if (r === COLD_END) return;
+            i++; // COLD_DIRTY
+            o += STRIDE;
+            throw FAULT_DIRTY;
+          }
           case OP.AND_I:
           case OP.ORR_I:
           case OP.EOR_I:
@@ -1951,27 +1985,6 @@ export class Cpu {
           case OP.UBFM:
             this.bitfield(ops, o);
             break;
-          case OP.EXTR: {
-            const lsb = ops[o + 4]!;
-            if (ops[o + 6]) {
-              // (Rn:Rm) >> lsb, low 64 bits
-              if (lsb === 0) {
-                R[rd] = R[rm]!;
-                R[rd + 1] = R[rm + 1]!;
-                break;
-              }
-              lsr64(R[rm]!, R[rm + 1]!, lsb);
-              const ll = T[0]!,
-                lh = T[1]!;
-              lsl64(R[rn]!, R[rn + 1]!, 64 - lsb);
-              R[rd] = ll | T[0]!;
-              R[rd + 1] = lh | T[1]!;
-            } else {
-              R[rd] = lsb === 0 ? R[rm]! : (R[rm]! >>> lsb) | (R[rn]! << (32 - lsb));
-              R[rd + 1] = 0;
-            }
-            break;
-          }
           case OP.CCMP_R:
           case OP.CCMN_R:
           case OP.CCMP_I:
@@ -2023,148 +2036,6 @@ export class Cpu {
             R[rd + 1] = hi;
             break;
           }
-          case OP.RBIT: {
-            if (ops[o + 6]) {
-              const l = R[rn]!,
-                h = R[rn + 1]!;
-              R[rd] = rbit32(h);
-              R[rd + 1] = rbit32(l);
-            } else {
-              R[rd] = rbit32(R[rn]!);
-              R[rd + 1] = 0;
-            }
-            break;
-          }
-          case OP.REV16: {
-            if (ops[o + 6]) {
-              const l = R[rn]!,
-                h = R[rn + 1]!;
-              R[rd] = rev16x2(l);
-              R[rd + 1] = rev16x2(h);
-            } else {
-              R[rd] = rev16x2(R[rn]!);
-              R[rd + 1] = 0;
-            }
-            break;
-          }
-          case OP.REV32: {
-            const l = R[rn]!,
-              h = R[rn + 1]!;
-            R[rd] = rev32(l);
-            R[rd + 1] = rev32(h);
-            break;
-          }
-          case OP.REV: {
-            if (ops[o + 6]) {
-              const l = R[rn]!,
-                h = R[rn + 1]!;
-              R[rd] = rev32(h);
-              R[rd + 1] = rev32(l);
-            } else {
-              R[rd] = rev32(R[rn]!);
-              R[rd + 1] = 0;
-            }
-            break;
-          }
-          case OP.CLZ: {
-            R[rd] = ops[o + 6] ? clz64(R[rn]!, R[rn + 1]!) : Math.clz32(R[rn]!);
-            R[rd + 1] = 0;
-            break;
-          }
-          case OP.CLS: {
-            if (ops[o + 6]) {
-              const l = R[rn]!,
-                h = R[rn + 1]!,
-                s = h >> 31;
-              R[rd] = clz64(l ^ s, h ^ s) - 1;
-            } else {
-              const x = R[rn]!;
-              R[rd] = Math.clz32(x ^ (x >> 31)) - 1;
-            }
-            R[rd + 1] = 0;
-            break;
-          }
-          case OP.UDIV: {
-            if (ops[o + 6]) {
-              udiv64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
-              R[rd] = T[0]!;
-              R[rd + 1] = T[1]!;
-            } else {
-              R[rd] = udiv32(R[rn]!, R[rm]!);
-              R[rd + 1] = 0;
-            }
-            break;
-          }
-          case OP.SDIV: {
-            if (ops[o + 6]) {
-              sdiv64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
-              R[rd] = T[0]!;
-              R[rd + 1] = T[1]!;
-            } else {
-              R[rd] = sdiv32(R[rn]!, R[rm]!);
-              R[rd + 1] = 0;
-            }
-            break;
-          }
-          case OP.LSLV:
-          case OP.LSRV:
-          case OP.ASRV:
-          case OP.RORV: {
-            const type = ops[o]! - OP.LSLV;
-            if (ops[o + 6]) {
-              shift64(R[rn]!, R[rn + 1]!, type, R[rm]! & 63);
-              R[rd] = T[0]!;
-              R[rd + 1] = T[1]!;
-            } else {
-              R[rd] = shift32(R[rn]!, type, R[rm]! & 31);
-              R[rd + 1] = 0;
-            }
-            break;
-          }
-          case OP.MADD:
-          case OP.MSUB: {
-            const ra = ops[o + 4]!;
-            if (ops[o + 6]) mul64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
-            else {
-              T[0] = Math.imul(R[rn]!, R[rm]!);
-              T[1] = 0;
-            }
-            const pl = T[0]!,
-              ph = T[1]!;
-            if (ops[o] === OP.MADD)
-              this.addc(rd, R[ra]!, R[ra + 1]!, pl, ph, 0, ops[o + 6]!, false);
-            else this.addc(rd, R[ra]!, R[ra + 1]!, ~pl, ~ph, 1, ops[o + 6]!, false);
-            break;
-          }
-          case OP.SMADDL:
-          case OP.SMSUBL:
-          case OP.UMADDL:
-          case OP.UMSUBL: {
-            const op = ops[o]!,
-              ra = ops[o + 4]!;
-            if (op === OP.SMADDL || op === OP.SMSUBL) smull32(R[rn]!, R[rm]!);
-            else umull32(R[rn]!, R[rm]!);
-            const pl = T[0]!,
-              ph = T[1]!;
-            if (op === OP.SMADDL || op === OP.UMADDL)
-              this.addc(rd, R[ra]!, R[ra + 1]!, pl, ph, 0, 1, false);
-            else this.addc(rd, R[ra]!, R[ra + 1]!, ~pl, ~ph, 1, 1, false);
-            break;
-          }
-          case OP.CRC32:
-            R[rd] = crc32Update(R[rn]!, R[rm]!, R[rm + 1]!, ops[o + 4]!, ops[o + 5] === 1);
-            R[rd + 1] = 0;
-            break;
-          case OP.SMULH:
-            smulh64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
-            R[rd] = T[0]!;
-            R[rd + 1] = T[1]!;
-            break;
-          case OP.UMULH:
-            umulh64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
-            R[rd] = T[0]!;
-            R[rd + 1] = T[1]!;
-            break;
 
           // ---- loads and stores
           case OP.LDRX: {
@@ -2324,113 +2195,6 @@ export class Cpu {
             }
             break;
           }
-          case OP.LDXR:
-          case OP.LDXP: {
-            const al = R[rn]!,
-              ah = R[rn + 1]!,
-              size = ops[o + 6]!;
-            if (al & (((1 << size) << (ops[o] === OP.LDXP ? 1 : 0)) - 1))
-              this.dataAbort(al, ah, false, 0x21); // alignment fault
-            let vl: number,
-              vh = 0;
-            if (size === 3) {
-              this.ld64(al, ah);
-              vl = T[0]!;
-              vh = T[1]!;
-            } else if (size === 2) vl = this.ld32(al, ah);
-            else if (size === 1) vl = this.ld16(al, ah);
-            else vl = this.ld8(al, ah);
-            if (ops[o] === OP.LDXP) {
-              const step = size === 3 ? 8 : 4;
-              const l = (al >>> 0) + step,
-                bl = l | 0,
-                bh = (ah + (l > 0xffffffff ? 1 : 0)) | 0;
-              if (size === 3) {
-                this.ld64(bl, bh);
-                R[rm] = T[0]!;
-                R[rm + 1] = T[1]!;
-              } else {
-                R[rm] = this.ld32(bl, bh);
-                R[rm + 1] = 0;
-              }
-            }
-            R[rd] = vl;
-            R[rd + 1] = vh;
-            this.monitorValid = true;
-            this.monitorPa = ah * TWO32 + (al >>> 0);
-            break;
-          }
-          case OP.STXR:
-          case OP.STXP: {
-            const al = R[rn]!,
-              ah = R[rn + 1]!,
-              size = ops[o + 6]!;
-            if (al & (((1 << size) << (ops[o] === OP.STXP ? 1 : 0)) - 1))
-              this.dataAbort(al, ah, true, 0x21); // alignment fault
-            const status = ops[o] === OP.STXR ? rm : ops[o + 4]!;
-            const ok = this.monitorValid && this.monitorPa === ah * TWO32 + (al >>> 0);
-            if (ok) {
-              const l1 = R[rd]!,
-                h1 = R[rd + 1]!;
-              if (ops[o] === OP.STXP) {
-                const l2 = R[rm]!,
-                  h2 = R[rm + 1]!;
-                const l = (al >>> 0) + (size === 3 ? 8 : 4),
-                  bl = l | 0,
-                  bh = (ah + (l > 0xffffffff ? 1 : 0)) | 0;
-                if (size === 3) {
-                  this.st64(al, ah, l1, h1);
-                  this.st64(bl, bh, l2, h2);
-                } else {
-                  this.st32(al, ah, l1);
-                  this.st32(bl, bh, l2);
-                }
-              } else if (size === 3) this.st64(al, ah, l1, h1);
-              else if (size === 2) this.st32(al, ah, l1);
-              else if (size === 1) this.st16(al, ah, l1);
-              else this.st8(al, ah, l1);
-            }
-            this.monitorValid = false;
-            R[status] = ok ? 0 : 1;
-            R[status + 1] = 0;
-            if (this.blockDirty) {
-              i++;
-              o += STRIDE;
-              throw FAULT_DIRTY;
-            }
-            break;
-          }
-          case OP.CLREX:
-            this.monitorValid = false;
-            break;
-          case OP.LSE_AMO:
-          case OP.LSE_CAS:
-          case OP.LSE_CASP: // FEAT_LSE (lse.ts)
-            execLse(this, ops, o, R);
-            if (this.blockDirty) {
-              i++;
-              o += STRIDE;
-              throw FAULT_DIRTY;
-            }
-            break;
-
-          // ---- FP and Advanced SIMD (decoded and run by fpsimd/execute.ts)
-          case OP.SIMD: {
-            const pl = (baseLo + i * 4) | 0;
-            const trap = this.fpTrapEl();
-            if (trap !== 0 || !execSimd(this as unknown as SimdHost, ops[o + 4]!, pl, baseHi)) {
-              this.insnCount += i + 1;
-              this.simdFail(trap, pl, baseHi, ops[o + 4]!);
-              return;
-            }
-            if (this.blockDirty) {
-              i++;
-              o += STRIDE;
-              throw FAULT_DIRTY;
-            }
-            break;
-          }
-
           // ---- branches (block terminators)
           case OP.B:
           case OP.BL: {
@@ -2496,6 +2260,301 @@ export class Cpu {
       if (e !== FAULT) throw e;
       this.blockFault(ops, i, baseLo, baseHi);
     }
+  }
+
+  /**
+   * The less frequent operations of {@link Cpu.execBlock} (multiply-high, divide, bit reversal,
+   * exclusives, LSE, FP/SIMD, ...), kept out of its switch so that V8's optimised interpreter
+   * loop stays small: the first use of one of these after the loop was optimised no longer
+   * deoptimises it and recompiles all of it. Faults are thrown to the caller as there.
+   * @returns COLD_NEXT (go on), COLD_END (the block ended: PC and count are set) or
+   *   COLD_DIRTY (a store wrote decoded code: the block ends after this instruction).
+   */
+  private execCold(ops: Int32Array, o: number, i: number, baseLo: number, baseHi: number): number {
+    const R = this.R;
+    const rd = ops[o + 1]!,
+      rn = ops[o + 2]!,
+      rm = ops[o + 3]!;
+    switch (ops[o]!) {
+      case OP.ADC:
+        this.addc(rd, R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!, this.c, ops[o + 6]!, false);
+        break;
+      case OP.ADCS:
+        this.addc(rd, R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!, this.c, ops[o + 6]!, true);
+        break;
+      case OP.SBC:
+        this.addc(rd, R[rn]!, R[rn + 1]!, ~R[rm]!, ~R[rm + 1]!, this.c, ops[o + 6]!, false);
+        break;
+      case OP.SBCS:
+        this.addc(rd, R[rn]!, R[rn + 1]!, ~R[rm]!, ~R[rm + 1]!, this.c, ops[o + 6]!, true);
+        break;
+      case OP.EXTR: {
+        const lsb = ops[o + 4]!;
+        if (ops[o + 6]) {
+          // (Rn:Rm) >> lsb, low 64 bits
+          if (lsb === 0) {
+            R[rd] = R[rm]!;
+            R[rd + 1] = R[rm + 1]!;
+            break;
+          }
+          lsr64(R[rm]!, R[rm + 1]!, lsb);
+          const ll = T[0]!,
+            lh = T[1]!;
+          lsl64(R[rn]!, R[rn + 1]!, 64 - lsb);
+          R[rd] = ll | T[0]!;
+          R[rd + 1] = lh | T[1]!;
+        } else {
+          R[rd] = lsb === 0 ? R[rm]! : (R[rm]! >>> lsb) | (R[rn]! << (32 - lsb));
+          R[rd + 1] = 0;
+        }
+        break;
+      }
+      case OP.RBIT: {
+        if (ops[o + 6]) {
+          const l = R[rn]!,
+            h = R[rn + 1]!;
+          R[rd] = rbit32(h);
+          R[rd + 1] = rbit32(l);
+        } else {
+          R[rd] = rbit32(R[rn]!);
+          R[rd + 1] = 0;
+        }
+        break;
+      }
+      case OP.REV16: {
+        if (ops[o + 6]) {
+          const l = R[rn]!,
+            h = R[rn + 1]!;
+          R[rd] = rev16x2(l);
+          R[rd + 1] = rev16x2(h);
+        } else {
+          R[rd] = rev16x2(R[rn]!);
+          R[rd + 1] = 0;
+        }
+        break;
+      }
+      case OP.REV32: {
+        const l = R[rn]!,
+          h = R[rn + 1]!;
+        R[rd] = rev32(l);
+        R[rd + 1] = rev32(h);
+        break;
+      }
+      case OP.REV: {
+        if (ops[o + 6]) {
+          const l = R[rn]!,
+            h = R[rn + 1]!;
+          R[rd] = rev32(h);
+          R[rd + 1] = rev32(l);
+        } else {
+          R[rd] = rev32(R[rn]!);
+          R[rd + 1] = 0;
+        }
+        break;
+      }
+      case OP.CLZ: {
+        R[rd] = ops[o + 6] ? clz64(R[rn]!, R[rn + 1]!) : Math.clz32(R[rn]!);
+        R[rd + 1] = 0;
+        break;
+      }
+      case OP.CLS: {
+        if (ops[o + 6]) {
+          const l = R[rn]!,
+            h = R[rn + 1]!,
+            s = h >> 31;
+          R[rd] = clz64(l ^ s, h ^ s) - 1;
+        } else {
+          const x = R[rn]!;
+          R[rd] = Math.clz32(x ^ (x >> 31)) - 1;
+        }
+        R[rd + 1] = 0;
+        break;
+      }
+      case OP.UDIV: {
+        if (ops[o + 6]) {
+          udiv64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
+          R[rd] = T[0]!;
+          R[rd + 1] = T[1]!;
+        } else {
+          R[rd] = udiv32(R[rn]!, R[rm]!);
+          R[rd + 1] = 0;
+        }
+        break;
+      }
+      case OP.SDIV: {
+        if (ops[o + 6]) {
+          sdiv64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
+          R[rd] = T[0]!;
+          R[rd + 1] = T[1]!;
+        } else {
+          R[rd] = sdiv32(R[rn]!, R[rm]!);
+          R[rd + 1] = 0;
+        }
+        break;
+      }
+      case OP.LSLV:
+      case OP.LSRV:
+      case OP.ASRV:
+      case OP.RORV: {
+        const type = ops[o]! - OP.LSLV;
+        if (ops[o + 6]) {
+          shift64(R[rn]!, R[rn + 1]!, type, R[rm]! & 63);
+          R[rd] = T[0]!;
+          R[rd + 1] = T[1]!;
+        } else {
+          R[rd] = shift32(R[rn]!, type, R[rm]! & 31);
+          R[rd + 1] = 0;
+        }
+        break;
+      }
+      case OP.MADD:
+      case OP.MSUB: {
+        const ra = ops[o + 4]!;
+        if (ops[o + 6]) mul64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
+        else {
+          T[0] = Math.imul(R[rn]!, R[rm]!);
+          T[1] = 0;
+        }
+        const pl = T[0]!,
+          ph = T[1]!;
+        if (ops[o] === OP.MADD) this.addc(rd, R[ra]!, R[ra + 1]!, pl, ph, 0, ops[o + 6]!, false);
+        else this.addc(rd, R[ra]!, R[ra + 1]!, ~pl, ~ph, 1, ops[o + 6]!, false);
+        break;
+      }
+      case OP.SMADDL:
+      case OP.SMSUBL:
+      case OP.UMADDL:
+      case OP.UMSUBL: {
+        const op = ops[o]!,
+          ra = ops[o + 4]!;
+        if (op === OP.SMADDL || op === OP.SMSUBL) smull32(R[rn]!, R[rm]!);
+        else umull32(R[rn]!, R[rm]!);
+        const pl = T[0]!,
+          ph = T[1]!;
+        if (op === OP.SMADDL || op === OP.UMADDL)
+          this.addc(rd, R[ra]!, R[ra + 1]!, pl, ph, 0, 1, false);
+        else this.addc(rd, R[ra]!, R[ra + 1]!, ~pl, ~ph, 1, 1, false);
+        break;
+      }
+      case OP.CRC32:
+        R[rd] = crc32Update(R[rn]!, R[rm]!, R[rm + 1]!, ops[o + 4]!, ops[o + 5] === 1);
+        R[rd + 1] = 0;
+        break;
+      case OP.SMULH:
+        smulh64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
+        R[rd] = T[0]!;
+        R[rd + 1] = T[1]!;
+        break;
+      case OP.UMULH:
+        umulh64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
+        R[rd] = T[0]!;
+        R[rd + 1] = T[1]!;
+        break;
+      case OP.LDXR:
+      case OP.LDXP: {
+        const al = R[rn]!,
+          ah = R[rn + 1]!,
+          size = ops[o + 6]!;
+        if (al & (((1 << size) << (ops[o] === OP.LDXP ? 1 : 0)) - 1))
+          this.dataAbort(al, ah, false, 0x21); // alignment fault
+        let vl: number,
+          vh = 0;
+        if (size === 3) {
+          this.ld64(al, ah);
+          vl = T[0]!;
+          vh = T[1]!;
+        } else if (size === 2) vl = this.ld32(al, ah);
+        else if (size === 1) vl = this.ld16(al, ah);
+        else vl = this.ld8(al, ah);
+        if (ops[o] === OP.LDXP) {
+          const step = size === 3 ? 8 : 4;
+          const l = (al >>> 0) + step,
+            bl = l | 0,
+            bh = (ah + (l > 0xffffffff ? 1 : 0)) | 0;
+          if (size === 3) {
+            this.ld64(bl, bh);
+            R[rm] = T[0]!;
+            R[rm + 1] = T[1]!;
+          } else {
+            R[rm] = this.ld32(bl, bh);
+            R[rm + 1] = 0;
+          }
+        }
+        R[rd] = vl;
+        R[rd + 1] = vh;
+        this.monitorValid = true;
+        this.monitorPa = ah * TWO32 + (al >>> 0);
+        break;
+      }
+      case OP.STXR:
+      case OP.STXP: {
+        const al = R[rn]!,
+          ah = R[rn + 1]!,
+          size = ops[o + 6]!;
+        if (al & (((1 << size) << (ops[o] === OP.STXP ? 1 : 0)) - 1))
+          this.dataAbort(al, ah, true, 0x21); // alignment fault
+        const status = ops[o] === OP.STXR ? rm : ops[o + 4]!;
+        const ok = this.monitorValid && this.monitorPa === ah * TWO32 + (al >>> 0);
+        if (ok) {
+          const l1 = R[rd]!,
+            h1 = R[rd + 1]!;
+          if (ops[o] === OP.STXP) {
+            const l2 = R[rm]!,
+              h2 = R[rm + 1]!;
+            const l = (al >>> 0) + (size === 3 ? 8 : 4),
+              bl = l | 0,
+              bh = (ah + (l > 0xffffffff ? 1 : 0)) | 0;
+            if (size === 3) {
+              this.st64(al, ah, l1, h1);
+              this.st64(bl, bh, l2, h2);
+            } else {
+              this.st32(al, ah, l1);
+              this.st32(bl, bh, l2);
+            }
+          } else if (size === 3) this.st64(al, ah, l1, h1);
+          else if (size === 2) this.st32(al, ah, l1);
+          else if (size === 1) this.st16(al, ah, l1);
+          else this.st8(al, ah, l1);
+        }
+        this.monitorValid = false;
+        R[status] = ok ? 0 : 1;
+        R[status + 1] = 0;
+        if (this.blockDirty) {
+          return COLD_DIRTY;
+        }
+        break;
+      }
+      case OP.CLREX:
+        this.monitorValid = false;
+        break;
+      case OP.LSE_AMO:
+      case OP.LSE_CAS:
+      case OP.LSE_CASP: // FEAT_LSE (lse.ts)
+        execLse(this, ops, o, R);
+        if (this.blockDirty) {
+          return COLD_DIRTY;
+        }
+        break;
+
+      // ---- FP and Advanced SIMD (decoded and run by fpsimd/execute.ts)
+      case OP.SIMD: {
+        const pl = (baseLo + i * 4) | 0;
+        const trap = this.fpTrapEl();
+        if (trap !== 0 || !execSimd(this as unknown as SimdHost, ops[o + 4]!, pl, baseHi)) {
+          this.insnCount += i + 1;
+          this.simdFail(trap, pl, baseHi, ops[o + 4]!);
+          return COLD_END;
+        }
+        if (this.blockDirty) {
+          return COLD_DIRTY;
+        }
+        break;
+      }
+
+      default:
+        break;
+    }
+    return COLD_NEXT;
   }
 
   /** Takes the abort raised by instruction `i` of a block at `baseLo`/`baseHi` (interpreter and JIT). */
