@@ -1581,7 +1581,7 @@ export class Cpu {
       if (left < blk.n) this.execBlock(blk, left);
       else {
         if (fn === undefined && ++blk.hits > this.jitThreshold) {
-          const r = compileRegion(blk, this.lookupBlock);
+          const r = compileRegion(blk, this.lookupBlock, this.mmuOn);
           fn = blk.fn = r === undefined ? null : r.fn;
           if (r !== undefined) {
             blk.members = r.members as Block[];
