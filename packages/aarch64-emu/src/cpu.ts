@@ -1817,25 +1817,124 @@ export class Cpu {
               this.addc(rd, R[rn]!, R[rn + 1]!, ~T[0]!, ~T[1]!, 1, ops[o + 6]!, op === OP.SUBS_X);
             break;
           }
+          case OP.EXTR: {
+            const lsb = ops[o + 4]!;
+            if (ops[o + 6]) {
+              // (Rn:Rm) >> lsb, low 64 bits
+              if (lsb === 0) {
+                R[rd] = R[rm]!;
+                R[rd + 1] = R[rm + 1]!;
+                break;
+              }
+              lsr64(R[rm]!, R[rm + 1]!, lsb);
+              const ll = T[0]!,
+                lh = T[1]!;
+              lsl64(R[rn]!, R[rn + 1]!, 64 - lsb);
+              R[rd] = ll | T[0]!;
+              R[rd + 1] = lh | T[1]!;
+            } else {
+              R[rd] = lsb === 0 ? R[rm]! : (R[rm]! >>> lsb) | (R[rn]! << (32 - lsb));
+              R[rd + 1] = 0;
+            }
+            break;
+          }
+          case OP.RBIT: {
+            if (ops[o + 6]) {
+              const l = R[rn]!,
+                h = R[rn + 1]!;
+              R[rd] = rbit32(h);
+              R[rd + 1] = rbit32(l);
+            } else {
+              R[rd] = rbit32(R[rn]!);
+              R[rd + 1] = 0;
+            }
+            break;
+          }
+          case OP.REV16: {
+            if (ops[o + 6]) {
+              const l = R[rn]!,
+                h = R[rn + 1]!;
+              R[rd] = rev16x2(l);
+              R[rd + 1] = rev16x2(h);
+            } else {
+              R[rd] = rev16x2(R[rn]!);
+              R[rd + 1] = 0;
+            }
+            break;
+          }
+          case OP.REV32: {
+            const l = R[rn]!,
+              h = R[rn + 1]!;
+            R[rd] = rev32(l);
+            R[rd + 1] = rev32(h);
+            break;
+          }
+          case OP.REV: {
+            if (ops[o + 6]) {
+              const l = R[rn]!,
+                h = R[rn + 1]!;
+              R[rd] = rev32(h);
+              R[rd + 1] = rev32(l);
+            } else {
+              R[rd] = rev32(R[rn]!);
+              R[rd + 1] = 0;
+            }
+            break;
+          }
+          case OP.CLZ: {
+            R[rd] = ops[o + 6] ? clz64(R[rn]!, R[rn + 1]!) : Math.clz32(R[rn]!);
+            R[rd + 1] = 0;
+            break;
+          }
+          case OP.CLS: {
+            if (ops[o + 6]) {
+              const l = R[rn]!,
+                h = R[rn + 1]!,
+                s = h >> 31;
+              R[rd] = clz64(l ^ s, h ^ s) - 1;
+            } else {
+              const x = R[rn]!;
+              R[rd] = Math.clz32(x ^ (x >> 31)) - 1;
+            }
+            R[rd + 1] = 0;
+            break;
+          }
+          case OP.LSLV:
+          case OP.LSRV:
+          case OP.ASRV:
+          case OP.RORV: {
+            const type = ops[o]! - OP.LSLV;
+            if (ops[o + 6]) {
+              shift64(R[rn]!, R[rn + 1]!, type, R[rm]! & 63);
+              R[rd] = T[0]!;
+              R[rd + 1] = T[1]!;
+            } else {
+              R[rd] = shift32(R[rn]!, type, R[rm]! & 31);
+              R[rd + 1] = 0;
+            }
+            break;
+          }
+          case OP.MADD:
+          case OP.MSUB: {
+            const ra = ops[o + 4]!;
+            if (ops[o + 6]) mul64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
+            else {
+              T[0] = Math.imul(R[rn]!, R[rm]!);
+              T[1] = 0;
+            }
+            const pl = T[0]!,
+              ph = T[1]!;
+            if (ops[o] === OP.MADD)
+              this.addc(rd, R[ra]!, R[ra + 1]!, pl, ph, 0, ops[o + 6]!, false);
+            else this.addc(rd, R[ra]!, R[ra + 1]!, ~pl, ~ph, 1, ops[o + 6]!, false);
+            break;
+          }
           case OP.ADC:
           case OP.ADCS:
           case OP.SBC:
           case OP.SBCS:
-          case OP.EXTR:
-          case OP.RBIT:
-          case OP.REV16:
-          case OP.REV32:
-          case OP.REV:
-          case OP.CLZ:
-          case OP.CLS:
           case OP.UDIV:
           case OP.SDIV:
-          case OP.LSLV:
-          case OP.LSRV:
-          case OP.ASRV:
-          case OP.RORV:
-          case OP.MADD:
-          case OP.MSUB:
           case OP.SMADDL:
           case OP.SMSUBL:
           case OP.UMADDL:
@@ -2263,8 +2362,8 @@ export class Cpu {
   }
 
   /**
-   * The less frequent operations of {@link Cpu.execBlock} (multiply-high, divide, bit reversal,
-   * exclusives, LSE, FP/SIMD, ...), kept out of its switch so that V8's optimised interpreter
+   * The less frequent operations of {@link Cpu.execBlock} (add/subtract with carry, divide,
+   * long and high multiplies, CRC32, exclusives, LSE, FP/SIMD), kept out of its switch so that V8's optimised interpreter
    * loop stays small: the first use of one of these after the loop was optimised no longer
    * deoptimises it and recompiles all of it. Faults are thrown to the caller as there.
    * @returns COLD_NEXT (go on), COLD_END (the block ended: PC and count are set) or
@@ -2288,88 +2387,6 @@ export class Cpu {
       case OP.SBCS:
         this.addc(rd, R[rn]!, R[rn + 1]!, ~R[rm]!, ~R[rm + 1]!, this.c, ops[o + 6]!, true);
         break;
-      case OP.EXTR: {
-        const lsb = ops[o + 4]!;
-        if (ops[o + 6]) {
-          // (Rn:Rm) >> lsb, low 64 bits
-          if (lsb === 0) {
-            R[rd] = R[rm]!;
-            R[rd + 1] = R[rm + 1]!;
-            break;
-          }
-          lsr64(R[rm]!, R[rm + 1]!, lsb);
-          const ll = T[0]!,
-            lh = T[1]!;
-          lsl64(R[rn]!, R[rn + 1]!, 64 - lsb);
-          R[rd] = ll | T[0]!;
-          R[rd + 1] = lh | T[1]!;
-        } else {
-          R[rd] = lsb === 0 ? R[rm]! : (R[rm]! >>> lsb) | (R[rn]! << (32 - lsb));
-          R[rd + 1] = 0;
-        }
-        break;
-      }
-      case OP.RBIT: {
-        if (ops[o + 6]) {
-          const l = R[rn]!,
-            h = R[rn + 1]!;
-          R[rd] = rbit32(h);
-          R[rd + 1] = rbit32(l);
-        } else {
-          R[rd] = rbit32(R[rn]!);
-          R[rd + 1] = 0;
-        }
-        break;
-      }
-      case OP.REV16: {
-        if (ops[o + 6]) {
-          const l = R[rn]!,
-            h = R[rn + 1]!;
-          R[rd] = rev16x2(l);
-          R[rd + 1] = rev16x2(h);
-        } else {
-          R[rd] = rev16x2(R[rn]!);
-          R[rd + 1] = 0;
-        }
-        break;
-      }
-      case OP.REV32: {
-        const l = R[rn]!,
-          h = R[rn + 1]!;
-        R[rd] = rev32(l);
-        R[rd + 1] = rev32(h);
-        break;
-      }
-      case OP.REV: {
-        if (ops[o + 6]) {
-          const l = R[rn]!,
-            h = R[rn + 1]!;
-          R[rd] = rev32(h);
-          R[rd + 1] = rev32(l);
-        } else {
-          R[rd] = rev32(R[rn]!);
-          R[rd + 1] = 0;
-        }
-        break;
-      }
-      case OP.CLZ: {
-        R[rd] = ops[o + 6] ? clz64(R[rn]!, R[rn + 1]!) : Math.clz32(R[rn]!);
-        R[rd + 1] = 0;
-        break;
-      }
-      case OP.CLS: {
-        if (ops[o + 6]) {
-          const l = R[rn]!,
-            h = R[rn + 1]!,
-            s = h >> 31;
-          R[rd] = clz64(l ^ s, h ^ s) - 1;
-        } else {
-          const x = R[rn]!;
-          R[rd] = Math.clz32(x ^ (x >> 31)) - 1;
-        }
-        R[rd + 1] = 0;
-        break;
-      }
       case OP.UDIV: {
         if (ops[o + 6]) {
           udiv64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
@@ -2390,35 +2407,6 @@ export class Cpu {
           R[rd] = sdiv32(R[rn]!, R[rm]!);
           R[rd + 1] = 0;
         }
-        break;
-      }
-      case OP.LSLV:
-      case OP.LSRV:
-      case OP.ASRV:
-      case OP.RORV: {
-        const type = ops[o]! - OP.LSLV;
-        if (ops[o + 6]) {
-          shift64(R[rn]!, R[rn + 1]!, type, R[rm]! & 63);
-          R[rd] = T[0]!;
-          R[rd + 1] = T[1]!;
-        } else {
-          R[rd] = shift32(R[rn]!, type, R[rm]! & 31);
-          R[rd + 1] = 0;
-        }
-        break;
-      }
-      case OP.MADD:
-      case OP.MSUB: {
-        const ra = ops[o + 4]!;
-        if (ops[o + 6]) mul64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
-        else {
-          T[0] = Math.imul(R[rn]!, R[rm]!);
-          T[1] = 0;
-        }
-        const pl = T[0]!,
-          ph = T[1]!;
-        if (ops[o] === OP.MADD) this.addc(rd, R[ra]!, R[ra + 1]!, pl, ph, 0, ops[o + 6]!, false);
-        else this.addc(rd, R[ra]!, R[ra + 1]!, ~pl, ~ph, 1, ops[o + 6]!, false);
         break;
       }
       case OP.SMADDL:
