@@ -658,8 +658,10 @@ export class Vmm {
       // optimising compiler takes 10-30 ms per region, more than the region then saves, so only
       // the really hot ones (the boot's loops) are compiled. Never lowers a higher threshold
       // (Infinity: no JIT).
-      if (vm.linux !== undefined)
+      if (vm.linux !== undefined) {
         cpu.jitThreshold = Math.max(cpu.jitThreshold, LINUX_JIT_THRESHOLD);
+        Cpu.warmUp(); // once per process: the boot then seldom deoptimises the interpreter
+      }
       if (config.gic?.version === 3) {
         // the GICv3 CPU interface is emulated at EL2: ICC_*_EL1 accesses trap (EC 0x18)
         cpu.trappedSysRegs = GICV3_TRAPPED_SYS_REGS;
