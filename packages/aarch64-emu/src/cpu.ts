@@ -1990,10 +1990,6 @@ export class Cpu {
             else this.addc(rd, R[ra]!, R[ra + 1]!, ~pl, ~ph, 1, ops[o + 6]!, false);
             break;
           }
-          case OP.ADC:
-          case OP.ADCS:
-          case OP.SBC:
-          case OP.SBCS:
           case OP.UDIV:
           case OP.SDIV:
           case OP.SMADDL:
@@ -2019,6 +2015,18 @@ export class Cpu {
             o += STRIDE;
             throw FAULT_DIRTY;
           }
+          case OP.ADC:
+            this.addc(rd, R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!, this.c, ops[o + 6]!, false);
+            break;
+          case OP.ADCS:
+            this.addc(rd, R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!, this.c, ops[o + 6]!, true);
+            break;
+          case OP.SBC:
+            this.addc(rd, R[rn]!, R[rn + 1]!, ~R[rm]!, ~R[rm + 1]!, this.c, ops[o + 6]!, false);
+            break;
+          case OP.SBCS:
+            this.addc(rd, R[rn]!, R[rn + 1]!, ~R[rm]!, ~R[rm + 1]!, this.c, ops[o + 6]!, true);
+            break;
           case OP.AND_I:
           case OP.ORR_I:
           case OP.EOR_I:
@@ -2423,8 +2431,8 @@ export class Cpu {
   }
 
   /**
-   * The less frequent operations of {@link Cpu.execBlock} (add/subtract with carry, divide,
-   * long and high multiplies, CRC32, exclusives, LSE, FP/SIMD), kept out of its switch so that V8's optimised interpreter
+   * The less frequent operations of {@link Cpu.execBlock} (divide, long and high multiplies,
+   * CRC32, exclusives, LSE, FP/SIMD), kept out of its switch so that V8's optimised interpreter
    * loop stays small: the first use of one of these after the loop was optimised no longer
    * deoptimises it and recompiles all of it. Faults are thrown to the caller as there.
    * @returns COLD_NEXT (go on), COLD_END (the block ended: PC and count are set) or
@@ -2436,18 +2444,6 @@ export class Cpu {
       rn = ops[o + 2]!,
       rm = ops[o + 3]!;
     switch (ops[o]!) {
-      case OP.ADC:
-        this.addc(rd, R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!, this.c, ops[o + 6]!, false);
-        break;
-      case OP.ADCS:
-        this.addc(rd, R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!, this.c, ops[o + 6]!, true);
-        break;
-      case OP.SBC:
-        this.addc(rd, R[rn]!, R[rn + 1]!, ~R[rm]!, ~R[rm + 1]!, this.c, ops[o + 6]!, false);
-        break;
-      case OP.SBCS:
-        this.addc(rd, R[rn]!, R[rn + 1]!, ~R[rm]!, ~R[rm + 1]!, this.c, ops[o + 6]!, true);
-        break;
       case OP.UDIV: {
         if (ops[o + 6]) {
           udiv64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
