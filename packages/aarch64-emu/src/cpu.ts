@@ -10,7 +10,8 @@ import { execLse } from './lse.js';
 import { CPU_MODELS, type CpuModel } from './cpu-model.js';
 import { EmuInputError } from './errors.js';
 import type { JitFn } from './jit.js';
-import type { PhysicalMemory, Region } from './memory.js';
+import { PhysicalMemory } from './memory.js';
+import type { Region } from './memory.js';
 import { OP, REGFILE_WORDS, SLOT_SP, STRIDE } from './ops.js';
 import { ACC_EXEC, ACC_READ, ACC_WRITE, translate, translateStage1 } from './mmu.js';
 import type { TranslationRegs } from './mmu.js';
@@ -91,6 +92,10 @@ interface Block {
   members: readonly Block[] | undefined;
 }
 const TWO32 = 4294967296;
+/** Results of `Cpu.execCold`: next instruction, block ended, store into decoded code. */
+const COLD_NEXT = 0,
+  COLD_END = 1,
+  COLD_DIRTY = 2;
 /** Soft-TLB entries per EL (a power of two). */
 const TLB_WAYS = 512;
 
@@ -247,6 +252,66 @@ export class Cpu {
    * to run everything in the interpreter, or to 0 to compile every block on first use.
    */
   static defaultJitThreshold = 16;
+
+  private static warm = false;
+
+  /**
+   * Warms up the interpreter once per process: runs it over 6,000 pseudo-random instructions of
+   * the integer, load/store, branch and FP/SIMD groups (fixed seed, each with registers holding
+   * RAM addresses or random values, so loads and stores both succeed and fault) on a private
+   * CPU with 64 KiB of RAM. V8 then has type feedback for nearly every path of the interpreter
+   * before it optimises it; without it, a long guest run keeps reaching paths for the first
+   * time, and each one throws the optimised interpreter away until V8 has recompiled it (34
+   * times over a Linux boot). Changes no other CPU and no shared state; takes a few tens of
+   * milliseconds. Worth it for long runs (the simulated AxVisor calls it for Linux VMs).
+   */
+  static warmUp(): void {
+    if (Cpu.warm) return;
+    Cpu.warm = true;
+    const ram = 0x4000_0000,
+      size = 64 << 10;
+    const mem = new PhysicalMemory();
+    mem.addRam(BigInt(ram), size);
+    const cpu = new Cpu({ memory: mem });
+    cpu.jitThreshold = Infinity;
+    cpu.maxBlockInsns = 1;
+    cpu.setSysReg(sysRegKey(3, 0, 1, 0, 2), 3n << 20n); // CPACR_EL1.FPEN: FP/SIMD allowed
+    const tmp = new Int32Array(STRIDE);
+    const word = new Uint8Array(4);
+    const view = new DataView(word.buffer);
+    let x = 0x2545f491;
+    const rnd = (): number => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return x;
+    };
+    const R = cpu.R;
+    for (let n = 0, tries = 0; n < 6000 && tries < 100_000; tries++) {
+      const w = rnd() >>> 0;
+      decodeInto(w, tmp, 0);
+      const op = tmp[0]!;
+      // system instructions and exception generation change the private CPU's state: left out
+      if (op === OP.UNDEF || op === OP.ERET || (op >= OP.SVC && op <= OP.ISB)) continue;
+      const at = ram + ((n * 4) % (size - 4096)) + 2048;
+      n++;
+      view.setUint32(0, w, true);
+      mem.write(BigInt(at), word);
+      for (let r = 0; r < 64; r += 2) {
+        if ((rnd() & 3) !== 0) {
+          R[r] = ram + ((rnd() >>> 0) % (size - 256)) + 64;
+          R[r + 1] = 0;
+        } else {
+          R[r] = rnd();
+          R[r + 1] = rnd() & 0x8000ffff;
+        }
+      }
+      cpu.setPstate(0x3c5 | ((rnd() & 15) << 28)); // EL1h, random NZCV
+      cpu.pcLo = at;
+      cpu.pcHi = 0;
+      cpu.run(1);
+    }
+  }
   /**
    * Executions of a block after which it is compiled to a JavaScript function (the block
    * JIT); `Infinity` keeps every block interpreted.
@@ -300,6 +365,8 @@ export class Cpu {
   private blockDirty = false;
   /** Bumped whenever cached VA -> block links may be stale (translation state changes). */
   private gen = 0;
+  /** An instruction soft-TLB entry was replaced by another page since `gen` last changed. */
+  private itlbEvicted = false;
   private stopFlag = false;
   /** Instruction count at which the current {@link Cpu.run} ends (compiled loops stop there). */
   private runEnd = 0;
@@ -749,6 +816,7 @@ export class Cpu {
     this.regsCache = undefined;
     this.tlbTag.fill(-1);
     this.gen++;
+    this.itlbEvicted = false;
     this.updateMmu();
   }
 
@@ -794,6 +862,14 @@ export class Cpu {
       const e = this.tlbVal[idx]!;
       if ((e & need) !== 0) return (e - (e & 7)) * 512 + (lo & 0xfff);
     }
+    return this.xlateMiss(lo, hi, acc, idx, vpn);
+  }
+
+  /**
+   * The soft-TLB miss of {@link Cpu.xlate} (kept apart so that the hit path stays small enough
+   * for V8 to inline into the load/store helpers): walks the tables, fills the entry or throws.
+   */
+  private xlateMiss(lo: number, hi: number, acc: number, idx: number, vpn: number): number {
     const r = translate(this.memory, this.regs(), this.el, lo, hi, acc);
     if (r.fault) {
       const ifetch = acc === ACC_EXEC;
@@ -814,6 +890,8 @@ export class Cpu {
       this.faultS1ptw = r.s1ptw;
       throw FAULT;
     }
+    if (acc === ACC_EXEC && this.tlbTag[idx] !== -1 && this.tlbTag[idx] !== vpn)
+      this.itlbEvicted = true;
     this.tlbTag[idx] = vpn;
     this.tlbVal[idx] = Math.floor(r.pa / 4096) * 8 + r.perm;
     return r.pa;
@@ -1590,7 +1668,7 @@ export class Cpu {
       if (left < blk.n) this.execBlock(blk, left);
       else {
         if (fn === undefined && ++blk.hits > this.jitThreshold) {
-          const r = compileRegion(blk, this.lookupBlock);
+          const r = compileRegion(blk, this.lookupBlock, this.mmuOn);
           fn = blk.fn = r === undefined ? null : r.fn;
           if (r !== undefined) {
             blk.members = r.members as Block[];
@@ -1826,6 +1904,143 @@ export class Cpu {
               this.addc(rd, R[rn]!, R[rn + 1]!, ~T[0]!, ~T[1]!, 1, ops[o + 6]!, op === OP.SUBS_X);
             break;
           }
+          case OP.EXTR: {
+            const lsb = ops[o + 4]!;
+            if (ops[o + 6]) {
+              // (Rn:Rm) >> lsb, low 64 bits
+              if (lsb === 0) {
+                R[rd] = R[rm]!;
+                R[rd + 1] = R[rm + 1]!;
+                break;
+              }
+              lsr64(R[rm]!, R[rm + 1]!, lsb);
+              const ll = T[0]!,
+                lh = T[1]!;
+              lsl64(R[rn]!, R[rn + 1]!, 64 - lsb);
+              R[rd] = ll | T[0]!;
+              R[rd + 1] = lh | T[1]!;
+            } else {
+              R[rd] = lsb === 0 ? R[rm]! : (R[rm]! >>> lsb) | (R[rn]! << (32 - lsb));
+              R[rd + 1] = 0;
+            }
+            break;
+          }
+          case OP.RBIT: {
+            if (ops[o + 6]) {
+              const l = R[rn]!,
+                h = R[rn + 1]!;
+              R[rd] = rbit32(h);
+              R[rd + 1] = rbit32(l);
+            } else {
+              R[rd] = rbit32(R[rn]!);
+              R[rd + 1] = 0;
+            }
+            break;
+          }
+          case OP.REV16: {
+            if (ops[o + 6]) {
+              const l = R[rn]!,
+                h = R[rn + 1]!;
+              R[rd] = rev16x2(l);
+              R[rd + 1] = rev16x2(h);
+            } else {
+              R[rd] = rev16x2(R[rn]!);
+              R[rd + 1] = 0;
+            }
+            break;
+          }
+          case OP.REV32: {
+            const l = R[rn]!,
+              h = R[rn + 1]!;
+            R[rd] = rev32(l);
+            R[rd + 1] = rev32(h);
+            break;
+          }
+          case OP.REV: {
+            if (ops[o + 6]) {
+              const l = R[rn]!,
+                h = R[rn + 1]!;
+              R[rd] = rev32(h);
+              R[rd + 1] = rev32(l);
+            } else {
+              R[rd] = rev32(R[rn]!);
+              R[rd + 1] = 0;
+            }
+            break;
+          }
+          case OP.CLZ: {
+            R[rd] = ops[o + 6] ? clz64(R[rn]!, R[rn + 1]!) : Math.clz32(R[rn]!);
+            R[rd + 1] = 0;
+            break;
+          }
+          case OP.CLS: {
+            if (ops[o + 6]) {
+              const l = R[rn]!,
+                h = R[rn + 1]!,
+                s = h >> 31;
+              R[rd] = clz64(l ^ s, h ^ s) - 1;
+            } else {
+              const x = R[rn]!;
+              R[rd] = Math.clz32(x ^ (x >> 31)) - 1;
+            }
+            R[rd + 1] = 0;
+            break;
+          }
+          case OP.LSLV:
+          case OP.LSRV:
+          case OP.ASRV:
+          case OP.RORV: {
+            const type = ops[o]! - OP.LSLV;
+            if (ops[o + 6]) {
+              shift64(R[rn]!, R[rn + 1]!, type, R[rm]! & 63);
+              R[rd] = T[0]!;
+              R[rd + 1] = T[1]!;
+            } else {
+              R[rd] = shift32(R[rn]!, type, R[rm]! & 31);
+              R[rd + 1] = 0;
+            }
+            break;
+          }
+          case OP.MADD:
+          case OP.MSUB: {
+            const ra = ops[o + 4]!;
+            if (ops[o + 6]) mul64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
+            else {
+              T[0] = Math.imul(R[rn]!, R[rm]!);
+              T[1] = 0;
+            }
+            const pl = T[0]!,
+              ph = T[1]!;
+            if (ops[o] === OP.MADD)
+              this.addc(rd, R[ra]!, R[ra + 1]!, pl, ph, 0, ops[o + 6]!, false);
+            else this.addc(rd, R[ra]!, R[ra + 1]!, ~pl, ~ph, 1, ops[o + 6]!, false);
+            break;
+          }
+          case OP.UDIV:
+          case OP.SDIV:
+          case OP.SMADDL:
+          case OP.SMSUBL:
+          case OP.UMADDL:
+          case OP.UMSUBL:
+          case OP.CRC32:
+          case OP.SMULH:
+          case OP.UMULH:
+          case OP.LDXR:
+          case OP.LDXP:
+          case OP.STXR:
+          case OP.STXP:
+          case OP.CLREX:
+          case OP.LSE_AMO:
+          case OP.LSE_CAS:
+          case OP.LSE_CASP:
+          case OP.SIMD: {
+            const r = this.execCold(ops, o, i, baseLo, baseHi);
+            if (r === COLD_NEXT) break;
+            if (r === COLD_END) return;
+            i++; // COLD_DIRTY
+            o += STRIDE;
+            throw FAULT_DIRTY;
+          }
           case OP.ADC:
             this.addc(rd, R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!, this.c, ops[o + 6]!, false);
             break;
@@ -1964,27 +2179,6 @@ export class Cpu {
           case OP.UBFM:
             this.bitfield(ops, o);
             break;
-          case OP.EXTR: {
-            const lsb = ops[o + 4]!;
-            if (ops[o + 6]) {
-              // (Rn:Rm) >> lsb, low 64 bits
-              if (lsb === 0) {
-                R[rd] = R[rm]!;
-                R[rd + 1] = R[rm + 1]!;
-                break;
-              }
-              lsr64(R[rm]!, R[rm + 1]!, lsb);
-              const ll = T[0]!,
-                lh = T[1]!;
-              lsl64(R[rn]!, R[rn + 1]!, 64 - lsb);
-              R[rd] = ll | T[0]!;
-              R[rd + 1] = lh | T[1]!;
-            } else {
-              R[rd] = lsb === 0 ? R[rm]! : (R[rm]! >>> lsb) | (R[rn]! << (32 - lsb));
-              R[rd + 1] = 0;
-            }
-            break;
-          }
           case OP.CCMP_R:
           case OP.CCMN_R:
           case OP.CCMP_I:
@@ -2036,148 +2230,6 @@ export class Cpu {
             R[rd + 1] = hi;
             break;
           }
-          case OP.RBIT: {
-            if (ops[o + 6]) {
-              const l = R[rn]!,
-                h = R[rn + 1]!;
-              R[rd] = rbit32(h);
-              R[rd + 1] = rbit32(l);
-            } else {
-              R[rd] = rbit32(R[rn]!);
-              R[rd + 1] = 0;
-            }
-            break;
-          }
-          case OP.REV16: {
-            if (ops[o + 6]) {
-              const l = R[rn]!,
-                h = R[rn + 1]!;
-              R[rd] = rev16x2(l);
-              R[rd + 1] = rev16x2(h);
-            } else {
-              R[rd] = rev16x2(R[rn]!);
-              R[rd + 1] = 0;
-            }
-            break;
-          }
-          case OP.REV32: {
-            const l = R[rn]!,
-              h = R[rn + 1]!;
-            R[rd] = rev32(l);
-            R[rd + 1] = rev32(h);
-            break;
-          }
-          case OP.REV: {
-            if (ops[o + 6]) {
-              const l = R[rn]!,
-                h = R[rn + 1]!;
-              R[rd] = rev32(h);
-              R[rd + 1] = rev32(l);
-            } else {
-              R[rd] = rev32(R[rn]!);
-              R[rd + 1] = 0;
-            }
-            break;
-          }
-          case OP.CLZ: {
-            R[rd] = ops[o + 6] ? clz64(R[rn]!, R[rn + 1]!) : Math.clz32(R[rn]!);
-            R[rd + 1] = 0;
-            break;
-          }
-          case OP.CLS: {
-            if (ops[o + 6]) {
-              const l = R[rn]!,
-                h = R[rn + 1]!,
-                s = h >> 31;
-              R[rd] = clz64(l ^ s, h ^ s) - 1;
-            } else {
-              const x = R[rn]!;
-              R[rd] = Math.clz32(x ^ (x >> 31)) - 1;
-            }
-            R[rd + 1] = 0;
-            break;
-          }
-          case OP.UDIV: {
-            if (ops[o + 6]) {
-              udiv64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
-              R[rd] = T[0]!;
-              R[rd + 1] = T[1]!;
-            } else {
-              R[rd] = udiv32(R[rn]!, R[rm]!);
-              R[rd + 1] = 0;
-            }
-            break;
-          }
-          case OP.SDIV: {
-            if (ops[o + 6]) {
-              sdiv64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
-              R[rd] = T[0]!;
-              R[rd + 1] = T[1]!;
-            } else {
-              R[rd] = sdiv32(R[rn]!, R[rm]!);
-              R[rd + 1] = 0;
-            }
-            break;
-          }
-          case OP.LSLV:
-          case OP.LSRV:
-          case OP.ASRV:
-          case OP.RORV: {
-            const type = ops[o]! - OP.LSLV;
-            if (ops[o + 6]) {
-              shift64(R[rn]!, R[rn + 1]!, type, R[rm]! & 63);
-              R[rd] = T[0]!;
-              R[rd + 1] = T[1]!;
-            } else {
-              R[rd] = shift32(R[rn]!, type, R[rm]! & 31);
-              R[rd + 1] = 0;
-            }
-            break;
-          }
-          case OP.MADD:
-          case OP.MSUB: {
-            const ra = ops[o + 4]!;
-            if (ops[o + 6]) mul64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
-            else {
-              T[0] = Math.imul(R[rn]!, R[rm]!);
-              T[1] = 0;
-            }
-            const pl = T[0]!,
-              ph = T[1]!;
-            if (ops[o] === OP.MADD)
-              this.addc(rd, R[ra]!, R[ra + 1]!, pl, ph, 0, ops[o + 6]!, false);
-            else this.addc(rd, R[ra]!, R[ra + 1]!, ~pl, ~ph, 1, ops[o + 6]!, false);
-            break;
-          }
-          case OP.SMADDL:
-          case OP.SMSUBL:
-          case OP.UMADDL:
-          case OP.UMSUBL: {
-            const op = ops[o]!,
-              ra = ops[o + 4]!;
-            if (op === OP.SMADDL || op === OP.SMSUBL) smull32(R[rn]!, R[rm]!);
-            else umull32(R[rn]!, R[rm]!);
-            const pl = T[0]!,
-              ph = T[1]!;
-            if (op === OP.SMADDL || op === OP.UMADDL)
-              this.addc(rd, R[ra]!, R[ra + 1]!, pl, ph, 0, 1, false);
-            else this.addc(rd, R[ra]!, R[ra + 1]!, ~pl, ~ph, 1, 1, false);
-            break;
-          }
-          case OP.CRC32:
-            R[rd] = crc32Update(R[rn]!, R[rm]!, R[rm + 1]!, ops[o + 4]!, ops[o + 5] === 1);
-            R[rd + 1] = 0;
-            break;
-          case OP.SMULH:
-            smulh64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
-            R[rd] = T[0]!;
-            R[rd + 1] = T[1]!;
-            break;
-          case OP.UMULH:
-            umulh64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
-            R[rd] = T[0]!;
-            R[rd + 1] = T[1]!;
-            break;
 
           // ---- loads and stores
           case OP.LDRX: {
@@ -2337,119 +2389,6 @@ export class Cpu {
             }
             break;
           }
-          case OP.LDXR:
-          case OP.LDXP: {
-            const al = R[rn]!,
-              ah = R[rn + 1]!,
-              size = ops[o + 6]!;
-            if (al & (((1 << size) << (ops[o] === OP.LDXP ? 1 : 0)) - 1))
-              this.dataAbort(al, ah, false, 0x21); // alignment fault
-            let vl: number,
-              vh = 0;
-            if (size === 3) {
-              this.ld64(al, ah);
-              vl = T[0]!;
-              vh = T[1]!;
-            } else if (size === 2) vl = this.ld32(al, ah);
-            else if (size === 1) vl = this.ld16(al, ah);
-            else vl = this.ld8(al, ah);
-            if (ops[o] === OP.LDXP) {
-              const step = size === 3 ? 8 : 4;
-              const l = (al >>> 0) + step,
-                bl = l | 0,
-                bh = (ah + (l > 0xffffffff ? 1 : 0)) | 0;
-              if (size === 3) {
-                this.ld64(bl, bh);
-                R[rm] = T[0]!;
-                R[rm + 1] = T[1]!;
-              } else {
-                R[rm] = this.ld32(bl, bh);
-                R[rm + 1] = 0;
-              }
-            }
-            R[rd] = vl;
-            R[rd + 1] = vh;
-            this.monitorValid = true;
-            this.monitorPa = ah * TWO32 + (al >>> 0);
-            break;
-          }
-          case OP.STXR:
-          case OP.STXP: {
-            const al = R[rn]!,
-              ah = R[rn + 1]!,
-              size = ops[o + 6]!;
-            if (al & (((1 << size) << (ops[o] === OP.STXP ? 1 : 0)) - 1))
-              this.dataAbort(al, ah, true, 0x21); // alignment fault
-            const status = ops[o] === OP.STXR ? rm : ops[o + 4]!;
-            const ok = this.monitorValid && this.monitorPa === ah * TWO32 + (al >>> 0);
-            if (ok) {
-              const l1 = R[rd]!,
-                h1 = R[rd + 1]!;
-              if (ops[o] === OP.STXP) {
-                const l2 = R[rm]!,
-                  h2 = R[rm + 1]!;
-                const l = (al >>> 0) + (size === 3 ? 8 : 4),
-                  bl = l | 0,
-                  bh = (ah + (l > 0xffffffff ? 1 : 0)) | 0;
-                if (size === 3) {
-                  this.st64(al, ah, l1, h1);
-                  this.st64(bl, bh, l2, h2);
-                } else {
-                  this.st32(al, ah, l1);
-                  this.st32(bl, bh, l2);
-                }
-              } else if (size === 3) this.st64(al, ah, l1, h1);
-              else if (size === 2) this.st32(al, ah, l1);
-              else if (size === 1) this.st16(al, ah, l1);
-              else this.st8(al, ah, l1);
-            }
-            this.monitorValid = false;
-            R[status] = ok ? 0 : 1;
-            R[status + 1] = 0;
-            if (this.blockDirty) {
-              i++;
-              o += STRIDE;
-              throw FAULT_DIRTY;
-            }
-            break;
-          }
-          case OP.CLREX:
-            this.monitorValid = false;
-            break;
-          case OP.LSE_AMO:
-          case OP.LSE_CAS:
-          case OP.LSE_CASP: // FEAT_LSE (lse.ts)
-            if (!this.lse) {
-              // a model without FEAT_LSE (Cortex-A57): UNDEFINED
-              this.insnCount += i + 1;
-              this.exception(EC.UNKNOWN, 0, (baseLo + i * 4) | 0, baseHi, false, 0, 0);
-              return;
-            }
-            execLse(this, ops, o, R);
-            if (this.blockDirty) {
-              i++;
-              o += STRIDE;
-              throw FAULT_DIRTY;
-            }
-            break;
-
-          // ---- FP and Advanced SIMD (decoded and run by fpsimd/execute.ts)
-          case OP.SIMD: {
-            const pl = (baseLo + i * 4) | 0;
-            const trap = this.fpTrapEl();
-            if (trap !== 0 || !execSimd(this as unknown as SimdHost, ops[o + 4]!, pl, baseHi)) {
-              this.insnCount += i + 1;
-              this.simdFail(trap, pl, baseHi, ops[o + 4]!);
-              return;
-            }
-            if (this.blockDirty) {
-              i++;
-              o += STRIDE;
-              throw FAULT_DIRTY;
-            }
-            break;
-          }
-
           // ---- branches (block terminators)
           case OP.B:
           case OP.BL: {
@@ -2515,6 +2454,184 @@ export class Cpu {
       if (e !== FAULT) throw e;
       this.blockFault(ops, i, baseLo, baseHi);
     }
+  }
+
+  /**
+   * The less frequent operations of {@link Cpu.execBlock} (divide, long and high multiplies,
+   * CRC32, exclusives, LSE, FP/SIMD), kept out of its switch so that V8's optimised interpreter
+   * loop stays small: the first use of one of these after the loop was optimised no longer
+   * deoptimises it and recompiles all of it. Faults are thrown to the caller as there.
+   * @returns COLD_NEXT (go on), COLD_END (the block ended: PC and count are set) or
+   *   COLD_DIRTY (a store wrote decoded code: the block ends after this instruction).
+   */
+  private execCold(ops: Int32Array, o: number, i: number, baseLo: number, baseHi: number): number {
+    const R = this.R;
+    const rd = ops[o + 1]!,
+      rn = ops[o + 2]!,
+      rm = ops[o + 3]!;
+    switch (ops[o]!) {
+      case OP.UDIV: {
+        if (ops[o + 6]) {
+          udiv64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
+          R[rd] = T[0]!;
+          R[rd + 1] = T[1]!;
+        } else {
+          R[rd] = udiv32(R[rn]!, R[rm]!);
+          R[rd + 1] = 0;
+        }
+        break;
+      }
+      case OP.SDIV: {
+        if (ops[o + 6]) {
+          sdiv64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
+          R[rd] = T[0]!;
+          R[rd + 1] = T[1]!;
+        } else {
+          R[rd] = sdiv32(R[rn]!, R[rm]!);
+          R[rd + 1] = 0;
+        }
+        break;
+      }
+      case OP.SMADDL:
+      case OP.SMSUBL:
+      case OP.UMADDL:
+      case OP.UMSUBL: {
+        const op = ops[o]!,
+          ra = ops[o + 4]!;
+        if (op === OP.SMADDL || op === OP.SMSUBL) smull32(R[rn]!, R[rm]!);
+        else umull32(R[rn]!, R[rm]!);
+        const pl = T[0]!,
+          ph = T[1]!;
+        if (op === OP.SMADDL || op === OP.UMADDL)
+          this.addc(rd, R[ra]!, R[ra + 1]!, pl, ph, 0, 1, false);
+        else this.addc(rd, R[ra]!, R[ra + 1]!, ~pl, ~ph, 1, 1, false);
+        break;
+      }
+      case OP.CRC32:
+        R[rd] = crc32Update(R[rn]!, R[rm]!, R[rm + 1]!, ops[o + 4]!, ops[o + 5] === 1);
+        R[rd + 1] = 0;
+        break;
+      case OP.SMULH:
+        smulh64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
+        R[rd] = T[0]!;
+        R[rd + 1] = T[1]!;
+        break;
+      case OP.UMULH:
+        umulh64(R[rn]!, R[rn + 1]!, R[rm]!, R[rm + 1]!);
+        R[rd] = T[0]!;
+        R[rd + 1] = T[1]!;
+        break;
+      case OP.LDXR:
+      case OP.LDXP: {
+        const al = R[rn]!,
+          ah = R[rn + 1]!,
+          size = ops[o + 6]!;
+        if (al & (((1 << size) << (ops[o] === OP.LDXP ? 1 : 0)) - 1))
+          this.dataAbort(al, ah, false, 0x21); // alignment fault
+        let vl: number,
+          vh = 0;
+        if (size === 3) {
+          this.ld64(al, ah);
+          vl = T[0]!;
+          vh = T[1]!;
+        } else if (size === 2) vl = this.ld32(al, ah);
+        else if (size === 1) vl = this.ld16(al, ah);
+        else vl = this.ld8(al, ah);
+        if (ops[o] === OP.LDXP) {
+          const step = size === 3 ? 8 : 4;
+          const l = (al >>> 0) + step,
+            bl = l | 0,
+            bh = (ah + (l > 0xffffffff ? 1 : 0)) | 0;
+          if (size === 3) {
+            this.ld64(bl, bh);
+            R[rm] = T[0]!;
+            R[rm + 1] = T[1]!;
+          } else {
+            R[rm] = this.ld32(bl, bh);
+            R[rm + 1] = 0;
+          }
+        }
+        R[rd] = vl;
+        R[rd + 1] = vh;
+        this.monitorValid = true;
+        this.monitorPa = ah * TWO32 + (al >>> 0);
+        break;
+      }
+      case OP.STXR:
+      case OP.STXP: {
+        const al = R[rn]!,
+          ah = R[rn + 1]!,
+          size = ops[o + 6]!;
+        if (al & (((1 << size) << (ops[o] === OP.STXP ? 1 : 0)) - 1))
+          this.dataAbort(al, ah, true, 0x21); // alignment fault
+        const status = ops[o] === OP.STXR ? rm : ops[o + 4]!;
+        const ok = this.monitorValid && this.monitorPa === ah * TWO32 + (al >>> 0);
+        if (ok) {
+          const l1 = R[rd]!,
+            h1 = R[rd + 1]!;
+          if (ops[o] === OP.STXP) {
+            const l2 = R[rm]!,
+              h2 = R[rm + 1]!;
+            const l = (al >>> 0) + (size === 3 ? 8 : 4),
+              bl = l | 0,
+              bh = (ah + (l > 0xffffffff ? 1 : 0)) | 0;
+            if (size === 3) {
+              this.st64(al, ah, l1, h1);
+              this.st64(bl, bh, l2, h2);
+            } else {
+              this.st32(al, ah, l1);
+              this.st32(bl, bh, l2);
+            }
+          } else if (size === 3) this.st64(al, ah, l1, h1);
+          else if (size === 2) this.st32(al, ah, l1);
+          else if (size === 1) this.st16(al, ah, l1);
+          else this.st8(al, ah, l1);
+        }
+        this.monitorValid = false;
+        R[status] = ok ? 0 : 1;
+        R[status + 1] = 0;
+        if (this.blockDirty) {
+          return COLD_DIRTY;
+        }
+        break;
+      }
+      case OP.CLREX:
+        this.monitorValid = false;
+        break;
+      case OP.LSE_AMO:
+      case OP.LSE_CAS:
+      case OP.LSE_CASP: // FEAT_LSE (lse.ts)
+        if (!this.lse) {
+          // a model without FEAT_LSE (Cortex-A57): UNDEFINED
+          this.insnCount += i + 1;
+          this.exception(EC.UNKNOWN, 0, (baseLo + i * 4) | 0, baseHi, false, 0, 0);
+          return COLD_END;
+        }
+        execLse(this, ops, o, R);
+        if (this.blockDirty) {
+          return COLD_DIRTY;
+        }
+        break;
+
+      // ---- FP and Advanced SIMD (decoded and run by fpsimd/execute.ts)
+      case OP.SIMD: {
+        const pl = (baseLo + i * 4) | 0;
+        const trap = this.fpTrapEl();
+        if (trap !== 0 || !execSimd(this as unknown as SimdHost, ops[o + 4]!, pl, baseHi)) {
+          this.insnCount += i + 1;
+          this.simdFail(trap, pl, baseHi, ops[o + 4]!);
+          return COLD_END;
+        }
+        if (this.blockDirty) {
+          return COLD_DIRTY;
+        }
+        break;
+      }
+
+      default:
+        break;
+    }
+    return COLD_NEXT;
   }
 
   /** Takes the abort raised by instruction `i` of a block at `baseLo`/`baseHi` (interpreter and JIT). */
@@ -2904,21 +3021,36 @@ export class Cpu {
   }
 
   /**
-   * TLBI by VA at EL1: drops the soft-TLB entries of the 2 MiB region around the address (the
-   * TLB keeps 4 KiB entries even for block mappings, and Linux invalidates a block with one
-   * TLBI), for every EL and both halves; decoded-block links are renewed as after a full flush.
+   * TLBI by VA at EL1: drops the EL1&0 soft-TLB entries (EL0 and EL1, both halves) of the 2 MiB
+   * region around the address (the TLB keeps 4 KiB entries even for block mappings, and Linux
+   * invalidates a block with one TLBI). Decoded-block links are renewed as after a full flush
+   * only when they may point into that region: when an instruction entry of it was dropped, or
+   * when an instruction entry was evicted since the last renewal (a link's target page then
+   * need not be in the TLB any more).
    */
   private tlbiVa(rt: number): void {
-    // Xt[43:0] = VA[55:12]; VA[55] selects the upper or lower half
-    const va = BigInt.asIntN(44, toBig(this.R[rt]!, this.R[rt + 1]!));
-    const first = Number(BigInt.asUintN(52, va) >> 9n) * 512,
-      end = first + 512; // its 512 pages
+    // Xt[43:0] = VA[55:12]; VA[55] (bit 43) selects the upper or lower half: the page number
+    // (VA >> 12, 52 bits) of the region's first page, as xlate's tags hold it
+    const hi = this.R[rt + 1]!;
+    const first =
+      ((hi & 0xfff) | ((hi & 0x800) !== 0 ? 0xff000 : 0)) * TWO32 + ((this.R[rt]! & ~511) >>> 0);
+    // direct-mapped by the low 9 bits of the page number (TLB_WAYS = 512 = the pages of 2 MiB):
+    // slot j of each half can only hold page first + j
     const tags = this.tlbTag;
-    for (let i = 0; i < tags.length; i++) {
-      const t = tags[i]!;
-      if (t >= first && t < end) tags[i] = -1;
+    let code = this.itlbEvicted;
+    for (let half = 0; half < 4; half++) {
+      const base = half * TLB_WAYS;
+      for (let j = 0; j < TLB_WAYS; j++) {
+        if (tags[base + j] === first + j) {
+          tags[base + j] = -1;
+          if ((half & 1) === 1) code = true;
+        }
+      }
     }
-    this.gen++;
+    if (code) {
+      this.gen++;
+      this.itlbEvicted = false;
+    }
   }
 
   /**

@@ -378,16 +378,19 @@ export function collectRegion(
  * Generates the source of the function for a region (one block, or a block and its decoded
  * successors in the same page, executed with a `switch` over the member index in a loop).
  * @param members - the blocks, the entry first, all in one 4 KiB page.
+ * @param windows - whether 64-bit loads/stores and pairs check the CPU's fast RAM windows inline
+ *   (only useful with the MMU off; otherwise they call the CPU's helpers directly).
  * @returns the JavaScript source, or undefined when the entry block's first instruction is
  *   not translated (the block then stays interpreted).
  */
 export function generateRegion(
   members: JitBlock[],
+  windows = true,
 ): { src: string; members: JitBlock[] } | undefined {
   // members whose first instruction is not translated stay out (edges to them leave)
   const none = (): string => '';
   members = members.filter(
-    (m, j) => j === 0 || generateMember(m.ops, m.n, 0, 0, none, none) !== undefined,
+    (m, j) => j === 0 || generateMember(m.ops, m.n, 0, 0, none, none, windows) !== undefined,
   );
   const index = new Map<number, number>();
   members.forEach((m, j) => index.set(m.pa % 4096, j));
@@ -406,7 +409,7 @@ export function generateRegion(
   let maxN = 0;
   for (let j = 0; j < members.length; j++) {
     const m = members[j]!;
-    const body = generateMember(m.ops, m.n, m.pa % 4096, j, leave, exit);
+    const body = generateMember(m.ops, m.n, m.pa % 4096, j, leave, exit, windows);
     if (body === undefined) return undefined; // only the entry block can be untranslatable here
     if (body.usesFlags) usesFlags = true;
     if (body.setsFlags) setsFlags = true;
@@ -462,6 +465,7 @@ function generateMember(
   j: number,
   leave: (k: number, off: number, pc: string) => string,
   exit: (count: number, pc: string) => string,
+  windows: boolean,
 ): MemberCode | undefined {
   let body = '';
   let usesFlags = false,
@@ -741,7 +745,9 @@ function generateMember(
 
       // ---- loads and stores: `i` names the instruction for a fault
       case OP.LDRX:
-        s = `i = ${k}; { ${address(ops, o)} let vl, vh; { ${fastWindow(8, 4, false)} { const x = q >>> 2; vl = w[x]; vh = w[x + 1]; } else { cpu.ld64(al, ah); vl = T[0]; vh = T[1]; } }`;
+        s = windows
+          ? `i = ${k}; { ${address(ops, o)} let vl, vh; { ${fastWindow(8, 4, false)} { const x = q >>> 2; vl = w[x]; vh = w[x + 1]; } else { cpu.ld64(al, ah); vl = T[0]; vh = T[1]; } }`
+          : `i = ${k}; { ${address(ops, o)} cpu.ld64(al, ah); const vl = T[0], vh = T[1];`;
         s += `${writeback(ops, o)} R[${rd}] = vl; R[${rd + 1}] = vh; }`;
         break;
       case OP.LDRW:
@@ -768,7 +774,9 @@ function generateMember(
       case OP.STRB: {
         const call =
           op === OP.STRX
-            ? `{ ${fastWindow(8, 8, true)} { const x = q >>> 2; w[x] = vl; w[x + 1] = vh; cpu.monitorValid = false; } else cpu.st64(al, ah, vl, vh); }`
+            ? windows
+              ? `{ ${fastWindow(8, 8, true)} { const x = q >>> 2; w[x] = vl; w[x + 1] = vh; cpu.monitorValid = false; } else cpu.st64(al, ah, vl, vh); }`
+              : 'cpu.st64(al, ah, vl, vh)'
             : op === OP.STRW
               ? 'cpu.st32(al, ah, vl)'
               : op === OP.STRH
@@ -783,9 +791,11 @@ function generateMember(
       case OP.LDPSW: {
         s = `i = ${k}; { ${address(ops, o)} let l1, h1, l2, h2;`;
         if (op === OP.LDP_X) {
-          s += ` { ${fastWindow(16, 4, false)} { const x = q >>> 2; l1 = w[x]; h1 = w[x + 1]; l2 = w[x + 2]; h2 = w[x + 3]; } else {`;
-          s +=
-            ' cpu.ld64(al, ah); l1 = T[0]; h1 = T[1]; { const l = (al >>> 0) + 8; cpu.ld64(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0); } l2 = T[0]; h2 = T[1]; } }';
+          const calls =
+            ' cpu.ld64(al, ah); l1 = T[0]; h1 = T[1]; { const l = (al >>> 0) + 8; cpu.ld64(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0); } l2 = T[0]; h2 = T[1];';
+          s += windows
+            ? ` { ${fastWindow(16, 4, false)} { const x = q >>> 2; l1 = w[x]; h1 = w[x + 1]; l2 = w[x + 2]; h2 = w[x + 3]; } else {${calls} } }`
+            : calls;
         } else {
           s +=
             ' l1 = cpu.ld32(al, ah); { const l = (al >>> 0) + 4; l2 = cpu.ld32(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0); }';
@@ -798,9 +808,11 @@ function generateMember(
       case OP.STP_W: {
         s = `i = ${k}; { const l1 = ${lo(rd)}, h1 = ${hi(rd)}, l2 = ${lo(rm)}, h2 = ${hi(rm)}; ${address(ops, o)}`;
         if (op === OP.STP_X) {
-          s += ` { ${fastWindow(16, 8, true)} { const x = q >>> 2; w[x] = l1; w[x + 1] = h1; w[x + 2] = l2; w[x + 3] = h2; cpu.monitorValid = false; } else {`;
-          s +=
-            ' cpu.st64(al, ah, l1, h1); { const l = (al >>> 0) + 8; cpu.st64(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0, l2, h2); } } }';
+          const calls =
+            ' cpu.st64(al, ah, l1, h1); { const l = (al >>> 0) + 8; cpu.st64(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0, l2, h2); }';
+          s += windows
+            ? ` { ${fastWindow(16, 8, true)} { const x = q >>> 2; w[x] = l1; w[x + 1] = h1; w[x + 2] = l2; w[x + 3] = h2; cpu.monitorValid = false; } else {${calls} } }`
+            : calls;
         } else
           s +=
             ' cpu.st32(al, ah, l1); { const l = (al >>> 0) + 4; cpu.st32(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0, l2); }';
@@ -954,13 +966,17 @@ function generateMember(
  * Compiles the region entered at a block.
  * @param entry - the entry block.
  * @param lookup - decoded blocks by physical address (candidates for the region).
+ * @param mmuOn - whether translation is on where the block runs now: its code then leaves out
+ *   the inline checks of the fast RAM windows, which only serve physical addresses (still
+ *   correct, only slower, if the block later runs with translation off).
  * @returns the function, or undefined when the entry block is not translated.
  */
 export function compileRegion(
   entry: JitBlock,
   lookup: (pa: number) => JitBlock | undefined,
+  mmuOn = false,
 ): { fn: JitFn; members: JitBlock[] } | undefined {
-  const r = generateRegion(collectRegion(entry, lookup));
+  const r = generateRegion(collectRegion(entry, lookup), !mmuOn);
   if (r === undefined) return undefined;
   // the source uses offsets relative to the entry only: one function per distinct code,
   // shared by every CPU and block with that code, so V8's feedback and optimised code carry over

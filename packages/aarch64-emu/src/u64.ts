@@ -7,8 +7,6 @@
 /** Scratch result pair: `T[0]` low 32 bits, `T[1]` high 32 bits (both as int32). */
 export const T = new Int32Array(2);
 
-const TWO32 = 4294967296;
-
 /**
  * Joins two halves into an unsigned 64-bit bigint.
  * @param lo - low 32 bits.
@@ -165,15 +163,16 @@ export function shift32(v: number, type: number, n: number): number {
  * @param bHi - b high half.
  */
 export function mul64(aLo: number, aHi: number, bLo: number, bHi: number): void {
+  // 16-bit partial products (each below 2^32) for the high half of aLo * bLo, in integers
   const a0 = aLo & 0xffff,
     a1 = aLo >>> 16,
     b0 = bLo & 0xffff,
     b1 = bLo >>> 16;
-  const mid = a0 * b1 + a1 * b0;
-  const low = a0 * b0 + (mid % 65536) * 65536;
-  const carry = Math.floor(low / TWO32);
-  const hi32 = a1 * b1 + Math.floor(mid / 65536) + carry;
-  T[0] = low % TWO32 | 0;
+  const p01 = a0 * b1,
+    p10 = a1 * b0;
+  const mid = ((a0 * b0) >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+  const hi32 = a1 * b1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16);
+  T[0] = Math.imul(aLo, bLo);
   T[1] = (hi32 + Math.imul(aLo, bHi) + Math.imul(aHi, bLo)) | 0;
 }
 

@@ -108,6 +108,90 @@ describe('stage 1', () => {
     expect(cpu.getX(3)).toBe(2n);
   });
 
+  it('TLBI VAE1 drops the cached translation of its page', () => {
+    const TLBI_VAE1_X2 = 0xd5088722;
+    const { cpu, w64, w32 } = setup([LDR_W3_X1, TLBI_VAE1_X2, LDR_W3_X1, B_SELF]);
+    stage1(cpu, w64);
+    w32(RAM + 0x20000n, 1);
+    w32(RAM + 0x30000n, 2);
+    cpu.setX(1, 0x80000000n);
+    cpu.setX(2, 0x80000n); // VA[55:12]
+    cpu.run(1);
+    expect(cpu.getX(3)).toBe(1n);
+    w64(RAM + 0x12000n, (RAM + 0x30000n) | AF | (2n << 6n) | 3n); // remap
+    cpu.run(2);
+    expect(cpu.getX(3)).toBe(2n);
+  });
+
+  it('TLBI VAE1 of a code page renews the links to blocks in it', () => {
+    const BLR_X6 = 0xd63f00c0,
+      TLBI_VAE1_X2 = 0xd5088722,
+      B_BACK2 = 0x17fffffe,
+      RET = 0xd65f03c0;
+    // a call to VA 0x80002000 from the same block twice, the page remapped in between
+    const { cpu, w64, w32 } = setup([BLR_X6, TLBI_VAE1_X2, B_BACK2]);
+    stage1(cpu, w64);
+    w32(RAM + 0x22000n, 0xd2800025); // movz x5, #1
+    w32(RAM + 0x22004n, RET);
+    w32(RAM + 0x23000n, 0xd2800045); // movz x5, #2
+    w32(RAM + 0x23004n, RET);
+    w64(RAM + 0x12010n, (RAM + 0x22000n) | AF | 3n); // VA 0x80002000 -> RAM+0x22000, EL1 RWX
+    cpu.setX(6, 0x80002000n);
+    cpu.setX(2, 0x80002n);
+    for (const jit of [Infinity, 0]) {
+      cpu.jitThreshold = jit;
+      cpu.run(3); // blr, movz, ret
+      expect(cpu.getX(5)).toBe(1n);
+      w64(RAM + 0x12010n, (RAM + 0x23000n) | AF | 3n); // remap to the other code
+      cpu.run(5); // tlbi, b, blr, movz, ret: the same blr reaches the new page
+      expect(cpu.getX(5)).toBe(2n);
+      w64(RAM + 0x12010n, (RAM + 0x22000n) | AF | 3n);
+      cpu.run(2); // tlbi, b
+    }
+  });
+
+  it('compiled code with the MMU on: 64-bit loads, stores and pairs, and a permission fault', () => {
+    const words = [
+      0xf9400023, // ldr x3, [x1]
+      0x91000463, // add x3, x3, #1
+      0xf9000423, // str x3, [x1, #8]
+      0xa9401424, // ldp x4, x5, [x1]
+      0xa9011025, // stp x5, x4, [x1, #16]
+      0xf8408c26, // ldr x6, [x1, #8]!
+      0xf9000043, // str x3, [x2]: x2 points into the read-only page
+      B_SELF,
+    ];
+    const { cpu, w64, w32 } = setup(words);
+    stage1(cpu, w64);
+    w64(RAM + 0x12018n, (RAM + 0x24000n) | AF | 3n); // VA 0x80003000 -> RAM+0x24000, EL1 RW
+    w32(RAM + 0x24000n, 0x1234);
+    w32(RAM + 0x24004n, 0x10);
+    w32(RAM + 0xa00n, B_SELF); // the EL1 synchronous vector
+    cpu.jitThreshold = 0; // compiled on first use, with translation on
+    cpu.setX(1, 0x80003000n);
+    cpu.setX(2, 0x80000010n);
+    cpu.run(8); // the 7 instructions to the fault, then the vector's branch
+    expect(cpu.jitBlocks).toBe(2); // the block and the vector
+    expect(cpu.getX(3)).toBe(0x10_0000_1235n);
+    expect([cpu.getX(4), cpu.getX(5), cpu.getX(6)]).toEqual([
+      0x10_0000_1234n,
+      0x10_0000_1235n,
+      0x10_0000_1235n,
+    ]);
+    expect(cpu.getX(1)).toBe(0x80003008n);
+    const r = new DataView(cpu.memory.read(RAM + 0x24010n, 16).slice().buffer);
+    expect([r.getBigUint64(0, true), r.getBigUint64(8, true)]).toEqual([
+      0x10_0000_1235n,
+      0x10_0000_1234n,
+    ]);
+    // the store to the read-only page: permission fault, level 3, ELR = the store
+    expect(cpu.getSysReg(key('esr_el1'))).toBe(
+      BigInt(((0x25 << 26) | (1 << 25) | (1 << 6) | 0x0f) >>> 0),
+    );
+    expect(cpu.getSysReg(key('elr_el1'))).toBe(RAM + 24n);
+    expect(cpu.pc).toBe(RAM + 0xa00n);
+  });
+
   it('AT S1E1R writes the PA (or the fault) into PAR_EL1', () => {
     const { cpu, w64 } = setup([AT_S1E1R_X1, AT_S1E1R_X1, B_SELF]);
     stage1(cpu, w64);

@@ -1,7 +1,7 @@
 // Bounded slice of the Linux boot (issue 20 speed work): boots Debian's arm64 kernel on one vCPU
 // (EL2 image path) and runs until N guest instructions (default 150 M). Prints M insns/s.
 //   pnpm --filter @axebpf/axvisor-vmm bench:linux-slice [-- N_millions]  (node --import tsx --cpu-prof bench/linux-slice.ts N for a profile)
-//   JIT_THRESHOLD=n sets Cpu.defaultJitThreshold (a Linux VM raises it to at least 256).
+//   JIT_THRESHOLD=n sets Cpu.defaultJitThreshold (a Linux VM raises it to at least 65536).
 import { existsSync, readFileSync } from 'node:fs';
 import { Cpu } from '@axebpf/aarch64-emu';
 import { linuxVmToml, parseVmConfig, Vmm } from '../dist/index.js';

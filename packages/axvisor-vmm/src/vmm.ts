@@ -37,8 +37,12 @@ import { Pl011 } from './pl011.js';
 import { isLinuxImage, linuxLayout, parseLinuxImage } from './linux-image.js';
 import { vmDeviceTreeBlob } from './virt-dt.js';
 
-/** JIT threshold of the vCPUs of a Linux VM (block executions before compilation). */
-const LINUX_JIT_THRESHOLD = 256;
+/**
+ * JIT threshold of the vCPUs of a Linux VM (block executions before compilation). Measured on
+ * the boot to /init (bench/linux-slice.ts 918, one vCPU, CPU time): 256 -> 47 s, 4096 -> 36 s,
+ * 16384 -> 29 s, 65536 -> 26 s, 262144 -> 28 s, never (interpreter only) -> 45 s.
+ */
+const LINUX_JIT_THRESHOLD = 65536;
 
 /** `VMStatus` of axvm. */
 export type VmStatus = 'Loading' | 'Loaded' | 'Running' | 'Suspended' | 'Stopping' | 'Stopped';
@@ -653,11 +657,14 @@ export class Vmm {
       );
       cpu.setSysReg(R.VBAR2, 0n);
       cpu.setSysReg(R.MPIDR, (1n << 31n) | BigInt(i)); // VMPIDR_EL2: RES1 bit 31 | Aff0 (arm_vcpu sets the same)
-      // A kernel's boot runs thousands of regions only a few dozen times each: compiling them
-      // costs more than it saves (bench/linux-slice.ts: 16 -> 256 takes 15 % less CPU time over
-      // the first 100 M instructions). Never lowers a higher threshold (Infinity: no JIT).
-      if (vm.linux !== undefined)
+      // A kernel's boot runs thousands of regions a few hundred or thousand times each: V8's
+      // optimising compiler takes 10-30 ms per region, more than the region then saves, so only
+      // the really hot ones (the boot's loops) are compiled. Never lowers a higher threshold
+      // (Infinity: no JIT).
+      if (vm.linux !== undefined) {
         cpu.jitThreshold = Math.max(cpu.jitThreshold, LINUX_JIT_THRESHOLD);
+        Cpu.warmUp(); // once per process: the boot then seldom deoptimises the interpreter
+      }
       if (config.gic?.version === 3) {
         // the GICv3 CPU interface is emulated at EL2: ICC_*_EL1 accesses trap (EC 0x18)
         cpu.trappedSysRegs = GICV3_TRAPPED_SYS_REGS;
