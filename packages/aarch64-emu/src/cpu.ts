@@ -3055,8 +3055,9 @@ export class Cpu {
 
   /**
    * IC IVAU: drops the decoded blocks of the page holding the address (stores into decoded
-   * code drop them already; this covers code changed behind the CPU's back). An address that
-   * does not translate drops every block.
+   * code drop them already; this covers code changed behind the CPU's back). The address is
+   * translated for execution or, failing that, for reading; one that does neither drops every
+   * block.
    */
   private icInvalidateVa(rt: number): void {
     let pa = -1;
@@ -3068,7 +3069,14 @@ export class Cpu {
         pa = this.xlate(lo, hi, ACC_EXEC);
       } catch (e) {
         if (e !== FAULT) throw e;
-        pa = -1;
+        // not executable there (Linux cleans code through its linear map, which is never
+        // executable, when it maps a user page or loads code): the page still names the code
+        try {
+          pa = this.xlate(lo, hi, ACC_READ);
+        } catch (e2) {
+          if (e2 !== FAULT) throw e2;
+          pa = -1;
+        }
       }
     }
     if (pa < 0) this.flushCode();
