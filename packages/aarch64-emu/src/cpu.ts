@@ -2820,6 +2820,20 @@ export class Cpu {
     )
       return false;
     if (!this.sysAccessible(key, false)) return false;
+    if (this.mrsInt(key, d)) return true;
+    const R = this.R;
+    fromBig(this.mrsValue(key));
+    R[d] = T[0]!;
+    R[d + 1] = T[1]!;
+    return true;
+  }
+
+  /**
+   * MRS of a register kept as int32 halves, without BigInt (Linux reads SP_EL0, its `current`,
+   * and DAIF all the time): those of `FAST_SYS_SLOT`, SP_EL0/SP_EL1, DAIF and NZCV. Returns
+   * false for the others.
+   */
+  private mrsInt(key: number, d: number): boolean {
     const R = this.R;
     const s = FAST_SYS_SLOT.get(key);
     if (s !== undefined) {
@@ -2827,10 +2841,26 @@ export class Cpu {
       R[d + 1] = this.sysF[s + 1]!;
       return true;
     }
-    fromBig(this.mrsValue(key));
-    R[d] = T[0]!;
-    R[d + 1] = T[1]!;
-    return true;
+    switch (key) {
+      case K_SP_EL0:
+      case K_SP_EL1: {
+        const i = key === K_SP_EL0 ? 0 : 2;
+        this.saveSp();
+        R[d] = this.spBank[i]!;
+        R[d + 1] = this.spBank[i + 1]!;
+        return true;
+      }
+      case K_DAIF:
+        R[d] = this.daif << 6;
+        R[d + 1] = 0;
+        return true;
+      case K_NZCV:
+        R[d] = this.nzcv << 28;
+        R[d + 1] = 0;
+        return true;
+      default:
+        return false;
+    }
   }
 
   /** MSR for compiled blocks (as {@link Cpu.jitMrs}): writes register slot `t` to `key`. */
@@ -2932,9 +2962,11 @@ export class Cpu {
           this.simdFail(this.fpTrapEl(), pcLo, pcHi);
           return;
         }
-        fromBig(this.mrsValue(key));
-        R[ops[o + 1]!] = T[0]!;
-        R[ops[o + 1]! + 1] = T[1]!;
+        if (!this.mrsInt(key, ops[o + 1]!)) {
+          fromBig(this.mrsValue(key));
+          R[ops[o + 1]!] = T[0]!;
+          R[ops[o + 1]! + 1] = T[1]!;
+        }
         this.pcLo = nLo;
         this.pcHi = nHi;
         return;
@@ -3055,8 +3087,9 @@ export class Cpu {
 
   /**
    * IC IVAU: drops the decoded blocks of the page holding the address (stores into decoded
-   * code drop them already; this covers code changed behind the CPU's back). An address that
-   * does not translate drops every block.
+   * code drop them already; this covers code changed behind the CPU's back). The address is
+   * translated for execution or, failing that, for reading; one that does neither drops every
+   * block.
    */
   private icInvalidateVa(rt: number): void {
     let pa = -1;
@@ -3068,7 +3101,14 @@ export class Cpu {
         pa = this.xlate(lo, hi, ACC_EXEC);
       } catch (e) {
         if (e !== FAULT) throw e;
-        pa = -1;
+        // not executable there (Linux cleans code through its linear map, which is never
+        // executable, when it maps a user page or loads code): the page still names the code
+        try {
+          pa = this.xlate(lo, hi, ACC_READ);
+        } catch (e2) {
+          if (e2 !== FAULT) throw e2;
+          pa = -1;
+        }
       }
     }
     if (pa < 0) this.flushCode();

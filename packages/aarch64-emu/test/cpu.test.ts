@@ -59,6 +59,32 @@ describe('flags', () => {
   });
 });
 
+describe('MRS', () => {
+  it('reads DAIF, NZCV, SP_EL0, TPIDR_EL1 and ELR_EL1 (all 64 bits), interpreted and compiled', () => {
+    const words = [
+      0xd53b4220, // mrs x0, daif
+      0xd53b4201, // mrs x1, nzcv
+      0xd5384102, // mrs x2, sp_el0
+      0xd538d083, // mrs x3, tpidr_el1
+      0xd5384024, // mrs x4, elr_el1
+      0x17fffffb, // b back to the first
+    ];
+    for (const jit of [Infinity, 0]) {
+      const cpu = machine(words, 1, jit);
+      cpu.nzcv = 0b1001;
+      cpu.setSysReg(key('sp_el0'), 0xffff_8000_1234_5670n);
+      cpu.setSysReg(key('tpidr_el1'), 0x8000_0000_ffff_fffen);
+      cpu.setSysReg(key('elr_el1'), 0x0000_0001_8000_0004n);
+      cpu.run(12); // twice round: the block is compiled on the second with jit 0
+      expect(cpu.getX(0)).toBe(0x3c0n);
+      expect(cpu.getX(1)).toBe(0x9000_0000n);
+      expect(cpu.getX(2)).toBe(0xffff_8000_1234_5670n);
+      expect(cpu.getX(3)).toBe(0x8000_0000_ffff_fffen);
+      expect(cpu.getX(4)).toBe(0x0000_0001_8000_0004n);
+    }
+  });
+});
+
 describe('exceptions', () => {
   it('SVC from EL0 enters VBAR_EL1+0x400 with ELR = next insn, ESR EC 0x15 and SPSR = EL0t', () => {
     const cpu = machine([0xd4000841 /* svc #0x42 */, B_SELF], 0);

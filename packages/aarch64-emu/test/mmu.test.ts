@@ -150,6 +150,29 @@ describe('stage 1', () => {
     }
   });
 
+  it('IC IVAU by an alias that is not executable (as Linux cleans code by its linear map) drops the stale block', () => {
+    const RET = 0xd65f03c0,
+      IC_IVAU_X2 = 0xd50b7522;
+    // bl sub; bl sub; ic ivau, x2; bl sub; b . -- sub at +0x100: movz x5, #1; ret
+    const { cpu, w64, w32 } = setup([0x94000040, 0x9400003f, IC_IVAU_X2, 0x9400003d, B_SELF]);
+    stage1(cpu, w64);
+    w32(RAM + 0x100n, 0xd2800025);
+    w32(RAM + 0x104n, RET);
+    // VA 0x80004000 -> the code page, read-only, PXN and UXN
+    w64(RAM + 0x12020n, RAM | (3n << 53n) | AF | (2n << 6n) | 3n);
+    cpu.pc = 0x40000000n;
+    cpu.setX(2, 0x80004100n);
+    cpu.run(3); // bl, movz, ret
+    expect(cpu.getX(5)).toBe(1n);
+    // the code changes behind the CPU's back (no store it sees, as by DMA)
+    const r = cpu.memory.regions.find((x) => x.base === Number(RAM))!;
+    new DataView(r.bytes.buffer, r.bytes.byteOffset).setUint32(0x100, 0xd2800045, true); // movz x5, #2
+    cpu.run(3);
+    expect(cpu.getX(5)).toBe(1n); // the decoded block, still
+    cpu.run(4); // ic ivau, bl, movz, ret
+    expect(cpu.getX(5)).toBe(2n);
+  });
+
   it('compiled code with the MMU on: 64-bit loads, stores and pairs, and a permission fault', () => {
     const words = [
       0xf9400023, // ldr x3, [x1]
