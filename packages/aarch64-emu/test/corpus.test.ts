@@ -5,8 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runLinuxProgram } from '../src/index.js';
 import { hasTool } from '@axebpf/test-utils/tools';
+import { runProgramFile } from './run-program.js';
+import type { ProgramResult } from './run-program.js';
 
 const dir = join(import.meta.dirname, 'programs', 'bin');
 const golden = JSON.parse(
@@ -21,15 +22,7 @@ if (!hasQemu)
     'qemu-aarch64 not installed (Debian qemu-user): live comparison skipped, golden results used',
   );
 
-function run(file: string): { stdout: string; status: number; insns: number } {
-  const chunks: Uint8Array[] = [];
-  const r = runLinuxProgram(readFileSync(join(dir, file)), {
-    output: (fd, b) => {
-      if (fd === 1) chunks.push(b);
-    },
-  });
-  return { stdout: Buffer.concat(chunks).toString('base64'), status: r.exitCode, insns: r.insns };
-}
+const run = (file: string): ProgramResult => runProgramFile(join(dir, file));
 
 describe('corpus vs qemu-aarch64 (golden)', () => {
   it('has the whole corpus: 8 programs at -O0, -O2 and -Os, each with a golden result', () => {

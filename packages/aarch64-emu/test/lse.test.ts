@@ -8,8 +8,10 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hasTool } from '@axebpf/test-utils/tools';
-import { Cpu, disassemble, runLinuxProgram, SYS_REG_BY_NAME } from '../src/index.js';
+import { Cpu, disassemble, SYS_REG_BY_NAME } from '../src/index.js';
 import { machine, RAM } from './machine.js';
+import { runProgramFile } from './run-program.js';
+import type { ProgramResult } from './run-program.js';
 
 const dir = join(import.meta.dirname, 'programs-lse', 'bin');
 const golden = JSON.parse(
@@ -20,15 +22,7 @@ const files = readdirSync(dir)
   .sort();
 const key = (name: string): number => SYS_REG_BY_NAME.get(name)!;
 
-function run(file: string): { stdout: string; status: number; insns: number } {
-  const chunks: Uint8Array[] = [];
-  const r = runLinuxProgram(readFileSync(join(dir, file)), {
-    output: (fd, b) => {
-      if (fd === 1) chunks.push(b);
-    },
-  });
-  return { stdout: Buffer.concat(chunks).toString('base64'), status: r.exitCode, insns: r.insns };
-}
+const run = (file: string): ProgramResult => runProgramFile(join(dir, file));
 
 describe('LSE atomics vs qemu-aarch64', () => {
   const threshold = Cpu.defaultJitThreshold;

@@ -4,22 +4,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Cpu, runLinuxProgram } from '../src/index.js';
+import { Cpu } from '../src/index.js';
+import { runProgramFile } from './run-program.js';
+import type { ProgramResult } from './run-program.js';
 
 const dir = join(import.meta.dirname, 'programs', 'bin');
 const golden = JSON.parse(
   readFileSync(join(import.meta.dirname, 'programs', 'golden.json'), 'utf8'),
 ) as Record<string, { stdout: string; status: number; insns: number }>;
 
-function run(file: string): { stdout: string; status: number; insns: number } {
-  const chunks: Uint8Array[] = [];
-  const r = runLinuxProgram(readFileSync(join(dir, file)), {
-    output: (fd, b) => {
-      if (fd === 1) chunks.push(b);
-    },
-  });
-  return { stdout: Buffer.concat(chunks).toString('base64'), status: r.exitCode, insns: r.insns };
-}
+const run = (file: string): ProgramResult => runProgramFile(join(dir, file));
 
 describe('Cpu.warmUp', () => {
   it('changes neither the results nor the instruction counts of programs run before or after it', () => {
