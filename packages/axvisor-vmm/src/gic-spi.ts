@@ -102,23 +102,47 @@ export class SpiLines {
     this.active[s >> 5]! &= ~bit;
     return was;
   }
+}
 
-  /**
-   * Reads or writes priority bytes (GICD_IPRIORITYR) of SPIs.
-   * @param s - first SPI number (INTID - 32).
-   * @param width - access size in bytes (up to 4 are used).
-   * @param write - a write.
-   * @param v - the value written, byte 0 for SPI `s`.
-   * @param mask - implemented priority bits.
-   * @returns the bytes read, little-endian.
-   */
-  priorityBytes(s: number, width: number, write: boolean, v: number, mask: number): bigint {
-    let out = 0;
-    for (let b = 0; b < width && b < 4; b++) {
-      if (s + b < 0 || s + b >= GIC_SPIS) continue;
-      if (write) this.priority[s + b] = (v >>> (8 * b)) & mask;
-      out |= this.priority[s + b]! << (8 * b);
-    }
-    return BigInt(out >>> 0);
+/**
+ * Decodes a distributor offset in 0x100-0x3FF: GICD_ISENABLER, ICENABLER, ISPENDR, ICPENDR,
+ * ISACTIVER, ICACTIVER, one 32-bit word per 32 INTIDs.
+ * @param off - the offset.
+ * @returns the bit set, whether it is the set (IS*) register, and the word's index (0: INTIDs 0-31).
+ */
+export function bitSetRegister(off: number): { which: SpiBitSet; set: boolean; index: number } {
+  const group = (off - 0x100) >> 7;
+  return {
+    which: group < 2 ? 'enabled' : group < 4 ? 'pending' : 'active',
+    set: (group & 1) === 0,
+    index: (off & 0x7f) >> 2,
+  };
+}
+
+/**
+ * Reads or writes a byte-per-INTID register (GICD_IPRIORITYR, GICD_ITARGETSR) through an access of
+ * up to 4 bytes; bytes past the end of the array are not there (read as zero, writes dropped).
+ * @param arr - the bytes.
+ * @param i - index of the access's first byte in `arr`.
+ * @param width - access size in bytes (up to 4 are used).
+ * @param write - a write.
+ * @param v - the value written, byte 0 for `arr[i]`.
+ * @param mask - implemented bits of each byte.
+ * @returns the bytes read, little-endian.
+ */
+export function byteRegister(
+  arr: Uint8Array,
+  i: number,
+  width: number,
+  write: boolean,
+  v: number,
+  mask = 0xff,
+): bigint {
+  let out = 0;
+  for (let b = 0; b < width && b < 4; b++) {
+    if (i + b >= arr.length) break;
+    if (write) arr[i + b] = (v >>> (8 * b)) & mask;
+    out |= arr[i + b]! << (8 * b);
   }
+  return BigInt(out >>> 0);
 }

@@ -4,7 +4,7 @@
 // each vCPU's GicCpuState (the VMM's timer pends PPI 27 there); SPIs (INTIDs 32..32+GICV2_SPIS-1)
 // are per VM, level-sensitive lines driven by devices (the PL011), routed by GICD_ITARGETSR.
 
-import { GIC_FIRST_SPI, GIC_SPIS, SpiLines } from './gic-spi.js';
+import { bitSetRegister, byteRegister, GIC_FIRST_SPI, GIC_SPIS, SpiLines } from './gic-spi.js';
 import type { SpiBitSet } from './gic-spi.js';
 import type { GicCpuState } from './gicv3.js';
 
@@ -160,21 +160,19 @@ export class VGicV2 {
       if (off === 0x004) return BigInt((((this.#cpus.length - 1) & 7) << 5) | (LINES / 32 - 1)); // TYPER
       if (off === 0x008) return 0x0200_043bn; // IIDR: ARM, GICv2 (as QEMU's)
       if (off >= 0x100 && off < 0x380) {
-        // ISENABLER/ICENABLER/ISPENDR/ICPENDR/ISACTIVER/ICACTIVER
-        const group = (off - 0x100) >> 7;
-        const n = (off & 0x7f) >> 2;
-        const which = group < 2 ? 'enabled' : group < 4 ? 'pending' : 'active';
-        if (write) this.#setBits(cpu, n, which, v, (group & 1) === 0);
-        return BigInt(this.#bits(cpu, n, which) >>> 0);
+        // ISENABLER/ICENABLER/ISPENDR/ICPENDR/ISACTIVER
+        const { which, set, index } = bitSetRegister(off);
+        if (write) this.#setBits(cpu, index, which, v, set);
+        return BigInt(this.#bits(cpu, index, which) >>> 0);
       }
       if (off >= 0x400 && off < 0x400 + GIC_FIRST_SPI)
-        return this.#bytes(this.#priority, off - 0x400, width, write, v);
+        return byteRegister(this.#priority, off - 0x400, width, write, v);
       if (off >= 0x400 + GIC_FIRST_SPI && off < 0x400 + LINES)
-        return this.#spi.priorityBytes(off - 0x400 - GIC_FIRST_SPI, width, write, v, 0xff);
+        return byteRegister(this.#spi.priority, off - 0x400 - GIC_FIRST_SPI, width, write, v);
       if (off >= 0x800 && off < 0x800 + LINES) {
         const i = off - 0x800;
         if (i < 32) return BigInt((0x01010101 * (1 << cpu)) >>> 0); // banked: this CPU
-        return this.#bytes(this.#targets, i - 32, width, write, v);
+        return byteRegister(this.#targets, i - 32, width, write, v);
       }
       if (off >= 0xc00 && off < 0xc00 + LINES / 4) {
         const i = (off - 0xc00) >> 2;
@@ -244,15 +242,5 @@ export class VGicV2 {
       default:
         return 0n; // BPR, ABPR, APR...: accepted, read as zero
     }
-  }
-
-  #bytes(arr: Uint8Array, i: number, width: number, write: boolean, v: number): bigint {
-    let out = 0;
-    for (let b = 0; b < width && b < 4; b++) {
-      if (i + b >= arr.length) break;
-      if (write) arr[i + b] = (v >>> (8 * b)) & 0xff;
-      out |= arr[i + b]! << (8 * b);
-    }
-    return BigInt(out >>> 0);
   }
 }

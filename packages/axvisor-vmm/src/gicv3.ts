@@ -8,7 +8,7 @@
 // with IRM set to the lowest-numbered vCPU whose CPU interface takes group 1 (deterministic).
 
 import { GICV3_CPU_INTERFACE_REGS, sysRegTrapIss } from '@axebpf/aarch64-emu';
-import { GIC_FIRST_SPI, GIC_SPIS, SpiLines } from './gic-spi.js';
+import { bitSetRegister, byteRegister, GIC_FIRST_SPI, GIC_SPIS, SpiLines } from './gic-spi.js';
 
 /** Where the distributor and redistributors of a GICv3 VM are (`gppt-gicd`/`gppt-gicr` devices). */
 export interface GicV3Layout {
@@ -459,17 +459,22 @@ export class VGicV3 {
       return BigInt(this.#spiGroup1[n - 1]! >>> 0);
     }
     if (off >= 0x0100 && off < 0x0400) {
-      // GICD_IS/ICENABLER, IS/ICPENDR, IS/ICACTIVER
-      const group = (off - 0x0100) >> 7;
-      const n = ((off & 0x7f) >> 2) - 1;
-      if (group > 5 || n < 0) return 0n;
-      const which = group < 2 ? 'enabled' : group < 4 ? 'pending' : 'active';
-      if (write) this.#spi.writeWord(n, which, v, (group & 1) === 0);
-      return BigInt(this.#spi.word(n, which) >>> 0);
+      // GICD_IS/ICENABLER, IS/ICPENDR, IS/ICACTIVER; word 0 (INTIDs 0-31) is RAZ/WI
+      const { which, set, index } = bitSetRegister(off);
+      if (index === 0) return 0n;
+      if (write) this.#spi.writeWord(index - 1, which, v, set);
+      return BigInt(this.#spi.word(index - 1, which) >>> 0);
     }
     if (off >= 0x0400 && off < 0x0400 + GIC_FIRST_SPI) return 0n;
     if (off >= 0x0400 + GIC_FIRST_SPI && off < 0x0800)
-      return this.#spi.priorityBytes(off - 0x0400 - GIC_FIRST_SPI, width, write, v, PRIORITY_MASK);
+      return byteRegister(
+        this.#spi.priority,
+        off - 0x0400 - GIC_FIRST_SPI,
+        width,
+        write,
+        v,
+        PRIORITY_MASK,
+      );
     if (off >= 0x0c00 && off < 0x0d00) {
       // GICD_ICFGR<n>: 0 and 1 cover SGIs and PPIs
       const n = ((off - 0x0c00) >> 2) - 2;
