@@ -892,21 +892,14 @@ export class GuestProbeManager {
       while (i >= 0 && (frames[i]!.retGpa !== gpa || frames[i]!.sp !== sp)) i--;
       if (i >= 0) {
         const batch = frames[i]!.batch;
-        const block = (sp - 1n) >> STACK_BLOCK_SHIFT;
         const now = this.#vmm.platform.timeNs();
         any = true;
         const done: RetFrame[] = [];
-        for (let k = 0; k < frames.length; k++) {
-          const f = frames[k]!;
-          if (f.batch === batch) done.push(f);
-          else if (f.sp < sp && (f.sp - 1n) >> STACK_BLOCK_SHIFT === block) {
-            // deeper on the same stack and still pending: left without returning (a
-            // longjmp-like exit), dropped
-            this.#releaseRet(st, f.retGpa);
-            st.stats.missedReturns++;
-          } else continue;
-          frames.splice(k--, 1);
-        }
+        for (let k = 0; k < frames.length; k++)
+          if (frames[k]!.batch === batch) done.push(...frames.splice(k--, 1));
+        // frames pushed deeper on the same stack and still pending were left without returning
+        // (a longjmp-like exit): the stack is back at `sp`, as at a new entry there
+        this.#dropStale(st, sp, batch);
         // every return probe of that entry, first attached first
         for (const f of done) {
           f.probe.retHits++;
@@ -964,8 +957,8 @@ export class GuestProbeManager {
   }
 
   /**
-   * An entry at stack pointer `sp` means the stack below it is free: pending frames of the same
-   * stack at or below `sp` (other than this entry's) can no longer return, so they are dropped
+   * An entry or a return at stack pointer `sp` means the stack below it is free: pending frames
+   * of the same stack at or below `sp` (other than `batch`'s) can no longer return, so they are dropped
    * and counted as missed (what Linux does with a task's kretprobe instances when it exits).
    */
   #dropStale(st: VmProbes, sp: bigint, batch: number): void {
