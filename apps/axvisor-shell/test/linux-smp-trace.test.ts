@@ -5,23 +5,19 @@
 // and the IPIs) in stage-2 mode, each as a kprobe and a kretprobe; and probes on the mount(2) and
 // reboot(2) of /init's script, whose calls are known. One boot is about a billion guest
 // instructions per vCPU: opt-in (AXEBPF_LINUX_TRACE=1), skipped without the images.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { GUEST_KPROBE_CONTEXT_SIZE } from 'axebpf/guest-kprobe';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INIT_BEGIN, INIT_END } from '../../../tools/linux-guest/src/initramfs.js';
 import { attachLinuxTracing, attachWhenBooted, runLinuxVm } from '../src/linux-trace.js';
 import type { LinuxTracing } from '../src/linux-trace.js';
-import { linuxVmSource } from '../src/repl.js';
 import { Session } from '../src/session.js';
+import {
+  haveLinuxImages,
+  linuxSkipReason,
+  linuxTestSource,
+  linuxTraceOptIn,
+} from './linux-guest.js';
 import { formatProblems } from './trace-format.js';
-
-const out = fileURLToPath(new URL('../../../tools/linux-guest/out/', import.meta.url));
-const have = existsSync(`${out}Image`) && existsSync(`${out}initrd.gz`);
-const optIn = process.env['AXEBPF_LINUX_TRACE'] === '1';
-const why = !have
-  ? 'no Image/initrd.gz in tools/linux-guest/out: run tools/linux-guest/fetch-images.sh'
-  : 'a whole two-vCPU boot, set AXEBPF_LINUX_TRACE=1 to run it';
 
 /** The probes of the test: target, mode, return probe. */
 const PROBES = [
@@ -87,8 +83,8 @@ function perVcpuCounter(session: Session, name: string): () => Map<number, numbe
   };
 }
 
-describe.skipIf(!have || !optIn)(
-  `a traced two-vCPU Linux guest${have && optIn ? '' : ` (skipped: ${why})`}`,
+describe.skipIf(!haveLinuxImages || !linuxTraceOptIn)(
+  `a traced two-vCPU Linux guest${haveLinuxImages && linuxTraceOptIn ? '' : ` (skipped: ${linuxSkipReason('a whole two-vCPU boot')})`}`,
   () => {
     let session: Session;
     let tracing: LinuxTracing | undefined;
@@ -97,14 +93,7 @@ describe.skipIf(!have || !optIn)(
     const counters = new Map<string, () => Map<number, number>>();
     beforeAll(() => {
       const t0 = performance.now();
-      const source = linuxVmSource({
-        kernel: `${out}Image`,
-        initrd: `${out}initrd.gz`,
-        cpus: 2,
-        memBytes: 256 * 1024 * 1024,
-        cmdline: 'console=ttyAMA0',
-        gic: 2,
-      });
+      const source = linuxTestSource(2);
       session = new Session([source]);
       const vm = session.vmm.vms()[0]!;
       vmId = vm.id;

@@ -6,10 +6,9 @@
 // about a billion guest instructions, minutes of wall time: the three runs are shared by every
 // assertion. Opt-in (AXEBPF_LINUX_TRACE=1, as the QEMU oracle of axvisor-vmm), skipped without
 // the images.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GUEST_KPROBE_CONTEXT_SIZE } from 'axebpf/guest-kprobe';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INIT_BEGIN, INIT_END } from '../../../tools/linux-guest/src/initramfs.js';
@@ -18,27 +17,19 @@ import type { TraceEventJson } from '../src/chrome-trace.js';
 import { runLinuxDemo } from '../src/linux-demo.js';
 import type { LinuxDemoResult } from '../src/linux-demo.js';
 import { linuxCommOffsetFromBtf, runLinuxVm } from '../src/linux-trace.js';
-import { linuxVmSource } from '../src/repl.js';
 import { Session } from '../src/session.js';
+import {
+  haveLinuxImages,
+  LINUX_OUT,
+  linuxSkipReason,
+  linuxTestSource,
+  linuxTraceOptIn,
+} from './linux-guest.js';
 import { formatProblems } from './trace-format.js';
-
-const out = fileURLToPath(new URL('../../../tools/linux-guest/out/', import.meta.url));
-const have = existsSync(`${out}Image`) && existsSync(`${out}initrd.gz`);
-const optIn = process.env['AXEBPF_LINUX_TRACE'] === '1';
-const why = !have
-  ? 'no Image/initrd.gz in tools/linux-guest/out: run tools/linux-guest/fetch-images.sh'
-  : 'three whole boots, set AXEBPF_LINUX_TRACE=1 to run it';
 
 /** The Linux VM alone, nothing attached. */
 function plainBoot() {
-  const source = linuxVmSource({
-    kernel: `${out}Image`,
-    initrd: `${out}initrd.gz`,
-    cpus: 1,
-    memBytes: 256 * 1024 * 1024,
-    cmdline: 'console=ttyAMA0',
-    gic: 2,
-  });
+  const source = linuxTestSource(1);
   const session = new Session([source]);
   const vm = session.vmm.vms()[0]!;
   session.vmm.startVm(vm.id);
@@ -67,8 +58,8 @@ const initLines = (c: string) => {
   return t.slice(t.indexOf(INIT_BEGIN), t.indexOf(INIT_END) + INIT_END.length);
 };
 
-describe.skipIf(!have || !optIn)(
-  `a traced Linux guest${have && optIn ? '' : ` (skipped: ${why})`}`,
+describe.skipIf(!haveLinuxImages || !linuxTraceOptIn)(
+  `a traced Linux guest${haveLinuxImages && linuxTraceOptIn ? '' : ` (skipped: ${linuxSkipReason('three whole boots')})`}`,
   () => {
     let plain: ReturnType<typeof plainBoot>;
     let first: LinuxDemoResult;
@@ -94,7 +85,7 @@ describe.skipIf(!have || !optIn)(
         .reduce((n, r) => n + r.count, 0);
 
     it("finds task_struct.comm in the kernel's own BTF", () => {
-      expect(linuxCommOffsetFromBtf(new Uint8Array(readFileSync(`${out}Image`)))).toBe(
+      expect(linuxCommOffsetFromBtf(new Uint8Array(readFileSync(`${LINUX_OUT}Image`)))).toBe(
         first.tracing!.commOffset,
       );
       expect(first.tracing!.commOffset).toBeGreaterThan(0);
