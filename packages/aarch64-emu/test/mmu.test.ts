@@ -123,6 +123,24 @@ describe('stage 1', () => {
     expect(cpu.getX(3)).toBe(2n);
   });
 
+  it('TLBI VAE1 drops a cached page whose number is not a multiple of the TLB size', () => {
+    const TLBI_VAE1_X2 = 0xd5088722;
+    const { cpu, w64, w32 } = setup([LDR_W3_X1, TLBI_VAE1_X2, LDR_W3_X1, B_SELF]);
+    stage1(cpu, w64);
+    const l3b = RAM + 0x13000n;
+    w64(RAM + 0x11000n + 8n, l3b | 3n); // VA 0x80200000.. -> second L3 table
+    w64(l3b + 5n * 8n, (RAM + 0x20000n) | AF | (2n << 6n) | 3n); // VA 0x80205000
+    w32(RAM + 0x20000n, 1);
+    w32(RAM + 0x30000n, 2);
+    cpu.setX(1, 0x80205000n);
+    cpu.setX(2, 0x80205n);
+    cpu.run(1);
+    expect(cpu.getX(3)).toBe(1n);
+    w64(l3b + 5n * 8n, (RAM + 0x30000n) | AF | (2n << 6n) | 3n); // remap
+    cpu.run(2);
+    expect(cpu.getX(3)).toBe(2n);
+  });
+
   it('TLBI VAE1 of a code page renews the links to blocks in it', () => {
     const BLR_X6 = 0xd63f00c0,
       TLBI_VAE1_X2 = 0xd5088722,
