@@ -399,11 +399,11 @@ export class Cpu {
   /** True when any translation stage is enabled for the current EL. */
   private mmuOn = false;
   /**
-   * Soft TLB: direct-mapped, {@link TLB_WAYS} instruction and as many data entries per EL. `tlbTag` holds the VA page
-   * number (-1 when empty), `tlbVal` the PA page * 8 + permission bits (r=1, w=2, x=4).
+   * Soft TLB: direct-mapped, {@link TLB_WAYS} instruction and as many data entries per EL. Entry
+   * `idx` is two numbers side by side (one cache line for a lookup): at 2 * idx the VA page number
+   * (-1 when empty), at 2 * idx + 1 the PA page * 8 + permission bits (r=1, w=2, x=4).
    */
-  private readonly tlbTag = new Float64Array(6 * TLB_WAYS).fill(-1);
-  private readonly tlbVal = new Float64Array(6 * TLB_WAYS);
+  private readonly tlb = new Float64Array(12 * TLB_WAYS).fill(-1);
   // Fast RAM window: the RAM region of the last slow-path access (base, size, views).
   private fBase = 0;
   private fSize = 0;
@@ -818,7 +818,7 @@ export class Cpu {
   /** Drops every soft-TLB entry (TLBI, translation register writes, host page-table edits). */
   flushTlb(): void {
     this.regsCache = undefined;
-    this.tlbTag.fill(-1);
+    this.tlb.fill(-1);
     this.gen++;
     this.itlbEvicted = false;
     this.updateMmu();
@@ -862,8 +862,9 @@ export class Cpu {
     const idx =
       (this.el * 2 + (acc === ACC_EXEC ? 1 : 0)) * TLB_WAYS + ((lo >>> 12) & (TLB_WAYS - 1));
     const need = acc === ACC_WRITE ? 2 : acc === ACC_EXEC ? 4 : 1;
-    if (this.tlbTag[idx] === vpn) {
-      const e = this.tlbVal[idx]!;
+    const tlb = this.tlb;
+    if (tlb[2 * idx] === vpn) {
+      const e = tlb[2 * idx + 1]!;
       if ((e & need) !== 0) return (e - (e & 7)) * 512 + (lo & 0xfff);
     }
     return this.xlateMiss(lo, hi, acc, idx, vpn);
@@ -894,10 +895,10 @@ export class Cpu {
       this.faultS1ptw = r.s1ptw;
       throw FAULT;
     }
-    if (acc === ACC_EXEC && this.tlbTag[idx] !== -1 && this.tlbTag[idx] !== vpn)
-      this.itlbEvicted = true;
-    this.tlbTag[idx] = vpn;
-    this.tlbVal[idx] = Math.floor(r.pa / 4096) * 8 + r.perm;
+    const tlb = this.tlb;
+    if (acc === ACC_EXEC && tlb[2 * idx] !== -1 && tlb[2 * idx] !== vpn) this.itlbEvicted = true;
+    tlb[2 * idx] = vpn;
+    tlb[2 * idx + 1] = Math.floor(r.pa / 4096) * 8 + r.perm;
     return r.pa;
   }
 
@@ -3077,15 +3078,15 @@ export class Cpu {
     // every page of the 2 MiB the address lies in (a block mapping's translation is cached per
     // page): direct-mapped by the low bits of the page number, so page first + j can only be
     // in slot (first + j) mod TLB_WAYS of each half
-    const tags = this.tlbTag;
+    const tlb = this.tlb;
     const slot0 = this.R[rt]! & ~511;
     let code = this.itlbEvicted;
     for (let half = 0; half < 4; half++) {
       const base = half * TLB_WAYS;
       for (let j = 0; j < 512; j++) {
         const k = base + ((slot0 + j) & (TLB_WAYS - 1));
-        if (tags[k] === first + j) {
-          tags[k] = -1;
+        if (tlb[2 * k] === first + j) {
+          tlb[2 * k] = -1;
           if ((half & 1) === 1) code = true;
         }
       }
