@@ -159,8 +159,8 @@ export class VGicV2 {
       }
       if (off === 0x004) return BigInt((((this.#cpus.length - 1) & 7) << 5) | (LINES / 32 - 1)); // TYPER
       if (off === 0x008) return 0x0200_043bn; // IIDR: ARM, GICv2 (as QEMU's)
-      if (off >= 0x100 && off < 0x380) {
-        // ISENABLER/ICENABLER/ISPENDR/ICPENDR/ISACTIVER
+      if (off >= 0x100 && off < 0x400) {
+        // ISENABLER/ICENABLER/ISPENDR/ICPENDR/ISACTIVER/ICACTIVER
         const { which, set, index } = bitSetRegister(off);
         if (write) this.#setBits(cpu, index, which, v, set);
         return BigInt(this.#bits(cpu, index, which) >>> 0);

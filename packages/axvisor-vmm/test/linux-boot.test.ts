@@ -264,6 +264,36 @@ describe('the PL011 and the GICv2 SPIs', () => {
     expect(gic.signals(1)).toBe(false);
     expect(acc(1, 0x0801_000cn, 4, false)).toBe(1023);
   });
+
+  it('shows an acknowledged SPI in GICD_ISACTIVER and GICD_ICACTIVER, and a write to ICACTIVER deactivates it', () => {
+    const cpu = () => ({
+      enabled: 0,
+      pending: 0,
+      active: 0,
+      cpuInterface: false,
+      sgiSource: new Uint8Array(16),
+      ackedAt: new Array<bigint>(32).fill(0n),
+    });
+    const gic = new VGicV2([cpu()]);
+    const fx = { sgis: [] as [number, number][] };
+    const acc = (off: bigint, write: boolean, v = 0n) =>
+      Number(gic.access(0, off, 4, write, v, fx, 0n));
+    acc(GICD_BASE, true, 1n);
+    acc(0x0801_0000n, true, 1n);
+    acc(0x0801_0004n, true, 0xf0n);
+    acc(GICD_BASE + 0x800n + 40n, true, 1n); // INTID 40 -> CPU 0
+    acc(GICD_BASE + 0x104n, true, 1n << 8n); // ISENABLER1 bit 8 = INTID 40
+    gic.setSpiLevel(40, true);
+    expect(acc(0x0801_000cn, false)).toBe(40);
+    gic.setSpiLevel(40, false);
+    expect(acc(GICD_BASE + 0x304n, false)).toBe(1 << 8); // ISACTIVER1
+    expect(acc(GICD_BASE + 0x384n, false)).toBe(1 << 8); // ICACTIVER1 reads the same state
+    acc(GICD_BASE + 0x384n, true, 1n << 8n);
+    expect(gic.spiState(40).active).toBe(false);
+    expect(acc(GICD_BASE + 0x304n, false)).toBe(0);
+    gic.setSpiLevel(40, true); // no EOI needed any more: deliverable again
+    expect(gic.signals(0)).toBe(true);
+  });
 });
 
 describe('Linux guest configs', () => {
