@@ -2,6 +2,7 @@
 // Public decoding API: one instruction word to the executor's operation name and its GNU
 // objdump text, or a DecodeError for words the emulator does not execute.
 
+import { CPU_MODELS, type CpuModel } from './cpu-model.js';
 import { decodeInto } from './decode.js';
 import { disassemble } from './disasm.js';
 import { simdImplemented } from './fpsimd/execute.js';
@@ -20,28 +21,42 @@ export interface DecodedInsn {
   endsBlock: boolean;
 }
 
+/** Options of {@link decodeInsn}. */
+export interface DecodeInsnOptions {
+  /**
+   * The processor the word is decoded for (default `'default'`): on a model without FEAT_LSE
+   * (`'cortex-a57'`, what Linux VMs run on) the LSE atomics are undefined, as the executor treats them.
+   */
+  model?: CpuModel;
+}
+
 /**
  * Decodes one instruction word.
  * @param word - the 32-bit instruction.
  * @param pc - its address (for PC-relative operands in `text`); default 0.
+ * @param options - the CPU model.
  * @returns the operation and its text.
  * @throws {DecodeError} `UNSUPPORTED` for SIMD/FP encodings the emulator does not execute (the
- *   crypto extensions, FP16 arithmetic, unallocated SIMD/FP space),
+ *   ARMv8.2 crypto extensions, FP16 arithmetic, unallocated SIMD/FP space),
  *   `UNALLOCATED` for every other word the executor treats as undefined (this includes
- *   extensions such as PAC, MTE and LDAPR; LSE atomics are decoded).
+ *   extensions such as PAC, MTE and LDAPR, and the LSE atomics on a model without them).
  */
-export function decodeInsn(word: number, pc = 0n): DecodedInsn {
+export function decodeInsn(word: number, pc = 0n, options: DecodeInsnOptions = {}): DecodedInsn {
   const out = new Int32Array(STRIDE);
   const ends = decodeInto(word >>> 0, out, 0) === 1;
-  if (out[0] === OP.UNDEF || (out[0] === OP.SIMD && !simdImplemented(word))) {
+  const op = out[0]!;
+  const noLse =
+    !CPU_MODELS[options.model ?? 'default'].lse &&
+    (op === OP.LSE_AMO || op === OP.LSE_CAS || op === OP.LSE_CASP);
+  if (op === OP.UNDEF || noLse || (op === OP.SIMD && !simdImplemented(word))) {
     const op0 = (word >>> 25) & 15;
     const simd = (op0 & 7) === 7 || ((op0 & 5) === 4 && ((word >>> 26) & 1) === 1);
     throw new DecodeError({
       code: simd ? 'UNSUPPORTED' : 'UNALLOCATED',
-      message: `${simd ? 'unsupported (SIMD/FP)' : 'undefined'} instruction \`0x${(word >>> 0).toString(16).padStart(8, '0')}\``,
+      message: `${simd ? 'unsupported (SIMD/FP)' : 'undefined'} instruction \`0x${(word >>> 0).toString(16).padStart(8, '0')}\`${noLse ? ` (LSE atomic; the ${options.model} has no FEAT_LSE)` : ''}`,
       insn: word >>> 0,
       pc,
     });
   }
-  return { word: word >>> 0, op: OP_NAMES[out[0]!]!, text: disassemble(word, pc), endsBlock: ends };
+  return { word: word >>> 0, op: OP_NAMES[op]!, text: disassemble(word, pc), endsBlock: ends };
 }

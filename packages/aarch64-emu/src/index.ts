@@ -35,4 +35,4 @@ export type { BootOptions, BootResult } from './board.js';
 export { formatCpuState, formatCpuStateFp } from './trace.js';
 export { conditionHolds, conditionHoldsFlags } from './condition.js';
 export { decodeInsn } from './decode-insn.js';
-export type { DecodedInsn } from './decode-insn.js';
+export type { DecodedInsn, DecodeInsnOptions } from './decode-insn.js';

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { disassemble } from '../src/disasm.js';
-import { DecodeError, decodeInsn } from '../src/index.js';
+import { Cpu, DecodeError, PhysicalMemory, SYS_REG_BY_NAME, decodeInsn } from '../src/index.js';
 
 type Row = [string, string, string];
 const load = (f: string): Row[] =>
@@ -92,5 +92,24 @@ describe('decodeInsn', () => {
       'UNALLOCATED',
     );
     expect(decodeInsn(0xf8200020 /* ldadd (FEAT_LSE, lse.ts) */).text).toBe('ldadd\tx0, x0, [x1]');
+  });
+  it('treats the LSE atomics as undefined on the Cortex-A57 model, as its executor does', () => {
+    const words = [0xf8200020 /* ldadd */, 0xc8a07c41 /* cas */, 0x48207c82 /* casp */];
+    for (const w of words) {
+      expect(decodeInsn(w, 0n, { model: 'default' }).op).toMatch(/^LSE_/);
+      expect(() => decodeInsn(w, 0n, { model: 'cortex-a57' })).toThrow(/no FEAT_LSE/);
+    }
+    // what the cortex-a57 CPU does with the same word: an Undefined Instruction exception
+    const mem = new PhysicalMemory();
+    mem.addRam(0x4000_0000n, 0x10000);
+    mem.write(0x4000_0000n, new Uint8Array([0x20, 0x00, 0x20, 0xf8]));
+    const cpu = new Cpu({ memory: mem, model: 'cortex-a57' });
+    cpu.setPstate(0x3c5);
+    cpu.setSysReg(SYS_REG_BY_NAME.get('vbar_el1')!, 0x4000_0800n);
+    cpu.setX(1, 0x4000_1000n);
+    cpu.pc = 0x4000_0000n;
+    cpu.run(1);
+    expect(cpu.getSysReg(SYS_REG_BY_NAME.get('esr_el1')!) >> 26n).toBe(0n); // EC 0: unknown reason
+    expect(decodeInsn(0x8b020020 /* add */, 0n, { model: 'cortex-a57' }).op).toBe('ADD_R');
   });
 });
