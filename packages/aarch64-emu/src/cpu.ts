@@ -1895,10 +1895,18 @@ export class Cpu {
           case 9 /* SUBS_R */: {
             const op = ops[o]!;
             const sf = ops[o + 6]!;
-            this.shifted(rm, ops[o + 4]!, ops[o + 5]!, sf);
+            let bl: number, bh: number;
+            if (ops[o + 5] === 0) {
+              bl = R[rm]!; // no shift (the common case) without the call
+              bh = R[rm + 1]!;
+            } else {
+              this.shifted(rm, ops[o + 4]!, ops[o + 5]!, sf);
+              bl = T[0]!;
+              bh = T[1]!;
+            }
             if (op === OP.ADD_R || op === OP.ADDS_R)
-              this.addc(rd, R[rn]!, R[rn + 1]!, T[0]!, T[1]!, 0, sf, op === OP.ADDS_R);
-            else this.addc(rd, R[rn]!, R[rn + 1]!, ~T[0]!, ~T[1]!, 1, sf, op === OP.SUBS_R);
+              this.addc(rd, R[rn]!, R[rn + 1]!, bl, bh, 0, sf, op === OP.ADDS_R);
+            else this.addc(rd, R[rn]!, R[rn + 1]!, ~bl, ~bh, 1, sf, op === OP.SUBS_R);
             break;
           }
           case 10 /* ADD_X */:
@@ -2097,9 +2105,15 @@ export class Cpu {
           case 29 /* BICS_R */: {
             const op = ops[o]!,
               sf = ops[o + 6]!;
-            this.shifted(rm, ops[o + 4]!, ops[o + 5]!, sf);
-            let bl = T[0]!,
+            let bl: number, bh: number;
+            if (ops[o + 5] === 0) {
+              bl = R[rm]!; // no shift (the common case) without the call
+              bh = sf ? R[rm + 1]! : 0;
+            } else {
+              this.shifted(rm, ops[o + 4]!, ops[o + 5]!, sf);
+              bl = T[0]!;
               bh = T[1]!;
+            }
             if (op === OP.BIC_R || op === OP.ORN_R || op === OP.EON_R || op === OP.BICS_R) {
               bl = ~bl;
               bh = sf ? ~bh : 0;
@@ -2242,24 +2256,40 @@ export class Cpu {
 
           // ---- loads and stores
           case 83 /* LDRX */: {
-            this.address(ops, o);
-            const al = T[0]!,
+            let al: number, ah: number;
+            if (ops[o + 5] === 0) {
+              // immediate offset (the common case) without the call
+              const l = (R[rn]! >>> 0) + ops[o + 4]!;
+              al = l | 0;
+              ah = (R[rn + 1]! + (l >= TWO32 ? 1 : l < 0 ? -1 : 0)) | 0;
+            } else {
+              this.address(ops, o);
+              al = T[0]!;
               ah = T[1]!;
+            }
             this.ld64(al, ah);
             const vl = T[0]!,
               vh = T[1]!;
-            this.writeback(ops, o, al, ah);
+            if (ops[o + 5] !== 0) this.writeback(ops, o, al, ah);
             R[rd] = vl;
             R[rd + 1] = vh;
             break;
           }
           case 82 /* LDRW */:
           case 88 /* LDRSW */: {
-            this.address(ops, o);
-            const al = T[0]!,
+            let al: number, ah: number;
+            if (ops[o + 5] === 0) {
+              // immediate offset (the common case) without the call
+              const l = (R[rn]! >>> 0) + ops[o + 4]!;
+              al = l | 0;
+              ah = (R[rn + 1]! + (l >= TWO32 ? 1 : l < 0 ? -1 : 0)) | 0;
+            } else {
+              this.address(ops, o);
+              al = T[0]!;
               ah = T[1]!;
+            }
             const v = this.ld32(al, ah);
-            this.writeback(ops, o, al, ah);
+            if (ops[o + 5] !== 0) this.writeback(ops, o, al, ah);
             R[rd] = v;
             R[rd + 1] = ops[o] === OP.LDRSW ? v >> 31 : 0;
             break;
@@ -2267,11 +2297,19 @@ export class Cpu {
           case 81 /* LDRH */:
           case 86 /* LDRSH_W */:
           case 87 /* LDRSH_X */: {
-            this.address(ops, o);
-            const al = T[0]!,
+            let al: number, ah: number;
+            if (ops[o + 5] === 0) {
+              // immediate offset (the common case) without the call
+              const l = (R[rn]! >>> 0) + ops[o + 4]!;
+              al = l | 0;
+              ah = (R[rn + 1]! + (l >= TWO32 ? 1 : l < 0 ? -1 : 0)) | 0;
+            } else {
+              this.address(ops, o);
+              al = T[0]!;
               ah = T[1]!;
+            }
             let v = this.ld16(al, ah);
-            this.writeback(ops, o, al, ah);
+            if (ops[o + 5] !== 0) this.writeback(ops, o, al, ah);
             const op = ops[o]!;
             if (op !== OP.LDRH) v = (v << 16) >> 16;
             R[rd] = op === OP.LDRSH_W ? v & 0xffffffff : v;
@@ -2281,11 +2319,19 @@ export class Cpu {
           case 80 /* LDRB */:
           case 84 /* LDRSB_W */:
           case 85 /* LDRSB_X */: {
-            this.address(ops, o);
-            const al = T[0]!,
+            let al: number, ah: number;
+            if (ops[o + 5] === 0) {
+              // immediate offset (the common case) without the call
+              const l = (R[rn]! >>> 0) + ops[o + 4]!;
+              al = l | 0;
+              ah = (R[rn + 1]! + (l >= TWO32 ? 1 : l < 0 ? -1 : 0)) | 0;
+            } else {
+              this.address(ops, o);
+              al = T[0]!;
               ah = T[1]!;
+            }
             let v = this.ld8(al, ah);
-            this.writeback(ops, o, al, ah);
+            if (ops[o + 5] !== 0) this.writeback(ops, o, al, ah);
             const op = ops[o]!;
             if (op !== OP.LDRB) v = (v << 24) >> 24;
             R[rd] = v;
@@ -2295,11 +2341,19 @@ export class Cpu {
           case 92 /* STRX */: {
             const vl = R[rd]!,
               vh = R[rd + 1]!;
-            this.address(ops, o);
-            const al = T[0]!,
+            let al: number, ah: number;
+            if (ops[o + 5] === 0) {
+              // immediate offset (the common case) without the call
+              const l = (R[rn]! >>> 0) + ops[o + 4]!;
+              al = l | 0;
+              ah = (R[rn + 1]! + (l >= TWO32 ? 1 : l < 0 ? -1 : 0)) | 0;
+            } else {
+              this.address(ops, o);
+              al = T[0]!;
               ah = T[1]!;
+            }
             this.st64(al, ah, vl, vh);
-            this.writeback(ops, o, al, ah);
+            if (ops[o + 5] !== 0) this.writeback(ops, o, al, ah);
             if (this.blockDirty) {
               i++;
               o += STRIDE;
@@ -2312,13 +2366,21 @@ export class Cpu {
           case 89 /* STRB */: {
             const val = R[rd]!,
               op = ops[o]!;
-            this.address(ops, o);
-            const al = T[0]!,
+            let al: number, ah: number;
+            if (ops[o + 5] === 0) {
+              // immediate offset (the common case) without the call
+              const l = (R[rn]! >>> 0) + ops[o + 4]!;
+              al = l | 0;
+              ah = (R[rn + 1]! + (l >= TWO32 ? 1 : l < 0 ? -1 : 0)) | 0;
+            } else {
+              this.address(ops, o);
+              al = T[0]!;
               ah = T[1]!;
+            }
             if (op === OP.STRW) this.st32(al, ah, val);
             else if (op === OP.STRH) this.st16(al, ah, val);
             else this.st8(al, ah, val);
-            this.writeback(ops, o, al, ah);
+            if (ops[o + 5] !== 0) this.writeback(ops, o, al, ah);
             if (this.blockDirty) {
               i++;
               o += STRIDE;
@@ -2329,9 +2391,17 @@ export class Cpu {
           case 94 /* LDP_X */:
           case 93 /* LDP_W */:
           case 95 /* LDPSW */: {
-            this.address(ops, o);
-            const al = T[0]!,
+            let al: number, ah: number;
+            if (ops[o + 5] === 0) {
+              // immediate offset (the common case) without the call
+              const l = (R[rn]! >>> 0) + ops[o + 4]!;
+              al = l | 0;
+              ah = (R[rn + 1]! + (l >= TWO32 ? 1 : l < 0 ? -1 : 0)) | 0;
+            } else {
+              this.address(ops, o);
+              al = T[0]!;
               ah = T[1]!;
+            }
             const op = ops[o]!;
             let l1: number, h1: number, l2: number, h2: number;
             if (op === OP.LDP_X) {
@@ -2349,7 +2419,7 @@ export class Cpu {
               h1 = op === OP.LDPSW ? l1 >> 31 : 0;
               h2 = op === OP.LDPSW ? l2 >> 31 : 0;
             }
-            this.writeback(ops, o, al, ah);
+            if (ops[o + 5] !== 0) this.writeback(ops, o, al, ah);
             R[rd] = l1;
             R[rd + 1] = h1;
             R[rm] = l2;
@@ -2362,9 +2432,17 @@ export class Cpu {
               h1 = R[rd + 1]!,
               l2 = R[rm]!,
               h2 = R[rm + 1]!;
-            this.address(ops, o);
-            const al = T[0]!,
+            let al: number, ah: number;
+            if (ops[o + 5] === 0) {
+              // immediate offset (the common case) without the call
+              const l = (R[rn]! >>> 0) + ops[o + 4]!;
+              al = l | 0;
+              ah = (R[rn + 1]! + (l >= TWO32 ? 1 : l < 0 ? -1 : 0)) | 0;
+            } else {
+              this.address(ops, o);
+              al = T[0]!;
               ah = T[1]!;
+            }
             if (ops[o] === OP.STP_X) {
               this.st64(al, ah, l1, h1);
               const l = (al >>> 0) + 8;
@@ -2374,7 +2452,7 @@ export class Cpu {
               const l = (al >>> 0) + 4;
               this.st32(l | 0, (ah + (l > 0xffffffff ? 1 : 0)) | 0, l2);
             }
-            this.writeback(ops, o, al, ah);
+            if (ops[o + 5] !== 0) this.writeback(ops, o, al, ah);
             if (this.blockDirty) {
               i++;
               o += STRIDE;
@@ -2403,7 +2481,9 @@ export class Cpu {
           case 70 /* BL */: {
             const pl = (baseLo + i * 4) >>> 0;
             if (ops[o] === OP.BL) this.link(rd, pl, baseHi);
-            this.jumpRel(pl, baseHi, ops[o + 4]!);
+            const l = pl + ops[o + 4]!;
+            this.pcLo = l | 0;
+            this.pcHi = (baseHi + (l >= TWO32 ? 1 : l < 0 ? -1 : 0)) | 0;
             this.insnCount += i + 1;
             return;
           }
@@ -2423,9 +2503,9 @@ export class Cpu {
               const set = ((bit >= 32 ? R[rd + 1]! >>> (bit - 32) : R[rd]! >>> bit) & 1) === 1;
               taken = op === OP.TBNZ ? set : !set;
             }
-            const pl = (baseLo + i * 4) >>> 0;
-            if (taken) this.jumpRel(pl, baseHi, ops[o + 4]!);
-            else this.jumpRel(pl, baseHi, 4);
+            const l = ((baseLo + i * 4) >>> 0) + (taken ? ops[o + 4]! : 4);
+            this.pcLo = l | 0;
+            this.pcHi = (baseHi + (l >= TWO32 ? 1 : l < 0 ? -1 : 0)) | 0;
             this.insnCount += i + 1;
             return;
           }
@@ -2730,12 +2810,6 @@ export class Cpu {
     const l = pl + 4;
     this.R[60] = l | 0;
     this.R[61] = (ph + (l > 0xffffffff ? 1 : 0)) | 0;
-  }
-
-  private jumpRel(pl: number, ph: number, off: number): void {
-    const l = pl + off; // pl unsigned, off signed: l in (-2^31, 2^33)
-    this.pcLo = l | 0;
-    this.pcHi = (ph + (l >= TWO32 ? 1 : l < 0 ? -1 : 0)) | 0;
   }
 
   private bitfield(ops: Int32Array, o: number): void {
