@@ -92,6 +92,9 @@ interface Block {
   members: readonly Block[] | undefined;
 }
 const TWO32 = 4294967296;
+/** Scratch of `Cpu.fetchBlock` for the longest block (1024 instructions). */
+const DECODE_OPS = new Int32Array(1024 * STRIDE);
+const DECODE_WORDS = new Uint32Array(1024);
 /** Results of `Cpu.execCold`: next instruction, block ended, store into decoded code. */
 const COLD_NEXT = 0,
   COLD_END = 1,
@@ -1550,8 +1553,8 @@ export class Cpu {
     const pageEnd = Math.min((off | 0xfff) + 1, r.size);
     const limit = this.maxBlockInsns >= 1 ? Math.min(this.maxBlockInsns | 0, 1024) : 1; // out-of-range values clamp
     const max = Math.min(limit, (pageEnd - off) >>> 2);
-    const tmp = new Int32Array(max * STRIDE);
-    const words = new Uint32Array(max);
+    const tmp = DECODE_OPS,
+      words = DECODE_WORDS; // scratch: the block keeps copies of what it used
     let n = 0;
     while (n < max) {
       const w = r.view.getUint32(off, true);
