@@ -4,13 +4,9 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { blockCompiler } from '../src/block-compiler.js';
-import type { Insn } from '../src/index.js';
 import { assemble, EbpfVm, encodeInsns, HelperTable, VmError } from '../src/index.js';
+import { randomInsn, type Raw, toRaw } from './random-program.js';
 
-type Raw = Omit<Insn, 'pc'>;
-const ALU_CODES = [0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x80, 0x90, 0xa0, 0xb0, 0xc0];
-const JMP_CODES = [0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0xa0, 0xb0, 0xc0, 0xd0];
-const ATOMICS = [0x00, 0x01, 0x40, 0x41, 0x50, 0x51, 0xa0, 0xa1, 0xe1, 0xf1];
 const interesting = fc.oneof(
   fc.integer({ min: -0x80000000, max: 0x7fffffff }),
   fc.constantFrom(0, 1, -1, 31, 32, 63, 64, 0x7fffffff, -0x80000000, 16),
@@ -59,35 +55,29 @@ afterEach(() => {
 
 describe('compiled loops of the interpreter', () => {
   it('agree with the switch interpreter on random loop bodies (ALU, memory, atomics, jumps, helper and local calls, faults), under random budgets', () => {
-    const kinds = fc.constantFrom(
-      'alu64',
-      'alu64',
-      'alu32',
-      'alu32',
-      'ldx',
-      'st',
-      'stx',
-      'atomic',
-      'jmp',
-      'jmp32',
-      'ja',
-      'call',
-      'helper',
-      'exit',
-      'end',
-      'lddw',
-    );
-    const insn = fc.record({
-      kind: kinds,
-      code: fc.nat(255),
-      x: fc.boolean(),
-      dst: fc.integer({ min: 0, max: 8 }),
-      src: fc.integer({ min: 0, max: 10 }),
-      base: fc.constantFrom(1, 10, 10),
-      off: fc.integer({ min: -40, max: 40 }),
+    const insn = randomInsn({
+      kinds: [
+        'alu64',
+        'alu64',
+        'alu32',
+        'alu32',
+        'ldx',
+        'st',
+        'stx',
+        'atomic',
+        'jmp',
+        'jmp32',
+        'ja',
+        'call',
+        'helper',
+        'exit',
+        'end',
+        'lddw',
+      ],
+      maxDst: 8,
+      bases: [1, 10, 10],
+      maxOff: 40,
       imm: interesting,
-      pick: fc.nat(1000),
-      target: fc.double({ min: 0, max: 1, noNaN: true }),
     });
     fc.assert(
       fc.property(
@@ -99,109 +89,7 @@ describe('compiled loops of the interpreter', () => {
           // mov r9, trips; body; sub r9, 1; jne r9, 0, body; exit
           const n = raw.length;
           const rel = (i: number, t: number) => Math.min(n + 2, Math.floor(t * (n + 3))) - i - 1;
-          const body: Raw[] = raw.map((r, i) => {
-            const aluCode = ALU_CODES[r.pick % ALU_CODES.length]!;
-            switch (r.kind) {
-              case 'alu64':
-              case 'alu32': {
-                const cls = r.kind === 'alu64' ? 0x07 : 0x04;
-                let off = 0;
-                if ((aluCode === 0x30 || aluCode === 0x90) && r.pick % 2 === 1) off = 1;
-                if (aluCode === 0xb0 && r.x) off = [0, 8, 16, 32][r.pick % (cls === 0x07 ? 4 : 3)]!;
-                if (aluCode === 0x80)
-                  return { opcode: cls | aluCode, dst: r.dst, src: 0, off: 0, imm: 0, imm2: 0 };
-                return r.x
-                  ? { opcode: cls | aluCode | 8, dst: r.dst, src: r.src, off, imm: 0, imm2: 0 }
-                  : { opcode: cls | aluCode, dst: r.dst, src: 0, off, imm: r.imm, imm2: 0 };
-              }
-              case 'end':
-                return {
-                  opcode: [0xd4, 0xdc, 0xd7][r.pick % 3]!,
-                  dst: r.dst,
-                  src: 0,
-                  off: 0,
-                  imm: [16, 32, 64][r.code % 3]!,
-                  imm2: 0,
-                };
-              case 'lddw':
-                return { opcode: 0x18, dst: r.dst, src: 0, off: 0, imm: r.imm, imm2: r.pick - 500 };
-              case 'ldx':
-                return {
-                  opcode: [0x61, 0x69, 0x71, 0x79, 0x81, 0x89, 0x91][r.pick % 7]!,
-                  dst: r.dst,
-                  src: r.base,
-                  off: r.off,
-                  imm: 0,
-                  imm2: 0,
-                };
-              case 'st':
-                return {
-                  opcode: [0x62, 0x6a, 0x72, 0x7a][r.pick % 4]!,
-                  dst: r.base,
-                  src: 0,
-                  off: r.off,
-                  imm: r.imm,
-                  imm2: 0,
-                };
-              case 'stx':
-                return {
-                  opcode: [0x63, 0x6b, 0x73, 0x7b][r.pick % 4]!,
-                  dst: r.base,
-                  src: r.src,
-                  off: r.off,
-                  imm: 0,
-                  imm2: 0,
-                };
-              case 'atomic':
-                return {
-                  opcode: r.x ? 0xdb : 0xc3,
-                  dst: r.base,
-                  src: r.dst,
-                  off: r.off & ~3,
-                  imm: ATOMICS[r.pick % ATOMICS.length]!,
-                  imm2: 0,
-                };
-              case 'jmp':
-              case 'jmp32': {
-                const cls = r.kind === 'jmp' ? 0x05 : 0x06;
-                const c = JMP_CODES[r.pick % JMP_CODES.length]!;
-                return r.x
-                  ? {
-                      opcode: cls | c | 8,
-                      dst: r.dst,
-                      src: r.src,
-                      off: rel(i, r.target),
-                      imm: 0,
-                      imm2: 0,
-                    }
-                  : {
-                      opcode: cls | c,
-                      dst: r.dst,
-                      src: 0,
-                      off: rel(i, r.target),
-                      imm: r.imm,
-                      imm2: 0,
-                    };
-              }
-              case 'ja':
-                return r.x
-                  ? { opcode: 0x06, dst: 0, src: 0, off: 0, imm: rel(i, r.target), imm2: 0 }
-                  : { opcode: 0x05, dst: 0, src: 0, off: rel(i, r.target), imm: 0, imm2: 0 };
-              case 'call':
-                return { opcode: 0x85, dst: 0, src: 1, off: 0, imm: rel(i, r.target), imm2: 0 };
-              case 'helper':
-                return {
-                  opcode: 0x85,
-                  dst: 0,
-                  src: 0,
-                  off: 0,
-                  imm: r.pick % 50 === 0 ? 2 : 1,
-                  imm2: 0,
-                };
-              default:
-                return { opcode: 0x95, dst: 0, src: 0, off: 0, imm: 0, imm2: 0 };
-            }
-          });
+          const body: Raw[] = raw.map((r, i) => toRaw(r, i, rel, true));
           // lddw takes two slots: relative targets counted in instructions above become slots here,
           // so recompute them over the encoded layout (targets that land inside an lddw move on).
           const slots: number[] = [];
