@@ -2523,6 +2523,13 @@ export class Cpu {
             this.insnCount += i + 1;
             return;
           }
+          case 111 /* MRS */:
+            // the common registers without ending the block (as compiled code does); the rest
+            // (traps, undefined, counters) through the slow path
+            if (this.jitMrs(ops[o + 4]!, rd)) break;
+            this.insnCount += i + 1;
+            this.system(ops, o, (baseLo + i * 4) | 0, baseHi, blk.words[i]!);
+            return;
           default: {
             // system instructions and exceptions: the slow path, always ends the block
             this.insnCount += i + 1;
@@ -2893,9 +2900,10 @@ export class Cpu {
   }
 
   /**
-   * MRS for compiled blocks: reads the register `key` into register slot `d` when the access
-   * is allowed at the current EL and not trapped to EL2. False leaves the instruction to the
-   * interpreter, which raises the exception.
+   * MRS in the middle of a block (compiled code and the interpreter): reads the register `key`
+   * into register slot `d` when the access is allowed at the current EL, not trapped to EL2 and
+   * not one of {@link Cpu.slowSysReg}'s. False leaves the instruction to the slow path
+   * (`system`), which brings the instruction count up to date and raises any exception.
    */
   private jitMrs(key: number, d: number): boolean {
     if (
@@ -2905,13 +2913,23 @@ export class Cpu {
       this.trappedSysRegs.has(key)
     )
       return false;
-    if (!this.sysAccessible(key, false)) return false;
+    if (!this.sysAccessible(key, false) || this.slowSysReg(key)) return false;
     if (this.mrsInt(key, d)) return true;
     const R = this.R;
     fromBig(this.mrsValue(key));
     R[d] = T[0]!;
     R[d + 1] = T[1]!;
     return true;
+  }
+
+  /**
+   * Registers `jitMrs`/`jitMsr` leave to the slow path: the counter and the timer values
+   * (CNTPCT, CNTVCT, CNTP_TVAL, CNTV_TVAL depend on the instruction count, which the slow path
+   * brings up to date first) and FPCR/FPSR while FP/SIMD accesses trap.
+   */
+  private slowSysReg(key: number): boolean {
+    if (key === K_FPCR || key === K_FPSR) return this.fpTrapEl() !== 0;
+    return key === K_CNTVCT || key === K_CNTPCT || key === K_CNTV_TVAL || key === K_CNTP_TVAL;
   }
 
   /**
@@ -2958,7 +2976,7 @@ export class Cpu {
       this.trappedSysRegs.has(key)
     )
       return false;
-    if (!this.sysAccessible(key, true)) return false;
+    if (!this.sysAccessible(key, true) || this.slowSysReg(key)) return false;
     const R = this.R;
     const s = FAST_SYS_SLOT.get(key);
     if (s !== undefined) {

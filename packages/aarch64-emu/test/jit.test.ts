@@ -341,7 +341,48 @@ describe('JIT: system registers and EL2 memory', () => {
     });
   }
 
+  it('reads the counter and CNTV_TVAL in the middle of a block with the exact count, compiled and interpreted alike', () => {
+    // loop: add x9, x9, #1; add x9, x9, #1; mrs x0, cntvct_el0; mrs x1, cntv_tval_el0;
+    //       str x0, [x10], #8; str x1, [x10], #8; b loop
+    const words = [
+      0x91000529, 0x91000529, 0xd53be040, 0xd53be301, 0xf8008540, 0xf8008541, 0x17fffffa,
+    ];
+    const run = (threshold: number): { cpu: Cpu; values: bigint[] } => {
+      const cpu = machine(words, 1, threshold);
+      cpu.setSysReg(key('cntv_cval_el0'), 1000n);
+      cpu.setX(10, RAM + 0x10000n);
+      expect(cpu.run(700)).toBe('budget');
+      const bytes = cpu.memory.read(RAM + 0x10000n, 8 * 200);
+      const dv = new DataView(bytes.buffer, bytes.byteOffset);
+      return { cpu, values: Array.from({ length: 200 }, (_, i) => dv.getBigUint64(i * 8, true)) };
+    };
+    const jit = run(0);
+    const interp = run(Infinity);
+    expect(jit.cpu.jitBlocks).toBeGreaterThan(0);
+    expect(jit.values).toEqual(interp.values);
+    // the third instruction of iteration k reads count 7k + 3 (itself included); TVAL = CVAL - count
+    for (let k = 0; k < 100; k++) {
+      expect(interp.values[2 * k]).toBe(BigInt(7 * k + 3));
+      expect(interp.values[2 * k + 1]).toBe(BigInt.asUintN(32, 1000n - BigInt(7 * k + 4)));
+    }
+  });
+
   for (const threshold of [0, Infinity]) {
+    it(`${threshold === 0 ? 'compiled' : 'interpreted'}: MRS of FPCR traps (EC 0x07) while CPACR_EL1.FPEN traps FP`, () => {
+      // add x0, x0, #1; mrs x1, fpcr; add x0, x0, #1; b .   (vector: b .)
+      const cpu = machine([0x91000400, 0xd53b4401, 0x91000400, 0x14000000], 1, threshold);
+      cpu.memory.write(RAM + 0xa00n, new Uint8Array([0x00, 0x00, 0x00, 0x14]));
+      cpu.setSysReg(key('vbar_el1'), RAM + 0x800n);
+      cpu.setSysReg(key('cpacr_el1'), 0n);
+      cpu.setX(1, 5n);
+      cpu.run(20); // the whole block: compiled with threshold 0
+      expect(cpu.getX(0)).toBe(1n);
+      expect(cpu.getX(1)).toBe(5n);
+      expect(cpu.getSysReg(key('esr_el1')) >> 26n).toBe(0x07n);
+      expect(cpu.getSysReg(key('elr_el1'))).toBe(RAM + 4n);
+      expect(cpu.pc).toBe(RAM + 0xa00n);
+      if (threshold === 0) expect(cpu.jitBlocks).toBeGreaterThan(0);
+    });
     it(`${threshold === 0 ? 'compiled' : 'interpreted'}: MRS of an EL2 register at EL1 is UNDEFINED`, () => {
       // add x0, x0, #1; mrs x1, elr_el2; add x0, x0, #1; b .
       const cpu = machine([0x91000400, 0xd53c4021, 0x91000400, 0x14000000], 1, threshold);
