@@ -3,7 +3,7 @@
 // on the AArch64 emulator, stage-2 tables written into emulated memory, exits decoded from
 // ESR_EL2 and handled as axvisor's vCPU task does, virtual time, and the vmm:* tracepoints.
 
-import type { Cpu as CpuType, StopReason } from '@axebpf/aarch64-emu';
+import type { Cpu as CpuType, CpuModel, StopReason } from '@axebpf/aarch64-emu';
 import { Cpu, PhysicalMemory, SYS_REG_BY_NAME } from '@axebpf/aarch64-emu';
 import type { MmioDevice } from '@axebpf/aarch64-emu';
 import { readAarch64Image } from './elf-image.js';
@@ -362,6 +362,8 @@ export interface HprobeHostShape {
   };
   slots: { base: bigint; count: number; slotSize: number };
   noProbe: (readonly [bigint, bigint])[];
+  /** The instruction set probes may step: what every vCPU model has (the Cortex-A57's). */
+  cpuModel: CpuModel;
   functionStart(address: bigint): bigint | undefined;
   clock(): bigint;
   onBreakpoint(
@@ -1587,6 +1589,8 @@ export class Vmm {
       },
       slots: { base: img.slots, count: 64, slotSize: 32 },
       noProbe: [img.noProbe],
+      // the EL2 image runs on every VM's vCPUs: the model without LSE is what all of them execute
+      cpuModel: 'cortex-a57',
       functionStart: (addr) => img.functionAt(addr)?.address,
       clock: () => BigInt(el2Cpu?.insnCount ?? 0) * BigInt(NS_PER_INSN),
       onBreakpoint: (handler) => {

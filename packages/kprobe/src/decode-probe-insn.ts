@@ -4,7 +4,7 @@
 // arm_probe_decode_insn, arm_kprobe_decode_insn) and the encoding masks of
 // arch/arm64/include/asm/insn.h; the instruction itself is decoded by @axebpf/aarch64-emu.
 
-import { DecodeError, bits, decodeInsn, signExtend } from '@axebpf/aarch64-emu';
+import { DecodeError, bits, decodeInsn, signExtend, type CpuModel } from '@axebpf/aarch64-emu';
 
 /** Why an instruction cannot be probed. */
 export type RejectReason =
@@ -58,6 +58,16 @@ export interface SimulatedInsn {
   arg: number;
 }
 
+/** Options of {@link decodeProbeInsn}. */
+export interface DecodeProbeInsnOptions {
+  /**
+   * The processor the probed code runs on (default `'default'`): on one without FEAT_LSE
+   * (`'cortex-a57'`) the LSE atomics are undefined there, so a probe on one is rejected
+   * (`undecodable`) instead of stepping a word that would fault in the slot.
+   */
+  model?: CpuModel;
+}
+
 /** Result of {@link decodeProbeInsn}. */
 export type ProbeInsnClass =
   | { kind: 'steppable'; word: number; op: string; text: string }
@@ -77,6 +87,7 @@ const SYSREG_DAIF = 0xda11;
  *
  * @param word - the instruction word.
  * @param pc - its address (for the disassembly text of PC-relative forms); default 0.
+ * @param options - the CPU model the code runs on.
  * @returns `steppable` (runs from an instruction slot), `simulated` (the manager updates
  *   registers and PC itself, no slot), or `rejected` with a {@link RejectReason}.
  *
@@ -93,12 +104,16 @@ const SYSREG_DAIF = 0xda11;
  * decodeProbeInsn(0xd4000001).kind;            // 'rejected' (svc #0), reason 'exception'
  * ```
  */
-export function decodeProbeInsn(word: number, pc = 0n): ProbeInsnClass {
+export function decodeProbeInsn(
+  word: number,
+  pc = 0n,
+  options: DecodeProbeInsnOptions = {},
+): ProbeInsnClass {
   word >>>= 0;
   let op: string;
   let text: string;
   try {
-    const d = decodeInsn(word, pc);
+    const d = decodeInsn(word, pc, options.model === undefined ? {} : { model: options.model });
     op = d.op;
     text = d.text;
   } catch (e) {

@@ -9,6 +9,7 @@ export { InsnSlotAllocator } from './insn-slots.js';
 export type { InsnSlotRegion } from './insn-slots.js';
 export { decodeProbeInsn } from './decode-probe-insn.js';
 export type {
+  DecodeProbeInsnOptions,
   ProbeInsnClass,
   RejectReason,
   SimulatedInsn,

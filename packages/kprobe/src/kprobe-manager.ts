@@ -8,6 +8,7 @@
 
 import { decodeProbeInsn, isLoadExclusive, isStoreExclusive } from './decode-probe-insn.js';
 import type { ProbeInsnClass, SimulatedInsn } from './decode-probe-insn.js';
+import type { CpuModel } from '@axebpf/aarch64-emu';
 import { KprobeError, hex } from './errors.js';
 import { InsnSlotAllocator } from './insn-slots.js';
 import type { InsnSlotRegion } from './insn-slots.js';
@@ -71,6 +72,11 @@ export interface KprobeManagerOptions {
   memory: ProbeMemory;
   /** The executable region for instruction slots, or a ready allocator. */
   slots: InsnSlotRegion | InsnSlotAllocator;
+  /**
+   * The processor the probed code runs on (the `model` of {@link decodeProbeInsn}); default
+   * `'default'`.
+   */
+  cpuModel?: CpuModel;
   /** Resolves `symbol` locations; without it, registering by symbol fails with `SYMBOL_NOT_FOUND`. */
   resolveSymbol?: (name: string) => bigint | undefined;
   /**
@@ -568,7 +574,11 @@ export class KprobeManager {
         cause,
       });
     }
-    const cls = decodeProbeInsn(word, address);
+    const cls = decodeProbeInsn(
+      word,
+      address,
+      this.options.cpuModel === undefined ? {} : { model: this.options.cpuModel },
+    );
     if (cls.kind === 'rejected') throw this.rejected(address, cls, cls.reason, symbol, name);
     if (cls.kind === 'steppable' && this.insideAtomicSequence(address)) {
       throw this.rejected(address, cls, 'atomic-sequence', symbol, name);

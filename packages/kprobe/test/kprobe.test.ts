@@ -183,6 +183,23 @@ describe('rejected instructions', () => {
     expect(decodeProbeInsn(m.probeMem.readInsn(sym('r_fadd'))).kind).toBe('steppable');
   });
 
+  it('rejects an LSE atomic where the probed CPU has no LSE (cortex-a57), and steps it on one that has', () => {
+    const LDADD = 0xf8200020; // ldadd x0, x0, [x1]
+    expect(decodeProbeInsn(LDADD).kind).toBe('steppable');
+    expect(decodeProbeInsn(LDADD, 0n, { model: 'cortex-a57' })).toMatchObject({
+      kind: 'rejected',
+      reason: 'undecodable',
+    });
+    const m = machine();
+    const address = sym('r_fadd');
+    m.probeMem.writeInsn(address, LDADD);
+    expect(() => manager(m, { cpuModel: 'cortex-a57' }).registerKprobe({ address })).toThrow(
+      expect.objectContaining({ code: 'REJECTED_INSN', reason: 'undecodable' }),
+    );
+    const mgr = manager(m);
+    expect(mgr.slotOf(mgr.registerKprobe({ address }))).toBe(SLOT_BASE);
+  });
+
   it('gives the disassembly of the rejected instruction', () => {
     const m = machine();
     const mgr = manager(m);

@@ -10,7 +10,13 @@
  * @module axebpf/hprobe
  */
 
-import type { InsnSlotRegion, Kprobe, Kretprobe, ProbeMemory } from '@axebpf/kprobe';
+import type {
+  InsnSlotRegion,
+  Kprobe,
+  KprobeManagerOptions,
+  Kretprobe,
+  ProbeMemory,
+} from '@axebpf/kprobe';
 import { KprobeError, KprobeManager, PT_REGS_MIN_SIZE, TrapFrameRegs } from '@axebpf/kprobe';
 import { FeatureError } from '../errors.js';
 import { defineFeature } from '../features.js';
@@ -44,6 +50,11 @@ export interface HprobeHost {
   readonly slots: InsnSlotRegion;
   /** Ranges that must never be probed (exception entry and world switch). */
   readonly noProbe?: readonly (readonly [bigint, bigint])[];
+  /**
+   * The CPU model the image runs on (default `'default'`): instructions it does not have (the
+   * LSE atomics on `'cortex-a57'`) are not stepped.
+   */
+  readonly cpuModel?: KprobeManagerOptions['cpuModel'];
   /** Start of the function containing an address (bounds the LDXR…STXR scan). */
   functionStart?(address: bigint): bigint | undefined;
   /** Clock for entry-to-return durations (nanoseconds). */
@@ -240,6 +251,7 @@ export function hprobe() {
             memory: h.memory,
             slots: h.slots,
             resolveSymbol: (n) => symbols.addressOf(n),
+            ...(h.cpuModel === undefined ? {} : { cpuModel: h.cpuModel }),
             ...(h.functionStart === undefined
               ? {}
               : { functionStart: (a: bigint) => h.functionStart!(a) }),
