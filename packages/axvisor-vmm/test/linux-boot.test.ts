@@ -203,6 +203,29 @@ describe('the arm64 Image boot protocol', () => {
   });
 });
 
+/**
+ * A GICv2 with `cpus` fresh CPU interfaces, and a 32-bit-result accessor (`c`: the accessing vCPU).
+ */
+function gicV2(cpus: number): {
+  gic: VGicV2;
+  acc: (c: number, off: bigint, w: number, write: boolean, v?: bigint) => number;
+} {
+  const cpu = () => ({
+    enabled: 0,
+    pending: 0,
+    active: 0,
+    cpuInterface: false,
+    sgiSource: new Uint8Array(16),
+    ackedAt: new Array<bigint>(32).fill(0n),
+  });
+  const gic = new VGicV2(Array.from({ length: cpus }, cpu));
+  const fx = { sgis: [] as [number, number][] };
+  return {
+    gic,
+    acc: (c, off, w, write, v = 0n) => Number(gic.access(c, off, w, write, v, fx, 0n)),
+  };
+}
+
 describe('the PL011 and the GICv2 SPIs', () => {
   it('answers the PrimeCell ID registers the AMBA bus reads (UART PL011 r1p5)', () => {
     const u = new Pl011(() => undefined);
@@ -233,18 +256,7 @@ describe('the PL011 and the GICv2 SPIs', () => {
   });
 
   it('routes a level SPI to the CPU in its ITARGETSR, acknowledges it once until EOI, and pends it again while the line is high', () => {
-    const cpu = () => ({
-      enabled: 0,
-      pending: 0,
-      active: 0,
-      cpuInterface: false,
-      sgiSource: new Uint8Array(16),
-      ackedAt: new Array<bigint>(32).fill(0n),
-    });
-    const gic = new VGicV2([cpu(), cpu()]);
-    const fx = { sgis: [] as [number, number][] };
-    const acc = (c: number, off: bigint, w: number, write: boolean, v = 0n) =>
-      Number(gic.access(c, off, w, write, v, fx, 0n));
+    const { gic, acc } = gicV2(2);
     expect(acc(0, GICD_BASE + 4n, 4, false) & 0x1f).toBe(2); // 96 lines
     expect(acc(1, GICD_BASE + 0x800n, 4, false)).toBe(0x02020202); // banked: CPU 1's mask
     acc(0, GICD_BASE, 4, true, 1n);
@@ -266,18 +278,9 @@ describe('the PL011 and the GICv2 SPIs', () => {
   });
 
   it('shows an acknowledged SPI in GICD_ISACTIVER and GICD_ICACTIVER, and a write to ICACTIVER deactivates it', () => {
-    const cpu = () => ({
-      enabled: 0,
-      pending: 0,
-      active: 0,
-      cpuInterface: false,
-      sgiSource: new Uint8Array(16),
-      ackedAt: new Array<bigint>(32).fill(0n),
-    });
-    const gic = new VGicV2([cpu()]);
-    const fx = { sgis: [] as [number, number][] };
-    const acc = (off: bigint, write: boolean, v = 0n) =>
-      Number(gic.access(0, off, 4, write, v, fx, 0n));
+    const g = gicV2(1);
+    const gic = g.gic;
+    const acc = (off: bigint, write: boolean, v = 0n): number => g.acc(0, off, 4, write, v);
     acc(GICD_BASE, true, 1n);
     acc(0x0801_0000n, true, 1n);
     acc(0x0801_0004n, true, 0xf0n);
