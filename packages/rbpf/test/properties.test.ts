@@ -12,7 +12,7 @@ import {
   verify,
   VmError,
 } from '../src/index.js';
-import { ALU_CODES, JMP_CODES, randomInsn, type Raw, toRaw } from './random-program.js';
+import { ALU_CODES, BASE_KINDS, JMP_CODES, randomInsn, type Raw, toRaw } from './random-program.js';
 import { runModel } from './reference-model.js';
 
 const interesting = fc.oneof(
@@ -294,20 +294,7 @@ describe('WebAssembly engine against the interpreter', () => {
 
   it('agrees on memory, loops, calls and faults for random valid programs', () => {
     const insn = randomInsn({
-      kinds: [
-        'alu64',
-        'alu32',
-        'ldx',
-        'st',
-        'stx',
-        'atomic',
-        'jmp',
-        'jmp32',
-        'ja',
-        'call',
-        'exit',
-        'end',
-      ],
+      kinds: BASE_KINDS,
       maxDst: 9,
       bases: [1, 10],
       maxOff: 32,

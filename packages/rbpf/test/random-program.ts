@@ -33,6 +33,22 @@ export type RandomKind =
   | 'end'
   | 'lddw';
 
+/** The kinds every engine runs without helpers or two-slot instructions. */
+export const BASE_KINDS: readonly RandomKind[] = [
+  'alu64',
+  'alu32',
+  'ldx',
+  'st',
+  'stx',
+  'atomic',
+  'jmp',
+  'jmp32',
+  'ja',
+  'call',
+  'exit',
+  'end',
+];
+
 /** The random fields of one instruction. */
 export interface RandomInsn {
   kind: RandomKind;
