@@ -2,6 +2,7 @@
 // tools/linux-guest/fetch-images.sh, never committed), the opt-in switch, and the VM they boot.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { LinuxTracing } from '../src/linux-trace.js';
 import { linuxVmSource } from '../src/repl.js';
 
 /** The images' folder (with a trailing slash). */
@@ -35,4 +36,38 @@ export function linuxTestSource(cpus: number): ReturnType<typeof linuxVmSource> 
     cmdline: 'console=ttyAMA0',
     gic: 2,
   });
+}
+
+/**
+ * @param tracing - the Linux tracing of a boot.
+ * @param nr - a system call number.
+ * @param comm - only the calls of this command, when given.
+ * @returns how many of those calls the `syscalls` program counted.
+ */
+export function syscallCount(tracing: LinuxTracing, nr: number, comm?: string): number {
+  return tracing
+    .syscalls()
+    .filter((r) => r.nr === nr && (comm === undefined || r.comm === comm))
+    .reduce((n, r) => n + r.count, 0);
+}
+
+/**
+ * @param tracing - the Linux tracing of a boot.
+ * @returns the calls entered, the returns the program timed, and the calls still in flight
+ *   other than exit and exit_group (which never return), as `comm name`, sorted.
+ */
+export function callBalance(tracing: LinuxTracing): {
+  total: number;
+  returned: number;
+  stuck: string[];
+} {
+  return {
+    total: tracing.syscalls().reduce((n, r) => n + r.count, 0),
+    returned: [...tracing.latencies().values()].flat().reduce((n, c) => n + c, 0),
+    stuck: tracing
+      .inFlight()
+      .filter((r) => r.nr !== 93 && r.nr !== 94)
+      .map((r) => `${r.comm} ${r.name}`)
+      .sort(),
+  };
 }

@@ -8,14 +8,17 @@
 import { GUEST_KPROBE_CONTEXT_SIZE } from 'axebpf/guest-kprobe';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INIT_BEGIN, INIT_END } from '../../../tools/linux-guest/src/initramfs.js';
+import { countPerKeyAsm } from '../../../tools/test-utils/ebpf-programs.js';
 import { attachLinuxTracing, attachWhenBooted, runLinuxVm } from '../src/linux-trace.js';
 import type { LinuxTracing } from '../src/linux-trace.js';
 import { Session } from '../src/session.js';
 import {
+  callBalance,
   haveLinuxImages,
   linuxSkipReason,
   linuxTestSource,
   linuxTraceOptIn,
+  syscallCount,
 } from './linux-guest.js';
 import { formatProblems } from './trace-format.js';
 
@@ -45,29 +48,7 @@ function perVcpuCounter(session: Session, name: string): () => Map<number, numbe
   rt.ebpf.load(
     name,
     {
-      asm: `
-        ldxw %r2, [%r1+20]
-        stxw [%r10-4], %r2
-        lddw %r1, map[${fd}]
-        mov %r2, %r10
-        add %r2, -4
-        call 1
-        jne %r0, 0, found
-        stdw [%r10-16], 1
-        lddw %r1, map[${fd}]
-        mov %r2, %r10
-        add %r2, -4
-        mov %r3, %r10
-        add %r3, -16
-        mov %r4, 0
-        call 2
-        mov %r0, 0
-        exit
-      found:
-        mov %r1, 1
-        lock add [%r0], %r1
-        mov %r0, 0
-        exit`,
+      asm: countPerKeyAsm(fd, 20),
     },
     { contextSize: GUEST_KPROBE_CONTEXT_SIZE },
   );
@@ -146,12 +127,9 @@ describe.skipIf(!haveLinuxImages || !linuxTraceOptIn)(
     });
 
     it("counts the calls /init's script makes: two mount(2), one uname(2) by uname, one reboot(2)", () => {
-      const calls = tracing!.syscalls();
-      const count = (nr: number, comm?: string) =>
-        calls
-          .filter((r) => r.nr === nr && (comm === undefined || r.comm === comm))
-          .reduce((n, r) => n + r.count, 0);
-      expect(hits('invoke_syscall+0x4', false)).toBe(calls.reduce((n, r) => n + r.count, 0));
+      const count = (nr: number, comm?: string) => syscallCount(tracing!, nr, comm);
+      const { total, returned, stuck } = callBalance(tracing!);
+      expect(hits('invoke_syscall+0x4', false)).toBe(total);
       expect(hits('__arm64_sys_mount+0x4', false)).toBe(2);
       expect(hits('__arm64_sys_mount', true)).toBe(2);
       expect(count(40)).toBe(2);
@@ -160,13 +138,6 @@ describe.skipIf(!haveLinuxImages || !linuxTraceOptIn)(
       expect(count(142, 'poweroff')).toBe(1);
       // every call returns but exit, exit_group and the two in flight at poweroff, though a task
       // that blocks in a call may return from it on the other CPU
-      const total = calls.reduce((n, r) => n + r.count, 0);
-      const returned = [...tracing!.latencies().values()].flat().reduce((n, c) => n + c, 0);
-      const stuck = tracing!
-        .inFlight()
-        .filter((r) => r.nr !== 93 && r.nr !== 94)
-        .map((r) => `${r.comm} ${r.name}`)
-        .sort();
       globalThis.console.log(
         `linux-smp-trace: ${total} calls, ${returned} timed returns, ${hits('invoke_syscall', true)} kretprobe hits, ${count(93) + count(94)} exits, in flight: ${stuck.join(', ')}`,
       );

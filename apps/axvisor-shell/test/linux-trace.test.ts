@@ -19,11 +19,13 @@ import type { LinuxDemoResult } from '../src/linux-demo.js';
 import { linuxCommOffsetFromBtf, runLinuxVm } from '../src/linux-trace.js';
 import { Session } from '../src/session.js';
 import {
+  callBalance,
   haveLinuxImages,
   LINUX_OUT,
   linuxSkipReason,
   linuxTestSource,
   linuxTraceOptIn,
+  syscallCount,
 } from './linux-guest.js';
 import { formatProblems } from './trace-format.js';
 
@@ -78,11 +80,7 @@ describe.skipIf(!haveLinuxImages || !linuxTraceOptIn)(
 
     const hits = (sym: string, ret = false) =>
       first.session.rt.guestKprobes.list().find((p) => p.symbol === sym && p.ret === ret)!.hits;
-    const count = (nr: number, comm?: string) =>
-      first
-        .tracing!.syscalls()
-        .filter((r) => r.nr === nr && (comm === undefined || r.comm === comm))
-        .reduce((n, r) => n + r.count, 0);
+    const count = (nr: number, comm?: string) => syscallCount(first.tracing!, nr, comm);
 
     it("finds task_struct.comm in the kernel's own BTF", () => {
       expect(linuxCommOffsetFromBtf(new Uint8Array(readFileSync(`${LINUX_OUT}Image`)))).toBe(
@@ -133,16 +131,9 @@ describe.skipIf(!haveLinuxImages || !linuxTraceOptIn)(
     });
 
     it('every call returns but exit, exit_group and the two in flight at poweroff: reboot and the wait4 of /init', () => {
-      const { tracing } = first;
-      const total = tracing!.syscalls().reduce((n, r) => n + r.count, 0);
-      const returned = [...tracing!.latencies().values()].flat().reduce((n, c) => n + c, 0);
       // `poweroff -f` is /init's last command: the machine stops inside its reboot(2), while the
       // shell (comm `init`) waits for it in wait4(2); neither call returns.
-      const stuck = tracing!
-        .inFlight()
-        .filter((r) => r.nr !== 93 && r.nr !== 94)
-        .map((r) => `${r.comm} ${r.name}`)
-        .sort();
+      const { total, returned, stuck } = callBalance(first.tracing!);
       expect(stuck).toEqual(['init wait4', 'poweroff reboot']);
       expect(returned).toBe(total - count(93) - count(94) - stuck.length);
       // the kretprobe fired once per return the program timed (one vCPU: one return stack)

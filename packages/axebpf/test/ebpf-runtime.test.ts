@@ -1,6 +1,7 @@
 import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH } from '@axebpf/kbpf-basic';
 import { defineEvent } from '@axebpf/tracepoint';
 import { describe, expect, it } from 'vitest';
+import { countPerKeyAsm } from '@axebpf/test-utils/ebpf-programs';
 import { assemble } from '@axebpf/rbpf';
 import { createRuntime, FeatureError, MockPlatform } from '../src/index.js';
 import { ebpfRuntime, HYPERVISOR_HELPERS } from '../src/features/ebpf-runtime.js';
@@ -38,29 +39,7 @@ describe('ebpfRuntime', () => {
     });
     // exit_reason is at offset 16 (8-byte common header, vm_id, vcpu_id)
     rt.ebpf.load('count', {
-      asm: `
-        ldxw %r2, [%r1+16]
-        stxw [%r10-4], %r2
-        lddw %r1, map[${fd}]
-        mov %r2, %r10
-        add %r2, -4
-        call 1
-        jne %r0, 0, found
-        stdw [%r10-16], 1
-        lddw %r1, map[${fd}]
-        mov %r2, %r10
-        add %r2, -4
-        mov %r3, %r10
-        add %r3, -16
-        mov %r4, 0
-        call 2
-        mov %r0, 0
-        exit
-      found:
-        mov %r1, 1
-        lock add [%r0], %r1
-        mov %r0, 0
-        exit`,
+      asm: countPerKeyAsm(fd, 16),
     });
     rt.ebpf.attach('count', 'vmm:vcpu_run_exit');
     // attached but disabled: the program does not run
