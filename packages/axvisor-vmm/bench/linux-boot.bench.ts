@@ -10,6 +10,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { qemuLinuxArgs } from '../../../tools/linux-guest/src/qemu.js';
 import { linuxVmToml, parseVmConfig, Vmm } from '../dist/index.js';
 
 const out = new URL('../../../tools/linux-guest/out/', import.meta.url).pathname;
@@ -91,9 +92,7 @@ function qemuBoot(): Promise<number | string> {
   } catch {
     return Promise.resolve('qemu-system-aarch64 not installed');
   }
-  const args = ['-M', 'virt', '-cpu', 'cortex-a57', '-smp', String(cpus), '-m', '256M'];
-  args.push('-nographic', '-nic', 'none', '-accel', 'tcg,thread=single');
-  args.push('-kernel', kernel, '-initrd', initrd, '-append', 'console=ttyAMA0');
+  const args = qemuLinuxArgs({ kernel, initrd, cpus });
   return new Promise((resolve) => {
     const t0 = performance.now();
     const child = spawn('qemu-system-aarch64', args, { stdio: ['ignore', 'pipe', 'ignore'] });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildInitramfs, INIT_BEGIN, INIT_END } from '../../../tools/linux-guest/src/initramfs.js';
+import { qemuLinuxArgs } from '../../../tools/linux-guest/src/qemu.js';
 import { linuxVmToml, parseVmConfig, Vmm } from '../src/index.js';
 
 const out = new URL('../../../tools/linux-guest/out/', import.meta.url).pathname;
@@ -56,27 +57,7 @@ describe.skipIf(skip)(
       (cpus, gic) => {
         const qemu = execFileSync(
           'qemu-system-aarch64',
-          [
-            '-M',
-            `virt,gic-version=${gic}`,
-            '-cpu',
-            'cortex-a57',
-            '-smp',
-            String(cpus),
-            '-m',
-            '256M',
-            '-nographic',
-            '-nic',
-            'none',
-            '-accel',
-            'tcg,thread=single',
-            '-kernel',
-            KERNEL!,
-            '-initrd',
-            initrd,
-            '-append',
-            'console=ttyAMA0',
-          ],
+          qemuLinuxArgs({ kernel: KERNEL!, initrd, cpus, gic }),
           { encoding: 'utf8', timeout: 300_000, stdio: ['ignore', 'pipe', 'pipe'] },
         );
         const expected = initLines(qemu);
