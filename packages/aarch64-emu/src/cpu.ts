@@ -6,6 +6,34 @@
 import { conditionHoldsFlags } from './condition.js';
 import { decodeInto, TERMINATES } from './decode.js';
 import { FAULT, compileRegion } from './jit.js';
+import {
+  LEAVE_NOW,
+  LEAVE_SOON,
+  ST_CNT,
+  ST_FLAGS,
+  ST_PC,
+  ST_POS,
+  ST_SCR,
+  ST_STORED,
+  STATE_BYTES,
+  assembleWasmBatch,
+  generateWasmRegion,
+  trampolineModule,
+  wasmApi,
+  type WasmTable,
+  type WasmLayout,
+  type WasmRegion,
+} from './wasm-jit.js';
+
+/** The WebAssembly tier's trampoline: runs the region in a table slot (wasm-jit.ts). */
+type WasmTrampoline = (
+  slot: number,
+  pcLo: number,
+  pcHi: number,
+  budget: number,
+  tlb: number,
+) => number;
+
 import { execLse } from './lse.js';
 import { CPU_MODELS, type CpuModel } from './cpu-model.js';
 import { EmuInputError } from './errors.js';
@@ -324,8 +352,29 @@ export class Cpu {
    * JIT); `Infinity` keeps every block interpreted.
    */
   jitThreshold = Cpu.defaultJitThreshold;
-  /** Number of blocks compiled by the JIT so far. */
+  /** Number of blocks compiled by the JIT so far (both tiers). */
   jitBlocks = 0;
+  /**
+   * Default of {@link Cpu.wasmThreshold} for CPUs created afterwards (256).
+   */
+  static defaultWasmThreshold = 256;
+  /**
+   * With an arena in the CPU's memory ({@link PhysicalMemoryOptions.arenaBytes}): executions
+   * of a block after which its region is compiled to WebAssembly. Regions the WebAssembly tier
+   * does not take (an untranslated first instruction) go on to the JavaScript JIT at
+   * {@link Cpu.jitThreshold}; `jitThreshold = Infinity` turns both off.
+   */
+  wasmThreshold = Cpu.defaultWasmThreshold;
+  /** Number of regions compiled to WebAssembly so far. */
+  wasmRegions = 0;
+  /** Default of {@link Cpu.wasmBatch} for CPUs created afterwards (16). */
+  static defaultWasmBatch = 16;
+  /**
+   * Regions compiled together into one WebAssembly module: a region that reaches
+   * {@link Cpu.wasmThreshold} waits until this many are queued (V8's fixed cost per module is
+   * several times that of a region's code). 1 compiles each region at once.
+   */
+  wasmBatch = Cpu.defaultWasmBatch;
   /**
    * Longest decoded block in instructions (1..1024, default 64; other values are clamped, NaN
    * counts as 1). Smaller values only make blocks shorter: a test tracing with
@@ -407,6 +456,25 @@ export class Cpu {
    * (-1 when empty), at 2 * idx + 1 the PA page * 8 + permission bits (r=1, w=2, x=4).
    */
   private readonly tlb = new Float64Array(12 * TLB_WAYS).fill(-1);
+  /** The WebAssembly tier's view of the arena (undefined without an arena). */
+  private readonly wasm:
+    | {
+        rb: number;
+        tlbOff: number;
+        S: Int32Array;
+        imports: Record<string, Record<string, unknown>> | undefined;
+        table: WasmTable;
+        tramp: WasmTrampoline | undefined;
+        /** Table slots in use. */
+        tableUsed: number;
+        /** Regions waiting for compilation, MMU off and on. */
+        pending0: Block[];
+        pending1: Block[];
+      }
+    | undefined;
+  /** Translation generation and entry block of the running WebAssembly region (callouts). */
+  private wasmGen = 0;
+  private wasmBlk: Block | undefined;
   // Fast RAM window: the RAM region of the last slow-path access (base, size, views).
   private fBase = 0;
   private fSize = 0;
@@ -427,6 +495,25 @@ export class Cpu {
   /** @param options - memory and configuration. */
   constructor(options: CpuOptions) {
     this.memory = options.memory;
+    // with an arena: the register file and the soft TLB live in it (the WebAssembly tier's view)
+    const stateOff = this.memory.allocArena(STATE_BYTES, 64);
+    const tlbOff = stateOff < 0 ? -1 : this.memory.allocArena(this.tlb.byteLength, 64);
+    if (tlbOff >= 0) {
+      const buf = this.memory.arena!.buffer;
+      this.R = new Int32Array(buf, stateOff, REGFILE_WORDS);
+      this.tlb = new Float64Array(buf, tlbOff, this.tlb.length).fill(-1);
+      this.wasm = {
+        rb: stateOff,
+        tlbOff,
+        S: new Int32Array(buf),
+        imports: undefined,
+        table: new wasmApi!.Table({ element: 'anyfunc', initial: 0 }),
+        tramp: undefined,
+        tableUsed: 0,
+        pending0: [],
+        pending1: [],
+      };
+    }
     this.highestEl = options.highestEl ?? 2;
     const model = options.model ?? 'default';
     if (!Object.hasOwn(CPU_MODELS, model))
@@ -462,6 +549,8 @@ export class Cpu {
       words: new Int32Array(0),
       code: new Uint8Array(0),
       device: undefined,
+      arenaOffset: -1,
+      codeArenaOffset: -1,
     };
     this.fRegion = this.last;
     this.gRegion = this.last;
@@ -1608,6 +1697,12 @@ export class Cpu {
     const end = this.insnCount + budget;
     this.runEnd = end;
     this.stopFlag = false;
+    // regions queued for the WebAssembly tier wait at most until the next run
+    const w = this.wasm;
+    if (w !== undefined) {
+      if (w.pending0.length > 0) this.flushWasm(false);
+      if (w.pending1.length > 0) this.flushWasm(true);
+    }
     let prev: Block | undefined;
     while (!this.stopFlag) {
       const left = end - this.insnCount;
@@ -1675,12 +1770,22 @@ export class Cpu {
       let fn = blk.fn;
       if (left < blk.n) this.execBlock(blk, left);
       else {
-        if (fn === undefined && ++blk.hits > this.jitThreshold) {
-          const r = compileRegion(blk, this.lookupBlock, this.mmuOn);
-          fn = blk.fn = r === undefined ? null : r.fn;
-          if (r !== undefined) {
-            blk.members = r.members as Block[];
-            this.jitBlocks++;
+        if (fn === undefined) {
+          const h = ++blk.hits;
+          if (
+            this.wasm !== undefined &&
+            h === this.wasmThreshold + 1 &&
+            this.jitThreshold !== Infinity
+          ) {
+            this.queueWasm(blk);
+            fn = blk.fn;
+          } else if (h > this.jitThreshold) {
+            const r = compileRegion(blk, this.lookupBlock, this.mmuOn);
+            fn = blk.fn = r === undefined ? null : r.fn;
+            if (r !== undefined) {
+              blk.members = r.members as Block[];
+              this.jitBlocks++;
+            }
           }
         }
         if (fn) fn(this, blk);
@@ -1689,6 +1794,189 @@ export class Cpu {
       prev = this.el === el ? blk : undefined;
     }
     return this.stopReason;
+  }
+
+  // ---- WebAssembly tier ---------------------------------------------------------------------
+
+  /**
+   * Queues the region entered at `blk` for the WebAssembly tier; every {@link Cpu.wasmBatch}
+   * regions of one translation regime are compiled together into one module.
+   */
+  private queueWasm(blk: Block): void {
+    const w = this.wasm!;
+    const q = this.mmuOn ? w.pending1 : w.pending0;
+    q.push(blk);
+    if (q.length >= this.wasmBatch) this.flushWasm(this.mmuOn);
+  }
+
+  /** Compiles the queued regions of one translation regime (see {@link Cpu.queueWasm}). */
+  private flushWasm(mmuOn: boolean): void {
+    const w = this.wasm!;
+    const q = mmuOn ? w.pending1 : w.pending0;
+    const blocks = q.splice(0);
+    const arena = this.memory.arena!;
+    let ram: WasmLayout['ram'];
+    for (const r of this.memory.regions)
+      if (r.arenaOffset >= 0 && (ram === undefined || r.size > ram.size))
+        ram = { base: r.base, size: r.size, off: r.arenaOffset, codeOff: r.codeArenaOffset };
+    const layout: WasmLayout = { rb: w.rb, tlbWays: TLB_WAYS, ram };
+    const regions: WasmRegion[] = [],
+      entries: Block[] = [];
+    for (const blk of blocks) {
+      if (!blk.valid || blk.fn !== undefined) continue;
+      const r = generateWasmRegion(blk, this.lookupBlock, layout, mmuOn);
+      if (r === undefined) continue;
+      regions.push(r);
+      entries.push(blk);
+    }
+    if (regions.length === 0) return;
+    try {
+      w.imports ??= { e: { m: arena, t: w.table, ...this.wasmCallouts() } };
+      w.tramp ??= new wasmApi!.Instance(new wasmApi!.Module(trampolineModule()), {
+        e: { t: w.table },
+      }).exports['t'] as WasmTrampoline;
+      // the table grows in steps of 1024 slots (a grow costs about as much as a compile)
+      const base = w.tableUsed;
+      w.tableUsed += regions.length;
+      if (w.tableUsed > w.table.length) w.table.grow(Math.max(1024, w.tableUsed - w.table.length));
+      const bytes = assembleWasmBatch(
+        regions,
+        layout,
+        mmuOn,
+        arena.buffer.byteLength / 65536,
+        base,
+      );
+      new wasmApi!.Instance(new wasmApi!.Module(bytes), w.imports);
+      for (let i = 0; i < regions.length; i++) {
+        const blk = entries[i]!,
+          r = regions[i]!,
+          slot = base + i;
+        blk.fn = (_cpu, b) => this.runWasm(slot, r, b as Block);
+        blk.members = r.members as Block[];
+      }
+      this.wasmRegions += regions.length;
+      this.jitBlocks += regions.length;
+    } catch (e) {
+      // code generation refused by the embedder (CSP): blocks stay interpreted or go to the
+      // JavaScript JIT; any other CompileError is a bug of the generator and is thrown
+      if (e instanceof wasmApi!.CompileError && /disallowed/i.test(e.message)) {
+        this.wasmThreshold = Infinity;
+        return;
+      }
+      throw e;
+    }
+  }
+
+  /** The load, store and MRS callouts of the WebAssembly tier (see wasm-jit.ts). */
+  private wasmCallouts(): Record<string, (...a: number[]) => number> {
+    const w = this.wasm!,
+      S = w.S,
+      scr = (w.rb + ST_SCR) >>> 2;
+    return {
+      ld: (kind, lo, hi) => {
+        if (kind === 3) {
+          this.ld64(lo!, hi!);
+          S[scr] = T[0]!;
+          S[scr + 1] = T[1]!;
+        } else {
+          S[scr] =
+            kind === 2
+              ? this.ld32(lo!, hi!)
+              : kind === 1
+                ? this.ld16(lo!, hi!)
+                : this.ld8(lo!, hi!);
+          S[scr + 1] = 0;
+        }
+        return this.wasmLeave();
+      },
+      st: (kind, lo, hi, vl, vh) => {
+        if (kind === 3) this.st64(lo!, hi!, vl!, vh!);
+        else if (kind === 2) this.st32(lo!, hi!, vl!);
+        else if (kind === 1) this.st16(lo!, hi!, vl!);
+        else this.st8(lo!, hi!, vl!);
+        let r = this.wasmLeave();
+        if (this.blockDirty) {
+          this.blockDirty = false;
+          r |= LEAVE_NOW;
+        }
+        return r;
+      },
+      mrs: (key, rd) => (this.jitMrs(key!, rd!) ? 1 : 0),
+    };
+  }
+
+  /** LEAVE_SOON when the run loop has work after a callout (what compiled JS checks between members). */
+  private wasmLeave(): number {
+    return this.stopFlag ||
+      this.attention ||
+      this.traceHook !== undefined ||
+      this.gen !== this.wasmGen ||
+      !this.wasmBlk!.valid
+      ? LEAVE_SOON
+      : 0;
+  }
+
+  /** Runs a WebAssembly region entered at `blk` (the run loop's `blk.fn`). */
+  private runWasm(slot: number, r: WasmRegion, blk: Block): void {
+    if (this.mmuOn !== r.mmuOn) {
+      // compiled for the other translation regime: the interpreter (still correct)
+      this.execBlock(blk, blk.n);
+      return;
+    }
+    const w = this.wasm!,
+      S = w.S,
+      b = w.rb >>> 2;
+    const F = b + (ST_FLAGS >>> 2);
+    if (r.usesFlags) {
+      S[F] = this.n;
+      S[F + 1] = this.z;
+      S[F + 2] = this.c;
+      S[F + 3] = this.v;
+    }
+    S[b + (ST_CNT >>> 2)] = 0;
+    S[b + (ST_STORED >>> 2)] = 0;
+    this.wasmGen = this.gen;
+    this.wasmBlk = blk;
+    const pb = this.pcLo,
+      bh = this.pcHi;
+    const left = this.runEnd - this.insnCount;
+    let status: number;
+    try {
+      status = w.tramp!(
+        slot,
+        pb,
+        bh,
+        left > 0x40000000 ? 0x40000000 : left,
+        w.tlbOff + this.el * 2 * TLB_WAYS * 16,
+      );
+    } catch (e) {
+      if (e !== FAULT) throw e;
+      status = 2;
+    }
+    this.insnCount += S[b + (ST_CNT >>> 2)]!;
+    if (r.setsFlags) {
+      this.n = S[F]!;
+      this.z = S[F + 1]!;
+      this.c = S[F + 2]!;
+      this.v = S[F + 3]!;
+    }
+    if (r.stores && S[b + (ST_STORED >>> 2)] !== 0) this.monitorValid = false;
+    if (status === 0) {
+      this.pcLo = S[b + (ST_PC >>> 2)]!;
+      this.pcHi = S[b + (ST_PC >>> 2) + 1]!;
+      return;
+    }
+    // a fallback (1) or a fault (2) at member j, instruction k
+    const pos = S[b + (ST_POS >>> 2)]!,
+      j = pos >>> 16,
+      k = pos & 0xffff;
+    const m = r.members[j]! as Block;
+    const base = (pb + r.rel[j]!) | 0;
+    if (status === 1) {
+      this.pcLo = base;
+      this.pcHi = bh;
+      this.execBlock(m, m.n, k);
+    } else this.blockFault(m.ops, k, base, bh);
   }
 
   private cond(c: number): boolean {

@@ -344,16 +344,18 @@ const MAX_MEMBERS = 4;
  * page reachable from it through direct branches and fall-through edges.
  * @param entry - the entry block.
  * @param lookup - the decoded block at a physical address, if any.
+ * @param max - most members.
  * @returns the members, the entry first.
  */
 export function collectRegion(
   entry: JitBlock,
   lookup: (pa: number) => JitBlock | undefined,
+  max = MAX_MEMBERS,
 ): JitBlock[] {
   const page = entry.pa - (entry.pa % 4096);
   const members = [entry];
   const seen = new Set([entry.pa]);
-  for (let q = 0; q < members.length && members.length < MAX_MEMBERS; q++) {
+  for (let q = 0; q < members.length && members.length < max; q++) {
     const m = members[q]!;
     const k = m.n - 1,
       o = k * STRIDE,
@@ -368,7 +370,7 @@ export function collectRegion(
       if (pa < page || pa >= page + 4096 || seen.has(pa)) continue;
       seen.add(pa);
       const b = lookup(pa);
-      if (b !== undefined && members.length < MAX_MEMBERS) members.push(b);
+      if (b !== undefined && members.length < max) members.push(b);
     }
   }
   return members;

@@ -4,6 +4,7 @@
 // write (guest store, host write) drops the decoded blocks of that page.
 
 import { EmuInputError } from './errors.js';
+import { type ArenaMemory, wasmApi } from './wasm-jit.js';
 
 /** A memory-mapped device: accesses of 1, 2, 4 or 8 bytes at an offset into its region. */
 export interface MmioDevice {
@@ -39,8 +40,25 @@ export interface Region {
   readonly words: Int32Array;
   /** Per 4 KiB page: non-zero when decoded code exists for that page. */
   readonly code: Uint8Array;
+  /** Byte offset of `bytes` in the memory's arena, or -1 when the region is not in it. */
+  readonly arenaOffset: number;
+  /** Byte offset of `code` in the arena, or -1. */
+  readonly codeArenaOffset: number;
   /** The device, for MMIO regions. */
   readonly device: MmioDevice | undefined;
+}
+
+/** Options of {@link PhysicalMemory}. */
+export interface PhysicalMemoryOptions {
+  /**
+   * Size of the arena: one `WebAssembly.Memory` of this many bytes (rounded up to 64 KiB) from
+   * which RAM regions and the CPUs' register files and soft TLBs are allocated while it has
+   * room, so that the CPUs' WebAssembly tier can reach them. Without it (the default) RAM is
+   * ordinary `ArrayBuffer`s and the CPUs compile hot code to JavaScript only. The arena's
+   * pages are reserved up front (the OS backs them on first touch); regions that do not fit
+   * get their own buffers and are accessed through the CPU's slower path.
+   */
+  arenaBytes?: number;
 }
 
 /** Physical memory: a sorted, non-overlapping list of RAM and MMIO regions. */
@@ -49,6 +67,54 @@ export class PhysicalMemory {
   readonly regions: Region[] = [];
   /** Called with the physical page number of a written page that holds decoded code. */
   onCodeWrite: ((page: number) => void) | undefined;
+  /**
+   * Arena size of memories created without {@link PhysicalMemoryOptions.arenaBytes} (default
+   * undefined: none). For tests and tools that want every machine on the WebAssembly tier.
+   */
+  static defaultArenaBytes: number | undefined = undefined;
+  /** The arena (see {@link PhysicalMemoryOptions.arenaBytes}), when there is one. */
+  readonly arena: ArenaMemory | undefined;
+  #arenaTop = 0;
+
+  /**
+   * @param options - the arena, if any.
+   * @throws {EmuInputError} `BAD_ARGUMENT` for an arena size that is not a positive number
+   *   below 4 GiB.
+   */
+  constructor(options: PhysicalMemoryOptions = {}) {
+    const bytes = options.arenaBytes ?? PhysicalMemory.defaultArenaBytes;
+    if (bytes === undefined) return;
+    if (!(bytes > 0 && bytes <= 0xffff0000)) {
+      throw new EmuInputError({
+        code: 'BAD_ARGUMENT',
+        argument: 'arenaBytes',
+        message: `arena size ${bytes} is not between 1 byte and 4 GiB - 64 KiB`,
+      });
+    }
+    const pages = Math.ceil(bytes / 65536);
+    try {
+      this.arena =
+        wasmApi === undefined ? undefined : new wasmApi.Memory({ initial: pages, maximum: pages });
+    } catch {
+      // no address space for it (or no WebAssembly): everything stays in ordinary buffers
+      this.arena = undefined;
+    }
+  }
+
+  /**
+   * Takes `bytes` zero-filled bytes from the arena.
+   * @param bytes - how many.
+   * @param align - alignment of the start (a power of two).
+   * @returns the byte offset in the arena, or -1 when there is no arena or no room.
+   */
+  allocArena(bytes: number, align = 4096): number {
+    const a = this.arena;
+    if (a === undefined) return -1;
+    const start = (this.#arenaTop + align - 1) & ~(align - 1);
+    if (start + bytes > a.buffer.byteLength) return -1;
+    this.#arenaTop = start + bytes;
+    return start;
+  }
 
   /**
    * Adds a RAM region (zero-filled).
@@ -59,8 +125,11 @@ export class PhysicalMemory {
    * @throws {EmuInputError} `BAD_ADDRESS` when misaligned or overlapping.
    */
   addRam(base: bigint, size: number, name = 'ram'): Region {
-    const bytes = new Uint8Array(size);
-    return this.add(base, size, name, bytes, undefined);
+    const pages = Math.ceil(size / 4096);
+    const off = this.allocArena(size + pages);
+    if (off < 0) return this.add(base, size, name, new Uint8Array(size), undefined);
+    const buf = this.arena!.buffer;
+    return this.add(base, size, name, new Uint8Array(buf, off, size), undefined, off);
   }
 
   /**
@@ -82,6 +151,7 @@ export class PhysicalMemory {
     name: string,
     bytes: Uint8Array,
     device: MmioDevice | undefined,
+    arenaOffset = -1,
   ): Region {
     if (base < 0n || base + BigInt(size) > 1n << 48n || (base & 0xfffn) !== 0n || size <= 0) {
       throw new EmuInputError({
@@ -108,7 +178,13 @@ export class PhysicalMemory {
       device,
       view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
       words: new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2),
-      code: new Uint8Array(Math.ceil(size / 4096)),
+      // in the arena the code map follows the bytes (the WebAssembly tier reads it)
+      code:
+        arenaOffset < 0
+          ? new Uint8Array(Math.ceil(size / 4096))
+          : new Uint8Array(bytes.buffer, arenaOffset + size, Math.ceil(size / 4096)),
+      arenaOffset,
+      codeArenaOffset: arenaOffset < 0 ? -1 : arenaOffset + size,
     };
     this.regions.push(region);
     this.regions.sort((x, y) => x.base - y.base);

@@ -30,5 +30,5 @@ const wall = (performance.now() - t0) / 1000;
 const n = insns();
 const lines = vm.console.trimEnd().split('\n');
 process.stdout.write(
-  `slice: ${(n / 1e6).toFixed(1)} M insns in ${wall.toFixed(1)} s = ${(n / wall / 1e6).toFixed(2)} M insns/s, virtual ${(Number(vmm.timeNs) / 1e9).toFixed(3)} s\n  last: ${lines[lines.length - 1]}\n`,
+  `slice: ${(n / 1e6).toFixed(1)} M insns in ${wall.toFixed(1)} s = ${(n / wall / 1e6).toFixed(2)} M insns/s, virtual ${(Number(vmm.timeNs) / 1e9).toFixed(3)} s\n  last: ${lines[lines.length - 1]}\n  compiled: ${vm.vcpus.map((v) => `${(v.cpu as Cpu).jitBlocks} regions (${(v.cpu as Cpu).wasmRegions} WebAssembly)`).join(', ')}\n`,
 );

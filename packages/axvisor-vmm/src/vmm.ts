@@ -234,7 +234,7 @@ export class Vm {
   /** The vCPUs. */
   readonly vcpus: VCpu[] = [];
   /** Guest physical memory (host view). */
-  readonly memory = new PhysicalMemory();
+  readonly memory: PhysicalMemory;
   /** Why the VM stopped, when it did. */
   stopReason: string | undefined;
   /** The guest image the VM was created from (its ELF symbols name guest functions). */
@@ -266,9 +266,14 @@ export class Vm {
   #console = '';
   readonly #listeners: ((text: string) => void)[] = [];
 
-  /** @internal */
-  constructor(config: VmConfig) {
+  /**
+   * @param config - the validated configuration.
+   * @param arenaBytes - size of the memory's arena (the vCPUs' WebAssembly tier), if any.
+   * @internal
+   */
+  constructor(config: VmConfig, arenaBytes?: number) {
     this.config = config;
+    this.memory = new PhysicalMemory(arenaBytes === undefined ? {} : { arenaBytes });
   }
 
   /** VM id. */
@@ -585,7 +590,7 @@ export class Vmm {
         vmId: config.id,
         message: `no image for VM ${config.id}: give one or a loadImage option`,
       });
-    const vm = new Vm(config);
+    const vm = new Vm(config, isLinuxImage(bytes) ? this.#linuxArenaBytes(config) : undefined);
     const t = this.#tp;
     if (t.config_load.active) t.config_load.emit(config.id, 0n);
     if (t.vm_create.active) t.vm_create.emit(config.id, config.cpuNum, config.name);
@@ -711,6 +716,18 @@ export class Vmm {
     this.#order = [...this.#vms.values()].sort((a, b) => a.id - b.id);
     this.#requeue();
     return vm;
+  }
+
+  /**
+   * Arena of a Linux VM's memory: its RAM (with one byte per page for the code map), the EL2
+   * image, the stage-2 tables and each vCPU's registers and soft TLB (under 400 KiB), so that
+   * the vCPUs run hot guest code on the WebAssembly tier.
+   */
+  #linuxArenaBytes(config: VmConfig): number {
+    let bytes = 2 << 20;
+    for (const r of config.memoryRegions) bytes += r.size + r.size / 4096 + 4096;
+    if (this.#hypMaster !== undefined) bytes += this.#hypMaster.length + (1 << 20);
+    return bytes + config.cpuNum * (512 << 10);
   }
 
   #buildStage2(vm: Vm): void {

@@ -1,0 +1,1322 @@
+// SPDX-License-Identifier: MIT
+// WebAssembly tier (internal): compiles a region of predecoded blocks (the same regions as the
+// JavaScript block JIT, `collectRegion`) into a WebAssembly module. V8 compiles such a module
+// with its baseline compiler (Liftoff) in microseconds and tiers it up in the background, so
+// a block can be compiled after a few hundred executions instead of the tens of thousands the
+// JavaScript functions need to pay for their optimising compile.
+//
+// The module imports the machine's arena (`PhysicalMemory` created with `arenaBytes`): the
+// CPU's register file and state block, its soft TLB and the RAM regions live there. Registers
+// are 64-bit values at `rb + 4 * slot` (the Int32Array lo/hi pairs of the interpreter read as
+// little-endian i64), NZCV are four i32 at `rb + ST_FLAGS`. Loads and stores look the address
+// up in the soft TLB (MMU on) or take it as physical (MMU off) and access the region that was
+// in the arena when the module was made; anything else (TLB miss, page crossing, misaligned,
+// another region, a device, a store to a page with decoded code) calls out to the CPU's own
+// load/store helpers, so faults, devices and code invalidation stay the interpreter's.
+// Operations not translated hand the rest of the block to the interpreter (status 1), as the
+// JavaScript JIT does.
+//
+// Function `f(pcLo, pcHi, budget, tlb) -> status`: runs from the entry VA; status 0 leaves the
+// next PC at `rb + ST_PC`; status 1 asks the interpreter to run member `pos >>> 16` from index
+// `pos & 0xffff` (`rb + ST_POS`). `rb + ST_CNT` counts the instructions of the completed
+// members. A FAULT thrown by a callout unwinds through the module; `rb + ST_POS` then names
+// the instruction.
+
+import { collectRegion, type JitBlock } from './jit.js';
+import { OP, SLOT_SINK, SLOT_ZR, STRIDE } from './ops.js';
+import { sysRegKey } from './sysregs.js';
+
+/** A `WebAssembly.Memory` (TypeScript declares the WebAssembly API only in its DOM library). */
+export interface ArenaMemory {
+  /** The memory's buffer (this package never grows an arena, so it stays valid). */
+  readonly buffer: ArrayBuffer;
+}
+
+interface WasmApi {
+  Memory: new (d: { initial: number; maximum: number }) => ArenaMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (
+    module: object,
+    imports: Record<string, Record<string, unknown>>,
+  ) => { readonly exports: Record<string, unknown> };
+  Table: new (d: { element: 'anyfunc'; initial: number }) => WasmTable;
+  CompileError: new () => Error;
+}
+
+/** A `WebAssembly.Table` of functions. */
+export interface WasmTable {
+  /** Number of slots. */
+  readonly length: number;
+  /**
+   * @param n - slots to add.
+   * @returns the previous length.
+   */
+  grow(n: number): number;
+}
+
+/** The host's WebAssembly API, or undefined where there is none. @internal */
+export const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+/** Bytes from the state offset: NZCV as four i32 (0 or 1). */
+export const ST_FLAGS = 272;
+/** i64: the PC a status-0 exit leaves. */
+export const ST_PC = 288;
+/** i32: instructions of the members completed so far. */
+export const ST_CNT = 296;
+/** i32: member << 16 | index of the instruction of a callout or fallback. */
+export const ST_POS = 300;
+/** i32: set to 1 by a store done inside the module (the exclusive monitor is then cleared). */
+export const ST_STORED = 304;
+/** i64: result of a load callout. */
+export const ST_SCR = 312;
+/** Size of the state block (register file included). */
+export const STATE_BYTES = 320;
+/** Callout return bit: a store wrote decoded code, leave after this instruction. */
+export const LEAVE_NOW = 1;
+/** Callout return bit: the run loop has work, leave at the next member boundary. */
+export const LEAVE_SOON = 2;
+
+/** Where the CPU's data sits in the arena, and the RAM region the fast path serves. */
+export interface WasmLayout {
+  /** Byte offset of the register file / state block. */
+  readonly rb: number;
+  /** Number of direct-mapped entries per TLB half (a power of two). */
+  readonly tlbWays: number;
+  /** The RAM region accessed directly: physical base, size, arena offsets of bytes and code map. */
+  readonly ram: { base: number; size: number; off: number; codeOff: number } | undefined;
+}
+
+/** A generated region. */
+export interface WasmRegion {
+  /** The main function's body (locals and code). */
+  readonly code: Bytes;
+  /** The member blocks, the entry first. */
+  readonly members: JitBlock[];
+  /** Offsets of the members from the entry (bytes). */
+  readonly rel: number[];
+  /** Whether the code reads or writes NZCV (state block to be filled before the call). */
+  readonly usesFlags: boolean;
+  /** Whether the code writes NZCV (to be read back after the call). */
+  readonly setsFlags: boolean;
+  /** Whether the code stores (ST_STORED to be cleared before and read after). */
+  readonly stores: boolean;
+  /** Whether the loads and stores translate through the soft TLB (else VA = PA). */
+  readonly mmuOn: boolean;
+}
+
+// ---- binary encoding --------------------------------------------------------------------
+
+/* prettier-ignore */
+const I = {
+  block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, br_if: 0x0d,
+  br_table: 0x0e, return: 0x0f, call: 0x10, unreachable: 0x00,
+  lget: 0x20, lset: 0x21, ltee: 0x22, gget: 0x23, gset: 0x24,
+  i32load: 0x28, i64load: 0x29, f64load: 0x2b, i32load8u: 0x2d,
+  i64load8u: 0x31, i64load16u: 0x33, i64load32u: 0x35,
+  i32store: 0x36, i64store: 0x37, i64store8: 0x3c, i64store16: 0x3d, i64store32: 0x3e,
+  i32const: 0x41, i64const: 0x42,
+  i32eqz: 0x45, i32eq: 0x46, i32gts: 0x4a, i32leu: 0x4d,
+  i64eqz: 0x50, i64eq: 0x51, i64ltu: 0x54, i64leu: 0x58, i64geu: 0x5a,
+  f64ne: 0x62,
+  i32clz: 0x67, i32add: 0x6a, i32sub: 0x6b, i32mul: 0x6c, i32divs: 0x6d, i32divu: 0x6e,
+  i32and: 0x71, i32or: 0x72, i32xor: 0x73, i32shl: 0x74, i32shrs: 0x75, i32shru: 0x76,
+  i32rotr: 0x78,
+  i64clz: 0x79, i64add: 0x7c, i64sub: 0x7d, i64mul: 0x7e, i64divs: 0x7f, i64divu: 0x80,
+  i64and: 0x83, i64or: 0x84, i64xor: 0x85, i64shl: 0x86, i64shrs: 0x87, i64shru: 0x88,
+  i64rotr: 0x8a,
+  i32wrap: 0xa7, i64extends: 0xac, i64extendu: 0xad, i64truncf64u: 0xb1, f64converti64u: 0xba,
+  i64ext8s: 0xc2, i64ext16s: 0xc3, i64ext32s: 0xc4,
+} as const;
+const T_I32 = 0x7f,
+  T_I64 = 0x7e,
+  VOID = 0x40;
+
+/** Byte sink with LEB128 writers (the code of one function, or a section). */
+export class Bytes {
+  /** The bytes written so far (the first `n` of the buffer). */
+  b = new Uint8Array(1024);
+  /** Number of bytes written. */
+  n = 0;
+  private room(k: number): void {
+    if (this.n + k <= this.b.length) return;
+    const next = new Uint8Array(Math.max(this.b.length * 2, this.n + k));
+    next.set(this.b.subarray(0, this.n));
+    this.b = next;
+  }
+  op(...xs: number[]): this {
+    this.room(xs.length);
+    for (let i = 0; i < xs.length; i++) this.b[this.n++] = xs[i]!;
+    return this;
+  }
+  u32(v: number): this {
+    this.room(5);
+    let x = v >>> 0;
+    for (;;) {
+      const c = x & 0x7f;
+      x >>>= 7;
+      if (x === 0) {
+        this.b[this.n++] = c;
+        return this;
+      }
+      this.b[this.n++] = c | 0x80;
+    }
+  }
+  /** Signed LEB128 of a value in the int32 range. */
+  s32(v: number): this {
+    this.room(5);
+    let x = v | 0;
+    for (;;) {
+      const c = x & 0x7f;
+      x >>= 7;
+      if ((x === 0 && (c & 0x40) === 0) || (x === -1 && (c & 0x40) !== 0)) {
+        this.b[this.n++] = c;
+        return this;
+      }
+      this.b[this.n++] = c | 0x80;
+    }
+  }
+  s64(v: bigint): this {
+    this.room(10);
+    let x = BigInt.asIntN(64, v);
+    for (;;) {
+      const c = Number(x & 0x7fn);
+      x >>= 7n;
+      if ((x === 0n && (c & 0x40) === 0) || (x === -1n && (c & 0x40) !== 0)) {
+        this.b[this.n++] = c;
+        return this;
+      }
+      this.b[this.n++] = c | 0x80;
+    }
+  }
+  /** Appends a length-prefixed vector of the bytes of `w`. */
+  vec(w: Bytes): this {
+    this.u32(w.n);
+    this.room(w.n);
+    this.b.set(w.b.subarray(0, w.n), this.n);
+    this.n += w.n;
+    return this;
+  }
+  i32c(v: number): this {
+    return this.op(I.i32const).s32(v);
+  }
+  i64c(v: bigint | number): this {
+    this.op(I.i64const);
+    return typeof v === 'number' && v === (v | 0) ? this.s32(v) : this.s64(BigInt(v));
+  }
+  /** A memory access at the absolute address `off` (base operand must be pushed: i32 0). */
+  mem(opcode: number, align: number, off: number): this {
+    return this.op(opcode, align).u32(off);
+  }
+  /** A copy of the bytes written. */
+  finish(): Uint8Array {
+    return this.b.slice(0, this.n);
+  }
+}
+
+// locals of the main function: params 0..3, then 6 i32 and 8 i64
+const P_PBL = 0,
+  P_PBH = 1,
+  P_BUDGET = 2,
+  P_TLB = 3;
+const L_P = 4,
+  L_A32 = 5,
+  L_B32 = 6,
+  L_R32 = 7,
+  L_CI = 8;
+const L_PB = 10,
+  L_A = 11,
+  L_B = 12,
+  L_R = 13,
+  L_VA = 14,
+  L_V1 = 15,
+  L_V2 = 16,
+  L_T = 17;
+
+// function indices: 3 imports, 4 load helpers (size 1, 2, 4, 8), 4 store helpers, then the
+// regions' main functions
+const F_LD_JS = 0,
+  F_ST_JS = 1,
+  F_MRS_JS = 2,
+  F_LD = 3,
+  F_ST = 7,
+  F_MAIN = 11;
+// globals: the TLB half of this call, the callouts' leave bits
+const G_TLB = 0,
+  G_LV = 1;
+
+const LOAD_OPS = [I.i64load8u, I.i64load16u, I.i64load32u, I.i64load];
+const STORE_OPS = [I.i64store8, I.i64store16, I.i64store32, I.i64store];
+
+/** The body of the load (`store` false) or store helper for accesses of 2^lg bytes. */
+function accessHelper(lg: number, store: boolean, mmuOn: boolean, L: WasmLayout): Bytes {
+  const c = new Bytes();
+  const size = 1 << lg;
+  // params: va i64, [v i64,] pos i32; locals: vpn i64, e i32, ev i64, off i64
+  const VA = 0,
+    V = 1,
+    POS = store ? 2 : 1;
+  const VPN = POS + 1,
+    E = POS + 2,
+    EV = POS + 3,
+    OFF = POS + 4;
+  c.u32(3).u32(1).op(T_I64).u32(1).op(T_I32).u32(2).op(T_I64);
+  const ram = L.ram;
+  if (ram !== undefined) {
+    c.op(I.block, VOID);
+    // misaligned accesses take the slow path (which also handles page crossings)
+    if (size > 1)
+      c.op(I.lget, VA, I.i32wrap)
+        .i32c(size - 1)
+        .op(I.i32and, I.br_if, 0);
+    if (mmuOn) {
+      c.op(I.lget, VA).i64c(12).op(I.i64shru, I.ltee, VPN, I.i32wrap);
+      c.i32c(L.tlbWays - 1)
+        .op(I.i32and)
+        .i32c(4)
+        .op(I.i32shl, I.gget, G_TLB, I.i32add, I.ltee, E);
+      c.mem(I.f64load, 3, 0).op(I.lget, VPN, I.f64converti64u, I.f64ne, I.br_if, 0);
+      c.op(I.lget, E).mem(I.f64load, 3, 8).op(I.i64truncf64u, I.ltee, EV);
+      c.i64c(store ? 2 : 1).op(I.i64and, I.i64eqz, I.br_if, 0);
+      c.op(I.lget, EV).i64c(3).op(I.i64shru).i64c(12).op(I.i64shl);
+      c.op(I.lget, VA).i64c(0xfff).op(I.i64and, I.i64or);
+    } else c.op(I.lget, VA);
+    c.i64c(ram.base).op(I.i64sub, I.ltee, OFF).i64c(ram.size).op(I.i64geu, I.br_if, 0);
+    if (store) {
+      c.op(I.lget, OFF).i64c(12).op(I.i64shru, I.i32wrap).mem(I.i32load8u, 0, ram.codeOff);
+      c.op(I.br_if, 0);
+      c.op(I.lget, OFF, I.i32wrap, I.lget, V).mem(STORE_OPS[lg]!, lg, ram.off);
+      c.i32c(0)
+        .i32c(1)
+        .mem(I.i32store, 2, L.rb + ST_STORED)
+        .op(I.return);
+    } else c.op(I.lget, OFF, I.i32wrap).mem(LOAD_OPS[lg]!, lg, ram.off).op(I.return);
+    c.op(I.end);
+  }
+  // slow path: the CPU's helper (faults, devices, TLB misses, code invalidation)
+  c.i32c(0)
+    .op(I.lget, POS)
+    .mem(I.i32store, 2, L.rb + ST_POS);
+  c.i32c(lg).op(I.lget, VA, I.i32wrap, I.lget, VA).i64c(32).op(I.i64shru, I.i32wrap);
+  if (store) {
+    c.op(I.lget, V, I.i32wrap, I.lget, V).i64c(32).op(I.i64shru, I.i32wrap);
+    c.op(I.call, F_ST_JS);
+  } else c.op(I.call, F_LD_JS);
+  c.op(I.gget, G_LV, I.i32or, I.gset, G_LV);
+  if (!store) c.i32c(0).mem(I.i64load, 3, L.rb + ST_SCR);
+  c.op(I.end);
+  return c;
+}
+
+/** Emits the code of a region's main function; undefined when the entry is not translated. */
+class RegionGen {
+  readonly c = new Bytes();
+  usesFlags = false;
+  setsFlags = false;
+  stores = false;
+  /** Open structured blocks between the current code and the member dispatch loop. */
+  depth = 0;
+
+  constructor(
+    readonly L: WasmLayout,
+    readonly members: JitBlock[],
+    readonly index: Map<number, number>,
+    readonly maxN: number,
+    readonly entryOff: number,
+  ) {}
+
+  /** Pushes register slot `s` as i64. */
+  getR(s: number): void {
+    if (s === SLOT_ZR) this.c.i64c(0);
+    else this.c.i32c(0).mem(I.i64load, 3, this.L.rb + 4 * s);
+  }
+  /** Pushes the low 32 bits of register slot `s` as i32. */
+  getR32(s: number): void {
+    if (s === SLOT_ZR) this.c.i32c(0);
+    else this.c.i32c(0).mem(I.i32load, 2, this.L.rb + 4 * s);
+  }
+  /** Stores the i64 pushed by `value` into slot `d`. */
+  setR(d: number, value: () => void): void {
+    this.c.i32c(0);
+    value();
+    this.c.mem(I.i64store, 3, this.L.rb + 4 * d);
+  }
+  getFlag(f: number): void {
+    this.c.i32c(0).mem(I.i32load, 2, this.L.rb + ST_FLAGS + 4 * f);
+  }
+  setFlag(f: number, value: () => void): void {
+    this.c.i32c(0);
+    value();
+    this.c.mem(I.i32store, 2, this.L.rb + ST_FLAGS + 4 * f);
+  }
+  /** Pushes condition `cc` (A64 encoding) as i32 0/1. */
+  cond(cc: number): void {
+    this.usesFlags = true;
+    const c = this.c;
+    switch (cc >> 1) {
+      case 0:
+        this.getFlag(1);
+        break;
+      case 1:
+        this.getFlag(2);
+        break;
+      case 2:
+        this.getFlag(0);
+        break;
+      case 3:
+        this.getFlag(3);
+        break;
+      case 4:
+        this.getFlag(2);
+        this.getFlag(1);
+        c.op(I.i32eqz, I.i32and);
+        break;
+      case 5:
+        this.getFlag(0);
+        this.getFlag(3);
+        c.op(I.i32eq);
+        break;
+      case 6:
+        this.getFlag(0);
+        this.getFlag(3);
+        c.op(I.i32eq);
+        this.getFlag(1);
+        c.op(I.i32eqz, I.i32and);
+        break;
+      default:
+        c.i32c(1);
+        return;
+    }
+    if (cc & 1) c.op(I.i32eqz);
+  }
+
+  /**
+   * Add with carry into slot `d`: operands pushed as i64 by `a` and `b` (b already inverted for
+   * a subtraction), carry-in 0, 1 or the C flag; 32-bit when `sf` is 0.
+   */
+  addc(
+    d: number,
+    a: () => void,
+    b: () => void,
+    cin: 0 | 1 | 'C',
+    sf: number,
+    flags: boolean,
+  ): void {
+    const c = this.c;
+    if (flags) this.setsFlags = true;
+    if (cin === 'C') {
+      this.getFlag(2);
+      c.op(I.lset, L_CI);
+    }
+    if (sf) {
+      a();
+      c.op(I.lset, L_A);
+      b();
+      c.op(I.ltee, L_B, I.lget, L_A, I.i64add);
+      if (cin === 1) c.i64c(1).op(I.i64add);
+      else if (cin === 'C') c.op(I.lget, L_CI, I.i64extendu, I.i64add);
+      c.op(I.lset, L_R);
+      if (d !== SLOT_SINK) this.setR(d, () => c.op(I.lget, L_R));
+      if (!flags) return;
+      this.setFlag(0, () => c.op(I.lget, L_R).i64c(63).op(I.i64shru, I.i32wrap));
+      this.setFlag(1, () => c.op(I.lget, L_R, I.i64eqz));
+      this.setFlag(2, () => {
+        if (cin === 0) c.op(I.lget, L_R, I.lget, L_A, I.i64ltu);
+        else if (cin === 1) c.op(I.lget, L_R, I.lget, L_A, I.i64leu);
+        else {
+          c.op(I.lget, L_R, I.lget, L_A, I.i64leu, I.lget, L_R, I.lget, L_A, I.i64ltu);
+          c.op(I.lget, L_CI, 0x1b); // select
+        }
+      });
+      this.setFlag(3, () => {
+        c.op(I.lget, L_A, I.lget, L_R, I.i64xor, I.lget, L_B, I.lget, L_R, I.i64xor, I.i64and);
+        c.i64c(63).op(I.i64shru, I.i32wrap);
+      });
+      return;
+    }
+    a();
+    c.op(I.i32wrap, I.lset, L_A32);
+    b();
+    c.op(I.i32wrap, I.ltee, L_B32, I.lget, L_A32, I.i32add);
+    if (cin === 1) c.i32c(1).op(I.i32add);
+    else if (cin === 'C') c.op(I.lget, L_CI, I.i32add);
+    c.op(I.lset, L_R32);
+    if (d !== SLOT_SINK) this.setR(d, () => c.op(I.lget, L_R32, I.i64extendu));
+    if (!flags) return;
+    this.setFlag(0, () => c.op(I.lget, L_R32).i32c(31).op(I.i32shru));
+    this.setFlag(1, () => c.op(I.lget, L_R32, I.i32eqz));
+    this.setFlag(2, () => {
+      if (cin === 0)
+        c.op(I.lget, L_R32, I.lget, L_A32, 0x49); // i32.lt_u
+      else if (cin === 1) c.op(I.lget, L_R32, I.lget, L_A32, I.i32leu);
+      else {
+        c.op(I.lget, L_R32, I.lget, L_A32, I.i32leu, I.lget, L_R32, I.lget, L_A32, 0x49);
+        c.op(I.lget, L_CI, 0x1b);
+      }
+    });
+    this.setFlag(3, () => {
+      c.op(I.lget, L_A32, I.lget, L_R32, I.i32xor, I.lget, L_B32, I.lget, L_R32, I.i32xor);
+      c.op(I.i32and).i32c(31).op(I.i32shru);
+    });
+  }
+
+  /** Flags of a logical operation on the i64 in L_T (N from bit 63 or 31). */
+  logicFlags(sf: number): void {
+    const c = this.c;
+    this.setsFlags = true;
+    this.setFlag(0, () =>
+      c
+        .op(I.lget, L_T)
+        .i64c(sf ? 63 : 31)
+        .op(I.i64shru, I.i32wrap)
+        .i32c(1)
+        .op(I.i32and),
+    );
+    this.setFlag(1, () => c.op(I.lget, L_T, I.i64eqz));
+    this.setFlag(2, () => c.i32c(0));
+    this.setFlag(3, () => c.i32c(0));
+  }
+
+  /** Pushes register `s` shifted by a constant (A64 shift type), as i64 (zero-extended when 32-bit). */
+  shifted(s: number, type: number, n: number, sf: number): void {
+    const c = this.c;
+    if (sf) {
+      this.getR(s);
+      if (n !== 0) c.i64c(n).op([I.i64shl, I.i64shru, I.i64shrs, I.i64rotr][type]!);
+      return;
+    }
+    this.getR32(s);
+    if (n !== 0) c.i32c(n).op([I.i32shl, I.i32shru, I.i32shrs, I.i32rotr][type]!);
+    c.op(I.i64extendu);
+  }
+
+  /** Pushes the extended register operand (option, left shift 0..4) as i64. */
+  extended(s: number, option: number, amount: number): void {
+    const c = this.c;
+    this.getR(s);
+    switch (option) {
+      case 0:
+        c.i64c(0xff).op(I.i64and);
+        break;
+      case 1:
+        c.i64c(0xffff).op(I.i64and);
+        break;
+      case 2:
+        c.i64c(0xffffffff).op(I.i64and);
+        break;
+      case 4:
+        c.op(I.i64ext8s);
+        break;
+      case 5:
+        c.op(I.i64ext16s);
+        break;
+      case 6:
+        c.op(I.i64ext32s);
+        break;
+      default:
+        break;
+    }
+    if (amount > 0) c.i64c(amount).op(I.i64shl);
+  }
+
+  /** Effective address of a load/store op into L_VA. */
+  address(ops: Int32Array, o: number): void {
+    const c = this.c;
+    const rn = ops[o + 2]!,
+      mode = ops[o + 5]!,
+      imm = ops[o + 4]!;
+    this.getR(rn);
+    if (mode === 3) {
+      this.extended(ops[o + 3]!, ops[o + 6]!, ops[o + 7]!);
+      c.op(I.i64add);
+    } else if (mode !== 2 && imm !== 0) c.i64c(imm).op(I.i64add);
+    c.op(I.lset, L_VA);
+  }
+  /** Base register writeback of a pre/post-indexed access. */
+  writeback(ops: Int32Array, o: number): void {
+    const rn = ops[o + 2]!,
+      mode = ops[o + 5]!,
+      imm = ops[o + 4]!;
+    if (mode === 1) this.setR(rn, () => this.c.op(I.lget, L_VA));
+    else if (mode === 2) this.setR(rn, () => this.c.op(I.lget, L_VA).i64c(imm).op(I.i64add));
+  }
+  /** Pushes a load of 2^lg bytes at L_VA (+ `add`) as zero-extended i64. */
+  load(lg: number, pos: number, add = 0): void {
+    this.c.op(I.lget, L_VA);
+    if (add) this.c.i64c(add).op(I.i64add);
+    this.c.i32c(pos).op(I.call, F_LD + lg);
+  }
+  /** Stores local `v` (2^lg low bytes) at L_VA (+ `add`). */
+  store(lg: number, v: number, pos: number, add = 0): void {
+    this.stores = true;
+    this.c.op(I.lget, L_VA);
+    if (add) this.c.i64c(add).op(I.i64add);
+    this.c
+      .op(I.lget, v)
+      .i32c(pos)
+      .op(I.call, F_ST + lg);
+  }
+
+  /** Pushes the i64 address of instruction k of member j. */
+  pc(j: number, k: number, add = 0): void {
+    const rel = this.members[j]!.pa - this.members[0]!.pa;
+    this.c.op(I.lget, L_PB);
+    const d = rel + k * 4 + add;
+    if (d !== 0) this.c.i64c(d).op(I.i64add);
+  }
+  cntAdd(n: number): void {
+    this.c
+      .i32c(0)
+      .i32c(0)
+      .mem(I.i32load, 2, this.L.rb + ST_CNT)
+      .i32c(n)
+      .op(I.i32add);
+    this.c.mem(I.i32store, 2, this.L.rb + ST_CNT);
+  }
+  /** Leaves the function with status 0, `count` more instructions done, PC pushed by `pc`. */
+  exit(count: number, pc: () => void): void {
+    this.c.i32c(0);
+    pc();
+    this.c.mem(I.i64store, 3, this.L.rb + ST_PC);
+    this.cntAdd(count);
+    this.c.i32c(0).op(I.return);
+  }
+  /** Leaves instruction k of member j for the address `pc(j, k, delta)`: a member or an exit. */
+  leave(j: number, k: number, delta: number): void {
+    const rel = this.members[j]!.pa - this.members[0]!.pa;
+    const off = this.entryOff + rel + k * 4 + delta;
+    const t = off >= 0 && off < 4096 ? this.index.get(off) : undefined;
+    const c = this.c;
+    if (t === undefined) {
+      this.exit(k + 1, () => this.pc(j, k, delta));
+      return;
+    }
+    this.cntAdd(k + 1);
+    // back to the run loop when a callout asked for it or the budget ends in the next member
+    c.op(I.gget, G_LV)
+      .i32c(0)
+      .mem(I.i32load, 2, this.L.rb + ST_CNT)
+      .i32c(this.maxN);
+    c.op(I.i32add, I.lget, P_BUDGET, I.i32gts, I.i32or, I.if, VOID);
+    this.c.i32c(0);
+    this.pc(j, k, delta);
+    this.c.mem(I.i64store, 3, this.L.rb + ST_PC);
+    c.i32c(0).op(I.return, I.end);
+    c.i32c(t).op(I.lset, L_P, I.br, this.depth);
+  }
+  /** Status 1: the interpreter runs member j from instruction k. */
+  fallback(j: number, k: number): void {
+    this.c
+      .i32c(0)
+      .i32c((j << 16) | k)
+      .mem(I.i32store, 2, this.L.rb + ST_POS);
+    this.c.i32c(1).op(I.return);
+  }
+  /** After a store: leave at once when the store wrote decoded code. */
+  dirtyCheck(j: number, k: number): void {
+    const c = this.c;
+    c.op(I.gget, G_LV).i32c(LEAVE_NOW).op(I.i32and, I.if, VOID);
+    this.depth++;
+    this.exit(k + 1, () => this.pc(j, k, 4));
+    this.depth--;
+    c.op(I.end);
+  }
+
+  /** Byte-swap step: (x >> s) & m | (x & m) << s on the i64 on the stack. */
+  swap(s: number, m: bigint): void {
+    const c = this.c;
+    c.op(I.ltee, L_T).i64c(s).op(I.i64shru).i64c(m).op(I.i64and);
+    c.op(I.lget, L_T).i64c(m).op(I.i64and).i64c(s).op(I.i64shl, I.i64or);
+  }
+
+  /**
+   * Emits member j (`depth` = its distance to the dispatch loop). Returns false when its first
+   * instruction is not translated.
+   */
+  member(j: number): boolean {
+    const m = this.members[j]!;
+    const ops = m.ops,
+      c = this.c;
+    for (let k = 0; k < m.n; k++) {
+      const o = k * STRIDE;
+      const op = ops[o]!,
+        rd = ops[o + 1]!,
+        rn = ops[o + 2]!,
+        rm = ops[o + 3]!;
+      const a = ops[o + 4]!,
+        b = ops[o + 5]!,
+        sf = ops[o + 6]!,
+        d7 = ops[o + 7]!;
+      const pos = (j << 16) | k;
+      const inv = (f: () => void) => () => {
+        f();
+        c.i64c(-1).op(I.i64xor);
+      };
+      switch (op) {
+        case OP.NOP:
+          break;
+        case OP.ADD_I:
+        case OP.SUB_I:
+          this.setR(rd, () => {
+            this.getR(rn);
+            c.i64c(a).op(op === OP.ADD_I ? I.i64add : I.i64sub);
+            if (!sf) c.i64c(0xffffffff).op(I.i64and);
+          });
+          break;
+        case OP.ADDS_I:
+          this.addc(
+            rd,
+            () => this.getR(rn),
+            () => c.i64c(a),
+            0,
+            sf,
+            true,
+          );
+          break;
+        case OP.SUBS_I:
+          this.addc(
+            rd,
+            () => this.getR(rn),
+            () => c.i64c(~BigInt(a)),
+            1,
+            sf,
+            true,
+          );
+          break;
+        case OP.ADD_R:
+        case OP.ADDS_R:
+        case OP.SUB_R:
+        case OP.SUBS_R: {
+          const sub = op === OP.SUB_R || op === OP.SUBS_R;
+          const operand = () => this.shifted(rm, a, b, sf);
+          this.addc(
+            rd,
+            () => this.getR(rn),
+            sub ? inv(operand) : operand,
+            sub ? 1 : 0,
+            sf,
+            op === OP.ADDS_R || op === OP.SUBS_R,
+          );
+          break;
+        }
+        case OP.ADD_X:
+        case OP.ADDS_X:
+        case OP.SUB_X:
+        case OP.SUBS_X: {
+          const sub = op === OP.SUB_X || op === OP.SUBS_X;
+          const operand = () => this.extended(rm, a, b);
+          this.addc(
+            rd,
+            () => this.getR(rn),
+            sub ? inv(operand) : operand,
+            sub ? 1 : 0,
+            sf,
+            op === OP.ADDS_X || op === OP.SUBS_X,
+          );
+          break;
+        }
+        case OP.ADC:
+        case OP.ADCS:
+        case OP.SBC:
+        case OP.SBCS: {
+          const sub = op === OP.SBC || op === OP.SBCS;
+          const operand = () => this.getR(rm);
+          this.addc(
+            rd,
+            () => this.getR(rn),
+            sub ? inv(operand) : operand,
+            'C',
+            sf,
+            op === OP.ADCS || op === OP.SBCS,
+          );
+          break;
+        }
+        case OP.AND_I:
+        case OP.ORR_I:
+        case OP.EOR_I:
+        case OP.ANDS_I: {
+          const mask = (BigInt(b >>> 0) << 32n) | BigInt(a >>> 0);
+          this.getR(rn);
+          c.i64c(sf ? mask : mask & 0xffffffffn);
+          c.op(op === OP.ORR_I ? I.i64or : op === OP.EOR_I ? I.i64xor : I.i64and);
+          if (!sf) c.i64c(0xffffffff).op(I.i64and);
+          c.op(I.lset, L_T);
+          if (op === OP.ANDS_I) this.logicFlags(sf);
+          this.setR(rd, () => c.op(I.lget, L_T));
+          break;
+        }
+        case OP.AND_R:
+        case OP.BIC_R:
+        case OP.ORR_R:
+        case OP.ORN_R:
+        case OP.EOR_R:
+        case OP.EON_R:
+        case OP.ANDS_R:
+        case OP.BICS_R: {
+          const invert = op === OP.BIC_R || op === OP.ORN_R || op === OP.EON_R || op === OP.BICS_R;
+          const w =
+            op === OP.ORR_R || op === OP.ORN_R
+              ? I.i64or
+              : op === OP.EOR_R || op === OP.EON_R
+                ? I.i64xor
+                : I.i64and;
+          this.getR(rn);
+          this.shifted(rm, a, b, sf);
+          if (invert) c.i64c(-1).op(I.i64xor);
+          c.op(w);
+          if (!sf) c.i64c(0xffffffff).op(I.i64and);
+          c.op(I.lset, L_T);
+          if (op === OP.ANDS_R || op === OP.BICS_R) this.logicFlags(sf);
+          this.setR(rd, () => c.op(I.lget, L_T));
+          break;
+        }
+        case OP.MOV_R:
+          this.setR(rd, () => {
+            this.getR(rm);
+            if (!sf) c.i64c(0xffffffff).op(I.i64and);
+          });
+          break;
+        case OP.MOVI:
+          this.setR(rd, () => c.i64c((BigInt(b >>> 0) << 32n) | BigInt(a >>> 0)));
+          break;
+        case OP.MOVK:
+          this.setR(rd, () => {
+            this.getR(rd);
+            c.i64c(~(0xffffn << BigInt(a))).op(I.i64and);
+            c.i64c(BigInt(b & 0xffff) << BigInt(a)).op(I.i64or);
+            if (!sf) c.i64c(0xffffffff).op(I.i64and);
+          });
+          break;
+        case OP.ADR:
+          this.setR(rd, () => {
+            this.pc(j, k);
+            if (sf) c.i64c(~0xfffn).op(I.i64and);
+            c.i64c((BigInt(b) << 32n) + BigInt(a >>> 0)).op(I.i64add);
+          });
+          break;
+        case OP.LSL_I:
+        case OP.LSR_I:
+        case OP.ASR_I:
+          this.setR(rd, () => this.shifted(rn, op - OP.LSL_I, a, sf));
+          break;
+        case OP.SBFM:
+        case OP.BFM:
+        case OP.UBFM: {
+          const packed = rm;
+          const r = packed & 63,
+            s = (packed >>> 8) & 63,
+            wide = (packed >>> 16) & 1,
+            rdSrc = packed >>> 17;
+          const wmask = (BigInt(b >>> 0) << 32n) | BigInt(a >>> 0);
+          const tmask = (BigInt(d7 >>> 0) << 32n) | BigInt(sf >>> 0);
+          // rot -> L_R, dst -> L_B, bot -> L_A, top -> L_T
+          if (wide) {
+            this.getR(rn);
+            if (r) c.i64c(r).op(I.i64rotr);
+          } else {
+            this.getR32(rn);
+            if (r) c.i32c(r).op(I.i32rotr);
+            c.op(I.i64extendu);
+          }
+          c.op(I.lset, L_R);
+          if (op === OP.BFM) {
+            this.getR(rdSrc);
+            if (!wide) c.i64c(0xffffffff).op(I.i64and);
+          } else c.i64c(0);
+          c.op(I.lset, L_B);
+          c.op(I.lget, L_B).i64c(~wmask).op(I.i64and, I.lget, L_R).i64c(wmask).op(I.i64and);
+          c.op(I.i64or, I.lset, L_A);
+          if (op === OP.SBFM) {
+            c.i64c(0);
+            this.getR(rn);
+            c.i64c(s).op(I.i64shru).i64c(1).op(I.i64and, I.i64sub);
+            if (!wide) c.i64c(0xffffffff).op(I.i64and);
+          } else c.op(I.lget, L_B);
+          c.op(I.lset, L_T);
+          this.setR(rd, () => {
+            c.op(I.lget, L_T).i64c(~tmask).op(I.i64and, I.lget, L_A).i64c(tmask).op(I.i64and);
+            c.op(I.i64or);
+            if (!wide) c.i64c(0xffffffff).op(I.i64and);
+          });
+          break;
+        }
+        case OP.EXTR:
+          this.setR(rd, () => {
+            if (sf) {
+              this.getR(rm);
+              if (a !== 0) {
+                c.i64c(a).op(I.i64shru);
+                this.getR(rn);
+                c.i64c(64 - a).op(I.i64shl, I.i64or);
+              }
+            } else {
+              this.getR32(rm);
+              if (a !== 0) {
+                c.i32c(a).op(I.i32shru);
+                this.getR32(rn);
+                c.i32c(32 - a).op(I.i32shl, I.i32or);
+              }
+              c.op(I.i64extendu);
+            }
+          });
+          break;
+        case OP.CCMP_R:
+        case OP.CCMN_R:
+        case OP.CCMP_I:
+        case OP.CCMN_I: {
+          const imm = op === OP.CCMP_I || op === OP.CCMN_I;
+          const sub = op === OP.CCMP_R || op === OP.CCMP_I;
+          const operand = imm ? () => c.i64c(a) : () => this.getR(rm);
+          this.cond(b);
+          c.op(I.if, VOID);
+          this.addc(
+            SLOT_SINK,
+            () => this.getR(rn),
+            sub ? inv(operand) : operand,
+            sub ? 1 : 0,
+            sf,
+            true,
+          );
+          c.op(I.else);
+          for (let f = 0; f < 4; f++) this.setFlag(f, () => c.i32c((d7 >> (3 - f)) & 1));
+          c.op(I.end);
+          break;
+        }
+        case OP.CSEL:
+        case OP.CSINC:
+        case OP.CSINV:
+        case OP.CSNEG:
+          this.setR(rd, () => {
+            this.cond(b);
+            c.op(I.if, T_I64);
+            this.getR(rn);
+            c.op(I.else);
+            if (op === OP.CSNEG) c.i64c(0);
+            this.getR(rm);
+            if (op === OP.CSINC) c.i64c(1).op(I.i64add);
+            else if (op === OP.CSINV) c.i64c(-1).op(I.i64xor);
+            else if (op === OP.CSNEG) c.op(I.i64sub);
+            c.op(I.end);
+            if (!sf) c.i64c(0xffffffff).op(I.i64and);
+          });
+          break;
+        case OP.REV16:
+        case OP.REV32:
+        case OP.REV:
+        case OP.RBIT:
+          this.setR(rd, () => {
+            this.getR(rn);
+            if (!sf && op !== OP.REV32) c.i64c(0xffffffff).op(I.i64and);
+            if (op === OP.RBIT) {
+              this.swap(1, 0x5555555555555555n);
+              this.swap(2, 0x3333333333333333n);
+              this.swap(4, 0x0f0f0f0f0f0f0f0fn);
+            }
+            this.swap(8, 0x00ff00ff00ff00ffn);
+            if (op !== OP.REV16) this.swap(16, 0x0000ffff0000ffffn);
+            // 64-bit REV and RBIT: the two words reversed in place, then swapped
+            if ((op === OP.REV || op === OP.RBIT) && sf) c.i64c(32).op(I.i64rotr);
+          });
+          break;
+        case OP.CLZ:
+        case OP.CLS:
+          this.setR(rd, () => {
+            if (sf) {
+              this.getR(rn);
+              if (op === OP.CLS) c.op(I.ltee, L_T).op(I.lget, L_T).i64c(63).op(I.i64shrs, I.i64xor);
+              c.op(I.i64clz);
+              if (op === OP.CLS) c.i64c(1).op(I.i64sub);
+            } else {
+              this.getR32(rn);
+              if (op === OP.CLS)
+                c.op(I.ltee, L_R32, I.lget, L_R32).i32c(31).op(I.i32shrs, I.i32xor);
+              c.op(I.i32clz);
+              if (op === OP.CLS) c.i32c(1).op(I.i32sub);
+              c.op(I.i64extendu);
+            }
+          });
+          break;
+        case OP.UDIV:
+        case OP.SDIV:
+          // A64: x / 0 = 0, INT_MIN / -1 = INT_MIN (WebAssembly traps on both)
+          this.setR(rd, () => {
+            if (sf) {
+              this.getR(rm);
+              c.op(I.ltee, L_B, I.i64eqz, I.if, T_I64).i64c(0).op(I.else);
+              if (op === OP.SDIV) {
+                c.op(I.lget, L_B).i64c(-1).op(I.i64eq, I.if, T_I64).i64c(0);
+                this.getR(rn);
+                c.op(I.i64sub, I.else);
+                this.getR(rn);
+                c.op(I.lget, L_B, I.i64divs, I.end);
+              } else {
+                this.getR(rn);
+                c.op(I.lget, L_B, I.i64divu);
+              }
+              c.op(I.end);
+            } else {
+              this.getR32(rm);
+              c.op(I.ltee, L_B32, I.i32eqz, I.if, T_I32).i32c(0).op(I.else);
+              if (op === OP.SDIV) {
+                c.op(I.lget, L_B32).i32c(-1).op(I.i32eq, I.if, T_I32).i32c(0);
+                this.getR32(rn);
+                c.op(I.i32sub, I.else);
+                this.getR32(rn);
+                c.op(I.lget, L_B32, I.i32divs, I.end);
+              } else {
+                this.getR32(rn);
+                c.op(I.lget, L_B32, I.i32divu);
+              }
+              c.op(I.end, I.i64extendu);
+            }
+          });
+          break;
+        case OP.LSLV:
+        case OP.LSRV:
+        case OP.ASRV:
+        case OP.RORV: {
+          const t = op - OP.LSLV;
+          this.setR(rd, () => {
+            if (sf) {
+              this.getR(rn);
+              this.getR(rm);
+              c.op([I.i64shl, I.i64shru, I.i64shrs, I.i64rotr][t]!);
+            } else {
+              this.getR32(rn);
+              this.getR32(rm);
+              c.op([I.i32shl, I.i32shru, I.i32shrs, I.i32rotr][t]!, I.i64extendu);
+            }
+          });
+          break;
+        }
+        case OP.MADD:
+        case OP.MSUB:
+          this.setR(rd, () => {
+            this.getR(a);
+            this.getR(rn);
+            this.getR(rm);
+            c.op(I.i64mul, op === OP.MADD ? I.i64add : I.i64sub);
+            if (!sf) c.i64c(0xffffffff).op(I.i64and);
+          });
+          break;
+        case OP.SMADDL:
+        case OP.SMSUBL:
+        case OP.UMADDL:
+        case OP.UMSUBL: {
+          const ext = op === OP.SMADDL || op === OP.SMSUBL ? I.i64extends : I.i64extendu;
+          this.setR(rd, () => {
+            this.getR(a);
+            this.getR32(rn);
+            c.op(ext);
+            this.getR32(rm);
+            c.op(ext, I.i64mul, op === OP.SMADDL || op === OP.UMADDL ? I.i64add : I.i64sub);
+          });
+          break;
+        }
+
+        // ---- loads and stores (the helpers take the fast path or call out)
+        case OP.LDRX:
+        case OP.LDRW:
+        case OP.LDRSW:
+        case OP.LDRH:
+        case OP.LDRSH_W:
+        case OP.LDRSH_X:
+        case OP.LDRB:
+        case OP.LDRSB_W:
+        case OP.LDRSB_X: {
+          const lg =
+            op === OP.LDRX
+              ? 3
+              : op === OP.LDRW || op === OP.LDRSW
+                ? 2
+                : op === OP.LDRB || op === OP.LDRSB_W || op === OP.LDRSB_X
+                  ? 0
+                  : 1;
+          this.address(ops, o);
+          this.load(lg, pos);
+          if (op === OP.LDRSW) c.op(I.i64ext32s);
+          else if (op === OP.LDRSH_X) c.op(I.i64ext16s);
+          else if (op === OP.LDRSB_X) c.op(I.i64ext8s);
+          else if (op === OP.LDRSH_W) c.op(I.i64ext16s).i64c(0xffffffff).op(I.i64and);
+          else if (op === OP.LDRSB_W) c.op(I.i64ext8s).i64c(0xffffffff).op(I.i64and);
+          c.op(I.lset, L_V1);
+          this.writeback(ops, o);
+          this.setR(rd, () => c.op(I.lget, L_V1));
+          break;
+        }
+        case OP.STRX:
+        case OP.STRW:
+        case OP.STRH:
+        case OP.STRB: {
+          const lg = op === OP.STRX ? 3 : op === OP.STRW ? 2 : op === OP.STRH ? 1 : 0;
+          this.getR(rd);
+          c.op(I.lset, L_V1);
+          this.address(ops, o);
+          this.store(lg, L_V1, pos);
+          this.writeback(ops, o);
+          this.dirtyCheck(j, k);
+          break;
+        }
+        case OP.LDP_X:
+        case OP.LDP_W:
+        case OP.LDPSW: {
+          const lg = op === OP.LDP_X ? 3 : 2;
+          this.address(ops, o);
+          this.load(lg, pos);
+          if (op === OP.LDPSW) c.op(I.i64ext32s);
+          c.op(I.lset, L_V1);
+          this.load(lg, pos, 1 << lg);
+          if (op === OP.LDPSW) c.op(I.i64ext32s);
+          c.op(I.lset, L_V2);
+          this.writeback(ops, o);
+          this.setR(rd, () => c.op(I.lget, L_V1));
+          this.setR(rm, () => c.op(I.lget, L_V2));
+          break;
+        }
+        case OP.STP_X:
+        case OP.STP_W: {
+          const lg = op === OP.STP_X ? 3 : 2;
+          this.getR(rd);
+          c.op(I.lset, L_V1);
+          this.getR(rm);
+          c.op(I.lset, L_V2);
+          this.address(ops, o);
+          this.store(lg, L_V1, pos);
+          this.store(lg, L_V2, pos, 1 << lg);
+          this.writeback(ops, o);
+          this.dirtyCheck(j, k);
+          break;
+        }
+        case OP.LDR_LIT:
+          this.pc(j, k);
+          c.i64c(a).op(I.i64add, I.lset, L_VA);
+          this.load(sf === 1 ? 3 : 2, pos);
+          if (sf === 2) c.op(I.i64ext32s);
+          c.op(I.lset, L_V1);
+          this.setR(rd, () => c.op(I.lget, L_V1));
+          break;
+        case OP.MRS:
+          // NZCV lives in the state block here (the CPU would read its own copy): interpreter
+          if (a === NZCV_KEY) {
+            if (k === 0) return false;
+            this.fallback(j, k);
+            return true;
+          }
+          c.i32c(a).i32c(rd).op(I.call, F_MRS_JS, I.i32eqz, I.if, VOID);
+          this.fallback(j, k);
+          c.op(I.end);
+          break;
+
+        // ---- branches (block terminators)
+        case OP.B:
+        case OP.BL:
+          if (op === OP.BL) this.setR(60, () => this.pc(j, k, 4));
+          this.leave(j, k, a);
+          return true;
+        case OP.BCOND:
+        case OP.CBZ:
+        case OP.CBNZ:
+        case OP.TBZ:
+        case OP.TBNZ: {
+          if (op === OP.BCOND) this.cond(b);
+          else if (op === OP.CBZ || op === OP.CBNZ) {
+            if (sf) {
+              this.getR(rd);
+              c.op(I.i64eqz);
+            } else {
+              this.getR32(rd);
+              c.op(I.i32eqz);
+            }
+            if (op === OP.CBNZ) c.op(I.i32eqz);
+          } else {
+            this.getR(rd);
+            c.i64c(b).op(I.i64shru, I.i32wrap).i32c(1).op(I.i32and);
+            if (op === OP.TBZ) c.op(I.i32eqz);
+          }
+          c.op(I.if, VOID);
+          this.depth++;
+          this.leave(j, k, a);
+          this.depth--;
+          c.op(I.end);
+          this.leave(j, k, 4);
+          return true;
+        }
+        case OP.BR:
+        case OP.BLR:
+        case OP.RET:
+          this.getR(rn);
+          c.op(I.lset, L_T);
+          if (op === OP.BLR) this.setR(60, () => this.pc(j, k, 4));
+          this.exit(k + 1, () => c.op(I.lget, L_T));
+          return true;
+        default:
+          // not translated: the interpreter runs the rest of the block from here
+          if (k === 0) return false;
+          this.fallback(j, k);
+          return true;
+      }
+    }
+    this.leave(j, m.n - 1, 4);
+    return true;
+  }
+}
+
+/** NZCV: kept in the state block by this tier, so MRS of it goes to the interpreter. */
+const NZCV_KEY = sysRegKey(3, 3, 4, 2, 0);
+
+/** Most blocks in one WebAssembly region. */
+const WASM_MEMBERS = 8;
+
+/**
+ * Generates the main function of the region entered at `entry` (to be assembled with others by
+ * {@link assembleWasmBatch}).
+ * @param entry - the entry block.
+ * @param lookup - decoded blocks by physical address (candidates for the region).
+ * @param layout - the arena layout of the CPU.
+ * @param mmuOn - whether the region's loads and stores translate through the soft TLB.
+ * @returns the region, or undefined when the entry block's first instruction is not translated.
+ */
+export function generateWasmRegion(
+  entry: JitBlock,
+  lookup: (pa: number) => JitBlock | undefined,
+  layout: WasmLayout,
+  mmuOn: boolean,
+): WasmRegion | undefined {
+  const all = collectRegion(entry, lookup, WASM_MEMBERS);
+  // each member is generated once to see whether its first instruction is translated
+  const probe = (m: JitBlock): boolean => new RegionGen(layout, [m], new Map(), m.n, 0).member(0);
+  const members = all.filter((m, j) => j === 0 || probe(m));
+  const index = new Map<number, number>();
+  const entryOff = entry.pa % 4096;
+  members.forEach((m, j) => index.set(m.pa % 4096, j));
+  const maxN = Math.max(...members.map((m) => m.n));
+  const g = new RegionGen(layout, members, index, maxN, entryOff);
+  const c = g.c;
+  // locals: 6 i32, 8 i64
+  c.u32(2).u32(6).op(T_I32).u32(8).op(T_I64);
+  // pb = pcHi:pcLo; tlb global; leave bits cleared
+  c.op(I.lget, P_PBH, I.i64extendu).i64c(32).op(I.i64shl, I.lget, P_PBL, I.i64extendu, I.i64or);
+  c.op(I.lset, L_PB, I.lget, P_TLB, I.gset, G_TLB).i32c(0).op(I.gset, G_LV);
+  // loop { block_{M-1} { ... block_0 { br_table } member 0 } member 1 ... }
+  const M = members.length;
+  c.op(I.loop, VOID);
+  for (let j = 0; j < M; j++) c.op(I.block, VOID);
+  c.op(I.lget, L_P, I.br_table).u32(M - 1);
+  for (let j = 0; j < M - 1; j++) c.u32(j);
+  c.u32(M - 1);
+  for (let j = 0; j < M; j++) {
+    c.op(I.end);
+    g.depth = M - 1 - j; // blocks still open around member j; the loop is one further
+    const ok = g.member(j);
+    if (!ok) {
+      if (j === 0) return undefined;
+      throw new Error(`wasm-jit: member ${j} became untranslatable`);
+    }
+  }
+  c.op(I.end, I.unreachable, I.end);
+  return {
+    code: g.c,
+    members,
+    rel: members.map((m) => m.pa - entry.pa),
+    usesFlags: g.usesFlags || g.setsFlags,
+    setsFlags: g.setsFlags,
+    stores: g.stores,
+    mmuOn,
+  };
+}
+
+const MAGIC = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+
+/** A module section: id and contents. */
+function section(out: Bytes, id: number, body: Bytes): void {
+  out.op(id).vec(body);
+}
+
+/** A length-prefixed name. */
+function name(b: Bytes, s: string): Bytes {
+  b.u32(s.length);
+  for (let i = 0; i < s.length; i++) b.op(s.charCodeAt(i));
+  return b;
+}
+
+/** Appends the function type of a region's main function. */
+function mainType(types: Bytes): void {
+  types.op(0x60).u32(4).op(T_I32, T_I32, T_I32, T_I32).u32(1).op(T_I32);
+}
+
+/**
+ * Builds one module holding the main functions of `regions` (all generated with the same
+ * `mmuOn`) and the load/store helpers; an element segment puts the mains into the imported
+ * table `e.t` from `tableBase` on.
+ * @param regions - the regions.
+ * @param layout - the arena layout of the CPU.
+ * @param mmuOn - the translation regime the regions were generated for.
+ * @param arenaPages - size of the arena in 64 KiB pages (the memory import).
+ * @param tableBase - first table slot.
+ * @returns the module's bytes.
+ */
+export function assembleWasmBatch(
+  regions: readonly WasmRegion[],
+  layout: WasmLayout,
+  mmuOn: boolean,
+  arenaPages: number,
+  tableBase: number,
+): Uint8Array {
+  const out = new Bytes().op(...MAGIC);
+  // types: 0 main, 1 load helper, 2 store helper, 3 ld callout, 4 st callout, 5 mrs callout
+  const types = new Bytes().u32(6);
+  mainType(types);
+  types.op(0x60).u32(2).op(T_I64, T_I32).u32(1).op(T_I64);
+  types.op(0x60).u32(3).op(T_I64, T_I64, T_I32).u32(0);
+  types.op(0x60).u32(3).op(T_I32, T_I32, T_I32).u32(1).op(T_I32);
+  types.op(0x60).u32(5).op(T_I32, T_I32, T_I32, T_I32, T_I32).u32(1).op(T_I32);
+  types.op(0x60).u32(2).op(T_I32, T_I32).u32(1).op(T_I32);
+  section(out, 1, types);
+  const imports = new Bytes().u32(5);
+  name(name(imports, 'e'), 'm').op(0x02, 0x00).u32(arenaPages);
+  name(name(imports, 'e'), 'ld').op(0x00).u32(3);
+  name(name(imports, 'e'), 'st').op(0x00).u32(4);
+  name(name(imports, 'e'), 'mrs').op(0x00).u32(5);
+  name(name(imports, 'e'), 't')
+    .op(0x01, 0x70, 0x00)
+    .u32(tableBase + regions.length);
+  section(out, 2, imports);
+  const funcs = new Bytes().u32(8 + regions.length);
+  for (let i = 0; i < 4; i++) funcs.u32(1);
+  for (let i = 0; i < 4; i++) funcs.u32(2);
+  for (let i = 0; i < regions.length; i++) funcs.u32(0);
+  section(out, 3, funcs);
+  const globals = new Bytes().u32(2);
+  for (let i = 0; i < 2; i++) globals.op(T_I32, 0x01, I.i32const, 0x00, I.end);
+  section(out, 6, globals);
+  const elems = new Bytes().u32(1).op(0x00).i32c(tableBase).op(I.end).u32(regions.length);
+  for (let i = 0; i < regions.length; i++) elems.u32(F_MAIN + i);
+  section(out, 9, elems);
+  const code = new Bytes().u32(8 + regions.length);
+  for (let lg = 0; lg < 4; lg++) code.vec(accessHelper(lg, false, mmuOn, layout));
+  for (let lg = 0; lg < 4; lg++) code.vec(accessHelper(lg, true, mmuOn, layout));
+  for (const r of regions) code.vec(r.code);
+  section(out, 10, code);
+  return out.finish();
+}
+
+/**
+ * The trampoline module: `t(slot, pcLo, pcHi, budget, tlb)` calls the main function in slot
+ * `slot` of the imported table `e.t` (one JS-to-WebAssembly call site for every region).
+ * @returns the module's bytes.
+ */
+export function trampolineModule(): Uint8Array {
+  const out = new Bytes().op(...MAGIC);
+  const types = new Bytes().u32(2);
+  mainType(types);
+  types.op(0x60).u32(5).op(T_I32, T_I32, T_I32, T_I32, T_I32).u32(1).op(T_I32);
+  section(out, 1, types);
+  const imports = new Bytes().u32(1);
+  name(name(imports, 'e'), 't').op(0x01, 0x70, 0x00).u32(0);
+  section(out, 2, imports);
+  section(out, 3, new Bytes().u32(1).u32(1));
+  section(out, 7, name(new Bytes().u32(1), 't').op(0x00).u32(0));
+  const body = new Bytes().u32(0);
+  body.op(I.lget, 1, I.lget, 2, I.lget, 3, I.lget, 4, I.lget, 0, 0x11).u32(0).u32(0).op(I.end);
+  section(out, 10, new Bytes().u32(1).vec(body));
+  return out.finish();
+}
