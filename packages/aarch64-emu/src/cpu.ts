@@ -10,15 +10,22 @@ import {
   LEAVE_NOW,
   LEAVE_SOON,
   ST_CNT,
+  ST_ENTRY,
   ST_FLAGS,
+  ST_KEY,
+  ST_LV,
   ST_PC,
   ST_POS,
   ST_SCR,
+  ST_SLOT,
   ST_STORED,
+  ST_TB,
   STATE_BYTES,
   assembleWasmBatch,
+  CHAIN_ENTRIES,
   generateWasmRegion,
-  trampolineModule,
+  helperNames,
+  runtimeModule,
   wasmApi,
   type WasmTable,
   type WasmLayout,
@@ -26,13 +33,7 @@ import {
 } from './wasm-jit.js';
 
 /** The WebAssembly tier's trampoline: runs the region in a table slot (wasm-jit.ts). */
-type WasmTrampoline = (
-  slot: number,
-  pcLo: number,
-  pcHi: number,
-  budget: number,
-  tlb: number,
-) => number;
+type WasmTrampoline = (slot: number, pcLo: number, pcHi: number, budget: number) => number;
 
 import { execLse } from './lse.js';
 import { CPU_MODELS, type CpuModel } from './cpu-model.js';
@@ -462,9 +463,17 @@ export class Cpu {
         rb: number;
         tlbOff: number;
         S: Int32Array;
-        imports: Record<string, Record<string, unknown>> | undefined;
+        chain: number;
+        runtime:
+          | { tramp: WasmTrampoline; imports: Record<string, Record<string, unknown>>[] }
+          | undefined;
+        runtimeKey: string;
         table: WasmTable;
-        tramp: WasmTrampoline | undefined;
+        /** Regions by table slot. */
+        regions: WasmRegion[];
+        epoch: number;
+        lastGen: number;
+        lastInvals: number;
         /** Table slots in use. */
         tableUsed: number;
         /** Regions waiting for compilation, MMU off and on. */
@@ -472,9 +481,11 @@ export class Cpu {
         pending1: Block[];
       }
     | undefined;
-  /** Translation generation and entry block of the running WebAssembly region (callouts). */
+  /** Translation generation and code invalidations when WebAssembly code was entered (callouts). */
   private wasmGen = 0;
-  private wasmBlk: Block | undefined;
+  private wasmInvals = 0;
+  /** Pages of decoded code invalidated so far. */
+  private codeInvals = 0;
   // Fast RAM window: the RAM region of the last slow-path access (base, size, views).
   private fBase = 0;
   private fSize = 0;
@@ -498,7 +509,8 @@ export class Cpu {
     // with an arena: the register file and the soft TLB live in it (the WebAssembly tier's view)
     const stateOff = this.memory.allocArena(STATE_BYTES, 64);
     const tlbOff = stateOff < 0 ? -1 : this.memory.allocArena(this.tlb.byteLength, 64);
-    if (tlbOff >= 0) {
+    const chainOff = tlbOff < 0 ? -1 : this.memory.allocArena(CHAIN_ENTRIES * 16, 64);
+    if (chainOff >= 0) {
       const buf = this.memory.arena!.buffer;
       this.R = new Int32Array(buf, stateOff, REGFILE_WORDS);
       this.tlb = new Float64Array(buf, tlbOff, this.tlb.length).fill(-1);
@@ -506,9 +518,14 @@ export class Cpu {
         rb: stateOff,
         tlbOff,
         S: new Int32Array(buf),
-        imports: undefined,
+        chain: chainOff,
+        runtime: undefined,
+        runtimeKey: '',
         table: new wasmApi!.Table({ element: 'anyfunc', initial: 0 }),
-        tramp: undefined,
+        regions: [],
+        epoch: 0,
+        lastGen: -1,
+        lastInvals: -1,
         tableUsed: 0,
         pending0: [],
         pending1: [],
@@ -1602,6 +1619,7 @@ export class Cpu {
     }
     this.pageBlocks.delete(page);
     this.blockDirty = true;
+    this.codeInvals++;
   }
 
   /** Returns the block at the PC, or undefined after taking an instruction abort. */
@@ -1815,11 +1833,12 @@ export class Cpu {
     const q = mmuOn ? w.pending1 : w.pending0;
     const blocks = q.splice(0);
     const arena = this.memory.arena!;
+    const pages = arena.buffer.byteLength / 65536;
     let ram: WasmLayout['ram'];
     for (const r of this.memory.regions)
       if (r.arenaOffset >= 0 && (ram === undefined || r.size > ram.size))
         ram = { base: r.base, size: r.size, off: r.arenaOffset, codeOff: r.codeArenaOffset };
-    const layout: WasmLayout = { rb: w.rb, tlbWays: TLB_WAYS, ram };
+    const layout: WasmLayout = { rb: w.rb, tlbWays: TLB_WAYS, chain: w.chain, ram };
     const regions: WasmRegion[] = [],
       entries: Block[] = [];
     for (const blk of blocks) {
@@ -1831,26 +1850,35 @@ export class Cpu {
     }
     if (regions.length === 0) return;
     try {
-      w.imports ??= { e: { m: arena, t: w.table, ...this.wasmCallouts() } };
-      w.tramp ??= new wasmApi!.Instance(new wasmApi!.Module(trampolineModule()), {
-        e: { t: w.table },
-      }).exports['t'] as WasmTrampoline;
+      // the runtime (helpers for the RAM region in the arena, trampoline): rebuilt when that
+      // region changes; modules made before keep the helpers they were linked with
+      const key = ram === undefined ? '' : `${ram.base}:${ram.size}:${ram.off}`;
+      if (w.runtime === undefined || w.runtimeKey !== key) {
+        const rt = new wasmApi!.Instance(new wasmApi!.Module(runtimeModule(layout, pages)), {
+          e: { m: arena, t: w.table, ...this.wasmCallouts() },
+        }).exports;
+        const imports = (on: boolean): Record<string, Record<string, unknown>> => {
+          const e: Record<string, unknown> = { m: arena, mrs: rt['mrs'] };
+          helperNames(on).forEach((n, i) => (e[`h${i}`] = rt[n]));
+          return { e };
+        };
+        w.runtime = { tramp: rt['t'] as WasmTrampoline, imports: [imports(false), imports(true)] };
+        w.runtimeKey = key;
+      }
       // the table grows in steps of 1024 slots (a grow costs about as much as a compile)
       const base = w.tableUsed;
       w.tableUsed += regions.length;
       if (w.tableUsed > w.table.length) w.table.grow(Math.max(1024, w.tableUsed - w.table.length));
-      const bytes = assembleWasmBatch(
-        regions,
-        layout,
-        mmuOn,
-        arena.buffer.byteLength / 65536,
-        base,
-      );
-      new wasmApi!.Instance(new wasmApi!.Module(bytes), w.imports);
+      const fns = new wasmApi!.Instance(
+        new wasmApi!.Module(assembleWasmBatch(regions, pages)),
+        w.runtime.imports[mmuOn ? 1 : 0]!,
+      ).exports;
       for (let i = 0; i < regions.length; i++) {
         const blk = entries[i]!,
           r = regions[i]!,
           slot = base + i;
+        w.table.set(slot, fns[`f${i}`]);
+        w.regions[slot] = r;
         blk.fn = (_cpu, b) => this.runWasm(slot, r, b as Block);
         blk.members = r.members as Block[];
       }
@@ -1911,7 +1939,7 @@ export class Cpu {
       this.attention ||
       this.traceHook !== undefined ||
       this.gen !== this.wasmGen ||
-      !this.wasmBlk!.valid
+      this.codeInvals !== this.wasmInvals
       ? LEAVE_SOON
       : 0;
   }
@@ -1926,57 +1954,65 @@ export class Cpu {
     const w = this.wasm!,
       S = w.S,
       b = w.rb >>> 2;
-    const F = b + (ST_FLAGS >>> 2);
-    if (r.usesFlags) {
-      S[F] = this.n;
-      S[F + 1] = this.z;
-      S[F + 2] = this.c;
-      S[F + 3] = this.v;
+    // chain key: regions chain only under the translation regime, EL and code they were
+    // entered with (a translation or code change makes every older chain entry stale)
+    if (this.gen !== w.lastGen || this.codeInvals !== w.lastInvals) {
+      w.epoch++;
+      w.lastGen = this.gen;
+      w.lastInvals = this.codeInvals;
     }
-    S[b + (ST_CNT >>> 2)] = 0;
-    S[b + (ST_STORED >>> 2)] = 0;
-    this.wasmGen = this.gen;
-    this.wasmBlk = blk;
+    const key = (w.epoch << 3) | (this.el << 1) | (this.mmuOn ? 1 : 0);
     const pb = this.pcLo,
       bh = this.pcHi;
+    const e = (w.chain >>> 2) + ((pb >>> 2) & (CHAIN_ENTRIES - 1)) * 4;
+    S[e] = pb;
+    S[e + 1] = bh;
+    S[e + 2] = key;
+    S[e + 3] = slot;
+    const F = b + (ST_FLAGS >>> 2);
+    S[F] = this.n;
+    S[F + 1] = this.z;
+    S[F + 2] = this.c;
+    S[F + 3] = this.v;
+    S[b + (ST_CNT >>> 2)] = 0;
+    S[b + (ST_STORED >>> 2)] = 0;
+    S[b + (ST_LV >>> 2)] = 0;
+    S[b + (ST_TB >>> 2)] = w.tlbOff + this.el * 2 * TLB_WAYS * 16;
+    S[b + (ST_KEY >>> 2)] = key;
+    this.wasmGen = this.gen;
+    this.wasmInvals = this.codeInvals;
     const left = this.runEnd - this.insnCount;
     let status: number;
     try {
-      status = w.tramp!(
-        slot,
-        pb,
-        bh,
-        left > 0x40000000 ? 0x40000000 : left,
-        w.tlbOff + this.el * 2 * TLB_WAYS * 16,
-      );
+      status = w.runtime!.tramp(slot, pb, bh, left > 0x40000000 ? 0x40000000 : left);
     } catch (e) {
       if (e !== FAULT) throw e;
       status = 2;
     }
     this.insnCount += S[b + (ST_CNT >>> 2)]!;
-    if (r.setsFlags) {
-      this.n = S[F]!;
-      this.z = S[F + 1]!;
-      this.c = S[F + 2]!;
-      this.v = S[F + 3]!;
-    }
-    if (r.stores && S[b + (ST_STORED >>> 2)] !== 0) this.monitorValid = false;
+    this.n = S[F]!;
+    this.z = S[F + 1]!;
+    this.c = S[F + 2]!;
+    this.v = S[F + 3]!;
+    if (S[b + (ST_STORED >>> 2)] !== 0) this.monitorValid = false;
     if (status === 0) {
       this.pcLo = S[b + (ST_PC >>> 2)]!;
       this.pcHi = S[b + (ST_PC >>> 2) + 1]!;
       return;
     }
-    // a fallback (1) or a fault (2) at member j, instruction k
+    // a fallback (1) or a fault (2) at member j, instruction k of the region that returned
     const pos = S[b + (ST_POS >>> 2)]!,
       j = pos >>> 16,
       k = pos & 0xffff;
-    const m = r.members[j]! as Block;
-    const base = (pb + r.rel[j]!) | 0;
+    const cur = w.regions[S[b + (ST_SLOT >>> 2)]!]!;
+    const m = cur.members[j]! as Block;
+    const base = (S[b + (ST_ENTRY >>> 2)]! + cur.rel[j]!) | 0,
+      hi = S[b + (ST_ENTRY >>> 2) + 1]!;
     if (status === 1) {
       this.pcLo = base;
-      this.pcHi = bh;
+      this.pcHi = hi;
       this.execBlock(m, m.n, k);
-    } else this.blockFault(m.ops, k, base, bh);
+    } else this.blockFault(m.ops, k, base, hi);
   }
 
   private cond(c: number): boolean {

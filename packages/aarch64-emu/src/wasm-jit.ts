@@ -52,6 +52,11 @@ export interface WasmTable {
    * @returns the previous length.
    */
   grow(n: number): number;
+  /**
+   * @param i - slot.
+   * @param f - an exported WebAssembly function.
+   */
+  set(i: number, f: unknown): void;
 }
 
 /** The host's WebAssembly API, or undefined where there is none. @internal */
@@ -61,16 +66,28 @@ export const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebA
 export const ST_FLAGS = 272;
 /** i64: the PC a status-0 exit leaves. */
 export const ST_PC = 288;
-/** i32: instructions of the members completed so far. */
+/** i32: instructions of the members completed so far (all regions of a chain). */
 export const ST_CNT = 296;
 /** i32: member << 16 | index of the instruction of a callout or fallback. */
 export const ST_POS = 300;
-/** i32: set to 1 by a store done inside the module (the exclusive monitor is then cleared). */
+/** i32: set to 1 by a store done inside a module (the exclusive monitor is then cleared). */
 export const ST_STORED = 304;
+/** i32: the callouts' leave bits (LEAVE_NOW, LEAVE_SOON), or-ed. */
+export const ST_LV = 308;
 /** i64: result of a load callout. */
 export const ST_SCR = 312;
+/** i32: arena offset of the soft TLB's data half for the current EL. */
+export const ST_TB = 320;
+/** i32: table slot of the region running (or last run) in a chain. */
+export const ST_SLOT = 324;
+/** i64: entry VA of that region. */
+export const ST_ENTRY = 328;
+/** i32: the chain key of this call (chain entries with another key are stale). */
+export const ST_KEY = 336;
 /** Size of the state block (register file included). */
-export const STATE_BYTES = 320;
+export const STATE_BYTES = 384;
+/** Entries of the chain cache (entry VA -> table slot), 16 bytes each. */
+export const CHAIN_ENTRIES = 4096;
 /** Callout return bit: a store wrote decoded code, leave after this instruction. */
 export const LEAVE_NOW = 1;
 /** Callout return bit: the run loop has work, leave at the next member boundary. */
@@ -82,6 +99,8 @@ export interface WasmLayout {
   readonly rb: number;
   /** Number of direct-mapped entries per TLB half (a power of two). */
   readonly tlbWays: number;
+  /** Byte offset of the chain cache ({@link CHAIN_ENTRIES} entries). */
+  readonly chain: number;
   /** The RAM region accessed directly: physical base, size, arena offsets of bytes and code map. */
   readonly ram: { base: number; size: number; off: number; codeOff: number } | undefined;
 }
@@ -115,7 +134,7 @@ const I = {
   i64load8u: 0x31, i64load16u: 0x33, i64load32u: 0x35,
   i32store: 0x36, i64store: 0x37, i64store8: 0x3c, i64store16: 0x3d, i64store32: 0x3e,
   i32const: 0x41, i64const: 0x42,
-  i32eqz: 0x45, i32eq: 0x46, i32gts: 0x4a, i32leu: 0x4d,
+  i32eqz: 0x45, i32eq: 0x46, i32ne: 0x47, i32gts: 0x4a, i32leu: 0x4d,
   i64eqz: 0x50, i64eq: 0x51, i64ltu: 0x54, i64leu: 0x58, i64geu: 0x5a,
   f64ne: 0x62,
   i32clz: 0x67, i32add: 0x6a, i32sub: 0x6b, i32mul: 0x6c, i32divs: 0x6d, i32divu: 0x6e,
@@ -213,36 +232,35 @@ export class Bytes {
   }
 }
 
-// locals of the main function: params 0..3, then 6 i32 and 8 i64
+// locals of the main function: params 0..2, then 5 i32 and 8 i64
 const P_PBL = 0,
   P_PBH = 1,
-  P_BUDGET = 2,
-  P_TLB = 3;
-const L_P = 4,
-  L_A32 = 5,
-  L_B32 = 6,
-  L_R32 = 7,
-  L_CI = 8;
-const L_PB = 10,
-  L_A = 11,
-  L_B = 12,
-  L_R = 13,
-  L_VA = 14,
-  L_V1 = 15,
-  L_V2 = 16,
-  L_T = 17;
+  P_BUDGET = 2;
+const L_P = 3,
+  L_A32 = 4,
+  L_B32 = 5,
+  L_R32 = 6,
+  L_CI = 7;
+const L_PB = 8,
+  L_A = 9,
+  L_B = 10,
+  L_R = 11,
+  L_VA = 12,
+  L_V1 = 13,
+  L_V2 = 14,
+  L_T = 15;
 
-// function indices: 3 imports, 4 load helpers (size 1, 2, 4, 8), 4 store helpers, then the
-// regions' main functions
-const F_LD_JS = 0,
-  F_ST_JS = 1,
-  F_MRS_JS = 2,
-  F_LD = 3,
-  F_ST = 7,
-  F_MAIN = 11;
-// globals: the TLB half of this call, the callouts' leave bits
-const G_TLB = 0,
-  G_LV = 1;
+// function indices in a batch module: its imports (4 load helpers of size 1, 2, 4, 8, 4 store
+// helpers, MRS) come from the CPU's runtime module, then the regions' main functions
+const F_LD = 0,
+  F_ST = 4,
+  F_MRS = 8,
+  F_MAIN = 9;
+// function indices in the runtime module: imported JS callouts, then 16 helpers (MMU off, on)
+const R_LD_JS = 0,
+  R_ST_JS = 1,
+  R_MRS_JS = 2,
+  R_HELPERS = 3;
 
 const LOAD_OPS = [I.i64load8u, I.i64load16u, I.i64load32u, I.i64load];
 const STORE_OPS = [I.i64store8, I.i64store16, I.i64store32, I.i64store];
@@ -273,7 +291,10 @@ function accessHelper(lg: number, store: boolean, mmuOn: boolean, L: WasmLayout)
       c.i32c(L.tlbWays - 1)
         .op(I.i32and)
         .i32c(4)
-        .op(I.i32shl, I.gget, G_TLB, I.i32add, I.ltee, E);
+        .op(I.i32shl)
+        .i32c(0)
+        .mem(I.i32load, 2, L.rb + ST_TB)
+        .op(I.i32add, I.ltee, E);
       c.mem(I.f64load, 3, 0).op(I.lget, VPN, I.f64converti64u, I.f64ne, I.br_if, 0);
       c.op(I.lget, E).mem(I.f64load, 3, 8).op(I.i64truncf64u, I.ltee, EV);
       c.i64c(store ? 2 : 1).op(I.i64and, I.i64eqz, I.br_if, 0);
@@ -299,9 +320,15 @@ function accessHelper(lg: number, store: boolean, mmuOn: boolean, L: WasmLayout)
   c.i32c(lg).op(I.lget, VA, I.i32wrap, I.lget, VA).i64c(32).op(I.i64shru, I.i32wrap);
   if (store) {
     c.op(I.lget, V, I.i32wrap, I.lget, V).i64c(32).op(I.i64shru, I.i32wrap);
-    c.op(I.call, F_ST_JS);
-  } else c.op(I.call, F_LD_JS);
-  c.op(I.gget, G_LV, I.i32or, I.gset, G_LV);
+    c.op(I.call, R_ST_JS);
+  } else c.op(I.call, R_LD_JS);
+  // ST_LV |= leave bits
+  c.op(I.lset, E)
+    .i32c(0)
+    .i32c(0)
+    .mem(I.i32load, 2, L.rb + ST_LV)
+    .op(I.lget, E, I.i32or);
+  c.mem(I.i32store, 2, L.rb + ST_LV);
   if (!store) c.i32c(0).mem(I.i64load, 3, L.rb + ST_SCR);
   c.op(I.end);
   return c;
@@ -592,7 +619,8 @@ class RegionGen {
     }
     this.cntAdd(k + 1);
     // back to the run loop when a callout asked for it or the budget ends in the next member
-    c.op(I.gget, G_LV)
+    c.i32c(0)
+      .mem(I.i32load, 2, this.L.rb + ST_LV)
       .i32c(0)
       .mem(I.i32load, 2, this.L.rb + ST_CNT)
       .i32c(this.maxN);
@@ -614,7 +642,10 @@ class RegionGen {
   /** After a store: leave at once when the store wrote decoded code. */
   dirtyCheck(j: number, k: number): void {
     const c = this.c;
-    c.op(I.gget, G_LV).i32c(LEAVE_NOW).op(I.i32and, I.if, VOID);
+    c.i32c(0)
+      .mem(I.i32load, 2, this.L.rb + ST_LV)
+      .i32c(LEAVE_NOW)
+      .op(I.i32and, I.if, VOID);
     this.depth++;
     this.exit(k + 1, () => this.pc(j, k, 4));
     this.depth--;
@@ -1101,7 +1132,7 @@ class RegionGen {
             this.fallback(j, k);
             return true;
           }
-          c.i32c(a).i32c(rd).op(I.call, F_MRS_JS, I.i32eqz, I.if, VOID);
+          c.i32c(a).i32c(rd).op(I.call, F_MRS, I.i32eqz, I.if, VOID);
           this.fallback(j, k);
           c.op(I.end);
           break;
@@ -1191,11 +1222,11 @@ export function generateWasmRegion(
   const maxN = Math.max(...members.map((m) => m.n));
   const g = new RegionGen(layout, members, index, maxN, entryOff);
   const c = g.c;
-  // locals: 6 i32, 8 i64
-  c.u32(2).u32(6).op(T_I32).u32(8).op(T_I64);
-  // pb = pcHi:pcLo; tlb global; leave bits cleared
+  // locals: 5 i32, 8 i64
+  c.u32(2).u32(5).op(T_I32).u32(8).op(T_I64);
+  // pb = pcHi:pcLo
   c.op(I.lget, P_PBH, I.i64extendu).i64c(32).op(I.i64shl, I.lget, P_PBL, I.i64extendu, I.i64or);
-  c.op(I.lset, L_PB, I.lget, P_TLB, I.gset, G_TLB).i32c(0).op(I.gset, G_LV);
+  c.op(I.lset, L_PB);
   // loop { block_{M-1} { ... block_0 { br_table } member 0 } member 1 ... }
   const M = members.length;
   c.op(I.loop, VOID);
@@ -1238,85 +1269,143 @@ function name(b: Bytes, s: string): Bytes {
   return b;
 }
 
-/** Appends the function type of a region's main function. */
-function mainType(types: Bytes): void {
-  types.op(0x60).u32(4).op(T_I32, T_I32, T_I32, T_I32).u32(1).op(T_I32);
+/**
+ * The function types of both module kinds: 0 main, 1 load helper, 2 store helper, 3 MRS,
+ * 4 load callout, 5 store callout, 6 trampoline.
+ */
+function typeSection(out: Bytes): void {
+  const t = new Bytes().u32(7);
+  t.op(0x60).u32(3).op(T_I32, T_I32, T_I32).u32(1).op(T_I32);
+  t.op(0x60).u32(2).op(T_I64, T_I32).u32(1).op(T_I64);
+  t.op(0x60).u32(3).op(T_I64, T_I64, T_I32).u32(0);
+  t.op(0x60).u32(2).op(T_I32, T_I32).u32(1).op(T_I32);
+  t.op(0x60).u32(3).op(T_I32, T_I32, T_I32).u32(1).op(T_I32);
+  t.op(0x60).u32(5).op(T_I32, T_I32, T_I32, T_I32, T_I32).u32(1).op(T_I32);
+  t.op(0x60).u32(4).op(T_I32, T_I32, T_I32, T_I32).u32(1).op(T_I32);
+  section(out, 1, t);
+}
+
+/** Names of the runtime's helper exports: loads l0..l3 / stores s0..s3 (MMU on: upper case). */
+export function helperNames(mmuOn: boolean): string[] {
+  const l = mmuOn ? 'L' : 'l',
+    st = mmuOn ? 'S' : 's';
+  return [0, 1, 2, 3].map((i) => `${l}${i}`).concat([0, 1, 2, 3].map((i) => `${st}${i}`));
 }
 
 /**
  * Builds one module holding the main functions of `regions` (all generated with the same
- * `mmuOn`) and the load/store helpers; an element segment puts the mains into the imported
- * table `e.t` from `tableBase` on.
+ * `mmuOn`), exported as `f0`, `f1`, ...; it imports the load/store helpers and MRS of that
+ * regime from the CPU's runtime module (`e.h0`..`e.h7`, `e.mrs`). (The caller puts the mains
+ * into the runtime's table: a module importing the table would make V8 keep its dispatch
+ * table in step with every later table write.)
  * @param regions - the regions.
- * @param layout - the arena layout of the CPU.
- * @param mmuOn - the translation regime the regions were generated for.
  * @param arenaPages - size of the arena in 64 KiB pages (the memory import).
- * @param tableBase - first table slot.
  * @returns the module's bytes.
  */
-export function assembleWasmBatch(
-  regions: readonly WasmRegion[],
-  layout: WasmLayout,
-  mmuOn: boolean,
-  arenaPages: number,
-  tableBase: number,
-): Uint8Array {
+export function assembleWasmBatch(regions: readonly WasmRegion[], arenaPages: number): Uint8Array {
   const out = new Bytes().op(...MAGIC);
-  // types: 0 main, 1 load helper, 2 store helper, 3 ld callout, 4 st callout, 5 mrs callout
-  const types = new Bytes().u32(6);
-  mainType(types);
-  types.op(0x60).u32(2).op(T_I64, T_I32).u32(1).op(T_I64);
-  types.op(0x60).u32(3).op(T_I64, T_I64, T_I32).u32(0);
-  types.op(0x60).u32(3).op(T_I32, T_I32, T_I32).u32(1).op(T_I32);
-  types.op(0x60).u32(5).op(T_I32, T_I32, T_I32, T_I32, T_I32).u32(1).op(T_I32);
-  types.op(0x60).u32(2).op(T_I32, T_I32).u32(1).op(T_I32);
-  section(out, 1, types);
-  const imports = new Bytes().u32(5);
+  typeSection(out);
+  const imports = new Bytes().u32(10);
   name(name(imports, 'e'), 'm').op(0x02, 0x00).u32(arenaPages);
-  name(name(imports, 'e'), 'ld').op(0x00).u32(3);
-  name(name(imports, 'e'), 'st').op(0x00).u32(4);
-  name(name(imports, 'e'), 'mrs').op(0x00).u32(5);
-  name(name(imports, 'e'), 't')
-    .op(0x01, 0x70, 0x00)
-    .u32(tableBase + regions.length);
+  for (let i = 0; i < 8; i++)
+    name(name(imports, 'e'), `h${i}`)
+      .op(0x00)
+      .u32(i < 4 ? 1 : 2);
+  name(name(imports, 'e'), 'mrs').op(0x00).u32(3);
   section(out, 2, imports);
-  const funcs = new Bytes().u32(8 + regions.length);
-  for (let i = 0; i < 4; i++) funcs.u32(1);
-  for (let i = 0; i < 4; i++) funcs.u32(2);
+  const funcs = new Bytes().u32(regions.length);
   for (let i = 0; i < regions.length; i++) funcs.u32(0);
   section(out, 3, funcs);
-  const globals = new Bytes().u32(2);
-  for (let i = 0; i < 2; i++) globals.op(T_I32, 0x01, I.i32const, 0x00, I.end);
-  section(out, 6, globals);
-  const elems = new Bytes().u32(1).op(0x00).i32c(tableBase).op(I.end).u32(regions.length);
-  for (let i = 0; i < regions.length; i++) elems.u32(F_MAIN + i);
-  section(out, 9, elems);
-  const code = new Bytes().u32(8 + regions.length);
-  for (let lg = 0; lg < 4; lg++) code.vec(accessHelper(lg, false, mmuOn, layout));
-  for (let lg = 0; lg < 4; lg++) code.vec(accessHelper(lg, true, mmuOn, layout));
+  const exports = new Bytes().u32(regions.length);
+  for (let i = 0; i < regions.length; i++)
+    name(exports, `f${i}`)
+      .op(0x00)
+      .u32(F_MAIN + i);
+  section(out, 7, exports);
+  const code = new Bytes().u32(regions.length);
   for (const r of regions) code.vec(r.code);
   section(out, 10, code);
   return out.finish();
 }
 
 /**
- * The trampoline module: `t(slot, pcLo, pcHi, budget, tlb)` calls the main function in slot
- * `slot` of the imported table `e.t` (one JS-to-WebAssembly call site for every region).
+ * The CPU's runtime module: the load/store helpers of both translation regimes (exports
+ * {@link helperNames}), `mrs` (the MRS callout), and the trampoline
+ * `t(slot, pcLo, pcHi, budget) -> status`, the one JS-to-WebAssembly call site of the tier.
+ * The trampoline runs the region in table slot `slot` and, while it exits with status 0, no
+ * callout asked to leave and more than 1024 instructions of the budget are left, goes on with
+ * the region the chain cache names for the exit PC (the JS side fills the cache with each
+ * region it calls, under the key `ST_KEY` that changes with the translation regime, the EL
+ * and any code invalidation). `ST_SLOT` and `ST_ENTRY` name the region that returned.
+ * Imports: `e.m` (the arena), `e.ld`, `e.st`, `e.mrs` (JS callouts), `e.t` (the table).
+ * @param L - the CPU's arena layout.
+ * @param arenaPages - size of the arena in 64 KiB pages.
  * @returns the module's bytes.
  */
-export function trampolineModule(): Uint8Array {
+export function runtimeModule(L: WasmLayout, arenaPages: number): Uint8Array {
   const out = new Bytes().op(...MAGIC);
-  const types = new Bytes().u32(2);
-  mainType(types);
-  types.op(0x60).u32(5).op(T_I32, T_I32, T_I32, T_I32, T_I32).u32(1).op(T_I32);
-  section(out, 1, types);
-  const imports = new Bytes().u32(1);
+  typeSection(out);
+  const imports = new Bytes().u32(5);
+  name(name(imports, 'e'), 'm').op(0x02, 0x00).u32(arenaPages);
+  name(name(imports, 'e'), 'ld').op(0x00).u32(4);
+  name(name(imports, 'e'), 'st').op(0x00).u32(5);
+  name(name(imports, 'e'), 'mrs').op(0x00).u32(3);
   name(name(imports, 'e'), 't').op(0x01, 0x70, 0x00).u32(0);
   section(out, 2, imports);
-  section(out, 3, new Bytes().u32(1).u32(1));
-  section(out, 7, name(new Bytes().u32(1), 't').op(0x00).u32(0));
-  const body = new Bytes().u32(0);
-  body.op(I.lget, 1, I.lget, 2, I.lget, 3, I.lget, 4, I.lget, 0, 0x11).u32(0).u32(0).op(I.end);
-  section(out, 10, new Bytes().u32(1).vec(body));
+  const funcs = new Bytes().u32(18);
+  for (let v = 0; v < 2; v++) for (let i = 0; i < 8; i++) funcs.u32(i < 4 ? 1 : 2);
+  funcs.u32(3).u32(6);
+  section(out, 3, funcs);
+  const exports = new Bytes().u32(18);
+  [...helperNames(false), ...helperNames(true)].forEach((n, i) =>
+    name(exports, n)
+      .op(0x00)
+      .u32(R_HELPERS + i),
+  );
+  name(exports, 'mrs')
+    .op(0x00)
+    .u32(R_HELPERS + 16);
+  name(exports, 't')
+    .op(0x00)
+    .u32(R_HELPERS + 17);
+  section(out, 7, exports);
+  const code = new Bytes().u32(18);
+  for (const mmuOn of [false, true]) {
+    for (let lg = 0; lg < 4; lg++) code.vec(accessHelper(lg, false, mmuOn, L));
+    for (let lg = 0; lg < 4; lg++) code.vec(accessHelper(lg, true, mmuOn, L));
+  }
+  code.vec(new Bytes().u32(0).op(I.lget, 0, I.lget, 1, I.call, R_MRS_JS, I.end));
+  // trampoline: params slot, pbl, pbh, budget; locals pc i64, e i32, status i32
+  const t = new Bytes().u32(2).u32(1).op(T_I64).u32(2).op(T_I32);
+  const st = (off: number): Bytes => t.i32c(0).mem(I.i32load, 2, L.rb + off);
+  t.op(I.block, VOID, I.loop, VOID);
+  t.i32c(0)
+    .op(I.lget, 0)
+    .mem(I.i32store, 2, L.rb + ST_SLOT);
+  t.i32c(0).op(I.lget, 2, I.i64extendu).i64c(32).op(I.i64shl, I.lget, 1, I.i64extendu, I.i64or);
+  t.mem(I.i64store, 3, L.rb + ST_ENTRY);
+  t.op(I.lget, 1, I.lget, 2, I.lget, 3, I.lget, 0, 0x11).u32(0).u32(0);
+  t.op(I.ltee, 6, I.if, VOID, I.lget, 6, I.return, I.end);
+  st(ST_LV).op(I.br_if, 1);
+  st(ST_CNT).i32c(1024).op(I.i32add, I.lget, 3, I.i32gts, I.br_if, 1);
+  t.i32c(0)
+    .mem(I.i64load, 3, L.rb + ST_PC)
+    .op(I.ltee, 4, I.i32wrap)
+    .i32c(2)
+    .op(I.i32shru);
+  t.i32c(CHAIN_ENTRIES - 1)
+    .op(I.i32and)
+    .i32c(4)
+    .op(I.i32shl, I.lset, 5);
+  t.op(I.lget, 5).mem(I.i64load, 3, L.chain).op(I.lget, 4, 0x52 /* i64.ne */, I.br_if, 1);
+  t.op(I.lget, 5).mem(I.i32load, 2, L.chain + 8);
+  st(ST_KEY).op(I.i32ne, I.br_if, 1);
+  t.op(I.lget, 5)
+    .mem(I.i32load, 2, L.chain + 12)
+    .op(I.lset, 0);
+  t.op(I.lget, 4, I.i32wrap, I.lset, 1, I.lget, 4).i64c(32).op(I.i64shru, I.i32wrap, I.lset, 2);
+  t.op(I.br, 0, I.end, I.end).i32c(0).op(I.end);
+  code.vec(t);
+  section(out, 10, code);
   return out.finish();
 }
