@@ -484,6 +484,8 @@ export class Cpu {
   /** Translation generation and code invalidations when WebAssembly code was entered (callouts). */
   private wasmGen = 0;
   private wasmInvals = 0;
+  /** Part of the chain's ST_CNT already added to insnCount by callouts. */
+  private wasmCounted = 0;
   /** Pages of decoded code invalidated so far. */
   private codeInvals = 0;
   // Fast RAM window: the RAM region of the last slow-path access (base, size, views).
@@ -1858,7 +1860,12 @@ export class Cpu {
           e: { m: arena, t: w.table, ...this.wasmCallouts() },
         }).exports;
         const imports = (on: boolean): Record<string, Record<string, unknown>> => {
-          const e: Record<string, unknown> = { m: arena, mrs: rt['mrs'] };
+          const e: Record<string, unknown> = {
+            m: arena,
+            mrs: rt['mrs'],
+            cold: rt['cold'],
+            sys: rt['sys'],
+          };
           helperNames(on).forEach((n, i) => (e[`h${i}`] = rt[n]));
           return { e };
         };
@@ -1902,6 +1909,7 @@ export class Cpu {
       scr = (w.rb + ST_SCR) >>> 2;
     return {
       ld: (kind, lo, hi) => {
+        this.wasmAt(S[(w.rb + ST_POS) >>> 2]!, false);
         if (kind === 3) {
           this.ld64(lo!, hi!);
           S[scr] = T[0]!;
@@ -1918,6 +1926,7 @@ export class Cpu {
         return this.wasmLeave();
       },
       st: (kind, lo, hi, vl, vh) => {
+        this.wasmAt(S[(w.rb + ST_POS) >>> 2]!, false);
         if (kind === 3) this.st64(lo!, hi!, vl!, vh!);
         else if (kind === 2) this.st32(lo!, hi!, vl!);
         else if (kind === 1) this.st16(lo!, hi!, vl!);
@@ -1930,7 +1939,79 @@ export class Cpu {
         return r;
       },
       mrs: (key, rd) => (this.jitMrs(key!, rd!) ? 1 : 0),
+      cold: (pos) => {
+        const at = this.wasmAt(pos!, true);
+        const r = this.execCold(at.m.ops, at.k * STRIDE, at.k, at.lo, at.hi);
+        this.wasmFlagsOut();
+        const lv = (w.rb + ST_LV) >>> 2;
+        S[lv] = S[lv]! | this.wasmLeave();
+        if (r === COLD_NEXT) return 0;
+        if (r === COLD_DIRTY) {
+          // a store wrote decoded code: the block ends after this instruction
+          this.blockDirty = false;
+          this.pcLo = (at.lo + (at.k + 1) * 4) | 0;
+          this.pcHi = at.hi;
+          this.insnCount += at.k + 1;
+        }
+        return 1;
+      },
+      sys: (pos) => {
+        const at = this.wasmAt(pos!, true);
+        this.insnCount += at.k + 1;
+        this.system(at.m.ops, at.k * STRIDE, (at.lo + at.k * 4) | 0, at.hi, at.m.words[at.k]!);
+        this.wasmFlagsOut();
+        return 1;
+      },
     };
+  }
+
+  /**
+   * Instruction `pos` (member << 16 | index) of the running WebAssembly region, for a callout
+   * into the CPU: records the position (for a fault) and brings the CPU to the state the
+   * interpreter has in the middle of that block: the instruction count and PC of the block's
+   * start, the exclusive monitor, and (with `flags`) NZCV. Returns the member block and its
+   * address.
+   */
+  private wasmAt(pos: number, flags: boolean): { m: Block; k: number; lo: number; hi: number } {
+    const w = this.wasm!,
+      S = w.S,
+      b = w.rb >>> 2;
+    S[b + (ST_POS >>> 2)] = pos;
+    // a store done in the module since the last look clears the exclusive monitor now (an
+    // STXR after it must fail, as in the interpreter)
+    if (S[b + (ST_STORED >>> 2)] !== 0) {
+      S[b + (ST_STORED >>> 2)] = 0;
+      this.monitorValid = false;
+    }
+    const j = pos >>> 16;
+    const cur = w.regions[S[b + (ST_SLOT >>> 2)]!]!;
+    // (ST_CNT itself stays: the module's budget checks count from the chain's start)
+    const done = S[b + (ST_CNT >>> 2)]!;
+    this.insnCount += done - this.wasmCounted;
+    this.wasmCounted = done;
+    if (flags) {
+      const F = b + (ST_FLAGS >>> 2);
+      this.n = S[F]!;
+      this.z = S[F + 1]!;
+      this.c = S[F + 2]!;
+      this.v = S[F + 3]!;
+    }
+    // the PC of the running block, as the interpreter has it during a block
+    const lo = (S[b + (ST_ENTRY >>> 2)]! + cur.rel[j]!) | 0,
+      hi = S[b + (ST_ENTRY >>> 2) + 1]!;
+    this.pcLo = lo;
+    this.pcHi = hi;
+    return { m: cur.members[j]! as Block, k: pos & 0xffff, lo, hi };
+  }
+
+  /** Writes the CPU's flags back into the WebAssembly state block (after a callout). */
+  private wasmFlagsOut(): void {
+    const w = this.wasm!,
+      F = (w.rb + ST_FLAGS) >>> 2;
+    w.S[F] = this.n;
+    w.S[F + 1] = this.z;
+    w.S[F + 2] = this.c;
+    w.S[F + 3] = this.v;
   }
 
   /** LEAVE_SOON when the run loop has work after a callout (what compiled JS checks between members). */
@@ -1981,6 +2062,7 @@ export class Cpu {
     S[b + (ST_KEY >>> 2)] = key;
     this.wasmGen = this.gen;
     this.wasmInvals = this.codeInvals;
+    this.wasmCounted = 0;
     const left = this.runEnd - this.insnCount;
     let status: number;
     try {
@@ -1989,7 +2071,7 @@ export class Cpu {
       if (e !== FAULT) throw e;
       status = 2;
     }
-    this.insnCount += S[b + (ST_CNT >>> 2)]!;
+    this.insnCount += S[b + (ST_CNT >>> 2)]! - this.wasmCounted;
     this.n = S[F]!;
     this.z = S[F + 1]!;
     this.c = S[F + 2]!;
@@ -2000,19 +2082,19 @@ export class Cpu {
       this.pcHi = S[b + (ST_PC >>> 2) + 1]!;
       return;
     }
-    // a fallback (1) or a fault (2) at member j, instruction k of the region that returned
+    if (status === 3) return; // a callout ended the block (PC and count are set)
+    // a fault (2) at member j, instruction k of the region that returned
     const pos = S[b + (ST_POS >>> 2)]!,
       j = pos >>> 16,
       k = pos & 0xffff;
     const cur = w.regions[S[b + (ST_SLOT >>> 2)]!]!;
     const m = cur.members[j]! as Block;
-    const base = (S[b + (ST_ENTRY >>> 2)]! + cur.rel[j]!) | 0,
-      hi = S[b + (ST_ENTRY >>> 2) + 1]!;
-    if (status === 1) {
-      this.pcLo = base;
-      this.pcHi = hi;
-      this.execBlock(m, m.n, k);
-    } else this.blockFault(m.ops, k, base, hi);
+    this.blockFault(
+      m.ops,
+      k,
+      (S[b + (ST_ENTRY >>> 2)]! + cur.rel[j]!) | 0,
+      S[b + (ST_ENTRY >>> 2) + 1]!,
+    );
   }
 
   private cond(c: number): boolean {

@@ -128,7 +128,7 @@ export interface WasmRegion {
 /* prettier-ignore */
 const I = {
   block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, br_if: 0x0d,
-  br_table: 0x0e, return: 0x0f, call: 0x10, unreachable: 0x00,
+  br_table: 0x0e, return: 0x0f, call: 0x10, unreachable: 0x00, drop: 0x1a,
   lget: 0x20, lset: 0x21, ltee: 0x22, gget: 0x23, gset: 0x24,
   i32load: 0x28, i64load: 0x29, f64load: 0x2b, i32load8u: 0x2d,
   i64load8u: 0x31, i64load16u: 0x33, i64load32u: 0x35,
@@ -255,12 +255,16 @@ const L_PB = 8,
 const F_LD = 0,
   F_ST = 4,
   F_MRS = 8,
-  F_MAIN = 9;
+  F_COLD = 9,
+  F_SYS = 10,
+  F_MAIN = 11;
 // function indices in the runtime module: imported JS callouts, then 16 helpers (MMU off, on)
 const R_LD_JS = 0,
   R_ST_JS = 1,
   R_MRS_JS = 2,
-  R_HELPERS = 3;
+  R_COLD_JS = 3,
+  R_SYS_JS = 4,
+  R_HELPERS = 5;
 
 const LOAD_OPS = [I.i64load8u, I.i64load16u, I.i64load32u, I.i64load];
 const STORE_OPS = [I.i64store8, I.i64store16, I.i64store32, I.i64store];
@@ -631,13 +635,12 @@ class RegionGen {
     c.i32c(0).op(I.return, I.end);
     c.i32c(t).op(I.lset, L_P, I.br, this.depth);
   }
-  /** Status 1: the interpreter runs member j from instruction k. */
-  fallback(j: number, k: number): void {
-    this.c
-      .i32c(0)
-      .i32c((j << 16) | k)
-      .mem(I.i32store, 2, this.L.rb + ST_POS);
-    this.c.i32c(1).op(I.return);
+  /**
+   * Instruction `pos` through the CPU's system path (the block ends there; the CPU sets PC
+   * and count): status 3.
+   */
+  sysCall(pos: number): void {
+    this.c.i32c(pos).op(I.call, F_SYS, I.drop).i32c(3).op(I.return);
   }
   /** After a store: leave at once when the store wrote decoded code. */
   dirtyCheck(j: number, k: number): void {
@@ -1126,15 +1129,31 @@ class RegionGen {
           this.setR(rd, () => c.op(I.lget, L_V1));
           break;
         case OP.MRS:
-          // NZCV lives in the state block here (the CPU would read its own copy): interpreter
+          // the common registers through the CPU's fast MRS; NZCV, counters, traps and the
+          // undefined ones end the block in the CPU's system path, as in the interpreter
           if (a === NZCV_KEY) {
-            if (k === 0) return false;
-            this.fallback(j, k);
+            this.sysCall(pos);
             return true;
           }
           c.i32c(a).i32c(rd).op(I.call, F_MRS, I.i32eqz, I.if, VOID);
-          this.fallback(j, k);
+          this.sysCall(pos);
           c.op(I.end);
+          break;
+
+        // ---- the interpreter's cold operations (divides aside), one at a time in the CPU
+        case OP.CRC32:
+        case OP.SMULH:
+        case OP.UMULH:
+        case OP.LDXR:
+        case OP.LDXP:
+        case OP.STXR:
+        case OP.STXP:
+        case OP.CLREX:
+        case OP.LSE_AMO:
+        case OP.LSE_CAS:
+        case OP.LSE_CASP:
+        case OP.SIMD:
+          c.i32c(pos).op(I.call, F_COLD, I.if, VOID).i32c(3).op(I.return, I.end);
           break;
 
         // ---- branches (block terminators)
@@ -1180,9 +1199,8 @@ class RegionGen {
           this.exit(k + 1, () => c.op(I.lget, L_T));
           return true;
         default:
-          // not translated: the interpreter runs the rest of the block from here
-          if (k === 0) return false;
-          this.fallback(j, k);
+          // system instructions and exceptions: the CPU's system path, which ends the block
+          this.sysCall(pos);
           return true;
       }
     }
@@ -1212,10 +1230,8 @@ export function generateWasmRegion(
   layout: WasmLayout,
   mmuOn: boolean,
 ): WasmRegion | undefined {
-  const all = collectRegion(entry, lookup, WASM_MEMBERS);
-  // each member is generated once to see whether its first instruction is translated
-  const probe = (m: JitBlock): boolean => new RegionGen(layout, [m], new Map(), m.n, 0).member(0);
-  const members = all.filter((m, j) => j === 0 || probe(m));
+  // every operation is translated (the rare ones as calls into the CPU)
+  const members = collectRegion(entry, lookup, WASM_MEMBERS);
   const index = new Map<number, number>();
   const entryOff = entry.pa % 4096;
   members.forEach((m, j) => index.set(m.pa % 4096, j));
@@ -1271,10 +1287,10 @@ function name(b: Bytes, s: string): Bytes {
 
 /**
  * The function types of both module kinds: 0 main, 1 load helper, 2 store helper, 3 MRS,
- * 4 load callout, 5 store callout, 6 trampoline.
+ * 4 load callout, 5 store callout, 6 trampoline, 7 cold and system callouts.
  */
 function typeSection(out: Bytes): void {
-  const t = new Bytes().u32(7);
+  const t = new Bytes().u32(8);
   t.op(0x60).u32(3).op(T_I32, T_I32, T_I32).u32(1).op(T_I32);
   t.op(0x60).u32(2).op(T_I64, T_I32).u32(1).op(T_I64);
   t.op(0x60).u32(3).op(T_I64, T_I64, T_I32).u32(0);
@@ -1282,6 +1298,7 @@ function typeSection(out: Bytes): void {
   t.op(0x60).u32(3).op(T_I32, T_I32, T_I32).u32(1).op(T_I32);
   t.op(0x60).u32(5).op(T_I32, T_I32, T_I32, T_I32, T_I32).u32(1).op(T_I32);
   t.op(0x60).u32(4).op(T_I32, T_I32, T_I32, T_I32).u32(1).op(T_I32);
+  t.op(0x60).u32(1).op(T_I32).u32(1).op(T_I32);
   section(out, 1, t);
 }
 
@@ -1305,13 +1322,15 @@ export function helperNames(mmuOn: boolean): string[] {
 export function assembleWasmBatch(regions: readonly WasmRegion[], arenaPages: number): Uint8Array {
   const out = new Bytes().op(...MAGIC);
   typeSection(out);
-  const imports = new Bytes().u32(10);
+  const imports = new Bytes().u32(12);
   name(name(imports, 'e'), 'm').op(0x02, 0x00).u32(arenaPages);
   for (let i = 0; i < 8; i++)
     name(name(imports, 'e'), `h${i}`)
       .op(0x00)
       .u32(i < 4 ? 1 : 2);
   name(name(imports, 'e'), 'mrs').op(0x00).u32(3);
+  name(name(imports, 'e'), 'cold').op(0x00).u32(7);
+  name(name(imports, 'e'), 'sys').op(0x00).u32(7);
   section(out, 2, imports);
   const funcs = new Bytes().u32(regions.length);
   for (let i = 0; i < regions.length; i++) funcs.u32(0);
@@ -1330,14 +1349,15 @@ export function assembleWasmBatch(regions: readonly WasmRegion[], arenaPages: nu
 
 /**
  * The CPU's runtime module: the load/store helpers of both translation regimes (exports
- * {@link helperNames}), `mrs` (the MRS callout), and the trampoline
+ * {@link helperNames}), `mrs`, `cold` and `sys` (the CPU's callouts), and the trampoline
  * `t(slot, pcLo, pcHi, budget) -> status`, the one JS-to-WebAssembly call site of the tier.
  * The trampoline runs the region in table slot `slot` and, while it exits with status 0, no
  * callout asked to leave and more than 1024 instructions of the budget are left, goes on with
  * the region the chain cache names for the exit PC (the JS side fills the cache with each
  * region it calls, under the key `ST_KEY` that changes with the translation regime, the EL
  * and any code invalidation). `ST_SLOT` and `ST_ENTRY` name the region that returned.
- * Imports: `e.m` (the arena), `e.ld`, `e.st`, `e.mrs` (JS callouts), `e.t` (the table).
+ * Imports: `e.m` (the arena), `e.ld`, `e.st`, `e.mrs`, `e.cold`, `e.sys` (JS callouts), `e.t`
+ * (the table).
  * @param L - the CPU's arena layout.
  * @param arenaPages - size of the arena in 64 KiB pages.
  * @returns the module's bytes.
@@ -1345,36 +1365,34 @@ export function assembleWasmBatch(regions: readonly WasmRegion[], arenaPages: nu
 export function runtimeModule(L: WasmLayout, arenaPages: number): Uint8Array {
   const out = new Bytes().op(...MAGIC);
   typeSection(out);
-  const imports = new Bytes().u32(5);
+  const imports = new Bytes().u32(7);
   name(name(imports, 'e'), 'm').op(0x02, 0x00).u32(arenaPages);
   name(name(imports, 'e'), 'ld').op(0x00).u32(4);
   name(name(imports, 'e'), 'st').op(0x00).u32(5);
   name(name(imports, 'e'), 'mrs').op(0x00).u32(3);
+  name(name(imports, 'e'), 'cold').op(0x00).u32(7);
+  name(name(imports, 'e'), 'sys').op(0x00).u32(7);
   name(name(imports, 'e'), 't').op(0x01, 0x70, 0x00).u32(0);
   section(out, 2, imports);
-  const funcs = new Bytes().u32(18);
+  const funcs = new Bytes().u32(20);
   for (let v = 0; v < 2; v++) for (let i = 0; i < 8; i++) funcs.u32(i < 4 ? 1 : 2);
-  funcs.u32(3).u32(6);
+  funcs.u32(3).u32(7).u32(7).u32(6);
   section(out, 3, funcs);
-  const exports = new Bytes().u32(18);
-  [...helperNames(false), ...helperNames(true)].forEach((n, i) =>
+  const exports = new Bytes().u32(20);
+  [...helperNames(false), ...helperNames(true), 'mrs', 'cold', 'sys', 't'].forEach((n, i) =>
     name(exports, n)
       .op(0x00)
       .u32(R_HELPERS + i),
   );
-  name(exports, 'mrs')
-    .op(0x00)
-    .u32(R_HELPERS + 16);
-  name(exports, 't')
-    .op(0x00)
-    .u32(R_HELPERS + 17);
   section(out, 7, exports);
-  const code = new Bytes().u32(18);
+  const code = new Bytes().u32(20);
   for (const mmuOn of [false, true]) {
     for (let lg = 0; lg < 4; lg++) code.vec(accessHelper(lg, false, mmuOn, L));
     for (let lg = 0; lg < 4; lg++) code.vec(accessHelper(lg, true, mmuOn, L));
   }
   code.vec(new Bytes().u32(0).op(I.lget, 0, I.lget, 1, I.call, R_MRS_JS, I.end));
+  code.vec(new Bytes().u32(0).op(I.lget, 0, I.call, R_COLD_JS, I.end));
+  code.vec(new Bytes().u32(0).op(I.lget, 0, I.call, R_SYS_JS, I.end));
   // trampoline: params slot, pbl, pbh, budget; locals pc i64, e i32, status i32
   const t = new Bytes().u32(2).u32(1).op(T_I64).u32(2).op(T_I32);
   const st = (off: number): Bytes => t.i32c(0).mem(I.i32load, 2, L.rb + off);

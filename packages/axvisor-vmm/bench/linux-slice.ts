@@ -7,6 +7,8 @@ import { Cpu } from '@axebpf/aarch64-emu';
 import { linuxVmToml, parseVmConfig, Vmm } from '../dist/index.js';
 
 if (process.env['JIT_THRESHOLD']) Cpu.defaultJitThreshold = Number(process.env['JIT_THRESHOLD']);
+if (process.env['WASM_THRESHOLD']) Cpu.defaultWasmThreshold = Number(process.env['WASM_THRESHOLD']);
+if (process.env['WASM_BATCH']) Cpu.defaultWasmBatch = Number(process.env['WASM_BATCH']);
 
 const out =
   process.env['LINUX_GUEST_OUT'] ??
@@ -28,6 +30,8 @@ const insns = () => vm.vcpus.reduce((n, v) => n + v.insns, 0);
 while (vm.status === 'Running' && insns() < target) vmm.run(1_000_000n);
 const wall = (performance.now() - t0) / 1000;
 const n = insns();
+if (process.env['CONSOLE_OUT'])
+  (await import('node:fs')).writeFileSync(process.env['CONSOLE_OUT'], vm.console);
 const lines = vm.console.trimEnd().split('\n');
 process.stdout.write(
   `slice: ${(n / 1e6).toFixed(1)} M insns in ${wall.toFixed(1)} s = ${(n / wall / 1e6).toFixed(2)} M insns/s, virtual ${(Number(vmm.timeNs) / 1e9).toFixed(3)} s\n  last: ${lines[lines.length - 1]}\n  compiled: ${vm.vcpus.map((v) => `${(v.cpu as Cpu).jitBlocks} regions (${(v.cpu as Cpu).wasmRegions} WebAssembly)`).join(', ')}\n`,
