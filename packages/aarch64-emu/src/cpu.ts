@@ -457,6 +457,11 @@ export class Cpu {
    * (-1 when empty), at 2 * idx + 1 the PA page * 8 + permission bits (r=1, w=2, x=4).
    */
   private readonly tlb = new Float64Array(12 * TLB_WAYS).fill(-1);
+  /**
+   * The 2 MiB regions (VA page number / 512) with TLB entries that came from a stage-1 block
+   * mapping since the last full flush: TLBI by VA scans all 512 pages only there.
+   */
+  private readonly tlbBlocks = new Set<number>();
   /** The WebAssembly tier's view of the arena (undefined without an arena). */
   private readonly wasm:
     | {
@@ -930,6 +935,7 @@ export class Cpu {
   flushTlb(): void {
     this.regsCache = undefined;
     this.tlb.fill(-1);
+    this.tlbBlocks.clear();
     this.gen++;
     this.itlbEvicted = false;
     this.updateMmu();
@@ -1007,6 +1013,7 @@ export class Cpu {
       throw FAULT;
     }
     const tlb = this.tlb;
+    if (r.block) this.tlbBlocks.add(Math.floor(vpn / 512));
     if (acc === ACC_EXEC && tlb[2 * idx] !== -1 && tlb[2 * idx] !== vpn) this.itlbEvicted = true;
     tlb[2 * idx] = vpn;
     tlb[2 * idx + 1] = Math.floor(r.pa / 4096) * 8 + r.perm;
@@ -3582,16 +3589,27 @@ export class Cpu {
     const tlb = this.tlb;
     const slot0 = this.R[rt]! & ~511;
     let code = this.itlbEvicted;
-    for (let half = 0; half < 4; half++) {
-      const base = half * TLB_WAYS;
-      for (let j = 0; j < 512; j++) {
-        const k = base + ((slot0 + j) & (TLB_WAYS - 1));
+    if (!this.tlbBlocks.has(first / 512)) {
+      // no entry of this 2 MiB came from a block mapping since the last flush: only the page
+      const j = this.R[rt]! & 511;
+      for (let half = 0; half < 4; half++) {
+        const k = half * TLB_WAYS + ((slot0 + j) & (TLB_WAYS - 1));
         if (tlb[2 * k] === first + j) {
           tlb[2 * k] = -1;
           if ((half & 1) === 1) code = true;
         }
       }
-    }
+    } else
+      for (let half = 0; half < 4; half++) {
+        const base = half * TLB_WAYS;
+        for (let j = 0; j < 512; j++) {
+          const k = base + ((slot0 + j) & (TLB_WAYS - 1));
+          if (tlb[2 * k] === first + j) {
+            tlb[2 * k] = -1;
+            if ((half & 1) === 1) code = true;
+          }
+        }
+      }
     if (code) {
       this.gen++;
       this.itlbEvicted = false;

@@ -49,16 +49,18 @@ export interface WalkResult {
   s1ptw: boolean;
   /** Faulting IPA (for HPFAR), when `stage2`. */
   ipa: number;
+  /** True when stage 1 mapped the address with a block (a descriptor above level 3). */
+  block: boolean;
 }
 
 const TWO32 = 4294967296;
 const PAGE_MASK_47 = 0xffff_ffff_f000n; // bits [47:12]
 
-function ok(pa: number, perm: number): WalkResult {
-  return { pa, perm, fault: 0, stage2: false, s1ptw: false, ipa: 0 };
+function ok(pa: number, perm: number, block = false): WalkResult {
+  return { pa, perm, fault: 0, stage2: false, s1ptw: false, ipa: 0, block };
 }
 function fail(fault: number, stage2: boolean, s1ptw: boolean, ipa: number): WalkResult {
-  return { pa: 0, perm: 0, fault, stage2, s1ptw, ipa };
+  return { pa: 0, perm: 0, fault, stage2, s1ptw, ipa, block: false };
 }
 
 function readDesc(mem: PhysicalMemory, pa: number): bigint | undefined {
@@ -169,7 +171,8 @@ export function translate(
   const stage2 = el < 2 && (regs.hcrEl2 & 1n) === 1n;
   const s1on = el < 2 ? (regs.sctlrEl1 & 1n) === 1n : (regs.sctlrEl2 & 1n) === 1n;
   let ipa: number;
-  let perm = 7;
+  let perm = 7,
+    block = false;
   if (!s1on) {
     if (hi >>> 16 !== 0) return fail(0x00, false, false, 0);
     ipa = hi * TWO32 + (lo >>> 0);
@@ -178,11 +181,12 @@ export function translate(
     if (r.fault) return r;
     ipa = r.pa;
     perm = r.perm;
+    block = r.block;
   }
-  if (!stage2) return ok(ipa, perm);
+  if (!stage2) return ok(ipa, perm, block);
   const s2 = walkStage2(mem, regs, ipa, acc, false);
   if (s2.fault) return s2;
-  return ok(s2.pa, perm & s2.perm);
+  return ok(s2.pa, perm & s2.perm, block);
 }
 
 /**
@@ -292,7 +296,7 @@ function walkStage1(
     const need = acc === ACC_WRITE ? 2 : acc === ACC_EXEC ? 4 : 1;
     if ((perm & need) === 0) return fail(0x0c | level, false, false, 0);
     const outMask = (1n << BigInt(shift)) - 1n;
-    return ok(Number((desc & PAGE_MASK_47 & ~outMask) | (va & outMask)), perm);
+    return ok(Number((desc & PAGE_MASK_47 & ~outMask) | (va & outMask)), perm, level < 3);
   }
   return fail(0x07, false, false, 0);
 }

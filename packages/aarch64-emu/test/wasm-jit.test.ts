@@ -159,6 +159,7 @@ describe('PhysicalMemory arena', () => {
         } catch (err) {
           return err;
         }
+        return undefined;
       })();
       expect(e).toBeInstanceOf(EmuInputError);
       expect((e as EmuInputError).code).toBe('BAD_ARGUMENT');
