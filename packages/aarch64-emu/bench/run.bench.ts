@@ -1,14 +1,15 @@
 // Guest instructions per second of the emulator on the compiled benchmark programs
 // (test/programs/bin/bench-*.elf and two short corpus programs), against qemu-aarch64 measured
 // in the same run (its instruction count comes from the golden file) and against the
-// emulator's own interpreter (block JIT off) in the same run. Usage: pnpm bench
-// (BENCH_REPS=n changes the number of runs per program, default 5; the best is reported, the
-// first run, which includes JIT compilation, is shown too).
+// emulator's own interpreter (block JIT off) in the same run; "wasm" is the WebAssembly tier
+// (the program's memory in an arena, regions compiled after the same 16 runs as the JavaScript
+// JIT's). Usage: pnpm bench (BENCH_REPS=n changes the number of runs per program, default 5;
+// the best is reported, the first run, which includes JIT compilation, is shown too).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { Cpu, runLinuxProgram } from '../src/index.js';
+import { Cpu, PhysicalMemory, runLinuxProgram } from '../src/index.js';
 
 const dir = join(import.meta.dirname, '..', 'test', 'programs');
 const golden = JSON.parse(readFileSync(join(dir, 'golden.json'), 'utf8')) as Record<
@@ -37,7 +38,7 @@ console.log(
     .join(' ')}, ${reps} runs per program (best shown)`,
 );
 console.log(
-  'program              insns   JIT M/s  1st run  interp M/s  qemu M/s  emu/qemu  JIT/interp',
+  'program              insns   JIT M/s  1st run  wasm M/s  1st run  interp M/s  qemu M/s  emu/qemu  JIT/interp',
 );
 for (const name of files) {
   const image = readFileSync(join(dir, 'bin', name));
@@ -47,6 +48,14 @@ for (const name of files) {
     if (runLinuxProgram(image).insns !== insns)
       throw new Error(`${name}: instruction count differs from the golden file`);
   }, reps);
+  PhysicalMemory.defaultArenaBytes = 96 << 20;
+  Cpu.defaultWasmThreshold = 16;
+  const wasm = times(() => {
+    if (runLinuxProgram(image).insns !== insns)
+      throw new Error(`${name}: instruction count differs from the golden file (wasm)`);
+  }, reps);
+  PhysicalMemory.defaultArenaBytes = undefined;
+  Cpu.defaultWasmThreshold = 256;
   Cpu.defaultJitThreshold = Infinity;
   const interp = times(
     () => {
@@ -73,7 +82,7 @@ for (const name of files) {
     ratioText = (emu / q).toFixed(3).padStart(8);
   }
   console.log(
-    `${name.padEnd(16)} ${String(insns).padStart(9)}  ${f1(emu)} ${f1(first)}    ${f1(int)}  ${qemuText}  ${ratioText}  ${(emu / int).toFixed(2).padStart(9)}`,
+    `${name.padEnd(16)} ${String(insns).padStart(9)}  ${f1(emu)} ${f1(first)} ${f1(insns / Math.min(...wasm) / 1e6)} ${f1(insns / wasm[0]! / 1e6)}    ${f1(int)}  ${qemuText}  ${ratioText}  ${(emu / int).toFixed(2).padStart(9)}`,
   );
 }
 if (!hasQemu) console.log('qemu-aarch64 not installed: no baseline');

@@ -40,7 +40,7 @@ import { CPU_MODELS, type CpuModel } from './cpu-model.js';
 import { EmuInputError } from './errors.js';
 import type { JitFn } from './jit.js';
 import { PhysicalMemory } from './memory.js';
-import type { Region } from './memory.js';
+import type { PhysicalMemoryOptions, Region } from './memory.js';
 import { OP, REGFILE_WORDS, SLOT_SP, STRIDE } from './ops.js';
 import { ACC_EXEC, ACC_READ, ACC_WRITE, translate, translateStage1 } from './mmu.js';
 import type { TranslationRegs } from './mmu.js';
@@ -361,9 +361,8 @@ export class Cpu {
   static defaultWasmThreshold = 256;
   /**
    * With an arena in the CPU's memory ({@link PhysicalMemoryOptions.arenaBytes}): executions
-   * of a block after which its region is compiled to WebAssembly. Regions the WebAssembly tier
-   * does not take (an untranslated first instruction) go on to the JavaScript JIT at
-   * {@link Cpu.jitThreshold}; `jitThreshold = Infinity` turns both off.
+   * of a block after which its region is compiled to WebAssembly (the JavaScript JIT is then
+   * not used). `jitThreshold = Infinity` turns both tiers off.
    */
   wasmThreshold = Cpu.defaultWasmThreshold;
   /** Number of regions compiled to WebAssembly so far. */
@@ -1843,25 +1842,24 @@ export class Cpu {
     const blocks = q.splice(0);
     const arena = this.memory.arena!;
     const pages = arena.buffer.byteLength / 65536;
-    let ram: WasmLayout['ram'];
-    for (const r of this.memory.regions)
-      if (r.arenaOffset >= 0 && (ram === undefined || r.size > ram.size))
-        ram = { base: r.base, size: r.size, off: r.arenaOffset, codeOff: r.codeArenaOffset };
-    const layout: WasmLayout = { rb: w.rb, tlbWays: TLB_WAYS, chain: w.chain, ram };
+    const rams = this.memory.regions
+      .filter((r) => r.arenaOffset >= 0)
+      .sort((a, b) => b.size - a.size)
+      .slice(0, 4)
+      .map((r) => ({ base: r.base, size: r.size, off: r.arenaOffset, codeOff: r.codeArenaOffset }));
+    const layout: WasmLayout = { rb: w.rb, tlbWays: TLB_WAYS, chain: w.chain, rams };
     const regions: WasmRegion[] = [],
       entries: Block[] = [];
     for (const blk of blocks) {
       if (!blk.valid || blk.fn !== undefined) continue;
-      const r = generateWasmRegion(blk, this.lookupBlock, layout, mmuOn);
-      if (r === undefined) continue;
-      regions.push(r);
+      regions.push(generateWasmRegion(blk, this.lookupBlock, layout, mmuOn));
       entries.push(blk);
     }
     if (regions.length === 0) return;
     try {
-      // the runtime (helpers for the RAM region in the arena, trampoline): rebuilt when that
-      // region changes; modules made before keep the helpers they were linked with
-      const key = ram === undefined ? '' : `${ram.base}:${ram.size}:${ram.off}`;
+      // the runtime (helpers for the RAM regions in the arena, trampoline): rebuilt when those
+      // regions change; modules made before keep the helpers they were linked with
+      const key = rams.map((r) => `${r.base}:${r.size}:${r.off}`).join(',');
       if (w.runtime === undefined || w.runtimeKey !== key) {
         const rt = new wasmApi!.Instance(new wasmApi!.Module(runtimeModule(layout, pages)), {
           e: { m: arena, t: w.table, ...this.wasmCallouts() },

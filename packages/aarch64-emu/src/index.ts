@@ -5,7 +5,8 @@ export type { CpuOptions, ExceptionInfo, StopReason } from './cpu.js';
 export { CPU_MODELS } from './cpu-model.js';
 export type { CpuModel, CpuModelInfo } from './cpu-model.js';
 export { PhysicalMemory } from './memory.js';
-export type { MmioDevice, Region } from './memory.js';
+export type { MmioDevice, PhysicalMemoryOptions, Region } from './memory.js';
+export type { ArenaMemory } from './wasm-jit.js';
 export { A64Fault, DecodeError, EmuInputError } from './errors.js';
 export type {
   A64FaultCode,

@@ -1,26 +1,29 @@
 // SPDX-License-Identifier: MIT
-// WebAssembly tier (internal): compiles a region of predecoded blocks (the same regions as the
-// JavaScript block JIT, `collectRegion`) into a WebAssembly module. V8 compiles such a module
-// with its baseline compiler (Liftoff) in microseconds and tiers it up in the background, so
-// a block can be compiled after a few hundred executions instead of the tens of thousands the
-// JavaScript functions need to pay for their optimising compile.
+// WebAssembly tier (internal): compiles regions of predecoded blocks (the regions of the
+// JavaScript block JIT, `collectRegion`, up to WASM_MEMBERS blocks of one page) to WebAssembly.
+// V8 compiles WebAssembly with its baseline compiler (Liftoff) at a small fixed cost per module
+// and tiers hot functions up in the background, so a block can be compiled after a few hundred
+// executions instead of the tens of thousands that pay for a JavaScript function's optimising
+// compile.
 //
-// The module imports the machine's arena (`PhysicalMemory` created with `arenaBytes`): the
-// CPU's register file and state block, its soft TLB and the RAM regions live there. Registers
-// are 64-bit values at `rb + 4 * slot` (the Int32Array lo/hi pairs of the interpreter read as
-// little-endian i64), NZCV are four i32 at `rb + ST_FLAGS`. Loads and stores look the address
-// up in the soft TLB (MMU on) or take it as physical (MMU off) and access the region that was
-// in the arena when the module was made; anything else (TLB miss, page crossing, misaligned,
-// another region, a device, a store to a page with decoded code) calls out to the CPU's own
-// load/store helpers, so faults, devices and code invalidation stay the interpreter's.
-// Operations not translated hand the rest of the block to the interpreter (status 1), as the
-// JavaScript JIT does.
+// Everything the code touches lives in the machine's arena (`PhysicalMemory` made with
+// `arenaBytes`, one `WebAssembly.Memory`): the CPU's register file and state block, its soft TLB,
+// the chain cache and the RAM regions. Registers are 64-bit values at `rb + 4 * slot` (the
+// interpreter's Int32Array lo/hi pairs read as little-endian i64); NZCV are four i32 at
+// `rb + ST_FLAGS` while WebAssembly runs. Loads and stores go through helpers in the CPU's
+// runtime module: they look the address up in the soft TLB (MMU on) or take it as physical
+// (MMU off) and access the arena's RAM regions directly; anything else (TLB miss,
+// misaligned, another region, a device, a store to a page with decoded code) calls the CPU's
+// own load/store helpers, so faults, devices and code invalidation are the interpreter's.
+// Every operation is translated: the interpreter's rare ones (exclusives, LSE, FP/SIMD, CRC32,
+// high multiplies) and the system instructions call into the CPU for that one instruction.
 //
-// Function `f(pcLo, pcHi, budget, tlb) -> status`: runs from the entry VA; status 0 leaves the
-// next PC at `rb + ST_PC`; status 1 asks the interpreter to run member `pos >>> 16` from index
-// `pos & 0xffff` (`rb + ST_POS`). `rb + ST_CNT` counts the instructions of the completed
-// members. A FAULT thrown by a callout unwinds through the module; `rb + ST_POS` then names
-// the instruction.
+// A region's main function `(pcLo, pcHi, budget) -> status` runs from its entry VA and returns
+// 0 with the next PC at `rb + ST_PC`, or 3 when a call into the CPU ended the block (the CPU
+// set PC and count). `rb + ST_CNT` counts the instructions of the completed blocks of the whole
+// chain. A FAULT thrown by a callout unwinds through the module to the CPU, and `rb + ST_POS`
+// (member << 16 | index) names the instruction. The runtime's trampoline runs regions from a
+// table and chains them (see runtimeModule).
 
 import { collectRegion, type JitBlock } from './jit.js';
 import { OP, SLOT_SINK, SLOT_ZR, STRIDE } from './ops.js';
@@ -68,7 +71,7 @@ export const ST_FLAGS = 272;
 export const ST_PC = 288;
 /** i32: instructions of the members completed so far (all regions of a chain). */
 export const ST_CNT = 296;
-/** i32: member << 16 | index of the instruction of a callout or fallback. */
+/** i32: member << 16 | index of the instruction of the last callout. */
 export const ST_POS = 300;
 /** i32: set to 1 by a store done inside a module (the exclusive monitor is then cleared). */
 export const ST_STORED = 304;
@@ -101,8 +104,11 @@ export interface WasmLayout {
   readonly tlbWays: number;
   /** Byte offset of the chain cache ({@link CHAIN_ENTRIES} entries). */
   readonly chain: number;
-  /** The RAM region accessed directly: physical base, size, arena offsets of bytes and code map. */
-  readonly ram: { base: number; size: number; off: number; codeOff: number } | undefined;
+  /**
+   * The RAM regions accessed directly (the arena's, largest first, at most 4): physical base,
+   * size, arena offsets of the bytes and of the code map.
+   */
+  readonly rams: readonly { base: number; size: number; off: number; codeOff: number }[];
 }
 
 /** A generated region. */
@@ -113,12 +119,6 @@ export interface WasmRegion {
   readonly members: JitBlock[];
   /** Offsets of the members from the entry (bytes). */
   readonly rel: number[];
-  /** Whether the code reads or writes NZCV (state block to be filled before the call). */
-  readonly usesFlags: boolean;
-  /** Whether the code writes NZCV (to be read back after the call). */
-  readonly setsFlags: boolean;
-  /** Whether the code stores (ST_STORED to be cleared before and read after). */
-  readonly stores: boolean;
   /** Whether the loads and stores translate through the soft TLB (else VA = PA). */
   readonly mmuOn: boolean;
 }
@@ -280,10 +280,10 @@ function accessHelper(lg: number, store: boolean, mmuOn: boolean, L: WasmLayout)
   const VPN = POS + 1,
     E = POS + 2,
     EV = POS + 3,
-    OFF = POS + 4;
-  c.u32(3).u32(1).op(T_I64).u32(1).op(T_I32).u32(2).op(T_I64);
-  const ram = L.ram;
-  if (ram !== undefined) {
+    OFF = POS + 4,
+    PA = POS + 5;
+  c.u32(3).u32(1).op(T_I64).u32(1).op(T_I32).u32(3).op(T_I64);
+  if (L.rams.length > 0) {
     c.op(I.block, VOID);
     // misaligned accesses take the slow path (which also handles page crossings)
     if (size > 1)
@@ -305,16 +305,22 @@ function accessHelper(lg: number, store: boolean, mmuOn: boolean, L: WasmLayout)
       c.op(I.lget, EV).i64c(3).op(I.i64shru).i64c(12).op(I.i64shl);
       c.op(I.lget, VA).i64c(0xfff).op(I.i64and, I.i64or);
     } else c.op(I.lget, VA);
-    c.i64c(ram.base).op(I.i64sub, I.ltee, OFF).i64c(ram.size).op(I.i64geu, I.br_if, 0);
-    if (store) {
-      c.op(I.lget, OFF).i64c(12).op(I.i64shru, I.i32wrap).mem(I.i32load8u, 0, ram.codeOff);
-      c.op(I.br_if, 0);
-      c.op(I.lget, OFF, I.i32wrap, I.lget, V).mem(STORE_OPS[lg]!, lg, ram.off);
-      c.i32c(0)
-        .i32c(1)
-        .mem(I.i32store, 2, L.rb + ST_STORED)
-        .op(I.return);
-    } else c.op(I.lget, OFF, I.i32wrap).mem(LOAD_OPS[lg]!, lg, ram.off).op(I.return);
+    c.op(I.lset, PA);
+    for (const ram of L.rams) {
+      // block: to the next region when the address is not in this one
+      c.op(I.block, VOID, I.lget, PA).i64c(ram.base).op(I.i64sub, I.ltee, OFF);
+      c.i64c(ram.size).op(I.i64geu, I.br_if, 0);
+      if (store) {
+        c.op(I.lget, OFF).i64c(12).op(I.i64shru, I.i32wrap).mem(I.i32load8u, 0, ram.codeOff);
+        c.op(I.br_if, 1);
+        c.op(I.lget, OFF, I.i32wrap, I.lget, V).mem(STORE_OPS[lg]!, lg, ram.off);
+        c.i32c(0)
+          .i32c(1)
+          .mem(I.i32store, 2, L.rb + ST_STORED)
+          .op(I.return);
+      } else c.op(I.lget, OFF, I.i32wrap).mem(LOAD_OPS[lg]!, lg, ram.off).op(I.return);
+      c.op(I.end);
+    }
     c.op(I.end);
   }
   // slow path: the CPU's helper (faults, devices, TLB misses, code invalidation)
@@ -338,12 +344,9 @@ function accessHelper(lg: number, store: boolean, mmuOn: boolean, L: WasmLayout)
   return c;
 }
 
-/** Emits the code of a region's main function; undefined when the entry is not translated. */
+/** Emits the code of a region's main function. */
 class RegionGen {
   readonly c = new Bytes();
-  usesFlags = false;
-  setsFlags = false;
-  stores = false;
   /** Open structured blocks between the current code and the member dispatch loop. */
   depth = 0;
 
@@ -381,7 +384,6 @@ class RegionGen {
   }
   /** Pushes condition `cc` (A64 encoding) as i32 0/1. */
   cond(cc: number): void {
-    this.usesFlags = true;
     const c = this.c;
     switch (cc >> 1) {
       case 0:
@@ -433,7 +435,6 @@ class RegionGen {
     flags: boolean,
   ): void {
     const c = this.c;
-    if (flags) this.setsFlags = true;
     if (cin === 'C') {
       this.getFlag(2);
       c.op(I.lset, L_CI);
@@ -493,7 +494,6 @@ class RegionGen {
   /** Flags of a logical operation on the i64 in L_T (N from bit 63 or 31). */
   logicFlags(sf: number): void {
     const c = this.c;
-    this.setsFlags = true;
     this.setFlag(0, () =>
       c
         .op(I.lget, L_T)
@@ -578,7 +578,6 @@ class RegionGen {
   }
   /** Stores local `v` (2^lg low bytes) at L_VA (+ `add`). */
   store(lg: number, v: number, pos: number, add = 0): void {
-    this.stores = true;
     this.c.op(I.lget, L_VA);
     if (add) this.c.i64c(add).op(I.i64add);
     this.c
@@ -662,11 +661,8 @@ class RegionGen {
     c.op(I.lget, L_T).i64c(m).op(I.i64and).i64c(s).op(I.i64shl, I.i64or);
   }
 
-  /**
-   * Emits member j (`depth` = its distance to the dispatch loop). Returns false when its first
-   * instruction is not translated.
-   */
-  member(j: number): boolean {
+  /** Emits member j (`depth` = its distance to the dispatch loop). */
+  member(j: number): void {
     const m = this.members[j]!;
     const ops = m.ops,
       c = this.c;
@@ -1133,7 +1129,7 @@ class RegionGen {
           // undefined ones end the block in the CPU's system path, as in the interpreter
           if (a === NZCV_KEY) {
             this.sysCall(pos);
-            return true;
+            return;
           }
           c.i32c(a).i32c(rd).op(I.call, F_MRS, I.i32eqz, I.if, VOID);
           this.sysCall(pos);
@@ -1161,7 +1157,7 @@ class RegionGen {
         case OP.BL:
           if (op === OP.BL) this.setR(60, () => this.pc(j, k, 4));
           this.leave(j, k, a);
-          return true;
+          return;
         case OP.BCOND:
         case OP.CBZ:
         case OP.CBNZ:
@@ -1188,7 +1184,7 @@ class RegionGen {
           this.depth--;
           c.op(I.end);
           this.leave(j, k, 4);
-          return true;
+          return;
         }
         case OP.BR:
         case OP.BLR:
@@ -1197,15 +1193,14 @@ class RegionGen {
           c.op(I.lset, L_T);
           if (op === OP.BLR) this.setR(60, () => this.pc(j, k, 4));
           this.exit(k + 1, () => c.op(I.lget, L_T));
-          return true;
+          return;
         default:
           // system instructions and exceptions: the CPU's system path, which ends the block
           this.sysCall(pos);
-          return true;
+          return;
       }
     }
     this.leave(j, m.n - 1, 4);
-    return true;
   }
 }
 
@@ -1222,14 +1217,14 @@ const WASM_MEMBERS = 8;
  * @param lookup - decoded blocks by physical address (candidates for the region).
  * @param layout - the arena layout of the CPU.
  * @param mmuOn - whether the region's loads and stores translate through the soft TLB.
- * @returns the region, or undefined when the entry block's first instruction is not translated.
+ * @returns the region.
  */
 export function generateWasmRegion(
   entry: JitBlock,
   lookup: (pa: number) => JitBlock | undefined,
   layout: WasmLayout,
   mmuOn: boolean,
-): WasmRegion | undefined {
+): WasmRegion {
   // every operation is translated (the rare ones as calls into the CPU)
   const members = collectRegion(entry, lookup, WASM_MEMBERS);
   const index = new Map<number, number>();
@@ -1253,20 +1248,13 @@ export function generateWasmRegion(
   for (let j = 0; j < M; j++) {
     c.op(I.end);
     g.depth = M - 1 - j; // blocks still open around member j; the loop is one further
-    const ok = g.member(j);
-    if (!ok) {
-      if (j === 0) return undefined;
-      throw new Error(`wasm-jit: member ${j} became untranslatable`);
-    }
+    g.member(j);
   }
   c.op(I.end, I.unreachable, I.end);
   return {
     code: g.c,
     members,
     rel: members.map((m) => m.pa - entry.pa),
-    usesFlags: g.usesFlags || g.setsFlags,
-    setsFlags: g.setsFlags,
-    stores: g.stores,
     mmuOn,
   };
 }
