@@ -20,7 +20,7 @@
 
 import { crc32Update } from './crc32.js';
 import { simdInline } from './fpsimd/jit.js';
-import { OP, SLOT_SINK, SLOT_ZR, STRIDE } from './ops.js';
+import { OP, SLOT_SINK, SLOT_ZR, STRIDE, logicalReg } from './ops.js';
 import { FAST_SYS_SLOT, MSR_CONTINUES, SYS_REGS, sysRegKey } from './sysregs.js';
 import {
   T,
@@ -576,10 +576,8 @@ function generateMember(
       case OP.EON_R:
       case OP.ANDS_R:
       case OP.BICS_R: {
-        const inv = op === OP.BIC_R || op === OP.ORN_R || op === OP.EON_R || op === OP.BICS_R;
-        const sym =
-          op === OP.ORR_R || op === OP.ORN_R ? '|' : op === OP.EOR_R || op === OP.EON_R ? '^' : '&';
-        const fl = op === OP.ANDS_R || op === OP.BICS_R;
+        const { fn: kind, invert: inv, flags: fl } = logicalReg(op);
+        const sym = kind === 'orr' ? '|' : kind === 'eor' ? '^' : '&';
         s = `{ ${shifted(rm, a, b, sf)} const l = ${lo(rn)} ${sym} ${inv ? '~ol' : 'ol'}, h = ${sf ? `${hi(rn)} ${sym} ${inv ? '~oh' : 'oh'}` : '0'};`;
         if (fl) {
           s += sf

@@ -51,3 +51,23 @@ export const OP_NAMES: readonly string[] = (() => {
   for (const [k, v] of Object.entries(OP)) names[v] = k;
   return names;
 })();
+
+/**
+ * The shifted-register logical operations (AND_R..BICS_R, the interpreter's order): which
+ * function, whether the second operand is inverted (BIC, ORN, EON, BICS) and whether NZCV
+ * is set (ANDS, BICS). For the code generators; the interpreter tests the numbers inline.
+ * @param op - one of OP.AND_R..OP.BICS_R.
+ * @returns the description.
+ */
+export function logicalReg(op: number): {
+  fn: 'and' | 'orr' | 'eor';
+  invert: boolean;
+  flags: boolean;
+} {
+  const k = op - OP.AND_R; // AND BIC ORR ORN EOR EON ANDS BICS
+  return {
+    fn: k === 2 || k === 3 ? 'orr' : k === 4 || k === 5 ? 'eor' : 'and',
+    invert: (k & 1) === 1,
+    flags: k >= 6,
+  };
+}

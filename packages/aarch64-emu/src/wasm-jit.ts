@@ -26,7 +26,7 @@
 // table and chains them (see runtimeModule).
 
 import { collectRegion, type JitBlock } from './jit.js';
-import { OP, SLOT_SINK, SLOT_ZR, STRIDE } from './ops.js';
+import { OP, SLOT_SINK, SLOT_ZR, STRIDE, logicalReg } from './ops.js';
 import { sysRegKey } from './sysregs.js';
 
 /** A `WebAssembly.Memory` (TypeScript declares the WebAssembly API only in its DOM library). */
@@ -782,20 +782,15 @@ class RegionGen {
         case OP.EON_R:
         case OP.ANDS_R:
         case OP.BICS_R: {
-          const invert = op === OP.BIC_R || op === OP.ORN_R || op === OP.EON_R || op === OP.BICS_R;
-          const w =
-            op === OP.ORR_R || op === OP.ORN_R
-              ? I.i64or
-              : op === OP.EOR_R || op === OP.EON_R
-                ? I.i64xor
-                : I.i64and;
+          const { fn: kind, invert, flags } = logicalReg(op);
+          const w = kind === 'orr' ? I.i64or : kind === 'eor' ? I.i64xor : I.i64and;
           this.getR(rn);
           this.shifted(rm, a, b, sf);
           if (invert) c.i64c(-1).op(I.i64xor);
           c.op(w);
           if (!sf) c.i64c(0xffffffff).op(I.i64and);
           c.op(I.lset, L_T);
-          if (op === OP.ANDS_R || op === OP.BICS_R) this.logicFlags(sf);
+          if (flags) this.logicFlags(sf);
           this.setR(rd, () => c.op(I.lget, L_T));
           break;
         }
