@@ -40,7 +40,7 @@ import { CPU_MODELS, type CpuModel } from './cpu-model.js';
 import { EmuInputError } from './errors.js';
 import type { JitFn } from './jit.js';
 import { PhysicalMemory } from './memory.js';
-import type { PhysicalMemoryOptions, Region } from './memory.js';
+import type { Region } from './memory.js';
 import { OP, REGFILE_WORDS, SLOT_SP, STRIDE } from './ops.js';
 import { ACC_EXEC, ACC_READ, ACC_WRITE, translate, translateStage1 } from './mmu.js';
 import type { TranslationRegs } from './mmu.js';
@@ -360,7 +360,7 @@ export class Cpu {
    */
   static defaultWasmThreshold = 256;
   /**
-   * With an arena in the CPU's memory ({@link PhysicalMemoryOptions.arenaBytes}): executions
+   * With an arena in the CPU's memory ({@link PhysicalMemory} with `arenaBytes`): executions
    * of a block after which its region is compiled to WebAssembly (the JavaScript JIT is then
    * not used). `jitThreshold = Infinity` turns both tiers off.
    */
