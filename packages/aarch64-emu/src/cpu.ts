@@ -367,6 +367,11 @@ export class Cpu {
   wasmThreshold = Cpu.defaultWasmThreshold;
   /** Number of regions compiled to WebAssembly so far. */
   wasmRegions = 0;
+  /**
+   * Most WebAssembly regions a CPU keeps (65536): when more are needed (a long run whose code
+   * keeps changing), all of them are dropped and blocks compile again as they get hot.
+   */
+  static wasmSlotLimit = 65536;
   /** Default of {@link Cpu.wasmBatch} for CPUs created afterwards (16). */
   static defaultWasmBatch = 16;
   /**
@@ -475,6 +480,8 @@ export class Cpu {
         table: WasmTable;
         /** Regions by table slot. */
         regions: WasmRegion[];
+        /** Entry blocks by table slot. */
+        entries: Block[];
         epoch: number;
         lastGen: number;
         lastInvals: number;
@@ -529,6 +536,7 @@ export class Cpu {
         runtimeKey: '',
         table: new wasmApi!.Table({ element: 'anyfunc', initial: 0 }),
         regions: [],
+        entries: [],
         epoch: 0,
         lastGen: -1,
         lastInvals: -1,
@@ -1857,6 +1865,9 @@ export class Cpu {
     }
     if (regions.length === 0) return;
     try {
+      // past the slot limit (long runs whose code keeps changing), every compiled region is
+      // dropped; blocks compile again as they get hot
+      if (w.tableUsed + regions.length > Cpu.wasmSlotLimit) this.resetWasm();
       // the runtime (helpers for the RAM regions in the arena, trampoline): rebuilt when those
       // regions change; modules made before keep the helpers they were linked with
       const key = rams.map((r) => `${r.base}:${r.size}:${r.off}`).join(',');
@@ -1891,6 +1902,7 @@ export class Cpu {
           slot = base + i;
         w.table.set(slot, fns[`f${i}`]);
         w.regions[slot] = r;
+        w.entries[slot] = blk;
         blk.fn = (_cpu, b) => this.runWasm(slot, r, b as Block);
         blk.members = r.members as Block[];
       }
@@ -1899,12 +1911,34 @@ export class Cpu {
     } catch (e) {
       // code generation refused by the embedder (CSP): blocks stay interpreted or go to the
       // JavaScript JIT; any other CompileError is a bug of the generator and is thrown
-      if (e instanceof wasmApi!.CompileError && /disallowed/i.test(e.message)) {
+      // (a RangeError: no memory for more code or table slots: the tier stops the same way)
+      if (
+        (e instanceof wasmApi!.CompileError && /disallowed/i.test(e.message)) ||
+        e instanceof RangeError
+      ) {
         this.wasmThreshold = Infinity;
         return;
       }
       throw e;
     }
+  }
+
+  /** Drops every compiled WebAssembly region of this CPU (see {@link Cpu.wasmSlotLimit}). */
+  private resetWasm(): void {
+    const w = this.wasm!;
+    for (const blk of w.entries) {
+      blk.fn = undefined;
+      blk.members = undefined;
+      blk.hits = 0;
+    }
+    w.table = new wasmApi!.Table({ element: 'anyfunc', initial: 0 });
+    w.runtime = undefined;
+    w.tableUsed = 0;
+    w.regions = [];
+    w.entries = [];
+    w.epoch++; // every chain entry names a slot of the old table
+    w.lastGen = this.gen;
+    w.lastInvals = this.codeInvals;
   }
 
   /** The load, store and MRS callouts of the WebAssembly tier (see wasm-jit.ts). */
@@ -2062,7 +2096,8 @@ export class Cpu {
     S[F + 3] = this.v;
     S[b + (ST_CNT >>> 2)] = 0;
     S[b + (ST_STORED >>> 2)] = 0;
-    S[b + (ST_LV >>> 2)] = 0;
+    // a block-granular trace hook sees every block: no chaining, no running on past a member
+    S[b + (ST_LV >>> 2)] = this.traceHook === undefined ? 0 : LEAVE_SOON;
     S[b + (ST_TB >>> 2)] = w.tlbOff + this.el * 2 * TLB_WAYS * 16;
     S[b + (ST_KEY >>> 2)] = key;
     this.wasmGen = this.gen;

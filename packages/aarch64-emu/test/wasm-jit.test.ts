@@ -135,6 +135,53 @@ describe('WebAssembly tier: calls into the CPU mid-block', () => {
   });
 });
 
+describe('WebAssembly tier: tracing and limits', () => {
+  // f: add x0, x0, #1; ret   (at +0x1000)
+  // loop: bl f; subs x4, x4, #1; b.ne loop; add x5, x5, #1; b .   (at 0)
+  const words = [0x94000400, 0xf1000484, 0x54ffffc1, 0x910004a5, 0x14000000];
+  const withF = (wasm: boolean): Cpu => {
+    const cpu = machine(words, wasm);
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setUint32(0, 0x91000400, true);
+    new DataView(b.buffer).setUint32(4, 0xd65f03c0, true);
+    cpu.memory.write(RAM + 0x1000n, b);
+    cpu.setX(4, 1000n);
+    return cpu;
+  };
+
+  it('calls a block-granular trace hook before every block, as the interpreter does', () => {
+    const seen = (wasm: boolean): { pcs: string[]; s: string } => {
+      const cpu = withF(wasm);
+      const pcs: string[] = [];
+      cpu.traceBlocks = true;
+      cpu.traceHook = (c) => pcs.push(`${c.insnCount}:${c.pc.toString(16)}`);
+      cpu.run(4000);
+      return { pcs, s: state(cpu) };
+    };
+    const interp = seen(false);
+    expect(seen(true)).toEqual(interp);
+    expect(interp.pcs.length).toBeGreaterThan(1000);
+  });
+
+  it('drops its regions past Cpu.wasmSlotLimit and compiles them again, with the same results', () => {
+    const limit = Cpu.wasmSlotLimit;
+    Cpu.wasmSlotLimit = 2;
+    try {
+      const run = (wasm: boolean): { s: string; regions: number } => {
+        const cpu = withF(wasm);
+        for (let i = 0; i < 5; i++) cpu.run(1500);
+        return { s: state(cpu), regions: cpu.wasmRegions };
+      };
+      const interp = run(false);
+      const wasm = run(true);
+      expect(wasm.s).toBe(interp.s);
+      expect(wasm.regions).toBeGreaterThan(2); // compiled again after a reset
+    } finally {
+      Cpu.wasmSlotLimit = limit;
+    }
+  });
+});
+
 describe('PhysicalMemory arena', () => {
   it('places RAM, registers and TLB in the arena while there is room, then ordinary buffers', () => {
     const mem = new PhysicalMemory({ arenaBytes: 3 << 20 });

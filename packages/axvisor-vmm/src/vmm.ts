@@ -727,7 +727,8 @@ export class Vmm {
     let bytes = 2 << 20;
     for (const r of config.memoryRegions) bytes += r.size + r.size / 4096 + 4096;
     if (this.#hypMaster !== undefined) bytes += this.#hypMaster.length + (1 << 20);
-    return bytes + config.cpuNum * (512 << 10);
+    // a WebAssembly.Memory holds at most 4 GiB - 64 KiB: what does not fit keeps its own buffer
+    return Math.min(bytes + config.cpuNum * (512 << 10), 0xffff0000);
   }
 
   #buildStage2(vm: Vm): void {
