@@ -63,12 +63,23 @@ function fail(fault: number, stage2: boolean, s1ptw: boolean, ipa: number): Walk
   return { pa: 0, perm: 0, fault, stage2, s1ptw, ipa, block: false };
 }
 
-function readDesc(mem: PhysicalMemory, pa: number): bigint | undefined {
+// The descriptor read last by readDesc, as unsigned 32-bit halves (the walks run without
+// BigInt: they are a few percent of a kernel boot).
+let dLo = 0,
+  dHi = 0;
+
+/** Reads the descriptor at `pa` into dLo/dHi; false when it is not in RAM. */
+function readDesc(mem: PhysicalMemory, pa: number): boolean {
   const r = mem.find(pa, 8);
-  if (!r || r.device) return undefined;
+  if (!r || r.device) return false;
   const off = pa - r.base;
-  return (BigInt(r.view.getUint32(off + 4, true)) << 32n) | BigInt(r.view.getUint32(off, true));
+  dLo = r.view.getUint32(off, true);
+  dHi = r.view.getUint32(off + 4, true);
+  return true;
 }
+
+/** Output address bits [47:12] of the descriptor in dLo/dHi. */
+const descAddr = (): number => (dHi & 0xffff) * TWO32 + ((dLo & ~0xfff) >>> 0);
 
 /**
  * Stage-2 walk of an IPA.
@@ -122,29 +133,34 @@ function walkStage2Tables(
   const start = sl0 === 0 ? 2 : sl0 === 1 ? 1 : 0;
   if (ipa >= 2 ** n) return fail(0x00 | start, true, s1ptw, ipa); // address size fault
   let table = Number(regs.vttbrEl2 & PAGE_MASK_47);
-  const ipaBig = BigInt(ipa);
+  const lo = ipa % TWO32 | 0,
+    hi = Math.floor(ipa / TWO32);
   for (let level = start; level <= 3; level++) {
     const shift = 12 + 9 * (3 - level);
     const width = level === start ? n - shift : 9;
-    const index = Number((ipaBig >> BigInt(shift)) & ((1n << BigInt(width)) - 1n));
-    const desc = readDesc(mem, table + index * 8);
-    if (desc === undefined) return fail(0x10, true, s1ptw, ipa); // external abort on walk
-    const type = Number(desc & 3n);
+    const bits =
+      shift >= 32
+        ? hi >>> (shift - 32)
+        : shift + width <= 32
+          ? lo >>> shift
+          : (lo >>> shift) | (hi << (32 - shift));
+    const index = bits & ((1 << width) - 1);
+    if (!readDesc(mem, table + index * 8)) return fail(0x10, true, s1ptw, ipa); // external abort on walk
+    const type = dLo & 3;
     if ((type & 1) === 0 || (type === 1 && (level === 3 || level === 0)))
       return fail(0x04 | level, true, s1ptw, ipa);
     if (type === 3 && level < 3) {
-      table = Number(desc & PAGE_MASK_47);
+      table = descAddr();
       continue;
     }
-    if (((desc >> 10n) & 1n) === 0n) return fail(0x08 | level, true, s1ptw, ipa); // access flag
-    const s2ap = Number((desc >> 6n) & 3n);
-    const xn = Number((desc >> 54n) & 1n);
+    if (((dLo >>> 10) & 1) === 0) return fail(0x08 | level, true, s1ptw, ipa); // access flag
+    const s2ap = (dLo >>> 6) & 3;
+    const xn = (dHi >>> 22) & 1; // bit 54
     const perm = (s2ap & 1) | (s2ap & 2) | (xn ? 0 : 4);
     const need = acc === ACC_WRITE ? 2 : acc === ACC_EXEC ? 4 : 1;
     if ((perm & need) === 0 && !(s1ptw && perm & 1)) return fail(0x0c | level, true, s1ptw, ipa);
-    const outMask = (1n << BigInt(shift)) - 1n;
-    const pa = Number((desc & PAGE_MASK_47 & ~outMask) | (ipaBig & outMask));
-    return ok(pa, perm);
+    const low = (1 << shift) - 1; // shift <= 30: a level 0 leaf is a translation fault above
+    return ok((dHi & 0xffff) * TWO32 + (((dLo & ~low) >>> 0) + ((lo & low) >>> 0)), perm);
   }
   return fail(0x07, true, s1ptw, ipa);
 }
@@ -167,7 +183,6 @@ export function translate(
   hi: number,
   acc: number,
 ): WalkResult {
-  const va = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
   const stage2 = el < 2 && (regs.hcrEl2 & 1n) === 1n;
   const s1on = el < 2 ? (regs.sctlrEl1 & 1n) === 1n : (regs.sctlrEl2 & 1n) === 1n;
   let ipa: number;
@@ -177,7 +192,7 @@ export function translate(
     if (hi >>> 16 !== 0) return fail(0x00, false, false, 0);
     ipa = hi * TWO32 + (lo >>> 0);
   } else {
-    const r = walkStage1(mem, regs, el, va, acc, stage2);
+    const r = walkStage1(mem, regs, el, lo, hi, acc, stage2);
     if (r.fault) return r;
     ipa = r.pa;
     perm = r.perm;
@@ -208,18 +223,26 @@ export function translateStage1(
 ): WalkResult {
   const s1on = el < 2 ? (regs.sctlrEl1 & 1n) === 1n : (regs.sctlrEl2 & 1n) === 1n;
   if (!s1on) return va >> 48n ? fail(0x00, false, false, 0) : ok(Number(va), 7);
-  return walkStage1(mem, regs, el, va, acc, el < 2 && (regs.hcrEl2 & 1n) === 1n);
+  const lo = Number(va & 0xffffffffn) | 0,
+    hi = Number((va >> 32n) & 0xffffffffn) | 0;
+  return walkStage1(mem, regs, el, lo, hi, acc, el < 2 && (regs.hcrEl2 & 1n) === 1n);
 }
 
 function walkStage1(
   mem: PhysicalMemory,
   regs: TranslationRegs,
   el: number,
-  va: bigint,
+  lo: number,
+  hi: number,
   acc: number,
   stage2: boolean,
 ): WalkResult {
   const el2 = el === 2;
+  /** Whether VA bits [63:n] are all zero (`ones` false) or all one. */
+  const top = (n: number, ones: boolean): boolean => {
+    const want = ones ? -1 : 0;
+    return n >= 32 ? hi >> (n - 32) === want : (hi | 0) === want && lo >> n === want;
+  };
   const tcr = el2 ? regs.tcrEl2 : regs.tcrEl1;
   let tsz: number,
     ttbr: bigint,
@@ -230,14 +253,14 @@ function walkStage1(
   if (el2) {
     tsz = t0sz;
     ttbr = regs.ttbr0El2;
-    if (va >> BigInt(64 - tsz) !== 0n) return fail(0x04, false, false, 0);
+    if (!top(64 - tsz, false)) return fail(0x04, false, false, 0);
   } else {
     const t1sz = clamp(Number((tcr >> 16n) & 63n));
-    if (va >> BigInt(64 - t0sz) === 0n) {
+    if (top(64 - t0sz, false)) {
       if ((tcr >> 7n) & 1n) return fail(0x04, false, false, 0); // EPD0
       tsz = t0sz;
       ttbr = regs.ttbr0El1;
-    } else if (va >> BigInt(64 - t1sz) === (1n << BigInt(t1sz)) - 1n) {
+    } else if (top(64 - t1sz, true)) {
       if ((tcr >> 23n) & 1n) return fail(0x04, false, false, 0); // EPD1
       tsz = t1sz;
       ttbr = regs.ttbr1El1;
@@ -253,50 +276,60 @@ function walkStage1(
     pxnTable = 0;
   for (let level = start; level <= 3; level++) {
     const shift = 12 + 9 * (3 - level);
-    const width = level === start ? n - shift : 9;
-    const index = Number((va >> BigInt(shift)) & ((1n << BigInt(width)) - 1n));
+    const width = level === start ? n - shift : 9; // at most 9
+    // VA bits [shift + width - 1 : shift], from the two halves
+    const bits =
+      shift >= 32
+        ? hi >>> (shift - 32)
+        : shift + width <= 32
+          ? lo >>> shift
+          : (lo >>> shift) | (hi << (32 - shift));
+    const index = bits & ((1 << width) - 1);
     let descPa = table + index * 8;
     if (stage2) {
       const s2 = walkStage2(mem, regs, descPa, ACC_READ, true);
       if (s2.fault) return s2;
       descPa = s2.pa;
     }
-    const desc = readDesc(mem, descPa);
-    if (desc === undefined) return fail(0x10, false, false, 0);
-    const type = Number(desc & 3n);
+    if (!readDesc(mem, descPa)) return fail(0x10, false, false, 0);
+    const type = dLo & 3;
     if ((type & 1) === 0 || (type === 1 && (level === 3 || level === 0)))
       return fail(0x04 | level, false, false, 0);
     if (type === 3 && level < 3) {
+      // APTable bits 62:61, XNTable/UXNTable 60, PXNTable 59
       if (!el2) {
-        apTable |= Number((desc >> 61n) & 3n);
-        xnTable |= Number((desc >> 60n) & 1n);
-        pxnTable |= Number((desc >> 59n) & 1n);
+        apTable |= (dHi >>> 29) & 3;
+        xnTable |= (dHi >>> 28) & 1;
+        pxnTable |= (dHi >>> 27) & 1;
       } else {
-        apTable |= Number((desc >> 61n) & 2n);
-        xnTable |= Number((desc >> 60n) & 1n);
+        apTable |= (dHi >>> 29) & 2;
+        xnTable |= (dHi >>> 28) & 1;
       }
-      table = Number(desc & PAGE_MASK_47);
+      table = descAddr();
       continue;
     }
-    if (((desc >> 10n) & 1n) === 0n) return fail(0x08 | level, false, false, 0);
-    const ap = Number((desc >> 6n) & 3n);
+    if (((dLo >>> 10) & 1) === 0) return fail(0x08 | level, false, false, 0);
+    const ap = (dLo >>> 6) & 3;
     let perm: number;
     if (el2) {
       const write = (ap & 2) === 0 && (apTable & 2) === 0;
-      const exec = ((desc >> 54n) & 1n) === 0n && !xnTable;
+      const exec = ((dHi >>> 22) & 1) === 0 && !xnTable; // XN: bit 54
       perm = 1 | (write ? 2 : 0) | (exec ? 4 : 0);
     } else {
       const el0Access = (ap & 1) === 1 && (apTable & 1) === 0;
       const write = (ap & 2) === 0 && (apTable & 2) === 0;
-      const uxn = ((desc >> 54n) & 1n) === 1n || xnTable === 1;
-      const pxn = ((desc >> 53n) & 1n) === 1n || pxnTable === 1 || (el0Access && write); // EL0-writable is PXN
+      const uxn = ((dHi >>> 22) & 1) === 1 || xnTable === 1; // UXN: bit 54
+      const pxn = ((dHi >>> 21) & 1) === 1 || pxnTable === 1 || (el0Access && write); // PXN: bit 53; EL0-writable is PXN
       if (el === 0) perm = (el0Access ? 1 | (write ? 2 : 0) : 0) | (!uxn && el0Access ? 4 : 0);
       else perm = 1 | (write ? 2 : 0) | (pxn ? 0 : 4);
     }
     const need = acc === ACC_WRITE ? 2 : acc === ACC_EXEC ? 4 : 1;
     if ((perm & need) === 0) return fail(0x0c | level, false, false, 0);
-    const outMask = (1n << BigInt(shift)) - 1n;
-    return ok(Number((desc & PAGE_MASK_47 & ~outMask) | (va & outMask)), perm, level < 3);
+    // the output address above the block or page size, the VA's offset below it (shift <= 30:
+    // a level 0 leaf is a translation fault above)
+    const low = (1 << shift) - 1;
+    const pa = (dHi & 0xffff) * TWO32 + (((dLo & ~low) >>> 0) + ((lo & low) >>> 0));
+    return ok(pa, perm, level < 3);
   }
   return fail(0x07, false, false, 0);
 }

@@ -3,6 +3,8 @@
 // HPFAR), the soft TLB (stale until TLBI) and AT S1E1R.
 import { describe, expect, it } from 'vitest';
 import { Cpu, PhysicalMemory, SYS_REG_BY_NAME } from '../src/index.js';
+import { ACC_READ, translate } from '../src/mmu.js';
+import type { TranslationRegs, WalkResult } from '../src/mmu.js';
 
 const RAM = 0x40000000n;
 const key = (name: string): number => SYS_REG_BY_NAME.get(name)!;
@@ -283,6 +285,49 @@ function stage2(cpu: Cpu, w64: (a: bigint, v: bigint) => void, s2ap = 3n, xn = 0
   cpu.setSysReg(key('vtcr_el2'), 32n | (1n << 6n));
   cpu.setSysReg(key('hcr_el2'), (1n << 31n) | 1n); // RW, VM
 }
+
+describe('stage 1 walks (translate)', () => {
+  // the same tables as stage1(): L1 at RAM+0x10000 (index 1: 1 GiB block at RAM, index 2: L2),
+  // L2 at +0x11000 (index 0: L3), L3 at +0x12000 (index 0: page RAM+0x20000, read-only)
+  function tables(): PhysicalMemory {
+    const { cpu, w64 } = setup([B_SELF]);
+    stage1(cpu, w64);
+    return cpu.memory;
+  }
+  const regs = (tcr: bigint, ttbr0: bigint, ttbr1: bigint): TranslationRegs => ({
+    sctlrEl1: 1n,
+    tcrEl1: tcr,
+    ttbr0El1: ttbr0,
+    ttbr1El1: ttbr1,
+    sctlrEl2: 0n,
+    tcrEl2: 0n,
+    ttbr0El2: 0n,
+    hcrEl2: 0n,
+    vttbrEl2: 0n,
+    vtcrEl2: 0n,
+  });
+  const at = (r: TranslationRegs, va: bigint): WalkResult =>
+    translate(tables(), r, 1, Number(va & 0xffffffffn) | 0, Number(va >> 32n) | 0, ACC_READ);
+
+  it('walks TTBR1 for the upper VA range and faults between the ranges', () => {
+    const r = regs(25n | (25n << 16n), 0n, RAM + 0x10000n); // T0SZ = T1SZ = 25
+    expect(at(r, 0xffffff8080000123n)).toMatchObject({ fault: 0, pa: Number(RAM) + 0x20123 });
+    expect(at(r, 0xffffff8040201000n)).toMatchObject({
+      fault: 0,
+      pa: Number(RAM) + 0x201000,
+      block: true,
+    });
+    expect(at(r, 0xfffffe8080000000n).fault).toBe(0x04); // bits 63:39 not all ones
+    expect(at(r, 0x0000008080000000n).fault).toBe(0x04); // not all zeros either
+  });
+
+  it('starts at level 2 for a VA space below 1 GiB (T0SZ = 34)', () => {
+    const r = regs(34n, RAM + 0x11000n, 0n); // TTBR0 -> the L2 table
+    expect(at(r, 0x00000123n)).toMatchObject({ fault: 0, pa: Number(RAM) + 0x20123, block: false });
+    expect(at(r, 0x40000000n).fault).toBe(0x04); // bit 30 set: outside the 30-bit range
+    expect(at(r, 0x00200000n).fault).toBe(0x06); // L2 index 1: invalid at level 2
+  });
+});
 
 describe('stage 2', () => {
   it('a load from an unmapped IPA is a stage-2 translation fault to EL2 with HPFAR and ISV', () => {
