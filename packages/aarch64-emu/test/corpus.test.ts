@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { hasTool } from '@axebpf/test-utils/tools';
 import { runProgramFile } from './run-program.js';
 import type { ProgramResult } from './run-program.js';
+import { useTier } from './tiers.js';
 
 const dir = join(import.meta.dirname, 'programs', 'bin');
 const golden = JSON.parse(
@@ -29,6 +30,15 @@ describe('corpus vs qemu-aarch64 (golden)', () => {
     expect(files.length).toBeGreaterThanOrEqual(24);
     expect(files.filter((f) => golden[f] === undefined)).toEqual([]);
   });
+  for (const f of files) {
+    it(`${f}: same stdout, exit status and instruction count`, () => {
+      expect(run(f)).toEqual(golden[f]);
+    }, 120_000);
+  }
+});
+
+describe('corpus on the WebAssembly tier (every block compiled at once)', () => {
+  useTier('wasm');
   for (const f of files) {
     it(`${f}: same stdout, exit status and instruction count`, () => {
       expect(run(f)).toEqual(golden[f]);

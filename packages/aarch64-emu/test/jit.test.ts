@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   bootImage,
   Cpu,
@@ -18,6 +18,7 @@ import { generateBlock } from '../src/jit.js';
 import { decodeInto } from '../src/decode.js';
 import { STRIDE } from '../src/ops.js';
 import { machine, RAM } from './machine.js';
+import { TIERS, useTier } from './tiers.js';
 
 const programs = join(import.meta.dirname, 'programs');
 const risu = join(import.meta.dirname, 'risu');
@@ -25,23 +26,6 @@ const key = (name: string): number => SYS_REG_BY_NAME.get(name)!;
 
 // Every suite runs twice: compiled to JavaScript (no arena), and compiled to WebAssembly (every
 // machine with an arena, regions compiled after the same number of runs).
-const TIERS = ['js', 'wasm'] as const;
-type Tier = (typeof TIERS)[number];
-
-function useTier(tier: Tier): void {
-  beforeAll(() => {
-    Cpu.defaultJitThreshold = 0;
-    Cpu.defaultWasmThreshold = 0;
-    Cpu.defaultWasmBatch = 1;
-    PhysicalMemory.defaultArenaBytes = tier === 'wasm' ? 96 << 20 : undefined;
-  });
-  afterAll(() => {
-    Cpu.defaultJitThreshold = 16;
-    Cpu.defaultWasmThreshold = 256;
-    Cpu.defaultWasmBatch = 16;
-    PhysicalMemory.defaultArenaBytes = undefined;
-  });
-}
 
 /**
  * Runs a program from qemu's initial SP and flags, recording the state before every block

@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runLinuxProgram } from '../src/index.js';
 import { hasTool } from '@axebpf/test-utils/tools';
+import { runProgramFile } from './run-program.js';
+import { useTier } from './tiers.js';
 
 const dir = join(import.meta.dirname, 'simd-programs');
 const golden = JSON.parse(readFileSync(join(dir, 'golden.json'), 'utf8')) as Record<
@@ -22,15 +24,16 @@ const files = readdirSync(join(dir, 'bin'))
   .sort();
 const canBuild = hasTool('aarch64-linux-gnu-gcc') && hasTool('qemu-aarch64');
 
-function run(file: string): { stdout: string; status: number; insns: number } {
-  const chunks: Uint8Array[] = [];
-  const r = runLinuxProgram(readFileSync(file), {
-    output: (fd, b) => {
-      if (fd === 1) chunks.push(b);
-    },
-  });
-  return { stdout: Buffer.concat(chunks).toString('base64'), status: r.exitCode, insns: r.insns };
-}
+const run = runProgramFile;
+
+describe('FP/SIMD corpus on the WebAssembly tier (every block compiled at once)', () => {
+  useTier('wasm');
+  for (const f of files) {
+    it(`${f}: same stdout, exit status and instruction count`, () => {
+      expect(run(join(dir, 'bin', f))).toEqual(golden[f]);
+    }, 120_000);
+  }
+});
 
 describe('FP/SIMD corpus vs qemu-aarch64 (golden)', () => {
   it('has the corpus: 8 auto-vectorised programs and fp/vec/vec2/crypto at -O2 and -O3, each with a golden result', () => {
