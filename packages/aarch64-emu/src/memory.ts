@@ -125,6 +125,7 @@ export class PhysicalMemory {
    * @throws {EmuInputError} `BAD_ADDRESS` when misaligned or overlapping.
    */
   addRam(base: bigint, size: number, name = 'ram'): Region {
+    this.check(base, size, name); // before taking arena room for it
     const pages = Math.ceil(size / 4096);
     const off = this.allocArena(size + pages);
     if (off < 0) return this.add(base, size, name, new Uint8Array(size), undefined);
@@ -145,14 +146,8 @@ export class PhysicalMemory {
     return this.add(base, size, name, new Uint8Array(0), device);
   }
 
-  private add(
-    base: bigint,
-    size: number,
-    name: string,
-    bytes: Uint8Array,
-    device: MmioDevice | undefined,
-    arenaOffset = -1,
-  ): Region {
+  /** Throws BAD_ADDRESS for a misaligned, out-of-range or overlapping region. */
+  private check(base: bigint, size: number, name: string): void {
     if (base < 0n || base + BigInt(size) > 1n << 48n || (base & 0xfffn) !== 0n || size <= 0) {
       throw new EmuInputError({
         code: 'BAD_ADDRESS',
@@ -170,6 +165,18 @@ export class PhysicalMemory {
         });
       }
     }
+  }
+
+  private add(
+    base: bigint,
+    size: number,
+    name: string,
+    bytes: Uint8Array,
+    device: MmioDevice | undefined,
+    arenaOffset = -1,
+  ): Region {
+    this.check(base, size, name);
+    const b = Number(base);
     const region: Region = {
       base: b,
       size,

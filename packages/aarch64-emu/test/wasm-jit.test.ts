@@ -198,6 +198,23 @@ describe('PhysicalMemory arena', () => {
     expect(mem.allocArena(1 << 20)).toBe(-1);
   });
 
+  it('takes no arena room for a region it rejects', () => {
+    const mem = new PhysicalMemory({ arenaBytes: 1 << 20 });
+    mem.addRam(RAM, 0x10000);
+    const code = (f: () => void): string | undefined => {
+      try {
+        f();
+      } catch (e) {
+        return (e as EmuInputError).code;
+      }
+      return undefined;
+    };
+    expect(code(() => mem.addRam(RAM + 0x8000n, 0x10000))).toBe('BAD_ADDRESS'); // overlaps
+    expect(code(() => mem.addRam(RAM + 0x20001n, 0x1000))).toBe('BAD_ADDRESS'); // misaligned
+    // the next region starts at the first page after the first one's bytes and code map
+    expect(mem.addRam(RAM + 0x100000n, 0x10000).arenaOffset).toBe(0x11000);
+  });
+
   it('rejects a bad arena size with BAD_ARGUMENT', () => {
     for (const bad of [0, -1, Number.NaN, 2 ** 33]) {
       const e = (() => {
