@@ -32,9 +32,6 @@ import {
   type WasmRegion,
 } from './wasm-jit.js';
 
-/** The WebAssembly tier's trampoline: runs the region in a table slot (wasm-jit.ts). */
-type WasmTrampoline = (slot: number, pcLo: number, pcHi: number, budget: number) => number;
-
 import { execLse } from './lse.js';
 import { CPU_MODELS, type CpuModel } from './cpu-model.js';
 import { EmuInputError } from './errors.js';
@@ -72,6 +69,9 @@ import {
   umulh64,
   umull32,
 } from './u64.js';
+
+/** The WebAssembly tier's trampoline: runs the region in a table slot (wasm-jit.ts). */
+type WasmTrampoline = (slot: number, pcLo: number, pcHi: number, budget: number) => number;
 
 /** Exception classes (ESR_ELx.EC) used by the emulator. */
 // prettier-ignore
@@ -376,8 +376,9 @@ export class Cpu {
   static defaultWasmBatch = 16;
   /**
    * Regions compiled together into one WebAssembly module: a region that reaches
-   * {@link Cpu.wasmThreshold} waits until this many are queued (V8's fixed cost per module is
-   * several times that of a region's code). 1 compiles each region at once.
+   * {@link Cpu.wasmThreshold} waits until this many are queued or the next {@link Cpu.run}
+   * starts (V8's fixed cost per module is several times that of a region's code). 1 compiles
+   * each region at once.
    */
   wasmBatch = Cpu.defaultWasmBatch;
   /**
