@@ -81,6 +81,27 @@ function readDesc(mem: PhysicalMemory, pa: number): boolean {
 /** Output address bits [47:12] of the descriptor in dLo/dHi. */
 const descAddr = (): number => (dHi & 0xffff) * TWO32 + ((dLo & ~0xfff) >>> 0);
 
+/** Bits [shift + width - 1 : shift] (width <= 16) of the address whose halves are lo and hi. */
+function indexBits(lo: number, hi: number, shift: number, width: number): number {
+  const bits =
+    shift >= 32
+      ? hi >>> (shift - 32)
+      : shift + width <= 32
+        ? lo >>> shift
+        : (lo >>> shift) | (hi << (32 - shift));
+  return bits & ((1 << width) - 1);
+}
+
+/**
+ * The address a leaf descriptor (in dLo/dHi) maps an input address to: the output address above
+ * the block or page size (2^shift, shift <= 30: a level 0 leaf is a translation fault), the
+ * input's offset (low half `lo`) below it.
+ */
+function leafPa(lo: number, shift: number): number {
+  const low = (1 << shift) - 1;
+  return (dHi & 0xffff) * TWO32 + (((dLo & ~low) >>> 0) + ((lo & low) >>> 0));
+}
+
 /**
  * Stage-2 walk of an IPA.
  * @param mem - physical memory.
@@ -138,13 +159,7 @@ function walkStage2Tables(
   for (let level = start; level <= 3; level++) {
     const shift = 12 + 9 * (3 - level);
     const width = level === start ? n - shift : 9;
-    const bits =
-      shift >= 32
-        ? hi >>> (shift - 32)
-        : shift + width <= 32
-          ? lo >>> shift
-          : (lo >>> shift) | (hi << (32 - shift));
-    const index = bits & ((1 << width) - 1);
+    const index = indexBits(lo, hi, shift, width);
     if (!readDesc(mem, table + index * 8)) return fail(0x10, true, s1ptw, ipa); // external abort on walk
     const type = dLo & 3;
     if ((type & 1) === 0 || (type === 1 && (level === 3 || level === 0)))
@@ -159,8 +174,7 @@ function walkStage2Tables(
     const perm = (s2ap & 1) | (s2ap & 2) | (xn ? 0 : 4);
     const need = acc === ACC_WRITE ? 2 : acc === ACC_EXEC ? 4 : 1;
     if ((perm & need) === 0 && !(s1ptw && perm & 1)) return fail(0x0c | level, true, s1ptw, ipa);
-    const low = (1 << shift) - 1; // shift <= 30: a level 0 leaf is a translation fault above
-    return ok((dHi & 0xffff) * TWO32 + (((dLo & ~low) >>> 0) + ((lo & low) >>> 0)), perm);
+    return ok(leafPa(lo, shift), perm);
   }
   return fail(0x07, true, s1ptw, ipa);
 }
@@ -278,13 +292,7 @@ function walkStage1(
     const shift = 12 + 9 * (3 - level);
     const width = level === start ? n - shift : 9; // at most 9
     // VA bits [shift + width - 1 : shift], from the two halves
-    const bits =
-      shift >= 32
-        ? hi >>> (shift - 32)
-        : shift + width <= 32
-          ? lo >>> shift
-          : (lo >>> shift) | (hi << (32 - shift));
-    const index = bits & ((1 << width) - 1);
+    const index = indexBits(lo, hi, shift, width);
     let descPa = table + index * 8;
     if (stage2) {
       const s2 = walkStage2(mem, regs, descPa, ACC_READ, true);
@@ -325,11 +333,7 @@ function walkStage1(
     }
     const need = acc === ACC_WRITE ? 2 : acc === ACC_EXEC ? 4 : 1;
     if ((perm & need) === 0) return fail(0x0c | level, false, false, 0);
-    // the output address above the block or page size, the VA's offset below it (shift <= 30:
-    // a level 0 leaf is a translation fault above)
-    const low = (1 << shift) - 1;
-    const pa = (dHi & 0xffff) * TWO32 + (((dLo & ~low) >>> 0) + ((lo & low) >>> 0));
-    return ok(pa, perm, level < 3);
+    return ok(leafPa(lo, shift), perm, level < 3);
   }
   return fail(0x07, false, false, 0);
 }
