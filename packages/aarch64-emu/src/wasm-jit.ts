@@ -143,7 +143,7 @@ const I = {
   i64clz: 0x79, i64add: 0x7c, i64sub: 0x7d, i64mul: 0x7e, i64divs: 0x7f, i64divu: 0x80,
   i64and: 0x83, i64or: 0x84, i64xor: 0x85, i64shl: 0x86, i64shrs: 0x87, i64shru: 0x88,
   i64rotr: 0x8a,
-  i32wrap: 0xa7, i64extends: 0xac, i64extendu: 0xad, i64truncf64u: 0xb1, f64converti64u: 0xba,
+  i32wrap: 0xa7, i64extends: 0xac, i64extendu: 0xad, i64truncf64s: 0xb0, f64converti64s: 0xb9,
   i64ext8s: 0xc2, i64ext16s: 0xc3, i64ext32s: 0xc4,
 } as const;
 const T_I32 = 0x7f,
@@ -299,8 +299,9 @@ function accessHelper(lg: number, store: boolean, mmuOn: boolean, L: WasmLayout)
         .i32c(0)
         .mem(I.i32load, 2, L.rb + ST_TB)
         .op(I.i32add, I.ltee, E);
-      c.mem(I.f64load, 3, 0).op(I.lget, VPN, I.f64converti64u, I.f64ne, I.br_if, 0);
-      c.op(I.lget, E).mem(I.f64load, 3, 8).op(I.i64truncf64u, I.ltee, EV);
+      // (page numbers and entries are below 2^52: the signed conversions, one instruction each)
+      c.mem(I.f64load, 3, 0).op(I.lget, VPN, I.f64converti64s, I.f64ne, I.br_if, 0);
+      c.op(I.lget, E).mem(I.f64load, 3, 8).op(I.i64truncf64s, I.ltee, EV);
       c.i64c(store ? 2 : 1).op(I.i64and, I.i64eqz, I.br_if, 0);
       c.op(I.lget, EV).i64c(3).op(I.i64shru).i64c(12).op(I.i64shl);
       c.op(I.lget, VA).i64c(0xfff).op(I.i64and, I.i64or);
