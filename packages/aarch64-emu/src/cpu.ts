@@ -1882,6 +1882,8 @@ export class Cpu {
             mrs: rt['mrs'],
             cold: rt['cold'],
             sys: rt['sys'],
+            msr: rt['msr'],
+            zva: rt[on ? 'Z' : 'z'],
           };
           helperNames(on).forEach((n, i) => (e[`h${i}`] = rt[n]));
           return { e };
@@ -1979,6 +1981,12 @@ export class Cpu {
         return r;
       },
       mrs: (key, rd) => (this.jitMrs(key!, rd!) ? 1 : 0),
+      msr: (key, rt) => {
+        if (!this.jitMsr(key!, rt!)) return 0;
+        const lv = (w.rb + ST_LV) >>> 2;
+        S[lv] = S[lv]! | this.wasmLeave();
+        return 1;
+      },
       cold: (pos) => {
         const at = this.wasmAt(pos!, true);
         const r = this.execCold(at.m.ops, at.k * STRIDE, at.k, at.lo, at.hi);

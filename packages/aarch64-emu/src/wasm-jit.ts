@@ -27,7 +27,7 @@
 
 import { collectRegion, type JitBlock } from './jit.js';
 import { OP, SLOT_SINK, SLOT_ZR, STRIDE, logicalReg } from './ops.js';
-import { sysRegKey } from './sysregs.js';
+import { MSR_CONTINUES, sysRegKey } from './sysregs.js';
 
 /** A `WebAssembly.Memory` (TypeScript declares the WebAssembly API only in its DOM library). */
 export interface ArenaMemory {
@@ -257,14 +257,24 @@ const F_LD = 0,
   F_MRS = 8,
   F_COLD = 9,
   F_SYS = 10,
-  F_MAIN = 11;
+  F_MSR = 11,
+  F_ZVA = 12,
+  F_MAIN = 13;
 // function indices in the runtime module: imported JS callouts, then 16 helpers (MMU off, on)
 const R_LD_JS = 0,
   R_ST_JS = 1,
   R_MRS_JS = 2,
   R_COLD_JS = 3,
   R_SYS_JS = 4,
-  R_HELPERS = 5;
+  R_MSR_JS = 5,
+  R_HELPERS = 6;
+/** The runtime's pass-through exports of JS callouts: name, callout index, type. */
+const PASS = [
+  ['mrs', R_MRS_JS, 3],
+  ['cold', R_COLD_JS, 7],
+  ['sys', R_SYS_JS, 7],
+  ['msr', R_MSR_JS, 3],
+] as const;
 
 const LOAD_OPS = [I.i64load8u, I.i64load16u, I.i64load32u, I.i64load];
 const STORE_OPS = [I.i64store8, I.i64store16, I.i64store32, I.i64store];
@@ -342,6 +352,53 @@ function accessHelper(lg: number, store: boolean, mmuOn: boolean, L: WasmLayout)
   c.mem(I.i32store, 2, L.rb + ST_LV);
   if (!store) c.i32c(0).mem(I.i64load, 3, L.rb + ST_SCR);
   c.op(I.end);
+  return c;
+}
+
+/**
+ * DC ZVA's fast path (`(va) -> 1` when done, 0 for the CPU's system path): the 64 bytes at the
+ * 64-byte-aligned `va`, when the soft TLB (MMU on) allows writing there and they lie in an arena
+ * RAM region, on a page without decoded code: zeroed, as the interpreter's eight 64-bit stores.
+ */
+function zvaHelper(mmuOn: boolean, L: WasmLayout): Bytes {
+  const c = new Bytes();
+  const VA = 0,
+    VPN = 1,
+    E = 2,
+    EV = 3,
+    OFF = 4;
+  c.u32(3).u32(1).op(T_I64).u32(1).op(T_I32).u32(2).op(T_I64);
+  c.op(I.block, VOID);
+  if (mmuOn) {
+    c.op(I.lget, VA).i64c(12).op(I.i64shru, I.ltee, VPN, I.i32wrap);
+    c.i32c(L.tlbWays - 1)
+      .op(I.i32and)
+      .i32c(4)
+      .op(I.i32shl)
+      .i32c(0)
+      .mem(I.i32load, 2, L.rb + ST_TB)
+      .op(I.i32add, I.ltee, E);
+    c.mem(I.f64load, 3, 0).op(I.lget, VPN, I.f64converti64s, I.f64ne, I.br_if, 0);
+    c.op(I.lget, E).mem(I.f64load, 3, 8).op(I.i64truncf64s, I.ltee, EV);
+    c.i64c(2).op(I.i64and, I.i64eqz, I.br_if, 0);
+    c.op(I.lget, EV).i64c(3).op(I.i64shru).i64c(12).op(I.i64shl);
+    c.op(I.lget, VA).i64c(0xfff).op(I.i64and, I.i64or, I.lset, VA);
+  }
+  for (const ram of L.rams) {
+    c.op(I.block, VOID, I.lget, VA).i64c(ram.base).op(I.i64sub, I.ltee, OFF);
+    c.i64c(ram.size).op(I.i64geu, I.br_if, 0);
+    c.op(I.lget, OFF).i64c(12).op(I.i64shru, I.i32wrap).mem(I.i32load8u, 0, ram.codeOff);
+    c.op(I.br_if, 1);
+    for (let k = 0; k < 64; k += 8)
+      c.op(I.lget, OFF, I.i32wrap)
+        .i64c(0)
+        .mem(I.i64store, 3, ram.off + k);
+    c.i32c(0)
+      .i32c(1)
+      .mem(I.i32store, 2, L.rb + ST_STORED);
+    c.i32c(1).op(I.return, I.end);
+  }
+  c.op(I.end).i32c(0).op(I.end);
   return c;
 }
 
@@ -1148,6 +1205,40 @@ class RegionGen {
           c.i32c(pos).op(I.call, F_COLD, I.if, VOID).i32c(3).op(I.return, I.end);
           break;
 
+        // ---- system instructions done here or through a call that lets the block go on (the
+        // rest end the block in the CPU's system path, see the default case)
+        case OP.MSR:
+          if (!MSR_CONTINUES.has(a)) {
+            this.sysCall(pos);
+            return;
+          }
+          // registers that do not change translation, interrupts or flags (as the JS JIT)
+          c.i32c(a).i32c(rn).op(I.call, F_MSR, I.i32eqz, I.if, VOID);
+          this.sysCall(pos);
+          c.op(I.end);
+          break;
+        case OP.ISB:
+          break; // it only ends the block, which a block boundary here does as well
+        case OP.SYS: {
+          const op1 = (a >>> 11) & 7,
+            crn = (a >>> 7) & 15,
+            crm = (a >>> 3) & 15,
+            op2 = a & 7;
+          if (crn === 7 && op1 === 3 && crm === 4 && op2 === 1) {
+            // DC ZVA: zeroed here when it is plain RAM; faults, devices and code through the CPU
+            this.getR(rn);
+            c.i64c(-64).op(I.i64and, I.call, F_ZVA, I.i32eqz, I.if, VOID);
+            this.sysCall(pos);
+            c.op(I.end);
+          } else if (crn === 7 && op1 === 3 && crm !== 5) {
+            // DC CVAC/CVAU/CIVAC/CVAP at any EL: no caches, nothing to do
+          } else {
+            this.sysCall(pos);
+            return;
+          }
+          break;
+        }
+
         // ---- branches (block terminators)
         case OP.B:
         case OP.BL:
@@ -1271,10 +1362,10 @@ function name(b: Bytes, s: string): Bytes {
 
 /**
  * The function types of both module kinds: 0 main, 1 load helper, 2 store helper, 3 MRS,
- * 4 load callout, 5 store callout, 6 trampoline, 7 cold and system callouts.
+ * 4 load callout, 5 store callout, 6 trampoline, 7 cold and system callouts, 8 DC ZVA.
  */
 function typeSection(out: Bytes): void {
-  const t = new Bytes().u32(8);
+  const t = new Bytes().u32(9);
   t.op(0x60).u32(3).op(T_I32, T_I32, T_I32).u32(1).op(T_I32);
   t.op(0x60).u32(2).op(T_I64, T_I32).u32(1).op(T_I64);
   t.op(0x60).u32(3).op(T_I64, T_I64, T_I32).u32(0);
@@ -1283,6 +1374,7 @@ function typeSection(out: Bytes): void {
   t.op(0x60).u32(5).op(T_I32, T_I32, T_I32, T_I32, T_I32).u32(1).op(T_I32);
   t.op(0x60).u32(4).op(T_I32, T_I32, T_I32, T_I32).u32(1).op(T_I32);
   t.op(0x60).u32(1).op(T_I32).u32(1).op(T_I32);
+  t.op(0x60).u32(1).op(T_I64).u32(1).op(T_I32);
   section(out, 1, t);
 }
 
@@ -1295,8 +1387,9 @@ export function helperNames(mmuOn: boolean): string[] {
 
 /**
  * Builds one module holding the main functions of `regions` (all generated with the same
- * `mmuOn`), exported as `f0`, `f1`, ...; it imports the load/store helpers and MRS of that
- * regime from the CPU's runtime module (`e.h0`..`e.h7`, `e.mrs`). (The caller puts the mains
+ * `mmuOn`), exported as `f0`, `f1`, ...; it imports the load/store and DC ZVA helpers of that
+ * regime and the callouts from the CPU's runtime module (`e.h0`..`e.h7`, `e.zva`, `e.mrs`,
+ * `e.cold`, `e.sys`, `e.msr`). (The caller puts the mains
  * into the runtime's table: a module importing the table would make V8 keep its dispatch
  * table in step with every later table write.)
  * @param regions - the regions.
@@ -1306,15 +1399,14 @@ export function helperNames(mmuOn: boolean): string[] {
 export function assembleWasmBatch(regions: readonly WasmRegion[], arenaPages: number): Uint8Array {
   const out = new Bytes().op(...MAGIC);
   typeSection(out);
-  const imports = new Bytes().u32(12);
+  const imports = new Bytes().u32(14);
   name(name(imports, 'e'), 'm').op(0x02, 0x00).u32(arenaPages);
   for (let i = 0; i < 8; i++)
     name(name(imports, 'e'), `h${i}`)
       .op(0x00)
       .u32(i < 4 ? 1 : 2);
-  name(name(imports, 'e'), 'mrs').op(0x00).u32(3);
-  name(name(imports, 'e'), 'cold').op(0x00).u32(7);
-  name(name(imports, 'e'), 'sys').op(0x00).u32(7);
+  for (const [n, , type] of PASS) name(name(imports, 'e'), n).op(0x00).u32(type);
+  name(name(imports, 'e'), 'zva').op(0x00).u32(8);
   section(out, 2, imports);
   const funcs = new Bytes().u32(regions.length);
   for (let i = 0; i < regions.length; i++) funcs.u32(0);
@@ -1333,15 +1425,16 @@ export function assembleWasmBatch(regions: readonly WasmRegion[], arenaPages: nu
 
 /**
  * The CPU's runtime module: the load/store helpers of both translation regimes (exports
- * {@link helperNames}), `mrs`, `cold` and `sys` (the CPU's callouts), and the trampoline
+ * {@link helperNames}), DC ZVA's fast path (`z`, `Z`), `mrs`, `cold`, `sys` and `msr` (the CPU's
+ * callouts), and the trampoline
  * `t(slot, pcLo, pcHi, budget) -> status`, the one JS-to-WebAssembly call site of the tier.
  * The trampoline runs the region in table slot `slot` and, while it exits with status 0, no
  * callout asked to leave and more than 1024 instructions of the budget are left, goes on with
  * the region the chain cache names for the exit PC (the JS side fills the cache with each
  * region it calls, under the key `ST_KEY` that changes with the translation regime, the EL
  * and any code invalidation). `ST_SLOT` and `ST_ENTRY` name the region that returned.
- * Imports: `e.m` (the arena), `e.ld`, `e.st`, `e.mrs`, `e.cold`, `e.sys` (JS callouts), `e.t`
- * (the table).
+ * Imports: `e.m` (the arena), `e.ld`, `e.st`, `e.mrs`, `e.cold`, `e.sys`, `e.msr` (JS
+ * callouts), `e.t` (the table).
  * @param L - the CPU's arena layout.
  * @param arenaPages - size of the arena in 64 KiB pages.
  * @returns the module's bytes.
@@ -1349,34 +1442,46 @@ export function assembleWasmBatch(regions: readonly WasmRegion[], arenaPages: nu
 export function runtimeModule(L: WasmLayout, arenaPages: number): Uint8Array {
   const out = new Bytes().op(...MAGIC);
   typeSection(out);
-  const imports = new Bytes().u32(7);
+  const imports = new Bytes().u32(8);
   name(name(imports, 'e'), 'm').op(0x02, 0x00).u32(arenaPages);
   name(name(imports, 'e'), 'ld').op(0x00).u32(4);
   name(name(imports, 'e'), 'st').op(0x00).u32(5);
-  name(name(imports, 'e'), 'mrs').op(0x00).u32(3);
-  name(name(imports, 'e'), 'cold').op(0x00).u32(7);
-  name(name(imports, 'e'), 'sys').op(0x00).u32(7);
+  for (const [n, , type] of PASS) name(name(imports, 'e'), n).op(0x00).u32(type);
   name(name(imports, 'e'), 't').op(0x01, 0x70, 0x00).u32(0);
   section(out, 2, imports);
-  const funcs = new Bytes().u32(20);
+  // functions: 16 helpers, DC ZVA (MMU off, on), the pass-throughs, the trampoline
+  const names = [
+    ...helperNames(false),
+    ...helperNames(true),
+    'z',
+    'Z',
+    ...PASS.map((p) => p[0]),
+    't',
+  ];
+  const funcs = new Bytes().u32(names.length);
   for (let v = 0; v < 2; v++) for (let i = 0; i < 8; i++) funcs.u32(i < 4 ? 1 : 2);
-  funcs.u32(3).u32(7).u32(7).u32(6);
+  funcs.u32(8).u32(8);
+  for (const [, , type] of PASS) funcs.u32(type);
+  funcs.u32(6);
   section(out, 3, funcs);
-  const exports = new Bytes().u32(20);
-  [...helperNames(false), ...helperNames(true), 'mrs', 'cold', 'sys', 't'].forEach((n, i) =>
+  const exports = new Bytes().u32(names.length);
+  names.forEach((n, i) =>
     name(exports, n)
       .op(0x00)
       .u32(R_HELPERS + i),
   );
   section(out, 7, exports);
-  const code = new Bytes().u32(20);
+  const code = new Bytes().u32(names.length);
   for (const mmuOn of [false, true]) {
     for (let lg = 0; lg < 4; lg++) code.vec(accessHelper(lg, false, mmuOn, L));
     for (let lg = 0; lg < 4; lg++) code.vec(accessHelper(lg, true, mmuOn, L));
   }
-  code.vec(new Bytes().u32(0).op(I.lget, 0, I.lget, 1, I.call, R_MRS_JS, I.end));
-  code.vec(new Bytes().u32(0).op(I.lget, 0, I.call, R_COLD_JS, I.end));
-  code.vec(new Bytes().u32(0).op(I.lget, 0, I.call, R_SYS_JS, I.end));
+  code.vec(zvaHelper(false, L)).vec(zvaHelper(true, L));
+  for (const [, idx, type] of PASS) {
+    const f = new Bytes().u32(0).op(I.lget, 0);
+    if (type === 3) f.op(I.lget, 1);
+    code.vec(f.op(I.call, idx, I.end));
+  }
   // trampoline: params slot, pbl, pbh, budget; locals pc i64, e i32, status i32
   const t = new Bytes().u32(2).u32(1).op(T_I64).u32(2).op(T_I32);
   const st = (off: number): Bytes => t.i32c(0).mem(I.i32load, 2, L.rb + off);

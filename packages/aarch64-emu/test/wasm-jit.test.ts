@@ -4,7 +4,7 @@
 // regions, and the arena of the physical memory. (The golden-trace, corpus and fault suites of
 // jit.test.ts run on this tier too.)
 import { describe, expect, it } from 'vitest';
-import { Cpu, EmuInputError, PhysicalMemory } from '../src/index.js';
+import { Cpu, EmuInputError, PhysicalMemory, SYS_REG_BY_NAME } from '../src/index.js';
 
 const RAM = 0x4000_0000n;
 const DEV = 0x0900_0000n;
@@ -106,6 +106,49 @@ describe('WebAssembly tier: calls into the CPU mid-block', () => {
     expect(run(true)).toEqual(interp);
     expect(interp.seen.length).toBe(50);
     expect(interp.seen[1]).toBe(`6@${RAM.toString(16)}`);
+  });
+
+  it("DC ZVA: zeroes plain RAM inside compiled code; a fault keeps the interpreter's syndrome", () => {
+    // loop: dc zva, x1; add x1, x1, #64; subs x4, x4, #1; b.ne loop; dc zva, x2; b .
+    const words = [0xd50b7421, 0x91010021, 0xf1000484, 0x54ffffa1, 0xd50b7422, 0x14000000];
+    const run = (wasm: boolean): { s: string; ram: string; esr: bigint; far: bigint } => {
+      const cpu = machine(words, wasm);
+      cpu.memory.write(RAM + 0x2000n, new Uint8Array(512).fill(0xa5));
+      cpu.setSysReg(SYS_REG_BY_NAME.get('vbar_el1')!, RAM + 0x800n);
+      cpu.memory.write(RAM + 0xa00n, new Uint8Array([0x00, 0x00, 0x00, 0x14])); // vector: b .
+      cpu.setX(1, RAM + 0x2010n); // not aligned: the 64 bytes at RAM + 0x2000
+      cpu.setX(2, 0x0b00_0010n); // no memory there: an external abort
+      cpu.setX(4, 4n);
+      cpu.run(100);
+      return {
+        s: state(cpu),
+        ram: Buffer.from(cpu.memory.read(RAM + 0x2000n, 512)).toString('hex'),
+        esr: cpu.getSysReg(SYS_REG_BY_NAME.get('esr_el1')!),
+        far: cpu.getSysReg(SYS_REG_BY_NAME.get('far_el1')!),
+      };
+    };
+    const interp = run(false);
+    expect(run(true)).toEqual(interp);
+    expect(interp.ram).toBe('00'.repeat(256) + 'a5'.repeat(256));
+    expect(interp.far).toBe(0x0b00_0010n); // Xt as given, not aligned
+    expect(Number(interp.esr >> 26n)).toBe(0x25); // data abort, same EL
+  });
+
+  it('MSR of a register that does not end the block, and MRS of it, in compiled code', () => {
+    // loop: add x2, x2, #3; msr tpidr_el1, x2; mrs x3, tpidr_el1; add x5, x5, x3;
+    //       subs x4, x4, #1; b.ne loop; b .
+    const words = [
+      0x91000c42, 0xd518d082, 0xd538d083, 0x8b0300a5, 0xf1000484, 0x54ffff61, 0x14000000,
+    ];
+    const run = (wasm: boolean): string => {
+      const cpu = machine(words, wasm);
+      cpu.setX(4, 500n);
+      cpu.run(5000);
+      return `${state(cpu)} tpidr ${cpu.getSysReg(SYS_REG_BY_NAME.get('tpidr_el1')!)}`;
+    };
+    const interp = run(false);
+    expect(run(true)).toBe(interp);
+    expect(interp).toContain('tpidr 1500');
   });
 
   it('drops chains into code that was rewritten', () => {
