@@ -16,7 +16,10 @@
 // misaligned, another region, a device, a store to a page with decoded code) calls the CPU's
 // own load/store helpers, so faults, devices and code invalidation are the interpreter's.
 // Every operation is translated: the interpreter's rare ones (exclusives, LSE, FP/SIMD, CRC32,
-// high multiplies) and the system instructions call into the CPU for that one instruction.
+// high multiplies) call into the CPU for that one instruction, MRS and MSR of the registers
+// that do not end a block through calls that let the block go on, DC ZVA zeroes plain RAM
+// here, DC C* and ISB are block boundaries, and the other system instructions end the block in
+// the CPU's system path.
 //
 // A region's main function `(pcLo, pcHi, budget) -> status` runs from its entry VA and returns
 // 0 with the next PC at `rb + ST_PC`, or 3 when a call into the CPU ended the block (the CPU
