@@ -282,6 +282,57 @@ const PASS = [
 const LOAD_OPS = [I.i64load8u, I.i64load16u, I.i64load32u, I.i64load];
 const STORE_OPS = [I.i64store8, I.i64store16, I.i64store32, I.i64store];
 
+/**
+ * The soft-TLB lookup of the address in local `va` for an access needing permission bit `need`
+ * (1 read, 2 write), as `Cpu.xlate`'s hit path: branches out of the enclosing block (`br_if 0`)
+ * on a miss or a missing permission, else pushes the physical address (i64). Locals `vpn` (i64),
+ * `e` (i32) and `ev` (i64) are scratch.
+ */
+function tlbLookup(
+  c: Bytes,
+  L: WasmLayout,
+  va: number,
+  vpn: number,
+  e: number,
+  ev: number,
+  need: number,
+): void {
+  c.op(I.lget, va).i64c(12).op(I.i64shru, I.ltee, vpn, I.i32wrap);
+  c.i32c(L.tlbWays - 1)
+    .op(I.i32and)
+    .i32c(4)
+    .op(I.i32shl)
+    .i32c(0)
+    .mem(I.i32load, 2, L.rb + ST_TB)
+    .op(I.i32add, I.ltee, e);
+  // (page numbers and entries are below 2^52: the signed conversions, one instruction each)
+  c.mem(I.f64load, 3, 0).op(I.lget, vpn, I.f64converti64s, I.f64ne, I.br_if, 0);
+  c.op(I.lget, e).mem(I.f64load, 3, 8).op(I.i64truncf64s, I.ltee, ev);
+  c.i64c(need).op(I.i64and, I.i64eqz, I.br_if, 0);
+  c.op(I.lget, ev).i64c(3).op(I.i64shru).i64c(12).op(I.i64shl);
+  c.op(I.lget, va).i64c(0xfff).op(I.i64and, I.i64or);
+}
+
+/**
+ * Opens a block that is left (`br 0`) when the physical address in local `pa` is not in `ram`
+ * (local `off` then holds its offset in the region); with `code`, a page holding decoded code
+ * leaves the block around it (`br 1`, the slow path).
+ */
+function inRam(
+  c: Bytes,
+  ram: WasmLayout['rams'][number],
+  pa: number,
+  off: number,
+  code: boolean,
+): void {
+  c.op(I.block, VOID, I.lget, pa).i64c(ram.base).op(I.i64sub, I.ltee, off);
+  c.i64c(ram.size).op(I.i64geu, I.br_if, 0);
+  if (code) {
+    c.op(I.lget, off).i64c(12).op(I.i64shru, I.i32wrap).mem(I.i32load8u, 0, ram.codeOff);
+    c.op(I.br_if, 1);
+  }
+}
+
 /** The body of the load (`store` false) or store helper for accesses of 2^lg bytes. */
 function accessHelper(lg: number, store: boolean, mmuOn: boolean, L: WasmLayout): Bytes {
   const c = new Bytes();
@@ -303,30 +354,12 @@ function accessHelper(lg: number, store: boolean, mmuOn: boolean, L: WasmLayout)
       c.op(I.lget, VA, I.i32wrap)
         .i32c(size - 1)
         .op(I.i32and, I.br_if, 0);
-    if (mmuOn) {
-      c.op(I.lget, VA).i64c(12).op(I.i64shru, I.ltee, VPN, I.i32wrap);
-      c.i32c(L.tlbWays - 1)
-        .op(I.i32and)
-        .i32c(4)
-        .op(I.i32shl)
-        .i32c(0)
-        .mem(I.i32load, 2, L.rb + ST_TB)
-        .op(I.i32add, I.ltee, E);
-      // (page numbers and entries are below 2^52: the signed conversions, one instruction each)
-      c.mem(I.f64load, 3, 0).op(I.lget, VPN, I.f64converti64s, I.f64ne, I.br_if, 0);
-      c.op(I.lget, E).mem(I.f64load, 3, 8).op(I.i64truncf64s, I.ltee, EV);
-      c.i64c(store ? 2 : 1).op(I.i64and, I.i64eqz, I.br_if, 0);
-      c.op(I.lget, EV).i64c(3).op(I.i64shru).i64c(12).op(I.i64shl);
-      c.op(I.lget, VA).i64c(0xfff).op(I.i64and, I.i64or);
-    } else c.op(I.lget, VA);
+    if (mmuOn) tlbLookup(c, L, VA, VPN, E, EV, store ? 2 : 1);
+    else c.op(I.lget, VA);
     c.op(I.lset, PA);
     for (const ram of L.rams) {
-      // block: to the next region when the address is not in this one
-      c.op(I.block, VOID, I.lget, PA).i64c(ram.base).op(I.i64sub, I.ltee, OFF);
-      c.i64c(ram.size).op(I.i64geu, I.br_if, 0);
+      inRam(c, ram, PA, OFF, store);
       if (store) {
-        c.op(I.lget, OFF).i64c(12).op(I.i64shru, I.i32wrap).mem(I.i32load8u, 0, ram.codeOff);
-        c.op(I.br_if, 1);
         c.op(I.lget, OFF, I.i32wrap, I.lget, V).mem(STORE_OPS[lg]!, lg, ram.off);
         c.i32c(0)
           .i32c(1)
@@ -373,25 +406,11 @@ function zvaHelper(mmuOn: boolean, L: WasmLayout): Bytes {
   c.u32(3).u32(1).op(T_I64).u32(1).op(T_I32).u32(2).op(T_I64);
   c.op(I.block, VOID);
   if (mmuOn) {
-    c.op(I.lget, VA).i64c(12).op(I.i64shru, I.ltee, VPN, I.i32wrap);
-    c.i32c(L.tlbWays - 1)
-      .op(I.i32and)
-      .i32c(4)
-      .op(I.i32shl)
-      .i32c(0)
-      .mem(I.i32load, 2, L.rb + ST_TB)
-      .op(I.i32add, I.ltee, E);
-    c.mem(I.f64load, 3, 0).op(I.lget, VPN, I.f64converti64s, I.f64ne, I.br_if, 0);
-    c.op(I.lget, E).mem(I.f64load, 3, 8).op(I.i64truncf64s, I.ltee, EV);
-    c.i64c(2).op(I.i64and, I.i64eqz, I.br_if, 0);
-    c.op(I.lget, EV).i64c(3).op(I.i64shru).i64c(12).op(I.i64shl);
-    c.op(I.lget, VA).i64c(0xfff).op(I.i64and, I.i64or, I.lset, VA);
+    tlbLookup(c, L, VA, VPN, E, EV, 2);
+    c.op(I.lset, VA);
   }
   for (const ram of L.rams) {
-    c.op(I.block, VOID, I.lget, VA).i64c(ram.base).op(I.i64sub, I.ltee, OFF);
-    c.i64c(ram.size).op(I.i64geu, I.br_if, 0);
-    c.op(I.lget, OFF).i64c(12).op(I.i64shru, I.i32wrap).mem(I.i32load8u, 0, ram.codeOff);
-    c.op(I.br_if, 1);
+    inRam(c, ram, VA, OFF, true);
     for (let k = 0; k < 64; k += 8)
       c.op(I.lget, OFF, I.i32wrap)
         .i64c(0)
