@@ -483,7 +483,9 @@ export class Cpu {
         regions: WasmRegion[];
         /** Entry blocks by table slot. */
         entries: Block[];
+        /** Chain-key epoch: advances when the translation generation or the code changes. */
         epoch: number;
+        /** Translation generation and code invalidations of the epoch (the call's, in callouts). */
         lastGen: number;
         lastInvals: number;
         /** Table slots in use. */
@@ -493,9 +495,6 @@ export class Cpu {
         pending1: Block[];
       }
     | undefined;
-  /** Translation generation and code invalidations when WebAssembly code was entered (callouts). */
-  private wasmGen = 0;
-  private wasmInvals = 0;
   /** Part of the chain's ST_CNT already added to insnCount by callouts. */
   private wasmCounted = 0;
   /** Pages of decoded code invalidated so far. */
@@ -1983,16 +1982,14 @@ export class Cpu {
       mrs: (key, rd) => (this.jitMrs(key!, rd!) ? 1 : 0),
       msr: (key, rt) => {
         if (!this.jitMsr(key!, rt!)) return 0;
-        const lv = (w.rb + ST_LV) >>> 2;
-        S[lv] = S[lv]! | this.wasmLeave();
+        this.wasmLeaveSoon();
         return 1;
       },
       cold: (pos) => {
         const at = this.wasmAt(pos!, true);
         const r = this.execCold(at.m.ops, at.k * STRIDE, at.k, at.lo, at.hi);
-        this.wasmFlagsOut();
-        const lv = (w.rb + ST_LV) >>> 2;
-        S[lv] = S[lv]! | this.wasmLeave();
+        this.wasmFlagsToState();
+        this.wasmLeaveSoon();
         if (r === COLD_NEXT) return 0;
         if (r === COLD_DIRTY) {
           // a store wrote decoded code: the block ends after this instruction
@@ -2007,7 +2004,7 @@ export class Cpu {
         const at = this.wasmAt(pos!, true);
         this.insnCount += at.k + 1;
         this.system(at.m.ops, at.k * STRIDE, (at.lo + at.k * 4) | 0, at.hi, at.m.words[at.k]!);
-        this.wasmFlagsOut();
+        this.wasmFlagsToState();
         return 1;
       },
     };
@@ -2031,35 +2028,62 @@ export class Cpu {
       S[b + (ST_STORED >>> 2)] = 0;
       this.monitorValid = false;
     }
-    const j = pos >>> 16;
-    const cur = w.regions[S[b + (ST_SLOT >>> 2)]!]!;
     // (ST_CNT itself stays: the module's budget checks count from the chain's start)
     const done = S[b + (ST_CNT >>> 2)]!;
     this.insnCount += done - this.wasmCounted;
     this.wasmCounted = done;
-    if (flags) {
-      const F = b + (ST_FLAGS >>> 2);
-      this.n = S[F]!;
-      this.z = S[F + 1]!;
-      this.c = S[F + 2]!;
-      this.v = S[F + 3]!;
-    }
+    if (flags) this.wasmFlagsFromState();
     // the PC of the running block, as the interpreter has it during a block
-    const lo = (S[b + (ST_ENTRY >>> 2)]! + cur.rel[j]!) | 0,
-      hi = S[b + (ST_ENTRY >>> 2) + 1]!;
-    this.pcLo = lo;
-    this.pcHi = hi;
-    return { m: cur.members[j]! as Block, k: pos & 0xffff, lo, hi };
+    const at = this.wasmPos();
+    this.pcLo = at.lo;
+    this.pcHi = at.hi;
+    return at;
   }
 
-  /** Writes the CPU's flags back into the WebAssembly state block (after a callout). */
-  private wasmFlagsOut(): void {
+  /**
+   * The instruction ST_POS names in the region ST_SLOT names (the last one entered in the
+   * chain): its member block, index, and the member's address.
+   */
+  private wasmPos(): { m: Block; k: number; lo: number; hi: number } {
     const w = this.wasm!,
-      F = (w.rb + ST_FLAGS) >>> 2;
-    w.S[F] = this.n;
-    w.S[F + 1] = this.z;
-    w.S[F + 2] = this.c;
-    w.S[F + 3] = this.v;
+      S = w.S,
+      b = w.rb >>> 2;
+    const pos = S[b + (ST_POS >>> 2)]!,
+      j = pos >>> 16;
+    const cur = w.regions[S[b + (ST_SLOT >>> 2)]!]!;
+    return {
+      m: cur.members[j]! as Block,
+      k: pos & 0xffff,
+      lo: (S[b + (ST_ENTRY >>> 2)]! + cur.rel[j]!) | 0,
+      hi: S[b + (ST_ENTRY >>> 2) + 1]!,
+    };
+  }
+
+  /** Copies the CPU's NZCV into the WebAssembly state block. */
+  private wasmFlagsToState(): void {
+    const S = this.wasm!.S,
+      F = (this.wasm!.rb + ST_FLAGS) >>> 2;
+    S[F] = this.n;
+    S[F + 1] = this.z;
+    S[F + 2] = this.c;
+    S[F + 3] = this.v;
+  }
+
+  /** Copies NZCV from the WebAssembly state block into the CPU. */
+  private wasmFlagsFromState(): void {
+    const S = this.wasm!.S,
+      F = (this.wasm!.rb + ST_FLAGS) >>> 2;
+    this.n = S[F]!;
+    this.z = S[F + 1]!;
+    this.c = S[F + 2]!;
+    this.v = S[F + 3]!;
+  }
+
+  /** Or-s {@link Cpu.wasmLeave} into ST_LV (a callout that returns no leave bits itself). */
+  private wasmLeaveSoon(): void {
+    const w = this.wasm!,
+      lv = (w.rb + ST_LV) >>> 2;
+    w.S[lv] = w.S[lv]! | this.wasmLeave();
   }
 
   /** LEAVE_SOON when the run loop has work after a callout (what compiled JS checks between members). */
@@ -2067,8 +2091,8 @@ export class Cpu {
     return this.stopFlag ||
       this.attention ||
       this.traceHook !== undefined ||
-      this.gen !== this.wasmGen ||
-      this.codeInvals !== this.wasmInvals
+      this.gen !== this.wasm!.lastGen ||
+      this.codeInvals !== this.wasm!.lastInvals
       ? LEAVE_SOON
       : 0;
   }
@@ -2098,19 +2122,13 @@ export class Cpu {
     S[e + 1] = bh;
     S[e + 2] = key;
     S[e + 3] = slot;
-    const F = b + (ST_FLAGS >>> 2);
-    S[F] = this.n;
-    S[F + 1] = this.z;
-    S[F + 2] = this.c;
-    S[F + 3] = this.v;
+    this.wasmFlagsToState();
     S[b + (ST_CNT >>> 2)] = 0;
     S[b + (ST_STORED >>> 2)] = 0;
     // a block-granular trace hook sees every block: no chaining, no running on past a member
     S[b + (ST_LV >>> 2)] = this.traceHook === undefined ? 0 : LEAVE_SOON;
     S[b + (ST_TB >>> 2)] = w.tlbOff + this.el * 2 * TLB_WAYS * 16;
     S[b + (ST_KEY >>> 2)] = key;
-    this.wasmGen = this.gen;
-    this.wasmInvals = this.codeInvals;
     this.wasmCounted = 0;
     const left = this.runEnd - this.insnCount;
     let status: number;
@@ -2121,10 +2139,7 @@ export class Cpu {
       status = 2;
     }
     this.insnCount += S[b + (ST_CNT >>> 2)]! - this.wasmCounted;
-    this.n = S[F]!;
-    this.z = S[F + 1]!;
-    this.c = S[F + 2]!;
-    this.v = S[F + 3]!;
+    this.wasmFlagsFromState();
     if (S[b + (ST_STORED >>> 2)] !== 0) this.monitorValid = false;
     if (status === 0) {
       this.pcLo = S[b + (ST_PC >>> 2)]!;
@@ -2132,18 +2147,9 @@ export class Cpu {
       return;
     }
     if (status === 3) return; // a callout ended the block (PC and count are set)
-    // a fault (2) at member j, instruction k of the region that returned
-    const pos = S[b + (ST_POS >>> 2)]!,
-      j = pos >>> 16,
-      k = pos & 0xffff;
-    const cur = w.regions[S[b + (ST_SLOT >>> 2)]!]!;
-    const m = cur.members[j]! as Block;
-    this.blockFault(
-      m.ops,
-      k,
-      (S[b + (ST_ENTRY >>> 2)]! + cur.rel[j]!) | 0,
-      S[b + (ST_ENTRY >>> 2) + 1]!,
-    );
+    // a fault (2) at the instruction of the last callout
+    const at = this.wasmPos();
+    this.blockFault(at.m.ops, at.k, at.lo, at.hi);
   }
 
   private cond(c: number): boolean {

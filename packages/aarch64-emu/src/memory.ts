@@ -143,6 +143,7 @@ export class PhysicalMemory {
    * @throws {EmuInputError} `BAD_ADDRESS` when misaligned or overlapping.
    */
   addMmio(base: bigint, size: number, device: MmioDevice, name = 'mmio'): Region {
+    this.check(base, size, name);
     return this.add(base, size, name, new Uint8Array(0), device);
   }
 
@@ -175,10 +176,9 @@ export class PhysicalMemory {
     device: MmioDevice | undefined,
     arenaOffset = -1,
   ): Region {
-    this.check(base, size, name);
-    const b = Number(base);
+    // (checked by the callers)
     const region: Region = {
-      base: b,
+      base: Number(base),
       size,
       name,
       bytes,
